@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what the build and tests need, idempotently (a second run is instant):
+# the wasm32 target, binaryen's wasm-opt (npm, >= 132), cosmwasm-check (cargo, cached by version).
+. "$(dirname "$0")/env.sh"
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  step "rustup target add wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! command -v wasm-opt >/dev/null || ! wasm-opt --version | grep -q "version ${BINARYEN_VERSION%%.*}"; then
+  step "installing binaryen $BINARYEN_VERSION (npm)"
+  npm install --silent --no-audit --no-fund --prefix "$TOOLS/binaryen-$BINARYEN_VERSION" "binaryen@$BINARYEN_VERSION"
+fi
+
+if ! command -v cosmwasm-check >/dev/null; then
+  step "installing cosmwasm-check $COSMWASM_CHECK_VERSION (first run only: ~20 min on 2 cores)"
+  cargo install --locked --root "$TOOLS/cosmwasm-check-$COSMWASM_CHECK_VERSION" \
+    cosmwasm-check --version "$COSMWASM_CHECK_VERSION"
+fi

@@ -1,0 +1,83 @@
+//! Entry points. Dispatch to cw20-base; AIP's own checks come first.
+
+#[cfg(not(feature = "library"))]
+use cosmwasm_std::entry_point;
+use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Response, StdResult};
+use cw2::{get_contract_version, set_contract_version};
+
+use crate::msg::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, AIP_DECIMALS};
+use crate::ContractError;
+
+pub const CONTRACT_NAME: &str = "crates.io:aip-token";
+pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn instantiate(
+    mut deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: InstantiateMsg,
+) -> Result<Response, ContractError> {
+    if msg.decimals != AIP_DECIMALS {
+        return Err(ContractError::WrongDecimals {
+            expected: AIP_DECIMALS,
+            got: msg.decimals,
+        });
+    }
+    let symbol = msg.symbol.clone();
+    let res = cw20_base::contract::instantiate(deps.branch(), env, info, msg)?;
+    // cw20-base wrote its own name; the deployed contract is the AIP token.
+    set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    Ok(res
+        .add_attribute("action", "instantiate")
+        .add_attribute("symbol", symbol))
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn execute(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: ExecuteMsg,
+) -> Result<Response, ContractError> {
+    Ok(cw20_base::contract::execute(deps, env, info, msg)?)
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
+    cw20_base::contract::query(deps, env, msg)
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
+    let stored = get_contract_version(deps.storage)?;
+    if stored.contract != CONTRACT_NAME {
+        return Err(ContractError::WrongContract {
+            from_name: stored.contract,
+            to_name: CONTRACT_NAME.to_string(),
+        });
+    }
+    if version_tuple(&stored.version) > version_tuple(CONTRACT_VERSION) {
+        return Err(ContractError::Downgrade {
+            from: stored.version,
+            to: CONTRACT_VERSION.to_string(),
+        });
+    }
+    set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    Ok(Response::new()
+        .add_attribute("action", "migrate")
+        .add_attribute("from_version", stored.version)
+        .add_attribute("to_version", CONTRACT_VERSION))
+}
+
+/// `major.minor.patch` as numbers; anything unparsable counts as 0.
+fn version_tuple(v: &str) -> (u64, u64, u64) {
+    let mut it = v
+        .split(['.', '-', '+'])
+        .map(|p| p.parse::<u64>().unwrap_or(0));
+    (
+        it.next().unwrap_or(0),
+        it.next().unwrap_or(0),
+        it.next().unwrap_or(0),
+    )
+}

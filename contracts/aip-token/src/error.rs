@@ -1,0 +1,21 @@
+use cosmwasm_std::StdError;
+use thiserror::Error;
+
+#[derive(Error, Debug, PartialEq)]
+pub enum ContractError {
+    #[error("{0}")]
+    Std(#[from] StdError),
+
+    /// Every error of the underlying cw20-base implementation, unchanged.
+    #[error("{0}")]
+    Cw20(#[from] cw20_base::ContractError),
+
+    #[error("the AIP token has {expected} decimals, not {got}")]
+    WrongDecimals { expected: u8, got: u8 },
+
+    #[error("cannot migrate from {from_name} (this is {to_name})")]
+    WrongContract { from_name: String, to_name: String },
+
+    #[error("cannot migrate from version {from} to the older {to}")]
+    Downgrade { from: String, to: String },
+}

@@ -1,0 +1,15 @@
+//! Messages one contract sends another.
+//!
+//! The receiving contract includes these variants in its own `ExecuteMsg` /
+//! `QueryMsg` with the same names and fields (the JSON must be identical); the
+//! sending contract serializes these types. Multitests wire both sides, so a
+//! mismatch fails a test.
+
+pub mod meter;
+pub mod reputation;
+
+pub use meter::{DeliveriesResponse, MeterDelivery, MeterQueryHook};
+pub use reputation::{
+    AccountScore, PriorityScoresResponse, ReputationExecuteHook, ReputationQueryHook, Ruling,
+    Tier, TradeOutcome, TradingTermsResponse,
+};

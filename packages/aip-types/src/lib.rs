@@ -1,0 +1,29 @@
+//! Shared domain types of AIPCHAIN.
+//!
+//! Every contract and every off-chain agent speaks in these units:
+//!
+//! * energy in integer watt-hours ([`Wh`], `Uint128` on chain),
+//! * money in `uaip` (the AIP CW20 token, 6 decimals), prices in `uaip` per kWh,
+//! * time in 15-minute delivery slots aligned to UTC ([`SlotId`]),
+//! * location as a grid node ([`NodeId`]) inside a zone ([`ZoneId`]).
+//!
+//! The payment rule lives here and nowhere else: paying for `wh` at `price`
+//! costs `wh * price / 1000` rounded down ([`payment`]); escrow is locked
+//! rounded up ([`escrow_for`]) so it always covers every payment, and whatever
+//! is left after all payments goes back to the payer.
+//!
+//! The [`hooks`] module holds the messages one contract sends another, so both
+//! sides compile against one definition.
+
+pub mod error;
+pub mod hooks;
+pub mod ids;
+pub mod slot;
+pub mod units;
+
+pub use error::TypesError;
+pub use ids::{NodeId, OrderId, TradeId, ZoneId};
+pub use slot::{SlotId, SLOT_SECONDS};
+pub use units::{
+    apply_bps, escrow_for, payment, PaymentSplit, Price, Wh, BPS_DENOMINATOR, WH_PER_KWH,
+};

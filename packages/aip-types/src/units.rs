@@ -1,0 +1,169 @@
+//! Energy, prices and the payment rule.
+//!
+//! Rounding rule (the only one in the system): a payment is rounded **down**,
+//! an escrow lock is rounded **up**, and the difference between what was locked
+//! and what was paid always goes back to the payer. No amount is ever created
+//! or lost by rounding.
+
+use cosmwasm_std::Uint128;
+
+use crate::TypesError;
+
+/// Energy in integer watt-hours.
+pub type Wh = Uint128;
+
+/// A price in `uaip` per kWh.
+pub type Price = Uint128;
+
+/// Watt-hours per kilowatt-hour: the divisor of the payment rule.
+pub const WH_PER_KWH: u128 = 1000;
+
+/// Basis points in one whole (100 %).
+pub const BPS_DENOMINATOR: u32 = 10_000;
+
+fn mul(what: &'static str, a: Uint128, b: Uint128) -> Result<Uint128, TypesError> {
+    a.checked_mul(b).map_err(|_| TypesError::Overflow {
+        what,
+        a: a.u128(),
+        b: b.u128(),
+    })
+}
+
+/// What a buyer pays for `wh` at `price` (uaip/kWh): `wh * price / 1000`, rounded down.
+pub fn payment(wh: Wh, price: Price) -> Result<Uint128, TypesError> {
+    Ok(mul("wh * price", wh, price)? / Uint128::new(WH_PER_KWH))
+}
+
+/// What a bid must lock to cover `wh` at up to `max_price`: `wh * max_price / 1000`,
+/// rounded **up**, so that any payment at a price `<= max_price` for `<= wh` is covered.
+pub fn escrow_for(wh: Wh, max_price: Price) -> Result<Uint128, TypesError> {
+    let product = mul("wh * price", wh, max_price)?;
+    let k = Uint128::new(WH_PER_KWH);
+    let floor = product / k;
+    Ok(if (product % k).is_zero() {
+        floor
+    } else {
+        floor + Uint128::one()
+    })
+}
+
+/// `amount * bps / 10000`, rounded down. Refuses `bps > 10000`.
+pub fn apply_bps(amount: Uint128, bps: u32) -> Result<Uint128, TypesError> {
+    if bps > BPS_DENOMINATOR {
+        return Err(TypesError::BpsOutOfRange { bps });
+    }
+    Ok(mul("amount * bps", amount, Uint128::from(bps))? / Uint128::from(BPS_DENOMINATOR))
+}
+
+/// How a locked amount splits after paying for delivered energy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PaymentSplit {
+    /// Paid to the seller.
+    pub paid: Uint128,
+    /// Returned to the payer (unused escrow plus the rounding remainder).
+    pub refund: Uint128,
+}
+
+impl PaymentSplit {
+    /// Pays `payment(wh, price)` out of `locked`; the rest is the payer's refund.
+    /// `paid + refund == locked` always holds.
+    pub fn settle(locked: Uint128, wh: Wh, price: Price) -> Result<Self, TypesError> {
+        let paid = payment(wh, price)?;
+        let refund = locked
+            .checked_sub(paid)
+            .map_err(|_| TypesError::Insufficient {
+                paid: paid.u128(),
+                available: locked.u128(),
+            })?;
+        Ok(PaymentSplit { paid, refund })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn u(v: u128) -> Uint128 {
+        Uint128::new(v)
+    }
+
+    #[test]
+    fn payment_rounds_down() {
+        // 1 Wh at 1_500 uaip/kWh = 1.5 uaip -> 1
+        assert_eq!(payment(u(1), u(1_500)).unwrap(), u(1));
+        // 2.5 kWh at 0.25 AIP/kWh = 625_000 uaip exactly
+        assert_eq!(payment(u(2_500), u(250_000)).unwrap(), u(625_000));
+        assert_eq!(payment(u(0), u(250_000)).unwrap(), u(0));
+        assert_eq!(payment(u(999), u(1)).unwrap(), u(0));
+    }
+
+    #[test]
+    fn escrow_rounds_up() {
+        assert_eq!(escrow_for(u(1), u(1_500)).unwrap(), u(2));
+        assert_eq!(escrow_for(u(2_500), u(250_000)).unwrap(), u(625_000));
+        assert_eq!(escrow_for(u(999), u(1)).unwrap(), u(1));
+        assert_eq!(escrow_for(u(0), u(7)).unwrap(), u(0));
+    }
+
+    #[test]
+    fn overflow_is_an_error_not_a_panic() {
+        let err = payment(Uint128::MAX, u(2)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "arithmetic overflow: wh * price ({} and 2)",
+                Uint128::MAX.u128()
+            )
+        );
+        assert!(escrow_for(u(2), Uint128::MAX).is_err());
+        assert!(apply_bps(Uint128::MAX, 2).is_err());
+    }
+
+    #[test]
+    fn bps_above_one_whole_is_refused() {
+        assert_eq!(apply_bps(u(1_000), 250).unwrap(), u(25));
+        assert_eq!(apply_bps(u(1_000), 10_000).unwrap(), u(1_000));
+        assert_eq!(
+            apply_bps(u(1_000), 10_001).unwrap_err().to_string(),
+            "basis points 10001 exceed 10000"
+        );
+    }
+
+    #[test]
+    fn settle_refuses_to_pay_more_than_locked() {
+        let err = PaymentSplit::settle(u(10), u(1_000), u(11)).unwrap_err();
+        assert_eq!(err.to_string(), "cannot pay 11 out of 10");
+    }
+
+    proptest! {
+        /// The escrow locked for (wh, max_price) always covers the payment for any
+        /// smaller quantity at any lower price, and the split never loses a token.
+        #[test]
+        fn escrow_covers_every_payment_and_split_conserves(
+            wh in 0u64..=u64::MAX,
+            max_price in 0u64..=10_000_000_000u64,
+            frac_wh in 0u64..=1000,
+            frac_price in 0u64..=1000,
+        ) {
+            let wh_u = u(wh as u128);
+            let max_u = u(max_price as u128);
+            let locked = escrow_for(wh_u, max_u).unwrap();
+            let used_wh = u(wh as u128 * frac_wh as u128 / 1000);
+            let price = u(max_price as u128 * frac_price as u128 / 1000);
+            let split = PaymentSplit::settle(locked, used_wh, price).unwrap();
+            prop_assert_eq!(split.paid + split.refund, locked);
+            prop_assert!(split.paid <= locked);
+            // payment is floor, escrow is ceil: they differ by less than one uaip
+            let exact = wh as u128 * max_price as u128;
+            prop_assert!(locked.u128() * 1000 >= exact);
+            prop_assert!(locked.u128() * 1000 < exact + 1000);
+        }
+
+        #[test]
+        fn apply_bps_never_exceeds_the_amount(amount in 0u128..=u64::MAX as u128, bps in 0u32..=10_000) {
+            let part = apply_bps(u(amount), bps).unwrap();
+            prop_assert!(part.u128() <= amount);
+        }
+    }
+}
