@@ -16,12 +16,21 @@ for name in "${names[@]}"; do
   # `library` feature of a contract used by another and drop its entry points.
   RUSTFLAGS="-C link-arg=-s" cargo build --release --lib --target wasm32-unknown-unknown -p "$name" --locked
   raw="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/${name//-/_}.wasm"
-  # Contracts with big arkworks functions exceed wasmer's 100-locals limit after
-  # heavy inlining at -Os: they opt in to -O2 with a marker file.
+  # 1. Lower what Rust 1.95 emits and the chain's VM rejects: sign-extension
+  #    and bulk-memory instructions (the raw module has no features section,
+  #    so the input features are named explicitly).
+  wasm-opt --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
+    --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
+    --signext-lowering --llvm-memory-copy-fill-lowering "$raw" -o "artifacts/$name.lowered.tmp"
+  # 2. Optimize with MVP features only: the optimizer cannot reintroduce those
+  #    instructions, and validation fails if any survived step 1.
+  #    Contracts with big arkworks functions can exceed wasmer's 100-locals
+  #    limit after -Os inlining: they opt in to -O2 with a marker file.
   level="-Os"
   [ -f "contracts/$name/wasm-opt-O2" ] && level="-O2"
-  wasm-opt "$level" --signext-lowering --llvm-memory-copy-fill-lowering --strip-debug --strip-producers \
-    "$raw" -o "artifacts/$name.wasm.tmp"
+  wasm-opt --mvp-features "$level" --strip-debug --strip-producers \
+    "artifacts/$name.lowered.tmp" -o "artifacts/$name.wasm.tmp"
+  rm -f "artifacts/$name.lowered.tmp"
   mv "artifacts/$name.wasm.tmp" "artifacts/$name.wasm"
 done
 
