@@ -1,0 +1,87 @@
+//! Storage. Roles and operators are ordinary `cw-storage-plus` items; meters
+//! and readings are compact binary pages under short raw keys (see
+//! [`crate::codec`]).
+
+use cosmwasm_schema::cw_serde;
+use cosmwasm_std::{Addr, StdResult, Storage, Uint128};
+use cw_storage_plus::{Item, Map};
+
+use crate::codec::{ReadingsPage, RegistryPage};
+use crate::msg::MeterId;
+
+/// Meters per registry page.
+pub const REGISTRY_PAGE: u32 = 32;
+/// Meters per readings page (per slot).
+pub const READINGS_PAGE: u32 = 64;
+
+#[cw_serde]
+pub struct Config {
+    pub admin: Addr,
+    pub grid_operator: Addr,
+    pub quorum: u32,
+    pub tolerance_wh: Uint128,
+    pub tolerance_bps: u16,
+    pub active_operators: u32,
+    /// Meters ever created; the next meter id is `meters + 1`.
+    pub meters: u32,
+}
+
+#[cw_serde]
+pub struct Operator {
+    pub index: u8,
+    pub active: bool,
+    pub reports: u64,
+    pub outliers: u64,
+}
+
+pub const CONFIG: Item<Config> = Item::new("c");
+pub const OPERATORS: Map<&Addr, Operator> = Map::new("o");
+pub const OPERATOR_BY_INDEX: Map<u8, Addr> = Map::new("i");
+
+const REGISTRY_PREFIX: u8 = b'm';
+const READINGS_PREFIX: u8 = b'r';
+
+pub fn registry_key(page: u32) -> [u8; 5] {
+    let mut k = [REGISTRY_PREFIX; 5];
+    k[1..].copy_from_slice(&page.to_be_bytes());
+    k
+}
+
+pub fn readings_key(slot: u64, page: u32) -> [u8; 13] {
+    let mut k = [READINGS_PREFIX; 13];
+    k[1..9].copy_from_slice(&slot.to_be_bytes());
+    k[9..].copy_from_slice(&page.to_be_bytes());
+    k
+}
+
+/// (page, offset) of a meter in the registry.
+pub fn registry_pos(meter: MeterId) -> (u32, u8) {
+    (meter / REGISTRY_PAGE, (meter % REGISTRY_PAGE) as u8)
+}
+
+/// (page, offset) of a meter in a slot's readings.
+pub fn readings_pos(meter: MeterId) -> (u32, u8) {
+    (meter / READINGS_PAGE, (meter % READINGS_PAGE) as u8)
+}
+
+pub fn load_registry(store: &dyn Storage, page: u32) -> StdResult<RegistryPage> {
+    match store.get(&registry_key(page)) {
+        Some(bytes) => RegistryPage::decode(&bytes),
+        None => Ok(RegistryPage::default()),
+    }
+}
+
+pub fn save_registry(store: &mut dyn Storage, page: u32, p: &RegistryPage) {
+    store.set(&registry_key(page), &p.encode());
+}
+
+pub fn load_readings(store: &dyn Storage, slot: u64, page: u32) -> StdResult<ReadingsPage> {
+    match store.get(&readings_key(slot, page)) {
+        Some(bytes) => ReadingsPage::decode(&bytes),
+        None => Ok(ReadingsPage::default()),
+    }
+}
+
+pub fn save_readings(store: &mut dyn Storage, slot: u64, page: u32, p: &ReadingsPage) {
+    store.set(&readings_key(slot, page), &p.encode());
+}

@@ -1,0 +1,3 @@
+mod multi_tests;
+mod suite;
+mod unit_tests;
