@@ -1,0 +1,585 @@
+//! Execute handlers.
+
+use std::collections::BTreeMap;
+
+use aip_types::hooks::reputation::{Ruling, TradeOutcome};
+use aip_types::TradeId;
+use cosmwasm_std::{
+    Addr, DepsMut, Empty, Env, MessageInfo, Order, Response, StdResult, Storage, Uint128,
+};
+use cw721::msg::CollectionInfoMsg;
+use cw721::state::Cw721Config;
+use cw721::{DefaultOptionalCollectionExtension, DefaultOptionalCollectionExtensionMsg};
+
+use crate::msg::TierTerms;
+use crate::query::effective;
+use crate::score::{self, pair_contribution, SUCCESS_THRESHOLD_BPS};
+use crate::state::{
+    load_stats, load_trade, parties_hash, ruling_recorded, save_ruling, save_trade, trade_exists,
+    Flag, PairReviews, Stats, TradeRecord, CONFIG, FLAGS, PAIRS, REVIEWED_BY_BUYER,
+    REVIEWED_BY_SELLER, STATS, TERMS,
+};
+use crate::ContractError;
+
+type Cw721Store = Cw721Config<'static, Option<Empty>>;
+
+/// A message no soulbound token accepts.
+pub fn execute_soulbound(action: &str) -> Result<Response, ContractError> {
+    Err(ContractError::Soulbound {
+        action: action.to_string(),
+    })
+}
+
+fn checked_add(a: u64, b: u64, what: &str) -> Result<u64, ContractError> {
+    a.checked_add(b).ok_or_else(|| ContractError::Overflow {
+        what: what.to_string(),
+    })
+}
+
+fn to_u64(v: Uint128, what: &str) -> Result<u64, ContractError> {
+    u64::try_from(v.u128()).map_err(|_| ContractError::Overflow {
+        what: what.to_string(),
+    })
+}
+
+pub fn token_exists(storage: &dyn Storage, token_id: &str) -> bool {
+    Cw721Store::default().nft_info.has(storage, token_id)
+}
+
+/// Mint `owner`'s token (id = its address) if `sender` may mint.
+pub fn execute_mint_for(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    owner: String,
+    token_uri: Option<String>,
+) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    let (minter, allowed) = match &cfg.zk_verifier {
+        Some(v) => (v, "the zk-verifier"),
+        None => (&cfg.admin, "the admin (no zk-verifier is set)"),
+    };
+    if info.sender != *minter {
+        return Err(ContractError::Unauthorized {
+            action: "mint".into(),
+            sender: info.sender.to_string(),
+            allowed: allowed.into(),
+        });
+    }
+    let owner = deps.api.addr_validate(&owner)?;
+    if token_exists(deps.storage, owner.as_str()) {
+        return Err(ContractError::AlreadyRegistered {
+            owner: owner.to_string(),
+        });
+    }
+    // cw721-base mints; its minter is this contract itself.
+    let as_minter = MessageInfo {
+        sender: env.contract.address.clone(),
+        funds: vec![],
+    };
+    cw721::execute::mint::<Option<Empty>, Option<Empty>, Empty>(
+        deps,
+        &env,
+        &as_minter,
+        owner.to_string(),
+        owner.to_string(),
+        token_uri,
+        None,
+    )?;
+    Ok(Response::new()
+        .add_attribute("action", "mint")
+        .add_attribute("minter", info.sender)
+        .add_attribute("owner", owner.as_str())
+        .add_attribute("token_id", owner.as_str()))
+}
+
+/// The cw721 `mint` message, under `mint_for`'s rules.
+pub fn execute_mint(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    token_id: String,
+    owner: String,
+    token_uri: Option<String>,
+    extension: Option<Empty>,
+) -> Result<Response, ContractError> {
+    if extension.is_some() {
+        return Err(ContractError::ExtensionNotAllowed {});
+    }
+    if token_id != owner {
+        return Err(ContractError::TokenIdMismatch { owner, token_id });
+    }
+    execute_mint_for(deps, env, info, owner, token_uri)
+}
+
+pub fn execute_burn(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    token_id: String,
+) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    let token = Cw721Store::default()
+        .nft_info
+        .may_load(deps.storage, &token_id)?
+        .ok_or_else(|| ContractError::TokenNotFound {
+            token_id: token_id.clone(),
+        })?;
+    if info.sender != token.owner && info.sender != cfg.admin {
+        return Err(ContractError::Unauthorized {
+            action: "burn".into(),
+            sender: info.sender.to_string(),
+            allowed: "the token's owner or the admin".into(),
+        });
+    }
+    // cw721-base burns on behalf of the owner (authorization is checked above).
+    let as_owner = MessageInfo {
+        sender: token.owner.clone(),
+        funds: vec![],
+    };
+    cw721::execute::burn_nft::<Empty>(deps, &env, &as_owner, token_id.clone())?;
+    Ok(Response::new()
+        .add_attribute("action", "burn")
+        .add_attribute("sender", info.sender)
+        .add_attribute("owner", token.owner)
+        .add_attribute("token_id", token_id))
+}
+
+pub fn execute_update_collection_info(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    collection_info: CollectionInfoMsg<DefaultOptionalCollectionExtensionMsg>,
+) -> Result<Response, ContractError> {
+    assert_admin(deps.storage, &info.sender, "update the collection info")?;
+    let res = cw721::execute::update_collection_info::<
+        DefaultOptionalCollectionExtension,
+        DefaultOptionalCollectionExtensionMsg,
+        Empty,
+    >(deps, Some(&info), &env, collection_info)?;
+    Ok(res)
+}
+
+fn assert_admin(storage: &dyn Storage, sender: &Addr, action: &str) -> Result<(), ContractError> {
+    let cfg = CONFIG.load(storage)?;
+    if *sender != cfg.admin {
+        return Err(ContractError::Unauthorized {
+            action: action.into(),
+            sender: sender.to_string(),
+            allowed: "the admin".into(),
+        });
+    }
+    Ok(())
+}
+
+fn assert_settlement(
+    storage: &dyn Storage,
+    sender: &Addr,
+    action: &str,
+) -> Result<(), ContractError> {
+    let cfg = CONFIG.load(storage)?;
+    match cfg.settlement {
+        None => Err(ContractError::RoleNotSet {
+            role: "settlement contract".into(),
+        }),
+        Some(s) if s == *sender => Ok(()),
+        Some(_) => Err(ContractError::Unauthorized {
+            action: action.into(),
+            sender: sender.to_string(),
+            allowed: "the settlement contract".into(),
+        }),
+    }
+}
+
+/// Loads each touched account once, writes it once.
+struct StatsCache(BTreeMap<Addr, Stats>);
+
+impl StatsCache {
+    fn get<'a>(&'a mut self, storage: &dyn Storage, who: &Addr) -> StdResult<&'a mut Stats> {
+        if !self.0.contains_key(who) {
+            let s = load_stats(storage, who)?;
+            self.0.insert(who.clone(), s);
+        }
+        Ok(self.0.get_mut(who).expect("inserted above"))
+    }
+
+    fn save(self, storage: &mut dyn Storage) -> StdResult<usize> {
+        let n = self.0.len();
+        for (who, s) in self.0 {
+            STATS.save(storage, &who, &s)?;
+        }
+        Ok(n)
+    }
+}
+
+fn note_trade(s: &mut Stats, slot: u64, successful: bool) -> Result<(), ContractError> {
+    s.trades = checked_add(s.trades, 1, "trade count")?;
+    if successful {
+        s.successful = checked_add(s.successful, 1, "success count")?;
+    }
+    if s.active_slots == 0 || slot > s.last_slot {
+        s.active_slots = checked_add(s.active_slots, 1, "active slots")?;
+        s.last_slot = slot;
+    }
+    Ok(())
+}
+
+pub fn execute_record_outcomes(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    outcomes: Vec<TradeOutcome>,
+) -> Result<Response, ContractError> {
+    assert_settlement(deps.storage, &info.sender, "record outcomes")?;
+    let now = env.block.time.seconds();
+    let mut cache = StatsCache(BTreeMap::new());
+    for o in &outcomes {
+        let seller = deps.api.addr_validate(&o.seller)?;
+        let buyer = deps.api.addr_validate(&o.buyer)?;
+        let id = o.trade_id;
+        if seller == buyer {
+            return Err(ContractError::SelfTrade { trade_id: id });
+        }
+        if o.contracted_wh.is_zero() {
+            return Err(ContractError::EmptyTrade { trade_id: id });
+        }
+        if o.delivered_wh > o.contracted_wh {
+            return Err(ContractError::DeliveredExceedsContracted {
+                trade_id: id,
+                delivered_wh: o.delivered_wh.u128(),
+                contracted_wh: o.contracted_wh.u128(),
+            });
+        }
+        if trade_exists(deps.storage, id) {
+            return Err(ContractError::OutcomeAlreadyRecorded { trade_id: id });
+        }
+        let contracted = to_u64(o.contracted_wh, "contracted Wh")?;
+        let delivered = to_u64(o.delivered_wh, "delivered Wh")?;
+        let delivered_well = delivered as u128 * 10_000 >= contracted as u128 * SUCCESS_THRESHOLD_BPS;
+        let slot = o.slot.0;
+
+        let s = cache.get(deps.storage, &seller)?;
+        note_trade(s, slot, delivered_well)?;
+        s.sold = checked_add(s.sold, 1, "seller trade count")?;
+        s.contracted_wh = checked_add(s.contracted_wh, contracted, "contracted Wh")?;
+        s.delivered_wh = checked_add(s.delivered_wh, delivered, "delivered Wh")?;
+
+        let b = cache.get(deps.storage, &buyer)?;
+        note_trade(b, slot, true)?;
+
+        save_trade(
+            deps.storage,
+            id,
+            &TradeRecord {
+                parties: parties_hash(seller.as_str(), buyer.as_str()),
+                recorded_at: now,
+                reviewed: 0,
+            },
+        );
+    }
+    let accounts = cache.save(deps.storage)?;
+    Ok(Response::new()
+        .add_attribute("action", "record_outcomes")
+        .add_attribute("trades", outcomes.len().to_string())
+        .add_attribute("accounts", accounts.to_string()))
+}
+
+pub fn execute_record_ruling(
+    deps: DepsMut,
+    info: MessageInfo,
+    trade_id: TradeId,
+    seller: String,
+    buyer: String,
+    ruling: Ruling,
+) -> Result<Response, ContractError> {
+    assert_settlement(deps.storage, &info.sender, "record rulings")?;
+    let seller = deps.api.addr_validate(&seller)?;
+    let buyer = deps.api.addr_validate(&buyer)?;
+    if seller == buyer {
+        return Err(ContractError::SelfTrade { trade_id });
+    }
+    if ruling_recorded(deps.storage, trade_id) {
+        return Err(ContractError::RulingAlreadyRecorded { trade_id });
+    }
+    // The seller keeps `seller_share` of the payment: it lost the rest of the
+    // dispute, and the buyer lost `seller_share`.
+    let seller_share: u64 = match ruling {
+        Ruling::PaySeller => 10_000,
+        Ruling::RefundBuyer => 0,
+        Ruling::Split { seller_bps } => {
+            if seller_bps > 10_000 {
+                return Err(ContractError::InvalidSplit { seller_bps });
+            }
+            seller_bps as u64
+        }
+    };
+    let mut cache = StatsCache(BTreeMap::new());
+    for (who, lost) in [(&seller, 10_000 - seller_share), (&buyer, seller_share)] {
+        let s = cache.get(deps.storage, who)?;
+        s.disputes = checked_add(s.disputes, 1, "dispute count")?;
+        s.dispute_loss_bps = checked_add(s.dispute_loss_bps, lost, "dispute losses")?;
+    }
+    cache.save(deps.storage)?;
+    save_ruling(deps.storage, trade_id);
+    Ok(Response::new()
+        .add_attribute("action", "record_ruling")
+        .add_attribute("trade_id", trade_id.to_string())
+        .add_attribute("seller_lost_bps", (10_000 - seller_share).to_string())
+        .add_attribute("buyer_lost_bps", seller_share.to_string()))
+}
+
+/// Adds (`sign = true`) or removes one pair's counted contribution to the reviewed account.
+fn apply_contribution(s: &mut Stats, (w, wr): (u64, u64), add: bool) -> Result<(), ContractError> {
+    if add {
+        s.review_weight = checked_add(s.review_weight, w, "review weight")?;
+        s.review_weighted_sum = checked_add(s.review_weighted_sum, wr, "review sum")?;
+    } else {
+        s.review_weight = s.review_weight.saturating_sub(w);
+        s.review_weighted_sum = s.review_weighted_sum.saturating_sub(wr);
+    }
+    Ok(())
+}
+
+pub fn execute_review(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    trade_id: TradeId,
+    counterparty: String,
+    rating: u8,
+) -> Result<Response, ContractError> {
+    if !(1..=5).contains(&rating) {
+        return Err(ContractError::InvalidRating { rating });
+    }
+    let reviewer = info.sender;
+    let reviewed = deps.api.addr_validate(&counterparty)?;
+    if reviewed == reviewer {
+        return Err(ContractError::SelfReview {});
+    }
+    let mut trade =
+        load_trade(deps.storage, trade_id).ok_or(ContractError::UnknownTrade { trade_id })?;
+    let role = if trade.parties == parties_hash(reviewer.as_str(), reviewed.as_str()) {
+        REVIEWED_BY_SELLER
+    } else if trade.parties == parties_hash(reviewed.as_str(), reviewer.as_str()) {
+        REVIEWED_BY_BUYER
+    } else {
+        return Err(ContractError::NotAParty {
+            trade_id,
+            reviewer: reviewer.to_string(),
+            counterparty: reviewed.to_string(),
+        });
+    };
+    if trade.reviewed & role != 0 {
+        return Err(ContractError::AlreadyReviewed {
+            trade_id,
+            reviewer: reviewer.to_string(),
+        });
+    }
+    let cfg = CONFIG.load(deps.storage)?;
+    let closes = trade.recorded_at.saturating_add(cfg.review_window_secs);
+    if env.block.time.seconds() > closes {
+        return Err(ContractError::ReviewWindowClosed {
+            trade_id,
+            closed_at: closes,
+        });
+    }
+
+    // The reviewer's weight is its effective score now (0 without a token).
+    let terms = TERMS.load(deps.storage)?;
+    let weight = effective(deps.storage, &terms, &reviewer)?.score as u64;
+
+    let key = (&reviewer, &reviewed);
+    let old = PAIRS.may_load(deps.storage, key)?.unwrap_or_default();
+    let new = PairReviews {
+        count: old.count.saturating_add(1),
+        weight: checked_add(old.weight, weight, "pair weight")?,
+        weighted_sum: checked_add(old.weighted_sum, weight * rating as u64, "pair sum")?,
+    };
+    PAIRS.save(deps.storage, key, &new)?;
+
+    let mut target = load_stats(deps.storage, &reviewed)?;
+    target.reviews_received = checked_add(target.reviews_received, 1, "review count")?;
+    let reviewer_flagged = FLAGS.has(deps.storage, &reviewer);
+    if !reviewer_flagged {
+        apply_contribution(
+            &mut target,
+            pair_contribution(old.weight, old.weighted_sum),
+            false,
+        )?;
+        apply_contribution(
+            &mut target,
+            pair_contribution(new.weight, new.weighted_sum),
+            true,
+        )?;
+    }
+    STATS.save(deps.storage, &reviewed, &target)?;
+
+    trade.reviewed |= role;
+    save_trade(deps.storage, trade_id, &trade);
+
+    Ok(Response::new()
+        .add_attribute("action", "review")
+        .add_attribute("trade_id", trade_id.to_string())
+        .add_attribute("reviewer", reviewer)
+        .add_attribute("reviewed", reviewed)
+        .add_attribute("rating", rating.to_string())
+        .add_attribute("weight", weight.to_string())
+        .add_attribute("counted", (!reviewer_flagged).to_string()))
+}
+
+fn assert_guardian(storage: &dyn Storage, sender: &Addr, action: &str) -> Result<(), ContractError> {
+    let cfg = CONFIG.load(storage)?;
+    match cfg.guardian {
+        None => Err(ContractError::RoleNotSet {
+            role: "guardian".into(),
+        }),
+        Some(g) if g == *sender => Ok(()),
+        Some(_) => Err(ContractError::Unauthorized {
+            action: action.into(),
+            sender: sender.to_string(),
+            allowed: "the guardian".into(),
+        }),
+    }
+}
+
+/// Adds or removes every counted contribution of `reviewer`'s reviews.
+/// Linear in the number of accounts the reviewer has reviewed.
+fn toggle_reviews_of(
+    storage: &mut dyn Storage,
+    reviewer: &Addr,
+    add: bool,
+) -> Result<usize, ContractError> {
+    let pairs: Vec<(Addr, PairReviews)> = PAIRS
+        .prefix(reviewer)
+        .range(storage, None, None, Order::Ascending)
+        .collect::<StdResult<_>>()?;
+    for (reviewed, p) in &pairs {
+        let mut s = load_stats(storage, reviewed)?;
+        apply_contribution(&mut s, pair_contribution(p.weight, p.weighted_sum), add)?;
+        STATS.save(storage, reviewed, &s)?;
+    }
+    Ok(pairs.len())
+}
+
+pub fn execute_flag(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    account: String,
+    reason: String,
+) -> Result<Response, ContractError> {
+    assert_guardian(deps.storage, &info.sender, "flag accounts")?;
+    let account = deps.api.addr_validate(&account)?;
+    if FLAGS.has(deps.storage, &account) {
+        return Err(ContractError::AlreadyFlagged {
+            account: account.to_string(),
+        });
+    }
+    let score_at_flag = score::base_score(&load_stats(deps.storage, &account)?);
+    FLAGS.save(
+        deps.storage,
+        &account,
+        &Flag {
+            reason: reason.clone(),
+            since: env.block.time.seconds(),
+            score_at_flag,
+        },
+    )?;
+    let suspended = toggle_reviews_of(deps.storage, &account, false)?;
+    Ok(Response::new()
+        .add_attribute("action", "flag")
+        .add_attribute("account", account)
+        .add_attribute("reason", reason)
+        .add_attribute("score_at_flag", score_at_flag.to_string())
+        .add_attribute("reviews_suspended_pairs", suspended.to_string()))
+}
+
+pub fn execute_unflag(
+    deps: DepsMut,
+    info: MessageInfo,
+    account: String,
+) -> Result<Response, ContractError> {
+    assert_guardian(deps.storage, &info.sender, "unflag accounts")?;
+    let account = deps.api.addr_validate(&account)?;
+    if !FLAGS.has(deps.storage, &account) {
+        return Err(ContractError::NotFlagged {
+            account: account.to_string(),
+        });
+    }
+    FLAGS.remove(deps.storage, &account);
+    let restored = toggle_reviews_of(deps.storage, &account, true)?;
+    Ok(Response::new()
+        .add_attribute("action", "unflag")
+        .add_attribute("account", account)
+        .add_attribute("reviews_restored_pairs", restored.to_string()))
+}
+
+pub fn execute_update_config(
+    deps: DepsMut,
+    info: MessageInfo,
+    admin: Option<String>,
+    settlement: Option<String>,
+    zk_verifier: Option<String>,
+    guardian: Option<String>,
+    review_window_secs: Option<u64>,
+) -> Result<Response, ContractError> {
+    assert_admin(deps.storage, &info.sender, "update the config")?;
+    let mut cfg = CONFIG.load(deps.storage)?;
+    let mut res = Response::new().add_attribute("action", "update_config");
+    if let Some(a) = admin {
+        cfg.admin = deps.api.addr_validate(&a)?;
+        // The cw721 creator (edits collection info) follows the admin.
+        cw721::execute::initialize_creator(deps.storage, deps.api, Some(cfg.admin.as_str()))?;
+        res = res.add_attribute("admin", cfg.admin.as_str());
+    }
+    if let Some(s) = settlement {
+        cfg.settlement = Some(deps.api.addr_validate(&s)?);
+        res = res.add_attribute("settlement", s);
+    }
+    if let Some(z) = zk_verifier {
+        cfg.zk_verifier = Some(deps.api.addr_validate(&z)?);
+        res = res.add_attribute("zk_verifier", z);
+    }
+    if let Some(g) = guardian {
+        cfg.guardian = Some(deps.api.addr_validate(&g)?);
+        res = res.add_attribute("guardian", g);
+    }
+    if let Some(w) = review_window_secs {
+        cfg.review_window_secs = w;
+        res = res.add_attribute("review_window_secs", w.to_string());
+    }
+    CONFIG.save(deps.storage, &cfg)?;
+    Ok(res)
+}
+
+/// Checks tier terms: thresholds ordered within 0..=1000, ratios at most 100 %.
+pub fn validate_terms(t: &TierTerms) -> Result<(), ContractError> {
+    let bad = |reason: &str| {
+        Err(ContractError::InvalidTerms {
+            reason: reason.into(),
+        })
+    };
+    if t.gold_min_score > score::MAX_SCORE {
+        return bad("gold_min_score is above 1000");
+    }
+    if t.silver_min_score >= t.gold_min_score {
+        return bad("silver_min_score must be below gold_min_score");
+    }
+    for e in [t.newcomer, t.bronze, t.silver, t.gold] {
+        if e.collateral_ratio_bps > 10_000 {
+            return bad("a collateral ratio is above 10000 bps");
+        }
+    }
+    Ok(())
+}
+
+pub fn execute_update_terms(
+    deps: DepsMut,
+    info: MessageInfo,
+    terms: TierTerms,
+) -> Result<Response, ContractError> {
+    assert_admin(deps.storage, &info.sender, "update the tier terms")?;
+    validate_terms(&terms)?;
+    TERMS.save(deps.storage, &terms)?;
+    Ok(Response::new().add_attribute("action", "update_terms"))
+}

@@ -1,0 +1,222 @@
+//! Query handlers.
+
+use aip_types::hooks::reputation::{
+    AccountScore, PriorityScoresResponse, Tier, TradingTermsResponse,
+};
+use cosmwasm_std::{Addr, Deps, Empty, Env, StdResult, Storage};
+use cw721::msg::{AllNftInfoResponse, NftInfoResponse};
+use cw721::state::Cw721Config;
+
+use crate::msg::{
+    ContractConfigResponse, FlagInfo, History, PairReviewsResponse, ReputationMetadata,
+    ReputationResponse, ScoreComponents, TierTerms,
+};
+use crate::score;
+use crate::state::{load_stats, Flag, Stats, CONFIG, FLAGS, PAIRS, TERMS};
+use crate::ContractError;
+
+/// Most accounts one `priority_scores` query may ask for.
+pub const MAX_PRIORITY_ACCOUNTS: usize = 1000;
+
+/// An account's reputation as every query and the review weight see it.
+pub struct Effective {
+    pub registered: bool,
+    pub stats: Stats,
+    pub components: ScoreComponents,
+    pub base_score: u16,
+    /// 0 without a token; penalized when flagged.
+    pub score: u16,
+    pub tier: Tier,
+    pub flag: Option<Flag>,
+}
+
+pub fn effective(
+    storage: &dyn Storage,
+    terms: &TierTerms,
+    who: &Addr,
+) -> StdResult<Effective> {
+    let registered = Cw721Config::<Option<Empty>>::default()
+        .nft_info
+        .has(storage, who.as_str());
+    let stats = load_stats(storage, who)?;
+    let flag = FLAGS.may_load(storage, who)?;
+    let components = score::components(&stats);
+    let base_score = score::combine(&components);
+    let (score, tier) = if !registered {
+        (0, Tier::Newcomer)
+    } else {
+        let s = match &flag {
+            Some(f) => score::flagged_score(base_score, f.score_at_flag),
+            None => base_score,
+        };
+        (s, score::tier(terms, stats.trades, s))
+    };
+    Ok(Effective {
+        registered,
+        stats,
+        components,
+        base_score,
+        score,
+        tier,
+        flag,
+    })
+}
+
+pub fn query_trading_terms(deps: Deps, account: String) -> Result<TradingTermsResponse, ContractError> {
+    let who = deps.api.addr_validate(&account)?;
+    let terms = TERMS.load(deps.storage)?;
+    let e = effective(deps.storage, &terms, &who)?;
+    let entry = terms.for_tier(e.tier);
+    Ok(TradingTermsResponse {
+        account: who.into_string(),
+        registered: e.registered,
+        score: e.score,
+        tier: e.tier,
+        collateral_ratio_bps: entry.collateral_ratio_bps,
+        premium_eligible: entry.premium_eligible && e.flag.is_none(),
+        flagged: e.flag.is_some(),
+    })
+}
+
+pub fn query_priority_scores(
+    deps: Deps,
+    accounts: Vec<String>,
+) -> Result<PriorityScoresResponse, ContractError> {
+    if accounts.len() > MAX_PRIORITY_ACCOUNTS {
+        return Err(ContractError::TooManyAccounts {
+            max: MAX_PRIORITY_ACCOUNTS,
+            got: accounts.len(),
+        });
+    }
+    let terms = TERMS.load(deps.storage)?;
+    let scores = accounts
+        .into_iter()
+        .map(|a| {
+            let who = deps.api.addr_validate(&a)?;
+            let e = effective(deps.storage, &terms, &who)?;
+            Ok(AccountScore {
+                account: who.into_string(),
+                score: e.score,
+                tier: e.tier,
+            })
+        })
+        .collect::<Result<_, ContractError>>()?;
+    Ok(PriorityScoresResponse { scores })
+}
+
+fn history(s: &Stats) -> History {
+    History {
+        trades: s.trades,
+        successful_trades: s.successful,
+        trades_as_seller: s.sold,
+        contracted_wh: s.contracted_wh,
+        delivered_wh: s.delivered_wh,
+        active_slots: s.active_slots,
+        last_slot: s.last_slot,
+        disputes: s.disputes,
+        dispute_loss_bps: s.dispute_loss_bps,
+        reviews_received: s.reviews_received,
+        counted_review_weight: s.review_weight,
+        counted_review_weighted_sum: s.review_weighted_sum,
+    }
+}
+
+pub fn query_reputation(deps: Deps, account: String) -> Result<ReputationResponse, ContractError> {
+    let who = deps.api.addr_validate(&account)?;
+    let terms = TERMS.load(deps.storage)?;
+    let e = effective(deps.storage, &terms, &who)?;
+    Ok(ReputationResponse {
+        account: who.to_string(),
+        registered: e.registered,
+        token_id: e.registered.then(|| who.to_string()),
+        score: e.score,
+        base_score: e.base_score,
+        tier: e.tier,
+        components: e.components,
+        history: history(&e.stats),
+        flag: e.flag.map(|f| FlagInfo {
+            reason: f.reason,
+            since: f.since,
+            score_at_flag: f.score_at_flag,
+        }),
+    })
+}
+
+fn metadata(deps: Deps, token_id: &str) -> Result<ReputationMetadata, ContractError> {
+    let who = deps.api.addr_validate(token_id)?;
+    let terms = TERMS.load(deps.storage)?;
+    let e = effective(deps.storage, &terms, &who)?;
+    Ok(ReputationMetadata {
+        score: e.score,
+        tier: e.tier,
+        flagged: e.flag.is_some(),
+        components: e.components,
+        trades: e.stats.trades,
+    })
+}
+
+pub fn query_nft_info(
+    deps: Deps,
+    token_id: String,
+) -> Result<NftInfoResponse<ReputationMetadata>, ContractError> {
+    let base = cw721::query::query_nft_info::<Option<Empty>>(deps.storage, token_id.clone())?;
+    Ok(NftInfoResponse {
+        token_uri: base.token_uri,
+        extension: metadata(deps, &token_id)?,
+    })
+}
+
+pub fn query_all_nft_info(
+    deps: Deps,
+    env: &Env,
+    token_id: String,
+    include_expired: bool,
+) -> Result<AllNftInfoResponse<ReputationMetadata>, ContractError> {
+    let base = cw721::query::query_all_nft_info::<Option<Empty>>(
+        deps,
+        env,
+        token_id.clone(),
+        include_expired,
+    )?;
+    Ok(AllNftInfoResponse {
+        access: base.access,
+        info: NftInfoResponse {
+            token_uri: base.info.token_uri,
+            extension: metadata(deps, &token_id)?,
+        },
+    })
+}
+
+pub fn query_pair_reviews(
+    deps: Deps,
+    reviewer: String,
+    reviewed: String,
+) -> Result<PairReviewsResponse, ContractError> {
+    let r = deps.api.addr_validate(&reviewer)?;
+    let t = deps.api.addr_validate(&reviewed)?;
+    let p = PAIRS.may_load(deps.storage, (&r, &t))?.unwrap_or_default();
+    let counted = if FLAGS.has(deps.storage, &r) {
+        0
+    } else {
+        score::pair_contribution(p.weight, p.weighted_sum).0
+    };
+    Ok(PairReviewsResponse {
+        reviewer: r.into_string(),
+        reviewed: t.into_string(),
+        count: p.count,
+        total_weight: p.weight,
+        total_weighted_rating: p.weighted_sum,
+        counted_weight: counted,
+    })
+}
+
+pub fn query_config(deps: Deps) -> StdResult<ContractConfigResponse> {
+    let c = CONFIG.load(deps.storage)?;
+    Ok(ContractConfigResponse {
+        admin: c.admin,
+        settlement: c.settlement,
+        zk_verifier: c.zk_verifier,
+        guardian: c.guardian,
+        review_window_secs: c.review_window_secs,
+    })
+}
