@@ -1,0 +1,149 @@
+//! The provider's identity tree: a Poseidon Merkle tree of depth [`DEPTH`]
+//! (2^20 leaves), filled left to right; empty leaves are zero. Only the
+//! filled leaves are stored, empty subtrees use precomputed zero hashes, so
+//! the root and a path cost O(filled leaves) hashes, not 2^20.
+
+use crate::params::PoseidonField;
+use crate::poseidon::hash2;
+
+/// Tree depth: up to 2^20 (1,048,576) identities.
+pub const DEPTH: usize = 20;
+
+/// Errors of the identity tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TreeError {
+    /// All 2^DEPTH leaves are used.
+    Full,
+    /// No leaf at this index.
+    NoLeaf { index: u64, leaves: u64 },
+}
+
+impl core::fmt::Display for TreeError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            TreeError::Full => write!(f, "the identity tree is full (2^{DEPTH} leaves)"),
+            TreeError::NoLeaf { index, leaves } => {
+                write!(f, "no leaf at index {index}: the tree has {leaves} leaves")
+            }
+        }
+    }
+}
+
+impl std::error::Error for TreeError {}
+
+/// `zeros[d]` is the root of an empty subtree of height `d`.
+pub fn zeros<F: PoseidonField>() -> [F; DEPTH + 1] {
+    let mut z = [F::zero(); DEPTH + 1];
+    for d in 0..DEPTH {
+        z[d + 1] = hash2(z[d], z[d]);
+    }
+    z
+}
+
+/// A membership path: the sibling at each level (leaf level first) and the leaf index
+/// (bit `d` set means the node at level `d` is a right child).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MerklePath<F> {
+    pub siblings: [F; DEPTH],
+    pub index: u32,
+}
+
+impl<F: PoseidonField> MerklePath<F> {
+    /// The root this path leads to from `leaf`.
+    pub fn root(&self, leaf: F) -> F {
+        let mut node = leaf;
+        for (d, sib) in self.siblings.iter().enumerate() {
+            node = if (self.index >> d) & 1 == 1 {
+                hash2(*sib, node)
+            } else {
+                hash2(node, *sib)
+            };
+        }
+        node
+    }
+}
+
+/// The provider's tree of identity commitments.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IdentityTree<F> {
+    leaves: Vec<F>,
+}
+
+impl<F: PoseidonField> IdentityTree<F> {
+    /// An empty tree.
+    pub fn new() -> Self {
+        IdentityTree { leaves: Vec::new() }
+    }
+
+    /// A tree holding these leaves, in order.
+    pub fn from_leaves(leaves: Vec<F>) -> Result<Self, TreeError> {
+        if leaves.len() > 1 << DEPTH {
+            return Err(TreeError::Full);
+        }
+        Ok(IdentityTree { leaves })
+    }
+
+    /// The commitments, in leaf order.
+    pub fn leaves(&self) -> &[F] {
+        &self.leaves
+    }
+
+    /// Appends a commitment; returns its leaf index.
+    pub fn insert(&mut self, commitment: F) -> Result<u32, TreeError> {
+        if self.leaves.len() >= 1 << DEPTH {
+            return Err(TreeError::Full);
+        }
+        self.leaves.push(commitment);
+        Ok((self.leaves.len() - 1) as u32)
+    }
+
+    /// The leaf index of a commitment, if present.
+    pub fn position(&self, commitment: F) -> Option<u32> {
+        self.leaves
+            .iter()
+            .position(|l| *l == commitment)
+            .map(|i| i as u32)
+    }
+
+    /// Every level's filled prefix, leaves first; the last level is `[root]`.
+    fn levels(&self) -> Vec<Vec<F>> {
+        let z = zeros::<F>();
+        let mut levels = vec![self.leaves.clone()];
+        for (d, zero) in z.iter().enumerate().take(DEPTH) {
+            let cur = &levels[d];
+            let next: Vec<F> = cur
+                .chunks(2)
+                .map(|p| hash2(p[0], if p.len() == 2 { p[1] } else { *zero }))
+                .collect();
+            levels.push(next);
+        }
+        levels
+    }
+
+    /// The root (the zero tree's root when empty).
+    pub fn root(&self) -> F {
+        if self.leaves.is_empty() {
+            return zeros::<F>()[DEPTH];
+        }
+        self.levels()[DEPTH][0]
+    }
+
+    /// The membership path of the leaf at `index`.
+    pub fn path(&self, index: u32) -> Result<MerklePath<F>, TreeError> {
+        if index as usize >= self.leaves.len() {
+            return Err(TreeError::NoLeaf {
+                index: index as u64,
+                leaves: self.leaves.len() as u64,
+            });
+        }
+        let z = zeros::<F>();
+        let levels = self.levels();
+        let mut siblings = [F::zero(); DEPTH];
+        let mut i = index as usize;
+        for d in 0..DEPTH {
+            siblings[d] = levels[d].get(i ^ 1).copied().unwrap_or(z[d]);
+            i >>= 1;
+        }
+        Ok(MerklePath { siblings, index })
+    }
+}
