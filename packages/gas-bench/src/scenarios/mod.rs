@@ -1,0 +1,77 @@
+//! Benchmark scenarios, one per contract. Each loads the artifacts it needs,
+//! drives the contract through a realistic sequence and returns the measured rows.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Result};
+use cosmwasm_std::Checksum;
+
+use crate::chain::Chain;
+use crate::report::Row;
+
+pub mod token;
+
+/// Where the artifacts are, and the chain they are loaded into.
+pub struct Ctx {
+    pub artifacts: PathBuf,
+}
+
+impl Ctx {
+    /// The path of `artifacts/<name>.wasm`, or an error telling how to build it.
+    pub fn artifact(&self, name: &str) -> Result<PathBuf> {
+        let p = self.artifacts.join(format!("{name}.wasm"));
+        if !p.exists() {
+            bail!(
+                "{} is missing: run `ci/build-wasm.sh {name}` first",
+                p.display()
+            );
+        }
+        Ok(p)
+    }
+
+    /// Stores `artifacts/<name>.wasm` on the chain.
+    pub fn store(&self, chain: &Chain, name: &str) -> Result<Checksum> {
+        chain.store_code_file(&self.artifact(name)?)
+    }
+}
+
+/// A measured scenario: its rows, and the markdown it renders to.
+pub struct Measured {
+    /// Marker name in docs/benchmarks.md.
+    pub name: &'static str,
+    pub title: &'static str,
+    /// The command that reproduces the figures.
+    pub command: String,
+    /// What the scenario does, in a sentence or two.
+    pub setup: String,
+    pub rows: Vec<Row>,
+}
+
+impl Measured {
+    /// Markdown: command, setup, table, notes.
+    pub fn markdown(&self) -> String {
+        format!(
+            "Command: `{}` (cosmwasm-vm 3.0.10 on the optimized artifact).\n\n{}\n\n{}\n{}",
+            self.command,
+            self.setup.trim(),
+            crate::report::gas_table(&self.rows),
+            crate::report::gas_notes(&self.rows)
+        )
+    }
+}
+
+/// Paths relative to the repository root for the docs.
+pub fn display_path(p: &Path) -> String {
+    p.display().to_string()
+}
+
+/// Every scenario, in the order `all` runs them.
+pub const ALL: &[&str] = &["token"];
+
+/// Runs one scenario by name.
+pub fn run(ctx: &Ctx, name: &str) -> Result<Measured> {
+    match name {
+        "token" | "aip-token" => token::run(ctx),
+        other => bail!("unknown scenario {other}; known: {}", ALL.join(", ")),
+    }
+}
