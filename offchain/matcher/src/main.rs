@@ -1,0 +1,184 @@
+//! `aip-matcher`: clears order books offline (files in, files out), makes books from
+//! the SimBench data, and runs the ONNX forecasters.
+use aip_matcher::{clear, simbench, Method, Network, OrderBook};
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::time::Instant;
+
+mod report;
+
+#[derive(Parser)]
+#[command(
+    name = "aip-matcher",
+    version,
+    about = "AIPCHAIN matcher: forecasts and network-aware clearing"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Clear one slot: read an order book and a network model (JSON), write the clearing (JSON).
+    Clear {
+        /// order book JSON (`{"slot": .., "orders": [..]}`)
+        #[arg(long)]
+        book: PathBuf,
+        /// network JSON (`{"zones": [..], "corridors": [..], "loss_price": ..}`)
+        #[arg(long)]
+        network: PathBuf,
+        /// auto, exact, flow or price-only
+        #[arg(long, default_value = "auto")]
+        method: Method,
+        /// output file (default: stdout)
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Write an order book: a real slot of the SimBench households, or a synthetic one.
+    Book {
+        /// SimBench export folder
+        #[arg(long, default_value_os_t = simbench::default_dir())]
+        data: PathBuf,
+        /// slot index in the year (0 = 2016-01-01 00:00 UTC); ignored with --synthetic
+        #[arg(long, default_value_t = 16_000)]
+        slot: usize,
+        /// a synthetic book of this many orders on the grid's network instead
+        #[arg(long)]
+        synthetic: Option<usize>,
+        /// share of premium-only offers in a synthetic book
+        #[arg(long, default_value_t = 0.0)]
+        gated: f64,
+        /// random seed for prices and trust
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// output file
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Measure welfare, losses and time: synthetic books (1k/10k/100k orders) against the
+    /// LP optimum, and the real LV grid (a week of real slots) against the price-only baseline.
+    Report {
+        /// SimBench export folder
+        #[arg(long, default_value_os_t = simbench::default_dir())]
+        data: PathBuf,
+        /// largest synthetic book to solve with the LP too
+        #[arg(long, default_value_t = 10_000)]
+        exact_max: usize,
+        /// first slot of the real-grid period (default 2016-06-01 00:00 UTC)
+        #[arg(long, default_value_t = 14_784)]
+        from_slot: usize,
+        /// number of real slots (default one week)
+        #[arg(long, default_value_t = 672)]
+        slots: usize,
+        /// write the figures as JSON here too
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// Day-ahead forecast of one normalised profile column of data/simbench/profiles.csv.gz.
+    #[cfg(feature = "onnx")]
+    Forecast {
+        /// ONNX model (offchain/matcher/models/load.onnx or pv.onnx)
+        #[arg(long)]
+        model: PathBuf,
+        /// JSON file `{"history": [672 values], "day_start": unix, "lat": .., "lon": ..}`
+        #[arg(long)]
+        input: PathBuf,
+        /// the model forecasts PV (zero at night)
+        #[arg(long)]
+        pv: bool,
+    },
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(p: &PathBuf) -> Result<T> {
+    let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+    serde_json::from_slice(&bytes).with_context(|| format!("parsing {}", p.display()))
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().cmd {
+        Cmd::Clear {
+            book,
+            network,
+            method,
+            out,
+        } => {
+            let book: OrderBook = read_json(&book)?;
+            let network: Network = read_json(&network)?;
+            let t = Instant::now();
+            let c = clear(&book, &network, method)?;
+            eprintln!(
+                "{} orders, method {}: {} trades, {} Wh traded, welfare {:.1} uaip, losses {:.1} Wh, {:.1} ms",
+                book.orders.len(),
+                c.method,
+                c.trades.len(),
+                c.traded_wh,
+                c.welfare,
+                c.losses_wh,
+                t.elapsed().as_secs_f64() * 1e3
+            );
+            let json = serde_json::to_string_pretty(&c)?;
+            match out {
+                Some(p) => {
+                    std::fs::write(&p, json).with_context(|| format!("writing {}", p.display()))?
+                }
+                None => println!("{json}"),
+            }
+        }
+        Cmd::Book {
+            data,
+            slot,
+            synthetic,
+            gated,
+            seed,
+            out,
+        } => {
+            let book = match synthetic {
+                Some(n) => {
+                    simbench::synthetic_book(n, &simbench::load_network(&data)?, seed, gated)
+                }
+                None => {
+                    let grid = simbench::load_grid(&data)?;
+                    let profiles = simbench::load_profiles(&data)?;
+                    anyhow::ensure!(
+                        slot < grid.slots,
+                        "slot {slot} is beyond the {} slots of the year",
+                        grid.slots
+                    );
+                    simbench::book_for_slot(&grid, &profiles, slot, seed)
+                }
+            };
+            std::fs::write(&out, serde_json::to_string_pretty(&book)?)
+                .with_context(|| format!("writing {}", out.display()))?;
+            eprintln!("{} orders -> {}", book.orders.len(), out.display());
+        }
+        Cmd::Report {
+            data,
+            exact_max,
+            from_slot,
+            slots,
+            json,
+        } => report::run(&data, exact_max, from_slot, slots, json.as_deref())?,
+        #[cfg(feature = "onnx")]
+        Cmd::Forecast { model, input, pv } => {
+            #[derive(serde::Deserialize)]
+            struct Input {
+                history: Vec<f32>,
+                day_start: u64,
+                lat: f64,
+                lon: f64,
+            }
+            let i: Input = read_json(&input)?;
+            let mut f = aip_matcher::Forecaster::load(&model)?;
+            let kind = if pv {
+                aip_matcher::forecast::Kind::Pv
+            } else {
+                aip_matcher::forecast::Kind::Load
+            };
+            let out = f.forecast_day(kind, &i.history, i.day_start, i.lat, i.lon)?;
+            println!("{}", serde_json::to_string(&out)?);
+        }
+    }
+    Ok(())
+}
