@@ -7,6 +7,8 @@
 #   ci/localnet.sh status            running? height, endpoints
 #   ci/localnet.sh reset             stop and delete the chain data
 #   ci/localnet.sh env               print the endpoints as shell variables
+#   ci/localnet.sh advance SECONDS   move chain time forward (test clock hook)
+#   ci/localnet.sh time              chain time of the latest block (unix s)
 #
 # Chain id aip-localnet-1, bech32 prefix wasm, denom ustake, blocks every
 # ~0.5 s (timeout_commit 500ms), REST API and CORS on. The accounts in
@@ -31,6 +33,10 @@ TIMEOUT_COMMIT="${AIP_TIMEOUT_COMMIT:-500ms}"
 MIN_GAS_PRICE="0.0025$DENOM"
 ACCOUNTS_FILE="$ROOT/ci/localnet-accounts.txt"
 PID_FILE="$HOME_DIR/wasmd.pid"
+# Read by the clock hook of our wasmd build (ci/install-wasmd.sh): seconds
+# added to the validator's clock. Kept with the chain data: losing it while
+# the chain is ahead of the wall clock would stall block times.
+CLOCK_FILE="$HOME_DIR/clock-offset"
 LOG_FILE="$HOME_DIR/wasmd.log"
 RPC_URL="http://127.0.0.1:$RPC_PORT"
 API_URL="http://127.0.0.1:$API_PORT"
@@ -125,6 +131,7 @@ init_home() {
   set_toml "$app" api enabled-unsafe-cors true
   set_toml "$app" grpc address "\"127.0.0.1:$GRPC_PORT\""
   set_toml "$app" grpc-web enable false 2>/dev/null || true
+  echo 0 > "$CLOCK_FILE"
   fingerprint > "$HOME_DIR/fingerprint"
 }
 # -- end settings
@@ -138,7 +145,7 @@ launch() {
   done
   log "starting wasmd (log: $LOG_FILE)"
   # setsid: the node outlives this script and is not killed with its process group.
-  setsid "$WASMD" start --home "$HOME_DIR" >>"$LOG_FILE" 2>&1 < /dev/null &
+  AIP_CLOCK_OFFSET_FILE="$CLOCK_FILE" setsid "$WASMD" start --home "$HOME_DIR" >>"$LOG_FILE" 2>&1 < /dev/null &
   echo $! > "$PID_FILE"
   local pid; pid=$(cat "$PID_FILE")
   local deadline=$(( $(date +%s) + ${AIP_LOCALNET_START_TIMEOUT:-90} ))
@@ -203,7 +210,32 @@ cmd_status() {
   echo "localnet: running pid $pid height $(height) rpc $RPC_URL rest $API_URL chain $CHAIN_ID home $HOME_DIR"
 }
 
+block_time() {
+  curl -fsS --max-time 2 "$RPC_URL/status" 2>/dev/null | python3 -c '
+import json, sys, datetime
+t = json.load(sys.stdin)["result"]["sync_info"]["latest_block_time"]
+d = datetime.datetime.fromisoformat(t[:19] + "+00:00")
+print(int(d.timestamp()))'
+}
+
+cmd_advance() {
+  local secs="${1:-}"
+  case "$secs" in ''|*[!0-9]*) echo "usage: $0 advance SECONDS" >&2; return 64 ;; esac
+  [ -n "$(running_pid)" ] || { log "not running"; return 3; }
+  local cur; cur=$(cat "$CLOCK_FILE" 2>/dev/null || echo 0)
+  local target=$(( $(block_time) + secs ))
+  echo $(( cur + secs )) > "$CLOCK_FILE.tmp" && mv "$CLOCK_FILE.tmp" "$CLOCK_FILE"
+  # Wait until a block carries the new time.
+  for _ in $(seq 1 60); do
+    [ "$(block_time)" -ge "$target" ] && { log "chain time now $(block_time) (offset $(cat "$CLOCK_FILE") s)"; return 0; }
+    sleep 0.25
+  done
+  log "chain time did not advance: is this wasmd built with the clock hook (ci/install-wasmd.sh)?"; return 1
+}
+
 case "${1:-}" in
+  advance) shift; cmd_advance "$@" ;;
+  time) block_time ;;
   start) shift; cmd_start "$@" ;;
   stop) stop_node ;;
   status) cmd_status ;;

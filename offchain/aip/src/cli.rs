@@ -1,0 +1,331 @@
+//! Command-line interface of `aip`.
+
+use std::path::PathBuf;
+
+use chain_client::{localnet, testnet, ChainClient, ChainConfig, Signer};
+use clap::{Args, Parser, Subcommand};
+use serde_json::{json, Value};
+
+use crate::deploy::{self, DeployOptions, MarketParams, Roles};
+use crate::deployment::Deployment;
+use crate::error::{Error, Result};
+
+/// AIPCHAIN command-line tool: deploy the contracts, query and transact.
+#[derive(Debug, Parser)]
+#[command(name = "aip", version, about)]
+pub struct Cli {
+    /// Chain, deployment and signer options.
+    #[command(flatten)]
+    pub chain: ChainArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the chain is.
+#[derive(Debug, Args)]
+pub struct ChainArgs {
+    /// CometBFT RPC endpoint.
+    #[arg(long, global = true, env = "AIP_RPC_URL", default_value = localnet::RPC_URL)]
+    pub rpc: String,
+    /// Chain id.
+    #[arg(long, global = true, env = "AIP_CHAIN_ID", default_value = localnet::CHAIN_ID)]
+    pub chain_id: String,
+    /// Chain client configuration file (JSON, chain_client::ChainConfig);
+    /// --rpc and --chain-id override it.
+    #[arg(long, global = true, env = "AIP_CHAIN_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Deployment file [default: artifacts/deployment.<chain-id>.json].
+    #[arg(long, global = true, env = "AIP_DEPLOYMENT")]
+    pub deployment: Option<PathBuf>,
+    /// Signer: a localnet test account name (see `aip accounts`).
+    #[arg(long, global = true, default_value = "validator")]
+    pub from: String,
+    /// Signer: a file holding a 24-word mnemonic (overrides --from).
+    #[arg(long, global = true, env = "AIP_MNEMONIC_FILE")]
+    pub mnemonic_file: Option<PathBuf>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Store every artifact, instantiate and wire the contracts, write the deployment file.
+    Deploy(DeployArgs),
+    /// Smart-query a contract (deployment name or address) with a JSON message.
+    Query {
+        /// Contract name in the deployment (e.g. aip-token) or address.
+        contract: String,
+        /// The query, JSON.
+        msg: String,
+    },
+    /// Execute a JSON message on a contract.
+    Execute {
+        /// Contract name in the deployment or address.
+        contract: String,
+        /// The message, JSON.
+        msg: String,
+    },
+    /// Native and AIP balance of an account (test account name or address).
+    Balance {
+        /// Test account name or address.
+        account: String,
+    },
+    /// Transfer AIP (uaip) to an account.
+    Transfer {
+        /// Test account name or address.
+        to: String,
+        /// Amount in uaip.
+        amount: u128,
+    },
+    /// Chain height and time, and the deployment's contracts.
+    Status,
+    /// The localnet test accounts and their addresses.
+    Accounts,
+}
+
+/// Options of `aip deploy`.
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// Folder with the optimized .wasm files (ci/build-wasm.sh).
+    #[arg(long, default_value = "artifacts")]
+    pub artifacts: PathBuf,
+    /// Role holder, `ROLE=ACCOUNT` (test account name or address); repeatable.
+    /// Roles: admin, grid_operator, matcher, oracle, arbiter, treasury,
+    /// guardian, kyc_provider, minter. Unset roles: the deployer, except on the
+    /// localnet where grid_operator=dso, matcher=matcher, oracle=oracle.
+    #[arg(long = "role", value_name = "ROLE=ACCOUNT")]
+    pub roles: Vec<String>,
+    /// Initial AIP balance, `ACCOUNT=UAIP`; repeatable. On the localnet, by
+    /// default alice, bob, carol and dave get 1,000,000 AIP each.
+    #[arg(long = "fund", value_name = "ACCOUNT=UAIP")]
+    pub fund: Vec<String>,
+    /// Settlement: orders close this many seconds before their slot.
+    #[arg(long, default_value_t = MarketParams::default().gate_closure_secs)]
+    pub gate_closure_secs: u64,
+    /// Settlement: dispute window after delivery data is final, seconds.
+    #[arg(long, default_value_t = MarketParams::default().dispute_window_secs)]
+    pub dispute_window_secs: u64,
+    /// Meter-oracle quorum.
+    #[arg(long, default_value_t = 1)]
+    pub oracle_quorum: u32,
+}
+
+impl ChainArgs {
+    /// The chain client configuration these options describe.
+    pub fn config(&self) -> Result<ChainConfig> {
+        let mut cfg = match &self.config {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|source| Error::Io {
+                    path: p.clone(),
+                    source,
+                })?;
+                serde_json::from_str(&text)?
+            }
+            None => ChainConfig::localnet(),
+        };
+        cfg.rpc_url = self.rpc.clone();
+        cfg.chain_id = self.chain_id.clone();
+        Ok(cfg)
+    }
+
+    /// The deployment file path.
+    pub fn deployment_path(&self) -> PathBuf {
+        self.deployment
+            .clone()
+            .unwrap_or_else(|| Deployment::default_path(&self.chain_id))
+    }
+
+    /// The signer these options name.
+    pub fn signer(&self, prefix: &str) -> Result<Signer> {
+        match &self.mnemonic_file {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|source| Error::Io {
+                    path: p.clone(),
+                    source,
+                })?;
+                Ok(Signer::from_mnemonic(text.trim(), prefix)?)
+            }
+            None => Ok(testnet::signer(&self.from, prefix)?),
+        }
+    }
+}
+
+/// A test account name, a deployment contract name or an address → address.
+pub fn resolve(who: &str, prefix: &str, deployment: Option<&Deployment>) -> Result<String> {
+    if who.starts_with(&format!("{prefix}1")) {
+        return Ok(who.to_string());
+    }
+    if let Some(addr) = deployment.and_then(|d| d.contracts.get(who)) {
+        return Ok(addr.address.clone());
+    }
+    if testnet::accounts().any(|(n, _)| n == who) {
+        return Ok(testnet::signer(who, prefix)?.address().to_string());
+    }
+    Err(Error::Usage(format!(
+        "{who:?} is neither an address ({prefix}1…), a deployed contract nor a test account"
+    )))
+}
+
+fn split_kv(s: &str) -> Result<(&str, &str)> {
+    s.split_once('=')
+        .ok_or_else(|| Error::Usage(format!("expected KEY=VALUE, got {s:?}")))
+}
+
+/// Builds the deploy options from the command line.
+pub fn deploy_options(
+    args: &DeployArgs,
+    chain: &ChainArgs,
+    deployer: &str,
+    prefix: &str,
+) -> Result<DeployOptions> {
+    let mut roles = Roles::all(deployer);
+    let is_localnet = chain.chain_id == localnet::CHAIN_ID;
+    if is_localnet {
+        roles.grid_operator = resolve("dso", prefix, None)?;
+        roles.matcher = resolve("matcher", prefix, None)?;
+        roles.oracle = resolve("oracle", prefix, None)?;
+    }
+    for r in &args.roles {
+        let (k, v) = split_kv(r)?;
+        let v = resolve(v, prefix, None)?;
+        let slot = match k {
+            "admin" => &mut roles.admin,
+            "grid_operator" => &mut roles.grid_operator,
+            "matcher" => &mut roles.matcher,
+            "oracle" => &mut roles.oracle,
+            "arbiter" => &mut roles.arbiter,
+            "treasury" => &mut roles.treasury,
+            "guardian" => &mut roles.guardian,
+            "kyc_provider" => &mut roles.kyc_provider,
+            "minter" => &mut roles.minter,
+            other => return Err(Error::Usage(format!("unknown role {other:?}"))),
+        };
+        *slot = v;
+    }
+    let mut initial_balances = Vec::new();
+    for f in &args.fund {
+        let (k, v) = split_kv(f)?;
+        let amount = v
+            .parse::<u128>()
+            .map_err(|e| Error::Usage(format!("bad amount in --fund {f:?}: {e}")))?;
+        initial_balances.push((resolve(k, prefix, None)?, amount));
+    }
+    if args.fund.is_empty() && is_localnet {
+        for n in ["alice", "bob", "carol", "dave"] {
+            initial_balances.push((resolve(n, prefix, None)?, 1_000_000_000_000));
+        }
+    }
+    Ok(DeployOptions {
+        artifacts: args.artifacts.clone(),
+        out: chain.deployment_path(),
+        roles,
+        initial_balances,
+        market: MarketParams {
+            gate_closure_secs: args.gate_closure_secs,
+            dispute_window_secs: args.dispute_window_secs,
+            ..MarketParams::default()
+        },
+        oracle_quorum: args.oracle_quorum,
+    })
+}
+
+/// Runs a parsed command line; prints results on stdout.
+pub async fn run(cli: Cli) -> Result<()> {
+    let cfg = cli.chain.config()?;
+    let prefix = cfg.prefix.clone();
+    if let Command::Accounts = cli.command {
+        for (name, _) in testnet::accounts() {
+            println!("{name:<10} {}", testnet::signer(name, &prefix)?.address());
+        }
+        return Ok(());
+    }
+    let chain = ChainClient::connect(cfg).await?;
+    let dep_path = cli.chain.deployment_path();
+    let dep = Deployment::load_optional(&dep_path)?;
+    match cli.command {
+        Command::Accounts => {}
+        Command::Deploy(args) => {
+            let signer = cli.chain.signer(&prefix)?;
+            let deployer = signer.address().to_string();
+            let client = chain.with_signer(signer);
+            let opts = deploy_options(&args, &cli.chain, &deployer, &prefix)?;
+            let r = deploy::deploy(&client, &opts).await?;
+            for (n, id, gas) in &r.stored {
+                println!("stored       {n:<14} code {id:<4} gas {gas}");
+            }
+            for (n, id) in &r.reused_codes {
+                println!("on chain     {n:<14} code {id}");
+            }
+            for (n, a, gas) in &r.instantiated {
+                println!("instantiated {n:<14} {a} gas {gas}");
+            }
+            for n in &r.kept {
+                println!("kept         {n:<14} {}", r.deployment.contracts[n].address);
+            }
+            for (n, action, gas) in &r.wired {
+                println!("wired        {n:<14} {action} gas {gas}");
+            }
+            for n in &r.store_only {
+                println!("stored only  {n} (no instantiation plan)");
+            }
+            println!("deployment   {}", opts.out.display());
+        }
+        Command::Query { contract, msg } => {
+            let addr = resolve(&contract, &prefix, dep.as_ref())?;
+            let msg: Value = serde_json::from_str(&msg)?;
+            let v: Value = chain.query(&addr, &msg).await?;
+            println!("{}", serde_json::to_string_pretty(&v)?);
+        }
+        Command::Execute { contract, msg } => {
+            let addr = resolve(&contract, &prefix, dep.as_ref())?;
+            let msg: Value = serde_json::from_str(&msg)?;
+            let client = chain.with_signer(cli.chain.signer(&prefix)?);
+            let tx = client.execute(&addr, &msg, &[]).await?;
+            println!(
+                "{{\"hash\":\"{}\",\"height\":{},\"gas_used\":{},\"gas_wanted\":{}}}",
+                tx.hash, tx.height, tx.gas_used, tx.gas_wanted
+            );
+        }
+        Command::Balance { account } => {
+            let addr = resolve(&account, &prefix, dep.as_ref())?;
+            let native = chain.balance(&addr, &chain.config().fee_denom).await?;
+            let mut out = json!({"address": addr, "native": {chain.config().fee_denom.clone(): native.to_string()}});
+            if let Some(token) = dep.as_ref().and_then(|d| d.contracts.get("aip-token")) {
+                let b: Value = chain
+                    .query(&token.address, &json!({"balance": {"address": addr}}))
+                    .await?;
+                out["uaip"] = b["balance"].clone();
+            }
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        Command::Transfer { to, amount } => {
+            let d = dep.as_ref().ok_or_else(|| {
+                Error::Usage(format!(
+                    "no deployment at {}: run aip deploy",
+                    dep_path.display()
+                ))
+            })?;
+            let to = resolve(&to, &prefix, Some(d))?;
+            let client = chain.with_signer(cli.chain.signer(&prefix)?);
+            let msg = json!({"transfer": {"recipient": to, "amount": amount.to_string()}});
+            let tx = client.execute(d.address("aip-token")?, &msg, &[]).await?;
+            println!(
+                "transferred {amount} uaip to {to}: tx {} height {} gas {}",
+                tx.hash, tx.height, tx.gas_used
+            );
+        }
+        Command::Status => {
+            let (h, t) = chain.latest_block().await?;
+            println!("chain {} height {h} time {t}", chain.config().chain_id);
+            match &dep {
+                Some(d) => {
+                    for (n, c) in &d.contracts {
+                        println!("{n:<14} {} (code {})", c.address, c.code_id);
+                    }
+                }
+                None => println!("no deployment at {}", dep_path.display()),
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,515 @@
+//! `aip deploy`: store every artifact, instantiate and wire the contracts,
+//! write the deployment file. Safe to re-run.
+//!
+//! Re-running: a code whose checksum is already on chain is not stored again
+//! (its code id is reused); a contract recorded in the deployment file whose
+//! on-chain code id is the one of the current artifact is kept. A contract is
+//! instantiated anew when its code changed or a contract it names at
+//! instantiation was instantiated anew; the wiring messages run when one of
+//! the contracts they touch is new. The file is saved after every step, so an
+//! interrupted deploy resumes where it stopped.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use chain_client::{ChainClient, TxResponse};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::deployment::{CodeRecord, ContractRecord, Deployment};
+use crate::error::{Error, Result};
+
+/// The contracts in instantiation order. Artifacts with other names are stored only.
+pub const ORDER: [&str; 6] = [
+    "aip-token",
+    "reputation",
+    "meter-oracle",
+    "zk-verifier",
+    "settlement",
+    "evm-bridge",
+];
+
+/// Accounts holding the market's roles (bech32 addresses).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Roles {
+    /// Admin of every contract (and wasm admin: may migrate).
+    pub admin: String,
+    /// The DSO: zones, corridors, congestion fees, meter approval.
+    pub grid_operator: String,
+    /// Commits matched trades.
+    pub matcher: String,
+    /// Oracle operator (meter readings; settlement deliveries when no meter-oracle).
+    pub oracle: String,
+    /// Rules on disputes.
+    pub arbiter: String,
+    /// Receives congestion fees.
+    pub treasury: String,
+    /// Flags accounts in reputation (anomaly detection).
+    pub guardian: String,
+    /// Publishes KYC Merkle roots.
+    pub kyc_provider: String,
+    /// May mint AIP.
+    pub minter: String,
+}
+
+impl Roles {
+    /// Every role held by one account.
+    pub fn all(address: &str) -> Self {
+        Roles {
+            admin: address.into(),
+            grid_operator: address.into(),
+            matcher: address.into(),
+            oracle: address.into(),
+            arbiter: address.into(),
+            treasury: address.into(),
+            guardian: address.into(),
+            kyc_provider: address.into(),
+            minter: address.into(),
+        }
+    }
+
+    fn to_map(&self) -> BTreeMap<String, String> {
+        [
+            ("admin", &self.admin),
+            ("grid_operator", &self.grid_operator),
+            ("matcher", &self.matcher),
+            ("oracle", &self.oracle),
+            ("arbiter", &self.arbiter),
+            ("treasury", &self.treasury),
+            ("guardian", &self.guardian),
+            ("kyc_provider", &self.kyc_provider),
+            ("minter", &self.minter),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+    }
+}
+
+/// Settlement market parameters (see the settlement contract's `MarketParams`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MarketParams {
+    /// Orders close this many seconds before their slot starts.
+    pub gate_closure_secs: u64,
+    /// Orders may be placed at most this many seconds ahead.
+    pub max_horizon_secs: u64,
+    /// Offer collateral, basis points of `wh * min_price`, without reputation terms.
+    pub default_collateral_bps: u32,
+    /// Penalty for undelivered energy, uaip per kWh.
+    pub penalty_price: u128,
+    /// Dispute window after delivery data is final, seconds.
+    pub dispute_window_secs: u64,
+    /// Deliveries not reported this long after the slot count as zero.
+    pub delivery_deadline_secs: u64,
+    /// Largest commit / settle batch.
+    pub max_batch: u32,
+}
+
+impl Default for MarketParams {
+    fn default() -> Self {
+        MarketParams {
+            gate_closure_secs: 300,
+            max_horizon_secs: 2 * 86_400,
+            default_collateral_bps: 2_000,
+            penalty_price: 300_000,
+            dispute_window_secs: 3_600,
+            delivery_deadline_secs: 3_600,
+            max_batch: 500,
+        }
+    }
+}
+
+/// What to deploy and where to record it.
+#[derive(Clone, Debug)]
+pub struct DeployOptions {
+    /// Folder with the optimized `.wasm` files.
+    pub artifacts: PathBuf,
+    /// The deployment file (read if present, then rewritten).
+    pub out: PathBuf,
+    /// Role holders.
+    pub roles: Roles,
+    /// AIP balances minted at token instantiation (address, uaip).
+    pub initial_balances: Vec<(String, u128)>,
+    /// Settlement parameters.
+    pub market: MarketParams,
+    /// Meter-oracle quorum (M of the oracle operators).
+    pub oracle_quorum: u32,
+}
+
+/// What a deploy run did.
+#[derive(Clone, Debug, Default)]
+pub struct DeployReport {
+    /// The resulting deployment (also written to `out`).
+    pub deployment: Deployment,
+    /// Codes stored in this run: (name, code id, SDK gas).
+    pub stored: Vec<(String, u64, u64)>,
+    /// Codes found on chain with the same checksum: (name, code id).
+    pub reused_codes: Vec<(String, u64)>,
+    /// Contracts instantiated in this run: (name, address, SDK gas).
+    pub instantiated: Vec<(String, String, u64)>,
+    /// Contracts kept from the deployment file.
+    pub kept: Vec<String>,
+    /// Wiring messages sent: (contract, action, SDK gas).
+    pub wired: Vec<(String, String, u64)>,
+    /// Artifacts without an instantiation plan (stored only).
+    pub store_only: Vec<String>,
+}
+
+/// A `.wasm` artifact.
+#[derive(Clone, Debug)]
+pub struct Artifact {
+    /// Contract name (file stem).
+    pub name: String,
+    /// Path.
+    pub path: PathBuf,
+    /// sha256, lower-case hex.
+    pub checksum: String,
+}
+
+/// The `.wasm` files of `dir`, sorted by name.
+pub fn artifacts(dir: &Path) -> Result<Vec<Artifact>> {
+    let io = |source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        if path.extension().and_then(|e| e.to_str()) != Some("wasm") {
+            continue;
+        }
+        let Some(name) = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        let bytes = read(&path)?;
+        out.push(Artifact {
+            name,
+            checksum: hex::encode(Sha256::digest(&bytes)),
+            path,
+        });
+    }
+    if out.is_empty() {
+        return Err(Error::NoArtifacts(dir.to_path_buf()));
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Contracts named in `name`'s instantiate message (a change in them means a new instance).
+fn instantiate_deps(name: &str) -> &'static [&'static str] {
+    match name {
+        "settlement" => &["aip-token", "reputation", "meter-oracle"],
+        "zk-verifier" => &["reputation"],
+        "evm-bridge" => &["aip-token"],
+        _ => &[],
+    }
+}
+
+/// The instantiate message of `name`, or `None` when there is no plan for it.
+fn instantiate_msg(name: &str, d: &Deployment, o: &DeployOptions) -> Result<Option<Value>> {
+    let r = &o.roles;
+    let addr = |n: &str| -> Result<String> {
+        d.contracts
+            .get(n)
+            .map(|c| c.address.clone())
+            .ok_or_else(|| Error::MissingDependency {
+                contract: name.to_string(),
+                needs: n.to_string(),
+            })
+    };
+    let opt_addr = |n: &str| d.contracts.get(n).map(|c| c.address.clone());
+    let m = &o.market;
+    Ok(Some(match name {
+        "aip-token" => json!({
+            "name": "AIPCHAIN energy token",
+            "symbol": "AIP",
+            "decimals": 6,
+            "initial_balances": o.initial_balances.iter()
+                .map(|(a, n)| json!({"address": a, "amount": n.to_string()}))
+                .collect::<Vec<_>>(),
+            "mint": {"minter": r.minter, "cap": null},
+            "marketing": null,
+        }),
+        "reputation" => json!({
+            "name": "AIPCHAIN reputation",
+            "symbol": "AIPREP",
+            "admin": r.admin,
+            "settlement": null,
+            "zk_verifier": null,
+            "guardian": r.guardian,
+            "terms": null,
+            "review_window_secs": null,
+        }),
+        "meter-oracle" => json!({
+            "admin": r.admin,
+            "grid_operator": r.grid_operator,
+            "operators": [r.oracle],
+            "quorum": o.oracle_quorum,
+            "tolerance": {"wh": "0", "bps": 0},
+        }),
+        "settlement" => json!({
+            "token": addr("aip-token")?,
+            "roles": {
+                "admin": r.admin,
+                "grid_operator": r.grid_operator,
+                "matcher": r.matcher,
+                "oracle": if opt_addr("meter-oracle").is_some() { Value::Null } else { json!(r.oracle) },
+                "arbiter": r.arbiter,
+                "treasury": r.treasury,
+                "reputation": opt_addr("reputation"),
+                "meter_oracle": opt_addr("meter-oracle"),
+            },
+            "params": {
+                "gate_closure_secs": m.gate_closure_secs,
+                "max_horizon_secs": m.max_horizon_secs,
+                "default_collateral_bps": m.default_collateral_bps,
+                "penalty_price": m.penalty_price.to_string(),
+                "dispute_window_secs": m.dispute_window_secs,
+                "delivery_deadline_secs": m.delivery_deadline_secs,
+                "max_batch": m.max_batch,
+            },
+        }),
+        _ => return Ok(None),
+    }))
+}
+
+/// A wiring message: executed on `contract` when it or one of `touches` is new.
+struct Wire {
+    contract: &'static str,
+    touches: &'static [&'static str],
+    action: &'static str,
+    msg: Value,
+}
+
+fn wiring(d: &Deployment) -> Vec<Wire> {
+    let a = |n: &str| d.contracts.get(n).map(|c| c.address.clone());
+    let mut out = Vec::new();
+    if d.contracts.contains_key("reputation") {
+        out.push(Wire {
+            contract: "reputation",
+            touches: &["settlement", "zk-verifier"],
+            action: "update_config",
+            msg: json!({"update_config": {
+                "admin": null,
+                "settlement": a("settlement"),
+                "zk_verifier": a("zk-verifier"),
+                "guardian": null,
+                "review_window_secs": null,
+            }}),
+        });
+    }
+    out
+}
+
+/// Deploys everything in `opts.artifacts` with `client` (which must have a signer).
+pub async fn deploy(client: &ChainClient, opts: &DeployOptions) -> Result<DeployReport> {
+    let chain_id = client.config().chain_id.clone();
+    let deployer = client
+        .address()
+        .ok_or(chain_client::Error::NoSigner)?
+        .to_string();
+    let mut d = match Deployment::load_optional(&opts.out)? {
+        Some(d) if d.chain_id != chain_id => {
+            return Err(Error::WrongChain {
+                path: opts.out.clone(),
+                file_chain: d.chain_id,
+                node_chain: chain_id,
+            })
+        }
+        Some(d) => d,
+        None => Deployment {
+            chain_id: chain_id.clone(),
+            ..Deployment::default()
+        },
+    };
+    d.rpc_url = client.config().rpc_url.clone();
+    d.prefix = client.config().prefix.clone();
+    d.deployer = deployer.clone();
+    d.roles = opts.roles.to_map();
+    let mut report = DeployReport::default();
+
+    // 1. Codes.
+    let arts = artifacts(&opts.artifacts)?;
+    let on_chain: BTreeMap<String, u64> = client
+        .codes()
+        .await?
+        .into_iter()
+        .rev() // the lowest id wins
+        .map(|c| (c.checksum, c.code_id))
+        .collect();
+    for art in &arts {
+        if let Some(&id) = on_chain.get(&art.checksum) {
+            if d.codes.get(&art.name).map(|c| c.code_id) != Some(id) {
+                tracing::info!(contract = %art.name, code_id = id, "code already on chain");
+            }
+            report.reused_codes.push((art.name.clone(), id));
+            d.codes.insert(
+                art.name.clone(),
+                CodeRecord {
+                    code_id: id,
+                    checksum: art.checksum.clone(),
+                },
+            );
+            continue;
+        }
+        let wasm = read(&art.path)?;
+        let stored = client.store(&wasm).await?;
+        tracing::info!(contract = %art.name, code_id = stored.code_id, gas = stored.tx.gas_used, "stored");
+        report
+            .stored
+            .push((art.name.clone(), stored.code_id, stored.tx.gas_used));
+        d.codes.insert(
+            art.name.clone(),
+            CodeRecord {
+                code_id: stored.code_id,
+                checksum: stored.checksum,
+            },
+        );
+        d.save(&opts.out)?;
+    }
+    d.save(&opts.out)?;
+
+    // 2. Contracts, in dependency order.
+    let mut fresh: BTreeSet<String> = BTreeSet::new();
+    let names: Vec<&str> = ORDER
+        .iter()
+        .copied()
+        .filter(|n| d.codes.contains_key(*n) && arts.iter().any(|a| a.name == *n))
+        .collect();
+    for art in &arts {
+        if !ORDER.contains(&art.name.as_str()) {
+            report.store_only.push(art.name.clone());
+        }
+    }
+    for name in names {
+        let code_id = d.codes[name].code_id;
+        let deps_fresh = instantiate_deps(name).iter().any(|x| fresh.contains(*x));
+        if let Some(existing) = d.contracts.get(name) {
+            let live = match client.contract_info(&existing.address).await {
+                Ok(info) => info.code_id == code_id,
+                Err(chain_client::Error::Query { .. }) => false,
+                Err(e) => return Err(e.into()),
+            };
+            if live && !deps_fresh {
+                report.kept.push(name.to_string());
+                continue;
+            }
+        }
+        let Some(msg) = instantiate_msg(name, &d, opts)? else {
+            report.store_only.push(name.to_string());
+            continue;
+        };
+        let label = format!("aipchain {name}");
+        let inst = client
+            .instantiate(code_id, &msg, &label, Some(&opts.roles.admin))
+            .await?;
+        tracing::info!(contract = name, address = %inst.address, gas = inst.tx.gas_used, "instantiated");
+        report
+            .instantiated
+            .push((name.to_string(), inst.address.clone(), inst.tx.gas_used));
+        d.contracts.insert(
+            name.to_string(),
+            ContractRecord {
+                address: inst.address,
+                code_id,
+                label,
+            },
+        );
+        fresh.insert(name.to_string());
+        d.save(&opts.out)?;
+    }
+
+    // 3. Wiring.
+    for w in wiring(&d) {
+        let new = fresh.contains(w.contract) || w.touches.iter().any(|t| fresh.contains(*t));
+        if !new {
+            continue;
+        }
+        let addr = d.address(w.contract)?.to_string();
+        let tx: TxResponse = client.execute(&addr, &w.msg, &[]).await?;
+        report
+            .wired
+            .push((w.contract.to_string(), w.action.to_string(), tx.gas_used));
+    }
+    d.save(&opts.out)?;
+    report.deployment = d;
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts() -> DeployOptions {
+        DeployOptions {
+            artifacts: PathBuf::from("artifacts"),
+            out: PathBuf::from("d.json"),
+            roles: Roles::all("wasm1admin"),
+            initial_balances: vec![("wasm1alice".into(), 5)],
+            market: MarketParams::default(),
+            oracle_quorum: 1,
+        }
+    }
+
+    #[test]
+    fn the_token_is_instantiated_with_the_minter_and_balances() {
+        let msg = instantiate_msg("aip-token", &Deployment::default(), &opts())
+            .unwrap()
+            .unwrap();
+        assert_eq!(msg["decimals"], 6);
+        assert_eq!(msg["mint"]["minter"], "wasm1admin");
+        assert_eq!(msg["initial_balances"][0]["amount"], "5");
+    }
+
+    #[test]
+    fn settlement_needs_the_token_first() {
+        let err = instantiate_msg("settlement", &Deployment::default(), &opts()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "settlement needs aip-token, which is not in the artifacts or the deployment"
+        );
+        assert!(
+            instantiate_msg("something-else", &Deployment::default(), &opts())
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn settlement_takes_deliveries_from_the_meter_oracle_when_deployed() {
+        let mut d = Deployment::default();
+        for n in ["aip-token", "meter-oracle"] {
+            d.contracts.insert(
+                n.into(),
+                ContractRecord {
+                    address: format!("wasm1{n}"),
+                    code_id: 1,
+                    label: n.into(),
+                },
+            );
+        }
+        let msg = instantiate_msg("settlement", &d, &opts()).unwrap().unwrap();
+        assert_eq!(msg["token"], "wasm1aip-token");
+        assert_eq!(msg["roles"]["meter_oracle"], "wasm1meter-oracle");
+        assert_eq!(msg["roles"]["oracle"], Value::Null);
+        assert_eq!(msg["roles"]["reputation"], Value::Null);
+    }
+
+    #[test]
+    fn an_empty_artifacts_folder_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = artifacts(dir.path()).unwrap_err().to_string();
+        assert!(err.ends_with("run ci/build-wasm.sh first"), "{err}");
+    }
+}
