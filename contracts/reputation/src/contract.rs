@@ -11,9 +11,7 @@ use cw721::msg::Cw721InstantiateMsg;
 use cw721::{DefaultOptionalCollectionExtension, DefaultOptionalCollectionExtensionMsg};
 
 use crate::execute::{self as ex, validate_terms};
-use crate::msg::{
-    ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, DEFAULT_REVIEW_WINDOW_SECS,
-};
+use crate::msg::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, DEFAULT_REVIEW_WINDOW_SECS};
 use crate::query as q;
 use crate::state::{Config, CONFIG, TERMS};
 use crate::ContractError;
@@ -194,9 +192,11 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
         QueryMsg::GetConfig {} => to_json_binary(&base::query_config::<
             DefaultOptionalCollectionExtension,
         >(deps, env.contract.address)?)?,
-        QueryMsg::GetCollectionInfoAndExtension {} => to_json_binary(
-            &base::query_collection_info_and_extension::<DefaultOptionalCollectionExtension>(deps)?,
-        )?,
+        QueryMsg::GetCollectionInfoAndExtension {} => {
+            to_json_binary(&base::query_collection_info_and_extension::<
+                DefaultOptionalCollectionExtension,
+            >(deps)?)?
+        }
         QueryMsg::GetAllInfo {} => to_json_binary(&base::query_all_info(deps, &env)?)?,
         QueryMsg::GetMinterOwnership {} => {
             to_json_binary(&base::query_minter_ownership(deps.storage)?)?

@@ -232,7 +232,10 @@ pub fn execute_record_outcomes(
 ) -> Result<Response, ContractError> {
     assert_settlement(deps.storage, &info.sender, "record outcomes")?;
     let now = env.block.time.seconds();
+    // Every check runs before the first write: a rejected batch changes nothing.
     let mut cache = StatsCache(BTreeMap::new());
+    let mut records: Vec<(TradeId, TradeRecord)> = Vec::with_capacity(outcomes.len());
+    let mut seen = std::collections::BTreeSet::new();
     for o in &outcomes {
         let seller = deps.api.addr_validate(&o.seller)?;
         let buyer = deps.api.addr_validate(&o.buyer)?;
@@ -250,12 +253,13 @@ pub fn execute_record_outcomes(
                 contracted_wh: o.contracted_wh.u128(),
             });
         }
-        if trade_exists(deps.storage, id) {
+        if !seen.insert(id) || trade_exists(deps.storage, id) {
             return Err(ContractError::OutcomeAlreadyRecorded { trade_id: id });
         }
         let contracted = to_u64(o.contracted_wh, "contracted Wh")?;
         let delivered = to_u64(o.delivered_wh, "delivered Wh")?;
-        let delivered_well = delivered as u128 * 10_000 >= contracted as u128 * SUCCESS_THRESHOLD_BPS;
+        let delivered_well =
+            delivered as u128 * 10_000 >= contracted as u128 * SUCCESS_THRESHOLD_BPS;
         let slot = o.slot.0;
 
         let s = cache.get(deps.storage, &seller)?;
@@ -267,15 +271,17 @@ pub fn execute_record_outcomes(
         let b = cache.get(deps.storage, &buyer)?;
         note_trade(b, slot, true)?;
 
-        save_trade(
-            deps.storage,
+        records.push((
             id,
-            &TradeRecord {
+            TradeRecord {
                 parties: parties_hash(seller.as_str(), buyer.as_str()),
                 recorded_at: now,
                 reviewed: 0,
             },
-        );
+        ));
+    }
+    for (id, r) in &records {
+        save_trade(deps.storage, *id, r);
     }
     let accounts = cache.save(deps.storage)?;
     Ok(Response::new()
@@ -427,7 +433,11 @@ pub fn execute_review(
         .add_attribute("counted", (!reviewer_flagged).to_string()))
 }
 
-fn assert_guardian(storage: &dyn Storage, sender: &Addr, action: &str) -> Result<(), ContractError> {
+fn assert_guardian(
+    storage: &dyn Storage,
+    sender: &Addr,
+    action: &str,
+) -> Result<(), ContractError> {
     let cfg = CONFIG.load(storage)?;
     match cfg.guardian {
         None => Err(ContractError::RoleNotSet {

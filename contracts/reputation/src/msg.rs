@@ -18,17 +18,15 @@ use cosmwasm_std::{Addr, Binary, Empty};
 use cw721::msg::{
     AllInfoResponse, AllNftInfoResponse, ApprovalResponse, ApprovalsResponse,
     CollectionInfoAndExtensionResponse, CollectionInfoMsg, ConfigResponse as Cw721ConfigResponse,
-    NftInfoResponse,
-    NumTokensResponse, OperatorResponse, OperatorsResponse, OwnerOfResponse, TokensResponse,
+    NftInfoResponse, NumTokensResponse, OperatorResponse, OperatorsResponse, OwnerOfResponse,
+    TokensResponse,
 };
 use cw721::{
     DefaultOptionalCollectionExtension, DefaultOptionalCollectionExtensionMsg, Expiration,
     Ownership,
 };
 
-pub use aip_types::hooks::reputation::{
-    AccountScore, ReputationExecuteHook, ReputationQueryHook,
-};
+pub use aip_types::hooks::reputation::{AccountScore, ReputationExecuteHook, ReputationQueryHook};
 
 /// Terms of one tier.
 #[cw_serde]
@@ -386,4 +384,3 @@ pub struct ContractConfigResponse {
     pub guardian: Option<Addr>,
     pub review_window_secs: u64,
 }
-

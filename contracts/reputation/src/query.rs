@@ -30,11 +30,7 @@ pub struct Effective {
     pub flag: Option<Flag>,
 }
 
-pub fn effective(
-    storage: &dyn Storage,
-    terms: &TierTerms,
-    who: &Addr,
-) -> StdResult<Effective> {
+pub fn effective(storage: &dyn Storage, terms: &TierTerms, who: &Addr) -> StdResult<Effective> {
     let registered = Cw721Config::<Option<Empty>>::default()
         .nft_info
         .has(storage, who.as_str());
@@ -62,7 +58,10 @@ pub fn effective(
     })
 }
 
-pub fn query_trading_terms(deps: Deps, account: String) -> Result<TradingTermsResponse, ContractError> {
+pub fn query_trading_terms(
+    deps: Deps,
+    account: String,
+) -> Result<TradingTermsResponse, ContractError> {
     let who = deps.api.addr_validate(&account)?;
     let terms = TERMS.load(deps.storage)?;
     let e = effective(deps.storage, &terms, &who)?;

@@ -1,1 +1,4 @@
+mod multi_tests;
+mod proptests;
+mod suite;
 mod unit_tests;

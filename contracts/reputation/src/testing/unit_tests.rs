@@ -1,1 +1,205 @@
+use aip_types::hooks::reputation::{
+    ReputationExecuteHook, ReputationQueryHook, Ruling, TradeOutcome,
+};
+use aip_types::SlotId;
+use cosmwasm_std::{from_json, to_json_vec, Uint128};
 
+use crate::execute::validate_terms;
+use crate::msg::{ExecuteMsg, QueryMsg, ScoreComponents, TierTerms};
+use crate::score::{base_score, components, flagged_score, pair_contribution, tier};
+use crate::state::Stats;
+use aip_types::hooks::reputation::Tier;
+
+/// Every hook variant of `aip-types` parses as this contract's message and
+/// serializes back to the same JSON: the interface cannot drift.
+#[test]
+fn every_hook_variant_is_accepted_with_the_same_json() {
+    let outcome = TradeOutcome {
+        trade_id: 7,
+        slot: SlotId(1_767_225_600),
+        seller: "cosmwasm1seller".into(),
+        buyer: "cosmwasm1buyer".into(),
+        contracted_wh: Uint128::new(1500),
+        delivered_wh: Uint128::new(1400),
+    };
+    let exec_hooks = vec![
+        ReputationExecuteHook::RecordOutcomes {
+            outcomes: vec![outcome.clone(), outcome],
+        },
+        ReputationExecuteHook::RecordRuling {
+            trade_id: 9,
+            seller: "s".into(),
+            buyer: "b".into(),
+            ruling: Ruling::Split { seller_bps: 2500 },
+        },
+        ReputationExecuteHook::RecordRuling {
+            trade_id: 9,
+            seller: "s".into(),
+            buyer: "b".into(),
+            ruling: Ruling::PaySeller,
+        },
+        ReputationExecuteHook::RecordRuling {
+            trade_id: 9,
+            seller: "s".into(),
+            buyer: "b".into(),
+            ruling: Ruling::RefundBuyer,
+        },
+        ReputationExecuteHook::MintFor {
+            owner: "cosmwasm1owner".into(),
+        },
+    ];
+    for hook in exec_hooks {
+        let json = to_json_vec(&hook).unwrap();
+        let ours: ExecuteMsg = from_json(&json).unwrap();
+        assert_eq!(to_json_vec(&ours).unwrap(), json);
+        let back: ReputationExecuteHook = from_json(to_json_vec(&ours).unwrap()).unwrap();
+        assert_eq!(back, hook);
+        match (&hook, &ours) {
+            (ReputationExecuteHook::RecordOutcomes { .. }, ExecuteMsg::RecordOutcomes { .. })
+            | (ReputationExecuteHook::RecordRuling { .. }, ExecuteMsg::RecordRuling { .. })
+            | (ReputationExecuteHook::MintFor { .. }, ExecuteMsg::MintFor { .. }) => {}
+            other => panic!("hook parsed as another variant: {other:?}"),
+        }
+    }
+    let query_hooks = vec![
+        ReputationQueryHook::TradingTerms {
+            account: "cosmwasm1a".into(),
+        },
+        ReputationQueryHook::PriorityScores {
+            accounts: vec!["cosmwasm1a".into(), "cosmwasm1b".into()],
+        },
+    ];
+    for hook in query_hooks {
+        let json = to_json_vec(&hook).unwrap();
+        let ours: QueryMsg = from_json(&json).unwrap();
+        assert_eq!(to_json_vec(&ours).unwrap(), json);
+        match (&hook, &ours) {
+            (ReputationQueryHook::TradingTerms { .. }, QueryMsg::TradingTerms { .. })
+            | (ReputationQueryHook::PriorityScores { .. }, QueryMsg::PriorityScores { .. }) => {}
+            other => panic!("hook parsed as another variant: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn cw721_messages_keep_their_json() {
+    let m: ExecuteMsg = from_json(br#"{"transfer_nft":{"recipient":"x","token_id":"y"}}"#).unwrap();
+    assert!(matches!(m, ExecuteMsg::TransferNft { .. }));
+    let q: QueryMsg = from_json(br#"{"nft_info":{"token_id":"y"}}"#).unwrap();
+    assert!(matches!(q, QueryMsg::NftInfo { .. }));
+}
+
+#[test]
+fn a_newcomer_starts_from_the_priors() {
+    let c = components(&Stats::default());
+    assert_eq!(
+        c,
+        ScoreComponents {
+            success_rate: 700,
+            delivery_accuracy: 700,
+            peer_reviews: 500,
+            participation: 0,
+            dispute_record: 1000,
+        }
+    );
+    assert_eq!(base_score(&Stats::default()), 660);
+    assert_eq!(tier(&TierTerms::default(), 0, 1000), Tier::Newcomer);
+}
+
+/// The README's worked examples.
+#[test]
+fn readme_examples() {
+    // Five well-delivered 1 kWh sales in five slots.
+    let good = Stats {
+        trades: 5,
+        successful: 5,
+        sold: 5,
+        contracted_wh: 5000,
+        delivered_wh: 5000,
+        active_slots: 5,
+        ..Stats::default()
+    };
+    assert_eq!(
+        components(&good),
+        ScoreComponents {
+            success_rate: 800,
+            delivery_accuracy: 800,
+            peer_reviews: 500,
+            participation: 52,
+            dispute_record: 1000,
+        }
+    );
+    assert_eq!(base_score(&good), 720);
+    assert_eq!(tier(&TierTerms::default(), 5, 720), Tier::Silver);
+
+    // The same five sales delivering half.
+    let short = Stats {
+        successful: 0,
+        delivered_wh: 2500,
+        ..good
+    };
+    assert_eq!(components(&short).success_rate, 466);
+    assert_eq!(components(&short).delivery_accuracy, 633);
+    assert_eq!(base_score(&short), 586);
+    assert_eq!(tier(&TierTerms::default(), 5, 586), Tier::Bronze);
+
+    // ... and a fully lost dispute on top.
+    let disputed = Stats {
+        disputes: 1,
+        dispute_loss_bps: 10_000,
+        ..short
+    };
+    assert_eq!(components(&disputed).dispute_record, 334);
+    assert_eq!(base_score(&disputed), 453);
+
+    // Flagged at 720: halved, and frozen there.
+    assert_eq!(flagged_score(720, 720), 360);
+    assert_eq!(flagged_score(900, 720), 360);
+    assert_eq!(flagged_score(500, 720), 250);
+}
+
+#[test]
+fn extreme_histories_stay_in_bounds() {
+    let max = Stats {
+        trades: u64::MAX,
+        successful: u64::MAX,
+        sold: u64::MAX,
+        contracted_wh: u64::MAX,
+        delivered_wh: u64::MAX,
+        active_slots: u64::MAX,
+        last_slot: u64::MAX,
+        disputes: u64::MAX,
+        dispute_loss_bps: u64::MAX,
+        reviews_received: u64::MAX,
+        review_weight: u64::MAX,
+        review_weighted_sum: u64::MAX,
+    };
+    assert!(base_score(&max) <= 1000);
+    let worst = Stats {
+        trades: 1,
+        sold: 1,
+        contracted_wh: u64::MAX,
+        dispute_loss_bps: u64::MAX,
+        review_weight: u64::MAX / 5,
+        review_weighted_sum: u64::MAX / 5,
+        ..Stats::default()
+    };
+    let c = components(&worst);
+    assert_eq!(c.dispute_record, 0);
+    assert_eq!(c.peer_reviews, 0);
+    assert_eq!(c.delivery_accuracy, 0);
+    assert_eq!(base_score(&worst), 159); // only the success prior is left
+}
+
+#[test]
+fn pair_contributions_are_capped() {
+    assert_eq!(pair_contribution(0, 0), (0, 0));
+    assert_eq!(pair_contribution(700, 3500), (700, 3500));
+    assert_eq!(pair_contribution(9000, 45_000), (3000, 15_000));
+    assert_eq!(pair_contribution(6000, 18_000), (3000, 9_000));
+}
+
+#[test]
+fn default_terms_are_valid() {
+    validate_terms(&TierTerms::default()).unwrap();
+}
