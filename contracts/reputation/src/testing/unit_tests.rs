@@ -152,6 +152,24 @@ fn readme_examples() {
     assert_eq!(components(&disputed).dispute_record, 334);
     assert_eq!(base_score(&disputed), 453);
 
+    // Fifty well-delivered 1 kWh sales in fifty slots.
+    let gold = Stats {
+        trades: 50,
+        successful: 50,
+        sold: 50,
+        contracted_wh: 50_000,
+        delivered_wh: 50_000,
+        active_slots: 50,
+        ..Stats::default()
+    };
+    let c = components(&gold);
+    assert_eq!(
+        (c.success_rate, c.delivery_accuracy, c.participation),
+        (950, 950, 520)
+    );
+    assert_eq!(base_score(&gold), 849);
+    assert_eq!(tier(&TierTerms::default(), 50, 849), Tier::Gold);
+
     // Flagged at 720: halved, and frozen there.
     assert_eq!(flagged_score(720, 720), 360);
     assert_eq!(flagged_score(900, 720), 360);
