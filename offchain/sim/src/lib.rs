@@ -1,29 +1,73 @@
-//! The AIPCHAIN simulation on the in-process chain.
+//! `aip-sim`: the AIPCHAIN market simulation, the README's main job.
+//!
+//! Households on a real benchmark low-voltage grid, with real load and PV
+//! profiles, forecast their next slot, plan a home battery and place bids and
+//! offers through the contracts on a chain (the in-process chain by default).
+//! The matcher clears each slot, the meters report the real profile as
+//! delivery, settlement and reputation run, and a part of the households learn
+//! their bidding with tabular Q-learning. The run ends with a KPI summary and
+//! SVG plots.
+//!
+//! Every external part sits behind a small trait so it can be swapped:
+//! [`forecast::Forecaster`], [`market::Clearing`], [`chain::MarketChain`].
 
-use aip_testing::{Deployment, DeploymentConfig};
-use anyhow::{ensure, Result};
+pub mod agent;
+pub mod chain;
+pub mod cli;
+pub mod data;
+pub mod engine;
+pub mod forecast;
+pub mod inprocess;
+pub mod market;
+pub mod plot;
+pub mod report;
+pub mod rl;
+pub mod scenario;
 
-/// Deploys the contracts and walks a mint, a transfer and a send of AIP,
-/// returning a human-readable transcript. Checks token conservation at the end.
-pub fn run_token_demo() -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    let mut d = Deployment::new(&DeploymentConfig::default())?;
-    out.push(format!("deployed aip-token at {}", d.token));
-    let (alice, bob) = (d.addr("alice"), d.addr("bob"));
+use thiserror::Error;
 
-    d.mint(&alice, 5_000_000)?;
-    out.push(format!("mint     5.000000 AIP -> alice ({alice})"));
-    d.transfer(&alice, &bob, 1_250_000)?;
-    out.push("transfer 1.250000 AIP alice -> bob".to_string());
+/// Errors of the simulation's own checks.
+#[derive(Error, Debug, Clone, PartialEq, Eq)]
+pub enum SimError {
+    /// The scenario is inconsistent.
+    #[error("invalid scenario: {0}")]
+    Scenario(String),
+    /// Input data could not be read.
+    #[error("data: {0}")]
+    Data(String),
+}
 
-    let supply = d.total_supply()?;
-    let held = d.balance(&alice)? + d.balance(&bob)?;
-    out.push(format!(
-        "balances alice {} uaip, bob {} uaip; supply {} uaip",
-        d.balance(&alice)?,
-        d.balance(&bob)?,
-        supply
-    ));
-    ensure!(supply == held, "conservation broken: supply {supply} != held {held}");
-    Ok(out)
+/// Builds the engine the CLI asks for: the real scenario from `args.data`,
+/// the in-process chain with every deployed contract, the matcher and the
+/// forecaster.
+pub fn build(args: &cli::Args) -> anyhow::Result<engine::Engine> {
+    let scenario = data::load(
+        &args.data,
+        data::Window {
+            start_day: args.start_day,
+            days: args.days,
+            history_days: 7,
+            households: args.households,
+        },
+    )?;
+    let cfg = engine::SimConfig {
+        seed: args.seed,
+        rl_share: args.rl_share,
+        battery_kwh: args.battery_kwh,
+        q: rl::QParams {
+            alpha: args.alpha,
+            gamma: args.gamma,
+            epsilon_start: args.epsilon,
+            ..rl::QParams::default()
+        },
+        ..engine::SimConfig::default()
+    };
+    let chain = Box::new(inprocess::InProcessChain::new()?);
+    let clearing = Box::new(market::MeritOrder {
+        net: market::Network {
+            corridors: scenario.corridors.clone(),
+        },
+    });
+    let forecaster = Box::new(forecast::SeasonalNaive);
+    engine::Engine::new(scenario, cfg, chain, clearing, forecaster)
 }

@@ -1,0 +1,199 @@
+//! Household agents: a home battery, the grid tariff they fall back on, and
+//! the bidding strategies (rule-based and Q-learning).
+
+use crate::rl::{BatteryMode, PRICE_LEVELS};
+
+/// The utility's time-of-use tariff: what energy costs from the grid and
+/// what the grid pays for exports. uaip per kWh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tariff {
+    /// 22:00–06:00.
+    pub offpeak: u64,
+    /// 06:00–17:00 and 21:00–22:00.
+    pub day: u64,
+    /// 17:00–21:00.
+    pub peak: u64,
+    /// Feed-in tariff for exports, all day.
+    pub feed_in: u64,
+}
+
+impl Default for Tariff {
+    fn default() -> Self {
+        Tariff {
+            offpeak: 220_000,
+            day: 300_000,
+            peak: 400_000,
+            feed_in: 80_000,
+        }
+    }
+}
+
+impl Tariff {
+    /// Retail import price at hour `h` (0..24).
+    pub fn retail(&self, hour: u32) -> u64 {
+        match hour {
+            17..=20 => self.peak,
+            6..=16 | 21 => self.day,
+            _ => self.offpeak,
+        }
+    }
+
+    /// A price `level` (0..=1) of the way from feed-in to retail, uaip/kWh.
+    pub fn level(&self, hour: u32, level: f64) -> u64 {
+        let r = self.retail(hour);
+        self.feed_in + ((r - self.feed_in) as f64 * level.clamp(0.0, 1.0)).round() as u64
+    }
+}
+
+/// A home battery, integer Wh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Battery {
+    pub capacity_wh: u64,
+    /// Most energy in or out in one slot, Wh.
+    pub max_slot_wh: u64,
+    /// Stored energy, Wh.
+    pub soc_wh: u64,
+    /// Charging efficiency, percent (energy stored per energy drawn).
+    pub efficiency_pct: u64,
+}
+
+impl Battery {
+    /// A battery of `kwh` capacity with a power of half its capacity per hour,
+    /// starting half full.
+    pub fn new(kwh: f64) -> Battery {
+        let capacity_wh = (kwh * 1000.0).round() as u64;
+        Battery {
+            capacity_wh,
+            max_slot_wh: capacity_wh / 8, // C/2: half the capacity per hour, a quarter hour per slot
+            soc_wh: capacity_wh / 2,
+            efficiency_pct: 95,
+        }
+    }
+
+    /// State of charge, 0..=1.
+    pub fn soc_fraction(&self) -> f64 {
+        if self.capacity_wh == 0 {
+            0.0
+        } else {
+            self.soc_wh as f64 / self.capacity_wh as f64
+        }
+    }
+
+    /// Most energy the battery can draw this slot, Wh.
+    pub fn charge_room(&self) -> u64 {
+        let room = ((self.capacity_wh - self.soc_wh) * 100).div_ceil(self.efficiency_pct.max(1));
+        room.min(self.max_slot_wh)
+    }
+
+    /// Most energy the battery can deliver this slot, Wh.
+    pub fn discharge_room(&self) -> u64 {
+        self.soc_wh.min(self.max_slot_wh)
+    }
+
+    /// Plans (drawn, delivered) Wh for a mode, given the forecast load and PV.
+    pub fn plan(&self, mode: BatteryMode, load_f: u64, pv_f: u64) -> (u64, u64) {
+        match mode {
+            BatteryMode::SelfConsume => {
+                if pv_f > load_f {
+                    ((pv_f - load_f).min(self.charge_room()), 0)
+                } else {
+                    (0, (load_f - pv_f).min(self.discharge_room()))
+                }
+            }
+            BatteryMode::Hold => (0, 0),
+            BatteryMode::Charge => (self.charge_room(), 0),
+            BatteryMode::Discharge => (0, self.discharge_room()),
+        }
+    }
+
+    /// Executes a plan (clamped to what is possible); returns what was
+    /// actually drawn and delivered, Wh.
+    pub fn execute(&mut self, draw: u64, deliver: u64) -> (u64, u64) {
+        let draw = draw.min(self.charge_room());
+        let stored = (draw * self.efficiency_pct).div_ceil(100);
+        self.soc_wh = (self.soc_wh + stored).min(self.capacity_wh);
+        let deliver = deliver.min(self.soc_wh);
+        self.soc_wh -= deliver;
+        (draw, deliver)
+    }
+}
+
+/// How a household bids.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Strategy {
+    /// Self-consumption battery; bids at `bid_level`, offers at `offer_level`
+    /// (fractions of the way from feed-in to retail).
+    Rule { bid_level: f64, offer_level: f64 },
+    /// Q-learning over battery mode and price level (shared table).
+    Learning,
+}
+
+impl Strategy {
+    /// Short name for tables.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Strategy::Rule { .. } => "rule",
+            Strategy::Learning => "rl",
+        }
+    }
+
+    /// The rule-based decision: (battery mode, bid level, offer level).
+    pub fn rule_levels(&self) -> Option<(f64, f64)> {
+        match self {
+            Strategy::Rule {
+                bid_level,
+                offer_level,
+            } => Some((*bid_level, *offer_level)),
+            Strategy::Learning => None,
+        }
+    }
+}
+
+/// The middle price level, the rule-based bidders' reference.
+pub fn mid_level() -> f64 {
+    PRICE_LEVELS[PRICE_LEVELS.len() / 2]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tariff_follows_time_of_use() {
+        let t = Tariff::default();
+        assert_eq!(t.retail(3), 220_000);
+        assert_eq!(t.retail(12), 300_000);
+        assert_eq!(t.retail(18), 400_000);
+        assert_eq!(t.retail(21), 300_000);
+        assert_eq!(t.retail(23), 220_000);
+        assert_eq!(t.level(18, 0.0), 80_000);
+        assert_eq!(t.level(18, 1.0), 400_000);
+        assert_eq!(t.level(18, 0.5), 240_000);
+    }
+
+    #[test]
+    fn battery_respects_capacity_power_and_efficiency() {
+        let mut b = Battery::new(5.0);
+        assert_eq!(
+            (b.capacity_wh, b.max_slot_wh, b.soc_wh),
+            (5_000, 625, 2_500)
+        );
+        assert_eq!(b.plan(BatteryMode::Charge, 0, 0), (625, 0));
+        assert_eq!(b.plan(BatteryMode::SelfConsume, 100, 400), (300, 0));
+        assert_eq!(b.plan(BatteryMode::SelfConsume, 400, 100), (0, 300));
+        assert_eq!(b.plan(BatteryMode::Hold, 400, 100), (0, 0));
+        let (drawn, _) = b.execute(625, 0);
+        assert_eq!(drawn, 625);
+        assert_eq!(b.soc_wh, 2_500 + 594); // 625 * 0.95 = 593.75, rounded up
+        for _ in 0..10 {
+            b.execute(625, 0);
+        }
+        assert_eq!(b.soc_wh, 5_000);
+        assert_eq!(b.charge_room(), 0);
+        for _ in 0..20 {
+            b.execute(0, 625);
+        }
+        assert_eq!(b.soc_wh, 0);
+        assert_eq!(b.execute(0, 100), (0, 0));
+    }
+}

@@ -1,0 +1,162 @@
+//! The chain the market runs on, behind a trait: the in-process chain
+//! (cw-multi-test with every deployed contract, [`InProcessChain`]) by
+//! default; a real node through `packages/chain-client` with `--node`.
+//!
+//! Each step reports whether the contract behind it is deployed. A step whose
+//! contract is missing is skipped (never imitated) and the summary says so.
+
+use std::collections::BTreeMap;
+
+use aip_types::{NodeId, SlotId, ZoneId};
+use anyhow::Result;
+
+use crate::market::{Network, Side, Trade};
+
+/// Which contracts the chain has.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Orders, escrow, matching commit, settlement.
+    pub settlement: bool,
+    /// Soulbound reputation token and scores.
+    pub reputation: bool,
+    /// Signed meter readings with a quorum (else settlement's oracle-role report).
+    pub meter_oracle: bool,
+}
+
+/// A household as the chain sees it.
+#[derive(Debug, Clone)]
+pub struct Participant {
+    pub name: String,
+    pub zone: ZoneId,
+    pub node: NodeId,
+}
+
+/// An order to place.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewOrder {
+    /// Household index.
+    pub owner: usize,
+    pub side: Side,
+    pub wh: u64,
+    pub price: u64,
+}
+
+/// One meter's delivery for a slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reading {
+    /// Household index.
+    pub owner: usize,
+    pub exported_wh: u64,
+    pub imported_wh: u64,
+}
+
+/// How one trade settled: energy and money, per party.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TradeResult {
+    pub bid: u64,
+    pub offer: u64,
+    /// Household indices.
+    pub buyer: usize,
+    pub seller: usize,
+    /// Contracted energy, Wh.
+    pub wh: u64,
+    pub price: u64,
+    /// The seller's energy counted as delivered for the trade, Wh.
+    pub delivered_wh: u64,
+    /// What reached the buyer after corridor losses, Wh.
+    pub received_wh: u64,
+    /// The buyer's net cash from the trade, uaip (negative: paid).
+    pub buyer_cash: i128,
+    /// The seller's net cash from the trade, uaip (negative: lost collateral).
+    pub seller_cash: i128,
+    /// Congestion fee to the treasury, uaip.
+    pub fee: u128,
+    /// Penalty the seller paid the buyer for a shortfall, uaip.
+    pub penalty: u128,
+}
+
+/// What settling a slot did on chain.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SettleReport {
+    /// Trades the contract settled.
+    pub settled: u64,
+    /// Trades it still holds unsettled after the slot's settlement calls.
+    pub unsettled: u64,
+    /// Contract calls made (settlement is paginated).
+    pub calls: u64,
+    /// Every settled trade.
+    pub trades: Vec<TradeResult>,
+}
+
+/// Token bookkeeping at one instant.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Audit {
+    /// cw20 total supply, uaip.
+    pub total_supply: u128,
+    /// Balances of the participants, uaip.
+    pub participants: u128,
+    /// Balances of the other known accounts (admin, treasury), uaip.
+    pub others: u128,
+    /// Balances held by each contract, uaip.
+    pub contracts: BTreeMap<String, u128>,
+}
+
+impl Audit {
+    /// Everything accounted for.
+    pub fn held(&self) -> u128 {
+        self.participants + self.others + self.contracts.values().sum::<u128>()
+    }
+
+    /// True when supply equals what every known account and contract holds.
+    pub fn conserved(&self) -> bool {
+        self.held() == self.total_supply
+    }
+}
+
+/// A market chain.
+pub trait MarketChain {
+    /// Label for the summary, e.g. `in-process (cw-multi-test)`.
+    fn label(&self) -> String;
+
+    /// Which contracts are deployed.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Creates and funds accounts, registers meters and reputation tokens,
+    /// publishes the network model.
+    fn setup(&mut self, people: &[Participant], net: &Network, funding_uaip: u128) -> Result<()>;
+
+    /// Moves chain time to `unix` seconds (no-op on a real node).
+    fn set_time(&mut self, unix: u64) -> Result<()>;
+
+    /// Places orders for `slot`; returns each one's id, or why the chain refused it.
+    fn place_orders(
+        &mut self,
+        slot: SlotId,
+        orders: &[NewOrder],
+    ) -> Result<Vec<std::result::Result<u64, String>>>;
+
+    /// Commits the matcher's trades for `slot` (an error: the chain rejected the batch).
+    fn commit(&mut self, slot: SlotId, trades: &[Trade]) -> Result<()>;
+
+    /// Refunds orders of `slot` left unmatched.
+    fn sweep(&mut self, slot: SlotId) -> Result<()>;
+
+    /// Reports metered delivery for `slot` (oracles): every meter's reading;
+    /// the chain takes what it needs.
+    fn report(&mut self, slot: SlotId, readings: &[Reading]) -> Result<()>;
+
+    /// Settles `slot` and returns how each trade settled.
+    fn settle(&mut self, slot: SlotId) -> Result<SettleReport>;
+
+    /// End of a day: participants withdraw what the market credited them.
+    fn end_of_day(&mut self) -> Result<()>;
+
+    /// AIP balance of each participant, uaip, in setup order.
+    fn balances(&self) -> Result<Vec<u128>>;
+
+    /// Token bookkeeping.
+    fn audit(&self) -> Result<Audit>;
+
+    /// Reputation score (0..=1000) of each participant, in setup order.
+    fn scores(&self) -> Result<Vec<u16>>;
+}

@@ -1,0 +1,67 @@
+//! Command line of `aip-sim` (`ci/sim.sh` passes its arguments through).
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// The AIPCHAIN market simulation: households on a real SimBench LV grid
+/// trade energy through the contracts on an in-process chain.
+#[derive(Parser, Debug, Clone)]
+#[command(name = "aip-sim", version, about)]
+pub struct Args {
+    /// Simulated days (the learning bidders learn across them).
+    #[arg(long, default_value_t = 7)]
+    pub days: usize,
+
+    /// Households to simulate, picked evenly over the grid (default: all of it).
+    #[arg(long)]
+    pub households: Option<usize>,
+
+    /// RNG seed (agent assignment, price jitter, exploration). Same seed, same KPIs.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+
+    /// Output folder for kpis.json, summary.txt, series.csv and the SVG plots.
+    #[arg(long, default_value = "out")]
+    pub out: PathBuf,
+
+    /// First simulated day, 0-based day of the data year (2016); default 6 June.
+    #[arg(long, default_value_t = 157)]
+    pub start_day: usize,
+
+    /// Folder with grid.json and households_wh.csv.gz.
+    #[arg(long, default_value = "data/simbench")]
+    pub data: PathBuf,
+
+    /// Fraction of households that use the Q-learning bidder.
+    #[arg(long, default_value_t = 0.5)]
+    pub rl_share: f64,
+
+    /// Home battery per household, kWh.
+    #[arg(long, default_value_t = 5.0)]
+    pub battery_kwh: f64,
+
+    /// Q-learning rate.
+    #[arg(long, default_value_t = crate::rl::QParams::default().alpha)]
+    pub alpha: f64,
+
+    /// Q-learning discount per slot.
+    #[arg(long, default_value_t = crate::rl::QParams::default().gamma)]
+    pub gamma: f64,
+
+    /// Exploration rate on the first day (decays daily).
+    #[arg(long, default_value_t = crate::rl::QParams::default().epsilon_start)]
+    pub epsilon: f64,
+
+    /// Use the seasonal-naive forecast (baseline) even when the trained model is available.
+    #[arg(long)]
+    pub naive_forecast: bool,
+
+    /// Run against a node (CometBFT RPC URL) through packages/chain-client instead of the in-process chain.
+    #[arg(long)]
+    pub node: Option<String>,
+
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}

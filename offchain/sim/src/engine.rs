@@ -1,0 +1,687 @@
+//! The simulation loop: every slot, each household forecasts, plans its
+//! battery, places orders on the chain; the matcher clears the book and
+//! commits; the meters report the real profile; the chain settles; the
+//! learning bidders update their Q-table from what it cost them.
+
+use aip_types::{SlotId, SLOT_SECONDS};
+use anyhow::{bail, Result};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::agent::{Battery, Strategy, Tariff};
+use crate::chain::{MarketChain, NewOrder, Participant, Reading, SettleReport, TradeResult};
+use crate::forecast::{ForecastError, ForecastInput, Forecaster, Series};
+use crate::market::{Clearing, Network, Order, Side, Trade};
+use crate::rl::{action, action_index, BatteryMode, QParams, QTable, State};
+use crate::scenario::{Scenario, SLOTS_PER_DAY};
+
+/// Simulation parameters (the CLI sets them).
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// RNG seed: agent assignment, price jitter, exploration.
+    pub seed: u64,
+    /// Fraction of households that use the learning bidder.
+    pub rl_share: f64,
+    /// Home battery per household, kWh (0 for none).
+    pub battery_kwh: f64,
+    pub tariff: Tariff,
+    pub q: QParams,
+    /// AIP each household starts with, uaip.
+    pub funding_uaip: u128,
+    /// Smallest order, Wh.
+    pub min_order_wh: u64,
+    /// Seconds before a slot's start at which the book closes.
+    pub gate_closure_s: u64,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            seed: 42,
+            rl_share: 0.5,
+            battery_kwh: 5.0,
+            tariff: Tariff::default(),
+            q: QParams::default(),
+            funding_uaip: 1_000_000_000, // 1000 AIP
+            min_order_wh: 10,
+            gate_closure_s: 300,
+        }
+    }
+}
+
+/// One household's running state and accounts.
+#[derive(Debug, Clone)]
+pub struct HouseholdState {
+    pub strategy: Strategy,
+    pub battery: Battery,
+    /// What the household paid in total (grid bill + market), uaip; negative = earned.
+    pub cost_uaip: i128,
+    /// What it would have paid with no battery and no market, uaip.
+    pub baseline_uaip: i128,
+    /// The import part of that grid-only bill (always >= 0), uaip: the
+    /// denominator of savings rates.
+    pub baseline_import_uaip: i128,
+    /// Per simulated day: (cost, baseline, baseline import), uaip.
+    pub days: Vec<(i128, i128, i128)>,
+}
+
+/// Whole-run totals.
+#[derive(Debug, Clone, Default)]
+pub struct Totals {
+    pub slots: u64,
+    pub load_wh: u64,
+    pub pv_wh: u64,
+    pub grid_import_wh: u64,
+    pub grid_export_wh: u64,
+    /// Energy batteries drew / delivered, Wh.
+    pub battery_in_wh: u64,
+    pub battery_out_wh: u64,
+    pub bids: u64,
+    pub offers: u64,
+    pub trades: u64,
+    /// Contracted (sent) energy, Wh.
+    pub contracted_wh: u64,
+    /// Energy sellers delivered against trades, Wh.
+    pub delivered_wh: u64,
+    /// Energy buyers received after corridor losses, Wh.
+    pub received_wh: u64,
+    /// Corridor losses, Wh.
+    pub loss_wh: u64,
+    /// Trades whose seller delivered in full.
+    pub full_trades: u64,
+    /// Declared surplus of the matched trades: sum of wh x (bid limit - offer floor), uaip.
+    pub declared_welfare_uaip: u128,
+    /// Value of the P2P trades at their prices, uaip.
+    pub traded_value_uaip: u128,
+    /// Matching batches committed / rejected by the chain.
+    pub batches_committed: u64,
+    pub batches_rejected: u64,
+    /// The chain's own settlement counts.
+    pub settle: SettleReport,
+    pub forecast_load: ForecastError,
+    pub forecast_pv: ForecastError,
+    /// Token audits made / failed.
+    pub audits: u64,
+    pub audit_failures: u64,
+    /// First batch rejection message seen, if any.
+    pub first_rejection: Option<String>,
+    /// Orders the chain refused, and the first reason.
+    pub orders_refused: u64,
+    pub first_refusal: Option<String>,
+    /// Congestion fees and shortfall penalties paid, uaip.
+    pub fees_uaip: u128,
+    pub penalties_uaip: u128,
+}
+
+/// Aggregates of one slot, for the plots.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SlotPoint {
+    pub start: u64,
+    pub load_wh: u64,
+    pub pv_wh: u64,
+    pub load_forecast_wh: u64,
+    pub pv_forecast_wh: u64,
+    pub bid_wh: u64,
+    pub offer_wh: u64,
+    pub traded_wh: u64,
+    /// Volume-weighted P2P price, uaip/kWh (0 without trades).
+    pub price: u64,
+    pub retail: u64,
+    pub feed_in: u64,
+    pub grid_import_wh: u64,
+    pub grid_export_wh: u64,
+}
+
+/// Per-day learning progress.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DayPoint {
+    pub day: usize,
+    /// Savings vs grid-only of the learning / rule-based households on the
+    /// day: (group's grid-only bill - group's bill) / group's grid-only
+    /// import bill (the import part: feed-in income would make a small,
+    /// unstable denominator).
+    pub rl_savings: f64,
+    pub rule_savings: f64,
+    pub epsilon: f64,
+}
+
+/// The simulation.
+pub struct Engine {
+    pub scenario: Scenario,
+    pub cfg: SimConfig,
+    pub chain: Box<dyn MarketChain>,
+    pub clearing: Box<dyn Clearing>,
+    pub forecaster: Box<dyn Forecaster>,
+    pub households: Vec<HouseholdState>,
+    pub q: QTable,
+    pub totals: Totals,
+    pub series: Vec<SlotPoint>,
+    pub days: Vec<DayPoint>,
+    net: Network,
+    rng: ChaCha8Rng,
+    /// The next slot, prepared (orders placed and matched) before the current one is delivered.
+    prepared: Option<Prepared>,
+    /// Next slot to simulate, 0-based from the first simulated slot.
+    pub next: usize,
+}
+
+/// A slot whose orders are placed and matched, waiting for delivery.
+#[derive(Debug, Clone)]
+struct Prepared {
+    #[allow(dead_code)]
+    k: usize,
+    slot: SlotId,
+    /// Battery plan per household: (draw, deliver) Wh.
+    plans: Vec<(u64, u64)>,
+    /// The learning bidders' (state, action).
+    decisions: Vec<Option<(usize, usize)>>,
+    bids: Vec<Order>,
+    offers: Vec<Order>,
+    trades: Vec<Trade>,
+    point: SlotPoint,
+}
+
+/// Reference value of stored energy for reward shaping, uaip per Wh stored.
+fn stored_value(t: &Tariff) -> f64 {
+    (t.offpeak + t.day + t.peak) as f64 / 3.0 / 1000.0 * 0.95
+}
+
+/// Reward scale: uaip per reward unit (1 reward = 0.01 AIP).
+const REWARD_UAIP: f64 = 10_000.0;
+
+impl Engine {
+    /// Sets up agents and the chain.
+    pub fn new(
+        scenario: Scenario,
+        cfg: SimConfig,
+        mut chain: Box<dyn MarketChain>,
+        clearing: Box<dyn Clearing>,
+        forecaster: Box<dyn Forecaster>,
+    ) -> Result<Engine> {
+        scenario.validate()?;
+        let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+        // Stratified assignment: households sorted by PV size alternate between
+        // strategies, so both groups hold the same mix of prosumers and consumers.
+        let n = scenario.households.len();
+        let mut order: Vec<usize> = (0..n).collect();
+        let pv_total = |i: usize| scenario.households[i].pv_wh.iter().sum::<u64>();
+        order.sort_by_key(|&i| (pv_total(i), i));
+        let mut is_rl = vec![false; n];
+        let mut acc = 0.0;
+        for &i in &order {
+            acc += cfg.rl_share;
+            if acc >= 1.0 - 1e-9 {
+                acc -= 1.0;
+                is_rl[i] = true;
+            }
+        }
+        let households: Vec<HouseholdState> = (0..n)
+            .map(|i| {
+                let strategy = if is_rl[i] {
+                    Strategy::Learning
+                } else {
+                    // rule-based: bid at 60 %, offer at 40 % of the spread, jittered
+                    let j: f64 = rng.gen_range(-0.1..0.1);
+                    Strategy::Rule {
+                        bid_level: 0.6 + j,
+                        offer_level: 0.4 + j,
+                    }
+                };
+                HouseholdState {
+                    strategy,
+                    battery: Battery::new(cfg.battery_kwh),
+                    cost_uaip: 0,
+                    baseline_uaip: 0,
+                    baseline_import_uaip: 0,
+                    days: vec![],
+                }
+            })
+            .collect();
+        let net = Network {
+            corridors: scenario.corridors.clone(),
+        };
+        let people: Vec<Participant> = scenario
+            .households
+            .iter()
+            .map(|h| Participant {
+                name: h.name.clone(),
+                zone: h.zone,
+                node: h.node,
+            })
+            .collect();
+        chain.setup(&people, &net, cfg.funding_uaip)?;
+        let q = QTable::warm(cfg.q, action_index(BatteryMode::SelfConsume, 0.5));
+        Ok(Engine {
+            prepared: None,
+            scenario,
+            cfg,
+            chain,
+            clearing,
+            forecaster,
+            households,
+            q,
+            totals: Totals::default(),
+            series: vec![],
+            days: vec![],
+            net,
+            rng,
+            next: 0,
+        })
+    }
+
+    /// Slots still to simulate.
+    pub fn remaining(&self) -> usize {
+        self.scenario.sim_slots - self.next
+    }
+
+    /// Runs every remaining slot, calling `tick` after each.
+    pub fn run(&mut self, mut tick: impl FnMut(&Engine)) -> Result<()> {
+        while self.remaining() > 0 {
+            self.step()?;
+            tick(self);
+        }
+        Ok(())
+    }
+
+    /// Unix start of simulated slot `k`.
+    fn start_of(&self, k: usize) -> u64 {
+        self.scenario.slot_start(self.scenario.history_slots + k)
+    }
+
+    /// Before slot `k`: each household forecasts, decides and places its
+    /// order; at gate closure the matcher clears the book and commits.
+    fn prepare(&mut self, k: usize) -> Result<Prepared> {
+        let idx = self.scenario.history_slots + k;
+        let start = self.start_of(k);
+        let slot = SlotId::new(start)?;
+        let hour = ((start % 86_400) / 3_600) as u32;
+        let tariff = self.cfg.tariff;
+        let n = self.households.len();
+        let mut point = SlotPoint {
+            start,
+            retail: tariff.retail(hour),
+            feed_in: tariff.feed_in,
+            ..SlotPoint::default()
+        };
+        self.chain
+            .set_time(start.saturating_sub(self.cfg.gate_closure_s + 60))?;
+        // The latest metered slot is the one before the running one.
+        let seen = idx.saturating_sub(1);
+        let mut plans = Vec::with_capacity(n);
+        let mut decisions = vec![None; n];
+        let mut new_orders = Vec::new();
+        for (i, decision) in decisions.iter_mut().enumerate() {
+            let h = &self.scenario.households[i];
+            let load_f = self.forecaster.forecast(&ForecastInput {
+                household: i,
+                series: Series::Load,
+                history: &h.load_wh[..seen],
+                slot_start: start,
+            });
+            let pv_f = if h.has_pv() {
+                self.forecaster.forecast(&ForecastInput {
+                    household: i,
+                    series: Series::Pv,
+                    history: &h.pv_wh[..seen],
+                    slot_start: start,
+                })
+            } else {
+                0
+            };
+            self.totals.forecast_load.add(load_f, h.load_wh[idx]);
+            if h.has_pv() {
+                self.totals.forecast_pv.add(pv_f, h.pv_wh[idx]);
+            }
+            point.load_forecast_wh += load_f;
+            point.pv_forecast_wh += pv_f;
+
+            let st = &self.households[i];
+            let (mode, bid_level, offer_level) = match st.strategy {
+                Strategy::Rule {
+                    bid_level,
+                    offer_level,
+                } => (BatteryMode::SelfConsume, bid_level, offer_level),
+                Strategy::Learning => {
+                    let s = State::observe(hour, st.battery.soc_fraction(), pv_f > load_f).index();
+                    let a = self.q.choose(s, &mut self.rng);
+                    *decision = Some((s, a));
+                    let act = action(a);
+                    (act.battery, act.price_level, act.price_level)
+                }
+            };
+            let (draw, deliver) = st.battery.plan(mode, load_f, pv_f);
+            let planned = load_f as i64 + draw as i64 - pv_f as i64 - deliver as i64;
+            plans.push((draw, deliver));
+            if planned >= self.cfg.min_order_wh as i64 {
+                new_orders.push(NewOrder {
+                    owner: i,
+                    side: Side::Bid,
+                    wh: planned as u64,
+                    price: tariff.level(hour, bid_level),
+                });
+            } else if -planned >= self.cfg.min_order_wh as i64 {
+                new_orders.push(NewOrder {
+                    owner: i,
+                    side: Side::Offer,
+                    wh: (-planned) as u64,
+                    price: tariff.level(hour, offer_level),
+                });
+            }
+        }
+
+        let ids = self.chain.place_orders(slot, &new_orders)?;
+        let scores = self.chain.scores()?;
+        let mut bids = Vec::new();
+        let mut offers = Vec::new();
+        for (o, id) in new_orders.iter().zip(ids) {
+            let id = match id {
+                Ok(id) => id,
+                Err(e) => {
+                    self.totals.orders_refused += 1;
+                    if self.totals.first_refusal.is_none() {
+                        self.totals.first_refusal = Some(format!("slot {slot}: {e}"));
+                    }
+                    continue;
+                }
+            };
+            let h = &self.scenario.households[o.owner];
+            let order = Order {
+                id,
+                owner: o.owner,
+                side: o.side,
+                wh: o.wh,
+                price: o.price,
+                zone: h.zone,
+                node: h.node,
+                priority: scores[o.owner],
+            };
+            match o.side {
+                Side::Bid => {
+                    point.bid_wh += o.wh;
+                    bids.push(order)
+                }
+                Side::Offer => {
+                    point.offer_wh += o.wh;
+                    offers.push(order)
+                }
+            }
+        }
+        self.totals.bids += bids.len() as u64;
+        self.totals.offers += offers.len() as u64;
+
+        // Gate closure: clear and commit.
+        self.chain.set_time(start - self.cfg.gate_closure_s)?;
+        let mut trades = self.clearing.clear(start, &bids, &offers)?;
+        if !trades.is_empty() {
+            match self.chain.commit(slot, &trades) {
+                Ok(()) => self.totals.batches_committed += 1,
+                Err(e) => {
+                    self.totals.batches_rejected += 1;
+                    if self.totals.first_rejection.is_none() {
+                        self.totals.first_rejection = Some(format!("slot {slot}: {e:#}"));
+                    }
+                    trades.clear();
+                }
+            }
+        }
+        for t in &trades {
+            point.traded_wh += t.wh;
+        }
+        if point.traded_wh > 0 {
+            point.price = (trades
+                .iter()
+                .map(|t| u128::from(t.wh) * u128::from(t.price))
+                .sum::<u128>()
+                / u128::from(point.traded_wh)) as u64;
+        }
+        Ok(Prepared {
+            k,
+            slot,
+            plans,
+            decisions,
+            bids,
+            offers,
+            trades,
+            point,
+        })
+    }
+
+    /// Without a settlement contract: the trades' physical outcome, and money
+    /// at the trade price for what arrived (no penalties, no fees). Labelled
+    /// an off-chain estimate in the summary.
+    fn estimate(&self, p: &Prepared, readings: &[Reading]) -> Result<Vec<TradeResult>> {
+        let n = self.households.len();
+        let find = |id: u64| {
+            p.bids
+                .iter()
+                .chain(p.offers.iter())
+                .find(|o| o.id == id)
+                .expect("a trade names placed orders")
+        };
+        let mut contracted = vec![0u64; n];
+        for t in &p.trades {
+            contracted[find(t.offer).owner] += t.wh;
+        }
+        let mut out = Vec::with_capacity(p.trades.len());
+        for t in &p.trades {
+            let (b, o) = (find(t.bid), find(t.offer));
+            let c = contracted[o.owner];
+            let delivered = t.wh * readings[o.owner].exported_wh.min(c) / c.max(1);
+            let loss_bps = if o.zone == b.zone {
+                0
+            } else {
+                self.net
+                    .corridor(o.zone, b.zone)
+                    .map_or(0, |c| u64::from(c.loss_bps))
+            };
+            let received = delivered - delivered * loss_bps / 10_000;
+            let pay = aip_types::payment(received.into(), t.price.into())?.u128() as i128;
+            out.push(TradeResult {
+                bid: t.bid,
+                offer: t.offer,
+                buyer: b.owner,
+                seller: o.owner,
+                wh: t.wh,
+                price: t.price,
+                delivered_wh: delivered,
+                received_wh: received,
+                buyer_cash: -pay,
+                seller_cash: pay,
+                fee: 0,
+                penalty: 0,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Simulates one slot: delivery of the slot prepared last time, the
+    /// orders of the next one, then metering and settlement.
+    pub fn step(&mut self) -> Result<()> {
+        if self.remaining() == 0 {
+            bail!("the scenario has no slots left");
+        }
+        let k = self.next;
+        let cur = match self.prepared.take() {
+            Some(p) => p,
+            None => self.prepare(k)?,
+        };
+        let idx = self.scenario.history_slots + k;
+        let start = cur.slot.start();
+        let hour = ((start % 86_400) / 3_600) as u32;
+        let tariff = self.cfg.tariff;
+        let retail = tariff.retail(hour);
+        let n = self.households.len();
+
+        // Delivery: each battery runs its plan; the meters show the real profile.
+        let mut readings = Vec::with_capacity(n);
+        let mut soc_before = Vec::with_capacity(n);
+        for (i, &(draw, deliver)) in cur.plans.iter().enumerate() {
+            let h = &self.scenario.households[i];
+            let (load, pv) = (h.load_wh[idx], h.pv_wh[idx]);
+            let b = &mut self.households[i].battery;
+            soc_before.push(b.soc_wh);
+            let (drawn, delivered) = b.execute(draw, deliver);
+            self.totals.battery_in_wh += drawn;
+            self.totals.battery_out_wh += delivered;
+            let net = load as i64 + drawn as i64 - pv as i64 - delivered as i64;
+            readings.push(Reading {
+                owner: i,
+                exported_wh: (-net).max(0) as u64,
+                imported_wh: net.max(0) as u64,
+            });
+        }
+
+        // Meanwhile the next slot's orders go in (its decisions see the
+        // battery as this slot leaves it).
+        let next = if k + 1 < self.scenario.sim_slots {
+            Some(self.prepare(k + 1)?)
+        } else {
+            None
+        };
+
+        // After the slot: sweep the next slot's leftovers, report, settle.
+        self.chain.set_time(start + SLOT_SECONDS + 60)?;
+        if let Some(nx) = &next {
+            self.chain.sweep(nx.slot)?;
+        } else {
+            self.chain.sweep(cur.slot)?;
+        }
+        let settled = if self.chain.capabilities().settlement {
+            if !cur.trades.is_empty() {
+                self.chain.report(cur.slot, &readings)?;
+            }
+            let rep = self.chain.settle(cur.slot)?;
+            self.totals.settle.settled += rep.settled;
+            self.totals.settle.unsettled += rep.unsettled;
+            self.totals.settle.calls += rep.calls;
+            rep.trades
+        } else {
+            self.estimate(&cur, &readings)?
+        };
+
+        // Accounting.
+        let mut point = cur.point.clone();
+        let mut received = vec![0u64; n];
+        let mut sold = vec![0u64; n];
+        let mut cash = vec![0i128; n];
+        let find = |id: u64| {
+            cur.bids
+                .iter()
+                .chain(cur.offers.iter())
+                .find(|o| o.id == id)
+        };
+        for t in &settled {
+            received[t.buyer] += t.received_wh;
+            sold[t.seller] += t.delivered_wh;
+            cash[t.buyer] += t.buyer_cash;
+            cash[t.seller] += t.seller_cash;
+            self.totals.trades += 1;
+            self.totals.contracted_wh += t.wh;
+            self.totals.delivered_wh += t.delivered_wh;
+            self.totals.received_wh += t.received_wh;
+            self.totals.loss_wh += t.delivered_wh - t.received_wh;
+            self.totals.fees_uaip += t.fee;
+            self.totals.penalties_uaip += t.penalty;
+            self.totals.traded_value_uaip += u128::from(t.received_wh) * u128::from(t.price) / 1000;
+            if t.delivered_wh == t.wh {
+                self.totals.full_trades += 1;
+            }
+            if let (Some(b), Some(o)) = (find(t.bid), find(t.offer)) {
+                self.totals.declared_welfare_uaip +=
+                    u128::from(t.wh) * u128::from(b.price.saturating_sub(o.price)) / 1000;
+            }
+        }
+        let value = stored_value(&tariff);
+        for i in 0..n {
+            let r = readings[i];
+            let h = &self.scenario.households[i];
+            point.load_wh += h.load_wh[idx];
+            point.pv_wh += h.pv_wh[idx];
+            let grid_import = r.imported_wh.saturating_sub(received[i]);
+            let grid_export = r.exported_wh.saturating_sub(sold[i]);
+            point.grid_import_wh += grid_import;
+            point.grid_export_wh += grid_export;
+            let grid_bill = (grid_import as i128 * retail as i128
+                - grid_export as i128 * tariff.feed_in as i128)
+                / 1000;
+            let cost = grid_bill - cash[i];
+            let raw = h.load_wh[idx] as i128 - h.pv_wh[idx] as i128;
+            let baseline = if raw > 0 {
+                raw * retail as i128 / 1000
+            } else {
+                raw * tariff.feed_in as i128 / 1000
+            };
+            let st = &mut self.households[i];
+            st.cost_uaip += cost;
+            st.baseline_uaip += baseline;
+            st.baseline_import_uaip += baseline.max(0);
+            if k.is_multiple_of(SLOTS_PER_DAY) {
+                st.days.push((0, 0, 0));
+            }
+            let day = st.days.last_mut().expect("pushed at day start");
+            day.0 += cost;
+            day.1 += baseline;
+            day.2 += baseline.max(0);
+            // Learning: reward = what the slot saved against grid-only (zero
+            // for doing nothing special, so the zero-initialised table is
+            // neutral) plus the change in stored energy marked to its
+            // reference value (charging is not a pure loss in its own slot).
+            if let Some((s, a)) = cur.decisions[i] {
+                let stored = (st.battery.soc_wh as f64 - soc_before[i] as f64) * value;
+                let reward = ((baseline - cost) as f64 + stored) / REWARD_UAIP;
+                let s_next = next
+                    .as_ref()
+                    .and_then(|nx| nx.decisions[i])
+                    .map_or(s, |(s2, _)| s2);
+                self.q.update(s, a, reward, s_next);
+            }
+        }
+        self.totals.load_wh += point.load_wh;
+        self.totals.pv_wh += point.pv_wh;
+        self.totals.grid_import_wh += point.grid_import_wh;
+        self.totals.grid_export_wh += point.grid_export_wh;
+        self.totals.slots += 1;
+        self.series.push(point);
+        self.prepared = next;
+
+        self.next += 1;
+        if self.next.is_multiple_of(SLOTS_PER_DAY) || self.remaining() == 0 {
+            self.end_of_day()?;
+        }
+        Ok(())
+    }
+
+    fn end_of_day(&mut self) -> Result<()> {
+        self.chain.end_of_day()?;
+        let audit = self.chain.audit()?;
+        self.totals.audits += 1;
+        if !audit.conserved() {
+            self.totals.audit_failures += 1;
+        }
+        let rate = |rl: bool| {
+            let (mut c, mut b, mut imp) = (0i128, 0i128, 0i128);
+            for h in &self.households {
+                if matches!(h.strategy, Strategy::Learning) == rl {
+                    if let Some(d) = h.days.last() {
+                        c += d.0;
+                        b += d.1;
+                        imp += d.2;
+                    }
+                }
+            }
+            if imp > 0 {
+                (b - c) as f64 / imp as f64
+            } else {
+                0.0
+            }
+        };
+        self.days.push(DayPoint {
+            day: self.days.len() + 1,
+            rl_savings: rate(true),
+            rule_savings: rate(false),
+            epsilon: self.q.epsilon,
+        });
+        self.q.end_of_day();
+        Ok(())
+    }
+}
