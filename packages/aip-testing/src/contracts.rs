@@ -14,3 +14,27 @@ pub fn aip_token() -> Box<dyn Contract<Empty>> {
         .with_migrate(aip_token::contract::migrate),
     )
 }
+
+/// The settlement contract (sylvia; its generated message enums behind plain entry points).
+pub fn settlement() -> Box<dyn Contract<Empty>> {
+    Box::new(
+        ContractWrapper::new(
+            settlement::contract::execute,
+            settlement::contract::instantiate,
+            settlement::contract::query,
+        )
+        .with_migrate(settlement::contract::migrate),
+    )
+}
+
+/// The soulbound reputation CW721 (cw721-base 0.22 as a library).
+pub fn reputation() -> Box<dyn Contract<Empty>> {
+    Box::new(
+        ContractWrapper::new(
+            reputation::contract::execute,
+            reputation::contract::instantiate,
+            reputation::contract::query,
+        )
+        .with_migrate(reputation::contract::migrate),
+    )
+}

@@ -16,6 +16,37 @@ pub struct DeploymentConfig {
     pub token_cap: u128,
     /// Initial balances, by account name, uaip.
     pub initial_balances: Vec<(String, u128)>,
+    /// Settlement market parameters (roles go to the named accounts in [`roles`]).
+    pub settlement_params: settlement::msg::MarketParams,
+}
+
+/// Names of the accounts holding the market roles in a deployment.
+pub mod roles {
+    /// The grid operator (DSO) of the settlement contract.
+    pub const GRID_OPERATOR: &str = "dso";
+    /// The matcher that commits trade batches.
+    pub const MATCHER: &str = "matcher";
+    /// Reports deliveries to settlement while no meter-oracle is wired.
+    pub const ORACLE: &str = "oracle";
+    /// Rules on settlement disputes.
+    pub const ARBITER: &str = "arbiter";
+    /// Receives congestion fees.
+    pub const TREASURY: &str = "treasury";
+}
+
+/// Default settlement parameters of a deployment: gate closure 5 min, 20 %
+/// default collateral, penalty 50_000 uaip/kWh short, 1 h dispute window and
+/// delivery deadline, batches of up to 500 trades.
+pub fn default_settlement_params() -> settlement::msg::MarketParams {
+    settlement::msg::MarketParams {
+        gate_closure_secs: 300,
+        max_horizon_secs: 7 * 86_400,
+        default_collateral_bps: 2_000,
+        penalty_price: Uint128::new(50_000),
+        dispute_window_secs: 3_600,
+        delivery_deadline_secs: 3_600,
+        max_batch: 500,
+    }
 }
 
 impl Default for DeploymentConfig {
@@ -24,6 +55,7 @@ impl Default for DeploymentConfig {
             admin: "admin".into(),
             token_cap: 1_000_000_000_000_000, // 1e9 AIP
             initial_balances: vec![],
+            settlement_params: default_settlement_params(),
         }
     }
 }
@@ -33,9 +65,74 @@ pub struct Deployment {
     pub app: App,
     pub admin: Addr,
     pub token: Addr,
+    /// The settlement contract (order book, escrow, settlement).
+    pub settlement: Addr,
+}
+
+/// Stores and instantiates settlement with the AIP token and the role accounts
+/// of [`roles`]. Reputation and meter-oracle are wired afterwards with
+/// [`Deployment::wire_settlement`] (they need settlement's address first).
+fn instantiate_settlement(
+    app: &mut App,
+    admin: &Addr,
+    token: &Addr,
+    cfg: &DeploymentConfig,
+) -> Result<Addr> {
+    let code = app.store_code(contracts::settlement());
+    let msg = settlement::msg::InstantiateMsg {
+        token: token.to_string(),
+        roles: settlement_roles(app, admin, None, None),
+        params: cfg.settlement_params.clone(),
+    };
+    app.instantiate_contract(
+        code,
+        admin.clone(),
+        &msg,
+        &[],
+        "settlement",
+        Some(admin.to_string()),
+    )
+    .context("instantiate settlement")
+}
+
+fn settlement_roles(
+    app: &App,
+    admin: &Addr,
+    reputation: Option<&Addr>,
+    meter_oracle: Option<&Addr>,
+) -> settlement::msg::Roles {
+    let a = |n: &str| app.api().addr_make(n).to_string();
+    settlement::msg::Roles {
+        admin: admin.to_string(),
+        grid_operator: a(roles::GRID_OPERATOR),
+        matcher: a(roles::MATCHER),
+        oracle: Some(a(roles::ORACLE)),
+        arbiter: a(roles::ARBITER),
+        treasury: a(roles::TREASURY),
+        reputation: reputation.map(|r| r.to_string()),
+        meter_oracle: meter_oracle.map(|m| m.to_string()),
+    }
 }
 
 impl Deployment {
+    /// Points settlement at the reputation and meter-oracle contracts (either
+    /// may be `None`): collateral ratios and eligibility then come from
+    /// reputation, and deliveries from the meter-oracle (`FetchDeliveries`).
+    pub fn wire_settlement(
+        &mut self,
+        reputation: Option<&Addr>,
+        meter_oracle: Option<&Addr>,
+    ) -> Result<AppResponse> {
+        let roles = settlement_roles(&self.app, &self.admin, reputation, meter_oracle);
+        let msg = settlement::msg::ExecuteMsg::UpdateConfig {
+            roles: Some(roles),
+            params: None,
+        };
+        self.app
+            .execute_contract(self.admin.clone(), self.settlement.clone(), &msg, &[])
+            .context("wire settlement")
+    }
+
     /// Stores and instantiates every contract, and wires their addresses and roles.
     pub fn new(cfg: &DeploymentConfig) -> Result<Self> {
         let mut app = App::default();
@@ -69,7 +166,13 @@ impl Deployment {
                 Some(admin.to_string()),
             )
             .context("instantiate aip-token")?;
-        Ok(Deployment { app, admin, token })
+        let settlement = instantiate_settlement(&mut app, &admin, &token, cfg)?;
+        Ok(Deployment {
+            app,
+            admin,
+            token,
+            settlement,
+        })
     }
 
     /// The address of a named test account.

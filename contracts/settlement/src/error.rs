@@ -1,0 +1,215 @@
+use aip_types::{OrderId, SlotId, TradeId, TypesError, ZoneId};
+use cosmwasm_std::{StdError, Uint128};
+use thiserror::Error;
+
+/// Why a trade in a `CommitMatches` batch was refused. The whole batch is
+/// rejected with [`ContractError::TradeRejected`], naming the trade's index.
+#[derive(Error, Debug, PartialEq)]
+pub enum Rule {
+    #[error("zero quantity")]
+    ZeroQuantity,
+    #[error("order {id} does not exist")]
+    UnknownOrder { id: OrderId },
+    #[error("order {id} is not a bid")]
+    NotABid { id: OrderId },
+    #[error("order {id} is not an offer")]
+    NotAnOffer { id: OrderId },
+    #[error("order {id} is for slot {order_slot}, not {slot}")]
+    WrongSlot {
+        id: OrderId,
+        order_slot: SlotId,
+        slot: SlotId,
+    },
+    #[error("order {id} is not open ({status})")]
+    OrderClosed { id: OrderId, status: String },
+    #[error("buyer and seller are the same account")]
+    SelfTrade,
+    #[error("price {price} is below the offer's minimum {min_price}")]
+    BelowOfferMin { price: Uint128, min_price: Uint128 },
+    #[error("price {price} is above the bid's maximum {max_price}")]
+    AboveBidMax { price: Uint128, max_price: Uint128 },
+    #[error("price {price} plus congestion fee {fee} is above the bid's maximum {max_price}")]
+    FeeAboveBidMax {
+        price: Uint128,
+        fee: Uint128,
+        max_price: Uint128,
+    },
+    #[error("order {id} has {remaining} Wh left, the trade needs {wh}")]
+    Overfilled {
+        id: OrderId,
+        remaining: Uint128,
+        wh: Uint128,
+    },
+    #[error("no corridor from zone {from} to zone {to}")]
+    NoCorridor { from: ZoneId, to: ZoneId },
+    #[error("corridor {from}->{to} has {available} Wh left in the slot, the trade needs {wh}")]
+    CorridorFull {
+        from: ZoneId,
+        to: ZoneId,
+        available: Uint128,
+        wh: Uint128,
+    },
+    #[error("offer {offer} is premium-only and the buyer is not premium-eligible")]
+    NotPremiumEligible { offer: OrderId },
+    #[error("{0}")]
+    Arithmetic(#[from] TypesError),
+}
+
+#[derive(Error, Debug, PartialEq)]
+pub enum ContractError {
+    #[error("{0}")]
+    Std(#[from] StdError),
+
+    #[error("{0}")]
+    Types(#[from] TypesError),
+
+    #[error("unauthorized: only the {role} may do this")]
+    Unauthorized { role: &'static str },
+
+    #[error("only the AIP token {expected} is accepted, not {got}")]
+    WrongToken { expected: String, got: String },
+
+    #[error("this order needs {required} uaip locked, {sent} were sent")]
+    WrongAmount { required: Uint128, sent: Uint128 },
+
+    #[error("this offer needs {required} uaip of collateral: send it with the AIP token")]
+    CollateralRequired { required: Uint128 },
+
+    #[error("order quantity must be positive")]
+    ZeroQuantity,
+
+    #[error("slot {slot} is not aligned to 900 s")]
+    UnalignedSlot { slot: SlotId },
+
+    #[error("orders for slot {slot} closed at {closed_at} (now {now})")]
+    GateClosed {
+        slot: SlotId,
+        closed_at: u64,
+        now: u64,
+    },
+
+    #[error("slot {slot} is more than {horizon} s ahead")]
+    TooFarAhead { slot: SlotId, horizon: u64 },
+
+    #[error("zone {zone} does not exist")]
+    UnknownZone { zone: ZoneId },
+
+    #[error("meter id must be 1 to 64 characters")]
+    BadMeter,
+
+    #[error("meter {meter} is not registered with the meter oracle")]
+    MeterNotRegistered { meter: String },
+
+    #[error("meter {meter} belongs to {owner}, not to the sender")]
+    NotMeterOwner { meter: String, owner: String },
+
+    #[error("account {account} may not trade: {reason}")]
+    NotEligible { account: String, reason: String },
+
+    #[error("premium-only offers need the reputation contract to be configured")]
+    PremiumNeedsReputation,
+
+    #[error("order {id} does not exist")]
+    OrderNotFound { id: OrderId },
+
+    #[error("order {id} belongs to someone else")]
+    NotOrderOwner { id: OrderId },
+
+    #[error("order {id} is not open ({status})")]
+    OrderNotOpen { id: OrderId, status: String },
+
+    #[error("trade {index} rejected: {rule}")]
+    TradeRejected { index: usize, rule: Rule },
+
+    #[error("a batch needs 1 to {max} trades, got {got}")]
+    BadBatchSize { max: u32, got: usize },
+
+    #[error("matching for slot {slot} closed at its start (now {now})")]
+    MatchingClosed { slot: SlotId, now: u64 },
+
+    #[error("slot {slot} has not started yet: unmatched orders are refundable from {from}")]
+    SweepTooEarly { slot: SlotId, from: u64 },
+
+    #[error("no open orders to sweep in slot {slot}")]
+    NothingToSweep { slot: SlotId },
+
+    #[error("delivery reports for slot {slot} are accepted from {from} to {until} (now {now})")]
+    ReportWindow {
+        slot: SlotId,
+        from: u64,
+        until: u64,
+        now: u64,
+    },
+
+    #[error("meter {meter} has no trade to deliver in slot {slot}")]
+    MeterNotInSlot { meter: String, slot: SlotId },
+
+    #[error("delivery of meter {meter} in slot {slot} was already reported")]
+    AlreadyReported { meter: String, slot: SlotId },
+
+    #[error("delivery of meter {meter} is not finalized")]
+    NotFinalized { meter: String },
+
+    #[error("deliveries come from the meter-oracle contract: use FetchDeliveries")]
+    UseMeterOracle,
+
+    #[error("no meter-oracle contract is configured: the oracle role reports deliveries")]
+    NoMeterOracle,
+
+    #[error("no finalized delivery to fetch for slot {slot}")]
+    NothingToFetch { slot: SlotId },
+
+    #[error("slot {slot} settles from {from} (now {now})")]
+    SettleTooEarly { slot: SlotId, from: u64, now: u64 },
+
+    #[error("slot {slot} has nothing left to settle")]
+    NothingToSettle { slot: SlotId },
+
+    #[error("trade {id} does not exist")]
+    TradeNotFound { id: TradeId },
+
+    #[error("only the buyer or the seller of trade {id} may dispute it")]
+    NotTradeParty { id: TradeId },
+
+    #[error("the dispute window of trade {id} closed at {closed_at}")]
+    DisputeWindowClosed { id: TradeId, closed_at: u64 },
+
+    #[error("trade {id} is already disputed")]
+    AlreadyDisputed { id: TradeId },
+
+    #[error("trade {id} is not disputed")]
+    NotDisputed { id: TradeId },
+
+    #[error("the dispute on trade {id} was already ruled")]
+    AlreadyRuled { id: TradeId },
+
+    #[error("trade {id} cannot be ruled before its delivery data is final at {from}")]
+    RulingTooEarly { id: TradeId, from: u64 },
+
+    #[error("dispute reason must be at most 280 characters")]
+    ReasonTooLong,
+
+    #[error("nothing to withdraw")]
+    NothingToWithdraw,
+
+    #[error("cannot withdraw {requested}: {available} claimable")]
+    InsufficientClaimable {
+        requested: Uint128,
+        available: Uint128,
+    },
+
+    #[error("invalid parameter {name}: {reason}")]
+    InvalidParam { name: &'static str, reason: String },
+
+    #[error("corridor endpoints must be two different existing zones ({from}, {to})")]
+    BadCorridor { from: ZoneId, to: ZoneId },
+
+    #[error("congestion fees for slot {slot} can only change before the slot starts")]
+    FeesFrozen { slot: SlotId },
+
+    #[error("cannot migrate from {from_name} to {to_name}")]
+    WrongContract { from_name: String, to_name: String },
+
+    #[error("cannot downgrade from {from} to {to}")]
+    Downgrade { from: String, to: String },
+}

@@ -1,0 +1,1392 @@
+//! Execute handlers.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aip_types::hooks::{
+    DeliveriesResponse, MeterDelivery, MeterQueryHook, ReputationExecuteHook, ReputationQueryHook,
+    Ruling, TradeOutcome, TradingTermsResponse,
+};
+use aip_types::{apply_bps, escrow_for, payment, OrderId, Price, SlotId, TradeId, Wh, ZoneId};
+use cosmwasm_std::{
+    from_json, to_json_binary, Addr, Binary, CosmosMsg, Deps, DepsMut, Env, MessageInfo,
+    Order as IterOrder, Response, StdResult, Storage, Uint128, Uint256, WasmMsg,
+};
+use cw2::{get_contract_version, set_contract_version};
+use cw_storage_plus::Bound;
+
+use crate::contract::{CONTRACT_NAME, CONTRACT_VERSION};
+use crate::msg::{
+    CongestionFee, Corridor, MarketParams, MatchedTrade, OfferParams, OrderStatus, ReceiveMsg,
+    Roles, Side, TradeSettlement, Zone, DEFAULT_LIMIT,
+};
+use crate::state::{
+    Config, Dispute, MeterSlot, Order, SlotState, State, TradeRec, ACCOUNT_TRADES, CLAIMABLE,
+    CONFIG, CORRIDORS, DISPUTES, FEES, METERS, OPEN, ORDERS, OWNER_ORDERS, SLOTS, SLOT_BATCHES,
+    STATE, TRADES, USAGE, ZONES,
+};
+use crate::{ContractError, Rule};
+
+/// Longest meter id and zone name accepted.
+pub const MAX_NAME_LEN: usize = 64;
+/// Longest dispute reason accepted.
+pub const MAX_REASON_LEN: usize = 280;
+/// Largest batch the parameters may allow.
+pub const MAX_BATCH_CAP: u32 = 1_000;
+
+// ---------------------------------------------------------------- instantiate
+
+pub fn execute_instantiate(
+    deps: DepsMut,
+    info: MessageInfo,
+    token: String,
+    roles: Roles,
+    params: MarketParams,
+) -> Result<Response, ContractError> {
+    set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    validate_params(&params)?;
+    let token = deps.api.addr_validate(&token)?;
+    let cfg = config_from(deps.as_ref(), token, roles, params)?;
+    CONFIG.save(deps.storage, &cfg)?;
+    STATE.save(
+        deps.storage,
+        &State {
+            next_order: 1,
+            next_trade: 1,
+            ..State::default()
+        },
+    )?;
+    Ok(Response::new()
+        .add_attribute("action", "instantiate")
+        .add_attribute("token", cfg.token)
+        .add_attribute("admin", cfg.admin)
+        .add_attribute("sender", info.sender))
+}
+
+pub fn execute_migrate(deps: DepsMut) -> Result<Response, ContractError> {
+    let stored = get_contract_version(deps.storage)?;
+    if stored.contract != CONTRACT_NAME {
+        return Err(ContractError::WrongContract {
+            from_name: stored.contract,
+            to_name: CONTRACT_NAME.to_string(),
+        });
+    }
+    if version_tuple(&stored.version) > version_tuple(CONTRACT_VERSION) {
+        return Err(ContractError::Downgrade {
+            from: stored.version,
+            to: CONTRACT_VERSION.to_string(),
+        });
+    }
+    set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    Ok(Response::new()
+        .add_attribute("action", "migrate")
+        .add_attribute("from_version", stored.version)
+        .add_attribute("to_version", CONTRACT_VERSION))
+}
+
+fn version_tuple(v: &str) -> (u64, u64, u64) {
+    let mut it = v
+        .split(['.', '-', '+'])
+        .map(|p| p.parse::<u64>().unwrap_or(0));
+    (
+        it.next().unwrap_or(0),
+        it.next().unwrap_or(0),
+        it.next().unwrap_or(0),
+    )
+}
+
+fn config_from(
+    deps: Deps,
+    token: Addr,
+    roles: Roles,
+    params: MarketParams,
+) -> Result<Config, ContractError> {
+    let api = deps.api;
+    let opt = |a: Option<String>| -> StdResult<Option<Addr>> {
+        a.map(|a| api.addr_validate(&a)).transpose()
+    };
+    Ok(Config {
+        token,
+        admin: api.addr_validate(&roles.admin)?,
+        grid_operator: api.addr_validate(&roles.grid_operator)?,
+        matcher: api.addr_validate(&roles.matcher)?,
+        oracle: opt(roles.oracle)?,
+        arbiter: api.addr_validate(&roles.arbiter)?,
+        treasury: api.addr_validate(&roles.treasury)?,
+        reputation: opt(roles.reputation)?,
+        meter_oracle: opt(roles.meter_oracle)?,
+        params,
+    })
+}
+
+fn validate_params(p: &MarketParams) -> Result<(), ContractError> {
+    if p.max_batch == 0 || p.max_batch > MAX_BATCH_CAP {
+        return Err(ContractError::InvalidParam {
+            name: "max_batch",
+            reason: format!("must be 1 to {MAX_BATCH_CAP}"),
+        });
+    }
+    if p.gate_closure_secs > p.max_horizon_secs {
+        return Err(ContractError::InvalidParam {
+            name: "gate_closure_secs",
+            reason: "must not exceed max_horizon_secs".into(),
+        });
+    }
+    if p.default_collateral_bps > 100_000 {
+        return Err(ContractError::InvalidParam {
+            name: "default_collateral_bps",
+            reason: "must be at most 100000 (10x the offer value)".into(),
+        });
+    }
+    Ok(())
+}
+
+pub fn execute_update_config(
+    deps: DepsMut,
+    info: MessageInfo,
+    roles: Option<Roles>,
+    params: Option<MarketParams>,
+) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    only(&info, &cfg.admin, "admin")?;
+    let params = params.unwrap_or(cfg.params.clone());
+    validate_params(&params)?;
+    let new = match roles {
+        Some(roles) => config_from(deps.as_ref(), cfg.token.clone(), roles, params)?,
+        None => Config { params, ..cfg },
+    };
+    CONFIG.save(deps.storage, &new)?;
+    Ok(Response::new().add_attribute("action", "update_config"))
+}
+
+fn only(info: &MessageInfo, who: &Addr, role: &'static str) -> Result<(), ContractError> {
+    if info.sender != *who {
+        return Err(ContractError::Unauthorized { role });
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- orders
+
+pub fn execute_receive(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    sender: String,
+    amount: Uint128,
+    msg: Binary,
+) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    if info.sender != cfg.token {
+        return Err(ContractError::WrongToken {
+            expected: cfg.token.to_string(),
+            got: info.sender.to_string(),
+        });
+    }
+    let owner = deps.api.addr_validate(&sender)?;
+    let order = match from_json::<ReceiveMsg>(&msg)? {
+        ReceiveMsg::PlaceBid {
+            slot,
+            zone,
+            meter,
+            wh,
+            max_price,
+        } => NewOrder {
+            side: Side::Bid,
+            slot,
+            zone,
+            meter,
+            wh,
+            price: max_price,
+            premium_only: false,
+        },
+        ReceiveMsg::PlaceOffer {
+            slot,
+            zone,
+            meter,
+            wh,
+            min_price,
+            premium_only,
+        } => NewOrder {
+            side: Side::Offer,
+            slot,
+            zone,
+            meter,
+            wh,
+            price: min_price,
+            premium_only,
+        },
+    };
+    place(deps, &env, &cfg, owner, order, Some(amount))
+}
+
+pub fn execute_place_offer(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    offer: OfferParams,
+) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    let order = NewOrder {
+        side: Side::Offer,
+        slot: offer.slot,
+        zone: offer.zone,
+        meter: offer.meter,
+        wh: offer.wh,
+        price: offer.min_price,
+        premium_only: offer.premium_only,
+    };
+    place(deps, &env, &cfg, info.sender, order, None)
+}
+
+struct NewOrder {
+    side: Side,
+    slot: SlotId,
+    zone: ZoneId,
+    meter: String,
+    wh: Wh,
+    price: Price,
+    premium_only: bool,
+}
+
+/// Offer collateral: ceil(wh * min_price / 1000 * ratio_bps / 10000).
+pub fn collateral_for(wh: Wh, min_price: Price, ratio_bps: u32) -> Result<Uint128, ContractError> {
+    let num = Uint256::from(wh) * Uint256::from(min_price) * Uint256::from(ratio_bps);
+    let den = Uint256::from(10_000_000u128);
+    let ceil = (num + den - Uint256::one()) / den;
+    Uint128::try_from(ceil).map_err(|_| {
+        ContractError::Types(aip_types::TypesError::Overflow {
+            what: "collateral",
+            a: wh.u128(),
+            b: min_price.u128(),
+        })
+    })
+}
+
+/// Gate closure of a slot: orders are accepted while `now < gate_closes_at`.
+pub fn gate_closes_at(slot: SlotId, params: &MarketParams) -> u64 {
+    slot.start().saturating_sub(params.gate_closure_secs)
+}
+
+fn place(
+    deps: DepsMut,
+    env: &Env,
+    cfg: &Config,
+    owner: Addr,
+    o: NewOrder,
+    sent: Option<Uint128>,
+) -> Result<Response, ContractError> {
+    let now = env.block.time.seconds();
+    if !o.slot.is_aligned() {
+        return Err(ContractError::UnalignedSlot { slot: o.slot });
+    }
+    if o.wh.is_zero() {
+        return Err(ContractError::ZeroQuantity);
+    }
+    if o.meter.is_empty() || o.meter.len() > MAX_NAME_LEN {
+        return Err(ContractError::BadMeter);
+    }
+    let closes = gate_closes_at(o.slot, &cfg.params);
+    if now >= closes {
+        return Err(ContractError::GateClosed {
+            slot: o.slot,
+            closed_at: closes,
+            now,
+        });
+    }
+    if o.slot.start() - now > cfg.params.max_horizon_secs {
+        return Err(ContractError::TooFarAhead {
+            slot: o.slot,
+            horizon: cfg.params.max_horizon_secs,
+        });
+    }
+    if !ZONES.has(deps.storage, o.zone) {
+        return Err(ContractError::UnknownZone { zone: o.zone });
+    }
+    if let Some(mo) = &cfg.meter_oracle {
+        let r: DeliveriesResponse = deps.querier.query_wasm_smart(
+            mo,
+            &MeterQueryHook::Deliveries {
+                slot: o.slot,
+                meters: vec![o.meter.clone()],
+            },
+        )?;
+        match r.deliveries.iter().find(|d| d.meter == o.meter) {
+            None => {
+                return Err(ContractError::MeterNotRegistered { meter: o.meter });
+            }
+            Some(d) if d.owner != owner.as_str() => {
+                return Err(ContractError::NotMeterOwner {
+                    meter: o.meter,
+                    owner: d.owner.clone(),
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    let (ratio, premium_eligible) = match &cfg.reputation {
+        Some(rep) => {
+            let t: TradingTermsResponse = deps.querier.query_wasm_smart(
+                rep,
+                &ReputationQueryHook::TradingTerms {
+                    account: owner.to_string(),
+                },
+            )?;
+            if !t.registered {
+                return Err(ContractError::NotEligible {
+                    account: owner.to_string(),
+                    reason: "no reputation token (KYC not done)".into(),
+                });
+            }
+            if t.flagged {
+                return Err(ContractError::NotEligible {
+                    account: owner.to_string(),
+                    reason: "flagged by the guardian".into(),
+                });
+            }
+            (t.collateral_ratio_bps, t.premium_eligible)
+        }
+        None => {
+            if o.premium_only && o.side == Side::Offer {
+                return Err(ContractError::PremiumNeedsReputation);
+            }
+            (cfg.params.default_collateral_bps, false)
+        }
+    };
+    let required = match o.side {
+        Side::Bid => escrow_for(o.wh, o.price)?,
+        Side::Offer => collateral_for(o.wh, o.price, ratio)?,
+    };
+    let locked = match sent {
+        Some(sent) if sent != required => {
+            return Err(ContractError::WrongAmount { required, sent });
+        }
+        Some(sent) => sent,
+        None if !required.is_zero() => {
+            return Err(ContractError::CollateralRequired { required });
+        }
+        None => Uint128::zero(),
+    };
+    let mut st = STATE.load(deps.storage)?;
+    let id = st.next_order;
+    st.next_order += 1;
+    st.orders += locked;
+    STATE.save(deps.storage, &st)?;
+    let order = Order {
+        owner: owner.clone(),
+        side: o.side,
+        slot: o.slot,
+        zone: o.zone,
+        meter: o.meter,
+        wh: o.wh,
+        price: o.price,
+        premium_only: o.premium_only && o.side == Side::Offer,
+        premium_eligible,
+        filled: Uint128::zero(),
+        locked,
+        status: OrderStatus::Open,
+    };
+    ORDERS.save(deps.storage, id, &order)?;
+    OPEN.save(deps.storage, (o.slot.0, o.zone, id), &o.side)?;
+    OWNER_ORDERS.save(deps.storage, (&owner, id), &())?;
+    Ok(Response::new()
+        .add_attribute(
+            "action",
+            match o.side {
+                Side::Bid => "place_bid",
+                Side::Offer => "place_offer",
+            },
+        )
+        .add_attribute("order_id", id.to_string())
+        .add_attribute("owner", owner)
+        .add_attribute("slot", o.slot.to_string())
+        .add_attribute("wh", o.wh)
+        .add_attribute("price", o.price)
+        .add_attribute("locked", locked))
+}
+
+fn transfer(cfg: &Config, to: &Addr, amount: Uint128) -> StdResult<CosmosMsg> {
+    Ok(WasmMsg::Execute {
+        contract_addr: cfg.token.to_string(),
+        msg: to_json_binary(&cw20::Cw20ExecuteMsg::Transfer {
+            recipient: to.to_string(),
+            amount,
+        })?,
+        funds: vec![],
+    }
+    .into())
+}
+
+pub fn execute_cancel_order(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    id: OrderId,
+) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    let mut order = ORDERS
+        .may_load(deps.storage, id)?
+        .ok_or(ContractError::OrderNotFound { id })?;
+    if order.owner != info.sender {
+        return Err(ContractError::NotOrderOwner { id });
+    }
+    if order.status != OrderStatus::Open {
+        return Err(ContractError::OrderNotOpen {
+            id,
+            status: order.status.to_string(),
+        });
+    }
+    let now = env.block.time.seconds();
+    let closes = gate_closes_at(order.slot, &cfg.params);
+    if now >= closes {
+        return Err(ContractError::GateClosed {
+            slot: order.slot,
+            closed_at: closes,
+            now,
+        });
+    }
+    let refund = order.locked;
+    order.locked = Uint128::zero();
+    order.status = OrderStatus::Cancelled;
+    ORDERS.save(deps.storage, id, &order)?;
+    OPEN.remove(deps.storage, (order.slot.0, order.zone, id));
+    let mut st = STATE.load(deps.storage)?;
+    st.orders -= refund;
+    STATE.save(deps.storage, &st)?;
+    let mut res = Response::new()
+        .add_attribute("action", "cancel_order")
+        .add_attribute("order_id", id.to_string())
+        .add_attribute("refund", refund);
+    if !refund.is_zero() {
+        res = res.add_message(transfer(&cfg, &order.owner, refund)?);
+    }
+    Ok(res)
+}
+
+pub fn execute_sweep(
+    deps: DepsMut,
+    env: Env,
+    slot: SlotId,
+    limit: Option<u32>,
+) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    let now = env.block.time.seconds();
+    if now < slot.start() {
+        return Err(ContractError::SweepTooEarly {
+            slot,
+            from: slot.start(),
+        });
+    }
+    let limit = limit.unwrap_or(DEFAULT_LIMIT).min(cfg.params.max_batch) as usize;
+    let keys: Vec<(ZoneId, OrderId)> = OPEN
+        .sub_prefix(slot.0)
+        .keys(deps.storage, None, None, IterOrder::Ascending)
+        .take(limit)
+        .collect::<StdResult<_>>()?;
+    if keys.is_empty() {
+        return Err(ContractError::NothingToSweep { slot });
+    }
+    let mut refunds: BTreeMap<Addr, Uint128> = BTreeMap::new();
+    let mut total = Uint128::zero();
+    for (zone, id) in &keys {
+        let mut order = ORDERS.load(deps.storage, *id)?;
+        *refunds.entry(order.owner.clone()).or_default() += order.locked;
+        total += order.locked;
+        order.locked = Uint128::zero();
+        order.status = OrderStatus::Swept;
+        ORDERS.save(deps.storage, *id, &order)?;
+        OPEN.remove(deps.storage, (slot.0, *zone, *id));
+    }
+    let mut st = STATE.load(deps.storage)?;
+    st.orders -= total;
+    STATE.save(deps.storage, &st)?;
+    let msgs = refunds
+        .iter()
+        .filter(|(_, a)| !a.is_zero())
+        .map(|(to, a)| transfer(&cfg, to, *a))
+        .collect::<StdResult<Vec<_>>>()?;
+    Ok(Response::new()
+        .add_messages(msgs)
+        .add_attribute("action", "sweep")
+        .add_attribute("slot", slot.to_string())
+        .add_attribute("orders", keys.len().to_string())
+        .add_attribute("refunded", total))
+}
+
+// ---------------------------------------------------------------- matching
+
+/// Loss and congestion fee of a trade from `from` to `to` in `slot`.
+struct Route {
+    loss_bps: u32,
+    fee: Price,
+    capacity: Option<Wh>,
+}
+
+pub fn execute_commit_matches(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    slot: SlotId,
+    trades: Vec<MatchedTrade>,
+) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    only(&info, &cfg.matcher, "matcher")?;
+    let now = env.block.time.seconds();
+    if now >= slot.start() {
+        return Err(ContractError::MatchingClosed { slot, now });
+    }
+    if trades.is_empty() || trades.len() > cfg.params.max_batch as usize {
+        return Err(ContractError::BadBatchSize {
+            max: cfg.params.max_batch,
+            got: trades.len(),
+        });
+    }
+    let store: &dyn Storage = deps.storage;
+    let mut orders: BTreeMap<OrderId, Order> = BTreeMap::new();
+    let mut routes: BTreeMap<(ZoneId, ZoneId), Option<Route>> = BTreeMap::new();
+    let mut usage: BTreeMap<(ZoneId, ZoneId), Wh> = BTreeMap::new();
+    let mut meters: BTreeMap<String, Wh> = BTreeMap::new();
+    let mut credits: BTreeMap<Addr, Uint128> = BTreeMap::new();
+    let mut st = STATE.load(store)?;
+    let first = st.next_trade;
+    let mut recs: Vec<TradeRec> = Vec::with_capacity(trades.len());
+    let (mut to_trades, mut from_orders, mut to_claims) =
+        (Uint128::zero(), Uint128::zero(), Uint128::zero());
+
+    for (index, t) in trades.iter().enumerate() {
+        let reject = |rule: Rule| ContractError::TradeRejected { index, rule };
+        if t.wh.is_zero() {
+            return Err(reject(Rule::ZeroQuantity));
+        }
+        for (id, side) in [(t.bid, Side::Bid), (t.offer, Side::Offer)] {
+            if let std::collections::btree_map::Entry::Vacant(e) = orders.entry(id) {
+                let o = ORDERS
+                    .may_load(store, id)?
+                    .ok_or_else(|| reject(Rule::UnknownOrder { id }))?;
+                e.insert(o);
+            }
+            let o = &orders[&id];
+            if o.side != side {
+                return Err(reject(match side {
+                    Side::Bid => Rule::NotABid { id },
+                    Side::Offer => Rule::NotAnOffer { id },
+                }));
+            }
+            if o.slot != slot {
+                return Err(reject(Rule::WrongSlot {
+                    id,
+                    order_slot: o.slot,
+                    slot,
+                }));
+            }
+            if o.status != OrderStatus::Open {
+                return Err(reject(Rule::OrderClosed {
+                    id,
+                    status: o.status.to_string(),
+                }));
+            }
+            if o.remaining() < t.wh {
+                return Err(reject(Rule::Overfilled {
+                    id,
+                    remaining: o.remaining(),
+                    wh: t.wh,
+                }));
+            }
+        }
+        let (bid, offer) = (&orders[&t.bid], &orders[&t.offer]);
+        if bid.owner == offer.owner {
+            return Err(reject(Rule::SelfTrade));
+        }
+        if t.price < offer.price {
+            return Err(reject(Rule::BelowOfferMin {
+                price: t.price,
+                min_price: offer.price,
+            }));
+        }
+        if t.price > bid.price {
+            return Err(reject(Rule::AboveBidMax {
+                price: t.price,
+                max_price: bid.price,
+            }));
+        }
+        if offer.premium_only && !bid.premium_eligible {
+            return Err(reject(Rule::NotPremiumEligible { offer: t.offer }));
+        }
+        let key = (offer.zone, bid.zone);
+        if let std::collections::btree_map::Entry::Vacant(e) = routes.entry(key) {
+            e.insert(load_route(store, slot, key)?);
+        }
+        let route = routes[&key].as_ref().ok_or(reject(Rule::NoCorridor {
+            from: key.0,
+            to: key.1,
+        }))?;
+        if let Some(capacity) = route.capacity {
+            let used = match usage.get(&key) {
+                Some(u) => *u,
+                None => USAGE
+                    .may_load(store, (slot.0, key.0, key.1))?
+                    .unwrap_or_default(),
+            };
+            let available = capacity.saturating_sub(used);
+            if t.wh > available {
+                return Err(reject(Rule::CorridorFull {
+                    from: key.0,
+                    to: key.1,
+                    available,
+                    wh: t.wh,
+                }));
+            }
+            usage.insert(key, used + t.wh);
+        }
+        if t.price
+            .checked_add(route.fee)
+            .map_or(true, |p| p > bid.price)
+        {
+            return Err(reject(Rule::FeeAboveBidMax {
+                price: t.price,
+                fee: route.fee,
+                max_price: bid.price,
+            }));
+        }
+        let net_wh = t.wh - apply_bps(t.wh, route.loss_bps).map_err(|e| reject(e.into()))?;
+        let pay = payment(net_wh, t.price).map_err(|e| reject(e.into()))?;
+        let fee = payment(net_wh, route.fee).map_err(|e| reject(e.into()))?;
+        let bid_share = share(bid, t.wh);
+        let offer_share = share(offer, t.wh);
+        // bid_share >= floor(wh * max_price / 1000) >= pay + fee (see the crate docs).
+        let improvement = bid_share.checked_sub(pay + fee).map_err(|_| {
+            reject(Rule::Arithmetic(aip_types::TypesError::Insufficient {
+                paid: (pay + fee).u128(),
+                available: bid_share.u128(),
+            }))
+        })?;
+        let (buyer, seller, meter) = (bid.owner.clone(), offer.owner.clone(), offer.meter.clone());
+        for (id, s) in [(t.bid, bid_share), (t.offer, offer_share)] {
+            let o = orders.get_mut(&id).expect("loaded above");
+            o.filled += t.wh;
+            o.locked -= s;
+        }
+        *meters.entry(meter.clone()).or_default() += t.wh;
+        if !improvement.is_zero() {
+            *credits.entry(buyer.clone()).or_default() += improvement;
+        }
+        if !fee.is_zero() {
+            *credits.entry(cfg.treasury.clone()).or_default() += fee;
+        }
+        from_orders += bid_share + offer_share;
+        to_trades += pay + offer_share;
+        to_claims += improvement + fee;
+        recs.push(TradeRec {
+            slot: slot.0,
+            bid: t.bid,
+            offer: t.offer,
+            buyer,
+            seller,
+            meter,
+            wh: t.wh,
+            net_wh,
+            price: t.price,
+            payment: pay,
+            fee,
+            collateral: offer_share,
+        });
+    }
+
+    // All checks passed: write.
+    let storage = deps.storage;
+    for (id, mut o) in orders {
+        if o.remaining().is_zero() {
+            o.status = OrderStatus::Filled;
+            OPEN.remove(storage, (o.slot.0, o.zone, id));
+        }
+        ORDERS.save(storage, id, &o)?;
+    }
+    let mut id = first;
+    for rec in &recs {
+        TRADES.save(storage, id, rec)?;
+        ACCOUNT_TRADES.save(storage, (&rec.buyer, id), &())?;
+        ACCOUNT_TRADES.save(storage, (&rec.seller, id), &())?;
+        id += 1;
+    }
+    let last = id - 1;
+    let mut ss = SLOTS.may_load(storage, slot.0)?.unwrap_or_default();
+    for (meter, wh) in meters {
+        let ms = match METERS.may_load(storage, (slot.0, &meter))? {
+            Some(mut ms) => {
+                ms.contracted += wh;
+                ms
+            }
+            None => {
+                ss.meters += 1;
+                MeterSlot {
+                    contracted: wh,
+                    exported: None,
+                }
+            }
+        };
+        METERS.save(storage, (slot.0, &meter), &ms)?;
+    }
+    for ((from, to), used) in usage {
+        USAGE.save(storage, (slot.0, from, to), &used)?;
+    }
+    credit_all(storage, &credits)?;
+    SLOT_BATCHES.save(storage, (slot.0, first), &last)?;
+    if ss.trades == 0 {
+        ss.cursor = first;
+    }
+    ss.trades += recs.len() as u64;
+    ss.last_trade = last;
+    SLOTS.save(storage, slot.0, &ss)?;
+    st.next_trade = last + 1;
+    st.orders -= from_orders;
+    st.trades += to_trades;
+    st.claimable += to_claims;
+    STATE.save(storage, &st)?;
+    Ok(Response::new()
+        .add_attribute("action", "commit_matches")
+        .add_attribute("slot", slot.to_string())
+        .add_attribute("trades", recs.len().to_string())
+        .add_attribute("first_trade_id", first.to_string())
+        .add_attribute("last_trade_id", last.to_string()))
+}
+
+/// The part of an order's locked funds that goes with `wh` of its remainder:
+/// proportional, rounded down; the last fill takes everything left.
+fn share(o: &Order, wh: Wh) -> Uint128 {
+    let remaining = o.remaining();
+    if wh == remaining {
+        o.locked
+    } else {
+        o.locked.multiply_ratio(wh, remaining)
+    }
+}
+
+fn load_route(
+    store: &dyn Storage,
+    slot: SlotId,
+    (from, to): (ZoneId, ZoneId),
+) -> StdResult<Option<Route>> {
+    let fee = FEES.may_load(store, (slot.0, from, to))?;
+    if from == to {
+        return Ok(Some(Route {
+            loss_bps: 0,
+            fee: fee.unwrap_or_default(),
+            capacity: None,
+        }));
+    }
+    Ok(CORRIDORS.may_load(store, (from, to))?.map(|c| Route {
+        loss_bps: c.loss_bps,
+        fee: fee.unwrap_or(c.fee_per_kwh),
+        capacity: Some(c.capacity_wh),
+    }))
+}
+
+fn credit_all(storage: &mut dyn Storage, credits: &BTreeMap<Addr, Uint128>) -> StdResult<()> {
+    for (who, amount) in credits {
+        if amount.is_zero() {
+            continue;
+        }
+        let cur = CLAIMABLE.may_load(storage, who)?.unwrap_or_default();
+        CLAIMABLE.save(storage, who, &(cur + amount))?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- delivery data
+
+/// When a slot's delivery data is final: every seller meter reported, or the
+/// delivery deadline passed (unreported meters then count as zero).
+pub fn data_final_at(ss: &SlotState, slot: SlotId, params: &MarketParams) -> u64 {
+    let deadline = slot.end().saturating_add(params.delivery_deadline_secs);
+    match ss.all_reported_at {
+        Some(t) => t.min(deadline),
+        None => deadline,
+    }
+}
+
+fn check_report_window(
+    slot: SlotId,
+    params: &MarketParams,
+    ss: &SlotState,
+    now: u64,
+) -> Result<(), ContractError> {
+    let until = slot.end().saturating_add(params.delivery_deadline_secs);
+    if now < slot.end() || now >= until || ss.all_reported_at.is_some() {
+        return Err(ContractError::ReportWindow {
+            slot,
+            from: slot.end(),
+            until: data_final_at(ss, slot, params),
+            now,
+        });
+    }
+    Ok(())
+}
+
+fn record_delivery(
+    storage: &mut dyn Storage,
+    slot: SlotId,
+    ss: &mut SlotState,
+    d: &MeterDelivery,
+    now: u64,
+) -> Result<(), ContractError> {
+    if !d.finalized {
+        return Err(ContractError::NotFinalized {
+            meter: d.meter.clone(),
+        });
+    }
+    let mut ms = METERS
+        .may_load(storage, (slot.0, &d.meter))?
+        .ok_or_else(|| ContractError::MeterNotInSlot {
+            meter: d.meter.clone(),
+            slot,
+        })?;
+    if ms.exported.is_some() {
+        return Err(ContractError::AlreadyReported {
+            meter: d.meter.clone(),
+            slot,
+        });
+    }
+    ms.exported = Some(d.exported_wh);
+    METERS.save(storage, (slot.0, &d.meter), &ms)?;
+    ss.meters_reported += 1;
+    if ss.meters_reported == ss.meters {
+        ss.all_reported_at = Some(now);
+    }
+    Ok(())
+}
+
+pub fn execute_report_deliveries(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    slot: SlotId,
+    deliveries: Vec<MeterDelivery>,
+) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    if cfg.meter_oracle.is_some() {
+        return Err(ContractError::UseMeterOracle);
+    }
+    match &cfg.oracle {
+        Some(o) if *o == info.sender => {}
+        _ => return Err(ContractError::Unauthorized { role: "oracle" }),
+    }
+    let now = env.block.time.seconds();
+    let mut ss = SLOTS.may_load(deps.storage, slot.0)?.unwrap_or_default();
+    check_report_window(slot, &cfg.params, &ss, now)?;
+    for d in &deliveries {
+        record_delivery(deps.storage, slot, &mut ss, d, now)?;
+    }
+    SLOTS.save(deps.storage, slot.0, &ss)?;
+    Ok(Response::new()
+        .add_attribute("action", "report_deliveries")
+        .add_attribute("slot", slot.to_string())
+        .add_attribute("meters", deliveries.len().to_string())
+        .add_attribute("complete", (ss.all_reported_at.is_some()).to_string()))
+}
+
+pub fn execute_fetch_deliveries(
+    deps: DepsMut,
+    env: Env,
+    slot: SlotId,
+    limit: Option<u32>,
+) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    let mo = cfg
+        .meter_oracle
+        .clone()
+        .ok_or(ContractError::NoMeterOracle)?;
+    let now = env.block.time.seconds();
+    let mut ss = SLOTS.may_load(deps.storage, slot.0)?.unwrap_or_default();
+    check_report_window(slot, &cfg.params, &ss, now)?;
+    let limit = limit.unwrap_or(DEFAULT_LIMIT).min(cfg.params.max_batch) as usize;
+    let pending: Vec<String> = METERS
+        .prefix(slot.0)
+        .range(deps.storage, None, None, IterOrder::Ascending)
+        .filter_map(|r| match r {
+            Ok((m, ms)) if ms.exported.is_none() => Some(Ok(m)),
+            Ok(_) => None,
+            Err(e) => Some(Err(e)),
+        })
+        .take(limit)
+        .collect::<StdResult<_>>()?;
+    if pending.is_empty() {
+        return Err(ContractError::NothingToFetch { slot });
+    }
+    let pending_set: BTreeSet<&String> = pending.iter().collect();
+    let r: DeliveriesResponse = deps.querier.query_wasm_smart(
+        mo,
+        &MeterQueryHook::Deliveries {
+            slot,
+            meters: pending.clone(),
+        },
+    )?;
+    let mut stored = 0u32;
+    for d in r.deliveries.iter().filter(|d| d.finalized) {
+        if !pending_set.contains(&d.meter) {
+            continue;
+        }
+        let ms = METERS.load(deps.storage, (slot.0, &d.meter))?;
+        if ms.exported.is_some() {
+            continue; // listed twice in the answer
+        }
+        record_delivery(deps.storage, slot, &mut ss, d, now)?;
+        stored += 1;
+    }
+    if stored == 0 {
+        return Err(ContractError::NothingToFetch { slot });
+    }
+    SLOTS.save(deps.storage, slot.0, &ss)?;
+    Ok(Response::new()
+        .add_attribute("action", "fetch_deliveries")
+        .add_attribute("slot", slot.to_string())
+        .add_attribute("meters", stored.to_string())
+        .add_attribute("complete", (ss.all_reported_at.is_some()).to_string()))
+}
+
+// ---------------------------------------------------------------- settlement
+
+/// How a trade's held funds split when settled as metered.
+pub fn metered(
+    t: &TradeRec,
+    ms: &MeterSlot,
+    penalty_price: Price,
+) -> Result<TradeSettlement, ContractError> {
+    let exported = ms.exported.unwrap_or_default();
+    let delivered_wh = if exported >= ms.contracted {
+        t.wh
+    } else {
+        t.wh.multiply_ratio(exported, ms.contracted)
+    };
+    let net_delivered = if delivered_wh == t.wh {
+        t.net_wh
+    } else {
+        t.net_wh.multiply_ratio(delivered_wh, t.wh)
+    };
+    let seller_paid = payment(net_delivered, t.price)?.min(t.payment);
+    let penalty = payment(t.wh - delivered_wh, penalty_price)?.min(t.collateral);
+    Ok(TradeSettlement {
+        delivered_wh,
+        seller_paid,
+        buyer_refund: t.payment - seller_paid,
+        penalty,
+        collateral_returned: t.collateral - penalty,
+    })
+}
+
+/// How a disputed trade's held funds split by the arbiter's ruling.
+pub fn ruled(
+    t: &TradeRec,
+    ms: &MeterSlot,
+    penalty_price: Price,
+    ruling: Ruling,
+) -> Result<TradeSettlement, ContractError> {
+    let m = metered(t, ms, penalty_price)?;
+    let seller_paid = match ruling {
+        Ruling::PaySeller => m.seller_paid,
+        Ruling::RefundBuyer => Uint128::zero(),
+        Ruling::Split { seller_bps } => apply_bps(t.payment, seller_bps)?,
+    };
+    Ok(TradeSettlement {
+        seller_paid,
+        buyer_refund: t.payment - seller_paid,
+        ..m
+    })
+}
+
+fn outcome(id: TradeId, t: &TradeRec, s: &TradeSettlement) -> TradeOutcome {
+    TradeOutcome {
+        trade_id: id,
+        slot: SlotId(t.slot),
+        seller: t.seller.to_string(),
+        buyer: t.buyer.to_string(),
+        contracted_wh: t.wh,
+        delivered_wh: s.delivered_wh,
+    }
+}
+
+fn reputation_msg(rep: &Addr, hook: &ReputationExecuteHook) -> StdResult<CosmosMsg> {
+    Ok(WasmMsg::Execute {
+        contract_addr: rep.to_string(),
+        msg: to_json_binary(hook)?,
+        funds: vec![],
+    }
+    .into())
+}
+
+pub fn execute_settle(
+    deps: DepsMut,
+    env: Env,
+    slot: SlotId,
+    limit: Option<u32>,
+) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    let mut ss = SLOTS
+        .may_load(deps.storage, slot.0)?
+        .ok_or(ContractError::NothingToSettle { slot })?;
+    if ss.trades == 0 || ss.cursor > ss.last_trade {
+        return Err(ContractError::NothingToSettle { slot });
+    }
+    let now = env.block.time.seconds();
+    let from = data_final_at(&ss, slot, &cfg.params).saturating_add(cfg.params.dispute_window_secs);
+    if now < from {
+        return Err(ContractError::SettleTooEarly { slot, from, now });
+    }
+    let limit = limit
+        .unwrap_or(cfg.params.max_batch)
+        .min(cfg.params.max_batch) as usize;
+    let disputed: BTreeSet<TradeId> = if ss.disputes == 0 {
+        BTreeSet::new()
+    } else {
+        DISPUTES
+            .prefix(slot.0)
+            .keys(deps.storage, None, None, IterOrder::Ascending)
+            .collect::<StdResult<_>>()?
+    };
+    let batches: Vec<(TradeId, TradeId)> = SLOT_BATCHES
+        .prefix(slot.0)
+        .range(deps.storage, None, None, IterOrder::Ascending)
+        .collect::<StdResult<_>>()?;
+    let mut meter_cache: BTreeMap<String, MeterSlot> = BTreeMap::new();
+    let mut credits: BTreeMap<Addr, Uint128> = BTreeMap::new();
+    let mut outcomes: Vec<TradeOutcome> = Vec::new();
+    let mut released = Uint128::zero();
+    let mut considered = 0usize;
+    let mut next = ss.cursor;
+    'batches: for (first, last) in batches {
+        if last < next {
+            continue;
+        }
+        let start = first.max(next);
+        for item in TRADES.range(
+            deps.storage,
+            Some(Bound::inclusive(start)),
+            Some(Bound::inclusive(last)),
+            IterOrder::Ascending,
+        ) {
+            if considered == limit {
+                break 'batches;
+            }
+            let (id, t) = item?;
+            considered += 1;
+            next = id + 1;
+            if disputed.contains(&id) {
+                continue;
+            }
+            if !meter_cache.contains_key(&t.meter) {
+                let ms = METERS.load(deps.storage, (slot.0, &t.meter))?;
+                meter_cache.insert(t.meter.clone(), ms);
+            }
+            let s = metered(&t, &meter_cache[&t.meter], cfg.params.penalty_price)?;
+            *credits.entry(t.seller.clone()).or_default() += s.seller_paid + s.collateral_returned;
+            *credits.entry(t.buyer.clone()).or_default() += s.buyer_refund + s.penalty;
+            released += t.payment + t.collateral;
+            if cfg.reputation.is_some() {
+                outcomes.push(outcome(id, &t, &s));
+            }
+            ss.settled += 1;
+        }
+        if next <= last {
+            break;
+        }
+    }
+    // Past the last trade of a batch, `next` may sit in a gap between batches:
+    // harmless, ranges start from the next batch's first id.
+    ss.cursor = next;
+    credit_all(deps.storage, &credits)?;
+    SLOTS.save(deps.storage, slot.0, &ss)?;
+    let mut st = STATE.load(deps.storage)?;
+    st.trades -= released;
+    st.claimable += released;
+    STATE.save(deps.storage, &st)?;
+    let settled = outcomes.len();
+    let mut res = Response::new()
+        .add_attribute("action", "settle")
+        .add_attribute("slot", slot.to_string())
+        .add_attribute("considered", considered.to_string())
+        .add_attribute("released", released)
+        .add_attribute("done", (ss.cursor > ss.last_trade).to_string());
+    if let Some(rep) = &cfg.reputation {
+        if settled > 0 {
+            res = res.add_message(reputation_msg(
+                rep,
+                &ReputationExecuteHook::RecordOutcomes { outcomes },
+            )?);
+        }
+    }
+    Ok(res)
+}
+
+// ---------------------------------------------------------------- disputes
+
+pub fn execute_open_dispute(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    trade_id: TradeId,
+    reason: String,
+) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    let t = TRADES
+        .may_load(deps.storage, trade_id)?
+        .ok_or(ContractError::TradeNotFound { id: trade_id })?;
+    if info.sender != t.buyer && info.sender != t.seller {
+        return Err(ContractError::NotTradeParty { id: trade_id });
+    }
+    if reason.chars().count() > MAX_REASON_LEN {
+        return Err(ContractError::ReasonTooLong);
+    }
+    let slot = SlotId(t.slot);
+    let mut ss = SLOTS.load(deps.storage, slot.0)?;
+    let closes =
+        data_final_at(&ss, slot, &cfg.params).saturating_add(cfg.params.dispute_window_secs);
+    let now = env.block.time.seconds();
+    if now >= closes {
+        return Err(ContractError::DisputeWindowClosed {
+            id: trade_id,
+            closed_at: closes,
+        });
+    }
+    if let Some(d) = DISPUTES.may_load(deps.storage, (slot.0, trade_id))? {
+        return Err(match d.ruling {
+            Some(_) => ContractError::AlreadyRuled { id: trade_id },
+            None => ContractError::AlreadyDisputed { id: trade_id },
+        });
+    }
+    DISPUTES.save(
+        deps.storage,
+        (slot.0, trade_id),
+        &Dispute {
+            opened_by: info.sender.clone(),
+            opened_at: now,
+            reason,
+            ruling: None,
+        },
+    )?;
+    ss.disputes += 1;
+    SLOTS.save(deps.storage, slot.0, &ss)?;
+    Ok(Response::new()
+        .add_attribute("action", "open_dispute")
+        .add_attribute("trade_id", trade_id.to_string())
+        .add_attribute("opened_by", info.sender))
+}
+
+pub fn execute_resolve_dispute(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    trade_id: TradeId,
+    ruling: Ruling,
+) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    only(&info, &cfg.arbiter, "arbiter")?;
+    if let Ruling::Split { seller_bps } = ruling {
+        if seller_bps > aip_types::BPS_DENOMINATOR {
+            return Err(ContractError::InvalidParam {
+                name: "seller_bps",
+                reason: format!("{seller_bps} exceeds 10000"),
+            });
+        }
+    }
+    let t = TRADES
+        .may_load(deps.storage, trade_id)?
+        .ok_or(ContractError::TradeNotFound { id: trade_id })?;
+    let slot = SlotId(t.slot);
+    let mut d = DISPUTES
+        .may_load(deps.storage, (slot.0, trade_id))?
+        .ok_or(ContractError::NotDisputed { id: trade_id })?;
+    if d.ruling.is_some() {
+        return Err(ContractError::AlreadyRuled { id: trade_id });
+    }
+    let ss = SLOTS.load(deps.storage, slot.0)?;
+    let final_at = data_final_at(&ss, slot, &cfg.params);
+    if env.block.time.seconds() < final_at {
+        return Err(ContractError::RulingTooEarly {
+            id: trade_id,
+            from: final_at,
+        });
+    }
+    let ms = METERS.load(deps.storage, (slot.0, &t.meter))?;
+    let s = ruled(&t, &ms, cfg.params.penalty_price, ruling)?;
+    d.ruling = Some(ruling);
+    DISPUTES.save(deps.storage, (slot.0, trade_id), &d)?;
+    let mut credits = BTreeMap::new();
+    *credits.entry(t.seller.clone()).or_default() += s.seller_paid + s.collateral_returned;
+    *credits.entry(t.buyer.clone()).or_default() += s.buyer_refund + s.penalty;
+    credit_all(deps.storage, &credits)?;
+    let released = t.payment + t.collateral;
+    let mut st = STATE.load(deps.storage)?;
+    st.trades -= released;
+    st.claimable += released;
+    STATE.save(deps.storage, &st)?;
+    let mut res = Response::new()
+        .add_attribute("action", "resolve_dispute")
+        .add_attribute("trade_id", trade_id.to_string())
+        .add_attribute("seller_paid", s.seller_paid)
+        .add_attribute("buyer_refund", s.buyer_refund)
+        .add_attribute("penalty", s.penalty);
+    if let Some(rep) = &cfg.reputation {
+        res = res
+            .add_message(reputation_msg(
+                rep,
+                &ReputationExecuteHook::RecordOutcomes {
+                    outcomes: vec![outcome(trade_id, &t, &s)],
+                },
+            )?)
+            .add_message(reputation_msg(
+                rep,
+                &ReputationExecuteHook::RecordRuling {
+                    trade_id,
+                    seller: t.seller.to_string(),
+                    buyer: t.buyer.to_string(),
+                    ruling,
+                },
+            )?);
+    }
+    Ok(res)
+}
+
+// ---------------------------------------------------------------- ledger
+
+pub fn execute_withdraw(
+    deps: DepsMut,
+    info: MessageInfo,
+    amount: Option<Uint128>,
+) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    let available = CLAIMABLE
+        .may_load(deps.storage, &info.sender)?
+        .unwrap_or_default();
+    let amount = amount.unwrap_or(available);
+    if amount.is_zero() {
+        return Err(ContractError::NothingToWithdraw);
+    }
+    if amount > available {
+        return Err(ContractError::InsufficientClaimable {
+            requested: amount,
+            available,
+        });
+    }
+    let left = available - amount;
+    if left.is_zero() {
+        CLAIMABLE.remove(deps.storage, &info.sender);
+    } else {
+        CLAIMABLE.save(deps.storage, &info.sender, &left)?;
+    }
+    let mut st = STATE.load(deps.storage)?;
+    st.claimable -= amount;
+    STATE.save(deps.storage, &st)?;
+    Ok(Response::new()
+        .add_message(transfer(&cfg, &info.sender, amount)?)
+        .add_attribute("action", "withdraw")
+        .add_attribute("account", info.sender)
+        .add_attribute("amount", amount))
+}
+
+// ---------------------------------------------------------------- grid operator
+
+pub fn execute_upsert_zone(
+    deps: DepsMut,
+    info: MessageInfo,
+    zone: Zone,
+) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    only(&info, &cfg.grid_operator, "grid operator")?;
+    if zone.name.is_empty() || zone.name.len() > MAX_NAME_LEN {
+        return Err(ContractError::InvalidParam {
+            name: "zone.name",
+            reason: format!("must be 1 to {MAX_NAME_LEN} bytes"),
+        });
+    }
+    ZONES.save(deps.storage, zone.id, &zone.name)?;
+    Ok(Response::new()
+        .add_attribute("action", "upsert_zone")
+        .add_attribute("zone", zone.id.to_string()))
+}
+
+pub fn execute_set_corridor(
+    deps: DepsMut,
+    info: MessageInfo,
+    c: Corridor,
+) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    only(&info, &cfg.grid_operator, "grid operator")?;
+    if c.from_zone == c.to_zone
+        || !ZONES.has(deps.storage, c.from_zone)
+        || !ZONES.has(deps.storage, c.to_zone)
+    {
+        return Err(ContractError::BadCorridor {
+            from: c.from_zone,
+            to: c.to_zone,
+        });
+    }
+    if c.loss_bps > aip_types::BPS_DENOMINATOR {
+        return Err(ContractError::InvalidParam {
+            name: "loss_bps",
+            reason: format!("{} exceeds 10000", c.loss_bps),
+        });
+    }
+    CORRIDORS.save(deps.storage, (c.from_zone, c.to_zone), &c)?;
+    Ok(Response::new()
+        .add_attribute("action", "set_corridor")
+        .add_attribute("from_zone", c.from_zone.to_string())
+        .add_attribute("to_zone", c.to_zone.to_string()))
+}
+
+pub fn execute_remove_corridor(
+    deps: DepsMut,
+    info: MessageInfo,
+    from_zone: ZoneId,
+    to_zone: ZoneId,
+) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    only(&info, &cfg.grid_operator, "grid operator")?;
+    if !CORRIDORS.has(deps.storage, (from_zone, to_zone)) {
+        return Err(ContractError::BadCorridor {
+            from: from_zone,
+            to: to_zone,
+        });
+    }
+    CORRIDORS.remove(deps.storage, (from_zone, to_zone));
+    Ok(Response::new()
+        .add_attribute("action", "remove_corridor")
+        .add_attribute("from_zone", from_zone.to_string())
+        .add_attribute("to_zone", to_zone.to_string()))
+}
+
+pub fn execute_set_congestion_fees(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    slot: SlotId,
+    fees: Vec<CongestionFee>,
+) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    only(&info, &cfg.grid_operator, "grid operator")?;
+    if !slot.is_aligned() {
+        return Err(ContractError::UnalignedSlot { slot });
+    }
+    if env.block.time.seconds() >= slot.start() {
+        return Err(ContractError::FeesFrozen { slot });
+    }
+    for f in &fees {
+        let ok = if f.from_zone == f.to_zone {
+            ZONES.has(deps.storage, f.from_zone)
+        } else {
+            CORRIDORS.has(deps.storage, (f.from_zone, f.to_zone))
+        };
+        if !ok {
+            return Err(ContractError::BadCorridor {
+                from: f.from_zone,
+                to: f.to_zone,
+            });
+        }
+        FEES.save(
+            deps.storage,
+            (slot.0, f.from_zone, f.to_zone),
+            &f.fee_per_kwh,
+        )?;
+    }
+    Ok(Response::new()
+        .add_attribute("action", "set_congestion_fees")
+        .add_attribute("slot", slot.to_string())
+        .add_attribute("fees", fees.len().to_string()))
+}

@@ -1,0 +1,403 @@
+//! Query handlers.
+
+use std::collections::BTreeMap;
+
+use aip_types::{OrderId, SlotId, TradeId, ZoneId};
+use cosmwasm_std::{Deps, Env, Order as IterOrder, StdResult, Uint128};
+use cw_storage_plus::Bound;
+
+use crate::execute::{data_final_at, gate_closes_at, metered, ruled};
+use crate::msg::{
+    BalanceResponse, ConfigResponse, CongestionFee, CongestionFeesResponse, CorridorUsage,
+    DisputeResponse, HoldingsResponse, NetworkResponse, OrderResponse, OrderStatus, OrdersResponse,
+    Roles, Side, SlotPhase, SlotStatusResponse, TradeResponse, TradeStatus, TradesResponse, Zone,
+    DEFAULT_LIMIT, MAX_LIMIT,
+};
+use crate::state::{
+    Config, Order, SlotState, TradeRec, ACCOUNT_TRADES, CLAIMABLE, CONFIG, CORRIDORS, DISPUTES,
+    FEES, METERS, OPEN, ORDERS, OWNER_ORDERS, SLOTS, SLOT_BATCHES, STATE, TRADES, USAGE, ZONES,
+};
+use crate::ContractError;
+
+fn page(limit: Option<u32>) -> usize {
+    limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT) as usize
+}
+
+pub fn query_config(deps: Deps) -> Result<ConfigResponse, ContractError> {
+    let c = CONFIG.load(deps.storage)?;
+    let s = |a: &Option<cosmwasm_std::Addr>| a.as_ref().map(|a| a.to_string());
+    Ok(ConfigResponse {
+        token: c.token.to_string(),
+        roles: Roles {
+            admin: c.admin.to_string(),
+            grid_operator: c.grid_operator.to_string(),
+            matcher: c.matcher.to_string(),
+            oracle: s(&c.oracle),
+            arbiter: c.arbiter.to_string(),
+            treasury: c.treasury.to_string(),
+            reputation: s(&c.reputation),
+            meter_oracle: s(&c.meter_oracle),
+        },
+        params: c.params,
+    })
+}
+
+pub fn query_network(deps: Deps) -> Result<NetworkResponse, ContractError> {
+    let zones = ZONES
+        .range(deps.storage, None, None, IterOrder::Ascending)
+        .map(|r| r.map(|(id, name)| Zone { id, name }))
+        .collect::<StdResult<_>>()?;
+    let corridors = CORRIDORS
+        .range(deps.storage, None, None, IterOrder::Ascending)
+        .map(|r| r.map(|(_, c)| c))
+        .collect::<StdResult<_>>()?;
+    Ok(NetworkResponse { zones, corridors })
+}
+
+pub fn query_congestion_fees(
+    deps: Deps,
+    slot: SlotId,
+) -> Result<CongestionFeesResponse, ContractError> {
+    let fees = FEES
+        .sub_prefix(slot.0)
+        .range(deps.storage, None, None, IterOrder::Ascending)
+        .map(|r| {
+            r.map(|((from_zone, to_zone), fee_per_kwh)| CongestionFee {
+                from_zone,
+                to_zone,
+                fee_per_kwh,
+            })
+        })
+        .collect::<StdResult<_>>()?;
+    Ok(CongestionFeesResponse { slot, fees })
+}
+
+pub fn query_slot_status(
+    deps: Deps,
+    env: Env,
+    slot: SlotId,
+) -> Result<SlotStatusResponse, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    let ss = SLOTS.may_load(deps.storage, slot.0)?.unwrap_or_default();
+    let now = env.block.time.seconds();
+    let gate = gate_closes_at(slot, &cfg.params);
+    let has_trades = ss.trades > 0;
+    let final_at = has_trades.then(|| data_final_at(&ss, slot, &cfg.params));
+    let settle_from = final_at.map(|f| f.saturating_add(cfg.params.dispute_window_secs));
+    let phase = if now < gate {
+        SlotPhase::Open
+    } else if now < slot.start() {
+        SlotPhase::Matching
+    } else {
+        match (final_at, settle_from) {
+            (Some(f), Some(s)) if now >= f && now < s => SlotPhase::DisputeWindow,
+            (Some(_), Some(s)) if now >= s => SlotPhase::Settlement,
+            _ if !has_trades && now >= slot.end() => SlotPhase::Settlement,
+            _ => SlotPhase::Delivery,
+        }
+    };
+    let corridor_usage = USAGE
+        .sub_prefix(slot.0)
+        .range(deps.storage, None, None, IterOrder::Ascending)
+        .map(|r| {
+            r.map(|((from_zone, to_zone), used_wh)| CorridorUsage {
+                from_zone,
+                to_zone,
+                used_wh,
+            })
+        })
+        .collect::<StdResult<_>>()?;
+    Ok(SlotStatusResponse {
+        slot,
+        phase,
+        gate_closes_at: gate,
+        trades: ss.trades,
+        meters: ss.meters,
+        meters_reported: ss.meters_reported,
+        data_final_at: final_at.filter(|f| now >= *f),
+        settle_from,
+        settled: ss.settled,
+        fully_settled: has_trades && ss.cursor > ss.last_trade,
+        disputes: ss.disputes,
+        corridor_usage,
+    })
+}
+
+fn order_response(id: OrderId, o: Order) -> OrderResponse {
+    OrderResponse {
+        id,
+        owner: o.owner.to_string(),
+        side: o.side,
+        slot: o.slot,
+        zone: o.zone,
+        remaining_wh: o.remaining(),
+        meter: o.meter,
+        wh: o.wh,
+        price: o.price,
+        premium_only: o.premium_only,
+        premium_eligible: o.premium_eligible,
+        filled_wh: o.filled,
+        locked: o.locked,
+        status: o.status,
+    }
+}
+
+pub fn query_order(deps: Deps, id: OrderId) -> Result<OrderResponse, ContractError> {
+    let o = ORDERS
+        .may_load(deps.storage, id)?
+        .ok_or(ContractError::OrderNotFound { id })?;
+    Ok(order_response(id, o))
+}
+
+pub fn query_open_orders(
+    deps: Deps,
+    slot: SlotId,
+    zone: Option<ZoneId>,
+    side: Option<Side>,
+    start_after: Option<OrderId>,
+    limit: Option<u32>,
+) -> Result<OrdersResponse, ContractError> {
+    let limit = page(limit);
+    let ids: Vec<OrderId> = match zone {
+        Some(zone) => OPEN
+            .prefix((slot.0, zone))
+            .range(
+                deps.storage,
+                start_after.map(Bound::exclusive),
+                None,
+                IterOrder::Ascending,
+            )
+            .filter(|r| {
+                r.as_ref()
+                    .map_or(true, |(_, s)| side.is_none_or(|x| x == *s))
+            })
+            .take(limit)
+            .map(|r| r.map(|(id, _)| id))
+            .collect::<StdResult<_>>()?,
+        None => {
+            // Open orders are keyed (zone, id): resume after the zone of `start_after`.
+            let min = match start_after {
+                Some(id) => {
+                    let o = ORDERS
+                        .may_load(deps.storage, id)?
+                        .ok_or(ContractError::OrderNotFound { id })?;
+                    Some(Bound::exclusive((o.zone, id)))
+                }
+                None => None,
+            };
+            OPEN.sub_prefix(slot.0)
+                .range(deps.storage, min, None, IterOrder::Ascending)
+                .filter(|r| {
+                    r.as_ref()
+                        .map_or(true, |(_, s)| side.is_none_or(|x| x == *s))
+                })
+                .take(limit)
+                .map(|r| r.map(|((_, id), _)| id))
+                .collect::<StdResult<_>>()?
+        }
+    };
+    let orders = ids
+        .into_iter()
+        .map(|id| ORDERS.load(deps.storage, id).map(|o| order_response(id, o)))
+        .collect::<StdResult<_>>()?;
+    Ok(OrdersResponse { orders })
+}
+
+pub fn query_orders_by_owner(
+    deps: Deps,
+    owner: String,
+    start_after: Option<OrderId>,
+    limit: Option<u32>,
+) -> Result<OrdersResponse, ContractError> {
+    let owner = deps.api.addr_validate(&owner)?;
+    let orders = OWNER_ORDERS
+        .prefix(&owner)
+        .keys(
+            deps.storage,
+            start_after.map(Bound::exclusive),
+            None,
+            IterOrder::Ascending,
+        )
+        .take(page(limit))
+        .map(|r| r.and_then(|id| ORDERS.load(deps.storage, id).map(|o| order_response(id, o))))
+        .collect::<StdResult<_>>()?;
+    Ok(OrdersResponse { orders })
+}
+
+/// Builds trade responses, loading each slot's state once.
+struct TradeView<'a> {
+    deps: Deps<'a>,
+    cfg: Config,
+    slots: BTreeMap<u64, SlotState>,
+}
+
+impl<'a> TradeView<'a> {
+    fn new(deps: Deps<'a>) -> StdResult<Self> {
+        Ok(TradeView {
+            deps,
+            cfg: CONFIG.load(deps.storage)?,
+            slots: BTreeMap::new(),
+        })
+    }
+
+    fn response(&mut self, id: TradeId, t: TradeRec) -> Result<TradeResponse, ContractError> {
+        let storage = self.deps.storage;
+        if let std::collections::btree_map::Entry::Vacant(e) = self.slots.entry(t.slot) {
+            e.insert(SLOTS.load(storage, t.slot)?);
+        }
+        let ss = &self.slots[&t.slot];
+        let dispute = if ss.disputes > 0 {
+            DISPUTES.may_load(storage, (t.slot, id))?
+        } else {
+            None
+        };
+        let penalty = self.cfg.params.penalty_price;
+        let (status, settlement) = match dispute {
+            Some(d) => match d.ruling {
+                Some(r) => {
+                    let ms = METERS.load(storage, (t.slot, &t.meter))?;
+                    (TradeStatus::Ruled, Some(ruled(&t, &ms, penalty, r)?))
+                }
+                None => (TradeStatus::Disputed, None),
+            },
+            None if id < ss.cursor => {
+                let ms = METERS.load(storage, (t.slot, &t.meter))?;
+                (TradeStatus::Settled, Some(metered(&t, &ms, penalty)?))
+            }
+            None => (TradeStatus::Pending, None),
+        };
+        Ok(TradeResponse {
+            id,
+            slot: SlotId(t.slot),
+            bid: t.bid,
+            offer: t.offer,
+            buyer: t.buyer.to_string(),
+            seller: t.seller.to_string(),
+            meter: t.meter,
+            wh: t.wh,
+            net_wh: t.net_wh,
+            price: t.price,
+            payment: t.payment,
+            fee: t.fee,
+            collateral: t.collateral,
+            status,
+            settlement,
+        })
+    }
+}
+
+pub fn query_trade(deps: Deps, id: TradeId) -> Result<TradeResponse, ContractError> {
+    let t = TRADES
+        .may_load(deps.storage, id)?
+        .ok_or(ContractError::TradeNotFound { id })?;
+    TradeView::new(deps)?.response(id, t)
+}
+
+pub fn query_trades_by_account(
+    deps: Deps,
+    account: String,
+    start_after: Option<TradeId>,
+    limit: Option<u32>,
+) -> Result<TradesResponse, ContractError> {
+    let account = deps.api.addr_validate(&account)?;
+    let ids: Vec<TradeId> = ACCOUNT_TRADES
+        .prefix(&account)
+        .keys(
+            deps.storage,
+            start_after.map(Bound::exclusive),
+            None,
+            IterOrder::Ascending,
+        )
+        .take(page(limit))
+        .collect::<StdResult<_>>()?;
+    let mut view = TradeView::new(deps)?;
+    let trades = ids
+        .into_iter()
+        .map(|id| {
+            let t = TRADES.load(deps.storage, id)?;
+            view.response(id, t)
+        })
+        .collect::<Result<_, ContractError>>()?;
+    Ok(TradesResponse { trades })
+}
+
+pub fn query_trades_by_slot(
+    deps: Deps,
+    slot: SlotId,
+    start_after: Option<TradeId>,
+    limit: Option<u32>,
+) -> Result<TradesResponse, ContractError> {
+    let limit = page(limit);
+    let from = start_after.map_or(0, |s| s + 1);
+    let batches: Vec<(TradeId, TradeId)> = SLOT_BATCHES
+        .prefix(slot.0)
+        .range(deps.storage, None, None, IterOrder::Ascending)
+        .collect::<StdResult<_>>()?;
+    let mut view = TradeView::new(deps)?;
+    let mut trades = Vec::new();
+    for (first, last) in batches {
+        if last < from || trades.len() == limit {
+            continue;
+        }
+        for item in TRADES.range(
+            deps.storage,
+            Some(Bound::inclusive(first.max(from))),
+            Some(Bound::inclusive(last)),
+            IterOrder::Ascending,
+        ) {
+            if trades.len() == limit {
+                break;
+            }
+            let (id, t) = item?;
+            trades.push(view.response(id, t)?);
+        }
+    }
+    Ok(TradesResponse { trades })
+}
+
+pub fn query_balance(deps: Deps, account: String) -> Result<BalanceResponse, ContractError> {
+    let addr = deps.api.addr_validate(&account)?;
+    let claimable = CLAIMABLE.may_load(deps.storage, &addr)?.unwrap_or_default();
+    let mut locked = Uint128::zero();
+    for id in OWNER_ORDERS
+        .prefix(&addr)
+        .keys(deps.storage, None, None, IterOrder::Ascending)
+    {
+        let o = ORDERS.load(deps.storage, id?)?;
+        if o.status == OrderStatus::Open {
+            locked += o.locked;
+        }
+    }
+    Ok(BalanceResponse {
+        account,
+        claimable,
+        locked_in_orders: locked,
+    })
+}
+
+pub fn query_holdings(deps: Deps) -> Result<HoldingsResponse, ContractError> {
+    let st = STATE.load(deps.storage)?;
+    Ok(HoldingsResponse {
+        orders: st.orders,
+        trades: st.trades,
+        claimable: st.claimable,
+        total: st.orders + st.trades + st.claimable,
+    })
+}
+
+pub fn query_dispute(deps: Deps, trade_id: TradeId) -> Result<DisputeResponse, ContractError> {
+    let t = TRADES
+        .may_load(deps.storage, trade_id)?
+        .ok_or(ContractError::TradeNotFound { id: trade_id })?;
+    let d = DISPUTES
+        .may_load(deps.storage, (t.slot, trade_id))?
+        .ok_or(ContractError::NotDisputed { id: trade_id })?;
+    Ok(DisputeResponse {
+        trade_id,
+        slot: SlotId(t.slot),
+        opened_by: d.opened_by.to_string(),
+        opened_at: d.opened_at,
+        reason: d.reason,
+        ruling: d.ruling,
+    })
+}

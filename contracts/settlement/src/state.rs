@@ -1,0 +1,147 @@
+//! Storage. Keys are short and never renamed. Per-trade records use one-letter
+//! JSON field names: every stored byte costs 30 SDK gas to write.
+
+use aip_types::{OrderId, Price, SlotId, TradeId, Wh, ZoneId};
+use cosmwasm_std::{Addr, Uint128};
+use cw_storage_plus::{Item, Map};
+use serde::{Deserialize, Serialize};
+
+use crate::msg::{Corridor, MarketParams, OrderStatus, Side};
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Config {
+    pub token: Addr,
+    pub admin: Addr,
+    pub grid_operator: Addr,
+    pub matcher: Addr,
+    pub oracle: Option<Addr>,
+    pub arbiter: Addr,
+    pub treasury: Addr,
+    pub reputation: Option<Addr>,
+    pub meter_oracle: Option<Addr>,
+    pub params: MarketParams,
+}
+
+/// Counters and the holdings ledger, one record so each call writes it once.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+pub struct State {
+    pub next_order: OrderId,
+    pub next_trade: TradeId,
+    /// Escrow and collateral of open order remainders.
+    pub orders: Uint128,
+    /// Payments and collateral of unsettled trades.
+    pub trades: Uint128,
+    /// Credited to accounts, not yet withdrawn.
+    pub claimable: Uint128,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Order {
+    pub owner: Addr,
+    pub side: Side,
+    pub slot: SlotId,
+    pub zone: ZoneId,
+    pub meter: String,
+    pub wh: Wh,
+    pub price: Price,
+    pub premium_only: bool,
+    pub premium_eligible: bool,
+    pub filled: Wh,
+    /// Escrow or collateral still held for the unmatched remainder.
+    pub locked: Uint128,
+    pub status: OrderStatus,
+}
+
+impl Order {
+    pub fn remaining(&self) -> Wh {
+        self.wh - self.filled
+    }
+}
+
+/// A matched trade, written once at commit and never rewritten: whether it is
+/// settled follows from the slot's settlement cursor and the dispute records.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct TradeRec {
+    #[serde(rename = "s")]
+    pub slot: u64,
+    #[serde(rename = "b")]
+    pub bid: OrderId,
+    #[serde(rename = "o")]
+    pub offer: OrderId,
+    #[serde(rename = "u")]
+    pub buyer: Addr,
+    #[serde(rename = "v")]
+    pub seller: Addr,
+    #[serde(rename = "m")]
+    pub meter: String,
+    #[serde(rename = "w")]
+    pub wh: Wh,
+    /// Energy the buyer receives after losses.
+    #[serde(rename = "n")]
+    pub net_wh: Wh,
+    #[serde(rename = "p")]
+    pub price: Price,
+    /// Payment held for the seller: payment(net_wh, price).
+    #[serde(rename = "a")]
+    pub payment: Uint128,
+    #[serde(rename = "f")]
+    pub fee: Uint128,
+    #[serde(rename = "c")]
+    pub collateral: Uint128,
+}
+
+/// Per (slot, seller meter): energy contracted and, once known, exported.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct MeterSlot {
+    #[serde(rename = "c")]
+    pub contracted: Wh,
+    #[serde(rename = "e")]
+    pub exported: Option<Wh>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+pub struct SlotState {
+    pub trades: u64,
+    pub meters: u32,
+    pub meters_reported: u32,
+    /// When the last seller meter's delivery arrived.
+    pub all_reported_at: Option<u64>,
+    /// Next trade id `Settle` considers (every lower trade of the slot is done).
+    pub cursor: TradeId,
+    pub settled: u64,
+    pub disputes: u32,
+    /// Id of the last trade in the slot.
+    pub last_trade: TradeId,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Dispute {
+    pub opened_by: Addr,
+    pub opened_at: u64,
+    pub reason: String,
+    pub ruling: Option<aip_types::hooks::Ruling>,
+}
+
+pub const CONFIG: Item<Config> = Item::new("cfg");
+pub const STATE: Item<State> = Item::new("st");
+pub const ORDERS: Map<OrderId, Order> = Map::new("o");
+/// Open orders: (slot, zone, id) -> side.
+pub const OPEN: Map<(u64, ZoneId, OrderId), Side> = Map::new("oo");
+/// Orders by owner: (owner, id) -> ().
+pub const OWNER_ORDERS: Map<(&Addr, OrderId), ()> = Map::new("ow");
+pub const TRADES: Map<TradeId, TradeRec> = Map::new("t");
+/// The trades of a slot, one entry per commit batch: (slot, first id) -> last id.
+pub const SLOT_BATCHES: Map<(u64, TradeId), TradeId> = Map::new("sb");
+/// Trades by party: (account, trade id) -> ().
+pub const ACCOUNT_TRADES: Map<(&Addr, TradeId), ()> = Map::new("at");
+pub const METERS: Map<(u64, &str), MeterSlot> = Map::new("ms");
+pub const SLOTS: Map<u64, SlotState> = Map::new("s");
+pub const ZONES: Map<ZoneId, String> = Map::new("z");
+pub const CORRIDORS: Map<(ZoneId, ZoneId), Corridor> = Map::new("c");
+/// Per-slot congestion fees: (slot, from, to) -> uaip/kWh.
+pub const FEES: Map<(u64, ZoneId, ZoneId), Price> = Map::new("f");
+/// Corridor capacity used: (slot, from, to) -> Wh.
+pub const USAGE: Map<(u64, ZoneId, ZoneId), Wh> = Map::new("u");
+pub const CLAIMABLE: Map<&Addr, Uint128> = Map::new("cl");
+/// Disputes: (slot, trade id) -> dispute.
+pub const DISPUTES: Map<(u64, TradeId), Dispute> = Map::new("d");

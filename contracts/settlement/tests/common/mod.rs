@@ -1,0 +1,594 @@
+//! Shared multitest suite: the real AIP token and settlement from aip-testing,
+//! plus small mock reputation and meter-oracle contracts speaking the hook
+//! messages of aip-types.
+#![allow(dead_code)]
+
+use aip_testing::deployment::{default_settlement_params, roles};
+use aip_testing::{Deployment, DeploymentConfig};
+use aip_types::hooks::{
+    DeliveriesResponse, MeterDelivery, MeterQueryHook, ReputationExecuteHook, ReputationQueryHook,
+    Ruling, Tier, TradeOutcome, TradingTermsResponse,
+};
+use aip_types::{SlotId, SLOT_SECONDS};
+use cosmwasm_schema::cw_serde;
+use cosmwasm_std::{
+    to_json_binary, Addr, Binary, Deps, DepsMut, Empty, Env, MessageInfo, Response, StdError,
+    StdResult, Uint128,
+};
+use cw_multi_test::{AppResponse, Contract, ContractWrapper, Executor};
+use cw_storage_plus::{Item, Map};
+use settlement::msg::{
+    BalanceResponse, CongestionFee, Corridor, ExecuteMsg, HoldingsResponse, MarketParams,
+    MatchedTrade, OfferParams, OrderResponse, OrdersResponse, QueryMsg, ReceiveMsg, Roles,
+    SlotStatusResponse, TradeResponse, TradesResponse, Zone,
+};
+
+pub const ZONE_A: u32 = 1;
+pub const ZONE_B: u32 = 2;
+pub const START_BALANCE: u128 = 1_000_000_000_000;
+
+// ------------------------------------------------------------ mock reputation
+
+#[cw_serde]
+pub enum MockRepExec {
+    SetTerms {
+        terms: TradingTermsResponse,
+    },
+    #[serde(untagged)]
+    Hook(ReputationExecuteHook),
+}
+
+#[cw_serde]
+pub enum MockRepQuery {
+    Outcomes {},
+    Rulings {},
+    #[serde(untagged)]
+    Hook(ReputationQueryHook),
+}
+
+const TERMS: Map<&str, TradingTermsResponse> = Map::new("terms");
+const OUTCOMES: Item<Vec<TradeOutcome>> = Item::new("outcomes");
+const RULINGS: Item<Vec<(u64, Ruling)>> = Item::new("rulings");
+
+fn rep_exec(deps: DepsMut, _: Env, _: MessageInfo, msg: MockRepExec) -> StdResult<Response> {
+    match msg {
+        MockRepExec::SetTerms { terms } => {
+            TERMS.save(deps.storage, &terms.account.clone(), &terms)?
+        }
+        MockRepExec::Hook(ReputationExecuteHook::RecordOutcomes { outcomes }) => {
+            let mut all = OUTCOMES.may_load(deps.storage)?.unwrap_or_default();
+            all.extend(outcomes);
+            OUTCOMES.save(deps.storage, &all)?;
+        }
+        MockRepExec::Hook(ReputationExecuteHook::RecordRuling {
+            trade_id, ruling, ..
+        }) => {
+            let mut all = RULINGS.may_load(deps.storage)?.unwrap_or_default();
+            all.push((trade_id, ruling));
+            RULINGS.save(deps.storage, &all)?;
+        }
+        MockRepExec::Hook(ReputationExecuteHook::MintFor { .. }) => {}
+    }
+    Ok(Response::new())
+}
+
+fn rep_query(deps: Deps, _: Env, msg: MockRepQuery) -> StdResult<Binary> {
+    match msg {
+        MockRepQuery::Outcomes {} => {
+            to_json_binary(&OUTCOMES.may_load(deps.storage)?.unwrap_or_default())
+        }
+        MockRepQuery::Rulings {} => {
+            to_json_binary(&RULINGS.may_load(deps.storage)?.unwrap_or_default())
+        }
+        MockRepQuery::Hook(ReputationQueryHook::TradingTerms { account }) => {
+            let t = TERMS
+                .may_load(deps.storage, &account)?
+                .unwrap_or(TradingTermsResponse {
+                    account,
+                    registered: false,
+                    score: 0,
+                    tier: Tier::Newcomer,
+                    collateral_ratio_bps: 10_000,
+                    premium_eligible: false,
+                    flagged: false,
+                });
+            to_json_binary(&t)
+        }
+        MockRepQuery::Hook(ReputationQueryHook::PriorityScores { .. }) => {
+            Err(StdError::generic_err("not mocked"))
+        }
+    }
+}
+
+fn rep_init(_: DepsMut, _: Env, _: MessageInfo, _: Empty) -> StdResult<Response> {
+    Ok(Response::new())
+}
+
+pub fn mock_reputation() -> Box<dyn Contract<Empty>> {
+    Box::new(ContractWrapper::new(rep_exec, rep_init, rep_query))
+}
+
+// ------------------------------------------------------------ mock meter oracle
+
+#[cw_serde]
+pub enum MockMeterExec {
+    Register {
+        meter: String,
+        owner: String,
+    },
+    Finalize {
+        slot: SlotId,
+        meter: String,
+        exported_wh: Uint128,
+    },
+}
+
+const METER_OWNERS: Map<&str, String> = Map::new("owners");
+const READINGS: Map<(u64, &str), Uint128> = Map::new("readings");
+
+fn meter_exec(deps: DepsMut, _: Env, _: MessageInfo, msg: MockMeterExec) -> StdResult<Response> {
+    match msg {
+        MockMeterExec::Register { meter, owner } => {
+            METER_OWNERS.save(deps.storage, &meter, &owner)?
+        }
+        MockMeterExec::Finalize {
+            slot,
+            meter,
+            exported_wh,
+        } => READINGS.save(deps.storage, (slot.0, &meter), &exported_wh)?,
+    }
+    Ok(Response::new())
+}
+
+fn meter_query(deps: Deps, _: Env, msg: MeterQueryHook) -> StdResult<Binary> {
+    let MeterQueryHook::Deliveries { slot, meters } = msg;
+    let mut deliveries = vec![];
+    for meter in meters {
+        // Like the real meter-oracle: an unknown meter is an error.
+        let owner = METER_OWNERS
+            .may_load(deps.storage, &meter)?
+            .ok_or_else(|| StdError::generic_err(format!("unknown meter {meter}")))?;
+        let reading = READINGS.may_load(deps.storage, (slot.0, &meter))?;
+        deliveries.push(MeterDelivery {
+            meter,
+            owner,
+            node: 0,
+            finalized: reading.is_some(),
+            exported_wh: reading.unwrap_or_default(),
+            imported_wh: Uint128::zero(),
+        });
+    }
+    to_json_binary(&DeliveriesResponse { slot, deliveries })
+}
+
+pub fn mock_meter_oracle() -> Box<dyn Contract<Empty>> {
+    Box::new(ContractWrapper::new(meter_exec, rep_init, meter_query))
+}
+
+// ------------------------------------------------------------ suite
+
+pub struct Suite {
+    pub d: Deployment,
+    pub slot: SlotId,
+    pub users: Vec<Addr>,
+}
+
+pub fn params() -> MarketParams {
+    default_settlement_params()
+}
+
+impl Suite {
+    /// Token + settlement, zones A and B, a corridor A->B (capacity 10 kWh,
+    /// loss 2 %, fee 10_000 uaip/kWh), users alice..erin with 1e6 AIP each.
+    pub fn new() -> Self {
+        let names = ["alice", "bob", "carol", "dave", "erin"];
+        let cfg = DeploymentConfig {
+            initial_balances: names
+                .iter()
+                .map(|n| (n.to_string(), START_BALANCE))
+                .collect(),
+            ..DeploymentConfig::default()
+        };
+        let d = Deployment::new(&cfg).expect("deployment");
+        let now = d.app.block_info().time.seconds();
+        // A slot one hour ahead.
+        let slot = SlotId(SlotId::containing(now).0 + 4 * SLOT_SECONDS);
+        let users = names.iter().map(|n| d.addr(n)).collect();
+        let mut s = Suite { d, slot, users };
+        s.dso(ExecuteMsg::UpsertZone {
+            zone: Zone {
+                id: ZONE_A,
+                name: "feeder A".into(),
+            },
+        })
+        .unwrap();
+        s.dso(ExecuteMsg::UpsertZone {
+            zone: Zone {
+                id: ZONE_B,
+                name: "feeder B".into(),
+            },
+        })
+        .unwrap();
+        s.dso(ExecuteMsg::SetCorridor {
+            corridor: corridor(ZONE_A, ZONE_B, 10_000, 200, 10_000),
+        })
+        .unwrap();
+        s
+    }
+
+    pub fn user(&self, i: usize) -> Addr {
+        self.users[i].clone()
+    }
+
+    pub fn role(&self, name: &str) -> Addr {
+        self.d.addr(name)
+    }
+
+    pub fn now(&self) -> u64 {
+        self.d.app.block_info().time.seconds()
+    }
+
+    pub fn set_time(&mut self, t: u64) {
+        self.d.app.update_block(|b| {
+            b.time = cosmwasm_std::Timestamp::from_seconds(t);
+            b.height += 1;
+        });
+    }
+
+    pub fn exec(&mut self, who: &Addr, msg: ExecuteMsg) -> anyhow::Result<AppResponse> {
+        let c = self.d.settlement.clone();
+        self.d.app.execute_contract(who.clone(), c, &msg, &[])
+    }
+
+    pub fn dso(&mut self, msg: ExecuteMsg) -> anyhow::Result<AppResponse> {
+        let who = self.role(roles::GRID_OPERATOR);
+        self.exec(&who, msg)
+    }
+
+    pub fn send(
+        &mut self,
+        who: &Addr,
+        amount: u128,
+        msg: &ReceiveMsg,
+    ) -> anyhow::Result<AppResponse> {
+        let token = self.d.token.clone();
+        self.send_via(&token, who, amount, msg)
+    }
+
+    pub fn send_via(
+        &mut self,
+        token: &Addr,
+        who: &Addr,
+        amount: u128,
+        msg: &ReceiveMsg,
+    ) -> anyhow::Result<AppResponse> {
+        let m = cw20::Cw20ExecuteMsg::Send {
+            contract: self.d.settlement.to_string(),
+            amount: Uint128::new(amount),
+            msg: to_json_binary(msg).unwrap(),
+        };
+        self.d
+            .app
+            .execute_contract(who.clone(), token.clone(), &m, &[])
+    }
+
+    /// Places a bid locking exactly its escrow; returns the order id.
+    pub fn bid(&mut self, who: &Addr, zone: u32, meter: &str, wh: u128, max_price: u128) -> u64 {
+        let slot = self.slot;
+        self.bid_in(slot, who, zone, meter, wh, max_price)
+    }
+
+    pub fn bid_in(
+        &mut self,
+        slot: SlotId,
+        who: &Addr,
+        zone: u32,
+        meter: &str,
+        wh: u128,
+        max_price: u128,
+    ) -> u64 {
+        let amount = aip_types::escrow_for(Uint128::new(wh), Uint128::new(max_price))
+            .unwrap()
+            .u128();
+        let r = self
+            .send(who, amount, &bid_msg(slot, zone, meter, wh, max_price))
+            .expect("bid");
+        order_id(&r)
+    }
+
+    /// Places an offer locking exactly its collateral at `ratio_bps`; returns the order id.
+    pub fn offer(
+        &mut self,
+        who: &Addr,
+        zone: u32,
+        meter: &str,
+        wh: u128,
+        min_price: u128,
+        ratio_bps: u32,
+    ) -> u64 {
+        let slot = self.slot;
+        let amount = settlement::execute::collateral_for(
+            Uint128::new(wh),
+            Uint128::new(min_price),
+            ratio_bps,
+        )
+        .unwrap()
+        .u128();
+        let r = self
+            .send(
+                who,
+                amount,
+                &offer_msg(slot, zone, meter, wh, min_price, false),
+            )
+            .expect("offer");
+        order_id(&r)
+    }
+
+    pub fn commit(&mut self, trades: Vec<MatchedTrade>) -> anyhow::Result<AppResponse> {
+        let who = self.role(roles::MATCHER);
+        let slot = self.slot;
+        self.exec(&who, ExecuteMsg::CommitMatches { slot, trades })
+    }
+
+    pub fn report(&mut self, meter: &str, exported: u128) -> anyhow::Result<AppResponse> {
+        let who = self.role(roles::ORACLE);
+        let slot = self.slot;
+        self.exec(
+            &who,
+            ExecuteMsg::ReportDeliveries {
+                slot,
+                deliveries: vec![delivery(meter, exported)],
+            },
+        )
+    }
+
+    pub fn settle(&mut self, limit: Option<u32>) -> anyhow::Result<AppResponse> {
+        let who = self.user(4);
+        let slot = self.slot;
+        self.exec(&who, ExecuteMsg::Settle { slot, limit })
+    }
+
+    pub fn withdraw(&mut self, who: &Addr) -> anyhow::Result<AppResponse> {
+        self.exec(who, ExecuteMsg::Withdraw { amount: None })
+    }
+
+    pub fn q<T: serde::de::DeserializeOwned>(&self, msg: &QueryMsg) -> StdResult<T> {
+        self.d.app.wrap().query_wasm_smart(&self.d.settlement, msg)
+    }
+
+    pub fn order(&self, id: u64) -> OrderResponse {
+        self.q(&QueryMsg::Order { id }).unwrap()
+    }
+
+    pub fn trade(&self, id: u64) -> TradeResponse {
+        self.q(&QueryMsg::Trade { id }).unwrap()
+    }
+
+    pub fn trades_of(&self, who: &Addr) -> TradesResponse {
+        self.q(&QueryMsg::TradesByAccount {
+            account: who.to_string(),
+            start_after: None,
+            limit: None,
+        })
+        .unwrap()
+    }
+
+    pub fn open_orders(&self, zone: Option<u32>) -> OrdersResponse {
+        self.q(&QueryMsg::OpenOrders {
+            slot: self.slot,
+            zone,
+            side: None,
+            start_after: None,
+            limit: None,
+        })
+        .unwrap()
+    }
+
+    pub fn claimable(&self, who: &Addr) -> u128 {
+        let b: BalanceResponse = self
+            .q(&QueryMsg::Balance {
+                account: who.to_string(),
+            })
+            .unwrap();
+        b.claimable.u128()
+    }
+
+    pub fn holdings(&self) -> HoldingsResponse {
+        self.q(&QueryMsg::Holdings {}).unwrap()
+    }
+
+    pub fn status(&self) -> SlotStatusResponse {
+        self.q(&QueryMsg::SlotStatus { slot: self.slot }).unwrap()
+    }
+
+    pub fn balance(&self, who: &Addr) -> u128 {
+        self.d.balance(who).unwrap()
+    }
+
+    /// Moves the clock past the slot, the (complete) reports and the dispute window.
+    pub fn after_slot(&mut self) {
+        let t = self.slot.end() + 10;
+        self.set_time(t);
+    }
+
+    pub fn after_dispute_window(&mut self) {
+        let st = self.status();
+        let t = st.settle_from.expect("slot has trades");
+        self.set_time(t.max(self.now()));
+    }
+
+    pub fn before_gate(&mut self) {
+        let t = self.slot.start() - params().gate_closure_secs - 60;
+        self.set_time(t);
+    }
+
+    pub fn matching(&mut self) {
+        let t = self.slot.start() - 60;
+        self.set_time(t);
+    }
+
+    /// Settlement's AIP balance equals what its ledger says it holds.
+    pub fn assert_holdings_match_balance(&self) {
+        let h = self.holdings();
+        assert_eq!(h.total, h.orders + h.trades + h.claimable);
+        assert_eq!(self.balance(&self.d.settlement), h.total.u128());
+    }
+
+    pub fn with_reputation(&mut self) -> Addr {
+        let code = self.d.app.store_code(mock_reputation());
+        let rep = self
+            .d
+            .app
+            .instantiate_contract(code, self.d.admin.clone(), &Empty {}, &[], "rep", None)
+            .unwrap();
+        self.d.wire_settlement(Some(&rep), None).unwrap();
+        rep
+    }
+
+    pub fn with_meter_oracle(&mut self) -> Addr {
+        let code = self.d.app.store_code(mock_meter_oracle());
+        let mo = self
+            .d
+            .app
+            .instantiate_contract(code, self.d.admin.clone(), &Empty {}, &[], "meters", None)
+            .unwrap();
+        self.d.wire_settlement(None, Some(&mo)).unwrap();
+        mo
+    }
+
+    pub fn set_terms(&mut self, rep: &Addr, who: &Addr, ratio: u32, premium: bool, flagged: bool) {
+        let terms = TradingTermsResponse {
+            account: who.to_string(),
+            registered: true,
+            score: 500,
+            tier: Tier::Silver,
+            collateral_ratio_bps: ratio,
+            premium_eligible: premium,
+            flagged,
+        };
+        let admin = self.d.admin.clone();
+        self.d
+            .app
+            .execute_contract(admin, rep.clone(), &MockRepExec::SetTerms { terms }, &[])
+            .unwrap();
+    }
+
+    pub fn update_params(&mut self, p: MarketParams) {
+        let admin = self.d.admin.clone();
+        self.exec(
+            &admin,
+            ExecuteMsg::UpdateConfig {
+                roles: None,
+                params: Some(p),
+            },
+        )
+        .unwrap();
+    }
+
+    pub fn roles(&self) -> Roles {
+        let c: settlement::msg::ConfigResponse = self.q(&QueryMsg::Config {}).unwrap();
+        c.roles
+    }
+}
+
+pub fn corridor(from: u32, to: u32, cap: u128, loss_bps: u32, fee: u128) -> Corridor {
+    Corridor {
+        from_zone: from,
+        to_zone: to,
+        capacity_wh: Uint128::new(cap),
+        loss_bps,
+        fee_per_kwh: Uint128::new(fee),
+    }
+}
+
+pub fn fee(from: u32, to: u32, fee: u128) -> CongestionFee {
+    CongestionFee {
+        from_zone: from,
+        to_zone: to,
+        fee_per_kwh: Uint128::new(fee),
+    }
+}
+
+pub fn bid_msg(slot: SlotId, zone: u32, meter: &str, wh: u128, max_price: u128) -> ReceiveMsg {
+    ReceiveMsg::PlaceBid {
+        slot,
+        zone,
+        meter: meter.into(),
+        wh: Uint128::new(wh),
+        max_price: Uint128::new(max_price),
+    }
+}
+
+pub fn offer_msg(
+    slot: SlotId,
+    zone: u32,
+    meter: &str,
+    wh: u128,
+    min_price: u128,
+    premium_only: bool,
+) -> ReceiveMsg {
+    ReceiveMsg::PlaceOffer {
+        slot,
+        zone,
+        meter: meter.into(),
+        wh: Uint128::new(wh),
+        min_price: Uint128::new(min_price),
+        premium_only,
+    }
+}
+
+pub fn offer_params(
+    slot: SlotId,
+    zone: u32,
+    meter: &str,
+    wh: u128,
+    min_price: u128,
+) -> OfferParams {
+    OfferParams {
+        slot,
+        zone,
+        meter: meter.into(),
+        wh: Uint128::new(wh),
+        min_price: Uint128::new(min_price),
+        premium_only: false,
+    }
+}
+
+pub fn trade(bid: u64, offer: u64, wh: u128, price: u128) -> MatchedTrade {
+    MatchedTrade {
+        bid,
+        offer,
+        wh: Uint128::new(wh),
+        price: Uint128::new(price),
+    }
+}
+
+pub fn delivery(meter: &str, exported: u128) -> MeterDelivery {
+    MeterDelivery {
+        meter: meter.into(),
+        owner: String::new(),
+        node: 0,
+        finalized: true,
+        exported_wh: Uint128::new(exported),
+        imported_wh: Uint128::zero(),
+    }
+}
+
+pub fn order_id(r: &AppResponse) -> u64 {
+    attr(r, "order_id").parse().unwrap()
+}
+
+pub fn attr(r: &AppResponse, key: &str) -> String {
+    r.events
+        .iter()
+        .flat_map(|e| e.attributes.iter())
+        .find(|a| a.key == key)
+        .unwrap_or_else(|| panic!("no attribute {key}"))
+        .value
+        .clone()
+}
+
+/// The contract error message of a failed call.
+pub fn err(r: anyhow::Result<AppResponse>) -> String {
+    r.expect_err("expected an error").root_cause().to_string()
+}

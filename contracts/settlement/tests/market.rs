@@ -1,0 +1,1209 @@
+//! Multitests of the settlement contract with the real AIP token.
+
+mod common;
+
+use aip_testing::deployment::roles;
+use aip_types::hooks::{Ruling, TradeOutcome};
+use aip_types::SlotId;
+use common::*;
+use cosmwasm_std::Uint128;
+use cw_multi_test::Executor;
+use settlement::msg::{
+    DisputeResponse, ExecuteMsg, OrderStatus, QueryMsg, SlotPhase, TradeStatus, Zone,
+};
+
+const P: u128 = 200_000; // 0.2 AIP per kWh
+
+#[test]
+fn a_trade_end_to_end_pays_the_seller_and_refunds_price_improvement() {
+    let mut s = Suite::new();
+    let (alice, bob) = (s.user(0), s.user(1));
+    s.before_gate();
+    // Alice buys 2 kWh at up to 0.25 AIP/kWh: escrow 500_000 uaip.
+    let bid = s.bid(&alice, ZONE_A, "m-alice", 2_000, 250_000);
+    // Bob sells 2 kWh at least 0.2 AIP/kWh: collateral 20 % of 400_000 = 80_000.
+    let offer = s.offer(&bob, ZONE_A, "m-bob", 2_000, P, 2_000);
+    assert_eq!(s.order(bid).locked.u128(), 500_000);
+    assert_eq!(s.order(offer).locked.u128(), 80_000);
+    s.assert_holdings_match_balance();
+
+    s.matching();
+    let r = s.commit(vec![trade(bid, offer, 2_000, 210_000)]).unwrap();
+    assert_eq!(attr(&r, "first_trade_id"), "1");
+    // Price improvement (0.04 AIP/kWh * 2 kWh) is claimable by Alice at once.
+    assert_eq!(s.claimable(&alice), 80_000);
+    let t = s.trade(1);
+    assert_eq!(t.payment.u128(), 420_000);
+    assert_eq!(t.collateral.u128(), 80_000);
+    assert_eq!(t.status, TradeStatus::Pending);
+    assert_eq!(s.order(bid).status, OrderStatus::Filled);
+    assert!(s.open_orders(None).orders.is_empty());
+    s.assert_holdings_match_balance();
+
+    s.after_slot();
+    s.report("m-bob", 2_500).unwrap();
+    assert_eq!(s.status().phase, SlotPhase::DisputeWindow);
+    s.after_dispute_window();
+    let r = s.settle(None).unwrap();
+    assert_eq!(attr(&r, "done"), "true");
+    assert_eq!(s.status().phase, SlotPhase::Settlement);
+    let t = s.trade(1);
+    assert_eq!(t.status, TradeStatus::Settled);
+    let st = t.settlement.unwrap();
+    assert_eq!(st.delivered_wh.u128(), 2_000);
+    assert_eq!(st.seller_paid.u128(), 420_000);
+    assert_eq!(st.penalty.u128(), 0);
+    assert_eq!(s.claimable(&bob), 420_000 + 80_000);
+    assert_eq!(s.claimable(&alice), 80_000);
+    s.assert_holdings_match_balance();
+
+    s.withdraw(&alice).unwrap();
+    s.withdraw(&bob).unwrap();
+    assert_eq!(s.balance(&alice), START_BALANCE - 420_000);
+    assert_eq!(s.balance(&bob), START_BALANCE + 420_000);
+    assert_eq!(s.balance(&s.d.settlement.clone()), 0);
+    assert_eq!(s.holdings().total.u128(), 0);
+    // Settling again finds nothing.
+    assert_eq!(
+        err(s.settle(None)),
+        format!("slot {} has nothing left to settle", s.slot)
+    );
+}
+
+#[test]
+fn orders_only_come_from_the_aip_token_with_the_exact_amount() {
+    let mut s = Suite::new();
+    let alice = s.user(0);
+    s.before_gate();
+    // A second CW20 (same code, other address) is refused.
+    let code = s.d.app.store_code(aip_testing::contracts::aip_token());
+    let fake =
+        s.d.app
+            .instantiate_contract(
+                code,
+                alice.clone(),
+                &cw20_base::msg::InstantiateMsg {
+                    name: "Fake".into(),
+                    symbol: "FAKE".into(),
+                    decimals: 6,
+                    initial_balances: vec![cw20::Cw20Coin {
+                        address: alice.to_string(),
+                        amount: Uint128::new(1_000_000),
+                    }],
+                    mint: None,
+                    marketing: None,
+                },
+                &[],
+                "fake",
+                None,
+            )
+            .unwrap();
+    let slot = s.slot;
+    let e = err(s.send_via(&fake, &alice, 500, &bid_msg(slot, ZONE_A, "m", 2_000, 250)));
+    assert_eq!(
+        e,
+        format!("only the AIP token {} is accepted, not {}", s.d.token, fake)
+    );
+    let e = err(s.send(&alice, 499, &bid_msg(slot, ZONE_A, "m", 2_000, 250)));
+    assert_eq!(e, "this order needs 500 uaip locked, 499 were sent");
+    let e = err(s.send(&alice, 501, &bid_msg(slot, ZONE_A, "m", 2_000, 250)));
+    assert_eq!(e, "this order needs 500 uaip locked, 501 were sent");
+    // Offer collateral: ceil(1000 * 3 / 1000 * 20 %) = 1 uaip.
+    let e = err(s.send(&alice, 5, &offer_msg(slot, ZONE_A, "m", 1_000, 3, false)));
+    assert_eq!(e, "this order needs 1 uaip locked, 5 were sent");
+    // Nothing was locked by any of these.
+    assert_eq!(s.holdings().total.u128(), 0);
+    assert_eq!(s.balance(&alice), START_BALANCE);
+}
+
+#[test]
+fn order_fields_are_validated() {
+    let mut s = Suite::new();
+    let alice = s.user(0);
+    s.before_gate();
+    let slot = s.slot;
+    let e = err(s.send(
+        &alice,
+        1,
+        &bid_msg(SlotId(slot.0 + 1), ZONE_A, "m", 1, 1000),
+    ));
+    assert_eq!(e, format!("slot {} is not aligned to 900 s", slot.0 + 1));
+    let e = err(s.send(&alice, 1, &bid_msg(slot, ZONE_A, "m", 0, 1000)));
+    assert_eq!(e, "order quantity must be positive");
+    let e = err(s.send(&alice, 1, &bid_msg(slot, ZONE_A, "", 1, 1000)));
+    assert_eq!(e, "meter id must be 1 to 64 characters");
+    let e = err(s.send(&alice, 1, &bid_msg(slot, ZONE_A, &"x".repeat(65), 1, 1000)));
+    assert_eq!(e, "meter id must be 1 to 64 characters");
+    let e = err(s.send(&alice, 1, &bid_msg(slot, 9, "m", 1, 1000)));
+    assert_eq!(e, "zone 9 does not exist");
+    let far = SlotId(slot.0 + 8 * 86_400);
+    let e = err(s.send(&alice, 1, &bid_msg(far, ZONE_A, "m", 1, 1000)));
+    assert_eq!(e, format!("slot {far} is more than 604800 s ahead"));
+    let e = err(s.send(&alice, 1, &offer_msg(slot, ZONE_A, "m", 1, 1000, true)));
+    assert_eq!(
+        e,
+        "premium-only offers need the reputation contract to be configured"
+    );
+    // Gate closure: 300 s before the slot.
+    let closes = slot.start() - 300;
+    s.set_time(closes);
+    let e = err(s.send(&alice, 1, &bid_msg(slot, ZONE_A, "m", 1, 1000)));
+    assert_eq!(
+        e,
+        format!("orders for slot {slot} closed at {closes} (now {closes})")
+    );
+    assert_eq!(s.holdings().total.u128(), 0);
+}
+
+#[test]
+fn collateral_free_offers_skip_the_token_only_when_nothing_is_required() {
+    let mut s = Suite::new();
+    let bob = s.user(1);
+    s.before_gate();
+    let slot = s.slot;
+    let e = err(s.exec(
+        &bob,
+        ExecuteMsg::PlaceOffer {
+            offer: offer_params(slot, ZONE_A, "m", 1_000, P),
+        },
+    ));
+    assert_eq!(
+        e,
+        "this offer needs 40000 uaip of collateral: send it with the AIP token"
+    );
+    let mut p = params();
+    p.default_collateral_bps = 0;
+    s.update_params(p);
+    let r = s
+        .exec(
+            &bob,
+            ExecuteMsg::PlaceOffer {
+                offer: offer_params(slot, ZONE_A, "m", 1_000, P),
+            },
+        )
+        .unwrap();
+    let id = order_id(&r);
+    assert_eq!(s.order(id).locked.u128(), 0);
+    assert_eq!(s.order(id).status, OrderStatus::Open);
+    // Cancelling it refunds nothing and sends no transfer.
+    s.exec(&bob, ExecuteMsg::CancelOrder { id }).unwrap();
+    assert_eq!(s.order(id).status, OrderStatus::Cancelled);
+}
+
+#[test]
+fn cancel_refunds_in_full_before_gate_closure_only() {
+    let mut s = Suite::new();
+    let (alice, bob) = (s.user(0), s.user(1));
+    s.before_gate();
+    let bid = s.bid(&alice, ZONE_A, "m-a", 2_000, 250_000);
+    let e = err(s.exec(&bob, ExecuteMsg::CancelOrder { id: bid }));
+    assert_eq!(e, format!("order {bid} belongs to someone else"));
+    let e = err(s.exec(&alice, ExecuteMsg::CancelOrder { id: 99 }));
+    assert_eq!(e, "order 99 does not exist");
+    let r = s.exec(&alice, ExecuteMsg::CancelOrder { id: bid }).unwrap();
+    assert_eq!(attr(&r, "refund"), "500000");
+    assert_eq!(s.balance(&alice), START_BALANCE);
+    let e = err(s.exec(&alice, ExecuteMsg::CancelOrder { id: bid }));
+    assert_eq!(e, format!("order {bid} is not open (cancelled)"));
+
+    let bid = s.bid(&alice, ZONE_A, "m-a", 2_000, 250_000);
+    s.matching();
+    let e = err(s.exec(&alice, ExecuteMsg::CancelOrder { id: bid }));
+    let closes = s.slot.start() - 300;
+    assert_eq!(
+        e,
+        format!(
+            "orders for slot {} closed at {closes} (now {})",
+            s.slot,
+            s.now()
+        )
+    );
+    s.assert_holdings_match_balance();
+}
+
+#[test]
+fn sweep_refunds_unmatched_remainders_to_their_owners_after_matching() {
+    let mut s = Suite::new();
+    let (alice, bob, carol) = (s.user(0), s.user(1), s.user(2));
+    s.before_gate();
+    let bid = s.bid(&alice, ZONE_A, "m-a", 3_000, 250_000); // 750_000
+    let offer = s.offer(&bob, ZONE_A, "m-b", 1_000, P, 2_000); // 40_000
+    let lone = s.offer(&carol, ZONE_B, "m-c", 500, P, 2_000); // 20_000
+    s.matching();
+    let slot = s.slot;
+    let e = err(s.exec(&carol, ExecuteMsg::Sweep { slot, limit: None }));
+    assert_eq!(
+        e,
+        format!(
+            "slot {slot} has not started yet: unmatched orders are refundable from {}",
+            slot.start()
+        )
+    );
+    s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
+    // Improvement: 250_000 escrow share for 1 kWh minus 200_000 paid.
+    assert_eq!(s.claimable(&alice), 50_000);
+    assert_eq!(s.order(bid).locked.u128(), 500_000);
+    s.set_time(slot.start());
+    // One at a time: anyone may sweep.
+    let r = s
+        .exec(
+            &carol,
+            ExecuteMsg::Sweep {
+                slot,
+                limit: Some(1),
+            },
+        )
+        .unwrap();
+    assert_eq!(attr(&r, "orders"), "1");
+    s.exec(
+        &carol,
+        ExecuteMsg::Sweep {
+            slot,
+            limit: Some(5),
+        },
+    )
+    .unwrap();
+    assert_eq!(s.order(bid).status, OrderStatus::Swept);
+    assert_eq!(s.order(lone).status, OrderStatus::Swept);
+    assert_eq!(s.order(bid).locked.u128(), 0);
+    assert_eq!(s.balance(&carol), START_BALANCE);
+    assert_eq!(s.balance(&alice), START_BALANCE - 750_000 + 500_000);
+    let e = err(s.exec(&carol, ExecuteMsg::Sweep { slot, limit: None }));
+    assert_eq!(e, format!("no open orders to sweep in slot {slot}"));
+    s.assert_holdings_match_balance();
+}
+
+#[test]
+fn commit_rechecks_every_rule_and_rejects_the_whole_batch() {
+    let mut s = Suite::new();
+    let (alice, bob, carol) = (s.user(0), s.user(1), s.user(2));
+    s.before_gate();
+    let slot = s.slot;
+    let bid = s.bid(&alice, ZONE_B, "m-a", 2_000, 250_000);
+    let offer = s.offer(&bob, ZONE_A, "m-b", 2_000, P, 2_000);
+    let own_offer = s.offer(&alice, ZONE_B, "m-a2", 1_000, P, 2_000);
+    let offer_b = s.offer(&carol, ZONE_B, "m-c", 5_000, P, 2_000);
+    let other_slot = SlotId(slot.0 + 900);
+    let late_bid = s.bid_in(other_slot, &carol, ZONE_A, "m-c", 1_000, 250_000);
+    let cancelled = s.bid(&carol, ZONE_B, "m-c", 1_000, 250_000);
+    s.exec(&carol, ExecuteMsg::CancelOrder { id: cancelled })
+        .unwrap();
+    s.matching();
+    let holdings = s.holdings();
+
+    let e = err(s.exec(
+        &alice,
+        ExecuteMsg::CommitMatches {
+            slot,
+            trades: vec![trade(bid, offer, 1, P)],
+        },
+    ));
+    assert_eq!(e, "unauthorized: only the matcher may do this");
+    assert_eq!(
+        err(s.commit(vec![])),
+        "a batch needs 1 to 500 trades, got 0"
+    );
+
+    let good = trade(bid, offer_b, 100, P);
+    let cases: Vec<(_, String)> = vec![
+        (trade(bid, offer_b, 0, P), "zero quantity".into()),
+        (trade(77, offer_b, 1, P), "order 77 does not exist".into()),
+        (
+            trade(offer, offer_b, 1, P),
+            format!("order {offer} is not a bid"),
+        ),
+        (
+            trade(bid, bid, 1, P),
+            format!("order {bid} is not an offer"),
+        ),
+        (
+            trade(late_bid, offer_b, 1, P),
+            format!("order {late_bid} is for slot {other_slot}, not {slot}"),
+        ),
+        (
+            trade(cancelled, offer_b, 1, P),
+            format!("order {cancelled} is not open (cancelled)"),
+        ),
+        (
+            trade(bid, own_offer, 1, P),
+            "buyer and seller are the same account".into(),
+        ),
+        (
+            trade(bid, offer_b, 1, P - 1),
+            format!("price {} is below the offer's minimum {P}", P - 1),
+        ),
+        (
+            trade(bid, offer_b, 1, 250_001),
+            "price 250001 is above the bid's maximum 250000".into(),
+        ),
+        (
+            trade(bid, offer_b, 2_001, P),
+            format!("order {bid} has 1900 Wh left, the trade needs 2001"),
+        ),
+        // Corridor A->B charges a fee of 10_000/kWh: 245_000 + 10_000 > 250_000.
+        (
+            trade(bid, offer, 1, 245_000),
+            "price 245000 plus congestion fee 10000 is above the bid's maximum 250000".into(),
+        ),
+    ];
+    for (bad, msg) in cases {
+        let e = err(s.commit(vec![good.clone(), bad]));
+        assert_eq!(e, format!("trade 1 rejected: {msg}"));
+    }
+    // Cumulative fills inside one batch count.
+    let e = err(s.commit(vec![
+        trade(bid, offer_b, 1_500, P),
+        trade(bid, offer_b, 600, P),
+    ]));
+    assert_eq!(
+        e,
+        format!("trade 1 rejected: order {bid} has 500 Wh left, the trade needs 600")
+    );
+    // No corridor B->A.
+    let bid_a = {
+        s.before_gate();
+        let dave = s.user(3);
+        let id = s.bid(&dave, ZONE_A, "m-d", 1_000, 250_000);
+        s.matching();
+        id
+    };
+    let e = err(s.commit(vec![trade(bid_a, offer_b, 1, P)]));
+    assert_eq!(e, "trade 0 rejected: no corridor from zone 2 to zone 1");
+    // Nothing changed.
+    let mut h = s.holdings();
+    h.orders -= Uint128::new(250_000); // dave's extra bid
+    h.total -= Uint128::new(250_000);
+    assert_eq!(h, holdings);
+    assert_eq!(s.order(bid).filled_wh.u128(), 0);
+    assert_eq!(s.status().trades, 0);
+
+    // After the slot starts, matching is closed.
+    s.set_time(slot.start());
+    let e = err(s.commit(vec![good]));
+    assert_eq!(
+        e,
+        format!(
+            "matching for slot {slot} closed at its start (now {})",
+            slot.start()
+        )
+    );
+}
+
+#[test]
+fn corridor_trades_lose_energy_consume_capacity_and_pay_congestion_fees() {
+    let mut s = Suite::new();
+    let (alice, bob, carol) = (s.user(0), s.user(1), s.user(2));
+    let treasury = s.role(roles::TREASURY);
+    s.before_gate();
+    let slot = s.slot;
+    // Per-slot fee override for A->B: 20_000 uaip/kWh.
+    s.dso(ExecuteMsg::SetCongestionFees {
+        slot,
+        fees: vec![fee(ZONE_A, ZONE_B, 20_000)],
+    })
+    .unwrap();
+    let bid = s.bid(&alice, ZONE_B, "m-a", 12_000, 300_000); // 3_600_000
+    let offer = s.offer(&bob, ZONE_A, "m-b", 8_000, P, 2_000);
+    let offer2 = s.offer(&carol, ZONE_A, "m-c", 4_000, P, 2_000);
+    s.matching();
+    s.commit(vec![trade(bid, offer, 8_000, 250_000)]).unwrap();
+    let t = s.trade(1);
+    // 2 % loss: 7_840 Wh arrive; buyer pays for those plus the fee.
+    assert_eq!(t.net_wh.u128(), 7_840);
+    assert_eq!(t.payment.u128(), 7_840 * 250);
+    assert_eq!(t.fee.u128(), 7_840 * 20);
+    assert_eq!(s.claimable(&treasury), 156_800);
+    // Escrow share for 8 kWh at 0.3 = 2_400_000; improvement is the rest.
+    assert_eq!(s.claimable(&alice), 2_400_000 - 1_960_000 - 156_800);
+    let st = s.status();
+    assert_eq!(st.corridor_usage[0].used_wh.u128(), 8_000);
+    // Capacity is 10 kWh per slot: 2 kWh left.
+    let e = err(s.commit(vec![trade(bid, offer2, 4_000, 250_000)]));
+    assert_eq!(
+        e,
+        "trade 0 rejected: corridor 1->2 has 2000 Wh left in the slot, the trade needs 4000"
+    );
+    s.commit(vec![trade(bid, offer2, 2_000, 250_000)]).unwrap();
+    s.assert_holdings_match_balance();
+    let fees: settlement::msg::CongestionFeesResponse =
+        s.q(&QueryMsg::CongestionFees { slot }).unwrap();
+    assert_eq!(fees.fees, vec![fee(ZONE_A, ZONE_B, 20_000)]);
+}
+
+#[test]
+fn intra_zone_congestion_fee_applies_without_losses() {
+    let mut s = Suite::new();
+    let (alice, bob) = (s.user(0), s.user(1));
+    let treasury = s.role(roles::TREASURY);
+    s.before_gate();
+    let slot = s.slot;
+    s.dso(ExecuteMsg::SetCongestionFees {
+        slot,
+        fees: vec![fee(ZONE_A, ZONE_A, 5_000)],
+    })
+    .unwrap();
+    let bid = s.bid(&alice, ZONE_A, "m-a", 1_000, 250_000);
+    let offer = s.offer(&bob, ZONE_A, "m-b", 1_000, P, 2_000);
+    s.matching();
+    s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
+    assert_eq!(s.trade(1).net_wh.u128(), 1_000);
+    assert_eq!(s.claimable(&treasury), 5_000);
+    assert_eq!(s.claimable(&alice), 250_000 - 200_000 - 5_000);
+}
+
+#[test]
+fn grid_operator_controls_the_network_model() {
+    let mut s = Suite::new();
+    let alice = s.user(0);
+    let slot = s.slot;
+    let z = Zone {
+        id: 3,
+        name: "feeder C".into(),
+    };
+    let e = err(s.exec(&alice, ExecuteMsg::UpsertZone { zone: z.clone() }));
+    assert_eq!(e, "unauthorized: only the grid operator may do this");
+    let e = err(s.dso(ExecuteMsg::UpsertZone {
+        zone: Zone {
+            id: 3,
+            name: String::new(),
+        },
+    }));
+    assert_eq!(e, "invalid parameter zone.name: must be 1 to 64 bytes");
+    s.dso(ExecuteMsg::UpsertZone { zone: z }).unwrap();
+    let e = err(s.dso(ExecuteMsg::SetCorridor {
+        corridor: corridor(3, 3, 1, 0, 0),
+    }));
+    assert_eq!(
+        e,
+        "corridor endpoints must be two different existing zones (3, 3)"
+    );
+    let e = err(s.dso(ExecuteMsg::SetCorridor {
+        corridor: corridor(3, 4, 1, 0, 0),
+    }));
+    assert_eq!(
+        e,
+        "corridor endpoints must be two different existing zones (3, 4)"
+    );
+    let e = err(s.dso(ExecuteMsg::SetCorridor {
+        corridor: corridor(3, 1, 1, 10_001, 0),
+    }));
+    assert_eq!(e, "invalid parameter loss_bps: 10001 exceeds 10000");
+    let e = err(s.exec(
+        &alice,
+        ExecuteMsg::SetCorridor {
+            corridor: corridor(3, 1, 1, 0, 0),
+        },
+    ));
+    assert_eq!(e, "unauthorized: only the grid operator may do this");
+    s.dso(ExecuteMsg::SetCorridor {
+        corridor: corridor(3, 1, 5_000, 100, 0),
+    })
+    .unwrap();
+    let net: settlement::msg::NetworkResponse = s.q(&QueryMsg::Network {}).unwrap();
+    assert_eq!(net.zones.len(), 3);
+    assert_eq!(net.corridors.len(), 2);
+    let e = err(s.dso(ExecuteMsg::SetCongestionFees {
+        slot,
+        fees: vec![fee(2, 1, 1)],
+    }));
+    assert_eq!(
+        e,
+        "corridor endpoints must be two different existing zones (2, 1)"
+    );
+    let e = err(s.dso(ExecuteMsg::SetCongestionFees {
+        slot: SlotId(slot.0 + 5),
+        fees: vec![],
+    }));
+    assert_eq!(e, format!("slot {} is not aligned to 900 s", slot.0 + 5));
+    s.dso(ExecuteMsg::RemoveCorridor {
+        from_zone: 3,
+        to_zone: 1,
+    })
+    .unwrap();
+    let e = err(s.dso(ExecuteMsg::RemoveCorridor {
+        from_zone: 3,
+        to_zone: 1,
+    }));
+    assert_eq!(
+        e,
+        "corridor endpoints must be two different existing zones (3, 1)"
+    );
+    s.set_time(slot.start());
+    let e = err(s.dso(ExecuteMsg::SetCongestionFees { slot, fees: vec![] }));
+    assert_eq!(
+        e,
+        format!("congestion fees for slot {slot} can only change before the slot starts")
+    );
+}
+
+#[test]
+fn a_short_seller_is_paid_pro_rata_and_pays_a_penalty_from_collateral() {
+    let mut s = Suite::new();
+    let (alice, bob, carol) = (s.user(0), s.user(1), s.user(2));
+    s.before_gate();
+    let bid1 = s.bid(&alice, ZONE_A, "m-a", 3_000, P);
+    let bid2 = s.bid(&carol, ZONE_A, "m-c", 1_000, P);
+    // Bob sells 4 kWh from one meter in two trades; collateral 20 % = 160_000.
+    let offer = s.offer(&bob, ZONE_A, "m-b", 4_000, P, 2_000);
+    s.matching();
+    s.commit(vec![
+        trade(bid1, offer, 3_000, P),
+        trade(bid2, offer, 1_000, P),
+    ])
+    .unwrap();
+    assert_eq!(s.trade(1).collateral.u128(), 120_000);
+    assert_eq!(s.trade(2).collateral.u128(), 40_000);
+    s.after_slot();
+    // Only 3 kWh of 4 exported: each trade delivered 75 %.
+    s.report("m-b", 3_000).unwrap();
+    s.after_dispute_window();
+    s.settle(Some(1)).unwrap();
+    assert_eq!(s.trade(1).status, TradeStatus::Settled);
+    assert_eq!(s.trade(2).status, TradeStatus::Pending);
+    s.settle(Some(1)).unwrap();
+    let t1 = s.trade(1).settlement.unwrap();
+    let t2 = s.trade(2).settlement.unwrap();
+    assert_eq!(t1.delivered_wh.u128(), 2_250);
+    assert_eq!(t2.delivered_wh.u128(), 750);
+    assert_eq!(t1.seller_paid.u128(), 450_000);
+    assert_eq!(t1.buyer_refund.u128(), 150_000);
+    // Penalty 50_000 uaip/kWh short: 750 Wh short -> 37_500.
+    assert_eq!(t1.penalty.u128(), 37_500);
+    assert_eq!(t1.collateral_returned.u128(), 120_000 - 37_500);
+    assert_eq!(t2.penalty.u128(), 12_500);
+    assert_eq!(s.claimable(&alice), 150_000 + 37_500);
+    assert_eq!(s.claimable(&carol), 50_000 + 12_500);
+    assert_eq!(s.claimable(&bob), 450_000 + 150_000 + 160_000 - 50_000);
+    assert!(s.status().fully_settled);
+    assert_eq!(s.status().settled, 2);
+    s.assert_holdings_match_balance();
+}
+
+#[test]
+fn penalty_is_capped_by_the_collateral() {
+    let mut s = Suite::new();
+    let (alice, bob) = (s.user(0), s.user(1));
+    s.before_gate();
+    let bid = s.bid(&alice, ZONE_A, "m-a", 1_000, P);
+    // 1 % collateral: 2_000 uaip, less than the 50_000 penalty for 1 kWh short.
+    let mut p = params();
+    p.default_collateral_bps = 100;
+    s.update_params(p);
+    let offer = s.offer(&bob, ZONE_A, "m-b", 1_000, P, 100);
+    s.matching();
+    s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
+    s.after_slot();
+    s.report("m-b", 0).unwrap();
+    s.after_dispute_window();
+    s.settle(None).unwrap();
+    let st = s.trade(1).settlement.unwrap();
+    assert_eq!(st.penalty.u128(), 2_000);
+    assert_eq!(st.collateral_returned.u128(), 0);
+    assert_eq!(s.claimable(&alice), 200_000 + 2_000);
+    assert_eq!(s.claimable(&bob), 0);
+}
+
+#[test]
+fn delivery_reports_come_from_the_oracle_within_their_window() {
+    let mut s = Suite::new();
+    let (alice, bob) = (s.user(0), s.user(1));
+    s.before_gate();
+    let slot = s.slot;
+    let bid = s.bid(&alice, ZONE_A, "m-a", 1_000, P);
+    let offer = s.offer(&bob, ZONE_A, "m-b", 1_000, P, 2_000);
+    s.matching();
+    s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
+    let e = err(s.report("m-b", 1_000));
+    let deadline = slot.end() + 3_600;
+    assert_eq!(
+        e,
+        format!(
+            "delivery reports for slot {slot} are accepted from {} to {deadline} (now {})",
+            slot.end(),
+            s.now()
+        )
+    );
+    s.after_slot();
+    let e = err(s.exec(
+        &alice,
+        ExecuteMsg::ReportDeliveries {
+            slot,
+            deliveries: vec![delivery("m-b", 1)],
+        },
+    ));
+    assert_eq!(e, "unauthorized: only the oracle may do this");
+    assert_eq!(
+        err(s.report("m-a", 1)),
+        format!("meter m-a has no trade to deliver in slot {slot}")
+    );
+    let mut unfinal = delivery("m-b", 1);
+    unfinal.finalized = false;
+    let oracle = s.role(roles::ORACLE);
+    let e = err(s.exec(
+        &oracle,
+        ExecuteMsg::ReportDeliveries {
+            slot,
+            deliveries: vec![unfinal],
+        },
+    ));
+    assert_eq!(e, "delivery of meter m-b is not finalized");
+    // A duplicate inside one report is refused and nothing is stored.
+    let e = err(s.exec(
+        &oracle,
+        ExecuteMsg::ReportDeliveries {
+            slot,
+            deliveries: vec![delivery("m-b", 1), delivery("m-b", 2)],
+        },
+    ));
+    assert_eq!(
+        e,
+        format!("delivery of meter m-b in slot {slot} was already reported")
+    );
+    assert_eq!(s.status().meters_reported, 0);
+    s.report("m-b", 1_000).unwrap();
+    assert_eq!(s.status().meters_reported, 1);
+    // Complete: further reports are outside the window.
+    let e = err(s.report("m-b", 1_000));
+    assert!(e.starts_with(&format!("delivery reports for slot {slot} are accepted")));
+    let e = err(s.exec(&alice, ExecuteMsg::FetchDeliveries { slot, limit: None }));
+    assert_eq!(
+        e,
+        "no meter-oracle contract is configured: the oracle role reports deliveries"
+    );
+}
+
+#[test]
+fn unreported_meters_count_as_zero_after_the_deadline() {
+    let mut s = Suite::new();
+    let (alice, bob) = (s.user(0), s.user(1));
+    s.before_gate();
+    let slot = s.slot;
+    let bid = s.bid(&alice, ZONE_A, "m-a", 1_000, P);
+    let offer = s.offer(&bob, ZONE_A, "m-b", 1_000, P, 2_000);
+    s.matching();
+    s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
+    s.after_slot();
+    let from = slot.end() + 3_600 + 3_600;
+    let e = err(s.settle(None));
+    assert_eq!(
+        e,
+        format!("slot {slot} settles from {from} (now {})", s.now())
+    );
+    s.set_time(slot.end() + 3_600);
+    assert!(err(s.report("m-b", 1_000)).starts_with("delivery reports for slot"));
+    s.set_time(from);
+    s.settle(None).unwrap();
+    let st = s.trade(1).settlement.unwrap();
+    assert_eq!(st.delivered_wh.u128(), 0);
+    assert_eq!(s.claimable(&alice), 200_000 + 40_000);
+    assert_eq!(s.claimable(&bob), 0);
+}
+
+#[test]
+fn disputes_freeze_a_trade_until_the_arbiter_rules() {
+    let mut s = Suite::new();
+    let (alice, bob, carol) = (s.user(0), s.user(1), s.user(2));
+    let arbiter = s.role(roles::ARBITER);
+    s.before_gate();
+    let bid1 = s.bid(&alice, ZONE_A, "m-a", 1_000, P);
+    let bid2 = s.bid(&carol, ZONE_A, "m-c", 1_000, P);
+    let offer = s.offer(&bob, ZONE_A, "m-b", 2_000, P, 2_000);
+    s.matching();
+    s.commit(vec![
+        trade(bid1, offer, 1_000, P),
+        trade(bid2, offer, 1_000, P),
+    ])
+    .unwrap();
+    let e = err(s.exec(
+        &carol,
+        ExecuteMsg::OpenDispute {
+            trade_id: 1,
+            reason: "x".into(),
+        },
+    ));
+    assert_eq!(e, "only the buyer or the seller of trade 1 may dispute it");
+    let e = err(s.exec(
+        &alice,
+        ExecuteMsg::OpenDispute {
+            trade_id: 9,
+            reason: "x".into(),
+        },
+    ));
+    assert_eq!(e, "trade 9 does not exist");
+    let e = err(s.exec(
+        &alice,
+        ExecuteMsg::OpenDispute {
+            trade_id: 1,
+            reason: "x".repeat(281),
+        },
+    ));
+    assert_eq!(e, "dispute reason must be at most 280 characters");
+    s.after_slot();
+    s.report("m-b", 2_000).unwrap();
+    s.exec(
+        &alice,
+        ExecuteMsg::OpenDispute {
+            trade_id: 1,
+            reason: "nothing arrived".into(),
+        },
+    )
+    .unwrap();
+    let e = err(s.exec(
+        &bob,
+        ExecuteMsg::OpenDispute {
+            trade_id: 1,
+            reason: "x".into(),
+        },
+    ));
+    assert_eq!(e, "trade 1 is already disputed");
+    let d: DisputeResponse = s.q(&QueryMsg::Dispute { trade_id: 1 }).unwrap();
+    assert_eq!(d.opened_by, alice.to_string());
+    assert_eq!(d.ruling, None);
+    s.after_dispute_window();
+    let closed = s.now();
+    let e = err(s.exec(
+        &carol,
+        ExecuteMsg::OpenDispute {
+            trade_id: 2,
+            reason: "late".into(),
+        },
+    ));
+    assert_eq!(
+        e,
+        format!("the dispute window of trade 2 closed at {closed}")
+    );
+    // Settlement skips the disputed trade.
+    s.settle(None).unwrap();
+    assert_eq!(s.trade(1).status, TradeStatus::Disputed);
+    assert_eq!(s.trade(2).status, TradeStatus::Settled);
+    assert_eq!(s.claimable(&alice), 0);
+    let frozen = s.holdings().trades.u128();
+    assert_eq!(frozen, 200_000 + 40_000);
+
+    let e = err(s.exec(
+        &alice,
+        ExecuteMsg::ResolveDispute {
+            trade_id: 1,
+            ruling: Ruling::RefundBuyer,
+        },
+    ));
+    assert_eq!(e, "unauthorized: only the arbiter may do this");
+    let e = err(s.exec(
+        &arbiter,
+        ExecuteMsg::ResolveDispute {
+            trade_id: 2,
+            ruling: Ruling::RefundBuyer,
+        },
+    ));
+    assert_eq!(e, "trade 2 is not disputed");
+    let e = err(s.exec(
+        &arbiter,
+        ExecuteMsg::ResolveDispute {
+            trade_id: 1,
+            ruling: Ruling::Split { seller_bps: 10_001 },
+        },
+    ));
+    assert_eq!(e, "invalid parameter seller_bps: 10001 exceeds 10000");
+    s.exec(
+        &arbiter,
+        ExecuteMsg::ResolveDispute {
+            trade_id: 1,
+            ruling: Ruling::Split { seller_bps: 2_500 },
+        },
+    )
+    .unwrap();
+    let t = s.trade(1);
+    assert_eq!(t.status, TradeStatus::Ruled);
+    let st = t.settlement.unwrap();
+    assert_eq!(st.seller_paid.u128(), 50_000);
+    assert_eq!(st.buyer_refund.u128(), 150_000);
+    assert_eq!(s.claimable(&alice), 150_000);
+    let e = err(s.exec(
+        &arbiter,
+        ExecuteMsg::ResolveDispute {
+            trade_id: 1,
+            ruling: Ruling::PaySeller,
+        },
+    ));
+    assert_eq!(e, "the dispute on trade 1 was already ruled");
+    assert_eq!(
+        err(s.settle(None)),
+        format!("slot {} has nothing left to settle", s.slot)
+    );
+    s.assert_holdings_match_balance();
+    assert_eq!(s.holdings().trades.u128(), 0);
+}
+
+#[test]
+fn rulings_wait_for_final_delivery_data() {
+    let mut s = Suite::new();
+    let (alice, bob) = (s.user(0), s.user(1));
+    let arbiter = s.role(roles::ARBITER);
+    s.before_gate();
+    let slot = s.slot;
+    let bid = s.bid(&alice, ZONE_A, "m-a", 1_000, P);
+    let offer = s.offer(&bob, ZONE_A, "m-b", 1_000, P, 2_000);
+    s.matching();
+    s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
+    s.exec(
+        &bob,
+        ExecuteMsg::OpenDispute {
+            trade_id: 1,
+            reason: "buyer claims non-delivery in advance".into(),
+        },
+    )
+    .unwrap();
+    let e = err(s.exec(
+        &arbiter,
+        ExecuteMsg::ResolveDispute {
+            trade_id: 1,
+            ruling: Ruling::PaySeller,
+        },
+    ));
+    assert_eq!(
+        e,
+        format!(
+            "trade 1 cannot be ruled before its delivery data is final at {}",
+            slot.end() + 3_600
+        )
+    );
+    s.after_slot();
+    s.report("m-b", 1_000).unwrap();
+    s.exec(
+        &arbiter,
+        ExecuteMsg::ResolveDispute {
+            trade_id: 1,
+            ruling: Ruling::RefundBuyer,
+        },
+    )
+    .unwrap();
+    // Refunded in full; the seller delivered, so no penalty and collateral back.
+    assert_eq!(s.claimable(&alice), 200_000);
+    assert_eq!(s.claimable(&bob), 40_000);
+}
+
+#[test]
+fn withdraw_sends_the_claimable_balance() {
+    let mut s = Suite::new();
+    let (alice, bob) = (s.user(0), s.user(1));
+    assert_eq!(err(s.withdraw(&alice)), "nothing to withdraw");
+    s.before_gate();
+    let bid = s.bid(&alice, ZONE_A, "m-a", 1_000, 300_000);
+    let offer = s.offer(&bob, ZONE_A, "m-b", 1_000, P, 2_000);
+    s.matching();
+    s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
+    assert_eq!(s.claimable(&alice), 100_000);
+    let e = err(s.exec(
+        &alice,
+        ExecuteMsg::Withdraw {
+            amount: Some(Uint128::new(100_001)),
+        },
+    ));
+    assert_eq!(e, "cannot withdraw 100001: 100000 claimable");
+    s.exec(
+        &alice,
+        ExecuteMsg::Withdraw {
+            amount: Some(Uint128::new(40_000)),
+        },
+    )
+    .unwrap();
+    assert_eq!(s.claimable(&alice), 60_000);
+    s.withdraw(&alice).unwrap();
+    assert_eq!(s.claimable(&alice), 0);
+    assert_eq!(s.balance(&alice), START_BALANCE - 200_000);
+    s.assert_holdings_match_balance();
+}
+
+#[test]
+fn reputation_sets_collateral_and_eligibility_and_records_outcomes() {
+    let mut s = Suite::new();
+    let (alice, bob, carol, dave) = (s.user(0), s.user(1), s.user(2), s.user(3));
+    let arbiter = s.role(roles::ARBITER);
+    let rep = s.with_reputation();
+    s.before_gate();
+    let slot = s.slot;
+    // Not registered: refused.
+    let e = err(s.send(&alice, 250, &bid_msg(slot, ZONE_A, "m-a", 1_000, 250)));
+    assert_eq!(
+        e,
+        format!("account {alice} may not trade: no reputation token (KYC not done)")
+    );
+    s.set_terms(&rep, &dave, 1_000, false, true);
+    let e = err(s.send(&dave, 250, &bid_msg(slot, ZONE_A, "m-d", 1_000, 250)));
+    assert_eq!(
+        e,
+        format!("account {dave} may not trade: flagged by the guardian")
+    );
+    s.set_terms(&rep, &alice, 3_000, true, false);
+    s.set_terms(&rep, &bob, 500, false, false);
+    s.set_terms(&rep, &carol, 500, false, false);
+    // Bob's collateral ratio is 5 %: 1 kWh at 0.2 AIP -> 10_000 uaip.
+    let e = err(s.send(
+        &bob,
+        40_000,
+        &offer_msg(slot, ZONE_A, "m-b", 1_000, P, true),
+    ));
+    assert_eq!(e, "this order needs 10000 uaip locked, 40000 were sent");
+    let premium = s
+        .send(
+            &bob,
+            10_000,
+            &offer_msg(slot, ZONE_A, "m-b", 1_000, P, true),
+        )
+        .map(|r| order_id(&r))
+        .unwrap();
+    let plain = s.offer(&bob, ZONE_A, "m-b", 1_000, P, 500);
+    let bid_alice = s.bid(&alice, ZONE_A, "m-a", 1_000, P);
+    let bid_carol = s.bid(&carol, ZONE_A, "m-c", 1_000, P);
+    s.matching();
+    let e = err(s.commit(vec![trade(bid_carol, premium, 1_000, P)]));
+    assert_eq!(
+        e,
+        format!("trade 0 rejected: offer {premium} is premium-only and the buyer is not premium-eligible")
+    );
+    s.commit(vec![
+        trade(bid_alice, premium, 1_000, P),
+        trade(bid_carol, plain, 1_000, P),
+    ])
+    .unwrap();
+    s.after_slot();
+    s.report("m-b", 1_500).unwrap();
+    s.exec(
+        &carol,
+        ExecuteMsg::OpenDispute {
+            trade_id: 2,
+            reason: "short".into(),
+        },
+    )
+    .unwrap();
+    s.after_dispute_window();
+    s.settle(None).unwrap();
+    let outcomes: Vec<TradeOutcome> =
+        s.d.app
+            .wrap()
+            .query_wasm_smart(&rep, &MockRepQuery::Outcomes {})
+            .unwrap();
+    assert_eq!(outcomes.len(), 1);
+    assert_eq!(outcomes[0].trade_id, 1);
+    assert_eq!(outcomes[0].buyer, alice.to_string());
+    assert_eq!(outcomes[0].contracted_wh.u128(), 1_000);
+    assert_eq!(outcomes[0].delivered_wh.u128(), 750);
+    s.exec(
+        &arbiter,
+        ExecuteMsg::ResolveDispute {
+            trade_id: 2,
+            ruling: Ruling::PaySeller,
+        },
+    )
+    .unwrap();
+    let rulings: Vec<(u64, Ruling)> =
+        s.d.app
+            .wrap()
+            .query_wasm_smart(&rep, &MockRepQuery::Rulings {})
+            .unwrap();
+    assert_eq!(rulings, vec![(2, Ruling::PaySeller)]);
+    let outcomes: Vec<TradeOutcome> =
+        s.d.app
+            .wrap()
+            .query_wasm_smart(&rep, &MockRepQuery::Outcomes {})
+            .unwrap();
+    assert_eq!(outcomes.len(), 2);
+    s.assert_holdings_match_balance();
+}
+
+#[test]
+fn meter_oracle_checks_meter_ownership_and_supplies_deliveries() {
+    let mut s = Suite::new();
+    let (alice, bob) = (s.user(0), s.user(1));
+    let mo = s.with_meter_oracle();
+    let admin = s.d.admin.clone();
+    for (m, owner) in [("1", &alice), ("2", &bob)] {
+        s.d.app
+            .execute_contract(
+                admin.clone(),
+                mo.clone(),
+                &MockMeterExec::Register {
+                    meter: m.into(),
+                    owner: owner.to_string(),
+                },
+                &[],
+            )
+            .unwrap();
+    }
+    s.before_gate();
+    let slot = s.slot;
+    let e = err(s.send(&alice, 200, &bid_msg(slot, ZONE_A, "2", 1_000, 200)));
+    assert_eq!(e, format!("meter 2 belongs to {bob}, not to the sender"));
+    let e = err(s.send(&alice, 200, &bid_msg(slot, ZONE_A, "7", 1_000, 200)));
+    assert!(e.contains("unknown meter 7"), "{e}");
+    let bid = s.bid(&alice, ZONE_A, "1", 1_000, P);
+    let offer = s.offer(&bob, ZONE_A, "2", 1_000, P, 2_000);
+    s.matching();
+    s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
+    s.after_slot();
+    assert_eq!(
+        err(s.report("2", 1_000)),
+        "deliveries come from the meter-oracle contract: use FetchDeliveries"
+    );
+    let e = err(s.exec(&alice, ExecuteMsg::FetchDeliveries { slot, limit: None }));
+    assert_eq!(e, format!("no finalized delivery to fetch for slot {slot}"));
+    s.d.app
+        .execute_contract(
+            admin,
+            mo,
+            &MockMeterExec::Finalize {
+                slot,
+                meter: "2".into(),
+                exported_wh: Uint128::new(400),
+            },
+            &[],
+        )
+        .unwrap();
+    let r = s
+        .exec(&alice, ExecuteMsg::FetchDeliveries { slot, limit: None })
+        .unwrap();
+    assert_eq!(attr(&r, "complete"), "true");
+    s.after_dispute_window();
+    s.settle(None).unwrap();
+    assert_eq!(s.trade(1).settlement.unwrap().delivered_wh.u128(), 400);
+}
+
+#[test]
+fn queries_page_through_orders_and_trades() {
+    let mut s = Suite::new();
+    let (alice, bob, carol) = (s.user(0), s.user(1), s.user(2));
+    s.before_gate();
+    let slot = s.slot;
+    let b1 = s.bid(&alice, ZONE_B, "m-a", 1_000, P);
+    let o1 = s.offer(&bob, ZONE_A, "m-b", 1_000, P, 2_000);
+    let b2 = s.bid(&carol, ZONE_A, "m-c", 1_000, P);
+    let o2 = s.offer(&bob, ZONE_B, "m-b2", 1_000, P, 2_000);
+    assert_eq!(s.status().phase, SlotPhase::Open);
+    let all = s.open_orders(None);
+    // Ordered by (zone, id).
+    let ids: Vec<u64> = all.orders.iter().map(|o| o.id).collect();
+    assert_eq!(ids, vec![o1, b2, b1, o2]);
+    let page: settlement::msg::OrdersResponse = s
+        .q(&QueryMsg::OpenOrders {
+            slot,
+            zone: None,
+            side: None,
+            start_after: Some(b2),
+            limit: Some(1),
+        })
+        .unwrap();
+    assert_eq!(page.orders[0].id, b1);
+    let zb = s.open_orders(Some(ZONE_B));
+    assert_eq!(
+        zb.orders.iter().map(|o| o.id).collect::<Vec<_>>(),
+        vec![b1, o2]
+    );
+    let offers: settlement::msg::OrdersResponse = s
+        .q(&QueryMsg::OpenOrders {
+            slot,
+            zone: None,
+            side: Some(settlement::msg::Side::Offer),
+            start_after: None,
+            limit: None,
+        })
+        .unwrap();
+    assert_eq!(offers.orders.len(), 2);
+    let mine: settlement::msg::OrdersResponse = s
+        .q(&QueryMsg::OrdersByOwner {
+            owner: bob.to_string(),
+            start_after: Some(o1),
+            limit: None,
+        })
+        .unwrap();
+    assert_eq!(mine.orders.len(), 1);
+    assert_eq!(mine.orders[0].id, o2);
+    s.matching();
+    assert_eq!(s.status().phase, SlotPhase::Matching);
+    s.commit(vec![trade(b1, o2, 1_000, P), trade(b2, o1, 500, P)])
+        .unwrap();
+    assert_eq!(s.trades_of(&bob).trades.len(), 2);
+    assert_eq!(s.trades_of(&alice).trades.len(), 1);
+    let by_slot: settlement::msg::TradesResponse = s
+        .q(&QueryMsg::TradesBySlot {
+            slot,
+            start_after: Some(1),
+            limit: None,
+        })
+        .unwrap();
+    assert_eq!(by_slot.trades.len(), 1);
+    assert_eq!(by_slot.trades[0].id, 2);
+    let bal: settlement::msg::BalanceResponse = s
+        .q(&QueryMsg::Balance {
+            account: bob.to_string(),
+        })
+        .unwrap();
+    assert_eq!(bal.locked_in_orders.u128(), 20_000);
+    let e = s
+        .q::<settlement::msg::TradeResponse>(&QueryMsg::Trade { id: 9 })
+        .unwrap_err();
+    assert!(e.to_string().contains("trade 9 does not exist"), "{e}");
+    s.after_slot();
+    assert_eq!(s.status().phase, SlotPhase::Delivery);
+}
+
+#[test]
+fn only_the_admin_changes_the_config_and_params_are_checked() {
+    let mut s = Suite::new();
+    let alice = s.user(0);
+    let e = err(s.exec(
+        &alice,
+        ExecuteMsg::UpdateConfig {
+            roles: None,
+            params: None,
+        },
+    ));
+    assert_eq!(e, "unauthorized: only the admin may do this");
+    let admin = s.d.admin.clone();
+    let mut p = params();
+    p.max_batch = 0;
+    let e = err(s.exec(
+        &admin,
+        ExecuteMsg::UpdateConfig {
+            roles: None,
+            params: Some(p),
+        },
+    ));
+    assert_eq!(e, "invalid parameter max_batch: must be 1 to 1000");
+    let mut p = params();
+    p.gate_closure_secs = p.max_horizon_secs + 1;
+    let e = err(s.exec(
+        &admin,
+        ExecuteMsg::UpdateConfig {
+            roles: None,
+            params: Some(p),
+        },
+    ));
+    assert_eq!(
+        e,
+        "invalid parameter gate_closure_secs: must not exceed max_horizon_secs"
+    );
+    let mut p = params();
+    p.default_collateral_bps = 100_001;
+    let e = err(s.exec(
+        &admin,
+        ExecuteMsg::UpdateConfig {
+            roles: None,
+            params: Some(p),
+        },
+    ));
+    assert_eq!(
+        e,
+        "invalid parameter default_collateral_bps: must be at most 100000 (10x the offer value)"
+    );
+    let mut roles = s.roles();
+    roles.matcher = alice.to_string();
+    s.exec(
+        &admin,
+        ExecuteMsg::UpdateConfig {
+            roles: Some(roles),
+            params: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(s.roles().matcher, alice.to_string());
+}
