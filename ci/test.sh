@@ -22,4 +22,18 @@ step "wasm pipeline"
 step "schema check"
 "$ROOT/ci/schema.sh"
 
+step "end-to-end tests on a wasmd localnet"
+# Its own chain home and ports, so a developer's localnet (ci/localnet.sh
+# defaults) is neither reset nor in the way. Started from genesis each run,
+# stopped on any exit. The first run builds wasmd (~10 min on 2 cores).
+"$ROOT/ci/install-wasmd.sh" >/dev/null
+export AIP_LOCALNET_HOME="$AIP_CACHE/localnet/ci" AIP_RPC_PORT=26857 AIP_P2P_PORT=26856 \
+  AIP_ABCI_PORT=26858 AIP_GRPC_PORT=9290 AIP_API_PORT=1517
+export AIP_RPC_URL="http://127.0.0.1:$AIP_RPC_PORT"
+trap '"$ROOT/ci/localnet.sh" stop || true' EXIT
+"$ROOT/ci/localnet.sh" start --fresh
+cargo test -p aip-cli --features e2e --locked --test e2e
+"$ROOT/ci/localnet.sh" stop
+trap - EXIT
+
 step "all checks passed in $(( $(date +%s) - start )) s"

@@ -1,0 +1,295 @@
+//! End-to-end tests against the real localnet (wasmd), behind the `e2e` feature:
+//!
+//! ```sh
+//! ci/build-wasm.sh && ci/localnet.sh start
+//! cargo test -p aip-cli --features e2e --test e2e
+//! ```
+//!
+//! Each run deploys a fresh set of contracts (codes already on chain are
+//! reused) into a deployment file under the target directory. Tests run in
+//! parallel and use different test accounts where they can; the client
+//! recovers from the sequence races that remain.
+#![cfg(feature = "e2e")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+
+use aip_cli::deploy::{deploy, DeployOptions, DeployReport, MarketParams, Roles};
+use aip_cli::deployment::Deployment;
+use chain_client::cosmrs::cosmwasm::MsgExecuteContract;
+use chain_client::cosmrs::tx::Msg;
+use chain_client::{testnet, ChainClient, ChainConfig, Error, Execute};
+use serde_json::{json, Value};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+async fn chain() -> ChainClient {
+    ChainClient::connect(ChainConfig::from_env())
+        .await
+        .expect("the localnet is not running: ci/localnet.sh start")
+}
+
+async fn as_account(name: &str) -> ChainClient {
+    let c = chain().await;
+    let prefix = c.config().prefix.clone();
+    c.with_signer(testnet::signer(name, &prefix).unwrap())
+}
+
+fn addr(name: &str) -> String {
+    testnet::signer(name, "wasm").unwrap().address().to_string()
+}
+
+const AIP: u128 = 1_000_000;
+
+fn options(out: PathBuf) -> DeployOptions {
+    let deployer = addr("validator");
+    let mut roles = Roles::all(&deployer);
+    roles.grid_operator = addr("dso");
+    roles.matcher = addr("matcher");
+    roles.oracle = addr("oracle");
+    DeployOptions {
+        artifacts: root().join("artifacts"),
+        out,
+        roles,
+        initial_balances: ["alice", "bob", "carol", "dave"]
+            .iter()
+            .map(|n| (addr(n), 1_000_000 * AIP))
+            .collect(),
+        market: MarketParams::default(),
+        oracle_quorum: 1,
+    }
+}
+
+fn deployment_path() -> PathBuf {
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    dir.join(format!("e2e-deployment-{}.json", std::process::id()))
+}
+
+/// The run's deployment, made once by whichever test gets here first.
+fn deployed() -> (Deployment, DeployReport) {
+    static D: OnceLock<(Deployment, DeployReport)> = OnceLock::new();
+    static LOCK: Mutex<()> = Mutex::new(());
+    let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    D.get_or_init(|| {
+        let path = deployment_path();
+        let _ = std::fs::remove_file(&path);
+        rt().block_on(async {
+            let c = as_account("validator").await;
+            let r = deploy(&c, &options(path)).await.expect("deploy");
+            (r.deployment.clone(), r)
+        })
+    })
+    .clone()
+}
+
+async fn aip_balance(c: &ChainClient, token: &str, who: &str) -> u128 {
+    let v: Value = c
+        .query(token, &json!({"balance": {"address": who}}))
+        .await
+        .unwrap();
+    v["balance"].as_str().unwrap().parse().unwrap()
+}
+
+#[test]
+fn deploy_records_every_contract_and_a_rerun_changes_nothing() {
+    let (d, first) = deployed();
+    assert_eq!(d.chain_id, "aip-localnet-1");
+    let token = d.address("aip-token").unwrap().to_string();
+    assert!(token.starts_with("wasm1"));
+    assert!(first
+        .instantiated
+        .iter()
+        .any(|(n, a, _)| n == "aip-token" && *a == token));
+    // Every artifact has a code id and the artifact's checksum.
+    for art in aip_cli::deploy::artifacts(&root().join("artifacts")).unwrap() {
+        assert_eq!(d.codes[&art.name].checksum, art.checksum, "{}", art.name);
+    }
+    rt().block_on(async {
+        let c = as_account("validator").await;
+        let again = deploy(&c, &options(deployment_path())).await.unwrap();
+        assert!(again.stored.is_empty(), "{:?}", again.stored);
+        assert!(again.instantiated.is_empty(), "{:?}", again.instantiated);
+        assert!(again.wired.is_empty(), "{:?}", again.wired);
+        assert_eq!(again.deployment.contracts, d.contracts);
+        let info = c.contract_info(&token).await.unwrap();
+        assert_eq!(info.code_id, d.codes["aip-token"].code_id);
+        assert_eq!(info.admin.as_deref(), Some(addr("validator").as_str()));
+    });
+}
+
+#[test]
+fn a_token_transfer_moves_exactly_the_amount() {
+    let (d, _) = deployed();
+    let token = d.address("aip-token").unwrap().to_string();
+    rt().block_on(async {
+        let alice = as_account("alice").await;
+        let (a0, c0) = (
+            aip_balance(&alice, &token, &addr("alice")).await,
+            aip_balance(&alice, &token, &addr("carol")).await,
+        );
+        let tx = alice
+            .execute(
+                &token,
+                &json!({"transfer": {"recipient": addr("carol"), "amount": "1234567"}}),
+                &[],
+            )
+            .await
+            .unwrap();
+        assert_eq!(tx.wasm_attribute("action"), Some("transfer"));
+        assert!(tx.gas_used > 0 && tx.gas_used <= tx.gas_wanted);
+        assert_eq!(
+            aip_balance(&alice, &token, &addr("alice")).await,
+            a0 - 1_234_567
+        );
+        assert_eq!(
+            aip_balance(&alice, &token, &addr("carol")).await,
+            c0 + 1_234_567
+        );
+    });
+}
+
+#[test]
+fn a_wrong_signer_is_refused_with_the_chains_error_and_changes_nothing() {
+    let (d, _) = deployed();
+    let token = d.address("aip-token").unwrap().to_string();
+    rt().block_on(async {
+        let bob = as_account("bob").await;
+        let supply = |v: Value| v["total_supply"].as_str().unwrap().to_string();
+        let before = supply(bob.query(&token, &json!({"token_info": {}})).await.unwrap());
+
+        // Only the minter may mint: the contract's error comes back verbatim.
+        let err = bob
+            .execute(
+                &token,
+                &json!({"mint": {"recipient": addr("bob"), "amount": "1"}}),
+                &[],
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Simulation { .. }), "{err:?}");
+        assert!(err.raw_log().unwrap().contains("Unauthorized"), "{err}");
+
+        // A message claiming alice as sender, signed by bob: the chain refuses the signature.
+        let forged = MsgExecuteContract {
+            sender: addr("alice").parse().unwrap(),
+            contract: token.parse().unwrap(),
+            msg: serde_json::to_vec(
+                &json!({"transfer": {"recipient": addr("bob"), "amount": "1"}}),
+            )
+            .unwrap(),
+            funds: vec![],
+        }
+        .to_any()
+        .unwrap();
+        let err = bob.broadcast(vec![forged], "").await.unwrap_err();
+        let log = err.raw_log().unwrap_or_default().to_string();
+        assert!(
+            log.contains("pubKey does not match signer address")
+                || log.contains("invalid pubkey")
+                || log.contains("unauthorized"),
+            "{err}"
+        );
+
+        let after = supply(bob.query(&token, &json!({"token_info": {}})).await.unwrap());
+        assert_eq!(before, after);
+    });
+}
+
+#[test]
+fn a_replayed_transaction_is_refused_and_pays_once() {
+    let (d, _) = deployed();
+    let token = d.address("aip-token").unwrap().to_string();
+    rt().block_on(async {
+        let dave = as_account("dave").await;
+        let to = addr("oracle");
+        let b0 = aip_balance(&dave, &token, &to).await;
+        let msg = json!({"transfer": {"recipient": to, "amount": "1000"}});
+        let msgs = dave
+            .execute_any(vec![Execute::new(&token, &msg, &[]).unwrap()])
+            .unwrap();
+        let signed = dave.sign_tx(msgs.clone(), "").await.unwrap();
+        let first = dave.broadcast_signed(&signed).await.unwrap();
+        assert_eq!(first.hash, signed.hash);
+
+        // The same bytes again: the node refuses them.
+        let err = dave.broadcast_signed(&signed).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::DuplicateTx { .. } | Error::SequenceMismatch { .. }
+            ),
+            "{err:?}"
+        );
+        // The same sequence with different bytes: the chain's replay protection.
+        let acct = dave.account(&addr("dave")).await.unwrap();
+        let stale = chain_client::AccountState {
+            sequence: signed.sequence,
+            ..acct
+        };
+        let replay = dave
+            .sign_with_sequence(msgs, "replay", stale, 500_000)
+            .unwrap();
+        let err = dave.broadcast_signed(&replay).await.unwrap_err();
+        match &err {
+            Error::SequenceMismatch { expected, got, log } => {
+                assert_eq!(*got, signed.sequence);
+                assert!(*expected > signed.sequence);
+                assert!(log.contains("account sequence mismatch"), "{log}");
+            }
+            other => panic!("expected a sequence mismatch, got {other:?}"),
+        }
+        assert_eq!(aip_balance(&dave, &token, &to).await, b0 + 1000);
+    });
+}
+
+#[test]
+fn two_clients_of_one_key_recover_from_sequence_mismatches() {
+    let (d, _) = deployed();
+    let token = d.address("aip-token").unwrap().to_string();
+    rt().block_on(async {
+        // Separate clients track the sequence separately: the second one's
+        // cached sequence goes stale and it must re-sign.
+        let a = as_account("carol").await;
+        let b = as_account("carol").await;
+        let to = addr("matcher");
+        let b0 = aip_balance(&a, &token, &to).await;
+        let msg = json!({"transfer": {"recipient": to, "amount": "7"}});
+        for _ in 0..2 {
+            a.execute(&token, &msg, &[]).await.unwrap();
+            b.execute(&token, &msg, &[]).await.unwrap();
+        }
+        assert_eq!(aip_balance(&a, &token, &to).await, b0 + 28);
+    });
+}
+
+#[test]
+fn queries_of_unknown_contracts_and_bad_messages_fail_clearly() {
+    let (d, _) = deployed();
+    let token = d.address("aip-token").unwrap().to_string();
+    rt().block_on(async {
+        let c = chain().await;
+        let err = c
+            .query::<Value>(&token, &json!({"no_such_query": {}}))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Query { .. }), "{err:?}");
+        assert!(err.raw_log().unwrap().contains("unknown variant"), "{err}");
+        let err = c
+            .query::<Value>("cosmos1xyz", &json!({"token_info": {}}))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidAddress { .. }), "{err:?}");
+    });
+}
