@@ -32,6 +32,8 @@ pub mod roles {
     pub const ARBITER: &str = "arbiter";
     /// Receives congestion fees.
     pub const TREASURY: &str = "treasury";
+    /// Flags and unflags accounts in reputation (the sentinel's on-chain voice).
+    pub const GUARDIAN: &str = "guardian";
 }
 
 /// Default settlement parameters of a deployment: gate closure 5 min, 20 %
@@ -67,6 +69,34 @@ pub struct Deployment {
     pub token: Addr,
     /// The settlement contract (order book, escrow, settlement).
     pub settlement: Addr,
+    /// The soulbound reputation CW721; its settlement role is `settlement`.
+    pub reputation: Addr,
+}
+
+/// Stores and instantiates reputation: settlement may record outcomes and
+/// rulings, the [`roles::GUARDIAN`] account flags, the admin mints until a
+/// zk-verifier is configured; default tier terms.
+fn instantiate_reputation(app: &mut App, admin: &Addr, settlement: &Addr) -> Result<Addr> {
+    let code = app.store_code(contracts::reputation());
+    let msg = reputation::msg::InstantiateMsg {
+        name: "AIPCHAIN reputation".into(),
+        symbol: "AIPREP".into(),
+        admin: Some(admin.to_string()),
+        settlement: Some(settlement.to_string()),
+        zk_verifier: None,
+        guardian: Some(app.api().addr_make(roles::GUARDIAN).to_string()),
+        terms: None,
+        review_window_secs: None,
+    };
+    app.instantiate_contract(
+        code,
+        admin.clone(),
+        &msg,
+        &[],
+        "reputation",
+        Some(admin.to_string()),
+    )
+    .context("instantiate reputation")
 }
 
 /// Stores and instantiates settlement with the AIP token and the role accounts
@@ -167,17 +197,58 @@ impl Deployment {
             )
             .context("instantiate aip-token")?;
         let settlement = instantiate_settlement(&mut app, &admin, &token, cfg)?;
+        let reputation = instantiate_reputation(&mut app, &admin, &settlement)?;
         Ok(Deployment {
             app,
             admin,
             token,
             settlement,
+            reputation,
         })
     }
 
     /// The address of a named test account.
     pub fn addr(&self, name: &str) -> Addr {
         self.app.api().addr_make(name)
+    }
+
+    /// Mints `who`'s soulbound reputation token, as the configured zk-verifier
+    /// (or the admin while none is set): the step a KYC proof performs.
+    pub fn register(&mut self, who: &Addr) -> Result<AppResponse> {
+        let cfg: reputation::msg::ContractConfigResponse = self
+            .app
+            .wrap()
+            .query_wasm_smart(&self.reputation, &reputation::msg::QueryMsg::Config {})?;
+        let minter = cfg.zk_verifier.unwrap_or(cfg.admin);
+        let msg = reputation::msg::ExecuteMsg::MintFor {
+            owner: who.to_string(),
+        };
+        self.app
+            .execute_contract(minter, self.reputation.clone(), &msg, &[])
+            .context("register (mint reputation token)")
+    }
+
+    /// Collateral ratio, premium eligibility, score and tier of an account.
+    pub fn trading_terms(
+        &self,
+        who: &Addr,
+    ) -> Result<aip_types::hooks::reputation::TradingTermsResponse> {
+        Ok(self.app.wrap().query_wasm_smart(
+            &self.reputation,
+            &reputation::msg::QueryMsg::TradingTerms {
+                account: who.to_string(),
+            },
+        )?)
+    }
+
+    /// An account's full reputation record (score, components, history, flag).
+    pub fn reputation_of(&self, who: &Addr) -> Result<reputation::msg::ReputationResponse> {
+        Ok(self.app.wrap().query_wasm_smart(
+            &self.reputation,
+            &reputation::msg::QueryMsg::Reputation {
+                account: who.to_string(),
+            },
+        )?)
     }
 
     /// AIP balance of an account, uaip.
