@@ -2,6 +2,7 @@
 //! wasmd's costs, and a querier that routes smart queries to other contracts
 //! (run for real) or to mock answers.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 
@@ -9,7 +10,7 @@ use cosmwasm_std::{Binary, ContractResult, Order, Record, SystemError, SystemRes
 use cosmwasm_vm::testing::MockApi;
 use cosmwasm_vm::{BackendApi, BackendError, BackendResult, GasInfo, Querier, Storage};
 
-use crate::gas::{self, kv};
+use crate::gas::{self, kv, StorageOps};
 
 /// A contract's key-value store that charges the Cosmos SDK KV gas wasmd's
 /// `gaskv` store charges, on the full key (`0x03 ‖ contract address ‖ key`).
@@ -21,6 +22,7 @@ pub struct GasStorage {
     data: BTreeMap<Vec<u8>, Vec<u8>>,
     iterators: HashMap<u32, ScanIter>,
     next_iterator: u32,
+    ops: Cell<StorageOps>,
 }
 
 #[derive(Clone, Debug)]
@@ -39,6 +41,17 @@ impl GasStorage {
             kv::CONTRACT_PREFIX_LEN + (k.len() + v.len()) as u64
         });
         bytes * kv::READ_PER_BYTE + kv::ITER_NEXT_FLAT
+    }
+
+    fn count(&self, f: impl FnOnce(&mut StorageOps)) {
+        let mut o = self.ops.get();
+        f(&mut o);
+        self.ops.set(o);
+    }
+
+    /// Returns and resets the operation counts.
+    pub fn take_ops(&mut self) -> StorageOps {
+        self.ops.take()
     }
 
     /// Number of entries stored.
@@ -69,6 +82,7 @@ impl Storage for GasStorage {
             + key.len() as u64
             + value.as_ref().map_or(0, |v| v.len() as u64);
         let sdk = kv::READ_FLAT + bytes * kv::READ_PER_BYTE;
+        self.count(|o| o.reads += 1);
         (Ok(value), Self::charge(sdk))
     }
 
@@ -122,19 +136,24 @@ impl Storage for GasStorage {
         };
         iter.position += 1;
         let cost = Self::seek_cost(iter.records.get(iter.position));
-        let info = Self::charge(cost);
-        (Ok(Some(record)), info)
+        self.count(|o| o.iter_items += 1);
+        (Ok(Some(record)), Self::charge(cost))
     }
 
     fn set(&mut self, key: &[u8], value: &[u8]) -> BackendResult<()> {
         let bytes = kv::CONTRACT_PREFIX_LEN + (key.len() + value.len()) as u64;
         let info = Self::charge(kv::WRITE_FLAT + bytes * kv::WRITE_PER_BYTE);
+        self.count(|o| {
+            o.writes += 1;
+            o.write_bytes += (key.len() + value.len()) as u64;
+        });
         self.data.insert(key.to_vec(), value.to_vec());
         (Ok(()), info)
     }
 
     fn remove(&mut self, key: &[u8]) -> BackendResult<()> {
         let info = Self::charge(kv::DELETE);
+        self.count(|o| o.deletes += 1);
         self.data.remove(key);
         (Ok(()), info)
     }

@@ -319,6 +319,7 @@ impl Inner {
             .recycle()
             .ok_or_else(|| anyhow!("could not recycle the instance of {contract}"))?;
         backend.storage.close_iterators();
+        let ops = backend.storage.take_ops();
         let queries: Vec<CallGas> = {
             let mut s = self.lock();
             if let Some(c) = s.contracts.get_mut(contract) {
@@ -335,6 +336,7 @@ impl Inner {
             storage_sdk: report.used_externally.saturating_sub(query_external),
             instances: 1,
             msg_bytes: msg.len() as u64,
+            ops,
             ..Default::default()
         };
         for q in &queries {

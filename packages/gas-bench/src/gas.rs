@@ -97,6 +97,30 @@ pub struct CallGas {
     pub unexecuted_messages: u64,
     /// Bytes of the JSON message sent to the contract.
     pub msg_bytes: u64,
+    /// Storage operations, for finding where storage gas goes.
+    pub ops: StorageOps,
+}
+
+/// Counts of storage operations (all contracts involved in a call).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StorageOps {
+    pub reads: u64,
+    pub writes: u64,
+    /// Key + value bytes written (without wasmd's prefix).
+    pub write_bytes: u64,
+    pub deletes: u64,
+    /// Items read by iteration.
+    pub iter_items: u64,
+}
+
+impl StorageOps {
+    pub fn add(&mut self, o: &StorageOps) {
+        self.reads += o.reads;
+        self.writes += o.writes;
+        self.write_bytes += o.write_bytes;
+        self.deletes += o.deletes;
+        self.iter_items += o.iter_items;
+    }
 }
 
 impl CallGas {
@@ -125,6 +149,7 @@ impl CallGas {
         self.queries += other.queries;
         self.submessages += other.submessages;
         self.unexecuted_messages += other.unexecuted_messages;
+        self.ops.add(&other.ops);
     }
 }
 

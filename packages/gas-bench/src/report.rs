@@ -92,49 +92,47 @@ pub fn gas_table(rows: &[Row]) -> String {
     t
 }
 
-/// Notes under every gas table: what the columns mean and what is not counted.
-pub fn gas_notes(rows: &[Row]) -> String {
-    let mut n = String::new();
-    let _ = writeln!(
-        n,
-        "SDK: VM = CosmWasm gas / 140,000 (wasmd `DefaultGasMultiplier`), per instance; storage = the \
-         Cosmos SDK KV gas wasmd charges (read 1,000 + 3/byte, write 2,000 + 30/byte, delete 1,000, \
-         30 per iteration step, on the key with wasmd's 33-byte contract prefix); events = wasmd's \
-         attribute and event gas. \"instances\" counts contract loads: the call, each executed \
-         sub-message and each smart query; wasmd charges {} SDK gas per load ({} when the code is \
-         pinned).",
-        thousands(INSTANCE_COST),
-        thousands(INSTANCE_COST_PINNED)
+/// Where the gas goes: storage operations, cross-contract work and message size per call.
+pub fn details_table(rows: &[Row]) -> String {
+    let mut t = String::from(
+        "| call | storage reads | writes | bytes written | deletes | items iterated | smart queries | \
+         sub-messages run | messages not run | message bytes |\n\
+         | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
     );
-    let queries: u64 = rows.iter().map(|r| r.gas.queries).sum();
-    let subs: u64 = rows.iter().map(|r| r.gas.submessages).sum();
-    let unexecuted: u64 = rows.iter().map(|r| r.gas.unexecuted_messages).sum();
-    if queries + subs + unexecuted > 0 {
-        let _ = writeln!(n);
-        for r in rows
-            .iter()
-            .filter(|r| r.gas.queries + r.gas.submessages + r.gas.unexecuted_messages > 0)
-        {
-            let _ = writeln!(
-                n,
-                "- {}: {} smart queries, {} sub-messages executed, {} messages to contracts the harness does not run \
-                 (their instance cost is counted, their own work is not).",
-                r.call, r.gas.queries, r.gas.submessages, r.gas.unexecuted_messages
-            );
-        }
+    for r in rows {
+        let g = &r.gas;
+        let _ = writeln!(
+            t,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            r.call,
+            thousands(g.ops.reads),
+            thousands(g.ops.writes),
+            thousands(g.ops.write_bytes),
+            thousands(g.ops.deletes),
+            thousands(g.ops.iter_items),
+            g.queries,
+            g.submessages,
+            g.unexecuted_messages,
+            thousands(g.msg_bytes),
+        );
     }
-    let _ = writeln!(n);
-    let _ = writeln!(
-        n,
-        "Not included: the transaction's own cost (about 1,000 SDK gas for the signature and {} per \
-         byte of the signed transaction; the message alone is {}).",
+    t
+}
+
+/// Notes under every gas table: what the columns mean and what is not counted.
+pub fn gas_notes() -> String {
+    format!(
+        "SDK: VM = CosmWasm gas / 140,000 (wasmd `DefaultGasMultiplier`), per instance; storage = the \
+         Cosmos SDK KV gas wasmd charges; events = wasmd's attribute and event gas. \"instances\" counts \
+         contract loads (the call, each sub-message run, each smart query, each message to a contract \
+         the harness does not run); wasmd charges {} SDK gas per load, {} when the code is pinned. \
+         Messages not run and mocked queries cost their instance only. Not included: the \
+         transaction's own cost (about 1,000 SDK gas for the signature and {} per byte of the signed \
+         transaction; see \"message bytes\").\n",
+        thousands(INSTANCE_COST),
+        thousands(INSTANCE_COST_PINNED),
         TX_SIZE_COST_PER_BYTE,
-        rows.iter()
-            .map(|r| format!("{} bytes for {}", thousands(r.gas.msg_bytes), r.call))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    n
+    )
 }
 
 /// The markers that delimit a generated block in a markdown file.

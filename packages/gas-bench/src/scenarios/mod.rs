@@ -9,6 +9,7 @@ use cosmwasm_std::Checksum;
 use crate::chain::Chain;
 use crate::report::Row;
 
+pub mod settlement;
 pub mod token;
 
 /// Where the artifacts are, and the chain they are loaded into.
@@ -51,11 +52,12 @@ impl Measured {
     /// Markdown: command, setup, table, notes.
     pub fn markdown(&self) -> String {
         format!(
-            "Command: `{}` (cosmwasm-vm 3.0.10 on the optimized artifact).\n\n{}\n\n{}\n{}",
+            "Command: `{}` (cosmwasm-vm 3.0.10 on the optimized artifacts).\n\n{}\n\n{}\n{}\nWhere the gas goes:\n\n{}",
             self.command,
             self.setup.trim(),
             crate::report::gas_table(&self.rows),
-            crate::report::gas_notes(&self.rows)
+            crate::report::gas_notes(),
+            crate::report::details_table(&self.rows)
         )
     }
 }
@@ -66,12 +68,13 @@ pub fn display_path(p: &Path) -> String {
 }
 
 /// Every scenario, in the order `all` runs them.
-pub const ALL: &[&str] = &["token"];
+pub const ALL: &[&str] = &["token", "settlement"];
 
 /// Runs one scenario by name.
 pub fn run(ctx: &Ctx, name: &str) -> Result<Measured> {
     match name {
         "token" | "aip-token" => token::run(ctx),
+        "settlement" => settlement::run(ctx),
         other => bail!("unknown scenario {other}; known: {}", ALL.join(", ")),
     }
 }

@@ -1,0 +1,382 @@
+//! settlement: order placement through the cw20 hook, `CommitMatches`,
+//! `FetchDeliveries` and `Settle` for batches of 1, 10, 100 and 500 trades.
+//!
+//! The AIP token is the real artifact (placements are real cw20 `Send`s whose
+//! `Receive` sub-message runs on settlement; withdrawals are real transfers).
+//! Reputation and meter-oracle are mocks answering `TradingTerms` and
+//! `Deliveries` with the aip-types hook responses, so settlement runs in its
+//! production configuration (both neighbours set).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use aip_types::hooks::{DeliveriesResponse, MeterDelivery, Tier, TradingTermsResponse};
+use aip_types::SlotId;
+use anyhow::{ensure, Context, Result};
+use cosmwasm_std::Binary;
+use serde_json::{json, Value};
+
+use super::{Ctx, Measured};
+use crate::report::Row;
+use crate::{CallGas, Chain};
+
+/// Batch sizes the issue asks for.
+pub const BATCHES: [u64; 4] = [1, 10, 100, 500];
+/// DESIGN.md target: SDK gas per trade in a batch of 500, instance cost included.
+pub const TARGET_PER_TRADE: u64 = 8_000;
+
+const WH: u128 = 2_000;
+const MAX_PRICE: u128 = 250_000;
+const MIN_PRICE: u128 = 200_000;
+const PRICE: u128 = 220_000;
+const COLLATERAL_BPS: u32 = 2_000;
+const GATE_CLOSURE: u64 = 300;
+const DISPUTE_WINDOW: u64 = 600;
+
+/// Sum of several calls (message bytes included).
+pub fn total(calls: &[CallGas]) -> CallGas {
+    let mut t = CallGas::default();
+    for c in calls {
+        t.absorb(c);
+        t.msg_bytes += c.msg_bytes;
+    }
+    t
+}
+
+/// What the mock meter-oracle knows: meter id → (owner, exported Wh once finalized).
+type MeterBook = Arc<Mutex<HashMap<String, (String, Option<u128>)>>>;
+
+struct Market {
+    chain: Chain,
+    token: String,
+    settlement: String,
+    matcher: String,
+    meters: MeterBook,
+}
+
+fn ceil_div(a: u128, b: u128) -> u128 {
+    a.div_ceil(b)
+}
+
+fn setup(ctx: &Ctx, accounts: u64) -> Result<Market> {
+    let chain = Chain::new()?;
+    let token_code = ctx.store(&chain, "aip-token")?;
+    let settlement_code = ctx.store(&chain, "settlement")?;
+    let admin = chain.addr("admin");
+    let balances: Vec<Value> = (0..accounts)
+        .flat_map(|i| [format!("buyer-{i}"), format!("seller-{i}")])
+        .map(|name| json!({ "address": chain.addr(&name), "amount": "1000000000000" }))
+        .collect();
+    let (token, _) = chain.instantiate(
+        &token_code,
+        "aip-token",
+        &admin,
+        &json!({
+            "name": "AIP", "symbol": "AIP", "decimals": 6,
+            "initial_balances": balances, "mint": null, "marketing": null,
+        }),
+    )?;
+
+    // Mock neighbours, answering with the aip-types hook responses.
+    let reputation = chain.addr("reputation");
+    chain.mock_contract(
+        &reputation,
+        Box::new(|msg: &Value| {
+            let account = msg
+                .pointer("/trading_terms/account")
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("reputation mock: unexpected query {msg}"))?;
+            serde_json::to_value(TradingTermsResponse {
+                account: account.to_string(),
+                registered: true,
+                score: 700,
+                tier: Tier::Silver,
+                collateral_ratio_bps: COLLATERAL_BPS,
+                premium_eligible: true,
+                flagged: false,
+            })
+            .map_err(|e| e.to_string())
+        }),
+    );
+    let meter_oracle = chain.addr("meter-oracle");
+    let meters: MeterBook = Arc::default();
+    let book = meters.clone();
+    chain.mock_contract(
+        &meter_oracle,
+        Box::new(move |msg: &Value| {
+            let q = msg
+                .get("deliveries")
+                .ok_or_else(|| format!("meter-oracle mock: unexpected query {msg}"))?;
+            let slot: SlotId =
+                serde_json::from_value(q["slot"].clone()).map_err(|e| e.to_string())?;
+            let names: Vec<String> =
+                serde_json::from_value(q["meters"].clone()).map_err(|e| e.to_string())?;
+            let book = book.lock().map_err(|e| e.to_string())?;
+            let deliveries = names
+                .iter()
+                .filter_map(|m| {
+                    book.get(m).map(|(owner, exported)| MeterDelivery {
+                        meter: m.clone(),
+                        owner: owner.clone(),
+                        node: 1,
+                        finalized: exported.is_some(),
+                        exported_wh: exported.unwrap_or(0).into(),
+                        imported_wh: 0u128.into(),
+                    })
+                })
+                .collect();
+            serde_json::to_value(DeliveriesResponse { slot, deliveries }).map_err(|e| e.to_string())
+        }),
+    );
+
+    let matcher = chain.addr("matcher");
+    let grid = chain.addr("grid-operator");
+    let (settlement, _) = chain.instantiate(
+        &settlement_code,
+        "settlement",
+        &admin,
+        &json!({
+            "token": token,
+            "roles": {
+                "admin": admin, "grid_operator": grid, "matcher": matcher, "oracle": null,
+                "arbiter": chain.addr("arbiter"), "treasury": chain.addr("treasury"),
+                "reputation": reputation, "meter_oracle": meter_oracle,
+            },
+            "params": {
+                "gate_closure_secs": GATE_CLOSURE, "max_horizon_secs": 172_800,
+                "default_collateral_bps": COLLATERAL_BPS, "penalty_price": "50000",
+                "dispute_window_secs": DISPUTE_WINDOW, "delivery_deadline_secs": 1_800,
+                "max_batch": 500,
+            },
+        }),
+    )?;
+    for (id, name) in [(1, "feeder A"), (2, "feeder B")] {
+        chain.execute(
+            &settlement,
+            &grid,
+            &json!({ "upsert_zone": { "zone": { "id": id, "name": name } } }),
+        )?;
+    }
+    chain.execute(
+        &settlement,
+        &grid,
+        &json!({ "set_corridor": { "corridor": {
+            "from_zone": 2, "to_zone": 1, "capacity_wh": "100000000", "loss_bps": 200, "fee_per_kwh": "1000",
+        } } }),
+    )?;
+    Ok(Market {
+        chain,
+        token,
+        settlement,
+        matcher,
+        meters,
+    })
+}
+
+impl Market {
+    fn send(&self, from: &str, amount: u128, hook: &Value) -> Result<(Value, CallGas)> {
+        let msg = Binary::from(serde_json::to_vec(hook)?).to_base64();
+        self.chain.execute(
+            &self.token,
+            from,
+            &json!({ "send": { "contract": self.settlement, "amount": amount.to_string(), "msg": msg } }),
+        )
+    }
+
+    /// The order id placed by a response (settlement's `order_id` attribute,
+    /// found in the sub-call's response: we re-query the owner's orders instead).
+    fn last_order_of(&self, owner: &str) -> Result<u64> {
+        let r = self.chain.query(
+            &self.settlement,
+            &json!({ "orders_by_owner": { "owner": owner, "start_after": null, "limit": 100 } }),
+        )?;
+        r["orders"]
+            .as_array()
+            .and_then(|o| o.last())
+            .and_then(|o| o["id"].as_u64())
+            .context("no order found")
+    }
+}
+
+/// Placements measured in one round of `n` bids and `n` offers.
+struct Placements {
+    bids: Vec<CallGas>,
+    offers: Vec<CallGas>,
+    pairs: Vec<(u64, u64)>,
+}
+
+fn place_round(m: &Market, slot: u64, n: u64, round: u64) -> Result<Placements> {
+    let (mut bids, mut offers, mut pairs) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..n {
+        let buyer = m.chain.addr(&format!("buyer-{i}"));
+        let seller = m.chain.addr(&format!("seller-{i}"));
+        // Meter ids as the meter-oracle names them (decimal numbers).
+        let buyer_meter = (1_000_000 + round * 10_000 + i).to_string();
+        let seller_meter = (2_000_000 + round * 10_000 + i).to_string();
+        {
+            let mut book = m.meters.lock().map_err(|e| anyhow::anyhow!("{e}"))?;
+            book.insert(buyer_meter.clone(), (buyer.clone(), None));
+            book.insert(seller_meter.clone(), (seller.clone(), None));
+        }
+        // Every fifth seller sits behind the corridor from zone 2.
+        let offer_zone = if i % 5 == 4 { 2 } else { 1 };
+        let escrow = ceil_div(WH * MAX_PRICE, 1_000);
+        let (_, g) = m.send(
+            &buyer,
+            escrow,
+            &json!({ "place_bid": { "slot": slot, "zone": 1, "meter": buyer_meter, "wh": WH.to_string(), "max_price": MAX_PRICE.to_string() } }),
+        )?;
+        bids.push(g);
+        let collateral = ceil_div(WH * MIN_PRICE * COLLATERAL_BPS as u128, 10_000_000);
+        let (_, g) = m.send(
+            &seller,
+            collateral,
+            &json!({ "place_offer": { "slot": slot, "zone": offer_zone, "meter": seller_meter, "wh": WH.to_string(), "min_price": MIN_PRICE.to_string(), "premium_only": false } }),
+        )?;
+        offers.push(g);
+        pairs.push((m.last_order_of(&buyer)?, m.last_order_of(&seller)?));
+    }
+    Ok(Placements {
+        bids,
+        offers,
+        pairs,
+    })
+}
+
+/// Measures placements, then commit, delivery fetch and settlement of `n`-trade batches.
+pub fn run(ctx: &Ctx) -> Result<Measured> {
+    let max = *BATCHES.iter().max().unwrap_or(&1);
+    let m = setup(ctx, max)?;
+    // Slots far enough apart that each round has its own; orders placed an hour ahead.
+    let base = (m.chain.time() / 900 + 8) * 900;
+    let mut rows = Vec::new();
+    let mut placement_rows = Vec::new();
+    let mut per_trade_rows = Vec::new();
+
+    for (round, &n) in BATCHES.iter().enumerate() {
+        let slot = base + round as u64 * 4 * 3_600;
+        m.chain.set_time(slot - 3_600);
+        let placed = place_round(&m, slot, n, round as u64)?;
+        if n == 100 {
+            placement_rows.push(Row::new(
+                "PlaceBid: AIP `Send` → settlement `Receive` (avg of 100)",
+                100,
+                total(&placed.bids),
+            ));
+            placement_rows.push(Row::new(
+                "PlaceOffer: AIP `Send` → settlement `Receive` (avg of 100)",
+                100,
+                total(&placed.offers),
+            ));
+        }
+
+        // The matcher commits after gate closure, before the slot starts.
+        m.chain.set_time(slot - GATE_CLOSURE + 100);
+        let trades: Vec<Value> = placed
+            .pairs
+            .iter()
+            .map(|(bid, offer)| json!({ "bid": bid, "offer": offer, "wh": WH.to_string(), "price": PRICE.to_string() }))
+            .collect();
+        let (_, commit) = m
+            .chain
+            .execute(
+                &m.settlement,
+                &m.matcher,
+                &json!({ "commit_matches": { "slot": slot, "trades": trades } }),
+            )
+            .with_context(|| format!("CommitMatches of {n}"))?;
+
+        // After the slot: the meter-oracle has finalized every seller meter
+        // (every tenth delivered only 75 %).
+        {
+            let mut book = m.meters.lock().map_err(|e| anyhow::anyhow!("{e}"))?;
+            for i in 0..n {
+                let meter = (2_000_000 + round as u64 * 10_000 + i).to_string();
+                if let Some(entry) = book.get_mut(&meter) {
+                    entry.1 = Some(if i % 10 == 9 { WH * 3 / 4 } else { WH });
+                }
+            }
+        }
+        m.chain.set_time(slot + 900 + 60);
+        let anyone = m.chain.addr("keeper");
+        let (_, fetch) = m
+            .chain
+            .execute(
+                &m.settlement,
+                &anyone,
+                &json!({ "fetch_deliveries": { "slot": slot, "limit": n } }),
+            )
+            .with_context(|| format!("FetchDeliveries of {n}"))?;
+        m.chain.set_time(slot + 900 + 60 + DISPUTE_WINDOW + 1);
+        let (_, settle) = m
+            .chain
+            .execute(
+                &m.settlement,
+                &anyone,
+                &json!({ "settle": { "slot": slot, "limit": n } }),
+            )
+            .with_context(|| format!("Settle of {n}"))?;
+        let status = m
+            .chain
+            .query(&m.settlement, &json!({ "slot_status": { "slot": slot } }))?;
+        ensure!(
+            status["fully_settled"] == true,
+            "slot not fully settled: {status}"
+        );
+
+        let label = if n == 1 {
+            "trade".to_string()
+        } else {
+            "trades".to_string()
+        };
+        rows.push(Row::new(format!("CommitMatches ({n} {label})"), n, commit));
+        rows.push(Row::new(
+            format!("FetchDeliveries ({n} seller meters)"),
+            n,
+            fetch,
+        ));
+        rows.push(Row::new(format!("Settle ({n} {label})"), n, settle));
+        let mut row = Row::new(
+            format!("commit + fetch + settle, {n} {label}"),
+            n,
+            total(&[commit, fetch, settle]),
+        );
+        if n == 500 {
+            row = row.target(TARGET_PER_TRADE);
+        }
+        per_trade_rows.push(row);
+    }
+
+    // A seller withdraws its proceeds: one cw20 transfer.
+    let seller = m.chain.addr("seller-0");
+    let (_, withdraw) = m.chain.execute(
+        &m.settlement,
+        &seller,
+        &json!({ "withdraw": { "amount": null } }),
+    )?;
+    placement_rows.push(Row::new(
+        "Withdraw (settlement → AIP transfer)",
+        1,
+        withdraw,
+    ));
+
+    rows.extend(per_trade_rows);
+    rows.extend(placement_rows);
+    Ok(Measured {
+        name: "settlement",
+        title: "Settlement",
+        command: "cargo run -p aip-gas-bench --bin aip-gas -- settlement".into(),
+        setup: format!(
+            "Production configuration: settlement with the real AIP token, and mock reputation \
+             (`TradingTerms`: registered, collateral {COLLATERAL_BPS} bps) and meter-oracle (`Deliveries`) \
+             neighbours. For each batch size n: n buyers and n sellers each place one order for the \
+             same slot through a real AIP `Send` (bids lock {WH} Wh × {MAX_PRICE} uaip/kWh, offers \
+             the collateral); every fifth offer sits in zone 2 behind a corridor (2 % loss, congestion \
+             fee). The matcher commits n trades in one `CommitMatches`; after the slot, one \
+             `FetchDeliveries` pulls the n seller meters' finalized readings (every tenth short by \
+             25 %), and after the dispute window one `Settle` settles all n. Payouts go to an internal \
+             ledger (`Withdraw` pays out)."
+        ),
+        rows,
+    })
+}
