@@ -12,5 +12,6 @@ pub mod cli;
 pub mod deploy;
 pub mod deployment;
 pub mod error;
+pub mod market;
 
 pub use error::{Error, Result};

@@ -6,9 +6,9 @@
 //! ```
 //!
 //! Each run deploys a fresh set of contracts (codes already on chain are
-//! reused) into a deployment file under the target directory. Tests run in
-//! parallel and use different test accounts where they can; the client
-//! recovers from the sequence races that remain.
+//! reused) into a deployment file under the target directory. The tests
+//! share accounts and check exact balances, so they run one at a time (a
+//! process-wide lock), whatever `--test-threads` says.
 #![cfg(feature = "e2e")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -77,6 +77,12 @@ fn deployment_path() -> PathBuf {
     dir.join(format!("e2e-deployment-{}.json", std::process::id()))
 }
 
+/// Held for the whole of each test: they share accounts and balances.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: Mutex<()> = Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// The run's deployment, made once by whichever test gets here first.
 fn deployed() -> (Deployment, DeployReport) {
     static D: OnceLock<(Deployment, DeployReport)> = OnceLock::new();
@@ -104,6 +110,7 @@ async fn aip_balance(c: &ChainClient, token: &str, who: &str) -> u128 {
 
 #[test]
 fn deploy_records_every_contract_and_a_rerun_changes_nothing() {
+    let _serial = serial();
     let (d, first) = deployed();
     assert_eq!(d.chain_id, "aip-localnet-1");
     let token = d.address("aip-token").unwrap().to_string();
@@ -131,6 +138,7 @@ fn deploy_records_every_contract_and_a_rerun_changes_nothing() {
 
 #[test]
 fn a_token_transfer_moves_exactly_the_amount() {
+    let _serial = serial();
     let (d, _) = deployed();
     let token = d.address("aip-token").unwrap().to_string();
     rt().block_on(async {
@@ -162,6 +170,7 @@ fn a_token_transfer_moves_exactly_the_amount() {
 
 #[test]
 fn a_wrong_signer_is_refused_with_the_chains_error_and_changes_nothing() {
+    let _serial = serial();
     let (d, _) = deployed();
     let token = d.address("aip-token").unwrap().to_string();
     rt().block_on(async {
@@ -209,6 +218,7 @@ fn a_wrong_signer_is_refused_with_the_chains_error_and_changes_nothing() {
 
 #[test]
 fn a_replayed_transaction_is_refused_and_pays_once() {
+    let _serial = serial();
     let (d, _) = deployed();
     let token = d.address("aip-token").unwrap().to_string();
     rt().block_on(async {
@@ -256,6 +266,7 @@ fn a_replayed_transaction_is_refused_and_pays_once() {
 
 #[test]
 fn two_clients_of_one_key_recover_from_sequence_mismatches() {
+    let _serial = serial();
     let (d, _) = deployed();
     let token = d.address("aip-token").unwrap().to_string();
     rt().block_on(async {
@@ -276,6 +287,7 @@ fn two_clients_of_one_key_recover_from_sequence_mismatches() {
 
 #[test]
 fn queries_of_unknown_contracts_and_bad_messages_fail_clearly() {
+    let _serial = serial();
     let (d, _) = deployed();
     let token = d.address("aip-token").unwrap().to_string();
     rt().block_on(async {
@@ -291,5 +303,153 @@ fn queries_of_unknown_contracts_and_bad_messages_fail_clearly() {
             .await
             .unwrap_err();
         assert!(matches!(err, Error::InvalidAddress { .. }), "{err:?}");
+    });
+}
+
+/// Moves chain time forward by `secs` (the localnet's test clock hook).
+fn advance(secs: u64) {
+    let st = std::process::Command::new(root().join("ci/localnet.sh"))
+        .args(["advance", &secs.to_string()])
+        .status()
+        .expect("ci/localnet.sh");
+    assert!(st.success(), "ci/localnet.sh advance {secs} failed");
+}
+
+fn device(name: &str) -> aip_cli::market::DeviceKey {
+    use sha2::Digest;
+    aip_cli::market::DeviceKey::from_seed(sha2::Sha256::digest(name.as_bytes()).into())
+}
+
+#[test]
+fn one_trade_from_orders_to_settlement_on_chain() {
+    let _serial = serial();
+    use aip_cli::market::{self, DeviceKey};
+    let (d, _) = deployed();
+    if !d.contracts.contains_key("settlement") {
+        assert!(
+            !root().join("contracts/settlement/Cargo.toml").exists(),
+            "settlement exists but was not deployed: run ci/build-wasm.sh"
+        );
+        return;
+    }
+    let token = d.address("aip-token").unwrap().to_string();
+    let settlement = d.address("settlement").unwrap().to_string();
+    let mo = d.address("meter-oracle").unwrap().to_string();
+    let rep = d.address("reputation").unwrap().to_string();
+    rt().block_on(async {
+        let (admin, dso, buyer, seller, matcher, oracle) = (
+            as_account("validator").await,
+            as_account("dso").await,
+            as_account("alice").await,
+            as_account("bob").await,
+            as_account("matcher").await,
+            as_account("oracle").await,
+        );
+        // Grid, meters, KYC'd participants.
+        dso.execute(&settlement, &json!({"upsert_zone": {"zone": {"id": 1, "name": "feeder A"}}}), &[])
+            .await
+            .unwrap();
+        let (ka, kb): (DeviceKey, DeviceKey) = (device("e2e alice meter"), device("e2e bob meter"));
+        let mut meters = vec![];
+        for (owner, key) in [(addr("alice"), &ka), (addr("bob"), &kb)] {
+            let tx = dso
+                .execute(&mo, &json!({"register_meter": {"owner": owner, "node": 1, "pubkey": key.public_key()}}), &[])
+                .await
+                .unwrap();
+            meters.push(tx.wasm_attribute("meter").unwrap().to_string());
+        }
+        let (meter_a, meter_b) = (meters[0].clone(), meters[1].clone());
+        for who in ["alice", "bob"] {
+            admin
+                .execute(&rep, &json!({"mint_for": {"owner": addr(who)}}), &[])
+                .await
+                .unwrap();
+        }
+        let terms: Value = buyer
+            .query(&rep, &json!({"trading_terms": {"account": addr("bob")}}))
+            .await
+            .unwrap();
+        let ratio = terms["collateral_ratio_bps"].as_u64().unwrap() as u32;
+
+        // Orders for the next open slot.
+        let (_, now) = buyer.latest_block().await.unwrap();
+        let slot = market::next_open_slot(now as u64, 300, 60);
+        let (wh, max_price, min_price, price) = (2_000u128, 250_000u128, 200_000u128, 220_000u128);
+        let a0 = aip_balance(&buyer, &token, &addr("alice")).await;
+        let b0 = aip_balance(&buyer, &token, &addr("bob")).await;
+        let bid = buyer
+            .execute_multi(vec![market::place_bid(&d, slot, 1, &meter_a, wh, max_price).unwrap()])
+            .await
+            .unwrap();
+        let bid_id: u64 = bid.wasm_attribute("order_id").unwrap().parse().unwrap();
+        let collateral = market::offer_collateral(wh, min_price, ratio);
+        let offer = seller
+            .execute_multi(vec![market::place_offer(&d, slot, 1, &meter_b, wh, min_price, collateral).unwrap()])
+            .await
+            .unwrap();
+        let offer_id: u64 = offer.wasm_attribute("order_id").unwrap().parse().unwrap();
+        assert_eq!(
+            aip_balance(&buyer, &token, &addr("alice")).await,
+            a0 - market::bid_escrow(wh, max_price).unwrap()
+        );
+
+        // The matcher commits; only the matcher may.
+        let commit = market::commit_matches(&d, slot, &[(bid_id, offer_id, wh, price)]).unwrap();
+        let err = buyer.execute_multi(vec![commit.clone()]).await.unwrap_err();
+        assert!(err.raw_log().unwrap().to_lowercase().contains("unauthorized"), "{err}");
+        matcher.execute_multi(vec![commit]).await.unwrap();
+
+        // After the slot: device-signed readings, then settlement after the dispute window.
+        let (_, now) = buyer.latest_block().await.unwrap();
+        advance(slot + 900 + 5 - now as u64);
+        let readings = vec![
+            ka.reading(&d, meter_a.parse().unwrap(), slot, 0, wh).unwrap(),
+            kb.reading(&d, meter_b.parse().unwrap(), slot, wh, 0).unwrap(),
+        ];
+        oracle
+            .execute(&mo, &json!({"submit_readings": {"slot": slot, "readings": readings}}), &[])
+            .await
+            .unwrap();
+        buyer
+            .execute(&settlement, &json!({"fetch_deliveries": {"slot": slot, "limit": null}}), &[])
+            .await
+            .unwrap();
+        let err = buyer
+            .execute(&settlement, &json!({"settle": {"slot": slot, "limit": null}}), &[])
+            .await
+            .unwrap_err();
+        assert!(err.raw_log().unwrap().contains("settle"), "{err}");
+        advance(3_600 + 5);
+        buyer
+            .execute(&settlement, &json!({"settle": {"slot": slot, "limit": null}}), &[])
+            .await
+            .unwrap();
+
+        // Money: the seller is paid floor(wh * price / 1000) plus the collateral
+        // back; the buyer gets the rest of the escrow back.
+        let paid = market::payment(wh, price).unwrap();
+        for (who, c) in [("alice", &buyer), ("bob", &seller)] {
+            c.execute(&settlement, &json!({"withdraw": {"amount": null}}), &[])
+                .await
+                .unwrap();
+            let bal: Value = c
+                .query(&settlement, &json!({"balance": {"account": addr(who)}}))
+                .await
+                .unwrap();
+            assert_eq!(bal["claimable"], "0", "{who}");
+            assert_eq!(bal["locked_in_orders"], "0", "{who}");
+        }
+        assert_eq!(aip_balance(&buyer, &token, &addr("alice")).await, a0 - paid);
+        assert_eq!(aip_balance(&buyer, &token, &addr("bob")).await, b0 + paid);
+
+        // Reputation recorded the delivered trade for both parties.
+        for who in ["alice", "bob"] {
+            let r: Value = buyer
+                .query(&rep, &json!({"reputation": {"account": addr(who)}}))
+                .await
+                .unwrap();
+            assert_eq!(r["history"]["trades"], 1, "{who}: {r}");
+            assert_eq!(r["history"]["successful_trades"], 1, "{who}: {r}");
+        }
     });
 }
