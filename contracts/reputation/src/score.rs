@@ -9,8 +9,8 @@
 //!
 //! | component | value | prior |
 //! | --- | --- | --- |
-//! | success rate `S` | `(1000*ok + K_T*700) / (trades + K_T)` | 700 over `K_T = 10` trades |
-//! | delivery accuracy `A` | `(1000*delivered + K_WH*700) / (contracted + K_WH)` | 700 over `K_WH = 10_000` Wh |
+//! | success rate `S` | `(1000*ok + K_T*500) / (trades + K_T)` | 500 over `K_T = 10` trades |
+//! | delivery accuracy `A` | `(1000*delivered + K_WH*500) / (contracted + K_WH)` | 500 over `K_WH = 10_000` Wh |
 //! | peer reviews `R` | `1000*(num - den) / (4*den)`, `num = Σw·rating + K_R*3`, `den = Σw + K_R` | rating 3 over `K_R = 3_000` weight |
 //! | participation `P` | `1000 * min(active_slots, 96) / 96` | 0 |
 //! | dispute record `D` | `1000 - min(1000, lost_bps / (trades + K_T))` | 1000 |
@@ -30,11 +30,11 @@ pub const MAX_SCORE: u16 = 1000;
 /// Pseudo-trades of the success-rate and dispute priors.
 pub const K_TRADES: u128 = 10;
 /// Prior success rate, per mille.
-pub const PRIOR_SUCCESS: u128 = 700;
+pub const PRIOR_SUCCESS: u128 = 500;
 /// Pseudo-Wh of the delivery-accuracy prior.
 pub const K_WH: u128 = 10_000;
 /// Prior delivery accuracy, per mille.
-pub const PRIOR_ACCURACY: u128 = 700;
+pub const PRIOR_ACCURACY: u128 = 500;
 /// Pseudo-weight of the review prior (three reviews from a top-score reviewer).
 pub const K_REVIEW_WEIGHT: u128 = 3_000;
 /// Prior rating (1..=5).

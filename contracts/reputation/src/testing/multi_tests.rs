@@ -378,7 +378,7 @@ fn good_deliveries_raise_the_score_and_the_tier_lowers_collateral() {
     s.mint(&bob);
 
     let t = s.terms(&alice);
-    assert_eq!((t.registered, t.tier, t.score), (true, Tier::Newcomer, 660));
+    assert_eq!((t.registered, t.tier, t.score), (true, Tier::Newcomer, 550));
     assert_eq!(t.collateral_ratio_bps, 5_000);
     assert!(!t.premium_eligible);
 
@@ -392,13 +392,13 @@ fn good_deliveries_raise_the_score_and_the_tier_lowers_collateral() {
     assert_eq!(s.terms(&alice).tier, Tier::Newcomer); // 4 trades: too little history
     s.trades(&alice, &bob, 1, 1000, 1000);
     let t = s.terms(&alice);
-    assert_eq!((t.tier, t.score), (Tier::Silver, 720));
+    assert_eq!((t.tier, t.score), (Tier::Silver, 646));
     assert_eq!(t.collateral_ratio_bps, 3_000);
     assert!(t.premium_eligible);
 
     s.trades(&alice, &bob, 45, 1000, 1000);
     let t = s.terms(&alice);
-    assert_eq!((t.tier, t.score), (Tier::Gold, 849));
+    assert_eq!((t.tier, t.score), (Tier::Gold, 830));
     assert_eq!(t.collateral_ratio_bps, 1_500);
 }
 
@@ -411,12 +411,12 @@ fn shortfalls_and_lost_disputes_lower_the_score() {
     s.mint(&bob);
     s.trades(&alice, &bob, 5, 1000, 500);
     let r = s.rep_of(&alice);
-    assert_eq!((r.tier, r.score), (Tier::Bronze, 586));
-    assert_eq!(r.components.success_rate, 466);
-    assert_eq!(r.components.delivery_accuracy, 633);
+    assert_eq!((r.tier, r.score), (Tier::Bronze, 513));
+    assert_eq!(r.components.success_rate, 333);
+    assert_eq!(r.components.delivery_accuracy, 500);
     assert_eq!(r.history.delivered_wh, 2500);
     // The buyer's record is good: its payment was escrowed.
-    assert_eq!(s.rep_of(&bob).components.success_rate, 800);
+    assert_eq!(s.rep_of(&bob).components.success_rate, 666);
 
     let ids = s.trades(&alice, &bob, 1, 1000, 1000);
     let before = s.score(&alice);

@@ -95,14 +95,14 @@ fn a_newcomer_starts_from_the_priors() {
     assert_eq!(
         c,
         ScoreComponents {
-            success_rate: 700,
-            delivery_accuracy: 700,
+            success_rate: 500,
+            delivery_accuracy: 500,
             peer_reviews: 500,
             participation: 0,
             dispute_record: 1000,
         }
     );
-    assert_eq!(base_score(&Stats::default()), 660);
+    assert_eq!(base_score(&Stats::default()), 550);
     assert_eq!(tier(&TierTerms::default(), 0, 1000), Tier::Newcomer);
 }
 
@@ -122,15 +122,15 @@ fn readme_examples() {
     assert_eq!(
         components(&good),
         ScoreComponents {
-            success_rate: 800,
-            delivery_accuracy: 800,
+            success_rate: 666,
+            delivery_accuracy: 666,
             peer_reviews: 500,
             participation: 52,
             dispute_record: 1000,
         }
     );
-    assert_eq!(base_score(&good), 720);
-    assert_eq!(tier(&TierTerms::default(), 5, 720), Tier::Silver);
+    assert_eq!(base_score(&good), 646);
+    assert_eq!(tier(&TierTerms::default(), 5, 646), Tier::Silver);
 
     // The same five sales delivering half.
     let short = Stats {
@@ -138,10 +138,10 @@ fn readme_examples() {
         delivered_wh: 2500,
         ..good
     };
-    assert_eq!(components(&short).success_rate, 466);
-    assert_eq!(components(&short).delivery_accuracy, 633);
-    assert_eq!(base_score(&short), 586);
-    assert_eq!(tier(&TierTerms::default(), 5, 586), Tier::Bronze);
+    assert_eq!(components(&short).success_rate, 333);
+    assert_eq!(components(&short).delivery_accuracy, 500);
+    assert_eq!(base_score(&short), 513);
+    assert_eq!(tier(&TierTerms::default(), 5, 513), Tier::Bronze);
 
     // ... and a fully lost dispute on top.
     let disputed = Stats {
@@ -150,7 +150,7 @@ fn readme_examples() {
         ..short
     };
     assert_eq!(components(&disputed).dispute_record, 334);
-    assert_eq!(base_score(&disputed), 453);
+    assert_eq!(base_score(&disputed), 380);
 
     // Fifty well-delivered 1 kWh sales in fifty slots.
     let gold = Stats {
@@ -165,10 +165,10 @@ fn readme_examples() {
     let c = components(&gold);
     assert_eq!(
         (c.success_rate, c.delivery_accuracy, c.participation),
-        (950, 950, 520)
+        (916, 916, 520)
     );
-    assert_eq!(base_score(&gold), 849);
-    assert_eq!(tier(&TierTerms::default(), 50, 849), Tier::Gold);
+    assert_eq!(base_score(&gold), 830);
+    assert_eq!(tier(&TierTerms::default(), 50, 830), Tier::Gold);
 
     // Flagged at 720: halved, and frozen there.
     assert_eq!(flagged_score(720, 720), 360);
@@ -206,7 +206,7 @@ fn extreme_histories_stay_in_bounds() {
     assert_eq!(c.dispute_record, 0);
     assert_eq!(c.peer_reviews, 0);
     assert_eq!(c.delivery_accuracy, 0);
-    assert_eq!(base_score(&worst), 159); // only the success prior is left
+    assert_eq!(base_score(&worst), 113); // only the success prior is left
 }
 
 #[test]
