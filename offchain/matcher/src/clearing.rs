@@ -128,7 +128,9 @@ fn summarize(
     lp_optimum: Option<f64>,
 ) -> Clearing {
     let mut arc_flow = vec![0u64; g.arcs.len()];
-    let mut merged: BTreeMap<(u64, u64), (usize, usize, u64, u32, i64)> = BTreeMap::new();
+    // (bid id, offer id) -> (bid index, offer index, Wh, route bps, network cost)
+    type Merged = (usize, usize, u64, u32, i64);
+    let mut merged: BTreeMap<(u64, u64), Merged> = BTreeMap::new();
     let (mut gross, mut loss_cost, mut fees, mut losses) = (0i128, 0i128, 0i128, 0i128);
     let (mut traded, mut local) = (0u64, 0u64);
     for t in raw.iter().filter(|t| t.wh > 0) {

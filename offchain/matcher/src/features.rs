@@ -152,7 +152,7 @@ pub fn day_features(
             got: history.len(),
         });
     }
-    if day_start % 86_400 != 0 {
+    if !day_start.is_multiple_of(86_400) {
         return Err(MatcherError::NotMidnight(day_start));
     }
     let day = (day_start / 86_400) as i64;
@@ -210,6 +210,7 @@ pub fn day_features(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

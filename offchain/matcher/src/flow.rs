@@ -12,10 +12,15 @@
 //! for a maximum-weight flow: exact, and integral because capacities are integers.
 //!
 //! Premium-only offers make it a two-commodity problem (gated energy may only reach
-//! premium buyers). Then the search pairs gated offers with premium bids only and never
-//! re-routes earlier flow (no reverse arcs), which keeps every trade feasible but is a
+//! premium buyers). Then it runs in two phases, each an exact single-commodity flow:
+//! premium-only offers with premium bids first (they have no other buyers), then open
+//! offers with all remaining bids on the corridor capacity left. The split is a
 //! heuristic; `Method::Exact` solves that case exactly.
-use crate::graph::{floyd_warshall, Book, Graph, INF};
+use crate::graph::{floyd_warshall, Book, Graph, Queues, INF};
+use std::collections::VecDeque;
+
+/// Predicates (offer is premium-only, bid is premium) for a gate-aware decomposition.
+pub(crate) type Gates<'a> = (&'a dyn Fn(usize) -> bool, &'a dyn Fn(usize) -> bool);
 
 /// A matched quantity with its route (arc indices).
 #[derive(Clone, Debug)]
@@ -29,19 +34,67 @@ pub(crate) struct RawTrade {
 const NONE: u32 = u32::MAX;
 
 pub(crate) fn solve(g: &Graph, book: &Book) -> Vec<RawTrade> {
-    let n = g.nz;
-    let reverse = !book.gated;
     let q = book.queues(g);
+    let mut rem: Vec<u64> = book.orders.iter().map(|o| o.wh).collect();
+    let caps: Vec<u64> = g.arcs.iter().map(|a| a.cap).collect();
+    let all = [true, true];
+    if !book.gated {
+        let (mut supply, mut demand, flow) = phase(g, book, &q, &mut rem, &caps, all, all);
+        return decompose(g, &mut supply, &mut demand, &flow, None);
+    }
+    // 1. the optimum without the gates (an upper bound), paired so that premium-only
+    //    energy only reaches premium bids; often every unit finds such a pairing
+    let gated = |i: usize| book.orders[i].premium_only;
+    let premium = |i: usize| book.orders[i].premium;
+    let (mut supply, mut demand, flow) = phase(g, book, &q, &mut rem, &caps, all, all);
+    let mut trades = decompose(g, &mut supply, &mut demand, &flow, Some((&gated, &premium)));
+    // 2. what could not be paired is matched again on the capacity left: premium-only
+    //    offers with premium bids, then open offers with all bids (exact flows each)
+    let mut rem: Vec<u64> = book.orders.iter().map(|o| o.wh).collect();
+    let mut left = caps.clone();
+    for t in &trades {
+        rem[t.bid] -= t.wh;
+        rem[t.offer] -= t.wh;
+        for &a in &t.route {
+            left[a] -= t.wh;
+        }
+    }
+    for (offers, bids) in [([false, true], [false, true]), ([true, false], all)] {
+        let (mut s2, mut d2, f2) = phase(g, book, &q, &mut rem, &left, offers, bids);
+        for (l, f) in left.iter_mut().zip(&f2) {
+            *l -= f;
+        }
+        trades.extend(decompose(g, &mut s2, &mut d2, &f2, None));
+    }
+    trades
+}
+
+type Taken = Vec<Vec<(usize, u64)>>;
+
+/// One successive-shortest-path run over the offer classes `offers` ([open, premium-only])
+/// and bid classes `bids` ([plain, premium]) with arc capacities `caps`. Returns what each
+/// zone's offers and bids took (premium bids first) and the arc flows.
+fn phase(
+    g: &Graph,
+    book: &Book,
+    q: &Queues,
+    rem: &mut [u64],
+    caps: &[u64],
+    offers: [bool; 2],
+    bids: [bool; 2],
+) -> (Taken, Taken, Vec<u64>) {
+    let n = g.nz;
+    let start: Vec<u64> = rem.to_vec();
     let unit: Vec<i64> = (0..book.orders.len()).map(|i| book.unit(i, g)).collect();
     let trust: Vec<u64> = book.orders.iter().map(|o| o.trust as u64).collect();
-    let mut rem: Vec<u64> = book.orders.iter().map(|o| o.wh).collect();
     let mut off_ptr = vec![[0usize; 2]; n];
     let mut bid_ptr = vec![[0usize; 2]; n];
     let mut flow = vec![0u64; g.arcs.len()];
     let mut d = vec![INF; n * n];
     let mut next = vec![NONE; n * n];
     let mut dirty = true;
-    let mut trades = Vec::new();
+    let mut offer_heads = vec![None; n];
+    let mut bid_heads = vec![None; n];
 
     let head = |list: &[usize], ptr: &mut usize, rem: &[u64]| -> Option<usize> {
         while *ptr < list.len() && rem[list[*ptr]] == 0 {
@@ -49,55 +102,53 @@ pub(crate) fn solve(g: &Graph, book: &Book) -> Vec<RawTrade> {
         }
         list.get(*ptr).copied()
     };
+    // the better of two candidates: higher value, then more trust (queues are sorted, so
+    // each queue head is its class's best)
+    let pick = |x: Option<usize>, y: Option<usize>, key: &dyn Fn(usize) -> (i64, u64)| match (x, y)
+    {
+        (Some(a), Some(b)) => Some(if key(b) > key(a) { b } else { a }),
+        (a, b) => a.or(b),
+    };
 
     loop {
         if dirty {
-            residual_distances(g, &flow, reverse, &mut d, &mut next);
+            residual_distances(g, caps, &flow, &mut d, &mut next);
             dirty = false;
         }
-        // heads of every queue
-        let mut offer_heads = vec![[None; 2]; n];
-        let mut bid_heads = vec![[None; 2]; n];
         for z in 0..n {
+            let mut h = [None, None];
+            let mut k = [None, None];
             for c in 0..2 {
-                offer_heads[z][c] = head(&q.offers[z][c], &mut off_ptr[z][c], &rem);
-                bid_heads[z][c] = head(&q.bids[z][c], &mut bid_ptr[z][c], &rem);
+                if offers[c] {
+                    h[c] = head(&q.offers[z][c], &mut off_ptr[z][c], rem);
+                }
+                if bids[c] {
+                    k[c] = head(&q.bids[z][c], &mut bid_ptr[z][c], rem);
+                }
             }
+            offer_heads[z] = pick(h[0], h[1], &|i| (-unit[i], trust[i]));
+            bid_heads[z] = pick(k[0], k[1], &|i| (unit[i], trust[i]));
         }
         // best (gain, trust, offer, bid, a, b)
         let mut best: Option<(i64, u64, usize, usize, usize, usize)> = None;
         for a in 0..n {
-            for gated in 0..2 {
-                let Some(o) = offer_heads[a][gated] else {
+            let Some(o) = offer_heads[a] else { continue };
+            for b in 0..n {
+                let dab = d[a * n + b];
+                let Some(bid) = bid_heads[b] else { continue };
+                if dab >= INF {
                     continue;
-                };
-                for b in 0..n {
-                    let dab = d[a * n + b];
-                    if dab >= INF {
-                        continue;
-                    }
-                    // a premium-only offer only reaches premium bids
-                    let bid = match (gated, bid_heads[b][0], bid_heads[b][1]) {
-                        (1, _, p) => p,
-                        (_, Some(x), Some(y)) => {
-                            if (unit[y], trust[y]) >= (unit[x], trust[x]) {
-                                Some(y)
-                            } else {
-                                Some(x)
-                            }
-                        }
-                        (_, x, y) => x.or(y),
-                    };
-                    let Some(bid) = bid else { continue };
-                    let gain = unit[bid] - unit[o] - dab;
-                    let cand = (gain, trust[o] + trust[bid], o, bid, a, b);
-                    let better = match best {
-                        None => true,
-                        Some(bst) => (cand.0, cand.1) > (bst.0, bst.1),
-                    };
-                    if better {
-                        best = Some(cand);
-                    }
+                }
+                let cand = (
+                    unit[bid] - unit[o] - dab,
+                    trust[o] + trust[bid],
+                    o,
+                    bid,
+                    a,
+                    b,
+                );
+                if best.is_none_or(|bst| (cand.0, cand.1) > (bst.0, bst.1)) {
+                    best = Some(cand);
                 }
             }
         }
@@ -113,7 +164,6 @@ pub(crate) fn solve(g: &Graph, book: &Book) -> Vec<RawTrade> {
         let mut amount = rem[o].min(rem[bid]);
         while cur != b {
             let e = next[cur * n + b];
-            debug_assert!(e != NONE && route.len() < 2 * n, "broken route");
             if e == NONE || route.len() >= 2 * n {
                 break;
             }
@@ -121,7 +171,7 @@ pub(crate) fn solve(g: &Graph, book: &Book) -> Vec<RawTrade> {
             amount = amount.min(if rev {
                 flow[arc]
             } else {
-                g.arcs[arc].cap - flow[arc]
+                caps[arc] - flow[arc]
             });
             cur = if rev {
                 g.arcs[arc].from
@@ -132,6 +182,7 @@ pub(crate) fn solve(g: &Graph, book: &Book) -> Vec<RawTrade> {
         }
         if cur != b || amount == 0 {
             // cannot happen with consistent distances; stop rather than loop
+            debug_assert!(false, "broken route");
             break;
         }
         for &e in &route {
@@ -142,27 +193,15 @@ pub(crate) fn solve(g: &Graph, book: &Book) -> Vec<RawTrade> {
             } else {
                 flow[arc] += amount;
             }
-            let cap = g.arcs[arc].cap;
             // an arc appears or disappears in the residual graph
-            if (before == cap) != (flow[arc] == cap)
-                || (reverse && ((before == 0) != (flow[arc] == 0)))
+            if (before == caps[arc]) != (flow[arc] == caps[arc])
+                || (before == 0) != (flow[arc] == 0)
             {
                 dirty = true;
             }
         }
         rem[o] -= amount;
         rem[bid] -= amount;
-        if !reverse {
-            trades.push(RawTrade {
-                bid,
-                offer: o,
-                wh: amount,
-                route: route.iter().map(|e| (e >> 1) as usize).collect(),
-            });
-        }
-    }
-    if !reverse {
-        return trades;
     }
     // pair the taken quantities along the corridor flows
     let mut supply = vec![Vec::new(); n];
@@ -170,24 +209,22 @@ pub(crate) fn solve(g: &Graph, book: &Book) -> Vec<RawTrade> {
     for z in 0..n {
         for c in 0..2 {
             for &i in &q.offers[z][c] {
-                let taken = book.orders[i].wh - rem[i];
-                if taken > 0 {
-                    supply[z].push((i, taken));
+                if start[i] > rem[i] {
+                    supply[z].push((i, start[i] - rem[i]));
                 }
             }
-            for &i in &q.bids[z][c] {
-                let taken = book.orders[i].wh - rem[i];
-                if taken > 0 {
-                    demand[z].push((i, taken));
+            for &i in &q.bids[z][1 - c] {
+                if start[i] > rem[i] {
+                    demand[z].push((i, start[i] - rem[i]));
                 }
             }
         }
     }
-    decompose(g, supply, &mut demand, &flow)
+    (supply, demand, flow)
 }
 
 /// Residual all-pairs distances; `next` holds the first residual edge `arc << 1 | reverse`.
-fn residual_distances(g: &Graph, flow: &[u64], reverse: bool, d: &mut [i64], next: &mut [u32]) {
+fn residual_distances(g: &Graph, caps: &[u64], flow: &[u64], d: &mut [i64], next: &mut [u32]) {
     let n = g.nz;
     d.fill(INF);
     next.fill(NONE);
@@ -195,11 +232,11 @@ fn residual_distances(g: &Graph, flow: &[u64], reverse: bool, d: &mut [i64], nex
         d[i * n + i] = 0;
     }
     for (k, a) in g.arcs.iter().enumerate() {
-        if flow[k] < a.cap && a.cost < d[a.from * n + a.to] {
+        if flow[k] < caps[k] && a.cost < d[a.from * n + a.to] {
             d[a.from * n + a.to] = a.cost;
             next[a.from * n + a.to] = (k as u32) << 1;
         }
-        if reverse && flow[k] > 0 && -a.cost < d[a.to * n + a.from] {
+        if flow[k] > 0 && -a.cost < d[a.to * n + a.from] {
             d[a.to * n + a.from] = -a.cost;
             next[a.to * n + a.from] = (k as u32) << 1 | 1;
         }
@@ -210,11 +247,15 @@ fn residual_distances(g: &Graph, flow: &[u64], reverse: bool, d: &mut [i64], nex
 /// Turns per-zone supplies, demands and corridor arc flows into bilateral trades.
 /// Tolerant: a zone that receives less than its flows promise sends and serves less
 /// (only the LP's rounding to whole Wh causes that).
+/// With `gates` (is the offer premium-only, is the bid premium) premium-only energy goes
+/// to premium bids only: premium bids take it first, plain bids take open energy only,
+/// and what finds no valid buyer stays unpaired. `demand` lists premium bids first.
 pub(crate) fn decompose(
     g: &Graph,
-    supply: Vec<Vec<(usize, u64)>>,
+    supply: &mut [Vec<(usize, u64)>],
     demand: &mut [Vec<(usize, u64)>],
     arc_flow: &[u64],
+    gates: Option<Gates>,
 ) -> Vec<RawTrade> {
     let n = g.nz;
     // net flow per corridor, as (arc in the net direction, amount)
@@ -253,65 +294,73 @@ pub(crate) fn decompose(
         wh: u64,
         route: Vec<usize>,
     }
-    let mut pools: Vec<std::collections::VecDeque<Chunk>> = supply
-        .into_iter()
-        .map(|s| {
-            s.into_iter()
-                .map(|(offer, wh)| Chunk {
-                    offer,
-                    wh,
-                    route: Vec::new(),
-                })
-                .collect()
-        })
-        .collect();
+    let is_gated = |o: usize| gates.is_some_and(|(gf, _)| gf(o));
+    let is_premium = |b: usize| gates.is_none_or(|(_, pf)| pf(b));
+    // per zone: [open, premium-only] chunk queues
+    let mut pools: Vec<[VecDeque<Chunk>; 2]> =
+        (0..n).map(|_| [VecDeque::new(), VecDeque::new()]).collect();
+    for (z, s) in supply.iter_mut().enumerate() {
+        for (offer, wh) in s.drain(..) {
+            pools[z][is_gated(offer) as usize].push_back(Chunk {
+                offer,
+                wh,
+                route: Vec::new(),
+            });
+        }
+    }
     let mut trades = Vec::new();
     for &z in &order {
-        // serve this zone's bids
+        // serve this zone's bids: premium bids take premium-only energy first
         for (bid, need) in demand[z].iter_mut() {
-            while *need > 0 {
-                let Some(ch) = pools[z].front_mut() else {
-                    break;
-                };
-                let q = ch.wh.min(*need);
-                trades.push(RawTrade {
-                    bid: *bid,
-                    offer: ch.offer,
-                    wh: q,
-                    route: ch.route.clone(),
-                });
-                ch.wh -= q;
-                *need -= q;
-                if ch.wh == 0 {
-                    pools[z].pop_front();
+            let classes: &[usize] = if is_premium(*bid) { &[1, 0] } else { &[0] };
+            for &c in classes {
+                while *need > 0 {
+                    let Some(ch) = pools[z][c].front_mut() else {
+                        break;
+                    };
+                    let q = ch.wh.min(*need);
+                    trades.push(RawTrade {
+                        bid: *bid,
+                        offer: ch.offer,
+                        wh: q,
+                        route: ch.route.clone(),
+                    });
+                    ch.wh -= q;
+                    *need -= q;
+                    if ch.wh == 0 {
+                        pools[z][c].pop_front();
+                    }
                 }
             }
         }
-        // forward the rest along the outgoing flows
+        // forward the rest along the outgoing flows, premium-only energy first
         for &(a, amount) in &net {
             if g.arcs[a].from != z {
                 continue;
             }
             let mut left = amount;
-            while left > 0 {
-                let Some(mut ch) = pools[z].pop_back() else {
-                    break;
-                };
-                let q = ch.wh.min(left);
-                left -= q;
-                if q < ch.wh {
-                    let mut route = ch.route.clone();
-                    route.push(a);
-                    pools[g.arcs[a].to].push_back(Chunk {
-                        offer: ch.offer,
-                        wh: q,
-                        route,
-                    });
-                    ch.wh -= q;
-                    pools[z].push_back(ch);
-                } else {
-                    ch.route.push(a);
-                    pools[g.arcs[a].to].push_back(ch);
+            for c in [1, 0] {
+                while left > 0 {
+                    let Some(mut ch) = pools[z][c].pop_back() else {
+                        break;
+                    };
+                    let q = ch.wh.min(left);
+                    left -= q;
+                    let to = g.arcs[a].to;
+                    if q < ch.wh {
+                        let mut route = ch.route.clone();
+                        route.push(a);
+                        pools[to][c].push_back(Chunk {
+                            offer: ch.offer,
+                            wh: q,
+                            route,
+                        });
+                        ch.wh -= q;
+                        pools[z][c].push_back(ch);
+                    } else {
+                        ch.route.push(a);
+                        pools[to][c].push_back(ch);
+                    }
                 }
             }
         }

@@ -101,7 +101,7 @@ impl Forecaster {
 
     /// Raw model outputs for a row-major `[n, width]` buffer.
     pub fn predict_flat(&mut self, flat: &[f32], width: usize) -> Result<Vec<f32>, MatcherError> {
-        if width != N_FEATURES || flat.len() % width != 0 {
+        if width != N_FEATURES || !flat.len().is_multiple_of(width) {
             return Err(MatcherError::FeatureWidth {
                 expected: N_FEATURES,
                 got: if width == N_FEATURES {

@@ -148,7 +148,13 @@ pub(crate) fn solve(g: &Graph, book: &Book) -> Result<LpResult, MatcherError> {
             }
         }
         let before: Vec<Vec<(usize, u64)>> = gated_demand.clone();
-        trades.extend(decompose(g, supply_of(1), &mut gated_demand, &flows(1)));
+        trades.extend(decompose(
+            g,
+            &mut supply_of(1),
+            &mut gated_demand,
+            &flows(1),
+            None,
+        ));
         // what the gated flow could not deliver goes back to the premium bids' open demand
         for z in 0..n {
             for (k, (_, left)) in gated_demand[z].iter().enumerate() {
@@ -166,7 +172,13 @@ pub(crate) fn solve(g: &Graph, book: &Book) -> Result<LpResult, MatcherError> {
                 v
             })
             .collect();
-        trades.extend(decompose(g, supply_of(0), &mut open_demand, &flows(0)));
+        trades.extend(decompose(
+            g,
+            &mut supply_of(0),
+            &mut open_demand,
+            &flows(0),
+            None,
+        ));
     } else {
         let mut all: Vec<Vec<(usize, u64)>> = (0..n)
             .map(|z| {
@@ -179,7 +191,7 @@ pub(crate) fn solve(g: &Graph, book: &Book) -> Result<LpResult, MatcherError> {
         for (z, s) in supply_of(1).into_iter().enumerate() {
             supply[z].extend(s);
         }
-        trades.extend(decompose(g, supply, &mut all, &flows(0)));
+        trades.extend(decompose(g, &mut supply, &mut all, &flows(0), None));
     }
     Ok(LpResult { trades, optimum })
 }

@@ -114,12 +114,9 @@ pub fn load_profiles(dir: &Path) -> Result<Profiles, MatcherError> {
     for (row, rec) in rdr.records().enumerate() {
         let rec = rec.map_err(|e| parse_err(&p, e))?;
         let num = |k: usize| -> Result<u64, MatcherError> {
-            rec[k].parse::<u64>().map_err(|e| {
-                parse_err(
-                    &p,
-                    format!("row {row}, column {}: {e}", headers[k].to_string()),
-                )
-            })
+            rec[k]
+                .parse::<u64>()
+                .map_err(|e| parse_err(&p, format!("row {row}, column {}: {e}", &headers[k])))
         };
         if row == 0 {
             out.first_slot = num(0)?;

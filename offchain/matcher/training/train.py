@@ -14,6 +14,9 @@ normalised profile (SimBench units: load in per unit of the rated power, PV in
 per unit of the installed power), knowing everything up to the end of D-1.
 One model for all load profiles, one for all PV profiles. Held out: every day
 from HOLDOUT_START to the end of 2016 (never seen in training or model choice).
+Model choice: three gradient-boosting settings (CONFIGS) compared on the last
+VALIDATION_DAYS days before the held-out period, the best refitted on all of the
+training period.
 
 Feature vector (f32, FEATURES below; the Rust `features` module rebuilds it
 bit-for-bit from a 7-day history, see offchain/matcher/src/features.rs):
@@ -189,9 +192,26 @@ def to_onnx_hgb(model, sample):
         oh.make_attribute = orig
 
 
-def train_kind(kind, cols, prof, lat, lon, holdout_day):
+CONFIGS = [
+    dict(learning_rate=0.08, max_iter=300, min_samples_leaf=40, max_leaf_nodes=31),
+    dict(learning_rate=0.05, max_iter=500, min_samples_leaf=200, max_leaf_nodes=15),
+    dict(learning_rate=0.03, max_iter=800, min_samples_leaf=300, max_leaf_nodes=15),
+]
+VALIDATION_DAYS = 42
+
+
+def make_model(cfg):
     from sklearn.ensemble import HistGradientBoostingRegressor
-    from skl2onnx import to_onnx
+    return HistGradientBoostingRegressor(loss="absolute_error", l2_regularization=1.0,
+                                         random_state=SEED, **cfg)
+
+
+def postprocess(kind, p, X):
+    p = np.clip(p, 0.0, None)
+    return np.where(X[:, 15] > 0, p, 0.0) if kind == "pv" else p
+
+
+def train_kind(kind, cols, prof, lat, lon, holdout_day):
     import onnxruntime as ort
 
     slots = prof["slot"].to_numpy(np.int64)
@@ -202,10 +222,19 @@ def train_kind(kind, cols, prof, lat, lon, holdout_day):
     tr, te = d < holdout_day, d >= holdout_day
     if kind == "pv":  # night is zero by construction: learn the day only
         tr = tr & (X[:, 15] > 0)
+    # model choice on a validation period at the end of the training period (the
+    # held-out period is used only for the final figures)
+    val = tr & (d >= holdout_day - VALIDATION_DAYS)
+    fit_rows = tr & ~val
+    choice = []
+    for cfg in CONFIGS:
+        m = make_model(cfg).fit(X[fit_rows], y[fit_rows])
+        p = postprocess(kind, m.predict(X[val]), X[val])
+        choice.append((float(np.mean(np.abs(p - y[val]))), cfg))
+        print(kind, "validation MAE %.5f" % choice[-1][0], cfg, flush=True)
+    best_cfg = min(choice, key=lambda c: c[0])[1]
     t0 = time.time()
-    model = HistGradientBoostingRegressor(loss=os.environ.get("AIP_TRAIN_LOSS", "absolute_error"), max_iter=int(os.environ.get('AIP_TRAIN_ITERS', 300)), learning_rate=0.08, max_leaf_nodes=31,
-                                          min_samples_leaf=40, l2_regularization=1.0,
-                                          categorical_features=None, random_state=SEED)
+    model = make_model(best_cfg)
     model.fit(X[tr], y[tr])
     fit_s = time.time() - t0
     onx = to_onnx_hgb(model, X[:1])
@@ -217,12 +246,13 @@ def train_kind(kind, cols, prof, lat, lon, holdout_day):
     p_onnx = sess.run(None, {in_name: X[te]})[0].reshape(-1)
     p_skl = model.predict(X[te])
     assert np.max(np.abs(p_onnx - p_skl)) < 1e-3, "ONNX export differs from scikit-learn"
-    if kind == "pv":
-        p_onnx = np.where(X[te][:, 15] > 0, p_onnx, 0.0)
+    p_onnx = postprocess(kind, p_onnx, X[te])
     res = {
         "series": cols,
         "train_rows": int(tr.sum()), "holdout_rows": int(te.sum()),
         "fit_seconds": round(fit_s, 1),
+        "config": best_cfg,
+        "validation": [{"mae": m, "config": c} for m, c in choice],
         "model": metrics(y[te], p_onnx),
         "seasonal_naive": metrics(y[te], X[te][:, 0]),
         "persistence": metrics(y[te], X[te][:, 5]),
