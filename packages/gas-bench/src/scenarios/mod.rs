@@ -9,8 +9,10 @@ use cosmwasm_std::Checksum;
 use crate::chain::Chain;
 use crate::report::Row;
 
+pub mod meter_oracle;
 pub mod settlement;
 pub mod token;
+pub mod zk;
 
 /// Where the artifacts are, and the chain they are loaded into.
 pub struct Ctx {
@@ -68,13 +70,15 @@ pub fn display_path(p: &Path) -> String {
 }
 
 /// Every scenario, in the order `all` runs them.
-pub const ALL: &[&str] = &["token", "settlement"];
+pub const ALL: &[&str] = &["token", "settlement", "meter-oracle", "zk"];
 
 /// Runs one scenario by name.
 pub fn run(ctx: &Ctx, name: &str) -> Result<Measured> {
     match name {
         "token" | "aip-token" => token::run(ctx),
         "settlement" => settlement::run(ctx),
+        "meter-oracle" => meter_oracle::run(ctx),
+        "zk" | "zk-verifier" => zk::run(ctx),
         other => bail!("unknown scenario {other}; known: {}", ALL.join(", ")),
     }
 }
