@@ -119,6 +119,9 @@ init_home() {
   set_toml "$cfg" rpc laddr "\"tcp://127.0.0.1:$RPC_PORT\""
   set_toml "$cfg" rpc cors_allowed_origins '["*"]'
   set_toml "$cfg" rpc pprof_laddr '""'
+  # Room for a store of an 800 KiB contract through abci_query (hex) and broadcast.
+  set_toml "$cfg" rpc max_body_bytes 8000000
+  set_toml "$cfg" mempool max_tx_bytes 2097152
   set_toml "$cfg" p2p laddr "\"tcp://127.0.0.1:$P2P_PORT\""
   set_toml "$cfg" p2p pex false
   set_toml "$cfg" p2p addr_book_strict false

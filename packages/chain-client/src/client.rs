@@ -169,10 +169,22 @@ impl ChainClient {
             match call().await {
                 Ok(v) => return Ok(v),
                 Err(e) => {
-                    if let ErrorDetail::Response(r) = e.detail() {
-                        return Err(RetryError::Response(r.source.to_string()));
+                    match e.detail() {
+                        ErrorDetail::Response(r) => {
+                            return Err(RetryError::Response(r.source.to_string()))
+                        }
+                        // 4xx: the request itself is refused (too large, malformed):
+                        // retrying cannot help.
+                        ErrorDetail::HttpRequestFailed(h) if h.status.is_client_error() => {
+                            return Err(RetryError::Unreachable(Error::Rpc {
+                                url: self.cfg.rpc_url.clone(),
+                                message: e.detail().to_string(),
+                            }))
+                        }
+                        _ => {}
                     }
-                    last = e.to_string();
+                    // The detail only: the full error also carries a backtrace.
+                    last = e.detail().to_string();
                     tracing::debug!(attempt, error = %last, "RPC call failed");
                     if attempt + 1 < policy.attempts {
                         tokio::time::sleep(policy.backoff(attempt)).await;
@@ -369,9 +381,11 @@ impl ChainClient {
     /// Uploads wasm code. Returns the code id and the checksum (sha256, hex).
     pub async fn store(&self, wasm: &[u8]) -> Result<Stored> {
         let sender = self.signer()?.address().clone();
+        // wasmd accepts gzip-compressed code (and hashes the uncompressed
+        // bytes): a third of the size through RPC limits and the mempool.
         let msg = MsgStoreCode {
             sender,
-            wasm_byte_code: wasm.to_vec(),
+            wasm_byte_code: gzip(wasm)?,
             instantiate_permission: None,
         };
         let tx = self.broadcast(vec![to_any(&msg)?], "").await?;
@@ -752,6 +766,13 @@ impl ChainClient {
 enum RetryError {
     Unreachable(Error),
     Response(String),
+}
+
+fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(bytes).map_err(tx_err)?;
+    enc.finish().map_err(tx_err)
 }
 
 fn to_any<M: Msg>(msg: &M) -> Result<Any> {

@@ -21,6 +21,15 @@ pub enum Error {
         /// The last transport error.
         last_error: String,
     },
+    /// The node refused the HTTP request itself (4xx, e.g. a body above its
+    /// `max_body_bytes`); not retried.
+    #[error("node {url} refused the request: {message}")]
+    Rpc {
+        /// The RPC URL.
+        url: String,
+        /// What the node said.
+        message: String,
+    },
     /// The node serves another chain than the configuration names.
     #[error("chain id mismatch: configured {expected}, node reports {actual}")]
     ChainIdMismatch {
