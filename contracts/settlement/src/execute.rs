@@ -387,7 +387,8 @@ fn place(
     };
     ORDERS.save(deps.storage, id, &order)?;
     OPEN.save(deps.storage, (o.slot.0, o.zone, id), &o.side)?;
-    OWNER_ORDERS.save(deps.storage, (&owner, id), &())?;
+    let owner_raw = deps.api.addr_canonicalize(owner.as_str())?;
+    OWNER_ORDERS.save(deps.storage, (owner_raw.as_slice(), id), &())?;
     Ok(Response::new()
         .add_attribute(
             "action",
@@ -545,7 +546,8 @@ pub fn execute_commit_matches(
     let mut routes: BTreeMap<(ZoneId, ZoneId), Option<Route>> = BTreeMap::new();
     let mut usage: BTreeMap<(ZoneId, ZoneId), Wh> = BTreeMap::new();
     let mut meters: BTreeMap<String, Wh> = BTreeMap::new();
-    let mut credits: BTreeMap<Addr, Uint128> = BTreeMap::new();
+    let mut credits: BTreeMap<Vec<u8>, Uint128> = BTreeMap::new();
+    let treasury = deps.api.addr_canonicalize(cfg.treasury.as_str())?;
     let mut st = STATE.load(store)?;
     let first = st.next_trade;
     let mut recs: Vec<TradeRec> = Vec::with_capacity(trades.len());
@@ -659,7 +661,9 @@ pub fn execute_commit_matches(
                 available: bid_share.u128(),
             }))
         })?;
-        let (buyer, seller, meter) = (bid.owner.clone(), offer.owner.clone(), offer.meter.clone());
+        let buyer = deps.api.addr_canonicalize(bid.owner.as_str())?;
+        let seller = deps.api.addr_canonicalize(offer.owner.as_str())?;
+        let meter = offer.meter.clone();
         for (id, s) in [(t.bid, bid_share), (t.offer, offer_share)] {
             let o = orders.get_mut(&id).expect("loaded above");
             o.filled += t.wh;
@@ -667,10 +671,10 @@ pub fn execute_commit_matches(
         }
         *meters.entry(meter.clone()).or_default() += t.wh;
         if !improvement.is_zero() {
-            *credits.entry(buyer.clone()).or_default() += improvement;
+            *credits.entry(buyer.to_vec()).or_default() += improvement;
         }
         if !fee.is_zero() {
-            *credits.entry(cfg.treasury.clone()).or_default() += fee;
+            *credits.entry(treasury.to_vec()).or_default() += fee;
         }
         from_orders += bid_share + offer_share;
         to_trades += pay + offer_share;
@@ -703,8 +707,8 @@ pub fn execute_commit_matches(
     let mut id = first;
     for rec in &recs {
         TRADES.save(storage, id, rec)?;
-        ACCOUNT_TRADES.save(storage, (&rec.buyer, id), &())?;
-        ACCOUNT_TRADES.save(storage, (&rec.seller, id), &())?;
+        ACCOUNT_TRADES.save(storage, (rec.buyer.as_slice(), id), &())?;
+        ACCOUNT_TRADES.save(storage, (rec.seller.as_slice(), id), &())?;
         id += 1;
     }
     let last = id - 1;
@@ -780,7 +784,7 @@ fn load_route(
     }))
 }
 
-fn credit_all(storage: &mut dyn Storage, credits: &BTreeMap<Addr, Uint128>) -> StdResult<()> {
+fn credit_all(storage: &mut dyn Storage, credits: &BTreeMap<Vec<u8>, Uint128>) -> StdResult<()> {
     for (who, amount) in credits {
         if amount.is_zero() {
             continue;
@@ -992,15 +996,20 @@ pub fn ruled(
     })
 }
 
-fn outcome(id: TradeId, t: &TradeRec, s: &TradeSettlement) -> TradeOutcome {
-    TradeOutcome {
+fn outcome(
+    api: &dyn cosmwasm_std::Api,
+    id: TradeId,
+    t: &TradeRec,
+    s: &TradeSettlement,
+) -> StdResult<TradeOutcome> {
+    Ok(TradeOutcome {
         trade_id: id,
         slot: SlotId(t.slot),
-        seller: t.seller.to_string(),
-        buyer: t.buyer.to_string(),
+        seller: api.addr_humanize(&t.seller)?.to_string(),
+        buyer: api.addr_humanize(&t.buyer)?.to_string(),
         contracted_wh: t.wh,
         delivered_wh: s.delivered_wh,
-    }
+    })
 }
 
 fn reputation_msg(rep: &Addr, hook: &ReputationExecuteHook) -> StdResult<CosmosMsg> {
@@ -1045,8 +1054,17 @@ pub fn execute_settle(
         .prefix(slot.0)
         .range(deps.storage, None, None, IterOrder::Ascending)
         .collect::<StdResult<_>>()?;
-    let mut meter_cache: BTreeMap<String, MeterSlot> = BTreeMap::new();
-    let mut credits: BTreeMap<Addr, Uint128> = BTreeMap::new();
+    // A slot with few seller meters: one range read (30 + 3/byte each) beats
+    // a point read per meter (1000 + 3/byte each).
+    let mut meter_cache: BTreeMap<String, MeterSlot> = if (ss.meters as usize) <= 2 * limit {
+        METERS
+            .prefix(slot.0)
+            .range(deps.storage, None, None, IterOrder::Ascending)
+            .collect::<StdResult<_>>()?
+    } else {
+        BTreeMap::new()
+    };
+    let mut credits: BTreeMap<Vec<u8>, Uint128> = BTreeMap::new();
     let mut outcomes: Vec<TradeOutcome> = Vec::new();
     let mut released = Uint128::zero();
     let mut considered = 0usize;
@@ -1076,11 +1094,11 @@ pub fn execute_settle(
                 meter_cache.insert(t.meter.clone(), ms);
             }
             let s = metered(&t, &meter_cache[&t.meter], cfg.params.penalty_price)?;
-            *credits.entry(t.seller.clone()).or_default() += s.seller_paid + s.collateral_returned;
-            *credits.entry(t.buyer.clone()).or_default() += s.buyer_refund + s.penalty;
+            *credits.entry(t.seller.to_vec()).or_default() += s.seller_paid + s.collateral_returned;
+            *credits.entry(t.buyer.to_vec()).or_default() += s.buyer_refund + s.penalty;
             released += t.payment + t.collateral;
             if cfg.reputation.is_some() {
-                outcomes.push(outcome(id, &t, &s));
+                outcomes.push(outcome(deps.api, id, &t, &s)?);
             }
             ss.settled += 1;
         }
@@ -1128,7 +1146,8 @@ pub fn execute_open_dispute(
     let t = TRADES
         .may_load(deps.storage, trade_id)?
         .ok_or(ContractError::TradeNotFound { id: trade_id })?;
-    if info.sender != t.buyer && info.sender != t.seller {
+    let sender = deps.api.addr_canonicalize(info.sender.as_str())?;
+    if sender != t.buyer && sender != t.seller {
         return Err(ContractError::NotTradeParty { id: trade_id });
     }
     if reason.chars().count() > MAX_REASON_LEN {
@@ -1208,9 +1227,9 @@ pub fn execute_resolve_dispute(
     let s = ruled(&t, &ms, cfg.params.penalty_price, ruling)?;
     d.ruling = Some(ruling);
     DISPUTES.save(deps.storage, (slot.0, trade_id), &d)?;
-    let mut credits = BTreeMap::new();
-    *credits.entry(t.seller.clone()).or_default() += s.seller_paid + s.collateral_returned;
-    *credits.entry(t.buyer.clone()).or_default() += s.buyer_refund + s.penalty;
+    let mut credits: BTreeMap<Vec<u8>, Uint128> = BTreeMap::new();
+    *credits.entry(t.seller.to_vec()).or_default() += s.seller_paid + s.collateral_returned;
+    *credits.entry(t.buyer.to_vec()).or_default() += s.buyer_refund + s.penalty;
     credit_all(deps.storage, &credits)?;
     let released = t.payment + t.collateral;
     let mut st = STATE.load(deps.storage)?;
@@ -1228,15 +1247,15 @@ pub fn execute_resolve_dispute(
             .add_message(reputation_msg(
                 rep,
                 &ReputationExecuteHook::RecordOutcomes {
-                    outcomes: vec![outcome(trade_id, &t, &s)],
+                    outcomes: vec![outcome(deps.api, trade_id, &t, &s)?],
                 },
             )?)
             .add_message(reputation_msg(
                 rep,
                 &ReputationExecuteHook::RecordRuling {
                     trade_id,
-                    seller: t.seller.to_string(),
-                    buyer: t.buyer.to_string(),
+                    seller: deps.api.addr_humanize(&t.seller)?.to_string(),
+                    buyer: deps.api.addr_humanize(&t.buyer)?.to_string(),
                     ruling,
                 },
             )?);
@@ -1252,8 +1271,9 @@ pub fn execute_withdraw(
     amount: Option<Uint128>,
 ) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
+    let raw = deps.api.addr_canonicalize(info.sender.as_str())?;
     let available = CLAIMABLE
-        .may_load(deps.storage, &info.sender)?
+        .may_load(deps.storage, raw.as_slice())?
         .unwrap_or_default();
     let amount = amount.unwrap_or(available);
     if amount.is_zero() {
@@ -1267,9 +1287,9 @@ pub fn execute_withdraw(
     }
     let left = available - amount;
     if left.is_zero() {
-        CLAIMABLE.remove(deps.storage, &info.sender);
+        CLAIMABLE.remove(deps.storage, raw.as_slice());
     } else {
-        CLAIMABLE.save(deps.storage, &info.sender, &left)?;
+        CLAIMABLE.save(deps.storage, raw.as_slice(), &left)?;
     }
     let mut st = STATE.load(deps.storage)?;
     st.claimable -= amount;

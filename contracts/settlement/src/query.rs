@@ -210,8 +210,9 @@ pub fn query_orders_by_owner(
     limit: Option<u32>,
 ) -> Result<OrdersResponse, ContractError> {
     let owner = deps.api.addr_validate(&owner)?;
+    let owner = deps.api.addr_canonicalize(owner.as_str())?;
     let orders = OWNER_ORDERS
-        .prefix(&owner)
+        .prefix(owner.as_slice())
         .keys(
             deps.storage,
             start_after.map(Bound::exclusive),
@@ -271,8 +272,8 @@ impl<'a> TradeView<'a> {
             slot: SlotId(t.slot),
             bid: t.bid,
             offer: t.offer,
-            buyer: t.buyer.to_string(),
-            seller: t.seller.to_string(),
+            buyer: self.deps.api.addr_humanize(&t.buyer)?.to_string(),
+            seller: self.deps.api.addr_humanize(&t.seller)?.to_string(),
             meter: t.meter,
             wh: t.wh,
             net_wh: t.net_wh,
@@ -300,8 +301,9 @@ pub fn query_trades_by_account(
     limit: Option<u32>,
 ) -> Result<TradesResponse, ContractError> {
     let account = deps.api.addr_validate(&account)?;
+    let account = deps.api.addr_canonicalize(account.as_str())?;
     let ids: Vec<TradeId> = ACCOUNT_TRADES
-        .prefix(&account)
+        .prefix(account.as_slice())
         .keys(
             deps.storage,
             start_after.map(Bound::exclusive),
@@ -357,11 +359,15 @@ pub fn query_trades_by_slot(
 
 pub fn query_balance(deps: Deps, account: String) -> Result<BalanceResponse, ContractError> {
     let addr = deps.api.addr_validate(&account)?;
-    let claimable = CLAIMABLE.may_load(deps.storage, &addr)?.unwrap_or_default();
+    let raw = deps.api.addr_canonicalize(addr.as_str())?;
+    let claimable = CLAIMABLE
+        .may_load(deps.storage, raw.as_slice())?
+        .unwrap_or_default();
     let mut locked = Uint128::zero();
-    for id in OWNER_ORDERS
-        .prefix(&addr)
-        .keys(deps.storage, None, None, IterOrder::Ascending)
+    for id in
+        OWNER_ORDERS
+            .prefix(raw.as_slice())
+            .keys(deps.storage, None, None, IterOrder::Ascending)
     {
         let o = ORDERS.load(deps.storage, id?)?;
         if o.status == OrderStatus::Open {

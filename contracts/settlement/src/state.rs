@@ -2,7 +2,7 @@
 //! JSON field names: every stored byte costs 30 SDK gas to write.
 
 use aip_types::{OrderId, Price, SlotId, TradeId, Wh, ZoneId};
-use cosmwasm_std::{Addr, Uint128};
+use cosmwasm_std::{Addr, CanonicalAddr, Uint128};
 use cw_storage_plus::{Item, Map};
 use serde::{Deserialize, Serialize};
 
@@ -68,10 +68,11 @@ pub struct TradeRec {
     pub bid: OrderId,
     #[serde(rename = "o")]
     pub offer: OrderId,
+    /// Canonical addresses: shorter than bech32, and the claimable ledger's key.
     #[serde(rename = "u")]
-    pub buyer: Addr,
+    pub buyer: CanonicalAddr,
     #[serde(rename = "v")]
-    pub seller: Addr,
+    pub seller: CanonicalAddr,
     #[serde(rename = "m")]
     pub meter: String,
     #[serde(rename = "w")]
@@ -84,7 +85,7 @@ pub struct TradeRec {
     /// Payment held for the seller: payment(net_wh, price).
     #[serde(rename = "a")]
     pub payment: Uint128,
-    #[serde(rename = "f")]
+    #[serde(rename = "f", default, skip_serializing_if = "Uint128::is_zero")]
     pub fee: Uint128,
     #[serde(rename = "c")]
     pub collateral: Uint128,
@@ -127,13 +128,13 @@ pub const STATE: Item<State> = Item::new("st");
 pub const ORDERS: Map<OrderId, Order> = Map::new("o");
 /// Open orders: (slot, zone, id) -> side.
 pub const OPEN: Map<(u64, ZoneId, OrderId), Side> = Map::new("oo");
-/// Orders by owner: (owner, id) -> ().
-pub const OWNER_ORDERS: Map<(&Addr, OrderId), ()> = Map::new("ow");
+/// Orders by owner: (canonical owner, id) -> ().
+pub const OWNER_ORDERS: Map<(&[u8], OrderId), ()> = Map::new("ow");
 pub const TRADES: Map<TradeId, TradeRec> = Map::new("t");
 /// The trades of a slot, one entry per commit batch: (slot, first id) -> last id.
 pub const SLOT_BATCHES: Map<(u64, TradeId), TradeId> = Map::new("sb");
-/// Trades by party: (account, trade id) -> ().
-pub const ACCOUNT_TRADES: Map<(&Addr, TradeId), ()> = Map::new("at");
+/// Trades by party: (canonical account, trade id) -> ().
+pub const ACCOUNT_TRADES: Map<(&[u8], TradeId), ()> = Map::new("at");
 pub const METERS: Map<(u64, &str), MeterSlot> = Map::new("ms");
 pub const SLOTS: Map<u64, SlotState> = Map::new("s");
 pub const ZONES: Map<ZoneId, String> = Map::new("z");
@@ -142,6 +143,7 @@ pub const CORRIDORS: Map<(ZoneId, ZoneId), Corridor> = Map::new("c");
 pub const FEES: Map<(u64, ZoneId, ZoneId), Price> = Map::new("f");
 /// Corridor capacity used: (slot, from, to) -> Wh.
 pub const USAGE: Map<(u64, ZoneId, ZoneId), Wh> = Map::new("u");
-pub const CLAIMABLE: Map<&Addr, Uint128> = Map::new("cl");
+/// Claimable balances by canonical address.
+pub const CLAIMABLE: Map<&[u8], Uint128> = Map::new("cl");
 /// Disputes: (slot, trade id) -> dispute.
 pub const DISPUTES: Map<(u64, TradeId), Dispute> = Map::new("d");

@@ -12,25 +12,56 @@ use aip_types::hooks::Ruling;
 use common::*;
 use proptest::prelude::*;
 use settlement::msg::{
-    ExecuteMsg, OrderStatus, OrdersResponse, QueryMsg, TradeResponse, TradeSettlement,
-    TradeStatus, TradesResponse,
+    ExecuteMsg, OrderStatus, OrdersResponse, QueryMsg, TradeResponse, TradeSettlement, TradeStatus,
+    TradesResponse,
 };
 
 const USERS: usize = 5;
 
 #[derive(Debug, Clone)]
 enum Op {
-    Bid { user: usize, zone: u32, wh: u128, price: u128 },
-    Offer { user: usize, zone: u32, wh: u128, price: u128 },
-    Cancel { order: usize, user: usize },
-    Commit { pairs: Vec<(usize, usize, u16, u16)> },
+    Bid {
+        user: usize,
+        zone: u32,
+        wh: u128,
+        price: u128,
+    },
+    Offer {
+        user: usize,
+        zone: u32,
+        wh: u128,
+        price: u128,
+    },
+    Cancel {
+        order: usize,
+        user: usize,
+    },
+    Commit {
+        pairs: Vec<(usize, usize, u16, u16)>,
+    },
     Advance,
-    Report { user: usize, permille: u16 },
-    Settle { limit: u32 },
-    Sweep { limit: u32 },
-    Dispute { trade: usize, by_buyer: bool },
-    Rule { trade: usize, ruling: u8, bps: u32 },
-    Withdraw { user: usize },
+    Report {
+        user: usize,
+        permille: u16,
+    },
+    Settle {
+        limit: u32,
+    },
+    Sweep {
+        limit: u32,
+    },
+    Dispute {
+        trade: usize,
+        by_buyer: bool,
+    },
+    Rule {
+        trade: usize,
+        ruling: u8,
+        bps: u32,
+    },
+    Withdraw {
+        user: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -81,15 +112,31 @@ impl Model {
     fn apply(&mut self, op: &Op) {
         let s = &mut self.s;
         match op.clone() {
-            Op::Bid { user, zone, wh, price } => {
-                let amount = aip_types::escrow_for(wh.into(), price.into()).unwrap().u128();
+            Op::Bid {
+                user,
+                zone,
+                wh,
+                price,
+            } => {
+                let amount = aip_types::escrow_for(wh.into(), price.into())
+                    .unwrap()
+                    .u128();
                 let u = s.user(user);
-                if let Ok(r) = s.send(&u, amount, &bid_msg(s.slot, zone, &format!("m{user}"), wh, price)) {
+                if let Ok(r) = s.send(
+                    &u,
+                    amount,
+                    &bid_msg(s.slot, zone, &format!("m{user}"), wh, price),
+                ) {
                     self.orders.push(order_id(&r));
                     self.bids.push(order_id(&r));
                 }
             }
-            Op::Offer { user, zone, wh, price } => {
+            Op::Offer {
+                user,
+                zone,
+                wh,
+                price,
+            } => {
                 let amount = settlement::execute::collateral_for(wh.into(), price.into(), 2_000)
                     .unwrap()
                     .u128();
@@ -114,9 +161,15 @@ impl Model {
                     }
                     // Mostly well-formed pairs; sometimes deliberately odd ones.
                     let (bid, offer) = if f1 % 7 == 0 {
-                        (self.orders[b % self.orders.len()], self.orders[o % self.orders.len()])
+                        (
+                            self.orders[b % self.orders.len()],
+                            self.orders[o % self.orders.len()],
+                        )
                     } else {
-                        (self.bids[b % self.bids.len()], self.offers[o % self.offers.len()])
+                        (
+                            self.bids[b % self.bids.len()],
+                            self.offers[o % self.offers.len()],
+                        )
                     };
                     let (bo, oo) = (s.order(bid), s.order(offer));
                     let rem = bo.remaining_wh.min(oo.remaining_wh).u128();
@@ -147,7 +200,13 @@ impl Model {
             Op::Sweep { limit } => {
                 let who = s.user(0);
                 let slot = s.slot;
-                let _ = s.exec(&who, ExecuteMsg::Sweep { slot, limit: Some(limit) });
+                let _ = s.exec(
+                    &who,
+                    ExecuteMsg::Sweep {
+                        slot,
+                        limit: Some(limit),
+                    },
+                );
             }
             Op::Dispute { trade, by_buyer } => {
                 let id = trade as u64 + 1;
@@ -172,15 +231,14 @@ impl Model {
                 let arbiter = s.role(roles::ARBITER);
                 let id = trade as u64 + 1;
                 let before = s.holdings().trades.u128();
-                if s
-                    .exec(
-                        &arbiter,
-                        ExecuteMsg::ResolveDispute {
-                            trade_id: id,
-                            ruling,
-                        },
-                    )
-                    .is_ok()
+                if s.exec(
+                    &arbiter,
+                    ExecuteMsg::ResolveDispute {
+                        trade_id: id,
+                        ruling,
+                    },
+                )
+                .is_ok()
                 {
                     self.released += before - s.holdings().trades.u128();
                 }
@@ -246,14 +304,8 @@ impl Model {
                 TradeStatus::Settled | TradeStatus::Ruled => {
                     settled_value += value;
                     let split = t.settlement.clone().unwrap();
-                    prop_assert_eq!(
-                        split.seller_paid + split.buyer_refund,
-                        t.payment
-                    );
-                    prop_assert_eq!(
-                        split.penalty + split.collateral_returned,
-                        t.collateral
-                    );
+                    prop_assert_eq!(split.seller_paid + split.buyer_refund, t.payment);
+                    prop_assert_eq!(split.penalty + split.collateral_returned, t.collateral);
                     match self.done.get(&t.id) {
                         Some(prev) => prop_assert_eq!(prev, &(t.status, split)),
                         None => {
