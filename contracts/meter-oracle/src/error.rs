@@ -20,9 +20,6 @@ pub enum ContractError {
     #[error("meter {meter} is not registered")]
     UnknownMeter { meter: MeterId },
 
-    #[error("meter id {id:?} is not a decimal meter number")]
-    InvalidMeterId { id: String },
-
     #[error("meter {meter} is {status}, expected {expected}")]
     WrongMeterStatus {
         meter: MeterId,

@@ -165,6 +165,8 @@ pub enum QueryMsg {
     },
     /// Settlement's hook ([`aip_types::hooks::meter::MeterQueryHook`]):
     /// finalized energy of several meters (decimal meter ids) for one slot.
+    /// Ids that are not registered meters are left out of the answer; a
+    /// registered meter without a quorum yet has `finalized: false`.
     #[returns(DeliveriesResponse)]
     Deliveries { slot: SlotId, meters: Vec<String> },
 }

@@ -240,15 +240,17 @@ pub fn query_deliveries(
     let mut rd_cache: Option<(u32, crate::codec::ReadingsPage)> = None;
     let mut deliveries = Vec::with_capacity(meters.len());
     for name in meters {
-        let meter: MeterId = name.parse().map_err(|_| {
-            StdError::generic_err(ContractError::InvalidMeterId { id: name.clone() }.to_string())
-        })?;
+        // Unknown or malformed ids are left out: the caller sees which are missing.
+        let Ok(meter) = name.parse::<MeterId>() else {
+            continue;
+        };
         let (rpage, roff) = registry_pos(meter);
         if reg_cache.as_ref().map(|(p, _)| *p) != Some(rpage) {
             reg_cache = Some((rpage, load_registry(deps.storage, rpage)?));
         }
-        let e = reg_cache.as_ref().expect("set above").1.meters.get(&roff);
-        let e = e.ok_or_else(|| unknown(meter))?;
+        let Some(e) = reg_cache.as_ref().expect("set above").1.meters.get(&roff) else {
+            continue;
+        };
         let (page, offset) = readings_pos(meter);
         if rd_cache.as_ref().map(|(p, _)| *p) != Some(page) {
             rd_cache = Some((page, load_readings(deps.storage, slot.0, page)?));

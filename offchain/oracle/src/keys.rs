@@ -120,7 +120,8 @@ mod tests {
         let sig = back.sign(&r, "chain", "contract").expect("held");
         let payload = meter_oracle::reading_payload("chain", "contract", 6, 900, 1, 2);
         let vk = ed25519_dalek::VerifyingKey::from_bytes(&back.public_keys()[1].1).expect("vk");
-        vk.verify(&payload, &Signature::from_bytes(&sig)).expect("valid");
+        vk.verify(&payload, &Signature::from_bytes(&sig))
+            .expect("valid");
         assert!(back.sign(&Reading { meter: 99, ..r }, "c", "c").is_none());
     }
 
@@ -133,6 +134,9 @@ mod tests {
         assert!(e.to_string().ends_with("\"x\" is not a meter id"), "{e}");
         std::fs::write(&path, "\"1\" = \"0011\"").expect("write");
         let e = DeviceKeys::load(&path).err().expect("short");
-        assert!(e.to_string().ends_with("meter 1: seed must be 32 bytes"), "{e}");
+        assert!(
+            e.to_string().ends_with("meter 1: seed must be 32 bytes"),
+            "{e}"
+        );
     }
 }

@@ -299,7 +299,10 @@ mod tests {
     fn inserts_are_idempotent_and_conflicts_keep_the_first() {
         let dir = tempfile::tempdir().expect("tmp");
         let q = Queue::open(&dir.path().join("q.sqlite")).expect("open");
-        assert_eq!(q.insert(&reading(1, 900, 5), &[1; 64]).expect("ok"), Inserted::New);
+        assert_eq!(
+            q.insert(&reading(1, 900, 5), &[1; 64]).expect("ok"),
+            Inserted::New
+        );
         assert_eq!(
             q.insert(&reading(1, 900, 5), &[1; 64]).expect("ok"),
             Inserted::Duplicate
@@ -317,7 +320,8 @@ mod tests {
         let path = dir.path().join("q.sqlite");
         let mut q = Queue::open(&path).expect("open");
         for m in [3, 1, 2] {
-            q.insert(&reading(m, 1800, u64::from(m)), &[m as u8; 64]).expect("ok");
+            q.insert(&reading(m, 1800, u64::from(m)), &[m as u8; 64])
+                .expect("ok");
         }
         q.insert(&reading(1, 900, 7), &[9; 64]).expect("ok");
         // Slot 1800 ends at 2700: not old enough at now = 2700 with min age 5.

@@ -47,12 +47,8 @@ pub struct ReadingJson {
 pub fn parse_signature(hex_sig: &str) -> Result<[u8; 64]> {
     let bytes = hex::decode(hex_sig.trim())
         .map_err(|e| Error::BadReading(format!("signature is not hex: {e}")))?;
-    <[u8; 64]>::try_from(bytes.as_slice()).map_err(|_| {
-        Error::BadReading(format!(
-            "signature must be 64 bytes, got {}",
-            bytes.len()
-        ))
-    })
+    <[u8; 64]>::try_from(bytes.as_slice())
+        .map_err(|_| Error::BadReading(format!("signature must be 64 bytes, got {}", bytes.len())))
 }
 
 impl TryFrom<ReadingJson> for Reading {
@@ -115,10 +111,16 @@ mod tests {
     fn bad_json_readings_are_refused_with_a_reason() {
         let e = parse_json(br#"{"meter":3,"slot":1801,"exported_wh":5,"imported_wh":0}"#)
             .expect_err("unaligned");
-        assert_eq!(e.to_string(), "bad reading: slot start 1801 is not aligned to 900 s");
+        assert_eq!(
+            e.to_string(),
+            "bad reading: slot start 1801 is not aligned to 900 s"
+        );
         let e = parse_json(br#"{"meter":3,"slot":1800,"exported_wh":-5,"imported_wh":0}"#)
             .expect_err("negative");
-        assert!(e.to_string().starts_with("bad reading: invalid value"), "{e}");
+        assert!(
+            e.to_string().starts_with("bad reading: invalid value"),
+            "{e}"
+        );
         let e = parse_json(br#"{"meter":3,"slot":1800,"exported_wh":5,"imported_wh":0,"x":1}"#)
             .expect_err("unknown field");
         assert!(e.to_string().contains("unknown field `x`"), "{e}");
@@ -126,6 +128,9 @@ mod tests {
             br#"{"meter":3,"slot":1800,"exported_wh":5,"imported_wh":0,"signature":"abcd"}"#,
         )
         .expect_err("short signature");
-        assert_eq!(e.to_string(), "bad reading: signature must be 64 bytes, got 2");
+        assert_eq!(
+            e.to_string(),
+            "bad reading: signature must be 64 bytes, got 2"
+        );
     }
 }

@@ -304,8 +304,10 @@ mod tests {
         let path = dir.path().join("h.csv.gz");
         let f = std::fs::File::create(&path).expect("create");
         let mut gz = flate2::write::GzEncoder::new(f, flate2::Compression::fast());
-        gz.write_all(b"slot,load_0,pv_0,load_1,pv_1\n900,178,0,10,50\n1800,50,60,0,0\n2700,1,1,1,1\n")
-            .expect("write");
+        gz.write_all(
+            b"slot,load_0,pv_0,load_1,pv_1\n900,178,0,10,50\n1800,50,60,0,0\n2700,1,1,1,1\n",
+        )
+        .expect("write");
         gz.finish().expect("finish");
         let r = read_profiles(&path, 10, None, Some(2), 1.0).expect("read");
         let got: Vec<(u32, u64, u64, u64)> = r
@@ -327,8 +329,8 @@ mod tests {
 
     #[test]
     fn the_real_simbench_export_parses() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../data/simbench/households_wh.csv.gz");
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/simbench/households_wh.csv.gz");
         if !path.exists() {
             return; // data/ is produced by another step; nothing to check without it
         }
@@ -354,7 +356,11 @@ mod tests {
         std::fs::write(&csv_path, "slot,meter,exported_wh,imported_wh\n901,1,5,0\n")
             .expect("write");
         let e = read_csv(&csv_path).expect_err("unaligned");
-        assert!(e.to_string().ends_with("slot start 901 is not aligned to 900 s"), "{e}");
+        assert!(
+            e.to_string()
+                .ends_with("slot start 901 is not aligned to 900 s"),
+            "{e}"
+        );
         std::fs::write(&csv_path, "slot,meter,exported_wh,imported_wh\n900,x,5,0\n")
             .expect("write");
         let e = read_csv(&csv_path).expect_err("meter");

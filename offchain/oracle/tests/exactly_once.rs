@@ -49,7 +49,10 @@ enum Request {
         ExecuteMsg,
         tokio::sync::oneshot::Sender<Result<(), String>>,
     ),
-    Reported(QueryMsg, tokio::sync::oneshot::Sender<Result<Vec<u32>, String>>),
+    Reported(
+        QueryMsg,
+        tokio::sync::oneshot::Sender<Result<Vec<u32>, String>>,
+    ),
 }
 
 fn seed(meter: u32) -> [u8; 32] {
@@ -101,7 +104,11 @@ impl Chain {
                 .expect("register");
             }
             info_tx
-                .send((contract.clone(), operator.clone(), app.block_info().chain_id))
+                .send((
+                    contract.clone(),
+                    operator.clone(),
+                    app.block_info().chain_id,
+                ))
                 .expect("info");
             while let Ok(req) = rx.recv() {
                 match req {
@@ -147,7 +154,9 @@ impl Chain {
 
     async fn reported(&self, msg: QueryMsg) -> Result<Vec<u32>, String> {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        self.tx.send(Request::Reported(msg, tx)).expect("chain thread");
+        self.tx
+            .send(Request::Reported(msg, tx))
+            .expect("chain thread");
         rx.await.expect("chain answered")
     }
 }
@@ -207,7 +216,9 @@ impl Submitter for TestSubmitter {
                     .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |v| v.checked_sub(1))
                     .is_ok()
                 {
-                    return Err(SubmitError::Unavailable("timed out waiting for inclusion".into()));
+                    return Err(SubmitError::Unavailable(
+                        "timed out waiting for inclusion".into(),
+                    ));
                 }
                 // The answer travels back; a crash here loses it.
                 tokio::time::sleep(self.latency).await;
@@ -337,7 +348,10 @@ async fn killed_and_restarted_agent_submits_every_reading_exactly_once() {
         .counts()
         .expect("counts")
         .sending;
-    assert_eq!(in_doubt, 40, "the committed batch is still `sending` in the queue");
+    assert_eq!(
+        in_doubt, 40,
+        "the committed batch is still `sending` in the queue"
+    );
 
     // 2. Crashes at pseudo-random moments.
     let mut rng = 42u64;
@@ -386,7 +400,10 @@ async fn killed_and_restarted_agent_submits_every_reading_exactly_once() {
     );
     let q = Queue::open(&cfg.queue.path).expect("queue");
     let c = q.counts().expect("counts");
-    assert_eq!((c.done, c.queued, c.sending, c.rejected), (total as u64, 0, 0, 0));
+    assert_eq!(
+        (c.done, c.queued, c.sending, c.rejected),
+        (total as u64, 0, 0, 0)
+    );
     assert_eq!(stats.rejected, 0);
 
     // The chain agrees: every meter of every slot was reported by the operator.
@@ -458,6 +475,9 @@ async fn shutdown_stops_the_agent_gracefully_and_a_rerun_sends_nothing_again() {
     // Replaying the same sources again queues nothing new and sends nothing.
     cfg.submit.exit_when_done = true;
     let again = run_to_end(&cfg, sub.clone()).await;
-    assert_eq!((again.queued, again.duplicates, again.submitted), (0, 30, 0));
+    assert_eq!(
+        (again.queued, again.duplicates, again.submitted),
+        (0, 30, 0)
+    );
     assert_eq!(sub.chain.committed.lock().expect("log").len(), 30);
 }

@@ -38,3 +38,15 @@ pub fn reputation() -> Box<dyn Contract<Empty>> {
         .with_migrate(reputation::contract::migrate),
     )
 }
+
+/// The meter oracle (meter registry, oracle operators, quorum-finalized readings).
+pub fn meter_oracle() -> Box<dyn Contract<Empty>> {
+    Box::new(
+        ContractWrapper::new(
+            meter_oracle::contract::execute,
+            meter_oracle::contract::instantiate,
+            meter_oracle::contract::query,
+        )
+        .with_migrate(meter_oracle::contract::migrate),
+    )
+}

@@ -34,6 +34,10 @@ pub mod roles {
     pub const TREASURY: &str = "treasury";
     /// Flags and unflags accounts in reputation (the sentinel's on-chain voice).
     pub const GUARDIAN: &str = "guardian";
+    /// The meter-oracle's oracle operators (quorum [`METER_QUORUM`] of them).
+    pub const METER_ORACLES: [&str; 3] = ["meter-oracle-0", "meter-oracle-1", "meter-oracle-2"];
+    /// Reports that must agree to finalize a meter reading.
+    pub const METER_QUORUM: u32 = 2;
 }
 
 /// Default settlement parameters of a deployment: gate closure 5 min, 20 %
@@ -71,6 +75,37 @@ pub struct Deployment {
     pub settlement: Addr,
     /// The soulbound reputation CW721; its settlement role is `settlement`.
     pub reputation: Addr,
+    /// The meter oracle: grid operator [`roles::GRID_OPERATOR`], operators
+    /// [`roles::METER_ORACLES`], quorum 2, tolerance 10 Wh. Settlement reads
+    /// deliveries from it once wired with [`Deployment::wire_settlement`].
+    pub meter_oracle: Addr,
+}
+
+/// Stores and instantiates the meter oracle with the role accounts of [`roles`].
+fn instantiate_meter_oracle(app: &mut App, admin: &Addr) -> Result<Addr> {
+    let code = app.store_code(contracts::meter_oracle());
+    let msg = meter_oracle::msg::InstantiateMsg {
+        admin: Some(admin.to_string()),
+        grid_operator: app.api().addr_make(roles::GRID_OPERATOR).to_string(),
+        operators: roles::METER_ORACLES
+            .iter()
+            .map(|n| app.api().addr_make(n).to_string())
+            .collect(),
+        quorum: roles::METER_QUORUM,
+        tolerance: meter_oracle::msg::Tolerance {
+            wh: Uint128::new(10),
+            bps: 0,
+        },
+    };
+    app.instantiate_contract(
+        code,
+        admin.clone(),
+        &msg,
+        &[],
+        "meter-oracle",
+        Some(admin.to_string()),
+    )
+    .context("instantiate meter-oracle")
 }
 
 /// Stores and instantiates reputation: settlement may record outcomes and
@@ -198,12 +233,14 @@ impl Deployment {
             .context("instantiate aip-token")?;
         let settlement = instantiate_settlement(&mut app, &admin, &token, cfg)?;
         let reputation = instantiate_reputation(&mut app, &admin, &settlement)?;
+        let meter_oracle = instantiate_meter_oracle(&mut app, &admin)?;
         Ok(Deployment {
             app,
             admin,
             token,
             settlement,
             reputation,
+            meter_oracle,
         })
     }
 
@@ -249,6 +286,76 @@ impl Deployment {
                 account: who.to_string(),
             },
         )?)
+    }
+
+    /// Registers an active meter of `owner` at grid `node` with a device key
+    /// (as the grid operator); returns the meter id ("17" in settlement's terms).
+    pub fn register_meter(
+        &mut self,
+        owner: &Addr,
+        node: aip_types::NodeId,
+        device: &ed25519_dalek::SigningKey,
+    ) -> Result<meter_oracle::msg::MeterId> {
+        let msg = meter_oracle::msg::ExecuteMsg::RegisterMeter {
+            owner: owner.to_string(),
+            node,
+            pubkey: cosmwasm_std::Binary::from(device.verifying_key().to_bytes().to_vec()),
+        };
+        let grid = self.addr(roles::GRID_OPERATOR);
+        let res = self
+            .app
+            .execute_contract(grid, self.meter_oracle.clone(), &msg, &[])
+            .context("register meter")?;
+        let id = res
+            .events
+            .iter()
+            .flat_map(|e| e.attributes.iter())
+            .find(|a| a.key == "meter")
+            .context("no meter attribute")?
+            .value
+            .parse()?;
+        Ok(id)
+    }
+
+    /// A reading of `meter` for `slot` signed by its device for this deployment.
+    pub fn sign_reading(
+        &self,
+        device: &ed25519_dalek::SigningKey,
+        meter: meter_oracle::msg::MeterId,
+        slot: aip_types::SlotId,
+        exported_wh: u128,
+        imported_wh: u128,
+    ) -> meter_oracle::msg::SignedReading {
+        use ed25519_dalek::Signer;
+        let payload = meter_oracle::reading_payload(
+            &self.app.block_info().chain_id,
+            self.meter_oracle.as_str(),
+            meter,
+            slot.0,
+            exported_wh,
+            imported_wh,
+        );
+        meter_oracle::msg::SignedReading {
+            meter,
+            exported_wh: Uint128::new(exported_wh),
+            imported_wh: Uint128::new(imported_wh),
+            signature: cosmwasm_std::Binary::from(device.sign(&payload).to_bytes().to_vec()),
+        }
+    }
+
+    /// Oracle operator `operator` (an index into [`roles::METER_ORACLES`])
+    /// submits device-signed readings for an ended slot.
+    pub fn submit_readings(
+        &mut self,
+        operator: usize,
+        slot: aip_types::SlotId,
+        readings: Vec<meter_oracle::msg::SignedReading>,
+    ) -> Result<AppResponse> {
+        let op = self.addr(roles::METER_ORACLES[operator]);
+        let msg = meter_oracle::msg::ExecuteMsg::SubmitReadings { slot, readings };
+        self.app
+            .execute_contract(op, self.meter_oracle.clone(), &msg, &[])
+            .context("submit readings")
     }
 
     /// AIP balance of an account, uaip.
