@@ -1,11 +1,11 @@
 use cosmwasm_schema::write_api;
-use settlement::msg::{ContractExecMsg, ContractQueryMsg, InstantiateMsg, MigrateMsg};
+use settlement::msg::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
 
 fn main() {
     write_api! {
         instantiate: InstantiateMsg,
-        execute: ContractExecMsg,
-        query: ContractQueryMsg,
+        execute: ExecuteMsg,
+        query: QueryMsg,
         migrate: MigrateMsg,
     }
 }
