@@ -33,5 +33,32 @@ fn clearing(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, clearing);
+/// Day-ahead forecasts for 1,000 households: 96,000 feature rows through each model.
+fn forecasts(c: &mut Criterion) {
+    use aip_matcher::features::N_FEATURES;
+    let models = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let mut g = c.benchmark_group("forecast");
+    g.sample_size(10).measurement_time(Duration::from_secs(5));
+    let rows: Vec<[f32; N_FEATURES]> = (0..96_000)
+        .map(|i| {
+            let mut r = [0.0f32; N_FEATURES];
+            for (k, v) in r.iter_mut().enumerate() {
+                *v = ((i * 31 + k * 17) % 97) as f32 / 97.0;
+            }
+            r
+        })
+        .collect();
+    for name in ["load", "pv"] {
+        let Ok(mut m) = aip_matcher::Forecaster::load(models.join(format!("{name}.onnx"))) else {
+            eprintln!("skipping forecast bench: ONNX Runtime not found (ci/install-python.sh)");
+            return;
+        };
+        g.bench_function(BenchmarkId::new(name, "1000 households x 96 slots"), |b| {
+            b.iter(|| black_box(m.predict(&rows).expect("predict")))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, clearing, forecasts);
 criterion_main!(benches);
