@@ -8,7 +8,7 @@ use cosmwasm_std::{
 };
 use cw2::{get_contract_version, set_contract_version};
 use cw721::msg::Cw721InstantiateMsg;
-use cw721::{DefaultOptionalCollectionExtension, DefaultOptionalCollectionExtensionMsg};
+use cw721::{EmptyOptionalCollectionExtension, EmptyOptionalCollectionExtensionMsg};
 
 use crate::execute::{self as ex, validate_terms};
 use crate::msg::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, DEFAULT_REVIEW_WINDOW_SECS};
@@ -46,8 +46,8 @@ pub fn instantiate(
     // cw721-base: the collection, with this contract as its minter (minting
     // follows `mint_for`'s rules) and the admin as creator.
     cw721::execute::instantiate_with_version::<
-        DefaultOptionalCollectionExtension,
-        DefaultOptionalCollectionExtensionMsg,
+        EmptyOptionalCollectionExtension,
+        EmptyOptionalCollectionExtensionMsg,
         Empty,
     >(
         deps.branch(),
@@ -90,7 +90,7 @@ pub fn execute(
             owner,
             token_uri,
             extension,
-        } => ex::execute_mint(deps, env, info, token_id, owner, token_uri, extension),
+        } => ex::execute_mint(deps, info, token_id, owner, token_uri, extension),
         ExecuteMsg::Burn { token_id } => ex::execute_burn(deps, env, info, token_id),
         ExecuteMsg::UpdateCollectionInfo { collection_info } => {
             ex::execute_update_collection_info(deps, env, info, collection_info)
@@ -104,7 +104,7 @@ pub fn execute(
             buyer,
             ruling,
         } => ex::execute_record_ruling(deps, info, trade_id, seller, buyer, ruling),
-        ExecuteMsg::MintFor { owner } => ex::execute_mint_for(deps, env, info, owner, None),
+        ExecuteMsg::MintFor { owner } => ex::execute_mint_for(deps, info, owner, None),
         ExecuteMsg::Review {
             trade_id,
             counterparty,
@@ -190,11 +190,11 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
         )?)?,
         QueryMsg::NumTokens {} => to_json_binary(&base::query_num_tokens(deps.storage)?)?,
         QueryMsg::GetConfig {} => to_json_binary(&base::query_config::<
-            DefaultOptionalCollectionExtension,
+            EmptyOptionalCollectionExtension,
         >(deps, env.contract.address)?)?,
         QueryMsg::GetCollectionInfoAndExtension {} => {
             to_json_binary(&base::query_collection_info_and_extension::<
-                DefaultOptionalCollectionExtension,
+                EmptyOptionalCollectionExtension,
             >(deps)?)?
         }
         QueryMsg::GetAllInfo {} => to_json_binary(&base::query_all_info(deps, &env)?)?,

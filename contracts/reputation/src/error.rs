@@ -32,6 +32,9 @@ pub enum ContractError {
     #[error("reputation metadata is computed from the record and cannot be set at mint")]
     ExtensionNotAllowed {},
 
+    #[error("token_uri must be at most 512 bytes without whitespace")]
+    InvalidTokenUri {},
+
     #[error("no reputation token {token_id}")]
     TokenNotFound { token_id: String },
 

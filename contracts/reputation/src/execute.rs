@@ -8,8 +8,8 @@ use cosmwasm_std::{
     Addr, DepsMut, Empty, Env, MessageInfo, Order, Response, StdResult, Storage, Uint128,
 };
 use cw721::msg::CollectionInfoMsg;
-use cw721::state::Cw721Config;
-use cw721::{DefaultOptionalCollectionExtension, DefaultOptionalCollectionExtensionMsg};
+use cw721::state::{Cw721Config, NftInfo};
+use cw721::{EmptyOptionalCollectionExtension, EmptyOptionalCollectionExtensionMsg};
 
 use crate::msg::TierTerms;
 use crate::query::effective;
@@ -22,6 +22,9 @@ use crate::state::{
 use crate::ContractError;
 
 type Cw721Store = Cw721Config<'static, Option<Empty>>;
+
+/// Longest accepted token URI, bytes.
+pub const MAX_TOKEN_URI_LEN: usize = 512;
 
 /// A message no soulbound token accepts.
 pub fn execute_soulbound(action: &str) -> Result<Response, ContractError> {
@@ -49,7 +52,6 @@ pub fn token_exists(storage: &dyn Storage, token_id: &str) -> bool {
 /// Mint `owner`'s token (id = its address) if `sender` may mint.
 pub fn execute_mint_for(
     deps: DepsMut,
-    env: Env,
     info: MessageInfo,
     owner: String,
     token_uri: Option<String>,
@@ -72,20 +74,26 @@ pub fn execute_mint_for(
             owner: owner.to_string(),
         });
     }
-    // cw721-base mints; its minter is this contract itself.
-    let as_minter = MessageInfo {
-        sender: env.contract.address.clone(),
-        funds: vec![],
-    };
-    cw721::execute::mint::<Option<Empty>, Option<Empty>, Empty>(
-        deps,
-        &env,
-        &as_minter,
-        owner.to_string(),
-        owner.to_string(),
-        token_uri,
-        None,
+    let token_uri = token_uri.filter(|u| !u.is_empty());
+    if let Some(u) = &token_uri {
+        if u.len() > MAX_TOKEN_URI_LEN || u.chars().any(char::is_whitespace) {
+            return Err(ContractError::InvalidTokenUri {});
+        }
+    }
+    // Written through cw721-base's own storage (its `mint` would link the
+    // `url` crate's IDNA tables, about 250 KB of wasm, for one URI check).
+    let store = Cw721Store::default();
+    store.nft_info.save(
+        deps.storage,
+        owner.as_str(),
+        &NftInfo {
+            owner: owner.clone(),
+            approvals: vec![],
+            token_uri,
+            extension: None,
+        },
     )?;
+    store.increment_tokens(deps.storage)?;
     Ok(Response::new()
         .add_attribute("action", "mint")
         .add_attribute("minter", info.sender)
@@ -96,7 +104,6 @@ pub fn execute_mint_for(
 /// The cw721 `mint` message, under `mint_for`'s rules.
 pub fn execute_mint(
     deps: DepsMut,
-    env: Env,
     info: MessageInfo,
     token_id: String,
     owner: String,
@@ -109,7 +116,7 @@ pub fn execute_mint(
     if token_id != owner {
         return Err(ContractError::TokenIdMismatch { owner, token_id });
     }
-    execute_mint_for(deps, env, info, owner, token_uri)
+    execute_mint_for(deps, info, owner, token_uri)
 }
 
 pub fn execute_burn(
@@ -149,12 +156,12 @@ pub fn execute_update_collection_info(
     deps: DepsMut,
     env: Env,
     info: MessageInfo,
-    collection_info: CollectionInfoMsg<DefaultOptionalCollectionExtensionMsg>,
+    collection_info: CollectionInfoMsg<EmptyOptionalCollectionExtensionMsg>,
 ) -> Result<Response, ContractError> {
     assert_admin(deps.storage, &info.sender, "update the collection info")?;
     let res = cw721::execute::update_collection_info::<
-        DefaultOptionalCollectionExtension,
-        DefaultOptionalCollectionExtensionMsg,
+        EmptyOptionalCollectionExtension,
+        EmptyOptionalCollectionExtensionMsg,
         Empty,
     >(deps, Some(&info), &env, collection_info)?;
     Ok(res)

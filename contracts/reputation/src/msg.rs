@@ -9,21 +9,23 @@
 //!   together);
 //! * the reputation contract's own messages (reviews, flags, configuration).
 
-use aip_types::hooks::reputation::{
-    PriorityScoresResponse, Ruling, Tier, TradeOutcome, TradingTermsResponse,
-};
+// Response types appear only in `#[returns]`, which the wasm build does not expand.
+#[allow(unused_imports)]
+use aip_types::hooks::reputation::{PriorityScoresResponse, TradingTermsResponse};
+use aip_types::hooks::reputation::{Ruling, Tier, TradeOutcome};
 use aip_types::TradeId;
 use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::{Addr, Binary, Empty};
+#[allow(unused_imports)]
 use cw721::msg::{
     AllInfoResponse, AllNftInfoResponse, ApprovalResponse, ApprovalsResponse,
     CollectionInfoAndExtensionResponse, CollectionInfoMsg, ConfigResponse as Cw721ConfigResponse,
     NftInfoResponse, NumTokensResponse, OperatorResponse, OperatorsResponse, OwnerOfResponse,
     TokensResponse,
 };
+#[allow(unused_imports)]
 use cw721::{
-    DefaultOptionalCollectionExtension, DefaultOptionalCollectionExtensionMsg, Expiration,
-    Ownership,
+    EmptyOptionalCollectionExtension, EmptyOptionalCollectionExtensionMsg, Expiration, Ownership,
 };
 
 pub use aip_types::hooks::reputation::{AccountScore, ReputationExecuteHook, ReputationQueryHook};
@@ -144,6 +146,7 @@ pub enum ExecuteMsg {
     // ----- cw721, delegated under this contract's rules -----
     /// cw721 mint, under the `mint_for` rules; `token_id` must be the owner's
     /// address (the derived id) and `extension` empty (metadata is computed).
+    /// `token_uri`: at most 512 bytes, no whitespace; empty means none.
     Mint {
         token_id: String,
         owner: String,
@@ -153,9 +156,10 @@ pub enum ExecuteMsg {
     /// Burn a token: its owner or the admin. The account's history stays, so
     /// burning and re-minting cannot wash a record.
     Burn { token_id: String },
-    /// cw721: the creator (the admin) updates the collection's name, symbol, metadata.
+    /// cw721: the creator (the admin) renames the collection (`name`,
+    /// `symbol`; the collection has no extension: `extension` must be null).
     UpdateCollectionInfo {
-        collection_info: CollectionInfoMsg<DefaultOptionalCollectionExtensionMsg>,
+        collection_info: CollectionInfoMsg<EmptyOptionalCollectionExtensionMsg>,
     },
 
     // ----- hooks (aip_types::hooks::reputation::ReputationExecuteHook) -----
@@ -234,9 +238,9 @@ pub enum QueryMsg {
     /// Tokens in existence.
     #[returns(NumTokensResponse)]
     NumTokens {},
-    #[returns(Cw721ConfigResponse<DefaultOptionalCollectionExtension>)]
+    #[returns(Cw721ConfigResponse<EmptyOptionalCollectionExtension>)]
     GetConfig {},
-    #[returns(CollectionInfoAndExtensionResponse<DefaultOptionalCollectionExtension>)]
+    #[returns(CollectionInfoAndExtensionResponse<EmptyOptionalCollectionExtension>)]
     GetCollectionInfoAndExtension {},
     #[returns(AllInfoResponse)]
     GetAllInfo {},

@@ -172,6 +172,18 @@ fn admin_mints_until_a_verifier_is_set_then_only_the_verifier() {
         ),
         "reputation metadata is computed from the record and cannot be set at mint"
     );
+    assert_eq!(
+        s.err(
+            &verifier,
+            &ExecuteMsg::Mint {
+                token_id: carol.to_string(),
+                owner: carol.to_string(),
+                token_uri: Some("https://aipchain.example/my rep.json".into()),
+                extension: None,
+            }
+        ),
+        "token_uri must be at most 512 bytes without whitespace"
+    );
     s.exec(
         &verifier,
         &ExecuteMsg::Mint {
@@ -182,6 +194,13 @@ fn admin_mints_until_a_verifier_is_set_then_only_the_verifier() {
         },
     )
     .unwrap();
+    let info: NftInfoResponse<ReputationMetadata> = s.query(&QueryMsg::NftInfo {
+        token_id: carol.to_string(),
+    });
+    assert_eq!(
+        info.token_uri.as_deref(),
+        Some("https://aipchain.example/rep.json")
+    );
     let n: NumTokensResponse = s.query(&QueryMsg::NumTokens {});
     assert_eq!(n.count, 3);
     let t: TokensResponse = s.query(&QueryMsg::Tokens {
@@ -822,7 +841,7 @@ fn only_the_admin_configures_and_terms_are_validated() {
     );
     s.exec(&new_admin, &rename).unwrap();
     let info: cw721::msg::CollectionInfoAndExtensionResponse<
-        cw721::DefaultOptionalCollectionExtension,
+        cw721::EmptyOptionalCollectionExtension,
     > = s.query(&QueryMsg::GetCollectionInfoAndExtension {});
     assert_eq!(info.name, "AIP reputation");
     let creator: cw721::Ownership<Addr> = s.query(&QueryMsg::GetCreatorOwnership {});
