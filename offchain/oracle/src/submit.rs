@@ -68,6 +68,8 @@ pub struct ChainSubmitter {
     client: chain_client::ChainClient,
     contract: String,
     operator: String,
+    /// (readings, SDK gas used) of every accepted transaction.
+    gas: std::sync::Mutex<Vec<(usize, u64)>>,
 }
 
 impl ChainSubmitter {
@@ -81,12 +83,18 @@ impl ChainSubmitter {
             client,
             contract,
             operator,
+            gas: std::sync::Mutex::new(vec![]),
         })
     }
 
     /// The operator's address.
     pub fn operator(&self) -> &str {
         &self.operator
+    }
+
+    /// (readings, SDK gas used) of every transaction accepted so far.
+    pub fn gas_log(&self) -> Vec<(usize, u64)> {
+        self.gas.lock().map(|g| g.clone()).unwrap_or_default()
     }
 }
 
@@ -109,6 +117,9 @@ impl Submitter for ChainSubmitter {
             .await
             .map_err(classify)?;
         tracing::debug!(hash = %tx.hash, gas_used = tx.gas_used, n = readings.len(), "batch included");
+        if let Ok(mut g) = self.gas.lock() {
+            g.push((readings.len(), tx.gas_used));
+        }
         Ok(tx.hash)
     }
 

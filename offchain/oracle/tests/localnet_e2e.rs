@@ -1,0 +1,154 @@
+//! End to end on the wasmd localnet (`ci/localnet.sh start`, `ci/build-wasm.sh
+//! meter-oracle`): deploy the contract, register 200 meters, let the agent
+//! replay 200 households × 5 slots through `chain-client`, and measure
+//! readings per second and the SDK gas per reading wasmd charged.
+//! Runs only with `AIP_E2E=1`:
+//!
+//! ```sh
+//! AIP_E2E=1 cargo test -p aip-oracle --test localnet_e2e -- --nocapture
+//! ```
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use aip_oracle::keys::DeviceKeys;
+use aip_oracle::queue::Queue;
+use aip_oracle::submit::{ChainSubmitter, Submitter};
+use aip_oracle::Config;
+use aip_types::SlotId;
+use chain_client::{testnet, ChainClient, ChainConfig, Execute};
+use cosmwasm_std::Binary;
+use ed25519_dalek::SigningKey;
+use meter_oracle::msg::{ExecuteMsg, InstantiateMsg, Tolerance};
+
+const FIRST_SLOT: u64 = 1_451_606_400;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_replays_profiles_onto_the_localnet() {
+    if std::env::var("AIP_E2E").as_deref() != Ok("1") {
+        eprintln!("AIP_E2E is not 1: skipping the localnet test");
+        return;
+    }
+    let (households, slots) = (200u32, 5u64);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let wasm = std::fs::read(root.join("artifacts/meter-oracle.wasm"))
+        .expect("artifacts/meter-oracle.wasm (run ci/build-wasm.sh meter-oracle)");
+    let chain = ChainClient::connect(ChainConfig::from_env())
+        .await
+        .expect("localnet (ci/localnet.sh start)");
+    let prefix = chain.config().prefix.clone();
+    let admin = chain.with_signer(testnet::signer("carol", &prefix).expect("carol"));
+    let dso = chain.with_signer(testnet::signer("dso", &prefix).expect("dso"));
+    let oracle_signer = testnet::signer("oracle", &prefix).expect("oracle");
+    let operator = oracle_signer.address().to_string();
+
+    let stored = admin.store(&wasm).await.expect("store");
+    let inst = admin
+        .instantiate(
+            stored.code_id,
+            &InstantiateMsg {
+                admin: None,
+                grid_operator: dso.address().expect("dso").to_string(),
+                operators: vec![operator.clone()],
+                quorum: 1,
+                tolerance: Tolerance::default(),
+            },
+            "meter-oracle-e2e",
+            None,
+        )
+        .await
+        .expect("instantiate");
+    let contract = inst.address;
+
+    let mut keys = DeviceKeys::default();
+    let mut calls = vec![];
+    for m in 1..=households {
+        let mut seed = [3u8; 32];
+        seed[..4].copy_from_slice(&m.to_be_bytes());
+        let key = SigningKey::from_bytes(&seed);
+        calls.push(
+            Execute::new(
+                &contract,
+                &ExecuteMsg::RegisterMeter {
+                    owner: operator.clone(),
+                    node: m,
+                    pubkey: Binary::from(key.verifying_key().to_bytes().to_vec()),
+                },
+                &[],
+            )
+            .expect("msg"),
+        );
+        keys.insert(m, key);
+    }
+    for chunk in calls.chunks(50) {
+        dso.execute_multi(chunk.to_vec()).await.expect("register");
+    }
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut csv = String::from("slot");
+    for h in 0..households {
+        csv.push_str(&format!(",load_{h},pv_{h}"));
+    }
+    csv.push('\n');
+    for s in 0..slots {
+        csv.push_str(&(FIRST_SLOT + s * 900).to_string());
+        for h in 0..households as u64 {
+            csv.push_str(&format!(
+                ",{},{}",
+                50 + (h * 7 + s * 13) % 300,
+                (h * s * 11) % 400
+            ));
+        }
+        csv.push('\n');
+    }
+    std::fs::write(dir.path().join("p.csv"), csv).expect("csv");
+    let cfg = Config::parse(&format!(
+        r#"
+        contract = "{contract}"
+        operator = "oracle"
+        [queue]
+        path = "{q}"
+        [submit]
+        min_slot_age_secs = 0
+        progress_secs = 2
+        exit_when_done = true
+        [[source]]
+        kind = "profiles"
+        path = "{p}"
+        "#,
+        q = dir.path().join("q.sqlite").display(),
+        p = dir.path().join("p.csv").display(),
+    ))
+    .expect("config");
+    let client = chain.with_signer(oracle_signer);
+    let submitter = Arc::new(ChainSubmitter::new(client, contract.clone()).expect("submitter"));
+
+    let started = Instant::now();
+    let stats = aip_oracle::run(&cfg, keys, submitter.clone(), std::future::pending())
+        .await
+        .expect("agent");
+    let secs = started.elapsed().as_secs_f64();
+    let total = u64::from(households) * slots;
+    assert_eq!(stats.submitted, total);
+    let c = Queue::open(&cfg.queue.path)
+        .expect("queue")
+        .counts()
+        .expect("counts");
+    assert_eq!((c.done, c.rejected), (total, 0));
+    let meters: Vec<u32> = (1..=households).collect();
+    for s in 0..slots {
+        let got = submitter
+            .reported(SlotId(FIRST_SLOT + s * 900), &meters)
+            .await
+            .expect("query");
+        assert_eq!(got.len(), households as usize);
+    }
+    let gas = submitter.gas_log();
+    let per_reading: Vec<u64> = gas.iter().map(|(n, g)| g / *n as u64).collect();
+    println!(
+        "E2E: {total} readings in {} transactions, {secs:.1} s, {:.1} readings/s; \
+         SDK gas per reading per transaction (wasmd, whole tx): {per_reading:?}",
+        gas.len(),
+        total as f64 / secs
+    );
+}
