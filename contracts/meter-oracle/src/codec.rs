@@ -338,4 +338,68 @@ mod tests {
         assert!(RegistryPage::decode(&[0, 2, 0, 1]).is_err());
         assert!(RegistryPage::decode(&[0, 9]).is_err());
     }
+
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn slot_reading() -> impl Strategy<Value = SlotReading> {
+            prop_oneof![
+                proptest::collection::vec((any::<u64>(), any::<u64>()), 1..8).prop_flat_map(
+                    |reports| {
+                        let n = reports.len();
+                        proptest::sample::subsequence((0u8..64).collect::<Vec<_>>(), n).prop_map(
+                            move |idx| SlotReading::Pending {
+                                reporters: idx.iter().fold(0u64, |m, i| m | 1 << i),
+                                reports: reports.clone(),
+                            },
+                        )
+                    }
+                ),
+                (any::<u64>(), any::<u64>(), any::<u64>(), any::<u64>()).prop_map(
+                    |(reporters, outliers, exported, imported)| SlotReading::Final {
+                        reporters,
+                        outliers,
+                        exported,
+                        imported,
+                    }
+                ),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn readings_pages_round_trip(
+                m in proptest::collection::btree_map(0u8..64, slot_reading(), 0..64)
+            ) {
+                let page = ReadingsPage { meters: m };
+                prop_assert_eq!(ReadingsPage::decode(&page.encode()).unwrap(), page);
+            }
+
+            #[test]
+            fn registry_pages_round_trip(
+                m in proptest::collection::btree_map(
+                    0u8..32,
+                    (1u8..4, any::<u32>(), any::<[u8; 32]>(), proptest::collection::vec(any::<u8>(), 0..33)),
+                    0..32,
+                )
+            ) {
+                let page = RegistryPage {
+                    meters: m
+                        .into_iter()
+                        .map(|(k, (st, node, pubkey, owner))| {
+                            (k, MeterEntry { status: status_from(st).unwrap(), node, pubkey, owner })
+                        })
+                        .collect(),
+                };
+                prop_assert_eq!(RegistryPage::decode(&page.encode()).unwrap(), page);
+            }
+
+            #[test]
+            fn decoding_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+                let _ = ReadingsPage::decode(&bytes);
+                let _ = RegistryPage::decode(&bytes);
+            }
+        }
+    }
 }

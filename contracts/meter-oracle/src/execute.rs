@@ -585,3 +585,99 @@ pub fn execute_submit_readings(
         .add_attribute("finalized", finalized.to_string())
         .add_attribute("outliers", total_outliers.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cosmwasm_std::Uint128;
+    use proptest::prelude::*;
+
+    fn cfg(quorum: u32, tol_wh: u128, bps: u16) -> Config {
+        Config {
+            admin: Addr::unchecked("a"),
+            grid_operator: Addr::unchecked("g"),
+            quorum,
+            tolerance_wh: Uint128::new(tol_wh),
+            tolerance_bps: bps,
+            active_operators: 64,
+            meters: 0,
+        }
+    }
+
+    #[test]
+    fn lower_median_and_tolerance() {
+        assert_eq!(median(vec![5, 1, 3]), 3);
+        assert_eq!(median(vec![4, 1]), 1);
+        let c = cfg(1, 10, 100);
+        // max(10 Wh, 1 % of 5,000 = 50 Wh)
+        assert!(agrees(5_050, 5_000, &c));
+        assert!(!agrees(5_051, 5_000, &c));
+        assert!(agrees(10, 0, &c));
+        assert!(!agrees(11, 0, &c));
+    }
+
+    proptest! {
+        /// Reports from distinct operators in any order: the reading is final
+        /// exactly when some report set has a quorum within tolerance of its
+        /// medians; the final values are those medians, the outliers are the
+        /// others, and later reports never change the values.
+        #[test]
+        fn quorum_median_and_outliers(
+            quorum in 1u32..5,
+            tol in prop_oneof![0u128..50, Just(5_000u128)],
+            reports in proptest::collection::vec((0u64..2_000, 0u64..300), 1..9),
+            order in any::<proptest::sample::Index>(),
+        ) {
+            let c = cfg(quorum, tol, 0);
+            let n = reports.len();
+            let shift = order.index(n);
+            let mut reading = SlotReading::Pending { reporters: 0, reports: vec![] };
+            let mut finalized_at: Option<(usize, u64, u64)> = None;
+            for k in 0..n {
+                let idx = ((k + shift) % n) as u8;
+                let (e, i) = reports[idx as usize];
+                let before = reading.clone();
+                let outcome = add_report(&mut reading, idx, e, i, &c);
+                prop_assert!(reading.reporters() & (1 << idx) != 0);
+                match (&before, outcome) {
+                    (SlotReading::Final { exported, imported, .. }, Outcome::Late { .. }) => {
+                        let SlotReading::Final { exported: e2, imported: i2, .. } = &reading else {
+                            panic!("final stays final");
+                        };
+                        prop_assert_eq!((exported, imported), (e2, i2));
+                    }
+                    (SlotReading::Pending { .. }, Outcome::Pending) => {
+                        let SlotReading::Pending { reporters, reports: rs } = &reading else {
+                            panic!("pending stays pending");
+                        };
+                        prop_assert_eq!(reporters.count_ones() as usize, rs.len());
+                    }
+                    (SlotReading::Pending { .. }, Outcome::Finalized { outliers }) => {
+                        let SlotReading::Final { reporters, outliers: o, exported, imported } = &reading else {
+                            panic!("finalized");
+                        };
+                        prop_assert_eq!(outliers, *o);
+                        // Exactly the non-agreeing reporters are outliers, and enough agree.
+                        let seen: Vec<u8> = bits(*reporters).collect();
+                        let vals: Vec<(u64, u64)> = seen.iter().map(|i| reports[*i as usize]).collect();
+                        prop_assert_eq!(*exported, median(vals.iter().map(|v| v.0).collect()));
+                        prop_assert_eq!(*imported, median(vals.iter().map(|v| v.1).collect()));
+                        let agreeing = seen.iter().filter(|i| o & (1 << **i) == 0).count() as u32;
+                        prop_assert!(agreeing >= quorum);
+                        for i in &seen {
+                            let (e, im) = reports[*i as usize];
+                            let ok = agrees(e, *exported, &c) && agrees(im, *imported, &c);
+                            prop_assert_eq!(ok, o & (1 << i) == 0);
+                        }
+                        finalized_at = Some((k, *exported, *imported));
+                    }
+                    _ => prop_assert!(false, "unexpected transition"),
+                }
+            }
+            // With tolerance covering every value, the quorum-th report finalizes.
+            if tol >= 2_000 && (quorum as usize) <= n {
+                prop_assert_eq!(finalized_at.map(|f| f.0), Some(quorum as usize - 1));
+            }
+        }
+    }
+}
