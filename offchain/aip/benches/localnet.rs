@@ -15,7 +15,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use aip_cli::deploy::{artifacts, deploy, DeployOptions, MarketParams, Roles};
+use aip_cli::deploy::{artifacts, deploy, DeployOptions, KycMode, MarketParams, Roles};
 use aip_cli::market::{self, DeviceKey};
 use chain_client::{testnet, ChainClient, ChainConfig, Execute, TxResponse};
 use serde_json::{json, Value};
@@ -91,6 +91,9 @@ async fn main() {
                 .collect(),
             market: market_params.clone(),
             oracle_quorum: 1,
+            // No KYC proofs here: the reputation admin mints.
+            zk_verifying_key: None,
+            kyc: KycMode::AdminMints,
         },
     )
     .await

@@ -6,7 +6,7 @@ use chain_client::{localnet, testnet, ChainClient, ChainConfig, Signer};
 use clap::{Args, Parser, Subcommand};
 use serde_json::{json, Value};
 
-use crate::deploy::{self, DeployOptions, MarketParams, Roles};
+use crate::deploy::{self, DeployOptions, KycMode, MarketParams, Roles};
 use crate::deployment::Deployment;
 use crate::error::{Error, Result};
 
@@ -108,6 +108,14 @@ pub struct DeployArgs {
     /// Meter-oracle quorum.
     #[arg(long, default_value_t = 1)]
     pub oracle_quorum: u32,
+    /// zk-verifier: file with the Groth16 verifying key in hex (`aip-kyc setup`
+    /// writes verifying_key.hex); it may also be set later with set_verifying_key.
+    #[arg(long)]
+    pub zk_verifying_key: Option<PathBuf>,
+    /// Reputation tokens are minted by the admin instead of the zk-verifier
+    /// (test networks without KYC proofs).
+    #[arg(long)]
+    pub kyc_by_admin: bool,
 }
 
 impl ChainArgs {
@@ -226,6 +234,23 @@ pub fn deploy_options(
             ..MarketParams::default()
         },
         oracle_quorum: args.oracle_quorum,
+        zk_verifying_key: match &args.zk_verifying_key {
+            Some(p) => Some(
+                std::fs::read_to_string(p)
+                    .map_err(|source| Error::Io {
+                        path: p.clone(),
+                        source,
+                    })?
+                    .trim()
+                    .to_string(),
+            ),
+            None => None,
+        },
+        kyc: if args.kyc_by_admin {
+            KycMode::AdminMints
+        } else {
+            KycMode::ZkVerifier
+        },
     })
 }
 
@@ -328,4 +353,76 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("aip").chain(args.iter().copied())).unwrap()
+    }
+
+    fn deploy_args(cli: &Cli) -> &DeployArgs {
+        match &cli.command {
+            Command::Deploy(a) => a,
+            other => panic!("not deploy: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn localnet_defaults_give_the_test_accounts_their_roles_and_funds() {
+        let cli = parse(&["deploy"]);
+        let o = deploy_options(deploy_args(&cli), &cli.chain, "wasm1deployer", "wasm").unwrap();
+        assert_eq!(o.roles.admin, "wasm1deployer");
+        assert_eq!(o.roles.matcher, resolve("matcher", "wasm", None).unwrap());
+        assert_eq!(o.initial_balances.len(), 4);
+        assert_eq!(o.kyc, KycMode::ZkVerifier);
+        assert_eq!(
+            o.out,
+            PathBuf::from("artifacts/deployment.aip-localnet-1.json")
+        );
+    }
+
+    #[test]
+    fn roles_and_funds_are_parsed_and_bad_ones_refused() {
+        let cli = parse(&[
+            "--chain-id",
+            "other-1",
+            "deploy",
+            "--role",
+            "arbiter=carol",
+            "--fund",
+            "dave=5",
+            "--kyc-by-admin",
+        ]);
+        let o = deploy_options(deploy_args(&cli), &cli.chain, "wasm1d", "wasm").unwrap();
+        assert_eq!(o.roles.arbiter, resolve("carol", "wasm", None).unwrap());
+        assert_eq!(o.roles.matcher, "wasm1d"); // not the localnet: the deployer
+        assert_eq!(
+            o.initial_balances,
+            vec![(resolve("dave", "wasm", None).unwrap(), 5)]
+        );
+        assert_eq!(o.kyc, KycMode::AdminMints);
+
+        let bad = |args: &[&str]| {
+            let cli = parse(args);
+            deploy_options(deploy_args(&cli), &cli.chain, "wasm1d", "wasm")
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            bad(&["deploy", "--role", "king=alice"]),
+            "unknown role \"king\""
+        );
+        assert_eq!(
+            bad(&["deploy", "--role", "admin"]),
+            "expected KEY=VALUE, got \"admin\""
+        );
+        assert!(bad(&["deploy", "--fund", "alice=lots"]).starts_with("bad amount in --fund"));
+        assert_eq!(
+            bad(&["deploy", "--role", "admin=mallory"]),
+            "\"mallory\" is neither an address (wasm1…), a deployed contract nor a test account"
+        );
+    }
 }

@@ -134,6 +134,22 @@ pub struct DeployOptions {
     pub market: MarketParams,
     /// Meter-oracle quorum (M of the oracle operators).
     pub oracle_quorum: u32,
+    /// Groth16 verifying key for the zk-verifier (hex of the arkworks
+    /// compressed bytes, as `aip-kyc setup` writes it); may be set later.
+    pub zk_verifying_key: Option<String>,
+    /// Who mints reputation tokens (onboarding).
+    pub kyc: KycMode,
+}
+
+/// How participants get their reputation token.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum KycMode {
+    /// The zk-verifier mints on a valid KYC proof (reputation names it). The default.
+    #[default]
+    ZkVerifier,
+    /// The reputation admin mints (zk-verifier deployed but not named in
+    /// reputation): for test networks and end-to-end tests without proofs.
+    AdminMints,
 }
 
 /// What a deploy run did.
@@ -280,6 +296,13 @@ fn instantiate_msg(name: &str, d: &Deployment, o: &DeployOptions) -> Result<Opti
                 "max_batch": m.max_batch,
             },
         }),
+        "zk-verifier" => json!({
+            "admin": r.admin,
+            "provider": r.kyc_provider,
+            "reputation": addr("reputation")?,
+            "verifying_key": o.zk_verifying_key,
+            "root_history": null,
+        }),
         _ => return Ok(None),
     }))
 }
@@ -292,7 +315,7 @@ struct Wire {
     msg: Value,
 }
 
-fn wiring(d: &Deployment) -> Vec<Wire> {
+fn wiring(d: &Deployment, kyc: KycMode) -> Vec<Wire> {
     let a = |n: &str| d.contracts.get(n).map(|c| c.address.clone());
     let mut out = Vec::new();
     if d.contracts.contains_key("reputation") {
@@ -303,7 +326,7 @@ fn wiring(d: &Deployment) -> Vec<Wire> {
             msg: json!({"update_config": {
                 "admin": null,
                 "settlement": a("settlement"),
-                "zk_verifier": a("zk-verifier"),
+                "zk_verifier": if kyc == KycMode::ZkVerifier { a("zk-verifier") } else { None },
                 "guardian": null,
                 "review_window_secs": null,
             }}),
@@ -431,7 +454,7 @@ pub async fn deploy(client: &ChainClient, opts: &DeployOptions) -> Result<Deploy
     }
 
     // 3. Wiring.
-    for w in wiring(&d) {
+    for w in wiring(&d, opts.kyc) {
         let new = fresh.contains(w.contract) || w.touches.iter().any(|t| fresh.contains(*t));
         if !new {
             continue;
@@ -459,7 +482,39 @@ mod tests {
             initial_balances: vec![("wasm1alice".into(), 5)],
             market: MarketParams::default(),
             oracle_quorum: 1,
+            zk_verifying_key: None,
+            kyc: KycMode::ZkVerifier,
         }
+    }
+
+    fn with(names: &[&str]) -> Deployment {
+        let mut d = Deployment::default();
+        for n in names {
+            d.contracts.insert(
+                n.to_string(),
+                ContractRecord {
+                    address: format!("wasm1{n}"),
+                    code_id: 1,
+                    label: n.to_string(),
+                },
+            );
+        }
+        d
+    }
+
+    #[test]
+    fn reputation_names_the_zk_verifier_only_in_zk_mode() {
+        let d = with(&["reputation", "settlement", "zk-verifier"]);
+        let w = wiring(&d, KycMode::ZkVerifier);
+        assert_eq!(w[0].msg["update_config"]["zk_verifier"], "wasm1zk-verifier");
+        assert_eq!(w[0].msg["update_config"]["settlement"], "wasm1settlement");
+        let w = wiring(&d, KycMode::AdminMints);
+        assert_eq!(w[0].msg["update_config"]["zk_verifier"], Value::Null);
+        let zk = instantiate_msg("zk-verifier", &d, &opts())
+            .unwrap()
+            .unwrap();
+        assert_eq!(zk["reputation"], "wasm1reputation");
+        assert_eq!(zk["provider"], "wasm1admin");
     }
 
     #[test]

@@ -15,7 +15,7 @@
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
-use aip_cli::deploy::{deploy, DeployOptions, DeployReport, MarketParams, Roles};
+use aip_cli::deploy::{deploy, DeployOptions, DeployReport, KycMode, MarketParams, Roles};
 use aip_cli::deployment::Deployment;
 use chain_client::cosmrs::cosmwasm::MsgExecuteContract;
 use chain_client::cosmrs::tx::Msg;
@@ -67,6 +67,9 @@ fn options(out: PathBuf) -> DeployOptions {
             .collect(),
         market: MarketParams::default(),
         oracle_quorum: 1,
+        // No KYC proofs here: the reputation admin mints.
+        zk_verifying_key: None,
+        kyc: KycMode::AdminMints,
     }
 }
 
