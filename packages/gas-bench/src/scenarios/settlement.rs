@@ -48,6 +48,8 @@ type MeterBook = Arc<Mutex<HashMap<String, (String, Option<u128>)>>>;
 
 struct Market {
     chain: Chain,
+    real_reputation: bool,
+    collateral_bps: u32,
     token: String,
     settlement: String,
     matcher: String,
@@ -77,27 +79,65 @@ fn setup(ctx: &Ctx, accounts: u64) -> Result<Market> {
         }),
     )?;
 
-    // Mock neighbours, answering with the aip-types hook responses.
-    let reputation = chain.addr("reputation");
-    chain.mock_contract(
+    // Reputation: the real contract when its artifact is built (every account
+    // minted its token by the admin, settlement as the outcome source), else a
+    // mock answering `TradingTerms` with the aip-types response.
+    let settlement_addr = chain.addr("settlement");
+    let (reputation, real_reputation) = if ctx.artifact("reputation").is_ok() {
+        let code = ctx.store(&chain, "reputation")?;
+        let (rep, _) = chain.instantiate(
+            &code,
+            "reputation",
+            &admin,
+            &json!({
+                "name": "AIPCHAIN reputation", "symbol": "AIPREP", "admin": admin,
+                "settlement": settlement_addr, "zk_verifier": null, "guardian": null,
+                "terms": null, "review_window_secs": null,
+            }),
+        )?;
+        for i in 0..accounts {
+            for name in [format!("buyer-{i}"), format!("seller-{i}")] {
+                chain.execute(
+                    &rep,
+                    &admin,
+                    &json!({ "mint_for": { "owner": chain.addr(&name) } }),
+                )?;
+            }
+        }
+        (rep, true)
+    } else {
+        let rep = chain.addr("reputation");
+        chain.mock_contract(
+            &rep,
+            Box::new(|msg: &Value| {
+                let account = msg
+                    .pointer("/trading_terms/account")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| format!("reputation mock: unexpected query {msg}"))?;
+                serde_json::to_value(TradingTermsResponse {
+                    account: account.to_string(),
+                    registered: true,
+                    score: 700,
+                    tier: Tier::Silver,
+                    collateral_ratio_bps: COLLATERAL_BPS,
+                    premium_eligible: true,
+                    flagged: false,
+                })
+                .map_err(|e| e.to_string())
+            }),
+        );
+        (rep, false)
+    };
+    let terms = chain.query(
         &reputation,
-        Box::new(|msg: &Value| {
-            let account = msg
-                .pointer("/trading_terms/account")
-                .and_then(Value::as_str)
-                .ok_or_else(|| format!("reputation mock: unexpected query {msg}"))?;
-            serde_json::to_value(TradingTermsResponse {
-                account: account.to_string(),
-                registered: true,
-                score: 700,
-                tier: Tier::Silver,
-                collateral_ratio_bps: COLLATERAL_BPS,
-                premium_eligible: true,
-                flagged: false,
-            })
-            .map_err(|e| e.to_string())
-        }),
+        &json!({ "trading_terms": { "account": chain.addr("seller-0") } }),
     );
+    let collateral_bps = match terms {
+        Ok(t) if real_reputation => t["collateral_ratio_bps"]
+            .as_u64()
+            .context("trading_terms has no ratio")? as u32,
+        _ => COLLATERAL_BPS,
+    };
     let meter_oracle = chain.addr("meter-oracle");
     let meters: MeterBook = Arc::default();
     let book = meters.clone();
@@ -166,6 +206,8 @@ fn setup(ctx: &Ctx, accounts: u64) -> Result<Market> {
     )?;
     Ok(Market {
         chain,
+        real_reputation,
+        collateral_bps,
         token,
         settlement,
         matcher,
@@ -227,7 +269,7 @@ fn place_round(m: &Market, slot: u64, n: u64, round: u64) -> Result<Placements> 
             &json!({ "place_bid": { "slot": slot, "zone": 1, "meter": buyer_meter, "wh": WH.to_string(), "max_price": MAX_PRICE.to_string() } }),
         )?;
         bids.push(g);
-        let collateral = ceil_div(WH * MIN_PRICE * COLLATERAL_BPS as u128, 10_000_000);
+        let collateral = ceil_div(WH * MIN_PRICE * m.collateral_bps as u128, 10_000_000);
         let (_, g) = m.send(
             &seller,
             collateral,
@@ -362,14 +404,26 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
 
     rows.extend(per_trade_rows);
     rows.extend(placement_rows);
+    let reputation = if m.real_reputation {
+        format!(
+            "the real reputation contract (every participant holds its token; newcomer terms: \
+             collateral {} bps; settlement's `RecordOutcomes` runs on it)",
+            m.collateral_bps
+        )
+    } else {
+        format!(
+            "a mock reputation answering `TradingTerms` (collateral {} bps)",
+            m.collateral_bps
+        )
+    };
     Ok(Measured {
         name: "settlement",
         title: "Settlement",
         command: "cargo run -p aip-gas-bench --bin aip-gas -- settlement".into(),
         setup: format!(
-            "Production configuration: settlement with the real AIP token, and mock reputation \
-             (`TradingTerms`: registered, collateral {COLLATERAL_BPS} bps) and meter-oracle (`Deliveries`) \
-             neighbours. For each batch size n: n buyers and n sellers each place one order for the \
+            "Production configuration: settlement with the real AIP token, {reputation} and a mock \
+             meter-oracle answering `Deliveries` (its own cost for 50 meters is in the meter-oracle \
+             table; here a `Deliveries` query costs its instance only). For each batch size n: n buyers and n sellers each place one order for the \
              same slot through a real AIP `Send` (bids lock {WH} Wh × {MAX_PRICE} uaip/kWh, offers \
              the collateral); every fifth offer sits in zone 2 behind a corridor (2 % loss, congestion \
              fee). The matcher commits n trades in one `CommitMatches`; after the slot, one \
