@@ -1,6 +1,5 @@
 //! Messages of the meter-oracle contract.
 
-use aip_types::hooks::meter::DeliveriesResponse;
 use aip_types::{NodeId, SlotId};
 use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::{Binary, Uint128};
@@ -167,7 +166,7 @@ pub enum QueryMsg {
     /// finalized energy of several meters (decimal meter ids) for one slot.
     /// Ids that are not registered meters are left out of the answer; a
     /// registered meter without a quorum yet has `finalized: false`.
-    #[returns(DeliveriesResponse)]
+    #[returns(aip_types::hooks::meter::DeliveriesResponse)]
     Deliveries { slot: SlotId, meters: Vec<String> },
 }
 
