@@ -17,7 +17,7 @@ pub struct SlotId(pub u64);
 impl SlotId {
     /// The slot that starts at `start`; refused unless `start` is slot-aligned.
     pub fn new(start: u64) -> Result<Self, TypesError> {
-        if start % SLOT_SECONDS != 0 {
+        if !start.is_multiple_of(SLOT_SECONDS) {
             return Err(TypesError::UnalignedSlot {
                 start,
                 slot_seconds: SLOT_SECONDS,
@@ -33,7 +33,7 @@ impl SlotId {
 
     /// True when the id is a slot start.
     pub fn is_aligned(self) -> bool {
-        self.0 % SLOT_SECONDS == 0
+        self.0.is_multiple_of(SLOT_SECONDS)
     }
 
     /// Start of the slot, unix seconds.
