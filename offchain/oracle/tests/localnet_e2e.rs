@@ -143,6 +143,65 @@ async fn agent_replays_profiles_onto_the_localnet() {
             .expect("query");
         assert_eq!(got.len(), households as usize);
     }
+    // The real binary, same chain and queue, one more slot from a JSON-lines
+    // file of readings the devices signed themselves (the agent forwards them).
+    let keys_path = dir.path().join("keys.toml");
+    let jsonl = dir.path().join("r.jsonl");
+    let extra_slot = FIRST_SLOT + slots * 900;
+    let mut lines = String::new();
+    for m in 1..=10u32 {
+        let mut seed = [3u8; 32];
+        seed[..4].copy_from_slice(&m.to_be_bytes());
+        let mut k = DeviceKeys::default();
+        k.insert(m, SigningKey::from_bytes(&seed));
+        let r = aip_oracle::Reading {
+            meter: m,
+            slot: SlotId(extra_slot),
+            exported_wh: 0,
+            imported_wh: 100 + u64::from(m),
+            signature: None,
+        };
+        let sig = k
+            .sign(&r, &chain.config().chain_id, &contract)
+            .expect("key");
+        let j = aip_oracle::reading::ReadingJson::from(&aip_oracle::Reading {
+            signature: Some(sig),
+            ..r
+        });
+        lines.push_str(&serde_json::to_string(&j).expect("json"));
+        lines.push('\n');
+    }
+    std::fs::write(&jsonl, lines).expect("jsonl");
+    std::fs::write(&keys_path, "").expect("no keys");
+    let cfg_path = dir.path().join("oracle.toml");
+    std::fs::write(
+        &cfg_path,
+        format!(
+            "contract = \"{contract}\"\noperator = \"oracle\"\n[queue]\npath = \"{q}\"\n\
+             [submit]\nmin_slot_age_secs = 0\nexit_when_done = true\n[keys]\nfile = \"{k}\"\n\
+             [[source]]\nkind = \"file\"\npath = \"{f}\"\n",
+            q = cfg.queue.path.display(),
+            k = keys_path.display(),
+            f = jsonl.display(),
+        ),
+    )
+    .expect("config");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_aip-oracle"))
+        .args(["run", "--config"])
+        .arg(&cfg_path)
+        .output()
+        .expect("binary");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = submitter
+        .reported(SlotId(extra_slot), &meters[..10])
+        .await
+        .expect("query");
+    assert_eq!(got, meters[..10].to_vec());
+
     let gas = submitter.gas_log();
     let per_reading: Vec<u64> = gas.iter().map(|(n, g)| g / *n as u64).collect();
     println!(
