@@ -246,9 +246,27 @@ pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, C
             to_name: CONTRACT_NAME.to_string(),
         });
     }
+    if version_tuple(&stored.version) > version_tuple(CONTRACT_VERSION) {
+        return Err(ContractError::Downgrade {
+            from: stored.version,
+            to: CONTRACT_VERSION.to_string(),
+        });
+    }
     set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     Ok(Response::new()
         .add_attribute("action", "migrate")
         .add_attribute("from_version", stored.version)
         .add_attribute("to_version", CONTRACT_VERSION))
+}
+
+/// `major.minor.patch` as numbers; anything unparsable counts as 0.
+fn version_tuple(v: &str) -> (u64, u64, u64) {
+    let mut it = v
+        .split(['.', '-', '+'])
+        .map(|p| p.parse::<u64>().unwrap_or(0));
+    (
+        it.next().unwrap_or(0),
+        it.next().unwrap_or(0),
+        it.next().unwrap_or(0),
+    )
 }

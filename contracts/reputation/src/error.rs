@@ -99,4 +99,7 @@ pub enum ContractError {
 
     #[error("cannot migrate from {from_name} (this is {to_name})")]
     WrongContract { from_name: String, to_name: String },
+
+    #[error("cannot migrate from version {from} to the older {to}")]
+    Downgrade { from: String, to: String },
 }

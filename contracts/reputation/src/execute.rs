@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use aip_types::hooks::reputation::{Ruling, TradeOutcome};
 use aip_types::TradeId;
 use cosmwasm_std::{
-    Addr, DepsMut, Empty, Env, MessageInfo, Order, Response, StdResult, Storage, Uint128,
+    Addr, Api, DepsMut, Empty, Env, MessageInfo, Order, Response, StdResult, Storage, Uint128,
 };
 use cw721::msg::CollectionInfoMsg;
 use cw721::state::{Cw721Config, NftInfo};
@@ -15,9 +15,9 @@ use crate::msg::TierTerms;
 use crate::query::effective;
 use crate::score::{self, pair_contribution, SUCCESS_THRESHOLD_BPS};
 use crate::state::{
-    load_stats, load_trade, parties_hash, ruling_recorded, save_ruling, save_trade, trade_exists,
-    Flag, PairReviews, Stats, TradeRecord, CONFIG, FLAGS, PAIRS, REVIEWED_BY_BUYER,
-    REVIEWED_BY_SELLER, STATS, TERMS,
+    load_stats, load_trade, parties_hash, ruling_recorded, save_ruling, save_stats, save_trade,
+    trade_exists, Flag, PairReviews, Stats, TradeRecord, CONFIG, FLAGS, PAIRS, REVIEWED_BY_BUYER,
+    REVIEWED_BY_SELLER, TERMS,
 };
 use crate::ContractError;
 
@@ -202,18 +202,23 @@ fn assert_settlement(
 struct StatsCache(BTreeMap<Addr, Stats>);
 
 impl StatsCache {
-    fn get<'a>(&'a mut self, storage: &dyn Storage, who: &Addr) -> StdResult<&'a mut Stats> {
+    fn get<'a>(
+        &'a mut self,
+        storage: &dyn Storage,
+        api: &dyn Api,
+        who: &Addr,
+    ) -> StdResult<&'a mut Stats> {
         if !self.0.contains_key(who) {
-            let s = load_stats(storage, who)?;
+            let s = load_stats(storage, api, who)?;
             self.0.insert(who.clone(), s);
         }
         Ok(self.0.get_mut(who).expect("inserted above"))
     }
 
-    fn save(self, storage: &mut dyn Storage) -> StdResult<usize> {
+    fn save(self, storage: &mut dyn Storage, api: &dyn Api) -> StdResult<usize> {
         let n = self.0.len();
         for (who, s) in self.0 {
-            STATS.save(storage, &who, &s)?;
+            save_stats(storage, api, &who, &s)?;
         }
         Ok(n)
     }
@@ -269,13 +274,13 @@ pub fn execute_record_outcomes(
             delivered as u128 * 10_000 >= contracted as u128 * SUCCESS_THRESHOLD_BPS;
         let slot = o.slot.0;
 
-        let s = cache.get(deps.storage, &seller)?;
+        let s = cache.get(deps.storage, deps.api, &seller)?;
         note_trade(s, slot, delivered_well)?;
         s.sold = checked_add(s.sold, 1, "seller trade count")?;
         s.contracted_wh = checked_add(s.contracted_wh, contracted, "contracted Wh")?;
         s.delivered_wh = checked_add(s.delivered_wh, delivered, "delivered Wh")?;
 
-        let b = cache.get(deps.storage, &buyer)?;
+        let b = cache.get(deps.storage, deps.api, &buyer)?;
         note_trade(b, slot, true)?;
 
         records.push((
@@ -290,7 +295,7 @@ pub fn execute_record_outcomes(
     for (id, r) in &records {
         save_trade(deps.storage, *id, r);
     }
-    let accounts = cache.save(deps.storage)?;
+    let accounts = cache.save(deps.storage, deps.api)?;
     Ok(Response::new()
         .add_attribute("action", "record_outcomes")
         .add_attribute("trades", outcomes.len().to_string())
@@ -328,11 +333,11 @@ pub fn execute_record_ruling(
     };
     let mut cache = StatsCache(BTreeMap::new());
     for (who, lost) in [(&seller, 10_000 - seller_share), (&buyer, seller_share)] {
-        let s = cache.get(deps.storage, who)?;
+        let s = cache.get(deps.storage, deps.api, who)?;
         s.disputes = checked_add(s.disputes, 1, "dispute count")?;
         s.dispute_loss_bps = checked_add(s.dispute_loss_bps, lost, "dispute losses")?;
     }
-    cache.save(deps.storage)?;
+    cache.save(deps.storage, deps.api)?;
     save_ruling(deps.storage, trade_id);
     Ok(Response::new()
         .add_attribute("action", "record_ruling")
@@ -399,7 +404,7 @@ pub fn execute_review(
 
     // The reviewer's weight is its effective score now (0 without a token).
     let terms = TERMS.load(deps.storage)?;
-    let weight = effective(deps.storage, &terms, &reviewer)?.score as u64;
+    let weight = effective(deps.storage, deps.api, &terms, &reviewer)?.score as u64;
 
     let key = (&reviewer, &reviewed);
     let old = PAIRS.may_load(deps.storage, key)?.unwrap_or_default();
@@ -410,7 +415,7 @@ pub fn execute_review(
     };
     PAIRS.save(deps.storage, key, &new)?;
 
-    let mut target = load_stats(deps.storage, &reviewed)?;
+    let mut target = load_stats(deps.storage, deps.api, &reviewed)?;
     target.reviews_received = checked_add(target.reviews_received, 1, "review count")?;
     let reviewer_flagged = FLAGS.has(deps.storage, &reviewer);
     if !reviewer_flagged {
@@ -425,7 +430,7 @@ pub fn execute_review(
             true,
         )?;
     }
-    STATS.save(deps.storage, &reviewed, &target)?;
+    save_stats(deps.storage, deps.api, &reviewed, &target)?;
 
     trade.reviewed |= role;
     save_trade(deps.storage, trade_id, &trade);
@@ -463,6 +468,7 @@ fn assert_guardian(
 /// Linear in the number of accounts the reviewer has reviewed.
 fn toggle_reviews_of(
     storage: &mut dyn Storage,
+    api: &dyn Api,
     reviewer: &Addr,
     add: bool,
 ) -> Result<usize, ContractError> {
@@ -471,9 +477,9 @@ fn toggle_reviews_of(
         .range(storage, None, None, Order::Ascending)
         .collect::<StdResult<_>>()?;
     for (reviewed, p) in &pairs {
-        let mut s = load_stats(storage, reviewed)?;
+        let mut s = load_stats(storage, api, reviewed)?;
         apply_contribution(&mut s, pair_contribution(p.weight, p.weighted_sum), add)?;
-        STATS.save(storage, reviewed, &s)?;
+        save_stats(storage, api, reviewed, &s)?;
     }
     Ok(pairs.len())
 }
@@ -492,7 +498,7 @@ pub fn execute_flag(
             account: account.to_string(),
         });
     }
-    let score_at_flag = score::base_score(&load_stats(deps.storage, &account)?);
+    let score_at_flag = score::base_score(&load_stats(deps.storage, deps.api, &account)?);
     FLAGS.save(
         deps.storage,
         &account,
@@ -502,7 +508,7 @@ pub fn execute_flag(
             score_at_flag,
         },
     )?;
-    let suspended = toggle_reviews_of(deps.storage, &account, false)?;
+    let suspended = toggle_reviews_of(deps.storage, deps.api, &account, false)?;
     Ok(Response::new()
         .add_attribute("action", "flag")
         .add_attribute("account", account)
@@ -524,7 +530,7 @@ pub fn execute_unflag(
         });
     }
     FLAGS.remove(deps.storage, &account);
-    let restored = toggle_reviews_of(deps.storage, &account, true)?;
+    let restored = toggle_reviews_of(deps.storage, deps.api, &account, true)?;
     Ok(Response::new()
         .add_attribute("action", "unflag")
         .add_attribute("account", account)

@@ -3,7 +3,7 @@
 use aip_types::hooks::reputation::{
     AccountScore, PriorityScoresResponse, Tier, TradingTermsResponse,
 };
-use cosmwasm_std::{Addr, Deps, Empty, Env, StdResult, Storage};
+use cosmwasm_std::{Addr, Api, Deps, Empty, Env, StdResult, Storage};
 use cw721::msg::{AllNftInfoResponse, NftInfoResponse};
 use cw721::state::Cw721Config;
 
@@ -30,11 +30,16 @@ pub struct Effective {
     pub flag: Option<Flag>,
 }
 
-pub fn effective(storage: &dyn Storage, terms: &TierTerms, who: &Addr) -> StdResult<Effective> {
+pub fn effective(
+    storage: &dyn Storage,
+    api: &dyn Api,
+    terms: &TierTerms,
+    who: &Addr,
+) -> StdResult<Effective> {
     let registered = Cw721Config::<Option<Empty>>::default()
         .nft_info
         .has(storage, who.as_str());
-    let stats = load_stats(storage, who)?;
+    let stats = load_stats(storage, api, who)?;
     let flag = FLAGS.may_load(storage, who)?;
     let components = score::components(&stats);
     let base_score = score::combine(&components);
@@ -64,7 +69,7 @@ pub fn query_trading_terms(
 ) -> Result<TradingTermsResponse, ContractError> {
     let who = deps.api.addr_validate(&account)?;
     let terms = TERMS.load(deps.storage)?;
-    let e = effective(deps.storage, &terms, &who)?;
+    let e = effective(deps.storage, deps.api, &terms, &who)?;
     let entry = terms.for_tier(e.tier);
     Ok(TradingTermsResponse {
         account: who.into_string(),
@@ -92,7 +97,7 @@ pub fn query_priority_scores(
         .into_iter()
         .map(|a| {
             let who = deps.api.addr_validate(&a)?;
-            let e = effective(deps.storage, &terms, &who)?;
+            let e = effective(deps.storage, deps.api, &terms, &who)?;
             Ok(AccountScore {
                 account: who.into_string(),
                 score: e.score,
@@ -123,7 +128,7 @@ fn history(s: &Stats) -> History {
 pub fn query_reputation(deps: Deps, account: String) -> Result<ReputationResponse, ContractError> {
     let who = deps.api.addr_validate(&account)?;
     let terms = TERMS.load(deps.storage)?;
-    let e = effective(deps.storage, &terms, &who)?;
+    let e = effective(deps.storage, deps.api, &terms, &who)?;
     Ok(ReputationResponse {
         account: who.to_string(),
         registered: e.registered,
@@ -144,7 +149,7 @@ pub fn query_reputation(deps: Deps, account: String) -> Result<ReputationRespons
 fn metadata(deps: Deps, token_id: &str) -> Result<ReputationMetadata, ContractError> {
     let who = deps.api.addr_validate(token_id)?;
     let terms = TERMS.load(deps.storage)?;
-    let e = effective(deps.storage, &terms, &who)?;
+    let e = effective(deps.storage, deps.api, &terms, &who)?;
     Ok(ReputationMetadata {
         score: e.score,
         tier: e.tier,

@@ -3,7 +3,7 @@
 //! the NFT metadata is computed from it when queried, so it is always live.
 
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{Addr, StdResult, Storage};
+use cosmwasm_std::{Addr, Api, StdError, StdResult, Storage};
 use cw_storage_plus::{Item, Map};
 use sha2::{Digest, Sha256};
 
@@ -24,48 +24,120 @@ pub struct Config {
     pub review_window_secs: u64,
 }
 
-/// One account's recorded history. Short field names: this record is written
-/// for every party of every settled trade, and each stored byte costs gas.
-#[cw_serde]
-#[derive(Default, Copy, Eq)]
+/// One account's recorded history. Written for every party of every settled
+/// trade, so it is stored compactly (see [`Stats::encode`]), keyed by the
+/// canonical address: each stored byte costs 30 SDK gas.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Stats {
     /// Settled trades, as seller or buyer.
-    #[serde(rename = "n")]
     pub trades: u64,
     /// Successful ones (a buyer's always: its payment is escrowed; a seller's
     /// when it delivered at least 95 % of the contracted energy).
-    #[serde(rename = "k")]
     pub successful: u64,
     /// Trades as seller.
-    #[serde(rename = "s")]
     pub sold: u64,
     /// Wh contracted as seller.
-    #[serde(rename = "c")]
     pub contracted_wh: u64,
     /// Wh delivered as seller (`<= contracted_wh`).
-    #[serde(rename = "d")]
     pub delivered_wh: u64,
     /// Distinct delivery slots with a settled trade.
-    #[serde(rename = "a")]
     pub active_slots: u64,
     /// The slot of the last recorded trade.
-    #[serde(rename = "l")]
     pub last_slot: u64,
     /// Rulings on disputes this account was party to.
-    #[serde(rename = "x")]
     pub disputes: u64,
     /// Lost share of those rulings, summed, basis points (10_000 = one dispute fully lost).
-    #[serde(rename = "y")]
     pub dispute_loss_bps: u64,
     /// Reviews received (all, counted or not).
-    #[serde(rename = "r")]
     pub reviews_received: u64,
     /// Counted review weight (pair-capped, unflagged reviewers only).
-    #[serde(rename = "w")]
     pub review_weight: u64,
     /// Counted Σ weight × rating.
-    #[serde(rename = "v")]
     pub review_weighted_sum: u64,
+}
+
+/// Format byte of the encoded [`Stats`].
+const STATS_V1: u8 = 1;
+
+impl Stats {
+    fn fields(&self) -> [u64; 12] {
+        [
+            self.trades,
+            self.successful,
+            self.sold,
+            self.contracted_wh,
+            self.delivered_wh,
+            self.active_slots,
+            self.last_slot,
+            self.disputes,
+            self.dispute_loss_bps,
+            self.reviews_received,
+            self.review_weight,
+            self.review_weighted_sum,
+        ]
+    }
+
+    /// A format byte, then the twelve fields as LEB128 varints, in declaration
+    /// order (about 20 bytes for a typical account instead of ~90 as JSON).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(32);
+        out.push(STATS_V1);
+        for mut v in self.fields() {
+            loop {
+                let byte = (v & 0x7f) as u8;
+                v >>= 7;
+                if v == 0 {
+                    out.push(byte);
+                    break;
+                }
+                out.push(byte | 0x80);
+            }
+        }
+        out
+    }
+
+    pub fn decode(bytes: &[u8]) -> StdResult<Stats> {
+        let corrupt = || StdError::generic_err("corrupt reputation record");
+        let (&version, mut rest) = bytes.split_first().ok_or_else(corrupt)?;
+        if version != STATS_V1 {
+            return Err(corrupt());
+        }
+        let mut f = [0u64; 12];
+        for slot in f.iter_mut() {
+            let mut v: u64 = 0;
+            let mut shift = 0u32;
+            loop {
+                let (&b, r) = rest.split_first().ok_or_else(corrupt)?;
+                rest = r;
+                if shift >= 64 || (shift == 63 && b > 1) {
+                    return Err(corrupt());
+                }
+                v |= ((b & 0x7f) as u64) << shift;
+                shift += 7;
+                if b & 0x80 == 0 {
+                    break;
+                }
+            }
+            *slot = v;
+        }
+        if !rest.is_empty() {
+            return Err(corrupt());
+        }
+        Ok(Stats {
+            trades: f[0],
+            successful: f[1],
+            sold: f[2],
+            contracted_wh: f[3],
+            delivered_wh: f[4],
+            active_slots: f[5],
+            last_slot: f[6],
+            disputes: f[7],
+            dispute_loss_bps: f[8],
+            reviews_received: f[9],
+            review_weight: f[10],
+            review_weighted_sum: f[11],
+        })
+    }
 }
 
 /// All-time reviews from one reviewer to one reviewed account.
@@ -91,7 +163,6 @@ pub struct Flag {
 
 pub const CONFIG: Item<Config> = Item::new("config");
 pub const TERMS: Item<TierTerms> = Item::new("terms");
-pub const STATS: Map<&Addr, Stats> = Map::new("stats");
 pub const FLAGS: Map<&Addr, Flag> = Map::new("flags");
 /// (reviewer, reviewed) → all-time reviews.
 pub const PAIRS: Map<(&Addr, &Addr), PairReviews> = Map::new("pairs");
@@ -173,6 +244,31 @@ pub fn save_ruling(storage: &mut dyn Storage, id: u64) {
     storage.set(&key(RULING_PREFIX, id), &[1]);
 }
 
-pub fn load_stats(storage: &dyn Storage, who: &Addr) -> StdResult<Stats> {
-    Ok(STATS.may_load(storage, who)?.unwrap_or_default())
+// Stats: key "st" ++ canonical address, value `Stats::encode`.
+const STATS_PREFIX: &[u8] = b"st";
+
+fn stats_key(api: &dyn Api, who: &Addr) -> StdResult<Vec<u8>> {
+    let c = api.addr_canonicalize(who.as_str())?;
+    let mut k = Vec::with_capacity(STATS_PREFIX.len() + c.len());
+    k.extend_from_slice(STATS_PREFIX);
+    k.extend_from_slice(c.as_slice());
+    Ok(k)
+}
+
+/// An account's history (empty if none was recorded).
+pub fn load_stats(storage: &dyn Storage, api: &dyn Api, who: &Addr) -> StdResult<Stats> {
+    match storage.get(&stats_key(api, who)?) {
+        Some(v) => Stats::decode(&v),
+        None => Ok(Stats::default()),
+    }
+}
+
+pub fn save_stats(
+    storage: &mut dyn Storage,
+    api: &dyn Api,
+    who: &Addr,
+    s: &Stats,
+) -> StdResult<()> {
+    storage.set(&stats_key(api, who)?, &s.encode());
+    Ok(())
 }

@@ -6,6 +6,8 @@ use cw721::msg::{
 };
 use cw721::Expiration;
 
+use cw_multi_test::Executor;
+
 use super::suite::Suite;
 use crate::msg::{
     ContractConfigResponse, ExecuteMsg, PairReviewsResponse, QueryMsg, ReputationMetadata,
@@ -744,6 +746,42 @@ fn flags_need_a_guardian() {
     let mut s = Suite::new();
     let admin = s.admin.clone();
     let bob = s.addr("bob");
+    // A second instance without a guardian: a clear error, for anyone.
+    let no_guardian = s
+        .app
+        .instantiate_contract(
+            1,
+            admin.clone(),
+            &crate::msg::InstantiateMsg {
+                name: "rep".into(),
+                symbol: "REP".into(),
+                admin: None,
+                settlement: None,
+                zk_verifier: None,
+                guardian: None,
+                terms: None,
+                review_window_secs: None,
+            },
+            &[],
+            "rep2",
+            None,
+        )
+        .unwrap();
+    let e = s
+        .app
+        .execute_contract(
+            admin.clone(),
+            no_guardian,
+            &ExecuteMsg::Flag {
+                account: bob.to_string(),
+                reason: "x".into(),
+            },
+            &[],
+        )
+        .unwrap_err()
+        .root_cause()
+        .to_string();
+    assert_eq!(e, "no guardian is configured");
     assert_eq!(
         s.err(
             &admin,

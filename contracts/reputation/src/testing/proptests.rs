@@ -241,3 +241,25 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// The compact record decodes to what was encoded; anything else is refused.
+    #[test]
+    fn stats_records_round_trip(f in prop::array::uniform12(any::<u64>()), junk in prop::collection::vec(any::<u8>(), 0..40)) {
+        use crate::state::Stats;
+        let s = Stats {
+            trades: f[0], successful: f[1], sold: f[2], contracted_wh: f[3], delivered_wh: f[4],
+            active_slots: f[5], last_slot: f[6], disputes: f[7], dispute_loss_bps: f[8],
+            reviews_received: f[9], review_weight: f[10], review_weighted_sum: f[11],
+        };
+        let bytes = s.encode();
+        prop_assert!(bytes.len() <= 1 + 12 * 10);
+        prop_assert_eq!(Stats::decode(&bytes).unwrap(), s);
+        let mut longer = bytes.clone();
+        longer.push(0);
+        prop_assert!(Stats::decode(&longer).is_err());
+        prop_assert!(Stats::decode(&bytes[..bytes.len() - 1]).is_err());
+        // Arbitrary bytes never panic.
+        let _ = Stats::decode(&junk);
+    }
+}

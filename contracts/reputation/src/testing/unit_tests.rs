@@ -221,3 +221,47 @@ fn pair_contributions_are_capped() {
 fn default_terms_are_valid() {
     validate_terms(&TierTerms::default()).unwrap();
 }
+
+#[test]
+fn migration_refuses_another_contract_and_downgrades() {
+    use crate::contract::{instantiate, migrate};
+    use crate::msg::{InstantiateMsg, MigrateMsg};
+    use cosmwasm_std::testing::{message_info, mock_dependencies, mock_env};
+
+    let mut deps = mock_dependencies();
+    let admin = deps.api.addr_make("admin");
+    instantiate(
+        deps.as_mut(),
+        mock_env(),
+        message_info(&admin, &[]),
+        InstantiateMsg {
+            name: "rep".into(),
+            symbol: "REP".into(),
+            admin: None,
+            settlement: None,
+            zk_verifier: None,
+            guardian: None,
+            terms: None,
+            review_window_secs: None,
+        },
+    )
+    .unwrap();
+    migrate(deps.as_mut(), mock_env(), MigrateMsg {}).unwrap();
+    cw2::set_contract_version(&mut deps.storage, "crates.io:reputation", "99.0.0").unwrap();
+    assert_eq!(
+        migrate(deps.as_mut(), mock_env(), MigrateMsg {})
+            .unwrap_err()
+            .to_string(),
+        format!(
+            "cannot migrate from version 99.0.0 to the older {}",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+    cw2::set_contract_version(&mut deps.storage, "crates.io:cw721-base", "0.22.0").unwrap();
+    assert_eq!(
+        migrate(deps.as_mut(), mock_env(), MigrateMsg {})
+            .unwrap_err()
+            .to_string(),
+        "cannot migrate from crates.io:cw721-base (this is crates.io:reputation)"
+    );
+}
