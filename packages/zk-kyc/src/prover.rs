@@ -130,3 +130,74 @@ pub fn to_bytes<T: CanonicalSerialize>(value: &T) -> Vec<u8> {
 pub fn from_bytes<T: CanonicalDeserialize>(bytes: &[u8]) -> Result<T, SerializationError> {
     T::deserialize_compressed(bytes)
 }
+
+/// The curves the circuit is set up for, with the Groth16 operations compiled
+/// (and optimized) inside this crate: callers get fast code even in debug builds.
+pub trait KycCurve: Pairing
+where
+    Self::ScalarField: PoseidonField,
+{
+    /// [`setup`] on this curve.
+    fn kyc_setup(rng: &mut rand_chacha::ChaCha20Rng) -> (ProvingKey<Self>, VerifyingKey<Self>);
+    /// [`prove`] on this curve.
+    fn kyc_prove(
+        pk: &ProvingKey<Self>,
+        identity: &Identity<Self::ScalarField>,
+        path: &MerklePath<Self::ScalarField>,
+        external_nullifier: Self::ScalarField,
+        signal: Self::ScalarField,
+        rng: &mut rand_chacha::ChaCha20Rng,
+    ) -> (Proof<Self>, Statement<Self::ScalarField>);
+    /// Prepares `vk` and runs [`verify`].
+    fn kyc_verify(
+        vk: &VerifyingKey<Self>,
+        proof: &Proof<Self>,
+        statement: &Statement<Self::ScalarField>,
+    ) -> bool;
+    /// Reads a proving key written with `serialize_uncompressed` (no point validation:
+    /// only load keys you made or trust).
+    fn kyc_read_proving_key(bytes: &[u8]) -> Result<ProvingKey<Self>, SerializationError>;
+    /// Writes a proving key uncompressed (large, but fast to load).
+    fn kyc_write_proving_key(pk: &ProvingKey<Self>) -> Vec<u8>;
+}
+
+macro_rules! kyc_curve {
+    ($e:ty) => {
+        impl KycCurve for $e {
+            fn kyc_setup(
+                rng: &mut rand_chacha::ChaCha20Rng,
+            ) -> (ProvingKey<Self>, VerifyingKey<Self>) {
+                setup::<Self, _>(rng)
+            }
+            fn kyc_prove(
+                pk: &ProvingKey<Self>,
+                identity: &Identity<Self::ScalarField>,
+                path: &MerklePath<Self::ScalarField>,
+                external_nullifier: Self::ScalarField,
+                signal: Self::ScalarField,
+                rng: &mut rand_chacha::ChaCha20Rng,
+            ) -> (Proof<Self>, Statement<Self::ScalarField>) {
+                prove(pk, identity, path, external_nullifier, signal, rng)
+            }
+            fn kyc_verify(
+                vk: &VerifyingKey<Self>,
+                proof: &Proof<Self>,
+                statement: &Statement<Self::ScalarField>,
+            ) -> bool {
+                verify(&prepare(vk), proof, statement)
+            }
+            fn kyc_read_proving_key(bytes: &[u8]) -> Result<ProvingKey<Self>, SerializationError> {
+                ProvingKey::<Self>::deserialize_uncompressed_unchecked(bytes)
+            }
+            fn kyc_write_proving_key(pk: &ProvingKey<Self>) -> Vec<u8> {
+                let mut out = Vec::with_capacity(pk.uncompressed_size());
+                pk.serialize_uncompressed(&mut out)
+                    .expect("writing to a Vec cannot fail");
+                out
+            }
+        }
+    };
+}
+
+kyc_curve!(ark_bls12_381::Bls12_381);
+kyc_curve!(ark_bn254::Bn254);

@@ -1,0 +1,259 @@
+//! Groth16 verification over BLS12-381 with the pairing host function.
+//!
+//! The only curve arithmetic in wasm is the public-input term
+//! `L = IC0 + x·IC1` (one GLV scalar multiplication, arkworks); the four
+//! pairings run natively in `bls12_381_pairing_equality`, and point
+//! validation (curve and subgroup checks) when the key is set runs natively
+//! in `bls12_381_aggregate_g1/g2`. The contract does not use arkworks'
+//! (de)serialization: its big unrolled functions exceed wasmer's 100-locals
+//! limit. Points are read and written here with small helpers instead.
+
+use ark_bls12_381::{Fq, Fr, G1Affine};
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_ff::{BigInt, PrimeField, Zero};
+use cosmwasm_std::{Api, Binary};
+
+use crate::state::PreparedKey;
+use crate::ContractError;
+
+pub const G1_COMPRESSED: usize = 48;
+pub const G2_COMPRESSED: usize = 96;
+/// Montgomery limbs of x and y, 6 × 8 bytes each.
+pub const G1_RAW: usize = 96;
+/// A | B | C.
+pub const PROOF_LEN: usize = 2 * G1_COMPRESSED + G2_COMPRESSED;
+/// The circuit has one public input, so the key has two IC points.
+pub const PUBLIC_INPUTS: usize = 1;
+
+const FLAG_COMPRESSED: u8 = 0x80;
+const FLAG_INFINITY: u8 = 0x40;
+const FLAG_GREATEST: u8 = 0x20;
+
+fn vk_err(reason: impl Into<String>) -> ContractError {
+    ContractError::MalformedVerifyingKey {
+        reason: reason.into(),
+    }
+}
+
+/// Big-endian 48 bytes (flags masked off) to the limbs of an integer. Kept
+/// small and out of line: wasmer refuses functions with more than 100 locals.
+#[inline(never)]
+fn be_limbs(bytes: &[u8]) -> BigInt<6> {
+    let mut le = [0u8; 48];
+    for (i, b) in bytes.iter().take(48).enumerate() {
+        le[47 - i] = *b;
+    }
+    le[47] &= 0x1f;
+    let mut limbs = [0u64; 6];
+    for (limb, chunk) in limbs.iter_mut().zip(le.chunks_exact(8)) {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(chunk);
+        *limb = u64::from_le_bytes(b);
+    }
+    BigInt::new(limbs)
+}
+
+/// `a·b` out of line (a 6-limb Montgomery product is already ~60 locals).
+#[inline(never)]
+fn fq_mul(a: Fq, b: Fq) -> Fq {
+    a * b
+}
+
+/// Like `Fq::from_bigint`, without inlining its Montgomery conversion: the raw
+/// limbs times R² (Montgomery product) are the Montgomery form.
+#[inline(never)]
+fn fq_from_be(bytes: &[u8]) -> Option<Fq> {
+    let a = be_limbs(bytes);
+    if a >= Fq::MODULUS {
+        return None;
+    }
+    Some(fq_mul(Fq::new_unchecked(a), Fq::new_unchecked(Fq::R2)))
+}
+
+/// Decompresses a (zcash-format) compressed G1 point without subgroup check.
+#[inline(never)]
+fn g1_decompress(bytes: &[u8]) -> Option<G1Affine> {
+    let flags = bytes[0];
+    if flags & FLAG_COMPRESSED == 0 {
+        return None;
+    }
+    if flags & FLAG_INFINITY != 0 {
+        return Some(G1Affine::zero());
+    }
+    let x = fq_from_be(bytes)?;
+    G1Affine::get_point_from_x_unchecked(x, flags & FLAG_GREATEST != 0)
+}
+
+/// Compresses a G1 point (zcash format, as the host functions read it).
+#[inline(never)]
+fn g1_compress(p: &G1Affine) -> [u8; G1_COMPRESSED] {
+    let mut out = [0u8; G1_COMPRESSED];
+    let Some((x, y)) = p.xy() else {
+        out[0] = FLAG_COMPRESSED | FLAG_INFINITY;
+        return out;
+    };
+    let limbs = x.into_bigint().0;
+    for (i, limb) in limbs.iter().enumerate() {
+        let start = 48 - 8 * (i + 1);
+        out[start..start + 8].copy_from_slice(&limb.to_be_bytes());
+    }
+    out[0] |= FLAG_COMPRESSED;
+    if y.into_bigint() > (-y).into_bigint() {
+        out[0] |= FLAG_GREATEST;
+    }
+    out
+}
+
+/// Montgomery limbs of an affine point (loaded back without any arithmetic).
+#[inline(never)]
+fn g1_to_raw(p: &G1Affine) -> Vec<u8> {
+    let mut out = Vec::with_capacity(G1_RAW);
+    let (x, y) = p.xy().unwrap_or((Fq::zero(), Fq::zero()));
+    for limb in x.0 .0.iter().chain(y.0 .0.iter()) {
+        out.extend_from_slice(&limb.to_le_bytes());
+    }
+    out
+}
+
+#[inline(never)]
+fn g1_from_raw(bytes: &[u8]) -> Option<G1Affine> {
+    if bytes.len() != G1_RAW {
+        return None;
+    }
+    let mut limbs = [0u64; 12];
+    for (i, limb) in limbs.iter_mut().enumerate() {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&bytes[8 * i..8 * i + 8]);
+        *limb = u64::from_le_bytes(b);
+    }
+    let mut x = [0u64; 6];
+    let mut y = [0u64; 6];
+    x.copy_from_slice(&limbs[..6]);
+    y.copy_from_slice(&limbs[6..]);
+    let x = Fq::new_unchecked(BigInt::new(x));
+    let y = Fq::new_unchecked(BigInt::new(y));
+    if x.is_zero() && y.is_zero() {
+        return Some(G1Affine::zero());
+    }
+    Some(G1Affine::new_unchecked(x, y))
+}
+
+/// Parses an arkworks-compressed `VerifyingKey<Bls12_381>`:
+/// α (G1) | β, γ, δ (G2) | u64 LE count | IC points (G1). Every point is
+/// validated (on the curve, in the subgroup) by the host.
+pub fn prepare_key(api: &dyn Api, bytes: &[u8]) -> Result<PreparedKey, ContractError> {
+    let fixed = G1_COMPRESSED + 3 * G2_COMPRESSED + 8;
+    if bytes.len() < fixed {
+        return Err(vk_err(format!(
+            "expected at least {fixed} bytes, got {}",
+            bytes.len()
+        )));
+    }
+    let (alpha, rest) = bytes.split_at(G1_COMPRESSED);
+    let (g2s, rest) = rest.split_at(3 * G2_COMPRESSED);
+    let (count, ics) = rest.split_at(8);
+    api.bls12_381_aggregate_g1(alpha)
+        .map_err(|e| vk_err(format!("alpha_g1: {e}")))?;
+    for (i, name) in ["beta_g2", "gamma_g2", "delta_g2"].iter().enumerate() {
+        api.bls12_381_aggregate_g2(&g2s[i * G2_COMPRESSED..(i + 1) * G2_COMPRESSED])
+            .map_err(|e| vk_err(format!("{name}: {e}")))?;
+    }
+    let mut c = [0u8; 8];
+    c.copy_from_slice(count);
+    let count = u64::from_le_bytes(c);
+    if ics.len() as u64 != count.saturating_mul(G1_COMPRESSED as u64) {
+        return Err(vk_err(format!(
+            "{count} IC points announced, {} bytes follow",
+            ics.len()
+        )));
+    }
+    if count != (PUBLIC_INPUTS + 1) as u64 {
+        return Err(ContractError::VerifyingKeyInputs {
+            expected: PUBLIC_INPUTS,
+            got: count.saturating_sub(1) as usize,
+        });
+    }
+    let mut raw = Vec::with_capacity(2);
+    for i in 0..2 {
+        let enc = &ics[i * G1_COMPRESSED..(i + 1) * G1_COMPRESSED];
+        api.bls12_381_aggregate_g1(enc)
+            .map_err(|e| vk_err(format!("IC{i}: {e}")))?;
+        let p = g1_decompress(enc).ok_or_else(|| vk_err(format!("IC{i}: not a curve point")))?;
+        raw.push(Binary::new(g1_to_raw(&p)));
+    }
+    let ic1 = raw.pop().expect("two points");
+    let ic0 = raw.pop().expect("two points");
+    Ok(PreparedKey {
+        alpha_g1: Binary::from(alpha),
+        g2s: Binary::from(g2s),
+        ic0,
+        ic1,
+    })
+}
+
+/// `IC0 + x·IC1`, compressed.
+pub fn public_term(key: &PreparedKey, x: Fr) -> Result<[u8; G1_COMPRESSED], ContractError> {
+    let ic0 = g1_from_raw(key.ic0.as_slice()).ok_or_else(|| vk_err("stored IC0"))?;
+    let ic1 = g1_from_raw(key.ic1.as_slice()).ok_or_else(|| vk_err("stored IC1"))?;
+    let l = (ic1.mul_bigint(x.into_bigint()) + ic0).into_affine();
+    Ok(g1_compress(&l))
+}
+
+/// Checks `e(A,B) = e(α,β)·e(L,γ)·e(C,δ)`. `Ok(false)` when the proof does not
+/// verify; `Err` when A, B or C is not a valid point.
+pub fn verify(
+    api: &dyn Api,
+    key: &PreparedKey,
+    proof: &[u8],
+    x: Fr,
+) -> Result<bool, ContractError> {
+    if proof.len() != PROOF_LEN {
+        return Err(ContractError::ProofLength {
+            expected: PROOF_LEN,
+            got: proof.len(),
+        });
+    }
+    let a = &proof[..G1_COMPRESSED];
+    let b = &proof[G1_COMPRESSED..G1_COMPRESSED + G2_COMPRESSED];
+    let c = &proof[G1_COMPRESSED + G2_COMPRESSED..];
+    let l = public_term(key, x)?;
+    let mut ps = Vec::with_capacity(3 * G1_COMPRESSED);
+    ps.extend_from_slice(key.alpha_g1.as_slice());
+    ps.extend_from_slice(&l);
+    ps.extend_from_slice(c);
+    api.bls12_381_pairing_equality(&ps, key.g2s.as_slice(), a, b)
+        .map_err(|e| ContractError::ProofPoints {
+            reason: format!("A, B or C is not a valid compressed curve point ({e})"),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_ec::CurveGroup;
+    use ark_serialize::CanonicalSerialize;
+    use ark_std::UniformRand;
+
+    #[test]
+    fn point_codecs_match_arkworks() {
+        let mut rng = ark_std::test_rng();
+        for i in 0..20 {
+            let p = if i == 0 {
+                G1Affine::zero()
+            } else {
+                (G1Affine::generator() * Fr::rand(&mut rng)).into_affine()
+            };
+            let mut ark = Vec::new();
+            p.serialize_compressed(&mut ark).unwrap();
+            assert_eq!(g1_compress(&p).to_vec(), ark, "point {i}");
+            assert_eq!(g1_decompress(&ark), Some(p));
+            assert_eq!(g1_from_raw(&g1_to_raw(&p)), Some(p));
+        }
+        // not compressed, or x not on the curve
+        assert_eq!(g1_decompress(&[0u8; 48]), None);
+        let mut bad = [0xffu8; 48];
+        bad[0] = 0x9f;
+        assert_eq!(g1_decompress(&bad), None);
+        assert_eq!(g1_from_raw(&[0u8; 95]), None);
+    }
+}

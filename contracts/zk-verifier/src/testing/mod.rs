@@ -1,0 +1,2 @@
+mod multi_tests;
+mod suite;
