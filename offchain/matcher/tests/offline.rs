@@ -1,0 +1,92 @@
+//! The offline mode end to end (files in, files out) and the SimBench data it reads.
+use aip_matcher::{clear, simbench, Clearing, Method, OrderBook, Side};
+use std::path::PathBuf;
+use std::process::Command;
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("aip-matcher-test-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d.join(name)
+}
+
+#[test]
+fn simbench_export_is_consistent() {
+    let dir = simbench::default_dir();
+    let grid = simbench::load_grid(&dir).unwrap();
+    let net = simbench::load_network(&dir).unwrap();
+    let prof = simbench::load_profiles(&dir).unwrap();
+    assert_eq!(grid.households.len(), 118);
+    assert_eq!((net.zones.len(), net.corridors.len()), (13, 12));
+    assert_eq!(prof.load.len(), grid.households.len());
+    assert!(prof
+        .load
+        .iter()
+        .chain(&prof.pv)
+        .all(|s| s.len() == grid.slots));
+    assert_eq!(prof.first_slot, 1_451_606_400);
+    // every household sits in a zone of the network
+    assert!(grid
+        .households
+        .iter()
+        .all(|h| net.zones.iter().any(|z| z.id == h.zone)));
+    // in the first week of June some slot has a PV surplus, and the market clears it
+    let book = (14_784..14_784 + 672)
+        .map(|t| simbench::book_for_slot(&grid, &prof, t, 7))
+        .find(|b| b.orders.iter().any(|o| o.side == Side::Offer))
+        .expect("a slot with PV surplus");
+    assert!(book.orders.iter().any(|o| o.side == Side::Bid));
+    let c = clear(&book, &net, Method::Flow).unwrap();
+    assert!(c.traded_wh > 0 && c.capacity_excess_wh == 0);
+}
+
+#[test]
+fn clear_reads_files_and_writes_the_clearing() {
+    let net = simbench::load_network(&simbench::default_dir()).unwrap();
+    let book = simbench::synthetic_book(200, &net, 3, 0.1);
+    let (bp, np, op) = (tmp("book.json"), tmp("network.json"), tmp("trades.json"));
+    std::fs::write(&bp, serde_json::to_string(&book).unwrap()).unwrap();
+    std::fs::write(&np, serde_json::to_string(&net).unwrap()).unwrap();
+    let exe = env!("CARGO_BIN_EXE_aip-matcher");
+    let out = Command::new(exe)
+        .args(["clear", "--method", "flow", "--book"])
+        .arg(&bp)
+        .arg("--network")
+        .arg(&np)
+        .arg("--out")
+        .arg(&op)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written: Clearing = serde_json::from_slice(&std::fs::read(&op).unwrap()).unwrap();
+    assert_eq!(written, clear(&book, &net, Method::Flow).unwrap());
+
+    // a bad book fails with the reason and writes nothing
+    let mut bad: OrderBook = book.clone();
+    bad.orders[1].id = bad.orders[0].id;
+    std::fs::write(&bp, serde_json::to_string(&bad).unwrap()).unwrap();
+    std::fs::remove_file(&op).unwrap();
+    let out = Command::new(exe)
+        .args(["clear", "--book"])
+        .arg(&bp)
+        .arg("--network")
+        .arg(&np)
+        .arg("--out")
+        .arg(&op)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("order 0 appears twice in the book"));
+    assert!(!op.exists());
+
+    let out = Command::new(exe)
+        .args(["clear", "--book", "/nonexistent.json", "--network"])
+        .arg(&np)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("reading /nonexistent.json"));
+}
