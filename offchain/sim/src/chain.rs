@@ -99,6 +99,9 @@ pub struct Audit {
     pub others: u128,
     /// Balances held by each contract, uaip.
     pub contracts: BTreeMap<String, u128>,
+    /// The contracts' own books agree with their token balances (settlement:
+    /// holdings by purpose add up to what it holds).
+    pub ledger_matches: bool,
 }
 
 impl Audit {
@@ -107,9 +110,10 @@ impl Audit {
         self.participants + self.others + self.contracts.values().sum::<u128>()
     }
 
-    /// True when supply equals what every known account and contract holds.
+    /// True when supply equals what every known account and contract holds,
+    /// and the contracts' books match their balances.
     pub fn conserved(&self) -> bool {
-        self.held() == self.total_supply
+        self.held() == self.total_supply && self.ledger_matches
     }
 }
 
@@ -135,8 +139,10 @@ pub trait MarketChain {
         orders: &[NewOrder],
     ) -> Result<Vec<std::result::Result<u64, String>>>;
 
-    /// Commits the matcher's trades for `slot` (an error: the chain rejected the batch).
-    fn commit(&mut self, slot: SlotId, trades: &[Trade]) -> Result<()>;
+    /// Commits the matcher's trades for `slot` (in batches of the contract's
+    /// maximum); returns how many trades (a prefix) the chain took, and why it
+    /// rejected the rest.
+    fn commit(&mut self, slot: SlotId, trades: &[Trade]) -> (usize, Option<String>);
 
     /// Refunds orders of `slot` left unmatched.
     fn sweep(&mut self, slot: SlotId) -> Result<()>;

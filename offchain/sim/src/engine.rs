@@ -413,16 +413,17 @@ impl Engine {
         self.chain.set_time(start - self.cfg.gate_closure_s)?;
         let mut trades = self.clearing.clear(start, &bids, &offers)?;
         if !trades.is_empty() {
-            match self.chain.commit(slot, &trades) {
-                Ok(()) => self.totals.batches_committed += 1,
-                Err(e) => {
-                    self.totals.batches_rejected += 1;
-                    if self.totals.first_rejection.is_none() {
-                        self.totals.first_rejection = Some(format!("slot {slot}: {e:#}"));
-                    }
-                    trades.clear();
+            let (taken, err) = self.chain.commit(slot, &trades);
+            if taken > 0 {
+                self.totals.batches_committed += 1;
+            }
+            if let Some(e) = err {
+                self.totals.batches_rejected += 1;
+                if self.totals.first_rejection.is_none() {
+                    self.totals.first_rejection = Some(format!("slot {slot}: {e}"));
                 }
             }
+            trades.truncate(taken);
         }
         for t in &trades {
             point.traded_wh += t.wh;
@@ -547,9 +548,7 @@ impl Engine {
             self.chain.sweep(cur.slot)?;
         }
         let settled = if self.chain.capabilities().settlement {
-            if !cur.trades.is_empty() {
-                self.chain.report(cur.slot, &readings)?;
-            }
+            self.chain.report(cur.slot, &readings)?;
             let rep = self.chain.settle(cur.slot)?;
             self.totals.settle.settled += rep.settled;
             self.totals.settle.unsettled += rep.unsettled;

@@ -41,9 +41,9 @@ pub struct Kpis {
     pub savings_rate: f64,
     /// Volume-weighted P2P price, AIP/kWh.
     pub mean_price_aip_per_kwh: f64,
-    /// 1 - grid import / consumption (load plus the batteries' net intake, i.e. their losses and charge).
+    /// 1 - grid import / consumption (load plus what the batteries drew).
     pub self_sufficiency: f64,
-    /// 1 - grid export / PV production.
+    /// 1 - grid export / local production (PV plus what the batteries released).
     pub self_consumption: f64,
     /// Trades whose seller delivered in full, fraction of trades.
     pub delivery_success: f64,
@@ -128,9 +128,10 @@ impl Kpis {
             self_sufficiency: 1.0
                 - ratio(
                     t.grid_import_wh as f64,
-                    (t.load_wh + t.battery_in_wh).saturating_sub(t.battery_out_wh) as f64,
+                    (t.load_wh + t.battery_in_wh) as f64,
                 ),
-            self_consumption: 1.0 - ratio(t.grid_export_wh as f64, t.pv_wh as f64),
+            self_consumption: 1.0
+                - ratio(t.grid_export_wh as f64, (t.pv_wh + t.battery_out_wh) as f64),
             delivery_success: ratio(t.full_trades as f64, t.trades as f64),
             settlement_success: caps
                 .settlement
@@ -211,6 +212,17 @@ pub fn summary(e: &Engine, k: &Kpis) -> String {
         "  orders            {} bids, {} offers -> {} trades in {} batches ({} rejected by the chain)",
         k.bids, k.offers, k.trades, k.batches_committed, k.batches_rejected
     );
+    if e.totals.orders_refused > 0 {
+        let _ = writeln!(
+            s,
+            "  refused           {} orders; first: {}",
+            e.totals.orders_refused,
+            e.totals.first_refusal.as_deref().unwrap_or("")
+        );
+    }
+    if let Some(r) = &e.totals.first_rejection {
+        let _ = writeln!(s, "  rejected batch    {r}");
+    }
     let _ = writeln!(
         s,
         "  traded            {:.2} kWh contracted, {:.2} kWh delivered, mean price {:.3} AIP/kWh",
