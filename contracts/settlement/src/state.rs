@@ -35,21 +35,38 @@ pub struct State {
     pub claimable: Uint128,
 }
 
+/// An order. One-letter JSON names: an order is rewritten by every commit that fills it.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct Order {
+    #[serde(rename = "w")]
     pub owner: Addr,
+    #[serde(rename = "d")]
     pub side: Side,
+    #[serde(rename = "s")]
     pub slot: SlotId,
+    #[serde(rename = "z")]
     pub zone: ZoneId,
+    #[serde(rename = "m")]
     pub meter: String,
+    #[serde(rename = "q")]
     pub wh: Wh,
+    #[serde(rename = "p")]
     pub price: Price,
+    #[serde(rename = "o", default, skip_serializing_if = "is_false")]
     pub premium_only: bool,
+    #[serde(rename = "e", default, skip_serializing_if = "is_false")]
     pub premium_eligible: bool,
+    #[serde(rename = "f")]
     pub filled: Wh,
     /// Escrow or collateral still held for the unmatched remainder.
+    #[serde(rename = "l")]
     pub locked: Uint128,
+    #[serde(rename = "t")]
     pub status: OrderStatus,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl Order {
