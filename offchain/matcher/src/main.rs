@@ -66,7 +66,7 @@ enum Cmd {
         /// largest synthetic book to solve with the LP too
         #[arg(long, default_value_t = 10_000)]
         exact_max: usize,
-        /// first slot of the real-grid period (default 2016-06-01 00:00 UTC)
+        /// first slot of the real-grid period (default 2016-06-03 00:00 UTC)
         #[arg(long, default_value_t = 14_784)]
         from_slot: usize,
         /// number of real slots (default one week)

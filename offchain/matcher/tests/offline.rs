@@ -29,7 +29,7 @@ fn simbench_export_is_consistent() {
         .households
         .iter()
         .all(|h| net.zones.iter().any(|z| z.id == h.zone)));
-    // in the first week of June some slot has a PV surplus, and the market clears it
+    // in the week from 2016-06-03 some slot has a PV surplus, and the market clears it
     let book = (14_784..14_784 + 672)
         .map(|t| simbench::book_for_slot(&grid, &prof, t, 7))
         .find(|b| b.orders.iter().any(|o| o.side == Side::Offer))
