@@ -64,9 +64,7 @@ fn parse_args() -> Result<Args> {
 
 fn main() -> Result<()> {
     let args = parse_args()?;
-    let ctx = Ctx {
-        artifacts: args.artifacts.clone(),
-    };
+    let ctx = Ctx::new(args.artifacts.clone());
     match args.command.as_str() {
         "check" => run_check(&args),
         "sizes" => run_sizes(&args),

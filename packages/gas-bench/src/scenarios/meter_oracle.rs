@@ -173,5 +173,6 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
                 `Deliveries` query is what settlement's `FetchDeliveries` pays for (plus its instance)."
             .into(),
         rows,
+        artifacts: Vec::new(),
     })
 }

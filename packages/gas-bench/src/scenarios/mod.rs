@@ -14,9 +14,11 @@ pub mod settlement;
 pub mod token;
 pub mod zk;
 
-/// Where the artifacts are, and the chain they are loaded into.
+/// Where the artifacts are; records which ones a scenario loaded.
 pub struct Ctx {
     pub artifacts: PathBuf,
+    /// (file name, bytes, sha256 hex) of every artifact stored so far.
+    pub loaded: std::cell::RefCell<Vec<(String, u64, String)>>,
 }
 
 impl Ctx {
@@ -32,9 +34,30 @@ impl Ctx {
         Ok(p)
     }
 
+    /// A context for the artifacts in `dir`.
+    pub fn new(dir: PathBuf) -> Self {
+        Ctx {
+            artifacts: dir,
+            loaded: Default::default(),
+        }
+    }
+
     /// Stores `artifacts/<name>.wasm` on the chain.
     pub fn store(&self, chain: &Chain, name: &str) -> Result<Checksum> {
-        chain.store_code_file(&self.artifact(name)?)
+        let path = self.artifact(name)?;
+        let checksum = chain.store_code_file(&path)?;
+        let bytes = std::fs::metadata(&path)?.len();
+        let file = format!("{name}.wasm");
+        let mut loaded = self.loaded.borrow_mut();
+        if !loaded.iter().any(|(f, _, _)| *f == file) {
+            loaded.push((file, bytes, checksum.to_hex()));
+        }
+        Ok(checksum)
+    }
+
+    /// Forgets the recorded artifacts (between scenarios).
+    pub fn take_loaded(&self) -> Vec<(String, u64, String)> {
+        std::mem::take(&mut *self.loaded.borrow_mut())
     }
 }
 
@@ -48,14 +71,25 @@ pub struct Measured {
     /// What the scenario does, in a sentence or two.
     pub setup: String,
     pub rows: Vec<Row>,
+    /// (file name, bytes, sha256 hex) of the artifacts measured; filled by [`run`].
+    pub artifacts: Vec<(String, u64, String)>,
 }
 
 impl Measured {
     /// Markdown: command, setup, table, notes.
     pub fn markdown(&self) -> String {
         format!(
-            "Command: `{}` (cosmwasm-vm 3.0.10 on the optimized artifacts).\n\n{}\n\n{}\n{}\nWhere the gas goes:\n\n{}",
+            "Command: `{}` (cosmwasm-vm 3.0.10 on the optimized artifacts: {}).\n\n{}\n\n{}\n{}\nWhere the gas goes:\n\n{}",
             self.command,
+            self.artifacts
+                .iter()
+                .map(|(f, bytes, sha)| format!(
+                    "`{f}` {} bytes, sha256 {}…",
+                    crate::report::thousands(*bytes),
+                    sha.get(..12).unwrap_or(sha)
+                ))
+                .collect::<Vec<_>>()
+                .join(", "),
             self.setup.trim(),
             crate::report::gas_table(&self.rows),
             crate::report::gas_notes(),
@@ -74,11 +108,14 @@ pub const ALL: &[&str] = &["token", "settlement", "meter-oracle", "zk"];
 
 /// Runs one scenario by name.
 pub fn run(ctx: &Ctx, name: &str) -> Result<Measured> {
-    match name {
+    ctx.take_loaded();
+    let mut measured = match name {
         "token" | "aip-token" => token::run(ctx),
         "settlement" => settlement::run(ctx),
         "meter-oracle" => meter_oracle::run(ctx),
         "zk" | "zk-verifier" => zk::run(ctx),
         other => bail!("unknown scenario {other}; known: {}", ALL.join(", ")),
-    }
+    }?;
+    measured.artifacts = ctx.take_loaded();
+    Ok(measured)
 }

@@ -432,5 +432,6 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
              ledger (`Withdraw` pays out)."
         ),
         rows,
+        artifacts: Vec::new(),
     })
 }

@@ -62,5 +62,6 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
             Row::new("send (to a contract)", 1, send),
             Row::new("mint", 1, mint),
         ],
+        artifacts: Vec::new(),
     })
 }

@@ -110,5 +110,6 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
             Row::new("PublishRoot", 1, publish),
             Row::new("Register (one proof verification)", 1, register).target_without_instance(TARGET_VERIFY),
         ],
+        artifacts: Vec::new(),
     })
 }
