@@ -74,14 +74,21 @@ async fn mqtt_readings_arrive_and_unacknowledged_ones_come_back() {
         eprintln!("mosquitto is not installed: skipping the broker test");
         return;
     };
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Wait until the broker accepts connections.
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     // First agent: subscribes (persistent session), then dies without acking.
     let (tx, mut rx) = mpsc::channel(16);
     let source = tokio::spawn(async move {
         run_mqtt("127.0.0.1", port, "aip/readings", "oracle-under-test", tx).await
     });
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Give the subscription time to reach the broker (a loaded machine is slow).
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     let msgs = vec![
         r#"{"meter":1,"slot":1451606400,"exported_wh":0,"imported_wh":178}"#.to_string(),
         "not json".to_string(),
