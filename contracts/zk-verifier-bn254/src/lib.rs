@@ -1,0 +1,119 @@
+//! Bench-only: the KYC circuit of `zk-verifier`, verified over BN254 with
+//! ark-groth16 entirely in wasm (pairings included), to measure what the
+//! BLS12-381 pairing host function saves. Same statement, same single public
+//! input `Poseidon(root, nullifier_hash, external_nullifier, signal(sender))`
+//! (Poseidon over the BN254 scalar field), no roots, nullifiers or minting.
+//! Not part of any deployment.
+
+#[cfg(not(feature = "library"))]
+use cosmwasm_std::entry_point;
+use cosmwasm_std::{
+    Binary, Deps, DepsMut, Env, HexBinary, MessageInfo, Response, StdError, StdResult,
+};
+use cw_storage_plus::Item;
+
+use ark_bn254::{Bn254, Fr};
+use ark_ec::pairing::Pairing;
+use ark_groth16::{Groth16, PreparedVerifyingKey, Proof, VerifyingKey};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+
+use cosmwasm_schema::cw_serde;
+
+#[cw_serde]
+pub struct InstantiateMsg {
+    /// arkworks-compressed `VerifyingKey<Bn254>` (`aip-kyc setup --curve bn254`).
+    pub verifying_key: HexBinary,
+}
+
+#[cw_serde]
+pub enum ExecuteMsg {
+    /// Verify a compressed BN254 proof for the sender; fails when it does not verify.
+    Verify {
+        proof: HexBinary,
+        root: HexBinary,
+        nullifier_hash: HexBinary,
+    },
+}
+
+#[cw_serde]
+pub struct QueryMsg {}
+
+/// Uncompressed key (read without validation: it was validated at instantiation).
+const VK: Item<Binary> = Item::new("vk");
+/// e(α, β), uncompressed.
+const ALPHA_BETA: Item<Binary> = Item::new("ab");
+const EXT: Item<Binary> = Item::new("ext");
+
+fn err(msg: impl Into<String>) -> StdError {
+    StdError::generic_err(msg)
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn instantiate(
+    deps: DepsMut,
+    env: Env,
+    _info: MessageInfo,
+    msg: InstantiateMsg,
+) -> StdResult<Response> {
+    let vk = VerifyingKey::<Bn254>::deserialize_compressed(msg.verifying_key.as_slice())
+        .map_err(|e| err(format!("verifying key: {e}")))?;
+    let ab = Bn254::pairing(vk.alpha_g1, vk.beta_g2).0;
+    let mut vk_bytes = Vec::new();
+    vk.serialize_uncompressed(&mut vk_bytes)
+        .map_err(|e| err(e.to_string()))?;
+    let mut ab_bytes = Vec::new();
+    ab.serialize_uncompressed(&mut ab_bytes)
+        .map_err(|e| err(e.to_string()))?;
+    VK.save(deps.storage, &Binary::new(vk_bytes))?;
+    ALPHA_BETA.save(deps.storage, &Binary::new(ab_bytes))?;
+    let ext: Fr = zk_kyc::external_nullifier(&env.block.chain_id, env.contract.address.as_str());
+    EXT.save(deps.storage, &Binary::from(zk_kyc::fr_to_bytes(ext)))?;
+    Ok(Response::new().add_attribute("action", "instantiate"))
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn execute(
+    deps: DepsMut,
+    _env: Env,
+    info: MessageInfo,
+    msg: ExecuteMsg,
+) -> StdResult<Response> {
+    let ExecuteMsg::Verify {
+        proof,
+        root,
+        nullifier_hash,
+    } = msg;
+    let scalar = |name: &str, b: &[u8]| {
+        zk_kyc::fr_from_bytes::<Fr>(b).ok_or_else(|| err(format!("malformed {name}")))
+    };
+    let root = scalar("root", root.as_slice())?;
+    let nullifier = scalar("nullifier_hash", nullifier_hash.as_slice())?;
+    let ext = scalar("external nullifier", EXT.load(deps.storage)?.as_slice())?;
+    let x = zk_kyc::public_input(root, nullifier, ext, zk_kyc::signal(info.sender.as_str()));
+    let proof = Proof::<Bn254>::deserialize_compressed(proof.as_slice())
+        .map_err(|e| err(format!("proof: {e}")))?;
+    let vk = VerifyingKey::<Bn254>::deserialize_uncompressed_unchecked(
+        VK.load(deps.storage)?.as_slice(),
+    )
+    .map_err(|e| err(e.to_string()))?;
+    let ab = <Bn254 as Pairing>::TargetField::deserialize_uncompressed_unchecked(
+        ALPHA_BETA.load(deps.storage)?.as_slice(),
+    )
+    .map_err(|e| err(e.to_string()))?;
+    let pvk = PreparedVerifyingKey {
+        alpha_g1_beta_g2: ab,
+        gamma_g2_neg_pc: (-vk.gamma_g2).into(),
+        delta_g2_neg_pc: (-vk.delta_g2).into(),
+        vk,
+    };
+    let ok = Groth16::<Bn254>::verify_proof(&pvk, &proof, &[x]).map_err(|e| err(e.to_string()))?;
+    if !ok {
+        return Err(err("proof rejected"));
+    }
+    Ok(Response::new().add_attribute("action", "verify"))
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn query(_deps: Deps, _env: Env, _msg: QueryMsg) -> StdResult<Binary> {
+    Err(err("no queries"))
+}

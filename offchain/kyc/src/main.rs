@@ -1,0 +1,12 @@
+//! `aip-kyc`: the KYC provider's tree, user identities, Groth16 setup and proofs.
+
+use clap::Parser;
+
+fn main() -> anyhow::Result<()> {
+    let cli = aip_kyc::cli::Cli::parse();
+    let out = aip_kyc::run(cli)?;
+    if !out.is_empty() {
+        println!("{out}");
+    }
+    Ok(())
+}
