@@ -96,6 +96,15 @@ fn read_json<T: serde::de::DeserializeOwned>(p: &PathBuf) -> Result<T> {
     serde_json::from_slice(&bytes).with_context(|| format!("parsing {}", p.display()))
 }
 
+/// Prints to stdout; a closed pipe (`| head`) is not an error.
+fn print_out(s: &str) -> Result<()> {
+    use std::io::Write;
+    match writeln!(std::io::stdout().lock(), "{s}") {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => Ok(r?),
+    }
+}
+
 fn main() -> Result<()> {
     match Cli::parse().cmd {
         Cmd::Clear {
@@ -123,7 +132,7 @@ fn main() -> Result<()> {
                 Some(p) => {
                     std::fs::write(&p, json).with_context(|| format!("writing {}", p.display()))?
                 }
-                None => println!("{json}"),
+                None => print_out(&json)?,
             }
         }
         Cmd::Book {
@@ -177,7 +186,7 @@ fn main() -> Result<()> {
                 aip_matcher::forecast::Kind::Load
             };
             let out = f.forecast_day(kind, &i.history, i.day_start, i.lat, i.lon)?;
-            println!("{}", serde_json::to_string(&out)?);
+            print_out(&serde_json::to_string(&out)?)?;
         }
     }
     Ok(())
