@@ -18,3 +18,13 @@ if ! command -v cosmwasm-check >/dev/null; then
   cargo install --locked --root "$TOOLS/cosmwasm-check-$COSMWASM_CHECK_VERSION" \
     cosmwasm-check --version "$COSMWASM_CHECK_VERSION"
 fi
+
+# The oracle agent's MQTT source is tested against a real broker.
+if ! [ -x /usr/sbin/mosquitto ] && ! [ -x /usr/bin/mosquitto ]; then
+  step "installing mosquitto (Debian) for the MQTT source test"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null
+  fi
+fi

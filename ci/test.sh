@@ -14,6 +14,7 @@ step "cargo clippy --all-targets -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "cargo test"
+export AIP_REQUIRE_MQTT=1
 cargo test --workspace --locked
 
 step "wasm pipeline"
