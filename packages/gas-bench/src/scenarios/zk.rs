@@ -94,6 +94,18 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
         "a second registration with the same identity was accepted"
     );
 
+    let mut rows = vec![
+        Row::new("instantiate (verifying key validated)", 1, inst),
+        Row::new("PublishRoot", 1, publish),
+        Row::new("Register (one proof verification)", 1, register)
+            .target_without_instance(TARGET_VERIFY),
+    ];
+    // Comparison: the same circuit over BN254, verified entirely in wasm by
+    // ark-groth16 (bench-only contract zk-verifier-bn254), when its artifact exists.
+    if ctx.artifact("zk-verifier-bn254").is_ok() {
+        rows.push(bn254_comparison(ctx, &chain, &alice, &admin)?);
+    }
+
     Ok(Measured {
         name: "zk-verifier",
         title: "KYC proofs",
@@ -103,13 +115,54 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
                 Groth16 proof (BLS12-381, depth 20) made by `zk_kyc::prover::prove` for this chain id, \
                 contract and her address. `Register` verifies the proof with the \
                 `bls12_381_pairing_equality` host function, records the nullifier and sends `MintFor` \
-                to reputation (a contract the harness does not run: its instance is counted)."
+                to reputation (a contract the harness does not run: its instance is counted). \
+                The comparison row is `zk-verifier-bn254` (bench only): the same circuit and \
+                statement over BN254, verified by ark-groth16 entirely in wasm (pairings included), \
+                with a proof made the same way for BN254."
             .into(),
-        rows: vec![
-            Row::new("instantiate (verifying key validated)", 1, inst),
-            Row::new("PublishRoot", 1, publish),
-            Row::new("Register (one proof verification)", 1, register).target_without_instance(TARGET_VERIFY),
-        ],
+        rows,
         artifacts: Vec::new(),
     })
 }
+
+/// One `Verify` on `zk-verifier-bn254`: a BN254 proof of the same circuit for
+/// alice, checked with ark-groth16 in wasm (pairings included, no host function).
+fn bn254_comparison(ctx: &Ctx, chain: &Chain, alice: &str, admin: &str) -> Result<Row> {
+    use ark_bn254::{Bn254, Fr as BnFr};
+    use zk_kyc::prover::KycCurve;
+    let code = ctx.store(chain, "zk-verifier-bn254")?;
+    let mut rng = ChaCha20Rng::seed_from_u64(254);
+    let (pk, vk) = Bn254::kyc_setup(&mut rng);
+    let identity = Identity::<BnFr>::random(&mut rng);
+    let mut tree = IdentityTree::new();
+    let index = tree
+        .insert(identity.commitment())
+        .map_err(|e| anyhow!("tree: {e:?}"))?;
+    let (contract, _) = chain.instantiate(
+        &code,
+        "zk-verifier-bn254",
+        admin,
+        &json!({ "verifying_key": hex(&prover::to_bytes(&vk)) }),
+    )?;
+    let ext = zk_kyc::external_nullifier::<BnFr>(crate::chain::CHAIN_ID, &contract);
+    let path = tree.path(index).map_err(|e| anyhow!("tree path: {e:?}"))?;
+    let signal = zk_kyc::signal::<BnFr>(alice);
+    let (proof, st) = Bn254::kyc_prove(&pk, &identity, &path, ext, signal, &mut rng);
+    let (_, gas) = chain
+        .execute(
+            &contract,
+            alice,
+            &json!({ "verify": {
+                "proof": hex(&prover::to_bytes(&proof)),
+                "root": hex(&zk_kyc::fr_to_bytes(st.root)),
+                "nullifier_hash": hex(&zk_kyc::fr_to_bytes(st.nullifier_hash)),
+            } }),
+        )
+        .context("zk-verifier-bn254 Verify")?;
+    Ok(Row::new(
+        "comparison: BN254, ark-groth16 all in wasm (zk-verifier-bn254 Verify)",
+        1,
+        gas,
+    ))
+}
+
