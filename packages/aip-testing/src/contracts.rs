@@ -50,3 +50,15 @@ pub fn meter_oracle() -> Box<dyn Contract<Empty>> {
         .with_migrate(meter_oracle::contract::migrate),
     )
 }
+
+/// The KYC verifier: Groth16 (BLS12-381) membership proofs, nullifiers, `MintFor`.
+pub fn zk_verifier() -> Box<dyn Contract<Empty>> {
+    Box::new(
+        ContractWrapper::new(
+            zk_verifier::contract::execute,
+            zk_verifier::contract::instantiate,
+            zk_verifier::contract::query,
+        )
+        .with_migrate(zk_verifier::contract::migrate),
+    )
+}

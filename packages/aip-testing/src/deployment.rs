@@ -34,6 +34,8 @@ pub mod roles {
     pub const TREASURY: &str = "treasury";
     /// Flags and unflags accounts in reputation (the sentinel's on-chain voice).
     pub const GUARDIAN: &str = "guardian";
+    /// The KYC provider: publishes identity-tree roots to the zk-verifier.
+    pub const KYC_PROVIDER: &str = "kyc-provider";
     /// The meter-oracle's oracle operators (quorum [`METER_QUORUM`] of them).
     pub const METER_ORACLES: [&str; 3] = ["meter-oracle-0", "meter-oracle-1", "meter-oracle-2"];
     /// Reports that must agree to finalize a meter reading.
@@ -79,6 +81,10 @@ pub struct Deployment {
     /// [`roles::METER_ORACLES`], quorum 2, tolerance 10 Wh. Settlement reads
     /// deliveries from it once wired with [`Deployment::wire_settlement`].
     pub meter_oracle: Addr,
+    /// The KYC verifier: mints reputation tokens on a valid proof; provider
+    /// [`roles::KYC_PROVIDER`], no verifying key until the admin sets one
+    /// (`ExecuteMsg::SetVerifyingKey`, keys from `aip-kyc setup`).
+    pub zk_verifier: Addr,
 }
 
 /// Stores and instantiates the meter oracle with the role accounts of [`roles`].
@@ -106,6 +112,43 @@ fn instantiate_meter_oracle(app: &mut App, admin: &Addr) -> Result<Addr> {
         Some(admin.to_string()),
     )
     .context("instantiate meter-oracle")
+}
+
+/// Stores and instantiates the zk-verifier, pointed at reputation, and makes it
+/// reputation's minter (`UpdateConfig { zk_verifier }`).
+fn instantiate_zk_verifier(app: &mut App, admin: &Addr, reputation: &Addr) -> Result<Addr> {
+    let code = app.store_code(contracts::zk_verifier());
+    let msg = zk_verifier::msg::InstantiateMsg {
+        admin: Some(admin.to_string()),
+        provider: app.api().addr_make(roles::KYC_PROVIDER).to_string(),
+        reputation: Some(reputation.to_string()),
+        verifying_key: None,
+        root_history: None,
+    };
+    let zk = app
+        .instantiate_contract(
+            code,
+            admin.clone(),
+            &msg,
+            &[],
+            "zk-verifier",
+            Some(admin.to_string()),
+        )
+        .context("instantiate zk-verifier")?;
+    app.execute_contract(
+        admin.clone(),
+        reputation.clone(),
+        &reputation::msg::ExecuteMsg::UpdateConfig {
+            admin: None,
+            settlement: None,
+            zk_verifier: Some(zk.to_string()),
+            guardian: None,
+            review_window_secs: None,
+        },
+        &[],
+    )
+    .context("make the zk-verifier reputation's minter")?;
+    Ok(zk)
 }
 
 /// Stores and instantiates reputation: settlement may record outcomes and
@@ -234,6 +277,7 @@ impl Deployment {
         let settlement = instantiate_settlement(&mut app, &admin, &token, cfg)?;
         let reputation = instantiate_reputation(&mut app, &admin, &settlement)?;
         let meter_oracle = instantiate_meter_oracle(&mut app, &admin)?;
+        let zk_verifier = instantiate_zk_verifier(&mut app, &admin, &reputation)?;
         Ok(Deployment {
             app,
             admin,
@@ -241,6 +285,7 @@ impl Deployment {
             settlement,
             reputation,
             meter_oracle,
+            zk_verifier,
         })
     }
 
