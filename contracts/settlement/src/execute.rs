@@ -1041,7 +1041,7 @@ pub fn execute_settle(
     }
     let limit = limit
         .unwrap_or(cfg.params.max_batch)
-        .min(cfg.params.max_batch) as usize;
+        .clamp(1, cfg.params.max_batch) as usize;
     let disputed: BTreeSet<TradeId> = if ss.disputes == 0 {
         BTreeSet::new()
     } else {

@@ -1207,3 +1207,46 @@ fn only_the_admin_changes_the_config_and_params_are_checked() {
     .unwrap();
     assert_eq!(s.roles().matcher, alice.to_string());
 }
+
+#[test]
+fn migrate_accepts_settlement_and_refuses_other_contracts() {
+    let mut s = Suite::new();
+    let admin = s.d.admin.clone();
+    let code = s.d.app.store_code(aip_testing::contracts::settlement());
+    let settlement = s.d.settlement.clone();
+    s.d.app
+        .migrate_contract(
+            admin.clone(),
+            settlement,
+            &settlement::msg::MigrateMsg {},
+            code,
+        )
+        .unwrap();
+    // The AIP token's storage is not a settlement contract's.
+    let token = s.d.token.clone();
+    let e =
+        s.d.app
+            .migrate_contract(admin, token, &settlement::msg::MigrateMsg {}, code)
+            .unwrap_err();
+    assert_eq!(
+        e.root_cause().to_string(),
+        "cannot migrate from crates.io:aip-token to crates.io:settlement"
+    );
+}
+
+#[test]
+fn settle_limit_zero_still_makes_progress() {
+    let mut s = Suite::new();
+    let (alice, bob) = (s.user(0), s.user(1));
+    s.before_gate();
+    let bid = s.bid(&alice, ZONE_A, "m-a", 1_000, P);
+    let offer = s.offer(&bob, ZONE_A, "m-b", 1_000, P, 2_000);
+    s.matching();
+    s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
+    s.after_slot();
+    s.report("m-b", 1_000).unwrap();
+    s.after_dispute_window();
+    let r = s.settle(Some(0)).unwrap();
+    assert_eq!(attr(&r, "considered"), "1");
+    assert!(s.status().fully_settled);
+}
