@@ -25,8 +25,9 @@ pub struct Args {
     #[arg(long, default_value = "out")]
     pub out: PathBuf,
 
-    /// First simulated day, 0-based day of the data year (2016); default 6 June.
-    #[arg(long, default_value_t = 157)]
+    /// First simulated day, 0-based day of the data year (2016); default 5 September,
+    /// inside the forecasters' held-out period (from 1 September).
+    #[arg(long, default_value_t = 248)]
     pub start_day: usize,
 
     /// Folder with grid.json and households_wh.csv.gz.
@@ -53,9 +54,17 @@ pub struct Args {
     #[arg(long, default_value_t = crate::rl::QParams::default().epsilon_start)]
     pub epsilon: f64,
 
-    /// Use the seasonal-naive forecast (baseline) even when the trained model is available.
+    /// Use the seasonal-naive forecast (baseline) instead of the trained ONNX models.
     #[arg(long)]
     pub naive_forecast: bool,
+
+    /// Folder with the forecasters' load.onnx and pv.onnx.
+    #[arg(long, default_value = "offchain/matcher/models")]
+    pub models: PathBuf,
+
+    /// Clear with the simulation's greedy merit order (a baseline) instead of aip-matcher.
+    #[arg(long)]
+    pub baseline_matcher: bool,
 
     /// Run against a node (CometBFT RPC URL) through packages/chain-client instead of the in-process chain.
     #[arg(long)]

@@ -12,8 +12,15 @@ use crate::scenario::{Corridor, Household, Scenario, Zone, SLOTS_PER_DAY};
 use crate::SimError;
 
 #[derive(Deserialize)]
+struct Location {
+    lat: f64,
+    lon: f64,
+}
+
+#[derive(Deserialize)]
 struct GridFile {
     source: String,
+    location: Option<Location>,
     grid: String,
     slot_seconds: u64,
     first_slot: u64,
@@ -43,6 +50,12 @@ struct GridHousehold {
     id: usize,
     bus: u32,
     zone: u32,
+    load_profile: Option<String>,
+    #[serde(default)]
+    load_p_w: f64,
+    pv_profile: Option<String>,
+    #[serde(default)]
+    pv_p_w: f64,
 }
 
 /// Which part of the data to simulate.
@@ -175,6 +188,10 @@ pub fn load(dir: &Path, w: Window) -> Result<Scenario, SimError> {
                 node: h.bus,
                 load_wh,
                 pv_wh,
+                // SimBench scales a normalised profile by the rated power:
+                // Wh per slot = value x rated W x 0.25 h
+                load_profile: h.load_profile.clone().map(|p| (p, h.load_p_w * 0.25)),
+                pv_profile: h.pv_profile.clone().map(|p| (p, h.pv_p_w * 0.25)),
             }
         })
         .collect();
@@ -204,6 +221,7 @@ pub fn load(dir: &Path, w: Window) -> Result<Scenario, SimError> {
         t0,
         history_slots,
         sim_slots,
+        location: grid.location.as_ref().map(|l| (l.lat, l.lon)),
     };
     scenario.validate()?;
     Ok(scenario)

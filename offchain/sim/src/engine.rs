@@ -315,14 +315,16 @@ impl Engine {
             let load_f = self.forecaster.forecast(&ForecastInput {
                 household: i,
                 series: Series::Load,
-                history: &h.load_wh[..seen],
+                known: &h.load_wh[..seen],
+                target: idx,
                 slot_start: start,
             });
             let pv_f = if h.has_pv() {
                 self.forecaster.forecast(&ForecastInput {
                     household: i,
                     series: Series::Pv,
-                    history: &h.pv_wh[..seen],
+                    known: &h.pv_wh[..seen],
+                    target: idx,
                     slot_start: start,
                 })
             } else {

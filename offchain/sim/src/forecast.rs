@@ -13,14 +13,16 @@ pub enum Series {
     Pv,
 }
 
-/// What a forecaster sees: the series up to (not including) the slot it
-/// forecasts, and when that slot starts.
+/// What a forecaster sees: the observed part of the series, and which
+/// slot it forecasts.
 pub struct ForecastInput<'a> {
     /// Which household (index into the scenario), for per-household models.
     pub household: usize,
     pub series: Series,
-    /// Observed values, Wh per slot, oldest first; the forecast slot is `history.len()`.
-    pub history: &'a [u64],
+    /// Observed values, Wh per slot, oldest first (index 0 is the scenario's first slot).
+    pub known: &'a [u64],
+    /// Index of the forecast slot in the same series (`>= known.len()`).
+    pub target: usize,
     /// Unix start of the slot forecast.
     pub slot_start: u64,
 }
@@ -45,11 +47,14 @@ impl Forecaster for SeasonalNaive {
     }
 
     fn forecast(&mut self, input: &ForecastInput<'_>) -> u64 {
-        let n = input.history.len();
-        if n >= SLOTS_PER_DAY {
-            input.history[n - SLOTS_PER_DAY]
-        } else {
-            input.history.last().copied().unwrap_or(0)
+        // the same slot of the latest day already observed
+        let mut i = input.target;
+        while i >= input.known.len() && i >= SLOTS_PER_DAY {
+            i -= SLOTS_PER_DAY;
+        }
+        match input.known.get(i) {
+            Some(&v) => v,
+            None => input.known.last().copied().unwrap_or(0),
         }
     }
 }
@@ -108,18 +113,24 @@ mod tests {
     fn seasonal_naive_returns_the_same_slot_yesterday() {
         let history: Vec<u64> = (0..200).collect();
         let mut f = SeasonalNaive;
-        let got = f.forecast(&ForecastInput {
+        let input = |target| ForecastInput {
             household: 0,
             series: Series::Load,
-            history: &history,
+            known: &history,
+            target,
             slot_start: 0,
-        });
-        assert_eq!(got, 200 - 96);
+        };
+        assert_eq!(f.forecast(&input(200)), 200 - 96);
+        // two slots ahead: still yesterday's value of that slot
+        assert_eq!(f.forecast(&input(201)), 201 - 96);
+        // more than a day ahead: the latest observed day
+        assert_eq!(f.forecast(&input(300)), 300 - 192);
         let short = [5u64, 7];
         let got = f.forecast(&ForecastInput {
             household: 0,
             series: Series::Pv,
-            history: &short,
+            known: &short,
+            target: 2,
             slot_start: 0,
         });
         assert_eq!(got, 7, "with less than a day of history: persistence");

@@ -11,6 +11,7 @@
 //! Every external part sits behind a small trait so it can be swapped:
 //! [`forecast::Forecaster`], [`market::Clearing`], [`chain::MarketChain`].
 
+pub mod adapters;
 pub mod agent;
 pub mod chain;
 pub mod cli;
@@ -63,11 +64,29 @@ pub fn build(args: &cli::Args) -> anyhow::Result<engine::Engine> {
         ..engine::SimConfig::default()
     };
     let chain = Box::new(inprocess::InProcessChain::new()?);
-    let clearing = Box::new(market::MeritOrder {
-        net: market::Network {
-            corridors: scenario.corridors.clone(),
-        },
-    });
-    let forecaster = Box::new(forecast::SeasonalNaive);
+    let clearing: Box<dyn market::Clearing> = if args.baseline_matcher {
+        Box::new(market::MeritOrder {
+            net: market::Network {
+                corridors: scenario.corridors.clone(),
+            },
+        })
+    } else {
+        Box::new(adapters::MatcherClearing::load(
+            &args.data,
+            &scenario,
+            aip_matcher::Method::Auto,
+        )?)
+    };
+    let forecaster: Box<dyn forecast::Forecaster> = if args.naive_forecast {
+        Box::new(forecast::SeasonalNaive)
+    } else {
+        match adapters::OnnxForecaster::load(&args.models, &scenario) {
+            Ok(f) => Box::new(f),
+            Err(e) => {
+                eprintln!("ONNX forecaster unavailable ({e:#}); using the seasonal-naive baseline");
+                Box::new(forecast::SeasonalNaive)
+            }
+        }
+    };
     engine::Engine::new(scenario, cfg, chain, clearing, forecaster)
 }

@@ -39,6 +39,10 @@ pub struct Household {
     pub load_wh: Vec<u64>,
     /// PV production per slot, Wh (all zero without PV).
     pub pv_wh: Vec<u64>,
+    /// Where the series come from: (profile name, Wh per slot at rated
+    /// power), for forecasters of normalised profiles. None in fixtures.
+    pub load_profile: Option<(String, f64)>,
+    pub pv_profile: Option<(String, f64)>,
 }
 
 impl Household {
@@ -64,6 +68,8 @@ pub struct Scenario {
     pub history_slots: usize,
     /// Simulated slots after the history.
     pub sim_slots: usize,
+    /// Grid location (lat, lon), for clear-sky features.
+    pub location: Option<(f64, f64)>,
 }
 
 impl Scenario {
@@ -153,6 +159,8 @@ impl Scenario {
                     node: i as NodeId + 1,
                     load_wh: load,
                     pv_wh: pv,
+                    load_profile: None,
+                    pv_profile: None,
                 }
             })
             .collect();
@@ -189,6 +197,7 @@ impl Scenario {
             t0: 1_764_028_800, // 2025-11-25T00:00:00Z
             history_slots: SLOTS_PER_DAY,
             sim_slots: days * SLOTS_PER_DAY,
+            location: None,
         }
     }
 }
