@@ -146,6 +146,11 @@ fn identity_unused_elsewhere_can_register_another_address() {
     // and then alice cannot use the same identity again
     let e = err(s.register(&s.addr("alice"), &f.alice, &f.root));
     assert!(matches!(e, ContractError::NullifierUsed { .. }));
+    // nor can carol register a second time with another identity
+    let before = s.snapshot(&f);
+    let e = err(s.register(&carol, &f.bob, &f.root));
+    assert_eq!(e.to_string(), format!("{carol} is already registered"));
+    assert_eq!(s.snapshot(&f), before);
 }
 
 #[test]
