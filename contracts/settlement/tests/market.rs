@@ -1250,3 +1250,35 @@ fn settle_limit_zero_still_makes_progress() {
     assert_eq!(attr(&r, "considered"), "1");
     assert!(s.status().fully_settled);
 }
+
+#[test]
+fn a_failing_reputation_hook_does_not_block_settlement() {
+    let mut s = Suite::new();
+    let (alice, bob) = (s.user(0), s.user(1));
+    let rep = s.with_reputation();
+    s.set_terms(&rep, &alice, 2_000, false, false);
+    s.set_terms(&rep, &bob, 2_000, false, false);
+    s.before_gate();
+    let bid = s.bid(&alice, ZONE_A, "m-a", 1_000, P);
+    let offer = s.offer(&bob, ZONE_A, "m-b", 1_000, P, 2_000);
+    s.matching();
+    s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
+    s.after_slot();
+    s.report("m-b", 1_000).unwrap();
+    s.after_dispute_window();
+    let admin = s.d.admin.clone();
+    s.d.app
+        .execute_contract(admin, rep.clone(), &MockRepExec::Break {}, &[])
+        .unwrap();
+    let r = s.settle(None).unwrap();
+    assert_eq!(attr(&r, "action"), "settle");
+    assert!(attr(&r, "error").contains("reputation is broken"));
+    assert_eq!(s.trade(1).status, TradeStatus::Settled);
+    assert_eq!(s.claimable(&bob), 200_000 + 40_000);
+    let outcomes: Vec<TradeOutcome> =
+        s.d.app
+            .wrap()
+            .query_wasm_smart(&rep, &MockRepQuery::Outcomes {})
+            .unwrap();
+    assert!(outcomes.is_empty());
+}

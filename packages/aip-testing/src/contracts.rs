@@ -23,7 +23,8 @@ pub fn settlement() -> Box<dyn Contract<Empty>> {
             settlement::contract::instantiate,
             settlement::contract::query,
         )
-        .with_migrate(settlement::contract::migrate),
+        .with_migrate(settlement::contract::migrate)
+        .with_reply(settlement::contract::reply),
     )
 }
 

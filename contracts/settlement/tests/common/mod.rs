@@ -34,6 +34,8 @@ pub enum MockRepExec {
     SetTerms {
         terms: TradingTermsResponse,
     },
+    /// Make every later settlement hook fail.
+    Break {},
     #[serde(untagged)]
     Hook(ReputationExecuteHook),
 }
@@ -49,9 +51,14 @@ pub enum MockRepQuery {
 const TERMS: Map<&str, TradingTermsResponse> = Map::new("terms");
 const OUTCOMES: Item<Vec<TradeOutcome>> = Item::new("outcomes");
 const RULINGS: Item<Vec<(u64, Ruling)>> = Item::new("rulings");
+const BROKEN: Item<bool> = Item::new("broken");
 
 fn rep_exec(deps: DepsMut, _: Env, _: MessageInfo, msg: MockRepExec) -> StdResult<Response> {
+    if matches!(msg, MockRepExec::Hook(_)) && BROKEN.may_load(deps.storage)?.unwrap_or(false) {
+        return Err(StdError::generic_err("reputation is broken"));
+    }
     match msg {
+        MockRepExec::Break {} => BROKEN.save(deps.storage, &true)?,
         MockRepExec::SetTerms { terms } => {
             TERMS.save(deps.storage, &terms.account.clone(), &terms)?
         }
