@@ -117,3 +117,58 @@ pub fn execute(
 pub fn query(_deps: Deps, _env: Env, _msg: QueryMsg) -> StdResult<Binary> {
     Err(err("no queries"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_bn254::Fr as BnFr;
+    use cw_multi_test::{App, ContractWrapper, Executor};
+    use rand::SeedableRng;
+    use zk_kyc::prover::{self, Identity, KycCurve};
+    use zk_kyc::IdentityTree;
+
+    #[test]
+    fn verifies_a_real_proof_for_its_sender_only() {
+        let mut app = App::default();
+        let admin = app.api().addr_make("admin");
+        let alice = app.api().addr_make("alice");
+        let code = app.store_code(Box::new(ContractWrapper::new(execute, instantiate, query)));
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+        let (pk, vk) = Bn254::kyc_setup(&mut rng);
+        let contract = app
+            .instantiate_contract(
+                code,
+                admin.clone(),
+                &InstantiateMsg {
+                    verifying_key: HexBinary::from(prover::to_bytes(&vk)),
+                },
+                &[],
+                "bn254",
+                None,
+            )
+            .unwrap();
+        let id = Identity::<BnFr>::random(&mut rng);
+        let mut tree = IdentityTree::new();
+        tree.insert(id.commitment()).unwrap();
+        let ext = zk_kyc::external_nullifier::<BnFr>(&app.block_info().chain_id, contract.as_str());
+        let (proof, st) = Bn254::kyc_prove(
+            &pk,
+            &id,
+            &tree.path(0).unwrap(),
+            ext,
+            zk_kyc::signal(alice.as_str()),
+            &mut rng,
+        );
+        let msg = ExecuteMsg::Verify {
+            proof: HexBinary::from(prover::to_bytes(&proof)),
+            root: HexBinary::from(zk_kyc::fr_to_bytes(st.root)),
+            nullifier_hash: HexBinary::from(zk_kyc::fr_to_bytes(st.nullifier_hash)),
+        };
+        app.execute_contract(alice, contract.clone(), &msg, &[])
+            .unwrap();
+        let e = app
+            .execute_contract(admin, contract, &msg, &[])
+            .unwrap_err();
+        assert!(e.root_cause().to_string().contains("proof rejected"), "{e}");
+    }
+}
