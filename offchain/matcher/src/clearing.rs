@@ -128,8 +128,8 @@ fn summarize(
     lp_optimum: Option<f64>,
 ) -> Clearing {
     let mut arc_flow = vec![0u64; g.arcs.len()];
-    // (bid id, offer id) -> (bid index, offer index, Wh, route bps, network cost)
-    type Merged = (usize, usize, u64, u32, i64);
+    // (bid id, offer id) -> (bid index, offer index, Wh, route bps, loss value, fee)
+    type Merged = (usize, usize, u64, u32, i64, u64);
     let mut merged: BTreeMap<(u64, u64), Merged> = BTreeMap::new();
     let (mut gross, mut loss_cost, mut fees, mut losses) = (0i128, 0i128, 0i128, 0i128);
     let (mut traded, mut local) = (0u64, 0u64);
@@ -150,27 +150,29 @@ fn summarize(
         if b.zone[t.bid] == b.zone[t.offer] {
             local += t.wh;
         }
-        // network cost per kWh of this route, SCALE units
-        let net_cost = bps as i64 * g.loss_price as i64 + fee as i64 * SCALE;
+        // loss value per kWh of this route, SCALE units
+        let loss_value = bps as i64 * g.loss_price as i64;
         let e = merged
             .entry((bid.id, offer.id))
-            .or_insert((t.bid, t.offer, 0, 0, 0));
+            .or_insert((t.bid, t.offer, 0, 0, 0, 0));
         e.2 += t.wh;
         e.3 = e.3.max(bps);
-        e.4 = e.4.max(net_cost);
+        e.4 = e.4.max(loss_value);
+        e.5 = e.5.max(fee);
     }
     let trades = merged
         .into_values()
-        .map(|(bi, oi, wh, bps, net_cost)| {
+        .map(|(bi, oi, wh, bps, loss_value, fee)| {
             let (bid, offer) = (b.orders[bi], b.orders[oi]);
-            // split the surplus left after network costs: midpoint of
-            // [offer price + network cost, bid price], within both limits
-            let lo = offer.limit_price + (net_cost as u64).div_ceil(SCALE as u64);
-            let hi = bid.limit_price;
+            // the buyer pays price + fee (as the settlement contract charges it); split
+            // what is left after the loss value: midpoint of
+            // [offer limit + loss value, bid limit - fee]
+            let lo = offer.limit_price + (loss_value as u64).div_ceil(SCALE as u64);
+            let hi = bid.limit_price.saturating_sub(fee);
             let price = if lo <= hi {
                 lo + (hi - lo) / 2
             } else {
-                hi.max(offer.limit_price)
+                hi.max(offer.limit_price).min(bid.limit_price)
             };
             Trade {
                 bid: bid.id,
@@ -179,6 +181,7 @@ fn summarize(
                 seller: offer.owner.clone(),
                 wh,
                 price,
+                fee,
                 from_zone: offer.zone,
                 to_zone: bid.zone,
                 loss_bps: bps,

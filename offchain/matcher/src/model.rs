@@ -172,8 +172,11 @@ pub struct Trade {
     pub seller: String,
     /// energy, Wh
     pub wh: u64,
-    /// uaip per kWh, between the offer's and the bid's limit
+    /// uaip per kWh paid to the seller: at least the offer's limit and, when the
+    /// trade is worth its route, at most the bid's limit minus `fee`
     pub price: u64,
+    /// congestion fees of the route, uaip per kWh, paid by the buyer on top of `price`
+    pub fee: u64,
     /// seller zone
     pub from_zone: u32,
     /// buyer zone

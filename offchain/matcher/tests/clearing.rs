@@ -62,6 +62,10 @@ fn assert_feasible(b: &OrderBook, n: &Network, c: &Clearing) {
     let mut used: HashMap<u64, u64> = HashMap::new();
     for t in &c.trades {
         let (bid, offer) = (by_id[&t.bid], by_id[&t.offer]);
+        if c.method != Method::PriceOnly {
+            // what the settlement contract checks: the buyer's price plus fees within its limit
+            assert!(t.price + t.fee <= bid.limit_price, "{t:?}");
+        }
         assert_eq!((bid.side, offer.side), (Side::Bid, Side::Offer));
         assert!(
             offer.limit_price <= t.price && t.price <= bid.limit_price,
@@ -247,8 +251,9 @@ fn losses_and_fees_are_accounted_per_route() {
     assert_eq!(c.congestion_fees, 6.0); // 2 kWh at 3 uaip/kWh
     assert_eq!(c.welfare, 400.0 - 15.0 - 6.0);
     assert_eq!(c.corridor_flows[0].backward_wh, 2000);
-    // price: offer 100 + ceil(7.5 + 3) = 111, midpoint with 300
-    assert_eq!(c.trades[0].price, 205);
+    // price: midpoint of [offer 100 + ceil(7.5) loss value, bid 300 - fee 3]
+    assert_eq!(c.trades[0].price, 202);
+    assert_eq!(c.trades[0].fee, 3);
 }
 
 #[test]
