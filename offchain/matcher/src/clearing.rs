@@ -222,3 +222,47 @@ fn summarize(
         lp_optimum,
     }
 }
+
+/// A direct route between two zones, as the settlement contract models corridors
+/// (one `(from_zone, to_zone)` entry per ordered zone pair).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PairRoute {
+    /// seller zone
+    pub from: u32,
+    /// buyer zone
+    pub to: u32,
+    /// the smallest corridor capacity on the lowest-loss route, Wh per slot
+    pub capacity_wh: u64,
+    /// corridor loss factors along the route, summed (bps)
+    pub loss_bps: u32,
+    /// corridor fees along the route, summed (uaip/kWh)
+    pub fee: u64,
+}
+
+/// The lowest-loss route between every ordered pair of connected zones, flattened
+/// into direct pair corridors for contracts that only know zone pairs. On a radial
+/// (tree) network, as LV grids are operated, a clearing by `flow` or `exact` never
+/// uses more of a pair than its `capacity_wh`: all trades of the pair cross the same
+/// corridors, and those respect their capacity.
+pub fn pair_routes(network: &Network) -> Result<Vec<PairRoute>, MatcherError> {
+    let g = Graph::new(network)?;
+    let next = g.min_loss_routes();
+    let ids: Vec<u32> = network.zones.iter().map(|z| z.id).collect();
+    let mut out = Vec::new();
+    for a in 0..g.nz {
+        for b in 0..g.nz {
+            if a == b || next[a * g.nz + b].is_none() {
+                continue;
+            }
+            let r = route(&g, &next, a, b);
+            out.push(PairRoute {
+                from: ids[a],
+                to: ids[b],
+                capacity_wh: r.iter().map(|&k| g.arcs[k].cap).min().unwrap_or(0),
+                loss_bps: r.iter().map(|&k| g.arcs[k].bps).sum(),
+                fee: r.iter().map(|&k| g.arcs[k].fee).sum(),
+            });
+        }
+    }
+    Ok(out)
+}

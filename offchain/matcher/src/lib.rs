@@ -29,7 +29,7 @@ mod lp;
 mod model;
 pub mod simbench;
 
-pub use clearing::clear;
+pub use clearing::{clear, pair_routes, PairRoute};
 pub use error::MatcherError;
 #[cfg(feature = "onnx")]
 pub use forecast::Forecaster;

@@ -470,3 +470,19 @@ proptest! {
         prop_assert!(flow.welfare <= exact.lp_optimum.unwrap() + 1e-6);
     }
 }
+
+#[test]
+fn pair_routes_flatten_multi_hop_corridors() {
+    let mut n = line_network(500);
+    n.corridors[1].capacity_wh = 300;
+    n.corridors[1].fee = 2;
+    let pairs = aip_matcher::pair_routes(&n).unwrap();
+    assert_eq!(pairs.len(), 6);
+    let p02 = pairs.iter().find(|p| (p.from, p.to) == (0, 2)).unwrap();
+    assert_eq!((p02.capacity_wh, p02.loss_bps, p02.fee), (300, 200, 2));
+    let p10 = pairs.iter().find(|p| (p.from, p.to) == (1, 0)).unwrap();
+    assert_eq!((p10.capacity_wh, p10.loss_bps, p10.fee), (500, 100, 0));
+    // disconnected zones get no pair
+    n.corridors.pop();
+    assert_eq!(aip_matcher::pair_routes(&n).unwrap().len(), 2);
+}
