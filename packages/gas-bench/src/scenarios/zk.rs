@@ -165,4 +165,3 @@ fn bn254_comparison(ctx: &Ctx, chain: &Chain, alice: &str, admin: &str) -> Resul
         gas,
     ))
 }
-
