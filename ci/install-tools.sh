@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and tests need, idempotently (a second run is instant):
-# the wasm32 target, binaryen's wasm-opt (npm, >= 132), cosmwasm-check (cargo, cached by version).
+# the wasm32 target, binaryen's wasm-opt (npm, >= 132), cosmwasm-check (cargo, cached by version),
+# mosquitto (Debian, for the MQTT test), the Python venv with ONNX Runtime (PyPI).
 . "$(dirname "$0")/env.sh"
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
@@ -28,3 +29,6 @@ if ! [ -x /usr/sbin/mosquitto ] && ! [ -x /usr/bin/mosquitto ]; then
     sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null
   fi
 fi
+
+# Python venv: ONNX Runtime for the forecasters (and the data/training scripts).
+"$ROOT/ci/install-python.sh" >/dev/null
