@@ -32,6 +32,7 @@ struct Args {
 
 fn parse_args() -> Result<Args> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let root = root.canonicalize().unwrap_or(root);
     let mut args = std::env::args().skip(1);
     let mut out = Args {
         command: String::new(),
