@@ -75,6 +75,9 @@ impl Clearing for MatcherClearing {
     }
 }
 
+/// A SimBench profile name and the Wh per slot at rated power it scales by.
+type Profile = Option<(String, f64)>;
+
 /// The trained ONNX forecasters of `aip-matcher` (day-ahead, issued at
 /// midnight for the 96 slots of the day, on normalised SimBench profiles).
 /// Households sharing a SimBench profile share one forecast (scaled). Where
@@ -84,7 +87,7 @@ pub struct OnnxForecaster {
     load: aip_matcher::Forecaster,
     pv: aip_matcher::Forecaster,
     /// Per household: (load profile, PV profile) with Wh per slot at rated power.
-    meta: Vec<(Option<(String, f64)>, Option<(String, f64)>)>,
+    meta: Vec<(Profile, Profile)>,
     lat: f64,
     lon: f64,
     cache: BTreeMap<(bool, String, u64), Vec<f32>>,

@@ -182,12 +182,20 @@ struct Prepared {
 }
 
 /// Reference value of stored energy for reward shaping, uaip per Wh stored.
-fn stored_value(t: &Tariff) -> f64 {
+pub fn stored_value(t: &Tariff) -> f64 {
     (t.offpeak + t.day + t.peak) as f64 / 3.0 / 1000.0 * 0.95
 }
 
 /// Reward scale: uaip per reward unit (1 reward = 0.01 AIP).
-const REWARD_UAIP: f64 = 10_000.0;
+pub const REWARD_UAIP: f64 = 10_000.0;
+
+/// The learning bidder's reward for a slot: what it saved against grid-only
+/// (zero for doing nothing special, so a zero-initialised table is neutral)
+/// plus the change in stored energy marked to its reference value (charging
+/// is not a pure loss in the slot it happens), in units of 0.01 AIP.
+pub fn reward(baseline_uaip: i128, cost_uaip: i128, soc_change_wh: i64, t: &Tariff) -> f64 {
+    ((baseline_uaip - cost_uaip) as f64 + soc_change_wh as f64 * stored_value(t)) / REWARD_UAIP
+}
 
 impl Engine {
     /// Sets up agents and the chain.
@@ -592,7 +600,6 @@ impl Engine {
                     u128::from(t.wh) * u128::from(b.price.saturating_sub(o.price)) / 1000;
             }
         }
-        let value = stored_value(&tariff);
         for i in 0..n {
             let r = readings[i];
             let h = &self.scenario.households[i];
@@ -623,13 +630,10 @@ impl Engine {
             day.0 += cost;
             day.1 += baseline;
             day.2 += baseline.max(0);
-            // Learning: reward = what the slot saved against grid-only (zero
-            // for doing nothing special, so the zero-initialised table is
-            // neutral) plus the change in stored energy marked to its
-            // reference value (charging is not a pure loss in its own slot).
+            // Learning: see [`reward`].
             if let Some((s, a)) = cur.decisions[i] {
-                let stored = (st.battery.soc_wh as f64 - soc_before[i] as f64) * value;
-                let reward = ((baseline - cost) as f64 + stored) / REWARD_UAIP;
+                let change = st.battery.soc_wh as i64 - soc_before[i] as i64;
+                let reward = reward(baseline, cost, change, &tariff);
                 let s_next = next
                     .as_ref()
                     .and_then(|nx| nx.decisions[i])

@@ -134,7 +134,7 @@ impl Default for QParams {
             epsilon_start: 0.2,
             epsilon_min: 0.02,
             epsilon_decay: 0.7,
-            prior: -20.0,
+            prior: -5.0,
         }
     }
 }
