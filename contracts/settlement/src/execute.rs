@@ -9,8 +9,7 @@ use aip_types::hooks::{
 use aip_types::{apply_bps, escrow_for, payment, OrderId, Price, SlotId, TradeId, Wh, ZoneId};
 use cosmwasm_std::{
     from_json, to_json_binary, Addr, Binary, CosmosMsg, Deps, DepsMut, Env, MessageInfo,
-    Order as IterOrder, Reply, Response, StdResult, Storage, SubMsg, SubMsgResult, Uint128,
-    Uint256, WasmMsg,
+    Order as IterOrder, Response, StdResult, Storage, Uint128, Uint256, WasmMsg,
 };
 use cw2::{get_contract_version, set_contract_version};
 use cw_storage_plus::Bound;
@@ -1013,32 +1012,17 @@ fn outcome(
     })
 }
 
-/// Reply id of the hooks sent to reputation.
-pub const REPUTATION_REPLY: u64 = 1;
-
-/// A hook to reputation, sent so that its failure cannot block settlement:
-/// on error the reputation call is reverted and [`reply_reputation`] records
-/// the error in an event; the settlement itself stands.
-fn reputation_msg(rep: &Addr, hook: &ReputationExecuteHook) -> StdResult<SubMsg> {
-    Ok(SubMsg::reply_on_error(
-        WasmMsg::Execute {
-            contract_addr: rep.to_string(),
-            msg: to_json_binary(hook)?,
-            funds: vec![],
-        },
-        REPUTATION_REPLY,
-    ))
-}
-
-/// The reply to a failed reputation hook: settle anyway, say why in an event.
-pub fn reply_reputation(msg: Reply) -> Result<Response, ContractError> {
-    let error = match msg.result {
-        SubMsgResult::Err(e) => e,
-        SubMsgResult::Ok(_) => String::new(),
-    };
-    Ok(Response::new()
-        .add_attribute("action", "reputation_hook_failed")
-        .add_attribute("error", error))
+/// A hook to reputation. A plain message: if reputation fails, the settlement
+/// call fails with it (and the admin can unset `reputation` to settle without
+/// it). A `reply_on_error` sub-message would avoid that, but the reply entry
+/// point's `Reply` parsing costs ~17 KB of wasm, over the 500 KB budget.
+fn reputation_msg(rep: &Addr, hook: &ReputationExecuteHook) -> StdResult<CosmosMsg> {
+    Ok(WasmMsg::Execute {
+        contract_addr: rep.to_string(),
+        msg: to_json_binary(hook)?,
+        funds: vec![],
+    }
+    .into())
 }
 
 pub fn execute_settle(
@@ -1144,7 +1128,7 @@ pub fn execute_settle(
         .add_attribute("done", (ss.cursor > ss.last_trade).to_string());
     if let Some(rep) = &cfg.reputation {
         if settled > 0 {
-            res = res.add_submessage(reputation_msg(
+            res = res.add_message(reputation_msg(
                 rep,
                 &ReputationExecuteHook::RecordOutcomes { outcomes },
             )?);
@@ -1264,13 +1248,13 @@ pub fn execute_resolve_dispute(
         .add_attribute("penalty", s.penalty);
     if let Some(rep) = &cfg.reputation {
         res = res
-            .add_submessage(reputation_msg(
+            .add_message(reputation_msg(
                 rep,
                 &ReputationExecuteHook::RecordOutcomes {
                     outcomes: vec![outcome(deps.api, trade_id, &t, &s)?],
                 },
             )?)
-            .add_submessage(reputation_msg(
+            .add_message(reputation_msg(
                 rep,
                 &ReputationExecuteHook::RecordRuling {
                     trade_id,

@@ -1252,7 +1252,7 @@ fn settle_limit_zero_still_makes_progress() {
 }
 
 #[test]
-fn a_failing_reputation_hook_does_not_block_settlement() {
+fn a_failing_reputation_hook_is_bypassed_by_unsetting_reputation() {
     let mut s = Suite::new();
     let (alice, bob) = (s.user(0), s.user(1));
     let rep = s.with_reputation();
@@ -1270,15 +1270,13 @@ fn a_failing_reputation_hook_does_not_block_settlement() {
     s.d.app
         .execute_contract(admin, rep.clone(), &MockRepExec::Break {}, &[])
         .unwrap();
-    let r = s.settle(None).unwrap();
-    assert_eq!(attr(&r, "action"), "settle");
-    assert!(attr(&r, "error").contains("reputation is broken"));
+    // The hook fails, so the whole settle call fails and changes nothing.
+    let e = err(s.settle(None));
+    assert!(e.contains("reputation is broken"), "{e}");
+    assert_eq!(s.trade(1).status, TradeStatus::Pending);
+    // The admin unsets reputation: settlement goes on without it.
+    s.d.wire_settlement(None, None).unwrap();
+    s.settle(None).unwrap();
     assert_eq!(s.trade(1).status, TradeStatus::Settled);
     assert_eq!(s.claimable(&bob), 200_000 + 40_000);
-    let outcomes: Vec<TradeOutcome> =
-        s.d.app
-            .wrap()
-            .query_wasm_smart(&rep, &MockRepQuery::Outcomes {})
-            .unwrap();
-    assert!(outcomes.is_empty());
 }

@@ -23,8 +23,7 @@ pub fn settlement() -> Box<dyn Contract<Empty>> {
             settlement::contract::instantiate,
             settlement::contract::query,
         )
-        .with_migrate(settlement::contract::migrate)
-        .with_reply(settlement::contract::reply),
+        .with_migrate(settlement::contract::migrate),
     )
 }
 
