@@ -40,7 +40,8 @@ pub fn reading_payload(
     out
 }
 
-fn device_key(i: u64) -> SigningKey {
+/// A deterministic device key.
+pub(crate) fn device_key(i: u64) -> SigningKey {
     let mut seed = [7u8; 32];
     seed[..8].copy_from_slice(&i.to_be_bytes());
     SigningKey::from(seed)

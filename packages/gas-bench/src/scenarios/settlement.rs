@@ -46,8 +46,17 @@ pub fn total(calls: &[CallGas]) -> CallGas {
 /// What the mock meter-oracle knows: meter id → (owner, exported Wh once finalized).
 type MeterBook = Arc<Mutex<HashMap<String, (String, Option<u128>)>>>;
 
+/// The real meter-oracle: its address, operators and the device keys of the meters registered.
+struct RealOracle {
+    addr: String,
+    operators: Vec<String>,
+    keys: std::cell::RefCell<HashMap<u32, ed25519_zebra::SigningKey>>,
+}
+
 struct Market {
     chain: Chain,
+    grid: String,
+    oracle: Option<RealOracle>,
     real_reputation: bool,
     collateral_bps: u32,
     token: String,
@@ -138,39 +147,65 @@ fn setup(ctx: &Ctx, accounts: u64) -> Result<Market> {
             .context("trading_terms has no ratio")? as u32,
         _ => COLLATERAL_BPS,
     };
-    let meter_oracle = chain.addr("meter-oracle");
+    // Meter-oracle: the real contract when its artifact is built (meters
+    // registered with device keys, two operators, quorum 2), else a mock.
+    let grid = chain.addr("grid-operator");
     let meters: MeterBook = Arc::default();
-    let book = meters.clone();
-    chain.mock_contract(
-        &meter_oracle,
-        Box::new(move |msg: &Value| {
-            let q = msg
-                .get("deliveries")
-                .ok_or_else(|| format!("meter-oracle mock: unexpected query {msg}"))?;
-            let slot: SlotId =
-                serde_json::from_value(q["slot"].clone()).map_err(|e| e.to_string())?;
-            let names: Vec<String> =
-                serde_json::from_value(q["meters"].clone()).map_err(|e| e.to_string())?;
-            let book = book.lock().map_err(|e| e.to_string())?;
-            let deliveries = names
-                .iter()
-                .filter_map(|m| {
-                    book.get(m).map(|(owner, exported)| MeterDelivery {
-                        meter: m.clone(),
-                        owner: owner.clone(),
-                        node: 1,
-                        finalized: exported.is_some(),
-                        exported_wh: exported.unwrap_or(0).into(),
-                        imported_wh: 0u128.into(),
+    let (meter_oracle, oracle) = if ctx.artifact("meter-oracle").is_ok() {
+        let code = ctx.store(&chain, "meter-oracle")?;
+        let operators: Vec<String> = (0..2).map(|i| chain.addr(&format!("oracle-{i}"))).collect();
+        let (addr, _) = chain.instantiate(
+            &code,
+            "meter-oracle",
+            &admin,
+            &json!({
+                "admin": admin, "grid_operator": grid, "operators": operators, "quorum": 2,
+                "tolerance": { "wh": "10", "bps": 100 },
+            }),
+        )?;
+        (
+            addr.clone(),
+            Some(RealOracle {
+                addr,
+                operators,
+                keys: Default::default(),
+            }),
+        )
+    } else {
+        let meter_oracle = chain.addr("meter-oracle");
+        let book = meters.clone();
+        chain.mock_contract(
+            &meter_oracle,
+            Box::new(move |msg: &Value| {
+                let q = msg
+                    .get("deliveries")
+                    .ok_or_else(|| format!("meter-oracle mock: unexpected query {msg}"))?;
+                let slot: SlotId =
+                    serde_json::from_value(q["slot"].clone()).map_err(|e| e.to_string())?;
+                let names: Vec<String> =
+                    serde_json::from_value(q["meters"].clone()).map_err(|e| e.to_string())?;
+                let book = book.lock().map_err(|e| e.to_string())?;
+                let deliveries = names
+                    .iter()
+                    .filter_map(|m| {
+                        book.get(m).map(|(owner, exported)| MeterDelivery {
+                            meter: m.clone(),
+                            owner: owner.clone(),
+                            node: 1,
+                            finalized: exported.is_some(),
+                            exported_wh: exported.unwrap_or(0).into(),
+                            imported_wh: 0u128.into(),
+                        })
                     })
-                })
-                .collect();
-            serde_json::to_value(DeliveriesResponse { slot, deliveries }).map_err(|e| e.to_string())
-        }),
-    );
+                    .collect();
+                serde_json::to_value(DeliveriesResponse { slot, deliveries })
+                    .map_err(|e| e.to_string())
+            }),
+        );
+        (meter_oracle, None)
+    };
 
     let matcher = chain.addr("matcher");
-    let grid = chain.addr("grid-operator");
     let (settlement, _) = chain.instantiate(
         &settlement_code,
         "settlement",
@@ -206,6 +241,8 @@ fn setup(ctx: &Ctx, accounts: u64) -> Result<Market> {
     )?;
     Ok(Market {
         chain,
+        grid,
+        oracle,
         real_reputation,
         collateral_bps,
         token,
@@ -216,6 +253,60 @@ fn setup(ctx: &Ctx, accounts: u64) -> Result<Market> {
 }
 
 impl Market {
+    /// Registers a meter for `owner` on the real meter-oracle; returns its id as settlement names it.
+    fn register_meter(&self, owner: &str) -> Result<String> {
+        let oracle = self.oracle.as_ref().context("no meter-oracle")?;
+        let mut keys = oracle.keys.borrow_mut();
+        let key = super::meter_oracle::device_key(10_000 + keys.len() as u64);
+        let pubkey =
+            Binary::from(<[u8; 32]>::from(ed25519_zebra::VerificationKey::from(&key)).to_vec());
+        let (resp, _) = self.chain.execute(
+            &oracle.addr,
+            &self.grid,
+            &json!({ "register_meter": { "owner": owner, "node": 1, "pubkey": pubkey } }),
+        )?;
+        let id: u32 = crate::chain::attribute(&resp, "meter")
+            .context("register_meter has no `meter` attribute")?
+            .parse()?;
+        keys.insert(id, key);
+        Ok(id.to_string())
+    }
+
+    /// Both operators submit device-signed readings of `meters` (batches of 200).
+    fn submit_readings(
+        &self,
+        slot: u64,
+        meters: &[String],
+        exported: impl Fn(usize) -> u128,
+    ) -> Result<()> {
+        let oracle = self.oracle.as_ref().context("no meter-oracle")?;
+        let keys = oracle.keys.borrow();
+        let readings: Vec<Value> = meters
+            .iter()
+            .enumerate()
+            .map(|(i, meter)| {
+                let id: u32 = meter.parse()?;
+                let key = keys.get(&id).context("unknown meter key")?;
+                let wh = exported(i);
+                let payload = super::meter_oracle::reading_payload(crate::chain::CHAIN_ID, &oracle.addr, id, slot, wh, 0);
+                let sig = <[u8; 64]>::from(key.sign(&payload));
+                Ok(json!({ "meter": id, "exported_wh": wh.to_string(), "imported_wh": "0", "signature": Binary::from(sig.to_vec()) }))
+            })
+            .collect::<Result<_>>()?;
+        for op in &oracle.operators {
+            for chunk in readings.chunks(200) {
+                self.chain
+                    .execute(
+                        &oracle.addr,
+                        op,
+                        &json!({ "submit_readings": { "slot": slot, "readings": chunk } }),
+                    )
+                    .context("SubmitReadings")?;
+            }
+        }
+        Ok(())
+    }
+
     fn send(&self, from: &str, amount: u128, hook: &Value) -> Result<(Value, CallGas)> {
         let msg = Binary::from(serde_json::to_vec(hook)?).to_base64();
         self.chain.execute(
@@ -242,6 +333,7 @@ impl Market {
 
 /// Placements measured in one round of `n` bids and `n` offers.
 struct Placements {
+    seller_meters: Vec<String>,
     bids: Vec<CallGas>,
     offers: Vec<CallGas>,
     pairs: Vec<(u64, u64)>,
@@ -249,17 +341,22 @@ struct Placements {
 
 fn place_round(m: &Market, slot: u64, n: u64, round: u64) -> Result<Placements> {
     let (mut bids, mut offers, mut pairs) = (Vec::new(), Vec::new(), Vec::new());
+    let mut seller_meters = Vec::new();
     for i in 0..n {
         let buyer = m.chain.addr(&format!("buyer-{i}"));
         let seller = m.chain.addr(&format!("seller-{i}"));
         // Meter ids as the meter-oracle names them (decimal numbers).
-        let buyer_meter = (1_000_000 + round * 10_000 + i).to_string();
-        let seller_meter = (2_000_000 + round * 10_000 + i).to_string();
-        {
+        let (buyer_meter, seller_meter) = if m.oracle.is_some() {
+            (m.register_meter(&buyer)?, m.register_meter(&seller)?)
+        } else {
+            let b = (1_000_000 + round * 10_000 + i).to_string();
+            let s = (2_000_000 + round * 10_000 + i).to_string();
             let mut book = m.meters.lock().map_err(|e| anyhow::anyhow!("{e}"))?;
-            book.insert(buyer_meter.clone(), (buyer.clone(), None));
-            book.insert(seller_meter.clone(), (seller.clone(), None));
-        }
+            book.insert(b.clone(), (buyer.clone(), None));
+            book.insert(s.clone(), (seller.clone(), None));
+            (b, s)
+        };
+        seller_meters.push(seller_meter.clone());
         // Every fifth seller sits behind the corridor from zone 2.
         let offer_zone = if i % 5 == 4 { 2 } else { 1 };
         let escrow = ceil_div(WH * MAX_PRICE, 1_000);
@@ -279,6 +376,7 @@ fn place_round(m: &Market, slot: u64, n: u64, round: u64) -> Result<Placements> 
         pairs.push((m.last_order_of(&buyer)?, m.last_order_of(&seller)?));
     }
     Ok(Placements {
+        seller_meters,
         bids,
         offers,
         pairs,
@@ -328,14 +426,17 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
             )
             .with_context(|| format!("CommitMatches of {n}"))?;
 
-        // After the slot: the meter-oracle has finalized every seller meter
+        // After the slot: the meter-oracle finalizes every seller meter
         // (every tenth delivered only 75 %).
-        {
+        let exported = |i: usize| if i % 10 == 9 { WH * 3 / 4 } else { WH };
+        m.chain.set_time(slot + 900 + 30);
+        if m.oracle.is_some() {
+            m.submit_readings(slot, &placed.seller_meters, exported)?;
+        } else {
             let mut book = m.meters.lock().map_err(|e| anyhow::anyhow!("{e}"))?;
-            for i in 0..n {
-                let meter = (2_000_000 + round as u64 * 10_000 + i).to_string();
-                if let Some(entry) = book.get_mut(&meter) {
-                    entry.1 = Some(if i % 10 == 9 { WH * 3 / 4 } else { WH });
+            for (i, meter) in placed.seller_meters.iter().enumerate() {
+                if let Some(entry) = book.get_mut(meter) {
+                    entry.1 = Some(exported(i));
                 }
             }
         }
@@ -416,14 +517,18 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
             m.collateral_bps
         )
     };
+    let oracle = if m.oracle.is_some() {
+        "the real meter-oracle (every order's meter registered with its own ed25519 device key; \
+         two operators, quorum 2, submit device-signed readings after the slot)"
+    } else {
+        "a mock meter-oracle answering `Deliveries` (a query costs its instance only)"
+    };
     Ok(Measured {
         name: "settlement",
         title: "Settlement",
         command: "cargo run -p aip-gas-bench --bin aip-gas -- settlement".into(),
         setup: format!(
-            "Production configuration: settlement with the real AIP token, {reputation} and a mock \
-             meter-oracle answering `Deliveries` (its own cost for 50 meters is in the meter-oracle \
-             table; here a `Deliveries` query costs its instance only). For each batch size n: n buyers and n sellers each place one order for the \
+            "Production configuration: settlement with the real AIP token, {reputation} and {oracle}. For each batch size n: n buyers and n sellers each place one order for the \
              same slot through a real AIP `Send` (bids lock {WH} Wh × {MAX_PRICE} uaip/kWh, offers \
              the collateral); every fifth offer sits in zone 2 behind a corridor (2 % loss, congestion \
              fee). The matcher commits n trades in one `CommitMatches`; after the slot, one \
