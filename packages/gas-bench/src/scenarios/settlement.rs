@@ -3,9 +3,11 @@
 //!
 //! The AIP token is the real artifact (placements are real cw20 `Send`s whose
 //! `Receive` sub-message runs on settlement; withdrawals are real transfers).
-//! Reputation and meter-oracle are mocks answering `TradingTerms` and
-//! `Deliveries` with the aip-types hook responses, so settlement runs in its
-//! production configuration (both neighbours set).
+//! Reputation and meter-oracle are the real contracts when their artifacts are
+//! built (tokens minted for every participant; meters registered with device
+//! keys and device-signed readings submitted by two operators), otherwise mocks
+//! answering `TradingTerms` and `Deliveries` with the aip-types hook responses.
+//! Either way settlement runs in its production configuration (both neighbours set).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
