@@ -114,4 +114,38 @@ pub enum MatcherError {
         /// what was wrong
         msg: String,
     },
+    /// A number from the chain that does not fit the matcher's integer types.
+    #[error("{what}: {value:?} from the chain is not an integer up to {max}")]
+    ChainValue {
+        /// which field of which object
+        what: String,
+        /// the value as the chain sent it
+        value: String,
+        /// the largest accepted value
+        max: u64,
+    },
+    /// An order of the book belongs to another slot than the one being cleared.
+    #[error("order {id} is for slot {order_slot}, not slot {slot}")]
+    ChainOrderSlot {
+        /// the order
+        id: u64,
+        /// its slot
+        order_slot: u64,
+        /// the slot being cleared
+        slot: u64,
+    },
+    /// A deployment file without a contract the agent needs.
+    #[error("the deployment has no {0} contract")]
+    MissingContract(String),
+    /// The agent's key does not hold the settlement contract's matcher role.
+    #[error("signer {signer} is not the settlement contract's matcher ({matcher})")]
+    NotMatcher {
+        /// the agent's address
+        signer: String,
+        /// the matcher role's address
+        matcher: String,
+    },
+    /// The chain client failed (node down, transaction rejected, ...).
+    #[error("chain: {0}")]
+    Chain(#[from] chain_client::Error),
 }

@@ -13,6 +13,8 @@
 //! - [`features`] builds the day-ahead forecast features, bit-for-bit as the
 //!   training script does; `forecast::Forecaster` (feature `onnx`) runs the ONNX
 //!   models with ONNX Runtime.
+//! - [`online`]: the agent that clears each slot from the chain's order book at gate
+//!   closure and commits the trades (`aip-matcher run`).
 //! - [`simbench`] reads the exported SimBench grid and profiles (`data/simbench`)
 //!   and turns a slot of real profiles into an order book.
 #![warn(missing_docs)]
@@ -27,6 +29,7 @@ pub mod forecast;
 mod graph;
 mod lp;
 mod model;
+pub mod online;
 pub mod simbench;
 
 pub use clearing::{clear, pair_routes, PairRoute};

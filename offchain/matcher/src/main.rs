@@ -76,6 +76,32 @@ enum Cmd {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+    /// Online mode: clear each slot from the chain's order book at gate closure and
+    /// commit the trades (`CommitMatches`), signing as the settlement contract's matcher.
+    #[command(group(clap::ArgGroup::new("signer").required(true).args(["mnemonic_file", "key"])))]
+    Run {
+        /// deployment file written by `aip deploy` (artifacts/deployment.<chain-id>.json)
+        #[arg(long)]
+        deployment: PathBuf,
+        /// CometBFT RPC endpoint (default: the deployment's)
+        #[arg(long)]
+        rpc: Option<String>,
+        /// file holding the matcher key's mnemonic
+        #[arg(long)]
+        mnemonic_file: Option<PathBuf>,
+        /// a localnet test account instead (e.g. `matcher`; public mnemonics, test only)
+        #[arg(long)]
+        key: Option<String>,
+        /// auto, exact, flow or price-only
+        #[arg(long, default_value = "auto")]
+        method: Method,
+        /// seconds between looks at the chain time
+        #[arg(long, default_value_t = 2)]
+        poll_secs: u64,
+        /// run one cycle for this slot (unix seconds) and exit
+        #[arg(long)]
+        once: Option<u64>,
+    },
     /// Day-ahead forecast of one normalised profile column of data/simbench/profiles.csv.gz.
     #[cfg(feature = "onnx")]
     Forecast {
@@ -103,6 +129,64 @@ fn print_out(s: &str) -> Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         r => Ok(r?),
     }
+}
+
+/// `aip-matcher run`: connects, checks the matcher role, then runs the agent until
+/// ctrl-c (or one cycle with `--once SLOT`).
+fn run_online(
+    deployment: &std::path::Path,
+    rpc: Option<String>,
+    mnemonic_file: Option<&std::path::Path>,
+    key: Option<&str>,
+    method: Method,
+    poll_secs: u64,
+    once: Option<u64>,
+) -> Result<()> {
+    use aip_matcher::online::{Agent, DeploymentFile};
+    use chain_client::{ChainClient, ChainConfig, Signer};
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let d = DeploymentFile::load(deployment)?;
+    let mut cfg = ChainConfig::from_env();
+    cfg.rpc_url = rpc.unwrap_or_else(|| d.rpc_url.clone());
+    cfg.chain_id = d.chain_id.clone();
+    cfg.prefix = d.prefix.clone();
+    let signer = match (mnemonic_file, key) {
+        (Some(p), _) => {
+            let phrase =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            Signer::from_mnemonic(phrase.trim(), &d.prefix)?
+        }
+        (None, Some(name)) => chain_client::testnet::signer(name, &d.prefix)?,
+        (None, None) => anyhow::bail!("give --mnemonic-file or --key"),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let chain = ChainClient::connect(cfg).await?.with_signer(signer);
+        let agent = Agent::new(chain, &d, method).await?;
+        tracing::info!(settlement = %d.address("settlement")?, %method, "matcher agent ready");
+        match once {
+            Some(slot) => {
+                let outcome = agent.cycle(slot).await?;
+                print_out(&format!("{outcome:?}"))?;
+            }
+            None => {
+                agent
+                    .run(std::time::Duration::from_secs(poll_secs.max(1)), async {
+                        let _ = tokio::signal::ctrl_c().await;
+                    })
+                    .await?
+            }
+        }
+        Ok(())
+    })
 }
 
 fn main() -> Result<()> {
@@ -169,6 +253,23 @@ fn main() -> Result<()> {
             slots,
             json,
         } => report::run(&data, exact_max, from_slot, slots, json.as_deref())?,
+        Cmd::Run {
+            deployment,
+            rpc,
+            mnemonic_file,
+            key,
+            method,
+            poll_secs,
+            once,
+        } => run_online(
+            &deployment,
+            rpc,
+            mnemonic_file.as_deref(),
+            key.as_deref(),
+            method,
+            poll_secs,
+            once,
+        )?,
         #[cfg(feature = "onnx")]
         Cmd::Forecast { model, input, pv } => {
             #[derive(serde::Deserialize)]

@@ -1,0 +1,691 @@
+//! Online mode: an agent that clears each delivery slot from the settlement
+//! contract's order book at gate closure and commits the trades on chain.
+//!
+//! One cycle for a slot ([`Agent::cycle`]):
+//! 1. `slot_status`: a slot that already has trades is skipped (the agent, or a
+//!    previous run of it, committed them), so restarts and retries never commit twice;
+//!    a slot that is not in its `matching` phase (gate closed, not started) is left alone.
+//! 2. The book: every open order of the slot (`open_orders`, paginated), the zones and
+//!    corridors (`network`), the slot's congestion fees (`congestion_fees`) and the
+//!    owners' priority scores (the reputation contract's `priority_scores`, as trust).
+//! 3. [`clear`] with the agent's [`Method`] (default `auto`) on the
+//!    network mapped by [`to_network`]; the trades are then fitted to the contract's rules
+//!    by [`to_commit`] (direct pair corridors, capacities left, fees on top of the price).
+//! 4. One transaction with the `CommitMatches` batches (at most `max_batch` trades each):
+//!    atomic, so a slot is committed completely or not at all.
+//!
+//! [`Agent::run`] repeats this for the next slot once chain time passes its gate
+//! closure, with exponential backoff while the node is down, until shut down.
+use crate::model::{Corridor, Network, Order, OrderBook, Side, Trade, Zone, MAX_PRICE, MAX_WH};
+use crate::{clear, Clearing, MatcherError, Method};
+use chain_client::{ChainClient, Execute};
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::Future;
+use std::time::Duration;
+
+/// Slot length, seconds (aip-types `SlotId`).
+pub const SLOT_SECS: u64 = 900;
+/// Page size of the `open_orders` query (the contract's maximum).
+const PAGE: u32 = 500;
+/// Accounts per `priority_scores` query (below the contract's maximum).
+const SCORE_CHUNK: usize = 500;
+
+/// The parts of `artifacts/deployment.<chain-id>.json` (written by `aip deploy`) the agent reads.
+#[derive(Clone, Debug, Deserialize)]
+pub struct DeploymentFile {
+    /// chain id
+    pub chain_id: String,
+    /// RPC endpoint used for the deployment
+    pub rpc_url: String,
+    /// bech32 prefix
+    pub prefix: String,
+    /// contracts by name (`settlement`, `reputation`, ...)
+    pub contracts: BTreeMap<String, DeployedContract>,
+}
+
+/// One deployed contract.
+#[derive(Clone, Debug, Deserialize)]
+pub struct DeployedContract {
+    /// its address
+    pub address: String,
+}
+
+impl DeploymentFile {
+    /// Reads and parses the file.
+    pub fn load(path: &std::path::Path) -> Result<Self, MatcherError> {
+        let p = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| MatcherError::Io {
+            path: p.clone(),
+            source,
+        })?;
+        serde_json::from_slice(&bytes).map_err(|e| MatcherError::Parse {
+            path: p,
+            msg: e.to_string(),
+        })
+    }
+
+    /// The address of contract `name`.
+    pub fn address(&self, name: &str) -> Result<&str, MatcherError> {
+        self.contracts
+            .get(name)
+            .map(|c| c.address.as_str())
+            .ok_or_else(|| MatcherError::MissingContract(name.into()))
+    }
+}
+
+/// An order as the settlement contract's `order`/`open_orders` queries return it
+/// (the fields the matcher uses).
+#[derive(Clone, Debug, Deserialize)]
+pub struct ChainOrder {
+    /// order id
+    pub id: u64,
+    /// owner address
+    pub owner: String,
+    /// bid or offer
+    pub side: Side,
+    /// delivery slot start
+    pub slot: u64,
+    /// zone of the owner's meter
+    pub zone: u32,
+    /// max (bid) or min (offer) price, uaip/kWh (Uint128 string)
+    pub price: String,
+    /// offers: premium buyers only
+    pub premium_only: bool,
+    /// bids: the owner may take premium-only offers
+    pub premium_eligible: bool,
+    /// unmatched remainder, Wh (Uint128 string)
+    pub remaining_wh: String,
+    /// `open`, `filled`, `cancelled` or `swept`
+    pub status: String,
+}
+
+/// The contract's `network` response.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ChainNetwork {
+    /// zones
+    pub zones: Vec<ChainZone>,
+    /// directed corridors
+    pub corridors: Vec<ChainCorridor>,
+}
+
+/// A zone on chain.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ChainZone {
+    /// id
+    pub id: u32,
+    /// name
+    pub name: String,
+}
+
+/// A directed corridor on chain.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ChainCorridor {
+    /// seller zone
+    pub from_zone: u32,
+    /// buyer zone
+    pub to_zone: u32,
+    /// Wh per slot (Uint128 string)
+    pub capacity_wh: String,
+    /// loss factor, bps
+    pub loss_bps: u32,
+    /// congestion fee, uaip/kWh (Uint128 string)
+    pub fee_per_kwh: String,
+}
+
+/// A per-slot congestion fee override on chain.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ChainFee {
+    /// seller zone
+    pub from_zone: u32,
+    /// buyer zone (equal to `from_zone`: trades inside the zone)
+    pub to_zone: u32,
+    /// uaip/kWh (Uint128 string)
+    pub fee_per_kwh: String,
+}
+
+#[derive(Deserialize)]
+struct FeesResponse {
+    fees: Vec<ChainFee>,
+}
+
+#[derive(Deserialize)]
+struct OrdersResponse {
+    orders: Vec<ChainOrder>,
+}
+
+/// The parts of `slot_status` the agent reads.
+#[derive(Clone, Debug, Deserialize)]
+pub struct SlotStatus {
+    /// `open`, `matching`, `delivery`, ...
+    pub phase: String,
+    /// orders are accepted until this time
+    pub gate_closes_at: u64,
+    /// trades committed for the slot
+    pub trades: u64,
+    /// corridor use by committed trades
+    pub corridor_usage: Vec<CorridorUsage>,
+}
+
+/// Use of a pair corridor in a slot.
+#[derive(Clone, Debug, Deserialize)]
+pub struct CorridorUsage {
+    /// seller zone
+    pub from_zone: u32,
+    /// buyer zone
+    pub to_zone: u32,
+    /// Wh (Uint128 string)
+    pub used_wh: String,
+}
+
+#[derive(Deserialize)]
+struct ConfigResponse {
+    roles: ConfigRoles,
+    params: ConfigParams,
+}
+#[derive(Deserialize)]
+struct ConfigRoles {
+    matcher: String,
+}
+#[derive(Deserialize)]
+struct ConfigParams {
+    gate_closure_secs: u64,
+    max_batch: u32,
+}
+
+#[derive(Deserialize)]
+struct ScoresResponse {
+    scores: Vec<AccountScore>,
+}
+#[derive(Deserialize)]
+struct AccountScore {
+    account: String,
+    score: u32,
+}
+
+/// A trade of a `CommitMatches` batch, in the contract's JSON shape.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct MatchedTrade {
+    /// bid order id
+    pub bid: u64,
+    /// offer order id
+    pub offer: u64,
+    /// Wh (Uint128 string)
+    pub wh: String,
+    /// uaip/kWh (Uint128 string)
+    pub price: String,
+}
+
+/// How the contract prices and limits trades from one zone to another in a slot,
+/// as its `load_route` does: a direct corridor, or the zone itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Route {
+    /// loss factor, bps
+    pub loss_bps: u32,
+    /// fee the buyer pays on top of the price, uaip/kWh
+    pub fee: u64,
+    /// Wh left in the slot (`None`: unlimited, inside a zone)
+    pub capacity: Option<u64>,
+}
+
+fn num(what: impl FnOnce() -> String, value: &str, max: u64) -> Result<u64, MatcherError> {
+    match value.parse::<u64>() {
+        Ok(v) if v <= max => Ok(v),
+        _ => Err(MatcherError::ChainValue {
+            what: what(),
+            value: value.into(),
+            max,
+        }),
+    }
+}
+
+/// The matcher's order book for `slot` from the chain's open orders: the unmatched
+/// remainder of every open order, the bid owner's premium eligibility, and trust
+/// from `scores` (owner -> reputation priority score; absent = 0).
+pub fn to_book(
+    slot: u64,
+    orders: &[ChainOrder],
+    scores: &HashMap<String, u32>,
+) -> Result<OrderBook, MatcherError> {
+    let mut out = Vec::with_capacity(orders.len());
+    for o in orders {
+        if o.slot != slot {
+            return Err(MatcherError::ChainOrderSlot {
+                id: o.id,
+                order_slot: o.slot,
+                slot,
+            });
+        }
+        let wh = num(
+            || format!("order {} remaining_wh", o.id),
+            &o.remaining_wh,
+            MAX_WH,
+        )?;
+        let limit_price = num(|| format!("order {} price", o.id), &o.price, MAX_PRICE)?;
+        if o.status != "open" || wh == 0 {
+            continue;
+        }
+        out.push(Order {
+            id: o.id,
+            owner: o.owner.clone(),
+            side: o.side,
+            zone: o.zone,
+            node: 0,
+            wh,
+            limit_price,
+            premium_only: o.premium_only && o.side == Side::Offer,
+            premium: o.premium_eligible,
+            trust: scores.get(&o.owner).copied().unwrap_or(0),
+            window: None,
+        });
+    }
+    Ok(OrderBook { slot, orders: out })
+}
+
+/// The contract's routes for a slot: every directed corridor (its fee replaced by the
+/// slot's override if any) with the capacity left after `usage`, and every zone to
+/// itself (fee from an override, else free; no capacity limit).
+pub fn to_routes(
+    net: &ChainNetwork,
+    fees: &[ChainFee],
+    usage: &[CorridorUsage],
+) -> Result<BTreeMap<(u32, u32), Route>, MatcherError> {
+    let mut over = BTreeMap::new();
+    for f in fees {
+        let fee = num(
+            || format!("congestion fee {} -> {}", f.from_zone, f.to_zone),
+            &f.fee_per_kwh,
+            MAX_PRICE,
+        )?;
+        over.insert((f.from_zone, f.to_zone), fee);
+    }
+    let mut used = BTreeMap::new();
+    for u in usage {
+        let wh = num(
+            || format!("corridor usage {} -> {}", u.from_zone, u.to_zone),
+            &u.used_wh,
+            u64::MAX,
+        )?;
+        used.insert((u.from_zone, u.to_zone), wh);
+    }
+    let mut routes = BTreeMap::new();
+    for z in &net.zones {
+        routes.insert(
+            (z.id, z.id),
+            Route {
+                loss_bps: 0,
+                fee: over.get(&(z.id, z.id)).copied().unwrap_or(0),
+                capacity: None,
+            },
+        );
+    }
+    for c in &net.corridors {
+        let key = (c.from_zone, c.to_zone);
+        let what = || format!("corridor {} -> {}", c.from_zone, c.to_zone);
+        let cap = num(what, &c.capacity_wh, u64::MAX)?;
+        let fee = num(what, &c.fee_per_kwh, MAX_PRICE)?;
+        routes.insert(
+            key,
+            Route {
+                loss_bps: c.loss_bps,
+                fee: over.get(&key).copied().unwrap_or(fee),
+                capacity: Some(cap.saturating_sub(used.get(&key).copied().unwrap_or(0))),
+            },
+        );
+    }
+    Ok(routes)
+}
+
+/// The matcher's network from the contract's routes. The contract's corridors are
+/// directed zone pairs; the matcher's are undirected, so a pair with corridors both
+/// ways becomes one corridor with the smaller capacity and the larger loss and fee
+/// (conservative: what the matcher plans fits either direction), and a one-way
+/// corridor becomes a corridor whose other direction [`to_commit`] refuses.
+/// Zones carry no loss (the contract knows none); the loss price is zero (losses are
+/// the buyer's, already in the net energy the contract pays for).
+pub fn to_network(net: &ChainNetwork, routes: &BTreeMap<(u32, u32), Route>) -> Network {
+    let zones = net
+        .zones
+        .iter()
+        .map(|z| Zone {
+            id: z.id,
+            name: z.name.clone(),
+            loss_bps: 0,
+        })
+        .collect();
+    let mut pairs: BTreeMap<(u32, u32), (u64, u32, u64)> = BTreeMap::new();
+    for (&(a, b), r) in routes {
+        if a == b {
+            continue;
+        }
+        let cap = r.capacity.unwrap_or(u64::MAX);
+        let e = pairs
+            .entry((a.min(b), a.max(b)))
+            .or_insert((cap, r.loss_bps, r.fee));
+        e.0 = e.0.min(cap);
+        e.1 = e.1.max(r.loss_bps);
+        e.2 = e.2.max(r.fee);
+    }
+    let corridors = pairs
+        .into_iter()
+        .enumerate()
+        .map(|(i, ((from, to), (capacity_wh, loss_bps, fee)))| Corridor {
+            id: i as u32,
+            from,
+            to,
+            capacity_wh,
+            loss_bps: loss_bps.min(9_999),
+            fee,
+        })
+        .collect();
+    Network {
+        zones,
+        corridors,
+        loss_price: 0,
+    }
+}
+
+/// Fits the matcher's trades to the contract's rules, so the commit is not rejected:
+/// a trade needs a direct route from the seller's to the buyer's zone (multi-hop
+/// routes and the wrong direction of a one-way corridor are dropped), is cut to the
+/// route's remaining capacity, and is priced at most `bid max - route fee` and at
+/// least the offer's minimum (dropped when that range is empty). Returns the trades
+/// to commit and the trades dropped.
+pub fn to_commit(
+    book: &OrderBook,
+    trades: &[Trade],
+    routes: &BTreeMap<(u32, u32), Route>,
+) -> (Vec<MatchedTrade>, Vec<Trade>) {
+    let limits: HashMap<u64, u64> = book.orders.iter().map(|o| (o.id, o.limit_price)).collect();
+    let mut left: BTreeMap<(u32, u32), Option<u64>> =
+        routes.iter().map(|(k, r)| (*k, r.capacity)).collect();
+    let (mut out, mut dropped) = (Vec::new(), Vec::new());
+    for t in trades {
+        let key = (t.from_zone, t.to_zone);
+        let (Some(route), Some(&max), Some(&min)) =
+            (routes.get(&key), limits.get(&t.bid), limits.get(&t.offer))
+        else {
+            dropped.push(t.clone());
+            continue;
+        };
+        let cap = left.get_mut(&key).and_then(|c| c.as_mut());
+        let wh = match &cap {
+            Some(c) => t.wh.min(**c),
+            None => t.wh,
+        };
+        let price = max.checked_sub(route.fee).map(|hi| t.price.min(hi));
+        match price {
+            Some(price) if wh > 0 && price >= min => {
+                if let Some(c) = cap {
+                    *c -= wh;
+                }
+                if wh < t.wh {
+                    dropped.push(Trade {
+                        wh: t.wh - wh,
+                        ..t.clone()
+                    });
+                }
+                out.push(MatchedTrade {
+                    bid: t.bid,
+                    offer: t.offer,
+                    wh: wh.to_string(),
+                    price: price.to_string(),
+                });
+            }
+            _ => dropped.push(t.clone()),
+        }
+    }
+    (out, dropped)
+}
+
+/// The slot whose matching phase is current at chain time `now`, if any: the next
+/// slot to start, once its gate (`gate_closure_secs` before its start) has closed.
+pub fn matching_slot(now: u64, gate_closure_secs: u64) -> Option<u64> {
+    let next = (now / SLOT_SECS + 1) * SLOT_SECS;
+    (now >= next.saturating_sub(gate_closure_secs)).then_some(next)
+}
+
+/// What one cycle did for a slot.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CycleOutcome {
+    /// The slot already has committed trades: nothing was done.
+    AlreadyCommitted {
+        /// trades on chain
+        trades: u64,
+    },
+    /// The slot is not in its matching phase (gate still open, or the slot started).
+    NotMatching {
+        /// the phase the contract reports
+        phase: String,
+    },
+    /// Nothing in the book matched.
+    NoTrades {
+        /// open orders read
+        orders: usize,
+    },
+    /// Trades were committed.
+    Committed {
+        /// trades committed
+        trades: usize,
+        /// energy, Wh
+        wh: u64,
+        /// trades (or parts) the contract's rules did not allow
+        dropped: usize,
+        /// transaction hash
+        tx_hash: String,
+    },
+}
+
+/// The online matcher: a chain client signing as the settlement contract's matcher.
+pub struct Agent {
+    chain: ChainClient,
+    settlement: String,
+    reputation: Option<String>,
+    method: Method,
+    gate_closure_secs: u64,
+    max_batch: u32,
+}
+
+impl Agent {
+    /// Reads the settlement contract's configuration; refuses a signer that does not
+    /// hold its matcher role.
+    pub async fn new(
+        chain: ChainClient,
+        deployment: &DeploymentFile,
+        method: Method,
+    ) -> Result<Self, MatcherError> {
+        let settlement = deployment.address("settlement")?.to_string();
+        let reputation = deployment.address("reputation").ok().map(String::from);
+        let cfg: ConfigResponse = chain.query(&settlement, &json!({"config": {}})).await?;
+        let ours = chain
+            .address()
+            .map(|a| a.to_string())
+            .ok_or(chain_client::Error::NoSigner)?;
+        if ours != cfg.roles.matcher {
+            return Err(MatcherError::NotMatcher {
+                signer: ours,
+                matcher: cfg.roles.matcher,
+            });
+        }
+        Ok(Agent {
+            chain,
+            settlement,
+            reputation,
+            method,
+            gate_closure_secs: cfg.params.gate_closure_secs,
+            max_batch: cfg.params.max_batch.max(1),
+        })
+    }
+
+    async fn open_orders(&self, slot: u64) -> Result<Vec<ChainOrder>, MatcherError> {
+        let mut all = Vec::new();
+        let mut start_after: Option<u64> = None;
+        loop {
+            let page: OrdersResponse = self
+                .chain
+                .query(
+                    &self.settlement,
+                    &json!({"open_orders": {"slot": slot, "zone": null, "side": null,
+                        "start_after": start_after, "limit": PAGE}}),
+                )
+                .await?;
+            let n = page.orders.len();
+            start_after = page.orders.last().map(|o| o.id);
+            all.extend(page.orders);
+            if n < PAGE as usize {
+                return Ok(all);
+            }
+        }
+    }
+
+    async fn scores(&self, orders: &[ChainOrder]) -> Result<HashMap<String, u32>, MatcherError> {
+        let mut out = HashMap::new();
+        let Some(rep) = &self.reputation else {
+            return Ok(out);
+        };
+        let owners: Vec<&str> = orders
+            .iter()
+            .map(|o| o.owner.as_str())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for chunk in owners.chunks(SCORE_CHUNK) {
+            let r: ScoresResponse = self
+                .chain
+                .query(rep, &json!({"priority_scores": {"accounts": chunk}}))
+                .await?;
+            out.extend(r.scores.into_iter().map(|s| (s.account, s.score)));
+        }
+        Ok(out)
+    }
+
+    /// One cycle for `slot` (see the module docs). Safe to repeat: a slot with
+    /// committed trades is skipped.
+    pub async fn cycle(&self, slot: u64) -> Result<CycleOutcome, MatcherError> {
+        let status: SlotStatus = self
+            .chain
+            .query(&self.settlement, &json!({"slot_status": {"slot": slot}}))
+            .await?;
+        if status.trades > 0 {
+            return Ok(CycleOutcome::AlreadyCommitted {
+                trades: status.trades,
+            });
+        }
+        if status.phase != "matching" {
+            return Ok(CycleOutcome::NotMatching {
+                phase: status.phase,
+            });
+        }
+        let orders = self.open_orders(slot).await?;
+        let scores = self.scores(&orders).await?;
+        let net: ChainNetwork = self
+            .chain
+            .query(&self.settlement, &json!({"network": {}}))
+            .await?;
+        let fees: FeesResponse = self
+            .chain
+            .query(
+                &self.settlement,
+                &json!({"congestion_fees": {"slot": slot}}),
+            )
+            .await?;
+        let routes = to_routes(&net, &fees.fees, &status.corridor_usage)?;
+        let book = to_book(slot, &orders, &scores)?;
+        let clearing: Clearing = clear(&book, &to_network(&net, &routes), self.method)?;
+        let (trades, dropped) = to_commit(&book, &clearing.trades, &routes);
+        tracing::info!(
+            slot,
+            orders = book.orders.len(),
+            method = %clearing.method,
+            trades = trades.len(),
+            dropped = dropped.len(),
+            welfare = clearing.welfare,
+            "cleared"
+        );
+        if trades.is_empty() {
+            return Ok(CycleOutcome::NoTrades {
+                orders: book.orders.len(),
+            });
+        }
+        let wh = trades
+            .iter()
+            .map(|t| t.wh.parse::<u64>().unwrap_or(0))
+            .sum();
+        let calls = trades
+            .chunks(self.max_batch as usize)
+            .map(|batch| {
+                Execute::new(
+                    &self.settlement,
+                    &json!({"commit_matches": {"slot": slot, "trades": batch}}),
+                    &[],
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let tx = self.chain.execute_multi(calls).await?;
+        tracing::info!(slot, trades = trades.len(), wh, tx = %tx.hash, gas = tx.gas_used, "committed");
+        Ok(CycleOutcome::Committed {
+            trades: trades.len(),
+            wh,
+            dropped: dropped.len(),
+            tx_hash: tx.hash,
+        })
+    }
+
+    /// Runs until `shutdown` completes (e.g. ctrl-c): every `poll`, reads the chain
+    /// time and, once the next slot's gate has closed, runs its cycle. Errors are
+    /// logged and retried with exponential backoff (1 s doubling to 60 s); the chain
+    /// is the only state, so a restarted agent resumes where it stopped.
+    pub async fn run(
+        &self,
+        poll: Duration,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<(), MatcherError> {
+        tokio::pin!(shutdown);
+        let mut done: BTreeSet<u64> = BTreeSet::new();
+        let mut failures = 0u32;
+        loop {
+            let wait = match self.tick(&mut done).await {
+                Ok(()) => {
+                    failures = 0;
+                    poll
+                }
+                Err(e) => {
+                    failures += 1;
+                    let backoff =
+                        Duration::from_secs(1u64 << failures.min(6)).min(Duration::from_secs(60));
+                    tracing::warn!(error = %e, retry_in = ?backoff, "cycle failed");
+                    backoff
+                }
+            };
+            tokio::select! {
+                _ = &mut shutdown => {
+                    tracing::info!("shutting down");
+                    return Ok(());
+                }
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    async fn tick(&self, done: &mut BTreeSet<u64>) -> Result<(), MatcherError> {
+        let (_, now) = self.chain.latest_block().await?;
+        let Some(slot) = matching_slot(now.max(0) as u64, self.gate_closure_secs) else {
+            return Ok(());
+        };
+        if done.contains(&slot) {
+            return Ok(());
+        }
+        let outcome = self.cycle(slot).await?;
+        tracing::info!(slot, ?outcome, "cycle");
+        if !matches!(outcome, CycleOutcome::NotMatching { .. }) {
+            done.insert(slot);
+            // keep the set small
+            done.retain(|&s| s + 4 * SLOT_SECS > slot);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

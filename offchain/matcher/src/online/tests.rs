@@ -1,0 +1,435 @@
+//! The chain <-> matcher conversion: book, routes, network and the fitted commit.
+#![allow(clippy::unwrap_used)]
+use super::*;
+
+fn order(id: u64, owner: &str, side: Side, zone: u32, wh: &str, price: &str) -> ChainOrder {
+    ChainOrder {
+        id,
+        owner: owner.into(),
+        side,
+        slot: 900,
+        zone,
+        price: price.into(),
+        premium_only: false,
+        premium_eligible: false,
+        remaining_wh: wh.into(),
+        status: "open".into(),
+    }
+}
+
+fn corridor(from: u32, to: u32, cap: &str, loss: u32, fee: &str) -> ChainCorridor {
+    ChainCorridor {
+        from_zone: from,
+        to_zone: to,
+        capacity_wh: cap.into(),
+        loss_bps: loss,
+        fee_per_kwh: fee.into(),
+    }
+}
+
+fn net(corridors: Vec<ChainCorridor>) -> ChainNetwork {
+    ChainNetwork {
+        zones: (1..=3)
+            .map(|id| ChainZone {
+                id,
+                name: format!("z{id}"),
+            })
+            .collect(),
+        corridors,
+    }
+}
+
+#[test]
+fn book_takes_open_remainders_trust_and_premium() {
+    let mut b = order(1, "alice", Side::Bid, 1, "1500", "250000");
+    b.premium_eligible = true;
+    let mut o = order(2, "bob", Side::Offer, 2, "2000", "200000");
+    o.premium_only = true;
+    let mut filled = order(3, "carol", Side::Offer, 1, "0", "1");
+    filled.status = "filled".into();
+    let mut cancelled = order(4, "carol", Side::Bid, 1, "10", "1");
+    cancelled.status = "cancelled".into();
+    let scores = HashMap::from([("bob".to_string(), 700u32)]);
+    let book = to_book(900, &[b, o, filled, cancelled], &scores).unwrap();
+    assert_eq!(book.slot, 900);
+    assert_eq!(book.orders.len(), 2);
+    let (b, o) = (&book.orders[0], &book.orders[1]);
+    assert_eq!(
+        (b.id, b.wh, b.limit_price, b.premium, b.trust),
+        (1, 1500, 250_000, true, 0)
+    );
+    assert_eq!(
+        (o.id, o.wh, o.limit_price, o.premium_only, o.trust),
+        (2, 2000, 200_000, true, 700)
+    );
+    assert_eq!((b.side, o.side), (Side::Bid, Side::Offer));
+}
+
+#[test]
+fn book_errors_name_the_order_and_field() {
+    let none = HashMap::new();
+    let mut wrong = order(5, "a", Side::Bid, 1, "1", "1");
+    wrong.slot = 1800;
+    assert_eq!(
+        to_book(900, &[wrong], &none).unwrap_err().to_string(),
+        "order 5 is for slot 1800, not slot 900"
+    );
+    let big = order(6, "a", Side::Bid, 1, "1000000000001", "1");
+    assert_eq!(
+        to_book(900, &[big], &none).unwrap_err().to_string(),
+        "order 6 remaining_wh: \"1000000000001\" from the chain is not an integer up to 1000000000000"
+    );
+    let bad = order(7, "a", Side::Offer, 1, "1", "12x");
+    assert_eq!(
+        to_book(900, &[bad], &none).unwrap_err().to_string(),
+        "order 7 price: \"12x\" from the chain is not an integer up to 1000000000000"
+    );
+}
+
+#[test]
+fn routes_apply_fee_overrides_and_used_capacity() {
+    let n = net(vec![
+        corridor(1, 2, "5000", 100, "30"),
+        corridor(2, 1, "4000", 50, "10"),
+    ]);
+    let fees = vec![
+        ChainFee {
+            from_zone: 1,
+            to_zone: 2,
+            fee_per_kwh: "70".into(),
+        },
+        ChainFee {
+            from_zone: 3,
+            to_zone: 3,
+            fee_per_kwh: "5".into(),
+        },
+    ];
+    let usage = vec![CorridorUsage {
+        from_zone: 2,
+        to_zone: 1,
+        used_wh: "1000".into(),
+    }];
+    let r = to_routes(&n, &fees, &usage).unwrap();
+    assert_eq!(
+        r[&(1, 2)],
+        Route {
+            loss_bps: 100,
+            fee: 70,
+            capacity: Some(5000)
+        }
+    );
+    assert_eq!(
+        r[&(2, 1)],
+        Route {
+            loss_bps: 50,
+            fee: 10,
+            capacity: Some(3000)
+        }
+    );
+    assert_eq!(
+        r[&(3, 3)],
+        Route {
+            loss_bps: 0,
+            fee: 5,
+            capacity: None
+        }
+    );
+    assert_eq!(
+        r[&(1, 1)],
+        Route {
+            loss_bps: 0,
+            fee: 0,
+            capacity: None
+        }
+    );
+    assert!(!r.contains_key(&(1, 3)));
+
+    // the network: one undirected corridor, conservative in both directions
+    let m = to_network(&n, &r);
+    assert_eq!(m.zones.len(), 3);
+    assert_eq!(m.loss_price, 0);
+    assert_eq!(m.corridors.len(), 1);
+    let c = &m.corridors[0];
+    assert_eq!(
+        (c.from, c.to, c.capacity_wh, c.loss_bps, c.fee),
+        (1, 2, 3000, 100, 70)
+    );
+}
+
+#[test]
+fn routes_errors_name_the_corridor_or_fee() {
+    let e = to_routes(&net(vec![corridor(1, 2, "-1", 0, "0")]), &[], &[]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "corridor 1 -> 2: \"-1\" from the chain is not an integer up to 18446744073709551615"
+    );
+    let e = to_routes(
+        &net(vec![corridor(1, 2, "1", 0, "1000000000001")]),
+        &[],
+        &[],
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "corridor 1 -> 2: \"1000000000001\" from the chain is not an integer up to 1000000000000"
+    );
+    let fee = ChainFee {
+        from_zone: 2,
+        to_zone: 2,
+        fee_per_kwh: "x".into(),
+    };
+    let e = to_routes(&net(vec![]), &[fee], &[]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "congestion fee 2 -> 2: \"x\" from the chain is not an integer up to 1000000000000"
+    );
+    let u = CorridorUsage {
+        from_zone: 1,
+        to_zone: 2,
+        used_wh: "1e3".into(),
+    };
+    let e = to_routes(&net(vec![]), &[], &[u]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "corridor usage 1 -> 2: \"1e3\" from the chain is not an integer up to 18446744073709551615"
+    );
+}
+
+fn trade(bid: u64, offer: u64, from: u32, to: u32, wh: u64, price: u64) -> Trade {
+    Trade {
+        bid,
+        offer,
+        buyer: "b".into(),
+        seller: "s".into(),
+        wh,
+        price,
+        fee: 0,
+        from_zone: from,
+        to_zone: to,
+        loss_bps: 0,
+    }
+}
+
+#[test]
+fn commit_fits_trades_to_the_contract_rules() {
+    // one-way corridor 1 -> 2 (cap 1500, fee 40); zone 3 is reachable only by two hops
+    let n = net(vec![
+        corridor(1, 2, "1500", 0, "40"),
+        corridor(2, 3, "9000", 0, "0"),
+    ]);
+    let r = to_routes(&n, &[], &[]).unwrap();
+    let book = OrderBook {
+        slot: 900,
+        orders: vec![
+            Order {
+                id: 1,
+                owner: "s".into(),
+                side: Side::Offer,
+                zone: 1,
+                node: 0,
+                wh: 9000,
+                limit_price: 100,
+                premium_only: false,
+                premium: false,
+                trust: 0,
+                window: None,
+            },
+            Order {
+                id: 2,
+                owner: "b".into(),
+                side: Side::Bid,
+                zone: 2,
+                node: 0,
+                wh: 9000,
+                limit_price: 150,
+                premium_only: false,
+                premium: false,
+                trust: 0,
+                window: None,
+            },
+            Order {
+                id: 3,
+                owner: "b".into(),
+                side: Side::Bid,
+                zone: 3,
+                node: 0,
+                wh: 9000,
+                limit_price: 150,
+                premium_only: false,
+                premium: false,
+                trust: 0,
+                window: None,
+            },
+            Order {
+                id: 4,
+                owner: "s".into(),
+                side: Side::Offer,
+                zone: 2,
+                node: 0,
+                wh: 9000,
+                limit_price: 120,
+                premium_only: false,
+                premium: false,
+                trust: 0,
+                window: None,
+            },
+            Order {
+                id: 5,
+                owner: "b".into(),
+                side: Side::Bid,
+                zone: 1,
+                node: 0,
+                wh: 9000,
+                limit_price: 130,
+                premium_only: false,
+                premium: false,
+                trust: 0,
+                window: None,
+            },
+        ],
+    };
+    let trades = vec![
+        // 1 -> 2: cut to the capacity (1000 + 500), price capped at 150 - 40
+        trade(2, 1, 1, 2, 1000, 125),
+        trade(2, 1, 1, 2, 800, 100),
+        // 1 -> 3: two hops, no direct corridor: dropped
+        trade(3, 1, 1, 3, 100, 120),
+        // 2 -> 1: wrong way on a one-way corridor: dropped
+        trade(5, 4, 2, 1, 100, 125),
+        // inside zone 2: no limit, price kept
+        trade(2, 4, 2, 2, 7000, 135),
+        // unknown order: dropped
+        trade(9, 4, 2, 2, 1, 130),
+    ];
+    let (ok, dropped) = to_commit(&book, &trades, &r);
+    let got: Vec<(u64, u64, &str, &str)> = ok
+        .iter()
+        .map(|t| (t.bid, t.offer, t.wh.as_str(), t.price.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (2, 1, "1000", "110"),
+            (2, 1, "500", "100"),
+            (2, 4, "7000", "135")
+        ]
+    );
+    let d: Vec<(u64, u64, u64)> = dropped.iter().map(|t| (t.bid, t.offer, t.wh)).collect();
+    assert_eq!(d, vec![(2, 1, 300), (3, 1, 100), (5, 4, 100), (9, 4, 1)]);
+}
+
+#[test]
+fn commit_drops_a_trade_whose_fee_leaves_no_price() {
+    // fee 60: 150 - 60 = 90 < the offer's 100
+    let n = net(vec![corridor(1, 2, "1000", 0, "60")]);
+    let r = to_routes(&n, &[], &[]).unwrap();
+    let book = OrderBook {
+        slot: 900,
+        orders: vec![
+            Order {
+                id: 1,
+                owner: "s".into(),
+                side: Side::Offer,
+                zone: 1,
+                node: 0,
+                wh: 10,
+                limit_price: 100,
+                premium_only: false,
+                premium: false,
+                trust: 0,
+                window: None,
+            },
+            Order {
+                id: 2,
+                owner: "b".into(),
+                side: Side::Bid,
+                zone: 2,
+                node: 0,
+                wh: 10,
+                limit_price: 150,
+                premium_only: false,
+                premium: false,
+                trust: 0,
+                window: None,
+            },
+        ],
+    };
+    let (ok, dropped) = to_commit(&book, &[trade(2, 1, 1, 2, 10, 120)], &r);
+    assert!(ok.is_empty());
+    assert_eq!(dropped.len(), 1);
+}
+
+#[test]
+fn the_agents_clearing_of_a_chain_book_commits_within_the_contracts_rules() {
+    // A book as the chain returns it, cleared the way the agent does.
+    let n = net(vec![
+        corridor(1, 2, "1500", 200, "10"),
+        corridor(2, 1, "1500", 200, "10"),
+    ]);
+    let r = to_routes(&n, &[], &[]).unwrap();
+    let orders = vec![
+        order(1, "s1", Side::Offer, 1, "3000", "100000"),
+        order(2, "b1", Side::Bid, 2, "3000", "200000"),
+        order(3, "b2", Side::Bid, 1, "1000", "150000"),
+    ];
+    let book = to_book(900, &orders, &HashMap::new()).unwrap();
+    let c = clear(&book, &to_network(&n, &r), Method::Auto).unwrap();
+    let (ok, dropped) = to_commit(&book, &c.trades, &r);
+    assert!(dropped.is_empty(), "{dropped:?}");
+    let to2: u64 = ok
+        .iter()
+        .filter(|t| t.bid == 2)
+        .map(|t| t.wh.parse::<u64>().unwrap())
+        .sum();
+    let to1: u64 = ok
+        .iter()
+        .filter(|t| t.bid == 3)
+        .map(|t| t.wh.parse::<u64>().unwrap())
+        .sum();
+    assert_eq!((to2, to1), (1500, 1000));
+    for t in &ok {
+        let p: u64 = t.price.parse().unwrap();
+        assert!(p >= 100_000);
+        if t.bid == 2 {
+            assert!(p + 10 <= 200_000);
+        }
+    }
+}
+
+#[test]
+fn deployment_file_errors() {
+    let dir = std::env::temp_dir().join(format!("aip-matcher-online-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let missing = dir.join("none.json");
+    let e = DeploymentFile::load(&missing).unwrap_err().to_string();
+    assert!(e.starts_with(&format!("{}: ", missing.display())), "{e}");
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{").unwrap();
+    let e = DeploymentFile::load(&bad).unwrap_err().to_string();
+    assert!(e.starts_with(&format!("{}: EOF", bad.display())), "{e}");
+    let ok = dir.join("ok.json");
+    std::fs::write(
+        &ok,
+        r#"{"chain_id":"c","rpc_url":"http://x","prefix":"wasm","deployer":"d","codes":{},
+            "contracts":{"settlement":{"address":"wasm1s","code_id":1,"label":"l"}}}"#,
+    )
+    .unwrap();
+    let d = DeploymentFile::load(&ok).unwrap();
+    assert_eq!(d.address("settlement").unwrap(), "wasm1s");
+    assert_eq!(
+        d.address("reputation").unwrap_err().to_string(),
+        "the deployment has no reputation contract"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_matching_slot_is_the_next_one_once_its_gate_closed() {
+    // gate closes 300 s before the slot at 1800
+    assert_eq!(matching_slot(900, 300), None);
+    assert_eq!(matching_slot(1499, 300), None);
+    assert_eq!(matching_slot(1500, 300), Some(1800));
+    assert_eq!(matching_slot(1799, 300), Some(1800));
+    // at the slot start, the next slot's gate is still open
+    assert_eq!(matching_slot(1800, 300), None);
+}
