@@ -34,6 +34,7 @@ export AIP_RPC_URL="http://127.0.0.1:$AIP_RPC_PORT"
 trap '"$ROOT/ci/localnet.sh" stop || true' EXIT
 "$ROOT/ci/localnet.sh" start --fresh
 cargo test -p aip-cli --features e2e --locked --test e2e
+cargo test -p aip-matcher --features e2e --locked --test online_e2e
 cargo test -p aip-cli --features e2e --locked --test e2e_kyc
 "$ROOT/ci/localnet.sh" stop
 trap - EXIT
