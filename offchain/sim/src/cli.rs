@@ -70,6 +70,10 @@ pub struct Args {
     #[arg(long)]
     pub node: Option<String>,
 
+    /// Skip the twin run (the same households bidding by rule) that measures the learning gain.
+    #[arg(long)]
+    pub no_twin: bool,
+
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,

@@ -32,6 +32,9 @@ pub struct SimConfig {
     pub min_order_wh: u64,
     /// Seconds before a slot's start at which the book closes.
     pub gate_closure_s: u64,
+    /// The twin run: the households that would learn bid by the rule instead
+    /// (everything else identical), to measure what learning gained.
+    pub twin: bool,
 }
 
 impl Default for SimConfig {
@@ -45,6 +48,7 @@ impl Default for SimConfig {
             funding_uaip: 1_000_000_000, // 1000 AIP
             min_order_wh: 10,
             gate_closure_s: 300,
+            twin: false,
         }
     }
 }
@@ -225,11 +229,12 @@ impl Engine {
         }
         let households: Vec<HouseholdState> = (0..n)
             .map(|i| {
-                let strategy = if is_rl[i] {
+                // rule-based: bid at 60 %, offer at 40 % of the spread, jittered
+                // (drawn for every household, so a twin run draws the same)
+                let j: f64 = rng.gen_range(-0.1..0.1);
+                let strategy = if is_rl[i] && !cfg.twin {
                     Strategy::Learning
                 } else {
-                    // rule-based: bid at 60 %, offer at 40 % of the spread, jittered
-                    let j: f64 = rng.gen_range(-0.1..0.1);
                     Strategy::Rule {
                         bid_level: 0.6 + j,
                         offer_level: 0.4 + j,

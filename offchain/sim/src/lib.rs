@@ -42,6 +42,11 @@ pub enum SimError {
 /// the in-process chain with every deployed contract, the matcher and the
 /// forecaster.
 pub fn build(args: &cli::Args) -> anyhow::Result<engine::Engine> {
+    build_with(args, false)
+}
+
+/// [`build`], or its twin (`twin`: the learning households bid by rule).
+pub fn build_with(args: &cli::Args, twin: bool) -> anyhow::Result<engine::Engine> {
     let scenario = data::load(
         &args.data,
         data::Window {
@@ -55,6 +60,7 @@ pub fn build(args: &cli::Args) -> anyhow::Result<engine::Engine> {
         seed: args.seed,
         rl_share: args.rl_share,
         battery_kwh: args.battery_kwh,
+        twin,
         q: rl::QParams {
             alpha: args.alpha,
             gamma: args.gamma,

@@ -13,7 +13,13 @@ fn main() -> Result<()> {
         bail!("--node: running on a node through packages/chain-client is not implemented yet");
     }
     let mut engine = aip_sim::build(&args).context("set up the simulation")?;
-    let pb = ProgressBar::new(engine.remaining() as u64);
+    let mut twin = if args.no_twin || args.rl_share <= 0.0 {
+        None
+    } else {
+        Some(aip_sim::build_with(&args, true).context("set up the twin run")?)
+    };
+    let total = engine.remaining() + twin.as_ref().map_or(0, |t| t.remaining());
+    let pb = ProgressBar::new(total as u64);
     if args.quiet {
         pb.set_draw_target(ProgressDrawTarget::hidden());
     }
@@ -29,21 +35,26 @@ fn main() -> Result<()> {
             pb.set_message(format!("day {} done", e.next / 96));
         }
     })?;
+    if let Some(t) = twin.as_mut() {
+        t.run(|e| {
+            pb.inc(1);
+            if e.next.is_multiple_of(96) {
+                pb.set_message(format!("twin run: day {} done", e.next / 96));
+            }
+        })?;
+    }
     pb.finish_and_clear();
     if std::env::var_os("AIP_SIM_DEBUG").is_some() {
         for d in &engine.days {
             eprintln!("{d:?}");
         }
-        for s in 0..aip_sim::rl::N_STATES {
-            let a = engine.q.greedy(s);
-            eprintln!(
-                "state {s}: {:?} q={:.2}",
-                aip_sim::rl::action(a),
-                engine.q.get(s, a)
-            );
-        }
     }
-    let k = Kpis::of(&engine)?;
+    let mut k = Kpis::of(&engine)?;
+    if let Some(t) = &twin {
+        let (rl, rule) = aip_sim::report::twin_savings(&engine, t);
+        k.twin_rule_savings_last_day = Some(rule);
+        k.rl_gain_over_twin_pp = Some(100.0 * (rl - rule));
+    }
     print!("{}", summary(&engine, &k));
     let files = write_outputs(&engine, &k, &args.out)?;
     println!("\nwrote {}", files.join(", "));

@@ -60,6 +60,11 @@ pub struct Kpis {
     pub rl_gain_pp: f64,
     /// The learning households' savings rate, first day.
     pub rl_savings_first_day: f64,
+    /// Twin run (the same households bidding by rule, all else equal): the
+    /// learning households' savings on the last day there, and the gain of
+    /// learning over it in percentage points of their import bill.
+    pub twin_rule_savings_last_day: Option<f64>,
+    pub rl_gain_over_twin_pp: Option<f64>,
     pub forecast_load_mae_wh: f64,
     pub forecast_pv_mae_wh: f64,
     pub forecast_load_nmae: f64,
@@ -143,6 +148,8 @@ impl Kpis {
             rule_savings_last_day: last.rule_savings,
             rl_gain_pp: 100.0 * (last.rl_savings - last.rule_savings),
             rl_savings_first_day: first.rl_savings,
+            twin_rule_savings_last_day: None,
+            rl_gain_over_twin_pp: None,
             forecast_load_mae_wh: t.forecast_load.mae(),
             forecast_pv_mae_wh: t.forecast_pv.mae(),
             forecast_load_nmae: t.forecast_load.nmae(),
@@ -275,6 +282,14 @@ pub fn summary(e: &Engine, k: &Kpis) -> String {
         k.rl_gain_pp,
         pct(k.rl_savings_first_day)
     );
+    if let (Some(t), Some(g)) = (k.twin_rule_savings_last_day, k.rl_gain_over_twin_pp) {
+        let _ = writeln!(
+            s,
+            "  RL vs twin        the same households bidding by rule (twin run, same seed) save {} on the last day: learning gains {:+.1} pp",
+            pct(t),
+            g
+        );
+    }
     let _ = writeln!(
         s,
         "  forecasts         load MAE {:.0} Wh/slot ({} of mean), PV MAE {:.0} Wh/slot ({} of mean)",
@@ -484,4 +499,24 @@ pub fn write_outputs(e: &Engine, k: &Kpis, dir: &Path) -> Result<Vec<String>> {
     };
     put("learning.svg", learning.to_svg())?;
     Ok(files)
+}
+
+/// Savings rate on the last day of the households that learn in `main`,
+/// in `main` and in `twin` (same households bidding by rule).
+pub fn twin_savings(main: &Engine, twin: &Engine) -> (f64, f64) {
+    let (mut c, mut ct, mut b, mut imp) = (0i128, 0i128, 0i128, 0i128);
+    for (h, t) in main.households.iter().zip(&twin.households) {
+        if matches!(h.strategy, Strategy::Learning) {
+            if let (Some(d), Some(dt)) = (h.days.last(), t.days.last()) {
+                c += d.0;
+                ct += dt.0;
+                b += d.1;
+                imp += d.2;
+            }
+        }
+    }
+    (
+        ratio((b - c) as f64, imp as f64),
+        ratio((b - ct) as f64, imp as f64),
+    )
 }
