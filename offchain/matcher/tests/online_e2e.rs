@@ -205,11 +205,53 @@ fn the_agent_clears_a_slot_at_gate_closure_and_commits_once() {
             .run(Duration::from_millis(500), tokio::time::sleep(Duration::from_secs(3)))
             .await
             .unwrap();
+        // The binary: one cycle of `aip-matcher run --once`, and a refused signer.
+        let bin = |key: &str| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_aip-matcher"))
+                .args(["run", "--deployment"])
+                .arg(&out)
+                .args(["--key", key, "--once", &slot.to_string()])
+                .output()
+                .unwrap()
+        };
+        let o = bin("matcher");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "AlreadyCommitted { trades: 2 }");
+        let o = bin("bob");
+        assert!(!o.status.success());
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(stderr.contains(&format!("signer {} is not the settlement contract's matcher", addr("bob"))), "{stderr}");
         let status: Value = alice
             .query(&settlement, &json!({"slot_status": {"slot": slot}}))
             .await
             .unwrap();
         assert_eq!(status["trades"], 2);
+
+        // The run loop commits the next slot by itself once its gate closes.
+        let (_, now) = alice.latest_block().await.unwrap();
+        let next = market::next_open_slot(now as u64, gate, 60);
+        let bid2 = id(alice
+            .execute_multi(vec![market::place_bid(&d, next, 2, &meters[0], 1_000, 250_000).unwrap()])
+            .await
+            .unwrap());
+        let offer2 = id(carol
+            .execute_multi(vec![market::place_offer(&d, next, 2, &meters[2], 1_000, 230_000,
+                market::offer_collateral(1_000, 230_000, carol_ratio)).unwrap()])
+            .await
+            .unwrap());
+        let (_, now) = alice.latest_block().await.unwrap();
+        advance(next - gate - now as u64 + 2);
+        restarted
+            .run(Duration::from_millis(500), tokio::time::sleep(Duration::from_secs(8)))
+            .await
+            .unwrap();
+        let on_chain: Value = alice
+            .query(&settlement, &json!({"trades_by_slot": {"slot": next, "start_after": null, "limit": null}}))
+            .await
+            .unwrap();
+        let t = &on_chain["trades"].as_array().unwrap();
+        assert_eq!(t.len(), 1, "{on_chain}");
+        assert_eq!((t[0]["bid"].as_u64(), t[0]["offer"].as_u64(), t[0]["wh"].as_str()), (Some(bid2), Some(offer2), Some("1000")));
     });
     let _ = std::fs::remove_file(&out);
 }
