@@ -342,9 +342,14 @@ pub fn to_routes(
 /// ways becomes one corridor with the smaller capacity and the larger loss and fee
 /// (conservative: what the matcher plans fits either direction), and a one-way
 /// corridor becomes a corridor whose other direction [`to_commit`] refuses.
-/// Zones carry no loss (the contract knows none); the loss price is zero (losses are
-/// the buyer's, already in the net energy the contract pays for).
-pub fn to_network(net: &ChainNetwork, routes: &BTreeMap<(u32, u32), Route>) -> Network {
+/// Zones carry no loss (the contract knows none); lost energy is valued at
+/// `loss_price` (the agent uses [`loss_price`] of the book), so the clearing prefers
+/// low-loss routes (the contract pays the seller for the net energy only).
+pub fn to_network(
+    net: &ChainNetwork,
+    routes: &BTreeMap<(u32, u32), Route>,
+    loss_price: u64,
+) -> Network {
     let zones = net
         .zones
         .iter()
@@ -382,8 +387,20 @@ pub fn to_network(net: &ChainNetwork, routes: &BTreeMap<(u32, u32), Route>) -> N
     Network {
         zones,
         corridors,
-        loss_price: 0,
+        loss_price,
     }
+}
+
+/// The value of lost energy for a book: the median offer limit (uaip/kWh), 0 without offers.
+pub fn loss_price(book: &OrderBook) -> u64 {
+    let mut p: Vec<u64> = book
+        .orders
+        .iter()
+        .filter(|o| o.side == Side::Offer)
+        .map(|o| o.limit_price)
+        .collect();
+    p.sort_unstable();
+    p.get(p.len() / 2).copied().unwrap_or(0)
 }
 
 /// Fits the matcher's trades to the contract's rules, so the commit is not rejected:
@@ -592,7 +609,11 @@ impl Agent {
             .await?;
         let routes = to_routes(&net, &fees.fees, &status.corridor_usage)?;
         let book = to_book(slot, &orders, &scores)?;
-        let clearing: Clearing = clear(&book, &to_network(&net, &routes), self.method)?;
+        let clearing: Clearing = clear(
+            &book,
+            &to_network(&net, &routes, loss_price(&book)),
+            self.method,
+        )?;
         let (trades, dropped) = to_commit(&book, &clearing.trades, &routes);
         tracing::info!(
             slot,

@@ -145,9 +145,9 @@ fn routes_apply_fee_overrides_and_used_capacity() {
     assert!(!r.contains_key(&(1, 3)));
 
     // the network: one undirected corridor, conservative in both directions
-    let m = to_network(&n, &r);
+    let m = to_network(&n, &r, 123);
     assert_eq!(m.zones.len(), 3);
-    assert_eq!(m.loss_price, 0);
+    assert_eq!(m.loss_price, 123);
     assert_eq!(m.corridors.len(), 1);
     let c = &m.corridors[0];
     assert_eq!(
@@ -373,7 +373,7 @@ fn the_agents_clearing_of_a_chain_book_commits_within_the_contracts_rules() {
         order(3, "b2", Side::Bid, 1, "1000", "150000"),
     ];
     let book = to_book(900, &orders, &HashMap::new()).unwrap();
-    let c = clear(&book, &to_network(&n, &r), Method::Auto).unwrap();
+    let c = clear(&book, &to_network(&n, &r, loss_price(&book)), Method::Auto).unwrap();
     let (ok, dropped) = to_commit(&book, &c.trades, &r);
     assert!(dropped.is_empty(), "{dropped:?}");
     let to2: u64 = ok
@@ -432,4 +432,23 @@ fn the_matching_slot_is_the_next_one_once_its_gate_closed() {
     assert_eq!(matching_slot(1799, 300), Some(1800));
     // at the slot start, the next slot's gate is still open
     assert_eq!(matching_slot(1800, 300), None);
+}
+
+#[test]
+fn losses_are_valued_at_the_median_offer_price() {
+    let none = HashMap::new();
+    let empty = to_book(900, &[order(1, "a", Side::Bid, 1, "5", "900")], &none).unwrap();
+    assert_eq!(loss_price(&empty), 0);
+    let book = to_book(
+        900,
+        &[
+            order(1, "a", Side::Offer, 1, "5", "300"),
+            order(2, "b", Side::Offer, 1, "5", "100"),
+            order(3, "c", Side::Bid, 1, "5", "900"),
+            order(4, "d", Side::Offer, 1, "5", "200"),
+        ],
+        &none,
+    )
+    .unwrap();
+    assert_eq!(loss_price(&book), 200);
 }
