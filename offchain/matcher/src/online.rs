@@ -463,6 +463,11 @@ pub fn matching_slot(now: u64, gate_closure_secs: u64) -> Option<u64> {
     (now >= next.saturating_sub(gate_closure_secs)).then_some(next)
 }
 
+/// The wait after `failures` failed cycles in a row: 2 s doubling up to 60 s.
+pub fn backoff(failures: u32) -> Duration {
+    Duration::from_secs(1u64 << failures.clamp(1, 6)).min(Duration::from_secs(60))
+}
+
 /// What one cycle did for a slot.
 #[derive(Clone, Debug, PartialEq)]
 pub enum CycleOutcome {
@@ -655,7 +660,7 @@ impl Agent {
 
     /// Runs until `shutdown` completes (e.g. ctrl-c): every `poll`, reads the chain
     /// time and, once the next slot's gate has closed, runs its cycle. Errors are
-    /// logged and retried with exponential backoff (1 s doubling to 60 s); the chain
+    /// logged and retried with exponential backoff ([`backoff`]); the chain
     /// is the only state, so a restarted agent resumes where it stopped.
     pub async fn run(
         &self,
@@ -672,11 +677,10 @@ impl Agent {
                     poll
                 }
                 Err(e) => {
-                    failures += 1;
-                    let backoff =
-                        Duration::from_secs(1u64 << failures.min(6)).min(Duration::from_secs(60));
-                    tracing::warn!(error = %e, retry_in = ?backoff, "cycle failed");
-                    backoff
+                    failures = failures.saturating_add(1);
+                    let wait = backoff(failures);
+                    tracing::warn!(error = %e, retry_in = ?wait, "cycle failed");
+                    wait
                 }
             };
             tokio::select! {

@@ -452,3 +452,10 @@ fn losses_are_valued_at_the_median_offer_price() {
     .unwrap();
     assert_eq!(loss_price(&book), 200);
 }
+
+#[test]
+fn failed_cycles_back_off_exponentially_up_to_a_minute() {
+    let secs: Vec<u64> = (1..=8).map(|n| backoff(n).as_secs()).collect();
+    assert_eq!(secs, vec![2, 4, 8, 16, 32, 60, 60, 60]);
+    assert_eq!(backoff(u32::MAX).as_secs(), 60);
+}
