@@ -57,9 +57,6 @@ pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> StdResult<Binary> {
         QueryMsg::Nullifier { nullifier_hash } => {
             cosmwasm_std::to_json_binary(&q::query_nullifier(deps, nullifier_hash)?)
         }
-        QueryMsg::Registration { address } => {
-            cosmwasm_std::to_json_binary(&q::query_registration(deps, address)?)
-        }
         QueryMsg::VerifyingKey {} => cosmwasm_std::to_json_binary(&q::query_verifying_key(deps)?),
     }
 }
@@ -79,6 +76,14 @@ pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, C
             from: stored.version,
             to: CONTRACT_VERSION.into(),
         });
+    }
+    // Earlier versions kept the prepared key as JSON under "vk": prepare it
+    // again from the key as sent, into the raw layout `Register` reads.
+    if crate::state::PreparedKey::load(deps.storage)?.is_none() {
+        if let Some(raw) = crate::state::VK_RAW.may_load(deps.storage)? {
+            crate::groth16::prepare_key(deps.api, raw.as_slice())?.save(deps.storage);
+            deps.storage.remove(b"vk");
+        }
     }
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     Ok(Response::new()

@@ -48,9 +48,6 @@ pub enum ContractError {
     #[error("nullifier {nullifier_hash} was already used: this identity has registered")]
     NullifierUsed { nullifier_hash: String },
 
-    #[error("{address} is already registered")]
-    AlreadyRegistered { address: String },
-
     #[error("proof rejected: it does not prove membership under root {root} for sender {sender} with nullifier {nullifier_hash}")]
     InvalidProof {
         sender: String,

@@ -7,7 +7,7 @@ use cosmwasm_std::{
 use crate::error::ContractError;
 use crate::groth16;
 use crate::msg::{InstantiateMsg, DEFAULT_ROOT_HISTORY, MAX_ROOT_HISTORY};
-use crate::state::{Config, CONFIG, NULLIFIERS, REGISTERED, ROOTS, VK, VK_RAW};
+use crate::state::{Config, PreparedKey, CONFIG, NULLIFIERS, ROOTS, VK_RAW};
 
 fn check_history(root_history: u32) -> Result<u32, ContractError> {
     if root_history > MAX_ROOT_HISTORY {
@@ -65,7 +65,7 @@ pub fn instantiate(
     };
     if let Some(vk) = msg.verifying_key {
         let key = groth16::prepare_key(deps.api, vk.as_slice())?;
-        VK.save(deps.storage, &key)?;
+        key.save(deps.storage);
         VK_RAW.save(deps.storage, &Binary::from(vk.as_slice()))?;
     }
     CONFIG.save(deps.storage, &config)?;
@@ -93,7 +93,7 @@ pub fn execute_set_verifying_key(
         "admin",
     )?;
     let key = groth16::prepare_key(deps.api, verifying_key.as_slice())?;
-    VK.save(deps.storage, &key)?;
+    key.save(deps.storage);
     VK_RAW.save(deps.storage, &Binary::from(verifying_key.as_slice()))?;
     Ok(Response::new().add_attribute("action", "set_verifying_key"))
 }
@@ -170,9 +170,7 @@ pub fn execute_register(
     let root_fr = scalar("root", root.as_slice())?;
     let nullifier_fr = scalar("nullifier_hash", nullifier_hash.as_slice())?;
     let config = CONFIG.load(deps.storage)?;
-    let key = VK
-        .may_load(deps.storage)?
-        .ok_or(ContractError::NoVerifyingKey)?;
+    let key = PreparedKey::load(deps.storage)?.ok_or(ContractError::NoVerifyingKey)?;
     let reputation = config
         .reputation
         .clone()
@@ -189,11 +187,9 @@ pub fn execute_register(
             nullifier_hash: nullifier_hash.to_hex(),
         });
     }
-    if REGISTERED.has(deps.storage, &info.sender) {
-        return Err(ContractError::AlreadyRegistered {
-            address: info.sender.to_string(),
-        });
-    }
+    // An account that already holds a token is refused by reputation's
+    // `MintFor` ("… already holds a reputation token"), which reverts this
+    // call: no account → nullifier index needed here.
 
     let ext = scalar("external_nullifier", config.external_nullifier.as_slice())?;
     let signal: Fr = zk_kyc::signal(info.sender.as_str());
@@ -207,11 +203,6 @@ pub fn execute_register(
     }
 
     NULLIFIERS.save(deps.storage, nullifier_hash.as_slice(), &info.sender)?;
-    REGISTERED.save(
-        deps.storage,
-        &info.sender,
-        &Binary::from(nullifier_hash.as_slice()),
-    )?;
     let mint = WasmMsg::Execute {
         contract_addr: reputation.to_string(),
         msg: to_json_binary(&ReputationExecuteHook::MintFor {

@@ -1,7 +1,7 @@
 //! Groth16 verification over BLS12-381 with the pairing host function.
 //!
 //! The only curve arithmetic in wasm is the public-input term
-//! `L = IC0 + x·IC1` (one GLV scalar multiplication, arkworks); the four
+//! `L = IC0 + x·IC1` (one double-and-add scalar multiplication, arkworks); the four
 //! pairings run natively in `bls12_381_pairing_equality`, and point
 //! validation (curve and subgroup checks) when the key is set runs natively
 //! in `bls12_381_aggregate_g1/g2`. The contract does not use arkworks'

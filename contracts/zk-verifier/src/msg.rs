@@ -57,12 +57,10 @@ pub enum QueryMsg {
     /// The current root and the older ones still accepted, newest first.
     #[returns(RootsResponse)]
     Roots {},
-    /// Whether a nullifier hash has been used, and by whom.
+    /// Whether a nullifier hash has been used, and by whom. (Whether an account
+    /// holds its token: reputation's `reputation { account }` query.)
     #[returns(NullifierResponse)]
     Nullifier { nullifier_hash: HexBinary },
-    /// Whether an account has registered.
-    #[returns(RegistrationResponse)]
-    Registration { address: String },
     /// The verifying key as set (arkworks compressed bytes).
     #[returns(VerifyingKeyResponse)]
     VerifyingKey {},
@@ -94,12 +92,6 @@ pub struct RootsResponse {
 pub struct NullifierResponse {
     pub used: bool,
     pub account: Option<String>,
-}
-
-#[cw_serde]
-pub struct RegistrationResponse {
-    pub registered: bool,
-    pub nullifier_hash: Option<HexBinary>,
 }
 
 #[cw_serde]

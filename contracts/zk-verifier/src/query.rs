@@ -1,9 +1,7 @@
 use cosmwasm_std::{Deps, HexBinary, StdResult};
 
-use crate::msg::{
-    ConfigResponse, NullifierResponse, RegistrationResponse, RootsResponse, VerifyingKeyResponse,
-};
-use crate::state::{CONFIG, NULLIFIERS, REGISTERED, ROOTS, VK_RAW};
+use crate::msg::{ConfigResponse, NullifierResponse, RootsResponse, VerifyingKeyResponse};
+use crate::state::{CONFIG, NULLIFIERS, ROOTS, VK_RAW};
 
 fn hex(b: &[u8]) -> HexBinary {
     HexBinary::from(b)
@@ -36,15 +34,6 @@ pub fn query_nullifier(deps: Deps, nullifier_hash: HexBinary) -> StdResult<Nulli
     Ok(NullifierResponse {
         used: account.is_some(),
         account: account.map(|a| a.to_string()),
-    })
-}
-
-pub fn query_registration(deps: Deps, address: String) -> StdResult<RegistrationResponse> {
-    let addr = deps.api.addr_validate(&address)?;
-    let n = REGISTERED.may_load(deps.storage, &addr)?;
-    Ok(RegistrationResponse {
-        registered: n.is_some(),
-        nullifier_hash: n.map(|b| hex(b.as_slice())),
     })
 }
 

@@ -208,6 +208,27 @@ fn a_kyc_proof_registers_once_and_mints_the_reputation_token() {
         let count = tokens(alice.query(&rep, &json!({"num_tokens": {}})).await.unwrap());
         assert_eq!(count, 1);
 
+        // Another identity from the tree, proved for alice's address: the proof
+        // is valid, but reputation refuses a second token and the whole
+        // registration reverts (that identity stays unspent).
+        let second = prove(d, &d.join("other0.json"), &addr("alice"), &chain_id, &zk);
+        let err = alice.execute(&zk, &second.register, &[]).await.unwrap_err();
+        assert!(
+            err.raw_log().unwrap().contains(&format!(
+                "{} already holds a reputation token",
+                addr("alice")
+            )),
+            "{err}"
+        );
+        let null: Value = alice
+            .query(
+                &zk,
+                &json!({"nullifier": {"nullifier_hash": second.nullifier_hash}}),
+            )
+            .await
+            .unwrap();
+        assert_eq!(null["used"], false);
+
         // The same identity again (a fresh proof, same nullifier): refused clearly.
         let again = prove(d, &alice_id, &addr("alice"), &chain_id, &zk);
         let err = alice.execute(&zk, &again.register, &[]).await.unwrap_err();
