@@ -4,7 +4,11 @@ use thiserror::Error;
 #[derive(Error, Debug, Clone, PartialEq, Eq)]
 pub enum TypesError {
     #[error("arithmetic overflow: {what} ({a} and {b})")]
-    Overflow { what: &'static str, a: u128, b: u128 },
+    Overflow {
+        what: &'static str,
+        a: u128,
+        b: u128,
+    },
 
     #[error("slot start {start} is not aligned to {slot_seconds} s")]
     UnalignedSlot { start: u64, slot_seconds: u64 },

@@ -6,8 +6,8 @@ use cosmwasm_std::{
     Uint128,
 };
 use cw20::{BalanceResponse, Cw20Coin, Cw20ReceiveMsg, MarketingInfoResponse, MinterResponse};
-use cw_multi_test::{App, ContractWrapper, Executor};
 use cw20_base::msg::InstantiateMsg;
+use cw_multi_test::{App, ContractWrapper, Executor};
 
 use crate::msg::{ExecuteMsg, QueryMsg};
 
@@ -135,7 +135,9 @@ fn transfer_moves_tokens_and_overdraft_is_refused() {
         )
         .unwrap_err();
     assert!(
-        err.root_cause().to_string().contains("Cannot Sub with given operands"),
+        err.root_cause()
+            .to_string()
+            .contains("Cannot Sub with given operands"),
         "{err:?}"
     );
     assert_eq!(s.balance(&bob), 250_000);

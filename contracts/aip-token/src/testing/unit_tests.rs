@@ -34,7 +34,13 @@ fn instantiate_refuses_decimals_other_than_six() {
     let mut deps = mock_dependencies();
     let info = message_info(&deps.api.addr_make("creator"), &[]);
     let err = instantiate(deps.as_mut(), mock_env(), info, msg(18, None, &[])).unwrap_err();
-    assert_eq!(err, ContractError::WrongDecimals { expected: 6, got: 18 });
+    assert_eq!(
+        err,
+        ContractError::WrongDecimals {
+            expected: 6,
+            got: 18
+        }
+    );
     assert_eq!(err.to_string(), "the AIP token has 6 decimals, not 18");
     // nothing was written
     assert!(cw2::get_contract_version(&deps.storage).is_err());
@@ -66,7 +72,10 @@ fn instantiate_keeps_cw20_base_validation() {
 
     let over_cap = msg(6, Some(100), &[("alice", 60), ("bob", 41)]);
     let err = instantiate(deps.as_mut(), mock_env(), info, over_cap).unwrap_err();
-    assert_eq!(err.to_string(), "Generic error: Initial supply greater than cap");
+    assert_eq!(
+        err.to_string(),
+        "Generic error: Initial supply greater than cap"
+    );
 }
 
 #[test]
@@ -158,7 +167,9 @@ fn migrate_refuses_another_contract_and_downgrades() {
 
     cw2::set_contract_version(&mut deps.storage, CONTRACT_NAME, "99.0.0").unwrap();
     let err = migrate(deps.as_mut(), mock_env(), MigrateMsg {}).unwrap_err();
-    assert!(err.to_string().starts_with("cannot migrate from version 99.0.0"));
+    assert!(err
+        .to_string()
+        .starts_with("cannot migrate from version 99.0.0"));
 
     cw2::set_contract_version(&mut deps.storage, CONTRACT_NAME, "0.0.1").unwrap();
     let res = migrate(deps.as_mut(), mock_env(), MigrateMsg {}).unwrap();

@@ -10,6 +10,6 @@ pub mod reputation;
 
 pub use meter::{DeliveriesResponse, MeterDelivery, MeterQueryHook};
 pub use reputation::{
-    AccountScore, PriorityScoresResponse, ReputationExecuteHook, ReputationQueryHook, Ruling,
-    Tier, TradeOutcome, TradingTermsResponse,
+    AccountScore, PriorityScoresResponse, ReputationExecuteHook, ReputationQueryHook, Ruling, Tier,
+    TradeOutcome, TradingTermsResponse,
 };
