@@ -272,6 +272,7 @@ async fn send_batch<S: Submitter>(
                     }
                     return Ok(Err(SubmitError::Rejected(msg)));
                 }
+                tracing::warn!(%slot, readings = part.len(), error = %msg, "batch rejected; asking the chain which readings it already has");
                 // Some of these may already be on chain (an earlier answer was lost).
                 let on_chain = match submitter.reported(slot, &meters).await {
                     Ok(m) => m,
