@@ -66,9 +66,20 @@ pub struct Args {
     #[arg(long)]
     pub baseline_matcher: bool,
 
-    /// Run against a node (CometBFT RPC URL) through packages/chain-client instead of the in-process chain.
+    /// Run against a node (CometBFT RPC URL) through packages/chain-client instead of the
+    /// in-process chain: a localnet with the test clock hook (`ci/localnet.sh start`, wasmd
+    /// from ci/install-wasmd.sh). Deploys fresh contracts from artifacts/ (repository root:
+    /// AIP_ROOT or the current directory); defaults to 10 households, 8 slots from 11:00.
     #[arg(long)]
     pub node: Option<String>,
+
+    /// Simulate only this many slots (15 min each) from the first day (default with --node: 8).
+    #[arg(long)]
+    pub slots: Option<usize>,
+
+    /// Start at this slot of the first day, 0..=95 (default with --node: 44, 11:00).
+    #[arg(long)]
+    pub first_slot: Option<usize>,
 
     /// Skip the twin run (the same households bidding by rule) that measures the learning gain.
     #[arg(long)]

@@ -20,6 +20,7 @@ pub mod engine;
 pub mod forecast;
 pub mod inprocess;
 pub mod market;
+pub mod node;
 pub mod plot;
 pub mod report;
 pub mod rl;
@@ -47,15 +48,30 @@ pub fn build(args: &cli::Args) -> anyhow::Result<engine::Engine> {
 
 /// [`build`], or its twin (`twin`: the learning households bid by rule).
 pub fn build_with(args: &cli::Args, twin: bool) -> anyhow::Result<engine::Engine> {
-    let scenario = data::load(
+    // On a node: few households and slots by default (every order is a
+    // transaction); `--slots` cuts the run short anywhere.
+    let slots = args.slots.or(args.node.as_ref().map(|_| 8));
+    let households = args.households.or(args.node.as_ref().map(|_| 10));
+    let days = slots.map_or(args.days, |s| s.div_ceil(96).max(1));
+    let mut scenario = data::load(
         &args.data,
         data::Window {
             start_day: args.start_day,
-            days: args.days,
+            days,
             history_days: 7,
-            households: args.households,
+            households,
         },
     )?;
+    // On a node: from 11:00, when the sun is up and households trade.
+    let first = args.first_slot.or(args.node.as_ref().map(|_| 44));
+    if let Some(f) = first {
+        anyhow::ensure!(f < 96, "--first-slot {f}: a day has slots 0..=95");
+        scenario.history_slots += f;
+        scenario.sim_slots -= f;
+    }
+    if let Some(s) = slots {
+        scenario.sim_slots = scenario.sim_slots.min(s.max(1));
+    }
     let cfg = engine::SimConfig {
         seed: args.seed,
         rl_share: args.rl_share,
@@ -69,7 +85,18 @@ pub fn build_with(args: &cli::Args, twin: bool) -> anyhow::Result<engine::Engine
         },
         ..engine::SimConfig::default()
     };
-    let chain = Box::new(inprocess::InProcessChain::new()?);
+    let chain: Box<dyn chain::MarketChain> = match &args.node {
+        None => Box::new(inprocess::InProcessChain::new()?),
+        Some(rpc) => Box::new(node::NodeChain::connect(&node::NodeOptions {
+            rpc: rpc.clone(),
+            root: node::repo_root(),
+            deployment: args.out.join(if twin {
+                "deployment-twin.json"
+            } else {
+                "deployment.json"
+            }),
+        })?),
+    };
     let clearing: Box<dyn market::Clearing> = if args.baseline_matcher {
         Box::new(market::MeritOrder {
             net: market::Network {

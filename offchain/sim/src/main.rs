@@ -1,6 +1,6 @@
 //! `aip-sim`: the README's main job (`ci/sim.sh`).
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -9,9 +9,6 @@ use aip_sim::report::{summary, write_outputs, Kpis};
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    if args.node.is_some() {
-        bail!("--node: running on a node through packages/chain-client is not implemented yet");
-    }
     let mut engine = aip_sim::build(&args).context("set up the simulation")?;
     let mut twin = if args.no_twin || args.rl_share <= 0.0 {
         None

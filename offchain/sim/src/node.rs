@@ -1,0 +1,782 @@
+//! [`MarketChain`] on a real node (`--node <rpc>`), through
+//! `packages/chain-client`.
+//!
+//! * Contracts: a fresh `aip deploy` (library `aip_cli::deploy`) of the
+//!   token, reputation, meter-oracle and settlement (copied from `artifacts/`
+//!   next to the deployment file) with the simulation's settlement parameters (dispute window 0), recorded in
+//!   `<out>/deployment.json`; the reputation admin mints (no KYC proofs).
+//! * Accounts: the localnet's public test keys hold the roles (validator:
+//!   admin/minter/treasury, dso, matcher, oracle). Each household gets its own
+//!   key, derived from the `faucet` test mnemonic at `m/44'/118'/0'/0/{100+i}`
+//!   (distinct addresses: settlement refuses self-trades and the books are
+//!   per account); the faucet funds them with gas, the minter mints their AIP.
+//! * Time: the data is from 2016, the chain lives now. The adapter shifts
+//!   every slot by a whole number of days (time of day kept) to lie ahead of
+//!   the chain, and moves chain time with the localnet's test clock hook
+//!   (`ci/localnet.sh advance`, a wasmd built by `ci/install-wasmd.sh`). A
+//!   node without the hook cannot run the simulation (the clock would not
+//!   move) and the adapter says so.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use aip_cli::deploy::{DeployOptions, KycMode, MarketParams, Roles};
+use aip_cli::deployment::Deployment;
+use aip_cli::market::DeviceKey;
+use aip_types::{SlotId, ZoneId, SLOT_SECONDS};
+use anyhow::{anyhow, bail, Context, Result};
+use chain_client::{testnet, ChainClient, ChainConfig, Coin, Execute, Signer};
+use cosmwasm_std::{to_json_binary, Uint128};
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+use settlement::msg::{
+    BalanceResponse, ConfigResponse, ExecuteMsg, HoldingsResponse, MatchedTrade, QueryMsg,
+    ReceiveMsg, SlotStatusResponse, TradeStatus, TradesResponse, Zone as SZone,
+};
+
+use crate::chain::{
+    Audit, Capabilities, MarketChain, NewOrder, Participant, Reading, SettleReport, TradeResult,
+};
+use crate::market::{Network, Side, Trade};
+
+/// The contracts the simulation deploys.
+const SIM_CONTRACTS: [&str; 4] = ["aip-token", "reputation", "meter-oracle", "settlement"];
+
+/// Gas each household receives from the faucet, in the fee denom.
+const GAS_FUNDING: u128 = 50_000_000;
+
+/// How to reach the node and where things are.
+#[derive(Debug, Clone)]
+pub struct NodeOptions {
+    /// CometBFT RPC URL.
+    pub rpc: String,
+    /// Repository root (artifacts/, ci/localnet.sh).
+    pub root: PathBuf,
+    /// Where the deployment file goes.
+    pub deployment: PathBuf,
+}
+
+/// The chain behind `--node`.
+pub struct NodeChain {
+    rt: tokio::runtime::Runtime,
+    d: Deployment,
+    root: PathBuf,
+    prefix: String,
+    fee_denom: String,
+    query: ChainClient,
+    admin: ChainClient,
+    dso: ChainClient,
+    matcher: ChainClient,
+    oracle: ChainClient,
+    faucet: ChainClient,
+    households: Vec<ChainClient>,
+    addrs: Vec<String>,
+    index: BTreeMap<String, usize>,
+    people: Vec<Participant>,
+    meters: Vec<(u32, DeviceKey)>,
+    orders: BTreeMap<u64, (usize, Side)>,
+    sellers: BTreeMap<u64, BTreeSet<usize>>,
+    max_batch: usize,
+    default_collateral_bps: u32,
+    ratios: Vec<u32>,
+    scores: Vec<u16>,
+    /// Seconds added to simulation time to get chain time (whole days).
+    shift: Option<u64>,
+}
+
+fn addr(name: &str, prefix: &str) -> Result<String> {
+    Ok(testnet::signer(name, prefix)?.address().to_string())
+}
+
+/// The first error line of a failed call: the chain's log when there is one.
+fn reason(e: &chain_client::Error) -> String {
+    e.raw_log().map_or_else(|| e.to_string(), str::to_string)
+}
+
+/// The whole-day shift that puts simulation time `sim` at or after
+/// `chain_now + margin`.
+pub fn day_shift(sim: u64, chain_now: u64, margin: u64) -> u64 {
+    let need = (chain_now + margin).saturating_sub(sim);
+    need.div_ceil(86_400) * 86_400
+}
+
+impl NodeChain {
+    /// Connects, deploys every contract in `<root>/artifacts`.
+    pub fn connect(opts: &NodeOptions) -> Result<NodeChain> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let cfg = ChainConfig {
+            rpc_url: opts.rpc.clone(),
+            ..ChainConfig::from_env()
+        };
+        let prefix = cfg.prefix.clone();
+        let fee_denom = cfg.fee_denom.clone();
+        // A bank send creating a new account uses more gas than it simulates
+        // with: the faucet pads its estimate more.
+        let faucet_cfg = ChainConfig {
+            gas_adjustment: 2.0,
+            ..cfg.clone()
+        };
+        let query = rt
+            .block_on(ChainClient::connect(cfg))
+            .with_context(|| format!("connect to {}", opts.rpc))?;
+        let faucet = rt
+            .block_on(ChainClient::connect(faucet_cfg))?
+            .with_signer(testnet::signer("faucet", &prefix)?);
+        let signer = |n: &str| -> Result<ChainClient> {
+            Ok(query.with_signer(testnet::signer(n, &prefix)?))
+        };
+        let (admin, dso, matcher, oracle) = (
+            signer("validator")?,
+            signer("dso")?,
+            signer("matcher")?,
+            signer("oracle")?,
+        );
+        let mut roles = Roles::all(&addr("validator", &prefix)?);
+        roles.grid_operator = addr("dso", &prefix)?;
+        roles.matcher = addr("matcher", &prefix)?;
+        roles.oracle = addr("oracle", &prefix)?;
+        // A fresh deployment: the audit counts every token of it.
+        if opts.deployment.exists() {
+            std::fs::remove_file(&opts.deployment)
+                .with_context(|| format!("remove {}", opts.deployment.display()))?;
+        }
+        if let Some(dir) = opts.deployment.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        // Only the market's contracts (KYC proofs are not simulated: the
+        // reputation admin mints), copied so a rebuild of another artifact
+        // mid-run changes nothing.
+        let arts = opts.deployment.with_extension("artifacts");
+        std::fs::create_dir_all(&arts)?;
+        for c in SIM_CONTRACTS {
+            let from = opts.root.join("artifacts").join(format!("{c}.wasm"));
+            std::fs::copy(&from, arts.join(format!("{c}.wasm")))
+                .with_context(|| format!("{} missing: run ci/build-wasm.sh", from.display()))?;
+        }
+        let dopts = DeployOptions {
+            artifacts: arts,
+            out: opts.deployment.clone(),
+            roles,
+            initial_balances: vec![],
+            market: MarketParams {
+                dispute_window_secs: 0,
+                ..MarketParams::default()
+            },
+            oracle_quorum: 1,
+            zk_verifying_key: None,
+            kyc: KycMode::AdminMints,
+        };
+        let rep = rt
+            .block_on(aip_cli::deploy::deploy(&admin, &dopts))
+            .context("deploy the contracts (aip deploy)")?;
+        let d = rep.deployment;
+        for c in SIM_CONTRACTS {
+            d.address(c)
+                .with_context(|| format!("{c} not deployed: run ci/build-wasm.sh"))?;
+        }
+        Ok(NodeChain {
+            rt,
+            d,
+            root: opts.root.clone(),
+            prefix,
+            fee_denom,
+            query,
+            admin,
+            dso,
+            matcher,
+            oracle,
+            faucet,
+            households: vec![],
+            addrs: vec![],
+            index: BTreeMap::new(),
+            people: vec![],
+            meters: vec![],
+            orders: BTreeMap::new(),
+            sellers: BTreeMap::new(),
+            max_batch: 500,
+            default_collateral_bps: 2_000,
+            ratios: vec![],
+            scores: vec![],
+            shift: None,
+        })
+    }
+
+    /// The deployment the simulation runs on.
+    pub fn deployment(&self) -> &Deployment {
+        &self.d
+    }
+
+    fn c(&self, name: &str) -> String {
+        self.d
+            .address(name)
+            .expect("checked at connect")
+            .to_string()
+    }
+
+    fn q<T: DeserializeOwned>(&self, contract: &str, msg: &impl serde::Serialize) -> Result<T> {
+        let c = self.c(contract);
+        Ok(self.rt.block_on(self.query.query(&c, msg))?)
+    }
+
+    fn sq<T: DeserializeOwned>(&self, msg: &QueryMsg) -> Result<T> {
+        self.q("settlement", msg)
+    }
+
+    fn exec(&self, who: &ChainClient, contract: &str, msg: &impl serde::Serialize) -> Result<()> {
+        let c = self.c(contract);
+        self.rt
+            .block_on(who.execute(&c, msg, &[]))
+            .map_err(|e| anyhow!("{}", reason(&e)))?;
+        Ok(())
+    }
+
+    fn token_balance(&self, who: &str) -> Result<u128> {
+        let r: cw20::BalanceResponse =
+            self.q("aip-token", &json!({"balance": {"address": who}}))?;
+        Ok(r.balance.u128())
+    }
+
+    fn ledger(&self, who: &str) -> Result<BalanceResponse> {
+        self.sq(&QueryMsg::Balance {
+            account: who.to_string(),
+        })
+    }
+
+    fn chain_time(&self) -> Result<u64> {
+        let (_, t) = self.rt.block_on(self.query.latest_block())?;
+        Ok(t.max(0) as u64)
+    }
+
+    fn slot(&self, s: SlotId) -> Result<SlotId> {
+        let shift = self.shift.ok_or_else(|| anyhow!("chain clock not set"))?;
+        Ok(SlotId::new(s.0 + shift)?)
+    }
+
+    fn refresh_reputation(&mut self) -> Result<()> {
+        let r: aip_types::hooks::PriorityScoresResponse = self.q(
+            "reputation",
+            &reputation::msg::QueryMsg::PriorityScores {
+                accounts: self.addrs.clone(),
+            },
+        )?;
+        let by: BTreeMap<&str, u16> = r
+            .scores
+            .iter()
+            .map(|s| (s.account.as_str(), s.score))
+            .collect();
+        self.scores = self
+            .addrs
+            .iter()
+            .map(|a| by.get(a.as_str()).copied().unwrap_or(0))
+            .collect();
+        let mut ratios = Vec::with_capacity(self.addrs.len());
+        for a in &self.addrs {
+            let t: Value = self.q("reputation", &json!({"trading_terms": {"account": a}}))?;
+            ratios.push(
+                t["collateral_ratio_bps"]
+                    .as_u64()
+                    .map_or(self.default_collateral_bps, |v| v as u32),
+            );
+        }
+        self.ratios = ratios;
+        Ok(())
+    }
+
+    /// Moves chain time forward by `secs` with the localnet's clock hook.
+    fn advance(&self, secs: u64) -> Result<()> {
+        let out = Command::new(self.root.join("ci/localnet.sh"))
+            .args(["advance", &secs.to_string()])
+            .output()
+            .context("run ci/localnet.sh advance (set AIP_ROOT to the repository)")?;
+        if !out.status.success() {
+            bail!(
+                "ci/localnet.sh advance {secs} failed: --node needs the localnet's test clock hook (a wasmd built by ci/install-wasmd.sh): {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        Ok(())
+    }
+}
+
+impl MarketChain for NodeChain {
+    fn label(&self) -> String {
+        format!(
+            "node {} (chain {}, chain-client)",
+            self.d.rpc_url, self.d.chain_id
+        )
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            settlement: true,
+            reputation: true,
+            meter_oracle: true,
+        }
+    }
+
+    fn setup(&mut self, people: &[Participant], net: &Network, funding_uaip: u128) -> Result<()> {
+        self.people = people.to_vec();
+        let mnemonic = testnet::mnemonic("faucet")?;
+        for i in 0..people.len() {
+            let s = Signer::from_mnemonic_with_path(
+                mnemonic,
+                &format!("m/44'/118'/0'/0/{}", 100 + i),
+                &self.prefix,
+            )?;
+            self.addrs.push(s.address().to_string());
+            self.households.push(self.query.with_signer(s));
+        }
+        self.index = self
+            .addrs
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(i, a)| (a, i))
+            .collect();
+        let token = self.c("aip-token");
+        let rep = self.c("reputation");
+        let mo = self.c("meter-oracle");
+        // Gas from the faucet, AIP and reputation tokens from the admin.
+        for a in &self.addrs {
+            let coin = Coin {
+                denom: self.fee_denom.parse().map_err(|e| anyhow!("{e}"))?,
+                amount: GAS_FUNDING,
+            };
+            self.rt
+                .block_on(self.faucet.send(a, vec![coin]))
+                .map_err(|e| anyhow!("fund {a} with gas: {}", reason(&e)))?;
+        }
+        let mut calls = Vec::new();
+        for a in &self.addrs {
+            calls.push(Execute::new(
+                &token,
+                &json!({"mint": {"recipient": a, "amount": funding_uaip.to_string()}}),
+                &[],
+            )?);
+            calls.push(Execute::new(&rep, &json!({"mint_for": {"owner": a}}), &[])?);
+        }
+        self.rt
+            .block_on(self.admin.execute_multi(calls))
+            .map_err(|e| anyhow!("mint AIP and reputation tokens: {}", reason(&e)))?;
+        // Meters, registered by the DSO with deterministic device keys.
+        for (i, a) in self.addrs.clone().iter().enumerate() {
+            let mut seed = [0x5a_u8; 32];
+            seed[..8].copy_from_slice(&(i as u64).to_le_bytes());
+            let key = DeviceKey::from_seed(seed);
+            let tx = self
+                .rt
+                .block_on(self.dso.execute(
+                    &mo,
+                    &json!({"register_meter": {"owner": a, "node": people[i].node, "pubkey": key.public_key()}}),
+                    &[],
+                ))
+                .map_err(|e| anyhow!("register meter: {}", reason(&e)))?;
+            let id: u32 = tx
+                .wasm_attribute("meter")
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| anyhow!("register_meter: no meter attribute"))?;
+            self.meters.push((id, key));
+        }
+        self.refresh_reputation()?;
+        let cfg: ConfigResponse = self.sq(&QueryMsg::Config {})?;
+        self.max_batch = cfg.params.max_batch as usize;
+        self.default_collateral_bps = cfg.params.default_collateral_bps;
+        // Zones and routes, one transaction.
+        let settlement = self.c("settlement");
+        let zones: BTreeSet<ZoneId> = people
+            .iter()
+            .map(|p| p.zone)
+            .chain(net.corridors.iter().flat_map(|c| [c.from, c.to]))
+            .collect();
+        let mut calls = Vec::new();
+        for &z in &zones {
+            calls.push(Execute::new(
+                &settlement,
+                &ExecuteMsg::UpsertZone {
+                    zone: SZone {
+                        id: z,
+                        name: format!("zone {z}"),
+                    },
+                },
+                &[],
+            )?);
+        }
+        let zones: Vec<ZoneId> = zones.into_iter().collect();
+        for c in crate::inprocess::routes(&zones, &net.corridors) {
+            calls.push(Execute::new(
+                &settlement,
+                &ExecuteMsg::SetCorridor { corridor: c },
+                &[],
+            )?);
+        }
+        self.rt
+            .block_on(self.dso.execute_multi(calls))
+            .map_err(|e| anyhow!("publish zones and corridors: {}", reason(&e)))?;
+        Ok(())
+    }
+
+    fn set_time(&mut self, unix: u64) -> Result<()> {
+        let now = self.chain_time()?;
+        let shift = match self.shift {
+            Some(s) => s,
+            None => {
+                // Room for the first orders: a slot and a half ahead.
+                let s = day_shift(unix, now, SLOT_SECONDS + SLOT_SECONDS / 2);
+                self.shift = Some(s);
+                s
+            }
+        };
+        let target = unix + shift;
+        if target > now {
+            self.advance(target - now)?;
+        }
+        Ok(())
+    }
+
+    fn place_orders(
+        &mut self,
+        slot: SlotId,
+        orders: &[NewOrder],
+    ) -> Result<Vec<std::result::Result<u64, String>>> {
+        let slot = self.slot(slot)?;
+        let (token, settlement) = (self.c("aip-token"), self.c("settlement"));
+        let mut out = Vec::with_capacity(orders.len());
+        for o in orders {
+            let zone = self.people[o.owner].zone;
+            let meter = self.meters[o.owner].0.to_string();
+            let (amount, hook) = match o.side {
+                Side::Bid => (
+                    aip_types::escrow_for(o.wh.into(), o.price.into())?,
+                    ReceiveMsg::PlaceBid {
+                        slot,
+                        zone,
+                        meter: meter.clone(),
+                        wh: o.wh.into(),
+                        max_price: o.price.into(),
+                    },
+                ),
+                Side::Offer => (
+                    settlement::execute::collateral_for(
+                        o.wh.into(),
+                        o.price.into(),
+                        self.ratios
+                            .get(o.owner)
+                            .copied()
+                            .unwrap_or(self.default_collateral_bps),
+                    )
+                    .map_err(|e| anyhow!("{e}"))?,
+                    ReceiveMsg::PlaceOffer {
+                        slot,
+                        zone,
+                        meter: meter.clone(),
+                        wh: o.wh.into(),
+                        min_price: o.price.into(),
+                        premium_only: false,
+                    },
+                ),
+            };
+            let call = if amount.is_zero() {
+                Execute::new(
+                    &settlement,
+                    &ExecuteMsg::PlaceOffer {
+                        offer: settlement::msg::OfferParams {
+                            slot,
+                            zone,
+                            meter,
+                            wh: o.wh.into(),
+                            min_price: o.price.into(),
+                            premium_only: false,
+                        },
+                    },
+                    &[],
+                )?
+            } else {
+                Execute::new(
+                    &token,
+                    &cw20::Cw20ExecuteMsg::Send {
+                        contract: settlement.clone(),
+                        amount: Uint128::from(amount.u128()),
+                        msg: to_json_binary(&hook)?,
+                    },
+                    &[],
+                )?
+            };
+            let placed = self
+                .rt
+                .block_on(self.households[o.owner].execute_multi(vec![call]));
+            out.push(match placed {
+                Ok(tx) => {
+                    let id: u64 = tx
+                        .wasm_attribute("order_id")
+                        .and_then(|v| v.parse().ok())
+                        .ok_or_else(|| anyhow!("no order_id attribute"))?;
+                    self.orders.insert(id, (o.owner, o.side));
+                    Ok(id)
+                }
+                Err(e) => Err(reason(&e)),
+            });
+        }
+        Ok(out)
+    }
+
+    fn commit(&mut self, slot: SlotId, trades: &[Trade]) -> (usize, Option<String>) {
+        let slot = match self.slot(slot) {
+            Ok(s) => s,
+            Err(e) => return (0, Some(e.to_string())),
+        };
+        let mut done = 0;
+        for chunk in trades.chunks(self.max_batch.max(1)) {
+            let msg = ExecuteMsg::CommitMatches {
+                slot,
+                trades: chunk
+                    .iter()
+                    .map(|t| MatchedTrade {
+                        bid: t.bid,
+                        offer: t.offer,
+                        wh: t.wh.into(),
+                        price: t.price.into(),
+                    })
+                    .collect(),
+            };
+            if let Err(e) = self.exec(&self.matcher, "settlement", &msg) {
+                return (done, Some(e.to_string()));
+            }
+            for t in chunk {
+                if let Some(&(seller, _)) = self.orders.get(&t.offer) {
+                    self.sellers.entry(slot.0).or_default().insert(seller);
+                }
+            }
+            done += chunk.len();
+        }
+        (done, None)
+    }
+
+    fn sweep(&mut self, slot: SlotId) -> Result<()> {
+        let slot = self.slot(slot)?;
+        loop {
+            let open: settlement::msg::OrdersResponse = self.sq(&QueryMsg::OpenOrders {
+                slot,
+                zone: None,
+                side: None,
+                start_after: None,
+                limit: Some(1),
+            })?;
+            if open.orders.is_empty() {
+                return Ok(());
+            }
+            self.exec(
+                &self.matcher,
+                "settlement",
+                &ExecuteMsg::Sweep {
+                    slot,
+                    limit: Some(500),
+                },
+            )
+            .with_context(|| format!("sweep slot {slot}"))?;
+        }
+    }
+
+    fn report(&mut self, slot: SlotId, readings: &[Reading]) -> Result<()> {
+        let slot = self.slot(slot)?;
+        let mo = self.c("meter-oracle");
+        let mut signed = Vec::with_capacity(readings.len());
+        for r in readings {
+            let (id, key) = &self.meters[r.owner];
+            signed.push(key.reading(
+                &self.d,
+                *id,
+                slot.0,
+                r.exported_wh.into(),
+                r.imported_wh.into(),
+            )?);
+        }
+        let calls = signed
+            .chunks(meter_oracle::msg::MAX_BATCH)
+            .map(|c| {
+                Execute::new(
+                    &mo,
+                    &json!({"submit_readings": {"slot": slot.0, "readings": c}}),
+                    &[],
+                )
+            })
+            .collect::<chain_client::Result<Vec<_>>>()?;
+        if !calls.is_empty() {
+            self.rt
+                .block_on(self.oracle.execute_multi(calls))
+                .map_err(|e| anyhow!("submit readings: {}", reason(&e)))?;
+        }
+        if self.sellers.remove(&slot.0).is_none() {
+            return Ok(());
+        }
+        loop {
+            let st: SlotStatusResponse = self.sq(&QueryMsg::SlotStatus { slot })?;
+            if st.meters_reported >= st.meters {
+                return Ok(());
+            }
+            self.exec(
+                &self.oracle,
+                "settlement",
+                &ExecuteMsg::FetchDeliveries {
+                    slot,
+                    limit: Some(self.max_batch as u32),
+                },
+            )
+            .with_context(|| format!("fetch deliveries of slot {slot}"))?;
+        }
+    }
+
+    fn settle(&mut self, slot: SlotId) -> Result<SettleReport> {
+        let slot = self.slot(slot)?;
+        let mut rep = SettleReport::default();
+        loop {
+            let st: SlotStatusResponse = self.sq(&QueryMsg::SlotStatus { slot })?;
+            if st.trades == 0 || st.fully_settled {
+                break;
+            }
+            self.exec(
+                &self.oracle,
+                "settlement",
+                &ExecuteMsg::Settle {
+                    slot,
+                    limit: Some(self.max_batch as u32),
+                },
+            )
+            .with_context(|| format!("settle slot {slot}"))?;
+            rep.calls += 1;
+        }
+        if rep.calls > 0 {
+            self.refresh_reputation()?;
+        }
+        let mut start_after = None;
+        loop {
+            let page: TradesResponse = self.sq(&QueryMsg::TradesBySlot {
+                slot,
+                start_after,
+                limit: Some(500),
+            })?;
+            let Some(last) = page.trades.last() else {
+                break;
+            };
+            start_after = Some(last.id);
+            for t in page.trades {
+                let Some(s) = t
+                    .settlement
+                    .filter(|_| matches!(t.status, TradeStatus::Settled | TradeStatus::Ruled))
+                else {
+                    rep.unsettled += 1;
+                    continue;
+                };
+                rep.settled += 1;
+                let who = |a: &str| -> Result<usize> {
+                    self.index
+                        .get(a)
+                        .copied()
+                        .ok_or_else(|| anyhow!("trade party {a} is not a household"))
+                };
+                let (wh, net, delivered) = (t.wh.u128(), t.net_wh.u128(), s.delivered_wh.u128());
+                let received = (delivered * net).checked_div(wh).unwrap_or(0);
+                let i = |v: Uint128| v.u128() as i128;
+                rep.trades.push(TradeResult {
+                    bid: t.bid,
+                    offer: t.offer,
+                    buyer: who(t.buyer.as_str())?,
+                    seller: who(t.seller.as_str())?,
+                    wh: wh as u64,
+                    price: t.price.u128() as u64,
+                    delivered_wh: delivered as u64,
+                    received_wh: received as u64,
+                    buyer_cash: -i(t.payment) - i(t.fee) + i(s.buyer_refund) + i(s.penalty),
+                    seller_cash: i(s.seller_paid) + i(s.collateral_returned) - i(t.collateral),
+                    fee: t.fee.u128(),
+                    penalty: s.penalty.u128(),
+                });
+            }
+        }
+        Ok(rep)
+    }
+
+    fn end_of_day(&mut self) -> Result<()> {
+        for (i, a) in self.addrs.clone().iter().enumerate() {
+            if !self.ledger(a)?.claimable.is_zero() {
+                self.exec(
+                    &self.households[i],
+                    "settlement",
+                    &ExecuteMsg::Withdraw { amount: None },
+                )
+                .context("withdraw")?;
+            }
+        }
+        Ok(())
+    }
+
+    fn balances(&self) -> Result<Vec<u128>> {
+        self.addrs
+            .iter()
+            .map(|a| {
+                let l = self.ledger(a)?;
+                Ok(self.token_balance(a)? + l.claimable.u128() + l.locked_in_orders.u128())
+            })
+            .collect()
+    }
+
+    fn audit(&self) -> Result<Audit> {
+        let participants = self
+            .addrs
+            .iter()
+            .map(|a| self.token_balance(a))
+            .sum::<Result<u128>>()?;
+        let mut others = BTreeSet::new();
+        for n in ["validator", "dso", "matcher", "oracle", "faucet"] {
+            others.insert(addr(n, &self.prefix)?);
+        }
+        let others = others
+            .iter()
+            .map(|a| self.token_balance(a))
+            .sum::<Result<u128>>()?;
+        let settlement = self.c("settlement");
+        let held = self.token_balance(&settlement)?;
+        let h: HoldingsResponse = self.sq(&QueryMsg::Holdings {})?;
+        let info: cw20::TokenInfoResponse = self.q("aip-token", &json!({"token_info": {}}))?;
+        let mut contracts = BTreeMap::new();
+        contracts.insert("settlement".to_string(), held);
+        Ok(Audit {
+            total_supply: info.total_supply.u128(),
+            participants,
+            others,
+            contracts,
+            ledger_matches: h.total.u128() == held && h.orders + h.trades + h.claimable == h.total,
+        })
+    }
+
+    fn scores(&self) -> Result<Vec<u16>> {
+        Ok(self.scores.clone())
+    }
+}
+
+/// The repository root (for artifacts/ and ci/localnet.sh): `AIP_ROOT`, else
+/// the current directory.
+pub fn repo_root() -> PathBuf {
+    std::env::var_os("AIP_ROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(".").to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::day_shift;
+
+    #[test]
+    fn the_day_shift_keeps_the_time_of_day_and_lands_ahead_of_the_chain() {
+        let sim = 1_473_033_600 + 3_600; // 2016-09-05 01:00 UTC
+        let now = 1_795_000_000;
+        let s = day_shift(sim, now, 1_350);
+        assert_eq!(s % 86_400, 0);
+        assert!(sim + s >= now + 1_350);
+        assert!(sim + s < now + 1_350 + 86_400);
+        assert_eq!(day_shift(now + 5_000, now, 1_350), 0);
+    }
+}
