@@ -42,8 +42,18 @@ fn pv(h: u64, s: u64) -> u64 {
     (h * s * 11 + h * 5) % 400
 }
 
+/// The agent process, SIGKILLed when dropped (a failing test leaves none behind).
+struct Agent(Child);
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts the binary with its stdout and stderr (the tracing log) in `log`.
-fn spawn(cfg: &Path, log: &Path) -> Child {
+fn spawn(cfg: &Path, log: &Path) -> Agent {
     let out = std::fs::File::create(log).expect("log file");
     let err = out.try_clone().expect("log file");
     Command::new(env!("CARGO_BIN_EXE_aip-oracle"))
@@ -55,6 +65,7 @@ fn spawn(cfg: &Path, log: &Path) -> Child {
         .stdout(out)
         .stderr(err)
         .spawn()
+        .map(Agent)
         .expect("start aip-oracle")
 }
 
@@ -172,7 +183,8 @@ async fn killed_and_restarted_agent_submits_every_reading_exactly_once() {
     // Run 1: kill it (SIGKILL, no shutdown path) once the chain holds at least
     // three batches but not all of them.
     let log1 = dir.path().join("run1.log");
-    let mut child = spawn(&cfg_path, &log1);
+    let mut agent = spawn(&cfg_path, &log1);
+    let child = &mut agent.0;
     let started = Instant::now();
     let at_kill = loop {
         if let Some(status) = child.try_wait().expect("wait") {
@@ -213,7 +225,8 @@ async fn killed_and_restarted_agent_submits_every_reading_exactly_once() {
 
     // Run 2: same config, same queue, until done.
     let log2 = dir.path().join("run2.log");
-    let mut child = spawn(&cfg_path, &log2);
+    let mut agent = spawn(&cfg_path, &log2);
+    let child = &mut agent.0;
     let restarted = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait") {

@@ -99,10 +99,18 @@ async fn agent_replays_profiles_onto_the_localnet() {
         csv.push('\n');
     }
     std::fs::write(dir.path().join("p.csv"), csv).expect("csv");
+    // The node of ChainConfig::from_env() (ci/test.sh runs its own localnet on
+    // other ports), for the binary below as well.
+    let chain_toml = format!(
+        "[chain]\nrpc_url = \"{}\"\nchain_id = \"{}\"\nprefix = \"{prefix}\"\n",
+        chain.config().rpc_url,
+        chain.config().chain_id,
+    );
     let cfg = Config::parse(&format!(
         r#"
         contract = "{contract}"
         operator = "oracle"
+        {chain_toml}
         [queue]
         path = "{q}"
         [submit]
@@ -174,7 +182,7 @@ async fn agent_replays_profiles_onto_the_localnet() {
     std::fs::write(
         &cfg_path,
         format!(
-            "contract = \"{contract}\"\noperator = \"oracle\"\n[queue]\npath = \"{q}\"\n\
+            "contract = \"{contract}\"\noperator = \"oracle\"\n{chain_toml}[queue]\npath = \"{q}\"\n\
              [submit]\nmin_slot_age_secs = 0\nexit_when_done = true\n[keys]\nfile = \"{k}\"\n\
              [[source]]\nkind = \"file\"\npath = \"{f}\"\n",
             q = cfg.queue.path.display(),
