@@ -3,7 +3,7 @@
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
 use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Response, StdResult};
-use cw2::{get_contract_version, set_contract_version};
+use cw2::set_contract_version;
 
 use crate::msg::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, AIP_DECIMALS};
 use crate::ContractError;
@@ -50,34 +50,11 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
 
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
-    let stored = get_contract_version(deps.storage)?;
-    if stored.contract != CONTRACT_NAME {
-        return Err(ContractError::WrongContract {
-            from_name: stored.contract,
-            to_name: CONTRACT_NAME.to_string(),
-        });
-    }
-    if version_tuple(&stored.version) > version_tuple(CONTRACT_VERSION) {
-        return Err(ContractError::Downgrade {
-            from: stored.version,
-            to: CONTRACT_VERSION.to_string(),
-        });
-    }
+    let from_version =
+        aip_types::migrate::check_upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     Ok(Response::new()
         .add_attribute("action", "migrate")
-        .add_attribute("from_version", stored.version)
+        .add_attribute("from_version", from_version)
         .add_attribute("to_version", CONTRACT_VERSION))
-}
-
-/// `major.minor.patch` as numbers; anything unparsable counts as 0.
-fn version_tuple(v: &str) -> (u64, u64, u64) {
-    let mut it = v
-        .split(['.', '-', '+'])
-        .map(|p| p.parse::<u64>().unwrap_or(0));
-    (
-        it.next().unwrap_or(0),
-        it.next().unwrap_or(0),
-        it.next().unwrap_or(0),
-    )
 }

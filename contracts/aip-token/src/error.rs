@@ -12,10 +12,7 @@ pub enum ContractError {
 
     #[error("the AIP token has {expected} decimals, not {got}")]
     WrongDecimals { expected: u8, got: u8 },
-
-    #[error("cannot migrate from {from_name} (this is {to_name})")]
-    WrongContract { from_name: String, to_name: String },
-
-    #[error("cannot migrate from version {from} to the older {to}")]
-    Downgrade { from: String, to: String },
+    /// A migration refused by the shared guard (wrong contract, or a downgrade).
+    #[error("{0}")]
+    Migrate(#[from] aip_types::migrate::MigrateError),
 }

@@ -3,7 +3,7 @@
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
 use cosmwasm_std::{to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Response, StdResult};
-use cw2::{get_contract_version, set_contract_version};
+use cw2::set_contract_version;
 
 use crate::execute::{self, add_operator, check_quorum, check_tolerance};
 use crate::msg::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
@@ -128,25 +128,11 @@ pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> StdResult<Binary> {
 
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
-    let stored = get_contract_version(deps.storage)?;
-    if stored.contract != CONTRACT_NAME {
-        return Err(ContractError::WrongContract {
-            from_name: stored.contract,
-            to_name: CONTRACT_NAME.to_string(),
-        });
-    }
-    if version_tuple(&stored.version) > version_tuple(CONTRACT_VERSION) {
-        return Err(ContractError::Downgrade {
-            from: stored.version,
-            to: CONTRACT_VERSION.to_string(),
-        });
-    }
+    let from_version =
+        aip_types::migrate::check_upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     Ok(Response::new()
         .add_attribute("action", "migrate")
+        .add_attribute("from_version", from_version)
         .add_attribute("version", CONTRACT_VERSION))
-}
-
-fn version_tuple(v: &str) -> Vec<u64> {
-    v.split('.').map(|p| p.parse().unwrap_or(0)).collect()
 }

@@ -81,10 +81,7 @@ pub enum ContractError {
         meter: MeterId,
         slot: u64,
     },
-
-    #[error("cannot migrate from {from_name} to {to_name}")]
-    WrongContract { from_name: String, to_name: String },
-
-    #[error("cannot migrate from version {from} to older version {to}")]
-    Downgrade { from: String, to: String },
+    /// A migration refused by the shared guard (wrong contract, or a downgrade).
+    #[error("{0}")]
+    Migrate(#[from] aip_types::migrate::MigrateError),
 }

@@ -96,10 +96,7 @@ pub enum ContractError {
 
     #[error("{what} overflows")]
     Overflow { what: String },
-
-    #[error("cannot migrate from {from_name} (this is {to_name})")]
-    WrongContract { from_name: String, to_name: String },
-
-    #[error("cannot migrate from version {from} to the older {to}")]
-    Downgrade { from: String, to: String },
+    /// A migration refused by the shared guard (wrong contract, or a downgrade).
+    #[error("{0}")]
+    Migrate(#[from] aip_types::migrate::MigrateError),
 }

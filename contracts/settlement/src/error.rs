@@ -206,10 +206,7 @@ pub enum ContractError {
 
     #[error("congestion fees for slot {slot} can only change before the slot starts")]
     FeesFrozen { slot: SlotId },
-
-    #[error("cannot migrate from {from_name} to {to_name}")]
-    WrongContract { from_name: String, to_name: String },
-
-    #[error("cannot downgrade from {from} to {to}")]
-    Downgrade { from: String, to: String },
+    /// A migration refused by the shared guard (wrong contract, or a downgrade).
+    #[error("{0}")]
+    Migrate(#[from] aip_types::migrate::MigrateError),
 }

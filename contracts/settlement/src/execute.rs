@@ -11,7 +11,7 @@ use cosmwasm_std::{
     from_json, to_json_binary, Addr, Binary, CosmosMsg, Deps, DepsMut, Env, MessageInfo,
     Order as IterOrder, Response, StdResult, Storage, Uint128, Uint256, WasmMsg,
 };
-use cw2::{get_contract_version, set_contract_version};
+use cw2::set_contract_version;
 use cw_storage_plus::Bound;
 
 use crate::contract::{CONTRACT_NAME, CONTRACT_VERSION};
@@ -63,35 +63,13 @@ pub fn execute_instantiate(
 }
 
 pub fn execute_migrate(deps: DepsMut) -> Result<Response, ContractError> {
-    let stored = get_contract_version(deps.storage)?;
-    if stored.contract != CONTRACT_NAME {
-        return Err(ContractError::WrongContract {
-            from_name: stored.contract,
-            to_name: CONTRACT_NAME.to_string(),
-        });
-    }
-    if version_tuple(&stored.version) > version_tuple(CONTRACT_VERSION) {
-        return Err(ContractError::Downgrade {
-            from: stored.version,
-            to: CONTRACT_VERSION.to_string(),
-        });
-    }
+    let from_version =
+        aip_types::migrate::check_upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     Ok(Response::new()
         .add_attribute("action", "migrate")
-        .add_attribute("from_version", stored.version)
+        .add_attribute("from_version", from_version)
         .add_attribute("to_version", CONTRACT_VERSION))
-}
-
-fn version_tuple(v: &str) -> (u64, u64, u64) {
-    let mut it = v
-        .split(['.', '-', '+'])
-        .map(|p| p.parse::<u64>().unwrap_or(0));
-    (
-        it.next().unwrap_or(0),
-        it.next().unwrap_or(0),
-        it.next().unwrap_or(0),
-    )
 }
 
 fn config_from(

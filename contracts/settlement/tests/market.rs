@@ -1230,7 +1230,7 @@ fn migrate_accepts_settlement_and_refuses_other_contracts() {
             .unwrap_err();
     assert_eq!(
         e.root_cause().to_string(),
-        "cannot migrate from crates.io:aip-token to crates.io:settlement"
+        "cannot migrate from crates.io:aip-token (this is crates.io:settlement)"
     );
 }
 

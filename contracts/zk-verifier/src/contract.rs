@@ -63,20 +63,8 @@ pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> StdResult<Binary> {
 
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
-    let stored = cw2::get_contract_version(deps.storage)?;
-    if stored.contract != CONTRACT_NAME {
-        return Err(ContractError::WrongContract {
-            from_name: stored.contract,
-            to_name: CONTRACT_NAME.into(),
-        });
-    }
-    let parse = |v: &str| -> Vec<u64> { v.split('.').filter_map(|p| p.parse().ok()).collect() };
-    if parse(&stored.version) > parse(CONTRACT_VERSION) {
-        return Err(ContractError::Downgrade {
-            from: stored.version,
-            to: CONTRACT_VERSION.into(),
-        });
-    }
+    let from_version =
+        aip_types::migrate::check_upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     // Earlier versions kept the prepared key as JSON under "vk": prepare it
     // again from the key as sent, into the raw layout `Register` reads.
     if crate::state::PreparedKey::load(deps.storage)?.is_none() {
@@ -88,5 +76,6 @@ pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, C
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     Ok(Response::new()
         .add_attribute("action", "migrate")
+        .add_attribute("from_version", from_version)
         .add_attribute("version", CONTRACT_VERSION))
 }

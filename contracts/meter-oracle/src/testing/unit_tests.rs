@@ -61,14 +61,14 @@ fn migrate_refuses_other_contracts_and_downgrades() {
     let err = migrate(deps.as_mut(), mock_env(), MigrateMsg {}).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "cannot migrate from crates.io:other to crates.io:meter-oracle"
+        "cannot migrate from crates.io:other (this is crates.io:meter-oracle)"
     );
     cw2::set_contract_version(&mut deps.storage, "crates.io:meter-oracle", "99.0.0").unwrap();
     let err = migrate(deps.as_mut(), mock_env(), MigrateMsg {}).unwrap_err();
     assert_eq!(
         err.to_string(),
         format!(
-            "cannot migrate from version 99.0.0 to older version {}",
+            "cannot migrate from version 99.0.0 to the older {}",
             env!("CARGO_PKG_VERSION")
         )
     );

@@ -1,0 +1,91 @@
+//! The migration guard every contract runs before migrating: the stored cw2
+//! record must name the same contract, at a version no newer than the code.
+
+use cosmwasm_std::{StdError, Storage};
+use thiserror::Error;
+
+/// Why a migration was refused.
+#[derive(Error, Debug, PartialEq)]
+pub enum MigrateError {
+    #[error("{0}")]
+    Std(#[from] StdError),
+
+    #[error("cannot migrate from {from_name} (this is {to_name})")]
+    WrongContract { from_name: String, to_name: String },
+
+    #[error("cannot migrate from version {from} to the older {to}")]
+    Downgrade { from: String, to: String },
+}
+
+/// Checks the stored cw2 version against `name` and `version` and returns the
+/// stored version. Writes nothing: the caller migrates its state, then calls
+/// `cw2::set_contract_version`.
+pub fn check_upgrade(
+    storage: &dyn Storage,
+    name: &str,
+    version: &str,
+) -> Result<String, MigrateError> {
+    let stored = cw2::get_contract_version(storage)?;
+    if stored.contract != name {
+        return Err(MigrateError::WrongContract {
+            from_name: stored.contract,
+            to_name: name.to_string(),
+        });
+    }
+    if version_key(&stored.version) > version_key(version) {
+        return Err(MigrateError::Downgrade {
+            from: stored.version,
+            to: version.to_string(),
+        });
+    }
+    Ok(stored.version)
+}
+
+/// `major.minor.patch` as numbers (pre-release and build suffixes ignored;
+/// a part that is not a number counts as 0).
+fn version_key(v: &str) -> (u64, u64, u64) {
+    let core = v.split(['-', '+']).next().unwrap_or("");
+    let mut it = core.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
+    (
+        it.next().unwrap_or(0),
+        it.next().unwrap_or(0),
+        it.next().unwrap_or(0),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cosmwasm_std::testing::MockStorage;
+
+    #[test]
+    fn refuses_another_contract_and_a_downgrade() {
+        let mut store = MockStorage::new();
+        assert!(matches!(
+            check_upgrade(&store, "crates.io:a", "1.0.0"),
+            Err(MigrateError::Std(_))
+        ));
+        cw2::set_contract_version(&mut store, "crates.io:b", "1.0.0").unwrap();
+        assert_eq!(
+            check_upgrade(&store, "crates.io:a", "1.0.0")
+                .unwrap_err()
+                .to_string(),
+            "cannot migrate from crates.io:b (this is crates.io:a)"
+        );
+        cw2::set_contract_version(&mut store, "crates.io:a", "1.10.0").unwrap();
+        assert_eq!(
+            check_upgrade(&store, "crates.io:a", "1.9.9")
+                .unwrap_err()
+                .to_string(),
+            "cannot migrate from version 1.10.0 to the older 1.9.9"
+        );
+        assert_eq!(
+            check_upgrade(&store, "crates.io:a", "1.10.0").unwrap(),
+            "1.10.0"
+        );
+        assert_eq!(
+            check_upgrade(&store, "crates.io:a", "2.0.0-rc.1").unwrap(),
+            "1.10.0"
+        );
+    }
+}
