@@ -6,6 +6,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export AIP_CACHE="${AIP_CACHE:-$HOME/.cache/aipchain}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$AIP_CACHE/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# Incremental caches grow by gigabytes per clone folder and speed up nothing
+# in a one-shot CI build: off unless the caller asks for them.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 TOOLS="$AIP_CACHE/tools"
 BINARYEN_VERSION="132.0.0"
 COSMWASM_CHECK_VERSION="3.0.10"
