@@ -11,8 +11,7 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 TOOLS="$AIP_CACHE/tools"
 BINARYEN_VERSION="132.0.0"
-COSMWASM_CHECK_VERSION="3.0.10"
-export PATH="$TOOLS/binaryen-$BINARYEN_VERSION/node_modules/.bin:$TOOLS/cosmwasm-check-$COSMWASM_CHECK_VERSION/bin:$PATH"
+export PATH="$TOOLS/binaryen-$BINARYEN_VERSION/node_modules/.bin:$PATH"
 mkdir -p "$TOOLS"
 
 step() { printf '\n==> %s\n' "$*"; }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the build and tests need, idempotently (a second run is instant):
-# the wasm32 target, binaryen's wasm-opt (npm, >= 132), cosmwasm-check (cargo, cached by version),
+# the wasm32 target, binaryen's wasm-opt (npm, >= 132),
 # mosquitto (Debian, for the MQTT test), the Python venv with ONNX Runtime (PyPI).
 . "$(dirname "$0")/env.sh"
 
@@ -14,11 +14,6 @@ if ! command -v wasm-opt >/dev/null || ! wasm-opt --version | grep -q "version $
   npm install --silent --no-audit --no-fund --prefix "$TOOLS/binaryen-$BINARYEN_VERSION" "binaryen@$BINARYEN_VERSION"
 fi
 
-if ! command -v cosmwasm-check >/dev/null; then
-  step "installing cosmwasm-check $COSMWASM_CHECK_VERSION (first run only: ~20 min on 2 cores)"
-  cargo install --locked --root "$TOOLS/cosmwasm-check-$COSMWASM_CHECK_VERSION" \
-    cosmwasm-check --version "$COSMWASM_CHECK_VERSION"
-fi
 
 # The oracle agent's MQTT source is tested against a real broker.
 if ! [ -x /usr/sbin/mosquitto ] && ! [ -x /usr/bin/mosquitto ]; then

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: everything CI runs. Installs what it needs on the first run.
-#   fmt check, clippy -D warnings, all tests, wasm build + optimize + cosmwasm-check,
+#   fmt check, clippy -D warnings, all tests, wasm build + optimize + VM static checks,
 #   schema drift check.
 . "$(dirname "$0")/env.sh"
 cd "$ROOT"
