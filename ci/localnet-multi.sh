@@ -140,6 +140,15 @@ init_network() {
     "$WASMD" genesis gentx "$key" "$SELF_BOND" --chain-id "$CHAIN_ID" --keyring-backend test \
       --home "$h" --moniker "node$i" --output-document "$h0/config/gentx/gentx-node$i.json" >/dev/null 2>&1
   done
+  # Downtime: a validator is jailed after missing half of a window of blocks.
+  # The default window (100 blocks, under 2 minutes here) would jail a
+  # validator the fault tests stop for a minute; public networks use 10,000.
+  python3 - "$h0/config/genesis.json" <<'PY'
+import json, sys
+p = sys.argv[1]; g = json.load(open(p))
+g["app_state"]["slashing"]["params"]["signed_blocks_window"] = "10000"
+json.dump(g, open(p, "w"), indent=1)
+PY
   "$WASMD" genesis collect-gentxs --home "$h0" >/dev/null 2>&1
   "$WASMD" genesis validate --home "$h0" >/dev/null
   for i in $(seq 0 $((N - 1))); do
@@ -196,6 +205,9 @@ cmd_start() {
   log "up: $N validators at height $(height_of 0)"
 }
 
+# State sync's light client checks header times against the wall clock: once
+# `advance` has moved chain time ahead, it refuses every header ("time from
+# the future"). Wipe before advancing the clock.
 cmd_wipe() { # I: delete the chain data, keep the keys and the signing state, rejoin by state sync
   local i=$1 h; h=$(home_of "$1")
   WASMD=$("$ROOT/ci/install-wasmd.sh")

@@ -40,6 +40,10 @@ use crate::types::{
 /// How many times one transaction is re-signed after a sequence mismatch.
 const SEQUENCE_RECOVERIES: u32 = 3;
 
+/// While a broadcast transaction is not in a block, it is sent again this
+/// often (same bytes, same hash).
+const REBROADCAST_EVERY: Duration = Duration::from_secs(5);
+
 /// A connection to a chain through one or more nodes, optionally with a signer.
 ///
 /// Cheap to clone; clones share the connections, the endpoint in use and the
@@ -531,7 +535,7 @@ impl ChainClient {
     /// errors are retried with backoff. The result is the included
     /// transaction, or an error carrying the chain's raw log.
     pub async fn broadcast(&self, msgs: Vec<Any>, memo: &str) -> Result<TxResponse> {
-        let (hash, started) = {
+        let (hash, started, bytes) = {
             let mut guard = self.account.lock().await;
             let mut recoveries = 0;
             loop {
@@ -540,10 +544,9 @@ impl ChainClient {
                     let gas = self.simulate_raw(&self.sign(&msgs, memo, acct, 0)?).await?;
                     let raw = self.sign(&msgs, memo, acct, self.cfg.gas_limit(gas))?;
                     let started = Instant::now();
-                    let hash = self
-                        .broadcast_sync(&raw.to_bytes().map_err(tx_err)?)
-                        .await?;
-                    Ok::<_, Error>((hash, started))
+                    let bytes = raw.to_bytes().map_err(tx_err)?;
+                    let hash = self.broadcast_sync(&bytes).await?;
+                    Ok::<_, Error>((hash, started, bytes))
                 }
                 .await;
                 match attempt {
@@ -571,7 +574,7 @@ impl ChainClient {
                 }
             }
         };
-        let res = self.wait_for_inclusion(&hash, started).await;
+        let res = self.wait_included(&hash, started, Some(&bytes)).await;
         if matches!(res, Err(Error::InclusionTimeout { .. })) {
             // Unknown outcome: read the sequence from the chain next time.
             *self.account.lock().await = None;
@@ -622,7 +625,7 @@ impl ChainClient {
     pub async fn broadcast_signed(&self, tx: &SignedTx) -> Result<TxResponse> {
         let started = Instant::now();
         let hash = self.broadcast_sync(&tx.bytes).await?;
-        self.wait_for_inclusion(&hash, started).await
+        self.wait_included(&hash, started, Some(&tx.bytes)).await
     }
 
     /// Builds the contract-call messages of this client's signer, for
@@ -733,9 +736,39 @@ impl ChainClient {
 
     /// Polls `/tx` until the transaction is in a block or the timeout passes.
     pub async fn wait_for_inclusion(&self, hash: &str, started: Instant) -> Result<TxResponse> {
+        self.wait_included(hash, started, None).await
+    }
+
+    /// [`ChainClient::wait_for_inclusion`], re-sending `bytes` (the same
+    /// signed transaction, so the same hash: it can be included once only)
+    /// every [`REBROADCAST_EVERY`] while it is not found, and at once after a
+    /// failover: a node that accepted it into its mempool may have died
+    /// before passing it on.
+    async fn wait_included(
+        &self,
+        hash: &str,
+        started: Instant,
+        bytes: Option<&[u8]>,
+    ) -> Result<TxResponse> {
         let h = cosmrs::tendermint::Hash::from_str(hash)
             .map_err(|e| Error::Tx(format!("bad hash {hash}: {e}")))?;
+        let mut last_sent = Instant::now();
+        let mut resend = false;
         loop {
+            if let Some(b) = bytes {
+                if resend || last_sent.elapsed() >= REBROADCAST_EVERY {
+                    // Refusals (already in the cache, sequence already used by
+                    // this very transaction) are expected: the poll decides.
+                    match self.rpc().broadcast_tx_sync(b.to_vec()).await {
+                        Ok(r) => {
+                            tracing::debug!(hash, code = r.code.value(), log = %r.log, "re-sent")
+                        }
+                        Err(e) => tracing::debug!(hash, error = %e.detail(), "re-send failed"),
+                    }
+                    last_sent = Instant::now();
+                    resend = false;
+                }
+            }
             match self.rpc().tx(h, false).await {
                 Ok(res) => {
                     let r = res.tx_result;
@@ -785,6 +818,7 @@ impl ChainClient {
                     tracing::trace!(error = %e, "waiting for inclusion");
                     if !matches!(e.detail(), ErrorDetail::Response(_)) {
                         self.fail_over();
+                        resend = true;
                     }
                 }
             }

@@ -145,7 +145,8 @@ impl ChainConfig {
 
     /// Every endpoint, the preferred one first.
     pub fn rpc_urls(&self) -> impl Iterator<Item = &str> {
-        std::iter::once(self.rpc_url.as_str()).chain(self.fallback_rpc_urls.iter().map(String::as_str))
+        std::iter::once(self.rpc_url.as_str())
+            .chain(self.fallback_rpc_urls.iter().map(String::as_str))
     }
 
     /// Checks the values that would otherwise fail later and obscurely.
