@@ -262,3 +262,109 @@ pub(crate) fn to_trades(g: &Graph, book: &Book, lp: &LpFlow) -> Vec<RawTrade> {
     trades.sort_unstable_by(|a, b| (a.bid, a.offer, &a.route).cmp(&(b.bid, b.offer, &b.route)));
     trades
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Corridor, Network, Order, OrderBook, Zone};
+
+    /// zones 0 - 1 - 2 in a line; arcs 0: 0->1, 1: 1->0, 2: 1->2, 3: 2->1
+    fn line() -> Network {
+        let corridor = |id, from, to| Corridor {
+            id,
+            from,
+            to,
+            capacity_wh: 1_000,
+            loss_bps: 0,
+            fee: 0,
+        };
+        Network {
+            zones: (0..3)
+                .map(|id| Zone {
+                    id,
+                    name: String::new(),
+                    loss_bps: 0,
+                })
+                .collect(),
+            corridors: vec![corridor(0, 0, 1), corridor(1, 1, 2)],
+            loss_price: 0,
+        }
+    }
+
+    fn order(id: u64, side: Side, zone: u32, wh: u64, premium_only: bool, premium: bool) -> Order {
+        Order {
+            id,
+            owner: format!("o{id}"),
+            side,
+            zone,
+            node: 0,
+            wh,
+            limit_price: if side == Side::Bid { 300 } else { 100 },
+            premium_only,
+            premium,
+            trust: 0,
+            window: None,
+        }
+    }
+
+    /// Open energy handed to the premium commodity in the seller's zone and carried on
+    /// as premium energy for two corridors still reaches the premium bid (the step
+    /// that used to lose it only looked for it in the zone of the hand-over).
+    #[test]
+    fn open_energy_handed_over_upstream_reaches_the_premium_bid() {
+        let net = line();
+        let book = OrderBook {
+            slot: 0,
+            orders: vec![
+                order(0, Side::Offer, 0, 100, false, false),
+                order(1, Side::Bid, 2, 100, false, true),
+                // makes the book gated (two commodities); not taken
+                order(2, Side::Offer, 1, 50, true, false),
+            ],
+        };
+        let g = Graph::new(&net).unwrap();
+        let b = Book::new(&book, &g).unwrap();
+        let s = SUB;
+        let lp = LpFlow {
+            taken: vec![100 * s, 100 * s, 0],
+            arcs: vec![vec![0; 4], vec![100 * s, 0, 100 * s, 0]],
+            open_to_premium: vec![100 * s, 0, 0],
+        };
+        let trades = to_trades(&g, &b, &lp);
+        assert_eq!(trades.len(), 1);
+        let t = &trades[0];
+        assert_eq!(
+            (t.bid, t.offer, t.wh, t.route.clone()),
+            (1, 0, 100, vec![0, 2])
+        );
+    }
+
+    /// A fractional optimum: every path is rounded down once, losing less than 1 Wh.
+    #[test]
+    fn fractional_paths_lose_less_than_one_wh_each() {
+        let net = line();
+        let book = OrderBook {
+            slot: 0,
+            orders: vec![
+                order(0, Side::Offer, 0, 10, false, false),
+                order(1, Side::Bid, 1, 10, false, false),
+                order(2, Side::Bid, 2, 10, false, false),
+            ],
+        };
+        let g = Graph::new(&net).unwrap();
+        let b = Book::new(&book, &g).unwrap();
+        let s = SUB;
+        // 9.5 Wh offered: 3.5 to the bid in zone 1, 6 on to zone 2
+        let lp = LpFlow {
+            taken: vec![9 * s + s / 2, 3 * s + s / 2, 6 * s],
+            arcs: vec![vec![9 * s + s / 2, 0, 6 * s, 0]],
+            open_to_premium: vec![],
+        };
+        let trades = to_trades(&g, &b, &lp);
+        let got: Vec<_> = trades
+            .iter()
+            .map(|t| (t.bid, t.wh, t.route.clone()))
+            .collect();
+        assert_eq!(got, vec![(1, 3, vec![0]), (2, 6, vec![0, 2])]);
+    }
+}
