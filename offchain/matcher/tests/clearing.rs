@@ -263,6 +263,38 @@ fn losses_and_fees_are_accounted_per_route() {
     // price: midpoint of [offer 100 + ceil(7.5) loss value, bid 300 - fee 3]
     assert_eq!(c.trades[0].price, 202);
     assert_eq!(c.trades[0].fee, 3);
+    // recomputed from the trade and the corridor flows alone
+    assert_eq!(welfare_of(&b, &n, &c).unwrap(), 379.0);
+}
+
+#[test]
+fn welfare_of_rejects_trades_the_book_or_network_cannot_explain() {
+    let n = line_network(10_000);
+    let b = book(vec![
+        order(1, Side::Bid, 0, 2000, 300),
+        order(2, Side::Offer, 2, 2000, 100),
+    ]);
+    let c = clear(&b, &n, Method::Flow).unwrap();
+    let err = |c: &Clearing, n: &Network| welfare_of(&b, n, c).unwrap_err().to_string();
+
+    let mut unknown = c.clone();
+    unknown.trades[0].offer = 7;
+    assert_eq!(
+        err(&unknown, &n),
+        "trade names order 7, which is not in the book"
+    );
+    let mut swapped = c.clone();
+    (swapped.trades[0].bid, swapped.trades[0].offer) = (2, 1);
+    assert_eq!(
+        err(&swapped, &n),
+        "trade of bid 2 and offer 1: the sides do not match"
+    );
+    let mut flows = c.clone();
+    flows.corridor_flows[1].corridor = 9;
+    assert_eq!(err(&flows, &n), "corridor flow on unknown corridor 9");
+    let mut zoneless = n.clone();
+    zoneless.zones.pop();
+    assert_eq!(err(&c, &zoneless), "order 2 is in unknown zone 2");
 }
 
 #[test]
