@@ -264,6 +264,7 @@ pub(crate) fn to_trades(g: &Graph, book: &Book, lp: &LpFlow) -> Vec<RawTrade> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::model::{Corridor, Network, Order, OrderBook, Zone};
