@@ -1,4 +1,5 @@
-//! The exact optimum as a linear program (`good_lp` with the pure-Rust `microlp`).
+//! The exact optimum as a linear program (`good_lp` with the pure-Rust `microlp`, or
+//! HiGHS with the `highs` feature).
 //!
 //! Variables: the taken quantity `x_i` of every eligible order (0..=wh), the flow
 //! `y[k][arc]` of each commodity `k` on each directed corridor arc, and per zone `u_z`,
@@ -16,7 +17,11 @@ use crate::flow::{acyclic_net_flow, fill, RawTrade};
 use crate::graph::{Book, Graph, SCALE};
 use crate::model::Side;
 use crate::MatcherError;
-use good_lp::{microlp, variable, Expression, ProblemVariables, Solution, SolverModel};
+#[cfg(feature = "highs")]
+use good_lp::highs as solver;
+#[cfg(not(feature = "highs"))]
+use good_lp::microlp as solver;
+use good_lp::{variable, Expression, ProblemVariables, Solution, SolverModel};
 use std::collections::{HashMap, VecDeque};
 
 pub(crate) struct LpResult {
@@ -85,7 +90,7 @@ pub(crate) fn solve(g: &Graph, book: &Book) -> Result<LpResult, MatcherError> {
             balance[1][z] += u[z];
         }
     }
-    let mut model = vars.maximise(objective.clone()).using(microlp);
+    let mut model = vars.maximise(objective.clone()).using(solver);
     for bk in balance {
         for e in bk {
             model = model.with(e.eq(0.0));
