@@ -87,8 +87,8 @@ pub fn run(
             lp_max_gap = lp_max_gap.max((opt - w).abs() / opt.abs().max(1.0));
             lp_checked += 1;
         }
-        aware.add(&a);
-        naive.add(&p);
+        aware.add(&a, welfare_of(&book, &net, &a)?);
+        naive.add(&p, welfare_of(&book, &net, &p)?);
     }
     println!(
         "\n## real LV grid {} ({} households), slots {from}..{} (seeded prices)\n",
@@ -230,13 +230,14 @@ struct Totals {
 }
 
 impl Totals {
-    fn add(&mut self, c: &Clearing) {
+    /// Adds a slot's clearing with its welfare recomputed from its trades.
+    fn add(&mut self, c: &Clearing, welfare: f64) {
         self.traded += c.traded_wh as f64;
         self.demand += c.demand_wh as f64;
         self.local += c.local_wh as f64;
         self.losses += c.losses_wh;
         self.gross += c.gross_surplus;
-        self.welfare += c.welfare;
+        self.welfare += welfare;
         self.excess += c.capacity_excess_wh as f64;
     }
     fn json(&self) -> serde_json::Value {
@@ -260,7 +261,8 @@ pub fn load_named_network(path: &Path) -> Result<(String, Network)> {
         || file.display().to_string(),
         |s| s.to_string_lossy().into_owned(),
     );
-    let text = std::fs::read(&file).with_context(|| format!("{}", file.display()))?;
-    let net = serde_json::from_slice(&text).with_context(|| format!("{}", file.display()))?;
+    let text = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+    let net = serde_json::from_slice(&text)
+        .with_context(|| format!("{}: not a network model", file.display()))?;
     Ok((name, net))
 }
