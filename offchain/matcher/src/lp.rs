@@ -12,7 +12,7 @@
 //! Trades: [`to_trades`] splits the optimum into (offer, route, bid) paths across both
 //! commodities, open energy handed to premium bids included, and rounds each path down
 //! to whole Wh (less than 1 Wh lost per path); [`fill`] then matches what the rounding
-//! freed. The trades' welfare is the optimum minus that rounding.
+//! freed. The trades' welfare is at least the optimum minus that rounding.
 use crate::flow::{acyclic_net_flow, fill, RawTrade};
 use crate::graph::{Book, Graph, SCALE};
 use crate::model::Side;
