@@ -20,6 +20,7 @@
 # removed; if a reused home fails to produce blocks, it is reset once and the
 # node started again. `--fresh` always starts from genesis.
 . "$(dirname "$0")/env.sh"
+. "$(dirname "$0")/localnet-lib.sh"
 
 CHAIN_ID="${AIP_CHAIN_ID:-aip-localnet-1}"
 DENOM="ustake"
@@ -74,30 +75,8 @@ height() {
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["sync_info"]["latest_block_height"])' 2>/dev/null || true
 }
 
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # -- settings: everything below until "end settings" is part of the fingerprint
-set_toml() { # file section key value  (value written verbatim)
-  python3 - "$@" <<'PY'
-import re, sys
-path, section, key, value = sys.argv[1:5]
-lines = open(path).read().split("\n")
-cur, done = "", False
-for i, line in enumerate(lines):
-    m = re.match(r"^\s*\[([^\]]+)\]\s*$", line)
-    if m:
-        cur = m.group(1)
-        continue
-    if cur == section and re.match(r"^\s*" + re.escape(key) + r"\s*=", line):
-        lines[i] = f"{key} = {value}"
-        done = True
-        break
-if not done:
-    sys.exit(f"{path}: [{section or 'top level'}] {key} not found")
-open(path, "w").write("\n".join(lines))
-PY
-}
-
 init_home() {
   log "initialising $HOME_DIR (chain $CHAIN_ID)"
   rm -rf "$HOME_DIR"

@@ -41,4 +41,16 @@ cargo test -p aip-sim --features e2e --locked --test node_e2e
 "$ROOT/ci/localnet.sh" stop
 trap - EXIT
 
+step "fault tests on a 4-validator wasmd network"
+# Its own homes and ports (validator I: 28700+10*I ..), started from genesis,
+# stopped on any exit. Validators are killed, halted and wiped under a
+# running simulation (offchain/sim/tests/faults_e2e.rs).
+export AIP_MULTI_HOME="$AIP_CACHE/localnet/ci-multi" AIP_MULTI_PORT_BASE=28700
+trap '"$ROOT/ci/localnet-multi.sh" stop || true' EXIT
+"$ROOT/ci/localnet-multi.sh" start --fresh
+eval "$("$ROOT/ci/localnet-multi.sh" env | sed 's/^/export /')"
+cargo test -p aip-sim --features e2e --locked --test faults_e2e
+"$ROOT/ci/localnet-multi.sh" stop
+trap - EXIT
+
 step "all checks passed in $(( $(date +%s) - start )) s"

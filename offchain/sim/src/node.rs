@@ -286,15 +286,20 @@ impl NodeChain {
         Ok(())
     }
 
-    /// Moves chain time forward by `secs` with the localnet's clock hook.
+    /// Moves chain time forward by `secs` with the localnet's clock hook
+    /// (`ci/localnet.sh advance`, or the script named by `AIP_LOCALNET_SCRIPT`
+    /// relative to the repository, e.g. `ci/localnet-multi.sh` for the
+    /// several-validator network).
     fn advance(&self, secs: u64) -> Result<()> {
-        let out = Command::new(self.root.join("ci/localnet.sh"))
+        let script =
+            std::env::var("AIP_LOCALNET_SCRIPT").unwrap_or_else(|_| "ci/localnet.sh".into());
+        let out = Command::new(self.root.join(&script))
             .args(["advance", &secs.to_string()])
             .output()
-            .context("run ci/localnet.sh advance (set AIP_ROOT to the repository)")?;
+            .with_context(|| format!("run {script} advance (set AIP_ROOT to the repository)"))?;
         if !out.status.success() {
             bail!(
-                "ci/localnet.sh advance {secs} failed: --node needs the localnet's test clock hook (a wasmd built by ci/install-wasmd.sh): {}",
+                "{script} advance {secs} failed: --node needs the localnet's test clock hook (a wasmd built by ci/install-wasmd.sh): {}",
                 String::from_utf8_lossy(&out.stderr).trim()
             );
         }

@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -39,14 +40,18 @@ use crate::types::{
 /// How many times one transaction is re-signed after a sequence mismatch.
 const SEQUENCE_RECOVERIES: u32 = 3;
 
-/// A connection to one node, optionally with a signer.
+/// A connection to a chain through one or more nodes, optionally with a signer.
 ///
-/// Cheap to clone; clones share the connection and the signer's account
-/// sequence, so concurrent transactions from clones are serialized correctly.
+/// Cheap to clone; clones share the connections, the endpoint in use and the
+/// signer's account sequence, so concurrent transactions from clones are
+/// serialized correctly.
 #[derive(Clone)]
 pub struct ChainClient {
     cfg: Arc<ChainConfig>,
-    rpc: HttpClient,
+    /// One client per endpoint (`rpc_url`, then `fallback_rpc_urls`).
+    rpcs: Arc<[(String, HttpClient)]>,
+    /// Index of the endpoint in use; moves on when it stops answering.
+    active: Arc<AtomicUsize>,
     chain_id: chain::Id,
     signer: Option<Arc<Signer>>,
     account: Arc<Mutex<Option<AccountState>>>,
@@ -55,7 +60,7 @@ pub struct ChainClient {
 impl std::fmt::Debug for ChainClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ChainClient")
-            .field("rpc_url", &self.cfg.rpc_url)
+            .field("rpc_url", &self.url())
             .field("chain_id", &self.cfg.chain_id)
             .field(
                 "signer",
@@ -67,26 +72,32 @@ impl std::fmt::Debug for ChainClient {
 
 impl ChainClient {
     /// Connects to the node at `cfg.rpc_url` (retrying with backoff while it
-    /// is unreachable) and checks that it serves `cfg.chain_id`.
+    /// is unreachable, failing over to `cfg.fallback_rpc_urls`) and checks
+    /// that it serves `cfg.chain_id`.
     pub async fn connect(cfg: ChainConfig) -> Result<Self> {
         cfg.validate()?;
-        let url = HttpClientUrl::from_str(&cfg.rpc_url)
-            .map_err(|e| Error::Config(format!("invalid rpc_url {:?}: {e}", cfg.rpc_url)))?;
-        let rpc = HttpClient::builder(url)
-            .compat_mode(CompatMode::V0_38)
-            .timeout(cfg.request_timeout)
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build an RPC client: {e}")))?;
+        let mut rpcs = Vec::new();
+        for u in cfg.rpc_urls() {
+            let url = HttpClientUrl::from_str(u)
+                .map_err(|e| Error::Config(format!("invalid rpc_url {u:?}: {e}")))?;
+            let rpc = HttpClient::builder(url)
+                .compat_mode(CompatMode::V0_38)
+                .timeout(cfg.request_timeout)
+                .build()
+                .map_err(|e| Error::Config(format!("cannot build an RPC client: {e}")))?;
+            rpcs.push((u.to_string(), rpc));
+        }
         let chain_id = chain::Id::try_from(cfg.chain_id.clone())
             .map_err(|e| Error::Config(format!("invalid chain id {:?}: {e}", cfg.chain_id)))?;
         let client = ChainClient {
             cfg: Arc::new(cfg),
-            rpc,
+            rpcs: rpcs.into(),
+            active: Arc::new(AtomicUsize::new(0)),
             chain_id,
             signer: None,
             account: Arc::new(Mutex::new(None)),
         };
-        let status = client.with_retry(|| client.rpc.status()).await?;
+        let status = client.with_retry(|| client.rpc().status()).await?;
         let actual = status.node_info.network.to_string();
         if actual != client.cfg.chain_id {
             return Err(Error::ChainIdMismatch {
@@ -102,7 +113,8 @@ impl ChainClient {
     pub fn with_signer(&self, signer: Signer) -> Self {
         ChainClient {
             cfg: self.cfg.clone(),
-            rpc: self.rpc.clone(),
+            rpcs: self.rpcs.clone(),
+            active: self.active.clone(),
             chain_id: self.chain_id.clone(),
             signer: Some(Arc::new(signer)),
             account: Arc::new(Mutex::new(None)),
@@ -139,6 +151,25 @@ impl ChainClient {
     }
 
     // ---------------------------------------------------------------- RPC plumbing
+
+    /// The endpoint in use.
+    fn rpc(&self) -> &HttpClient {
+        &self.rpcs[self.active.load(Ordering::Relaxed) % self.rpcs.len()].1
+    }
+
+    /// The URL of the endpoint in use.
+    pub fn url(&self) -> &str {
+        &self.rpcs[self.active.load(Ordering::Relaxed) % self.rpcs.len()].0
+    }
+
+    /// After a transport failure: the next endpoint, if there is another.
+    fn fail_over(&self) {
+        if self.rpcs.len() > 1 {
+            let from = self.url().to_string();
+            self.active.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(from = %from, to = %self.url(), "RPC endpoint failed: failing over");
+        }
+    }
 
     /// Runs an RPC call, retrying transport failures with exponential backoff.
     /// Errors the node itself returned (JSON-RPC error responses) are not retried.
@@ -177,7 +208,7 @@ impl ChainClient {
                         // retrying cannot help.
                         ErrorDetail::HttpRequestFailed(h) if h.status.is_client_error() => {
                             return Err(RetryError::Unreachable(Error::Rpc {
-                                url: self.cfg.rpc_url.clone(),
+                                url: self.url().to_string(),
                                 message: e.detail().to_string(),
                             }))
                         }
@@ -185,7 +216,8 @@ impl ChainClient {
                     }
                     // The detail only: the full error also carries a backtrace.
                     last = e.detail().to_string();
-                    tracing::debug!(attempt, error = %last, "RPC call failed");
+                    tracing::debug!(attempt, url = %self.url(), error = %last, "RPC call failed");
+                    self.fail_over();
                     if attempt + 1 < policy.attempts {
                         tokio::time::sleep(policy.backoff(attempt)).await;
                     }
@@ -193,7 +225,7 @@ impl ChainClient {
             }
         }
         Err(RetryError::Unreachable(Error::NodeUnreachable {
-            url: self.cfg.rpc_url.clone(),
+            url: self.cfg.rpc_urls().collect::<Vec<_>>().join(","),
             attempts: policy.attempts,
             last_error: last,
         }))
@@ -208,7 +240,7 @@ impl ChainClient {
         let data = request.encode_to_vec();
         let res = self
             .with_retry(|| {
-                self.rpc
+                self.rpc()
                     .abci_query(Some(path.to_string()), data.clone(), None, false)
             })
             .await?;
@@ -230,7 +262,7 @@ impl ChainClient {
 
     /// Latest block height and time (unix seconds) the node knows.
     pub async fn latest_block(&self) -> Result<(u64, i64)> {
-        let s = self.with_retry(|| self.rpc.status()).await?;
+        let s = self.with_retry(|| self.rpc().status()).await?;
         let secs = s.sync_info.latest_block_time.unix_timestamp();
         Ok((s.sync_info.latest_block_height.value(), secs))
     }
@@ -659,7 +691,7 @@ impl ChainClient {
         let res = self
             .with_retry_raw(|| {
                 tries.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                self.rpc.broadcast_tx_sync(bytes.to_vec())
+                self.rpc().broadcast_tx_sync(bytes.to_vec())
             })
             .await;
         let res = match res {
@@ -704,7 +736,7 @@ impl ChainClient {
         let h = cosmrs::tendermint::Hash::from_str(hash)
             .map_err(|e| Error::Tx(format!("bad hash {hash}: {e}")))?;
         loop {
-            match self.rpc.tx(h, false).await {
+            match self.rpc().tx(h, false).await {
                 Ok(res) => {
                     let r = res.tx_result;
                     let height = res.height.value();
@@ -748,8 +780,12 @@ impl ChainClient {
                     });
                 }
                 Err(e) => {
-                    // "not found" while pending, or the node is briefly away: keep polling.
+                    // "not found" while pending, or the node is away: keep polling
+                    // (on another endpoint if this one no longer answers).
                     tracing::trace!(error = %e, "waiting for inclusion");
+                    if !matches!(e.detail(), ErrorDetail::Response(_)) {
+                        self.fail_over();
+                    }
                 }
             }
             if started.elapsed() >= self.cfg.inclusion_timeout {

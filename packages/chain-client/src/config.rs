@@ -15,6 +15,10 @@ use crate::error::{Error, Result};
 pub struct ChainConfig {
     /// CometBFT RPC endpoint, e.g. `http://127.0.0.1:26757`.
     pub rpc_url: String,
+    /// More endpoints of the same chain (other validators or full nodes).
+    /// When the endpoint in use stops answering, the client fails over to the
+    /// next one, round robin, before each retry. Empty: `rpc_url` only.
+    pub fallback_rpc_urls: Vec<String>,
     /// Expected chain id; `connect` refuses a node serving another chain.
     pub chain_id: String,
     /// Bech32 account prefix (`wasm` for wasmd).
@@ -93,6 +97,7 @@ impl Default for ChainConfig {
     fn default() -> Self {
         ChainConfig {
             rpc_url: localnet::RPC_URL.to_string(),
+            fallback_rpc_urls: Vec::new(),
             chain_id: localnet::CHAIN_ID.to_string(),
             prefix: localnet::PREFIX.to_string(),
             fee_denom: localnet::DENOM.to_string(),
@@ -114,10 +119,20 @@ impl ChainConfig {
 
     /// The localnet configuration, with the RPC URL, chain id and prefix
     /// overridden by `AIP_RPC_URL`, `AIP_CHAIN_ID` and `AIP_PREFIX` when set.
+    /// `AIP_RPC_URLS` (comma-separated, as `ci/localnet-multi.sh env` prints
+    /// it) adds the other endpoints as fallbacks.
     pub fn from_env() -> Self {
         let mut cfg = Self::default();
         if let Ok(v) = std::env::var("AIP_RPC_URL") {
             cfg.rpc_url = v;
+        }
+        if let Ok(v) = std::env::var("AIP_RPC_URLS") {
+            cfg.fallback_rpc_urls = v
+                .split(',')
+                .map(str::trim)
+                .filter(|u| !u.is_empty() && *u != cfg.rpc_url)
+                .map(str::to_string)
+                .collect();
         }
         if let Ok(v) = std::env::var("AIP_CHAIN_ID") {
             cfg.chain_id = v;
@@ -126,6 +141,11 @@ impl ChainConfig {
             cfg.prefix = v;
         }
         cfg
+    }
+
+    /// Every endpoint, the preferred one first.
+    pub fn rpc_urls(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.rpc_url.as_str()).chain(self.fallback_rpc_urls.iter().map(String::as_str))
     }
 
     /// Checks the values that would otherwise fail later and obscurely.

@@ -47,3 +47,32 @@ async fn an_invalid_configuration_is_refused_before_any_request() {
     assert!(matches!(err, Error::Config(_)), "{err:?}");
     assert!(err.to_string().contains("invalid rpc_url"), "{err}");
 }
+
+#[tokio::test]
+async fn every_endpoint_is_tried_before_the_node_is_reported_unreachable() {
+    // Two endpoints, neither answers: the client fails over between them on
+    // each retry and names both in the error.
+    let cfg = ChainConfig {
+        fallback_rpc_urls: vec!["http://127.0.0.1:7".into()],
+        ..unreachable_cfg(4)
+    };
+    let err = ChainClient::connect(cfg).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("node http://127.0.0.1:9,http://127.0.0.1:7 unreachable after 4 attempts"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_preferred_endpoint_comes_first_then_the_fallbacks_in_order() {
+    let cfg = ChainConfig {
+        rpc_url: "http://a:1".into(),
+        fallback_rpc_urls: vec!["http://b:2".into(), "http://c:3".into()],
+        ..ChainConfig::localnet()
+    };
+    assert_eq!(
+        cfg.rpc_urls().collect::<Vec<_>>(),
+        ["http://a:1", "http://b:2", "http://c:3"]
+    );
+}

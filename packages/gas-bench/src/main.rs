@@ -19,7 +19,7 @@ use anyhow::{bail, Context, Result};
 const USAGE: &str = "usage: aip-gas <token|settlement|meter-oracle|zk|all|sizes|check> [NAME...] \
                      [--update-docs] [--artifacts DIR] [--docs FILE]";
 
-/// Size target for every contract after wasm-opt (DESIGN.md).
+/// Size target for every contract after wasm-opt (docs/design.md).
 const SIZE_TARGET_BYTES: u64 = 500_000;
 
 struct Args {

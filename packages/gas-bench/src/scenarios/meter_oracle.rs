@@ -14,7 +14,7 @@ use crate::Chain;
 
 /// Batch sizes the issue asks for.
 pub const BATCHES: [u64; 3] = [1, 50, 200];
-/// DESIGN.md target: SDK gas per reading in a batch of 200, instance cost included.
+/// Target (docs/design.md): SDK gas per reading in a batch of 200, instance cost included.
 pub const TARGET_PER_READING: u64 = 2_000;
 
 /// The bytes a device signs: the same layout as `contracts/meter-oracle/src/payload.rs`

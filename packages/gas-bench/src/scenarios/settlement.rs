@@ -24,7 +24,7 @@ use crate::{CallGas, Chain};
 
 /// Batch sizes the issue asks for.
 pub const BATCHES: [u64; 4] = [1, 10, 100, 500];
-/// DESIGN.md target: SDK gas per trade in a batch of 500, instance cost included.
+/// Target (docs/design.md): SDK gas per trade in a batch of 500, instance cost included.
 pub const TARGET_PER_TRADE: u64 = 8_000;
 
 const WH: u128 = 2_000;

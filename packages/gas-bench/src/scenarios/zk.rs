@@ -14,7 +14,7 @@ use super::{Ctx, Measured};
 use crate::report::Row;
 use crate::Chain;
 
-/// DESIGN.md target: SDK gas of one KYC proof verification.
+/// Target (docs/design.md): SDK gas of one KYC proof verification.
 pub const TARGET_VERIFY: u64 = 40_000;
 
 fn hex(bytes: &[u8]) -> String {
