@@ -73,6 +73,20 @@ pub enum MatcherError {
         /// window end (exclusive)
         until: u64,
     },
+    /// A trade (checked by [`crate::welfare_of`]) names an order the book does not hold.
+    #[error("trade names order {0}, which is not in the book")]
+    TradeUnknownOrder(u64),
+    /// A trade's `bid` is not a bid or its `offer` is not an offer.
+    #[error("trade of bid {bid} and offer {offer}: the sides do not match")]
+    TradeSides {
+        /// the trade's bid id
+        bid: u64,
+        /// the trade's offer id
+        offer: u64,
+    },
+    /// A corridor flow names a corridor the network does not define.
+    #[error("corridor flow on unknown corridor {0}")]
+    FlowUnknownCorridor(u32),
     /// The LP solver failed (it should not on a valid book).
     #[error("LP solver failed: {0}")]
     Solver(String),

@@ -48,25 +48,39 @@ pub(crate) fn solve(g: &Graph, book: &Book) -> Vec<RawTrade> {
     let premium = |i: usize| book.orders[i].premium;
     let (mut supply, mut demand, flow) = phase(g, book, &q, &mut rem, &caps, all, all);
     let mut trades = decompose(g, &mut supply, &mut demand, &flow, Some((&gated, &premium)));
-    // 2. what could not be paired is matched again on the capacity left: premium-only
-    //    offers with premium bids, then open offers with all bids (exact flows each)
+    // 2. what could not be paired is matched again on the capacity left
+    fill(g, book, &q, &mut trades);
+    trades
+}
+
+/// Matches what `trades` left (order quantities not filled, arc capacity not used) by
+/// exact single-commodity flows on the rest, without re-routing `trades`: premium-only
+/// offers with premium bids first (they have no other buyers), then open offers with
+/// all bids; without premium-only offers one flow. Every augmentation has a
+/// non-negative gain, so the welfare never decreases.
+pub(crate) fn fill(g: &Graph, book: &Book, q: &Queues, trades: &mut Vec<RawTrade>) {
     let mut rem: Vec<u64> = book.orders.iter().map(|o| o.wh).collect();
-    let mut left = caps.clone();
-    for t in &trades {
-        rem[t.bid] -= t.wh;
-        rem[t.offer] -= t.wh;
+    let mut left: Vec<u64> = g.arcs.iter().map(|a| a.cap).collect();
+    for t in trades.iter() {
+        rem[t.bid] = rem[t.bid].saturating_sub(t.wh);
+        rem[t.offer] = rem[t.offer].saturating_sub(t.wh);
         for &a in &t.route {
-            left[a] -= t.wh;
+            left[a] = left[a].saturating_sub(t.wh);
         }
     }
-    for (offers, bids) in [([false, true], [false, true]), ([true, false], all)] {
-        let (mut s2, mut d2, f2) = phase(g, book, &q, &mut rem, &left, offers, bids);
+    let all = [true, true];
+    let phases: &[([bool; 2], [bool; 2])] = if book.gated {
+        &[([false, true], [false, true]), ([true, false], all)]
+    } else {
+        &[(all, all)]
+    };
+    for &(offers, bids) in phases {
+        let (mut s2, mut d2, f2) = phase(g, book, q, &mut rem, &left, offers, bids);
         for (l, f) in left.iter_mut().zip(&f2) {
             *l -= f;
         }
         trades.extend(decompose(g, &mut s2, &mut d2, &f2, None));
     }
-    trades
 }
 
 type Taken = Vec<Vec<(usize, u64)>>;
@@ -258,37 +272,7 @@ pub(crate) fn decompose(
     gates: Option<Gates>,
 ) -> Vec<RawTrade> {
     let n = g.nz;
-    // net flow per corridor, as (arc in the net direction, amount)
-    let mut net: Vec<(usize, u64)> = Vec::new();
-    for c in 0..g.corridor_ids.len() {
-        let (f, b) = (arc_flow[2 * c], arc_flow[2 * c + 1]);
-        if f > b {
-            net.push((2 * c, f - b));
-        } else if b > f {
-            net.push((2 * c + 1, b - f));
-        }
-    }
-    cancel_cycles(g, &mut net);
-    // topological order of zones along the net flows (Kahn)
-    let mut indeg = vec![0usize; n];
-    for &(a, _) in &net {
-        indeg[g.arcs[a].to] += 1;
-    }
-    let mut order: Vec<usize> = (0..n).filter(|&z| indeg[z] == 0).collect();
-    let mut i = 0;
-    while i < order.len() {
-        let z = order[i];
-        for &(a, _) in &net {
-            if g.arcs[a].from == z {
-                let t = g.arcs[a].to;
-                indeg[t] -= 1;
-                if indeg[t] == 0 {
-                    order.push(t);
-                }
-            }
-        }
-        i += 1;
-    }
+    let (net, order) = acyclic_net_flow(g, arc_flow);
     struct Chunk {
         offer: usize,
         wh: u64,
@@ -366,6 +350,45 @@ pub(crate) fn decompose(
         }
     }
     trades
+}
+
+/// The net flow per corridor (opposite arc flows cancelled) as (arc in the net
+/// direction, amount), with directed cycles removed, and the zones in a topological
+/// order of it (every zone after all zones that send it energy).
+pub(crate) fn acyclic_net_flow(g: &Graph, arc_flow: &[u64]) -> (Vec<(usize, u64)>, Vec<usize>) {
+    let n = g.nz;
+    // net flow per corridor, as (arc in the net direction, amount)
+    let mut net: Vec<(usize, u64)> = Vec::new();
+    for c in 0..g.corridor_ids.len() {
+        let (f, b) = (arc_flow[2 * c], arc_flow[2 * c + 1]);
+        if f > b {
+            net.push((2 * c, f - b));
+        } else if b > f {
+            net.push((2 * c + 1, b - f));
+        }
+    }
+    cancel_cycles(g, &mut net);
+    // topological order of zones along the net flows (Kahn)
+    let mut indeg = vec![0usize; n];
+    for &(a, _) in &net {
+        indeg[g.arcs[a].to] += 1;
+    }
+    let mut order: Vec<usize> = (0..n).filter(|&z| indeg[z] == 0).collect();
+    let mut i = 0;
+    while i < order.len() {
+        let z = order[i];
+        for &(a, _) in &net {
+            if g.arcs[a].from == z {
+                let t = g.arcs[a].to;
+                indeg[t] -= 1;
+                if indeg[t] == 0 {
+                    order.push(t);
+                }
+            }
+        }
+        i += 1;
+    }
+    (net, order)
 }
 
 /// Removes directed cycles of positive net flow (they only move energy in a circle).

@@ -9,7 +9,8 @@
 //!   zone graph (exact without premium-only offers, fast at any size),
 //!   [`Method::Exact`] an LP solved with `good_lp`/`microlp` (exact with gates),
 //!   [`Method::PriceOnly`] the baseline that ignores the network, and
-//!   [`Method::Auto`] picks (see [`Method`]).
+//!   [`Method::Auto`] picks (see [`Method`]). [`welfare_of`] recomputes a clearing's
+//!   welfare from its published trades and corridor flows.
 //! - [`features`] builds the day-ahead forecast features, bit-for-bit as the
 //!   training script does; `forecast::Forecaster` (feature `onnx`) runs the ONNX
 //!   models with ONNX Runtime.
@@ -31,6 +32,7 @@ mod lp;
 mod model;
 pub mod online;
 pub mod simbench;
+mod welfare;
 
 pub use clearing::{clear, pair_routes, PairRoute};
 pub use error::MatcherError;
@@ -40,3 +42,4 @@ pub use model::{
     Clearing, Corridor, CorridorFlow, Method, Network, Order, OrderBook, Side, Trade, Zone,
     MAX_PRICE, MAX_WH,
 };
+pub use welfare::welfare_of;

@@ -1,4 +1,5 @@
-//! The exact optimum as a linear program (`good_lp` with the pure-Rust `microlp`).
+//! The exact optimum as a linear program (`good_lp` with the pure-Rust `microlp`, or
+//! HiGHS with the `highs` feature).
 //!
 //! Variables: the taken quantity `x_i` of every eligible order (0..=wh), the flow
 //! `y[k][arc]` of each commodity `k` on each directed corridor arc, and per zone `u_z`,
@@ -6,13 +7,22 @@
 //! offers (any buyer), commodity 1 energy from premium-only offers (premium buyers
 //! only). Constraints: zone balance per commodity, `sum_k y[k][arc] <= capacity`.
 //! Objective: bid values minus offer costs (price plus the seller zone's loss value)
-//! minus corridor loss value and fees. Trades are the optimum rounded down to whole Wh
-//! and paired per commodity along its flows.
-use crate::flow::{decompose, RawTrade};
+//! minus corridor loss value and fees.
+//!
+//! Trades: [`to_trades`] splits the optimum into (offer, route, bid) paths across both
+//! commodities, open energy handed to premium bids included, and rounds each path down
+//! to whole Wh (less than 1 Wh lost per path); [`fill`] then matches what the rounding
+//! freed. The trades' welfare is at least the optimum minus that rounding.
+use crate::flow::{acyclic_net_flow, fill, RawTrade};
 use crate::graph::{Book, Graph, SCALE};
 use crate::model::Side;
 use crate::MatcherError;
-use good_lp::{microlp, variable, Expression, ProblemVariables, Solution, SolverModel};
+#[cfg(feature = "highs")]
+use good_lp::highs as solver;
+#[cfg(not(feature = "highs"))]
+use good_lp::microlp as solver;
+use good_lp::{variable, Expression, ProblemVariables, Solution, SolverModel};
+use std::collections::{HashMap, VecDeque};
 
 pub(crate) struct LpResult {
     pub trades: Vec<RawTrade>,
@@ -80,7 +90,7 @@ pub(crate) fn solve(g: &Graph, book: &Book) -> Result<LpResult, MatcherError> {
             balance[1][z] += u[z];
         }
     }
-    let mut model = vars.maximise(objective.clone()).using(microlp);
+    let mut model = vars.maximise(objective.clone()).using(solver);
     for bk in balance {
         for e in bk {
             model = model.with(e.eq(0.0));
@@ -96,102 +106,271 @@ pub(crate) fn solve(g: &Graph, book: &Book) -> Result<LpResult, MatcherError> {
         .map_err(|e| MatcherError::Solver(e.to_string()))?;
     let optimum = sol.eval(&objective) / 1000.0;
 
-    // round down to whole Wh (plus a tolerance for the solver's float noise)
-    let fl = |v: f64| (v + 1e-6).floor().max(0.0) as u64;
-    let taken: Vec<u64> = x
-        .iter()
-        .zip(&book.orders)
-        .map(|(v, o)| fl(sol.value(*v)).min(o.wh))
-        .collect();
-    let queues = book.queues(g);
-    let mut trades = Vec::new();
-    // demand per zone, premium bids first (they can take both commodities)
-    let mut prem_demand: Vec<Vec<(usize, u64)>> = vec![Vec::new(); n];
-    let mut plain_demand: Vec<Vec<(usize, u64)>> = vec![Vec::new(); n];
-    for z in 0..n {
-        for &i in &queues.bids[z][1] {
-            if taken[i] > 0 {
-                prem_demand[z].push((i, taken[i]));
-            }
-        }
-        for &i in &queues.bids[z][0] {
-            if taken[i] > 0 {
-                plain_demand[z].push((i, taken[i]));
-            }
-        }
-    }
-    let supply_of = |gated: usize| -> Vec<Vec<(usize, u64)>> {
-        (0..n)
-            .map(|z| {
-                queues.offers[z][gated]
-                    .iter()
-                    .filter(|&&i| taken[i] > 0)
-                    .map(|&i| (i, taken[i]))
-                    .collect()
-            })
-            .collect()
+    let read = |v: good_lp::Variable| sub_units(sol.value(v));
+    let lp = LpFlow {
+        taken: x.iter().map(|&v| read(v)).collect(),
+        arcs: y
+            .iter()
+            .map(|yk| yk.iter().map(|&v| read(v)).collect())
+            .collect(),
+        open_to_premium: u.iter().map(|&v| read(v)).collect(),
     };
-    let flows = |k: usize| -> Vec<u64> { y[k].iter().map(|v| fl(sol.value(*v))).collect() };
-    if book.gated {
-        // gated energy delivered in zone z: what premium bids take minus the open part u_z
-        let mut gated_demand: Vec<Vec<(usize, u64)>> = vec![Vec::new(); n];
-        for z in 0..n {
-            let total: u64 = prem_demand[z].iter().map(|(_, w)| w).sum();
-            let mut w_z = total.saturating_sub(fl(sol.value(u[z])));
-            for (i, want) in prem_demand[z].iter_mut() {
-                let q = (*want).min(w_z);
-                if q > 0 {
-                    gated_demand[z].push((*i, q));
-                    *want -= q;
-                    w_z -= q;
-                }
-            }
-        }
-        let before: Vec<Vec<(usize, u64)>> = gated_demand.clone();
-        trades.extend(decompose(
-            g,
-            &mut supply_of(1),
-            &mut gated_demand,
-            &flows(1),
-            None,
-        ));
-        // what the gated flow could not deliver goes back to the premium bids' open demand
-        for z in 0..n {
-            for (k, (_, left)) in gated_demand[z].iter().enumerate() {
-                let i = before[z][k].0;
-                if let Some(p) = prem_demand[z].iter_mut().find(|(j, _)| *j == i) {
-                    p.1 += left;
-                }
-            }
-        }
-        // open energy serves plain bids, then what premium bids still need
-        let mut open_demand: Vec<Vec<(usize, u64)>> = (0..n)
-            .map(|z| {
-                let mut v = plain_demand[z].clone();
-                v.extend(prem_demand[z].iter().filter(|(_, w)| *w > 0).copied());
-                v
-            })
-            .collect();
-        trades.extend(decompose(
-            g,
-            &mut supply_of(0),
-            &mut open_demand,
-            &flows(0),
-            None,
-        ));
-    } else {
-        let mut all: Vec<Vec<(usize, u64)>> = (0..n)
-            .map(|z| {
-                let mut v = prem_demand[z].clone();
-                v.extend(plain_demand[z].iter().copied());
-                v
-            })
-            .collect();
-        let mut supply = supply_of(0);
-        for (z, s) in supply_of(1).into_iter().enumerate() {
-            supply[z].extend(s);
-        }
-        trades.extend(decompose(g, &mut supply, &mut all, &flows(0), None));
-    }
+    let mut trades = to_trades(g, book, &lp);
+    // whatever the rounding left (orders not filled, capacity not used) is matched again
+    // by the exact single-commodity flows on the rest: never worse, often back to the
+    // optimum's whole Wh
+    fill(g, book, &book.queues(g), &mut trades);
     Ok(LpResult { trades, optimum })
+}
+
+/// LP values are split into paths in units of 1/`SUB` Wh, so that the paths of a
+/// fractional optimum (two commodities sharing capacities need not have an integral
+/// one) are exact before they are rounded down to whole Wh.
+const SUB: u64 = 1024;
+
+/// An LP value in `SUB` units, rounded to the nearest (the solver's float noise is far
+/// below one unit).
+fn sub_units(v: f64) -> u64 {
+    (v * SUB as f64).round().max(0.0) as u64
+}
+
+/// The LP solution in `SUB` units.
+pub(crate) struct LpFlow {
+    /// taken quantity per eligible order
+    pub taken: Vec<u64>,
+    /// `arcs[k][arc]`: flow of commodity `k` (0 open, 1 premium-only) on each arc
+    pub arcs: Vec<Vec<u64>>,
+    /// per zone: open energy handed to premium bids (commodity 0 -> 1), gated books only
+    pub open_to_premium: Vec<u64>,
+}
+
+/// Splits the LP flow into (offer, route, bid) paths and rounds each down to whole Wh.
+///
+/// The flow network has one node per (zone, commodity). Offers inject into their
+/// zone's node of their commodity; plain bids take from commodity 0, premium bids
+/// (gated books) from commodity 1; open energy may pass from commodity 0 to 1 in any
+/// zone (`open_to_premium`) and then travel on as commodity 1, so a path can cross a
+/// zone boundary on either side of that hand-over. Per commodity, opposite flows on a
+/// corridor are netted and circulations cancelled (both only cost), which leaves an
+/// acyclic flow; hand-overs only go 0 -> 1, so visiting commodity 0's zones in
+/// topological order and then commodity 1's visits every node after all its inflows.
+/// At each node the energy present (local offers and inflows, as chunks of one offer
+/// with their route so far) first serves the node's bids, then leaves along the
+/// outgoing flows. Conservation makes this exact: every unit of flow ends in a bid,
+/// so the paths' welfare is the LP objective.
+///
+/// Rounding bound: each (bid, offer, route) path is rounded down to whole Wh once, so
+/// it loses less than 1 Wh. Every path is created by a bid being served or a chunk
+/// being split by an outgoing flow, so there are at most `orders + commodities x arcs
+/// + zones` of them. What the rounding frees is matched again by [`fill`].
+pub(crate) fn to_trades(g: &Graph, book: &Book, lp: &LpFlow) -> Vec<RawTrade> {
+    let n = g.nz;
+    let kinds = lp.arcs.len();
+    struct Chunk {
+        offer: usize,
+        amount: u64,
+        route: Vec<usize>,
+    }
+    // node = commodity * n + zone
+    let node_of = |i: usize| -> usize {
+        let o = book.orders[i];
+        let k = match o.side {
+            Side::Offer => o.premium_only,
+            Side::Bid => o.premium,
+        };
+        (k && kinds == 2) as usize * n + book.zone[i]
+    };
+    let mut pools: Vec<VecDeque<Chunk>> = (0..kinds * n).map(|_| VecDeque::new()).collect();
+    let mut sinks: Vec<Vec<(usize, u64)>> = vec![Vec::new(); kinds * n];
+    let queues = book.queues(g);
+    for z in 0..n {
+        for class in 0..2 {
+            for &i in &queues.offers[z][class] {
+                if lp.taken[i] > 0 {
+                    pools[node_of(i)].push_back(Chunk {
+                        offer: i,
+                        amount: lp.taken[i],
+                        route: Vec::new(),
+                    });
+                }
+            }
+        }
+        // bids in priority order, premium first
+        for class in [1, 0] {
+            for &i in &queues.bids[z][class] {
+                if lp.taken[i] > 0 {
+                    sinks[node_of(i)].push((i, lp.taken[i]));
+                }
+            }
+        }
+    }
+    let mut paths: HashMap<(usize, usize, Vec<usize>), u64> = HashMap::new();
+    for k in 0..kinds {
+        let (net, order) = acyclic_net_flow(g, &lp.arcs[k]);
+        for z in order {
+            let v = k * n + z;
+            for (bid, need) in sinks[v].iter_mut() {
+                while *need > 0 {
+                    let Some(ch) = pools[v].front_mut() else {
+                        break;
+                    };
+                    let q = ch.amount.min(*need);
+                    *paths.entry((*bid, ch.offer, ch.route.clone())).or_default() += q;
+                    ch.amount -= q;
+                    *need -= q;
+                    if ch.amount == 0 {
+                        pools[v].pop_front();
+                    }
+                }
+            }
+            // outgoing: corridor arcs of this commodity, then the hand-over to premium
+            let mut out: Vec<(Option<usize>, usize, u64)> = net
+                .iter()
+                .filter(|&&(a, _)| g.arcs[a].from == z)
+                .map(|&(a, f)| (Some(a), k * n + g.arcs[a].to, f))
+                .collect();
+            if k == 0 && kinds == 2 {
+                out.push((None, n + z, lp.open_to_premium[z]));
+            }
+            for (arc, to, mut left) in out {
+                while left > 0 {
+                    let Some(mut ch) = pools[v].pop_front() else {
+                        break;
+                    };
+                    let q = ch.amount.min(left);
+                    left -= q;
+                    let mut route = ch.route.clone();
+                    route.extend(arc);
+                    pools[to].push_back(Chunk {
+                        offer: ch.offer,
+                        amount: q,
+                        route,
+                    });
+                    ch.amount -= q;
+                    if ch.amount > 0 {
+                        pools[v].push_front(ch);
+                    }
+                }
+            }
+        }
+    }
+    let mut trades: Vec<RawTrade> = paths
+        .into_iter()
+        .map(|((bid, offer, route), amount)| RawTrade {
+            bid,
+            offer,
+            wh: amount / SUB,
+            route,
+        })
+        .filter(|t| t.wh > 0)
+        .collect();
+    trades.sort_unstable_by(|a, b| (a.bid, a.offer, &a.route).cmp(&(b.bid, b.offer, &b.route)));
+    trades
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::model::{Corridor, Network, Order, OrderBook, Zone};
+
+    /// zones 0 - 1 - 2 in a line; arcs 0: 0->1, 1: 1->0, 2: 1->2, 3: 2->1
+    fn line() -> Network {
+        let corridor = |id, from, to| Corridor {
+            id,
+            from,
+            to,
+            capacity_wh: 1_000,
+            loss_bps: 0,
+            fee: 0,
+        };
+        Network {
+            zones: (0..3)
+                .map(|id| Zone {
+                    id,
+                    name: String::new(),
+                    loss_bps: 0,
+                })
+                .collect(),
+            corridors: vec![corridor(0, 0, 1), corridor(1, 1, 2)],
+            loss_price: 0,
+        }
+    }
+
+    fn order(id: u64, side: Side, zone: u32, wh: u64, premium_only: bool, premium: bool) -> Order {
+        Order {
+            id,
+            owner: format!("o{id}"),
+            side,
+            zone,
+            node: 0,
+            wh,
+            limit_price: if side == Side::Bid { 300 } else { 100 },
+            premium_only,
+            premium,
+            trust: 0,
+            window: None,
+        }
+    }
+
+    /// Open energy handed to the premium commodity in the seller's zone and carried on
+    /// as premium energy for two corridors still reaches the premium bid (the step
+    /// that used to lose it only looked for it in the zone of the hand-over).
+    #[test]
+    fn open_energy_handed_over_upstream_reaches_the_premium_bid() {
+        let net = line();
+        let book = OrderBook {
+            slot: 0,
+            orders: vec![
+                order(0, Side::Offer, 0, 100, false, false),
+                order(1, Side::Bid, 2, 100, false, true),
+                // makes the book gated (two commodities); not taken
+                order(2, Side::Offer, 1, 50, true, false),
+            ],
+        };
+        let g = Graph::new(&net).unwrap();
+        let b = Book::new(&book, &g).unwrap();
+        let s = SUB;
+        let lp = LpFlow {
+            taken: vec![100 * s, 100 * s, 0],
+            arcs: vec![vec![0; 4], vec![100 * s, 0, 100 * s, 0]],
+            open_to_premium: vec![100 * s, 0, 0],
+        };
+        let trades = to_trades(&g, &b, &lp);
+        assert_eq!(trades.len(), 1);
+        let t = &trades[0];
+        assert_eq!(
+            (t.bid, t.offer, t.wh, t.route.clone()),
+            (1, 0, 100, vec![0, 2])
+        );
+    }
+
+    /// A fractional optimum: every path is rounded down once, losing less than 1 Wh.
+    #[test]
+    fn fractional_paths_lose_less_than_one_wh_each() {
+        let net = line();
+        let book = OrderBook {
+            slot: 0,
+            orders: vec![
+                order(0, Side::Offer, 0, 10, false, false),
+                order(1, Side::Bid, 1, 10, false, false),
+                order(2, Side::Bid, 2, 10, false, false),
+            ],
+        };
+        let g = Graph::new(&net).unwrap();
+        let b = Book::new(&book, &g).unwrap();
+        let s = SUB;
+        // 9.5 Wh offered: 3.5 to the bid in zone 1, 6 on to zone 2
+        let lp = LpFlow {
+            taken: vec![9 * s + s / 2, 3 * s + s / 2, 6 * s],
+            arcs: vec![vec![9 * s + s / 2, 0, 6 * s, 0]],
+            open_to_premium: vec![],
+        };
+        let trades = to_trades(&g, &b, &lp);
+        let got: Vec<_> = trades
+            .iter()
+            .map(|t| (t.bid, t.wh, t.route.clone()))
+            .collect();
+        assert_eq!(got, vec![(1, 3, vec![0]), (2, 6, vec![0, 2])]);
+    }
 }

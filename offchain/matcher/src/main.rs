@@ -63,6 +63,10 @@ enum Cmd {
         /// SimBench export folder
         #[arg(long, default_value_os_t = simbench::default_dir())]
         data: PathBuf,
+        /// network.json files (e.g. from `data/export_simbench.py --grid CODE`) for the
+        /// integrator-book table; each is named by its parent folder or file stem
+        #[arg(long = "grid")]
+        grids: Vec<PathBuf>,
         /// largest synthetic book to solve with the LP too
         #[arg(long, default_value_t = 10_000)]
         exact_max: usize,
@@ -248,11 +252,18 @@ fn main() -> Result<()> {
         }
         Cmd::Report {
             data,
+            grids,
             exact_max,
             from_slot,
             slots,
             json,
-        } => report::run(&data, exact_max, from_slot, slots, json.as_deref())?,
+        } => {
+            let grids = grids
+                .iter()
+                .map(|p| report::load_named_network(p))
+                .collect::<Result<Vec<_>>>()?;
+            report::run(&data, &grids, exact_max, from_slot, slots, json.as_deref())?
+        }
         Cmd::Run {
             deployment,
             rpc,

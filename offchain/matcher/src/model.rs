@@ -119,7 +119,9 @@ pub enum Method {
     /// [`Method::AUTO_EXACT_MAX_ORDERS`] orders; otherwise `Exact`.
     Auto,
     /// LP over order quantities and per-commodity corridor flows (`good_lp` + `microlp`):
-    /// the exact optimum with reputation gates; trades are the optimum rounded down to Wh.
+    /// the exact optimum with reputation gates. Trades are the optimum split into
+    /// (offer, route, bid) paths, each rounded down to whole Wh (less than 1 Wh per path),
+    /// with what the rounding freed matched again.
     Exact,
     /// Successive shortest paths on the zone graph (own code): the exact optimum without
     /// premium-only offers; with them it routes without re-routing (a greedy heuristic).

@@ -1,6 +1,8 @@
 //! Behaviour of `clear`: constraints, priorities, accounting, errors, and (proptest)
 //! the flow solver against the LP optimum.
-use aip_matcher::{clear, Clearing, Corridor, Method, Network, Order, OrderBook, Side, Zone};
+use aip_matcher::{
+    clear, welfare_of, Clearing, Corridor, Method, Network, Order, OrderBook, Side, Zone,
+};
 use proptest::prelude::*;
 use std::collections::HashMap;
 
@@ -72,6 +74,13 @@ fn assert_feasible(b: &OrderBook, n: &Network, c: &Clearing) {
             "{t:?}"
         );
         assert!(!offer.premium_only || bid.premium, "gate broken: {t:?}");
+        for o in [bid, offer] {
+            assert!(
+                o.window.is_none_or(|[f, u]| f <= b.slot && b.slot < u),
+                "order {} traded outside its window: {t:?}",
+                o.id
+            );
+        }
         *used.entry(t.bid).or_default() += t.wh;
         *used.entry(t.offer).or_default() += t.wh;
     }
@@ -254,6 +263,38 @@ fn losses_and_fees_are_accounted_per_route() {
     // price: midpoint of [offer 100 + ceil(7.5) loss value, bid 300 - fee 3]
     assert_eq!(c.trades[0].price, 202);
     assert_eq!(c.trades[0].fee, 3);
+    // recomputed from the trade and the corridor flows alone
+    assert_eq!(welfare_of(&b, &n, &c).unwrap(), 379.0);
+}
+
+#[test]
+fn welfare_of_rejects_trades_the_book_or_network_cannot_explain() {
+    let n = line_network(10_000);
+    let b = book(vec![
+        order(1, Side::Bid, 0, 2000, 300),
+        order(2, Side::Offer, 2, 2000, 100),
+    ]);
+    let c = clear(&b, &n, Method::Flow).unwrap();
+    let err = |c: &Clearing, n: &Network| welfare_of(&b, n, c).unwrap_err().to_string();
+
+    let mut unknown = c.clone();
+    unknown.trades[0].offer = 7;
+    assert_eq!(
+        err(&unknown, &n),
+        "trade names order 7, which is not in the book"
+    );
+    let mut swapped = c.clone();
+    (swapped.trades[0].bid, swapped.trades[0].offer) = (2, 1);
+    assert_eq!(
+        err(&swapped, &n),
+        "trade of bid 2 and offer 1: the sides do not match"
+    );
+    let mut flows = c.clone();
+    flows.corridor_flows[1].corridor = 9;
+    assert_eq!(err(&flows, &n), "corridor flow on unknown corridor 9");
+    let mut zoneless = n.clone();
+    zoneless.zones.pop();
+    assert_eq!(err(&c, &zoneless), "order 2 is in unknown zone 2");
 }
 
 #[test]
@@ -369,12 +410,19 @@ fn json_files_round_trip_and_reject_unknown_fields() {
     assert!(err.to_string().contains("unknown field `colour`"), "{err}");
 }
 
-fn arb_case(gates: bool) -> impl Strategy<Value = (Network, OrderBook)> {
-    (2usize..6, any::<u64>()).prop_flat_map(move |(nz, _)| {
+/// Random networks (a spanning tree, `meshed`: plus up to two extra corridors; random
+/// parents give multi-hop routes) and books (bids and offers in random zones, premium
+/// buyers, premium-only offers when `gates`, trust, and time windows: the book's slot
+/// is 900, a window is one of [0, 900) (closed), [900, 1800) (open) or none).
+fn arb_case_with(gates: bool, meshed: bool) -> impl Strategy<Value = (Network, OrderBook)> {
+    (2usize..7, any::<u64>()).prop_flat_map(move |(nz, _)| {
         let zones = prop::collection::vec(0u32..60, nz);
         // a spanning tree plus up to two extra corridors (meshes)
         let tree = prop::collection::vec((0usize..100, 0u64..3000, 0u32..400, 0u64..4), nz - 1);
-        let extra = prop::collection::vec((0usize..100, 0usize..100, 0u64..3000, 0u32..400), 0..3);
+        let extra = prop::collection::vec(
+            (0usize..100, 0usize..100, 0u64..3000, 0u32..400),
+            0..if meshed { 3 } else { 1 },
+        );
         let orders = prop::collection::vec(
             (
                 any::<bool>(),
@@ -384,6 +432,7 @@ fn arb_case(gates: bool) -> impl Strategy<Value = (Network, OrderBook)> {
                 any::<bool>(),
                 any::<bool>(),
                 0u32..5,
+                0u8..3,
             ),
             0..30,
         );
@@ -402,14 +451,14 @@ fn arb_case(gates: bool) -> impl Strategy<Value = (Network, OrderBook)> {
             }
             for (a, b, cap, bps) in extra {
                 let (a, b) = (a % nz, b % nz);
-                if a != b {
+                if a != b && meshed {
                     cs.push(corridor(cs.len() as u32, a as u32, b as u32, cap, bps));
                 }
             }
             let os = orders
                 .into_iter()
                 .enumerate()
-                .map(|(i, (bid, z, wh, p, prem, gate, trust))| {
+                .map(|(i, (bid, z, wh, p, prem, gate, trust, window))| {
                     let mut o = order(
                         i as u64,
                         if bid { Side::Bid } else { Side::Offer },
@@ -420,19 +469,57 @@ fn arb_case(gates: bool) -> impl Strategy<Value = (Network, OrderBook)> {
                     o.premium = prem;
                     o.premium_only = gates && gate && !bid;
                     o.trust = trust;
+                    o.window = [None, Some([0, 900]), Some([900, 1800])][window as usize];
                     o
                 })
                 .collect();
+            let mut b = book(os);
+            b.slot = 900;
             (
                 Network {
                     zones: zs,
                     corridors: cs,
                     loss_price: lp,
                 },
-                book(os),
+                b,
             )
         })
     })
+}
+
+fn arb_case(gates: bool) -> impl Strategy<Value = (Network, OrderBook)> {
+    arb_case_with(gates, true)
+}
+
+/// What rounding the LP optimum to whole Wh may cost `exact`, uaip: less than 1 Wh on
+/// each of at most `eligible orders + 2 commodities x 2 arcs per corridor + zones`
+/// paths, each Wh worth at most the dearest eligible bid's limit / 1000.
+fn rounding_bound(b: &OrderBook, n: &Network) -> f64 {
+    let eligible: Vec<&Order> = b
+        .orders
+        .iter()
+        .filter(|o| o.wh > 0 && o.window.is_none_or(|[f, u]| f <= b.slot && b.slot < u))
+        .collect();
+    let paths = eligible.len() + 4 * n.corridors.len() + n.zones.len();
+    let dearest = eligible
+        .iter()
+        .filter(|o| o.side == Side::Bid)
+        .map(|o| o.limit_price)
+        .max()
+        .unwrap_or(0);
+    paths as f64 * dearest as f64 / 1000.0
+}
+
+/// `welfare_of` (independent of the solver and of `clear`'s accounting) against the
+/// method's reported welfare: equal up to float summation noise.
+fn assert_reported_welfare(b: &OrderBook, n: &Network, c: &Clearing) {
+    let w = welfare_of(b, n, c).unwrap();
+    assert!(
+        (w - c.welfare).abs() <= 1e-9 * w.abs().max(1.0),
+        "{}: reported {} vs recomputed {w}",
+        c.method,
+        c.welfare
+    );
 }
 
 proptest! {
@@ -469,6 +556,29 @@ proptest! {
         assert_feasible(&b, &n, &clear(&b, &n, Method::PriceOnly).unwrap());
         prop_assert!(flow.welfare <= exact.lp_optimum.unwrap() + 1e-6);
     }
+
+    /// Over books with premium gates and time windows, on radial and meshed networks:
+    /// every method reports the welfare of its own trades (recomputed independently),
+    /// and `exact`'s trades reach the LP optimum up to the rounding bound (never above).
+    #[test]
+    fn every_method_reports_its_trades_welfare_and_exact_reaches_the_optimum(
+        (n, b) in prop_oneof![arb_case_with(true, false), arb_case_with(true, true)]
+    ) {
+        let exact = clear(&b, &n, Method::Exact).unwrap();
+        let opt = exact.lp_optimum.unwrap();
+        for m in ALL {
+            let c = if m == Method::Exact { exact.clone() } else { clear(&b, &n, m).unwrap() };
+            assert_feasible(&b, &n, &c);
+            assert_reported_welfare(&b, &n, &c);
+            if m != Method::PriceOnly {
+                prop_assert!(c.welfare <= opt + 1e-6 * opt.abs().max(1.0), "{m} {} > LP {opt}", c.welfare);
+            }
+        }
+        let w = welfare_of(&b, &n, &exact).unwrap();
+        let bound = rounding_bound(&b, &n);
+        prop_assert!(opt - w <= bound + 1e-6 * opt.abs().max(1.0),
+            "exact {w} vs LP {opt}: lost more than the rounding bound {bound}");
+    }
 }
 
 #[test]
@@ -485,4 +595,45 @@ fn pair_routes_flatten_multi_hop_corridors() {
     // disconnected zones get no pair
     n.corridors.pop();
     assert_eq!(aip_matcher::pair_routes(&n).unwrap().len(), 2);
+}
+
+/// `flow` against the LP optimum over 500 seeded random gated books (radial and meshed,
+/// with windows): never above it. Prints the ratio for docs/benchmarks.md
+/// (`cargo test -p aip-matcher --test clearing flow_ratio -- --nocapture`).
+#[test]
+fn flow_ratio_to_the_optimum_on_gated_books() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+    );
+    let strategy = prop_oneof![arb_case_with(true, false), arb_case_with(true, true)];
+    let (mut books, mut at_optimum, mut min_ratio) = (0usize, 0usize, f64::INFINITY);
+    let (mut sum_flow, mut sum_opt) = (0.0, 0.0);
+    for _ in 0..500 {
+        let (n, b) = strategy.new_tree(&mut runner).unwrap().current();
+        let opt = clear(&b, &n, Method::Exact).unwrap().lp_optimum.unwrap();
+        let flow = clear(&b, &n, Method::Flow).unwrap();
+        let w = welfare_of(&b, &n, &flow).unwrap();
+        assert!(w <= opt + 1e-6 * opt.abs().max(1.0), "flow {w} > LP {opt}");
+        if opt <= 1e-9 {
+            continue;
+        }
+        books += 1;
+        if opt - w <= 1e-6 * opt {
+            at_optimum += 1;
+        }
+        min_ratio = min_ratio.min(w / opt);
+        sum_flow += w;
+        sum_opt += opt;
+    }
+    assert!(books > 100, "too few books with trades: {books}");
+    println!(
+        "flow vs LP optimum on {books} gated books with trades: at the optimum {at_optimum} \
+         ({:.1} %), worst {:.4} %, total welfare {:.4} % of the total optimum",
+        100.0 * at_optimum as f64 / books as f64,
+        100.0 * min_ratio,
+        100.0 * sum_flow / sum_opt
+    );
 }

@@ -90,3 +90,28 @@ fn clear_reads_files_and_writes_the_clearing() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("reading /nonexistent.json"));
 }
+
+#[test]
+fn report_rejects_a_grid_it_cannot_read() {
+    let exe = env!("CARGO_BIN_EXE_aip-matcher");
+    let missing = Command::new(exe)
+        .args(["report", "--grid", "/nonexistent/network.json"])
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(err.contains("reading /nonexistent/network.json"), "{err}");
+    let not_network = tmp("not-a-network.json");
+    std::fs::write(&not_network, r#"{"zones": 3}"#).unwrap();
+    let bad = Command::new(exe)
+        .args(["report", "--grid"])
+        .arg(&not_network)
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains(&format!("{}: not a network model", not_network.display())),
+        "{err}"
+    );
+}
