@@ -533,8 +533,31 @@ pub fn verify_signed_intent(
             now,
         });
     }
+    let owner = verify_owner_signature(
+        api,
+        domain,
+        &intent.owner,
+        &signed.signature,
+        &intent.canonical_bytes(),
+        &eip712_digest(intent),
+    )?;
+    Ok(VerifiedIntent {
+        hash: intent.hash(),
+        owner,
+    })
+}
+
+/// Checks that `sig` is `owner`'s signature over `adr036_data` (Cosmos keys)
+/// or over the EIP-712 digest `eip712` (Ethereum keys). Returns the owner.
+pub fn verify_owner_signature(
+    api: &dyn Api,
+    domain: &IntentDomain,
+    owner: &str,
+    sig: &IntentSignature,
+    adr036_data: &[u8],
+    eip712: &[u8; 32],
+) -> Result<String, IntentError> {
     let prefix = domain.prefix()?;
-    let sig = &signed.signature;
     let bad = || IntentError::BadSignature {
         kind: sig.kind.clone(),
     };
@@ -547,8 +570,9 @@ pub fn verify_signed_intent(
             let pub_key: [u8; 33] = exact("pub_key", &pub_key)?;
             let signature: [u8; 64] =
                 exact("signature", &decode_base64("signature", &sig.signature)?)?;
+            let digest: [u8; 32] = Sha256::digest(adr036_sign_doc(owner, adr036_data)).into();
             let ok = api
-                .secp256k1_verify(&adr036_digest(intent), &signature, &pub_key)
+                .secp256k1_verify(&digest, &signature, &pub_key)
                 .map_err(|_| bad())?;
             if !ok {
                 return Err(bad());
@@ -563,13 +587,13 @@ pub fn verify_signed_intent(
                 v => return Err(IntentError::BadRecoveryId { v }),
             };
             let recovered = api
-                .secp256k1_recover_pubkey(&eip712_digest(intent), &bytes[..64], recovery)
+                .secp256k1_recover_pubkey(eip712, &bytes[..64], recovery)
                 .map_err(|_| bad())?;
             let signer = cosmos_address(&prefix, &compress_pubkey(&recovered)?)?;
             // A recovered key always exists: a forged signature or a changed
             // field recovers some other key, which is a bad signature, not
             // an owner mismatch.
-            if signer != intent.owner {
+            if signer != owner {
                 return Err(bad());
             }
             signer
@@ -580,16 +604,62 @@ pub fn verify_signed_intent(
             })
         }
     };
-    if signer != intent.owner {
+    if signer != owner {
         return Err(IntentError::OwnerMismatch {
-            owner: intent.owner.clone(),
+            owner: owner.to_string(),
             signer,
         });
     }
-    Ok(VerifiedIntent {
-        hash: intent.hash(),
-        owner: signer,
-    })
+    Ok(signer)
+}
+
+/// The `type` field of a cancel's canonical bytes.
+pub const CANCEL_TYPE: &str = "aipchain/cancel/v1";
+
+/// EIP-712 type of a cancel: the hash of the intent it withdraws.
+pub const EIP712_CANCEL_TYPE: &str = "Cancel(bytes32 intent)";
+
+/// The bytes an owner signs (ADR-036) to withdraw an intent:
+/// `{"cancel":"<intent hash, 64 lowercase hex>","type":"aipchain/cancel/v1"}`.
+pub fn cancel_bytes(intent_hash: &[u8; 32]) -> Vec<u8> {
+    format!(
+        "{{\"cancel\":\"{}\",\"type\":\"{CANCEL_TYPE}\"}}",
+        hex::encode(intent_hash)
+    )
+    .into_bytes()
+}
+
+/// The EIP-712 digest of `Cancel(bytes32 intent)` under the intent's domain.
+pub fn eip712_cancel_digest(domain: &IntentDomain, intent_hash: &[u8; 32]) -> [u8; 32] {
+    let mut s = Keccak256::new();
+    s.update(keccak(EIP712_CANCEL_TYPE.as_bytes()));
+    s.update(intent_hash);
+    let struct_hash: [u8; 32] = s.finalize().into();
+    let mut h = Keccak256::new();
+    h.update([0x19, 0x01]);
+    h.update(domain.eip712_domain_separator());
+    h.update(struct_hash);
+    h.finalize().into()
+}
+
+/// Verifies that `sig` is the owner's signed withdrawal of `intent`.
+pub fn verify_cancel(
+    api: &dyn Api,
+    domain: &IntentDomain,
+    intent: &OrderIntent,
+    sig: &IntentSignature,
+) -> Result<(), IntentError> {
+    domain.check(intent)?;
+    let hash = intent.hash();
+    verify_owner_signature(
+        api,
+        domain,
+        &intent.owner,
+        sig,
+        &cancel_bytes(&hash),
+        &eip712_cancel_digest(domain, &hash),
+    )
+    .map(|_| ())
 }
 
 #[cfg(test)]

@@ -97,6 +97,12 @@ for (const [n, c] of fx.cases.entries()) {
     TypedDataEncoder.from(types).hash(message).slice(2), c.eip712_struct_hash_hex);
   const ethDigest = TypedDataEncoder.hash(domain, types, message);
   same(`case ${n} eip712 digest`, ethDigest.slice(2), c.eip712_digest_hex);
+  same(`case ${n} cancel bytes`, c.cancel_text,
+    JSON.stringify({ cancel: c.hash_hex, type: "aipchain/cancel/v1" }));
+  same(`case ${n} eip712 cancel digest`,
+    TypedDataEncoder.hash(domain, { Cancel: [{ name: "intent", type: "bytes32" }] },
+      { intent: "0x" + c.hash_hex }).slice(2),
+    c.eip712_cancel_digest_hex);
   const key = new SigningKey("0x" + fx.private_key_hex);
   same(`case ${n} eip712 signature recovers the key`,
     recoverAddress(ethDigest, c.signed_eth.signature.signature), computeAddress(key.publicKey));

@@ -454,6 +454,86 @@ fn a_bad_contract_address_is_refused() {
     );
 }
 
+fn cancel_cosmos(k: &SigningKey, i: &OrderIntent) -> IntentSignature {
+    let doc = adr036_sign_doc(&i.owner, &cancel_bytes(&i.hash()));
+    let sig: Signature = k.sign_prehash(&Sha256::digest(doc)).expect("sign");
+    IntentSignature {
+        kind: KIND_COSMOS_ADR036.to_string(),
+        pub_key: Some(Binary::from(compressed(k)).to_base64()),
+        signature: Binary::from(sig.to_bytes().to_vec()).to_base64(),
+    }
+}
+
+fn cancel_eth(k: &SigningKey, i: &OrderIntent) -> IntentSignature {
+    let (sig, rec) = k
+        .sign_prehash_recoverable(&eip712_cancel_digest(&domain(), &i.hash()))
+        .expect("sign");
+    let mut bytes = sig.to_bytes().to_vec();
+    bytes.push(27 + rec.to_byte());
+    IntentSignature {
+        kind: KIND_ETH_EIP712.to_string(),
+        pub_key: None,
+        signature: format!("0x{}", hex::encode(bytes)),
+    }
+}
+
+#[test]
+fn the_owner_cancels_with_either_key_kind() {
+    let api = MockApi::default();
+    let k = key("alice");
+    let i = intent(&address_of(&k));
+    verify_cancel(&api, &domain(), &i, &cancel_cosmos(&k, &i)).expect("cosmos cancel");
+    verify_cancel(&api, &domain(), &i, &cancel_eth(&k, &i)).expect("eth cancel");
+    assert_eq!(
+        String::from_utf8(cancel_bytes(&[0xab; 32])).expect("utf8"),
+        format!(
+            "{{\"cancel\":\"{}\",\"type\":\"aipchain/cancel/v1\"}}",
+            "ab".repeat(32)
+        )
+    );
+}
+
+#[test]
+fn nobody_else_cancels_and_a_cancel_fits_one_intent() {
+    let api = MockApi::default();
+    let k = key("alice");
+    let mallory = key("mallory");
+    let i = intent(&address_of(&k));
+    assert_eq!(
+        verify_cancel(&api, &domain(), &i, &cancel_cosmos(&mallory, &i))
+            .unwrap_err()
+            .to_string(),
+        format!(
+            "the signing key's account is {}, not the intent's owner {}",
+            address_of(&mallory),
+            i.owner
+        )
+    );
+    assert_eq!(
+        verify_cancel(&api, &domain(), &i, &cancel_eth(&mallory, &i))
+            .unwrap_err()
+            .to_string(),
+        "the eth_eip712 signature does not verify for this intent"
+    );
+    // A cancel of one intent does not cancel another of the same owner.
+    let other = OrderIntent {
+        nonce: i.nonce + 1,
+        ..i.clone()
+    };
+    for sig in [cancel_cosmos(&k, &i), cancel_eth(&k, &i)] {
+        let kind = sig.kind.clone();
+        assert_eq!(
+            verify_cancel(&api, &domain(), &other, &sig)
+                .unwrap_err()
+                .to_string(),
+            format!("the {kind} signature does not verify for this intent")
+        );
+    }
+    // An intent signature is not a cancel signature.
+    let s = sign_cosmos(&k, &i);
+    assert!(verify_cancel(&api, &domain(), &i, &s.signature).is_err());
+}
+
 /// The shared fixture a TypeScript client must reproduce byte for byte.
 fn fixture() -> serde_json::Value {
     let k = key("aipchain fixture key");
@@ -485,6 +565,8 @@ fn fixture() -> serde_json::Value {
                 "eip712_digest_hex": hex::encode(eip712_digest(i)),
                 "signed_cosmos": cosmos,
                 "signed_eth": eth,
+                "cancel_text": String::from_utf8(cancel_bytes(&i.hash())).expect("utf8"),
+                "eip712_cancel_digest_hex": hex::encode(eip712_cancel_digest(&d, &i.hash())),
             })
         })
         .collect();
