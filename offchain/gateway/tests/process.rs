@@ -79,7 +79,7 @@ async fn no_acknowledged_intent_is_lost_when_killed() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = write_config(dir.path());
     let (child, addr) = start(&config);
-    let mut child = Reaper(Some(child));
+    let child = Reaper(Some(child));
     let all = intents(2000, future_slot());
     let acked: Arc<Mutex<Vec<String>>> = Arc::default();
 
@@ -179,7 +179,7 @@ async fn the_stream_reports_accepted_and_cancelled_intents() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = write_config(dir.path());
     let (child, addr) = start(&config);
-    let mut child = Reaper(Some(child));
+    let child = Reaper(Some(child));
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/v1/stream"))
         .await
         .expect("websocket");
