@@ -490,6 +490,46 @@ async fn cancel(
     .await
 }
 
+struct Unreachable;
+
+impl gateway::BalanceSource for Unreachable {
+    fn free<'a>(
+        &'a self,
+        account: &'a str,
+    ) -> gateway::balance::BoxFuture<'a, Result<u128, gateway::GatewayError>> {
+        Box::pin(async move {
+            Err(gateway::GatewayError::BalanceUnavailable {
+                account: account.to_string(),
+                reason: "node down".to_string(),
+            })
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_bid_is_refused_when_the_balance_cannot_be_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gw =
+        Gateway::new(config(&dir), Arc::new(Unreachable), Arc::new(|| T0 * 1000)).expect("gateway");
+    let alice = key("alice");
+    let owner = address_of(&alice);
+    let err = gw
+        .accept(sign_cosmos(&alice, &bid(&owner, 1, SLOT)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().as_u16(), 503);
+    assert_eq!(err.code(), "balance_unavailable");
+    assert_eq!(
+        err.to_string(),
+        format!("cannot read free balance of {owner}: node down")
+    );
+    assert_eq!(gw.store.count().expect("count"), 0);
+    // An offer needs no balance and is accepted.
+    let mut offer = bid(&owner, 2, SLOT);
+    offer.side = Side::Sell;
+    gw.accept(sign_cosmos(&alice, &offer)).await.expect("offer");
+}
+
 #[tokio::test]
 async fn only_the_owner_cancels_and_only_once() {
     let h = harness();
