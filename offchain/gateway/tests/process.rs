@@ -28,9 +28,13 @@ fn future_slot() -> u64 {
 }
 
 fn write_config(dir: &Path) -> std::path::PathBuf {
+    write_config_gate(dir, 300)
+}
+
+fn write_config_gate(dir: &Path, gate: u64) -> std::path::PathBuf {
     let path = dir.join("gateway.toml");
     let text = format!(
-        "listen = \"127.0.0.1:0\"\ndatabase = \"{}\"\ncontract = \"{}\"\nbalance = {{ fixed = 1000000000000 }}\nrate_limit_burst = 100000\nrate_limit_per_minute = 100000\n[chain]\nchain_id = \"{CHAIN}\"\n",
+        "listen = \"127.0.0.1:0\"\ngate_closure_seconds = {gate}\nfreeze_interval_ms = 200\ndatabase = \"{}\"\ncontract = \"{}\"\nbalance = {{ fixed = 1000000000000 }}\nrate_limit_burst = 100000\nrate_limit_per_minute = 100000\n[chain]\nchain_id = \"{CHAIN}\"\n",
         dir.join("gateway.sqlite").display(),
         domain().contract
     );
@@ -247,4 +251,99 @@ impl Drop for Reaper {
             let _ = c.wait();
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_frozen_book_is_published_and_re_cleared_by_verify_slot() {
+    use aip_types::intent::Side;
+    // A gate that closes six seconds from now for the next slot.
+    let mut slot = (now() / 900 + 1) * 900;
+    if slot - now() < 10 {
+        slot += 900;
+    }
+    let gate = slot - now() - 6;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config_gate(dir.path(), gate);
+    let (child, addr) = start(&config);
+    let _child = Reaper(Some(child));
+    let mut http = Http::connect(&addr).await.expect("connect");
+    let people = [
+        ("buyer a", Side::Buy, 2000, 300_000),
+        ("buyer b", Side::Buy, 1000, 200_000),
+        ("seller c", Side::Sell, 2500, 100_000),
+    ];
+    for (n, (who, side, wh, price)) in people.into_iter().enumerate() {
+        let k = key(who);
+        let mut i = bid(&address_of(&k), n as u64, slot);
+        i.side = side;
+        i.wh = wh;
+        i.limit_price = price;
+        i.meter = n as u32 + 1;
+        let s = if n == 1 {
+            sign_eth(&k, &i)
+        } else {
+            sign_cosmos(&k, &i)
+        };
+        let (status, body) = http
+            .request(
+                "POST",
+                "/v1/intents",
+                Some(&serde_json::to_string(&s).expect("json")),
+            )
+            .await
+            .expect("post");
+        assert_eq!(status, 201, "{body}");
+    }
+    let url = format!("http://{addr}/v1/book/{slot}/frozen");
+    let mut text = None;
+    for _ in 0..100 {
+        let u = url.clone();
+        match tokio::task::spawn_blocking(move || aip_matcher::verify::fetch(&u))
+            .await
+            .expect("join")
+        {
+            Ok(t) => {
+                text = Some(t);
+                break;
+            }
+            Err(e) => assert!(e.to_string().contains("HTTP 404"), "{e}"),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let frozen: aip_matcher::verify::FrozenBook =
+        serde_json::from_str(&text.expect("frozen within 20 s")).expect("frozen book");
+    assert_eq!(frozen.intents.len(), 3);
+    let zones = [(1, 0), (2, 0), (3, 0)].into_iter().collect();
+    let network = aip_matcher::Network {
+        zones: vec![aip_matcher::Zone {
+            id: 0,
+            name: "feeder".to_string(),
+            loss_bps: 0,
+        }],
+        corridors: vec![],
+        loss_price: 0,
+    };
+    let book = aip_matcher::verify::book_from_frozen(&frozen, &domain(), &zones).expect("book");
+    let committed = aip_matcher::clear(&book, &network, aip_matcher::Method::Auto).expect("clear");
+    let report =
+        aip_matcher::verify::verify_slot(&frozen, &domain(), &zones, &network, &committed, 0.0)
+            .expect("an honest commit verifies");
+    assert_eq!(report.intents, 3);
+    assert!(
+        (report.recomputed_welfare - 450_000.0).abs() < 1e-6,
+        "{report:?}"
+    );
+    // Posting for the frozen slot is now refused.
+    let k = key("late");
+    let late = sign_cosmos(&k, &bid(&address_of(&k), 1, slot));
+    let (status, body) = http
+        .request(
+            "POST",
+            "/v1/intents",
+            Some(&serde_json::to_string(&late).expect("json")),
+        )
+        .await
+        .expect("post");
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("gate_closed"), "{body}");
 }
