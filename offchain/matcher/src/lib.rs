@@ -16,6 +16,8 @@
 //!   models with ONNX Runtime.
 //! - [`online`]: the agent that clears each slot from the chain's order book at gate
 //!   closure and commits the trades (`aip-matcher run`).
+//! - [`verify`]: `aip-matcher verify-slot` re-runs a slot's clearing from the
+//!   gateway's frozen book of signed intents and checks a committed clearing.
 //! - [`simbench`] reads the exported SimBench grid and profiles (`data/simbench`)
 //!   and turns a slot of real profiles into an order book.
 #![warn(missing_docs)]
@@ -33,6 +35,7 @@ mod model;
 pub mod online;
 pub mod simbench;
 mod welfare;
+pub mod verify;
 
 pub use clearing::{clear, pair_routes, PairRoute};
 pub use error::MatcherError;

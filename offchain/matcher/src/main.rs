@@ -21,6 +21,30 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// Re-run a slot's clearing from the gateway's frozen book and check a committed clearing.
+    VerifySlot {
+        /// frozen book: a file, or the gateway URL `http://HOST:PORT/v1/book/SLOT/frozen`
+        #[arg(long)]
+        book: String,
+        /// network JSON (as for `clear`)
+        #[arg(long)]
+        network: PathBuf,
+        /// meter → zone JSON object, e.g. `{"42": 3}`
+        #[arg(long)]
+        meters: PathBuf,
+        /// the committed clearing (JSON in `clear`'s output format)
+        #[arg(long)]
+        committed: PathBuf,
+        /// chain id the intents must be bound to
+        #[arg(long)]
+        chain_id: String,
+        /// settlement contract the intents must be bound to
+        #[arg(long)]
+        contract: String,
+        /// allowed relative welfare shortfall of the commit
+        #[arg(long, default_value_t = 0.005)]
+        tolerance: f64,
+    },
     /// Clear one slot: read an order book and a network model (JSON), write the clearing (JSON).
     Clear {
         /// order book JSON (`{"slot": .., "orders": [..]}`)
@@ -195,6 +219,28 @@ fn run_online(
 
 fn main() -> Result<()> {
     match Cli::parse().cmd {
+        Cmd::VerifySlot {
+            book,
+            network,
+            meters,
+            committed,
+            chain_id,
+            contract,
+            tolerance,
+        } => {
+            let text = aip_matcher::verify::fetch(&book)
+                .with_context(|| format!("reading the frozen book {book}"))?;
+            let frozen: aip_matcher::verify::FrozenBook =
+                serde_json::from_str(&text).context("parsing the frozen book")?;
+            let network: Network = read_json(&network)?;
+            let meters: std::collections::HashMap<u32, u32> = read_json(&meters)?;
+            let committed: aip_matcher::Clearing = read_json(&committed)?;
+            let domain = aip_types::intent::IntentDomain { chain_id, contract };
+            let report = aip_matcher::verify::verify_slot(
+                &frozen, &domain, &meters, &network, &committed, tolerance,
+            )?;
+            print_out(&serde_json::to_string_pretty(&report)?)?;
+        }
         Cmd::Clear {
             book,
             network,

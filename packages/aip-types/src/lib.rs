@@ -18,6 +18,7 @@
 pub mod error;
 pub mod hooks;
 pub mod ids;
+pub mod intent;
 pub mod migrate;
 pub mod slot;
 pub mod units;

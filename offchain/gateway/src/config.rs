@@ -1,0 +1,141 @@
+//! Configuration (TOML). Every field has a default; unknown fields are refused.
+//!
+//! ```toml
+//! listen = "127.0.0.1:8787"          # address:port; port 0 picks a free one
+//! database = "gateway.sqlite"        # SQLite file (WAL); created if missing
+//! contract = "wasm1..."              # the settlement contract (required)
+//! gate_closure_seconds = 300         # a slot's book freezes this long before it starts
+//! max_ahead_seconds = 172800         # refuse intents whose window starts later than this
+//! rate_limit_per_minute = 600        # accepted posts per account per minute (sustained)
+//! rate_limit_burst = 120             # ... and in a burst
+//! max_batch = 1024                   # most writes in one group commit (one fsync)
+//! max_body_bytes = 16384             # largest request body
+//! freeze_interval_ms = 1000          # how often gate closures are checked
+//! balance = "chain"                  # or { fixed = 1000000000 } (uaip, for tests)
+//!
+//! [chain]                            # chain-client's ChainConfig (rpc_url, chain_id, prefix, ...)
+//! chain_id = "aip-localnet-1"
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use chain_client::ChainConfig;
+use serde::{Deserialize, Serialize};
+
+/// Where free balances come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BalanceConfig {
+    /// Query the settlement contract: `{"balance":{"account":...}}` → `{"free": "..."}`.
+    Chain,
+    /// Every account has this free balance (uaip): for tests and load runs.
+    Fixed(u64),
+}
+
+/// The gateway's configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Listen address.
+    pub listen: String,
+    /// SQLite database file.
+    pub database: PathBuf,
+    /// Bech32 address of the settlement contract intents are bound to.
+    pub contract: String,
+    /// Seconds before a slot's start at which its book freezes.
+    pub gate_closure_seconds: u64,
+    /// Farthest ahead (seconds from now) an intent's window may start.
+    pub max_ahead_seconds: u64,
+    /// Sustained accepted posts per account per minute.
+    pub rate_limit_per_minute: u32,
+    /// Burst of accepted posts per account.
+    pub rate_limit_burst: u32,
+    /// Most writes in one group commit.
+    pub max_batch: usize,
+    /// Largest request body, bytes.
+    pub max_body_bytes: usize,
+    /// Period of the gate-closure check, milliseconds.
+    pub freeze_interval_ms: u64,
+    /// Source of free balances.
+    pub balance: BalanceConfig,
+    /// The chain (its id binds intents; its RPC serves balances).
+    pub chain: ChainConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8787".to_string(),
+            database: PathBuf::from("gateway.sqlite"),
+            contract: String::new(),
+            gate_closure_seconds: 300,
+            max_ahead_seconds: 172_800,
+            rate_limit_per_minute: 600,
+            rate_limit_burst: 120,
+            max_batch: 1024,
+            max_body_bytes: 16_384,
+            freeze_interval_ms: 1000,
+            balance: BalanceConfig::Chain,
+            chain: ChainConfig::default(),
+        }
+    }
+}
+
+/// Why a configuration was refused. Each variant's message is its documentation.
+#[allow(missing_docs)]
+#[derive(thiserror::Error, Debug)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {reason}")]
+    Read { path: String, reason: String },
+    #[error("invalid configuration: {0}")]
+    Parse(String),
+    #[error("invalid configuration: {field} {reason}")]
+    Invalid { field: &'static str, reason: String },
+}
+
+impl Config {
+    /// Parses TOML text and validates it.
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        let cfg: Config = toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Reads and validates a TOML file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        Self::from_toml(&text)
+    }
+
+    /// Checks values that would otherwise fail later.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.contract.is_empty() {
+            return Err(ConfigError::Invalid {
+                field: "contract",
+                reason: "is required (the settlement contract's address)".to_string(),
+            });
+        }
+        if self.rate_limit_per_minute == 0 || self.rate_limit_burst == 0 {
+            return Err(ConfigError::Invalid {
+                field: "rate_limit_per_minute/rate_limit_burst",
+                reason: "must be above zero".to_string(),
+            });
+        }
+        if self.max_batch == 0 {
+            return Err(ConfigError::Invalid {
+                field: "max_batch",
+                reason: "must be above zero".to_string(),
+            });
+        }
+        if self.freeze_interval_ms == 0 {
+            return Err(ConfigError::Invalid {
+                field: "freeze_interval_ms",
+                reason: "must be above zero".to_string(),
+            });
+        }
+        Ok(())
+    }
+}

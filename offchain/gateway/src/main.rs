@@ -1,0 +1,73 @@
+//! `aip-gateway`: the order gateway binary.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Parser;
+use gateway::{
+    serve, system_clock, BalanceConfig, BalanceSource, ChainBalance, Config, FixedBalance, Gateway,
+};
+
+/// AIPCHAIN order gateway: signed intents in, durable per-slot books out.
+#[derive(Parser, Debug)]
+#[command(name = "aip-gateway", version)]
+struct Cli {
+    /// TOML configuration file (see the crate README for every field).
+    #[arg(long, short, env = "AIP_GATEWAY_CONFIG")]
+    config: PathBuf,
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let cfg = Config::load(&cli.config)?;
+    let balance: Arc<dyn BalanceSource> = match cfg.balance {
+        BalanceConfig::Fixed(free) => Arc::new(FixedBalance::new(u128::from(free))),
+        BalanceConfig::Chain => {
+            let client = chain_client::ChainClient::connect(cfg.chain.clone())
+                .await
+                .context("connecting to the chain for balances")?;
+            Arc::new(ChainBalance::new(client, cfg.contract.clone()))
+        }
+    };
+    let listener = tokio::net::TcpListener::bind(&cfg.listen)
+        .await
+        .with_context(|| format!("binding {}", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    let gw = Gateway::new(cfg, balance, system_clock())?;
+    // The one line on stdout: tests and scripts read the bound address here.
+    println!("listening on {addr}");
+    tracing::info!(%addr, "aip-gateway listening");
+    serve(listener, gw, shutdown_signal()).await?;
+    tracing::info!("stopped; every acknowledged intent is committed");
+    Ok(())
+}

@@ -1,0 +1,296 @@
+//! `aip-matcher verify-slot`: anyone re-runs a slot's clearing from the
+//! gateway's frozen book and compares it with what the matcher committed.
+//!
+//! The frozen book (`GET /v1/book/{slot}/frozen` on the gateway) holds every
+//! signed intent accepted for the slot. [`verify_slot`]:
+//! 1. recomputes the book hash (`sha256` of the 32-byte intent hashes in book
+//!    order) and refuses a book that does not match it;
+//! 2. verifies every intent's signature and its binding to the chain and
+//!    contract, at the freeze time (`aip_types::intent::verify_signed_intent`);
+//! 3. turns the intents into an [`OrderBook`] (order id = the intent's `seq`,
+//!    zone = the zone of its meter, from a meter → zone map);
+//! 4. clears it with [`Method::Auto`] and compares the welfare with the
+//!    committed clearing, and checks that every committed trade names a bid
+//!    and an offer of the book with their owners and never fills an intent
+//!    beyond its Wh.
+//!
+//! Until the settlement contract records commits with their intents, the
+//! committed side is read from a file in `aip-matcher clear`'s output format
+//! ([`Clearing`]); its `welfare` is taken as stated there (the trade checks
+//! are independent of it).
+
+use std::collections::HashMap;
+
+use aip_types::intent::{verify_signed_intent, IntentDomain, Side as IntentSide, SignedIntent};
+use cosmwasm_std::testing::MockApi;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use crate::{clear, Clearing, MatcherError, Method, Network, Order, OrderBook, Side};
+
+/// Why a slot failed verification.
+#[derive(Debug, Error)]
+pub enum VerifyError {
+    /// The book's stated hash is not the hash of its intents.
+    #[error("book hash mismatch: stated {stated}, computed {computed}")]
+    BookHash {
+        /// hash in the file
+        stated: String,
+        /// hash of the listed intents
+        computed: String,
+    },
+    /// An entry's stated hash is not its intent's hash.
+    #[error("entry {index}: stated hash {stated} but the intent hashes to {computed}")]
+    EntryHash {
+        /// position in the book
+        index: usize,
+        /// hash in the file
+        stated: String,
+        /// hash of the intent
+        computed: String,
+    },
+    /// An intent does not verify.
+    #[error("entry {index}: {reason}")]
+    Intent {
+        /// position in the book
+        index: usize,
+        /// the verifier's message
+        reason: String,
+    },
+    /// An intent's meter is not in the meter → zone map.
+    #[error("entry {index}: meter {meter} has no zone")]
+    UnknownMeter {
+        /// position in the book
+        index: usize,
+        /// the meter
+        meter: u32,
+    },
+    /// A committed trade names an order that is not in the book, or the wrong side or owner.
+    #[error("committed trade {index}: {reason}")]
+    Trade {
+        /// position in the committed trades
+        index: usize,
+        /// what is wrong
+        reason: String,
+    },
+    /// The committed trades fill an intent beyond its Wh.
+    #[error("intent seq {seq} is filled {filled} Wh, above its {wh} Wh")]
+    Overfilled {
+        /// the intent
+        seq: u64,
+        /// Wh committed
+        filled: u64,
+        /// Wh signed
+        wh: u64,
+    },
+    /// The committed welfare is below the re-run's by more than the tolerance.
+    #[error("committed welfare {committed:.3} is below the re-run's {recomputed:.3} (tolerance {tolerance})")]
+    WelfareShortfall {
+        /// welfare of the committed clearing
+        committed: f64,
+        /// welfare of the re-run
+        recomputed: f64,
+        /// allowed relative shortfall
+        tolerance: f64,
+    },
+    /// The clearing itself failed.
+    #[error(transparent)]
+    Matcher(#[from] MatcherError),
+}
+
+/// One entry of a frozen book (the gateway's JSON).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FrozenEntry {
+    /// hex of the intent hash
+    pub hash: String,
+    /// acceptance order: the order id in the re-run
+    pub seq: u64,
+    /// the signed intent
+    pub signed: SignedIntent,
+}
+
+/// A frozen book (the gateway's JSON).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FrozenBook {
+    /// slot start
+    pub slot: u64,
+    /// freeze time, unix seconds
+    pub frozen_at: u64,
+    /// `sha256` of the 32-byte intent hashes in book order, hex
+    pub book_hash: String,
+    /// the intents
+    pub intents: Vec<FrozenEntry>,
+}
+
+/// The outcome of a verified slot.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// the slot
+    pub slot: u64,
+    /// intents in the book
+    pub intents: usize,
+    /// welfare of the re-run, uaip
+    pub recomputed_welfare: f64,
+    /// welfare of the committed clearing, uaip
+    pub committed_welfare: f64,
+    /// committed trades
+    pub committed_trades: usize,
+    /// committed / recomputed (1.0 when both are zero)
+    pub ratio: f64,
+}
+
+/// Checks the book's integrity and signatures and builds the order book.
+pub fn book_from_frozen(
+    frozen: &FrozenBook,
+    domain: &IntentDomain,
+    zones: &HashMap<u32, u32>,
+) -> Result<OrderBook, VerifyError> {
+    let api = MockApi::default();
+    let mut all = Sha256::new();
+    let mut orders = Vec::with_capacity(frozen.intents.len());
+    for (index, e) in frozen.intents.iter().enumerate() {
+        let v = verify_signed_intent(&api, domain, &e.signed, frozen.frozen_at).map_err(|err| {
+            VerifyError::Intent {
+                index,
+                reason: err.to_string(),
+            }
+        })?;
+        let computed = hex::encode(v.hash);
+        if computed != e.hash.to_ascii_lowercase() {
+            return Err(VerifyError::EntryHash {
+                index,
+                stated: e.hash.clone(),
+                computed,
+            });
+        }
+        all.update(v.hash);
+        let i = &e.signed.intent;
+        let zone = *zones.get(&i.meter).ok_or(VerifyError::UnknownMeter {
+            index,
+            meter: i.meter,
+        })?;
+        orders.push(Order {
+            id: e.seq,
+            owner: v.owner,
+            side: match i.side {
+                IntentSide::Buy => Side::Bid,
+                IntentSide::Sell => Side::Offer,
+            },
+            zone,
+            node: 0,
+            wh: i.wh,
+            limit_price: i.limit_price,
+            premium_only: i.premium_only,
+            premium: false,
+            trust: 0,
+            window: Some([i.slot_from, i.slot_until]),
+        });
+    }
+    let computed = hex::encode(all.finalize());
+    if computed != frozen.book_hash.to_ascii_lowercase() {
+        return Err(VerifyError::BookHash {
+            stated: frozen.book_hash.clone(),
+            computed,
+        });
+    }
+    Ok(OrderBook {
+        slot: frozen.slot,
+        orders,
+    })
+}
+
+/// Re-runs the clearing of `frozen` on `network` and checks `committed`
+/// against it (see the module doc). `tolerance` is the allowed relative
+/// welfare shortfall (e.g. 0.005).
+pub fn verify_slot(
+    frozen: &FrozenBook,
+    domain: &IntentDomain,
+    zones: &HashMap<u32, u32>,
+    network: &Network,
+    committed: &Clearing,
+    tolerance: f64,
+) -> Result<Report, VerifyError> {
+    let book = book_from_frozen(frozen, domain, zones)?;
+    let by_id: HashMap<u64, &Order> = book.orders.iter().map(|o| (o.id, o)).collect();
+    let mut filled: HashMap<u64, u64> = HashMap::new();
+    for (index, t) in committed.trades.iter().enumerate() {
+        for (id, side, owner) in [
+            (t.bid, Side::Bid, &t.buyer),
+            (t.offer, Side::Offer, &t.seller),
+        ] {
+            let o = by_id.get(&id).ok_or_else(|| VerifyError::Trade {
+                index,
+                reason: format!("order {id} is not in the frozen book"),
+            })?;
+            if o.side != side || &o.owner != owner {
+                return Err(VerifyError::Trade {
+                    index,
+                    reason: format!(
+                        "order {id} is a {:?} of {}, not a {side:?} of {owner}",
+                        o.side, o.owner
+                    ),
+                });
+            }
+            let f = filled.entry(id).or_default();
+            *f = f.saturating_add(t.wh);
+            if *f > o.wh {
+                return Err(VerifyError::Overfilled {
+                    seq: id,
+                    filled: *f,
+                    wh: o.wh,
+                });
+            }
+        }
+    }
+    let rerun = clear(&book, network, Method::Auto)?;
+    let shortfall_ok = committed.welfare >= rerun.welfare * (1.0 - tolerance) - 1e-6;
+    if !shortfall_ok {
+        return Err(VerifyError::WelfareShortfall {
+            committed: committed.welfare,
+            recomputed: rerun.welfare,
+            tolerance,
+        });
+    }
+    Ok(Report {
+        slot: frozen.slot,
+        intents: frozen.intents.len(),
+        recomputed_welfare: rerun.welfare,
+        committed_welfare: committed.welfare,
+        committed_trades: committed.trades.len(),
+        ratio: if rerun.welfare.abs() < 1e-9 {
+            1.0
+        } else {
+            committed.welfare / rerun.welfare
+        },
+    })
+}
+
+/// Reads a frozen book from a file, or from an `http://` URL (plain HTTP/1.1 GET).
+pub fn fetch(source: &str) -> Result<String, std::io::Error> {
+    let Some(rest) = source.strip_prefix("http://") else {
+        return std::fs::read_to_string(source);
+    };
+    use std::io::{Read, Write};
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let mut s = std::net::TcpStream::connect(host)?;
+    write!(
+        s,
+        "GET /{path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n"
+    )?;
+    let mut text = String::new();
+    s.read_to_string(&mut text)?;
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other("no HTTP header end"))?;
+    let status = head.split_whitespace().nth(1).unwrap_or("");
+    if status != "200" {
+        return Err(std::io::Error::other(format!(
+            "GET {source}: HTTP {status}: {body}"
+        )));
+    }
+    Ok(body.to_string())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,188 @@
+//! verify-slot on a book of real signed intents.
+
+use aip_types::intent::{
+    adr036_digest, cosmos_address, IntentSignature, OrderIntent, KIND_COSMOS_ADR036,
+};
+use cosmwasm_std::Binary;
+use k256::ecdsa::{signature::hazmat::PrehashSigner, Signature, SigningKey};
+
+use super::*;
+use crate::Zone;
+
+const CONTRACT: &str = "wasm1zgy3ew6xjuz7jmusr3lu5qmxljdmqw8thjtg4dzjf6n3zhyctugqkzu25f";
+const SLOT: u64 = 1_764_003_600;
+
+fn domain() -> IntentDomain {
+    IntentDomain {
+        chain_id: "aip-localnet-1".to_string(),
+        contract: CONTRACT.to_string(),
+    }
+}
+
+fn signed(label: &str, nonce: u64, side: IntentSide, wh: u64, price: u64) -> SignedIntent {
+    let k = SigningKey::from_bytes(&Sha256::digest(label.as_bytes())).expect("key");
+    let pk = k.verifying_key().to_encoded_point(true).as_bytes().to_vec();
+    let intent = OrderIntent {
+        chain_id: "aip-localnet-1".to_string(),
+        contract: CONTRACT.to_string(),
+        owner: cosmos_address("wasm", &pk).expect("address"),
+        nonce,
+        slot_from: SLOT,
+        slot_until: SLOT + 900,
+        side,
+        meter: nonce as u32,
+        wh,
+        limit_price: price,
+        premium_only: false,
+        expires: SLOT + 900,
+    };
+    let sig: Signature = k.sign_prehash(&adr036_digest(&intent)).expect("sign");
+    SignedIntent {
+        intent,
+        signature: IntentSignature {
+            kind: KIND_COSMOS_ADR036.to_string(),
+            pub_key: Some(Binary::from(pk).to_base64()),
+            signature: Binary::from(sig.to_bytes().to_vec()).to_base64(),
+        },
+    }
+}
+
+fn frozen() -> FrozenBook {
+    let intents: Vec<FrozenEntry> = [
+        signed("buyer a", 1, IntentSide::Buy, 2000, 300_000),
+        signed("buyer b", 2, IntentSide::Buy, 1000, 200_000),
+        signed("seller c", 3, IntentSide::Sell, 2500, 100_000),
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(n, s)| FrozenEntry {
+        hash: hex::encode(s.intent.hash()),
+        seq: n as u64 + 1,
+        signed: s,
+    })
+    .collect();
+    let mut h = Sha256::new();
+    for e in &intents {
+        h.update(e.signed.intent.hash());
+    }
+    FrozenBook {
+        slot: SLOT,
+        frozen_at: SLOT - 300,
+        book_hash: hex::encode(h.finalize()),
+        intents,
+    }
+}
+
+fn zones() -> HashMap<u32, u32> {
+    [(1, 0), (2, 0), (3, 0)].into_iter().collect()
+}
+
+fn network() -> Network {
+    Network {
+        zones: vec![Zone {
+            id: 0,
+            name: "feeder".to_string(),
+            loss_bps: 0,
+        }],
+        corridors: vec![],
+        loss_price: 0,
+    }
+}
+
+fn honest() -> Clearing {
+    let book = book_from_frozen(&frozen(), &domain(), &zones()).expect("book");
+    clear(&book, &network(), Method::Auto).expect("clear")
+}
+
+#[test]
+fn an_honest_commit_verifies() {
+    let c = honest();
+    // 2000 Wh to a (surplus 200,000 uaip/kWh), 500 Wh to b (100,000):
+    // 400,000 + 50,000 uaip.
+    assert_eq!(c.traded_wh, 2500);
+    let r = verify_slot(&frozen(), &domain(), &zones(), &network(), &c, 0.0).expect("verifies");
+    assert_eq!(r.intents, 3);
+    assert!((r.recomputed_welfare - 450_000.0).abs() < 1e-9, "{r:?}");
+    assert!((r.ratio - 1.0).abs() < 1e-12);
+}
+
+#[test]
+fn a_commit_below_the_rerun_welfare_is_refused() {
+    let mut c = honest();
+    c.trades.retain(|t| t.bid == 1); // drops the trade with b
+    c.welfare = 400_000.0;
+    let e =
+        verify_slot(&frozen(), &domain(), &zones(), &network(), &c, 0.005).expect_err("refused");
+    assert_eq!(
+        e.to_string(),
+        "committed welfare 400000.000 is below the re-run's 450000.000 (tolerance 0.005)"
+    );
+}
+
+#[test]
+fn committed_trades_must_fit_the_book() {
+    let mut c = honest();
+    let t = c.trades[0].clone();
+    c.trades.push(t);
+    let e = verify_slot(&frozen(), &domain(), &zones(), &network(), &c, 0.0).expect_err("refused");
+    assert!(matches!(e, VerifyError::Overfilled { .. }), "{e}");
+
+    let mut c = honest();
+    c.trades[0].bid = 99;
+    let e = verify_slot(&frozen(), &domain(), &zones(), &network(), &c, 0.0).expect_err("refused");
+    assert_eq!(
+        e.to_string(),
+        "committed trade 0: order 99 is not in the frozen book"
+    );
+
+    let mut c = honest();
+    c.trades[0].buyer = "wasm1someoneelse".to_string();
+    let e = verify_slot(&frozen(), &domain(), &zones(), &network(), &c, 0.0).expect_err("refused");
+    assert!(
+        e.to_string()
+            .starts_with("committed trade 0: order 1 is a Bid of wasm1"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_tampered_book_is_refused() {
+    let mut f = frozen();
+    f.intents[1].signed.intent.wh += 1;
+    let e = book_from_frozen(&f, &domain(), &zones()).expect_err("refused");
+    assert_eq!(
+        e.to_string(),
+        "entry 1: the cosmos_adr036 signature does not verify for this intent"
+    );
+
+    let mut f = frozen();
+    f.intents.remove(2);
+    let e = book_from_frozen(&f, &domain(), &zones()).expect_err("refused");
+    assert!(
+        e.to_string().starts_with("book hash mismatch: stated "),
+        "{e}"
+    );
+
+    let mut f = frozen();
+    f.intents[0].hash = "00".repeat(32);
+    let e = book_from_frozen(&f, &domain(), &zones()).expect_err("refused");
+    assert!(
+        e.to_string().starts_with("entry 0: stated hash 0000"),
+        "{e}"
+    );
+
+    let mut z = zones();
+    z.remove(&3);
+    let e = book_from_frozen(&frozen(), &domain(), &z).expect_err("refused");
+    assert_eq!(e.to_string(), "entry 2: meter 3 has no zone");
+
+    let other = IntentDomain {
+        chain_id: "other-1".to_string(),
+        ..domain()
+    };
+    let e = book_from_frozen(&frozen(), &other, &zones()).expect_err("refused");
+    assert_eq!(
+        e.to_string(),
+        "entry 0: the intent is for chain \"aip-localnet-1\", this is chain \"other-1\""
+    );
+}
