@@ -208,3 +208,19 @@ fn injections_csv_has_every_meter_of_every_slot_at_its_bus_and_balances_the_ener
     assert_eq!(written, csv);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_matcher_method_is_chosen_on_the_command_line_and_a_wrong_one_is_refused() {
+    use aip_sim::cli::Args;
+    use clap::Parser;
+    let a = Args::try_parse_from(["aip-sim"]).expect("defaults");
+    assert_eq!(a.method, aip_matcher::Method::Auto);
+    let a = Args::try_parse_from(["aip-sim", "--method", "price-only"]).expect("price-only");
+    assert_eq!(a.method, aip_matcher::Method::PriceOnly);
+    let e = Args::try_parse_from(["aip-sim", "--method", "cheap"]).expect_err("refused");
+    assert!(
+        e.to_string()
+            .contains("unknown method \"cheap\" (auto, exact, flow, price-only)"),
+        "{e}"
+    );
+}
