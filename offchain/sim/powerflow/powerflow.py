@@ -425,25 +425,46 @@ def dv_dp(grid: Grid, injection_w: np.ndarray, meters: np.ndarray, delta_w: floa
     return (grid.solve(bumped).vm_pu - base) / delta_w
 
 
-def zone_export_limits(grid: Grid, inj: Injections, run: RunResult, margin_pu: float = 0.002) -> dict:
+def bus_zones_of(data: str) -> dict[int, int]:
+    """Zone of every bus of the grid (the data folder's grid.json)."""
+    path = os.path.join(data, "grid.json")
+    try:
+        with open(path) as f:
+            return {int(b["id"]): int(b["zone"]) for b in json.load(f)["buses"]}
+    except (OSError, ValueError, KeyError) as e:
+        raise PowerFlowError(f"{path}: no bus zones ({e})") from None
+
+
+def _violations_by_zone(grid: Grid, vm: np.ndarray, bus_zone: dict) -> dict[int, int]:
+    """Zones with a bus above the band -> position (in vm) of the zone's highest bus."""
+    worst: dict[int, int] = {}
+    for j in np.flatnonzero(vm > BAND[1]):
+        z = bus_zone.get(int(grid.monitored[j]))
+        if z is not None and (z not in worst or vm[j] > vm[worst[z]]):
+            worst[z] = int(j)
+    return worst
+
+
+def zone_export_limits(grid: Grid, inj: Injections, run: RunResult, bus_zone: dict,
+                       margin_pu: float = 0.002) -> dict:
     """Rule 1 (through the market): per zone with a bus above the band, the
     largest net export (W) that keeps it at 1.05 - margin, from dV/dP.
 
-    For every slot with a bus above 1.05 and every zone holding such a bus:
+    For every slot with a bus above 1.05 and every zone holding such a bus
+    (V_max: the zone's highest bus):
     limit = zone's net export - (V_max - (1.05 - margin)) / (dV_max/dP_zone);
     the zone's limit is the smallest over the run (0 when negative)."""
     zones = np.array(inj.zones)
-    bus_zone = {b: z for b, z in zip(inj.buses, inj.zones)}
     limits: dict[int, float] = {}
     for k, vm in enumerate(run.vm):
         if not (vm > BAND[1]).any():
             continue
         w = inj.wh[k].astype(float) / SLOT_H
-        for z in sorted({bus_zone.get(int(b)) for b in grid.monitored[vm > BAND[1]]} - {None}):
+        for z, worst in sorted(_violations_by_zone(grid, vm, bus_zone).items()):
             members = np.flatnonzero(zones == z)
-            sens = dv_dp(grid, w, members)
-            worst = int(np.argmax(vm))
-            s = sens[worst]
+            if len(members) == 0:
+                continue
+            s = dv_dp(grid, w, members)[worst]
             if s <= 0:
                 continue
             export = float(w[members].sum())
@@ -482,7 +503,7 @@ def tighten_data(data: str, to: str, limits_w: dict) -> list[dict]:
     return changes
 
 
-def export_caps(grid: Grid, inj: Injections, iterations: int = 5,
+def export_caps(grid: Grid, inj: Injections, bus_zone: dict, iterations: int = 5,
                 margin_pu: float = 0.002) -> tuple[np.ndarray, list[int]]:
     """Rule 2 (physical): per slot, cap the exports of the meters in the zones
     with a bus above 1.05 by the reduction dV/dP says is needed, then re-run
@@ -491,7 +512,6 @@ def export_caps(grid: Grid, inj: Injections, iterations: int = 5,
     band after each iteration (the first entry: before any cap)."""
     wh = inj.wh.astype(float).copy()
     zones = np.array(inj.zones)
-    bus_zone = {b: z for b, z in zip(inj.buses, inj.zones)}
     history = []
     for _ in range(iterations + 1):
         over = 0
@@ -503,12 +523,11 @@ def export_caps(grid: Grid, inj: Injections, iterations: int = 5,
             over += int((vm > BAND[1]).sum())
             if len(history) == iterations:
                 continue  # last pass: count only
-            for z in sorted({bus_zone.get(int(b)) for b in grid.monitored[vm > BAND[1]]} - {None}):
+            for z, worst in sorted(_violations_by_zone(grid, vm, bus_zone).items()):
                 members = np.flatnonzero((zones == z) & (w > 0))
                 if len(members) == 0:
                     continue
                 sens = dv_dp(grid, w, members)
-                worst = int(np.argmax(vm))
                 if sens[worst] <= 0:
                     continue
                 cut = (vm[worst] - (BAND[1] - margin_pu)) / sens[worst]
@@ -582,6 +601,7 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--grid", default=DEFAULT_GRID)
     c = sub.add_parser("cap", help="per-slot export caps from dV/dP, iterated (rule 2)")
     c.add_argument("--run", required=True, help="output folder of a simulation run")
+    c.add_argument("--data", default="data/simbench", help="the data folder the run used")
     c.add_argument("--grid", default=DEFAULT_GRID)
     c.add_argument("--iterations", type=int, default=5)
     s = sub.add_parser("stress-data", help="the data folder with PV scaled")
@@ -599,7 +619,7 @@ def main(argv: list[str] | None = None) -> int:
             inj = read_injections(os.path.join(args.run, "injections.csv"))
             grid = simbench_grid(args.grid, inj.buses)
             run = run_slots(grid, inj)
-            limits = zone_export_limits(grid, inj, run)
+            limits = zone_export_limits(grid, inj, run, bus_zones_of(args.data))
             changes = tighten_data(args.data, args.to, limits)
             doc = {"limits_w": {str(z): round(v, 1) for z, v in limits.items()}, "corridors": changes}
             with open(os.path.join(args.to, "tightened.json"), "w") as f:
@@ -609,7 +629,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.cmd == "cap":
             inj = read_injections(os.path.join(args.run, "injections.csv"))
             grid = simbench_grid(args.grid, inj.buses)
-            capped, history = export_caps(grid, inj, args.iterations)
+            capped, history = export_caps(grid, inj, bus_zones_of(args.data), args.iterations)
             curtailed_kwh = float((inj.wh - capped).clip(min=0).sum()) / 1e3
             doc = {"bus_slots_over_105_per_iteration": history,
                    "curtailed_kwh": round(curtailed_kwh, 3),

@@ -110,7 +110,7 @@ def test_voltage_rises_with_injection_and_export_caps_restore_the_band():
     assert s[1] == pytest.approx(exact, rel=0.02) and s[1] > 0
     inj = pf.Injections(slots=[0, 900], meters=["a"], buses=[1], zones=[1],
                         wh=np.array([[15_000], [5_000]]))
-    capped, history = pf.export_caps(g, inj, iterations=5)
+    capped, history = pf.export_caps(g, inj, {0: 1, 1: 1}, iterations=5)
     assert history[0] == 1 and history[-1] == 0
     assert capped[1, 0] == 5_000, "a slot inside the band is left alone"
     v = g.solve(capped[0] / 0.25).vm_pu[1]
@@ -207,3 +207,24 @@ def test_tightened_corridors_cap_the_zones_exports(tmp_path):
         caps = [c["capacity_wh"] for c in json.loads((dst / name).read_text())["corridors"]]
         assert caps == [10_000, 46765], name
     assert (dst / "households_wh.csv.gz").read_bytes() == b"x"
+
+
+def test_zone_export_limit_is_what_keeps_the_zone_s_highest_bus_in_band():
+    g = two_bus()
+    inj = pf.Injections(slots=[0, 900], meters=["a"], buses=[1], zones=[1],
+                        wh=np.array([[15_000], [5_000]]))  # 60 kW (over the band), 20 kW
+    limits = pf.zone_export_limits(g, inj, pf.run_slots(g, inj), {0: 0, 1: 1})
+    assert list(limits) == [1]
+    v = g.solve(np.array([limits[1]])).vm_pu[1]
+    assert v == pytest.approx(1.05 - 0.002, abs=5e-4), "one linearised step lands near 1.048"
+    assert pf.zone_export_limits(g, inj, pf.run_slots(g, inj), {0: 0}) == {}, "no zone, no limit"
+
+
+def test_bus_zones_come_from_the_data_folder(tmp_path):
+    (tmp_path / "grid.json").write_text(json.dumps({"grid": "g", "buses": [{"id": 3, "zone": 2}]}))
+    assert pf.bus_zones_of(str(tmp_path)) == {3: 2}
+    assert pf.grid_code_of(str(tmp_path)) == "g"
+    with pytest.raises(pf.PowerFlowError, match="grid.json: no bus zones"):
+        pf.bus_zones_of(str(tmp_path / "missing"))
+    with pytest.raises(pf.PowerFlowError, match="grid.json: no SimBench grid code"):
+        pf.grid_code_of(str(tmp_path / "missing"))
