@@ -18,6 +18,8 @@ Other commands (the DSO's closed loop and a stress scenario, see
 offchain/sim/README.md, "Grid physics"):
 
     stress-data  --scale K --out DIR        the data folder with every PV system K times larger
+    profile-injections --start-day D --out DIR
+                                             injections of the raw net demand (no market, no battery)
     tighten      --run OUT --data DIR --to DIR2
                                              corridor capacities tightened from dV/dP
     cap          --run OUT                   per-slot export caps from dV/dP, iterated
@@ -573,6 +575,42 @@ def stress_data(data: str, to: str, scale: float) -> None:
 
 
 # --------------------------------------------------------------------------
+# Without the market: the households' raw net demand
+
+
+def profile_injections(data: str, start_day: int, days: int, out_dir: str) -> int:
+    """Writes out_dir/injections.csv from the data folder's profiles alone: each
+    household injects PV minus load (no battery), the net position both of the
+    matcher's report books (`aip-matcher report`) are made of. Returns the rows."""
+    with open(os.path.join(data, "grid.json")) as f:
+        grid = json.load(f)
+    first, last = start_day * 96, (start_day + days) * 96
+    if days <= 0 or start_day < 0 or last > grid["slots"]:
+        raise PowerFlowError(f"days {start_day}..{start_day + days} are not inside the data "
+                             f"({grid['slots'] // 96} days)")
+    os.makedirs(out_dir, exist_ok=True)
+    rows = 0
+    with gzip.open(os.path.join(data, "households_wh.csv.gz"), "rt", newline="") as src, \
+            open(os.path.join(out_dir, "injections.csv"), "w", newline="") as dst:
+        r, w = csv.reader(src), csv.writer(dst, lineterminator="\n")
+        header = next(r)
+        cols = [(h, header.index(f"load_{h['id']}"), header.index(f"pv_{h['id']}"))
+                for h in grid["households"]]
+        w.writerow(INJECTIONS_HEADER)
+        for k, row in enumerate(r):
+            if k < first:
+                continue
+            if k >= last:
+                break
+            for h, lc, pc in cols:
+                net = int(row[pc]) - int(row[lc])
+                w.writerow([row[0], f"hh{h['id']:03}", h["bus"], h["zone"], max(net, 0),
+                            max(-net, 0), net])
+                rows += 1
+    return rows
+
+
+# --------------------------------------------------------------------------
 # Command line
 
 
@@ -608,6 +646,12 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--data", default="data/simbench")
     s.add_argument("--out", required=True)
     s.add_argument("--scale", type=float, required=True)
+    n = sub.add_parser("profile-injections",
+                       help="injections.csv of the households' raw net demand (no market, no battery)")
+    n.add_argument("--data", default="data/simbench")
+    n.add_argument("--start-day", type=int, required=True, help="0-based day of the data year")
+    n.add_argument("--days", type=int, default=7)
+    n.add_argument("--out", required=True)
     args = ap.parse_args(argv)
     try:
         if args.cmd == "run":
@@ -638,6 +682,9 @@ def main(argv: list[str] | None = None) -> int:
                 json.dump(doc, f, indent=1)
                 f.write("\n")
             print(json.dumps(doc))
+        elif args.cmd == "profile-injections":
+            rows = profile_injections(args.data, args.start_day, args.days, args.out)
+            print(f"wrote {os.path.join(args.out, 'injections.csv')} ({rows} rows)")
         elif args.cmd == "stress-data":
             stress_data(args.data, args.out, args.scale)
             print(f"wrote {args.out} (PV x{args.scale:g})")

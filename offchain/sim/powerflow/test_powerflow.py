@@ -228,3 +228,20 @@ def test_bus_zones_come_from_the_data_folder(tmp_path):
         pf.bus_zones_of(str(tmp_path / "missing"))
     with pytest.raises(pf.PowerFlowError, match="grid.json: no SimBench grid code"):
         pf.grid_code_of(str(tmp_path / "missing"))
+
+
+def test_profile_injections_are_pv_minus_load_of_the_chosen_days(tmp_path):
+    (tmp_path / "grid.json").write_text(json.dumps({"slots": 192, "households": [
+        {"id": 0, "bus": 5, "zone": 1}, {"id": 7, "bus": 6, "zone": 2}]}))
+    with gzip.open(tmp_path / "households_wh.csv.gz", "wt") as f:
+        f.write("slot,load_0,pv_0,load_7,pv_7\n")
+        for k in range(192):
+            f.write(f"{k * 900},{100 + k},{k},{50},{60}\n")
+    out = tmp_path / "o"
+    assert pf.profile_injections(str(tmp_path), 1, 1, str(out)) == 96 * 2
+    inj = pf.read_injections(str(out / "injections.csv"))
+    assert inj.slots[0] == 96 * 900 and len(inj.slots) == 96
+    assert inj.meters == ["hh000", "hh007"] and inj.buses == [5, 6] and inj.zones == [1, 2]
+    assert inj.wh[:, 0].tolist() == [-100] * 96 and inj.wh[:, 1].tolist() == [10] * 96
+    with pytest.raises(pf.PowerFlowError, match=r"days 1\.\.3 are not inside the data \(2 days\)"):
+        pf.profile_injections(str(tmp_path), 1, 2, str(out))
