@@ -312,6 +312,7 @@ def kpis(run: RunResult, grid: Grid, sim_kpis: dict | None) -> dict:
 
 
 def write_csv(path: str, rows: list[dict]) -> None:
+    """Writes rows of equal keys as a CSV file with a header."""
     with open(path, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
         w.writeheader()
@@ -492,12 +493,14 @@ def tighten_data(data: str, to: str, limits_w: dict) -> list[dict]:
         network = json.load(f)
     for z, lim in sorted(limits_w.items()):
         cap = int(lim * SLOT_H)
-        for c in grid["corridors"] + network["corridors"]:
+        for c in grid["corridors"]:  # the sim's chain publishes these
             if c["from"] == z and c["capacity_wh"] > cap:
-                if c in grid["corridors"]:
-                    changes.append({"zone": z, "corridor": c["id"], "from_wh": c["capacity_wh"],
-                                    "to_wh": cap})
+                changes.append({"zone": z, "corridor": c["id"], "from_wh": c["capacity_wh"],
+                                "to_wh": cap})
                 c["capacity_wh"] = cap
+        for c in network["corridors"]:  # the matcher's network model
+            if c["from"] == z:
+                c["capacity_wh"] = min(c["capacity_wh"], cap)
     for name, doc in (("grid.json", grid), ("network.json", network)):
         with open(os.path.join(to, name), "w") as f:
             json.dump(doc, f, indent=1)
