@@ -245,3 +245,26 @@ def test_profile_injections_are_pv_minus_load_of_the_chosen_days(tmp_path):
     assert inj.wh[:, 0].tolist() == [-100] * 96 and inj.wh[:, 1].tolist() == [10] * 96
     with pytest.raises(pf.PowerFlowError, match=r"days 1\.\.3 are not inside the data \(2 days\)"):
         pf.profile_injections(str(tmp_path), 1, 2, str(out))
+
+
+def test_the_simbench_grid_takes_one_meter_per_household_and_only_them():
+    root = os.path.join(os.path.dirname(__file__), "..", "..", "..")
+    with open(os.path.join(root, "data", "simbench", "grid.json")) as f:
+        grid = json.load(f)
+    buses = [h["bus"] for h in grid["households"]]
+    g = pf.simbench_grid(grid["grid"], buses)
+    assert g.tan_phi == pytest.approx(0.395, abs=1e-3), "SimBench households: cos phi 0.93"
+    assert len(g.monitored) == 128, "the LV buses, not the MV slack bus"
+    active = g.net.load[g.net.load.in_service]
+    assert list(active.index) == list(g.meters) and list(active.bus) == buses
+    assert not g.net.sgen.in_service.any(), "SimBench's own PV is replaced by the meters"
+    idle = g.solve(np.zeros(len(buses)))
+    # no load: every LV bus sits near the MV set point (1.025) less the transformer's magnetising drop
+    assert 1.015 < idle.vm_pu.min() <= idle.vm_pu.max() < 1.03
+    assert idle.line_loss_w < 1.0
+    assert idle.trafo_loss_w == pytest.approx(1200, rel=0.1), "the no-load loss (pfe 1.2 kW)"
+    one = np.zeros(len(buses))
+    one[0] = 10_000.0  # 10 kW exported at the first household's bus
+    r = g.solve(one)
+    j = list(g.monitored).index(buses[0])
+    assert r.vm_pu[j] > idle.vm_pu[j] and r.line_loss_w > 0
