@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Python venv for the data export, the forecaster training and ONNX Runtime.
+# Python venv for the data export, the forecaster training, ONNX Runtime and the
+# power-flow step with its tests (pandapower, pytest).
 # Idempotent: creates ~/.cache/aipchain/venv once and reinstalls only when a
 # pinned requirements file changed (a hash stamp). Everything comes from PyPI.
 #
@@ -7,7 +8,8 @@
 #   ci/install-python.sh --ort-path print the libonnxruntime.so path (for ORT_DYLIB_PATH)
 . "$(dirname "$0")/env.sh"
 VENV="$AIP_CACHE/venv"
-REQS=("$ROOT/data/requirements.txt" "$ROOT/offchain/matcher/training/requirements.txt")
+REQS=("$ROOT/data/requirements.txt" "$ROOT/offchain/matcher/training/requirements.txt"
+      "$ROOT/offchain/sim/powerflow/requirements.txt")
 
 ort_path() {
   ls "$VENV"/lib/python3*/site-packages/onnxruntime/capi/libonnxruntime.so* 2>/dev/null | head -n1
@@ -27,6 +29,6 @@ fi
 step "python venv $VENV (pinned requirements)"
 command -v python3 >/dev/null || { echo "python3 is required (apt-get install python3 python3-venv)" >&2; exit 1; }
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-"$VENV/bin/pip" install --quiet --disable-pip-version-check -r "${REQS[1]}"
+"$VENV/bin/pip" install --quiet --disable-pip-version-check -r "${REQS[1]}" -r "${REQS[2]}"
 echo "$want" > "$stamp"
 echo "ONNX Runtime: $(ort_path)"

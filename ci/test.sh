@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: everything CI runs. Installs what it needs on the first run.
-#   fmt check, clippy -D warnings, all tests, wasm build + optimize + VM static checks,
+#   fmt check, clippy -D warnings, all tests, the power-flow tests (pytest), wasm build + optimize + VM static checks,
 #   schema drift check.
 . "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -16,6 +16,10 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test"
 export AIP_REQUIRE_MQTT=1
 cargo test --workspace --locked
+
+step "power-flow tests"
+"$ROOT/ci/install-python.sh" >/dev/null
+"$AIP_CACHE/venv/bin/python" -m pytest -q "$ROOT/offchain/sim/powerflow"
 
 step "wasm pipeline"
 "$ROOT/ci/build-wasm.sh"

@@ -33,10 +33,13 @@ impl MatcherClearing {
 
 impl Clearing for MatcherClearing {
     fn label(&self) -> String {
-        format!(
-            "aip-matcher, method {} (network-aware: losses, corridor capacities, trust priority)",
-            self.method
-        )
+        let what = match self.method {
+            Method::PriceOnly => {
+                "baseline: price and trust only, ignores zones, losses, capacities"
+            }
+            _ => "network-aware: losses, corridor capacities, trust priority",
+        };
+        format!("aip-matcher, method {} ({what})", self.method)
     }
 
     fn clear(&mut self, slot: u64, bids: &[Order], offers: &[Order]) -> Result<Vec<Trade>> {

@@ -66,6 +66,11 @@ pub struct Args {
     #[arg(long)]
     pub baseline_matcher: bool,
 
+    /// aip-matcher's method: auto (network-aware), exact, flow, or price-only (the
+    /// baseline that ignores zones, losses and capacities; for comparisons).
+    #[arg(long, default_value = "auto")]
+    pub method: aip_matcher::Method,
+
     /// Run against a node (CometBFT RPC URL) through packages/chain-client instead of the
     /// in-process chain: a localnet with the test clock hook (`ci/localnet.sh start`, wasmd
     /// from ci/install-wasmd.sh). Deploys fresh contracts from artifacts/ (repository root:

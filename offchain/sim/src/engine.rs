@@ -160,6 +160,9 @@ pub struct Engine {
     pub q: QTable,
     pub totals: Totals,
     pub series: Vec<SlotPoint>,
+    /// Every meter's reading per simulated slot, aligned with `series`: the
+    /// per-bus net injections the power-flow step (`out/injections.csv`) uses.
+    pub readings: Vec<Vec<Reading>>,
     pub days: Vec<DayPoint>,
     net: Network,
     rng: ChaCha8Rng,
@@ -275,6 +278,7 @@ impl Engine {
             q,
             totals: Totals::default(),
             series: vec![],
+            readings: vec![],
             days: vec![],
             net,
             rng,
@@ -652,6 +656,7 @@ impl Engine {
         self.totals.grid_export_wh += point.grid_export_wh;
         self.totals.slots += 1;
         self.series.push(point);
+        self.readings.push(readings);
         self.prepared = next;
 
         self.next += 1;

@@ -107,7 +107,7 @@ pub fn build_with(args: &cli::Args, twin: bool) -> anyhow::Result<engine::Engine
         Box::new(adapters::MatcherClearing::load(
             &args.data,
             &scenario,
-            aip_matcher::Method::Auto,
+            args.method,
         )?)
     };
     let forecaster: Box<dyn forecast::Forecaster> = if args.naive_forecast {

@@ -322,7 +322,38 @@ fn ticks(n: usize, start: u64) -> Vec<(usize, String)> {
         .collect()
 }
 
-/// Writes kpis.json, summary.txt, series.csv and the SVG plots into `dir`.
+/// Header of `injections.csv`.
+pub const INJECTIONS_HEADER: &str =
+    "slot_start,household,bus,zone,exported_wh,imported_wh,net_injection_wh";
+
+/// `injections.csv`: one row per slot and household, the meter's export and
+/// import (battery included) at the household's grid bus, and the net
+/// injection into the grid (export minus import, Wh in the 15-min slot). The
+/// input of the AC power flow (`offchain/sim/powerflow`).
+pub fn injections_csv(e: &Engine) -> String {
+    let mut csv = String::with_capacity(48 * e.readings.len() * e.households.len());
+    csv.push_str(INJECTIONS_HEADER);
+    csv.push('\n');
+    for (p, slot) in e.series.iter().zip(&e.readings) {
+        for r in slot {
+            let h = &e.scenario.households[r.owner];
+            let _ = writeln!(
+                csv,
+                "{},{},{},{},{},{},{}",
+                p.start,
+                h.name,
+                h.node,
+                h.zone,
+                r.exported_wh,
+                r.imported_wh,
+                r.exported_wh as i64 - r.imported_wh as i64
+            );
+        }
+    }
+    csv
+}
+
+/// Writes kpis.json, summary.txt, series.csv, injections.csv and the SVG plots into `dir`.
 pub fn write_outputs(e: &Engine, k: &Kpis, dir: &Path) -> Result<Vec<String>> {
     std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
     let mut files = Vec::new();
@@ -357,6 +388,7 @@ pub fn write_outputs(e: &Engine, k: &Kpis, dir: &Path) -> Result<Vec<String>> {
         );
     }
     put("series.csv", csv)?;
+    put("injections.csv", injections_csv(e))?;
 
     let n = e.series.len();
     let start = e.series.first().map_or(0, |p| p.start);

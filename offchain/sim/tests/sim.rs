@@ -160,3 +160,67 @@ fn the_learning_bidder_learns_to_charge_off_peak_and_its_daily_bill_falls() {
     let last: i128 = daily[35..].iter().sum::<i128>() / 5;
     assert!(last < daily[1], "daily bills (uaip): {daily:?}");
 }
+
+#[test]
+fn injections_csv_has_every_meter_of_every_slot_at_its_bus_and_balances_the_energy() {
+    let mut e = engine(6, 1, SimConfig::default());
+    e.run(|_| {}).expect("run");
+    let csv = aip_sim::report::injections_csv(&e);
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some(aip_sim::report::INJECTIONS_HEADER));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let n = e.households.len();
+    assert_eq!(rows.len(), e.series.len() * n, "one row per slot and meter");
+    let num = |s: &str| s.parse::<i64>().expect("integer");
+    let mut net_sum = 0i64;
+    let mut exported_any = false;
+    for (k, chunk) in rows.chunks(n).enumerate() {
+        for (i, r) in chunk.iter().enumerate() {
+            let h = &e.scenario.households[i];
+            assert_eq!(r.len(), 7, "{r:?}");
+            assert_eq!(num(r[0]) as u64, e.series[k].start, "slot {k}");
+            assert_eq!(r[1], h.name);
+            assert_eq!(num(r[2]), i64::from(h.node), "the household's bus");
+            assert_eq!(num(r[3]), i64::from(h.zone));
+            let (exp, imp) = (num(r[4]), num(r[5]));
+            assert!(
+                exp == 0 || imp == 0,
+                "a meter either exports or imports: {r:?}"
+            );
+            assert_eq!(num(r[6]), exp - imp, "net injection = export - import");
+            exported_any |= exp > 0;
+            net_sum += exp - imp;
+        }
+    }
+    assert!(exported_any, "the fixture's PV exports at noon");
+    // Energy balance over the run: what the meters injected is PV plus
+    // battery output minus load and battery intake.
+    let t = &e.totals;
+    assert_eq!(
+        net_sum,
+        t.pv_wh as i64 + t.battery_out_wh as i64 - t.load_wh as i64 - t.battery_in_wh as i64
+    );
+    // and it is what write_outputs puts in the output folder
+    let dir = std::env::temp_dir().join(format!("aip-sim-inj-{}", std::process::id()));
+    let k = Kpis::of(&e).expect("kpis");
+    aip_sim::report::write_outputs(&e, &k, &dir).expect("write");
+    let written = std::fs::read_to_string(dir.join("injections.csv")).expect("injections.csv");
+    assert_eq!(written, csv);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_matcher_method_is_chosen_on_the_command_line_and_a_wrong_one_is_refused() {
+    use aip_sim::cli::Args;
+    use clap::Parser;
+    let a = Args::try_parse_from(["aip-sim"]).expect("defaults");
+    assert_eq!(a.method, aip_matcher::Method::Auto);
+    let a = Args::try_parse_from(["aip-sim", "--method", "price-only"]).expect("price-only");
+    assert_eq!(a.method, aip_matcher::Method::PriceOnly);
+    let e = Args::try_parse_from(["aip-sim", "--method", "cheap"]).expect_err("refused");
+    assert!(
+        e.to_string()
+            .contains("unknown method \"cheap\" (auto, exact, flow, price-only)"),
+        "{e}"
+    );
+}
