@@ -25,7 +25,8 @@ pub struct Config {
     pub run_len: u64,
     /// Mutation rate per generated node, per mille.
     pub mutate_permille: u64,
-    /// Stop a contract after this many failures.
+    /// Distinct failures kept (and shrunk) per contract; the fuzzing goes
+    /// on after a failure, on a fresh world, and counts the others.
     pub max_failures: usize,
     /// Shrink failures (replays on fresh worlds; not possible after a panic
     /// in a `panic = "abort"` build, which ends the process).
@@ -90,8 +91,11 @@ pub struct Stats {
     pub worlds: u64,
     /// Accepted execute variants (hook payloads as `hook:<variant>`).
     pub variants_ok: BTreeSet<String>,
-    /// Panics and broken invariants.
+    /// Panics and broken invariants, the first of each kind (by the panic's
+    /// first line or the invariant's text with its numbers blanked).
     pub failures: Vec<Failure>,
+    /// Every failing case, distinct or not.
+    pub failure_count: u64,
     /// Wall time.
     pub elapsed: Duration,
 }
@@ -108,6 +112,9 @@ struct Memory {
     hook: Option<(Addr, Json, Vec<u128>)>,
 }
 
+/// Most accepted executes a contract's corpus keeps.
+const CORPUS: usize = 256;
+
 /// The fuzzer: the schemas of every contract.
 pub struct Fuzzer {
     schemas: BTreeMap<Target, ContractSchema>,
@@ -121,9 +128,26 @@ pub fn send_msg(contract: &Addr, amount: &str, payload: &Json) -> Json {
         Json::Obj(vec![
             ("contract".into(), Json::Str(contract.to_string())),
             ("amount".into(), Json::Str(amount.into())),
-            ("msg".into(), Json::Str(base64(payload.to_string().as_bytes()))),
+            (
+                "msg".into(),
+                Json::Str(base64(payload.to_string().as_bytes())),
+            ),
         ]),
     )])
+}
+
+/// An error with its numbers and addresses blanked: the class of refusal.
+fn template(e: &str) -> String {
+    let mut out = String::new();
+    for word in e.split(' ') {
+        if word.chars().any(|c| c.is_ascii_digit()) {
+            out.push_str("# ");
+        } else {
+            out.push_str(word);
+            out.push(' ');
+        }
+    }
+    out
 }
 
 /// The variant name of a message (`{"place_bid":{..}}` → `place_bid`).
@@ -155,15 +179,86 @@ impl Fuzzer {
         .message(rng)
     }
 
-    fn next_action(&self, t: Target, w: &World, mem: &mut Memory, rng: &mut Rng) -> Action {
+    /// A step from an accepted execute of the corpus: replayed as it was
+    /// (its state may be needed again, e.g. a zone in a fresh world), or with
+    /// one value changed, or from another sender.
+    fn step_from_corpus(&self, t: Target, a: &Action, w: &World, rng: &mut Rng) -> Action {
+        let g = Generator {
+            root: &serde_json::Value::Null,
+            dict: &w.dict,
+            mutate_permille: 0,
+            binary: None,
+        };
+        let mut a = a.clone();
+        if let Action::Execute {
+            sender, msg, hook, ..
+        } = &mut a
+        {
+            match rng.below(4) {
+                0 => {}
+                1 => *sender = rng.pick(&w.senders).clone(),
+                _ => match hook {
+                    Some(h) => {
+                        // The payload, or the amount sent with it.
+                        let amount = match msg {
+                            Json::Obj(o) => o
+                                .first()
+                                .and_then(|(_, v)| match v {
+                                    Json::Obj(f) => f.iter().find(|(k, _)| k == "amount"),
+                                    _ => None,
+                                })
+                                .map(|(_, v)| v.clone()),
+                            _ => None,
+                        };
+                        let amount = match amount {
+                            Some(Json::Str(s)) if rng.chance(50) => s,
+                            _ => match g.mutate_leaf(&Json::Str("0".into()), rng) {
+                                Json::Str(s) => s,
+                                other => other.to_string(),
+                            },
+                        };
+                        if rng.chance(70) {
+                            *h = g.mutate_leaf(h, rng);
+                        }
+                        *msg = send_msg(w.addr(t), &amount, h);
+                    }
+                    None => {
+                        *msg = g.mutate_leaf(msg, rng);
+                        if rng.chance(30) {
+                            *msg = g.mutate_leaf(msg, rng);
+                        }
+                    }
+                },
+            }
+        }
+        a
+    }
+
+    fn next_action(
+        &self,
+        t: Target,
+        w: &World,
+        mem: &mut Memory,
+        rng: &mut Rng,
+        corpus: &[Action],
+    ) -> Action {
         let s = &self.schemas[&t];
+        if !corpus.is_empty() && rng.chance(40) {
+            return self.step_from_corpus(t, rng.pick(corpus), w, rng);
+        }
         let r = rng.below(100);
         if r < 8 {
-            let secs = *rng.pick(&[1u64, 30, 299, 300, 301, 600, 899, 900, 1800, 3600, 3601, 7200]);
+            let secs = *rng.pick(&[
+                1u64, 30, 299, 300, 301, 600, 899, 900, 1800, 3600, 3601, 7200,
+            ]);
             return Action::Advance { secs };
         }
         if r < 10 {
-            let code = if rng.chance(75) { t } else { *rng.pick(&Target::ALL) };
+            let code = if rng.chance(75) {
+                t
+            } else {
+                *rng.pick(&Target::ALL)
+            };
             let sender = if rng.chance(80) {
                 w.d.admin.clone()
             } else {
@@ -185,8 +280,15 @@ impl Fuzzer {
                 msg: self.generate(&s.query, w, rng),
             };
         }
-        if r < 65 {
-            if let Some(Action::Execute { contract, msg, funds, hook, .. }) = mem.refused.take() {
+        if r < 70 {
+            if let Some(Action::Execute {
+                contract,
+                msg,
+                funds,
+                hook,
+                ..
+            }) = mem.refused.take()
+            {
                 return Action::Execute {
                     contract,
                     sender: rng.pick(&w.senders).clone(),
@@ -235,7 +337,11 @@ impl Fuzzer {
             mutate_permille: 0,
             binary: None,
         };
-        let amount = match amounts.value(&serde_json::json!({"$ref": "#/definitions/Uint128"}), 0, rng) {
+        let amount = match amounts.value(
+            &serde_json::json!({"$ref": "#/definitions/Uint128"}),
+            0,
+            rng,
+        ) {
             Json::Str(s) => s,
             other => other.to_string(),
         };
@@ -257,9 +363,13 @@ impl Fuzzer {
     pub fn run_target(&self, t: Target) -> Result<Stats> {
         install_panic_hook();
         let start = Instant::now();
+        let trace = std::env::var_os("AIP_FUZZ_TRACE").is_some();
         let mut st = Stats::default();
         let mut run = 0u64;
-        while st.cases < self.cfg.cases && st.failures.len() < self.cfg.max_failures {
+        let mut corpus: Vec<Action> = vec![];
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        let mut kinds: BTreeSet<String> = BTreeSet::new();
+        while st.cases < self.cfg.cases {
             let mut rng = Rng::new(Rng::derive(self.cfg.seed, t.name(), run));
             let mut w = World::new()?;
             st.worlds += 1;
@@ -269,11 +379,42 @@ impl Fuzzer {
                 if st.cases >= self.cfg.cases {
                     break;
                 }
-                let action = self.next_action(t, &w, &mut mem, &mut rng);
+                let action = self.next_action(t, &w, &mut mem, &mut rng, &corpus);
                 let out = w.run(&action, &mut rng);
+                // Coverage, as far as the outside can see it: an accepted
+                // variant, or a refusal not seen before (each check a
+                // message passes shows up as the next check's error).
+                let feature = match (&out, &action) {
+                    (Outcome::Accepted, Action::Execute { msg, hook, .. }) => {
+                        Some(format!("ok {}", variant(hook.as_ref().unwrap_or(msg))))
+                    }
+                    (Outcome::Refused(e), Action::Execute { .. }) => Some(template(e)),
+                    _ => None,
+                };
+                if feature.is_some_and(|f| seen.insert(f))
+                    || (out == Outcome::Accepted && action.is_execute() && rng.chance(10))
+                {
+                    if corpus.len() < CORPUS {
+                        corpus.push(action.clone());
+                    } else {
+                        let i = rng.below(CORPUS);
+                        corpus[i] = action.clone();
+                    }
+                }
+                if trace {
+                    eprintln!("[{} run {run}] {} -> {out:?}", t.name(), action.describe());
+                }
                 log.push(action.clone());
-                self.count(&mut st, &action, &out, &mut mem, &mut rng);
+                self.count(&mut st, &action, &out, &mut mem);
                 if out.is_failure() {
+                    st.failure_count += 1;
+                    let kind = match &out {
+                        Outcome::Panic(m) => m.lines().next().unwrap_or("").to_string(),
+                        other => template(&format!("{other:?}")),
+                    };
+                    if !kinds.insert(kind) || st.failures.len() >= self.cfg.max_failures {
+                        break;
+                    }
                     let reproducer = if self.cfg.shrink {
                         shrink(&log, &out, World::new)
                             .iter()
@@ -299,7 +440,7 @@ impl Fuzzer {
         Ok(st)
     }
 
-    fn count(&self, st: &mut Stats, a: &Action, out: &Outcome, mem: &mut Memory, rng: &mut Rng) {
+    fn count(&self, st: &mut Stats, a: &Action, out: &Outcome, mem: &mut Memory) {
         let ok = *out == Outcome::Accepted;
         if a.is_message() {
             st.cases += 1;
@@ -314,7 +455,9 @@ impl Fuzzer {
                 st.migrations += 1;
                 st.migrations_ok += u64::from(ok);
             }
-            Action::Execute { msg, hook, sender, .. } => {
+            Action::Execute {
+                msg, hook, sender, ..
+            } => {
                 st.executes += 1;
                 st.executes_ok += u64::from(ok);
                 if let Some(h) = hook {
@@ -323,16 +466,25 @@ impl Fuzzer {
                     if ok {
                         st.variants_ok.insert(format!("hook:{}", variant(h)));
                     } else if let Outcome::Refused(e) = out {
-                        let mut nums: Vec<u128> = vec![];
-                        let mut d = crate::gen::Dict::default();
-                        d.add_numbers_in(e, rng);
-                        nums.extend(d.ints.iter().take(6));
+                        let nums = crate::gen::numbers_in(e).into_iter().take(6).collect();
                         mem.hook = Some((sender.clone(), h.clone(), nums));
                     }
                 } else if ok {
                     st.variants_ok.insert(variant(msg));
-                } else {
-                    mem.refused = Some(a.clone());
+                } else if let Outcome::Refused(e) = out {
+                    let e = e.to_lowercase();
+                    if [
+                        "unauthorized",
+                        "only the",
+                        "belongs to",
+                        "not the owner",
+                        "caller",
+                    ]
+                    .iter()
+                    .any(|k| e.contains(k))
+                    {
+                        mem.refused = Some(a.clone());
+                    }
                 }
             }
         }
@@ -344,7 +496,9 @@ impl Fuzzer {
 fn fails(actions: &[Action], expected: &Outcome, make: &dyn Fn() -> Result<World>) -> bool {
     let Ok(mut w) = make() else { return false };
     let mut rng = Rng::new(0);
-    let Some((last, prefix)) = actions.split_last() else { return false };
+    let Some((last, prefix)) = actions.split_last() else {
+        return false;
+    };
     for a in prefix {
         if w.run(a, &mut rng).is_failure() {
             return false;
@@ -358,7 +512,9 @@ fn fails(actions: &[Action], expected: &Outcome, make: &dyn Fn() -> Result<World
 fn with_msg(a: &Action, m: Json) -> Action {
     let mut a = a.clone();
     match &mut a {
-        Action::Execute { msg, hook: Some(h), .. } => {
+        Action::Execute {
+            msg, hook: Some(h), ..
+        } => {
             if let Json::Obj(o) = msg {
                 if let Some((_, Json::Obj(send))) = o.first_mut() {
                     for (k, v) in send.iter_mut() {
@@ -413,7 +569,9 @@ pub fn shrink(log: &[Action], failure: &Outcome, make: impl Fn() -> Result<World
     }
     'outer: while budget > 0 {
         let last = cur.last().cloned();
-        let Some(m) = last.as_ref().and_then(msg_of) else { break };
+        let Some(m) = last.as_ref().and_then(msg_of) else {
+            break;
+        };
         for c in shrink_candidates(m) {
             if budget == 0 {
                 break 'outer;

@@ -19,6 +19,12 @@ pub struct Dict {
     pub ints: Vec<u128>,
     /// Strings seen in responses (ids, names, meters).
     pub strs: Vec<String>,
+    /// Hot integers, preferred to the rest: the current slots and the
+    /// numbers the latest refusal named.
+    pub hot: Vec<u128>,
+    /// Values seen under a name (an event attribute, a response field):
+    /// preferred for a message field of the same name.
+    pub by_key: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl Dict {
@@ -54,17 +60,38 @@ impl Dict {
         }
     }
 
+    /// Remembers a value seen under `key` (bounded per key).
+    pub fn add_keyed(&mut self, key: &str, value: &str, rng: &mut Rng) {
+        if value.is_empty() || value.len() > 128 {
+            return;
+        }
+        let vals = self.by_key.entry(key.to_string()).or_default();
+        if vals.iter().any(|v| v == value) {
+            return;
+        }
+        if vals.len() < 32 {
+            vals.push(value.to_string());
+        } else {
+            let i = rng.below(vals.len());
+            vals[i] = value.to_string();
+        }
+    }
+
     /// Remembers every run of digits in a text (an error message names the
     /// amount it wanted, the slot that is open, the id that exists).
     pub fn add_numbers_in(&mut self, text: &str, rng: &mut Rng) {
-        for part in text.split(|c: char| !c.is_ascii_digit()) {
-            if !part.is_empty() && part.len() <= 39 {
-                if let Ok(n) = part.parse::<u128>() {
-                    self.add_int(n, rng);
-                }
-            }
+        for n in numbers_in(text) {
+            self.add_int(n, rng);
         }
     }
+}
+
+/// Every run of digits in a text that fits a u128, in order.
+pub fn numbers_in(text: &str) -> Vec<u128> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .filter(|p| !p.is_empty() && p.len() <= 39)
+        .filter_map(|p| p.parse().ok())
+        .collect()
 }
 
 /// Integer literals that are edge cases for u32/u64/u128 fields and parsers.
@@ -304,7 +331,19 @@ impl Generator<'_> {
             for (k, v) in props {
                 let req = required.contains(&k.as_str());
                 if req || (depth < MAX_DEPTH && rng.chance(50)) {
-                    out.push((k.clone(), self.value(v, depth + 1, rng)));
+                    let mut val = self.value(v, depth + 1, rng);
+                    // A value seen under this field's name, in the field's kind.
+                    if let Some(seen) = self.dict.by_key.get(k.as_str()) {
+                        if rng.chance(50) {
+                            let x = rng.pick(seen).clone();
+                            val = match val {
+                                Json::Num(_) if x.parse::<u128>().is_ok() => Json::Num(x),
+                                Json::Str(_) => Json::Str(x),
+                                other => other,
+                            };
+                        }
+                    }
+                    out.push((k.clone(), val));
                 }
             }
         }
@@ -334,19 +373,66 @@ impl Generator<'_> {
             Some(i) => i.clone(),
             None => Value::Object(Default::default()),
         };
-        Json::Arr((0..len).map(|_| self.value(&item, depth + 1, rng)).collect())
+        Json::Arr(
+            (0..len)
+                .map(|_| self.value(&item, depth + 1, rng))
+                .collect(),
+        )
+    }
+
+    /// `j` with one leaf (number, string, bool) replaced by a value of the
+    /// same kind from the dictionary: a small step from a message that was
+    /// accepted.
+    pub fn mutate_leaf(&self, j: &Json, rng: &mut Rng) -> Json {
+        let leaves = count_leaves(j);
+        if leaves == 0 {
+            return j.clone();
+        }
+        let mut target = rng.below(leaves);
+        self.replace_leaf(j, &mut target, rng)
+    }
+
+    fn replace_leaf(&self, j: &Json, target: &mut usize, rng: &mut Rng) -> Json {
+        match j {
+            Json::Arr(a) => Json::Arr(
+                a.iter()
+                    .map(|x| self.replace_leaf(x, target, rng))
+                    .collect(),
+            ),
+            Json::Obj(o) => Json::Obj(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), self.replace_leaf(v, target, rng)))
+                    .collect(),
+            ),
+            leaf => {
+                let hit = *target == 0;
+                *target = target.wrapping_sub(1);
+                if !hit {
+                    return leaf.clone();
+                }
+                match leaf {
+                    Json::Num(_) => Json::int(self.small_or_known(rng)),
+                    Json::Str(s) if s.parse::<u128>().is_ok() => {
+                        Json::Str(self.numeric_string(rng))
+                    }
+                    Json::Str(_) => Json::Str(self.string(rng)),
+                    Json::Bool(b) => Json::Bool(!b),
+                    other => other.clone(),
+                }
+            }
+        }
     }
 
     fn small_or_known(&self, rng: &mut Rng) -> u128 {
-        if !self.dict.ints.is_empty() && rng.chance(65) {
-            *rng.pick(&self.dict.ints)
-        } else {
-            rng.below(10) as u128
+        match rng.below(20) {
+            0..=6 if !self.dict.hot.is_empty() => *rng.pick(&self.dict.hot),
+            7..=14 if !self.dict.ints.is_empty() => *rng.pick(&self.dict.ints),
+            _ => rng.below(10) as u128,
         }
     }
 
     fn integer(&self, s: &Value, rng: &mut Rng) -> Json {
-        if rng.chance(10) {
+        if self.mutate_permille > 0 && rng.chance(10) {
             return Json::Num(rng.pick(EDGE_NUMS).to_string());
         }
         let n = self.small_or_known(rng);
@@ -363,7 +449,7 @@ impl Generator<'_> {
     }
 
     fn numeric_string(&self, rng: &mut Rng) -> String {
-        if rng.chance(12) {
+        if self.mutate_permille > 0 && rng.chance(12) {
             return rng.pick(EDGE_NUM_STRS).to_string();
         }
         let n = self.small_or_known(rng);
@@ -388,12 +474,20 @@ impl Generator<'_> {
 
     fn string(&self, rng: &mut Rng) -> String {
         match rng.below(20) {
-            0..=8 => self.address(rng),
-            9..=14 if !self.dict.strs.is_empty() => rng.pick(&self.dict.strs).clone(),
-            15..=16 => self.small_or_known(rng).to_string(),
+            0..=5 => self.address(rng),
+            6..=12 if !self.dict.strs.is_empty() => rng.pick(&self.dict.strs).clone(),
+            13..=16 => self.small_or_known(rng).to_string(),
             17 => "x".repeat(1 + rng.below(400)),
             _ => rng.pick(EDGE_STRS).to_string(),
         }
+    }
+}
+
+fn count_leaves(j: &Json) -> usize {
+    match j {
+        Json::Arr(a) => a.iter().map(count_leaves).sum(),
+        Json::Obj(o) => o.iter().map(|(_, v)| count_leaves(v)).sum(),
+        _ => 1,
     }
 }
 
@@ -463,9 +557,14 @@ mod tests {
         let dict = Dict {
             addrs: vec!["wasm1abc".into()],
             ints: vec![42],
-            strs: vec![],
+            ..Dict::default()
         };
-        let g = Generator { root: &root, dict: &dict, mutate_permille: 0, binary: Some(b"hi".to_vec()) };
+        let g = Generator {
+            root: &root,
+            dict: &dict,
+            mutate_permille: 0,
+            binary: Some(b"hi".to_vec()),
+        };
         let mut rng = Rng::new(3);
         let (mut pays, mut pings) = (0, 0);
         for _ in 0..300 {
@@ -479,7 +578,10 @@ mod tests {
             let p = &v["pay"];
             assert!(p["to"].is_string(), "{v}");
             assert!(p["amount"].is_string(), "{v}");
-            assert!(p["slot"].is_number() || p["slot"].is_string() || p["slot"].is_u64(), "{v}");
+            assert!(
+                p["slot"].is_number() || p["slot"].is_string() || p["slot"].is_u64(),
+                "{v}"
+            );
             if let Some(d) = p.get("data") {
                 assert_eq!(d, "aGk=");
             }
@@ -491,10 +593,17 @@ mod tests {
     fn mutation_produces_wrong_types_and_invalid_documents() {
         let root = schema();
         let dict = Dict::default();
-        let g = Generator { root: &root, dict: &dict, mutate_permille: 200, binary: None };
+        let g = Generator {
+            root: &root,
+            dict: &dict,
+            mutate_permille: 200,
+            binary: None,
+        };
         let mut rng = Rng::new(9);
         let msgs: Vec<String> = (0..500).map(|_| g.message(&mut rng).to_string()).collect();
-        assert!(msgs.iter().any(|m| serde_json::from_str::<Value>(m).is_err()));
+        assert!(msgs
+            .iter()
+            .any(|m| serde_json::from_str::<Value>(m).is_err()));
         assert!(msgs.iter().any(|m| m.contains("null")));
         assert!(msgs.iter().any(|m| m.contains("unexpected_field")));
     }

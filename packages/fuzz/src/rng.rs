@@ -52,13 +52,23 @@ mod tests {
 
     #[test]
     fn same_seed_same_numbers_and_bounds_hold() {
-        let a: Vec<u64> = (0..5).scan(Rng::new(7), |r, _| Some(r.next_u64())).collect();
-        let b: Vec<u64> = (0..5).scan(Rng::new(7), |r, _| Some(r.next_u64())).collect();
+        let a: Vec<u64> = (0..5)
+            .scan(Rng::new(7), |r, _| Some(r.next_u64()))
+            .collect();
+        let b: Vec<u64> = (0..5)
+            .scan(Rng::new(7), |r, _| Some(r.next_u64()))
+            .collect();
         assert_eq!(a, b);
         assert_ne!(a[0], a[1]);
         let mut r = Rng::new(1);
         assert!((0..1000).all(|_| r.below(3) < 3));
-        assert_ne!(Rng::derive(1, "settlement", 0), Rng::derive(1, "reputation", 0));
-        assert_ne!(Rng::derive(1, "settlement", 0), Rng::derive(1, "settlement", 1));
+        assert_ne!(
+            Rng::derive(1, "settlement", 0),
+            Rng::derive(1, "reputation", 0)
+        );
+        assert_ne!(
+            Rng::derive(1, "settlement", 0),
+            Rng::derive(1, "settlement", 1)
+        );
     }
 }

@@ -97,8 +97,10 @@ fn hook_schema(t: Target) -> Result<Option<Value>> {
 /// Reads `dir/<contract>/<contract>.json` and picks its message schemas.
 pub fn load(dir: &Path, t: Target) -> Result<ContractSchema> {
     let path = dir.join(t.name()).join(format!("{}.json", t.name()));
-    let text = std::fs::read_to_string(&path).with_context(|| format!("read {}", path.display()))?;
-    let api: Value = serde_json::from_str(&text).with_context(|| format!("parse {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("read {}", path.display()))?;
+    let api: Value =
+        serde_json::from_str(&text).with_context(|| format!("parse {}", path.display()))?;
     let part = |k: &str| -> Result<Value> {
         api.get(k)
             .filter(|v| !v.is_null())
@@ -125,7 +127,10 @@ mod tests {
             assert_eq!(Target::from_name(t.name()), Some(t));
             assert_eq!(s.has_receive(), t == Target::Settlement, "{}", t.name());
         }
-        let hook = load(&default_schema_dir(), Target::Settlement).unwrap().hook.unwrap();
+        let hook = load(&default_schema_dir(), Target::Settlement)
+            .unwrap()
+            .hook
+            .unwrap();
         assert!(hook.to_string().contains("place_bid"));
     }
 }

@@ -71,7 +71,13 @@ impl Action {
     pub fn describe(&self) -> String {
         match self {
             Action::Advance { secs } => format!("advance {secs} s"),
-            Action::Execute { contract, sender, msg, funds, hook } => {
+            Action::Execute {
+                contract,
+                sender,
+                msg,
+                funds,
+                hook,
+            } => {
                 let mut s = format!("execute {} from {sender}", contract.name());
                 if !funds.is_empty() {
                     s.push_str(&format!(" with {funds:?}"));
@@ -83,12 +89,22 @@ impl Action {
                 s
             }
             Action::Query { contract, msg } => format!("query {}: {msg}", contract.name()),
-            Action::Migrate { contract, code, sender, msg } => format!(
+            Action::Migrate {
+                contract,
+                code,
+                sender,
+                msg,
+            } => format!(
                 "migrate {} to the code of {} from {sender}: {msg}",
                 contract.name(),
                 code.name()
             ),
         }
+    }
+
+    /// True for an execute (a hook included).
+    pub fn is_execute(&self) -> bool {
+        matches!(self, Action::Execute { .. })
     }
 
     /// True for the actions that are messages (the fuzzer's cases).
@@ -150,7 +166,10 @@ pub fn install_panic_hook() {
 pub struct World {
     /// Every contract, wired.
     pub d: Deployment,
-    /// Accounts that send messages: roles, users, a stranger, the contracts.
+    /// Accounts that send messages: the roles, the users, a stranger. Not
+    /// the contracts: a contract as the sender would impersonate its own
+    /// code (the token "sending" a hook with no tokens moved, settlement
+    /// moving AIP it holds), which no transaction can do.
     pub senders: Vec<Addr>,
     /// The ordinary users (funded, registered, each with a meter).
     pub users: Vec<Addr>,
@@ -191,13 +210,14 @@ impl World {
         ];
         names.extend(roles::METER_ORACLES.iter().map(|s| s.to_string()));
         names.extend(users.iter().cloned());
-        let mut senders: Vec<Addr> = names.iter().map(|n| d.addr(n)).collect();
+        let senders: Vec<Addr> = names.iter().map(|n| d.addr(n)).collect();
         for (i, u) in users.iter().enumerate() {
             let a = d.addr(u);
             d.register(&a)?;
             let device = ed25519_dalek::SigningKey::from_bytes(&[i as u8 + 1; 32]);
             let meter = d.register_meter(&a, i as u32 + 1, &device)?;
             dict.add_str(&meter.to_string(), &mut rng);
+            dict.add_keyed("meter", &meter.to_string(), &mut rng);
         }
         for a in &senders {
             let a = a.clone();
@@ -215,11 +235,11 @@ impl World {
             (Target::ZkVerifier, d.zk_verifier.clone()),
         ];
         let mut codes = BTreeMap::new();
+        dict.addrs = senders.iter().map(|a| a.to_string()).collect();
         for (t, a) in &contracts {
             codes.insert(*t, d.app.wrap().query_wasm_contract_info(a)?.code_id);
-            senders.push(a.clone());
+            dict.addrs.push(a.to_string());
         }
-        dict.addrs = senders.iter().map(|a| a.to_string()).collect();
         let users = users.iter().map(|u| d.addr(u)).collect();
         let mut w = World {
             d,
@@ -250,16 +270,18 @@ impl World {
     fn add_slots(&mut self, rng: &mut Rng) {
         let t = self.d.app.block_info().time.seconds();
         let s0 = t - t % 900;
-        for k in 0..6u64 {
-            self.dict.add_int(u128::from(s0 + k * 900), rng);
+        self.dict.hot = (0..6u64).map(|k| u128::from(s0 + k * 900)).collect();
+        self.dict.hot.push(u128::from(s0 - 900));
+        for n in self.dict.hot.clone() {
+            self.dict.add_int(n, rng);
         }
-        self.dict.add_int(u128::from(s0 - 900), rng);
     }
 
     /// Runs an action: panics are caught and reported, accepted messages are
     /// followed by the invariant check, and what the responses and errors
     /// mention goes into the dictionary.
     pub fn run(&mut self, action: &Action, rng: &mut Rng) -> Outcome {
+        install_panic_hook();
         CURRENT.with(|c| *c.borrow_mut() = Some(action.describe()));
         let out = self.run_inner(action, rng);
         CURRENT.with(|c| *c.borrow_mut() = None);
@@ -277,23 +299,38 @@ impl World {
                 self.add_slots(rng);
                 return Outcome::Accepted;
             }
-            Action::Execute { contract, sender, msg, funds, .. } => {
+            Action::Execute {
+                contract,
+                sender,
+                msg,
+                funds,
+                ..
+            } => {
                 let wasm = CosmosMsg::Wasm(WasmMsg::Execute {
                     contract_addr: self.addr(*contract).to_string(),
                     msg: Binary::from(msg.to_string().into_bytes()),
                     funds: funds.clone(),
                 });
                 let app = &mut self.d.app;
-                catch_unwind(AssertUnwindSafe(|| app.execute(sender.clone(), wasm).map(Some)))
+                catch_unwind(AssertUnwindSafe(|| {
+                    app.execute(sender.clone(), wasm).map(Some)
+                }))
             }
-            Action::Migrate { contract, code, sender, msg } => {
+            Action::Migrate {
+                contract,
+                code,
+                sender,
+                msg,
+            } => {
                 let wasm = CosmosMsg::Wasm(WasmMsg::Migrate {
                     contract_addr: self.addr(*contract).to_string(),
                     new_code_id: self.codes[code],
                     msg: Binary::from(msg.to_string().into_bytes()),
                 });
                 let app = &mut self.d.app;
-                catch_unwind(AssertUnwindSafe(|| app.execute(sender.clone(), wasm).map(Some)))
+                catch_unwind(AssertUnwindSafe(|| {
+                    app.execute(sender.clone(), wasm).map(Some)
+                }))
             }
             Action::Query { contract, msg } => {
                 let req: QueryRequest<cosmwasm_std::Empty> = QueryRequest::Wasm(WasmQuery::Smart {
@@ -307,6 +344,7 @@ impl World {
                     Ok(Err(e)) => {
                         let e = e.to_string();
                         self.dict.add_numbers_in(&e, rng);
+                        self.learn_from_error(&e);
                         Outcome::Refused(e)
                     }
                     Ok(Ok(v)) => {
@@ -319,8 +357,11 @@ impl World {
         match result {
             Err(_) => Outcome::Panic(last_panic()),
             Ok(Err(e)) => {
-                let e = format!("{e:#}");
+                // The contract's own error (the chain of context around it
+                // names the message and sender, already known).
+                let e = e.root_cause().to_string();
                 self.dict.add_numbers_in(&e, rng);
+                self.learn_from_error(&e);
                 Outcome::Refused(e)
             }
             Ok(Ok(res)) => {
@@ -333,6 +374,16 @@ impl World {
                 }
             }
         }
+    }
+
+    /// Makes the numbers a refusal named hot, next to the current slots.
+    fn learn_from_error(&mut self, e: &str) {
+        let nums = crate::gen::numbers_in(e);
+        if nums.is_empty() {
+            return;
+        }
+        self.dict.hot.truncate(7);
+        self.dict.hot.extend(nums.into_iter().take(6));
     }
 
     /// Learns from an accepted message's events: every attribute value goes
@@ -360,6 +411,7 @@ impl World {
             for a in &ev.attributes {
                 if !a.key.starts_with('_') {
                     self.dict.add_str(&a.value, rng);
+                    self.dict.add_keyed(&a.key, &a.value, rng);
                 }
             }
         }
@@ -401,23 +453,33 @@ impl World {
         }
         let supply = self.d.total_supply().map_err(|e| e.to_string())?;
         if supply != sum {
-            return Err(format!("cw20 total supply {supply} != sum of all balances {sum}"));
+            return Err(format!(
+                "cw20 total supply {supply} != sum of all balances {sum}"
+            ));
         }
         let h: Value = q
             .query_wasm_smart(&self.d.settlement, &serde_json::json!({"holdings": {}}))
             .map_err(|e| format!("holdings: {e}"))?;
         let obj = h.as_object().ok_or("holdings is not an object")?;
         let amount = |v: &Value| v.as_str().and_then(|s| s.parse::<u128>().ok());
-        let total = obj.get("total").and_then(amount).ok_or("holdings has no total")?;
+        let total = obj
+            .get("total")
+            .and_then(amount)
+            .ok_or("holdings has no total")?;
         let parts: u128 = obj
             .iter()
             .filter(|(k, _)| k.as_str() != "total")
             .filter_map(|(_, v)| amount(v))
             .sum();
         if parts != total {
-            return Err(format!("settlement holdings {h}: parts sum to {parts}, not the total"));
+            return Err(format!(
+                "settlement holdings {h}: parts sum to {parts}, not the total"
+            ));
         }
-        let held = self.d.balance(&self.d.settlement).map_err(|e| e.to_string())?;
+        let held = self
+            .d
+            .balance(&self.d.settlement)
+            .map_err(|e| e.to_string())?;
         if held != total + self.donated {
             return Err(format!(
                 "settlement holds {held} uaip but its books say {total} (+{} donated)",
@@ -451,7 +513,16 @@ fn harvest_value(v: &Value, dict: &mut Dict, rng: &mut Rng, n: &mut usize) {
             }
         }
         Value::Array(a) => a.iter().for_each(|x| harvest_value(x, dict, rng, n)),
-        Value::Object(o) => o.values().for_each(|x| harvest_value(x, dict, rng, n)),
+        Value::Object(o) => {
+            for (k, x) in o {
+                match x {
+                    Value::String(s) => dict.add_keyed(k, s, rng),
+                    Value::Number(num) => dict.add_keyed(k, &num.to_string(), rng),
+                    _ => {}
+                }
+                harvest_value(x, dict, rng, n);
+            }
+        }
         _ => {}
     }
 }

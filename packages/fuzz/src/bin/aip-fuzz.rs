@@ -72,7 +72,7 @@ fn run() -> Result<bool> {
     for t in targets {
         let st = fuzzer.run_target(t)?;
         println!(
-            "{:<13} cases {:>9}  executes {:>8} ({:>7} ok)  hooks {:>7} ({:>6} ok)  queries {:>8} ({:>7} ok)  migrations {:>6} ({:>5} ok)  worlds {:>6}  failures {}  {:.1} s",
+            "{:<13} cases {:>9}  executes {:>8} ({:>7} ok)  hooks {:>7} ({:>6} ok)  queries {:>8} ({:>7} ok)  migrations {:>6} ({:>5} ok)  worlds {:>6}  failures {} ({} distinct)  {:.1} s",
             t.name(),
             st.cases,
             st.executes,
@@ -84,13 +84,20 @@ fn run() -> Result<bool> {
             st.migrations,
             st.migrations_ok,
             st.worlds,
+            st.failure_count,
             st.failures.len(),
             st.elapsed.as_secs_f64()
         );
-        println!("  accepted variants: {}", st.variants_ok.iter().cloned().collect::<Vec<_>>().join(" "));
+        println!(
+            "  accepted variants: {}",
+            st.variants_ok.iter().cloned().collect::<Vec<_>>().join(" ")
+        );
         for f in &st.failures {
             clean = false;
-            println!("  FAILURE (run {}, step {}): {:?}\n    action: {}", f.run, f.step, f.outcome, f.action);
+            println!(
+                "  FAILURE (run {}, step {}): {:?}\n    action: {}",
+                f.run, f.step, f.outcome, f.action
+            );
             for (i, a) in f.reproducer.iter().enumerate() {
                 println!("    reproducer {i}: {a}");
             }
