@@ -551,9 +551,13 @@ const SHRINK_BUDGET: usize = 300;
 /// simplifies the failing message while the failure persists. Returns the
 /// run unchanged when it does not reproduce on a fresh world.
 pub fn shrink(log: &[Action], failure: &Outcome, make: impl Fn() -> Result<World>) -> Vec<Action> {
+    crate::world::quietly(|| shrink_loud(log, failure, &make))
+}
+
+fn shrink_loud(log: &[Action], failure: &Outcome, make: &dyn Fn() -> Result<World>) -> Vec<Action> {
     let mut cur = log.to_vec();
     let mut budget = SHRINK_BUDGET;
-    if !fails(&cur, failure, &make) {
+    if !fails(&cur, failure, make) {
         return cur;
     }
     let mut i = 0;
@@ -561,7 +565,7 @@ pub fn shrink(log: &[Action], failure: &Outcome, make: impl Fn() -> Result<World
         let mut cand = cur.clone();
         cand.remove(i);
         budget -= 1;
-        if fails(&cand, failure, &make) {
+        if fails(&cand, failure, make) {
             cur = cand;
         } else {
             i += 1;
@@ -580,7 +584,7 @@ pub fn shrink(log: &[Action], failure: &Outcome, make: impl Fn() -> Result<World
             let mut cand = cur.clone();
             let n = cand.len() - 1;
             cand[n] = with_msg(&cand[n], c);
-            if fails(&cand, failure, &make) {
+            if fails(&cand, failure, make) {
                 cur = cand;
                 continue 'outer;
             }

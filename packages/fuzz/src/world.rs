@@ -139,6 +139,17 @@ thread_local! {
     static CURRENT: RefCell<Option<String>> = const { RefCell::new(None) };
     /// The last panic's message on this thread.
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// True while a failure is being shrunk: its replays panic again and again.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with the panic hook's printing off (the messages are still
+/// recorded): for the replays of a shrink.
+pub fn quietly<T>(f: impl FnOnce() -> T) -> T {
+    QUIET.with(|q| q.set(true));
+    let out = f();
+    QUIET.with(|q| q.set(false));
+    out
 }
 
 /// Installs (once) a panic hook that records the panic message and prints
@@ -153,7 +164,9 @@ pub fn install_panic_hook() {
             match current {
                 Some(action) => {
                     let msg = format!("{info}");
-                    eprintln!("aip-fuzz: PANIC while running `{action}`: {msg}");
+                    if !QUIET.with(|q| q.get()) {
+                        eprintln!("aip-fuzz: PANIC while running `{action}`: {msg}");
+                    }
                     LAST_PANIC.with(|p| *p.borrow_mut() = Some(msg));
                 }
                 None => default(info),
