@@ -12,72 +12,21 @@
 #![cfg(feature = "e2e")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
-use aip_cli::deploy::{deploy, DeployOptions, DeployReport, KycMode, MarketParams, Roles};
+use aip_cli::deploy::{deploy, DeployReport};
 use aip_cli::deployment::Deployment;
 use chain_client::cosmrs::cosmwasm::MsgExecuteContract;
 use chain_client::cosmrs::tx::Msg;
-use chain_client::{testnet, ChainClient, ChainConfig, Error, Execute};
+use chain_client::{Error, Execute};
+use common::*;
 use serde_json::{json, Value};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-async fn chain() -> ChainClient {
-    ChainClient::connect(ChainConfig::from_env())
-        .await
-        .expect("the localnet is not running: ci/localnet.sh start")
-}
-
-async fn as_account(name: &str) -> ChainClient {
-    let c = chain().await;
-    let prefix = c.config().prefix.clone();
-    c.with_signer(testnet::signer(name, &prefix).unwrap())
-}
-
-fn addr(name: &str) -> String {
-    testnet::signer(name, "wasm").unwrap().address().to_string()
-}
-
-const AIP: u128 = 1_000_000;
-
-fn options(out: PathBuf) -> DeployOptions {
-    let deployer = addr("validator");
-    let mut roles = Roles::all(&deployer);
-    roles.grid_operator = addr("dso");
-    roles.matcher = addr("matcher");
-    roles.oracle = addr("oracle");
-    DeployOptions {
-        artifacts: root().join("artifacts"),
-        out,
-        roles,
-        initial_balances: ["alice", "bob", "carol", "dave"]
-            .iter()
-            .map(|n| (addr(n), 1_000_000 * AIP))
-            .collect(),
-        market: MarketParams::default(),
-        oracle_quorum: 1,
-        // No KYC proofs here: the reputation admin mints.
-        zk_verifying_key: None,
-        kyc: KycMode::AdminMints,
-    }
-}
-
 fn deployment_path() -> PathBuf {
-    let dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"));
-    dir.join(format!("e2e-deployment-{}.json", std::process::id()))
+    deployment_file("deployment")
 }
 
 /// Held for the whole of each test: they share accounts and balances.
@@ -101,14 +50,6 @@ fn deployed() -> (Deployment, DeployReport) {
         })
     })
     .clone()
-}
-
-async fn aip_balance(c: &ChainClient, token: &str, who: &str) -> u128 {
-    let v: Value = c
-        .query(token, &json!({"balance": {"address": who}}))
-        .await
-        .unwrap();
-    v["balance"].as_str().unwrap().parse().unwrap()
 }
 
 #[test]
@@ -307,20 +248,6 @@ fn queries_of_unknown_contracts_and_bad_messages_fail_clearly() {
             .unwrap_err();
         assert!(matches!(err, Error::InvalidAddress { .. }), "{err:?}");
     });
-}
-
-/// Moves chain time forward by `secs` (the localnet's test clock hook).
-fn advance(secs: u64) {
-    let st = std::process::Command::new(root().join("ci/localnet.sh"))
-        .args(["advance", &secs.to_string()])
-        .status()
-        .expect("ci/localnet.sh");
-    assert!(st.success(), "ci/localnet.sh advance {secs} failed");
-}
-
-fn device(name: &str) -> aip_cli::market::DeviceKey {
-    use sha2::Digest;
-    aip_cli::market::DeviceKey::from_seed(sha2::Sha256::digest(name.as_bytes()).into())
 }
 
 #[test]

@@ -15,37 +15,17 @@
 #![cfg(feature = "e2e")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use aip_cli::deploy::{deploy, DeployOptions, KycMode, MarketParams, Roles};
 use aip_kyc::cli::Cli;
 use aip_kyc::ProofFile;
-use chain_client::{testnet, ChainClient, ChainConfig, Error};
+use chain_client::Error;
 use clap::Parser;
+use common::{addr, as_account, root, rt};
 use serde_json::{json, Value};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-async fn as_account(name: &str) -> ChainClient {
-    let c = ChainClient::connect(ChainConfig::from_env())
-        .await
-        .expect("the localnet is not running: ci/localnet.sh start");
-    let prefix = c.config().prefix.clone();
-    c.with_signer(testnet::signer(name, &prefix).unwrap())
-}
-
-fn addr(name: &str) -> String {
-    testnet::signer(name, "wasm").unwrap().address().to_string()
-}
 
 /// Runs `aip-kyc ARGS...` in-process; returns what the command prints.
 fn kyc(args: &[&str]) -> String {
