@@ -40,6 +40,20 @@ pub fn execute(
     info: MessageInfo,
     msg: ExecuteMsg,
 ) -> Result<Response, ContractError> {
+    if let ExecuteMsg::Mint { amount, .. } = &msg {
+        // cw20-base 2.0 adds to the supply with `+=` before it checks the
+        // cap: an amount that overflows u128 would abort the contract
+        // instead of being refused. Refuse it first, with the figures.
+        let supply = cw20_base::state::TOKEN_INFO
+            .load(deps.storage)?
+            .total_supply;
+        if supply.checked_add(*amount).is_err() {
+            return Err(ContractError::SupplyOverflow {
+                supply,
+                amount: *amount,
+            });
+        }
+    }
     Ok(cw20_base::contract::execute(deps, env, info, msg)?)
 }
 

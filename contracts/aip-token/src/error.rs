@@ -10,6 +10,12 @@ pub enum ContractError {
     #[error("{0}")]
     Cw20(#[from] cw20_base::ContractError),
 
+    #[error("minting {amount} would overflow the total supply of {supply}")]
+    SupplyOverflow {
+        supply: cosmwasm_std::Uint128,
+        amount: cosmwasm_std::Uint128,
+    },
+
     #[error("the AIP token has {expected} decimals, not {got}")]
     WrongDecimals { expected: u8, got: u8 },
     /// A migration refused by the shared guard (wrong contract, or a downgrade).

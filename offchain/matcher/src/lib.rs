@@ -34,8 +34,8 @@ mod lp;
 mod model;
 pub mod online;
 pub mod simbench;
-mod welfare;
 pub mod verify;
+mod welfare;
 
 pub use clearing::{clear, pair_routes, PairRoute};
 pub use error::MatcherError;

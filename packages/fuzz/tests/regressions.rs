@@ -22,7 +22,6 @@ fn outcome(msg: &str) -> Outcome {
 /// before the recipient is validated) instead of refusing with
 /// `CannotExceedCap`. Only the minter can do it, but it is an abort.
 #[test]
-#[ignore = "aip-token: cw20-base execute_mint adds to the supply without a check"]
 fn minting_beyond_u128_is_refused_not_a_panic() {
     let mut w = World::new().unwrap();
     let mint = Action::Execute {

@@ -156,6 +156,40 @@ fn minter_cannot_exceed_the_cap_and_others_cannot_mint() {
 }
 
 #[test]
+fn minting_beyond_u128_is_refused_not_an_abort() {
+    // Found by aip-fuzz: cw20-base adds before it checks, so an uncapped
+    // token would overflow (a panic, an abort on chain).
+    let mut deps = mock_dependencies();
+    let creator = message_info(&deps.api.addr_make("creator"), &[]);
+    instantiate(
+        deps.as_mut(),
+        mock_env(),
+        creator,
+        msg(6, None, &[("alice", 600)]),
+    )
+    .unwrap();
+    let minter = message_info(&deps.api.addr_make("minter"), &[]);
+    let bob = deps.api.addr_make("bob").to_string();
+    let err = execute(
+        deps.as_mut(),
+        mock_env(),
+        minter,
+        ExecuteMsg::Mint {
+            recipient: bob,
+            amount: Uint128::MAX,
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "minting 340282366920938463463374607431768211455 would overflow the total supply of 600"
+    );
+    let info: TokenInfoResponse =
+        from_json(query(deps.as_ref(), mock_env(), QueryMsg::TokenInfo {}).unwrap()).unwrap();
+    assert_eq!(info.total_supply, Uint128::new(600));
+}
+
+#[test]
 fn migrate_refuses_another_contract_and_downgrades() {
     let mut deps = mock_dependencies();
     cw2::set_contract_version(&mut deps.storage, "crates.io:cw20-base", "2.0.0").unwrap();
