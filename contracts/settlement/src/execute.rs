@@ -3,31 +3,42 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aip_types::hooks::{
-    DeliveriesResponse, MeterDelivery, MeterQueryHook, ReputationExecuteHook, ReputationQueryHook,
-    Ruling, TradeOutcome, TradingTermsResponse,
+    DeliveriesResponse, MeterQueryHook, ReputationExecuteHook, ReputationQueryHook, Ruling,
+    TradeOutcome, TradingTermsResponse,
 };
-use aip_types::{apply_bps, escrow_for, payment, OrderId, Price, SlotId, TradeId, Wh, ZoneId};
+use aip_types::{
+    apply_bps, check_order, escrow_for, payment, MeterId, OrderId, Price, SlotId, TradeId, Wh,
+    ZoneId, MAX_ORDER_PRICE,
+};
 use cosmwasm_std::{
     from_json, to_json_binary, Addr, Binary, CosmosMsg, Deps, DepsMut, Env, MessageInfo,
-    Order as IterOrder, Response, StdResult, Storage, Uint128, Uint256, WasmMsg,
+    Order as IterOrder, Response, StdResult, Storage, Uint128, WasmMsg,
 };
 use cw2::set_contract_version;
 use cw_storage_plus::Bound;
 
 use crate::contract::{CONTRACT_NAME, CONTRACT_VERSION};
 use crate::msg::{
-    CongestionFee, Corridor, MarketParams, MatchedTrade, OfferParams, OrderStatus, ReceiveMsg,
-    Roles, Side, TradeSettlement, Zone, DEFAULT_LIMIT,
+    CongestionFee, Corridor, MarketParams, MatchedTrade, NodeZone, OfferParams, OrderStatus,
+    ReceiveMsg, Roles, Side, TradeSettlement, Zone, DEFAULT_LIMIT,
 };
+use crate::rules;
 use crate::state::{
     Config, Dispute, MeterSlot, Order, SlotState, State, TradeRec, ACCOUNT_TRADES, CLAIMABLE,
-    CONFIG, CORRIDORS, DISPUTES, FEES, METERS, OPEN, ORDERS, OWNER_ORDERS, SLOTS, SLOT_BATCHES,
-    STATE, TRADES, USAGE, ZONES,
+    CONFIG, CORRIDORS, DISPUTES, FEES, METERS, NODE_ZONES, OPEN, ORDERS, OWNER_ORDERS, SLOTS,
+    SLOT_BATCHES, STATE, TRADES, USAGE, ZONES,
 };
 use crate::{ContractError, Rule};
 
-/// Longest meter id and zone name accepted.
+/// Longest zone name accepted.
 pub const MAX_NAME_LEN: usize = 64;
+/// Most node -> zone entries in one `SetNodeZones`.
+pub const MAX_NODE_ZONES: usize = 500;
+/// Longest time the parameters may give for delivery data or disputes: 7 days.
+pub const MAX_WINDOW_SECS: u64 = 7 * 86_400;
+/// Shortest delivery deadline: 5 minutes after the slot ends, so the oracles
+/// always have time to report (a 0 deadline would settle every seller as 0).
+pub const MIN_DELIVERY_DEADLINE_SECS: u64 = 300;
 /// Longest dispute reason accepted.
 pub const MAX_REASON_LEN: usize = 280;
 /// Largest batch the parameters may allow.
@@ -87,7 +98,6 @@ fn config_from(
         admin: api.addr_validate(&roles.admin)?,
         grid_operator: api.addr_validate(&roles.grid_operator)?,
         matcher: api.addr_validate(&roles.matcher)?,
-        oracle: opt(roles.oracle)?,
         arbiter: api.addr_validate(&roles.arbiter)?,
         treasury: api.addr_validate(&roles.treasury)?,
         reputation: opt(roles.reputation)?,
@@ -113,6 +123,32 @@ fn validate_params(p: &MarketParams) -> Result<(), ContractError> {
         return Err(ContractError::InvalidParam {
             name: "default_collateral_bps",
             reason: "must be at most 100000 (10x the offer value)".into(),
+        });
+    }
+    let max_price = Uint128::new(MAX_ORDER_PRICE);
+    for (name, price) in [
+        ("penalty_price", p.penalty_price),
+        ("collateral_floor_price", p.collateral_floor_price),
+    ] {
+        if price > max_price {
+            return Err(ContractError::InvalidParam {
+                name,
+                reason: format!("must be at most {max_price} uaip/kWh"),
+            });
+        }
+    }
+    if p.delivery_deadline_secs < MIN_DELIVERY_DEADLINE_SECS
+        || p.delivery_deadline_secs > MAX_WINDOW_SECS
+    {
+        return Err(ContractError::InvalidParam {
+            name: "delivery_deadline_secs",
+            reason: format!("must be {MIN_DELIVERY_DEADLINE_SECS} to {MAX_WINDOW_SECS} s"),
+        });
+    }
+    if p.dispute_window_secs > MAX_WINDOW_SECS {
+        return Err(ContractError::InvalidParam {
+            name: "dispute_window_secs",
+            reason: format!("must be at most {MAX_WINDOW_SECS} s"),
         });
     }
     Ok(())
@@ -220,24 +256,10 @@ struct NewOrder {
     side: Side,
     slot: SlotId,
     zone: ZoneId,
-    meter: String,
+    meter: MeterId,
     wh: Wh,
     price: Price,
     premium_only: bool,
-}
-
-/// Offer collateral: ceil(wh * min_price / 1000 * ratio_bps / 10000).
-pub fn collateral_for(wh: Wh, min_price: Price, ratio_bps: u32) -> Result<Uint128, ContractError> {
-    let num = Uint256::from(wh) * Uint256::from(min_price) * Uint256::from(ratio_bps);
-    let den = Uint256::from(10_000_000u128);
-    let ceil = (num + den - Uint256::one()) / den;
-    Uint128::try_from(ceil).map_err(|_| {
-        ContractError::Types(aip_types::TypesError::Overflow {
-            what: "collateral",
-            a: wh.u128(),
-            b: min_price.u128(),
-        })
-    })
 }
 
 /// Gate closure of a slot: orders are accepted while `now < gate_closes_at`.
@@ -257,12 +279,7 @@ fn place(
     if !o.slot.is_aligned() {
         return Err(ContractError::UnalignedSlot { slot: o.slot });
     }
-    if o.wh.is_zero() {
-        return Err(ContractError::ZeroQuantity);
-    }
-    if o.meter.is_empty() || o.meter.len() > MAX_NAME_LEN {
-        return Err(ContractError::BadMeter);
-    }
+    check_order(o.wh.u128(), o.price.u128())?;
     let closes = gate_closes_at(o.slot, &cfg.params);
     if now >= closes {
         return Err(ContractError::GateClosed {
@@ -277,29 +294,28 @@ fn place(
             horizon: cfg.params.max_horizon_secs,
         });
     }
-    if !ZONES.has(deps.storage, o.zone) {
-        return Err(ContractError::UnknownZone { zone: o.zone });
-    }
-    if let Some(mo) = &cfg.meter_oracle {
-        let r: DeliveriesResponse = deps.querier.query_wasm_smart(
-            mo,
-            &MeterQueryHook::Deliveries {
-                slot: o.slot,
-                meters: vec![o.meter.clone()],
-            },
-        )?;
-        match r.deliveries.iter().find(|d| d.meter == o.meter) {
-            None => {
-                return Err(ContractError::MeterNotRegistered { meter: o.meter });
-            }
-            Some(d) if d.owner != owner.as_str() => {
-                return Err(ContractError::NotMeterOwner {
-                    meter: o.meter,
-                    owner: d.owner.clone(),
-                });
-            }
-            Some(_) => {}
-        }
+    // The meter decides who may use it and where the order sits (C1, H1, H3).
+    let mo = cfg
+        .meter_oracle
+        .as_ref()
+        .ok_or(ContractError::NoMeterRegistry)?;
+    let r: DeliveriesResponse = deps.querier.query_wasm_smart(
+        mo,
+        &MeterQueryHook::Deliveries {
+            slot: o.slot,
+            meters: vec![o.meter],
+        },
+    )?;
+    let entry = r.deliveries.iter().find(|d| d.meter == o.meter);
+    let node = rules::check_meter(owner.as_str(), o.meter, entry)?;
+    let zone = rules::order_zone(
+        o.meter,
+        node,
+        NODE_ZONES.may_load(deps.storage, node)?,
+        o.zone,
+    )?;
+    if !ZONES.has(deps.storage, zone) {
+        return Err(ContractError::UnknownZone { zone });
     }
     let (ratio, premium_eligible) = match &cfg.reputation {
         Some(rep) => {
@@ -332,7 +348,9 @@ fn place(
     };
     let required = match o.side {
         Side::Bid => escrow_for(o.wh, o.price)?,
-        Side::Offer => collateral_for(o.wh, o.price, ratio)?,
+        Side::Offer => {
+            rules::offer_collateral(o.wh, o.price, cfg.params.collateral_floor_price, ratio)?
+        }
     };
     let locked = match sent {
         Some(sent) if sent != required => {
@@ -523,7 +541,7 @@ pub fn execute_commit_matches(
     let mut orders: BTreeMap<OrderId, Order> = BTreeMap::new();
     let mut routes: BTreeMap<(ZoneId, ZoneId), Option<Route>> = BTreeMap::new();
     let mut usage: BTreeMap<(ZoneId, ZoneId), Wh> = BTreeMap::new();
-    let mut meters: BTreeMap<String, Wh> = BTreeMap::new();
+    let mut meters: BTreeMap<MeterId, Wh> = BTreeMap::new();
     let mut credits: BTreeMap<Vec<u8>, Uint128> = BTreeMap::new();
     let treasury = deps.api.addr_canonicalize(cfg.treasury.as_str())?;
     let mut st = STATE.load(store)?;
@@ -641,13 +659,13 @@ pub fn execute_commit_matches(
         })?;
         let buyer = deps.api.addr_canonicalize(bid.owner.as_str())?;
         let seller = deps.api.addr_canonicalize(offer.owner.as_str())?;
-        let meter = offer.meter.clone();
+        let meter = offer.meter;
         for (id, s) in [(t.bid, bid_share), (t.offer, offer_share)] {
             let o = orders.get_mut(&id).expect("loaded above");
             o.filled += t.wh;
             o.locked -= s;
         }
-        *meters.entry(meter.clone()).or_default() += t.wh;
+        *meters.entry(meter).or_default() += t.wh;
         if !improvement.is_zero() {
             *credits.entry(buyer.to_vec()).or_default() += improvement;
         }
@@ -692,7 +710,7 @@ pub fn execute_commit_matches(
     let last = id - 1;
     let mut ss = SLOTS.may_load(storage, slot.0)?.unwrap_or_default();
     for (meter, wh) in meters {
-        let ms = match METERS.may_load(storage, (slot.0, &meter))? {
+        let ms = match METERS.may_load(storage, (slot.0, meter))? {
             Some(mut ms) => {
                 ms.contracted += wh;
                 ms
@@ -705,7 +723,7 @@ pub fn execute_commit_matches(
                 }
             }
         };
-        METERS.save(storage, (slot.0, &meter), &ms)?;
+        METERS.save(storage, (slot.0, meter), &ms)?;
     }
     for ((from, to), used) in usage {
         USAGE.save(storage, (slot.0, from, to), &used)?;
@@ -803,68 +821,6 @@ fn check_report_window(
     Ok(())
 }
 
-fn record_delivery(
-    storage: &mut dyn Storage,
-    slot: SlotId,
-    ss: &mut SlotState,
-    d: &MeterDelivery,
-    now: u64,
-) -> Result<(), ContractError> {
-    if !d.finalized {
-        return Err(ContractError::NotFinalized {
-            meter: d.meter.clone(),
-        });
-    }
-    let mut ms = METERS
-        .may_load(storage, (slot.0, &d.meter))?
-        .ok_or_else(|| ContractError::MeterNotInSlot {
-            meter: d.meter.clone(),
-            slot,
-        })?;
-    if ms.exported.is_some() {
-        return Err(ContractError::AlreadyReported {
-            meter: d.meter.clone(),
-            slot,
-        });
-    }
-    ms.exported = Some(d.exported_wh);
-    METERS.save(storage, (slot.0, &d.meter), &ms)?;
-    ss.meters_reported += 1;
-    if ss.meters_reported == ss.meters {
-        ss.all_reported_at = Some(now);
-    }
-    Ok(())
-}
-
-pub fn execute_report_deliveries(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    slot: SlotId,
-    deliveries: Vec<MeterDelivery>,
-) -> Result<Response, ContractError> {
-    let cfg = CONFIG.load(deps.storage)?;
-    if cfg.meter_oracle.is_some() {
-        return Err(ContractError::UseMeterOracle);
-    }
-    match &cfg.oracle {
-        Some(o) if *o == info.sender => {}
-        _ => return Err(ContractError::Unauthorized { role: "oracle" }),
-    }
-    let now = env.block.time.seconds();
-    let mut ss = SLOTS.may_load(deps.storage, slot.0)?.unwrap_or_default();
-    check_report_window(slot, &cfg.params, &ss, now)?;
-    for d in &deliveries {
-        record_delivery(deps.storage, slot, &mut ss, d, now)?;
-    }
-    SLOTS.save(deps.storage, slot.0, &ss)?;
-    Ok(Response::new()
-        .add_attribute("action", "report_deliveries")
-        .add_attribute("slot", slot.to_string())
-        .add_attribute("meters", deliveries.len().to_string())
-        .add_attribute("complete", (ss.all_reported_at.is_some()).to_string()))
-}
-
 pub fn execute_fetch_deliveries(
     deps: DepsMut,
     env: Env,
@@ -879,21 +835,37 @@ pub fn execute_fetch_deliveries(
     let now = env.block.time.seconds();
     let mut ss = SLOTS.may_load(deps.storage, slot.0)?.unwrap_or_default();
     check_report_window(slot, &cfg.params, &ss, now)?;
-    let limit = limit.unwrap_or(DEFAULT_LIMIT).min(cfg.params.max_batch) as usize;
-    let pending: Vec<String> = METERS
-        .prefix(slot.0)
-        .range(deps.storage, None, None, IterOrder::Ascending)
-        .filter_map(|r| match r {
-            Ok((m, ms)) if ms.exported.is_none() => Some(Ok(m)),
-            Ok(_) => None,
-            Err(e) => Some(Err(e)),
-        })
-        .take(limit)
-        .collect::<StdResult<_>>()?;
+    let limit = limit
+        .unwrap_or(DEFAULT_LIMIT)
+        .clamp(1, cfg.params.max_batch) as usize;
+    // The next `limit` unreported meters after the cursor, wrapping around:
+    // every call moves on, so meters that never finalize (a deactivated
+    // meter, a device that stopped) cannot hold back the others (H1).
+    let unreported = |from: Option<Bound<MeterId>>, n: usize| -> StdResult<Vec<MeterId>> {
+        METERS
+            .prefix(slot.0)
+            .range(deps.storage, from, None, IterOrder::Ascending)
+            .filter_map(|r| match r {
+                Ok((m, ms)) if ms.exported.is_none() => Some(Ok(m)),
+                Ok(_) => None,
+                Err(e) => Some(Err(e)),
+            })
+            .take(n)
+            .collect()
+    };
+    let mut pending = unreported(Some(Bound::exclusive(ss.fetch_after)), limit)?;
+    let cursor = rules::next_fetch_cursor(pending.len(), limit, pending.last().copied());
+    if pending.len() < limit && ss.fetch_after != 0 {
+        for m in unreported(None, limit - pending.len())? {
+            if m > ss.fetch_after {
+                break;
+            }
+            pending.push(m);
+        }
+    }
     if pending.is_empty() {
         return Err(ContractError::NothingToFetch { slot });
     }
-    let pending_set: BTreeSet<&String> = pending.iter().collect();
     let r: DeliveriesResponse = deps.querier.query_wasm_smart(
         mo,
         &MeterQueryHook::Deliveries {
@@ -901,25 +873,30 @@ pub fn execute_fetch_deliveries(
             meters: pending.clone(),
         },
     )?;
+    let wanted: BTreeSet<MeterId> = pending.iter().copied().collect();
     let mut stored = 0u32;
     for d in r.deliveries.iter().filter(|d| d.finalized) {
-        if !pending_set.contains(&d.meter) {
+        if !wanted.contains(&d.meter) {
             continue;
         }
-        let ms = METERS.load(deps.storage, (slot.0, &d.meter))?;
+        let mut ms = METERS.load(deps.storage, (slot.0, d.meter))?;
         if ms.exported.is_some() {
             continue; // listed twice in the answer
         }
-        record_delivery(deps.storage, slot, &mut ss, d, now)?;
+        ms.exported = Some(d.exported_wh);
+        METERS.save(deps.storage, (slot.0, d.meter), &ms)?;
+        ss.meters_reported += 1;
         stored += 1;
     }
-    if stored == 0 {
-        return Err(ContractError::NothingToFetch { slot });
+    if ss.meters_reported == ss.meters {
+        ss.all_reported_at = Some(now);
     }
+    ss.fetch_after = cursor;
     SLOTS.save(deps.storage, slot.0, &ss)?;
     Ok(Response::new()
         .add_attribute("action", "fetch_deliveries")
         .add_attribute("slot", slot.to_string())
+        .add_attribute("asked", pending.len().to_string())
         .add_attribute("meters", stored.to_string())
         .add_attribute("complete", (ss.all_reported_at.is_some()).to_string()))
 }
@@ -1038,7 +1015,7 @@ pub fn execute_settle(
         .collect::<StdResult<_>>()?;
     // A slot with few seller meters: one range read (30 + 3/byte each) beats
     // a point read per meter (1000 + 3/byte each).
-    let mut meter_cache: BTreeMap<String, MeterSlot> = if (ss.meters as usize) <= 2 * limit {
+    let mut meter_cache: BTreeMap<MeterId, MeterSlot> = if (ss.meters as usize) <= 2 * limit {
         METERS
             .prefix(slot.0)
             .range(deps.storage, None, None, IterOrder::Ascending)
@@ -1071,9 +1048,8 @@ pub fn execute_settle(
             if disputed.contains(&id) {
                 continue;
             }
-            if !meter_cache.contains_key(&t.meter) {
-                let ms = METERS.load(deps.storage, (slot.0, &t.meter))?;
-                meter_cache.insert(t.meter.clone(), ms);
+            if let std::collections::btree_map::Entry::Vacant(e) = meter_cache.entry(t.meter) {
+                e.insert(METERS.load(deps.storage, (slot.0, t.meter))?);
             }
             let s = metered(&t, &meter_cache[&t.meter], cfg.params.penalty_price)?;
             *credits.entry(t.seller.to_vec()).or_default() += s.seller_paid + s.collateral_returned;
@@ -1205,7 +1181,7 @@ pub fn execute_resolve_dispute(
             from: final_at,
         });
     }
-    let ms = METERS.load(deps.storage, (slot.0, &t.meter))?;
+    let ms = METERS.load(deps.storage, (slot.0, t.meter))?;
     let s = ruled(&t, &ms, cfg.params.penalty_price, ruling)?;
     d.ruling = Some(ruling);
     DISPUTES.save(deps.storage, (slot.0, trade_id), &d)?;
@@ -1352,6 +1328,30 @@ pub fn execute_remove_corridor(
         .add_attribute("action", "remove_corridor")
         .add_attribute("from_zone", from_zone.to_string())
         .add_attribute("to_zone", to_zone.to_string()))
+}
+
+pub fn execute_set_node_zones(
+    deps: DepsMut,
+    info: MessageInfo,
+    nodes: Vec<NodeZone>,
+) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    only(&info, &cfg.grid_operator, "grid operator")?;
+    if nodes.is_empty() || nodes.len() > MAX_NODE_ZONES {
+        return Err(ContractError::InvalidParam {
+            name: "nodes",
+            reason: format!("must list 1 to {MAX_NODE_ZONES} nodes"),
+        });
+    }
+    for n in &nodes {
+        if !ZONES.has(deps.storage, n.zone) {
+            return Err(ContractError::UnknownZone { zone: n.zone });
+        }
+        NODE_ZONES.save(deps.storage, n.node, &n.zone)?;
+    }
+    Ok(Response::new()
+        .add_attribute("action", "set_node_zones")
+        .add_attribute("nodes", nodes.len().to_string()))
 }
 
 pub fn execute_set_congestion_fees(

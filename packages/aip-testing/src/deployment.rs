@@ -26,7 +26,8 @@ pub mod roles {
     pub const GRID_OPERATOR: &str = "dso";
     /// The matcher that commits trade batches.
     pub const MATCHER: &str = "matcher";
-    /// Reports deliveries to settlement while no meter-oracle is wired.
+    /// A keeper account that fetches deliveries and settles slots (any
+    /// account may; settlement gives it no role).
     pub const ORACLE: &str = "oracle";
     /// Rules on settlement disputes.
     pub const ARBITER: &str = "arbiter";
@@ -43,13 +44,14 @@ pub mod roles {
 }
 
 /// Default settlement parameters of a deployment: gate closure 5 min, 20 %
-/// default collateral, penalty 50_000 uaip/kWh short, 1 h dispute window and
+/// default collateral valued at no less than 0.1 AIP/kWh, penalty 50_000 uaip/kWh short, 1 h dispute window and
 /// delivery deadline, batches of up to 500 trades.
 pub fn default_settlement_params() -> settlement::msg::MarketParams {
     settlement::msg::MarketParams {
         gate_closure_secs: 300,
         max_horizon_secs: 7 * 86_400,
         default_collateral_bps: 2_000,
+        collateral_floor_price: settlement::msg::default_collateral_floor_price(),
         penalty_price: Uint128::new(50_000),
         dispute_window_secs: 3_600,
         delivery_deadline_secs: 3_600,
@@ -214,7 +216,6 @@ fn settlement_roles(
         admin: admin.to_string(),
         grid_operator: a(roles::GRID_OPERATOR),
         matcher: a(roles::MATCHER),
-        oracle: Some(a(roles::ORACLE)),
         arbiter: a(roles::ARBITER),
         treasury: a(roles::TREASURY),
         reputation: reputation.map(|r| r.to_string()),
@@ -334,7 +335,8 @@ impl Deployment {
     }
 
     /// Registers an active meter of `owner` at grid `node` with a device key
-    /// (as the grid operator); returns the meter id ("17" in settlement's terms).
+    /// (as the grid operator); returns the meter id (the same number in
+    /// settlement orders).
     pub fn register_meter(
         &mut self,
         owner: &Addr,

@@ -1,0 +1,155 @@
+//! The settlement rules that are pure functions of their inputs, unit-tested
+//! here without a chain; the handlers in [`crate::execute`] call them.
+
+use aip_types::hooks::{MeterDelivery, MeterStatus};
+use aip_types::{collateral_for, MeterId, NodeId, Price, TypesError, Wh, ZoneId};
+use cosmwasm_std::Uint128;
+
+use crate::ContractError;
+
+/// The price an offer's collateral is valued at: the seller's `min_price`,
+/// but never less than the market's `floor` (M1: a seller cannot make its
+/// collateral, and so the most it can lose for not delivering, vanish with a
+/// tiny limit price).
+pub fn collateral_price(min_price: Price, floor: Price) -> Price {
+    min_price.max(floor)
+}
+
+/// Offer collateral: `collateral_for(wh, collateral_price(min_price, floor), ratio_bps)`.
+pub fn offer_collateral(
+    wh: Wh,
+    min_price: Price,
+    floor: Price,
+    ratio_bps: u32,
+) -> Result<Uint128, TypesError> {
+    collateral_for(wh, collateral_price(min_price, floor), ratio_bps)
+}
+
+/// Checks the meter an order names against its registry entry (`None`: not
+/// registered): it must be `owner`'s, and active. Returns its grid node.
+pub fn check_meter(
+    owner: &str,
+    meter: MeterId,
+    entry: Option<&MeterDelivery>,
+) -> Result<NodeId, ContractError> {
+    let e = entry.ok_or(ContractError::MeterNotRegistered { meter })?;
+    if e.owner != owner {
+        return Err(ContractError::NotMeterOwner {
+            meter,
+            owner: e.owner.clone(),
+        });
+    }
+    if e.status != MeterStatus::Active {
+        return Err(ContractError::MeterNotActive {
+            meter,
+            status: e.status.to_string(),
+        });
+    }
+    Ok(e.node)
+}
+
+/// An order's zone: the zone the grid operator placed the meter's node in
+/// (`node_zone`), which the order's declared zone must equal (H3: a seller
+/// cannot declare the buyer's zone to skip a corridor).
+pub fn order_zone(
+    meter: MeterId,
+    node: NodeId,
+    node_zone: Option<ZoneId>,
+    declared: ZoneId,
+) -> Result<ZoneId, ContractError> {
+    let zone = node_zone.ok_or(ContractError::NodeWithoutZone { meter, node })?;
+    if zone != declared {
+        return Err(ContractError::ZoneMismatch {
+            meter,
+            declared,
+            zone,
+        });
+    }
+    Ok(zone)
+}
+
+/// Where `FetchDeliveries` resumes after scanning `scanned` meters of at most
+/// `limit`, the last being `last`: after `last` while the scan filled its
+/// batch, else from the start again (the scan reached the end).
+pub fn next_fetch_cursor(scanned: usize, limit: usize, last: Option<MeterId>) -> MeterId {
+    match last {
+        Some(m) if scanned >= limit => m,
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(owner: &str, status: MeterStatus) -> MeterDelivery {
+        MeterDelivery {
+            meter: 7,
+            owner: owner.into(),
+            node: 4,
+            status,
+            finalized: false,
+            exported_wh: Uint128::zero(),
+            imported_wh: Uint128::zero(),
+        }
+    }
+
+    #[test]
+    fn collateral_is_valued_at_the_floor_when_the_limit_is_below_it() {
+        let u = Uint128::new;
+        assert_eq!(collateral_price(u(1), u(100_000)), u(100_000));
+        assert_eq!(collateral_price(u(250_000), u(100_000)), u(250_000));
+        // 2 kWh offered at 1 uaip/kWh with a 20 % ratio: valued at the floor.
+        assert_eq!(
+            offer_collateral(u(2_000), u(1), u(100_000), 2_000).unwrap(),
+            u(40_000)
+        );
+    }
+
+    #[test]
+    fn only_the_owner_of_an_active_meter_may_use_it() {
+        let active = entry("alice", MeterStatus::Active);
+        assert_eq!(check_meter("alice", 7, Some(&active)).unwrap(), 4);
+        assert_eq!(
+            check_meter("mallory", 7, Some(&active))
+                .unwrap_err()
+                .to_string(),
+            "meter 7 belongs to alice, not to the sender"
+        );
+        assert_eq!(
+            check_meter("alice", 7, None).unwrap_err().to_string(),
+            "meter 7 is not registered with the meter oracle"
+        );
+        for (status, word) in [
+            (MeterStatus::Pending, "pending"),
+            (MeterStatus::Deactivated, "deactivated"),
+        ] {
+            assert_eq!(
+                check_meter("alice", 7, Some(&entry("alice", status)))
+                    .unwrap_err()
+                    .to_string(),
+                format!("meter 7 is {word}: only active meters trade")
+            );
+        }
+    }
+
+    #[test]
+    fn the_zone_comes_from_the_meters_node() {
+        assert_eq!(order_zone(7, 4, Some(2), 2).unwrap(), 2);
+        assert_eq!(
+            order_zone(7, 4, Some(2), 1).unwrap_err().to_string(),
+            "meter 7 is in zone 2, not in the declared zone 1"
+        );
+        assert_eq!(
+            order_zone(7, 4, None, 1).unwrap_err().to_string(),
+            "meter 7 sits at node 4, which the grid operator has not placed in a zone"
+        );
+    }
+
+    #[test]
+    fn the_fetch_cursor_wraps_after_a_short_scan() {
+        assert_eq!(next_fetch_cursor(3, 3, Some(9)), 9);
+        assert_eq!(next_fetch_cursor(2, 3, Some(9)), 0);
+        assert_eq!(next_fetch_cursor(0, 3, None), 0);
+    }
+}
