@@ -405,6 +405,46 @@ impl Deployment {
             .context("submit readings")
     }
 
+    /// The grid operator places grid nodes in settlement zones (the zone of
+    /// an order is the zone of its meter's node).
+    pub fn set_node_zones(
+        &mut self,
+        nodes: &[(aip_types::NodeId, aip_types::ZoneId)],
+    ) -> Result<AppResponse> {
+        let msg = settlement::msg::ExecuteMsg::SetNodeZones {
+            nodes: nodes
+                .iter()
+                .map(|&(node, zone)| settlement::msg::NodeZone { node, zone })
+                .collect(),
+        };
+        let grid = self.addr(roles::GRID_OPERATOR);
+        self.app
+            .execute_contract(grid, self.settlement.clone(), &msg, &[])
+            .context("set node zones")
+    }
+
+    /// A quorum of oracle operators (the first [`roles::METER_QUORUM`])
+    /// submits each meter's device-signed export for `slot`, then the
+    /// [`roles::ORACLE`] keeper pulls the finalized values into settlement.
+    pub fn deliver(
+        &mut self,
+        slot: aip_types::SlotId,
+        exports: &[(meter_oracle::msg::MeterId, &ed25519_dalek::SigningKey, u128)],
+    ) -> Result<AppResponse> {
+        for op in 0..roles::METER_QUORUM as usize {
+            let readings = exports
+                .iter()
+                .map(|(m, key, wh)| self.sign_reading(key, *m, slot, *wh, 0))
+                .collect();
+            self.submit_readings(op, slot, readings)?;
+        }
+        let keeper = self.addr(roles::ORACLE);
+        let msg = settlement::msg::ExecuteMsg::FetchDeliveries { slot, limit: None };
+        self.app
+            .execute_contract(keeper, self.settlement.clone(), &msg, &[])
+            .context("fetch deliveries")
+    }
+
     /// AIP balance of an account, uaip.
     pub fn balance(&self, who: &Addr) -> Result<u128> {
         let r: BalanceResponse = self.app.wrap().query_wasm_smart(

@@ -642,7 +642,10 @@ fn deliveries_hook_answers_settlement() {
     assert_eq!(d.deliveries[0].meter, m1);
     // A meter id is a JSON number: strings and other spellings do not parse.
     for spelling in [r#""1""#, "01", "+1", "1.0", "-1", "4294967296"] {
-        let raw = format!(r#"{{"deliveries":{{"slot":{},"meters":[{spelling}]}}}}"#, SLOT.0);
+        let raw = format!(
+            r#"{{"deliveries":{{"slot":{},"meters":[{spelling}]}}}}"#,
+            SLOT.0
+        );
         assert!(
             from_json::<QueryMsg>(raw.as_bytes()).is_err(),
             "{spelling} parsed as a meter id"
