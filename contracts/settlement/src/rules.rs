@@ -2,28 +2,13 @@
 //! here without a chain; the handlers in [`crate::execute`] call them.
 
 use aip_types::hooks::{MeterDelivery, MeterStatus};
-use aip_types::{collateral_for, MeterId, NodeId, Price, TypesError, Wh, ZoneId};
-use cosmwasm_std::Uint128;
+use aip_types::{MeterId, NodeId, ZoneId};
 
 use crate::ContractError;
 
-/// The price an offer's collateral is valued at: the seller's `min_price`,
-/// but never less than the market's `floor` (M1: a seller cannot make its
-/// collateral, and so the most it can lose for not delivering, vanish with a
-/// tiny limit price).
-pub fn collateral_price(min_price: Price, floor: Price) -> Price {
-    min_price.max(floor)
-}
-
-/// Offer collateral: `collateral_for(wh, collateral_price(min_price, floor), ratio_bps)`.
-pub fn offer_collateral(
-    wh: Wh,
-    min_price: Price,
-    floor: Price,
-    ratio_bps: u32,
-) -> Result<Uint128, TypesError> {
-    collateral_for(wh, collateral_price(min_price, floor), ratio_bps)
-}
+/// The collateral rules (M1: valued at `max(min_price, floor)`) live in
+/// aip-types, next to the escrow rule, so agents compute the same amounts.
+pub use aip_types::{collateral_price, offer_collateral};
 
 /// Checks the meter an order names against its registry entry (`None`: not
 /// registered): it must be `owner`'s, and active. Returns its grid node.
@@ -81,6 +66,7 @@ pub fn next_fetch_cursor(scanned: usize, limit: usize, last: Option<MeterId>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cosmwasm_std::Uint128;
 
     fn entry(owner: &str, status: MeterStatus) -> MeterDelivery {
         MeterDelivery {

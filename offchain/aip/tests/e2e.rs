@@ -359,9 +359,13 @@ fn one_trade_from_orders_to_settlement_on_chain() {
                 .execute(&mo, &json!({"register_meter": {"owner": owner, "node": 1, "pubkey": key.public_key()}}), &[])
                 .await
                 .unwrap();
-            meters.push(tx.wasm_attribute("meter").unwrap().to_string());
+            meters.push(tx.wasm_attribute("meter").unwrap().parse::<u32>().unwrap());
         }
-        let (meter_a, meter_b) = (meters[0].clone(), meters[1].clone());
+        let (meter_a, meter_b) = (meters[0], meters[1]);
+        // Node 1 is in zone 1: orders on these meters are in zone 1.
+        dso.execute(&settlement, &json!({"set_node_zones": {"nodes": [{"node": 1, "zone": 1}]}}), &[])
+            .await
+            .unwrap();
         for who in ["alice", "bob"] {
             admin
                 .execute(&rep, &json!({"mint_for": {"owner": addr(who)}}), &[])
@@ -381,13 +385,14 @@ fn one_trade_from_orders_to_settlement_on_chain() {
         let a0 = aip_balance(&buyer, &token, &addr("alice")).await;
         let b0 = aip_balance(&buyer, &token, &addr("bob")).await;
         let bid = buyer
-            .execute_multi(vec![market::place_bid(&d, slot, 1, &meter_a, wh, max_price).unwrap()])
+            .execute_multi(vec![market::place_bid(&d, slot, 1, meter_a, wh, max_price).unwrap()])
             .await
             .unwrap();
         let bid_id: u64 = bid.wasm_attribute("order_id").unwrap().parse().unwrap();
-        let collateral = market::offer_collateral(wh, min_price, ratio);
+        let collateral =
+            market::offer_collateral(wh, min_price, MarketParams::default().collateral_floor_price, ratio).unwrap();
         let offer = seller
-            .execute_multi(vec![market::place_offer(&d, slot, 1, &meter_b, wh, min_price, collateral).unwrap()])
+            .execute_multi(vec![market::place_offer(&d, slot, 1, meter_b, wh, min_price, collateral).unwrap()])
             .await
             .unwrap();
         let offer_id: u64 = offer.wasm_attribute("order_id").unwrap().parse().unwrap();
@@ -406,8 +411,8 @@ fn one_trade_from_orders_to_settlement_on_chain() {
         let (_, now) = buyer.latest_block().await.unwrap();
         advance(slot + 900 + 5 - now as u64);
         let readings = vec![
-            ka.reading(&d, meter_a.parse().unwrap(), slot, 0, wh).unwrap(),
-            kb.reading(&d, meter_b.parse().unwrap(), slot, wh, 0).unwrap(),
+            ka.reading(&d, meter_a, slot, 0, wh).unwrap(),
+            kb.reading(&d, meter_b, slot, wh, 0).unwrap(),
         ];
         oracle
             .execute(&mo, &json!({"submit_readings": {"slot": slot, "readings": readings}}), &[])

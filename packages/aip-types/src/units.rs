@@ -66,6 +66,25 @@ pub fn collateral_for(wh: Wh, price: Price, ratio_bps: u32) -> Result<Uint128, T
     Uint128::try_from(ceil).map_err(|_| overflow())
 }
 
+/// The price an offer's collateral is valued at: the seller's `min_price`,
+/// but never less than the market's `floor`, so a seller cannot make its
+/// collateral (the most it can lose for not delivering) vanish with a tiny
+/// limit price.
+pub fn collateral_price(min_price: Price, floor: Price) -> Price {
+    min_price.max(floor)
+}
+
+/// Offer collateral as the settlement contract asks it:
+/// `collateral_for(wh, collateral_price(min_price, floor), ratio_bps)`.
+pub fn offer_collateral(
+    wh: Wh,
+    min_price: Price,
+    floor: Price,
+    ratio_bps: u32,
+) -> Result<Uint128, TypesError> {
+    collateral_for(wh, collateral_price(min_price, floor), ratio_bps)
+}
+
 /// `amount * bps / 10000`, rounded down. Refuses `bps > 10000`.
 pub fn apply_bps(amount: Uint128, bps: u32) -> Result<Uint128, TypesError> {
     if bps > BPS_DENOMINATOR {
