@@ -1302,11 +1302,31 @@ pub fn execute_set_corridor(
             reason: format!("{} exceeds 10000", c.loss_bps),
         });
     }
+    check_fee(c.fee_per_kwh)?;
+    if c.capacity_wh > Uint128::new(u64::MAX.into()) {
+        return Err(ContractError::InvalidParam {
+            name: "capacity_wh",
+            reason: format!("must be at most {} Wh", u64::MAX),
+        });
+    }
     CORRIDORS.save(deps.storage, (c.from_zone, c.to_zone), &c)?;
     Ok(Response::new()
         .add_attribute("action", "set_corridor")
         .add_attribute("from_zone", c.from_zone.to_string())
         .add_attribute("to_zone", c.to_zone.to_string()))
+}
+
+/// A congestion fee is a price: at most the largest order price (a bid pays
+/// price plus fee, so a larger fee could never be paid; the matcher reads it
+/// in u64).
+fn check_fee(fee: Price) -> Result<(), ContractError> {
+    if fee > Uint128::new(MAX_ORDER_PRICE) {
+        return Err(ContractError::InvalidParam {
+            name: "fee_per_kwh",
+            reason: format!("must be at most {MAX_ORDER_PRICE} uaip/kWh"),
+        });
+    }
+    Ok(())
 }
 
 pub fn execute_remove_corridor(
@@ -1381,6 +1401,7 @@ pub fn execute_set_congestion_fees(
                 to: f.to_zone,
             });
         }
+        check_fee(f.fee_per_kwh)?;
         FEES.save(
             deps.storage,
             (slot.0, f.from_zone, f.to_zone),

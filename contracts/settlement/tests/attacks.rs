@@ -439,6 +439,33 @@ fn low_admin_parameters_are_bounded() {
     );
     let c: settlement::msg::ConfigResponse = s.q(&QueryMsg::Config {}).unwrap();
     assert_eq!(c.params, params());
+    // The grid operator's prices and capacities are bounded too.
+    let e = err(s.dso(ExecuteMsg::SetCorridor {
+        corridor: corridor(ZONE_A, ZONE_B, 10_000, 200, MAX_ORDER_PRICE + 1),
+    }));
+    assert_eq!(
+        e,
+        format!("invalid parameter fee_per_kwh: must be at most {MAX_ORDER_PRICE} uaip/kWh")
+    );
+    let e = err(s.dso(ExecuteMsg::SetCorridor {
+        corridor: corridor(ZONE_A, ZONE_B, u64::MAX as u128 + 1, 200, 1),
+    }));
+    assert_eq!(
+        e,
+        format!(
+            "invalid parameter capacity_wh: must be at most {} Wh",
+            u64::MAX
+        )
+    );
+    let slot = s.slot;
+    let e = err(s.dso(ExecuteMsg::SetCongestionFees {
+        slot,
+        fees: vec![fee(ZONE_A, ZONE_A, MAX_ORDER_PRICE + 1)],
+    }));
+    assert_eq!(
+        e,
+        format!("invalid parameter fee_per_kwh: must be at most {MAX_ORDER_PRICE} uaip/kWh")
+    );
     let _ = roles::ARBITER;
     let _ = SlotId(0);
 }
