@@ -48,6 +48,7 @@ pub fn execute(
         OpenDispute { trade_id, reason } => {
             ex::execute_open_dispute(deps, env, info, trade_id, reason)
         }
+        ApplyDefaultRuling { trade_id } => ex::execute_apply_default_ruling(deps, env, trade_id),
         ResolveDispute { trade_id, ruling } => {
             ex::execute_resolve_dispute(deps, env, info, trade_id, ruling)
         }

@@ -191,6 +191,15 @@ pub enum ContractError {
     #[error("dispute reason must be at most 280 characters")]
     ReasonTooLong,
 
+    #[error("a dispute needs a bond of {bond} uaip: send it with the AIP token")]
+    BondRequired { bond: Uint128 },
+
+    #[error("the arbiter's deadline for trade {id} passed at {due}: apply the default ruling")]
+    RulingDeadlinePassed { id: TradeId, due: u64 },
+
+    #[error("the arbiter may still rule on trade {id} until {due}")]
+    RulingNotDue { id: TradeId, due: u64 },
+
     #[error("nothing to withdraw")]
     NothingToWithdraw,
 

@@ -36,6 +36,8 @@ pub const MAX_NAME_LEN: usize = 64;
 pub const MAX_NODE_ZONES: usize = 500;
 /// Longest time the parameters may give for delivery data or disputes: 7 days.
 pub const MAX_WINDOW_SECS: u64 = 7 * 86_400;
+/// Largest dispute bond the parameters may ask: 1,000,000 AIP.
+pub const MAX_DISPUTE_BOND: u128 = 1_000_000_000_000;
 /// Shortest delivery deadline: 5 minutes after the slot ends, so the oracles
 /// always have time to report (a 0 deadline would settle every seller as 0).
 pub const MIN_DELIVERY_DEADLINE_SECS: u64 = 300;
@@ -145,6 +147,18 @@ fn validate_params(p: &MarketParams) -> Result<(), ContractError> {
             reason: format!("must be {MIN_DELIVERY_DEADLINE_SECS} to {MAX_WINDOW_SECS} s"),
         });
     }
+    if p.ruling_deadline_secs < 60 || p.ruling_deadline_secs > MAX_WINDOW_SECS {
+        return Err(ContractError::InvalidParam {
+            name: "ruling_deadline_secs",
+            reason: format!("must be 60 to {MAX_WINDOW_SECS} s"),
+        });
+    }
+    if p.dispute_bond > Uint128::new(MAX_DISPUTE_BOND) {
+        return Err(ContractError::InvalidParam {
+            name: "dispute_bond",
+            reason: format!("must be at most {MAX_DISPUTE_BOND} uaip"),
+        });
+    }
     if p.dispute_window_secs > MAX_WINDOW_SECS {
         return Err(ContractError::InvalidParam {
             name: "dispute_window_secs",
@@ -198,6 +212,9 @@ pub fn execute_receive(
     }
     let owner = deps.api.addr_validate(&sender)?;
     let order = match from_json::<ReceiveMsg>(&msg)? {
+        ReceiveMsg::OpenDispute { trade_id, reason } => {
+            return open_dispute(deps, &env, &cfg, owner, trade_id, reason, Some(amount));
+        }
         ReceiveMsg::PlaceBid {
             slot,
             zone,
@@ -1101,10 +1118,34 @@ pub fn execute_open_dispute(
     reason: String,
 ) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
+    open_dispute(deps, &env, &cfg, info.sender, trade_id, reason, None)
+}
+
+/// Opens a dispute by `who` with `sent` uaip (None: no token sent).
+fn open_dispute(
+    deps: DepsMut,
+    env: &Env,
+    cfg: &Config,
+    who: Addr,
+    trade_id: TradeId,
+    reason: String,
+    sent: Option<Uint128>,
+) -> Result<Response, ContractError> {
+    let bond = cfg.params.dispute_bond;
+    match sent {
+        Some(sent) if sent != bond => {
+            return Err(ContractError::WrongAmount {
+                required: bond,
+                sent,
+            })
+        }
+        None if !bond.is_zero() => return Err(ContractError::BondRequired { bond }),
+        _ => {}
+    }
     let t = TRADES
         .may_load(deps.storage, trade_id)?
         .ok_or(ContractError::TradeNotFound { id: trade_id })?;
-    let sender = deps.api.addr_canonicalize(info.sender.as_str())?;
+    let sender = deps.api.addr_canonicalize(who.as_str())?;
     if sender != t.buyer && sender != t.seller {
         return Err(ContractError::NotTradeParty { id: trade_id });
     }
@@ -1132,18 +1173,61 @@ pub fn execute_open_dispute(
         deps.storage,
         (slot.0, trade_id),
         &Dispute {
-            opened_by: info.sender.clone(),
+            opened_by: who.clone(),
             opened_at: now,
             reason,
             ruling: None,
+            bond,
+            defaulted: false,
         },
     )?;
     ss.disputes += 1;
     SLOTS.save(deps.storage, slot.0, &ss)?;
+    if !bond.is_zero() {
+        let mut st = STATE.load(deps.storage)?;
+        st.bonds += bond;
+        STATE.save(deps.storage, &st)?;
+    }
     Ok(Response::new()
         .add_attribute("action", "open_dispute")
         .add_attribute("trade_id", trade_id.to_string())
-        .add_attribute("opened_by", info.sender))
+        .add_attribute("opened_by", who)
+        .add_attribute("bond", bond))
+}
+
+/// A disputed trade with its dispute, once its delivery data is final.
+struct OpenCase {
+    t: TradeRec,
+    d: Dispute,
+    due: u64,
+}
+
+fn load_case(
+    deps: Deps,
+    cfg: &Config,
+    trade_id: TradeId,
+    now: u64,
+) -> Result<OpenCase, ContractError> {
+    let t = TRADES
+        .may_load(deps.storage, trade_id)?
+        .ok_or(ContractError::TradeNotFound { id: trade_id })?;
+    let slot = SlotId(t.slot);
+    let d = DISPUTES
+        .may_load(deps.storage, (slot.0, trade_id))?
+        .ok_or(ContractError::NotDisputed { id: trade_id })?;
+    if d.ruling.is_some() {
+        return Err(ContractError::AlreadyRuled { id: trade_id });
+    }
+    let ss = SLOTS.load(deps.storage, slot.0)?;
+    let final_at = data_final_at(&ss, slot, &cfg.params);
+    if now < final_at {
+        return Err(ContractError::RulingTooEarly {
+            id: trade_id,
+            from: final_at,
+        });
+    }
+    let due = rules::ruling_due(final_at, d.opened_at, cfg.params.ruling_deadline_secs);
+    Ok(OpenCase { t, d, due })
 }
 
 pub fn execute_resolve_dispute(
@@ -1163,52 +1247,92 @@ pub fn execute_resolve_dispute(
             });
         }
     }
-    let t = TRADES
-        .may_load(deps.storage, trade_id)?
-        .ok_or(ContractError::TradeNotFound { id: trade_id })?;
-    let slot = SlotId(t.slot);
-    let mut d = DISPUTES
-        .may_load(deps.storage, (slot.0, trade_id))?
-        .ok_or(ContractError::NotDisputed { id: trade_id })?;
-    if d.ruling.is_some() {
-        return Err(ContractError::AlreadyRuled { id: trade_id });
-    }
-    let ss = SLOTS.load(deps.storage, slot.0)?;
-    let final_at = data_final_at(&ss, slot, &cfg.params);
-    if env.block.time.seconds() < final_at {
-        return Err(ContractError::RulingTooEarly {
+    let case = load_case(deps.as_ref(), &cfg, trade_id, env.block.time.seconds())?;
+    if env.block.time.seconds() >= case.due {
+        return Err(ContractError::RulingDeadlinePassed {
             id: trade_id,
-            from: final_at,
+            due: case.due,
         });
     }
+    close_dispute(deps, &cfg, trade_id, case, ruling, false)
+}
+
+pub fn execute_apply_default_ruling(
+    deps: DepsMut,
+    env: Env,
+    trade_id: TradeId,
+) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    let case = load_case(deps.as_ref(), &cfg, trade_id, env.block.time.seconds())?;
+    if env.block.time.seconds() < case.due {
+        return Err(ContractError::RulingNotDue {
+            id: trade_id,
+            due: case.due,
+        });
+    }
+    // The default: the trade settles as metered.
+    close_dispute(deps, &cfg, trade_id, case, Ruling::PaySeller, true)
+}
+
+/// Settles a disputed trade by `ruling` and returns or forfeits the bond.
+fn close_dispute(
+    deps: DepsMut,
+    cfg: &Config,
+    trade_id: TradeId,
+    case: OpenCase,
+    ruling: Ruling,
+    defaulted: bool,
+) -> Result<Response, ContractError> {
+    let OpenCase { t, mut d, .. } = case;
+    let slot = SlotId(t.slot);
     let ms = METERS.load(deps.storage, (slot.0, t.meter))?;
     let s = ruled(&t, &ms, cfg.params.penalty_price, ruling)?;
     d.ruling = Some(ruling);
+    d.defaulted = defaulted;
+    let opener = deps.api.addr_canonicalize(d.opened_by.as_str())?;
+    let opened_by_buyer = opener == t.buyer;
+    let bond_to = if defaulted || rules::dispute_upheld(opened_by_buyer, ruling) {
+        opener
+    } else if opened_by_buyer {
+        t.seller.clone()
+    } else {
+        t.buyer.clone()
+    };
     DISPUTES.save(deps.storage, (slot.0, trade_id), &d)?;
     let mut credits: BTreeMap<Vec<u8>, Uint128> = BTreeMap::new();
     *credits.entry(t.seller.to_vec()).or_default() += s.seller_paid + s.collateral_returned;
     *credits.entry(t.buyer.to_vec()).or_default() += s.buyer_refund + s.penalty;
+    *credits.entry(bond_to.to_vec()).or_default() += d.bond;
     credit_all(deps.storage, &credits)?;
     let released = t.payment + t.collateral;
     let mut st = STATE.load(deps.storage)?;
     st.trades -= released;
-    st.claimable += released;
+    st.bonds -= d.bond;
+    st.claimable += released + d.bond;
     STATE.save(deps.storage, &st)?;
     let mut res = Response::new()
-        .add_attribute("action", "resolve_dispute")
+        .add_attribute(
+            "action",
+            if defaulted {
+                "apply_default_ruling"
+            } else {
+                "resolve_dispute"
+            },
+        )
         .add_attribute("trade_id", trade_id.to_string())
         .add_attribute("seller_paid", s.seller_paid)
         .add_attribute("buyer_refund", s.buyer_refund)
-        .add_attribute("penalty", s.penalty);
+        .add_attribute("penalty", s.penalty)
+        .add_attribute("bond_to", deps.api.addr_humanize(&bond_to)?);
     if let Some(rep) = &cfg.reputation {
-        res = res
-            .add_message(reputation_msg(
-                rep,
-                &ReputationExecuteHook::RecordOutcomes {
-                    outcomes: vec![outcome(deps.api, trade_id, &t, &s)?],
-                },
-            )?)
-            .add_message(reputation_msg(
+        res = res.add_message(reputation_msg(
+            rep,
+            &ReputationExecuteHook::RecordOutcomes {
+                outcomes: vec![outcome(deps.api, trade_id, &t, &s)?],
+            },
+        )?);
+        if !defaulted {
+            res = res.add_message(reputation_msg(
                 rep,
                 &ReputationExecuteHook::RecordRuling {
                     trade_id,
@@ -1217,6 +1341,7 @@ pub fn execute_resolve_dispute(
                     ruling,
                 },
             )?);
+        }
     }
     Ok(res)
 }

@@ -16,7 +16,9 @@
 //!   {"commit_matches":{"slot":S,"trades":[{"bid":1,"offer":2,"wh":"1000","price":"210000"}]}}
 //!   {"fetch_deliveries":{"slot":S,"limit":50}}                anyone, from the slot end
 //!   {"settle":{"slot":S,"limit":500}}                         anyone, after the dispute window
-//!   {"open_dispute":{"trade_id":3,"reason":"meter was offline"}}
+//!   {"open_dispute":{"trade_id":3,"reason":"meter was offline"}}  only while dispute_bond is 0
+//!     (else ReceiveMsg {"open_dispute":{"trade_id":3,"reason":".."}} with the bond)
+//!   {"apply_default_ruling":{"trade_id":3}}                  anyone, after the ruling deadline
 //!   {"resolve_dispute":{"trade_id":3,"ruling":"pay_seller"|"refund_buyer"|{"split":{"seller_bps":5000}}}}
 //!   {"withdraw":{"amount":null}}
 //!   {"upsert_zone":{"zone":{"id":1,"name":"feeder A"}}}       grid operator
@@ -82,10 +84,19 @@ pub enum ExecuteMsg {
     /// closed: settles the next `limit` trades (default and maximum `max_batch`).
     Settle { slot: SlotId, limit: Option<u32> },
     /// The buyer or the seller freezes a trade until the arbiter rules; open
-    /// until the dispute window after the slot's delivery data closes.
+    /// until the dispute window after the slot's delivery data closes. Only
+    /// while the dispute bond is 0: otherwise the dispute is opened with an AIP
+    /// `Send` of the bond ([`ReceiveMsg::OpenDispute`]).
     OpenDispute { trade_id: TradeId, reason: String },
-    /// The arbiter rules on a disputed trade once delivery data is final; its
-    /// funds settle by the ruling, which is reported to reputation.
+    /// Anyone, once the arbiter's ruling deadline passed without a ruling:
+    /// the trade settles as metered (the default ruling) and the bond goes
+    /// back to the party that opened the dispute.
+    ApplyDefaultRuling { trade_id: TradeId },
+    /// The arbiter rules on a disputed trade once delivery data is final and
+    /// before the ruling deadline; its funds settle by the ruling, which is
+    /// reported to reputation. The bond goes back to the party that opened
+    /// the dispute unless the ruling goes wholly against it (a frivolous
+    /// dispute), then to the other party.
     ResolveDispute { trade_id: TradeId, ruling: Ruling },
     /// Sends the caller's claimable balance (all of it, or `amount`) in AIP.
     Withdraw { amount: Option<Uint128> },
@@ -225,6 +236,14 @@ pub struct MarketParams {
     pub dispute_window_secs: u64,
     /// Deliveries not reported this many seconds after the slot ends count as zero.
     pub delivery_deadline_secs: u64,
+    /// Bond the party opening a dispute locks, uaip (lost on a frivolous dispute).
+    #[serde(default = "default_dispute_bond")]
+    pub dispute_bond: Uint128,
+    /// The arbiter rules within this many seconds of a dispute being opened
+    /// (counted from the slot's final delivery data if later); then anyone may
+    /// apply the default ruling.
+    #[serde(default = "default_ruling_deadline_secs")]
+    pub ruling_deadline_secs: u64,
     /// Most trades in one `CommitMatches`, most trades settled in one `Settle`.
     pub max_batch: u32,
 }
@@ -232,6 +251,16 @@ pub struct MarketParams {
 /// The collateral floor when a parameter set omits it: 100,000 uaip/kWh (0.1 AIP/kWh).
 pub fn default_collateral_floor_price() -> Price {
     Uint128::new(100_000)
+}
+
+/// The dispute bond when a parameter set omits it: 1 AIP.
+pub fn default_dispute_bond() -> Uint128 {
+    Uint128::new(1_000_000)
+}
+
+/// The ruling deadline when a parameter set omits it: 1 day.
+pub fn default_ruling_deadline_secs() -> u64 {
+    86_400
 }
 
 /// The cw20 hook message: what an AIP `Send` to settlement asks for.
@@ -262,6 +291,9 @@ pub enum ReceiveMsg {
         #[serde(default)]
         premium_only: bool,
     },
+    /// Opens a dispute on a trade (as [`ExecuteMsg::OpenDispute`]); the `Send`
+    /// amount must be exactly the market's `dispute_bond`.
+    OpenDispute { trade_id: TradeId, reason: String },
 }
 
 /// The order fields of a collateral-free offer placed without a token `Send`.
@@ -480,6 +512,9 @@ pub struct HoldingsResponse {
     pub trades: Uint128,
     /// Credited to accounts, waiting for `Withdraw`.
     pub claimable: Uint128,
+    /// Dispute bonds of open disputes.
+    #[serde(default)]
+    pub bonds: Uint128,
     pub total: Uint128,
 }
 
@@ -534,4 +569,10 @@ pub struct DisputeResponse {
     pub opened_at: u64,
     pub reason: String,
     pub ruling: Option<Ruling>,
+    /// Bond locked by the party that opened the dispute, uaip.
+    pub bond: Uint128,
+    /// The arbiter must rule before this time; then the default ruling applies.
+    pub ruling_due: u64,
+    /// The ruling is the default one (the arbiter did not rule in time).
+    pub defaulted: bool,
 }

@@ -405,7 +405,8 @@ pub fn query_holdings(deps: Deps) -> Result<HoldingsResponse, ContractError> {
         orders: st.orders,
         trades: st.trades,
         claimable: st.claimable,
-        total: st.orders + st.trades + st.claimable,
+        bonds: st.bonds,
+        total: st.orders + st.trades + st.claimable + st.bonds,
     })
 }
 
@@ -416,6 +417,9 @@ pub fn query_dispute(deps: Deps, trade_id: TradeId) -> Result<DisputeResponse, C
     let d = DISPUTES
         .may_load(deps.storage, (t.slot, trade_id))?
         .ok_or(ContractError::NotDisputed { id: trade_id })?;
+    let cfg = CONFIG.load(deps.storage)?;
+    let ss = SLOTS.load(deps.storage, t.slot)?;
+    let final_at = data_final_at(&ss, SlotId(t.slot), &cfg.params);
     Ok(DisputeResponse {
         trade_id,
         slot: SlotId(t.slot),
@@ -423,5 +427,12 @@ pub fn query_dispute(deps: Deps, trade_id: TradeId) -> Result<DisputeResponse, C
         opened_at: d.opened_at,
         reason: d.reason,
         ruling: d.ruling,
+        bond: d.bond,
+        ruling_due: crate::rules::ruling_due(
+            final_at,
+            d.opened_at,
+            cfg.params.ruling_deadline_secs,
+        ),
+        defaulted: d.defaulted,
     })
 }

@@ -1,7 +1,7 @@
 //! The settlement rules that are pure functions of their inputs, unit-tested
 //! here without a chain; the handlers in [`crate::execute`] call them.
 
-use aip_types::hooks::{MeterDelivery, MeterStatus};
+use aip_types::hooks::{MeterDelivery, MeterStatus, Ruling};
 use aip_types::{MeterId, NodeId, ZoneId};
 
 use crate::ContractError;
@@ -60,6 +60,25 @@ pub fn next_fetch_cursor(scanned: usize, limit: usize, last: Option<MeterId>) ->
     match last {
         Some(m) if scanned >= limit => m,
         _ => 0,
+    }
+}
+
+/// When the arbiter's ruling on a dispute opened at `opened_at` is due: the
+/// deadline counts from the slot's final delivery data if that comes later
+/// (the arbiter cannot rule before it).
+pub fn ruling_due(final_at: u64, opened_at: u64, deadline_secs: u64) -> u64 {
+    final_at.max(opened_at).saturating_add(deadline_secs)
+}
+
+/// Whether a ruling upholds the dispute of the party that opened it: a buyer's
+/// dispute fails only when the seller is paid in full, a seller's only when
+/// the buyer is refunded in full. A failed (frivolous) dispute costs its
+/// opener the bond, which goes to the other party; a split upholds it.
+pub fn dispute_upheld(opened_by_buyer: bool, ruling: Ruling) -> bool {
+    match ruling {
+        Ruling::PaySeller => !opened_by_buyer,
+        Ruling::RefundBuyer => opened_by_buyer,
+        Ruling::Split { .. } => true,
     }
 }
 
@@ -130,6 +149,23 @@ mod tests {
             order_zone(7, 4, None, 1).unwrap_err().to_string(),
             "meter 7 sits at node 4, which the grid operator has not placed in a zone"
         );
+    }
+
+    #[test]
+    fn a_dispute_the_ruling_goes_wholly_against_is_frivolous() {
+        assert!(!dispute_upheld(true, Ruling::PaySeller));
+        assert!(dispute_upheld(true, Ruling::RefundBuyer));
+        assert!(dispute_upheld(false, Ruling::PaySeller));
+        assert!(!dispute_upheld(false, Ruling::RefundBuyer));
+        assert!(dispute_upheld(true, Ruling::Split { seller_bps: 9_999 }));
+        assert!(dispute_upheld(false, Ruling::Split { seller_bps: 1 }));
+    }
+
+    #[test]
+    fn the_ruling_deadline_counts_from_the_later_of_opening_and_final_data() {
+        assert_eq!(ruling_due(1_000, 400, 100), 1_100);
+        assert_eq!(ruling_due(1_000, 4_000, 100), 4_100);
+        assert_eq!(ruling_due(u64::MAX, 0, 100), u64::MAX);
     }
 
     #[test]

@@ -32,6 +32,9 @@ pub struct State {
     pub trades: Uint128,
     /// Credited to accounts, not yet withdrawn.
     pub claimable: Uint128,
+    /// Bonds of open disputes.
+    #[serde(default)]
+    pub bonds: Uint128,
 }
 
 /// An order. One-letter JSON names: an order is rewritten by every commit that fills it.
@@ -141,6 +144,12 @@ pub struct Dispute {
     pub opened_at: u64,
     pub reason: String,
     pub ruling: Option<aip_types::hooks::Ruling>,
+    /// Bond locked by the opener (0 on disputes opened before bonds existed).
+    #[serde(default)]
+    pub bond: Uint128,
+    /// The ruling was applied by default after the deadline.
+    #[serde(default)]
+    pub defaulted: bool,
 }
 
 pub const CONFIG: Item<Config> = Item::new("cfg");

@@ -469,3 +469,145 @@ fn low_admin_parameters_are_bounded() {
     let _ = roles::ARBITER;
     let _ = SlotId(0);
 }
+
+/// A slot with one trade (Alice buys 1 kWh from Bob at P), delivered `exported` Wh,
+/// delivery data final; disputes cost `bond`.
+fn one_trade(bond: u128, exported: u128) -> Suite {
+    let mut s = Suite::new();
+    let mut p = params();
+    p.dispute_bond = Uint128::new(bond);
+    s.update_params(p);
+    let (alice, bob) = (s.user(0), s.user(1));
+    s.before_gate();
+    let bid = s.bid(&alice, ZONE_A, "m-alice", 1_000, P);
+    let offer = s.offer(&bob, ZONE_A, "m-bob", 1_000, P, 2_000);
+    s.matching();
+    s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
+    s.after_slot();
+    s.report("m-bob", exported).unwrap();
+    s
+}
+
+/// M2: a dispute costs a bond; a dispute the ruling goes wholly against
+/// (frivolous) loses it to the other party, an upheld one gets it back.
+#[test]
+fn m2_a_frivolous_dispute_loses_its_bond() {
+    let bond = 50_000;
+    let mut s = one_trade(bond, 1_000);
+    let (alice, bob) = (s.user(0), s.user(1));
+    let arbiter = s.role(roles::ARBITER);
+    let e = err(s.exec(
+        &alice,
+        ExecuteMsg::OpenDispute {
+            trade_id: 1,
+            reason: "free".into(),
+        },
+    ));
+    assert_eq!(
+        e,
+        "a dispute needs a bond of 50000 uaip: send it with the AIP token"
+    );
+    let msg = settlement::msg::ReceiveMsg::OpenDispute {
+        trade_id: 1,
+        reason: "cheap".into(),
+    };
+    let e = err(s.send(&alice, bond - 1, &msg));
+    assert_eq!(e, "this order needs 50000 uaip locked, 49999 were sent");
+    assert_eq!(s.holdings().bonds.u128(), 0);
+    s.dispute(&alice, 1, "nothing arrived").unwrap();
+    assert_eq!(s.holdings().bonds.u128(), bond);
+    s.assert_holdings_match_balance();
+    let d: settlement::msg::DisputeResponse = s.q(&QueryMsg::Dispute { trade_id: 1 }).unwrap();
+    assert_eq!(d.bond.u128(), bond);
+    // The meter shows full delivery: the arbiter pays the seller.
+    s.exec(
+        &arbiter,
+        ExecuteMsg::ResolveDispute {
+            trade_id: 1,
+            ruling: aip_types::hooks::Ruling::PaySeller,
+        },
+    )
+    .unwrap();
+    assert_eq!(s.holdings().bonds.u128(), 0);
+    // Bob: payment + collateral + Alice's bond; Alice: nothing back.
+    assert_eq!(s.claimable(&bob), 200_000 + 40_000 + bond);
+    assert_eq!(s.claimable(&alice), 0);
+    s.assert_holdings_match_balance();
+
+    // An upheld dispute: the bond comes back.
+    let mut s = one_trade(bond, 0);
+    let (alice, arbiter) = (s.user(0), s.role(roles::ARBITER));
+    s.dispute(&alice, 1, "nothing arrived").unwrap();
+    s.exec(
+        &arbiter,
+        ExecuteMsg::ResolveDispute {
+            trade_id: 1,
+            ruling: aip_types::hooks::Ruling::RefundBuyer,
+        },
+    )
+    .unwrap();
+    // Refund 200_000, penalty = all 40_000 collateral, and the bond.
+    assert_eq!(s.claimable(&alice), 200_000 + 40_000 + bond);
+    s.assert_holdings_match_balance();
+}
+
+/// M2: an arbiter who never rules cannot freeze a trade: after the ruling
+/// deadline anyone applies the default (settle as metered, bond back).
+#[test]
+fn m2_an_unruled_dispute_settles_by_default_after_the_deadline() {
+    let bond = 50_000;
+    let mut s = one_trade(bond, 600);
+    let (alice, bob, anyone) = (s.user(0), s.user(1), s.user(4));
+    let arbiter = s.role(roles::ARBITER);
+    s.dispute(&alice, 1, "short").unwrap();
+    let d: settlement::msg::DisputeResponse = s.q(&QueryMsg::Dispute { trade_id: 1 }).unwrap();
+    assert_eq!(
+        d.ruling_due,
+        d.opened_at.max(s.status().data_final_at.unwrap()) + 86_400
+    );
+    let e = err(s.exec(&anyone, ExecuteMsg::ApplyDefaultRuling { trade_id: 1 }));
+    assert_eq!(
+        e,
+        format!(
+            "the arbiter may still rule on trade 1 until {}",
+            d.ruling_due
+        )
+    );
+    // Settle skips the disputed trade meanwhile.
+    s.after_dispute_window();
+    s.settle(None).unwrap();
+    assert_eq!(s.trade(1).status, settlement::msg::TradeStatus::Disputed);
+    s.set_time(d.ruling_due);
+    let e = err(s.exec(
+        &arbiter,
+        ExecuteMsg::ResolveDispute {
+            trade_id: 1,
+            ruling: aip_types::hooks::Ruling::RefundBuyer,
+        },
+    ));
+    assert_eq!(
+        e,
+        format!(
+            "the arbiter's deadline for trade 1 passed at {}: apply the default ruling",
+            d.ruling_due
+        )
+    );
+    let r = s
+        .exec(&anyone, ExecuteMsg::ApplyDefaultRuling { trade_id: 1 })
+        .unwrap();
+    assert_eq!(attr(&r, "action"), "apply_default_ruling");
+    let t = s.trade(1);
+    assert_eq!(t.status, settlement::msg::TradeStatus::Ruled);
+    let st = t.settlement.unwrap();
+    // As metered: 600 of 1000 Wh delivered.
+    assert_eq!(st.delivered_wh.u128(), 600);
+    assert_eq!(st.seller_paid.u128(), 120_000);
+    let d: settlement::msg::DisputeResponse = s.q(&QueryMsg::Dispute { trade_id: 1 }).unwrap();
+    assert!(d.defaulted);
+    assert_eq!(s.claimable(&alice), 80_000 + st.penalty.u128() + bond);
+    assert_eq!(s.claimable(&bob), 120_000 + st.collateral_returned.u128());
+    assert_eq!(s.holdings().bonds.u128(), 0);
+    s.assert_holdings_match_balance();
+    let e = err(s.exec(&anyone, ExecuteMsg::ApplyDefaultRuling { trade_id: 1 }));
+    assert_eq!(e, "the dispute on trade 1 was already ruled");
+}

@@ -163,8 +163,12 @@ fn acceptable(meter: Meter, user: usize, wh: u128, price: u128) -> bool {
 }
 
 impl Model {
-    /// Registers every user's active meters (one per zone) and a pending one.
+    /// Registers every user's active meters (one per zone) and a pending one;
+    /// disputes cost a bond of 1_000 uaip.
     fn setup(&mut self) {
+        let mut p = params();
+        p.dispute_bond = cosmwasm_std::Uint128::new(1_000);
+        self.s.update_params(p);
         for u in 0..USERS {
             let who = self.s.user(u);
             for zone in [ZONE_A, ZONE_B] {
@@ -342,13 +346,7 @@ impl Model {
                 if let Ok(t) = s.q::<TradeResponse>(&QueryMsg::Trade { id }) {
                     let who = if by_buyer { t.buyer } else { t.seller };
                     let who = cosmwasm_std::Addr::unchecked(who);
-                    let _ = s.exec(
-                        &who,
-                        ExecuteMsg::OpenDispute {
-                            trade_id: id,
-                            reason: "prop".into(),
-                        },
-                    );
+                    let _ = s.dispute(&who, id, "prop");
                 }
             }
             Op::Rule { trade, ruling, bps } => {
@@ -392,7 +390,7 @@ impl Model {
         // The ledger equals the contract's balance ...
         let h = s.holdings();
         prop_assert_eq!(h.total.u128(), s.balance(&contract));
-        prop_assert_eq!(h.total, h.orders + h.trades + h.claimable);
+        prop_assert_eq!(h.total, h.orders + h.trades + h.claimable + h.bonds);
         // ... and each part equals what the orders, trades and accounts say.
         let claimable: u128 = accounts.iter().map(|a| s.claimable(a)).sum();
         prop_assert_eq!(h.claimable.u128(), claimable);

@@ -693,60 +693,23 @@ fn disputes_freeze_a_trade_until_the_arbiter_rules() {
         trade(bid2, offer, 1_000, P),
     ])
     .unwrap();
-    let e = err(s.exec(
-        &carol,
-        ExecuteMsg::OpenDispute {
-            trade_id: 1,
-            reason: "x".into(),
-        },
-    ));
+    let e = err(s.dispute(&carol, 1, "x"));
     assert_eq!(e, "only the buyer or the seller of trade 1 may dispute it");
-    let e = err(s.exec(
-        &alice,
-        ExecuteMsg::OpenDispute {
-            trade_id: 9,
-            reason: "x".into(),
-        },
-    ));
+    let e = err(s.dispute(&alice, 9, "x"));
     assert_eq!(e, "trade 9 does not exist");
-    let e = err(s.exec(
-        &alice,
-        ExecuteMsg::OpenDispute {
-            trade_id: 1,
-            reason: "x".repeat(281),
-        },
-    ));
+    let e = err(s.dispute(&alice, 1, &"x".repeat(281)));
     assert_eq!(e, "dispute reason must be at most 280 characters");
     s.after_slot();
     s.report("m-b", 2_000).unwrap();
-    s.exec(
-        &alice,
-        ExecuteMsg::OpenDispute {
-            trade_id: 1,
-            reason: "nothing arrived".into(),
-        },
-    )
-    .unwrap();
-    let e = err(s.exec(
-        &bob,
-        ExecuteMsg::OpenDispute {
-            trade_id: 1,
-            reason: "x".into(),
-        },
-    ));
+    s.dispute(&alice, 1, "nothing arrived").unwrap();
+    let e = err(s.dispute(&bob, 1, "x"));
     assert_eq!(e, "trade 1 is already disputed");
     let d: DisputeResponse = s.q(&QueryMsg::Dispute { trade_id: 1 }).unwrap();
     assert_eq!(d.opened_by, alice.to_string());
     assert_eq!(d.ruling, None);
     s.after_dispute_window();
     let closed = s.now();
-    let e = err(s.exec(
-        &carol,
-        ExecuteMsg::OpenDispute {
-            trade_id: 2,
-            reason: "late".into(),
-        },
-    ));
+    let e = err(s.dispute(&carol, 2, "late"));
     assert_eq!(
         e,
         format!("the dispute window of trade 2 closed at {closed}")
@@ -824,14 +787,8 @@ fn rulings_wait_for_final_delivery_data() {
     let offer = s.offer(&bob, ZONE_A, "m-b", 1_000, P, 2_000);
     s.matching();
     s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
-    s.exec(
-        &bob,
-        ExecuteMsg::OpenDispute {
-            trade_id: 1,
-            reason: "buyer claims non-delivery in advance".into(),
-        },
-    )
-    .unwrap();
+    s.dispute(&bob, 1, "buyer claims non-delivery in advance")
+        .unwrap();
     let e = err(s.exec(
         &arbiter,
         ExecuteMsg::ResolveDispute {
@@ -944,14 +901,7 @@ fn reputation_sets_collateral_and_eligibility_and_records_outcomes() {
     .unwrap();
     s.after_slot();
     s.report("m-b", 1_500).unwrap();
-    s.exec(
-        &carol,
-        ExecuteMsg::OpenDispute {
-            trade_id: 2,
-            reason: "short".into(),
-        },
-    )
-    .unwrap();
+    s.dispute(&carol, 2, "short").unwrap();
     s.after_dispute_window();
     s.settle(None).unwrap();
     let outcomes: Vec<TradeOutcome> =

@@ -383,6 +383,24 @@ impl Suite {
         self.exec(&who, ExecuteMsg::Settle { slot, limit })
     }
 
+    /// `who` opens a dispute on a trade, sending the market's bond with the
+    /// AIP token when there is one.
+    pub fn dispute(
+        &mut self,
+        who: &Addr,
+        trade_id: u64,
+        reason: &str,
+    ) -> anyhow::Result<AppResponse> {
+        let c: settlement::msg::ConfigResponse = self.q(&QueryMsg::Config {})?;
+        let reason = reason.to_string();
+        if c.params.dispute_bond.is_zero() {
+            self.exec(who, ExecuteMsg::OpenDispute { trade_id, reason })
+        } else {
+            let bond = c.params.dispute_bond.u128();
+            self.send(who, bond, &ReceiveMsg::OpenDispute { trade_id, reason })
+        }
+    }
+
     pub fn withdraw(&mut self, who: &Addr) -> anyhow::Result<AppResponse> {
         self.exec(who, ExecuteMsg::Withdraw { amount: None })
     }
@@ -465,7 +483,7 @@ impl Suite {
     /// Settlement's AIP balance equals what its ledger says it holds.
     pub fn assert_holdings_match_balance(&self) {
         let h = self.holdings();
-        assert_eq!(h.total, h.orders + h.trades + h.claimable);
+        assert_eq!(h.total, h.orders + h.trades + h.claimable + h.bonds);
         assert_eq!(self.balance(&self.d.settlement), h.total.u128());
     }
 
