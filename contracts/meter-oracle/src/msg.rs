@@ -5,9 +5,12 @@ use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::{Binary, Uint128};
 
 /// A meter's id: assigned by the contract in sequence from 1 when the meter is
-/// requested or registered. In the settlement hook ([`QueryMsg::Deliveries`])
-/// a meter is named by this number written in decimal, e.g. `"17"`.
-pub type MeterId = u32;
+/// requested or registered. The same number names the meter in settlement
+/// orders and in the settlement hook ([`QueryMsg::Deliveries`]).
+pub use aip_types::MeterId;
+
+/// Lifecycle of a meter (shared with settlement through the hook types).
+pub use aip_types::hooks::meter::MeterStatus;
 
 /// Most readings accepted in one `SubmitReadings`.
 pub const MAX_BATCH: usize = 500;
@@ -39,28 +42,6 @@ pub struct Tolerance {
     pub wh: Uint128,
     /// Relative tolerance, basis points of the median (at most 10,000).
     pub bps: u16,
-}
-
-/// Lifecycle of a meter.
-#[cw_serde]
-#[derive(Copy, Eq)]
-pub enum MeterStatus {
-    /// Requested by its owner (or its key rotated by its owner); awaits the grid operator.
-    Pending,
-    /// Readings accepted.
-    Active,
-    /// Retired for good; readings refused.
-    Deactivated,
-}
-
-impl std::fmt::Display for MeterStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            MeterStatus::Pending => "pending",
-            MeterStatus::Active => "active",
-            MeterStatus::Deactivated => "deactivated",
-        })
-    }
 }
 
 /// One device-signed reading of one meter for the batch's slot.
@@ -163,11 +144,12 @@ pub enum QueryMsg {
         meters: Vec<MeterId>,
     },
     /// Settlement's hook ([`aip_types::hooks::meter::MeterQueryHook`]):
-    /// finalized energy of several meters (decimal meter ids) for one slot.
-    /// Ids that are not registered meters are left out of the answer; a
-    /// registered meter without a quorum yet has `finalized: false`.
+    /// registry entry (owner, node, status) and finalized energy of several
+    /// meters for one slot. Ids that are not registered meters are left out
+    /// of the answer; a registered meter without a quorum yet has
+    /// `finalized: false`. At most [`MAX_BATCH`] ids per query.
     #[returns(aip_types::hooks::meter::DeliveriesResponse)]
-    Deliveries { slot: SlotId, meters: Vec<String> },
+    Deliveries { slot: SlotId, meters: Vec<MeterId> },
 }
 
 #[cw_serde]

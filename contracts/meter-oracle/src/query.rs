@@ -234,16 +234,20 @@ pub fn query_reported(
 pub fn query_deliveries(
     deps: Deps,
     slot: SlotId,
-    meters: Vec<String>,
+    meters: Vec<MeterId>,
 ) -> StdResult<DeliveriesResponse> {
+    if meters.len() > crate::msg::MAX_BATCH {
+        return Err(StdError::generic_err(format!(
+            "at most {} meters per deliveries query, got {}",
+            crate::msg::MAX_BATCH,
+            meters.len()
+        )));
+    }
     let mut reg_cache: Option<(u32, crate::codec::RegistryPage)> = None;
     let mut rd_cache: Option<(u32, crate::codec::ReadingsPage)> = None;
     let mut deliveries = Vec::with_capacity(meters.len());
-    for name in meters {
-        // Unknown or malformed ids are left out: the caller sees which are missing.
-        let Ok(meter) = name.parse::<MeterId>() else {
-            continue;
-        };
+    for meter in meters {
+        // Unknown ids are left out: the caller sees which are missing.
         let (rpage, roff) = registry_pos(meter);
         if reg_cache.as_ref().map(|(p, _)| *p) != Some(rpage) {
             reg_cache = Some((rpage, load_registry(deps.storage, rpage)?));
@@ -263,12 +267,13 @@ pub fn query_deliveries(
                 _ => (false, 0, 0),
             };
         deliveries.push(MeterDelivery {
-            meter: name,
+            meter,
             owner: deps
                 .api
                 .addr_humanize(&CanonicalAddr::from(e.owner.as_slice()))?
                 .to_string(),
             node: e.node,
+            status: e.status,
             finalized,
             exported_wh: Uint128::from(exported),
             imported_wh: Uint128::from(imported),

@@ -280,8 +280,10 @@ pub fn execute_record_outcomes(
         s.contracted_wh = checked_add(s.contracted_wh, contracted, "contracted Wh")?;
         s.delivered_wh = checked_add(s.delivered_wh, delivered, "delivered Wh")?;
 
+        // A purchase counts for participation and disputes, not as a success:
+        // buying cannot raise the terms that protect buyers (M3).
         let b = cache.get(deps.storage, deps.api, &buyer)?;
-        note_trade(b, slot, true)?;
+        note_trade(b, slot, false)?;
 
         records.push((
             id,

@@ -50,7 +50,7 @@ pub fn effective(
             Some(f) => score::flagged_score(base_score, f.score_at_flag),
             None => base_score,
         };
-        (s, score::tier(terms, stats.trades, s))
+        (s, score::tier(terms, stats.sold, stats.contracted_wh, s))
     };
     Ok(Effective {
         registered,

@@ -9,14 +9,17 @@
 //!
 //! | component | value | prior |
 //! | --- | --- | --- |
-//! | success rate `S` | `(1000*ok + K_T*500) / (trades + K_T)` | 500 over `K_T = 10` trades |
+//! | success rate `S` | `(1000*ok + K_T*500) / (sold + K_T)`, seller trades only | 500 over `K_T = 10` trades |
 //! | delivery accuracy `A` | `(1000*delivered + K_WH*500) / (contracted + K_WH)` | 500 over `K_WH = 10_000` Wh |
 //! | peer reviews `R` | `1000*(num - den) / (4*den)`, `num = Σw·rating + K_R*3`, `den = Σw + K_R` | rating 3 over `K_R = 3_000` weight |
 //! | participation `P` | `1000 * min(active_slots, 96) / 96` | 0 |
 //! | dispute record `D` | `1000 - min(1000, lost_bps / (trades + K_T))` | 1000 |
 //!
 //! `score = (250*S + 300*A + 150*R + 100*P + 200*D) / 1000`, all divisions
-//! rounding down, so `0 <= score <= 1000`. A flagged account's effective score
+//! rounding down, so `0 <= score <= 1000`. `S` and `A` (what protects a
+//! buyer) come from selling only: buying cannot raise them. A tier above
+//! newcomer needs `min_trades` sales *and* `min_trades` kWh sold
+//! ([`EXPERIENCE_WH_PER_TRADE`]), so tiny sales do not buy a tier. A flagged account's effective score
 //! is `min(score, score_at_flag) * (10_000 - FLAG_PENALTY_BPS) / 10_000`.
 
 use aip_types::hooks::reputation::Tier;
@@ -49,6 +52,10 @@ pub const W_REVIEWS: u128 = 150;
 pub const W_PARTICIPATION: u128 = 100;
 pub const W_DISPUTES: u128 = 200;
 
+/// Wh sold per required trade before an account leaves the newcomer tier: a
+/// tier is earned by volume, not by a count of tiny sales.
+pub const EXPERIENCE_WH_PER_TRADE: u64 = 1_000;
+
 /// A seller's trade counts as successful when it delivered at least this share
 /// of the contracted energy, in basis points.
 pub const SUCCESS_THRESHOLD_BPS: u128 = 9_500;
@@ -60,8 +67,9 @@ pub const PAIR_WEIGHT_CAP: u64 = 3_000;
 /// The five components, per mille.
 pub fn components(s: &Stats) -> ScoreComponents {
     let trades = s.trades as u128;
-    let ok = s.successful as u128;
-    let success = (1000 * ok + K_TRADES * PRIOR_SUCCESS) / (trades + K_TRADES);
+    let sold = s.sold as u128;
+    let ok = (s.successful as u128).min(sold);
+    let success = (1000 * ok + K_TRADES * PRIOR_SUCCESS) / (sold + K_TRADES);
 
     let contracted = s.contracted_wh as u128;
     let delivered = (s.delivered_wh as u128).min(contracted);
@@ -109,9 +117,12 @@ pub fn flagged_score(base: u16, score_at_flag: u16) -> u16 {
     (frozen * (10_000 - FLAG_PENALTY_BPS) / 10_000) as u16
 }
 
-/// The tier of a registered account with `trades` settled trades and effective `score`.
-pub fn tier(terms: &TierTerms, trades: u64, score: u16) -> Tier {
-    if trades < terms.min_trades as u64 {
+/// The tier of a registered account with `sold` settled sales of
+/// `sold_wh` Wh in all, and effective `score`. Buying does not count: the
+/// tier sets the collateral a seller locks for its buyers.
+pub fn tier(terms: &TierTerms, sold: u64, sold_wh: u64, score: u16) -> Tier {
+    let needed = terms.min_trades as u64;
+    if sold < needed || sold_wh < needed.saturating_mul(EXPERIENCE_WH_PER_TRADE) {
         Tier::Newcomer
     } else if score >= terms.gold_min_score {
         Tier::Gold

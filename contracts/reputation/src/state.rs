@@ -31,8 +31,8 @@ pub struct Config {
 pub struct Stats {
     /// Settled trades, as seller or buyer.
     pub trades: u64,
-    /// Successful ones (a buyer's always: its payment is escrowed; a seller's
-    /// when it delivered at least 95 % of the contracted energy).
+    /// Successful sales (delivered at least 95 % of the contracted energy).
+    /// Purchases are not counted: buying does not raise a seller's terms.
     pub successful: u64,
     /// Trades as seller.
     pub sold: u64,

@@ -43,14 +43,12 @@ pub fn execute(
         CancelOrder { id } => ex::execute_cancel_order(deps, env, info, id),
         Sweep { slot, limit } => ex::execute_sweep(deps, env, slot, limit),
         CommitMatches { slot, trades } => ex::execute_commit_matches(deps, env, info, slot, trades),
-        ReportDeliveries { slot, deliveries } => {
-            ex::execute_report_deliveries(deps, env, info, slot, deliveries)
-        }
         FetchDeliveries { slot, limit } => ex::execute_fetch_deliveries(deps, env, slot, limit),
         Settle { slot, limit } => ex::execute_settle(deps, env, slot, limit),
         OpenDispute { trade_id, reason } => {
             ex::execute_open_dispute(deps, env, info, trade_id, reason)
         }
+        ApplyDefaultRuling { trade_id } => ex::execute_apply_default_ruling(deps, env, trade_id),
         ResolveDispute { trade_id, ruling } => {
             ex::execute_resolve_dispute(deps, env, info, trade_id, ruling)
         }
@@ -60,6 +58,7 @@ pub fn execute(
         RemoveCorridor { from_zone, to_zone } => {
             ex::execute_remove_corridor(deps, info, from_zone, to_zone)
         }
+        SetNodeZones { nodes } => ex::execute_set_node_zones(deps, info, nodes),
         SetCongestionFees { slot, fees } => {
             ex::execute_set_congestion_fees(deps, env, info, slot, fees)
         }
@@ -73,6 +72,9 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
     Ok(match msg {
         Config {} => to_json_binary(&q::query_config(deps)?),
         Network {} => to_json_binary(&q::query_network(deps)?),
+        NodeZones { start_after, limit } => {
+            to_json_binary(&q::query_node_zones(deps, start_after, limit)?)
+        }
         CongestionFees { slot } => to_json_binary(&q::query_congestion_fees(deps, slot)?),
         SlotStatus { slot } => to_json_binary(&q::query_slot_status(deps, env, slot)?),
         Order { id } => to_json_binary(&q::query_order(deps, id)?),

@@ -1,4 +1,4 @@
-use aip_types::{OrderId, SlotId, TradeId, TypesError, ZoneId};
+use aip_types::{BoundsError, MeterId, NodeId, OrderId, SlotId, TradeId, TypesError, ZoneId};
 use cosmwasm_std::{StdError, Uint128};
 use thiserror::Error;
 
@@ -75,8 +75,9 @@ pub enum ContractError {
     #[error("this offer needs {required} uaip of collateral: send it with the AIP token")]
     CollateralRequired { required: Uint128 },
 
-    #[error("order quantity must be positive")]
-    ZeroQuantity,
+    /// Quantity or price outside the shared order bounds (`aip_types::bounds`).
+    #[error("{0}")]
+    Bounds(#[from] BoundsError),
 
     #[error("slot {slot} is not aligned to 900 s")]
     UnalignedSlot { slot: SlotId },
@@ -94,14 +95,27 @@ pub enum ContractError {
     #[error("zone {zone} does not exist")]
     UnknownZone { zone: ZoneId },
 
-    #[error("meter id must be 1 to 64 characters")]
-    BadMeter,
+    #[error("no meter-oracle contract is configured: orders need its meter registry")]
+    NoMeterRegistry,
 
     #[error("meter {meter} is not registered with the meter oracle")]
-    MeterNotRegistered { meter: String },
+    MeterNotRegistered { meter: MeterId },
 
     #[error("meter {meter} belongs to {owner}, not to the sender")]
-    NotMeterOwner { meter: String, owner: String },
+    NotMeterOwner { meter: MeterId, owner: String },
+
+    #[error("meter {meter} is {status}: only active meters trade")]
+    MeterNotActive { meter: MeterId, status: String },
+
+    #[error("meter {meter} sits at node {node}, which the grid operator has not placed in a zone")]
+    NodeWithoutZone { meter: MeterId, node: NodeId },
+
+    #[error("meter {meter} is in zone {zone}, not in the declared zone {declared}")]
+    ZoneMismatch {
+        meter: MeterId,
+        declared: ZoneId,
+        zone: ZoneId,
+    },
 
     #[error("account {account} may not trade: {reason}")]
     NotEligible { account: String, reason: String },
@@ -141,22 +155,10 @@ pub enum ContractError {
         now: u64,
     },
 
-    #[error("meter {meter} has no trade to deliver in slot {slot}")]
-    MeterNotInSlot { meter: String, slot: SlotId },
-
-    #[error("delivery of meter {meter} in slot {slot} was already reported")]
-    AlreadyReported { meter: String, slot: SlotId },
-
-    #[error("delivery of meter {meter} is not finalized")]
-    NotFinalized { meter: String },
-
-    #[error("deliveries come from the meter-oracle contract: use FetchDeliveries")]
-    UseMeterOracle,
-
-    #[error("no meter-oracle contract is configured: the oracle role reports deliveries")]
+    #[error("no meter-oracle contract is configured: deliveries cannot be fetched")]
     NoMeterOracle,
 
-    #[error("no finalized delivery to fetch for slot {slot}")]
+    #[error("every seller meter of slot {slot} is reported: nothing to fetch")]
     NothingToFetch { slot: SlotId },
 
     #[error("slot {slot} settles from {from} (now {now})")]
@@ -188,6 +190,15 @@ pub enum ContractError {
 
     #[error("dispute reason must be at most 280 characters")]
     ReasonTooLong,
+
+    #[error("a dispute needs a bond of {bond} uaip: send it with the AIP token")]
+    BondRequired { bond: Uint128 },
+
+    #[error("the arbiter's deadline for trade {id} passed at {due}: apply the default ruling")]
+    RulingDeadlinePassed { id: TradeId, due: u64 },
+
+    #[error("the arbiter may still rule on trade {id} until {due}")]
+    RulingNotDue { id: TradeId, due: u64 },
 
     #[error("nothing to withdraw")]
     NothingToWithdraw,

@@ -3,31 +3,44 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aip_types::hooks::{
-    DeliveriesResponse, MeterDelivery, MeterQueryHook, ReputationExecuteHook, ReputationQueryHook,
-    Ruling, TradeOutcome, TradingTermsResponse,
+    DeliveriesResponse, MeterQueryHook, ReputationExecuteHook, ReputationQueryHook, Ruling,
+    TradeOutcome, TradingTermsResponse,
 };
-use aip_types::{apply_bps, escrow_for, payment, OrderId, Price, SlotId, TradeId, Wh, ZoneId};
+use aip_types::{
+    apply_bps, check_order, escrow_for, payment, MeterId, OrderId, Price, SlotId, TradeId, Wh,
+    ZoneId, MAX_ORDER_PRICE,
+};
 use cosmwasm_std::{
     from_json, to_json_binary, Addr, Binary, CosmosMsg, Deps, DepsMut, Env, MessageInfo,
-    Order as IterOrder, Response, StdResult, Storage, Uint128, Uint256, WasmMsg,
+    Order as IterOrder, Response, StdResult, Storage, Uint128, WasmMsg,
 };
 use cw2::set_contract_version;
 use cw_storage_plus::Bound;
 
 use crate::contract::{CONTRACT_NAME, CONTRACT_VERSION};
 use crate::msg::{
-    CongestionFee, Corridor, MarketParams, MatchedTrade, OfferParams, OrderStatus, ReceiveMsg,
-    Roles, Side, TradeSettlement, Zone, DEFAULT_LIMIT,
+    CongestionFee, Corridor, MarketParams, MatchedTrade, NodeZone, OfferParams, OrderStatus,
+    ReceiveMsg, Roles, Side, TradeSettlement, Zone, DEFAULT_LIMIT,
 };
+use crate::rules;
 use crate::state::{
     Config, Dispute, MeterSlot, Order, SlotState, State, TradeRec, ACCOUNT_TRADES, CLAIMABLE,
-    CONFIG, CORRIDORS, DISPUTES, FEES, METERS, OPEN, ORDERS, OWNER_ORDERS, SLOTS, SLOT_BATCHES,
-    STATE, TRADES, USAGE, ZONES,
+    CONFIG, CORRIDORS, DISPUTES, FEES, METERS, NODE_ZONES, OPEN, ORDERS, OWNER_ORDERS, SLOTS,
+    SLOT_BATCHES, STATE, TRADES, USAGE, ZONES,
 };
 use crate::{ContractError, Rule};
 
-/// Longest meter id and zone name accepted.
+/// Longest zone name accepted.
 pub const MAX_NAME_LEN: usize = 64;
+/// Most node -> zone entries in one `SetNodeZones`.
+pub const MAX_NODE_ZONES: usize = 500;
+/// Longest time the parameters may give for delivery data or disputes: 7 days.
+pub const MAX_WINDOW_SECS: u64 = 7 * 86_400;
+/// Largest dispute bond the parameters may ask: 1,000,000 AIP.
+pub const MAX_DISPUTE_BOND: u128 = 1_000_000_000_000;
+/// Shortest delivery deadline: 5 minutes after the slot ends, so the oracles
+/// always have time to report (a 0 deadline would settle every seller as 0).
+pub const MIN_DELIVERY_DEADLINE_SECS: u64 = 300;
 /// Longest dispute reason accepted.
 pub const MAX_REASON_LEN: usize = 280;
 /// Largest batch the parameters may allow.
@@ -87,7 +100,6 @@ fn config_from(
         admin: api.addr_validate(&roles.admin)?,
         grid_operator: api.addr_validate(&roles.grid_operator)?,
         matcher: api.addr_validate(&roles.matcher)?,
-        oracle: opt(roles.oracle)?,
         arbiter: api.addr_validate(&roles.arbiter)?,
         treasury: api.addr_validate(&roles.treasury)?,
         reputation: opt(roles.reputation)?,
@@ -113,6 +125,44 @@ fn validate_params(p: &MarketParams) -> Result<(), ContractError> {
         return Err(ContractError::InvalidParam {
             name: "default_collateral_bps",
             reason: "must be at most 100000 (10x the offer value)".into(),
+        });
+    }
+    let max_price = Uint128::new(MAX_ORDER_PRICE);
+    for (name, price) in [
+        ("penalty_price", p.penalty_price),
+        ("collateral_floor_price", p.collateral_floor_price),
+    ] {
+        if price > max_price {
+            return Err(ContractError::InvalidParam {
+                name,
+                reason: format!("must be at most {max_price} uaip/kWh"),
+            });
+        }
+    }
+    if p.delivery_deadline_secs < MIN_DELIVERY_DEADLINE_SECS
+        || p.delivery_deadline_secs > MAX_WINDOW_SECS
+    {
+        return Err(ContractError::InvalidParam {
+            name: "delivery_deadline_secs",
+            reason: format!("must be {MIN_DELIVERY_DEADLINE_SECS} to {MAX_WINDOW_SECS} s"),
+        });
+    }
+    if p.ruling_deadline_secs < 60 || p.ruling_deadline_secs > MAX_WINDOW_SECS {
+        return Err(ContractError::InvalidParam {
+            name: "ruling_deadline_secs",
+            reason: format!("must be 60 to {MAX_WINDOW_SECS} s"),
+        });
+    }
+    if p.dispute_bond > Uint128::new(MAX_DISPUTE_BOND) {
+        return Err(ContractError::InvalidParam {
+            name: "dispute_bond",
+            reason: format!("must be at most {MAX_DISPUTE_BOND} uaip"),
+        });
+    }
+    if p.dispute_window_secs > MAX_WINDOW_SECS {
+        return Err(ContractError::InvalidParam {
+            name: "dispute_window_secs",
+            reason: format!("must be at most {MAX_WINDOW_SECS} s"),
         });
     }
     Ok(())
@@ -162,6 +212,9 @@ pub fn execute_receive(
     }
     let owner = deps.api.addr_validate(&sender)?;
     let order = match from_json::<ReceiveMsg>(&msg)? {
+        ReceiveMsg::OpenDispute { trade_id, reason } => {
+            return open_dispute(deps, &env, &cfg, owner, trade_id, reason, Some(amount));
+        }
         ReceiveMsg::PlaceBid {
             slot,
             zone,
@@ -220,24 +273,10 @@ struct NewOrder {
     side: Side,
     slot: SlotId,
     zone: ZoneId,
-    meter: String,
+    meter: MeterId,
     wh: Wh,
     price: Price,
     premium_only: bool,
-}
-
-/// Offer collateral: ceil(wh * min_price / 1000 * ratio_bps / 10000).
-pub fn collateral_for(wh: Wh, min_price: Price, ratio_bps: u32) -> Result<Uint128, ContractError> {
-    let num = Uint256::from(wh) * Uint256::from(min_price) * Uint256::from(ratio_bps);
-    let den = Uint256::from(10_000_000u128);
-    let ceil = (num + den - Uint256::one()) / den;
-    Uint128::try_from(ceil).map_err(|_| {
-        ContractError::Types(aip_types::TypesError::Overflow {
-            what: "collateral",
-            a: wh.u128(),
-            b: min_price.u128(),
-        })
-    })
 }
 
 /// Gate closure of a slot: orders are accepted while `now < gate_closes_at`.
@@ -257,12 +296,7 @@ fn place(
     if !o.slot.is_aligned() {
         return Err(ContractError::UnalignedSlot { slot: o.slot });
     }
-    if o.wh.is_zero() {
-        return Err(ContractError::ZeroQuantity);
-    }
-    if o.meter.is_empty() || o.meter.len() > MAX_NAME_LEN {
-        return Err(ContractError::BadMeter);
-    }
+    check_order(o.wh.u128(), o.price.u128())?;
     let closes = gate_closes_at(o.slot, &cfg.params);
     if now >= closes {
         return Err(ContractError::GateClosed {
@@ -277,29 +311,28 @@ fn place(
             horizon: cfg.params.max_horizon_secs,
         });
     }
-    if !ZONES.has(deps.storage, o.zone) {
-        return Err(ContractError::UnknownZone { zone: o.zone });
-    }
-    if let Some(mo) = &cfg.meter_oracle {
-        let r: DeliveriesResponse = deps.querier.query_wasm_smart(
-            mo,
-            &MeterQueryHook::Deliveries {
-                slot: o.slot,
-                meters: vec![o.meter.clone()],
-            },
-        )?;
-        match r.deliveries.iter().find(|d| d.meter == o.meter) {
-            None => {
-                return Err(ContractError::MeterNotRegistered { meter: o.meter });
-            }
-            Some(d) if d.owner != owner.as_str() => {
-                return Err(ContractError::NotMeterOwner {
-                    meter: o.meter,
-                    owner: d.owner.clone(),
-                });
-            }
-            Some(_) => {}
-        }
+    // The meter decides who may use it and where the order sits (C1, H1, H3).
+    let mo = cfg
+        .meter_oracle
+        .as_ref()
+        .ok_or(ContractError::NoMeterRegistry)?;
+    let r: DeliveriesResponse = deps.querier.query_wasm_smart(
+        mo,
+        &MeterQueryHook::Deliveries {
+            slot: o.slot,
+            meters: vec![o.meter],
+        },
+    )?;
+    let entry = r.deliveries.iter().find(|d| d.meter == o.meter);
+    let node = rules::check_meter(owner.as_str(), o.meter, entry)?;
+    let zone = rules::order_zone(
+        o.meter,
+        node,
+        NODE_ZONES.may_load(deps.storage, node)?,
+        o.zone,
+    )?;
+    if !ZONES.has(deps.storage, zone) {
+        return Err(ContractError::UnknownZone { zone });
     }
     let (ratio, premium_eligible) = match &cfg.reputation {
         Some(rep) => {
@@ -332,7 +365,9 @@ fn place(
     };
     let required = match o.side {
         Side::Bid => escrow_for(o.wh, o.price)?,
-        Side::Offer => collateral_for(o.wh, o.price, ratio)?,
+        Side::Offer => {
+            rules::offer_collateral(o.wh, o.price, cfg.params.collateral_floor_price, ratio)?
+        }
     };
     let locked = match sent {
         Some(sent) if sent != required => {
@@ -523,7 +558,7 @@ pub fn execute_commit_matches(
     let mut orders: BTreeMap<OrderId, Order> = BTreeMap::new();
     let mut routes: BTreeMap<(ZoneId, ZoneId), Option<Route>> = BTreeMap::new();
     let mut usage: BTreeMap<(ZoneId, ZoneId), Wh> = BTreeMap::new();
-    let mut meters: BTreeMap<String, Wh> = BTreeMap::new();
+    let mut meters: BTreeMap<MeterId, Wh> = BTreeMap::new();
     let mut credits: BTreeMap<Vec<u8>, Uint128> = BTreeMap::new();
     let treasury = deps.api.addr_canonicalize(cfg.treasury.as_str())?;
     let mut st = STATE.load(store)?;
@@ -641,13 +676,13 @@ pub fn execute_commit_matches(
         })?;
         let buyer = deps.api.addr_canonicalize(bid.owner.as_str())?;
         let seller = deps.api.addr_canonicalize(offer.owner.as_str())?;
-        let meter = offer.meter.clone();
+        let meter = offer.meter;
         for (id, s) in [(t.bid, bid_share), (t.offer, offer_share)] {
             let o = orders.get_mut(&id).expect("loaded above");
             o.filled += t.wh;
             o.locked -= s;
         }
-        *meters.entry(meter.clone()).or_default() += t.wh;
+        *meters.entry(meter).or_default() += t.wh;
         if !improvement.is_zero() {
             *credits.entry(buyer.to_vec()).or_default() += improvement;
         }
@@ -692,7 +727,7 @@ pub fn execute_commit_matches(
     let last = id - 1;
     let mut ss = SLOTS.may_load(storage, slot.0)?.unwrap_or_default();
     for (meter, wh) in meters {
-        let ms = match METERS.may_load(storage, (slot.0, &meter))? {
+        let ms = match METERS.may_load(storage, (slot.0, meter))? {
             Some(mut ms) => {
                 ms.contracted += wh;
                 ms
@@ -705,7 +740,7 @@ pub fn execute_commit_matches(
                 }
             }
         };
-        METERS.save(storage, (slot.0, &meter), &ms)?;
+        METERS.save(storage, (slot.0, meter), &ms)?;
     }
     for ((from, to), used) in usage {
         USAGE.save(storage, (slot.0, from, to), &used)?;
@@ -803,68 +838,6 @@ fn check_report_window(
     Ok(())
 }
 
-fn record_delivery(
-    storage: &mut dyn Storage,
-    slot: SlotId,
-    ss: &mut SlotState,
-    d: &MeterDelivery,
-    now: u64,
-) -> Result<(), ContractError> {
-    if !d.finalized {
-        return Err(ContractError::NotFinalized {
-            meter: d.meter.clone(),
-        });
-    }
-    let mut ms = METERS
-        .may_load(storage, (slot.0, &d.meter))?
-        .ok_or_else(|| ContractError::MeterNotInSlot {
-            meter: d.meter.clone(),
-            slot,
-        })?;
-    if ms.exported.is_some() {
-        return Err(ContractError::AlreadyReported {
-            meter: d.meter.clone(),
-            slot,
-        });
-    }
-    ms.exported = Some(d.exported_wh);
-    METERS.save(storage, (slot.0, &d.meter), &ms)?;
-    ss.meters_reported += 1;
-    if ss.meters_reported == ss.meters {
-        ss.all_reported_at = Some(now);
-    }
-    Ok(())
-}
-
-pub fn execute_report_deliveries(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    slot: SlotId,
-    deliveries: Vec<MeterDelivery>,
-) -> Result<Response, ContractError> {
-    let cfg = CONFIG.load(deps.storage)?;
-    if cfg.meter_oracle.is_some() {
-        return Err(ContractError::UseMeterOracle);
-    }
-    match &cfg.oracle {
-        Some(o) if *o == info.sender => {}
-        _ => return Err(ContractError::Unauthorized { role: "oracle" }),
-    }
-    let now = env.block.time.seconds();
-    let mut ss = SLOTS.may_load(deps.storage, slot.0)?.unwrap_or_default();
-    check_report_window(slot, &cfg.params, &ss, now)?;
-    for d in &deliveries {
-        record_delivery(deps.storage, slot, &mut ss, d, now)?;
-    }
-    SLOTS.save(deps.storage, slot.0, &ss)?;
-    Ok(Response::new()
-        .add_attribute("action", "report_deliveries")
-        .add_attribute("slot", slot.to_string())
-        .add_attribute("meters", deliveries.len().to_string())
-        .add_attribute("complete", (ss.all_reported_at.is_some()).to_string()))
-}
-
 pub fn execute_fetch_deliveries(
     deps: DepsMut,
     env: Env,
@@ -879,21 +852,37 @@ pub fn execute_fetch_deliveries(
     let now = env.block.time.seconds();
     let mut ss = SLOTS.may_load(deps.storage, slot.0)?.unwrap_or_default();
     check_report_window(slot, &cfg.params, &ss, now)?;
-    let limit = limit.unwrap_or(DEFAULT_LIMIT).min(cfg.params.max_batch) as usize;
-    let pending: Vec<String> = METERS
-        .prefix(slot.0)
-        .range(deps.storage, None, None, IterOrder::Ascending)
-        .filter_map(|r| match r {
-            Ok((m, ms)) if ms.exported.is_none() => Some(Ok(m)),
-            Ok(_) => None,
-            Err(e) => Some(Err(e)),
-        })
-        .take(limit)
-        .collect::<StdResult<_>>()?;
+    let limit = limit
+        .unwrap_or(DEFAULT_LIMIT)
+        .clamp(1, cfg.params.max_batch) as usize;
+    // The next `limit` unreported meters after the cursor, wrapping around:
+    // every call moves on, so meters that never finalize (a deactivated
+    // meter, a device that stopped) cannot hold back the others (H1).
+    let unreported = |from: Option<Bound<MeterId>>, n: usize| -> StdResult<Vec<MeterId>> {
+        METERS
+            .prefix(slot.0)
+            .range(deps.storage, from, None, IterOrder::Ascending)
+            .filter_map(|r| match r {
+                Ok((m, ms)) if ms.exported.is_none() => Some(Ok(m)),
+                Ok(_) => None,
+                Err(e) => Some(Err(e)),
+            })
+            .take(n)
+            .collect()
+    };
+    let mut pending = unreported(Some(Bound::exclusive(ss.fetch_after)), limit)?;
+    let cursor = rules::next_fetch_cursor(pending.len(), limit, pending.last().copied());
+    if pending.len() < limit && ss.fetch_after != 0 {
+        for m in unreported(None, limit - pending.len())? {
+            if m > ss.fetch_after {
+                break;
+            }
+            pending.push(m);
+        }
+    }
     if pending.is_empty() {
         return Err(ContractError::NothingToFetch { slot });
     }
-    let pending_set: BTreeSet<&String> = pending.iter().collect();
     let r: DeliveriesResponse = deps.querier.query_wasm_smart(
         mo,
         &MeterQueryHook::Deliveries {
@@ -901,25 +890,30 @@ pub fn execute_fetch_deliveries(
             meters: pending.clone(),
         },
     )?;
+    let wanted: BTreeSet<MeterId> = pending.iter().copied().collect();
     let mut stored = 0u32;
     for d in r.deliveries.iter().filter(|d| d.finalized) {
-        if !pending_set.contains(&d.meter) {
+        if !wanted.contains(&d.meter) {
             continue;
         }
-        let ms = METERS.load(deps.storage, (slot.0, &d.meter))?;
+        let mut ms = METERS.load(deps.storage, (slot.0, d.meter))?;
         if ms.exported.is_some() {
             continue; // listed twice in the answer
         }
-        record_delivery(deps.storage, slot, &mut ss, d, now)?;
+        ms.exported = Some(d.exported_wh);
+        METERS.save(deps.storage, (slot.0, d.meter), &ms)?;
+        ss.meters_reported += 1;
         stored += 1;
     }
-    if stored == 0 {
-        return Err(ContractError::NothingToFetch { slot });
+    if ss.meters_reported == ss.meters {
+        ss.all_reported_at = Some(now);
     }
+    ss.fetch_after = cursor;
     SLOTS.save(deps.storage, slot.0, &ss)?;
     Ok(Response::new()
         .add_attribute("action", "fetch_deliveries")
         .add_attribute("slot", slot.to_string())
+        .add_attribute("asked", pending.len().to_string())
         .add_attribute("meters", stored.to_string())
         .add_attribute("complete", (ss.all_reported_at.is_some()).to_string()))
 }
@@ -1038,7 +1032,7 @@ pub fn execute_settle(
         .collect::<StdResult<_>>()?;
     // A slot with few seller meters: one range read (30 + 3/byte each) beats
     // a point read per meter (1000 + 3/byte each).
-    let mut meter_cache: BTreeMap<String, MeterSlot> = if (ss.meters as usize) <= 2 * limit {
+    let mut meter_cache: BTreeMap<MeterId, MeterSlot> = if (ss.meters as usize) <= 2 * limit {
         METERS
             .prefix(slot.0)
             .range(deps.storage, None, None, IterOrder::Ascending)
@@ -1071,9 +1065,8 @@ pub fn execute_settle(
             if disputed.contains(&id) {
                 continue;
             }
-            if !meter_cache.contains_key(&t.meter) {
-                let ms = METERS.load(deps.storage, (slot.0, &t.meter))?;
-                meter_cache.insert(t.meter.clone(), ms);
+            if let std::collections::btree_map::Entry::Vacant(e) = meter_cache.entry(t.meter) {
+                e.insert(METERS.load(deps.storage, (slot.0, t.meter))?);
             }
             let s = metered(&t, &meter_cache[&t.meter], cfg.params.penalty_price)?;
             *credits.entry(t.seller.to_vec()).or_default() += s.seller_paid + s.collateral_returned;
@@ -1125,10 +1118,34 @@ pub fn execute_open_dispute(
     reason: String,
 ) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
+    open_dispute(deps, &env, &cfg, info.sender, trade_id, reason, None)
+}
+
+/// Opens a dispute by `who` with `sent` uaip (None: no token sent).
+fn open_dispute(
+    deps: DepsMut,
+    env: &Env,
+    cfg: &Config,
+    who: Addr,
+    trade_id: TradeId,
+    reason: String,
+    sent: Option<Uint128>,
+) -> Result<Response, ContractError> {
+    let bond = cfg.params.dispute_bond;
+    match sent {
+        Some(sent) if sent != bond => {
+            return Err(ContractError::WrongAmount {
+                required: bond,
+                sent,
+            })
+        }
+        None if !bond.is_zero() => return Err(ContractError::BondRequired { bond }),
+        _ => {}
+    }
     let t = TRADES
         .may_load(deps.storage, trade_id)?
         .ok_or(ContractError::TradeNotFound { id: trade_id })?;
-    let sender = deps.api.addr_canonicalize(info.sender.as_str())?;
+    let sender = deps.api.addr_canonicalize(who.as_str())?;
     if sender != t.buyer && sender != t.seller {
         return Err(ContractError::NotTradeParty { id: trade_id });
     }
@@ -1156,18 +1173,61 @@ pub fn execute_open_dispute(
         deps.storage,
         (slot.0, trade_id),
         &Dispute {
-            opened_by: info.sender.clone(),
+            opened_by: who.clone(),
             opened_at: now,
             reason,
             ruling: None,
+            bond,
+            defaulted: false,
         },
     )?;
     ss.disputes += 1;
     SLOTS.save(deps.storage, slot.0, &ss)?;
+    if !bond.is_zero() {
+        let mut st = STATE.load(deps.storage)?;
+        st.bonds += bond;
+        STATE.save(deps.storage, &st)?;
+    }
     Ok(Response::new()
         .add_attribute("action", "open_dispute")
         .add_attribute("trade_id", trade_id.to_string())
-        .add_attribute("opened_by", info.sender))
+        .add_attribute("opened_by", who)
+        .add_attribute("bond", bond))
+}
+
+/// A disputed trade with its dispute, once its delivery data is final.
+struct OpenCase {
+    t: TradeRec,
+    d: Dispute,
+    due: u64,
+}
+
+fn load_case(
+    deps: Deps,
+    cfg: &Config,
+    trade_id: TradeId,
+    now: u64,
+) -> Result<OpenCase, ContractError> {
+    let t = TRADES
+        .may_load(deps.storage, trade_id)?
+        .ok_or(ContractError::TradeNotFound { id: trade_id })?;
+    let slot = SlotId(t.slot);
+    let d = DISPUTES
+        .may_load(deps.storage, (slot.0, trade_id))?
+        .ok_or(ContractError::NotDisputed { id: trade_id })?;
+    if d.ruling.is_some() {
+        return Err(ContractError::AlreadyRuled { id: trade_id });
+    }
+    let ss = SLOTS.load(deps.storage, slot.0)?;
+    let final_at = data_final_at(&ss, slot, &cfg.params);
+    if now < final_at {
+        return Err(ContractError::RulingTooEarly {
+            id: trade_id,
+            from: final_at,
+        });
+    }
+    let due = rules::ruling_due(final_at, d.opened_at, cfg.params.ruling_deadline_secs);
+    Ok(OpenCase { t, d, due })
 }
 
 pub fn execute_resolve_dispute(
@@ -1187,52 +1247,92 @@ pub fn execute_resolve_dispute(
             });
         }
     }
-    let t = TRADES
-        .may_load(deps.storage, trade_id)?
-        .ok_or(ContractError::TradeNotFound { id: trade_id })?;
-    let slot = SlotId(t.slot);
-    let mut d = DISPUTES
-        .may_load(deps.storage, (slot.0, trade_id))?
-        .ok_or(ContractError::NotDisputed { id: trade_id })?;
-    if d.ruling.is_some() {
-        return Err(ContractError::AlreadyRuled { id: trade_id });
-    }
-    let ss = SLOTS.load(deps.storage, slot.0)?;
-    let final_at = data_final_at(&ss, slot, &cfg.params);
-    if env.block.time.seconds() < final_at {
-        return Err(ContractError::RulingTooEarly {
+    let case = load_case(deps.as_ref(), &cfg, trade_id, env.block.time.seconds())?;
+    if env.block.time.seconds() >= case.due {
+        return Err(ContractError::RulingDeadlinePassed {
             id: trade_id,
-            from: final_at,
+            due: case.due,
         });
     }
-    let ms = METERS.load(deps.storage, (slot.0, &t.meter))?;
+    close_dispute(deps, &cfg, trade_id, case, ruling, false)
+}
+
+pub fn execute_apply_default_ruling(
+    deps: DepsMut,
+    env: Env,
+    trade_id: TradeId,
+) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    let case = load_case(deps.as_ref(), &cfg, trade_id, env.block.time.seconds())?;
+    if env.block.time.seconds() < case.due {
+        return Err(ContractError::RulingNotDue {
+            id: trade_id,
+            due: case.due,
+        });
+    }
+    // The default: the trade settles as metered.
+    close_dispute(deps, &cfg, trade_id, case, Ruling::PaySeller, true)
+}
+
+/// Settles a disputed trade by `ruling` and returns or forfeits the bond.
+fn close_dispute(
+    deps: DepsMut,
+    cfg: &Config,
+    trade_id: TradeId,
+    case: OpenCase,
+    ruling: Ruling,
+    defaulted: bool,
+) -> Result<Response, ContractError> {
+    let OpenCase { t, mut d, .. } = case;
+    let slot = SlotId(t.slot);
+    let ms = METERS.load(deps.storage, (slot.0, t.meter))?;
     let s = ruled(&t, &ms, cfg.params.penalty_price, ruling)?;
     d.ruling = Some(ruling);
+    d.defaulted = defaulted;
+    let opener = deps.api.addr_canonicalize(d.opened_by.as_str())?;
+    let opened_by_buyer = opener == t.buyer;
+    let bond_to = if defaulted || rules::dispute_upheld(opened_by_buyer, ruling) {
+        opener
+    } else if opened_by_buyer {
+        t.seller.clone()
+    } else {
+        t.buyer.clone()
+    };
     DISPUTES.save(deps.storage, (slot.0, trade_id), &d)?;
     let mut credits: BTreeMap<Vec<u8>, Uint128> = BTreeMap::new();
     *credits.entry(t.seller.to_vec()).or_default() += s.seller_paid + s.collateral_returned;
     *credits.entry(t.buyer.to_vec()).or_default() += s.buyer_refund + s.penalty;
+    *credits.entry(bond_to.to_vec()).or_default() += d.bond;
     credit_all(deps.storage, &credits)?;
     let released = t.payment + t.collateral;
     let mut st = STATE.load(deps.storage)?;
     st.trades -= released;
-    st.claimable += released;
+    st.bonds -= d.bond;
+    st.claimable += released + d.bond;
     STATE.save(deps.storage, &st)?;
     let mut res = Response::new()
-        .add_attribute("action", "resolve_dispute")
+        .add_attribute(
+            "action",
+            if defaulted {
+                "apply_default_ruling"
+            } else {
+                "resolve_dispute"
+            },
+        )
         .add_attribute("trade_id", trade_id.to_string())
         .add_attribute("seller_paid", s.seller_paid)
         .add_attribute("buyer_refund", s.buyer_refund)
-        .add_attribute("penalty", s.penalty);
+        .add_attribute("penalty", s.penalty)
+        .add_attribute("bond_to", deps.api.addr_humanize(&bond_to)?);
     if let Some(rep) = &cfg.reputation {
-        res = res
-            .add_message(reputation_msg(
-                rep,
-                &ReputationExecuteHook::RecordOutcomes {
-                    outcomes: vec![outcome(deps.api, trade_id, &t, &s)?],
-                },
-            )?)
-            .add_message(reputation_msg(
+        res = res.add_message(reputation_msg(
+            rep,
+            &ReputationExecuteHook::RecordOutcomes {
+                outcomes: vec![outcome(deps.api, trade_id, &t, &s)?],
+            },
+        )?);
+        if !defaulted {
+            res = res.add_message(reputation_msg(
                 rep,
                 &ReputationExecuteHook::RecordRuling {
                     trade_id,
@@ -1241,6 +1341,7 @@ pub fn execute_resolve_dispute(
                     ruling,
                 },
             )?);
+        }
     }
     Ok(res)
 }
@@ -1326,11 +1427,31 @@ pub fn execute_set_corridor(
             reason: format!("{} exceeds 10000", c.loss_bps),
         });
     }
+    check_fee(c.fee_per_kwh)?;
+    if c.capacity_wh > Uint128::new(u64::MAX.into()) {
+        return Err(ContractError::InvalidParam {
+            name: "capacity_wh",
+            reason: format!("must be at most {} Wh", u64::MAX),
+        });
+    }
     CORRIDORS.save(deps.storage, (c.from_zone, c.to_zone), &c)?;
     Ok(Response::new()
         .add_attribute("action", "set_corridor")
         .add_attribute("from_zone", c.from_zone.to_string())
         .add_attribute("to_zone", c.to_zone.to_string()))
+}
+
+/// A congestion fee is a price: at most the largest order price (a bid pays
+/// price plus fee, so a larger fee could never be paid; the matcher reads it
+/// in u64).
+fn check_fee(fee: Price) -> Result<(), ContractError> {
+    if fee > Uint128::new(MAX_ORDER_PRICE) {
+        return Err(ContractError::InvalidParam {
+            name: "fee_per_kwh",
+            reason: format!("must be at most {MAX_ORDER_PRICE} uaip/kWh"),
+        });
+    }
+    Ok(())
 }
 
 pub fn execute_remove_corridor(
@@ -1352,6 +1473,30 @@ pub fn execute_remove_corridor(
         .add_attribute("action", "remove_corridor")
         .add_attribute("from_zone", from_zone.to_string())
         .add_attribute("to_zone", to_zone.to_string()))
+}
+
+pub fn execute_set_node_zones(
+    deps: DepsMut,
+    info: MessageInfo,
+    nodes: Vec<NodeZone>,
+) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    only(&info, &cfg.grid_operator, "grid operator")?;
+    if nodes.is_empty() || nodes.len() > MAX_NODE_ZONES {
+        return Err(ContractError::InvalidParam {
+            name: "nodes",
+            reason: format!("must list 1 to {MAX_NODE_ZONES} nodes"),
+        });
+    }
+    for n in &nodes {
+        if !ZONES.has(deps.storage, n.zone) {
+            return Err(ContractError::UnknownZone { zone: n.zone });
+        }
+        NODE_ZONES.save(deps.storage, n.node, &n.zone)?;
+    }
+    Ok(Response::new()
+        .add_attribute("action", "set_node_zones")
+        .add_attribute("nodes", nodes.len().to_string()))
 }
 
 pub fn execute_set_congestion_fees(
@@ -1381,6 +1526,7 @@ pub fn execute_set_congestion_fees(
                 to: f.to_zone,
             });
         }
+        check_fee(f.fee_per_kwh)?;
         FEES.save(
             deps.storage,
             (slot.0, f.from_zone, f.to_zone),

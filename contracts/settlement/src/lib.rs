@@ -19,6 +19,7 @@ mod error;
 pub mod execute;
 pub mod msg;
 pub mod query;
+pub mod rules;
 pub mod state;
 
 pub use crate::error::{ContractError, Rule};

@@ -7,26 +7,29 @@
 //!
 //! execute (sent to the AIP token, not to settlement):
 //!   {"send":{"contract":"<settlement>","amount":"<escrow>","msg":base64(ReceiveMsg)}}
-//!     ReceiveMsg {"place_bid":{"slot":1764057600,"zone":1,"meter":"m-1","wh":"2000","max_price":"250000"}}
-//!     ReceiveMsg {"place_offer":{"slot":1764057600,"zone":1,"meter":"m-2","wh":"2000","min_price":"200000","premium_only":false}}
+//!     ReceiveMsg {"place_bid":{"slot":1764057600,"zone":1,"meter":1,"wh":"2000","max_price":"250000"}}
+//!     ReceiveMsg {"place_offer":{"slot":1764057600,"zone":1,"meter":2,"wh":"2000","min_price":"200000","premium_only":false}}
 //! execute (to settlement):
 //!   {"place_offer":{...same fields as above...}}            offer needing no collateral
 //!   {"cancel_order":{"id":7}}                                owner, before gate closure
 //!   {"sweep":{"slot":S,"limit":100}}                          anyone, from the slot start
 //!   {"commit_matches":{"slot":S,"trades":[{"bid":1,"offer":2,"wh":"1000","price":"210000"}]}}
-//!   {"report_deliveries":{"slot":S,"deliveries":[MeterDelivery]}}   oracle role
-//!   {"fetch_deliveries":{"slot":S,"limit":50}}                anyone, meter-oracle mode
+//!   {"fetch_deliveries":{"slot":S,"limit":50}}                anyone, from the slot end
 //!   {"settle":{"slot":S,"limit":500}}                         anyone, after the dispute window
-//!   {"open_dispute":{"trade_id":3,"reason":"meter was offline"}}
+//!   {"open_dispute":{"trade_id":3,"reason":"meter was offline"}}  only while dispute_bond is 0
+//!     (else ReceiveMsg {"open_dispute":{"trade_id":3,"reason":".."}} with the bond)
+//!   {"apply_default_ruling":{"trade_id":3}}                  anyone, after the ruling deadline
 //!   {"resolve_dispute":{"trade_id":3,"ruling":"pay_seller"|"refund_buyer"|{"split":{"seller_bps":5000}}}}
 //!   {"withdraw":{"amount":null}}
 //!   {"upsert_zone":{"zone":{"id":1,"name":"feeder A"}}}       grid operator
 //!   {"set_corridor":{"corridor":Corridor}}                    grid operator
 //!   {"remove_corridor":{"from_zone":1,"to_zone":2}}           grid operator
+//!   {"set_node_zones":{"nodes":[{"node":4,"zone":1}]}}        grid operator
 //!   {"set_congestion_fees":{"slot":S,"fees":[CongestionFee]}} grid operator
 //!   {"update_config":{"roles":Roles|null,"params":MarketParams|null}}  admin
 //! query:
 //!   {"config":{}} {"network":{}} {"congestion_fees":{"slot":S}} {"slot_status":{"slot":S}}
+//!   {"node_zones":{"start_after":null,"limit":null}}
 //!   {"order":{"id":1}} {"open_orders":{"slot":S,"zone":null,"side":null,"start_after":null,"limit":null}}
 //!   {"orders_by_owner":{"owner":"..","start_after":null,"limit":null}}
 //!   {"trade":{"id":1}} {"trades_by_account":{"account":"..","start_after":null,"limit":null}}
@@ -34,8 +37,8 @@
 //!   {"balance":{"account":".."}} {"holdings":{}} {"dispute":{"trade_id":1}}
 //! ```
 
-use aip_types::hooks::{MeterDelivery, Ruling};
-use aip_types::{OrderId, Price, SlotId, TradeId, Wh, ZoneId};
+use aip_types::hooks::Ruling;
+use aip_types::{MeterId, NodeId, OrderId, Price, SlotId, TradeId, Wh, ZoneId};
 use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::Uint128;
 use cw20::Cw20ReceiveMsg;
@@ -53,6 +56,9 @@ pub struct InstantiateMsg {
 #[cw_serde]
 pub struct MigrateMsg {}
 
+// A message is parsed once per call and dropped: boxing `UpdateConfig`'s
+// parameters would only complicate every caller.
+#[allow(clippy::large_enum_variant)]
 #[cw_serde]
 pub enum ExecuteMsg {
     /// The cw20 hook: an AIP `Send` carrying a [`ReceiveMsg`] (place a bid with
@@ -72,24 +78,28 @@ pub enum ExecuteMsg {
         slot: SlotId,
         trades: Vec<MatchedTrade>,
     },
-    /// The oracle role reports finalized seller-meter deliveries (only when no
-    /// meter-oracle contract is configured), between the slot end and the
-    /// delivery deadline.
-    ReportDeliveries {
-        slot: SlotId,
-        deliveries: Vec<MeterDelivery>,
-    },
-    /// Anyone: pulls finalized deliveries of up to `limit` unreported seller
-    /// meters of the slot from the meter-oracle contract.
+    /// Anyone, between the slot end and the delivery deadline: asks the
+    /// meter-oracle contract about the next `limit` unreported seller meters of
+    /// the slot (after a cursor that wraps around, so meters that never
+    /// finalize cannot hold back the others) and records the finalized ones.
     FetchDeliveries { slot: SlotId, limit: Option<u32> },
     /// Anyone, once the slot's delivery data is final and its dispute window
     /// closed: settles the next `limit` trades (default and maximum `max_batch`).
     Settle { slot: SlotId, limit: Option<u32> },
     /// The buyer or the seller freezes a trade until the arbiter rules; open
-    /// until the dispute window after the slot's delivery data closes.
+    /// until the dispute window after the slot's delivery data closes. Only
+    /// while the dispute bond is 0: otherwise the dispute is opened with an AIP
+    /// `Send` of the bond ([`ReceiveMsg::OpenDispute`]).
     OpenDispute { trade_id: TradeId, reason: String },
-    /// The arbiter rules on a disputed trade once delivery data is final; its
-    /// funds settle by the ruling, which is reported to reputation.
+    /// Anyone, once the arbiter's ruling deadline passed without a ruling:
+    /// the trade settles as metered (the default ruling) and the bond goes
+    /// back to the party that opened the dispute.
+    ApplyDefaultRuling { trade_id: TradeId },
+    /// The arbiter rules on a disputed trade once delivery data is final and
+    /// before the ruling deadline; its funds settle by the ruling, which is
+    /// reported to reputation. The bond goes back to the party that opened
+    /// the dispute unless the ruling goes wholly against it (a frivolous
+    /// dispute), then to the other party.
     ResolveDispute { trade_id: TradeId, ruling: Ruling },
     /// Sends the caller's claimable balance (all of it, or `amount`) in AIP.
     Withdraw { amount: Option<Uint128> },
@@ -99,6 +109,10 @@ pub enum ExecuteMsg {
     SetCorridor { corridor: Corridor },
     /// Grid operator: removes a corridor (committed trades keep their terms).
     RemoveCorridor { from_zone: ZoneId, to_zone: ZoneId },
+    /// Grid operator: places grid nodes in zones. An order's zone is the zone
+    /// of its meter's registered node (never the order's own say-so). Orders
+    /// already placed keep the zone they were placed with.
+    SetNodeZones { nodes: Vec<NodeZone> },
     /// Grid operator: per-slot congestion fees, before the slot starts.
     SetCongestionFees {
         slot: SlotId,
@@ -120,6 +134,12 @@ pub enum QueryMsg {
     /// Zones and corridors.
     #[returns(NetworkResponse)]
     Network {},
+    /// The grid operator's node -> zone map, by node.
+    #[returns(NodeZonesResponse)]
+    NodeZones {
+        start_after: Option<NodeId>,
+        limit: Option<u32>,
+    },
     /// Per-slot congestion fee overrides.
     #[returns(CongestionFeesResponse)]
     CongestionFees { slot: SlotId },
@@ -186,15 +206,15 @@ pub struct Roles {
     pub grid_operator: String,
     /// Commits matched trades.
     pub matcher: String,
-    /// Reports deliveries when no meter-oracle contract is configured.
-    pub oracle: Option<String>,
     /// Rules on disputes.
     pub arbiter: String,
     /// Receives congestion fees.
     pub treasury: String,
     /// Reputation contract: trading terms (collateral ratio, eligibility) and outcome records.
     pub reputation: Option<String>,
-    /// Meter-oracle contract: meter ownership and finalized deliveries.
+    /// Meter-oracle contract: the meter registry (owner, node, status) and
+    /// finalized deliveries. Without it no order can be placed: a meter id
+    /// would be tied to no owner and no node.
     pub meter_oracle: Option<String>,
 }
 
@@ -205,16 +225,45 @@ pub struct MarketParams {
     pub gate_closure_secs: u64,
     /// Orders may be placed at most this many seconds before their slot starts.
     pub max_horizon_secs: u64,
-    /// Offer collateral in basis points of `wh * min_price` when no reputation contract is set.
+    /// Offer collateral in basis points of the offer's value at its collateral
+    /// price, when no reputation contract is set.
     pub default_collateral_bps: u32,
+    /// Floor of the collateral price, uaip/kWh: an offer's collateral is
+    /// valued at `max(min_price, collateral_floor_price)`, so a seller cannot
+    /// shrink its collateral (and the penalty it covers) with a tiny limit.
+    #[serde(default = "default_collateral_floor_price")]
+    pub collateral_floor_price: Price,
     /// Penalty paid to the buyer out of the seller's collateral, uaip per kWh short.
     pub penalty_price: Price,
     /// Disputes may be opened until this many seconds after a slot's delivery data is final.
     pub dispute_window_secs: u64,
     /// Deliveries not reported this many seconds after the slot ends count as zero.
     pub delivery_deadline_secs: u64,
+    /// Bond the party opening a dispute locks, uaip (lost on a frivolous dispute).
+    #[serde(default = "default_dispute_bond")]
+    pub dispute_bond: Uint128,
+    /// The arbiter rules within this many seconds of a dispute being opened
+    /// (counted from the slot's final delivery data if later); then anyone may
+    /// apply the default ruling.
+    #[serde(default = "default_ruling_deadline_secs")]
+    pub ruling_deadline_secs: u64,
     /// Most trades in one `CommitMatches`, most trades settled in one `Settle`.
     pub max_batch: u32,
+}
+
+/// The collateral floor when a parameter set omits it: 100,000 uaip/kWh (0.1 AIP/kWh).
+pub fn default_collateral_floor_price() -> Price {
+    Uint128::new(100_000)
+}
+
+/// The dispute bond when a parameter set omits it: 1 AIP.
+pub fn default_dispute_bond() -> Uint128 {
+    Uint128::new(1_000_000)
+}
+
+/// The ruling deadline when a parameter set omits it: 1 day.
+pub fn default_ruling_deadline_secs() -> u64 {
+    86_400
 }
 
 /// The cw20 hook message: what an AIP `Send` to settlement asks for.
@@ -222,26 +271,32 @@ pub struct MarketParams {
 pub enum ReceiveMsg {
     /// Buy `wh` in `slot` at up to `max_price` (uaip/kWh). The `Send` amount
     /// must be exactly `escrow_for(wh, max_price)` = ceil(wh * max_price / 1000).
+    /// `meter` must be an active meter of the sender in the meter-oracle
+    /// registry; `zone` must be the zone of its node.
     PlaceBid {
         slot: SlotId,
         zone: ZoneId,
-        meter: String,
+        meter: MeterId,
         wh: Wh,
         max_price: Price,
     },
     /// Sell `wh` in `slot` at no less than `min_price`. The `Send` amount must be
-    /// exactly the collateral: ceil(wh * min_price / 1000 * ratio_bps / 10000),
-    /// the ratio from the seller's reputation terms (or the default ratio).
+    /// exactly the collateral: ceil(wh * p / 1000 * ratio_bps / 10000) with
+    /// p = max(min_price, collateral_floor_price), the ratio from the seller's
+    /// reputation terms (or the default ratio). Meter and zone as for a bid.
     PlaceOffer {
         slot: SlotId,
         zone: ZoneId,
-        meter: String,
+        meter: MeterId,
         wh: Wh,
         min_price: Price,
         /// Only premium-eligible buyers may match it.
         #[serde(default)]
         premium_only: bool,
     },
+    /// Opens a dispute on a trade (as [`ExecuteMsg::OpenDispute`]); the `Send`
+    /// amount must be exactly the market's `dispute_bond`.
+    OpenDispute { trade_id: TradeId, reason: String },
 }
 
 /// The order fields of a collateral-free offer placed without a token `Send`.
@@ -249,7 +304,7 @@ pub enum ReceiveMsg {
 pub struct OfferParams {
     pub slot: SlotId,
     pub zone: ZoneId,
-    pub meter: String,
+    pub meter: MeterId,
     pub wh: Wh,
     pub min_price: Price,
     #[serde(default)]
@@ -270,6 +325,18 @@ pub struct MatchedTrade {
 pub struct Zone {
     pub id: ZoneId,
     pub name: String,
+}
+
+/// A grid node's zone, published by the grid operator.
+#[cw_serde]
+pub struct NodeZone {
+    pub node: NodeId,
+    pub zone: ZoneId,
+}
+
+#[cw_serde]
+pub struct NodeZonesResponse {
+    pub nodes: Vec<NodeZone>,
 }
 
 /// A directed corridor between two zones.
@@ -351,8 +418,9 @@ pub struct OrderResponse {
     pub owner: String,
     pub side: Side,
     pub slot: SlotId,
+    /// The zone of the meter's node when the order was placed.
     pub zone: ZoneId,
-    pub meter: String,
+    pub meter: MeterId,
     pub wh: Wh,
     /// Max price of a bid, min price of an offer, uaip/kWh.
     pub price: Price,
@@ -408,7 +476,7 @@ pub struct TradeResponse {
     pub buyer: String,
     pub seller: String,
     /// The seller's meter.
-    pub meter: String,
+    pub meter: MeterId,
     /// Energy traded (what the seller injects), Wh.
     pub wh: Wh,
     /// Energy the buyer receives after corridor losses, Wh.
@@ -447,6 +515,9 @@ pub struct HoldingsResponse {
     pub trades: Uint128,
     /// Credited to accounts, waiting for `Withdraw`.
     pub claimable: Uint128,
+    /// Dispute bonds of open disputes.
+    #[serde(default)]
+    pub bonds: Uint128,
     pub total: Uint128,
 }
 
@@ -501,4 +572,10 @@ pub struct DisputeResponse {
     pub opened_at: u64,
     pub reason: String,
     pub ruling: Option<Ruling>,
+    /// Bond locked by the party that opened the dispute, uaip.
+    pub bond: Uint128,
+    /// The arbiter must rule before this time; then the default ruling applies.
+    pub ruling_due: u64,
+    /// The ruling is the default one (the arbiter did not rule in time).
+    pub defaulted: bool,
 }

@@ -2,20 +2,21 @@
 
 use std::collections::BTreeMap;
 
-use aip_types::{OrderId, SlotId, TradeId, ZoneId};
+use aip_types::{NodeId, OrderId, SlotId, TradeId, ZoneId};
 use cosmwasm_std::{Deps, Env, Order as IterOrder, StdResult, Uint128};
 use cw_storage_plus::Bound;
 
 use crate::execute::{data_final_at, gate_closes_at, metered, ruled};
 use crate::msg::{
     BalanceResponse, ConfigResponse, CongestionFee, CongestionFeesResponse, CorridorUsage,
-    DisputeResponse, HoldingsResponse, NetworkResponse, OrderResponse, OrderStatus, OrdersResponse,
-    Roles, Side, SlotPhase, SlotStatusResponse, TradeResponse, TradeStatus, TradesResponse, Zone,
-    DEFAULT_LIMIT, MAX_LIMIT,
+    DisputeResponse, HoldingsResponse, NetworkResponse, NodeZone, NodeZonesResponse, OrderResponse,
+    OrderStatus, OrdersResponse, Roles, Side, SlotPhase, SlotStatusResponse, TradeResponse,
+    TradeStatus, TradesResponse, Zone, DEFAULT_LIMIT, MAX_LIMIT,
 };
 use crate::state::{
     Config, Order, SlotState, TradeRec, ACCOUNT_TRADES, CLAIMABLE, CONFIG, CORRIDORS, DISPUTES,
-    FEES, METERS, OPEN, ORDERS, OWNER_ORDERS, SLOTS, SLOT_BATCHES, STATE, TRADES, USAGE, ZONES,
+    FEES, METERS, NODE_ZONES, OPEN, ORDERS, OWNER_ORDERS, SLOTS, SLOT_BATCHES, STATE, TRADES,
+    USAGE, ZONES,
 };
 use crate::ContractError;
 
@@ -32,7 +33,6 @@ pub fn query_config(deps: Deps) -> Result<ConfigResponse, ContractError> {
             admin: c.admin.to_string(),
             grid_operator: c.grid_operator.to_string(),
             matcher: c.matcher.to_string(),
-            oracle: s(&c.oracle),
             arbiter: c.arbiter.to_string(),
             treasury: c.treasury.to_string(),
             reputation: s(&c.reputation),
@@ -52,6 +52,24 @@ pub fn query_network(deps: Deps) -> Result<NetworkResponse, ContractError> {
         .map(|r| r.map(|(_, c)| c))
         .collect::<StdResult<_>>()?;
     Ok(NetworkResponse { zones, corridors })
+}
+
+pub fn query_node_zones(
+    deps: Deps,
+    start_after: Option<NodeId>,
+    limit: Option<u32>,
+) -> Result<NodeZonesResponse, ContractError> {
+    let nodes = NODE_ZONES
+        .range(
+            deps.storage,
+            start_after.map(Bound::exclusive),
+            None,
+            IterOrder::Ascending,
+        )
+        .take(page(limit))
+        .map(|r| r.map(|(node, zone)| NodeZone { node, zone }))
+        .collect::<StdResult<_>>()?;
+    Ok(NodeZonesResponse { nodes })
 }
 
 pub fn query_congestion_fees(
@@ -256,13 +274,13 @@ impl<'a> TradeView<'a> {
         let (status, settlement) = match dispute {
             Some(d) => match d.ruling {
                 Some(r) => {
-                    let ms = METERS.load(storage, (t.slot, &t.meter))?;
+                    let ms = METERS.load(storage, (t.slot, t.meter))?;
                     (TradeStatus::Ruled, Some(ruled(&t, &ms, penalty, r)?))
                 }
                 None => (TradeStatus::Disputed, None),
             },
             None if id < ss.cursor => {
-                let ms = METERS.load(storage, (t.slot, &t.meter))?;
+                let ms = METERS.load(storage, (t.slot, t.meter))?;
                 (TradeStatus::Settled, Some(metered(&t, &ms, penalty)?))
             }
             None => (TradeStatus::Pending, None),
@@ -387,7 +405,8 @@ pub fn query_holdings(deps: Deps) -> Result<HoldingsResponse, ContractError> {
         orders: st.orders,
         trades: st.trades,
         claimable: st.claimable,
-        total: st.orders + st.trades + st.claimable,
+        bonds: st.bonds,
+        total: st.orders + st.trades + st.claimable + st.bonds,
     })
 }
 
@@ -398,6 +417,9 @@ pub fn query_dispute(deps: Deps, trade_id: TradeId) -> Result<DisputeResponse, C
     let d = DISPUTES
         .may_load(deps.storage, (t.slot, trade_id))?
         .ok_or(ContractError::NotDisputed { id: trade_id })?;
+    let cfg = CONFIG.load(deps.storage)?;
+    let ss = SLOTS.load(deps.storage, t.slot)?;
+    let final_at = data_final_at(&ss, SlotId(t.slot), &cfg.params);
     Ok(DisputeResponse {
         trade_id,
         slot: SlotId(t.slot),
@@ -405,5 +427,12 @@ pub fn query_dispute(deps: Deps, trade_id: TradeId) -> Result<DisputeResponse, C
         opened_at: d.opened_at,
         reason: d.reason,
         ruling: d.ruling,
+        bond: d.bond,
+        ruling_due: crate::rules::ruling_due(
+            final_at,
+            d.opened_at,
+            cfg.params.ruling_deadline_secs,
+        ),
+        defaulted: d.defaulted,
     })
 }

@@ -1,7 +1,7 @@
 //! Storage. Keys are short and never renamed. Per-trade records use one-letter
 //! JSON field names: every stored byte costs 30 SDK gas to write.
 
-use aip_types::{OrderId, Price, SlotId, TradeId, Wh, ZoneId};
+use aip_types::{MeterId, NodeId, OrderId, Price, SlotId, TradeId, Wh, ZoneId};
 use cosmwasm_std::{Addr, CanonicalAddr, Uint128};
 use cw_storage_plus::{Item, Map};
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,6 @@ pub struct Config {
     pub admin: Addr,
     pub grid_operator: Addr,
     pub matcher: Addr,
-    pub oracle: Option<Addr>,
     pub arbiter: Addr,
     pub treasury: Addr,
     pub reputation: Option<Addr>,
@@ -33,6 +32,9 @@ pub struct State {
     pub trades: Uint128,
     /// Credited to accounts, not yet withdrawn.
     pub claimable: Uint128,
+    /// Bonds of open disputes.
+    #[serde(default)]
+    pub bonds: Uint128,
 }
 
 /// An order. One-letter JSON names: an order is rewritten by every commit that fills it.
@@ -47,7 +49,7 @@ pub struct Order {
     #[serde(rename = "z")]
     pub zone: ZoneId,
     #[serde(rename = "m")]
-    pub meter: String,
+    pub meter: MeterId,
     #[serde(rename = "q")]
     pub wh: Wh,
     #[serde(rename = "p")]
@@ -91,7 +93,7 @@ pub struct TradeRec {
     #[serde(rename = "v")]
     pub seller: CanonicalAddr,
     #[serde(rename = "m")]
-    pub meter: String,
+    pub meter: MeterId,
     #[serde(rename = "w")]
     pub wh: Wh,
     /// Energy the buyer receives after losses.
@@ -130,6 +132,10 @@ pub struct SlotState {
     pub disputes: u32,
     /// Id of the last trade in the slot.
     pub last_trade: TradeId,
+    /// `FetchDeliveries` resumes after this seller meter (0: from the first),
+    /// so meters that never finalize cannot hold back the others.
+    #[serde(default)]
+    pub fetch_after: MeterId,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -138,6 +144,12 @@ pub struct Dispute {
     pub opened_at: u64,
     pub reason: String,
     pub ruling: Option<aip_types::hooks::Ruling>,
+    /// Bond locked by the opener (0 on disputes opened before bonds existed).
+    #[serde(default)]
+    pub bond: Uint128,
+    /// The ruling was applied by default after the deadline.
+    #[serde(default)]
+    pub defaulted: bool,
 }
 
 pub const CONFIG: Item<Config> = Item::new("cfg");
@@ -152,9 +164,11 @@ pub const TRADES: Map<TradeId, TradeRec> = Map::new("t");
 pub const SLOT_BATCHES: Map<(u64, TradeId), TradeId> = Map::new("sb");
 /// Trades by party: (canonical account, trade id) -> ().
 pub const ACCOUNT_TRADES: Map<(&[u8], TradeId), ()> = Map::new("at");
-pub const METERS: Map<(u64, &str), MeterSlot> = Map::new("ms");
+pub const METERS: Map<(u64, MeterId), MeterSlot> = Map::new("ms");
 pub const SLOTS: Map<u64, SlotState> = Map::new("s");
 pub const ZONES: Map<ZoneId, String> = Map::new("z");
+/// The grid operator's node -> zone map.
+pub const NODE_ZONES: Map<NodeId, ZoneId> = Map::new("nz");
 pub const CORRIDORS: Map<(ZoneId, ZoneId), Corridor> = Map::new("c");
 /// Per-slot congestion fees: (slot, from, to) -> uaip/kWh.
 pub const FEES: Map<(u64, ZoneId, ZoneId), Price> = Map::new("f");

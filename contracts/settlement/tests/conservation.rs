@@ -2,6 +2,12 @@
 //! settle / dispute / rule / sweep / withdraw never create or lose a token,
 //! the contract's ledger always matches its AIP balance and its orders and
 //! trades, and no trade settles twice.
+//!
+//! Orders draw from the full input space: the owner's own meters, someone
+//! else's, a pending one and ids never registered (0, `u32::MAX`, any);
+//! quantities and prices inside the shared bounds, at them, above them and
+//! above 2^64, and zero. Every order outside the rules must be refused and
+//! change nothing.
 
 mod common;
 
@@ -9,7 +15,9 @@ use std::collections::BTreeMap;
 
 use aip_testing::deployment::roles;
 use aip_types::hooks::Ruling;
+use aip_types::{MeterId, MAX_ORDER_PRICE, MAX_ORDER_WH};
 use common::*;
+use cw_multi_test::Executor;
 use proptest::prelude::*;
 use settlement::msg::{
     ExecuteMsg, OrderStatus, OrdersResponse, QueryMsg, TradeResponse, TradeSettlement, TradeStatus,
@@ -18,17 +26,32 @@ use settlement::msg::{
 
 const USERS: usize = 5;
 
+/// Which meter an order names.
+#[derive(Debug, Clone, Copy)]
+enum Meter {
+    /// The owner's active meter in the order's zone.
+    Own,
+    /// Another user's active meter in the order's zone.
+    Other(usize),
+    /// The owner's meter that the grid operator never approved.
+    Pending,
+    /// An id no meter has.
+    Unregistered(MeterId),
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     Bid {
         user: usize,
         zone: u32,
+        meter: Meter,
         wh: u128,
         price: u128,
     },
     Offer {
         user: usize,
         zone: u32,
+        meter: Meter,
         wh: u128,
         price: u128,
     },
@@ -64,13 +87,44 @@ enum Op {
     },
 }
 
+fn meter() -> impl Strategy<Value = Meter> {
+    prop_oneof![
+        12 => Just(Meter::Own),
+        1 => (0..USERS).prop_map(Meter::Other),
+        1 => Just(Meter::Pending),
+        1 => prop_oneof![Just(0u32), Just(u32::MAX), 100u32..].prop_map(Meter::Unregistered),
+    ]
+}
+
+/// Quantities: mostly ordinary, sometimes zero, at or above the bound, above 2^64.
+fn wh() -> impl Strategy<Value = u128> {
+    prop_oneof![
+        24 => 1u128..5_000,
+        1 => Just(0u128),
+        1 => Just(MAX_ORDER_WH),
+        1 => Just(MAX_ORDER_WH + 1),
+        1 => Just(u64::MAX as u128 + 1),
+    ]
+}
+
+/// Prices: mostly ordinary, sometimes zero, at or above the bound, above 2^64.
+fn price(typical: u128) -> impl Strategy<Value = u128> {
+    prop_oneof![
+        24 => 1u128..typical,
+        1 => Just(0u128),
+        1 => Just(MAX_ORDER_PRICE),
+        1 => Just(MAX_ORDER_PRICE + 1),
+        1 => Just(u64::MAX as u128 + 1),
+    ]
+}
+
 fn op() -> impl Strategy<Value = Op> {
     let zone = prop_oneof![3 => Just(ZONE_A), 1 => Just(ZONE_B)];
     prop_oneof![
-        4 => (0..USERS, zone.clone(), 1u128..5_000, 1u128..400_000)
-            .prop_map(|(user, zone, wh, price)| Op::Bid { user, zone, wh, price }),
-        4 => (0..USERS, zone, 1u128..5_000, 1u128..300_000)
-            .prop_map(|(user, zone, wh, price)| Op::Offer { user, zone, wh, price }),
+        4 => (0..USERS, zone.clone(), meter(), wh(), price(400_000))
+            .prop_map(|(user, zone, meter, wh, price)| Op::Bid { user, zone, meter, wh, price }),
+        4 => (0..USERS, zone, meter(), wh(), price(300_000))
+            .prop_map(|(user, zone, meter, wh, price)| Op::Offer { user, zone, meter, wh, price }),
         1 => (0usize..20, 0..USERS).prop_map(|(order, user)| Op::Cancel { order, user }),
         6 => prop::collection::vec((0usize..20, 0usize..20, 0u16..=1000, 0u16..=1000), 1..3)
             .prop_map(|pairs| Op::Commit { pairs }),
@@ -94,9 +148,60 @@ struct Model {
     done: BTreeMap<u64, (TradeStatus, TradeSettlement)>,
     /// Sum of `released` attributes of successful settle/ruling calls.
     released: u128,
+    /// Each user's pending (never approved) meter.
+    pending: Vec<MeterId>,
+}
+
+/// Whether an order may be placed: inside the bounds, on the owner's own active meter.
+fn acceptable(meter: Meter, user: usize, wh: u128, price: u128) -> bool {
+    let own = match meter {
+        Meter::Own => true,
+        Meter::Other(o) => o == user,
+        Meter::Pending | Meter::Unregistered(_) => false,
+    };
+    own && aip_types::check_order(wh, price).is_ok()
 }
 
 impl Model {
+    /// Registers every user's active meters (one per zone) and a pending one;
+    /// disputes cost a bond of 1_000 uaip.
+    fn setup(&mut self) {
+        let mut p = params();
+        p.dispute_bond = cosmwasm_std::Uint128::new(1_000);
+        self.s.update_params(p);
+        for u in 0..USERS {
+            let who = self.s.user(u);
+            for zone in [ZONE_A, ZONE_B] {
+                self.s.meter(&format!("m{u}"), &who, zone);
+            }
+            let mo = self.s.d.meter_oracle.clone();
+            let r = self
+                .s
+                .d
+                .app
+                .execute_contract(
+                    who,
+                    mo,
+                    &meter_oracle::msg::ExecuteMsg::RequestMeter {
+                        node: NODE_A,
+                        pubkey: cosmwasm_std::Binary::from(vec![7u8; 32]),
+                    },
+                    &[],
+                )
+                .unwrap();
+            self.pending.push(attr(&r, "meter").parse().unwrap());
+        }
+    }
+
+    fn meter_id(&mut self, m: Meter, user: usize, zone: u32) -> MeterId {
+        match m {
+            Meter::Own => self.s.meter(&format!("m{user}"), &self.s.user(user), zone),
+            Meter::Other(o) => self.s.meter(&format!("m{o}"), &self.s.user(o), zone),
+            Meter::Pending => self.pending[user],
+            Meter::Unregistered(id) => id,
+        }
+    }
+
     fn set_phase(&mut self) {
         let slot = self.s.slot;
         let p = params();
@@ -109,44 +214,72 @@ impl Model {
         self.s.set_time(t);
     }
 
-    fn apply(&mut self, op: &Op) {
-        let s = &mut self.s;
+    fn apply_order(&mut self, op: &Op) {
         match op.clone() {
             Op::Bid {
                 user,
                 zone,
+                meter,
                 wh,
                 price,
             } => {
-                let amount = aip_types::escrow_for(wh.into(), price.into())
-                    .unwrap()
-                    .u128();
+                let m = self.meter_id(meter, user, zone);
+                let s = &mut self.s;
+                // The exact escrow, or 1 uaip where even that overflows (refused anyway).
+                let amount = aip_types::escrow_for(wh.into(), price.into()).map_or(1, |a| a.u128());
                 let u = s.user(user);
-                if let Ok(r) = s.send(
-                    &u,
-                    amount,
-                    &bid_msg(s.slot, zone, &format!("m{user}"), wh, price),
-                ) {
-                    self.orders.push(order_id(&r));
-                    self.bids.push(order_id(&r));
+                let before = s.holdings();
+                match s.send(&u, amount, &bid_msg(s.slot, zone, m, wh, price)) {
+                    Ok(r) => {
+                        assert!(acceptable(meter, user, wh, price), "{op:?} was accepted");
+                        self.orders.push(order_id(&r));
+                        self.bids.push(order_id(&r));
+                    }
+                    Err(_) => {
+                        // Refused: nothing changed.
+                        assert_eq!(s.holdings(), before);
+                    }
                 }
             }
             Op::Offer {
                 user,
                 zone,
+                meter,
                 wh,
                 price,
             } => {
-                let amount = settlement::execute::collateral_for(wh.into(), price.into(), 2_000)
-                    .unwrap()
-                    .u128();
+                let m = self.meter_id(meter, user, zone);
+                let s = &mut self.s;
+                let amount = settlement::rules::offer_collateral(
+                    wh.into(),
+                    price.into(),
+                    params().collateral_floor_price,
+                    2_000,
+                )
+                .map_or(1, |a| a.u128());
                 let u = s.user(user);
-                let msg = offer_msg(s.slot, zone, &format!("m{user}"), wh, price, false);
-                if let Ok(r) = s.send(&u, amount, &msg) {
-                    self.orders.push(order_id(&r));
-                    self.offers.push(order_id(&r));
+                let msg = offer_msg(s.slot, zone, m, wh, price, false);
+                let before = s.holdings();
+                match s.send(&u, amount, &msg) {
+                    Ok(r) => {
+                        assert!(acceptable(meter, user, wh, price), "{op:?} was accepted");
+                        self.orders.push(order_id(&r));
+                        self.offers.push(order_id(&r));
+                    }
+                    Err(_) => assert_eq!(s.holdings(), before),
                 }
             }
+            _ => unreachable!("only orders"),
+        }
+    }
+
+    fn apply(&mut self, op: &Op) {
+        if matches!(op, Op::Bid { .. } | Op::Offer { .. }) {
+            return self.apply_order(op);
+        }
+        let s = &mut self.s;
+        match op.clone() {
+            Op::Bid { .. } | Op::Offer { .. } => unreachable!("handled by apply_order"),
             Op::Cancel { order, user } => {
                 if let Some(id) = self.orders.get(order).copied() {
                     let u = s.user(user);
@@ -213,13 +346,7 @@ impl Model {
                 if let Ok(t) = s.q::<TradeResponse>(&QueryMsg::Trade { id }) {
                     let who = if by_buyer { t.buyer } else { t.seller };
                     let who = cosmwasm_std::Addr::unchecked(who);
-                    let _ = s.exec(
-                        &who,
-                        ExecuteMsg::OpenDispute {
-                            trade_id: id,
-                            reason: "prop".into(),
-                        },
-                    );
+                    let _ = s.dispute(&who, id, "prop");
                 }
             }
             Op::Rule { trade, ruling, bps } => {
@@ -263,7 +390,7 @@ impl Model {
         // The ledger equals the contract's balance ...
         let h = s.holdings();
         prop_assert_eq!(h.total.u128(), s.balance(&contract));
-        prop_assert_eq!(h.total, h.orders + h.trades + h.claimable);
+        prop_assert_eq!(h.total, h.orders + h.trades + h.claimable + h.bonds);
         // ... and each part equals what the orders, trades and accounts say.
         let claimable: u128 = accounts.iter().map(|a| s.claimable(a)).sum();
         prop_assert_eq!(h.claimable.u128(), claimable);
@@ -334,7 +461,9 @@ proptest! {
             offers: vec![],
             done: BTreeMap::new(),
             released: 0,
+            pending: vec![],
         };
+        m.setup();
         m.set_phase();
         for op in &ops {
             m.apply(op);

@@ -99,18 +99,20 @@ fn orders_only_come_from_the_aip_token_with_the_exact_amount() {
             )
             .unwrap();
     let slot = s.slot;
-    let e = err(s.send_via(&fake, &alice, 500, &bid_msg(slot, ZONE_A, "m", 2_000, 250)));
+    let m = s.meter("m", &alice, ZONE_A);
+    let e = err(s.send_via(&fake, &alice, 500, &bid_msg(slot, ZONE_A, m, 2_000, 250)));
     assert_eq!(
         e,
         format!("only the AIP token {} is accepted, not {}", s.d.token, fake)
     );
-    let e = err(s.send(&alice, 499, &bid_msg(slot, ZONE_A, "m", 2_000, 250)));
+    let e = err(s.send(&alice, 499, &bid_msg(slot, ZONE_A, m, 2_000, 250)));
     assert_eq!(e, "this order needs 500 uaip locked, 499 were sent");
-    let e = err(s.send(&alice, 501, &bid_msg(slot, ZONE_A, "m", 2_000, 250)));
+    let e = err(s.send(&alice, 501, &bid_msg(slot, ZONE_A, m, 2_000, 250)));
     assert_eq!(e, "this order needs 500 uaip locked, 501 were sent");
-    // Offer collateral: ceil(1000 * 3 / 1000 * 20 %) = 1 uaip.
-    let e = err(s.send(&alice, 5, &offer_msg(slot, ZONE_A, "m", 1_000, 3, false)));
-    assert_eq!(e, "this order needs 1 uaip locked, 5 were sent");
+    // Offer collateral at a 3 uaip/kWh limit is valued at the 100_000 floor:
+    // ceil(1000 * 100_000 / 1000 * 20 %) = 20_000 uaip.
+    let e = err(s.send(&alice, 5, &offer_msg(slot, ZONE_A, m, 1_000, 3, false)));
+    assert_eq!(e, "this order needs 20000 uaip locked, 5 were sent");
     // Nothing was locked by any of these.
     assert_eq!(s.holdings().total.u128(), 0);
     assert_eq!(s.balance(&alice), START_BALANCE);
@@ -122,24 +124,22 @@ fn order_fields_are_validated() {
     let alice = s.user(0);
     s.before_gate();
     let slot = s.slot;
-    let e = err(s.send(
-        &alice,
-        1,
-        &bid_msg(SlotId(slot.0 + 1), ZONE_A, "m", 1, 1000),
-    ));
+    let m = s.meter("m", &alice, ZONE_A);
+    let e = err(s.send(&alice, 1, &bid_msg(SlotId(slot.0 + 1), ZONE_A, m, 1, 1000)));
     assert_eq!(e, format!("slot {} is not aligned to 900 s", slot.0 + 1));
-    let e = err(s.send(&alice, 1, &bid_msg(slot, ZONE_A, "m", 0, 1000)));
+    let e = err(s.send(&alice, 1, &bid_msg(slot, ZONE_A, m, 0, 1000)));
     assert_eq!(e, "order quantity must be positive");
-    let e = err(s.send(&alice, 1, &bid_msg(slot, ZONE_A, "", 1, 1000)));
-    assert_eq!(e, "meter id must be 1 to 64 characters");
-    let e = err(s.send(&alice, 1, &bid_msg(slot, ZONE_A, &"x".repeat(65), 1, 1000)));
-    assert_eq!(e, "meter id must be 1 to 64 characters");
-    let e = err(s.send(&alice, 1, &bid_msg(slot, 9, "m", 1, 1000)));
-    assert_eq!(e, "zone 9 does not exist");
+    let e = err(s.send(&alice, 1, &bid_msg(slot, ZONE_A, 0, 1, 1000)));
+    assert_eq!(e, "meter 0 is not registered with the meter oracle");
+    let e = err(s.send(&alice, 1, &bid_msg(slot, ZONE_A, u32::MAX, 1, 1000)));
+    assert_eq!(
+        e,
+        format!("meter {} is not registered with the meter oracle", u32::MAX)
+    );
     let far = SlotId(slot.0 + 8 * 86_400);
-    let e = err(s.send(&alice, 1, &bid_msg(far, ZONE_A, "m", 1, 1000)));
+    let e = err(s.send(&alice, 1, &bid_msg(far, ZONE_A, m, 1, 1000)));
     assert_eq!(e, format!("slot {far} is more than 604800 s ahead"));
-    let e = err(s.send(&alice, 1, &offer_msg(slot, ZONE_A, "m", 1, 1000, true)));
+    let e = err(s.send(&alice, 1, &offer_msg(slot, ZONE_A, m, 1, 1000, true)));
     assert_eq!(
         e,
         "premium-only offers need the reputation contract to be configured"
@@ -147,7 +147,7 @@ fn order_fields_are_validated() {
     // Gate closure: 300 s before the slot.
     let closes = slot.start() - 300;
     s.set_time(closes);
-    let e = err(s.send(&alice, 1, &bid_msg(slot, ZONE_A, "m", 1, 1000)));
+    let e = err(s.send(&alice, 1, &bid_msg(slot, ZONE_A, m, 1, 1000)));
     assert_eq!(
         e,
         format!("orders for slot {slot} closed at {closes} (now {closes})")
@@ -161,10 +161,11 @@ fn collateral_free_offers_skip_the_token_only_when_nothing_is_required() {
     let bob = s.user(1);
     s.before_gate();
     let slot = s.slot;
+    let m = s.meter("m", &bob, ZONE_A);
     let e = err(s.exec(
         &bob,
         ExecuteMsg::PlaceOffer {
-            offer: offer_params(slot, ZONE_A, "m", 1_000, P),
+            offer: offer_params(slot, ZONE_A, m, 1_000, P),
         },
     ));
     assert_eq!(
@@ -178,7 +179,7 @@ fn collateral_free_offers_skip_the_token_only_when_nothing_is_required() {
         .exec(
             &bob,
             ExecuteMsg::PlaceOffer {
-                offer: offer_params(slot, ZONE_A, "m", 1_000, P),
+                offer: offer_params(slot, ZONE_A, m, 1_000, P),
             },
         )
         .unwrap();
@@ -604,7 +605,7 @@ fn penalty_is_capped_by_the_collateral() {
 }
 
 #[test]
-fn delivery_reports_come_from_the_oracle_within_their_window() {
+fn deliveries_are_fetched_from_the_meter_oracle_within_their_window() {
     let mut s = Suite::new();
     let (alice, bob) = (s.user(0), s.user(1));
     s.before_gate();
@@ -613,7 +614,7 @@ fn delivery_reports_come_from_the_oracle_within_their_window() {
     let offer = s.offer(&bob, ZONE_A, "m-b", 1_000, P, 2_000);
     s.matching();
     s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
-    let e = err(s.report("m-b", 1_000));
+    let e = err(s.fetch(None));
     let deadline = slot.end() + 3_600;
     assert_eq!(
         e,
@@ -624,51 +625,28 @@ fn delivery_reports_come_from_the_oracle_within_their_window() {
         )
     );
     s.after_slot();
-    let e = err(s.exec(
-        &alice,
-        ExecuteMsg::ReportDeliveries {
-            slot,
-            deliveries: vec![delivery("m-b", 1)],
-        },
-    ));
-    assert_eq!(e, "unauthorized: only the oracle may do this");
-    assert_eq!(
-        err(s.report("m-a", 1)),
-        format!("meter m-a has no trade to deliver in slot {slot}")
-    );
-    let mut unfinal = delivery("m-b", 1);
-    unfinal.finalized = false;
-    let oracle = s.role(roles::ORACLE);
-    let e = err(s.exec(
-        &oracle,
-        ExecuteMsg::ReportDeliveries {
-            slot,
-            deliveries: vec![unfinal],
-        },
-    ));
-    assert_eq!(e, "delivery of meter m-b is not finalized");
-    // A duplicate inside one report is refused and nothing is stored.
-    let e = err(s.exec(
-        &oracle,
-        ExecuteMsg::ReportDeliveries {
-            slot,
-            deliveries: vec![delivery("m-b", 1), delivery("m-b", 2)],
-        },
-    ));
-    assert_eq!(
-        e,
-        format!("delivery of meter m-b in slot {slot} was already reported")
-    );
+    // Nothing finalized yet: the call moves its cursor on, stores nothing.
+    let r = s.fetch(None).unwrap();
+    assert_eq!(attr(&r, "asked"), "1");
+    assert_eq!(attr(&r, "meters"), "0");
     assert_eq!(s.status().meters_reported, 0);
-    s.report("m-b", 1_000).unwrap();
+    // The buyer's meter is finalized too, but it has no trade to deliver:
+    // only the seller meter is recorded.
+    s.readings("m-a", 5_000).unwrap();
+    s.readings("m-b", 1_000).unwrap();
+    let r = s.fetch(Some(0)).unwrap();
+    assert_eq!(attr(&r, "meters"), "1");
+    assert_eq!(attr(&r, "complete"), "true");
     assert_eq!(s.status().meters_reported, 1);
-    // Complete: further reports are outside the window.
-    let e = err(s.report("m-b", 1_000));
+    // Complete: further fetches are outside the window.
+    let e = err(s.fetch(None));
     assert!(e.starts_with(&format!("delivery reports for slot {slot} are accepted")));
+    // Without a meter-oracle there is nothing to fetch from.
+    s.d.wire_settlement(None, None).unwrap();
     let e = err(s.exec(&alice, ExecuteMsg::FetchDeliveries { slot, limit: None }));
     assert_eq!(
         e,
-        "no meter-oracle contract is configured: the oracle role reports deliveries"
+        "no meter-oracle contract is configured: deliveries cannot be fetched"
     );
 }
 
@@ -690,7 +668,8 @@ fn unreported_meters_count_as_zero_after_the_deadline() {
         format!("slot {slot} settles from {from} (now {})", s.now())
     );
     s.set_time(slot.end() + 3_600);
-    assert!(err(s.report("m-b", 1_000)).starts_with("delivery reports for slot"));
+    s.readings("m-b", 1_000).unwrap();
+    assert!(err(s.fetch(None)).starts_with("delivery reports for slot"));
     s.set_time(from);
     s.settle(None).unwrap();
     let st = s.trade(1).settlement.unwrap();
@@ -714,60 +693,23 @@ fn disputes_freeze_a_trade_until_the_arbiter_rules() {
         trade(bid2, offer, 1_000, P),
     ])
     .unwrap();
-    let e = err(s.exec(
-        &carol,
-        ExecuteMsg::OpenDispute {
-            trade_id: 1,
-            reason: "x".into(),
-        },
-    ));
+    let e = err(s.dispute(&carol, 1, "x"));
     assert_eq!(e, "only the buyer or the seller of trade 1 may dispute it");
-    let e = err(s.exec(
-        &alice,
-        ExecuteMsg::OpenDispute {
-            trade_id: 9,
-            reason: "x".into(),
-        },
-    ));
+    let e = err(s.dispute(&alice, 9, "x"));
     assert_eq!(e, "trade 9 does not exist");
-    let e = err(s.exec(
-        &alice,
-        ExecuteMsg::OpenDispute {
-            trade_id: 1,
-            reason: "x".repeat(281),
-        },
-    ));
+    let e = err(s.dispute(&alice, 1, &"x".repeat(281)));
     assert_eq!(e, "dispute reason must be at most 280 characters");
     s.after_slot();
     s.report("m-b", 2_000).unwrap();
-    s.exec(
-        &alice,
-        ExecuteMsg::OpenDispute {
-            trade_id: 1,
-            reason: "nothing arrived".into(),
-        },
-    )
-    .unwrap();
-    let e = err(s.exec(
-        &bob,
-        ExecuteMsg::OpenDispute {
-            trade_id: 1,
-            reason: "x".into(),
-        },
-    ));
+    s.dispute(&alice, 1, "nothing arrived").unwrap();
+    let e = err(s.dispute(&bob, 1, "x"));
     assert_eq!(e, "trade 1 is already disputed");
     let d: DisputeResponse = s.q(&QueryMsg::Dispute { trade_id: 1 }).unwrap();
     assert_eq!(d.opened_by, alice.to_string());
     assert_eq!(d.ruling, None);
     s.after_dispute_window();
     let closed = s.now();
-    let e = err(s.exec(
-        &carol,
-        ExecuteMsg::OpenDispute {
-            trade_id: 2,
-            reason: "late".into(),
-        },
-    ));
+    let e = err(s.dispute(&carol, 2, "late"));
     assert_eq!(
         e,
         format!("the dispute window of trade 2 closed at {closed}")
@@ -845,14 +787,8 @@ fn rulings_wait_for_final_delivery_data() {
     let offer = s.offer(&bob, ZONE_A, "m-b", 1_000, P, 2_000);
     s.matching();
     s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
-    s.exec(
-        &bob,
-        ExecuteMsg::OpenDispute {
-            trade_id: 1,
-            reason: "buyer claims non-delivery in advance".into(),
-        },
-    )
-    .unwrap();
+    s.dispute(&bob, 1, "buyer claims non-delivery in advance")
+        .unwrap();
     let e = err(s.exec(
         &arbiter,
         ExecuteMsg::ResolveDispute {
@@ -923,13 +859,18 @@ fn reputation_sets_collateral_and_eligibility_and_records_outcomes() {
     s.before_gate();
     let slot = s.slot;
     // Not registered: refused.
-    let e = err(s.send(&alice, 250, &bid_msg(slot, ZONE_A, "m-a", 1_000, 250)));
+    let (ma, md, mb) = (
+        s.meter("m-a", &alice, ZONE_A),
+        s.meter("m-d", &dave, ZONE_A),
+        s.meter("m-b", &bob, ZONE_A),
+    );
+    let e = err(s.send(&alice, 250, &bid_msg(slot, ZONE_A, ma, 1_000, 250)));
     assert_eq!(
         e,
         format!("account {alice} may not trade: no reputation token (KYC not done)")
     );
     s.set_terms(&rep, &dave, 1_000, false, true);
-    let e = err(s.send(&dave, 250, &bid_msg(slot, ZONE_A, "m-d", 1_000, 250)));
+    let e = err(s.send(&dave, 250, &bid_msg(slot, ZONE_A, md, 1_000, 250)));
     assert_eq!(
         e,
         format!("account {dave} may not trade: flagged by the guardian")
@@ -938,18 +879,10 @@ fn reputation_sets_collateral_and_eligibility_and_records_outcomes() {
     s.set_terms(&rep, &bob, 500, false, false);
     s.set_terms(&rep, &carol, 500, false, false);
     // Bob's collateral ratio is 5 %: 1 kWh at 0.2 AIP -> 10_000 uaip.
-    let e = err(s.send(
-        &bob,
-        40_000,
-        &offer_msg(slot, ZONE_A, "m-b", 1_000, P, true),
-    ));
+    let e = err(s.send(&bob, 40_000, &offer_msg(slot, ZONE_A, mb, 1_000, P, true)));
     assert_eq!(e, "this order needs 10000 uaip locked, 40000 were sent");
     let premium = s
-        .send(
-            &bob,
-            10_000,
-            &offer_msg(slot, ZONE_A, "m-b", 1_000, P, true),
-        )
+        .send(&bob, 10_000, &offer_msg(slot, ZONE_A, mb, 1_000, P, true))
         .map(|r| order_id(&r))
         .unwrap();
     let plain = s.offer(&bob, ZONE_A, "m-b", 1_000, P, 500);
@@ -968,14 +901,7 @@ fn reputation_sets_collateral_and_eligibility_and_records_outcomes() {
     .unwrap();
     s.after_slot();
     s.report("m-b", 1_500).unwrap();
-    s.exec(
-        &carol,
-        ExecuteMsg::OpenDispute {
-            trade_id: 2,
-            reason: "short".into(),
-        },
-    )
-    .unwrap();
+    s.dispute(&carol, 2, "short").unwrap();
     s.after_dispute_window();
     s.settle(None).unwrap();
     let outcomes: Vec<TradeOutcome> =
@@ -1009,63 +935,6 @@ fn reputation_sets_collateral_and_eligibility_and_records_outcomes() {
             .unwrap();
     assert_eq!(outcomes.len(), 2);
     s.assert_holdings_match_balance();
-}
-
-#[test]
-fn meter_oracle_checks_meter_ownership_and_supplies_deliveries() {
-    let mut s = Suite::new();
-    let (alice, bob) = (s.user(0), s.user(1));
-    let mo = s.with_meter_oracle();
-    let admin = s.d.admin.clone();
-    for (m, owner) in [("1", &alice), ("2", &bob)] {
-        s.d.app
-            .execute_contract(
-                admin.clone(),
-                mo.clone(),
-                &MockMeterExec::Register {
-                    meter: m.into(),
-                    owner: owner.to_string(),
-                },
-                &[],
-            )
-            .unwrap();
-    }
-    s.before_gate();
-    let slot = s.slot;
-    let e = err(s.send(&alice, 200, &bid_msg(slot, ZONE_A, "2", 1_000, 200)));
-    assert_eq!(e, format!("meter 2 belongs to {bob}, not to the sender"));
-    let e = err(s.send(&alice, 200, &bid_msg(slot, ZONE_A, "7", 1_000, 200)));
-    assert!(e.contains("unknown meter 7"), "{e}");
-    let bid = s.bid(&alice, ZONE_A, "1", 1_000, P);
-    let offer = s.offer(&bob, ZONE_A, "2", 1_000, P, 2_000);
-    s.matching();
-    s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
-    s.after_slot();
-    assert_eq!(
-        err(s.report("2", 1_000)),
-        "deliveries come from the meter-oracle contract: use FetchDeliveries"
-    );
-    let e = err(s.exec(&alice, ExecuteMsg::FetchDeliveries { slot, limit: None }));
-    assert_eq!(e, format!("no finalized delivery to fetch for slot {slot}"));
-    s.d.app
-        .execute_contract(
-            admin,
-            mo,
-            &MockMeterExec::Finalize {
-                slot,
-                meter: "2".into(),
-                exported_wh: Uint128::new(400),
-            },
-            &[],
-        )
-        .unwrap();
-    let r = s
-        .exec(&alice, ExecuteMsg::FetchDeliveries { slot, limit: None })
-        .unwrap();
-    assert_eq!(attr(&r, "complete"), "true");
-    s.after_dispute_window();
-    s.settle(None).unwrap();
-    assert_eq!(s.trade(1).settlement.unwrap().delivered_wh.u128(), 400);
 }
 
 #[test]

@@ -144,6 +144,13 @@ async fn main() {
         )
         .await
         .unwrap();
+        dso.execute(
+            &settlement,
+            &json!({"set_node_zones": {"nodes": [{"node": 1, "zone": 1}]}}),
+            &[],
+        )
+        .await
+        .unwrap();
         let ka = DeviceKey::from_seed([7; 32]);
         let kb = DeviceKey::from_seed([8; 32]);
         let mut meters = vec![];
@@ -152,7 +159,7 @@ async fn main() {
                 .execute(&mo, &json!({"register_meter": {"owner": owner, "node": 1, "pubkey": key.public_key()}}), &[])
                 .await
                 .unwrap();
-            meters.push(tx.wasm_attribute("meter").unwrap().to_string());
+            meters.push(tx.wasm_attribute("meter").unwrap().parse::<u32>().unwrap());
         }
         for who in ["alice", "bob"] {
             let r: Value = chain
@@ -178,7 +185,7 @@ async fn main() {
         // One bid on its own, then the rest in batches.
         let one = alice
             .execute_multi(vec![market::place_bid(
-                &d, slot, 1, &meters[0], wh, max_price,
+                &d, slot, 1, meters[0], wh, max_price,
             )
             .unwrap()])
             .await
@@ -195,10 +202,16 @@ async fn main() {
             .parse::<u64>()
             .unwrap()];
         let mut offers = vec![];
-        let collateral = market::offer_collateral(wh, min_price, ratio);
+        let collateral = market::offer_collateral(
+            wh,
+            min_price,
+            MarketParams::default().collateral_floor_price,
+            ratio,
+        )
+        .unwrap();
         let one = bob
             .execute_multi(vec![market::place_offer(
-                &d, slot, 1, &meters[1], wh, min_price, collateral,
+                &d, slot, 1, meters[1], wh, min_price, collateral,
             )
             .unwrap()])
             .await
@@ -216,7 +229,7 @@ async fn main() {
         );
         for _ in 0..4 {
             let calls: Vec<Execute> = (0..28)
-                .map(|_| market::place_bid(&d, slot, 1, &meters[0], wh, max_price).unwrap())
+                .map(|_| market::place_bid(&d, slot, 1, meters[0], wh, max_price).unwrap())
                 .collect();
             let tx = alice.execute_multi(calls).await.unwrap();
             bids.extend(
@@ -226,7 +239,7 @@ async fn main() {
             );
             let calls: Vec<Execute> = (0..28)
                 .map(|_| {
-                    market::place_offer(&d, slot, 1, &meters[1], wh, min_price, collateral).unwrap()
+                    market::place_offer(&d, slot, 1, meters[1], wh, min_price, collateral).unwrap()
                 })
                 .collect();
             let tx = bob.execute_multi(calls).await.unwrap();
@@ -264,10 +277,8 @@ async fn main() {
         advance(slot + 900 + 5 - now as u64);
         let total = wh * next as u128;
         let readings = vec![
-            ka.reading(&d, meters[0].parse().unwrap(), slot, 0, total)
-                .unwrap(),
-            kb.reading(&d, meters[1].parse().unwrap(), slot, total, 0)
-                .unwrap(),
+            ka.reading(&d, meters[0], slot, 0, total).unwrap(),
+            kb.reading(&d, meters[1], slot, total, 0).unwrap(),
         ];
         let tx = oracle
             .execute(

@@ -38,7 +38,7 @@ pub struct Roles {
     pub grid_operator: String,
     /// Commits matched trades.
     pub matcher: String,
-    /// Oracle operator (meter readings; settlement deliveries when no meter-oracle).
+    /// Oracle operator of the meter-oracle (device-signed meter readings).
     pub oracle: String,
     /// Rules on disputes.
     pub arbiter: String,
@@ -93,8 +93,12 @@ pub struct MarketParams {
     pub gate_closure_secs: u64,
     /// Orders may be placed at most this many seconds ahead.
     pub max_horizon_secs: u64,
-    /// Offer collateral, basis points of `wh * min_price`, without reputation terms.
+    /// Offer collateral, basis points of the offer's value at its collateral
+    /// price, without reputation terms.
     pub default_collateral_bps: u32,
+    /// Floor of the collateral price, uaip/kWh (offers are valued at
+    /// `max(min_price, floor)`).
+    pub collateral_floor_price: u128,
     /// Penalty for undelivered energy, uaip per kWh.
     pub penalty_price: u128,
     /// Dispute window after delivery data is final, seconds.
@@ -111,6 +115,7 @@ impl Default for MarketParams {
             gate_closure_secs: 300,
             max_horizon_secs: 2 * 86_400,
             default_collateral_bps: 2_000,
+            collateral_floor_price: 100_000,
             penalty_price: 300_000,
             dispute_window_secs: 3_600,
             delivery_deadline_secs: 3_600,
@@ -280,7 +285,6 @@ fn instantiate_msg(name: &str, d: &Deployment, o: &DeployOptions) -> Result<Opti
                 "admin": r.admin,
                 "grid_operator": r.grid_operator,
                 "matcher": r.matcher,
-                "oracle": if opt_addr("meter-oracle").is_some() { Value::Null } else { json!(r.oracle) },
                 "arbiter": r.arbiter,
                 "treasury": r.treasury,
                 "reputation": opt_addr("reputation"),
@@ -290,6 +294,7 @@ fn instantiate_msg(name: &str, d: &Deployment, o: &DeployOptions) -> Result<Opti
                 "gate_closure_secs": m.gate_closure_secs,
                 "max_horizon_secs": m.max_horizon_secs,
                 "default_collateral_bps": m.default_collateral_bps,
+                "collateral_floor_price": m.collateral_floor_price.to_string(),
                 "penalty_price": m.penalty_price.to_string(),
                 "dispute_window_secs": m.dispute_window_secs,
                 "delivery_deadline_secs": m.delivery_deadline_secs,
@@ -542,7 +547,7 @@ mod tests {
     }
 
     #[test]
-    fn settlement_takes_deliveries_from_the_meter_oracle_when_deployed() {
+    fn settlement_takes_meters_and_deliveries_from_the_meter_oracle() {
         let mut d = Deployment::default();
         for n in ["aip-token", "meter-oracle"] {
             d.contracts.insert(
@@ -557,7 +562,10 @@ mod tests {
         let msg = instantiate_msg("settlement", &d, &opts()).unwrap().unwrap();
         assert_eq!(msg["token"], "wasm1aip-token");
         assert_eq!(msg["roles"]["meter_oracle"], "wasm1meter-oracle");
-        assert_eq!(msg["roles"]["oracle"], Value::Null);
+        assert!(
+            msg["roles"].get("oracle").is_none(),
+            "settlement has no oracle role"
+        );
         assert_eq!(msg["roles"]["reputation"], Value::Null);
     }
 

@@ -19,11 +19,18 @@ pub fn bid_escrow(wh: u128, max_price: u128) -> Result<u128> {
         .map_err(|e| Error::Usage(e.to_string()))
 }
 
-/// Collateral an offer locks: `ceil(wh × min_price × ratio_bps / 10⁷)` uaip
-/// (the settlement contract's rule).
-pub fn offer_collateral(wh: u128, min_price: u128, ratio_bps: u32) -> u128 {
-    let num = wh * min_price * ratio_bps as u128;
-    num.div_ceil(10_000_000)
+/// Collateral an offer locks: `ceil(wh × max(min_price, floor) × ratio_bps / 10⁷)`
+/// uaip, `floor` being the market's `collateral_floor_price` (the settlement
+/// contract's rule, `aip_types::offer_collateral`).
+pub fn offer_collateral(wh: u128, min_price: u128, floor: u128, ratio_bps: u32) -> Result<u128> {
+    aip_types::offer_collateral(
+        Uint128::new(wh),
+        Uint128::new(min_price),
+        Uint128::new(floor),
+        ratio_bps,
+    )
+    .map(|u| u.u128())
+    .map_err(|e| Error::Usage(e.to_string()))
 }
 
 /// Payment for `wh` at `price`: `floor(wh × price / 1000)` uaip.
@@ -60,7 +67,7 @@ pub fn place_bid(
     d: &Deployment,
     slot: u64,
     zone: u32,
-    meter: &str,
+    meter: aip_types::MeterId,
     wh: u128,
     max_price: u128,
 ) -> Result<Execute> {
@@ -76,7 +83,7 @@ pub fn place_offer(
     d: &Deployment,
     slot: u64,
     zone: u32,
-    meter: &str,
+    meter: aip_types::MeterId,
     wh: u128,
     min_price: u128,
     collateral: u128,
@@ -155,8 +162,13 @@ mod tests {
         assert_eq!(bid_escrow(1_001, 1_000).unwrap(), 1_001);
         assert_eq!(bid_escrow(1, 1).unwrap(), 1);
         assert_eq!(payment(1, 999).unwrap(), 0);
-        assert_eq!(offer_collateral(2_000, 200_000, 2_000), 80_000);
-        assert_eq!(offer_collateral(1, 1, 1), 1);
+        assert_eq!(
+            offer_collateral(2_000, 200_000, 100_000, 2_000).unwrap(),
+            80_000
+        );
+        assert_eq!(offer_collateral(1, 1, 0, 1).unwrap(), 1);
+        // Below the floor the collateral is valued at the floor.
+        assert_eq!(offer_collateral(2_000, 1, 100_000, 2_000).unwrap(), 40_000);
     }
 
     #[test]

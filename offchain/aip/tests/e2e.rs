@@ -286,9 +286,13 @@ fn one_trade_from_orders_to_settlement_on_chain() {
                 .execute(&mo, &json!({"register_meter": {"owner": owner, "node": 1, "pubkey": key.public_key()}}), &[])
                 .await
                 .unwrap();
-            meters.push(tx.wasm_attribute("meter").unwrap().to_string());
+            meters.push(tx.wasm_attribute("meter").unwrap().parse::<u32>().unwrap());
         }
-        let (meter_a, meter_b) = (meters[0].clone(), meters[1].clone());
+        let (meter_a, meter_b) = (meters[0], meters[1]);
+        // Node 1 is in zone 1: orders on these meters are in zone 1.
+        dso.execute(&settlement, &json!({"set_node_zones": {"nodes": [{"node": 1, "zone": 1}]}}), &[])
+            .await
+            .unwrap();
         for who in ["alice", "bob"] {
             admin
                 .execute(&rep, &json!({"mint_for": {"owner": addr(who)}}), &[])
@@ -308,13 +312,14 @@ fn one_trade_from_orders_to_settlement_on_chain() {
         let a0 = aip_balance(&buyer, &token, &addr("alice")).await;
         let b0 = aip_balance(&buyer, &token, &addr("bob")).await;
         let bid = buyer
-            .execute_multi(vec![market::place_bid(&d, slot, 1, &meter_a, wh, max_price).unwrap()])
+            .execute_multi(vec![market::place_bid(&d, slot, 1, meter_a, wh, max_price).unwrap()])
             .await
             .unwrap();
         let bid_id: u64 = bid.wasm_attribute("order_id").unwrap().parse().unwrap();
-        let collateral = market::offer_collateral(wh, min_price, ratio);
+        let collateral =
+            market::offer_collateral(wh, min_price, MarketParams::default().collateral_floor_price, ratio).unwrap();
         let offer = seller
-            .execute_multi(vec![market::place_offer(&d, slot, 1, &meter_b, wh, min_price, collateral).unwrap()])
+            .execute_multi(vec![market::place_offer(&d, slot, 1, meter_b, wh, min_price, collateral).unwrap()])
             .await
             .unwrap();
         let offer_id: u64 = offer.wasm_attribute("order_id").unwrap().parse().unwrap();
@@ -333,8 +338,8 @@ fn one_trade_from_orders_to_settlement_on_chain() {
         let (_, now) = buyer.latest_block().await.unwrap();
         advance(slot + 900 + 5 - now as u64);
         let readings = vec![
-            ka.reading(&d, meter_a.parse().unwrap(), slot, 0, wh).unwrap(),
-            kb.reading(&d, meter_b.parse().unwrap(), slot, wh, 0).unwrap(),
+            ka.reading(&d, meter_a, slot, 0, wh).unwrap(),
+            kb.reading(&d, meter_b, slot, wh, 0).unwrap(),
         ];
         oracle
             .execute(&mo, &json!({"submit_readings": {"slot": slot, "readings": readings}}), &[])
@@ -379,7 +384,115 @@ fn one_trade_from_orders_to_settlement_on_chain() {
                 .await
                 .unwrap();
             assert_eq!(r["history"]["trades"], 1, "{who}: {r}");
-            assert_eq!(r["history"]["successful_trades"], 1, "{who}: {r}");
+            // A purchase is not a success (only sales raise the seller terms).
+            let successes = if who == "bob" { 1 } else { 0 };
+            assert_eq!(r["history"]["successful_trades"], successes, "{who}: {r}");
         }
+    });
+}
+
+/// An AIP `Send` to settlement carrying `hook` as raw JSON text (so that
+/// spellings a typed message could not produce reach the contract).
+fn raw_send(d: &Deployment, amount: u128, hook: &str) -> Execute {
+    let msg = json!({"send": {
+        "contract": d.address("settlement").unwrap(),
+        "amount": amount.to_string(),
+        "msg": cosmwasm_std::Binary::from(hook.as_bytes().to_vec()).to_base64(),
+    }});
+    Execute::new(d.address("aip-token").unwrap(), &msg, &[]).unwrap()
+}
+
+/// The market-integrity attacks C1 (one meter under many spellings, someone
+/// else's meter) and H2 (free and oversized orders) on the real chain: every
+/// attempt is refused with the contract's message and moves no token.
+#[test]
+fn integrity_attacks_are_refused_on_chain() {
+    let _serial = serial();
+    use aip_cli::market;
+    let (d, _) = deployed();
+    if !d.contracts.contains_key("settlement") {
+        return;
+    }
+    let token = d.address("aip-token").unwrap().to_string();
+    let settlement = d.address("settlement").unwrap().to_string();
+    let mo = d.address("meter-oracle").unwrap().to_string();
+    let rep = d.address("reputation").unwrap().to_string();
+    rt().block_on(async {
+        let (admin, dso, carol, dave) = (
+            as_account("validator").await,
+            as_account("dso").await,
+            as_account("carol").await,
+            as_account("dave").await,
+        );
+        dso.execute(&settlement, &json!({"upsert_zone": {"zone": {"id": 1, "name": "feeder A"}}}), &[])
+            .await
+            .unwrap();
+        dso.execute(&settlement, &json!({"set_node_zones": {"nodes": [{"node": 1, "zone": 1}]}}), &[])
+            .await
+            .unwrap();
+        let mut meters = vec![];
+        for who in ["carol", "dave"] {
+            let key = device(&format!("e2e integrity {who} meter"));
+            let tx = dso
+                .execute(&mo, &json!({"register_meter": {"owner": addr(who), "node": 1, "pubkey": key.public_key()}}), &[])
+                .await
+                .unwrap();
+            meters.push(tx.wasm_attribute("meter").unwrap().parse::<u32>().unwrap());
+            let has: Value = admin
+                .query(&rep, &json!({"trading_terms": {"account": addr(who)}}))
+                .await
+                .unwrap();
+            if has["registered"] != true {
+                admin.execute(&rep, &json!({"mint_for": {"owner": addr(who)}}), &[]).await.unwrap();
+            }
+        }
+        let (m_carol, m_dave) = (meters[0], meters[1]);
+        let (_, now) = carol.latest_block().await.unwrap();
+        let slot = market::next_open_slot(now as u64, 300, 60);
+        let c0 = aip_balance(&carol, &token, &addr("carol")).await;
+        let d0 = aip_balance(&carol, &token, &addr("dave")).await;
+        let refused = |e: Error| e.raw_log().unwrap_or_default().to_string();
+
+        // C1: the meter id has one spelling; strings, leading zeros and signs do not parse.
+        for spelling in [format!("\"{m_dave}\""), format!("0{m_dave}"), format!("\"+{m_dave}\"")] {
+            let hook = format!(
+                r#"{{"place_offer":{{"slot":{slot},"zone":1,"meter":{spelling},"wh":"1000","min_price":"200000","premium_only":false}}}}"#
+            );
+            let e = dave.execute_multi(vec![raw_send(&d, 100_000, &hook)]).await.unwrap_err();
+            let log = refused(e);
+            assert!(log.contains("Error parsing into type settlement::msg::ReceiveMsg"), "{spelling}: {log}");
+        }
+        // C1: Carol cannot sell on Dave's meter.
+        let e = carol
+            .execute_multi(vec![market::place_offer(&d, slot, 1, m_dave, 1_000, 200_000, 100_000).unwrap()])
+            .await
+            .unwrap_err();
+        let log = refused(e);
+        assert!(log.contains(&format!("meter {m_dave} belongs to {}, not to the sender", addr("dave"))), "{log}");
+
+        // H2: a free bid (price 0) and an oversized offer are refused.
+        let hook = format!(r#"{{"place_bid":{{"slot":{slot},"zone":1,"meter":{m_carol},"wh":"1000","max_price":"0"}}}}"#);
+        let e = carol.execute_multi(vec![raw_send(&d, 1, &hook)]).await.unwrap_err();
+        let log = refused(e);
+        assert!(log.contains("order price 0 uaip/kWh is below the minimum 1"), "{log}");
+        let over = aip_types::MAX_ORDER_WH + 1;
+        let e = dave
+            .execute_multi(vec![market::place_offer(&d, slot, 1, m_dave, over, 200_000, 1).unwrap()])
+            .await
+            .unwrap_err();
+        let log = refused(e);
+        assert!(
+            log.contains(&format!("order quantity {over} Wh is above the maximum {} Wh", aip_types::MAX_ORDER_WH)),
+            "{log}"
+        );
+
+        // Nothing moved.
+        assert_eq!(aip_balance(&carol, &token, &addr("carol")).await, c0);
+        assert_eq!(aip_balance(&carol, &token, &addr("dave")).await, d0);
+        let open: Value = carol
+            .query(&settlement, &json!({"open_orders": {"slot": slot, "zone": null, "side": null, "start_after": null, "limit": null}}))
+            .await
+            .unwrap();
+        assert_eq!(open["orders"].as_array().unwrap().len(), 0, "{open}");
     });
 }

@@ -240,15 +240,37 @@ fn num(what: impl FnOnce() -> String, value: &str, max: u64) -> Result<u64, Matc
     }
 }
 
+/// An open order the matcher left out of a slot's book, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SkippedOrder {
+    /// the order
+    pub id: u64,
+    /// why it cannot be used (an `aip_types::bounds` message, or an unreadable value)
+    pub reason: String,
+}
+
+/// Reads an amount the chain sent as a decimal string (a `Uint128`).
+fn amount(what: &str, value: &str) -> Result<u128, String> {
+    value
+        .parse::<u128>()
+        .map_err(|_| format!("{what} {value:?} is not an integer"))
+}
+
 /// The matcher's order book for `slot` from the chain's open orders: the unmatched
 /// remainder of every open order, the bid owner's premium eligibility, and trust
 /// from `scores` (owner -> reputation priority score; absent = 0).
+///
+/// An open order outside the shared order bounds (`aip_types::check_order`, the
+/// rule the settlement contract applies at placement) or with an unreadable
+/// quantity or price is skipped and returned with its reason: one bad order never
+/// stops a slot from clearing.
 pub fn to_book(
     slot: u64,
     orders: &[ChainOrder],
     scores: &HashMap<String, u32>,
-) -> Result<OrderBook, MatcherError> {
+) -> Result<(OrderBook, Vec<SkippedOrder>), MatcherError> {
     let mut out = Vec::with_capacity(orders.len());
+    let mut skipped = Vec::new();
     for o in orders {
         if o.slot != slot {
             return Err(MatcherError::ChainOrderSlot {
@@ -257,15 +279,32 @@ pub fn to_book(
                 slot,
             });
         }
-        let wh = num(
-            || format!("order {} remaining_wh", o.id),
-            &o.remaining_wh,
-            MAX_WH,
-        )?;
-        let limit_price = num(|| format!("order {} price", o.id), &o.price, MAX_PRICE)?;
-        if o.status != "open" || wh == 0 {
+        if o.status != "open" {
             continue;
         }
+        let checked = amount("remaining_wh", &o.remaining_wh).and_then(|wh| {
+            let price = amount("price", &o.price)?;
+            if wh == 0 {
+                return Ok(None);
+            }
+            aip_types::check_order(wh, price).map_err(|e| e.to_string())?;
+            // The bounds keep both far inside the matcher's own limits.
+            match (u64::try_from(wh), u64::try_from(price)) {
+                (Ok(wh), Ok(price)) if wh <= MAX_WH && price <= MAX_PRICE => Ok(Some((wh, price))),
+                _ => Err(format!(
+                    "{wh} Wh at {price} uaip/kWh exceeds the matcher's limits"
+                )),
+            }
+        });
+        let (wh, limit_price) = match checked {
+            Ok(Some(v)) => v,
+            Ok(None) => continue,
+            Err(reason) => {
+                tracing::warn!(slot, order = o.id, %reason, "order skipped");
+                skipped.push(SkippedOrder { id: o.id, reason });
+                continue;
+            }
+        };
         out.push(Order {
             id: o.id,
             owner: o.owner.clone(),
@@ -280,7 +319,7 @@ pub fn to_book(
             window: None,
         });
     }
-    Ok(OrderBook { slot, orders: out })
+    Ok((OrderBook { slot, orders: out }, skipped))
 }
 
 /// The contract's routes for a slot: every directed corridor (its fee replaced by the
@@ -485,6 +524,8 @@ pub enum CycleOutcome {
     NoTrades {
         /// open orders read
         orders: usize,
+        /// open orders left out of the book (outside the order bounds)
+        skipped: usize,
     },
     /// Trades were committed.
     Committed {
@@ -494,6 +535,8 @@ pub enum CycleOutcome {
         wh: u64,
         /// trades (or parts) the contract's rules did not allow
         dropped: usize,
+        /// open orders left out of the book (outside the order bounds)
+        skipped: usize,
         /// transaction hash
         tx_hash: String,
     },
@@ -613,7 +656,7 @@ impl Agent {
             )
             .await?;
         let routes = to_routes(&net, &fees.fees, &status.corridor_usage)?;
-        let book = to_book(slot, &orders, &scores)?;
+        let (book, skipped) = to_book(slot, &orders, &scores)?;
         let clearing: Clearing = clear(
             &book,
             &to_network(&net, &routes, loss_price(&book)),
@@ -626,12 +669,14 @@ impl Agent {
             method = %clearing.method,
             trades = trades.len(),
             dropped = dropped.len(),
+            skipped = skipped.len(),
             welfare = clearing.welfare,
             "cleared"
         );
         if trades.is_empty() {
             return Ok(CycleOutcome::NoTrades {
                 orders: book.orders.len(),
+                skipped: skipped.len(),
             });
         }
         let wh = trades
@@ -654,6 +699,7 @@ impl Agent {
             trades: trades.len(),
             wh,
             dropped: dropped.len(),
+            skipped: skipped.len(),
             tx_hash: tx.hash,
         })
     }

@@ -111,13 +111,17 @@ fn the_agent_clears_a_slot_at_gate_closure_and_commits_once() {
         .await
         .unwrap();
         let mut meters = vec![];
-        for who in ["alice", "bob", "carol"] {
+        // Node 1 is in zone 1, node 2 in zone 2: Bob's meter at node 1, Alice's and Carol's at node 2.
+        dso.execute(&settlement, &json!({"set_node_zones": {"nodes": [{"node": 1, "zone": 1}, {"node": 2, "zone": 2}]}}), &[])
+            .await
+            .unwrap();
+        for (who, node) in [("alice", 2), ("bob", 1), ("carol", 2)] {
             let key = device(&format!("matcher e2e {who} meter"));
             let tx = dso
-                .execute(&mo, &json!({"register_meter": {"owner": addr(who), "node": 1, "pubkey": key.public_key()}}), &[])
+                .execute(&mo, &json!({"register_meter": {"owner": addr(who), "node": node, "pubkey": key.public_key()}}), &[])
                 .await
                 .unwrap();
-            meters.push(tx.wasm_attribute("meter").unwrap().to_string());
+            meters.push(tx.wasm_attribute("meter").unwrap().parse::<u32>().unwrap());
             admin
                 .execute(&rep, &json!({"mint_for": {"owner": addr(who)}}), &[])
                 .await
@@ -133,17 +137,17 @@ fn the_agent_clears_a_slot_at_gate_closure_and_commits_once() {
         let slot = market::next_open_slot(now as u64, gate, 60);
         let id = |tx: chain_client::TxResponse| -> u64 { tx.wasm_attribute("order_id").unwrap().parse().unwrap() };
         let bid = id(alice
-            .execute_multi(vec![market::place_bid(&d, slot, 2, &meters[0], 3_000, 250_000).unwrap()])
+            .execute_multi(vec![market::place_bid(&d, slot, 2, meters[0], 3_000, 250_000).unwrap()])
             .await
             .unwrap());
         let cheap = id(bob
-            .execute_multi(vec![market::place_offer(&d, slot, 1, &meters[1], 2_000, 200_000,
-                market::offer_collateral(2_000, 200_000, bob_ratio)).unwrap()])
+            .execute_multi(vec![market::place_offer(&d, slot, 1, meters[1], 2_000, 200_000,
+                market::offer_collateral(2_000, 200_000, MarketParams::default().collateral_floor_price, bob_ratio).unwrap()).unwrap()])
             .await
             .unwrap());
         let dear = id(carol
-            .execute_multi(vec![market::place_offer(&d, slot, 2, &meters[2], 2_000, 230_000,
-                market::offer_collateral(2_000, 230_000, carol_ratio)).unwrap()])
+            .execute_multi(vec![market::place_offer(&d, slot, 2, meters[2], 2_000, 230_000,
+                market::offer_collateral(2_000, 230_000, MarketParams::default().collateral_floor_price, carol_ratio).unwrap()).unwrap()])
             .await
             .unwrap());
 
@@ -231,12 +235,12 @@ fn the_agent_clears_a_slot_at_gate_closure_and_commits_once() {
         let (_, now) = alice.latest_block().await.unwrap();
         let next = market::next_open_slot(now as u64, gate, 60);
         let bid2 = id(alice
-            .execute_multi(vec![market::place_bid(&d, next, 2, &meters[0], 1_000, 250_000).unwrap()])
+            .execute_multi(vec![market::place_bid(&d, next, 2, meters[0], 1_000, 250_000).unwrap()])
             .await
             .unwrap());
         let offer2 = id(carol
-            .execute_multi(vec![market::place_offer(&d, next, 2, &meters[2], 1_000, 230_000,
-                market::offer_collateral(1_000, 230_000, carol_ratio)).unwrap()])
+            .execute_multi(vec![market::place_offer(&d, next, 2, meters[2], 1_000, 230_000,
+                market::offer_collateral(1_000, 230_000, MarketParams::default().collateral_floor_price, carol_ratio).unwrap()).unwrap()])
             .await
             .unwrap());
         let (_, now) = alice.latest_block().await.unwrap();

@@ -39,6 +39,8 @@ pub struct InProcessChain {
     sellers: BTreeMap<u64, BTreeSet<usize>>,
     max_batch: usize,
     default_collateral_bps: u32,
+    /// The settlement's collateral floor price, uaip/kWh.
+    collateral_floor_price: u128,
     clock_set: bool,
     /// Meter id (meter-oracle) and device key of each participant.
     meters: Vec<(meter_oracle::msg::MeterId, ed25519_dalek::SigningKey)>,
@@ -58,6 +60,17 @@ pub fn sim_settlement_params() -> settlement::msg::MarketParams {
         dispute_window_secs: 0,
         ..aip_testing::deployment::default_settlement_params()
     }
+}
+
+/// The grid operator's node -> zone map of the participants' meters.
+pub fn node_zones(people: &[Participant]) -> Vec<settlement::msg::NodeZone> {
+    people
+        .iter()
+        .map(|p| (p.node, p.zone))
+        .collect::<BTreeMap<_, _>>()
+        .into_iter()
+        .map(|(node, zone)| settlement::msg::NodeZone { node, zone })
+        .collect()
 }
 
 /// The contract's own message of a failed execution.
@@ -135,6 +148,7 @@ impl InProcessChain {
             sellers: BTreeMap::new(),
             max_batch: cfg.settlement_params.max_batch as usize,
             default_collateral_bps: cfg.settlement_params.default_collateral_bps,
+            collateral_floor_price: cfg.settlement_params.collateral_floor_price.u128(),
             clock_set: false,
             meters: vec![],
             scores: vec![],
@@ -148,9 +162,9 @@ impl InProcessChain {
         &self.addrs[i]
     }
 
-    /// Participant `i`'s meter as settlement names it (the meter-oracle id).
-    fn meter(&self, i: usize) -> String {
-        self.meters[i].0.to_string()
+    /// Participant `i`'s meter (the meter-oracle id, the same in settlement).
+    fn meter(&self, i: usize) -> aip_types::MeterId {
+        self.meters[i].0
     }
 
     /// Refreshes the scores and collateral ratios from reputation.
@@ -267,6 +281,7 @@ impl MarketChain for InProcessChain {
         let cfg: ConfigResponse = self.query(&QueryMsg::Config {})?;
         self.max_batch = cfg.params.max_batch as usize;
         self.default_collateral_bps = cfg.params.default_collateral_bps;
+        self.collateral_floor_price = cfg.params.collateral_floor_price.u128();
         // The DSO publishes the zones and a route for every ordered pair.
         let dso = self.role(roles::GRID_OPERATOR);
         let zones: BTreeSet<ZoneId> = people
@@ -290,6 +305,17 @@ impl MarketChain for InProcessChain {
         for c in routes(&zones, &net.corridors) {
             self.exec(&dso, &ExecuteMsg::SetCorridor { corridor: c })
                 .context("publish corridor")?;
+        }
+        // ... and places every participant's node in its zone: settlement
+        // takes an order's zone from its meter's node.
+        for nodes in node_zones(people).chunks(500) {
+            self.exec(
+                &dso,
+                &ExecuteMsg::SetNodeZones {
+                    nodes: nodes.to_vec(),
+                },
+            )
+            .context("publish node zones")?;
         }
         Ok(())
     }
@@ -333,9 +359,10 @@ impl MarketChain for InProcessChain {
                     },
                 ),
                 Side::Offer => (
-                    settlement::execute::collateral_for(
+                    settlement::rules::offer_collateral(
                         o.wh.into(),
                         o.price.into(),
+                        self.collateral_floor_price.into(),
                         self.ratios
                             .get(o.owner)
                             .copied()

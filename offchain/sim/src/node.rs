@@ -79,6 +79,8 @@ pub struct NodeChain {
     sellers: BTreeMap<u64, BTreeSet<usize>>,
     max_batch: usize,
     default_collateral_bps: u32,
+    /// The settlement's collateral floor price, uaip/kWh.
+    collateral_floor_price: u128,
     ratios: Vec<u32>,
     scores: Vec<u16>,
     /// Seconds added to simulation time to get chain time (whole days).
@@ -199,6 +201,7 @@ impl NodeChain {
             sellers: BTreeMap::new(),
             max_batch: 500,
             default_collateral_bps: 2_000,
+            collateral_floor_price: 0,
             ratios: vec![],
             scores: vec![],
             shift: None,
@@ -390,7 +393,8 @@ impl MarketChain for NodeChain {
         let cfg: ConfigResponse = self.sq(&QueryMsg::Config {})?;
         self.max_batch = cfg.params.max_batch as usize;
         self.default_collateral_bps = cfg.params.default_collateral_bps;
-        // Zones and routes, one transaction.
+        self.collateral_floor_price = cfg.params.collateral_floor_price.u128();
+        // Zones, routes and the node -> zone map, one transaction.
         let settlement = self.c("settlement");
         let zones: BTreeSet<ZoneId> = people
             .iter()
@@ -415,6 +419,15 @@ impl MarketChain for NodeChain {
             calls.push(Execute::new(
                 &settlement,
                 &ExecuteMsg::SetCorridor { corridor: c },
+                &[],
+            )?);
+        }
+        for nodes in crate::inprocess::node_zones(people).chunks(500) {
+            calls.push(Execute::new(
+                &settlement,
+                &ExecuteMsg::SetNodeZones {
+                    nodes: nodes.to_vec(),
+                },
                 &[],
             )?);
         }
@@ -452,22 +465,23 @@ impl MarketChain for NodeChain {
         let mut out = Vec::with_capacity(orders.len());
         for o in orders {
             let zone = self.people[o.owner].zone;
-            let meter = self.meters[o.owner].0.to_string();
+            let meter = self.meters[o.owner].0;
             let (amount, hook) = match o.side {
                 Side::Bid => (
                     aip_types::escrow_for(o.wh.into(), o.price.into())?,
                     ReceiveMsg::PlaceBid {
                         slot,
                         zone,
-                        meter: meter.clone(),
+                        meter,
                         wh: o.wh.into(),
                         max_price: o.price.into(),
                     },
                 ),
                 Side::Offer => (
-                    settlement::execute::collateral_for(
+                    settlement::rules::offer_collateral(
                         o.wh.into(),
                         o.price.into(),
+                        self.collateral_floor_price.into(),
                         self.ratios
                             .get(o.owner)
                             .copied()
@@ -477,7 +491,7 @@ impl MarketChain for NodeChain {
                     ReceiveMsg::PlaceOffer {
                         slot,
                         zone,
-                        meter: meter.clone(),
+                        meter,
                         wh: o.wh.into(),
                         min_price: o.price.into(),
                         premium_only: false,

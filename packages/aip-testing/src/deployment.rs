@@ -26,7 +26,8 @@ pub mod roles {
     pub const GRID_OPERATOR: &str = "dso";
     /// The matcher that commits trade batches.
     pub const MATCHER: &str = "matcher";
-    /// Reports deliveries to settlement while no meter-oracle is wired.
+    /// A keeper account that fetches deliveries and settles slots (any
+    /// account may; settlement gives it no role).
     pub const ORACLE: &str = "oracle";
     /// Rules on settlement disputes.
     pub const ARBITER: &str = "arbiter";
@@ -43,13 +44,17 @@ pub mod roles {
 }
 
 /// Default settlement parameters of a deployment: gate closure 5 min, 20 %
-/// default collateral, penalty 50_000 uaip/kWh short, 1 h dispute window and
+/// default collateral valued at no less than 0.1 AIP/kWh, no dispute bond
+/// (the tests of bonds set one), a 1-day ruling deadline, penalty 50_000 uaip/kWh short, 1 h dispute window and
 /// delivery deadline, batches of up to 500 trades.
 pub fn default_settlement_params() -> settlement::msg::MarketParams {
     settlement::msg::MarketParams {
         gate_closure_secs: 300,
         max_horizon_secs: 7 * 86_400,
         default_collateral_bps: 2_000,
+        collateral_floor_price: settlement::msg::default_collateral_floor_price(),
+        dispute_bond: Uint128::zero(),
+        ruling_deadline_secs: 86_400,
         penalty_price: Uint128::new(50_000),
         dispute_window_secs: 3_600,
         delivery_deadline_secs: 3_600,
@@ -214,7 +219,6 @@ fn settlement_roles(
         admin: admin.to_string(),
         grid_operator: a(roles::GRID_OPERATOR),
         matcher: a(roles::MATCHER),
-        oracle: Some(a(roles::ORACLE)),
         arbiter: a(roles::ARBITER),
         treasury: a(roles::TREASURY),
         reputation: reputation.map(|r| r.to_string()),
@@ -334,7 +338,8 @@ impl Deployment {
     }
 
     /// Registers an active meter of `owner` at grid `node` with a device key
-    /// (as the grid operator); returns the meter id ("17" in settlement's terms).
+    /// (as the grid operator); returns the meter id (the same number in
+    /// settlement orders).
     pub fn register_meter(
         &mut self,
         owner: &Addr,
@@ -401,6 +406,46 @@ impl Deployment {
         self.app
             .execute_contract(op, self.meter_oracle.clone(), &msg, &[])
             .context("submit readings")
+    }
+
+    /// The grid operator places grid nodes in settlement zones (the zone of
+    /// an order is the zone of its meter's node).
+    pub fn set_node_zones(
+        &mut self,
+        nodes: &[(aip_types::NodeId, aip_types::ZoneId)],
+    ) -> Result<AppResponse> {
+        let msg = settlement::msg::ExecuteMsg::SetNodeZones {
+            nodes: nodes
+                .iter()
+                .map(|&(node, zone)| settlement::msg::NodeZone { node, zone })
+                .collect(),
+        };
+        let grid = self.addr(roles::GRID_OPERATOR);
+        self.app
+            .execute_contract(grid, self.settlement.clone(), &msg, &[])
+            .context("set node zones")
+    }
+
+    /// A quorum of oracle operators (the first [`roles::METER_QUORUM`])
+    /// submits each meter's device-signed export for `slot`, then the
+    /// [`roles::ORACLE`] keeper pulls the finalized values into settlement.
+    pub fn deliver(
+        &mut self,
+        slot: aip_types::SlotId,
+        exports: &[(meter_oracle::msg::MeterId, &ed25519_dalek::SigningKey, u128)],
+    ) -> Result<AppResponse> {
+        for op in 0..roles::METER_QUORUM as usize {
+            let readings = exports
+                .iter()
+                .map(|(m, key, wh)| self.sign_reading(key, *m, slot, *wh, 0))
+                .collect();
+            self.submit_readings(op, slot, readings)?;
+        }
+        let keeper = self.addr(roles::ORACLE);
+        let msg = settlement::msg::ExecuteMsg::FetchDeliveries { slot, limit: None };
+        self.app
+            .execute_contract(keeper, self.settlement.clone(), &msg, &[])
+            .context("fetch deliveries")
     }
 
     /// AIP balance of an account, uaip.

@@ -73,15 +73,21 @@ fn readings_from_three_operators_settle_a_slot() {
     let buyer_dev = SigningKey::from_bytes(&[12; 32]);
     let seller_meter = d.register_meter(&seller, 4, &seller_dev).unwrap();
     let buyer_meter = d.register_meter(&buyer, 9, &buyer_dev).unwrap();
+    // The grid operator places both nodes in the zone: orders take their zone from it.
+    d.set_node_zones(&[(4, ZONE), (9, ZONE)]).unwrap();
 
     // Offer and bid name the meters by id; settlement checks their owners.
     let now = d.app.block_info().time.seconds();
     let slot = SlotId(SlotId::containing(now).0 + 4 * SLOT_SECONDS);
     set_time(&mut d, slot.start() - 600);
-    let collateral =
-        settlement::execute::collateral_for(Uint128::new(WH), Uint128::new(PRICE), 2_000)
-            .unwrap()
-            .u128();
+    let collateral = settlement::rules::offer_collateral(
+        Uint128::new(WH),
+        Uint128::new(PRICE),
+        aip_testing::deployment::default_settlement_params().collateral_floor_price,
+        2_000,
+    )
+    .unwrap()
+    .u128();
     let r = send(
         &mut d,
         &seller,
@@ -89,7 +95,7 @@ fn readings_from_three_operators_settle_a_slot() {
         &ReceiveMsg::PlaceOffer {
             slot,
             zone: ZONE,
-            meter: seller_meter.to_string(),
+            meter: seller_meter,
             wh: Uint128::new(WH),
             min_price: Uint128::new(PRICE),
             premium_only: false,
@@ -104,7 +110,7 @@ fn readings_from_three_operators_settle_a_slot() {
         &ReceiveMsg::PlaceBid {
             slot,
             zone: ZONE,
-            meter: buyer_meter.to_string(),
+            meter: buyer_meter,
             wh: Uint128::new(WH),
             max_price: Uint128::new(PRICE),
         },

@@ -4,15 +4,19 @@
 
 use aip_testing::deployment::roles;
 use aip_testing::{Deployment, DeploymentConfig};
-use aip_types::hooks::{MeterDelivery, Ruling, Tier};
+use aip_types::hooks::{Ruling, Tier};
+use aip_types::MeterId;
 use aip_types::{escrow_for, SlotId, SLOT_SECONDS};
 use cosmwasm_std::{to_json_binary, Addr, Uint128};
 use cw_multi_test::{AppResponse, Executor};
+use ed25519_dalek::SigningKey;
 use settlement::msg::{
     ExecuteMsg, MatchedTrade, OrderResponse, QueryMsg, ReceiveMsg, SlotStatusResponse, Zone,
 };
 
 const ZONE: u32 = 1;
+/// The grid node of every meter here (in [`ZONE`]).
+const NODE: u32 = 3;
 const PRICE: u128 = 200_000; // 0.2 AIP per kWh
 const WH: u128 = 1_000;
 
@@ -20,6 +24,9 @@ struct Market {
     d: Deployment,
     seller: Addr,
     buyer: Addr,
+    /// The seller's meter and its device key.
+    seller_meter: (MeterId, SigningKey),
+    buyer_meter: MeterId,
 }
 
 fn err(r: anyhow::Result<AppResponse>) -> String {
@@ -50,7 +57,8 @@ impl Market {
         };
         let mut d = Deployment::new(&cfg).unwrap();
         let rep = d.reputation.clone();
-        d.wire_settlement(Some(&rep), None).unwrap();
+        let mo = d.meter_oracle.clone();
+        d.wire_settlement(Some(&rep), Some(&mo)).unwrap();
         let (seller, buyer) = (d.addr("seller"), d.addr("buyer"));
         d.register(&seller).unwrap();
         d.register(&buyer).unwrap();
@@ -63,7 +71,19 @@ impl Market {
         };
         let settlement = d.settlement.clone();
         d.app.execute_contract(dso, settlement, &m, &[]).unwrap();
-        Market { d, seller, buyer }
+        d.set_node_zones(&[(NODE, ZONE)]).unwrap();
+        let key = SigningKey::from_bytes(&[21; 32]);
+        let seller_meter = (d.register_meter(&seller, NODE, &key).unwrap(), key);
+        let buyer_meter = d
+            .register_meter(&buyer, NODE, &SigningKey::from_bytes(&[22; 32]))
+            .unwrap();
+        Market {
+            d,
+            seller,
+            buyer,
+            seller_meter,
+            buyer_meter,
+        }
     }
 
     fn set_time(&mut self, t: u64) {
@@ -95,9 +115,14 @@ impl Market {
     /// The collateral settlement asks of `who` for an offer of `WH` at `PRICE`.
     fn collateral(&self, who: &Addr) -> u128 {
         let ratio = self.d.trading_terms(who).unwrap().collateral_ratio_bps;
-        settlement::execute::collateral_for(Uint128::new(WH), Uint128::new(PRICE), ratio)
-            .unwrap()
-            .u128()
+        settlement::rules::offer_collateral(
+            Uint128::new(WH),
+            Uint128::new(PRICE),
+            aip_testing::deployment::default_settlement_params().collateral_floor_price,
+            ratio,
+        )
+        .unwrap()
+        .u128()
     }
 
     /// One slot: the seller offers `WH`, the buyer bids, the matcher matches,
@@ -115,7 +140,7 @@ impl Market {
                 &ReceiveMsg::PlaceOffer {
                     slot,
                     zone: ZONE,
-                    meter: "m-seller".into(),
+                    meter: self.seller_meter.0,
                     wh: Uint128::new(WH),
                     min_price: Uint128::new(PRICE),
                     premium_only: false,
@@ -137,7 +162,7 @@ impl Market {
                 &ReceiveMsg::PlaceBid {
                     slot,
                     zone: ZONE,
-                    meter: "m-buyer".into(),
+                    meter: self.buyer_meter,
                     wh: Uint128::new(WH),
                     max_price: Uint128::new(PRICE),
                 },
@@ -162,22 +187,8 @@ impl Market {
             .unwrap();
         let id: u64 = attr(&r, "first_trade_id").parse().unwrap();
         self.set_time(slot.end() + 10);
-        let oracle = self.d.addr(roles::ORACLE);
-        self.exec(
-            &oracle,
-            &ExecuteMsg::ReportDeliveries {
-                slot,
-                deliveries: vec![MeterDelivery {
-                    meter: "m-seller".into(),
-                    owner: String::new(),
-                    node: 0,
-                    finalized: true,
-                    exported_wh: Uint128::new(delivered),
-                    imported_wh: Uint128::zero(),
-                }],
-            },
-        )
-        .unwrap();
+        let (meter, key) = self.seller_meter.clone();
+        self.d.deliver(slot, &[(meter, &key, delivered)]).unwrap();
         (id, slot, o.locked.u128())
     }
 
@@ -362,15 +373,18 @@ fn settlement_refuses_unregistered_and_flagged_sellers() {
     let mut m = Market::new();
     let stranger = m.d.addr("stranger");
     let slot = SlotId(SlotId::containing(m.now()).0 + 4 * SLOT_SECONDS);
-    let offer = ReceiveMsg::PlaceOffer {
+    let stranger_meter =
+        m.d.register_meter(&stranger, NODE, &SigningKey::from_bytes(&[23; 32]))
+            .unwrap();
+    let offer_on = |meter| ReceiveMsg::PlaceOffer {
         slot,
         zone: ZONE,
-        meter: "m-x".into(),
+        meter,
         wh: Uint128::new(WH),
         min_price: Uint128::new(PRICE),
         premium_only: false,
     };
-    let e = err(m.send(&stranger, 100_000, &offer));
+    let e = err(m.send(&stranger, 100_000, &offer_on(stranger_meter)));
     assert!(e.contains("no reputation token"), "{e}");
 
     let seller = m.seller.clone();
@@ -389,6 +403,6 @@ fn settlement_refuses_unregistered_and_flagged_sellers() {
         .unwrap();
     let t = m.d.trading_terms(&seller).unwrap();
     assert!(t.flagged && !t.premium_eligible);
-    let e = err(m.send(&seller, 100_000, &offer));
+    let e = err(m.send(&seller, 100_000, &offer_on(m.seller_meter.0)));
     assert!(e.contains("flagged by the guardian"), "{e}");
 }

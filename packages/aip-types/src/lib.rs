@@ -15,6 +15,7 @@
 //! The [`hooks`] module holds the messages one contract sends another, so both
 //! sides compile against one definition.
 
+pub mod bounds;
 pub mod error;
 pub mod hooks;
 pub mod ids;
@@ -23,9 +24,11 @@ pub mod migrate;
 pub mod slot;
 pub mod units;
 
+pub use bounds::{check_order, BoundsError, MAX_ORDER_PRICE, MAX_ORDER_WH, MIN_ORDER_PRICE};
 pub use error::TypesError;
-pub use ids::{NodeId, OrderId, TradeId, ZoneId};
+pub use ids::{MeterId, NodeId, OrderId, TradeId, ZoneId};
 pub use slot::{SlotId, SLOT_SECONDS};
 pub use units::{
-    apply_bps, escrow_for, payment, PaymentSplit, Price, Wh, BPS_DENOMINATOR, WH_PER_KWH,
+    apply_bps, collateral_for, collateral_price, escrow_for, offer_collateral, payment,
+    PaymentSplit, Price, Wh, BPS_DENOMINATOR, WH_PER_KWH,
 };

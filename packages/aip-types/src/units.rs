@@ -47,6 +47,44 @@ pub fn escrow_for(wh: Wh, max_price: Price) -> Result<Uint128, TypesError> {
     })
 }
 
+/// Offer collateral: `wh * price / 1000 * ratio_bps / 10000`, rounded **up**
+/// (one division, so nothing is lost to an intermediate rounding). `price` is
+/// the collateral price the market applies (see the settlement contract's
+/// rules: never below its floor), not necessarily the seller's limit.
+pub fn collateral_for(wh: Wh, price: Price, ratio_bps: u32) -> Result<Uint128, TypesError> {
+    let overflow = || TypesError::Overflow {
+        what: "collateral",
+        a: wh.u128(),
+        b: price.u128(),
+    };
+    let num = cosmwasm_std::Uint256::from(wh)
+        .checked_mul(cosmwasm_std::Uint256::from(price))
+        .and_then(|n| n.checked_mul(cosmwasm_std::Uint256::from(ratio_bps)))
+        .map_err(|_| overflow())?;
+    let den = cosmwasm_std::Uint256::from(WH_PER_KWH * BPS_DENOMINATOR as u128);
+    let ceil = (num + den - cosmwasm_std::Uint256::one()) / den;
+    Uint128::try_from(ceil).map_err(|_| overflow())
+}
+
+/// The price an offer's collateral is valued at: the seller's `min_price`,
+/// but never less than the market's `floor`, so a seller cannot make its
+/// collateral (the most it can lose for not delivering) vanish with a tiny
+/// limit price.
+pub fn collateral_price(min_price: Price, floor: Price) -> Price {
+    min_price.max(floor)
+}
+
+/// Offer collateral as the settlement contract asks it:
+/// `collateral_for(wh, collateral_price(min_price, floor), ratio_bps)`.
+pub fn offer_collateral(
+    wh: Wh,
+    min_price: Price,
+    floor: Price,
+    ratio_bps: u32,
+) -> Result<Uint128, TypesError> {
+    collateral_for(wh, collateral_price(min_price, floor), ratio_bps)
+}
+
 /// `amount * bps / 10000`, rounded down. Refuses `bps > 10000`.
 pub fn apply_bps(amount: Uint128, bps: u32) -> Result<Uint128, TypesError> {
     if bps > BPS_DENOMINATOR {
@@ -127,6 +165,28 @@ mod tests {
         assert_eq!(
             apply_bps(u(1_000), 10_001).unwrap_err().to_string(),
             "basis points 10001 exceed 10000"
+        );
+    }
+
+    #[test]
+    fn collateral_rounds_up_once() {
+        // 1 kWh at 200_000 uaip/kWh, 20 %: 40_000 exactly.
+        assert_eq!(
+            collateral_for(u(1_000), u(200_000), 2_000).unwrap(),
+            u(40_000)
+        );
+        // 1 Wh at 1 uaip/kWh, 1 bps: 1e-7 uaip -> 1.
+        assert_eq!(collateral_for(u(1), u(1), 1).unwrap(), u(1));
+        assert_eq!(collateral_for(u(1_000), u(200_000), 0).unwrap(), u(0));
+        assert_eq!(
+            collateral_for(Uint128::MAX, Uint128::MAX, 10_000)
+                .unwrap_err()
+                .to_string(),
+            format!(
+                "arithmetic overflow: collateral ({} and {})",
+                u128::MAX,
+                u128::MAX
+            )
         );
     }
 

@@ -202,7 +202,7 @@ fn quorum_not_reached_leaves_the_reading_pending() {
     s.submit(0, SLOT, vec![r]).unwrap();
     let d: DeliveriesResponse = s.query(&QueryMsg::Deliveries {
         slot: SLOT,
-        meters: vec![m.to_string()],
+        meters: vec![m],
     });
     assert!(!d.deliveries[0].finalized);
     assert_eq!(d.deliveries[0].exported_wh, Uint128::zero());
@@ -611,34 +611,81 @@ fn deliveries_hook_answers_settlement() {
     // Settlement sends the aip-types hook message; this contract must parse it.
     let hook = MeterQueryHook::Deliveries {
         slot: SLOT,
-        meters: vec!["2".into(), "1".into()],
+        meters: vec![m2, m1],
     };
     let parsed: QueryMsg = from_json(to_json_binary(&hook).unwrap()).unwrap();
     assert_eq!(
         parsed,
         QueryMsg::Deliveries {
             slot: SLOT,
-            meters: vec!["2".into(), "1".into()]
+            meters: vec![m2, m1]
         }
     );
     let d: DeliveriesResponse = s.app.wrap().query_wasm_smart(&s.contract, &hook).unwrap();
     assert_eq!(d.slot, SLOT);
     assert_eq!(d.deliveries.len(), 2);
     let bob = &d.deliveries[0];
-    assert_eq!(bob.meter, "2");
+    assert_eq!(bob.meter, m2);
+    assert_eq!(bob.status, MeterStatus::Active);
     assert_eq!(bob.owner, s.addr("bob").to_string());
     assert_eq!(bob.node, 9);
     assert!(bob.finalized);
     assert_eq!(bob.imported_wh, Uint128::new(900));
     assert_eq!(d.deliveries[1].exported_wh, Uint128::new(1500));
 
-    // Unknown and malformed ids are left out of the answer.
+    // Unknown ids are left out of the answer.
     let d: DeliveriesResponse = s.query(&QueryMsg::Deliveries {
         slot: SLOT,
-        meters: vec!["x1".into(), "5".into(), "1".into()],
+        meters: vec![0, 5, m1, u32::MAX],
     });
     assert_eq!(d.deliveries.len(), 1);
-    assert_eq!(d.deliveries[0].meter, "1");
+    assert_eq!(d.deliveries[0].meter, m1);
+    // A meter id is a JSON number: strings and other spellings do not parse.
+    for spelling in [r#""1""#, "01", "+1", "1.0", "-1", "4294967296"] {
+        let raw = format!(
+            r#"{{"deliveries":{{"slot":{},"meters":[{spelling}]}}}}"#,
+            SLOT.0
+        );
+        assert!(
+            from_json::<QueryMsg>(raw.as_bytes()).is_err(),
+            "{spelling} parsed as a meter id"
+        );
+    }
+    // The status is reported, so settlement can refuse inactive meters.
+    let k3 = device(3);
+    let carol = s.addr("carol");
+    let r = s
+        .exec(
+            &carol,
+            &ExecuteMsg::RequestMeter {
+                node: 4,
+                pubkey: pubkey(&k3),
+            },
+        )
+        .unwrap();
+    let m3: u32 = attr(&r, "meter").parse().unwrap();
+    let d: DeliveriesResponse = s.query(&QueryMsg::Deliveries {
+        slot: SLOT,
+        meters: vec![m3],
+    });
+    assert_eq!(d.deliveries[0].status, MeterStatus::Pending);
+    // At most MAX_BATCH ids per query.
+    let err = s
+        .app
+        .wrap()
+        .query_wasm_smart::<DeliveriesResponse>(
+            &s.contract,
+            &QueryMsg::Deliveries {
+                slot: SLOT,
+                meters: vec![1; MAX_BATCH + 1],
+            },
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("at most 500 meters per deliveries query, got 501"),
+        "{err}"
+    );
     let err = s
         .app
         .wrap()

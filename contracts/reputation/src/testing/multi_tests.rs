@@ -436,8 +436,11 @@ fn shortfalls_and_lost_disputes_lower_the_score() {
     assert_eq!(r.components.success_rate, 333);
     assert_eq!(r.components.delivery_accuracy, 500);
     assert_eq!(r.history.delivered_wh, 2500);
-    // The buyer's record is good: its payment was escrowed.
-    assert_eq!(s.rep_of(&bob).components.success_rate, 666);
+    // Buying counts for participation, not as a success (M3): the buyer's
+    // success rate stays at the prior, and it is still a newcomer.
+    let bob_rep = s.rep_of(&bob);
+    assert_eq!(bob_rep.components.success_rate, 500);
+    assert_eq!(bob_rep.tier, Tier::Newcomer);
 
     let ids = s.trades(&alice, &bob, 1, 1000, 1000);
     let before = s.score(&alice);
@@ -504,7 +507,8 @@ fn unregistered_accounts_get_newcomer_terms_and_zero_priority() {
     assert_eq!(r.scores.len(), 2);
     assert_eq!(r.scores[0].account, alice.to_string());
     assert_eq!(r.scores[0].score, s.score(&alice));
-    assert_eq!(r.scores[0].tier, Tier::Silver);
+    // Alice only bought: buying earns no tier (M3).
+    assert_eq!(r.scores[0].tier, Tier::Newcomer);
     assert_eq!((r.scores[1].score, r.scores[1].tier), (0, Tier::Newcomer));
 
     let too_many = vec![alice.to_string(); 1001];
@@ -675,6 +679,8 @@ fn flags_freeze_and_penalize_and_suspend_reviews_until_unflagged() {
     }
     let ids = s.trades(&alice, &bob, 10, 1000, 1000);
     let cids = s.trades(&carol, &bob, 10, 1000, 1000);
+    // Bob sells too: a tier is earned by selling.
+    s.trades(&bob, &carol, 10, 1000, 1000);
     s.review(&bob, ids[0], &alice, 5).unwrap();
     s.review(&bob, cids[0], &carol, 1).unwrap();
     let alice_reviewed = s.rep_of(&alice);

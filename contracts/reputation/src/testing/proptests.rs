@@ -54,19 +54,19 @@ impl Model {
     fn base(&self, a: usize) -> u16 {
         let (mut n, mut ok, mut c, mut d, mut slots, mut last) =
             (0u128, 0u128, 0u128, 0u128, 0u128, 0u64);
+        let mut sold = 0u128;
         for &(s, b, con, del, slot) in &self.trades {
             if s != a && b != a {
                 continue;
             }
             n += 1;
             if s == a {
+                sold += 1;
                 c += con as u128;
                 d += del as u128;
                 if del * 100 >= con * 95 {
                     ok += 1;
                 }
-            } else {
-                ok += 1;
             }
             if slots == 0 || slot > last {
                 slots += 1;
@@ -98,7 +98,7 @@ impl Model {
             w += capped;
             wr += pwr * capped / pw;
         }
-        let s_ = (1000 * ok + 10 * 500) / (n + 10);
+        let s_ = (1000 * ok + 10 * 500) / (sold + 10);
         let a_ = (1000 * d + 10_000 * 500) / (c + 10_000);
         let r_ = 1000 * (wr + 9000 - (w + 3000)) / (4 * (w + 3000));
         let p_ = 1000 * slots.min(96) / 96;

@@ -103,7 +103,7 @@ fn a_newcomer_starts_from_the_priors() {
         }
     );
     assert_eq!(base_score(&Stats::default()), 550);
-    assert_eq!(tier(&TierTerms::default(), 0, 1000), Tier::Newcomer);
+    assert_eq!(tier(&TierTerms::default(), 0, 0, 1000), Tier::Newcomer);
 }
 
 /// The README's worked examples.
@@ -130,7 +130,7 @@ fn readme_examples() {
         }
     );
     assert_eq!(base_score(&good), 646);
-    assert_eq!(tier(&TierTerms::default(), 5, 646), Tier::Silver);
+    assert_eq!(tier(&TierTerms::default(), 5, 5_000, 646), Tier::Silver);
 
     // The same five sales delivering half.
     let short = Stats {
@@ -141,7 +141,7 @@ fn readme_examples() {
     assert_eq!(components(&short).success_rate, 333);
     assert_eq!(components(&short).delivery_accuracy, 500);
     assert_eq!(base_score(&short), 513);
-    assert_eq!(tier(&TierTerms::default(), 5, 513), Tier::Bronze);
+    assert_eq!(tier(&TierTerms::default(), 5, 5_000, 513), Tier::Bronze);
 
     // ... and a fully lost dispute on top.
     let disputed = Stats {
@@ -168,7 +168,32 @@ fn readme_examples() {
         (916, 916, 520)
     );
     assert_eq!(base_score(&gold), 830);
-    assert_eq!(tier(&TierTerms::default(), 50, 830), Tier::Gold);
+    assert_eq!(tier(&TierTerms::default(), 50, 50_000, 830), Tier::Gold);
+
+    // M3: six 1 Wh purchases in six slots: buying raises neither S nor the
+    // tier (before, every purchase counted as a success: S 687, score 602, silver).
+    let buyer = Stats {
+        trades: 6,
+        active_slots: 6,
+        ..Stats::default()
+    };
+    let c = components(&buyer);
+    assert_eq!((c.success_rate, c.participation), (500, 62));
+    assert_eq!(base_score(&buyer), 556);
+    assert_eq!(tier(&TierTerms::default(), 0, 0, 556), Tier::Newcomer);
+
+    // M3: five 1 Wh sales, fully delivered: the count is there, the volume is not.
+    let tiny = Stats {
+        trades: 5,
+        successful: 5,
+        sold: 5,
+        contracted_wh: 5,
+        delivered_wh: 5,
+        active_slots: 5,
+        ..Stats::default()
+    };
+    assert_eq!(base_score(&tiny), 596);
+    assert_eq!(tier(&TierTerms::default(), 5, 5, 596), Tier::Newcomer);
 
     // Flagged at 720: halved, and frozen there.
     assert_eq!(flagged_score(720, 720), 360);

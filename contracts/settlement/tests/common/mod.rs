@@ -1,15 +1,17 @@
-//! Shared multitest suite: the real AIP token and settlement from aip-testing,
-//! plus small mock reputation and meter-oracle contracts speaking the hook
-//! messages of aip-types.
+//! Shared multitest suite: the real AIP token, settlement and meter-oracle
+//! from aip-testing (meters registered by the grid operator, readings signed
+//! by device keys and finalized by a quorum of oracle operators), plus a small
+//! mock reputation contract speaking the hook messages of aip-types.
 #![allow(dead_code)]
 
 use aip_testing::deployment::{default_settlement_params, roles};
 use aip_testing::{Deployment, DeploymentConfig};
+use std::collections::BTreeMap;
+
 use aip_types::hooks::{
-    DeliveriesResponse, MeterDelivery, MeterQueryHook, ReputationExecuteHook, ReputationQueryHook,
-    Ruling, Tier, TradeOutcome, TradingTermsResponse,
+    ReputationExecuteHook, ReputationQueryHook, Ruling, Tier, TradeOutcome, TradingTermsResponse,
 };
-use aip_types::{SlotId, SLOT_SECONDS};
+use aip_types::{MeterId, NodeId, SlotId, SLOT_SECONDS};
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{
     to_json_binary, Addr, Binary, Deps, DepsMut, Empty, Env, MessageInfo, Response, StdError,
@@ -17,14 +19,28 @@ use cosmwasm_std::{
 };
 use cw_multi_test::{AppResponse, Contract, ContractWrapper, Executor};
 use cw_storage_plus::{Item, Map};
+use ed25519_dalek::SigningKey;
 use settlement::msg::{
     BalanceResponse, CongestionFee, Corridor, ExecuteMsg, HoldingsResponse, MarketParams,
-    MatchedTrade, OfferParams, OrderResponse, OrdersResponse, QueryMsg, ReceiveMsg, Roles,
-    SlotStatusResponse, TradeResponse, TradesResponse, Zone,
+    MatchedTrade, NodeZone, OfferParams, OrderResponse, OrdersResponse, QueryMsg, ReceiveMsg,
+    Roles, SlotStatusResponse, TradeResponse, TradesResponse, Zone,
 };
 
 pub const ZONE_A: u32 = 1;
 pub const ZONE_B: u32 = 2;
+/// Grid node of zone A's meters (the grid operator maps it to zone A).
+pub const NODE_A: NodeId = 10;
+/// Grid node of zone B's meters.
+pub const NODE_B: NodeId = 20;
+
+/// The node the suite registers a meter of `zone` at.
+pub fn node_of(zone: u32) -> NodeId {
+    match zone {
+        ZONE_A => NODE_A,
+        ZONE_B => NODE_B,
+        other => 1_000 + other,
+    }
+}
 pub const START_BALANCE: u128 = 1_000_000_000_000;
 
 // ------------------------------------------------------------ mock reputation
@@ -115,69 +131,15 @@ pub fn mock_reputation() -> Box<dyn Contract<Empty>> {
     Box::new(ContractWrapper::new(rep_exec, rep_init, rep_query))
 }
 
-// ------------------------------------------------------------ mock meter oracle
-
-#[cw_serde]
-pub enum MockMeterExec {
-    Register {
-        meter: String,
-        owner: String,
-    },
-    Finalize {
-        slot: SlotId,
-        meter: String,
-        exported_wh: Uint128,
-    },
-}
-
-const METER_OWNERS: Map<&str, String> = Map::new("owners");
-const READINGS: Map<(u64, &str), Uint128> = Map::new("readings");
-
-fn meter_exec(deps: DepsMut, _: Env, _: MessageInfo, msg: MockMeterExec) -> StdResult<Response> {
-    match msg {
-        MockMeterExec::Register { meter, owner } => {
-            METER_OWNERS.save(deps.storage, &meter, &owner)?
-        }
-        MockMeterExec::Finalize {
-            slot,
-            meter,
-            exported_wh,
-        } => READINGS.save(deps.storage, (slot.0, &meter), &exported_wh)?,
-    }
-    Ok(Response::new())
-}
-
-fn meter_query(deps: Deps, _: Env, msg: MeterQueryHook) -> StdResult<Binary> {
-    let MeterQueryHook::Deliveries { slot, meters } = msg;
-    let mut deliveries = vec![];
-    for meter in meters {
-        // Like the real meter-oracle: an unknown meter is an error.
-        let owner = METER_OWNERS
-            .may_load(deps.storage, &meter)?
-            .ok_or_else(|| StdError::generic_err(format!("unknown meter {meter}")))?;
-        let reading = READINGS.may_load(deps.storage, (slot.0, &meter))?;
-        deliveries.push(MeterDelivery {
-            meter,
-            owner,
-            node: 0,
-            finalized: reading.is_some(),
-            exported_wh: reading.unwrap_or_default(),
-            imported_wh: Uint128::zero(),
-        });
-    }
-    to_json_binary(&DeliveriesResponse { slot, deliveries })
-}
-
-pub fn mock_meter_oracle() -> Box<dyn Contract<Empty>> {
-    Box::new(ContractWrapper::new(meter_exec, rep_init, meter_query))
-}
-
 // ------------------------------------------------------------ suite
 
 pub struct Suite {
     pub d: Deployment,
     pub slot: SlotId,
     pub users: Vec<Addr>,
+    /// Registered meters by (test label, owner, zone): the suite registers a
+    /// meter the first time a label is used, as the grid operator would.
+    pub meters: BTreeMap<(String, Addr, u32), (MeterId, SigningKey)>,
 }
 
 pub fn params() -> MarketParams {
@@ -185,8 +147,9 @@ pub fn params() -> MarketParams {
 }
 
 impl Suite {
-    /// Token + settlement, zones A and B, a corridor A->B (capacity 10 kWh,
-    /// loss 2 %, fee 10_000 uaip/kWh), users alice..erin with 1e6 AIP each.
+    /// Token + settlement wired to the real meter-oracle, zones A and B (nodes
+    /// [`NODE_A`] and [`NODE_B`]), a corridor A->B (capacity 10 kWh, loss 2 %,
+    /// fee 10_000 uaip/kWh), users alice..erin with 1e6 AIP each.
     pub fn new() -> Self {
         let names = ["alice", "bob", "carol", "dave", "erin"];
         let cfg = DeploymentConfig {
@@ -201,7 +164,16 @@ impl Suite {
         // A slot one hour ahead.
         let slot = SlotId(SlotId::containing(now).0 + 4 * SLOT_SECONDS);
         let users = names.iter().map(|n| d.addr(n)).collect();
-        let mut s = Suite { d, slot, users };
+        let mut d = d;
+        let mo = d.meter_oracle.clone();
+        d.wire_settlement(None, Some(&mo))
+            .expect("wire meter-oracle");
+        let mut s = Suite {
+            d,
+            slot,
+            users,
+            meters: BTreeMap::new(),
+        };
         s.dso(ExecuteMsg::UpsertZone {
             zone: Zone {
                 id: ZONE_A,
@@ -220,7 +192,65 @@ impl Suite {
             corridor: corridor(ZONE_A, ZONE_B, 10_000, 200, 10_000),
         })
         .unwrap();
+        s.dso(ExecuteMsg::SetNodeZones {
+            nodes: vec![
+                NodeZone {
+                    node: NODE_A,
+                    zone: ZONE_A,
+                },
+                NodeZone {
+                    node: NODE_B,
+                    zone: ZONE_B,
+                },
+            ],
+        })
+        .unwrap();
         s
+    }
+
+    /// The meter `label` of `who` in `zone`, registered (active, at the
+    /// zone's node) on first use.
+    pub fn meter(&mut self, label: &str, who: &Addr, zone: u32) -> MeterId {
+        let key = (label.to_string(), who.clone(), zone);
+        if let Some((id, _)) = self.meters.get(&key) {
+            return *id;
+        }
+        let seed = (self.meters.len() + 1) as u8;
+        let dev = SigningKey::from_bytes(&[seed; 32]);
+        let id = self
+            .d
+            .register_meter(who, node_of(zone), &dev)
+            .expect("register meter");
+        self.meters.insert(key, (id, dev));
+        id
+    }
+
+    /// The registered meter with this label (any owner and zone).
+    pub fn labelled(&self, label: &str) -> (MeterId, SigningKey) {
+        self.meters
+            .iter()
+            .find(|((l, _, _), _)| l == label)
+            .map(|(_, (id, k))| (*id, k.clone()))
+            .unwrap_or_else(|| panic!("no meter labelled {label}"))
+    }
+
+    /// Two of the three oracle operators (the quorum) submit the device-signed
+    /// reading of meter `label` for the suite's slot: it is finalized.
+    pub fn readings(&mut self, label: &str, exported: u128) -> anyhow::Result<()> {
+        let (id, dev) = self.labelled(label);
+        let slot = self.slot;
+        for op in 0..2 {
+            let r = vec![self.d.sign_reading(&dev, id, slot, exported, 0)];
+            self.d.submit_readings(op, slot, r)?;
+        }
+        Ok(())
+    }
+
+    /// Anyone pulls finalized deliveries of the slot from the meter-oracle.
+    pub fn fetch(&mut self, limit: Option<u32>) -> anyhow::Result<AppResponse> {
+        let who = self.user(4);
+        let slot = self.slot;
+        self.exec(&who, ExecuteMsg::FetchDeliveries { slot, limit })
     }
 
     pub fn user(&self, i: usize) -> Addr {
@@ -279,7 +309,8 @@ impl Suite {
             .execute_contract(who.clone(), token.clone(), &m, &[])
     }
 
-    /// Places a bid locking exactly its escrow; returns the order id.
+    /// Places a bid on meter `meter` (a label, see [`Suite::meter`]) locking
+    /// exactly its escrow; returns the order id.
     pub fn bid(&mut self, who: &Addr, zone: u32, meter: &str, wh: u128, max_price: u128) -> u64 {
         let slot = self.slot;
         self.bid_in(slot, who, zone, meter, wh, max_price)
@@ -297,6 +328,7 @@ impl Suite {
         let amount = aip_types::escrow_for(Uint128::new(wh), Uint128::new(max_price))
             .unwrap()
             .u128();
+        let meter = self.meter(meter, who, zone);
         let r = self
             .send(who, amount, &bid_msg(slot, zone, meter, wh, max_price))
             .expect("bid");
@@ -314,13 +346,15 @@ impl Suite {
         ratio_bps: u32,
     ) -> u64 {
         let slot = self.slot;
-        let amount = settlement::execute::collateral_for(
+        let amount = settlement::rules::offer_collateral(
             Uint128::new(wh),
             Uint128::new(min_price),
+            params().collateral_floor_price,
             ratio_bps,
         )
         .unwrap()
         .u128();
+        let meter = self.meter(meter, who, zone);
         let r = self
             .send(
                 who,
@@ -337,22 +371,34 @@ impl Suite {
         self.exec(&who, ExecuteMsg::CommitMatches { slot, trades })
     }
 
+    /// The quorum finalizes meter `meter`'s reading, then anyone fetches.
     pub fn report(&mut self, meter: &str, exported: u128) -> anyhow::Result<AppResponse> {
-        let who = self.role(roles::ORACLE);
-        let slot = self.slot;
-        self.exec(
-            &who,
-            ExecuteMsg::ReportDeliveries {
-                slot,
-                deliveries: vec![delivery(meter, exported)],
-            },
-        )
+        self.readings(meter, exported)?;
+        self.fetch(None)
     }
 
     pub fn settle(&mut self, limit: Option<u32>) -> anyhow::Result<AppResponse> {
         let who = self.user(4);
         let slot = self.slot;
         self.exec(&who, ExecuteMsg::Settle { slot, limit })
+    }
+
+    /// `who` opens a dispute on a trade, sending the market's bond with the
+    /// AIP token when there is one.
+    pub fn dispute(
+        &mut self,
+        who: &Addr,
+        trade_id: u64,
+        reason: &str,
+    ) -> anyhow::Result<AppResponse> {
+        let c: settlement::msg::ConfigResponse = self.q(&QueryMsg::Config {})?;
+        let reason = reason.to_string();
+        if c.params.dispute_bond.is_zero() {
+            self.exec(who, ExecuteMsg::OpenDispute { trade_id, reason })
+        } else {
+            let bond = c.params.dispute_bond.u128();
+            self.send(who, bond, &ReceiveMsg::OpenDispute { trade_id, reason })
+        }
     }
 
     pub fn withdraw(&mut self, who: &Addr) -> anyhow::Result<AppResponse> {
@@ -437,7 +483,7 @@ impl Suite {
     /// Settlement's AIP balance equals what its ledger says it holds.
     pub fn assert_holdings_match_balance(&self) {
         let h = self.holdings();
-        assert_eq!(h.total, h.orders + h.trades + h.claimable);
+        assert_eq!(h.total, h.orders + h.trades + h.claimable + h.bonds);
         assert_eq!(self.balance(&self.d.settlement), h.total.u128());
     }
 
@@ -448,19 +494,9 @@ impl Suite {
             .app
             .instantiate_contract(code, self.d.admin.clone(), &Empty {}, &[], "rep", None)
             .unwrap();
-        self.d.wire_settlement(Some(&rep), None).unwrap();
+        let mo = self.d.meter_oracle.clone();
+        self.d.wire_settlement(Some(&rep), Some(&mo)).unwrap();
         rep
-    }
-
-    pub fn with_meter_oracle(&mut self) -> Addr {
-        let code = self.d.app.store_code(mock_meter_oracle());
-        let mo = self
-            .d
-            .app
-            .instantiate_contract(code, self.d.admin.clone(), &Empty {}, &[], "meters", None)
-            .unwrap();
-        self.d.wire_settlement(None, Some(&mo)).unwrap();
-        mo
     }
 
     pub fn set_terms(&mut self, rep: &Addr, who: &Addr, ratio: u32, premium: bool, flagged: bool) {
@@ -516,11 +552,11 @@ pub fn fee(from: u32, to: u32, fee: u128) -> CongestionFee {
     }
 }
 
-pub fn bid_msg(slot: SlotId, zone: u32, meter: &str, wh: u128, max_price: u128) -> ReceiveMsg {
+pub fn bid_msg(slot: SlotId, zone: u32, meter: MeterId, wh: u128, max_price: u128) -> ReceiveMsg {
     ReceiveMsg::PlaceBid {
         slot,
         zone,
-        meter: meter.into(),
+        meter,
         wh: Uint128::new(wh),
         max_price: Uint128::new(max_price),
     }
@@ -529,7 +565,7 @@ pub fn bid_msg(slot: SlotId, zone: u32, meter: &str, wh: u128, max_price: u128) 
 pub fn offer_msg(
     slot: SlotId,
     zone: u32,
-    meter: &str,
+    meter: MeterId,
     wh: u128,
     min_price: u128,
     premium_only: bool,
@@ -537,7 +573,7 @@ pub fn offer_msg(
     ReceiveMsg::PlaceOffer {
         slot,
         zone,
-        meter: meter.into(),
+        meter,
         wh: Uint128::new(wh),
         min_price: Uint128::new(min_price),
         premium_only,
@@ -547,14 +583,14 @@ pub fn offer_msg(
 pub fn offer_params(
     slot: SlotId,
     zone: u32,
-    meter: &str,
+    meter: MeterId,
     wh: u128,
     min_price: u128,
 ) -> OfferParams {
     OfferParams {
         slot,
         zone,
-        meter: meter.into(),
+        meter,
         wh: Uint128::new(wh),
         min_price: Uint128::new(min_price),
         premium_only: false,
@@ -567,17 +603,6 @@ pub fn trade(bid: u64, offer: u64, wh: u128, price: u128) -> MatchedTrade {
         offer,
         wh: Uint128::new(wh),
         price: Uint128::new(price),
-    }
-}
-
-pub fn delivery(meter: &str, exported: u128) -> MeterDelivery {
-    MeterDelivery {
-        meter: meter.into(),
-        owner: String::new(),
-        node: 0,
-        finalized: true,
-        exported_wh: Uint128::new(exported),
-        imported_wh: Uint128::zero(),
     }
 }
 

@@ -50,7 +50,8 @@ fn book_takes_open_remainders_trust_and_premium() {
     let mut cancelled = order(4, "carol", Side::Bid, 1, "10", "1");
     cancelled.status = "cancelled".into();
     let scores = HashMap::from([("bob".to_string(), 700u32)]);
-    let book = to_book(900, &[b, o, filled, cancelled], &scores).unwrap();
+    let (book, skipped) = to_book(900, &[b, o, filled, cancelled], &scores).unwrap();
+    assert!(skipped.is_empty());
     assert_eq!(book.slot, 900);
     assert_eq!(book.orders.len(), 2);
     let (b, o) = (&book.orders[0], &book.orders[1]);
@@ -74,16 +75,54 @@ fn book_errors_name_the_order_and_field() {
         to_book(900, &[wrong], &none).unwrap_err().to_string(),
         "order 5 is for slot 1800, not slot 900"
     );
-    let big = order(6, "a", Side::Bid, 1, "1000000000001", "1");
+}
+
+/// H2: one order the matcher cannot use (above the shared bounds, a zero
+/// price, above 2^64, unreadable) is skipped and reported; the rest of the
+/// slot's book clears.
+#[test]
+fn book_skips_and_reports_orders_outside_the_bounds() {
+    let none = HashMap::new();
+    let above_u64 = (u64::MAX as u128 + 1).to_string();
+    let max_wh = aip_types::MAX_ORDER_WH.to_string();
+    let over_wh = (aip_types::MAX_ORDER_WH + 1).to_string();
+    let over_price = (aip_types::MAX_ORDER_PRICE + 1).to_string();
+    let orders = [
+        order(1, "a", Side::Bid, 1, "1000", "250000"),
+        order(2, "b", Side::Offer, 1, &over_wh, "1"),
+        order(3, "b", Side::Offer, 1, "1000", "0"),
+        order(4, "c", Side::Bid, 1, "1000", &over_price),
+        order(5, "c", Side::Bid, 1, &above_u64, "1"),
+        order(6, "d", Side::Offer, 1, "1", "12x"),
+        order(7, "d", Side::Offer, 1, &max_wh, "200000"),
+    ];
+    let (book, skipped) = to_book(900, &orders, &none).unwrap();
+    let ids: Vec<u64> = book.orders.iter().map(|o| o.id).collect();
+    assert_eq!(ids, vec![1, 7]);
+    let reasons: Vec<(u64, &str)> = skipped.iter().map(|s| (s.id, s.reason.as_str())).collect();
     assert_eq!(
-        to_book(900, &[big], &none).unwrap_err().to_string(),
-        "order 6 remaining_wh: \"1000000000001\" from the chain is not an integer up to 1000000000000"
+        reasons,
+        vec![
+            (
+                2,
+                "order quantity 1000000001 Wh is above the maximum 1000000000 Wh"
+            ),
+            (3, "order price 0 uaip/kWh is below the minimum 1"),
+            (
+                4,
+                "order price 10000000001 uaip/kWh is above the maximum 10000000000"
+            ),
+            (
+                5,
+                "order quantity 18446744073709551616 Wh is above the maximum 1000000000 Wh"
+            ),
+            (6, "price \"12x\" is not an integer"),
+        ]
     );
-    let bad = order(7, "a", Side::Offer, 1, "1", "12x");
-    assert_eq!(
-        to_book(900, &[bad], &none).unwrap_err().to_string(),
-        "order 7 price: \"12x\" from the chain is not an integer up to 1000000000000"
-    );
+    // The usable orders still clear: the slot is not skipped.
+    let n = to_network(&net(vec![]), &to_routes(&net(vec![]), &[], &[]).unwrap(), 0);
+    let c = crate::clear(&book, &n, Method::Auto).unwrap();
+    assert_eq!(c.trades.iter().map(|t| t.wh).sum::<u64>(), 1000);
 }
 
 #[test]
@@ -372,7 +411,7 @@ fn the_agents_clearing_of_a_chain_book_commits_within_the_contracts_rules() {
         order(2, "b1", Side::Bid, 2, "3000", "200000"),
         order(3, "b2", Side::Bid, 1, "1000", "150000"),
     ];
-    let book = to_book(900, &orders, &HashMap::new()).unwrap();
+    let (book, _) = to_book(900, &orders, &HashMap::new()).unwrap();
     let c = clear(&book, &to_network(&n, &r, loss_price(&book)), Method::Auto).unwrap();
     let (ok, dropped) = to_commit(&book, &c.trades, &r);
     assert!(dropped.is_empty(), "{dropped:?}");
@@ -437,9 +476,9 @@ fn the_matching_slot_is_the_next_one_once_its_gate_closed() {
 #[test]
 fn losses_are_valued_at_the_median_offer_price() {
     let none = HashMap::new();
-    let empty = to_book(900, &[order(1, "a", Side::Bid, 1, "5", "900")], &none).unwrap();
+    let (empty, _) = to_book(900, &[order(1, "a", Side::Bid, 1, "5", "900")], &none).unwrap();
     assert_eq!(loss_price(&empty), 0);
-    let book = to_book(
+    let (book, _) = to_book(
         900,
         &[
             order(1, "a", Side::Offer, 1, "5", "300"),

@@ -8,7 +8,7 @@
 pub mod meter;
 pub mod reputation;
 
-pub use meter::{DeliveriesResponse, MeterDelivery, MeterQueryHook};
+pub use meter::{DeliveriesResponse, MeterDelivery, MeterQueryHook, MeterStatus};
 pub use reputation::{
     AccountScore, PriorityScoresResponse, ReputationExecuteHook, ReputationQueryHook, Ruling, Tier,
     TradeOutcome, TradingTermsResponse,

@@ -12,7 +12,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use aip_types::hooks::{DeliveriesResponse, MeterDelivery, Tier, TradingTermsResponse};
+use aip_types::hooks::{
+    DeliveriesResponse, MeterDelivery, MeterStatus, Tier, TradingTermsResponse,
+};
 use aip_types::SlotId;
 use anyhow::{ensure, Context, Result};
 use cosmwasm_std::Binary;
@@ -30,6 +32,8 @@ pub const TARGET_PER_TRADE: u64 = 8_000;
 const WH: u128 = 2_000;
 const MAX_PRICE: u128 = 250_000;
 const MIN_PRICE: u128 = 200_000;
+/// Settlement's default collateral floor price (its parameters omit it here).
+const COLLATERAL_FLOOR: u128 = 100_000;
 const PRICE: u128 = 220_000;
 const COLLATERAL_BPS: u32 = 2_000;
 const GATE_CLOSURE: u64 = 300;
@@ -46,7 +50,8 @@ pub fn total(calls: &[CallGas]) -> CallGas {
 }
 
 /// What the mock meter-oracle knows: meter id → (owner, exported Wh once finalized).
-type MeterBook = Arc<Mutex<HashMap<String, (String, Option<u128>)>>>;
+/// Mock registry: meter id -> (owner, node, exported once finalized).
+type MeterBook = Arc<Mutex<HashMap<u32, (String, u32, Option<u128>)>>>;
 
 /// The real meter-oracle: its address, operators and the device keys of the meters registered.
 struct RealOracle {
@@ -184,16 +189,17 @@ fn setup(ctx: &Ctx, accounts: u64) -> Result<Market> {
                     .ok_or_else(|| format!("meter-oracle mock: unexpected query {msg}"))?;
                 let slot: SlotId =
                     serde_json::from_value(q["slot"].clone()).map_err(|e| e.to_string())?;
-                let names: Vec<String> =
+                let ids: Vec<u32> =
                     serde_json::from_value(q["meters"].clone()).map_err(|e| e.to_string())?;
                 let book = book.lock().map_err(|e| e.to_string())?;
-                let deliveries = names
+                let deliveries = ids
                     .iter()
                     .filter_map(|m| {
-                        book.get(m).map(|(owner, exported)| MeterDelivery {
-                            meter: m.clone(),
+                        book.get(m).map(|(owner, node, exported)| MeterDelivery {
+                            meter: *m,
                             owner: owner.clone(),
-                            node: 1,
+                            node: *node,
+                            status: MeterStatus::Active,
                             finalized: exported.is_some(),
                             exported_wh: exported.unwrap_or(0).into(),
                             imported_wh: 0u128.into(),
@@ -215,7 +221,7 @@ fn setup(ctx: &Ctx, accounts: u64) -> Result<Market> {
         &json!({
             "token": token,
             "roles": {
-                "admin": admin, "grid_operator": grid, "matcher": matcher, "oracle": null,
+                "admin": admin, "grid_operator": grid, "matcher": matcher,
                 "arbiter": chain.addr("arbiter"), "treasury": chain.addr("treasury"),
                 "reputation": reputation, "meter_oracle": meter_oracle,
             },
@@ -234,6 +240,12 @@ fn setup(ctx: &Ctx, accounts: u64) -> Result<Market> {
             &json!({ "upsert_zone": { "zone": { "id": id, "name": name } } }),
         )?;
     }
+    // Meters at node 1 are in zone 1, at node 2 in zone 2.
+    chain.execute(
+        &settlement,
+        &grid,
+        &json!({ "set_node_zones": { "nodes": [{ "node": 1, "zone": 1 }, { "node": 2, "zone": 2 }] } }),
+    )?;
     chain.execute(
         &settlement,
         &grid,
@@ -255,8 +267,8 @@ fn setup(ctx: &Ctx, accounts: u64) -> Result<Market> {
 }
 
 impl Market {
-    /// Registers a meter for `owner` on the real meter-oracle; returns its id as settlement names it.
-    fn register_meter(&self, owner: &str) -> Result<String> {
+    /// Registers a meter for `owner` at `node` on the real meter-oracle; returns its id.
+    fn register_meter(&self, owner: &str, node: u32) -> Result<u32> {
         let oracle = self.oracle.as_ref().context("no meter-oracle")?;
         let mut keys = oracle.keys.borrow_mut();
         let key = super::meter_oracle::device_key(10_000 + keys.len() as u64);
@@ -265,20 +277,20 @@ impl Market {
         let (resp, _) = self.chain.execute(
             &oracle.addr,
             &self.grid,
-            &json!({ "register_meter": { "owner": owner, "node": 1, "pubkey": pubkey } }),
+            &json!({ "register_meter": { "owner": owner, "node": node, "pubkey": pubkey } }),
         )?;
         let id: u32 = crate::chain::attribute(&resp, "meter")
             .context("register_meter has no `meter` attribute")?
             .parse()?;
         keys.insert(id, key);
-        Ok(id.to_string())
+        Ok(id)
     }
 
     /// Both operators submit device-signed readings of `meters` (batches of 200).
     fn submit_readings(
         &self,
         slot: u64,
-        meters: &[String],
+        meters: &[u32],
         exported: impl Fn(usize) -> u128,
     ) -> Result<()> {
         let oracle = self.oracle.as_ref().context("no meter-oracle")?;
@@ -286,8 +298,7 @@ impl Market {
         let readings: Vec<Value> = meters
             .iter()
             .enumerate()
-            .map(|(i, meter)| {
-                let id: u32 = meter.parse()?;
+            .map(|(i, &id)| {
                 let key = keys.get(&id).context("unknown meter key")?;
                 let wh = exported(i);
                 let payload = super::meter_oracle::reading_payload(crate::chain::CHAIN_ID, &oracle.addr, id, slot, wh, 0);
@@ -335,7 +346,7 @@ impl Market {
 
 /// Placements measured in one round of `n` bids and `n` offers.
 struct Placements {
-    seller_meters: Vec<String>,
+    seller_meters: Vec<u32>,
     bids: Vec<CallGas>,
     offers: Vec<CallGas>,
     pairs: Vec<(u64, u64)>,
@@ -347,20 +358,23 @@ fn place_round(m: &Market, slot: u64, n: u64, round: u64) -> Result<Placements> 
     for i in 0..n {
         let buyer = m.chain.addr(&format!("buyer-{i}"));
         let seller = m.chain.addr(&format!("seller-{i}"));
-        // Meter ids as the meter-oracle names them (decimal numbers).
+        // Every fifth seller sits behind the corridor from zone 2 (its
+        // meter at node 2, which the grid operator placed in zone 2).
+        let offer_zone: u32 = if i % 5 == 4 { 2 } else { 1 };
         let (buyer_meter, seller_meter) = if m.oracle.is_some() {
-            (m.register_meter(&buyer)?, m.register_meter(&seller)?)
+            (
+                m.register_meter(&buyer, 1)?,
+                m.register_meter(&seller, offer_zone)?,
+            )
         } else {
-            let b = (1_000_000 + round * 10_000 + i).to_string();
-            let s = (2_000_000 + round * 10_000 + i).to_string();
+            let b = (1_000_000 + round * 10_000 + i) as u32;
+            let s = (2_000_000 + round * 10_000 + i) as u32;
             let mut book = m.meters.lock().map_err(|e| anyhow::anyhow!("{e}"))?;
-            book.insert(b.clone(), (buyer.clone(), None));
-            book.insert(s.clone(), (seller.clone(), None));
+            book.insert(b, (buyer.clone(), 1, None));
+            book.insert(s, (seller.clone(), offer_zone, None));
             (b, s)
         };
-        seller_meters.push(seller_meter.clone());
-        // Every fifth seller sits behind the corridor from zone 2.
-        let offer_zone = if i % 5 == 4 { 2 } else { 1 };
+        seller_meters.push(seller_meter);
         let escrow = ceil_div(WH * MAX_PRICE, 1_000);
         let (_, g) = m.send(
             &buyer,
@@ -368,7 +382,11 @@ fn place_round(m: &Market, slot: u64, n: u64, round: u64) -> Result<Placements> 
             &json!({ "place_bid": { "slot": slot, "zone": 1, "meter": buyer_meter, "wh": WH.to_string(), "max_price": MAX_PRICE.to_string() } }),
         )?;
         bids.push(g);
-        let collateral = ceil_div(WH * MIN_PRICE * m.collateral_bps as u128, 10_000_000);
+        // Collateral valued at max(min price, the 100_000 uaip/kWh floor).
+        let collateral = ceil_div(
+            WH * MIN_PRICE.max(COLLATERAL_FLOOR) * m.collateral_bps as u128,
+            10_000_000,
+        );
         let (_, g) = m.send(
             &seller,
             collateral,
@@ -438,7 +456,7 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
             let mut book = m.meters.lock().map_err(|e| anyhow::anyhow!("{e}"))?;
             for (i, meter) in placed.seller_meters.iter().enumerate() {
                 if let Some(entry) = book.get_mut(meter) {
-                    entry.1 = Some(exported(i));
+                    entry.2 = Some(exported(i));
                 }
             }
         }

@@ -1,0 +1,177 @@
+//! The settlement rules that are pure functions of their inputs, unit-tested
+//! here without a chain; the handlers in [`crate::execute`] call them.
+
+use aip_types::hooks::{MeterDelivery, MeterStatus, Ruling};
+use aip_types::{MeterId, NodeId, ZoneId};
+
+use crate::ContractError;
+
+/// The collateral rules (M1: valued at `max(min_price, floor)`) live in
+/// aip-types, next to the escrow rule, so agents compute the same amounts.
+pub use aip_types::{collateral_price, offer_collateral};
+
+/// Checks the meter an order names against its registry entry (`None`: not
+/// registered): it must be `owner`'s, and active. Returns its grid node.
+pub fn check_meter(
+    owner: &str,
+    meter: MeterId,
+    entry: Option<&MeterDelivery>,
+) -> Result<NodeId, ContractError> {
+    let e = entry.ok_or(ContractError::MeterNotRegistered { meter })?;
+    if e.owner != owner {
+        return Err(ContractError::NotMeterOwner {
+            meter,
+            owner: e.owner.clone(),
+        });
+    }
+    if e.status != MeterStatus::Active {
+        return Err(ContractError::MeterNotActive {
+            meter,
+            status: e.status.to_string(),
+        });
+    }
+    Ok(e.node)
+}
+
+/// An order's zone: the zone the grid operator placed the meter's node in
+/// (`node_zone`), which the order's declared zone must equal (H3: a seller
+/// cannot declare the buyer's zone to skip a corridor).
+pub fn order_zone(
+    meter: MeterId,
+    node: NodeId,
+    node_zone: Option<ZoneId>,
+    declared: ZoneId,
+) -> Result<ZoneId, ContractError> {
+    let zone = node_zone.ok_or(ContractError::NodeWithoutZone { meter, node })?;
+    if zone != declared {
+        return Err(ContractError::ZoneMismatch {
+            meter,
+            declared,
+            zone,
+        });
+    }
+    Ok(zone)
+}
+
+/// Where `FetchDeliveries` resumes after scanning `scanned` meters of at most
+/// `limit`, the last being `last`: after `last` while the scan filled its
+/// batch, else from the start again (the scan reached the end).
+pub fn next_fetch_cursor(scanned: usize, limit: usize, last: Option<MeterId>) -> MeterId {
+    match last {
+        Some(m) if scanned >= limit => m,
+        _ => 0,
+    }
+}
+
+/// When the arbiter's ruling on a dispute opened at `opened_at` is due: the
+/// deadline counts from the slot's final delivery data if that comes later
+/// (the arbiter cannot rule before it).
+pub fn ruling_due(final_at: u64, opened_at: u64, deadline_secs: u64) -> u64 {
+    final_at.max(opened_at).saturating_add(deadline_secs)
+}
+
+/// Whether a ruling upholds the dispute of the party that opened it: a buyer's
+/// dispute fails only when the seller is paid in full, a seller's only when
+/// the buyer is refunded in full. A failed (frivolous) dispute costs its
+/// opener the bond, which goes to the other party; a split upholds it.
+pub fn dispute_upheld(opened_by_buyer: bool, ruling: Ruling) -> bool {
+    match ruling {
+        Ruling::PaySeller => !opened_by_buyer,
+        Ruling::RefundBuyer => opened_by_buyer,
+        Ruling::Split { .. } => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cosmwasm_std::Uint128;
+
+    fn entry(owner: &str, status: MeterStatus) -> MeterDelivery {
+        MeterDelivery {
+            meter: 7,
+            owner: owner.into(),
+            node: 4,
+            status,
+            finalized: false,
+            exported_wh: Uint128::zero(),
+            imported_wh: Uint128::zero(),
+        }
+    }
+
+    #[test]
+    fn collateral_is_valued_at_the_floor_when_the_limit_is_below_it() {
+        let u = Uint128::new;
+        assert_eq!(collateral_price(u(1), u(100_000)), u(100_000));
+        assert_eq!(collateral_price(u(250_000), u(100_000)), u(250_000));
+        // 2 kWh offered at 1 uaip/kWh with a 20 % ratio: valued at the floor.
+        assert_eq!(
+            offer_collateral(u(2_000), u(1), u(100_000), 2_000).unwrap(),
+            u(40_000)
+        );
+    }
+
+    #[test]
+    fn only_the_owner_of_an_active_meter_may_use_it() {
+        let active = entry("alice", MeterStatus::Active);
+        assert_eq!(check_meter("alice", 7, Some(&active)).unwrap(), 4);
+        assert_eq!(
+            check_meter("mallory", 7, Some(&active))
+                .unwrap_err()
+                .to_string(),
+            "meter 7 belongs to alice, not to the sender"
+        );
+        assert_eq!(
+            check_meter("alice", 7, None).unwrap_err().to_string(),
+            "meter 7 is not registered with the meter oracle"
+        );
+        for (status, word) in [
+            (MeterStatus::Pending, "pending"),
+            (MeterStatus::Deactivated, "deactivated"),
+        ] {
+            assert_eq!(
+                check_meter("alice", 7, Some(&entry("alice", status)))
+                    .unwrap_err()
+                    .to_string(),
+                format!("meter 7 is {word}: only active meters trade")
+            );
+        }
+    }
+
+    #[test]
+    fn the_zone_comes_from_the_meters_node() {
+        assert_eq!(order_zone(7, 4, Some(2), 2).unwrap(), 2);
+        assert_eq!(
+            order_zone(7, 4, Some(2), 1).unwrap_err().to_string(),
+            "meter 7 is in zone 2, not in the declared zone 1"
+        );
+        assert_eq!(
+            order_zone(7, 4, None, 1).unwrap_err().to_string(),
+            "meter 7 sits at node 4, which the grid operator has not placed in a zone"
+        );
+    }
+
+    #[test]
+    fn a_dispute_the_ruling_goes_wholly_against_is_frivolous() {
+        assert!(!dispute_upheld(true, Ruling::PaySeller));
+        assert!(dispute_upheld(true, Ruling::RefundBuyer));
+        assert!(dispute_upheld(false, Ruling::PaySeller));
+        assert!(!dispute_upheld(false, Ruling::RefundBuyer));
+        assert!(dispute_upheld(true, Ruling::Split { seller_bps: 9_999 }));
+        assert!(dispute_upheld(false, Ruling::Split { seller_bps: 1 }));
+    }
+
+    #[test]
+    fn the_ruling_deadline_counts_from_the_later_of_opening_and_final_data() {
+        assert_eq!(ruling_due(1_000, 400, 100), 1_100);
+        assert_eq!(ruling_due(1_000, 4_000, 100), 4_100);
+        assert_eq!(ruling_due(u64::MAX, 0, 100), u64::MAX);
+    }
+
+    #[test]
+    fn the_fetch_cursor_wraps_after_a_short_scan() {
+        assert_eq!(next_fetch_cursor(3, 3, Some(9)), 9);
+        assert_eq!(next_fetch_cursor(2, 3, Some(9)), 0);
+        assert_eq!(next_fetch_cursor(0, 3, None), 0);
+    }
+}

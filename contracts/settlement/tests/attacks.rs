@@ -1,0 +1,613 @@
+//! Each attack of the market-integrity review, performed against the real
+//! token, settlement and meter-oracle contracts: the attack must now fail to
+//! do harm. Named by the review's items (C1, H1, H2, H3, M1, Low).
+
+mod common;
+
+use aip_testing::deployment::roles;
+use aip_types::{escrow_for, SlotId, MAX_ORDER_PRICE, MAX_ORDER_WH};
+use common::*;
+use cosmwasm_std::{Binary, Uint128};
+use cw_multi_test::Executor;
+use settlement::msg::{ExecuteMsg, MarketParams, NodeZone, NodeZonesResponse, QueryMsg};
+
+const P: u128 = 200_000;
+
+/// C1: a seller with one meter places many offers on it; however they are
+/// matched, the seller is paid for at most what the meter exported.
+#[test]
+fn c1_one_meter_in_many_offers_is_paid_at_most_its_export() {
+    let mut s = Suite::new();
+    let (alice, bob) = (s.user(0), s.user(1));
+    s.before_gate();
+    let bid = s.bid(&alice, ZONE_A, "m-alice", 40_000, P);
+    // 20 offers of 2 kWh on Bob's one meter.
+    let offers: Vec<u64> = (0..20)
+        .map(|_| s.offer(&bob, ZONE_A, "m-bob", 2_000, P, 2_000))
+        .collect();
+    let (meter, _) = s.labelled("m-bob");
+    for o in &offers {
+        assert_eq!(s.order(*o).meter, meter);
+    }
+    s.matching();
+    s.commit(offers.iter().map(|o| trade(bid, *o, 2_000, P)).collect())
+        .unwrap();
+    // The one meter is one delivery record of the slot.
+    assert_eq!(s.status().meters, 1);
+    s.after_slot();
+    // The meter exported 2 kWh.
+    s.report("m-bob", 2_000).unwrap();
+    s.after_dispute_window();
+    s.settle(None).unwrap();
+    let mut paid = 0u128;
+    let mut delivered = 0u128;
+    for id in 1..=20 {
+        let st = s.trade(id).settlement.unwrap();
+        paid += st.seller_paid.u128();
+        delivered += st.delivered_wh.u128();
+    }
+    assert_eq!(delivered, 2_000, "the 2 kWh export is counted once");
+    assert!(
+        paid <= aip_types::payment(Uint128::new(2_000), Uint128::new(P))
+            .unwrap()
+            .u128()
+    );
+    // ...and the 38 kWh not delivered are penalized.
+    let penalties: u128 = (1..=20)
+        .map(|id| s.trade(id).settlement.unwrap().penalty.u128())
+        .sum();
+    assert!(penalties > 0);
+    s.assert_holdings_match_balance();
+}
+
+/// C1: a meter id has one spelling. Strings, leading zeros, signs and
+/// fractions are not meter ids; nothing is locked by the attempt.
+#[test]
+fn c1_non_canonical_meter_spellings_are_refused() {
+    let mut s = Suite::new();
+    let bob = s.user(1);
+    s.before_gate();
+    let m = s.meter("m-bob", &bob, ZONE_A);
+    let slot = s.slot;
+    for spelling in [
+        format!("\"{m}\""),
+        format!("\"0{m}\""),
+        format!("\"+{m}\""),
+        format!("0{m}"),
+        format!("{m}.0"),
+        format!("-{m}"),
+        "\"\u{0661}\"".to_string(), // Arabic-Indic digit one
+        "4294967296".to_string(),   // 2^32
+    ] {
+        let hook = format!(
+            r#"{{"place_offer":{{"slot":{},"zone":{ZONE_A},"meter":{spelling},"wh":"1000","min_price":"{P}","premium_only":false}}}}"#,
+            slot.0
+        );
+        let send = cw20::Cw20ExecuteMsg::Send {
+            contract: s.d.settlement.to_string(),
+            amount: Uint128::new(40_000),
+            msg: Binary::from(hook.into_bytes()),
+        };
+        let token = s.d.token.clone();
+        let e =
+            s.d.app
+                .execute_contract(bob.clone(), token, &send, &[])
+                .expect_err(&spelling)
+                .root_cause()
+                .to_string();
+        assert!(
+            e.contains("Error parsing into type settlement::msg::ReceiveMsg"),
+            "{spelling}: {e}"
+        );
+    }
+    assert_eq!(s.holdings().total.u128(), 0);
+}
+
+/// C1: an offer on someone else's meter is refused with its message.
+#[test]
+fn c1_an_offer_on_someone_elses_meter_is_refused() {
+    let mut s = Suite::new();
+    let (alice, mallory) = (s.user(0), s.user(3));
+    s.before_gate();
+    let alices = s.meter("m-alice", &alice, ZONE_A);
+    let slot = s.slot;
+    let e = err(s.send(
+        &mallory,
+        40_000,
+        &offer_msg(slot, ZONE_A, alices, 1_000, P, false),
+    ));
+    assert_eq!(
+        e,
+        format!("meter {alices} belongs to {alice}, not to the sender")
+    );
+    // Bids too: a buyer's zone comes from its meter.
+    let e = err(s.send(&mallory, 200, &bid_msg(slot, ZONE_A, alices, 1_000, P)));
+    assert_eq!(
+        e,
+        format!("meter {alices} belongs to {alice}, not to the sender")
+    );
+    assert_eq!(s.holdings().total.u128(), 0);
+    // Without a meter registry no order can be placed at all.
+    s.d.wire_settlement(None, None).unwrap();
+    let e = err(s.send(&alice, 200, &bid_msg(slot, ZONE_A, alices, 1_000, P)));
+    assert_eq!(
+        e,
+        "no meter-oracle contract is configured: orders need its meter registry"
+    );
+}
+
+/// H1: orders on pending (never approved) or deactivated meters are refused.
+#[test]
+fn h1_only_active_meters_trade() {
+    let mut s = Suite::new();
+    let mallory = s.user(3);
+    s.before_gate();
+    let mo = s.d.meter_oracle.clone();
+    let r =
+        s.d.app
+            .execute_contract(
+                mallory.clone(),
+                mo.clone(),
+                &meter_oracle::msg::ExecuteMsg::RequestMeter {
+                    node: NODE_A,
+                    pubkey: Binary::from(vec![9u8; 32]),
+                },
+                &[],
+            )
+            .unwrap();
+    let pending: u32 = attr(&r, "meter").parse().unwrap();
+    let slot = s.slot;
+    let e = err(s.send(&mallory, 200, &bid_msg(slot, ZONE_A, pending, 1_000, P)));
+    assert_eq!(
+        e,
+        format!("meter {pending} is pending: only active meters trade")
+    );
+    let active = s.meter("m-mallory", &mallory, ZONE_A);
+    s.d.app
+        .execute_contract(
+            mallory.clone(),
+            mo,
+            &meter_oracle::msg::ExecuteMsg::DeactivateMeter { meter: active },
+            &[],
+        )
+        .unwrap();
+    let e = err(s.send(
+        &mallory,
+        40_000,
+        &offer_msg(slot, ZONE_A, active, 1_000, P, false),
+    ));
+    assert_eq!(
+        e,
+        format!("meter {active} is deactivated: only active meters trade")
+    );
+    assert_eq!(s.holdings().total.u128(), 0);
+}
+
+/// H1: a seller meter that never finalizes (here: deactivated after its offer
+/// matched, and its id sorting first) cannot stall the fetching of the
+/// others: each fetch moves on past it, and honest sellers are paid.
+#[test]
+fn h1_a_meter_that_never_finalizes_cannot_stall_delivery_data() {
+    let mut s = Suite::new();
+    let (alice, bob, mallory) = (s.user(0), s.user(1), s.user(3));
+    s.before_gate();
+    // Mallory's meter is registered first: the lowest id.
+    let m_mallory = s.meter("m-mallory", &mallory, ZONE_A);
+    let m_bob = s.meter("m-bob", &bob, ZONE_A);
+    assert!(m_mallory < m_bob);
+    let bid = s.bid(&alice, ZONE_A, "m-alice", 2_000, P);
+    let evil = s.offer(&mallory, ZONE_A, "m-mallory", 1_000, P, 2_000);
+    let honest = s.offer(&bob, ZONE_A, "m-bob", 1_000, P, 2_000);
+    s.matching();
+    s.commit(vec![
+        trade(bid, evil, 1_000, P),
+        trade(bid, honest, 1_000, P),
+    ])
+    .unwrap();
+    let mo = s.d.meter_oracle.clone();
+    s.d.app
+        .execute_contract(
+            mallory.clone(),
+            mo,
+            &meter_oracle::msg::ExecuteMsg::DeactivateMeter { meter: m_mallory },
+            &[],
+        )
+        .unwrap();
+    s.after_slot();
+    s.readings("m-bob", 1_000).unwrap();
+    // One meter per call: the first call asks about Mallory's meter only...
+    let r = s.fetch(Some(1)).unwrap();
+    assert_eq!(attr(&r, "meters"), "0");
+    // ... the next moves past it to Bob's.
+    let r = s.fetch(Some(1)).unwrap();
+    assert_eq!(attr(&r, "meters"), "1");
+    assert_eq!(s.status().meters_reported, 1);
+    // At the deadline Mallory counts as zero; Bob is paid in full.
+    let deadline = s.slot.end() + params().delivery_deadline_secs;
+    s.set_time(deadline + params().dispute_window_secs);
+    s.settle(None).unwrap();
+    let t_evil = s.trade(1).settlement.unwrap();
+    let t_honest = s.trade(2).settlement.unwrap();
+    assert_eq!(t_evil.delivered_wh.u128(), 0);
+    assert!(t_evil.penalty.u128() > 0);
+    assert_eq!(t_honest.delivered_wh.u128(), 1_000);
+    assert_eq!(t_honest.seller_paid.u128(), 200_000);
+    assert_eq!(t_honest.penalty.u128(), 0);
+}
+
+/// H2: zero prices, zero quantities and values above the shared bounds (and
+/// above 2^64) are refused on both sides, with their messages.
+#[test]
+fn h2_free_and_oversized_orders_are_refused() {
+    let mut s = Suite::new();
+    let (alice, bob) = (s.user(0), s.user(1));
+    s.before_gate();
+    let (ma, mb) = (
+        s.meter("m-alice", &alice, ZONE_A),
+        s.meter("m-bob", &bob, ZONE_A),
+    );
+    let slot = s.slot;
+    // A zero-price bid needs zero escrow: a zero-amount Send.
+    let e = err(s.send(&alice, 0, &bid_msg(slot, ZONE_A, ma, 1_000, 0)));
+    assert!(
+        e == "order price 0 uaip/kWh is below the minimum 1" || e == "Invalid zero amount",
+        "{e}"
+    );
+    let e = err(s.send(&alice, 1, &bid_msg(slot, ZONE_A, ma, 1_000, 0)));
+    assert_eq!(e, "order price 0 uaip/kWh is below the minimum 1");
+    // A zero-price offer without any token.
+    let mut p = params();
+    p.default_collateral_bps = 0;
+    s.update_params(p);
+    let e = err(s.exec(
+        &bob,
+        ExecuteMsg::PlaceOffer {
+            offer: offer_params(slot, ZONE_A, mb, 1_000, 0),
+        },
+    ));
+    assert_eq!(e, "order price 0 uaip/kWh is below the minimum 1");
+    let big_wh = MAX_ORDER_WH + 1;
+    let e = err(s.exec(
+        &bob,
+        ExecuteMsg::PlaceOffer {
+            offer: offer_params(slot, ZONE_A, mb, big_wh, P),
+        },
+    ));
+    assert_eq!(
+        e,
+        format!("order quantity {big_wh} Wh is above the maximum {MAX_ORDER_WH} Wh")
+    );
+    let above_u64 = u64::MAX as u128 + 1;
+    let e = err(s.exec(
+        &bob,
+        ExecuteMsg::PlaceOffer {
+            offer: offer_params(slot, ZONE_A, mb, 1_000, above_u64),
+        },
+    ));
+    assert_eq!(
+        e,
+        format!("order price {above_u64} uaip/kWh is above the maximum {MAX_ORDER_PRICE}")
+    );
+    let e = err(s.send(&alice, 1, &bid_msg(slot, ZONE_A, ma, above_u64, 1)));
+    assert_eq!(
+        e,
+        format!("order quantity {above_u64} Wh is above the maximum {MAX_ORDER_WH} Wh")
+    );
+    // At the bounds: accepted, with a positive escrow.
+    let escrow = escrow_for(Uint128::new(MAX_ORDER_WH), Uint128::new(1)).unwrap();
+    assert!(!escrow.is_zero());
+    s.send(
+        &alice,
+        escrow.u128(),
+        &bid_msg(slot, ZONE_A, ma, MAX_ORDER_WH, 1),
+    )
+    .unwrap();
+    assert_eq!(s.holdings().total, escrow);
+}
+
+/// H3: a seller in zone A declaring the buyer's zone B is refused, so the
+/// corridor's capacity, losses and fees apply to its trades.
+#[test]
+fn h3_a_seller_cannot_declare_the_buyers_zone() {
+    let mut s = Suite::new();
+    let (alice, bob) = (s.user(0), s.user(1));
+    s.before_gate();
+    let mb = s.meter("m-bob", &bob, ZONE_A);
+    let slot = s.slot;
+    let e = err(s.send(&bob, 40_000, &offer_msg(slot, ZONE_B, mb, 1_000, P, false)));
+    assert_eq!(
+        e,
+        format!("meter {mb} is in zone {ZONE_A}, not in the declared zone {ZONE_B}")
+    );
+    // Declared honestly, the trade to zone B crosses the A->B corridor.
+    let bid = s.bid(&alice, ZONE_B, "m-alice", 1_000, 300_000);
+    let offer = s.offer(&bob, ZONE_A, "m-bob", 1_000, P, 2_000);
+    s.matching();
+    s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
+    let t = s.trade(1);
+    assert_eq!(t.net_wh.u128(), 980, "2 % corridor loss");
+    assert_eq!(
+        t.fee.u128(),
+        9_800,
+        "congestion fee on 980 Wh at 10_000 uaip/kWh"
+    );
+    // A meter at a node the DSO has not placed in a zone cannot trade.
+    s.before_gate();
+    let lost = s.meter("m-lost", &bob, 7);
+    let e = err(s.send(&bob, 40_000, &offer_msg(slot, 7, lost, 1_000, P, false)));
+    assert_eq!(
+        e,
+        format!(
+            "meter {lost} sits at node {}, which the grid operator has not placed in a zone",
+            node_of(7)
+        )
+    );
+}
+
+/// H3: only the grid operator maps nodes, only to existing zones.
+#[test]
+fn h3_only_the_grid_operator_places_nodes_in_zones() {
+    let mut s = Suite::new();
+    let mallory = s.user(3);
+    let nz = |node, zone| NodeZone { node, zone };
+    let e = err(s.exec(
+        &mallory,
+        ExecuteMsg::SetNodeZones {
+            nodes: vec![nz(NODE_A, ZONE_B)],
+        },
+    ));
+    assert_eq!(e, "unauthorized: only the grid operator may do this");
+    let e = err(s.dso(ExecuteMsg::SetNodeZones {
+        nodes: vec![nz(5, 9)],
+    }));
+    assert_eq!(e, "zone 9 does not exist");
+    let e = err(s.dso(ExecuteMsg::SetNodeZones { nodes: vec![] }));
+    assert_eq!(e, "invalid parameter nodes: must list 1 to 500 nodes");
+    let r: NodeZonesResponse = s
+        .q(&QueryMsg::NodeZones {
+            start_after: None,
+            limit: None,
+        })
+        .unwrap();
+    assert_eq!(r.nodes, vec![nz(NODE_A, ZONE_A), nz(NODE_B, ZONE_B)]);
+}
+
+/// M1: a seller who sets a tiny minimum price still locks collateral valued
+/// at the floor price, and loses it when it does not deliver.
+#[test]
+fn m1_collateral_is_valued_at_the_floor_price() {
+    let mut s = Suite::new();
+    let (alice, bob) = (s.user(0), s.user(1));
+    s.before_gate();
+    let floor = params().collateral_floor_price.u128();
+    let bid = s.bid(&alice, ZONE_A, "m-alice", 2_000, 1);
+    let offer = s.offer(&bob, ZONE_A, "m-bob", 2_000, 1, 2_000);
+    // 2 kWh valued at the floor, 20 %.
+    assert_eq!(s.order(offer).locked.u128(), 2 * floor * 2_000 / 10_000);
+    s.matching();
+    s.commit(vec![trade(bid, offer, 2_000, 1)]).unwrap();
+    s.after_slot();
+    s.report("m-bob", 0).unwrap();
+    s.after_dispute_window();
+    s.settle(None).unwrap();
+    let st = s.trade(1).settlement.unwrap();
+    // Penalty 2 kWh at 50_000 uaip/kWh = 100_000, capped by the 40_000
+    // collateral: all of it goes to the buyer (with its 2 uaip payment back).
+    // Valued at the seller's own 1 uaip/kWh it would have been 1 uaip.
+    assert_eq!(st.penalty.u128(), 40_000);
+    assert_eq!(s.claimable(&alice), 2 + 40_000);
+}
+
+/// Low: extreme market parameters are refused, each with its message.
+#[test]
+fn low_admin_parameters_are_bounded() {
+    let mut s = Suite::new();
+    let admin = s.d.admin.clone();
+    let try_params = |s: &mut Suite, f: &dyn Fn(&mut MarketParams)| {
+        let mut p = params();
+        f(&mut p);
+        err(s.exec(
+            &admin,
+            ExecuteMsg::UpdateConfig {
+                roles: None,
+                params: Some(p),
+            },
+        ))
+    };
+    assert_eq!(
+        try_params(&mut s, &|p| p.delivery_deadline_secs = 0),
+        "invalid parameter delivery_deadline_secs: must be 300 to 604800 s"
+    );
+    assert_eq!(
+        try_params(&mut s, &|p| p.delivery_deadline_secs = 604_801),
+        "invalid parameter delivery_deadline_secs: must be 300 to 604800 s"
+    );
+    assert_eq!(
+        try_params(&mut s, &|p| p.dispute_window_secs = 604_801),
+        "invalid parameter dispute_window_secs: must be at most 604800 s"
+    );
+    assert_eq!(
+        try_params(&mut s, &|p| p.penalty_price = Uint128::MAX),
+        format!("invalid parameter penalty_price: must be at most {MAX_ORDER_PRICE} uaip/kWh")
+    );
+    assert_eq!(
+        try_params(&mut s, &|p| p.collateral_floor_price =
+            Uint128::new(MAX_ORDER_PRICE + 1)),
+        format!(
+            "invalid parameter collateral_floor_price: must be at most {MAX_ORDER_PRICE} uaip/kWh"
+        )
+    );
+    let c: settlement::msg::ConfigResponse = s.q(&QueryMsg::Config {}).unwrap();
+    assert_eq!(c.params, params());
+    // The grid operator's prices and capacities are bounded too.
+    let e = err(s.dso(ExecuteMsg::SetCorridor {
+        corridor: corridor(ZONE_A, ZONE_B, 10_000, 200, MAX_ORDER_PRICE + 1),
+    }));
+    assert_eq!(
+        e,
+        format!("invalid parameter fee_per_kwh: must be at most {MAX_ORDER_PRICE} uaip/kWh")
+    );
+    let e = err(s.dso(ExecuteMsg::SetCorridor {
+        corridor: corridor(ZONE_A, ZONE_B, u64::MAX as u128 + 1, 200, 1),
+    }));
+    assert_eq!(
+        e,
+        format!(
+            "invalid parameter capacity_wh: must be at most {} Wh",
+            u64::MAX
+        )
+    );
+    let slot = s.slot;
+    let e = err(s.dso(ExecuteMsg::SetCongestionFees {
+        slot,
+        fees: vec![fee(ZONE_A, ZONE_A, MAX_ORDER_PRICE + 1)],
+    }));
+    assert_eq!(
+        e,
+        format!("invalid parameter fee_per_kwh: must be at most {MAX_ORDER_PRICE} uaip/kWh")
+    );
+    let _ = roles::ARBITER;
+    let _ = SlotId(0);
+}
+
+/// A slot with one trade (Alice buys 1 kWh from Bob at P), delivered `exported` Wh,
+/// delivery data final; disputes cost `bond`.
+fn one_trade(bond: u128, exported: u128) -> Suite {
+    let mut s = Suite::new();
+    let mut p = params();
+    p.dispute_bond = Uint128::new(bond);
+    s.update_params(p);
+    let (alice, bob) = (s.user(0), s.user(1));
+    s.before_gate();
+    let bid = s.bid(&alice, ZONE_A, "m-alice", 1_000, P);
+    let offer = s.offer(&bob, ZONE_A, "m-bob", 1_000, P, 2_000);
+    s.matching();
+    s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
+    s.after_slot();
+    s.report("m-bob", exported).unwrap();
+    s
+}
+
+/// M2: a dispute costs a bond; a dispute the ruling goes wholly against
+/// (frivolous) loses it to the other party, an upheld one gets it back.
+#[test]
+fn m2_a_frivolous_dispute_loses_its_bond() {
+    let bond = 50_000;
+    let mut s = one_trade(bond, 1_000);
+    let (alice, bob) = (s.user(0), s.user(1));
+    let arbiter = s.role(roles::ARBITER);
+    let e = err(s.exec(
+        &alice,
+        ExecuteMsg::OpenDispute {
+            trade_id: 1,
+            reason: "free".into(),
+        },
+    ));
+    assert_eq!(
+        e,
+        "a dispute needs a bond of 50000 uaip: send it with the AIP token"
+    );
+    let msg = settlement::msg::ReceiveMsg::OpenDispute {
+        trade_id: 1,
+        reason: "cheap".into(),
+    };
+    let e = err(s.send(&alice, bond - 1, &msg));
+    assert_eq!(e, "this order needs 50000 uaip locked, 49999 were sent");
+    assert_eq!(s.holdings().bonds.u128(), 0);
+    s.dispute(&alice, 1, "nothing arrived").unwrap();
+    assert_eq!(s.holdings().bonds.u128(), bond);
+    s.assert_holdings_match_balance();
+    let d: settlement::msg::DisputeResponse = s.q(&QueryMsg::Dispute { trade_id: 1 }).unwrap();
+    assert_eq!(d.bond.u128(), bond);
+    // The meter shows full delivery: the arbiter pays the seller.
+    s.exec(
+        &arbiter,
+        ExecuteMsg::ResolveDispute {
+            trade_id: 1,
+            ruling: aip_types::hooks::Ruling::PaySeller,
+        },
+    )
+    .unwrap();
+    assert_eq!(s.holdings().bonds.u128(), 0);
+    // Bob: payment + collateral + Alice's bond; Alice: nothing back.
+    assert_eq!(s.claimable(&bob), 200_000 + 40_000 + bond);
+    assert_eq!(s.claimable(&alice), 0);
+    s.assert_holdings_match_balance();
+
+    // An upheld dispute: the bond comes back.
+    let mut s = one_trade(bond, 0);
+    let (alice, arbiter) = (s.user(0), s.role(roles::ARBITER));
+    s.dispute(&alice, 1, "nothing arrived").unwrap();
+    s.exec(
+        &arbiter,
+        ExecuteMsg::ResolveDispute {
+            trade_id: 1,
+            ruling: aip_types::hooks::Ruling::RefundBuyer,
+        },
+    )
+    .unwrap();
+    // Refund 200_000, penalty = all 40_000 collateral, and the bond.
+    assert_eq!(s.claimable(&alice), 200_000 + 40_000 + bond);
+    s.assert_holdings_match_balance();
+}
+
+/// M2: an arbiter who never rules cannot freeze a trade: after the ruling
+/// deadline anyone applies the default (settle as metered, bond back).
+#[test]
+fn m2_an_unruled_dispute_settles_by_default_after_the_deadline() {
+    let bond = 50_000;
+    let mut s = one_trade(bond, 600);
+    let (alice, bob, anyone) = (s.user(0), s.user(1), s.user(4));
+    let arbiter = s.role(roles::ARBITER);
+    s.dispute(&alice, 1, "short").unwrap();
+    let d: settlement::msg::DisputeResponse = s.q(&QueryMsg::Dispute { trade_id: 1 }).unwrap();
+    assert_eq!(
+        d.ruling_due,
+        d.opened_at.max(s.status().data_final_at.unwrap()) + 86_400
+    );
+    let e = err(s.exec(&anyone, ExecuteMsg::ApplyDefaultRuling { trade_id: 1 }));
+    assert_eq!(
+        e,
+        format!(
+            "the arbiter may still rule on trade 1 until {}",
+            d.ruling_due
+        )
+    );
+    // Settle skips the disputed trade meanwhile.
+    s.after_dispute_window();
+    s.settle(None).unwrap();
+    assert_eq!(s.trade(1).status, settlement::msg::TradeStatus::Disputed);
+    s.set_time(d.ruling_due);
+    let e = err(s.exec(
+        &arbiter,
+        ExecuteMsg::ResolveDispute {
+            trade_id: 1,
+            ruling: aip_types::hooks::Ruling::RefundBuyer,
+        },
+    ));
+    assert_eq!(
+        e,
+        format!(
+            "the arbiter's deadline for trade 1 passed at {}: apply the default ruling",
+            d.ruling_due
+        )
+    );
+    let r = s
+        .exec(&anyone, ExecuteMsg::ApplyDefaultRuling { trade_id: 1 })
+        .unwrap();
+    assert_eq!(attr(&r, "action"), "apply_default_ruling");
+    let t = s.trade(1);
+    assert_eq!(t.status, settlement::msg::TradeStatus::Ruled);
+    let st = t.settlement.unwrap();
+    // As metered: 600 of 1000 Wh delivered.
+    assert_eq!(st.delivered_wh.u128(), 600);
+    assert_eq!(st.seller_paid.u128(), 120_000);
+    let d: settlement::msg::DisputeResponse = s.q(&QueryMsg::Dispute { trade_id: 1 }).unwrap();
+    assert!(d.defaulted);
+    assert_eq!(s.claimable(&alice), 80_000 + st.penalty.u128() + bond);
+    assert_eq!(s.claimable(&bob), 120_000 + st.collateral_returned.u128());
+    assert_eq!(s.holdings().bonds.u128(), 0);
+    s.assert_holdings_match_balance();
+    let e = err(s.exec(&anyone, ExecuteMsg::ApplyDefaultRuling { trade_id: 1 }));
+    assert_eq!(e, "the dispute on trade 1 was already ruled");
+}
