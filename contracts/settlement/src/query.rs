@@ -348,7 +348,14 @@ pub fn query_trades_by_slot(
     limit: Option<u32>,
 ) -> Result<TradesResponse, ContractError> {
     let limit = page(limit);
-    let from = start_after.map_or(0, |s| s + 1);
+    // After the largest id there is nothing: an empty page, not an overflow.
+    let from = match start_after {
+        None => 0,
+        Some(s) => match s.checked_add(1) {
+            Some(f) => f,
+            None => return Ok(TradesResponse { trades: vec![] }),
+        },
+    };
     let batches: Vec<(TradeId, TradeId)> = SLOT_BATCHES
         .prefix(slot.0)
         .range(deps.storage, None, None, IterOrder::Ascending)
