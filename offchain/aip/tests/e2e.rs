@@ -17,7 +17,7 @@ mod common;
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
-use aip_cli::deploy::{deploy, DeployReport};
+use aip_cli::deploy::{deploy, DeployReport, MarketParams};
 use aip_cli::deployment::Deployment;
 use chain_client::cosmrs::cosmwasm::MsgExecuteContract;
 use chain_client::cosmrs::tx::Msg;

@@ -150,11 +150,19 @@ fn settlement_and_reputation_migrate_with_live_trades_and_settle_as_if_not() {
             )
         };
         both(&dso, ds.iter().map(|d| zone(d)).collect()).await;
+        // Node 1 is in zone 1: orders on meters at node 1 are in zone 1.
+        let nodes = |d: &Deployment| {
+            exec(
+                &addr_of(d, "settlement"),
+                json!({"set_node_zones": {"nodes": [{"node": 1, "zone": 1}]}}),
+            )
+        };
+        both(&dso, ds.iter().map(|d| nodes(d)).collect()).await;
         let keys: Vec<DeviceKey> = USERS
             .iter()
             .map(|u| device(&format!("upgrade {u} meter")))
             .collect();
-        let mut meters: Vec<String> = vec![];
+        let mut meters: Vec<u32> = vec![];
         for (who, key) in USERS.iter().zip(&keys) {
             let register = |d: &Deployment| {
                 exec(
@@ -166,7 +174,7 @@ fn settlement_and_reputation_migrate_with_live_trades_and_settle_as_if_not() {
             let ids = tx.attributes("wasm", "meter");
             assert_eq!(ids.len(), 2);
             assert_eq!(ids[0], ids[1], "both deployments number meters alike");
-            meters.push(ids[0].to_string());
+            meters.push(ids[0].parse().unwrap());
         }
         let mint = |d: &Deployment, who: &str| {
             exec(&addr_of(d, "reputation"), json!({"mint_for": {"owner": addr(who)}}))
@@ -196,9 +204,13 @@ fn settlement_and_reputation_migrate_with_live_trades_and_settle_as_if_not() {
         for who in USERS {
             start.push(aip_balance(alice, &addr_of(&a, "aip-token"), &addr(who)).await);
         }
-        let bid = |d: &Deployment, slot, m: &str, wh, p| market::place_bid(d, slot, 1, m, wh, p).unwrap();
-        let offer = |d: &Deployment, m: &str, wh, p, r| {
-            market::place_offer(d, s, 1, m, wh, p, market::offer_collateral(wh, p, r)).unwrap()
+        let floor: u128 = {
+            let c: Value = alice.query(&addr_of(&a, "settlement"), &json!({"config": {}})).await.unwrap();
+            c["params"]["collateral_floor_price"].as_str().unwrap().parse().unwrap()
+        };
+        let bid = |d: &Deployment, slot, m: u32, wh, p| market::place_bid(d, slot, 1, m, wh, p).unwrap();
+        let offer = |d: &Deployment, m: u32, wh, p, r| {
+            market::place_offer(d, s, 1, m, wh, p, market::offer_collateral(wh, p, floor, r).unwrap()).unwrap()
         };
         let order_ids = |tx: &TxResponse| -> Vec<u64> {
             tx.attributes("wasm", "order_id")
@@ -209,13 +221,13 @@ fn settlement_and_reputation_migrate_with_live_trades_and_settle_as_if_not() {
         let alice_tx = both(
             alice,
             ds.iter()
-                .flat_map(|d| [bid(d, s, &meters[0], 2_000, 250_000), bid(d, next, &meters[0], 1_000, 230_000)])
+                .flat_map(|d| [bid(d, s, meters[0], 2_000, 250_000), bid(d, next, meters[0], 1_000, 230_000)])
                 .collect(),
         )
         .await;
-        let bob_tx = both(bob, ds.iter().map(|d| offer(d, &meters[1], 2_000, 200_000, ratio_bob)).collect()).await;
-        let carol_tx = both(carol, ds.iter().map(|d| bid(d, s, &meters[2], 1_000, 240_000)).collect()).await;
-        let dave_tx = both(dave, ds.iter().map(|d| offer(d, &meters[3], 1_500, 210_000, ratio_dave)).collect()).await;
+        let bob_tx = both(bob, ds.iter().map(|d| offer(d, meters[1], 2_000, 200_000, ratio_bob)).collect()).await;
+        let carol_tx = both(carol, ds.iter().map(|d| bid(d, s, meters[2], 1_000, 240_000)).collect()).await;
+        let dave_tx = both(dave, ds.iter().map(|d| offer(d, meters[3], 1_500, 210_000, ratio_dave)).collect()).await;
         let (alice_ids, bob_ids, carol_ids, dave_ids) =
             (order_ids(&alice_tx), order_ids(&bob_tx), order_ids(&carol_tx), order_ids(&dave_tx));
         // Same ids on both deployments: [a's..., b's...].
@@ -302,7 +314,7 @@ fn settlement_and_reputation_migrate_with_live_trades_and_settle_as_if_not() {
         let imported = [2_000u128, 0, 600, 0];
         let readings = |d: &Deployment| {
             let r: Vec<Value> = (0..4)
-                .map(|i| keys[i].reading(d, meters[i].parse().unwrap(), s, exported[i], imported[i]).unwrap())
+                .map(|i| keys[i].reading(d, meters[i], s, exported[i], imported[i]).unwrap())
                 .collect();
             exec(&addr_of(d, "meter-oracle"), json!({"submit_readings": {"slot": s, "readings": r}}))
         };
