@@ -1,0 +1,50 @@
+//! `aip-sentinel`: explainable anomaly detection for the AIPCHAIN market.
+//!
+//! Events (trades, reviews, transfers, registrations, meter readings) come
+//! from a [`source::EventSource`] (the chain through `chain-client`; the
+//! gateway's signed intents later) into a [`ledger::Ledger`]; the
+//! [`detect`]ors find wash trading, review rings, Sybil clusters and meter
+//! fraud, each [`evidence::Finding`] carrying what it saw; the
+//! [`watch::Watch`] turns findings into flags under a rate limit; the agent
+//! posts them with the reputation guardian's `flag { account, reason }`,
+//! the reason being `<code>:sha256:<hash of the canonical evidence JSON>`,
+//! and keeps the evidence for review ([`store::Store`]).
+#![warn(missing_docs)]
+#![deny(clippy::unwrap_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod detect;
+pub mod event;
+pub mod evidence;
+pub mod ledger;
+pub mod watch;
+
+use thiserror::Error;
+
+/// What can go wrong in the sentinel.
+#[derive(Error, Debug)]
+pub enum Error {
+    /// The SQLite store failed.
+    #[error("store: {0}")]
+    Store(#[from] rusqlite::Error),
+    /// The chain could not be read or written.
+    #[error("chain: {0}")]
+    Chain(#[from] chain_client::Error),
+    /// A stored or served document is not valid JSON.
+    #[error("json: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The configuration is invalid.
+    #[error("config: {0}")]
+    Config(String),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// The sentinel's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
