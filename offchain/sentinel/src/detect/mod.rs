@@ -76,7 +76,7 @@ impl Default for DetectConfig {
             wash_min_edge_trades: 3,
             wash_price_deviation: 0.5,
             ring_min_size: 3,
-            ring_min_density: 0.6,
+            ring_min_density: 0.3,
             ring_high_rating: 4,
             ring_short_delivery: 0.95,
             ring_min_inflated: 3,

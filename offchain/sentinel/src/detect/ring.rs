@@ -2,8 +2,10 @@
 //! evidence:
 //! - **dense mutual praise**: a group of at least `ring_min_size` accounts
 //!   joined by mutual high ratings (each rated the other at least
-//!   `ring_high_rating` on average) with at least `ring_min_density` of the
-//!   possible pairs present (a connected component of the mutual graph);
+//!   `ring_high_rating` on average), each with at least two mutual partners
+//!   in the group (a connected component of the 2-core of the mutual graph:
+//!   a circle or a clique, not a chain of neighbours), with at least
+//!   `ring_min_density` of the possible pairs present;
 //! - **ratings that ignore delivery**: a reviewer who gave at least
 //!   `ring_min_inflated` high ratings for short deliveries (below
 //!   `ring_short_delivery` of the contracted energy), more than half of its
@@ -37,7 +39,29 @@ pub fn detect(l: &Ledger, cfg: &DetectConfig) -> Vec<Finding> {
             mutual.entry(b).or_default().insert(a);
         }
     }
-    // Connected components of the mutual graph.
+    // The 2-core of the mutual graph: drop accounts with fewer than two
+    // mutual partners until none is left (a chain of pairs vanishes, a
+    // circle or a clique stays).
+    loop {
+        let thin: Vec<&str> = mutual
+            .iter()
+            .filter(|(_, n)| n.len() < 2)
+            .map(|(&a, _)| a)
+            .collect();
+        if thin.is_empty() {
+            break;
+        }
+        for a in thin {
+            if let Some(ns) = mutual.remove(a) {
+                for n in ns {
+                    if let Some(m) = mutual.get_mut(n) {
+                        m.remove(a);
+                    }
+                }
+            }
+        }
+    }
+    // Connected components of what is left.
     let mut seen: BTreeSet<&str> = BTreeSet::new();
     let mut dense: BTreeMap<&str, serde_json::Value> = BTreeMap::new();
     for &start in mutual.keys() {
@@ -181,6 +205,19 @@ mod tests {
                 .len(),
             6
         );
+    }
+
+    #[test]
+    fn a_circle_of_five_praising_their_neighbours_is_flagged() {
+        let r = ["r0", "r1", "r2", "r3", "r4"];
+        let mut p = Vec::new();
+        for j in 0..5 {
+            p.push((r[j], r[(j + 1) % 5], 1.0, 5));
+            p.push((r[(j + 1) % 5], r[j], 1.0, 5));
+        }
+        let f = detect(&ledger(&p), &DetectConfig::default());
+        assert_eq!(accounts(&f), r);
+        assert_eq!(f[0].evidence["dense_group"]["density"], 0.5);
     }
 
     #[test]

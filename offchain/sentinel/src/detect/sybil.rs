@@ -6,7 +6,7 @@
 //!   of their traded energy),
 //! - they order in the same slots (mean pairwise Jaccard similarity of their
 //!   order slots at least `sybil_min_timing`), or
-//! - at least half of them get little trust from the KYC-verified seeds:
+//! - at least half of them traded and got little trust from the KYC-verified seeds:
 //!   a SybilRank-style propagation (trust spread from the seeds over the
 //!   trade and funding graph for ⌈log₂ n⌉ steps, each node passing its
 //!   trust evenly to its neighbours, ranked by trust / degree) below
@@ -125,9 +125,18 @@ pub fn detect(l: &Ledger, cfg: &DetectConfig) -> Vec<Finding> {
             }
         }
         let timing = if pairs > 0 { jac / pairs as f64 } else { 0.0 };
+        // Only members that traded are judged by trust: a fresh account has
+        // none yet, and that alone is no evidence.
+        let traded: BTreeSet<&str> = l
+            .trades
+            .iter()
+            .flat_map(|t| [t.seller.as_str(), t.buyer.as_str()])
+            .filter(|a| set.contains(a))
+            .collect();
         let low: Vec<&str> = match median {
             Some(m) if m > 0.0 => members
                 .iter()
+                .filter(|a| traded.contains(a.as_str()))
                 .filter(|a| ranks.get(**a).copied().unwrap_or(0.0) < cfg.sybil_trust_floor * m)
                 .map(|a| a.as_str())
                 .collect(),
@@ -286,6 +295,16 @@ mod tests {
         let f = detect(&l, &cfg());
         assert_eq!(f.len(), 4);
         assert_eq!(f[0].evidence["signals"]["order_timing_jaccard"], 1.0);
+    }
+
+    #[test]
+    fn freshly_funded_accounts_that_did_nothing_yet_are_not_flagged() {
+        let mut l = Ledger::default();
+        honest(&mut l);
+        for i in 0..6 {
+            fund(&mut l, "boss", &format!("n{i}"));
+        }
+        assert!(detect(&l, &cfg()).is_empty());
     }
 
     #[test]
