@@ -13,10 +13,15 @@
 #![deny(clippy::unwrap_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod agent;
+pub mod config;
 pub mod detect;
 pub mod event;
 pub mod evidence;
 pub mod ledger;
+pub mod replay;
+pub mod source;
+pub mod store;
 pub mod watch;
 
 use thiserror::Error;
@@ -33,6 +38,28 @@ pub enum Error {
     /// A stored or served document is not valid JSON.
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
+    /// A block cannot be had (pruned, or beyond the node's history): the
+    /// agent logs it and moves on.
+    #[error("block {height} unavailable: {reason}")]
+    Unavailable {
+        /// The block.
+        height: u64,
+        /// What the node said.
+        reason: String,
+    },
+    /// The node's RPC failed (retried).
+    #[error("rpc: {0}")]
+    Rpc(String),
+    /// The guardian's transaction failed.
+    #[error("guardian could not {action} {account}: {reason}")]
+    Guardian {
+        /// `flag` or `unflag`.
+        action: &'static str,
+        /// The account.
+        account: String,
+        /// Why.
+        reason: String,
+    },
     /// The configuration is invalid.
     #[error("config: {0}")]
     Config(String),

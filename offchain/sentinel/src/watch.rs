@@ -144,7 +144,8 @@ impl Watch {
             self.recent.pop_front();
         }
         let seen = self.ledger.accounts().len().max(1);
-        let cap = (self.limit.max_share * seen as f64).floor() as usize;
+        // At least one, so a young market can see its first flag.
+        let cap = ((self.limit.max_share * seen as f64).floor() as usize).max(1);
         let mut d = Decision::default();
         let mut done: BTreeSet<Account> = BTreeSet::new();
         for f in findings {
