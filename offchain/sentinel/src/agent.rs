@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use chain_client::ChainClient;
 
+use crate::detect;
+use crate::ml::MlScorer;
 use crate::source::EventSource;
 use crate::store::Store;
 use crate::watch::{Flag, Watch};
@@ -90,6 +92,8 @@ pub struct Agent<S, G> {
     pub start_height: u64,
     /// Most blocks read per step.
     pub max_blocks: u64,
+    /// The ML scorer, when configured: its findings join the rules'.
+    pub scorer: Option<MlScorer>,
 }
 
 impl<S: EventSource, G: Guardian> Agent<S, G> {
@@ -105,6 +109,7 @@ impl<S: EventSource, G: Guardian> Agent<S, G> {
             evidence_dir: None,
             start_height: 1,
             max_blocks: 100,
+            scorer: None,
         })
     }
 
@@ -178,7 +183,14 @@ impl<S: EventSource, G: Guardian> Agent<S, G> {
             let d = if taken.is_empty() {
                 Default::default()
             } else {
-                self.watch.review(block.time)
+                let mut f = detect::run_all(&self.watch.ledger, &self.watch.cfg);
+                if let Some(s) = self.scorer.as_mut() {
+                    match s.findings(&self.watch.ledger, &self.watch.cfg) {
+                        Ok(x) => f.extend(x),
+                        Err(e) => tracing::warn!(error = %e, "ML scorer failed; rules only"),
+                    }
+                }
+                self.watch.decide(f, block.time)
             };
             p.deferred += d.deferred.len() as u64;
             self.store.commit_block(h, &taken, &d.flags)?;

@@ -39,6 +39,28 @@ pub struct Config {
     /// Meters' physical data by owner account (the grid operator's register).
     #[serde(default)]
     pub meters: BTreeMap<String, MeterData>,
+    /// The ML scorer (off without a model).
+    #[serde(default)]
+    pub ml: MlConfig,
+}
+
+/// The ML scorer's model and threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MlConfig {
+    /// The ONNX isolation forest (`offchain/sentinel/models/iforest.onnx`); None: off.
+    pub model: Option<PathBuf>,
+    /// Scores below this become `ml` findings (`models/iforest.metrics.json`'s threshold).
+    pub threshold: f32,
+}
+
+impl Default for MlConfig {
+    fn default() -> Self {
+        MlConfig {
+            model: None,
+            threshold: -0.05,
+        }
+    }
 }
 
 /// Where the agent keeps its state and how often it polls.

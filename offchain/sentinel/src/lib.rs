@@ -18,7 +18,9 @@ pub mod config;
 pub mod detect;
 pub mod event;
 pub mod evidence;
+pub mod features;
 pub mod ledger;
+pub mod ml;
 pub mod replay;
 pub mod source;
 pub mod store;
@@ -60,6 +62,9 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// The ONNX model could not be loaded or run.
+    #[error("onnx: {0}")]
+    Onnx(String),
     /// The configuration is invalid.
     #[error("config: {0}")]
     Config(String),

@@ -1,5 +1,6 @@
 //! `aip-sentinel`: follow the chain, flag abuse through the reputation guardian.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -7,6 +8,9 @@ use clap::{Parser, Subcommand};
 
 use aip_sentinel::agent::{Agent, ChainGuardian};
 use aip_sentinel::config::Config;
+use aip_sentinel::detect::DetectConfig;
+use aip_sentinel::ml::MlScorer;
+use aip_sentinel::replay::{feature_table, replay_file};
 use aip_sentinel::source::ChainSource;
 use aip_sentinel::store::Store;
 use aip_sentinel::watch::Watch;
@@ -31,7 +35,29 @@ enum Command {
     },
     /// Run the detectors over an events file (JSON lines, e.g. `aip-sim --attack`'s
     /// events.jsonl) and print every finding with its reason.
-    Replay { events: PathBuf },
+    Replay {
+        events: PathBuf,
+        /// Also the ML scorer (an ONNX isolation forest, e.g. offchain/sentinel/models/iforest.onnx).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Scores below this become `ml` findings.
+        #[arg(long, default_value_t = -0.05)]
+        threshold: f32,
+        /// Detector settings as JSON (`aip-sim --attack`'s detect.json: thresholds,
+        /// infrastructure accounts, seeds); default: the built-in thresholds.
+        #[arg(long)]
+        detect: Option<PathBuf>,
+    },
+    /// Write the per-account feature table (CSV) of an events file: the ML scorer's training data.
+    Features {
+        events: PathBuf,
+        /// JSON object account -> attack kind (`aip-sim --attack`'s truth.json).
+        #[arg(long)]
+        truth: Option<PathBuf>,
+        /// Detector settings as JSON (see `replay`).
+        #[arg(long)]
+        detect: Option<PathBuf>,
+    },
     /// Print the evidence document behind a flag's hash.
     Evidence {
         #[arg(long)]
@@ -74,7 +100,18 @@ async fn agent(cfg: &Config) -> Result<Agent<ChainSource, ChainGuardian>> {
     a.evidence_dir = Some(cfg.agent.evidence_dir.clone());
     a.start_height = cfg.agent.start_height;
     a.max_blocks = cfg.agent.max_blocks;
+    if let Some(m) = &cfg.ml.model {
+        a.scorer = Some(MlScorer::load(m, cfg.ml.threshold)?);
+    }
     Ok(a)
+}
+
+fn detect_config(path: Option<PathBuf>) -> Result<DetectConfig> {
+    let Some(p) = path else {
+        return Ok(DetectConfig::default());
+    };
+    let text = std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{}: not detector settings", p.display()))
 }
 
 #[tokio::main]
@@ -119,9 +156,37 @@ async fn main() -> Result<()> {
                 }
             }
         }
-        Command::Replay { events } => {
-            let n = aip_sentinel::replay::replay_file(&events, &mut std::io::stdout())?;
+        Command::Replay {
+            events,
+            model,
+            threshold,
+            detect,
+        } => {
+            let cfg = detect_config(detect)?;
+            let mut scorer = match model {
+                Some(m) => Some(MlScorer::load(&m, threshold)?),
+                None => None,
+            };
+            let n = replay_file(&events, &cfg, scorer.as_mut(), &mut std::io::stdout())?;
             eprintln!("{n} findings");
+            Ok(())
+        }
+        Command::Features {
+            events,
+            truth,
+            detect,
+        } => {
+            let cfg = detect_config(detect)?;
+            let labels: BTreeMap<String, String> = match truth {
+                Some(t) => serde_json::from_str(
+                    &std::fs::read_to_string(&t)
+                        .with_context(|| format!("reading {}", t.display()))?,
+                )
+                .with_context(|| format!("{}: expected an object account -> kind", t.display()))?,
+                None => BTreeMap::new(),
+            };
+            let n = feature_table(&events, &cfg, &labels, &mut std::io::stdout())?;
+            eprintln!("{n} accounts");
             Ok(())
         }
         Command::Evidence { config, hash } => {

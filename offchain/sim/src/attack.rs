@@ -175,6 +175,8 @@ pub struct Record {
     pub end: Vec<AccountEnd>,
     /// Every event fed to the sentinel, in order.
     pub events: Vec<Event>,
+    /// The sentinel's thresholds, infrastructure and seeds in this run.
+    pub detect: Option<DetectConfig>,
 }
 
 /// The in-process chain with adversaries and, optionally, the sentinel.
@@ -232,7 +234,9 @@ impl AttackChain {
             })
             .collect();
         let watch = sentinel.then(|| {
-            let (lat, lon) = scenario.location.unwrap_or(DetectConfig::default().location);
+            let (lat, lon) = scenario
+                .location
+                .unwrap_or(DetectConfig::default().location);
             Watch::new(
                 DetectConfig {
                     location: (lat, lon),
@@ -258,7 +262,10 @@ impl AttackChain {
     }
 
     fn feed(&mut self, events: Vec<Event>) {
-        self.record.borrow_mut().events.extend(events.iter().cloned());
+        self.record
+            .borrow_mut()
+            .events
+            .extend(events.iter().cloned());
         if let Some(w) = self.watch.as_mut() {
             for e in &events {
                 if !w.ingest(e) {
@@ -307,7 +314,13 @@ impl AttackChain {
         let r = self.group(Kind::Ring);
         if !r.is_empty() {
             let j = k % r.len();
-            out.push(t(r[j], r[(j + 1) % r.len()], 200, ATTACK_PRICE, RING_DELIVERY));
+            out.push(t(
+                r[j],
+                r[(j + 1) % r.len()],
+                200,
+                ATTACK_PRICE,
+                RING_DELIVERY,
+            ));
         }
         out
     }
@@ -341,7 +354,9 @@ impl AttackChain {
                     limit: Some(500),
                 },
             )?;
-            let Some(last) = page.trades.last() else { break };
+            let Some(last) = page.trades.last() else {
+                break;
+            };
             start_after = Some(last.id);
             trades.extend(page.trades);
         }
@@ -370,7 +385,8 @@ impl AttackChain {
                 price: t.price.u128() as u64,
                 delivered_wh: delivered,
             });
-            let (Some(&si), Some(&bi)) = (index.get(t.seller.as_str()), index.get(t.buyer.as_str()))
+            let (Some(&si), Some(&bi)) =
+                (index.get(t.seller.as_str()), index.get(t.buyer.as_str()))
             else {
                 continue;
             };
@@ -479,13 +495,26 @@ impl MarketChain for AttackChain {
         if self.kinds.contains(&Kind::Meter) {
             let pv: Vec<usize> = (0..self.n).filter(|&i| self.meters[i].0 > 0).collect();
             let step = (pv.len() / METER_FRAUDS).max(1);
-            self.frauds = pv.iter().step_by(step).take(METER_FRAUDS).copied().collect();
+            self.frauds = pv
+                .iter()
+                .step_by(step)
+                .take(METER_FRAUDS)
+                .copied()
+                .collect();
         }
         self.inner.setup(&all, net, funding_uaip)?;
-        self.names = (0..all.len()).map(|i| self.inner.addr(i).to_string()).collect();
+        self.names = (0..all.len())
+            .map(|i| self.inner.addr(i).to_string())
+            .collect();
         let d = &self.inner.d;
-        let mut cfg_infra: BTreeSet<String> = [d.admin.to_string(), d.settlement.to_string()].into();
-        for r in [roles::TREASURY, roles::MATCHER, roles::ORACLE, roles::ARBITER] {
+        let mut cfg_infra: BTreeSet<String> =
+            [d.admin.to_string(), d.settlement.to_string()].into();
+        for r in [
+            roles::TREASURY,
+            roles::MATCHER,
+            roles::ORACLE,
+            roles::ARBITER,
+        ] {
             cfg_infra.insert(d.addr(r).to_string());
         }
         let mut events = Vec::new();
@@ -500,7 +529,8 @@ impl MarketChain for AttackChain {
                 amount: funding_uaip as u64,
             });
             self.funded.insert(a.clone(), funding_uaip);
-            let (rated_w, storage_w) = self.meters.get(i).copied().unwrap_or((10_000, 2_500));
+            // Adversaries have no PV: what they deliver comes from storage.
+            let (rated_w, storage_w) = self.meters.get(i).copied().unwrap_or((0, 2_500));
             events.push(Event::Meter {
                 account: a.clone(),
                 zone: u32::from(all[i].zone),
@@ -546,6 +576,7 @@ impl MarketChain for AttackChain {
                 .collect();
         }
         let mut rec = self.record.borrow_mut();
+        rec.detect = self.watch.as_ref().map(|w| w.cfg.clone());
         for (&i, &k) in &self.adversaries {
             rec.truth.insert(self.names[i].clone(), k);
         }
@@ -872,7 +903,10 @@ pub fn figures(rec: &Record, kinds: &BTreeSet<Kind>, sentinel: bool, slots: usiz
         let codes: Vec<&(String, Code, u64)> =
             rec.flags.iter().filter(|x| x.1 == k.code()).collect();
         f.flags = codes.len();
-        f.flags_on_adversaries = codes.iter().filter(|x| rec.truth.contains_key(&x.0)).count();
+        f.flags_on_adversaries = codes
+            .iter()
+            .filter(|x| rec.truth.contains_key(&x.0))
+            .count();
         f.recall = (f.attackers > 0).then(|| f.detected as f64 / f.attackers as f64);
         f.precision = (f.flags > 0).then(|| f.flags_on_adversaries as f64 / f.flags as f64);
         f.ttd_mean_slots =
@@ -880,7 +914,11 @@ pub fn figures(rec: &Record, kinds: &BTreeSet<Kind>, sentinel: bool, slots: usiz
         f.ttd_max_slots = ttd.iter().max().copied();
         let m = attackers.len().max(1) as f64;
         f.mean_score = attackers.iter().map(|a| f64::from(a.score)).sum::<f64>() / m;
-        f.mean_base_score = attackers.iter().map(|a| f64::from(a.base_score)).sum::<f64>() / m;
+        f.mean_base_score = attackers
+            .iter()
+            .map(|a| f64::from(a.base_score))
+            .sum::<f64>()
+            / m;
         out.kinds.insert(k.name().to_string(), f);
     }
     out
@@ -894,7 +932,11 @@ pub fn evaluate(args: &crate::cli::Args) -> Result<()> {
         bail!("--attack runs on the in-process chain only (drop --node)");
     }
     let kinds = parse_kinds(&args.attack)?;
-    let modes: &[bool] = if kinds.is_empty() { &[true] } else { &[true, false] };
+    let modes: &[bool] = if kinds.is_empty() {
+        &[true]
+    } else {
+        &[true, false]
+    };
     let mut runs = Vec::new();
     for &sentinel in modes {
         let rec = Rc::new(RefCell::new(Record::default()));
@@ -925,6 +967,17 @@ pub fn evaluate(args: &crate::cli::Args) -> Result<()> {
                 lines.push('\n');
             }
             std::fs::write(args.out.join("events.jsonl"), lines)?;
+            // Who the adversaries are (labels for the ML scorer's metrics).
+            let truth: BTreeMap<&String, &str> =
+                rec.truth.iter().map(|(a, k)| (a, k.name())).collect();
+            std::fs::write(
+                args.out.join("truth.json"),
+                serde_json::to_string_pretty(&truth)?,
+            )?;
+            std::fs::write(
+                args.out.join("detect.json"),
+                serde_json::to_string_pretty(&rec.detect)?,
+            )?;
         }
     }
     let md = table(&runs, &kinds);
@@ -935,7 +988,10 @@ pub fn evaluate(args: &crate::cli::Args) -> Result<()> {
         args.out.join("sentinel.json"),
         serde_json::to_string_pretty(&runs)?,
     )?;
-    println!("\nwrote {}/sentinel.md, sentinel.json, events.jsonl", args.out.display());
+    println!(
+        "\nwrote {}/sentinel.md, sentinel.json, events.jsonl, truth.json, detect.json",
+        args.out.display()
+    );
     Ok(())
 }
 

@@ -57,7 +57,10 @@ pub fn build_with(args: &cli::Args, twin: bool) -> anyhow::Result<engine::Engine
 pub fn build_on(
     args: &cli::Args,
     twin: bool,
-    wrap: impl FnOnce(&scenario::Scenario, Box<dyn chain::MarketChain>) -> anyhow::Result<Box<dyn chain::MarketChain>>,
+    wrap: impl FnOnce(
+        &scenario::Scenario,
+        Box<dyn chain::MarketChain>,
+    ) -> anyhow::Result<Box<dyn chain::MarketChain>>,
 ) -> anyhow::Result<engine::Engine> {
     // On a node: few households and slots by default (every order is a
     // transaction); `--slots` cuts the run short anywhere.
