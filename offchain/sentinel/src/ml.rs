@@ -26,7 +26,8 @@ fn environment() -> Result<&'static ort::environment::Environment> {
     ENV.get_or_init(|| {
         // Found as the forecasters find it: ORT_DYLIB_PATH, else the venv's wheel.
         let path = aip_matcher::forecast::ort_library_path().ok_or_else(|| {
-            "libonnxruntime.so not found: run ci/install-python.sh or set ORT_DYLIB_PATH".to_string()
+            "libonnxruntime.so not found: run ci/install-python.sh or set ORT_DYLIB_PATH"
+                .to_string()
         })?;
         ort::init_from(&path)
             .map_err(|e| format!("loading {}: {e}", path.display()))?

@@ -7,8 +7,9 @@
 //!   (PV at night, above rated power); `meter_min_violations` such slots flag
 //!   the meter;
 //! - **neighbours**: every PV meter sees the same sun as the others, so its
-//!   daily yield (sunny-slot exports / the clear-sky envelope) divided by the
-//!   median yield of all PV meters that day is stable for an honest meter. A
+//!   daily yield (sunny-slot exports / the clear-sky envelope, complete days
+//!   only) divided by the median yield of all PV meters that day is stable
+//!   for an honest meter. A
 //!   meter whose later days sit at least `meter_step` above its own first
 //!   `meter_baseline_days` is flagged: a meter that started to over-report.
 
@@ -78,6 +79,21 @@ pub fn detect(l: &Ledger, cfg: &DetectConfig) -> Vec<Finding> {
                 }),
             );
         }
+    }
+    // Only complete days count (every sunny slot read): the meters face
+    // different ways, so a morning's relative yield is not a day's.
+    let mut expected: BTreeMap<u64, usize> = BTreeMap::new();
+    for days in daily.values() {
+        for &d in days.keys() {
+            expected.entry(d).or_insert_with(|| {
+                (0..96)
+                    .filter(|k| sun(d * 86_400 + k * 900) >= SUNNY_GHI)
+                    .count()
+            });
+        }
+    }
+    for days in daily.values_mut() {
+        days.retain(|d, x| x.2 >= expected[d].max(MIN_SUNNY_SLOTS));
     }
     // The neighbour reference: median yield of the PV meters, per day.
     let mut per_day: BTreeMap<u64, Vec<f64>> = BTreeMap::new();
@@ -211,6 +227,33 @@ mod tests {
         assert_eq!(f[0].account, "m2");
         let rise = f[0].evidence["rise"].as_f64().unwrap();
         assert!((rise - 0.2).abs() < 0.02, "{rise}");
+    }
+
+    #[test]
+    fn a_day_not_over_yet_does_not_count() {
+        // one full day, then the morning of the next with m2 boosted by 30 %:
+        // counted, the morning alone would flag it
+        let cfg = DetectConfig::default();
+        let mut l = Ledger::default();
+        for (i, share) in [0.7, 0.8, 0.9, 0.75, 0.85].iter().enumerate() {
+            let a = format!("m{i}");
+            let rated = 6000 + 1000 * i as u64;
+            meter(&mut l, &a, rated, 2500);
+            readings(&mut l, &a, rated, *share, 1, 1.0, 1);
+            for k in 0..48 {
+                let slot = DAY0 + 86_400 + k * 900;
+                let pv = rated as f64 * clear_sky(slot, &cfg) / 4000.0;
+                let boost = if i == 2 { 1.3 } else { 1.0 };
+                l.ingest(&Event::Reading {
+                    account: a.clone(),
+                    slot,
+                    exported_wh: (pv * share * boost) as u64,
+                    imported_wh: 0,
+                })
+                .unwrap();
+            }
+        }
+        assert!(detect(&l, &cfg).is_empty());
     }
 
     #[test]
