@@ -86,7 +86,7 @@ impl Default for DetectConfig {
             sybil_trust_floor: 0.1,
             meter_envelope_factor: 1.1,
             meter_min_violations: 3,
-            meter_step: 0.12,
+            meter_step: 0.2,
             meter_baseline_days: 1,
             // SimBench's LV grids carry no location; the simulation's (central Germany).
             location: (51.0, 10.0),
