@@ -40,6 +40,8 @@ pub struct DetectConfig {
     pub ring_min_size: usize,
     /// Ring: mutual pairs / possible pairs in the group.
     pub ring_min_density: f64,
+    /// Ring: share of the group's traded energy that stays inside it.
+    pub ring_min_internal_share: f64,
     /// Ring: a rating at or above this is "high".
     pub ring_high_rating: u8,
     /// Ring: a delivery below this share is short.
@@ -77,6 +79,7 @@ impl Default for DetectConfig {
             wash_price_deviation: 0.5,
             ring_min_size: 3,
             ring_min_density: 0.3,
+            ring_min_internal_share: 0.5,
             ring_high_rating: 4,
             ring_short_delivery: 0.95,
             ring_min_inflated: 3,

@@ -5,7 +5,10 @@
 //!   `ring_high_rating` on average), each with at least two mutual partners
 //!   in the group (a connected component of the 2-core of the mutual graph:
 //!   a circle or a clique, not a chain of neighbours), with at least
-//!   `ring_min_density` of the possible pairs present;
+//!   `ring_min_density` of the possible pairs present, and trading mostly
+//!   among itself (`ring_min_internal_share` of its members' traded energy:
+//!   neighbours who deliver well also praise each other, but trade with the
+//!   market);
 //! - **ratings that ignore delivery**: a reviewer who gave at least
 //!   `ring_min_inflated` high ratings for short deliveries (below
 //!   `ring_short_delivery` of the contracted energy), more than half of its
@@ -88,6 +91,30 @@ pub fn detect(l: &Ledger, cfg: &DetectConfig) -> Vec<Finding> {
             continue;
         }
         comp.sort_unstable();
+        // Neighbours who deliver well praise each other too: the group must
+        // also trade mostly among itself.
+        let members: BTreeSet<&str> = comp.iter().copied().collect();
+        let (mut inside, mut total) = (0u64, 0u64);
+        for t in &l.trades {
+            let (s, b) = (
+                members.contains(t.seller.as_str()),
+                members.contains(t.buyer.as_str()),
+            );
+            if s || b {
+                total += t.wh;
+                if s && b {
+                    inside += t.wh;
+                }
+            }
+        }
+        let internal = if total > 0 {
+            inside as f64 / total as f64
+        } else {
+            0.0
+        };
+        if internal < cfg.ring_min_internal_share {
+            continue;
+        }
         let pairs: Vec<(&str, &str)> = comp
             .iter()
             .flat_map(|&a| {
@@ -101,6 +128,7 @@ pub fn detect(l: &Ledger, cfg: &DetectConfig) -> Vec<Finding> {
             "members": comp,
             "mutual_pairs": pairs,
             "density": super::wash::round3(density),
+            "internal_trade_share": super::wash::round3(internal),
         });
         for &m in &comp {
             dense.insert(m, doc.clone());
@@ -137,6 +165,7 @@ pub fn detect(l: &Ledger, cfg: &DetectConfig) -> Vec<Finding> {
                     "of_seller_ratings": n,
                 })),
                 "thresholds": {
+                    "min_internal_share": cfg.ring_min_internal_share,
                     "min_size": cfg.ring_min_size,
                     "min_density": cfg.ring_min_density,
                     "high_rating": cfg.ring_high_rating,
@@ -218,6 +247,25 @@ mod tests {
         let f = detect(&ledger(&p), &DetectConfig::default());
         assert_eq!(accounts(&f), r);
         assert_eq!(f[0].evidence["dense_group"]["density"], 0.5);
+    }
+
+    #[test]
+    fn praising_neighbours_who_trade_with_the_market_are_not_a_ring() {
+        let r = ["n0", "n1", "n2", "n3"];
+        let mut p = Vec::new();
+        for a in r {
+            for b in r {
+                if a != b {
+                    p.push((a, b, 1.0, 5));
+                }
+            }
+            // and most of their energy goes to others
+            for k in 0..4 {
+                p.push((a, ["m0", "m1", "m2", "m3"][k], 1.0, 4));
+                p.push((a, ["m4", "m5", "m6", "m7"][k], 1.0, 4));
+            }
+        }
+        assert!(detect(&ledger(&p), &DetectConfig::default()).is_empty());
     }
 
     #[test]
