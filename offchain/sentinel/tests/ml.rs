@@ -43,7 +43,7 @@ fn market() -> Ledger {
     for round in 0..6u64 {
         for i in 0..30 {
             for j in [1, 7, 13, 19] {
-                let delivered = if (i + round as usize) % 3 == 0 {
+                let delivered = if (i + round as usize).is_multiple_of(3) {
                     200
                 } else {
                     300
@@ -55,7 +55,7 @@ fn market() -> Ledger {
                     200_000,
                     delivered,
                 );
-                if t % 4 == 0 {
+                if t.is_multiple_of(4) {
                     l.ingest(&Event::Review {
                         trade_id: t,
                         reviewer: format!("h{}", (i + j) % 30),

@@ -307,7 +307,7 @@ impl AttackChain {
         }
         let w = self.group(Kind::Wash);
         if w.len() == WASH {
-            let (a, b) = if k % 2 == 0 { (0, 1) } else { (1, 0) };
+            let (a, b) = if k.is_multiple_of(2) { (0, 1) } else { (1, 0) };
             out.push(t(w[a], w[b], 300, ATTACK_PRICE, 1.0));
             out.push(t(w[2 + a], w[2 + b], 300, OFF_MARKET_PRICE, 1.0));
         }
@@ -533,7 +533,7 @@ impl MarketChain for AttackChain {
             let (rated_w, storage_w) = self.meters.get(i).copied().unwrap_or((0, 2_500));
             events.push(Event::Meter {
                 account: a.clone(),
-                zone: u32::from(all[i].zone),
+                zone: all[i].zone,
                 rated_w,
                 storage_w,
             });
