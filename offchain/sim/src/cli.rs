@@ -90,6 +90,12 @@ pub struct Args {
     #[arg(long)]
     pub no_twin: bool,
 
+    /// Attack evaluation (attack.rs): adversaries (`wash`, `ring`, `sybil`, `meter`,
+    /// comma-separated, or `none` for honest households only) join the market, the
+    /// sentinel watches; writes sentinel.json and sentinel.md to --out.
+    #[arg(long, value_delimiter = ',')]
+    pub attack: Vec<String>,
+
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,

@@ -13,6 +13,7 @@
 
 pub mod adapters;
 pub mod agent;
+pub mod attack;
 pub mod chain;
 pub mod cli;
 pub mod data;
@@ -48,6 +49,19 @@ pub fn build(args: &cli::Args) -> anyhow::Result<engine::Engine> {
 
 /// [`build`], or its twin (`twin`: the learning households bid by rule).
 pub fn build_with(args: &cli::Args, twin: bool) -> anyhow::Result<engine::Engine> {
+    build_on(args, twin, |_, c| Ok(c))
+}
+
+/// [`build_with`], the chain passed through `wrap` (the attack evaluation
+/// wraps the in-process chain, `attack.rs`).
+pub fn build_on(
+    args: &cli::Args,
+    twin: bool,
+    wrap: impl FnOnce(
+        &scenario::Scenario,
+        Box<dyn chain::MarketChain>,
+    ) -> anyhow::Result<Box<dyn chain::MarketChain>>,
+) -> anyhow::Result<engine::Engine> {
     // On a node: few households and slots by default (every order is a
     // transaction); `--slots` cuts the run short anywhere.
     let slots = args.slots.or(args.node.as_ref().map(|_| 8));
@@ -97,6 +111,7 @@ pub fn build_with(args: &cli::Args, twin: bool) -> anyhow::Result<engine::Engine
             }),
         })?),
     };
+    let chain = wrap(&scenario, chain)?;
     let clearing: Box<dyn market::Clearing> = if args.baseline_matcher {
         Box::new(market::MeritOrder {
             net: market::Network {

@@ -9,6 +9,9 @@ use aip_sim::report::{summary, write_outputs, Kpis};
 
 fn main() -> Result<()> {
     let args = Args::parse();
+    if !args.attack.is_empty() {
+        return aip_sim::attack::evaluate(&args);
+    }
     let mut engine = aip_sim::build(&args).context("set up the simulation")?;
     let mut twin = if args.no_twin || args.rl_share <= 0.0 {
         None
