@@ -1,16 +1,70 @@
+//! Storage. `Register` reads only what it needs: the context record, the
+//! nullifier, the prepared key and (on a first registration) the reputation
+//! address; it writes the nullifier and the account record.
+
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Binary, StdError, StdResult, Storage};
 use cw_storage_plus::{Item, Map};
+
+use crate::msg::RootKind;
 
 #[cw_serde]
 pub struct Config {
     pub admin: Addr,
     pub provider: Addr,
+    pub compliance: Addr,
     pub reputation: Option<Addr>,
-    pub root_history: u32,
+    pub grace_period: u64,
+    pub premium_max_age_days: u32,
     pub chain_id: String,
     /// 32 bytes, little-endian scalar.
     pub external_nullifier: Binary,
+}
+
+/// The current roots (32-byte little-endian scalars).
+#[cw_serde]
+pub struct Roots {
+    pub identity: Option<Binary>,
+    pub sanctions: Binary,
+    pub revocation: Binary,
+    /// The context of the three roots, once there is an identity root.
+    pub context: Option<Binary>,
+    pub lists_generation: u32,
+}
+
+/// One context a proof may name.
+#[cw_serde]
+pub struct ContextRecord {
+    /// The lists generation of its sanctions and revocation roots.
+    #[serde(rename = "g")]
+    pub lists_generation: u32,
+    /// Set when a publication replaced it: which root, when, and the end of its grace.
+    #[serde(rename = "r", default, skip_serializing_if = "Option::is_none")]
+    pub replaced: Option<Replaced>,
+}
+
+#[cw_serde]
+pub struct Replaced {
+    #[serde(rename = "k")]
+    pub by: RootKind,
+    #[serde(rename = "t")]
+    pub at: u64,
+    #[serde(rename = "u")]
+    pub accepted_until: u64,
+}
+
+/// A registered account.
+#[cw_serde]
+pub struct Account {
+    /// The proof's `valid_until`.
+    #[serde(rename = "v")]
+    pub valid_until: u64,
+    /// Block time of the last successful proof.
+    #[serde(rename = "p")]
+    pub proved_at: u64,
+    /// The lists generation of the context it proved against.
+    #[serde(rename = "g")]
+    pub lists_generation: u32,
 }
 
 /// The verifying key in the form verification needs. Stored as its fixed
@@ -27,6 +81,15 @@ pub struct PreparedKey {
 }
 
 pub const CONFIG: Item<Config> = Item::new("config");
+/// The reputation contract, on its own: the only config `Register` reads.
+pub const REPUTATION: Item<Addr> = Item::new("rep");
+pub const ROOTS: Item<Roots> = Item::new("roots2");
+/// Context → its record (current, or replaced with a grace end).
+pub const CONTEXTS: Map<&[u8], ContextRecord> = Map::new("ctx");
+/// Lists generation → block time it started (its sanctions or revocation root was published).
+pub const LIST_GENERATIONS: Map<u32, u64> = Map::new("lgen");
+/// Account → its registration.
+pub const ACCOUNTS: Map<&Addr, Account> = Map::new("acc");
 /// The key as the admin sent it (for the query).
 pub const VK_RAW: Item<Binary> = Item::new("vk_raw");
 /// Storage key of the prepared key's raw bytes: α | β γ δ | IC0 | IC1.
@@ -69,8 +132,7 @@ impl PreparedKey {
         }))
     }
 }
-/// Valid roots, newest first: the current one, then up to `root_history` older ones.
-pub const ROOTS: Item<Vec<Binary>> = Item::new("roots");
 /// Nullifier hash → the account that used it. (No account → nullifier index:
-/// reputation refuses a second token for an account, which reverts `Register`.)
+/// reputation refuses a second token for an account, which reverts `Register`
+/// for a second identity; the same identity renews its own account.)
 pub const NULLIFIERS: Map<&[u8], Addr> = Map::new("nul");
