@@ -88,9 +88,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
         QueryMsg::Config {} => json(&q::query_config(deps)?),
         QueryMsg::Roots {} => json(&q::query_roots(deps)?),
         QueryMsg::Context { context } => json(&q::query_context(deps, context)?),
-        QueryMsg::Nullifier { nullifier_hash } => {
-            json(&q::query_nullifier(deps, nullifier_hash)?)
-        }
+        QueryMsg::Nullifier { nullifier_hash } => json(&q::query_nullifier(deps, nullifier_hash)?),
         QueryMsg::VerifyingKey {} => json(&q::query_verifying_key(deps)?),
         QueryMsg::Eligibility { account } => json(&q::query_eligibility(deps, env, account)?),
         QueryMsg::Stats { start_after, limit } => {

@@ -4,15 +4,13 @@
 use aip_types::hooks::ReputationExecuteHook;
 use ark_bls12_381::Fr;
 use cosmwasm_std::{
-    to_json_binary, Addr, Binary, DepsMut, Env, HexBinary, MessageInfo, Response, Storage,
-    WasmMsg,
+    to_json_binary, Addr, Binary, DepsMut, Env, HexBinary, MessageInfo, Response, Storage, WasmMsg,
 };
 
 use crate::error::ContractError;
 use crate::groth16;
 use crate::msg::{
-    InstantiateMsg, RootKind, DEFAULT_GRACE_PERIOD, DEFAULT_PREMIUM_MAX_AGE_DAYS,
-    MAX_GRACE_PERIOD,
+    InstantiateMsg, RootKind, DEFAULT_GRACE_PERIOD, DEFAULT_PREMIUM_MAX_AGE_DAYS, MAX_GRACE_PERIOD,
 };
 use crate::state::{
     Account, Config, ContextRecord, PreparedKey, Replaced, Roots, ACCOUNTS, CONFIG, CONTEXTS,
@@ -75,8 +73,10 @@ pub fn instantiate(
         .map(|r| deps.api.addr_validate(&r))
         .transpose()?;
     let grace_period = check_grace(msg.grace_period.unwrap_or(DEFAULT_GRACE_PERIOD))?;
-    let premium_max_age_days =
-        check_premium(msg.premium_max_age_days.unwrap_or(DEFAULT_PREMIUM_MAX_AGE_DAYS))?;
+    let premium_max_age_days = check_premium(
+        msg.premium_max_age_days
+            .unwrap_or(DEFAULT_PREMIUM_MAX_AGE_DAYS),
+    )?;
     let ext: Fr = zk_kyc::external_nullifier(&env.block.chain_id, env.contract.address.as_str());
     let config = Config {
         admin,
@@ -202,7 +202,11 @@ pub fn execute_publish(
     let (role_addr, role, action) = match kind {
         RootKind::Identity => (&config.provider, "provider", "publish an identity root"),
         RootKind::Revocation => (&config.provider, "provider", "publish a revocation root"),
-        RootKind::Sanctions => (&config.compliance, "compliance role", "publish a sanctions root"),
+        RootKind::Sanctions => (
+            &config.compliance,
+            "compliance role",
+            "publish a sanctions root",
+        ),
     };
     only(role_addr, &info.sender, action, role)?;
     scalar("root", root.as_slice())?;

@@ -98,7 +98,10 @@ mod tests {
     #[test]
     fn expiry_ends_eligibility_at_valid_until() {
         let a = acc(POLICY.now + 1, POLICY.now - 10, 3);
-        assert_eq!(eligibility(Some(&a), None, &POLICY).status, Eligibility::Eligible);
+        assert_eq!(
+            eligibility(Some(&a), None, &POLICY).status,
+            Eligibility::Eligible
+        );
         let a = acc(POLICY.now, POLICY.now - 10, 3);
         let e = eligibility(Some(&a), None, &POLICY);
         assert_eq!(e.status, Eligibility::Expired);
