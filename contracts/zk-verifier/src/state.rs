@@ -77,7 +77,10 @@ pub struct PreparedKey {
     pub g2s: Binary,
     /// IC0 and IC1 (G1, uncompressed, 96 bytes each): read without re-validation.
     pub ic0: Binary,
-    pub ic1: Binary,
+    /// The fixed-base comb table of IC1 ([`crate::groth16::COMB_POINTS`] points,
+    /// uncompressed, 96 bytes each): entry `m - 1` is `Σ 2^(t·SPAN)·IC1` over the
+    /// set bits `t` of `m`.
+    pub comb: Binary,
 }
 
 pub const CONFIG: Item<Config> = Item::new("config");
@@ -98,12 +101,12 @@ const ALPHA: usize = 48;
 const G2S: usize = 3 * 96;
 const IC: usize = 96;
 /// Length of the stored prepared key.
-pub const PREPARED_LEN: usize = ALPHA + G2S + 2 * IC;
+pub const PREPARED_LEN: usize = ALPHA + G2S + IC + crate::groth16::COMB_POINTS * IC;
 
 impl PreparedKey {
     pub fn save(&self, storage: &mut dyn Storage) {
         let mut v = Vec::with_capacity(PREPARED_LEN);
-        for part in [&self.alpha_g1, &self.g2s, &self.ic0, &self.ic1] {
+        for part in [&self.alpha_g1, &self.g2s, &self.ic0, &self.comb] {
             v.extend_from_slice(part.as_slice());
         }
         debug_assert_eq!(v.len(), PREPARED_LEN);
@@ -123,12 +126,12 @@ impl PreparedKey {
         }
         let (alpha, rest) = v.split_at(ALPHA);
         let (g2s, ics) = rest.split_at(G2S);
-        let (ic0, ic1) = ics.split_at(IC);
+        let (ic0, comb) = ics.split_at(IC);
         Ok(Some(PreparedKey {
             alpha_g1: Binary::from(alpha),
             g2s: Binary::from(g2s),
             ic0: Binary::from(ic0),
-            ic1: Binary::from(ic1),
+            comb: Binary::from(comb),
         }))
     }
 }

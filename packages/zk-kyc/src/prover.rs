@@ -133,6 +133,38 @@ impl<F: PoseidonField> ProofInput<F> {
     }
 }
 
+/// A random identity with a credential (expiry `u64::MAX`) alone in a fresh tree,
+/// and empty sanctions and revocation sets: a ready input for benchmarks and
+/// the comparison verifier's tests.
+pub fn clean_input<F: PoseidonField>(
+    rng: &mut (impl RngCore + CryptoRng),
+    external_nullifier: F,
+    signal: F,
+) -> ProofInput<F> {
+    let identity = Identity::random(rng);
+    let credential = Credential {
+        identifier: crate::identifier("passport:bench"),
+        expiry: u64::MAX,
+    };
+    let mut tree = crate::IdentityTree::new();
+    tree.insert(credential.leaf(&identity))
+        .expect("an empty tree has room");
+    let empty = crate::ExclusionSet::new();
+    let witness = empty
+        .non_membership(credential.identifier)
+        .expect("the empty set excludes every identifier");
+    ProofInput {
+        identity,
+        credential,
+        path: tree.path(0).expect("leaf 0 exists"),
+        sanctions: witness.clone(),
+        revocation: witness,
+        external_nullifier,
+        signal,
+        valid_until: u64::MAX,
+    }
+}
+
 /// Circuit-specific Groth16 setup (single party: see the module docs).
 pub fn setup<E, R>(rng: &mut R) -> (ProvingKey<E>, VerifyingKey<E>)
 where

@@ -17,7 +17,7 @@ use cw_multi_test::{App, AppResponse, Contract, ContractWrapper, Executor};
 use cw_storage_plus::Map;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-use zk_kyc::prover::{self, Credential, Identity, ProofInput, ProveError};
+use zk_kyc::prover::{self, Credential, Identity, KycCurve, ProofInput, ProveError};
 use zk_kyc::{ExclusionSet, IdentityTree};
 
 use crate::msg::{
@@ -122,7 +122,8 @@ pub fn kyc() -> &'static Kyc {
     static K: OnceLock<Kyc> = OnceLock::new();
     K.get_or_init(|| {
         let mut rng = ChaCha20Rng::seed_from_u64(2026);
-        let (pk, vk) = prover::setup::<Bls12_381, _>(&mut rng);
+        // through KycCurve: the Groth16 code is compiled (optimized) inside zk-kyc
+        let (pk, vk) = Bls12_381::kyc_setup(&mut rng);
         let mut person = |name: &str| Person {
             identity: Identity::random(&mut rng),
             credential: Credential {
@@ -220,7 +221,7 @@ pub fn prove_for(
         valid_until,
     };
     let mut rng = ChaCha20Rng::seed_from_u64(valid_until ^ index as u64);
-    let (proof, st) = prover::prove(&k.pk, &input, &mut rng)?;
+    let (proof, st) = Bls12_381::kyc_prove(&k.pk, &input, &mut rng)?;
     Ok(Reg {
         proof: hex(&prover::to_bytes(&proof)),
         context: fr_hex(st.context()),
