@@ -151,7 +151,8 @@ mod tests {
             )
             .unwrap();
         let ext = zk_kyc::external_nullifier::<BnFr>(&app.block_info().chain_id, contract.as_str());
-        let input = zk_kyc::prover::clean_input::<BnFr>(&mut rng, ext, zk_kyc::signal(alice.as_str()));
+        let input =
+            zk_kyc::prover::clean_input::<BnFr>(&mut rng, ext, zk_kyc::signal(alice.as_str()));
         let (proof, st) = Bn254::kyc_prove(&pk, &input, &mut rng).unwrap();
         let msg = ExecuteMsg::Verify {
             proof: HexBinary::from(prover::to_bytes(&proof)),

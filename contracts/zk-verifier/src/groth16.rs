@@ -343,7 +343,11 @@ mod tests {
         scalars.extend((0..20).map(|_| Fr::rand(&mut rng)));
         for x in scalars {
             let want = base.mul_bigint(x.into_bigint()).into_affine();
-            assert_eq!(comb_mul(&table, &x.into_bigint()).into_affine(), want, "{x}");
+            assert_eq!(
+                comb_mul(&table, &x.into_bigint()).into_affine(),
+                want,
+                "{x}"
+            );
         }
     }
 }

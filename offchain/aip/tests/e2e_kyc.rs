@@ -74,7 +74,12 @@ const EXPIRY: &str = "4000000000";
 
 /// A new identity for `who` and the provider's credential for it.
 fn enrol(dir: &Path, who: &str) {
-    let c = kyc(&["identity", "new", "--out", p(&dir.join(format!("{who}.json")))]);
+    let c = kyc(&[
+        "identity",
+        "new",
+        "--out",
+        p(&dir.join(format!("{who}.json"))),
+    ]);
     kyc(&[
         "tree",
         "add",
@@ -149,7 +154,14 @@ fn a_kyc_proof_registers_once_and_mints_the_reputation_token() {
     let (sanctions, revocations) = (d.join("sanctions.json"), d.join("revocations.json"));
     kyc(&["set", "new", "--set", p(&sanctions)]);
     kyc(&["set", "new", "--set", p(&revocations)]);
-    kyc(&["set", "add", "--set", p(&sanctions), "passport:mallory", "passport:eve"]);
+    kyc(&[
+        "set",
+        "add",
+        "--set",
+        p(&sanctions),
+        "passport:mallory",
+        "passport:eve",
+    ]);
     let sanctions_root = kyc(&["set", "root", "--set", p(&sanctions)]);
     let vk_hex = std::fs::read_to_string(d.join("keys/verifying_key.hex")).unwrap();
 

@@ -544,7 +544,7 @@ where
         tree: args.tree.clone(),
     })?;
     let path = tree.path(index)?;
-    let mut witness = |set_path: &Path, kind: &'static str| {
+    let witness = |set_path: &Path, kind: &'static str| {
         let f: SetFile = read_json(set_path, "set")?;
         expect_curve(set_path, &f.curve, curve)?;
         let set = load_set::<E::ScalarField>(set_path)?;

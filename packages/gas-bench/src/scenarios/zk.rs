@@ -8,7 +8,7 @@ use ark_bls12_381::{Bls12_381, Fr};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use serde_json::json;
-use zk_kyc::prover::{self, Credential, Identity, ProofInput};
+use zk_kyc::prover::{self, Credential, Identity, KycCurve, ProofInput};
 use zk_kyc::{ExclusionSet, IdentityTree};
 
 use super::{Ctx, Measured};
@@ -46,7 +46,7 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
     // Trusted setup, the provider's tree of credentials and the sanctions list
     // (test keys, seeded: reproducible).
     let mut rng = ChaCha20Rng::seed_from_u64(2026);
-    let (pk, vk) = prover::setup::<Bls12_381, _>(&mut rng);
+    let (pk, vk) = Bls12_381::kyc_setup(&mut rng);
     let expiry = 4_000_000_000u64;
     let credential = |name: &str| Credential {
         identifier: zk_kyc::identifier::<Fr>(&format!("passport:{name}")),
@@ -117,7 +117,7 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
         valid_until: expiry,
     };
     let (proof, statement) =
-        prover::prove::<Bls12_381, _>(&pk, &input, &mut rng).map_err(|e| anyhow!("{e}"))?;
+        Bls12_381::kyc_prove(&pk, &input, &mut rng).map_err(|e| anyhow!("{e}"))?;
     let register_msg = json!({ "register": {
         "proof": hex(&prover::to_bytes(&proof)),
         "context": hex(&zk_kyc::fr_to_bytes(statement.context())),
@@ -148,7 +148,11 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
             register,
         )
         .target_without_instance(TARGET_VERIFY),
-        Row::new("Register again (renewal: same identity and account, no mint)", 1, renew),
+        Row::new(
+            "Register again (renewal: same identity and account, no mint)",
+            1,
+            renew,
+        ),
     ];
     // Comparison: the same circuit over BN254, verified entirely in wasm by
     // ark-groth16 (bench-only contract zk-verifier-bn254), when its artifact exists.
@@ -179,7 +183,6 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
 /// alice, checked with ark-groth16 in wasm (pairings included, no host function).
 fn bn254_comparison(ctx: &Ctx, chain: &Chain, alice: &str, admin: &str) -> Result<Row> {
     use ark_bn254::{Bn254, Fr as BnFr};
-    use zk_kyc::prover::KycCurve;
     let code = ctx.store(chain, "zk-verifier-bn254")?;
     let mut rng = ChaCha20Rng::seed_from_u64(254);
     let (pk, vk) = Bn254::kyc_setup(&mut rng);
