@@ -13,8 +13,8 @@ use crate::msg::{
     InstantiateMsg, RootKind, DEFAULT_GRACE_PERIOD, DEFAULT_PREMIUM_MAX_AGE_DAYS, MAX_GRACE_PERIOD,
 };
 use crate::state::{
-    Account, Config, ContextRecord, PreparedKey, Replaced, Roots, ACCOUNTS, CONFIG, CONTEXTS,
-    LIST_GENERATIONS, NULLIFIERS, REPUTATION, ROOTS, VK_RAW,
+    Account, Accounts, Config, ContextRecord, Nullifiers, PreparedKey, Replaced, Roots, CONFIG,
+    CONTEXTS, LIST_GENERATIONS, REPUTATION, ROOTS, VK_RAW,
 };
 
 fn check_grace(grace_period: u64) -> Result<u64, ContractError> {
@@ -327,11 +327,12 @@ pub fn execute_register(
             });
         }
     }
-    let renewal = match NULLIFIERS.may_load(deps.storage, reg.nullifier_hash.as_slice())? {
-        Some(account) if account != info.sender => {
+    let sender = deps.api.addr_canonicalize(info.sender.as_str())?;
+    let renewal = match Nullifiers::load(deps.storage, reg.nullifier_hash.as_slice()) {
+        Some(owner) if owner != sender => {
             return Err(ContractError::NullifierUsed {
                 nullifier_hash: reg.nullifier_hash.to_hex(),
-                account: account.to_string(),
+                account: deps.api.addr_humanize(&owner)?.to_string(),
             })
         }
         Some(_) => true,
@@ -362,18 +363,18 @@ pub fn execute_register(
         });
     }
 
-    ACCOUNTS.save(
+    Accounts::save(
         deps.storage,
-        &info.sender,
+        &sender,
         &Account {
             valid_until: reg.valid_until,
             proved_at: now,
             lists_generation: ctx.lists_generation,
         },
-    )?;
+    );
     let mut res = Response::new();
     if let Some(reputation) = reputation {
-        NULLIFIERS.save(deps.storage, reg.nullifier_hash.as_slice(), &info.sender)?;
+        Nullifiers::save(deps.storage, reg.nullifier_hash.as_slice(), &sender);
         res = res
             .add_message(WasmMsg::Execute {
                 contract_addr: reputation.to_string(),

@@ -1,7 +1,6 @@
 //! Queries.
 
-use cosmwasm_std::{Addr, Deps, Env, HexBinary, Order, StdResult};
-use cw_storage_plus::Bound;
+use cosmwasm_std::{Deps, Env, HexBinary, StdResult};
 
 use crate::msg::{
     ConfigResponse, ContextResponse, Eligibility, EligibilityResponse, NullifierResponse,
@@ -9,7 +8,7 @@ use crate::msg::{
 };
 use crate::rules::{self, Policy};
 use crate::state::{
-    Account, ACCOUNTS, CONFIG, CONTEXTS, LIST_GENERATIONS, NULLIFIERS, ROOTS, VK_RAW,
+    Account, Accounts, Nullifiers, CONFIG, CONTEXTS, LIST_GENERATIONS, ROOTS, VK_RAW,
 };
 
 fn hex(b: &[u8]) -> HexBinary {
@@ -55,7 +54,7 @@ pub fn query_context(deps: Deps, context: HexBinary) -> StdResult<ContextRespons
 }
 
 pub fn query_nullifier(deps: Deps, nullifier_hash: HexBinary) -> StdResult<NullifierResponse> {
-    let account = NULLIFIERS.may_load(deps.storage, nullifier_hash.as_slice())?;
+    let account = Nullifiers::account(deps.storage, deps.api, nullifier_hash.as_slice())?;
     Ok(NullifierResponse {
         used: account.is_some(),
         account: account.map(|a| a.to_string()),
@@ -90,9 +89,9 @@ fn standing(deps: Deps, account: Option<&Account>, p: &Policy) -> StdResult<Elig
 }
 
 pub fn query_eligibility(deps: Deps, env: Env, account: String) -> StdResult<EligibilityResponse> {
-    let addr = deps.api.addr_validate(&account)?;
+    let addr = deps.api.addr_canonicalize(deps.api.addr_validate(&account)?.as_str())?;
     let p = policy(deps, &env)?;
-    let acc = ACCOUNTS.may_load(deps.storage, &addr)?;
+    let acc = Accounts::load(deps.storage, &addr)?;
     standing(deps, acc.as_ref(), &p)
 }
 
@@ -104,16 +103,10 @@ pub fn query_stats(
 ) -> StdResult<StatsResponse> {
     let p = policy(deps, &env)?;
     let limit = limit.unwrap_or(DEFAULT_STATS_LIMIT).min(MAX_STATS_LIMIT) as usize;
-    let start = start_after.map(Addr::unchecked);
-    let page: Vec<(Addr, Account)> = ACCOUNTS
-        .range(
-            deps.storage,
-            start.as_ref().map(Bound::exclusive),
-            None,
-            Order::Ascending,
-        )
-        .take(limit)
-        .collect::<StdResult<_>>()?;
+    let start = start_after
+        .map(|a| deps.api.addr_canonicalize(&a))
+        .transpose()?;
+    let page = Accounts::page(deps.storage, start.as_ref(), limit)?;
     let mut s = StatsResponse {
         registered: page.len() as u32,
         eligible: 0,
@@ -135,7 +128,10 @@ pub fn query_stats(
         }
     }
     if page.len() == limit {
-        s.next = page.last().map(|(a, _)| a.to_string());
+        s.next = page
+            .last()
+            .map(|(a, _)| deps.api.addr_humanize(a).map(|h| h.to_string()))
+            .transpose()?;
     }
     Ok(s)
 }

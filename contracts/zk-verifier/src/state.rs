@@ -3,7 +3,7 @@
 //! address; it writes the nullifier and the account record.
 
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{Addr, Binary, StdError, StdResult, Storage};
+use cosmwasm_std::{Addr, Api, Binary, CanonicalAddr, Order, StdError, StdResult, Storage};
 use cw_storage_plus::{Item, Map};
 
 use crate::msg::RootKind;
@@ -91,8 +91,112 @@ pub const ROOTS: Item<Roots> = Item::new("roots2");
 pub const CONTEXTS: Map<&[u8], ContextRecord> = Map::new("ctx");
 /// Lists generation → block time it started (its sanctions or revocation root was published).
 pub const LIST_GENERATIONS: Map<u32, u64> = Map::new("lgen");
-/// Account → its registration.
-pub const ACCOUNTS: Map<&Addr, Account> = Map::new("acc");
+/// Raw-key prefix of the account records: `a` | canonical address → 20 bytes
+/// (`valid_until`, `proved_at` as u64 LE, `lists_generation` as u32 LE). Raw
+/// rather than JSON under the bech32 string: `Register` writes one per call,
+/// and every byte written costs 30 SDK gas.
+const ACCOUNT_PREFIX: &[u8] = b"a";
+/// Raw-key prefix of the nullifiers: `n` | nullifier hash → canonical address.
+const NULLIFIER_PREFIX: &[u8] = b"n";
+const ACCOUNT_LEN: usize = 20;
+
+fn key(prefix: &[u8], rest: &[u8]) -> Vec<u8> {
+    [prefix, rest].concat()
+}
+
+impl Account {
+    fn to_bytes(&self) -> [u8; ACCOUNT_LEN] {
+        let mut b = [0u8; ACCOUNT_LEN];
+        b[..8].copy_from_slice(&self.valid_until.to_le_bytes());
+        b[8..16].copy_from_slice(&self.proved_at.to_le_bytes());
+        b[16..].copy_from_slice(&self.lists_generation.to_le_bytes());
+        b
+    }
+
+    fn from_bytes(b: &[u8]) -> StdResult<Self> {
+        if b.len() != ACCOUNT_LEN {
+            return Err(StdError::generic_err(format!(
+                "stored account record: {} bytes, expected {ACCOUNT_LEN}",
+                b.len()
+            )));
+        }
+        let u64_at = |i: usize| {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(&b[i..i + 8]);
+            u64::from_le_bytes(a)
+        };
+        let mut g = [0u8; 4];
+        g.copy_from_slice(&b[16..]);
+        Ok(Account {
+            valid_until: u64_at(0),
+            proved_at: u64_at(8),
+            lists_generation: u32::from_le_bytes(g),
+        })
+    }
+}
+
+/// The account records.
+pub struct Accounts;
+
+impl Accounts {
+    pub fn save(storage: &mut dyn Storage, canonical: &CanonicalAddr, acc: &Account) {
+        storage.set(&key(ACCOUNT_PREFIX, canonical.as_slice()), &acc.to_bytes());
+    }
+
+    pub fn load(storage: &dyn Storage, canonical: &CanonicalAddr) -> StdResult<Option<Account>> {
+        storage
+            .get(&key(ACCOUNT_PREFIX, canonical.as_slice()))
+            .map(|b| Account::from_bytes(&b))
+            .transpose()
+    }
+
+    /// Up to `limit` records after `start_after`, ascending by canonical address.
+    pub fn page(
+        storage: &dyn Storage,
+        start_after: Option<&CanonicalAddr>,
+        limit: usize,
+    ) -> StdResult<Vec<(CanonicalAddr, Account)>> {
+        let start = match start_after {
+            // the smallest key after `a | start_after`
+            Some(c) => key(ACCOUNT_PREFIX, &[c.as_slice(), &[0u8]].concat()),
+            None => ACCOUNT_PREFIX.to_vec(),
+        };
+        let end = [ACCOUNT_PREFIX[0] + 1];
+        storage
+            .range(Some(&start), Some(&end), Order::Ascending)
+            .take(limit)
+            .map(|(k, v)| {
+                Ok((
+                    CanonicalAddr::from(&k[ACCOUNT_PREFIX.len()..]),
+                    Account::from_bytes(&v)?,
+                ))
+            })
+            .collect()
+    }
+}
+
+/// The nullifiers: nullifier hash → the account that used it.
+pub struct Nullifiers;
+
+impl Nullifiers {
+    pub fn save(storage: &mut dyn Storage, nullifier: &[u8], canonical: &CanonicalAddr) {
+        storage.set(&key(NULLIFIER_PREFIX, nullifier), canonical.as_slice());
+    }
+
+    /// The canonical address that used `nullifier`, if any.
+    pub fn load(storage: &dyn Storage, nullifier: &[u8]) -> Option<CanonicalAddr> {
+        storage
+            .get(&key(NULLIFIER_PREFIX, nullifier))
+            .map(CanonicalAddr::from)
+    }
+
+    /// The same, as an address.
+    pub fn account(storage: &dyn Storage, api: &dyn Api, nullifier: &[u8]) -> StdResult<Option<Addr>> {
+        Self::load(storage, nullifier)
+            .map(|c| api.addr_humanize(&c))
+            .transpose()
+    }
+}
 /// The key as the admin sent it (for the query).
 pub const VK_RAW: Item<Binary> = Item::new("vk_raw");
 /// Storage key of the prepared key's raw bytes: α | β γ δ | IC0 | IC1.
@@ -135,7 +239,6 @@ impl PreparedKey {
         }))
     }
 }
-/// Nullifier hash → the account that used it. (No account → nullifier index:
-/// reputation refuses a second token for an account, which reverts `Register`
-/// for a second identity; the same identity renews its own account.)
-pub const NULLIFIERS: Map<&[u8], Addr> = Map::new("nul");
+// (No account → nullifier index: reputation refuses a second token for an
+// account, which reverts `Register` for a second identity; the same identity
+// renews its own account.)

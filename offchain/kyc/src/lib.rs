@@ -300,8 +300,10 @@ where
     write(&vk_path, &vk_bytes)?;
     write(&vk_hex, (hex::encode(&vk_bytes) + "\n").as_bytes())?;
     Ok(format!(
-        "wrote {} ({} bytes), {} ({} bytes), {}\n\
+        "circuit: {} R1CS constraints, 1 public input\n\
+         wrote {} ({} bytes), {} ({} bytes), {}\n\
          WARNING: single-party setup: whoever ran it can forge proofs. Production keys need a multi-party ceremony.",
+        E::kyc_constraints(),
         pk_path.display(),
         pk_bytes.len(),
         vk_path.display(),

@@ -198,6 +198,16 @@ where
     Ok((proof, statement))
 }
 
+/// The circuit's size: R1CS constraints of the blank circuit.
+pub fn num_constraints<F: PoseidonField>() -> usize {
+    use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystem};
+    let cs = ConstraintSystem::<F>::new_ref();
+    KycCircuit::<F>::blank()
+        .generate_constraints(cs.clone())
+        .expect("the blank circuit synthesizes");
+    cs.num_constraints()
+}
+
 /// Whether the circuit's constraints hold for its witness.
 pub fn is_satisfied<F: PoseidonField>(circuit: KycCircuit<F>) -> bool {
     use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystem};
@@ -309,6 +319,8 @@ where
     fn kyc_read_proving_key(bytes: &[u8]) -> Result<ProvingKey<Self>, SerializationError>;
     /// Writes a proving key uncompressed (large, but fast to load).
     fn kyc_write_proving_key(pk: &ProvingKey<Self>) -> Vec<u8>;
+    /// [`num_constraints`] on this curve's scalar field.
+    fn kyc_constraints() -> usize;
 }
 
 macro_rules! kyc_curve {
@@ -335,6 +347,9 @@ macro_rules! kyc_curve {
             }
             fn kyc_read_proving_key(bytes: &[u8]) -> Result<ProvingKey<Self>, SerializationError> {
                 ProvingKey::<Self>::deserialize_uncompressed_unchecked(bytes)
+            }
+            fn kyc_constraints() -> usize {
+                num_constraints::<Self::ScalarField>()
             }
             fn kyc_write_proving_key(pk: &ProvingKey<Self>) -> Vec<u8> {
                 let mut out = Vec::with_capacity(pk.uncompressed_size());

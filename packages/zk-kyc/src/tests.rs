@@ -345,6 +345,7 @@ fn circuit_has_one_public_input_and_accepts_a_clean_credential() {
         2,
         "the constant one and one public input"
     );
+    assert_eq!(prover::num_constraints::<Fr>(), cs.num_constraints());
     assert!(
         cs.num_constraints() < 17_500,
         "{} constraints",
