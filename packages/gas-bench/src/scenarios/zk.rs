@@ -165,14 +165,19 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
         title: "KYC proofs",
         command: "cargo run -p aip-gas-bench --bin aip-gas -- zk".into(),
         setup: "zk-verifier with a verifying key from `zk_kyc::prover::setup` (seeded test setup), \
-                the provider publishes the root of a tree of 6 identities, and alice registers with a \
-                Groth16 proof (BLS12-381, depth 20) made by `zk_kyc::prover::prove` for this chain id, \
-                contract and her address. `Register` verifies the proof with the \
-                `bls12_381_pairing_equality` host function, records the nullifier and sends `MintFor` \
-                to reputation (a contract the harness does not run: its instance is counted). \
-                The comparison row is `zk-verifier-bn254` (bench only): the same circuit and \
-                statement over BN254, verified by ark-groth16 entirely in wasm (pairings included), \
-                with a proof made the same way for BN254."
+                the provider publishes the root of a tree of 6 credentials, the compliance role the \
+                root of a sanctions set of 3 identifiers (the revocation set stays empty), and alice \
+                registers with one Groth16 proof (BLS12-381; identity tree depth 20, set trees depth \
+                16) made by `zk_kyc::prover` for this chain id, contract and her address: credential \
+                in the tree, unexpired at `valid_until`, identifier in neither set. `Register` checks \
+                `valid_until` against block time and the context's standing, verifies the proof with \
+                the `bls12_381_pairing_equality` host function (public-input term by a 3-tooth \
+                fixed-base comb), records the nullifier and the account and sends `MintFor` to \
+                reputation (a contract the harness does not run: its instance is counted). The \
+                renewal row is the same message again (same identity and account: no mint). The \
+                comparison row is `zk-verifier-bn254` (bench only): the same circuit over BN254, \
+                verified by ark-groth16 entirely in wasm (pairings included), without the \
+                contract's context, nullifier or account bookkeeping."
             .into(),
         rows,
         artifacts: Vec::new(),
