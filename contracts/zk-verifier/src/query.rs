@@ -89,7 +89,9 @@ fn standing(deps: Deps, account: Option<&Account>, p: &Policy) -> StdResult<Elig
 }
 
 pub fn query_eligibility(deps: Deps, env: Env, account: String) -> StdResult<EligibilityResponse> {
-    let addr = deps.api.addr_canonicalize(deps.api.addr_validate(&account)?.as_str())?;
+    let addr = deps
+        .api
+        .addr_canonicalize(deps.api.addr_validate(&account)?.as_str())?;
     let p = policy(deps, &env)?;
     let acc = Accounts::load(deps.storage, &addr)?;
     standing(deps, acc.as_ref(), &p)

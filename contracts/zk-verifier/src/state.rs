@@ -191,7 +191,11 @@ impl Nullifiers {
     }
 
     /// The same, as an address.
-    pub fn account(storage: &dyn Storage, api: &dyn Api, nullifier: &[u8]) -> StdResult<Option<Addr>> {
+    pub fn account(
+        storage: &dyn Storage,
+        api: &dyn Api,
+        nullifier: &[u8],
+    ) -> StdResult<Option<Addr>> {
         Self::load(storage, nullifier)
             .map(|c| api.addr_humanize(&c))
             .transpose()

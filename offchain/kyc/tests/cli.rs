@@ -87,7 +87,10 @@ fn provider_compliance_and_user_flow() {
     let keys = p(d, "keys");
     let out = cmd(&["setup", "--out-dir", &keys, "--insecure-seed", "1"]).unwrap();
     assert!(out.contains("multi-party ceremony"), "{out}");
-    assert!(out.starts_with("circuit: ") && out.contains(" R1CS constraints"), "{out}");
+    assert!(
+        out.starts_with("circuit: ") && out.contains(" R1CS constraints"),
+        "{out}"
+    );
     let e = cmd(&["setup", "--out-dir", &keys]).unwrap_err();
     assert_eq!(
         e.to_string(),
