@@ -1,8 +1,9 @@
 //! Bench-only: the KYC circuit of `zk-verifier`, verified over BN254 with
 //! ark-groth16 entirely in wasm (pairings included), to measure what the
-//! BLS12-381 pairing host function saves. Same statement, same single public
-//! input `Poseidon(root, nullifier_hash, external_nullifier, signal(sender))`
-//! (Poseidon over the BN254 scalar field), no roots, nullifiers or minting.
+//! BLS12-381 pairing host function saves. Same circuit, same single public
+//! input `Poseidon(context, nullifier_hash, signal(sender), valid_until)`
+//! (Poseidon over the BN254 scalar field); the context is taken as sent: no
+//! roots, contexts, nullifiers or minting.
 //! Not part of any deployment.
 
 #[cfg(not(feature = "library"))]
@@ -30,8 +31,9 @@ pub enum ExecuteMsg {
     /// Verify a compressed BN254 proof for the sender; fails when it does not verify.
     Verify {
         proof: HexBinary,
-        root: HexBinary,
+        context: HexBinary,
         nullifier_hash: HexBinary,
+        valid_until: u64,
     },
 }
 
@@ -42,7 +44,6 @@ pub struct QueryMsg {}
 const VK: Item<Binary> = Item::new("vk");
 /// e(α, β), uncompressed.
 const ALPHA_BETA: Item<Binary> = Item::new("ab");
-const EXT: Item<Binary> = Item::new("ext");
 
 fn err(msg: impl Into<String>) -> StdError {
     StdError::generic_err(msg)
@@ -51,7 +52,7 @@ fn err(msg: impl Into<String>) -> StdError {
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn instantiate(
     deps: DepsMut,
-    env: Env,
+    _env: Env,
     _info: MessageInfo,
     msg: InstantiateMsg,
 ) -> StdResult<Response> {
@@ -66,8 +67,6 @@ pub fn instantiate(
         .map_err(|e| err(e.to_string()))?;
     VK.save(deps.storage, &Binary::new(vk_bytes))?;
     ALPHA_BETA.save(deps.storage, &Binary::new(ab_bytes))?;
-    let ext: Fr = zk_kyc::external_nullifier(&env.block.chain_id, env.contract.address.as_str());
-    EXT.save(deps.storage, &Binary::from(zk_kyc::fr_to_bytes(ext)))?;
     Ok(Response::new().add_attribute("action", "instantiate"))
 }
 
@@ -80,16 +79,21 @@ pub fn execute(
 ) -> StdResult<Response> {
     let ExecuteMsg::Verify {
         proof,
-        root,
+        context,
         nullifier_hash,
+        valid_until,
     } = msg;
     let scalar = |name: &str, b: &[u8]| {
         zk_kyc::fr_from_bytes::<Fr>(b).ok_or_else(|| err(format!("malformed {name}")))
     };
-    let root = scalar("root", root.as_slice())?;
+    let context = scalar("context", context.as_slice())?;
     let nullifier = scalar("nullifier_hash", nullifier_hash.as_slice())?;
-    let ext = scalar("external nullifier", EXT.load(deps.storage)?.as_slice())?;
-    let x = zk_kyc::public_input(root, nullifier, ext, zk_kyc::signal(info.sender.as_str()));
+    let x = zk_kyc::public_input(
+        context,
+        nullifier,
+        zk_kyc::signal(info.sender.as_str()),
+        valid_until,
+    );
     let proof = Proof::<Bn254>::deserialize_compressed(proof.as_slice())
         .map_err(|e| err(format!("proof: {e}")))?;
     let vk = VerifyingKey::<Bn254>::deserialize_uncompressed_unchecked(
@@ -124,8 +128,7 @@ mod tests {
     use ark_bn254::Fr as BnFr;
     use cw_multi_test::{App, ContractWrapper, Executor};
     use rand::SeedableRng;
-    use zk_kyc::prover::{self, Identity, KycCurve};
-    use zk_kyc::IdentityTree;
+    use zk_kyc::prover::{self, KycCurve};
 
     #[test]
     fn verifies_a_real_proof_for_its_sender_only() {
@@ -147,22 +150,15 @@ mod tests {
                 None,
             )
             .unwrap();
-        let id = Identity::<BnFr>::random(&mut rng);
-        let mut tree = IdentityTree::new();
-        tree.insert(id.commitment()).unwrap();
         let ext = zk_kyc::external_nullifier::<BnFr>(&app.block_info().chain_id, contract.as_str());
-        let (proof, st) = Bn254::kyc_prove(
-            &pk,
-            &id,
-            &tree.path(0).unwrap(),
-            ext,
-            zk_kyc::signal(alice.as_str()),
-            &mut rng,
-        );
+        let input =
+            zk_kyc::prover::clean_input::<BnFr>(&mut rng, ext, zk_kyc::signal(alice.as_str()));
+        let (proof, st) = Bn254::kyc_prove(&pk, &input, &mut rng).unwrap();
         let msg = ExecuteMsg::Verify {
             proof: HexBinary::from(prover::to_bytes(&proof)),
-            root: HexBinary::from(zk_kyc::fr_to_bytes(st.root)),
+            context: HexBinary::from(zk_kyc::fr_to_bytes(st.context())),
             nullifier_hash: HexBinary::from(zk_kyc::fr_to_bytes(st.nullifier_hash)),
+            valid_until: st.valid_until,
         };
         app.execute_contract(alice, contract.clone(), &msg, &[])
             .unwrap();

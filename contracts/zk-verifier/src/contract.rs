@@ -6,7 +6,7 @@ use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Response, StdResult}
 
 use crate::error::ContractError;
 use crate::execute as ex;
-use crate::msg::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
+use crate::msg::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, RootKind};
 use crate::query as q;
 
 pub const CONTRACT_NAME: &str = "crates.io:zk-verifier";
@@ -26,7 +26,7 @@ pub fn instantiate(
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn execute(
     deps: DepsMut,
-    _env: Env,
+    env: Env,
     info: MessageInfo,
     msg: ExecuteMsg,
 ) -> Result<Response, ContractError> {
@@ -37,27 +37,63 @@ pub fn execute(
         ExecuteMsg::UpdateConfig {
             admin,
             provider,
+            compliance,
             reputation,
-            root_history,
-        } => ex::execute_update_config(deps, info, admin, provider, reputation, root_history),
-        ExecuteMsg::PublishRoot { root } => ex::execute_publish_root(deps, info, root),
+            grace_period,
+            premium_max_age_days,
+        } => ex::execute_update_config(
+            deps,
+            info,
+            ex::ConfigUpdate {
+                admin,
+                provider,
+                compliance,
+                reputation,
+                grace_period,
+                premium_max_age_days,
+            },
+        ),
+        ExecuteMsg::PublishRoot { root } => {
+            ex::execute_publish(deps, env, info, RootKind::Identity, root)
+        }
+        ExecuteMsg::PublishSanctionsRoot { root } => {
+            ex::execute_publish(deps, env, info, RootKind::Sanctions, root)
+        }
+        ExecuteMsg::PublishRevocationRoot { root } => {
+            ex::execute_publish(deps, env, info, RootKind::Revocation, root)
+        }
         ExecuteMsg::Register {
             proof,
-            root,
+            context,
             nullifier_hash,
-        } => ex::execute_register(deps, info, proof, root, nullifier_hash),
+            valid_until,
+        } => ex::execute_register(
+            deps,
+            env,
+            info,
+            ex::Registration {
+                proof,
+                context,
+                nullifier_hash,
+                valid_until,
+            },
+        ),
     }
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> StdResult<Binary> {
+pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
+    use cosmwasm_std::to_json_binary as json;
     match msg {
-        QueryMsg::Config {} => cosmwasm_std::to_json_binary(&q::query_config(deps)?),
-        QueryMsg::Roots {} => cosmwasm_std::to_json_binary(&q::query_roots(deps)?),
-        QueryMsg::Nullifier { nullifier_hash } => {
-            cosmwasm_std::to_json_binary(&q::query_nullifier(deps, nullifier_hash)?)
+        QueryMsg::Config {} => json(&q::query_config(deps)?),
+        QueryMsg::Roots {} => json(&q::query_roots(deps)?),
+        QueryMsg::Context { context } => json(&q::query_context(deps, context)?),
+        QueryMsg::Nullifier { nullifier_hash } => json(&q::query_nullifier(deps, nullifier_hash)?),
+        QueryMsg::VerifyingKey {} => json(&q::query_verifying_key(deps)?),
+        QueryMsg::Eligibility { account } => json(&q::query_eligibility(deps, env, account)?),
+        QueryMsg::Stats { start_after, limit } => {
+            json(&q::query_stats(deps, env, start_after, limit)?)
         }
-        QueryMsg::VerifyingKey {} => cosmwasm_std::to_json_binary(&q::query_verifying_key(deps)?),
     }
 }
 
@@ -65,14 +101,9 @@ pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> StdResult<Binary> {
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
     let from_version =
         aip_types::migrate::check_upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
-    // Earlier versions kept the prepared key as JSON under "vk": prepare it
-    // again from the key as sent, into the raw layout `Register` reads.
-    if crate::state::PreparedKey::load(deps.storage)?.is_none() {
-        if let Some(raw) = crate::state::VK_RAW.may_load(deps.storage)? {
-            crate::groth16::prepare_key(deps.api, raw.as_slice())?.save(deps.storage);
-            deps.storage.remove(b"vk");
-        }
-    }
+    // A verifier from before the AML circuit (no compliance role, no contexts)
+    // cannot be migrated in place: its proofs and key are for another circuit.
+    crate::state::CONFIG.load(deps.storage)?;
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     Ok(Response::new()
         .add_attribute("action", "migrate")

@@ -1,6 +1,8 @@
 use cosmwasm_std::StdError;
 use thiserror::Error;
 
+use crate::msg::RootKind;
+
 #[derive(Error, Debug, PartialEq)]
 pub enum ContractError {
     #[error("{0}")]
@@ -34,26 +36,43 @@ pub enum ContractError {
     #[error("no reputation contract has been configured")]
     NoReputationContract,
 
-    #[error(
-        "root {root} is neither the provider's current root nor one of the last {history} roots"
-    )]
-    UnknownRoot { root: String, history: u32 },
+    #[error("credential expired: the proof is valid until {valid_until}, block time is {now}; renew the credential with the provider and prove again")]
+    CredentialExpired { valid_until: u64, now: u64 },
 
-    #[error("root {root} is already the current root")]
-    RootAlreadyCurrent { root: String },
+    #[error("unknown context {context}: it was never this verifier's (roots not published here, or a proof for another verifier or chain); prove against the current roots (query `roots`)")]
+    UnknownContext { context: String },
 
-    #[error("root_history must be between 0 and {max}, got {got}")]
-    RootHistoryTooLong { max: u32, got: u32 },
+    #[error("stale context {context}: its {replaced_by} was replaced at {replaced_at} and proofs against it were accepted until {accepted_until}; prove again against the current roots (query `roots`)")]
+    StaleContext {
+        context: String,
+        replaced_by: RootKind,
+        replaced_at: u64,
+        accepted_until: u64,
+    },
 
-    #[error("nullifier {nullifier_hash} was already used: this identity has registered")]
-    NullifierUsed { nullifier_hash: String },
+    #[error("{kind} {root} is already the current one")]
+    RootAlreadyCurrent { kind: RootKind, root: String },
 
-    #[error("proof rejected: it does not prove membership under root {root} for sender {sender} with nullifier {nullifier_hash}")]
+    #[error("grace_period must be at most {max} seconds, got {got}")]
+    GracePeriodTooLong { max: u64, got: u64 },
+
+    #[error("premium_max_age_days must be at least 1, got 0")]
+    PremiumMaxAgeZero,
+
+    #[error("nullifier {nullifier_hash} was already used by {account}: this identity has registered another account")]
+    NullifierUsed {
+        nullifier_hash: String,
+        account: String,
+    },
+
+    #[error("proof rejected: it does not prove an unexpired, unsanctioned, unrevoked credential under context {context} for sender {sender} with nullifier {nullifier_hash} and valid_until {valid_until}")]
     InvalidProof {
         sender: String,
-        root: String,
+        context: String,
         nullifier_hash: String,
+        valid_until: u64,
     },
+
     /// A migration refused by the shared guard (wrong contract, or a downgrade).
     #[error("{0}")]
     Migrate(#[from] aip_types::migrate::MigrateError),

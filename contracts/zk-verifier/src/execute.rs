@@ -1,22 +1,37 @@
+//! Execute handlers. Every check happens before the first write: a refused
+//! call stores nothing.
+
 use aip_types::hooks::ReputationExecuteHook;
 use ark_bls12_381::Fr;
 use cosmwasm_std::{
-    to_json_binary, Addr, Binary, DepsMut, Env, HexBinary, MessageInfo, Response, WasmMsg,
+    to_json_binary, Addr, Binary, DepsMut, Env, HexBinary, MessageInfo, Response, Storage, WasmMsg,
 };
 
 use crate::error::ContractError;
 use crate::groth16;
-use crate::msg::{InstantiateMsg, DEFAULT_ROOT_HISTORY, MAX_ROOT_HISTORY};
-use crate::state::{Config, PreparedKey, CONFIG, NULLIFIERS, ROOTS, VK_RAW};
+use crate::msg::{
+    InstantiateMsg, RootKind, DEFAULT_GRACE_PERIOD, DEFAULT_PREMIUM_MAX_AGE_DAYS, MAX_GRACE_PERIOD,
+};
+use crate::state::{
+    Account, Accounts, Config, ContextRecord, Nullifiers, PreparedKey, Replaced, Roots, CONFIG,
+    CONTEXTS, LIST_GENERATIONS, REPUTATION, ROOTS, VK_RAW,
+};
 
-fn check_history(root_history: u32) -> Result<u32, ContractError> {
-    if root_history > MAX_ROOT_HISTORY {
-        return Err(ContractError::RootHistoryTooLong {
-            max: MAX_ROOT_HISTORY,
-            got: root_history,
+fn check_grace(grace_period: u64) -> Result<u64, ContractError> {
+    if grace_period > MAX_GRACE_PERIOD {
+        return Err(ContractError::GracePeriodTooLong {
+            max: MAX_GRACE_PERIOD,
+            got: grace_period,
         });
     }
-    Ok(root_history)
+    Ok(grace_period)
+}
+
+fn check_premium(days: u32) -> Result<u32, ContractError> {
+    if days == 0 {
+        return Err(ContractError::PremiumMaxAgeZero);
+    }
+    Ok(days)
 }
 
 /// A 32-byte canonical scalar, or a `MalformedScalar` error naming the field.
@@ -49,17 +64,27 @@ pub fn instantiate(
         None => info.sender,
     };
     let provider = deps.api.addr_validate(&msg.provider)?;
+    let compliance = match msg.compliance {
+        Some(c) => deps.api.addr_validate(&c)?,
+        None => admin.clone(),
+    };
     let reputation = msg
         .reputation
         .map(|r| deps.api.addr_validate(&r))
         .transpose()?;
-    let root_history = check_history(msg.root_history.unwrap_or(DEFAULT_ROOT_HISTORY))?;
+    let grace_period = check_grace(msg.grace_period.unwrap_or(DEFAULT_GRACE_PERIOD))?;
+    let premium_max_age_days = check_premium(
+        msg.premium_max_age_days
+            .unwrap_or(DEFAULT_PREMIUM_MAX_AGE_DAYS),
+    )?;
     let ext: Fr = zk_kyc::external_nullifier(&env.block.chain_id, env.contract.address.as_str());
     let config = Config {
         admin,
         provider,
+        compliance,
         reputation,
-        root_history,
+        grace_period,
+        premium_max_age_days,
         chain_id: env.block.chain_id.clone(),
         external_nullifier: Binary::from(zk_kyc::fr_to_bytes(ext)),
     };
@@ -68,12 +93,27 @@ pub fn instantiate(
         key.save(deps.storage);
         VK_RAW.save(deps.storage, &Binary::from(vk.as_slice()))?;
     }
+    if let Some(r) = &config.reputation {
+        REPUTATION.save(deps.storage, r)?;
+    }
     CONFIG.save(deps.storage, &config)?;
-    ROOTS.save(deps.storage, &vec![])?;
+    let empty = Binary::from(zk_kyc::fr_to_bytes(zk_kyc::set::empty_root::<Fr>()));
+    ROOTS.save(
+        deps.storage,
+        &Roots {
+            identity: None,
+            sanctions: empty.clone(),
+            revocation: empty,
+            context: None,
+            lists_generation: 0,
+        },
+    )?;
+    LIST_GENERATIONS.save(deps.storage, 0, &env.block.time.seconds())?;
     Ok(Response::new()
         .add_attribute("action", "instantiate")
         .add_attribute("admin", config.admin)
         .add_attribute("provider", config.provider)
+        .add_attribute("compliance", config.compliance)
         .add_attribute(
             "external_nullifier",
             HexBinary::from(config.external_nullifier.as_slice()).to_hex(),
@@ -98,122 +138,258 @@ pub fn execute_set_verifying_key(
     Ok(Response::new().add_attribute("action", "set_verifying_key"))
 }
 
+/// The admin's changes to roles and policy; omitted fields stay.
+pub struct ConfigUpdate {
+    pub admin: Option<String>,
+    pub provider: Option<String>,
+    pub compliance: Option<String>,
+    pub reputation: Option<String>,
+    pub grace_period: Option<u64>,
+    pub premium_max_age_days: Option<u32>,
+}
+
 pub fn execute_update_config(
     deps: DepsMut,
     info: MessageInfo,
-    admin: Option<String>,
-    provider: Option<String>,
-    reputation: Option<String>,
-    root_history: Option<u32>,
+    update: ConfigUpdate,
 ) -> Result<Response, ContractError> {
     let mut config = CONFIG.load(deps.storage)?;
     only(&config.admin, &info.sender, "update the config", "admin")?;
-    if let Some(a) = admin {
+    if let Some(a) = update.admin {
         config.admin = deps.api.addr_validate(&a)?;
     }
-    if let Some(p) = provider {
+    if let Some(p) = update.provider {
         config.provider = deps.api.addr_validate(&p)?;
     }
-    if let Some(r) = reputation {
-        config.reputation = Some(deps.api.addr_validate(&r)?);
+    if let Some(c) = update.compliance {
+        config.compliance = deps.api.addr_validate(&c)?;
     }
-    if let Some(h) = root_history {
-        config.root_history = check_history(h)?;
-        let mut roots = ROOTS.load(deps.storage)?;
-        roots.truncate(h as usize + 1);
-        ROOTS.save(deps.storage, &roots)?;
+    if let Some(r) = update.reputation {
+        let r = deps.api.addr_validate(&r)?;
+        REPUTATION.save(deps.storage, &r)?;
+        config.reputation = Some(r);
+    }
+    if let Some(g) = update.grace_period {
+        config.grace_period = check_grace(g)?;
+    }
+    if let Some(d) = update.premium_max_age_days {
+        config.premium_max_age_days = check_premium(d)?;
     }
     CONFIG.save(deps.storage, &config)?;
     Ok(Response::new()
         .add_attribute("action", "update_config")
         .add_attribute("admin", config.admin)
-        .add_attribute("provider", config.provider))
+        .add_attribute("provider", config.provider)
+        .add_attribute("compliance", config.compliance)
+        .add_attribute("grace_period", config.grace_period.to_string())
+        .add_attribute(
+            "premium_max_age_days",
+            config.premium_max_age_days.to_string(),
+        ))
 }
 
-pub fn execute_publish_root(
+/// Publishes one root: the previous context stays accepted for the grace
+/// period, the new context becomes current; a sanctions or revocation root
+/// starts a new lists generation.
+pub fn execute_publish(
     deps: DepsMut,
+    env: Env,
     info: MessageInfo,
+    kind: RootKind,
     root: HexBinary,
 ) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
-    only(&config.provider, &info.sender, "publish a root", "provider")?;
+    let (role_addr, role, action) = match kind {
+        RootKind::Identity => (&config.provider, "provider", "publish an identity root"),
+        RootKind::Revocation => (&config.provider, "provider", "publish a revocation root"),
+        RootKind::Sanctions => (
+            &config.compliance,
+            "compliance role",
+            "publish a sanctions root",
+        ),
+    };
+    only(role_addr, &info.sender, action, role)?;
     scalar("root", root.as_slice())?;
     let mut roots = ROOTS.load(deps.storage)?;
-    if roots.first().map(|r| r.as_slice()) == Some(root.as_slice()) {
+    let now = env.block.time.seconds();
+    let slot = match kind {
+        RootKind::Identity => roots.identity.get_or_insert_with(Binary::default),
+        RootKind::Sanctions => &mut roots.sanctions,
+        RootKind::Revocation => &mut roots.revocation,
+    };
+    if slot.as_slice() == root.as_slice() {
         return Err(ContractError::RootAlreadyCurrent {
+            kind,
             root: root.to_hex(),
         });
     }
-    // a root published again moves to the front instead of appearing twice
-    roots.retain(|r| r.as_slice() != root.as_slice());
-    roots.insert(0, Binary::from(root.as_slice()));
-    roots.truncate(config.root_history as usize + 1);
+    *slot = Binary::from(root.as_slice());
+    if kind != RootKind::Identity {
+        roots.lists_generation += 1;
+        LIST_GENERATIONS.save(deps.storage, roots.lists_generation, &now)?;
+    }
+    if let Some(old) = &roots.context {
+        replace_context(deps.storage, old, kind, now, config.grace_period)?;
+    }
+    if let Some(identity) = &roots.identity {
+        let ext = scalar("external_nullifier", config.external_nullifier.as_slice())?;
+        let identity = scalar("identity root", identity.as_slice())?;
+        let sanctions = scalar("sanctions root", roots.sanctions.as_slice())?;
+        let revocation = scalar("revocation root", roots.revocation.as_slice())?;
+        let ctx = Binary::from(zk_kyc::fr_to_bytes(zk_kyc::context(
+            identity, sanctions, revocation, ext,
+        )));
+        CONTEXTS.save(
+            deps.storage,
+            ctx.as_slice(),
+            &ContextRecord {
+                lists_generation: roots.lists_generation,
+                replaced: None,
+            },
+        )?;
+        roots.context = Some(ctx);
+    }
     ROOTS.save(deps.storage, &roots)?;
-    Ok(Response::new()
-        .add_attribute("action", "publish_root")
-        .add_attribute("root", root.to_hex()))
+    let action = match kind {
+        RootKind::Identity => "publish_root",
+        RootKind::Sanctions => "publish_sanctions_root",
+        RootKind::Revocation => "publish_revocation_root",
+    };
+    let mut res = Response::new()
+        .add_attribute("action", action)
+        .add_attribute("root", root.to_hex())
+        .add_attribute("lists_generation", roots.lists_generation.to_string());
+    if let Some(ctx) = &roots.context {
+        res = res.add_attribute("context", HexBinary::from(ctx.as_slice()).to_hex());
+    }
+    Ok(res)
+}
+
+fn replace_context(
+    storage: &mut dyn Storage,
+    context: &Binary,
+    by: RootKind,
+    now: u64,
+    grace: u64,
+) -> Result<(), ContractError> {
+    if let Some(mut rec) = CONTEXTS.may_load(storage, context.as_slice())? {
+        rec.replaced = Some(Replaced {
+            by,
+            at: now,
+            accepted_until: now + grace,
+        });
+        CONTEXTS.save(storage, context.as_slice(), &rec)?;
+    }
+    Ok(())
+}
+
+/// The values one `Register` sends.
+pub struct Registration {
+    pub proof: HexBinary,
+    pub context: HexBinary,
+    pub nullifier_hash: HexBinary,
+    pub valid_until: u64,
 }
 
 pub fn execute_register(
     deps: DepsMut,
+    env: Env,
     info: MessageInfo,
-    proof: HexBinary,
-    root: HexBinary,
-    nullifier_hash: HexBinary,
+    reg: Registration,
 ) -> Result<Response, ContractError> {
-    if proof.len() != groth16::PROOF_LEN {
+    if reg.proof.len() != groth16::PROOF_LEN {
         return Err(ContractError::ProofLength {
             expected: groth16::PROOF_LEN,
-            got: proof.len(),
+            got: reg.proof.len(),
         });
     }
-    let root_fr = scalar("root", root.as_slice())?;
-    let nullifier_fr = scalar("nullifier_hash", nullifier_hash.as_slice())?;
-    let config = CONFIG.load(deps.storage)?;
+    let context_fr = scalar("context", reg.context.as_slice())?;
+    let nullifier_fr = scalar("nullifier_hash", reg.nullifier_hash.as_slice())?;
+    let now = env.block.time.seconds();
+    if reg.valid_until <= now {
+        return Err(ContractError::CredentialExpired {
+            valid_until: reg.valid_until,
+            now,
+        });
+    }
+    let ctx = CONTEXTS
+        .may_load(deps.storage, reg.context.as_slice())?
+        .ok_or_else(|| ContractError::UnknownContext {
+            context: reg.context.to_hex(),
+        })?;
+    if let Some(r) = &ctx.replaced {
+        if now >= r.accepted_until {
+            return Err(ContractError::StaleContext {
+                context: reg.context.to_hex(),
+                replaced_by: r.by,
+                replaced_at: r.at,
+                accepted_until: r.accepted_until,
+            });
+        }
+    }
+    let sender = deps.api.addr_canonicalize(info.sender.as_str())?;
+    let renewal = match Nullifiers::load(deps.storage, reg.nullifier_hash.as_slice()) {
+        Some(owner) if owner != sender => {
+            return Err(ContractError::NullifierUsed {
+                nullifier_hash: reg.nullifier_hash.to_hex(),
+                account: deps.api.addr_humanize(&owner)?.to_string(),
+            })
+        }
+        Some(_) => true,
+        None => false,
+    };
     let key = PreparedKey::load(deps.storage)?.ok_or(ContractError::NoVerifyingKey)?;
-    let reputation = config
-        .reputation
-        .clone()
-        .ok_or(ContractError::NoReputationContract)?;
-    let roots = ROOTS.load(deps.storage)?;
-    if !roots.iter().any(|r| r.as_slice() == root.as_slice()) {
-        return Err(ContractError::UnknownRoot {
-            root: root.to_hex(),
-            history: config.root_history,
-        });
-    }
-    if NULLIFIERS.has(deps.storage, nullifier_hash.as_slice()) {
-        return Err(ContractError::NullifierUsed {
-            nullifier_hash: nullifier_hash.to_hex(),
-        });
-    }
-    // An account that already holds a token is refused by reputation's
-    // `MintFor` ("… already holds a reputation token"), which reverts this
-    // call: no account → nullifier index needed here.
+    // A first registration mints; an account that already holds a token is
+    // refused by reputation's `MintFor` ("… already holds a reputation token"),
+    // which reverts this call.
+    let reputation = if renewal {
+        None
+    } else {
+        Some(
+            REPUTATION
+                .may_load(deps.storage)?
+                .ok_or(ContractError::NoReputationContract)?,
+        )
+    };
 
-    let ext = scalar("external_nullifier", config.external_nullifier.as_slice())?;
     let signal: Fr = zk_kyc::signal(info.sender.as_str());
-    let x = zk_kyc::public_input(root_fr, nullifier_fr, ext, signal);
-    if !groth16::verify(deps.api, &key, proof.as_slice(), x)? {
+    let x = zk_kyc::public_input(context_fr, nullifier_fr, signal, reg.valid_until);
+    if !groth16::verify(deps.api, &key, reg.proof.as_slice(), x)? {
         return Err(ContractError::InvalidProof {
             sender: info.sender.to_string(),
-            root: root.to_hex(),
-            nullifier_hash: nullifier_hash.to_hex(),
+            context: reg.context.to_hex(),
+            nullifier_hash: reg.nullifier_hash.to_hex(),
+            valid_until: reg.valid_until,
         });
     }
 
-    NULLIFIERS.save(deps.storage, nullifier_hash.as_slice(), &info.sender)?;
-    let mint = WasmMsg::Execute {
-        contract_addr: reputation.to_string(),
-        msg: to_json_binary(&ReputationExecuteHook::MintFor {
-            owner: info.sender.to_string(),
-        })?,
-        funds: vec![],
-    };
-    Ok(Response::new()
-        .add_message(mint)
-        .add_attribute("action", "register")
+    Accounts::save(
+        deps.storage,
+        &sender,
+        &Account {
+            valid_until: reg.valid_until,
+            proved_at: now,
+            lists_generation: ctx.lists_generation,
+        },
+    );
+    let mut res = Response::new();
+    if let Some(reputation) = reputation {
+        Nullifiers::save(deps.storage, reg.nullifier_hash.as_slice(), &sender);
+        res = res
+            .add_message(WasmMsg::Execute {
+                contract_addr: reputation.to_string(),
+                msg: to_json_binary(&ReputationExecuteHook::MintFor {
+                    owner: info.sender.to_string(),
+                })?,
+                funds: vec![],
+            })
+            .add_attribute("action", "register");
+    } else {
+        res = res.add_attribute("action", "renew");
+    }
+    Ok(res
         .add_attribute("account", info.sender)
-        .add_attribute("root", root.to_hex())
-        .add_attribute("nullifier_hash", nullifier_hash.to_hex()))
+        .add_attribute("context", reg.context.to_hex())
+        .add_attribute("nullifier_hash", reg.nullifier_hash.to_hex())
+        .add_attribute("valid_until", reg.valid_until.to_string()))
 }

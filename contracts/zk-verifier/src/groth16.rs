@@ -1,16 +1,18 @@
 //! Groth16 verification over BLS12-381 with the pairing host function.
 //!
 //! The only curve arithmetic in wasm is the public-input term
-//! `L = IC0 + x·IC1` (one double-and-add scalar multiplication, arkworks); the four
+//! `L = IC0 + x·IC1`, a fixed-base comb ([`COMB_TEETH`] teeth: [`COMB_SPAN`]
+//! doublings and at most as many additions, instead of 255 doublings and about
+//! 128 additions; its table is computed once when the key is set); the four
 //! pairings run natively in `bls12_381_pairing_equality`, and point
 //! validation (curve and subgroup checks) when the key is set runs natively
 //! in `bls12_381_aggregate_g1/g2`. The contract does not use arkworks'
 //! (de)serialization: its big unrolled functions exceed wasmer's 100-locals
 //! limit. Points are read and written here with small helpers instead.
 
-use ark_bls12_381::{Fq, Fr, G1Affine};
+use ark_bls12_381::{Fq, Fr, G1Affine, G1Projective};
 use ark_ec::{AffineRepr, CurveGroup};
-use ark_ff::{BigInt, PrimeField, Zero};
+use ark_ff::{BigInt, BigInteger, PrimeField, Zero};
 use cosmwasm_std::{Api, Binary};
 
 use crate::state::PreparedKey;
@@ -24,6 +26,68 @@ pub const G1_RAW: usize = 96;
 pub const PROOF_LEN: usize = 2 * G1_COMPRESSED + G2_COMPRESSED;
 /// The circuit has one public input, so the key has two IC points.
 pub const PUBLIC_INPUTS: usize = 1;
+/// Comb teeth: the scalar's 255 bits split into this many rows.
+pub const COMB_TEETH: usize = 3;
+/// Bits per row (doublings per scalar multiplication).
+pub const COMB_SPAN: usize = 255_usize.div_ceil(COMB_TEETH);
+/// Table entries (every non-empty subset of the teeth).
+pub const COMB_POINTS: usize = (1 << COMB_TEETH) - 1;
+
+#[inline(never)]
+fn dbl(acc: &mut G1Projective) {
+    use ark_ec::AdditiveGroup;
+    acc.double_in_place();
+}
+
+#[inline(never)]
+fn add_mixed(acc: &mut G1Projective, p: &G1Affine) {
+    *acc += p;
+}
+
+/// The comb table of `base`: entry `m - 1` is `Σ 2^(t·COMB_SPAN)·base` over the set bits `t` of `m`.
+pub fn comb_table(base: &G1Affine) -> Vec<G1Affine> {
+    let mut teeth = Vec::with_capacity(COMB_TEETH);
+    let mut b = G1Projective::from(*base);
+    for t in 0..COMB_TEETH {
+        if t > 0 {
+            for _ in 0..COMB_SPAN {
+                dbl(&mut b);
+            }
+        }
+        teeth.push(b.into_affine());
+    }
+    (1..=COMB_POINTS)
+        .map(|m| {
+            let mut sum = G1Projective::zero();
+            for (t, tooth) in teeth.iter().enumerate() {
+                if m >> t & 1 == 1 {
+                    add_mixed(&mut sum, tooth);
+                }
+            }
+            sum.into_affine()
+        })
+        .collect()
+}
+
+/// `x·base` from `base`'s comb table.
+#[inline(never)]
+pub fn comb_mul(table: &[G1Affine], x: &BigInt<4>) -> G1Projective {
+    let mut acc = G1Projective::zero();
+    for i in (0..COMB_SPAN).rev() {
+        dbl(&mut acc);
+        let mut m = 0usize;
+        for t in 0..COMB_TEETH {
+            let bit = i + t * COMB_SPAN;
+            if bit < 256 && x.get_bit(bit) {
+                m |= 1 << t;
+            }
+        }
+        if m != 0 {
+            add_mixed(&mut acc, &table[m - 1]);
+        }
+    }
+    acc
+}
 
 const FLAG_COMPRESSED: u8 = 0x80;
 const FLAG_INFINITY: u8 = 0x40;
@@ -181,21 +245,33 @@ pub fn prepare_key(api: &dyn Api, bytes: &[u8]) -> Result<PreparedKey, ContractE
         let p = g1_decompress(enc).ok_or_else(|| vk_err(format!("IC{i}: not a curve point")))?;
         raw.push(Binary::new(g1_to_raw(&p)));
     }
-    let ic1 = raw.pop().expect("two points");
+    let ic1 = g1_from_raw(&raw.pop().expect("two points")).expect("just encoded");
     let ic0 = raw.pop().expect("two points");
+    let mut comb = Vec::with_capacity(COMB_POINTS * G1_RAW);
+    for p in comb_table(&ic1) {
+        comb.extend_from_slice(&g1_to_raw(&p));
+    }
     Ok(PreparedKey {
         alpha_g1: Binary::from(alpha),
         g2s: Binary::from(g2s),
         ic0,
-        ic1,
+        comb: Binary::new(comb),
     })
 }
 
 /// `IC0 + x·IC1`, compressed.
 pub fn public_term(key: &PreparedKey, x: Fr) -> Result<[u8; G1_COMPRESSED], ContractError> {
     let ic0 = g1_from_raw(key.ic0.as_slice()).ok_or_else(|| vk_err("stored IC0"))?;
-    let ic1 = g1_from_raw(key.ic1.as_slice()).ok_or_else(|| vk_err("stored IC1"))?;
-    let l = (ic1.mul_bigint(x.into_bigint()) + ic0).into_affine();
+    let table = key
+        .comb
+        .chunks(G1_RAW)
+        .map(g1_from_raw)
+        .collect::<Option<Vec<_>>>()
+        .filter(|t| t.len() == COMB_POINTS)
+        .ok_or_else(|| vk_err("stored comb table"))?;
+    let mut l = comb_mul(&table, &x.into_bigint());
+    add_mixed(&mut l, &ic0);
+    let l = l.into_affine();
     Ok(g1_compress(&l))
 }
 
@@ -255,5 +331,23 @@ mod tests {
         bad[0] = 0x9f;
         assert_eq!(g1_decompress(&bad), None);
         assert_eq!(g1_from_raw(&[0u8; 95]), None);
+    }
+
+    #[test]
+    fn comb_equals_double_and_add() {
+        let mut rng = ark_std::test_rng();
+        let base = (G1Affine::generator() * Fr::rand(&mut rng)).into_affine();
+        let table = comb_table(&base);
+        assert_eq!(table.len(), COMB_POINTS);
+        let mut scalars = vec![Fr::zero(), Fr::from(1u64), -Fr::from(1u64)];
+        scalars.extend((0..20).map(|_| Fr::rand(&mut rng)));
+        for x in scalars {
+            let want = base.mul_bigint(x.into_bigint()).into_affine();
+            assert_eq!(
+                comb_mul(&table, &x.into_bigint()).into_affine(),
+                want,
+                "{x}"
+            );
+        }
     }
 }

@@ -1,24 +1,58 @@
+//! Messages of the KYC/AML verifier.
+
 use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::HexBinary;
 
-/// Default number of previous roots that stay valid after a new one is published.
-pub const DEFAULT_ROOT_HISTORY: u32 = 8;
-/// Upper bound of `root_history`.
-pub const MAX_ROOT_HISTORY: u32 = 64;
+/// Default grace period: a replaced root's proofs are accepted for one day.
+pub const DEFAULT_GRACE_PERIOD: u64 = 86_400;
+/// Upper bound of `grace_period` (30 days).
+pub const MAX_GRACE_PERIOD: u64 = 30 * 86_400;
+/// Default age limit of the proof behind a premium trade, in days.
+pub const DEFAULT_PREMIUM_MAX_AGE_DAYS: u32 = 30;
+/// Default and maximum page size of the `stats` query.
+pub const DEFAULT_STATS_LIMIT: u32 = 500;
+pub const MAX_STATS_LIMIT: u32 = 2_000;
 
 #[cw_serde]
 pub struct InstantiateMsg {
-    /// Sets the verifying key, the provider, the reputation contract. Default: the sender.
+    /// Sets the verifying key, the roles and the policy. Default: the sender.
     pub admin: Option<String>,
-    /// The KYC provider: the only account that publishes roots.
+    /// The KYC provider: publishes the identity tree's root and the revocation set's root.
     pub provider: String,
+    /// The compliance role: publishes the sanctions set's root. Default: the admin.
+    pub compliance: Option<String>,
     /// The reputation contract that mints the soulbound token (may be set later).
     pub reputation: Option<String>,
     /// Groth16 verifying key over BLS12-381, arkworks compressed bytes (`aip-kyc setup`
     /// writes it as `verifying_key.hex`). May be set later with `SetVerifyingKey`.
     pub verifying_key: Option<HexBinary>,
-    /// How many previous roots stay valid besides the current one (default 8, max 64).
-    pub root_history: Option<u32>,
+    /// Seconds a replaced root stays accepted, and accounts proved against replaced
+    /// sanctions or revocation roots stay eligible (default 86,400, max 30 days).
+    pub grace_period: Option<u64>,
+    /// Premium trades need a proof at most this many days old (default 30).
+    pub premium_max_age_days: Option<u32>,
+}
+
+/// Which published root.
+#[cw_serde]
+#[derive(Copy)]
+pub enum RootKind {
+    /// The provider's identity (credential) tree.
+    Identity,
+    /// The compliance role's sanctions set.
+    Sanctions,
+    /// The provider's revocation set.
+    Revocation,
+}
+
+impl std::fmt::Display for RootKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RootKind::Identity => "identity root",
+            RootKind::Sanctions => "sanctions root",
+            RootKind::Revocation => "revocation root",
+        })
+    }
 }
 
 #[cw_serde]
@@ -26,44 +60,68 @@ pub enum ExecuteMsg {
     /// Admin: replace the Groth16 verifying key (arkworks compressed bytes, exactly one
     /// public input). Points are fully validated here, once.
     SetVerifyingKey { verifying_key: HexBinary },
-    /// Admin: change roles or the root history length. Omitted fields stay.
+    /// Admin: change roles or policy. Omitted fields stay.
     UpdateConfig {
         admin: Option<String>,
         provider: Option<String>,
+        compliance: Option<String>,
         reputation: Option<String>,
-        root_history: Option<u32>,
+        grace_period: Option<u64>,
+        premium_max_age_days: Option<u32>,
     },
     /// Provider: publish the identity tree's new root (32 bytes, little-endian scalar).
-    /// The previous root stays valid for `root_history` more publications.
     PublishRoot { root: HexBinary },
-    /// Anyone: register the sender. `proof` is the compressed Groth16 proof A|B|C
-    /// (192 bytes), `root` one of the valid roots, `nullifier_hash`
-    /// `Poseidon(secret, external_nullifier)`; the proof must have been made for the
-    /// sender's address (`aip-kyc prove --address`). On success the reputation
-    /// contract mints the sender's token.
+    /// Provider: publish the revocation set's new root.
+    PublishRevocationRoot { root: HexBinary },
+    /// Compliance: publish the sanctions set's new root.
+    PublishSanctionsRoot { root: HexBinary },
+    /// Anyone: register the sender, or renew its registration. `proof` is the
+    /// compressed Groth16 proof A|B|C (192 bytes) made for the sender's address
+    /// (`aip-kyc prove --address`); `context` the context of the roots it was made
+    /// against (the `roots` query's current one, or one replaced less than the grace
+    /// period ago); `nullifier_hash` `Poseidon(secret, external_nullifier)`;
+    /// `valid_until` (unix seconds, in the future, at most the credential's expiry)
+    /// the registration's end. A first registration asks the reputation contract
+    /// to mint the sender's token; a renewal (same identity, same account) only
+    /// refreshes the registration.
     Register {
         proof: HexBinary,
-        root: HexBinary,
+        context: HexBinary,
         nullifier_hash: HexBinary,
+        valid_until: u64,
     },
 }
 
 #[cw_serde]
 #[derive(QueryResponses)]
 pub enum QueryMsg {
-    /// Roles, root history and the external nullifier provers must use.
+    /// Roles, policy and the external nullifier provers must use.
     #[returns(ConfigResponse)]
     Config {},
-    /// The current root and the older ones still accepted, newest first.
+    /// The current roots and the context a new proof must be made against.
     #[returns(RootsResponse)]
     Roots {},
-    /// Whether a nullifier hash has been used, and by whom. (Whether an account
-    /// holds its token: reputation's `reputation { account }` query.)
+    /// Whether a context is accepted, and until when.
+    #[returns(ContextResponse)]
+    Context { context: HexBinary },
+    /// Whether a nullifier hash has been used, and by whom.
     #[returns(NullifierResponse)]
     Nullifier { nullifier_hash: HexBinary },
     /// The verifying key as set (arkworks compressed bytes).
     #[returns(VerifyingKeyResponse)]
     VerifyingKey {},
+    /// Whether an account may trade now (and trade premium), with the times
+    /// behind the answer. Settlement refuses new intents unless `eligible`.
+    #[returns(EligibilityResponse)]
+    Eligibility { account: String },
+    /// Regulator view: counts of registered accounts by state over one page of
+    /// accounts (ascending address order; follow `next` for the rest). No
+    /// identities, no addresses besides the page cursor.
+    #[returns(StatsResponse)]
+    Stats {
+        start_after: Option<String>,
+        limit: Option<u32>,
+    },
 }
 
 #[cw_serde]
@@ -73,8 +131,10 @@ pub struct MigrateMsg {}
 pub struct ConfigResponse {
     pub admin: String,
     pub provider: String,
+    pub compliance: String,
     pub reputation: Option<String>,
-    pub root_history: u32,
+    pub grace_period: u64,
+    pub premium_max_age_days: u32,
     /// `external_nullifier(chain_id, contract address)`, 32 bytes little-endian.
     pub external_nullifier: HexBinary,
     pub chain_id: String,
@@ -83,9 +143,28 @@ pub struct ConfigResponse {
 
 #[cw_serde]
 pub struct RootsResponse {
-    pub current: Option<HexBinary>,
-    /// Older roots still accepted, newest first.
-    pub previous: Vec<HexBinary>,
+    /// None until the provider publishes its first root.
+    pub identity: Option<HexBinary>,
+    /// The empty set's root until the compliance role publishes one.
+    pub sanctions: HexBinary,
+    /// The empty set's root until the provider publishes one.
+    pub revocation: HexBinary,
+    /// `context(identity, sanctions, revocation, external_nullifier)`: what a new
+    /// proof is made against. None until there is an identity root.
+    pub context: Option<HexBinary>,
+    /// Increases with every sanctions or revocation root.
+    pub lists_generation: u32,
+}
+
+#[cw_serde]
+pub struct ContextResponse {
+    pub known: bool,
+    pub current: bool,
+    /// The root whose publication replaced it, and when.
+    pub replaced_by: Option<RootKind>,
+    pub replaced_at: Option<u64>,
+    /// Registrations against it are refused from this time on.
+    pub accepted_until: Option<u64>,
 }
 
 #[cw_serde]
@@ -97,4 +176,53 @@ pub struct NullifierResponse {
 #[cw_serde]
 pub struct VerifyingKeyResponse {
     pub verifying_key: Option<HexBinary>,
+}
+
+/// An account's standing.
+#[cw_serde]
+#[derive(Copy)]
+pub enum Eligibility {
+    /// Never registered.
+    Unregistered,
+    /// Registered, credential valid, proved against lists still accepted.
+    Eligible,
+    /// `valid_until` has passed: the account must prove again with a renewed credential.
+    Expired,
+    /// The sanctions or revocation root it proved against was replaced more than
+    /// the grace period ago: the account must prove against the current lists. A
+    /// revoked or newly sanctioned identity cannot, so this is how revocation and
+    /// sanctions reach registered accounts (without saying which identity is
+    /// whose).
+    NeedsReproof,
+}
+
+#[cw_serde]
+pub struct EligibilityResponse {
+    pub status: Eligibility,
+    /// `status == eligible`: may place new intents.
+    pub eligible: bool,
+    /// Eligible and proved at most `premium_max_age_days` ago: may trade premium.
+    pub premium: bool,
+    /// When the account last proved (unix seconds).
+    pub proved_at: Option<u64>,
+    /// When the registration expires (the proof's `valid_until`).
+    pub valid_until: Option<u64>,
+    /// Set when the lists it proved against were replaced: it must prove again
+    /// before this time (past for `needs_reproof`).
+    pub reproof_by: Option<u64>,
+    /// Until when premium trades are allowed without a new proof.
+    pub premium_until: Option<u64>,
+}
+
+#[cw_serde]
+pub struct StatsResponse {
+    /// Registered accounts in this page.
+    pub registered: u32,
+    pub eligible: u32,
+    pub expired: u32,
+    pub needs_reproof: u32,
+    /// Eligible accounts whose proof is recent enough for premium trades.
+    pub premium: u32,
+    /// Cursor for the next page; None when this page reached the end.
+    pub next: Option<String>,
 }

@@ -1,7 +1,15 @@
-use cosmwasm_std::{Deps, HexBinary, StdResult};
+//! Queries.
 
-use crate::msg::{ConfigResponse, NullifierResponse, RootsResponse, VerifyingKeyResponse};
-use crate::state::{CONFIG, NULLIFIERS, ROOTS, VK_RAW};
+use cosmwasm_std::{Deps, Env, HexBinary, StdResult};
+
+use crate::msg::{
+    ConfigResponse, ContextResponse, Eligibility, EligibilityResponse, NullifierResponse,
+    RootsResponse, StatsResponse, VerifyingKeyResponse, DEFAULT_STATS_LIMIT, MAX_STATS_LIMIT,
+};
+use crate::rules::{self, Policy};
+use crate::state::{
+    Account, Accounts, Nullifiers, CONFIG, CONTEXTS, LIST_GENERATIONS, ROOTS, VK_RAW,
+};
 
 fn hex(b: &[u8]) -> HexBinary {
     HexBinary::from(b)
@@ -12,8 +20,10 @@ pub fn query_config(deps: Deps) -> StdResult<ConfigResponse> {
     Ok(ConfigResponse {
         admin: c.admin.to_string(),
         provider: c.provider.to_string(),
+        compliance: c.compliance.to_string(),
         reputation: c.reputation.map(|r| r.to_string()),
-        root_history: c.root_history,
+        grace_period: c.grace_period,
+        premium_max_age_days: c.premium_max_age_days,
         external_nullifier: hex(c.external_nullifier.as_slice()),
         chain_id: c.chain_id,
         verifying_key_set: VK_RAW.exists(deps.storage),
@@ -21,16 +31,30 @@ pub fn query_config(deps: Deps) -> StdResult<ConfigResponse> {
 }
 
 pub fn query_roots(deps: Deps) -> StdResult<RootsResponse> {
-    let roots = ROOTS.load(deps.storage)?;
-    let mut it = roots.iter().map(|r| hex(r.as_slice()));
+    let r = ROOTS.load(deps.storage)?;
     Ok(RootsResponse {
-        current: it.next(),
-        previous: it.collect(),
+        identity: r.identity.map(|b| hex(b.as_slice())),
+        sanctions: hex(r.sanctions.as_slice()),
+        revocation: hex(r.revocation.as_slice()),
+        context: r.context.map(|b| hex(b.as_slice())),
+        lists_generation: r.lists_generation,
+    })
+}
+
+pub fn query_context(deps: Deps, context: HexBinary) -> StdResult<ContextResponse> {
+    let rec = CONTEXTS.may_load(deps.storage, context.as_slice())?;
+    let replaced = rec.as_ref().and_then(|r| r.replaced.clone());
+    Ok(ContextResponse {
+        known: rec.is_some(),
+        current: rec.is_some() && replaced.is_none(),
+        replaced_by: replaced.as_ref().map(|r| r.by),
+        replaced_at: replaced.as_ref().map(|r| r.at),
+        accepted_until: replaced.map(|r| r.accepted_until),
     })
 }
 
 pub fn query_nullifier(deps: Deps, nullifier_hash: HexBinary) -> StdResult<NullifierResponse> {
-    let account = NULLIFIERS.may_load(deps.storage, nullifier_hash.as_slice())?;
+    let account = Nullifiers::account(deps.storage, deps.api, nullifier_hash.as_slice())?;
     Ok(NullifierResponse {
         used: account.is_some(),
         account: account.map(|a| a.to_string()),
@@ -41,4 +65,75 @@ pub fn query_verifying_key(deps: Deps) -> StdResult<VerifyingKeyResponse> {
     Ok(VerifyingKeyResponse {
         verifying_key: VK_RAW.may_load(deps.storage)?.map(|b| hex(b.as_slice())),
     })
+}
+
+fn policy(deps: Deps, env: &Env) -> StdResult<Policy> {
+    let c = CONFIG.load(deps.storage)?;
+    let r = ROOTS.load(deps.storage)?;
+    Ok(Policy {
+        now: env.block.time.seconds(),
+        lists_generation: r.lists_generation,
+        grace_period: c.grace_period,
+        premium_max_age_days: c.premium_max_age_days,
+    })
+}
+
+fn standing(deps: Deps, account: Option<&Account>, p: &Policy) -> StdResult<EligibilityResponse> {
+    let replaced_at = match account {
+        Some(a) if a.lists_generation < p.lists_generation => {
+            LIST_GENERATIONS.may_load(deps.storage, a.lists_generation + 1)?
+        }
+        _ => None,
+    };
+    Ok(rules::eligibility(account, replaced_at, p))
+}
+
+pub fn query_eligibility(deps: Deps, env: Env, account: String) -> StdResult<EligibilityResponse> {
+    let addr = deps
+        .api
+        .addr_canonicalize(deps.api.addr_validate(&account)?.as_str())?;
+    let p = policy(deps, &env)?;
+    let acc = Accounts::load(deps.storage, &addr)?;
+    standing(deps, acc.as_ref(), &p)
+}
+
+pub fn query_stats(
+    deps: Deps,
+    env: Env,
+    start_after: Option<String>,
+    limit: Option<u32>,
+) -> StdResult<StatsResponse> {
+    let p = policy(deps, &env)?;
+    let limit = limit.unwrap_or(DEFAULT_STATS_LIMIT).min(MAX_STATS_LIMIT) as usize;
+    let start = start_after
+        .map(|a| deps.api.addr_canonicalize(&a))
+        .transpose()?;
+    let page = Accounts::page(deps.storage, start.as_ref(), limit)?;
+    let mut s = StatsResponse {
+        registered: page.len() as u32,
+        eligible: 0,
+        expired: 0,
+        needs_reproof: 0,
+        premium: 0,
+        next: None,
+    };
+    for (_, acc) in &page {
+        let e = standing(deps, Some(acc), &p)?;
+        match e.status {
+            Eligibility::Eligible => s.eligible += 1,
+            Eligibility::Expired => s.expired += 1,
+            Eligibility::NeedsReproof => s.needs_reproof += 1,
+            Eligibility::Unregistered => {}
+        }
+        if e.premium {
+            s.premium += 1;
+        }
+    }
+    if page.len() == limit {
+        s.next = page
+            .last()
+            .map(|(a, _)| deps.api.addr_humanize(a).map(|h| h.to_string()))
+            .transpose()?;
+    }
+    Ok(s)
 }

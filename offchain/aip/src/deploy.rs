@@ -306,7 +306,9 @@ fn instantiate_msg(name: &str, d: &Deployment, o: &DeployOptions) -> Result<Opti
             "provider": r.kyc_provider,
             "reputation": addr("reputation")?,
             "verifying_key": o.zk_verifying_key,
-            "root_history": null,
+            "compliance": null,
+            "grace_period": null,
+            "premium_max_age_days": null,
         }),
         _ => return Ok(None),
     }))

@@ -5,9 +5,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// Private KYC for AIPCHAIN: the provider keeps a Merkle tree of identity
-/// commitments and publishes its root to the zk-verifier contract; a user proves
-/// membership (Groth16) for their address without revealing which identity.
+/// Private KYC and AML for AIPCHAIN: the provider keeps a Merkle tree of
+/// credentials (identity commitment, identifier, expiry) and a revocation set;
+/// the compliance role keeps a sanctions set; all publish roots to the
+/// zk-verifier contract. A user proves, for their address and without
+/// revealing which identity, that their credential is in the tree, unexpired,
+/// and that they are neither sanctioned nor revoked (one Groth16 proof).
 #[derive(Debug, Parser)]
 #[command(name = "aip-kyc", version)]
 pub struct Cli {
@@ -53,18 +56,24 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Provider side: the identity tree.
+    /// Provider side: the identity (credential) tree.
     Tree {
         #[command(subcommand)]
         command: TreeCommand,
+    },
+    /// Compliance and provider side: a sanctions or revocation set.
+    Set {
+        #[command(subcommand)]
+        command: SetCommand,
     },
     /// User side: identities.
     Identity {
         #[command(subcommand)]
         command: IdentityCommand,
     },
-    /// User side: prove that the identity is in the tree, for one address.
-    /// Prints the proof and the zk-verifier `register` message as JSON.
+    /// User side: prove, for one address, that the credential is in the tree,
+    /// unexpired at `--valid-until`, and its identifier in neither set. Prints the
+    /// proof and the zk-verifier `register` message as JSON.
     Prove(ProveArgs),
     /// Check a proof file against a verifying key (what the contract will do).
     Verify {
@@ -87,18 +96,65 @@ pub enum TreeCommand {
         #[arg(long)]
         force: bool,
     },
-    /// Append identity commitments (hex); prints each leaf index and the new root.
+    /// Issue a credential: append the leaf `Poseidon(commitment, identifier,
+    /// expiry)`, write the credential file for the user, print the leaf index and
+    /// the new root.
     Add {
         #[arg(long)]
         tree: PathBuf,
-        /// Commitments, 64 hex digits each (`identity new` prints one).
-        #[arg(required = true)]
-        commitments: Vec<String>,
+        /// The user's commitment, 64 hex digits (`identity new` prints it).
+        #[arg(long)]
+        commitment: String,
+        /// The person's document reference (hashed into the identifier the
+        /// sanctions and revocation sets hold), e.g. `passport:DE:C01X00T47`.
+        #[arg(long)]
+        reference: String,
+        /// Expiry, unix seconds.
+        #[arg(long)]
+        expiry: u64,
+        /// Where to write the credential file the user proves with.
+        #[arg(long)]
+        credential_out: PathBuf,
+        #[arg(long)]
+        force: bool,
     },
     /// Print the root to publish (`publish_root` on the zk-verifier).
     Root {
         #[arg(long)]
         tree: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SetCommand {
+    /// Create an empty set file.
+    New {
+        #[arg(long)]
+        set: PathBuf,
+        #[arg(long, value_enum, default_value_t)]
+        curve: Curve,
+        #[arg(long)]
+        force: bool,
+    },
+    /// Add document references (hashed to identifiers); prints the new root.
+    Add {
+        #[arg(long)]
+        set: PathBuf,
+        #[arg(required = true)]
+        references: Vec<String>,
+    },
+    /// Remove document references; prints the new root.
+    Remove {
+        #[arg(long)]
+        set: PathBuf,
+        #[arg(required = true)]
+        references: Vec<String>,
+    },
+    /// Print the root to publish (`publish_sanctions_root` or
+    /// `publish_revocation_root` on the zk-verifier).
+    Root {
+        #[arg(long)]
+        set: PathBuf,
     },
 }
 
@@ -124,9 +180,22 @@ pub struct ProveArgs {
     /// The identity file from `identity new`.
     #[arg(long)]
     pub identity: PathBuf,
-    /// The provider's tree file (the commitments are public).
+    /// The credential file from the provider (`tree add`).
+    #[arg(long)]
+    pub credential: PathBuf,
+    /// The provider's tree file (the leaves are public).
     #[arg(long)]
     pub tree: PathBuf,
+    /// The compliance role's sanctions set file (its root must be the one on chain).
+    #[arg(long)]
+    pub sanctions: PathBuf,
+    /// The provider's revocation set file.
+    #[arg(long)]
+    pub revocations: PathBuf,
+    /// The registration's end, unix seconds; default the credential's expiry.
+    /// Earlier values reveal less about the expiry.
+    #[arg(long)]
+    pub valid_until: Option<u64>,
     /// proving.key from `setup`.
     #[arg(long)]
     pub proving_key: PathBuf,

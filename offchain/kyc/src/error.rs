@@ -35,11 +35,11 @@ pub enum Error {
         found: String,
         expected: String,
     },
-    /// The identity's commitment is not in the tree.
-    #[error("commitment {commitment} is not in the tree {tree}")]
+    /// The credential's leaf is not in the tree.
+    #[error("credential leaf {commitment} is not in the tree {tree}: the provider has not issued it (or the identity and credential files do not match)")]
     NotInTree { commitment: String, tree: PathBuf },
-    /// The commitment is already in the tree.
-    #[error("commitment {commitment} is already in the tree at index {index}")]
+    /// The credential is already in the tree.
+    #[error("a credential for commitment {commitment} with this identifier and expiry is already in the tree at index {index}")]
     Duplicate { commitment: String, index: u32 },
     /// A file would be overwritten.
     #[error("{path} exists: refusing to overwrite it (pass --force)")]
@@ -47,6 +47,20 @@ pub enum Error {
     /// Neither an external nullifier nor chain id and contract were given.
     #[error("give either --external-nullifier, or --chain-id and --contract")]
     Scope,
+    /// A set file is invalid or full.
+    #[error("{path}: {source}")]
+    Set {
+        path: PathBuf,
+        source: zk_kyc::SetError,
+    },
+    /// The identifier is on a list: no proof exists.
+    #[error(
+        "the credential's identifier is on the {kind} {path}: no proof of non-membership exists"
+    )]
+    Listed { kind: &'static str, path: PathBuf },
+    /// The prover refused (expired credential, listed identifier).
+    #[error(transparent)]
+    Prove(#[from] zk_kyc::prover::ProveError),
     /// The identity tree refused the operation.
     #[error(transparent)]
     Tree(#[from] zk_kyc::TreeError),

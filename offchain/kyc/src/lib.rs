@@ -2,8 +2,12 @@
 //! prover in `zk-kyc`, verifier contract `zk-verifier`).
 //!
 //! Files (JSON, field elements as 64 hex digits, little-endian):
-//! - tree file (provider): `{curve, depth, leaves: [commitment...]}`; public;
+//! - tree file (provider): `{curve, depth, leaves: [credential leaf...]}`; public;
+//! - set file (compliance: sanctions; provider: revocations):
+//!   `{curve, depth, identifiers: [...]}`, sorted; its root goes on chain, the
+//!   file itself to the users (it must not list low-entropy references in clear);
 //! - identity file (user): `{curve, secret, trapdoor, commitment}`; secret;
+//! - credential file (provider → user): `{curve, identifier, expiry, leaf}`;
 //! - `proving.key` (arkworks uncompressed), `verifying.key` (compressed) and
 //!   `verifying_key.hex` (the same bytes as hex, for `set_verifying_key`);
 //! - proof file: the proof, the statement and the ready `register` message.
@@ -22,10 +26,10 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use zk_kyc::prover::{self, Identity, KycCurve};
-use zk_kyc::{IdentityTree, PoseidonField, Statement, DEPTH};
+use zk_kyc::prover::{self, Credential, Identity, KycCurve, ProofInput};
+use zk_kyc::{ExclusionSet, IdentityTree, PoseidonField, Statement, DEPTH, SET_DEPTH};
 
-use crate::cli::{Cli, Command, Curve, IdentityCommand, ProveArgs, TreeCommand};
+use crate::cli::{Cli, Command, Curve, IdentityCommand, ProveArgs, SetCommand, TreeCommand};
 pub use crate::error::Error;
 
 /// The provider's tree file.
@@ -38,6 +42,32 @@ pub struct TreeFile {
     pub depth: u32,
     /// Commitments in leaf order.
     pub leaves: Vec<String>,
+}
+
+/// A sanctions or revocation set file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetFile {
+    /// `bls12-381` or `bn254`.
+    pub curve: String,
+    /// Always [`SET_DEPTH`].
+    pub depth: u32,
+    /// Identifiers, ascending.
+    pub identifiers: Vec<String>,
+}
+
+/// A credential the provider issued to one user.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialFile {
+    /// `bls12-381` or `bn254`.
+    pub curve: String,
+    /// The person's identifier (hash of the document reference).
+    pub identifier: String,
+    /// Expiry, unix seconds.
+    pub expiry: u64,
+    /// The leaf in the provider's tree.
+    pub leaf: String,
 }
 
 /// A user's identity file. Whoever holds it can register once in that user's name.
@@ -64,10 +94,18 @@ pub struct ProofFile {
     pub address: String,
     /// Compressed Groth16 proof A|B|C, hex.
     pub proof: String,
-    /// The root the proof is against.
-    pub root: String,
+    /// The identity tree root the proof is against.
+    pub identity_root: String,
+    /// The sanctions set root.
+    pub sanctions_root: String,
+    /// The revocation set root.
+    pub revocation_root: String,
+    /// `context(roots, external_nullifier)`: what `register` names.
+    pub context: String,
     /// `Poseidon(secret, external_nullifier)`.
     pub nullifier_hash: String,
+    /// The registration's end (unix seconds).
+    pub valid_until: u64,
     /// The verifier's scope.
     pub external_nullifier: String,
     /// The address hash.
@@ -92,15 +130,32 @@ pub fn run(cli: Cli) -> Result<String, Error> {
         },
         Command::Tree { command } => match command {
             TreeCommand::New { tree, curve, force } => tree_new(&tree, curve, force),
-            TreeCommand::Add { tree, commitments } => match read_tree_curve(&tree)? {
-                Curve::Bls12_381 => tree_add::<ark_bls12_381::Fr>(&tree, &commitments),
-                Curve::Bn254 => tree_add::<ark_bn254::Fr>(&tree, &commitments),
-            },
+            TreeCommand::Add {
+                tree,
+                commitment,
+                reference,
+                expiry,
+                credential_out,
+                force,
+            } => {
+                let issue = Issue {
+                    commitment: &commitment,
+                    reference: &reference,
+                    expiry,
+                    out: &credential_out,
+                    force,
+                };
+                match read_tree_curve(&tree)? {
+                    Curve::Bls12_381 => tree_add::<ark_bls12_381::Fr>(&tree, &issue),
+                    Curve::Bn254 => tree_add::<ark_bn254::Fr>(&tree, &issue),
+                }
+            }
             TreeCommand::Root { tree } => match read_tree_curve(&tree)? {
                 Curve::Bls12_381 => Ok(hex_fr(load_tree::<ark_bls12_381::Fr>(&tree)?.root())),
                 Curve::Bn254 => Ok(hex_fr(load_tree::<ark_bn254::Fr>(&tree)?.root())),
             },
         },
+        Command::Set { command } => set_command(command),
         Command::Identity {
             command:
                 IdentityCommand::New {
@@ -245,8 +300,10 @@ where
     write(&vk_path, &vk_bytes)?;
     write(&vk_hex, (hex::encode(&vk_bytes) + "\n").as_bytes())?;
     Ok(format!(
-        "wrote {} ({} bytes), {} ({} bytes), {}\n\
+        "circuit: {} R1CS constraints, 1 public input\n\
+         wrote {} ({} bytes), {} ({} bytes), {}\n\
          WARNING: single-party setup: whoever ran it can forge proofs. Production keys need a multi-party ceremony.",
+        E::kyc_constraints(),
         pk_path.display(),
         pk_bytes.len(),
         vk_path.display(),
@@ -304,23 +361,134 @@ fn tree_new(path: &Path, curve: Curve, force: bool) -> Result<String, Error> {
     Ok(format!("created {} (empty root {root})", path.display()))
 }
 
-fn tree_add<F: PoseidonField>(path: &Path, commitments: &[String]) -> Result<String, Error> {
+/// What `tree add` issues.
+struct Issue<'a> {
+    commitment: &'a str,
+    reference: &'a str,
+    expiry: u64,
+    out: &'a Path,
+    force: bool,
+}
+
+fn tree_add<F: PoseidonField>(path: &Path, issue: &Issue) -> Result<String, Error> {
     let file: TreeFile = read_json(path, "tree")?;
     let mut tree = load_tree::<F>(path)?;
-    let mut out = String::new();
-    for c in commitments {
-        let x: F = parse_fr("commitment", c)?;
-        if let Some(index) = tree.position(x) {
-            return Err(Error::Duplicate {
-                commitment: c.clone(),
-                index,
-            });
-        }
-        let index = tree.insert(x)?;
-        out.push_str(&format!("leaf {index}: {c}\n"));
+    check_new(issue.out, issue.force)?;
+    let commitment: F = parse_fr("commitment", issue.commitment)?;
+    let identifier: F = zk_kyc::identifier(issue.reference);
+    let leaf = zk_kyc::credential_leaf(commitment, identifier, issue.expiry);
+    if let Some(index) = tree.position(leaf) {
+        return Err(Error::Duplicate {
+            commitment: issue.commitment.to_string(),
+            index,
+        });
     }
+    let index = tree.insert(leaf)?;
     save_tree(path, &file.curve, &tree)?;
-    out.push_str(&format!("root {}", hex_fr(tree.root())));
+    write_json(
+        issue.out,
+        &CredentialFile {
+            curve: file.curve.clone(),
+            identifier: hex_fr(identifier),
+            expiry: issue.expiry,
+            leaf: hex_fr(leaf),
+        },
+    )?;
+    Ok(format!(
+        "leaf {index}: {}\nroot {}",
+        hex_fr(leaf),
+        hex_fr(tree.root())
+    ))
+}
+
+fn set_command(command: SetCommand) -> Result<String, Error> {
+    match command {
+        SetCommand::New { set, curve, force } => {
+            check_new(&set, force)?;
+            write_json(
+                &set,
+                &SetFile {
+                    curve: curve.name().to_string(),
+                    depth: SET_DEPTH as u32,
+                    identifiers: vec![],
+                },
+            )?;
+            let root = match curve {
+                Curve::Bls12_381 => hex_fr(zk_kyc::set::empty_root::<ark_bls12_381::Fr>()),
+                Curve::Bn254 => hex_fr(zk_kyc::set::empty_root::<ark_bn254::Fr>()),
+            };
+            Ok(format!("created {} (empty root {root})", set.display()))
+        }
+        SetCommand::Add { set, references } => match read_set_curve(&set)? {
+            Curve::Bls12_381 => set_edit::<ark_bls12_381::Fr>(&set, &references, true),
+            Curve::Bn254 => set_edit::<ark_bn254::Fr>(&set, &references, true),
+        },
+        SetCommand::Remove { set, references } => match read_set_curve(&set)? {
+            Curve::Bls12_381 => set_edit::<ark_bls12_381::Fr>(&set, &references, false),
+            Curve::Bn254 => set_edit::<ark_bn254::Fr>(&set, &references, false),
+        },
+        SetCommand::Root { set } => match read_set_curve(&set)? {
+            Curve::Bls12_381 => Ok(hex_fr(load_set::<ark_bls12_381::Fr>(&set)?.root())),
+            Curve::Bn254 => Ok(hex_fr(load_set::<ark_bn254::Fr>(&set)?.root())),
+        },
+    }
+}
+
+fn read_set_curve(path: &Path) -> Result<Curve, Error> {
+    let t: SetFile = read_json(path, "set")?;
+    parse_curve(path, &t.curve)
+}
+
+/// Loads a set file.
+pub fn load_set<F: PoseidonField>(path: &Path) -> Result<ExclusionSet<F>, Error> {
+    let t: SetFile = read_json(path, "set")?;
+    let values = t
+        .identifiers
+        .iter()
+        .enumerate()
+        .map(|(i, v)| parse_fr(&format!("{}: identifier {i}", path.display()), v))
+        .collect::<Result<Vec<F>, _>>()?;
+    ExclusionSet::from_values(values).map_err(|source| Error::Set {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn set_edit<F: PoseidonField>(
+    path: &Path,
+    references: &[String],
+    add: bool,
+) -> Result<String, Error> {
+    let file: SetFile = read_json(path, "set")?;
+    let mut set = load_set::<F>(path)?;
+    let mut out = String::new();
+    for r in references {
+        let id: F = zk_kyc::identifier(r);
+        let changed = if add {
+            set.insert(id).map_err(|source| Error::Set {
+                path: path.to_path_buf(),
+                source,
+            })?
+        } else {
+            set.remove(id)
+        };
+        let verb = match (add, changed) {
+            (true, true) => "added",
+            (true, false) => "already listed",
+            (false, true) => "removed",
+            (false, false) => "not listed",
+        };
+        out.push_str(&format!("{verb}: {}\n", hex_fr(id)));
+    }
+    write_json(
+        path,
+        &SetFile {
+            curve: file.curve,
+            depth: SET_DEPTH as u32,
+            identifiers: set.values().iter().map(|v| hex_fr(*v)).collect(),
+        },
+    )?;
+    out.push_str(&format!("root {}", hex_fr(set.root())));
     Ok(out)
 }
 
@@ -366,12 +534,36 @@ where
     let t: TreeFile = read_json(&args.tree, "tree")?;
     expect_curve(&args.tree, &t.curve, curve)?;
     let tree = load_tree::<E::ScalarField>(&args.tree)?;
-    let commitment = id.commitment();
-    let index = tree.position(commitment).ok_or_else(|| Error::NotInTree {
-        commitment: hex_fr(commitment),
+    let c: CredentialFile = read_json(&args.credential, "credential")?;
+    expect_curve(&args.credential, &c.curve, curve)?;
+    let credential = Credential {
+        identifier: parse_fr("credential identifier", &c.identifier)?,
+        expiry: c.expiry,
+    };
+    let leaf = credential.leaf(&id);
+    let index = tree.position(leaf).ok_or_else(|| Error::NotInTree {
+        commitment: hex_fr(leaf),
         tree: args.tree.clone(),
     })?;
     let path = tree.path(index)?;
+    let witness = |set_path: &Path, kind: &'static str| {
+        let f: SetFile = read_json(set_path, "set")?;
+        expect_curve(set_path, &f.curve, curve)?;
+        let set = load_set::<E::ScalarField>(set_path)?;
+        set.non_membership(credential.identifier)
+            .map_err(|source| match source {
+                zk_kyc::SetError::Member => Error::Listed {
+                    kind,
+                    path: set_path.to_path_buf(),
+                },
+                source => Error::Set {
+                    path: set_path.to_path_buf(),
+                    source,
+                },
+            })
+    };
+    let sanctions = witness(&args.sanctions, "sanctions list")?;
+    let revocation = witness(&args.revocations, "revocation list")?;
     let ext: E::ScalarField = match (&args.external_nullifier, &args.chain_id, &args.contract) {
         (Some(e), _, _) => parse_fr("external nullifier", e)?,
         (None, Some(chain), Some(contract)) => zk_kyc::external_nullifier(chain, contract),
@@ -384,22 +576,37 @@ where
         what: "proving key",
         source,
     })?;
+    let input = ProofInput {
+        identity: id,
+        credential,
+        path,
+        sanctions,
+        revocation,
+        external_nullifier: ext,
+        signal,
+        valid_until: args.valid_until.unwrap_or(credential.expiry),
+    };
     let mut rng = rng(None);
-    let (proof, st) = E::kyc_prove(&pk, &id, &path, ext, signal, &mut rng);
+    let (proof, st) = E::kyc_prove(&pk, &input, &mut rng)?;
     let proof_hex = hex::encode(prover::to_bytes(&proof));
     let file = ProofFile {
         curve: curve.name().to_string(),
         address: args.address.clone(),
         proof: proof_hex.clone(),
-        root: hex_fr(st.root),
+        identity_root: hex_fr(st.identity_root),
+        sanctions_root: hex_fr(st.sanctions_root),
+        revocation_root: hex_fr(st.revocation_root),
+        context: hex_fr(st.context()),
         nullifier_hash: hex_fr(st.nullifier_hash),
+        valid_until: st.valid_until,
         external_nullifier: hex_fr(st.external_nullifier),
         signal: hex_fr(st.signal),
         public_input: hex_fr(st.public_input()),
         register: json!({"register": {
             "proof": proof_hex,
-            "root": hex_fr(st.root),
+            "context": hex_fr(st.context()),
             "nullifier_hash": hex_fr(st.nullifier_hash),
+            "valid_until": st.valid_until,
         }}),
     };
     if let Some(out) = &args.out {
@@ -428,11 +635,14 @@ where
         Err(_) => return Ok(false),
     };
     let st = Statement {
-        root: parse_fr("root", &p.root)?,
-        nullifier_hash: parse_fr("nullifier_hash", &p.nullifier_hash)?,
+        identity_root: parse_fr("identity_root", &p.identity_root)?,
+        sanctions_root: parse_fr("sanctions_root", &p.sanctions_root)?,
+        revocation_root: parse_fr("revocation_root", &p.revocation_root)?,
         external_nullifier: parse_fr("external_nullifier", &p.external_nullifier)?,
+        nullifier_hash: parse_fr("nullifier_hash", &p.nullifier_hash)?,
         // recomputed: the proof must be for the address it names
         signal: zk_kyc::signal(&p.address),
+        valid_until: p.valid_until,
     };
     Ok(E::kyc_verify(&vk, &proof, &st))
 }

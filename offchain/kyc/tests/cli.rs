@@ -1,4 +1,4 @@
-//! The provider and user flow through the CLI, on real files.
+//! The provider, compliance and user flow through the CLI, on real files.
 
 use std::path::Path;
 
@@ -16,13 +16,81 @@ fn p(dir: &Path, name: &str) -> String {
     dir.join(name).display().to_string()
 }
 
+const ADDR: &str = "wasm1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqsd5ph9m";
+const EXPIRY: &str = "2000000000";
+
+/// `prove` for `who` (identity and credential files `<who>.json`,
+/// `<who>.cred.json`) with the folder's tree and sets, plus `extra` arguments.
+fn prove(d: &Path, who: &str, extra: &[&str]) -> Result<String, Error> {
+    let (id, cred) = (
+        p(d, &format!("{who}.json")),
+        p(d, &format!("{who}.cred.json")),
+    );
+    let (tree, sanctions, revocations, pk) = (
+        p(d, "tree.json"),
+        p(d, "sanctions.json"),
+        p(d, "revocations.json"),
+        p(d, "keys/proving.key"),
+    );
+    let mut args = vec![
+        "prove",
+        "--identity",
+        &id,
+        "--credential",
+        &cred,
+        "--tree",
+        &tree,
+        "--sanctions",
+        &sanctions,
+        "--revocations",
+        &revocations,
+        "--proving-key",
+        &pk,
+    ];
+    args.extend_from_slice(extra);
+    cmd(&args)
+}
+
+/// Identity for `who`, credential issued by the provider; returns the commitment.
+fn enrol(d: &Path, who: &str, seed: &str) -> String {
+    let c = cmd(&[
+        "identity",
+        "new",
+        "--out",
+        &p(d, &format!("{who}.json")),
+        "--insecure-seed",
+        seed,
+    ])
+    .unwrap();
+    cmd(&[
+        "tree",
+        "add",
+        "--tree",
+        &p(d, "tree.json"),
+        "--commitment",
+        &c,
+        "--reference",
+        &format!("passport:{who}"),
+        "--expiry",
+        EXPIRY,
+        "--credential-out",
+        &p(d, &format!("{who}.cred.json")),
+    ])
+    .unwrap();
+    c
+}
+
 #[test]
-fn provider_and_user_flow() {
+fn provider_compliance_and_user_flow() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
     let keys = p(d, "keys");
     let out = cmd(&["setup", "--out-dir", &keys, "--insecure-seed", "1"]).unwrap();
     assert!(out.contains("multi-party ceremony"), "{out}");
+    assert!(
+        out.starts_with("circuit: ") && out.contains(" R1CS constraints"),
+        "{out}"
+    );
     let e = cmd(&["setup", "--out-dir", &keys]).unwrap_err();
     assert_eq!(
         e.to_string(),
@@ -35,57 +103,100 @@ fn provider_and_user_flow() {
     assert_eq!(vk_hex.trim().len(), 2 * (48 + 3 * 96 + 8 + 2 * 48));
 
     let tree = p(d, "tree.json");
-    let out = cmd(&["tree", "new", "--tree", &tree]).unwrap();
-    assert!(out.starts_with("created"));
+    assert!(cmd(&["tree", "new", "--tree", &tree])
+        .unwrap()
+        .starts_with("created"));
     let empty_root = cmd(&["tree", "root", "--tree", &tree]).unwrap();
+    let (sanctions, revocations) = (p(d, "sanctions.json"), p(d, "revocations.json"));
+    let out = cmd(&["set", "new", "--set", &sanctions]).unwrap();
+    let empty_set = cmd(&["set", "root", "--set", &sanctions]).unwrap();
+    assert!(out.ends_with(&format!("(empty root {empty_set})")), "{out}");
+    cmd(&["set", "new", "--set", &revocations]).unwrap();
 
-    let alice = p(d, "alice.json");
-    let bob = p(d, "bob.json");
-    let ca = cmd(&["identity", "new", "--out", &alice]).unwrap();
-    let cb = cmd(&["identity", "new", "--out", &bob]).unwrap();
-    assert_eq!(ca.len(), 64);
-    assert_ne!(ca, cb);
-
-    let out = cmd(&["tree", "add", "--tree", &tree, &ca]).unwrap();
-    assert!(out.starts_with(&format!("leaf 0: {ca}")), "{out}");
-    let e = cmd(&["tree", "add", "--tree", &tree, &ca]).unwrap_err();
+    let ca = enrol(d, "alice", "1");
+    enrol(d, "mallory", "2");
+    enrol(d, "trudy", "3");
+    let root = cmd(&["tree", "root", "--tree", &tree]).unwrap();
+    assert_ne!(root, empty_root);
+    // the same credential twice, and a malformed commitment
+    let e = cmd(&[
+        "tree",
+        "add",
+        "--tree",
+        &tree,
+        "--commitment",
+        &ca,
+        "--reference",
+        "passport:alice",
+        "--expiry",
+        EXPIRY,
+        "--credential-out",
+        &p(d, "dup.json"),
+    ])
+    .unwrap_err();
     assert_eq!(
         e.to_string(),
-        format!("commitment {ca} is already in the tree at index 0")
+        format!("a credential for commitment {ca} with this identifier and expiry is already in the tree at index 0")
     );
-    let e = cmd(&["tree", "add", "--tree", &tree, "zz"]).unwrap_err();
+    let e = cmd(&[
+        "tree",
+        "add",
+        "--tree",
+        &tree,
+        "--commitment",
+        "zz",
+        "--reference",
+        "x",
+        "--expiry",
+        "1",
+        "--credential-out",
+        &p(d, "zz.json"),
+    ])
+    .unwrap_err();
     assert_eq!(
         e.to_string(),
         "commitment: expected 64 hex digits encoding a scalar below the modulus, got \"zz\""
     );
-    let root = cmd(&["tree", "root", "--tree", &tree]).unwrap();
-    assert_ne!(root, empty_root);
 
-    let pk = p(d, "keys/proving.key");
-    let proof = p(d, "proof.json");
-    let addr = "wasm1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqsd5ph9m";
+    // compliance sanctions mallory, the provider revokes trudy
     let out = cmd(&[
-        "prove",
-        "--identity",
-        &alice,
-        "--tree",
-        &tree,
-        "--proving-key",
-        &pk,
-        "--address",
-        addr,
-        "--chain-id",
-        "aipchain-1",
-        "--contract",
-        "wasm1verifier",
-        "--out",
-        &proof,
+        "set",
+        "add",
+        "--set",
+        &sanctions,
+        "passport:mallory",
+        "passport:eve",
     ])
     .unwrap();
+    assert!(out.starts_with("added: "), "{out}");
+    let sroot = cmd(&["set", "root", "--set", &sanctions]).unwrap();
+    assert!(out.ends_with(&format!("root {sroot}")));
+    assert_ne!(sroot, empty_set);
+    cmd(&["set", "add", "--set", &revocations, "passport:trudy"]).unwrap();
+
+    let proof = p(d, "proof.json");
+    let out = prove(
+        d,
+        "alice",
+        &[
+            "--address",
+            ADDR,
+            "--chain-id",
+            "aipchain-1",
+            "--contract",
+            "wasm1verifier",
+            "--out",
+            &proof,
+        ],
+    )
+    .unwrap();
     let pf: ProofFile = serde_json::from_str(&out).unwrap();
-    assert_eq!(pf.root, root);
+    assert_eq!(pf.identity_root, root);
+    assert_eq!(pf.sanctions_root, sroot);
+    assert_eq!(pf.valid_until, 2_000_000_000);
     assert_eq!(pf.proof.len(), 2 * 192);
-    assert_eq!(pf.register["register"]["root"], root);
+    assert_eq!(pf.register["register"]["context"], pf.context);
+    assert_eq!(pf.register["register"]["valid_until"], 2_000_000_000u64);
     assert_eq!(
         pf.external_nullifier,
         aip_kyc::hex_fr(zk_kyc::external_nullifier::<ark_bls12_381::Fr>(
@@ -99,50 +210,78 @@ fn provider_and_user_flow() {
         "valid"
     );
 
-    // the same proof claimed for another address does not verify
-    let mut other: ProofFile =
-        serde_json::from_str(&std::fs::read_to_string(&proof).unwrap()).unwrap();
-    other.address = "wasm1mallory".into();
-    let other_path = p(d, "other.json");
-    std::fs::write(&other_path, serde_json::to_string(&other).unwrap()).unwrap();
-    assert_eq!(
-        cmd(&["verify", "--verifying-key", &vk, "--proof", &other_path]).unwrap(),
-        "INVALID"
-    );
+    // the same proof claimed for another address or another valid_until does not verify
+    let orig: ProofFile = serde_json::from_str(&std::fs::read_to_string(&proof).unwrap()).unwrap();
+    for edit in [
+        |f: &mut ProofFile| f.address = "wasm1mallory".into(),
+        |f: &mut ProofFile| f.valid_until -= 1,
+    ] {
+        let mut other = orig.clone();
+        edit(&mut other);
+        let other_path = p(d, "other.json");
+        std::fs::write(&other_path, serde_json::to_string(&other).unwrap()).unwrap();
+        assert_eq!(
+            cmd(&["verify", "--verifying-key", &vk, "--proof", &other_path]).unwrap(),
+            "INVALID"
+        );
+    }
 
-    // bob is not in the tree yet
-    let e = cmd(&[
-        "prove",
-        "--identity",
-        &bob,
-        "--tree",
-        &tree,
-        "--proving-key",
-        &pk,
+    let scope = [
         "--address",
-        addr,
+        ADDR,
         "--external-nullifier",
         &pf.external_nullifier,
-    ])
+    ];
+    // a valid_until after the credential's expiry
+    let e = prove(
+        d,
+        "alice",
+        &[&scope[..], &["--valid-until", "2000000001"]].concat(),
+    )
     .unwrap_err();
     assert_eq!(
         e.to_string(),
-        format!("commitment {cb} is not in the tree {tree}")
+        "the credential expires at 2000000000, before valid_until 2000000001: ask the provider for a renewed credential or prove for an earlier valid_until"
+    );
+    // sanctioned and revoked identities cannot prove
+    let e = prove(d, "mallory", &scope).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!("the credential's identifier is on the sanctions list {sanctions}: no proof of non-membership exists")
+    );
+    let e = prove(d, "trudy", &scope).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!("the credential's identifier is on the revocation list {revocations}: no proof of non-membership exists")
+    );
+    // once trudy is reinstated she proves again
+    let out = cmd(&[
+        "set",
+        "remove",
+        "--set",
+        &revocations,
+        "passport:trudy",
+        "passport:nobody",
+    ])
+    .unwrap();
+    assert!(
+        out.contains("removed: ") && out.contains("not listed: "),
+        "{out}"
+    );
+    prove(d, "trudy", &scope).unwrap();
+
+    // bob has an identity but no credential in the tree
+    let cb = cmd(&["identity", "new", "--out", &p(d, "bob.json")]).unwrap();
+    std::fs::copy(d.join("alice.cred.json"), d.join("bob.cred.json")).unwrap();
+    let e = prove(d, "bob", &scope).unwrap_err();
+    assert!(
+        e.to_string().starts_with("credential leaf ")
+            && e.to_string()
+                .contains(&format!("is not in the tree {tree}")),
+        "{e} ({cb})"
     );
     // no scope
-    cmd(&["tree", "add", "--tree", &tree, &cb]).unwrap();
-    let e = cmd(&[
-        "prove",
-        "--identity",
-        &bob,
-        "--tree",
-        &tree,
-        "--proving-key",
-        &pk,
-        "--address",
-        addr,
-    ])
-    .unwrap_err();
+    let e = prove(d, "alice", &["--address", ADDR]).unwrap_err();
     assert_eq!(
         e.to_string(),
         "give either --external-nullifier, or --chain-id and --contract"
@@ -153,33 +292,43 @@ fn provider_and_user_flow() {
 fn files_of_the_wrong_curve_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    let tree = p(d, "tree.json");
-    let id = p(d, "id.json");
-    cmd(&["tree", "new", "--tree", &tree, "--curve", "bn254"]).unwrap();
-    let c = cmd(&["identity", "new", "--out", &id, "--insecure-seed", "3"]).unwrap();
-    // a BLS12-381 commitment is usually not even a BN254 scalar; either way the
-    // prover refuses the tree
-    let _ = cmd(&["tree", "add", "--tree", &tree, &c]);
-    let e = cmd(&[
-        "prove",
-        "--identity",
-        &id,
+    cmd(&[
+        "tree",
+        "new",
         "--tree",
-        &tree,
-        "--proving-key",
-        "x",
-        "--address",
-        "a",
-        "--external-nullifier",
-        &c,
+        &p(d, "tree.json"),
+        "--curve",
+        "bn254",
     ])
-    .unwrap_err();
+    .unwrap();
+    cmd(&["set", "new", "--set", &p(d, "sanctions.json")]).unwrap();
+    cmd(&["set", "new", "--set", &p(d, "revocations.json")]).unwrap();
+    let c = cmd(&[
+        "identity",
+        "new",
+        "--out",
+        &p(d, "id.json"),
+        "--insecure-seed",
+        "3",
+    ])
+    .unwrap();
+    std::fs::write(
+        d.join("id.cred.json"),
+        format!("{{\"curve\":\"bls12-381\",\"identifier\":\"{c}\",\"expiry\":1,\"leaf\":\"{c}\"}}"),
+    )
+    .unwrap();
+    let e = prove(d, "id", &["--address", "a", "--external-nullifier", &c]).unwrap_err();
     assert_eq!(
         e.to_string(),
-        format!("{tree}: made for curve bn254, this command uses bls12-381")
+        format!(
+            "{}: made for curve bn254, this command uses bls12-381",
+            p(d, "tree.json")
+        )
     );
     let e = cmd(&["tree", "root", "--tree", &p(d, "missing.json")]).unwrap_err();
     assert!(e.to_string().contains("missing.json: No such file"), "{e}");
+    let e = cmd(&["set", "root", "--set", &p(d, "tree.json")]).unwrap_err();
+    assert!(e.to_string().contains("not a valid set file"), "{e}");
 }
 
 #[test]
@@ -197,29 +346,57 @@ fn bn254_keys_and_proofs_work_too() {
         "2",
     ])
     .unwrap();
-    let tree = p(d, "tree.json");
-    let id = p(d, "id.json");
-    cmd(&["tree", "new", "--tree", &tree, "--curve", "bn254"]).unwrap();
-    let c = cmd(&["identity", "new", "--out", &id, "--curve", "bn254"]).unwrap();
-    cmd(&["tree", "add", "--tree", &tree, &c]).unwrap();
-    let proof = p(d, "proof.json");
     cmd(&[
-        "prove",
-        "--identity",
-        &id,
+        "tree",
+        "new",
         "--tree",
-        &tree,
-        "--proving-key",
-        &p(d, "keys/proving.key"),
-        "--address",
-        "wasm1alice",
-        "--chain-id",
-        "c",
-        "--contract",
-        "v",
-        "--out",
-        &proof,
+        &p(d, "tree.json"),
+        "--curve",
+        "bn254",
     ])
+    .unwrap();
+    for s in ["sanctions.json", "revocations.json"] {
+        cmd(&["set", "new", "--set", &p(d, s), "--curve", "bn254"]).unwrap();
+    }
+    let c = cmd(&[
+        "identity",
+        "new",
+        "--out",
+        &p(d, "id.json"),
+        "--curve",
+        "bn254",
+    ])
+    .unwrap();
+    cmd(&[
+        "tree",
+        "add",
+        "--tree",
+        &p(d, "tree.json"),
+        "--commitment",
+        &c,
+        "--reference",
+        "r",
+        "--expiry",
+        EXPIRY,
+        "--credential-out",
+        &p(d, "id.cred.json"),
+    ])
+    .unwrap();
+    let proof = p(d, "proof.json");
+    prove(
+        d,
+        "id",
+        &[
+            "--address",
+            "wasm1alice",
+            "--chain-id",
+            "c",
+            "--contract",
+            "v",
+            "--out",
+            &proof,
+        ],
+    )
     .unwrap();
     assert_eq!(
         cmd(&[

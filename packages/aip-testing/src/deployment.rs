@@ -128,7 +128,9 @@ fn instantiate_zk_verifier(app: &mut App, admin: &Addr, reputation: &Addr) -> Re
         provider: app.api().addr_make(roles::KYC_PROVIDER).to_string(),
         reputation: Some(reputation.to_string()),
         verifying_key: None,
-        root_history: None,
+        compliance: None,
+        grace_period: None,
+        premium_max_age_days: None,
     };
     let zk = app
         .instantiate_contract(

@@ -12,6 +12,7 @@ use crate::poseidon;
 
 const SIGNAL_DOMAIN: &[u8] = b"aipchain/zk-kyc/signal/v1\0";
 const EXTERNAL_DOMAIN: &[u8] = b"aipchain/zk-kyc/external-nullifier/v1\0";
+const IDENTIFIER_DOMAIN: &[u8] = b"aipchain/zk-kyc/identifier/v1\0";
 
 /// 32 little-endian bytes of a field element.
 pub fn fr_to_bytes<F: PoseidonField>(x: F) -> [u8; 32] {
@@ -57,12 +58,42 @@ pub fn external_nullifier<F: PoseidonField>(chain_id: &str, contract: &str) -> F
     from_digest(&h.finalize())
 }
 
-/// The circuit's single public input: `Poseidon(root, nullifier_hash, external_nullifier, signal)`.
-pub fn public_input<F: PoseidonField>(
-    root: F,
-    nullifier_hash: F,
+/// The identifier of a person as the provider and the compliance role both
+/// compute it from the same document reference (for example
+/// `"passport:DE:C01X00T47"`): a credential carries it, the sanctions and
+/// revocation sets hold it. Below 2^248 (31 bytes of SHA-256), never 0 in
+/// practice. Low-entropy references can be guessed from a published list:
+/// keep the lists' contents off chain (only roots go on chain).
+pub fn identifier<F: PoseidonField>(reference: &str) -> F {
+    let mut h = Sha256::new();
+    h.update(IDENTIFIER_DOMAIN);
+    h.update(reference.as_bytes());
+    from_digest(&h.finalize())
+}
+
+/// The verification context: `Poseidon(identity_root, sanctions_root,
+/// revocation_root, external_nullifier)`. The contract computes it when a root
+/// is published and stores it; a `Register` names it instead of sending three roots.
+pub fn context<F: PoseidonField>(
+    identity_root: F,
+    sanctions_root: F,
+    revocation_root: F,
     external_nullifier: F,
-    signal: F,
 ) -> F {
-    poseidon::hash4(root, nullifier_hash, external_nullifier, signal)
+    poseidon::hash(&[
+        identity_root,
+        sanctions_root,
+        revocation_root,
+        external_nullifier,
+    ])
+}
+
+/// The circuit's single public input: `Poseidon(context, nullifier_hash, signal, valid_until)`.
+pub fn public_input<F: PoseidonField>(
+    context: F,
+    nullifier_hash: F,
+    signal: F,
+    valid_until: u64,
+) -> F {
+    poseidon::hash(&[context, nullifier_hash, signal, F::from(valid_until)])
 }

@@ -54,10 +54,22 @@ pub fn hash2<F: PoseidonField>(a: F, b: F) -> F {
 
 /// `Poseidon(a, b, c, d)`: absorb four elements, squeeze one.
 pub fn hash4<F: PoseidonField>(a: F, b: F, c: F, d: F) -> F {
-    let mut state = [F::zero(), a, b];
-    permute(&mut state);
-    state[1] += c;
-    state[2] += d;
-    permute(&mut state);
+    hash(&[a, b, c, d])
+}
+
+/// `Poseidon(inputs…)`: absorb the elements in order, squeeze one; one
+/// permutation per two elements (rounded up). An empty input hashes like `[0]`.
+pub fn hash<F: PoseidonField>(inputs: &[F]) -> F {
+    let mut state = [F::zero(); WIDTH];
+    if inputs.is_empty() {
+        permute(&mut state);
+        return state[1];
+    }
+    for chunk in inputs.chunks(2) {
+        for (s, x) in state[1..].iter_mut().zip(chunk) {
+            *s += x;
+        }
+        permute(&mut state);
+    }
     state[1]
 }

@@ -14,8 +14,9 @@ use rand::{CryptoRng, RngCore};
 
 use crate::circuit::KycCircuit;
 use crate::params::PoseidonField;
+use crate::set::NonMembership;
 use crate::tree::MerklePath;
-use crate::{commitment, nullifier_hash, Statement};
+use crate::{commitment, credential_leaf, nullifier_hash, Statement};
 
 /// Length of a compressed BLS12-381 proof: A (G1, 48) | B (G2, 96) | C (G1, 48).
 pub const BLS12_381_PROOF_LEN: usize = 192;
@@ -45,20 +46,122 @@ impl<F: PoseidonField> Identity<F> {
     pub fn nullifier_hash(&self, external_nullifier: F) -> F {
         nullifier_hash(self.secret, external_nullifier)
     }
+}
 
-    /// The statement this identity proves for `signal` under the root `path` leads to.
-    pub fn statement(
-        &self,
-        path: &MerklePath<F>,
-        external_nullifier: F,
-        signal: F,
-    ) -> Statement<F> {
+/// What the provider certifies about one identity: the person's identifier
+/// ([`crate::identifier`]) and the credential's expiry (unix seconds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Credential<F> {
+    pub identifier: F,
+    pub expiry: u64,
+}
+
+impl<F: PoseidonField> Credential<F> {
+    /// The leaf the provider adds to its identity tree for `identity`.
+    pub fn leaf(&self, identity: &Identity<F>) -> F {
+        credential_leaf(identity.commitment(), self.identifier, self.expiry)
+    }
+}
+
+/// Everything one proof needs: the secrets, the three witnesses and the
+/// registration's public choices.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProofInput<F> {
+    pub identity: Identity<F>,
+    pub credential: Credential<F>,
+    /// The credential leaf's path in the provider's identity tree.
+    pub path: MerklePath<F>,
+    /// The identifier's low leaf in the sanctions set.
+    pub sanctions: NonMembership<F>,
+    /// The identifier's low leaf in the revocation set.
+    pub revocation: NonMembership<F>,
+    /// [`crate::external_nullifier`] of the chain id and verifier contract.
+    pub external_nullifier: F,
+    /// [`crate::signal`] of the registering address.
+    pub signal: F,
+    /// The registration's end (unix seconds), at most the credential's expiry.
+    pub valid_until: u64,
+}
+
+impl<F: PoseidonField> ProofInput<F> {
+    /// The public values this input proves (roots from the witnesses).
+    pub fn statement(&self) -> Statement<F> {
         Statement {
-            root: path.root(self.commitment()),
-            nullifier_hash: self.nullifier_hash(external_nullifier),
-            external_nullifier,
-            signal,
+            identity_root: self.path.root(self.credential.leaf(&self.identity)),
+            sanctions_root: self.sanctions.root(),
+            revocation_root: self.revocation.root(),
+            external_nullifier: self.external_nullifier,
+            nullifier_hash: self.identity.nullifier_hash(self.external_nullifier),
+            signal: self.signal,
+            valid_until: self.valid_until,
         }
+    }
+
+    /// The native checks that decide whether the circuit can be satisfied.
+    pub fn check(&self) -> Result<(), ProveError> {
+        if self.credential.expiry < self.valid_until {
+            return Err(ProveError::Expired {
+                expiry: self.credential.expiry,
+                valid_until: self.valid_until,
+            });
+        }
+        let id = self.credential.identifier;
+        if !crate::set::is_identifier(id) {
+            return Err(ProveError::NotAnIdentifier);
+        }
+        if !self.sanctions.excludes(id) {
+            return Err(ProveError::Sanctioned);
+        }
+        if !self.revocation.excludes(id) {
+            return Err(ProveError::Revoked);
+        }
+        Ok(())
+    }
+
+    /// The circuit with this input as its witness.
+    pub fn circuit(&self) -> KycCircuit<F> {
+        KycCircuit {
+            secret: self.identity.secret,
+            trapdoor: self.identity.trapdoor,
+            identifier: self.credential.identifier,
+            expiry: self.credential.expiry,
+            path: self.path.clone(),
+            sanctions: self.sanctions.clone(),
+            revocation: self.revocation.clone(),
+            statement: self.statement(),
+        }
+    }
+}
+
+/// A random identity with a credential (expiry `u64::MAX`) alone in a fresh tree,
+/// and empty sanctions and revocation sets: a ready input for benchmarks and
+/// the comparison verifier's tests.
+pub fn clean_input<F: PoseidonField>(
+    rng: &mut (impl RngCore + CryptoRng),
+    external_nullifier: F,
+    signal: F,
+) -> ProofInput<F> {
+    let identity = Identity::random(rng);
+    let credential = Credential {
+        identifier: crate::identifier("passport:bench"),
+        expiry: u64::MAX,
+    };
+    let mut tree = crate::IdentityTree::new();
+    tree.insert(credential.leaf(&identity))
+        .expect("an empty tree has room");
+    let empty = crate::ExclusionSet::new();
+    let witness = empty
+        .non_membership(credential.identifier)
+        .expect("the empty set excludes every identifier");
+    ProofInput {
+        identity,
+        credential,
+        path: tree.path(0).expect("leaf 0 exists"),
+        sanctions: witness.clone(),
+        revocation: witness,
+        external_nullifier,
+        signal,
+        valid_until: u64::MAX,
     }
 }
 
@@ -73,31 +176,90 @@ where
         .expect("the circuit is well-formed")
 }
 
-/// Proves membership of `identity` at `path` for `external_nullifier` and `signal`.
-/// Returns the proof and the statement it proves.
+/// Proves `input`; returns the proof and the statement it proves. An input
+/// the circuit cannot accept (expired credential, sanctioned or revoked
+/// identifier) is refused with the reason, before any proving work.
 pub fn prove<E, R>(
     pk: &ProvingKey<E>,
-    identity: &Identity<E::ScalarField>,
-    path: &MerklePath<E::ScalarField>,
-    external_nullifier: E::ScalarField,
-    signal: E::ScalarField,
+    input: &ProofInput<E::ScalarField>,
     rng: &mut R,
-) -> (Proof<E>, Statement<E::ScalarField>)
+) -> Result<(Proof<E>, Statement<E::ScalarField>), ProveError>
 where
     E: Pairing,
     E::ScalarField: PoseidonField,
     R: RngCore + CryptoRng,
 {
-    let statement = identity.statement(path, external_nullifier, signal);
-    let circuit = KycCircuit {
-        secret: identity.secret,
-        trapdoor: identity.trapdoor,
-        path: path.clone(),
-        statement,
-    };
-    let proof = Groth16::<E>::prove(pk, circuit, rng).expect("a satisfied circuit proves");
-    (proof, statement)
+    input.check()?;
+    let circuit = input.circuit();
+    let statement = circuit.statement;
+    let proof = Groth16::<E>::prove(pk, circuit, rng).map_err(|e| ProveError::Prover {
+        reason: e.to_string(),
+    })?;
+    Ok((proof, statement))
 }
+
+/// The circuit's size: R1CS constraints of the blank circuit.
+pub fn num_constraints<F: PoseidonField>() -> usize {
+    use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystem};
+    let cs = ConstraintSystem::<F>::new_ref();
+    KycCircuit::<F>::blank()
+        .generate_constraints(cs.clone())
+        .expect("the blank circuit synthesizes");
+    cs.num_constraints()
+}
+
+/// Whether the circuit's constraints hold for its witness.
+pub fn is_satisfied<F: PoseidonField>(circuit: KycCircuit<F>) -> bool {
+    use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystem};
+    let cs = ConstraintSystem::<F>::new_ref();
+    circuit.generate_constraints(cs.clone()).is_ok() && cs.is_satisfied().unwrap_or(false)
+}
+
+/// Why a proof could not be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProveError {
+    /// The credential expires before the requested `valid_until`.
+    Expired { expiry: u64, valid_until: u64 },
+    /// The credential's identifier is not a valid identifier.
+    NotAnIdentifier,
+    /// The identifier is not outside the sanctions set's witness range (it is sanctioned).
+    Sanctioned,
+    /// The identifier is not outside the revocation set's witness range (it is revoked).
+    Revoked,
+    /// arkworks failed.
+    Prover { reason: String },
+}
+
+impl core::fmt::Display for ProveError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            ProveError::Expired {
+                expiry,
+                valid_until,
+            } => write!(
+                f,
+                "the credential expires at {expiry}, before valid_until {valid_until}: \
+                 ask the provider for a renewed credential or prove for an earlier valid_until"
+            ),
+            ProveError::NotAnIdentifier => write!(
+                f,
+                "the credential's identifier is 0 or not below 2^{}",
+                crate::set::IDENTIFIER_BITS
+            ),
+            ProveError::Sanctioned => write!(
+                f,
+                "the identity is on the sanctions list: no proof of non-membership exists"
+            ),
+            ProveError::Revoked => write!(
+                f,
+                "the provider revoked this identity: no proof of non-membership exists"
+            ),
+            ProveError::Prover { reason } => write!(f, "proving failed: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for ProveError {}
 
 /// Verifies `proof` for `statement` (recomputes the single public input).
 pub fn verify<E>(
@@ -140,14 +302,12 @@ where
     /// [`setup`] on this curve.
     fn kyc_setup(rng: &mut rand_chacha::ChaCha20Rng) -> (ProvingKey<Self>, VerifyingKey<Self>);
     /// [`prove`] on this curve.
+    #[allow(clippy::type_complexity)]
     fn kyc_prove(
         pk: &ProvingKey<Self>,
-        identity: &Identity<Self::ScalarField>,
-        path: &MerklePath<Self::ScalarField>,
-        external_nullifier: Self::ScalarField,
-        signal: Self::ScalarField,
+        input: &ProofInput<Self::ScalarField>,
         rng: &mut rand_chacha::ChaCha20Rng,
-    ) -> (Proof<Self>, Statement<Self::ScalarField>);
+    ) -> Result<(Proof<Self>, Statement<Self::ScalarField>), ProveError>;
     /// Prepares `vk` and runs [`verify`].
     fn kyc_verify(
         vk: &VerifyingKey<Self>,
@@ -159,6 +319,8 @@ where
     fn kyc_read_proving_key(bytes: &[u8]) -> Result<ProvingKey<Self>, SerializationError>;
     /// Writes a proving key uncompressed (large, but fast to load).
     fn kyc_write_proving_key(pk: &ProvingKey<Self>) -> Vec<u8>;
+    /// [`num_constraints`] on this curve's scalar field.
+    fn kyc_constraints() -> usize;
 }
 
 macro_rules! kyc_curve {
@@ -171,13 +333,10 @@ macro_rules! kyc_curve {
             }
             fn kyc_prove(
                 pk: &ProvingKey<Self>,
-                identity: &Identity<Self::ScalarField>,
-                path: &MerklePath<Self::ScalarField>,
-                external_nullifier: Self::ScalarField,
-                signal: Self::ScalarField,
+                input: &ProofInput<Self::ScalarField>,
                 rng: &mut rand_chacha::ChaCha20Rng,
-            ) -> (Proof<Self>, Statement<Self::ScalarField>) {
-                prove(pk, identity, path, external_nullifier, signal, rng)
+            ) -> Result<(Proof<Self>, Statement<Self::ScalarField>), ProveError> {
+                prove(pk, input, rng)
             }
             fn kyc_verify(
                 vk: &VerifyingKey<Self>,
@@ -188,6 +347,9 @@ macro_rules! kyc_curve {
             }
             fn kyc_read_proving_key(bytes: &[u8]) -> Result<ProvingKey<Self>, SerializationError> {
                 ProvingKey::<Self>::deserialize_uncompressed_unchecked(bytes)
+            }
+            fn kyc_constraints() -> usize {
+                num_constraints::<Self::ScalarField>()
             }
             fn kyc_write_proving_key(pk: &ProvingKey<Self>) -> Vec<u8> {
                 let mut out = Vec::with_capacity(pk.uncompressed_size());

@@ -3,7 +3,7 @@ use std::sync::OnceLock;
 use ark_bls12_381::{Bls12_381, Fr};
 use ark_crypto_primitives::sponge::poseidon::PoseidonSponge;
 use ark_crypto_primitives::sponge::{Absorb, CryptographicSponge, FieldBasedCryptographicSponge};
-use ark_ff::{BigInteger, PrimeField, UniformRand};
+use ark_ff::{BigInteger, Field, PrimeField, UniformRand, Zero};
 use ark_groth16::{PreparedVerifyingKey, ProvingKey};
 use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystem};
 use rand::SeedableRng;
@@ -11,9 +11,12 @@ use rand_chacha::ChaCha20Rng;
 
 use crate::circuit::KycCircuit;
 use crate::params::{self, PoseidonField};
-use crate::prover::{self, Identity};
-use crate::tree::{zeros, IdentityTree, TreeError, DEPTH};
-use crate::{external_nullifier, fr_from_bytes, fr_to_bytes, poseidon, signal, Statement};
+use crate::prover::{self, Credential, Identity, ProofInput, ProveError};
+use crate::set::{empty_root, ExclusionSet, NonMembership, SetError, IDENTIFIER_BITS};
+use crate::tree::{zeros, IdentityTree, MerkleTree, TreeError, DEPTH, SET_DEPTH};
+use crate::{
+    external_nullifier, fr_from_bytes, fr_to_bytes, identifier, poseidon, signal, Statement,
+};
 
 fn rng() -> ChaCha20Rng {
     ChaCha20Rng::seed_from_u64(7)
@@ -56,6 +59,18 @@ fn check_poseidon_matches_arkworks<F: PoseidonField + Absorb>() {
             poseidon::hash4(v[0], v[1], v[2], v[3]),
             s.squeeze_native_field_elements(1)[0]
         );
+        for n in 0..8 {
+            let v: Vec<F> = (0..n).map(|_| F::rand(&mut r)).collect();
+            let mut s = PoseidonSponge::new(&cfg);
+            if n > 0 {
+                s.absorb(&v);
+            }
+            assert_eq!(
+                poseidon::hash(&v),
+                s.squeeze_native_field_elements(1)[0],
+                "{n} inputs"
+            );
+        }
     }
 }
 
@@ -92,6 +107,11 @@ fn domain_hashes_differ_by_every_input() {
     );
     assert_ne!(signal::<Fr>("alice"), signal::<Fr>("bob"));
     assert_ne!(signal::<Fr>("alice"), Fr::from(0u64));
+    // identifiers are below 2^248 and domain-separated from signals
+    let id = identifier::<Fr>("passport:alice");
+    assert!(id.into_bigint().num_bits() as usize <= IDENTIFIER_BITS);
+    assert_ne!(id, signal::<Fr>("passport:alice"));
+    assert_ne!(id, identifier::<Fr>("passport:bob"));
 }
 
 #[test]
@@ -136,59 +156,187 @@ fn tree_roots_and_paths_agree() {
 #[test]
 fn full_tree_refuses_more_leaves() {
     let mut tree = IdentityTree::from_leaves(vec![Fr::from(1u64); 1 << DEPTH]).unwrap();
-    assert_eq!(tree.insert(Fr::from(2u64)), Err(TreeError::Full));
     assert_eq!(
-        TreeError::Full.to_string(),
-        "the identity tree is full (2^20 leaves)"
+        tree.insert(Fr::from(2u64)),
+        Err(TreeError::Full { depth: DEPTH })
+    );
+    assert_eq!(
+        TreeError::Full { depth: DEPTH }.to_string(),
+        "the tree is full (2^20 leaves)"
     );
     assert_eq!(
         IdentityTree::from_leaves(vec![Fr::from(1u64); (1 << DEPTH) + 1]),
-        Err(TreeError::Full)
+        Err(TreeError::Full { depth: DEPTH })
     );
+    let small = MerkleTree::<Fr, SET_DEPTH>::from_leaves(vec![Fr::from(1u64); 1 << SET_DEPTH]);
+    assert!(small.is_ok());
 }
 
+#[test]
+fn exclusion_set_proves_non_members_and_refuses_members() {
+    let empty = ExclusionSet::<Fr>::new();
+    assert_eq!(empty.root(), empty_root::<Fr>());
+    // the empty set is the single leaf Poseidon(0, 0)
+    let single = MerkleTree::<Fr, SET_DEPTH>::from_leaves(vec![poseidon::hash2(
+        Fr::from(0u64),
+        Fr::from(0u64),
+    )])
+    .unwrap();
+    assert_eq!(empty.root(), single.root());
+
+    let (a, b, c) = (Fr::from(10u64), Fr::from(20u64), Fr::from(30u64));
+    let mut set = ExclusionSet::from_values([c, a, b, a]).unwrap();
+    assert_eq!(set.values(), &[a, b, c], "sorted, duplicates dropped");
+    let root = set.root();
+    assert_ne!(root, empty.root());
+    for (x, low, next) in [(5u64, 0u64, 10u64), (11, 10, 20), (29, 20, 30), (31, 30, 0)] {
+        let x = Fr::from(x);
+        let w = set.non_membership(x).unwrap();
+        assert_eq!((w.low, w.next), (Fr::from(low), Fr::from(next)));
+        assert_eq!(w.root(), root);
+        assert!(w.excludes(x));
+        // a witness only excludes its own gap
+        assert!(!w.excludes(w.low));
+        if !w.next.is_zero() {
+            assert!(!w.excludes(w.next));
+        }
+    }
+    for m in [a, b, c] {
+        assert_eq!(set.non_membership(m), Err(SetError::Member));
+        assert!(set.contains(m));
+    }
+    let too_big = Fr::from(2u64).pow([IDENTIFIER_BITS as u64]);
+    for bad in [Fr::from(0u64), too_big] {
+        assert_eq!(set.non_membership(bad), Err(SetError::NotAnIdentifier));
+        assert_eq!(set.insert(bad), Err(SetError::NotAnIdentifier));
+    }
+    assert_eq!(
+        SetError::NotAnIdentifier.to_string(),
+        "not an identifier: set values are non-zero and below 2^248"
+    );
+    // removing restores the previous root
+    assert_eq!(set.insert(Fr::from(15u64)), Ok(true));
+    assert_ne!(set.root(), root);
+    assert!(set.remove(Fr::from(15u64)));
+    assert!(!set.remove(Fr::from(15u64)));
+    assert_eq!(set.root(), root);
+}
+
+/// Alice holds a clean credential; mallory's identifier is sanctioned; trudy's
+/// is revoked; all three credentials are in the provider's tree.
 struct Fixture {
     pk: ProvingKey<Bls12_381>,
     pvk: PreparedVerifyingKey<Bls12_381>,
-    alice: Identity<Fr>,
     tree: IdentityTree<Fr>,
+    sanctions: ExclusionSet<Fr>,
+    revocations: ExclusionSet<Fr>,
+    alice: (Identity<Fr>, Credential<Fr>, u32),
+    mallory: (Identity<Fr>, Credential<Fr>, u32),
+    trudy: (Identity<Fr>, Credential<Fr>, u32),
 }
+
+const EXPIRY: u64 = 2_000_000_000;
 
 fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
         let mut r = rng();
         let (pk, vk) = prover::setup::<Bls12_381, _>(&mut r);
-        let alice = Identity::random(&mut r);
         let mut tree = IdentityTree::new();
-        for _ in 0..3 {
-            tree.insert(Identity::<Fr>::random(&mut r).commitment())
-                .unwrap();
-        }
-        tree.insert(alice.commitment()).unwrap();
-        tree.insert(Fr::rand(&mut r)).unwrap();
+        let mut issue = |name: &str| {
+            let id = Identity::random(&mut r);
+            let cred = Credential {
+                identifier: identifier(&format!("passport:{name}")),
+                expiry: EXPIRY,
+            };
+            let index = tree.insert(cred.leaf(&id)).unwrap();
+            (id, cred, index)
+        };
+        let _bob = issue("bob");
+        let alice = issue("alice");
+        let mallory = issue("mallory");
+        let trudy = issue("trudy");
+        let sanctions = ExclusionSet::from_values(
+            ["mallory", "eve", "oscar"].map(|n| identifier(&format!("passport:{n}"))),
+        )
+        .unwrap();
+        let revocations = ExclusionSet::from_values(
+            ["trudy", "victor"].map(|n| identifier(&format!("passport:{n}"))),
+        )
+        .unwrap();
         Fixture {
             pk,
             pvk: prover::prepare(&vk),
-            alice,
             tree,
+            sanctions,
+            revocations,
+            alice,
+            mallory,
+            trudy,
         }
     })
 }
 
+/// A proof input for `who` with honest witnesses where they exist; for a
+/// listed identifier, the given low leaf of that set is used instead.
+fn input(
+    f: &Fixture,
+    who: &(Identity<Fr>, Credential<Fr>, u32),
+    sanctions: Option<NonMembership<Fr>>,
+    revocation: Option<NonMembership<Fr>>,
+) -> ProofInput<Fr> {
+    let (id, cred, index) = who;
+    ProofInput {
+        identity: *id,
+        credential: *cred,
+        path: f.tree.path(*index).unwrap(),
+        sanctions: sanctions
+            .unwrap_or_else(|| f.sanctions.non_membership(cred.identifier).unwrap()),
+        revocation: revocation
+            .unwrap_or_else(|| f.revocations.non_membership(cred.identifier).unwrap()),
+        external_nullifier: external_nullifier("aipchain-1", "verifier"),
+        signal: signal("alice"),
+        valid_until: EXPIRY - 86_400,
+    }
+}
+
+fn satisfied(c: KycCircuit<Fr>) -> bool {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    c.generate_constraints(cs.clone()).unwrap();
+    cs.is_satisfied().unwrap()
+}
+
+/// Every low leaf a set's tree holds: `(low, next)` for consecutive values of
+/// the chain `0 → v1 → … → vn → 0`, with its path.
+fn all_low_leaves(set: &ExclusionSet<Fr>) -> Vec<NonMembership<Fr>> {
+    let mut chain = vec![Fr::from(0u64)];
+    chain.extend_from_slice(set.values());
+    chain.push(Fr::from(0u64));
+    let leaves: Vec<Fr> = chain
+        .windows(2)
+        .map(|w| poseidon::hash2(w[0], w[1]))
+        .collect();
+    let tree = MerkleTree::<Fr, SET_DEPTH>::from_leaves(leaves).unwrap();
+    chain
+        .windows(2)
+        .enumerate()
+        .map(|(i, w)| NonMembership {
+            low: w[0],
+            next: w[1],
+            path: tree.path(i as u32).unwrap(),
+        })
+        .collect()
+}
+
 #[test]
-fn circuit_has_one_public_input_and_is_satisfied_only_by_members() {
+fn circuit_has_one_public_input_and_accepts_a_clean_credential() {
     let f = fixture();
-    let ext = external_nullifier::<Fr>("aipchain-1", "verifier");
-    let path = f.tree.path(3).unwrap();
-    let st = f.alice.statement(&path, ext, signal("alice"));
-    assert_eq!(st.root, f.tree.root());
-    let ok = KycCircuit {
-        secret: f.alice.secret,
-        trapdoor: f.alice.trapdoor,
-        path: path.clone(),
-        statement: st,
-    };
+    let inp = input(f, &f.alice, None, None);
+    let st = inp.statement();
+    assert_eq!(st.identity_root, f.tree.root());
+    assert_eq!(st.sanctions_root, f.sanctions.root());
+    assert_eq!(st.revocation_root, f.revocations.root());
+    let ok = inp.circuit();
     let cs = ConstraintSystem::<Fr>::new_ref();
     ok.clone().generate_constraints(cs.clone()).unwrap();
     assert!(cs.is_satisfied().unwrap());
@@ -197,52 +345,185 @@ fn circuit_has_one_public_input_and_is_satisfied_only_by_members() {
         2,
         "the constant one and one public input"
     );
+    assert_eq!(prover::num_constraints::<Fr>(), cs.num_constraints());
     assert!(
-        cs.num_constraints() < 7_000,
+        cs.num_constraints() < 17_500,
         "{} constraints",
         cs.num_constraints()
     );
+    // valid_until = expiry is still accepted
+    let mut at_expiry = inp.clone();
+    at_expiry.valid_until = EXPIRY;
+    assert!(satisfied(at_expiry.circuit()));
 
-    // a wrong trapdoor, a wrong leaf index, or statement values that do not match
+    // a wrong trapdoor, leaf index, identifier or expiry, or statement values
+    // that do not match the witness
+    let one = Fr::from(1u64);
     let mut bad = vec![];
     let mut c = ok.clone();
-    c.trapdoor += Fr::from(1u64);
+    c.trapdoor += one;
     bad.push(("trapdoor", c));
     let mut c = ok.clone();
-    c.path.index = 2;
+    c.path.index ^= 1;
     bad.push(("index", c));
     let mut c = ok.clone();
-    c.statement.root += Fr::from(1u64);
-    bad.push(("root", c));
+    c.identifier += one;
+    bad.push(("identifier", c));
     let mut c = ok.clone();
-    c.statement.nullifier_hash += Fr::from(1u64);
+    c.expiry += 1;
+    bad.push(("expiry", c));
+    let mut c = ok.clone();
+    c.statement.identity_root += one;
+    bad.push(("identity root", c));
+    let mut c = ok.clone();
+    c.statement.sanctions_root = empty_root();
+    bad.push(("sanctions root", c));
+    let mut c = ok.clone();
+    c.statement.revocation_root = empty_root();
+    bad.push(("revocation root", c));
+    let mut c = ok.clone();
+    c.statement.nullifier_hash += one;
     bad.push(("nullifier", c));
     let mut c = ok;
-    c.statement.external_nullifier += Fr::from(1u64);
+    c.statement.external_nullifier += one;
     bad.push(("external nullifier", c));
     for (what, c) in bad {
-        let cs = ConstraintSystem::<Fr>::new_ref();
-        c.generate_constraints(cs.clone()).unwrap();
-        assert!(!cs.is_satisfied().unwrap(), "{what}");
+        assert!(!satisfied(c), "{what}");
     }
+}
+
+#[test]
+fn circuit_is_unsatisfiable_past_the_credential_expiry() {
+    let f = fixture();
+    let mut inp = input(f, &f.alice, None, None);
+    inp.valid_until = EXPIRY + 1;
+    assert_eq!(
+        inp.check(),
+        Err(ProveError::Expired {
+            expiry: EXPIRY,
+            valid_until: EXPIRY + 1
+        })
+    );
+    assert!(!satisfied(inp.circuit()));
+    // far past the expiry too (the difference must not wrap into range)
+    inp.valid_until = u64::MAX;
+    assert!(!satisfied(inp.circuit()));
+    let mut r = rng();
+    let err = prover::prove(&f.pk, &inp, &mut r).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the credential expires at {EXPIRY}, before valid_until {}: ask the provider for a \
+             renewed credential or prove for an earlier valid_until",
+            u64::MAX
+        )
+    );
+}
+
+#[test]
+fn circuit_is_unsatisfiable_for_a_sanctioned_identity() {
+    let f = fixture();
+    let id = f.mallory.1.identifier;
+    assert_eq!(f.sanctions.non_membership(id), Err(SetError::Member));
+    // try every low leaf the sanctions tree holds: none brackets mallory
+    let leaves = all_low_leaves(&f.sanctions);
+    assert_eq!(leaves.len(), 4);
+    for w in &leaves {
+        assert_eq!(w.root(), f.sanctions.root());
+        let inp = input(f, &f.mallory, Some(w.clone()), None);
+        assert!(!satisfied(inp.circuit()), "low leaf {:?}", w.low);
+    }
+    // a forged leaf that skips mallory (low and next around her) is not in the tree
+    let pos = f.sanctions.values().iter().position(|v| *v == id).unwrap();
+    let low = if pos == 0 {
+        Fr::from(0u64)
+    } else {
+        f.sanctions.values()[pos - 1]
+    };
+    let next = f
+        .sanctions
+        .values()
+        .get(pos + 1)
+        .copied()
+        .unwrap_or(Fr::from(0u64));
+    let forged = NonMembership {
+        low,
+        next,
+        path: leaves[pos].path.clone(),
+    };
+    assert!(forged.excludes(id));
+    let inp = input(f, &f.mallory, Some(forged), None);
+    // it leads to a root nobody published; against the published root it fails
+    assert_ne!(inp.statement().sanctions_root, f.sanctions.root());
+    let mut c = inp.circuit();
+    c.statement.sanctions_root = f.sanctions.root();
+    assert!(!satisfied(c));
+    // and the prover refuses before proving
+    let mut r = rng();
+    let inp = input(f, &f.mallory, Some(leaves[pos].clone()), None);
+    assert_eq!(
+        prover::prove(&f.pk, &inp, &mut r).unwrap_err(),
+        ProveError::Sanctioned
+    );
+}
+
+#[test]
+fn circuit_is_unsatisfiable_for_a_revoked_identity() {
+    let f = fixture();
+    let id = f.trudy.1.identifier;
+    assert_eq!(f.revocations.non_membership(id), Err(SetError::Member));
+    let leaves = all_low_leaves(&f.revocations);
+    for w in &leaves {
+        let inp = input(f, &f.trudy, None, Some(w.clone()));
+        assert!(!satisfied(inp.circuit()), "low leaf {:?}", w.low);
+    }
+    // the same identity proves against the revocation list before trudy was added
+    let before =
+        ExclusionSet::from_values(f.revocations.values().iter().copied().filter(|v| *v != id))
+            .unwrap();
+    let inp = input(f, &f.trudy, None, Some(before.non_membership(id).unwrap()));
+    assert!(satisfied(inp.circuit()));
+    assert_ne!(inp.statement().revocation_root, f.revocations.root());
+    let mut r = rng();
+    let inp = input(f, &f.trudy, None, Some(leaves[1].clone()));
+    assert_eq!(
+        prover::prove(&f.pk, &inp, &mut r).unwrap_err(),
+        ProveError::Revoked
+    );
 }
 
 #[test]
 fn valid_proof_is_accepted_and_every_tampered_input_rejected() {
     let f = fixture();
     let mut r = rng();
-    let ext = external_nullifier::<Fr>("aipchain-1", "verifier");
-    let path = f.tree.path(3).unwrap();
-    let (proof, st) = prover::prove(&f.pk, &f.alice, &path, ext, signal("alice"), &mut r);
+    let inp = input(f, &f.alice, None, None);
+    let (proof, st) = prover::prove(&f.pk, &inp, &mut r).unwrap();
     assert!(prover::verify(&f.pvk, &proof, &st));
-    assert_eq!(st.nullifier_hash, f.alice.nullifier_hash(ext));
+    assert_eq!(
+        st.nullifier_hash,
+        f.alice.0.nullifier_hash(inp.external_nullifier)
+    );
 
     let one = Fr::from(1u64);
     let tampered = [
         (
-            "root",
+            "identity root",
             Statement {
-                root: st.root + one,
+                identity_root: st.identity_root + one,
+                ..st
+            },
+        ),
+        (
+            "sanctions root",
+            Statement {
+                sanctions_root: empty_root(),
+                ..st
+            },
+        ),
+        (
+            "revocation root",
+            Statement {
+                revocation_root: empty_root(),
                 ..st
             },
         ),
@@ -267,6 +548,13 @@ fn valid_proof_is_accepted_and_every_tampered_input_rejected() {
                 ..st
             },
         ),
+        (
+            "valid_until",
+            Statement {
+                valid_until: st.valid_until + 1,
+                ..st
+            },
+        ),
     ];
     for (what, t) in tampered {
         assert!(
@@ -275,7 +563,9 @@ fn valid_proof_is_accepted_and_every_tampered_input_rejected() {
         );
     }
     // a proof for bob's address does not verify as alice's, and vice versa
-    let (bob_proof, bob_st) = prover::prove(&f.pk, &f.alice, &path, ext, signal("bob"), &mut r);
+    let mut for_bob = inp.clone();
+    for_bob.signal = signal("bob");
+    let (bob_proof, bob_st) = prover::prove(&f.pk, &for_bob, &mut r).unwrap();
     assert!(prover::verify(&f.pvk, &bob_proof, &bob_st));
     assert!(!prover::verify(&f.pvk, &bob_proof, &st));
     assert_eq!(
@@ -302,18 +592,25 @@ fn same_circuit_proves_on_bn254() {
     let mut r = rng();
     let (pk, vk) = prover::setup::<Bn254, _>(&mut r);
     let id = Identity::<BnFr>::random(&mut r);
+    let cred = Credential {
+        identifier: identifier::<BnFr>("passport:alice"),
+        expiry: EXPIRY,
+    };
     let mut tree = IdentityTree::new();
     tree.insert(BnFr::from(9u64)).unwrap();
-    tree.insert(id.commitment()).unwrap();
-    let ext = external_nullifier::<BnFr>("aipchain-1", "verifier");
-    let (proof, st) = prover::prove(
-        &pk,
-        &id,
-        &tree.path(1).unwrap(),
-        ext,
-        signal("alice"),
-        &mut r,
-    );
+    tree.insert(cred.leaf(&id)).unwrap();
+    let empty = ExclusionSet::<BnFr>::new();
+    let inp = ProofInput {
+        identity: id,
+        credential: cred,
+        path: tree.path(1).unwrap(),
+        sanctions: empty.non_membership(cred.identifier).unwrap(),
+        revocation: empty.non_membership(cred.identifier).unwrap(),
+        external_nullifier: external_nullifier::<BnFr>("aipchain-1", "verifier"),
+        signal: signal("alice"),
+        valid_until: EXPIRY,
+    };
+    let (proof, st) = prover::prove(&pk, &inp, &mut r).unwrap();
     let pvk = prover::prepare(&vk);
     assert!(prover::verify(&pvk, &proof, &st));
     assert!(!prover::verify(

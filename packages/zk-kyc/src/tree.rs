@@ -1,19 +1,24 @@
-//! The provider's identity tree: a Poseidon Merkle tree of depth [`DEPTH`]
-//! (2^20 leaves), filled left to right; empty leaves are zero. Only the
-//! filled leaves are stored, empty subtrees use precomputed zero hashes, so
-//! the root and a path cost O(filled leaves) hashes, not 2^20.
+//! Poseidon Merkle trees filled left to right; empty leaves are zero. Only
+//! the filled leaves are stored, empty subtrees use precomputed zero hashes,
+//! so the root and a path cost O(filled leaves) hashes, not 2^depth.
+//!
+//! The provider's identity tree has depth [`DEPTH`] (2^20 credentials); the
+//! sanctions and revocation sets ([`crate::set`]) use trees of depth
+//! [`SET_DEPTH`].
 
 use crate::params::PoseidonField;
 use crate::poseidon::hash2;
 
 /// Tree depth: up to 2^20 (1,048,576) identities.
 pub const DEPTH: usize = 20;
+/// Depth of the sanctions and revocation set trees: up to 2^16 - 1 entries.
+pub const SET_DEPTH: usize = 16;
 
 /// Errors of the identity tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TreeError {
-    /// All 2^DEPTH leaves are used.
-    Full,
+    /// All 2^depth leaves are used.
+    Full { depth: usize },
     /// No leaf at this index.
     NoLeaf { index: u64, leaves: u64 },
 }
@@ -21,7 +26,7 @@ pub enum TreeError {
 impl core::fmt::Display for TreeError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            TreeError::Full => write!(f, "the identity tree is full (2^{DEPTH} leaves)"),
+            TreeError::Full { depth } => write!(f, "the tree is full (2^{depth} leaves)"),
             TreeError::NoLeaf { index, leaves } => {
                 write!(f, "no leaf at index {index}: the tree has {leaves} leaves")
             }
@@ -31,7 +36,7 @@ impl core::fmt::Display for TreeError {
 
 impl std::error::Error for TreeError {}
 
-/// `zeros[d]` is the root of an empty subtree of height `d`.
+/// `zeros()[d]` is the root of an empty subtree of height `d` (`d <= DEPTH`).
 pub fn zeros<F: PoseidonField>() -> [F; DEPTH + 1] {
     let mut z = [F::zero(); DEPTH + 1];
     for d in 0..DEPTH {
@@ -43,12 +48,20 @@ pub fn zeros<F: PoseidonField>() -> [F; DEPTH + 1] {
 /// A membership path: the sibling at each level (leaf level first) and the leaf index
 /// (bit `d` set means the node at level `d` is a right child).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MerklePath<F> {
-    pub siblings: [F; DEPTH],
+pub struct MerklePath<F, const D: usize = DEPTH> {
+    pub siblings: [F; D],
     pub index: u32,
 }
 
-impl<F: PoseidonField> MerklePath<F> {
+impl<F: PoseidonField, const D: usize> MerklePath<F, D> {
+    /// A path of zeros at index 0 (the shape for the trusted setup).
+    pub fn blank() -> Self {
+        MerklePath {
+            siblings: [F::zero(); D],
+            index: 0,
+        }
+    }
+
     /// The root this path leads to from `leaf`.
     pub fn root(&self, leaf: F) -> F {
         let mut node = leaf;
@@ -63,24 +76,33 @@ impl<F: PoseidonField> MerklePath<F> {
     }
 }
 
-/// The provider's tree of identity commitments.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct IdentityTree<F> {
+/// A Merkle tree of depth `D` (`D <= DEPTH`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MerkleTree<F, const D: usize> {
     leaves: Vec<F>,
 }
 
-impl<F: PoseidonField> IdentityTree<F> {
+/// The provider's tree of credential leaves ([`crate::credential_leaf`]).
+pub type IdentityTree<F> = MerkleTree<F, DEPTH>;
+
+impl<F, const D: usize> Default for MerkleTree<F, D> {
+    fn default() -> Self {
+        MerkleTree { leaves: Vec::new() }
+    }
+}
+
+impl<F: PoseidonField, const D: usize> MerkleTree<F, D> {
     /// An empty tree.
     pub fn new() -> Self {
-        IdentityTree { leaves: Vec::new() }
+        Self::default()
     }
 
     /// A tree holding these leaves, in order.
     pub fn from_leaves(leaves: Vec<F>) -> Result<Self, TreeError> {
-        if leaves.len() > 1 << DEPTH {
-            return Err(TreeError::Full);
+        if leaves.len() > 1 << D {
+            return Err(TreeError::Full { depth: D });
         }
-        Ok(IdentityTree { leaves })
+        Ok(MerkleTree { leaves })
     }
 
     /// The commitments, in leaf order.
@@ -90,8 +112,8 @@ impl<F: PoseidonField> IdentityTree<F> {
 
     /// Appends a commitment; returns its leaf index.
     pub fn insert(&mut self, commitment: F) -> Result<u32, TreeError> {
-        if self.leaves.len() >= 1 << DEPTH {
-            return Err(TreeError::Full);
+        if self.leaves.len() >= 1 << D {
+            return Err(TreeError::Full { depth: D });
         }
         self.leaves.push(commitment);
         Ok((self.leaves.len() - 1) as u32)
@@ -109,7 +131,7 @@ impl<F: PoseidonField> IdentityTree<F> {
     fn levels(&self) -> Vec<Vec<F>> {
         let z = zeros::<F>();
         let mut levels = vec![self.leaves.clone()];
-        for (d, zero) in z.iter().enumerate().take(DEPTH) {
+        for (d, zero) in z.iter().enumerate().take(D) {
             let cur = &levels[d];
             let next: Vec<F> = cur
                 .chunks(2)
@@ -123,13 +145,13 @@ impl<F: PoseidonField> IdentityTree<F> {
     /// The root (the zero tree's root when empty).
     pub fn root(&self) -> F {
         if self.leaves.is_empty() {
-            return zeros::<F>()[DEPTH];
+            return zeros::<F>()[D];
         }
-        self.levels()[DEPTH][0]
+        self.levels()[D][0]
     }
 
     /// The membership path of the leaf at `index`.
-    pub fn path(&self, index: u32) -> Result<MerklePath<F>, TreeError> {
+    pub fn path(&self, index: u32) -> Result<MerklePath<F, D>, TreeError> {
         if index as usize >= self.leaves.len() {
             return Err(TreeError::NoLeaf {
                 index: index as u64,
@@ -138,9 +160,9 @@ impl<F: PoseidonField> IdentityTree<F> {
         }
         let z = zeros::<F>();
         let levels = self.levels();
-        let mut siblings = [F::zero(); DEPTH];
+        let mut siblings = [F::zero(); D];
         let mut i = index as usize;
-        for d in 0..DEPTH {
+        for d in 0..D {
             siblings[d] = levels[d].get(i ^ 1).copied().unwrap_or(z[d]);
             i >>= 1;
         }

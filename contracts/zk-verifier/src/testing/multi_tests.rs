@@ -1,279 +1,547 @@
-use ark_bls12_381::{Bls12_381, Fr};
+use ark_bls12_381::Fr;
 use cosmwasm_std::HexBinary;
-use rand::SeedableRng;
-use rand_chacha::ChaCha20Rng;
-use zk_kyc::prover::{self, Identity};
-use zk_kyc::IdentityTree;
+use zk_kyc::prover::ProveError;
+use zk_kyc::ExclusionSet;
 
-use super::suite::{err, fixture, Fixture, ProofFixture, Suite, FIXTURE_PATH};
-use crate::msg::{ExecuteMsg, MAX_ROOT_HISTORY};
+use super::suite::{err, fr_hex, hex, kyc, prove_for, Lists, Reg, Suite, EXPIRY, GRACE};
+use crate::msg::{Eligibility, ExecuteMsg, RootKind};
 use crate::ContractError;
 
-fn hex(b: &[u8]) -> HexBinary {
-    HexBinary::from(b)
-}
-
-/// Regenerates `testdata/fixture.json` for this suite's chain id and contract address:
-/// `cargo test -p zk-verifier -- --ignored write_fixture`.
-#[test]
-#[ignore]
-fn write_fixture() {
-    let s = Suite::new();
-    let cfg = s.config();
-    let ext = zk_kyc::fr_from_bytes::<Fr>(cfg.external_nullifier.as_slice()).unwrap();
-    assert_eq!(
-        ext,
-        zk_kyc::external_nullifier::<Fr>(&cfg.chain_id, s.verifier.as_str())
-    );
-    let mut rng = ChaCha20Rng::seed_from_u64(2026);
-    let (pk, vk) = prover::setup::<Bls12_381, _>(&mut rng);
-    let alice = Identity::<Fr>::random(&mut rng);
-    let bob = Identity::<Fr>::random(&mut rng);
-    let mut tree = IdentityTree::new();
-    tree.insert(Identity::<Fr>::random(&mut rng).commitment())
-        .unwrap();
-    let ia = tree.insert(alice.commitment()).unwrap();
-    let ib = tree.insert(bob.commitment()).unwrap();
-    let mut proof = |id: &Identity<Fr>, index: u32, who: &str| {
-        let path = tree.path(index).unwrap();
-        let signal = zk_kyc::signal::<Fr>(s.addr(who).as_str());
-        let (p, st) = prover::prove(&pk, id, &path, ext, signal, &mut rng);
-        assert!(prover::verify(&prover::prepare(&vk), &p, &st));
-        ProofFixture {
-            proof: hex(&prover::to_bytes(&p)),
-            nullifier_hash: hex(&zk_kyc::fr_to_bytes(st.nullifier_hash)),
-        }
-    };
-    let f = Fixture {
-        verifying_key: hex(&prover::to_bytes(&vk)),
-        root: hex(&zk_kyc::fr_to_bytes(tree.root())),
-        alice: proof(&alice, ia, "alice"),
-        bob: proof(&bob, ib, "bob"),
-        alice_for_carol: proof(&alice, ia, "carol"),
-        bob_for_carol: proof(&bob, ib, "carol"),
-    };
-    std::fs::write(
-        FIXTURE_PATH,
-        serde_json::to_string_pretty(&f).unwrap() + "\n",
-    )
-    .unwrap();
+fn empty() -> ExclusionSet<Fr> {
+    ExclusionSet::new()
 }
 
 #[test]
-fn fixture_matches_this_suite() {
-    // the committed proofs are bound to this chain id and contract address
-    let f = fixture();
-    let s = Suite::new();
-    let cfg = s.config();
-    assert_eq!(cfg.chain_id, "cosmos-testnet-14002");
-    let ext: Fr = zk_kyc::external_nullifier(&cfg.chain_id, s.verifier.as_str());
-    assert_eq!(cfg.external_nullifier, hex(&zk_kyc::fr_to_bytes(ext)));
-    assert_eq!(f.alice.nullifier_hash, f.alice_for_carol.nullifier_hash);
-    assert_ne!(f.alice.nullifier_hash, f.bob.nullifier_hash);
-}
-
-#[test]
-fn instantiate_sets_roles_and_external_nullifier() {
+fn instantiate_sets_roles_policy_and_empty_lists() {
     let s = Suite::new();
     let c = s.config();
     assert_eq!(c.admin, s.admin.to_string());
     assert_eq!(c.provider, s.provider.to_string());
-    assert_eq!(c.reputation, Some(s.reputation.to_string()));
-    assert_eq!(c.root_history, 2);
-    assert!(!c.verifying_key_set);
-    assert_eq!(s.roots().current, None);
-    assert_eq!(s.verifying_key().verifying_key, None);
-    let v = cw2::query_contract_info(&s.app.wrap(), s.verifier.to_string()).unwrap();
-    assert_eq!(v.contract, "crates.io:zk-verifier");
+    assert_eq!(c.compliance, s.compliance.to_string());
+    assert_eq!(c.grace_period, GRACE);
+    assert_eq!(c.premium_max_age_days, 7);
+    let ext: Fr = zk_kyc::external_nullifier(&c.chain_id, s.verifier.as_str());
+    assert_eq!(c.external_nullifier, fr_hex(ext));
+    let r = s.roots();
+    assert_eq!(r.identity, None);
+    assert_eq!(r.context, None);
+    assert_eq!(r.sanctions, fr_hex(zk_kyc::set::empty_root()));
+    assert_eq!(r.revocation, r.sanctions);
+    assert_eq!(r.lists_generation, 0);
 }
 
 #[test]
-fn registered_identity_gets_the_token_once() {
-    let f = fixture();
-    let mut s = Suite::ready(&f);
+fn a_clean_identity_registers_once_and_is_eligible() {
+    let k = kyc();
+    let mut s = Suite::ready();
     let alice = s.addr("alice");
-    let res = s.register(&alice, &f.alice, &f.root).unwrap();
+    let tree = k.everyone();
+    let (none_s, none_r) = (empty(), empty());
+    let lists = Lists {
+        tree: &tree,
+        sanctions: &none_s,
+        revocations: &none_r,
+    };
+    let reg = s.prove(&k.alice, &alice, &lists);
+    assert_eq!(Some(reg.context.clone()), s.roots().context);
+    assert_eq!(s.eligibility(&alice).status, Eligibility::Unregistered);
+
+    let res = s.register(&alice, &reg).unwrap();
     let wasm = res.events.iter().find(|e| e.ty == "wasm").unwrap();
     assert_eq!(wasm.attributes[1].key, "action");
     assert_eq!(wasm.attributes[1].value, "register");
-    assert!(wasm
-        .attributes
-        .iter()
-        .any(|a| a.key == "account" && a.value == alice.as_str()));
     assert_eq!(s.minted(), vec![alice.to_string()]);
-    let n = s.nullifier(&f.alice.nullifier_hash);
+    let n = s.nullifier(&reg.nullifier_hash);
     assert!(n.used);
     assert_eq!(n.account, Some(alice.to_string()));
+    let e = s.eligibility(&alice);
+    assert_eq!(e.status, Eligibility::Eligible);
+    assert!(e.eligible && e.premium);
+    assert_eq!(e.proved_at, Some(s.now()));
+    assert_eq!(e.valid_until, Some(EXPIRY));
+    assert_eq!(e.reproof_by, None);
+    let st = s.stats();
+    assert_eq!((st.registered, st.eligible, st.premium), (1, 1, 1));
 
-    // the same identity for another address: the nullifier is spent
+    // the same identity again, for carol's address: refused, nothing stored
     let carol = s.addr("carol");
-    let before = s.snapshot(&f);
-    let e = err(s.register(&carol, &f.alice_for_carol, &f.root));
+    let for_carol = s.prove(&k.alice, &carol, &lists);
+    assert_eq!(for_carol.nullifier_hash, reg.nullifier_hash);
+    let before = s.snapshot();
+    let e = err(s.register(&carol, &for_carol));
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "nullifier {} was already used by {alice}: this identity has registered another account",
+            reg.nullifier_hash.to_hex()
+        )
+    );
+    assert_eq!(s.snapshot(), before);
+
+    // another identity for alice's address: reputation refuses her second token
+    let bob_for_alice = s.prove(&k.bob, &alice, &lists);
+    let e = s.register(&alice, &bob_for_alice).unwrap_err();
+    assert!(format!("{e:?}").contains("already has a token"), "{e:?}");
+    assert_eq!(s.snapshot(), before);
+    assert!(!s.nullifier(&bob_for_alice.nullifier_hash).used);
+}
+
+#[test]
+fn proof_for_another_address_or_contract_is_rejected() {
+    let k = kyc();
+    let mut s = Suite::ready();
+    let (bob, carol) = (s.addr("bob"), s.addr("carol"));
+    let tree = k.everyone();
+    let (none_s, none_r) = (empty(), empty());
+    let lists = Lists {
+        tree: &tree,
+        sanctions: &none_s,
+        revocations: &none_r,
+    };
+    let before = s.snapshot();
+    // bob's proof, sent by carol
+    let for_bob = s.prove(&k.bob, &bob, &lists);
+    let e = err(s.register(&carol, &for_bob));
     assert_eq!(
         e,
-        ContractError::NullifierUsed {
-            nullifier_hash: f.alice.nullifier_hash.to_hex()
+        ContractError::InvalidProof {
+            sender: carol.to_string(),
+            context: for_bob.context.to_hex(),
+            nullifier_hash: for_bob.nullifier_hash.to_hex(),
+            valid_until: EXPIRY,
         }
     );
+    assert!(e.to_string().starts_with(
+        "proof rejected: it does not prove an unexpired, unsanctioned, unrevoked credential under context"
+    ));
+    // a proof for another verifier contract: its context is unknown here ...
+    let other: Fr = zk_kyc::external_nullifier(&s.config().chain_id, "wasm1otherverifier");
+    let elsewhere = prove_for(&k.bob, &bob, &lists, other, EXPIRY).unwrap();
+    let e = err(s.register(&bob, &elsewhere));
     assert_eq!(
         e.to_string(),
         format!(
-            "nullifier {} was already used: this identity has registered",
-            f.alice.nullifier_hash.to_hex()
+            "unknown context {}: it was never this verifier's (roots not published here, or a proof for another verifier or chain); prove against the current roots (query `roots`)",
+            elsewhere.context.to_hex()
         )
     );
-    // replaying alice's own proof: same
-    let e = err(s.register(&alice, &f.alice, &f.root));
-    assert!(matches!(e, ContractError::NullifierUsed { .. }));
-    assert_eq!(s.snapshot(&f), before);
-
-    // a second identity registers independently
-    let bob = s.addr("bob");
-    s.register(&bob, &f.bob, &f.root).unwrap();
-    assert_eq!(s.minted().len(), 2);
-}
-
-#[test]
-fn identity_unused_elsewhere_can_register_another_address() {
-    // alice's identity has not been used yet: its proof made for carol registers carol
-    let f = fixture();
-    let mut s = Suite::ready(&f);
-    let carol = s.addr("carol");
-    s.register(&carol, &f.alice_for_carol, &f.root).unwrap();
-    assert_eq!(s.minted(), vec![carol.to_string()]);
-    // and then alice cannot use the same identity again
-    let e = err(s.register(&s.addr("alice"), &f.alice, &f.root));
-    assert!(matches!(e, ContractError::NullifierUsed { .. }));
-    // nor can carol register a second time with another identity (valid proof
-    // for her address): reputation refuses a second token and the whole call
-    // reverts, so bob's identity stays unspent
-    let before = s.snapshot(&f);
-    let e = s
-        .register(&carol, &f.bob_for_carol, &f.root)
-        .expect_err("a second token for carol");
-    assert!(
-        format!("{e:#}").contains(&format!("{carol} already has a token")),
-        "{e:#}"
-    );
-    assert_eq!(s.snapshot(&f), before);
-    assert!(!s.nullifier(&f.bob.nullifier_hash).used);
-    // bob's identity still registers bob
-    s.register(&s.addr("bob"), &f.bob, &f.root).unwrap();
-}
-
-#[test]
-fn proof_for_another_address_is_rejected() {
-    let f = fixture();
-    let mut s = Suite::ready(&f);
-    let before = s.snapshot(&f);
-    // mallory front-runs alice's proof
-    let mallory = s.addr("mallory");
-    let e = err(s.register(&mallory, &f.alice, &f.root));
-    let expected = ContractError::InvalidProof {
-        sender: mallory.to_string(),
-        root: f.root.to_hex(),
-        nullifier_hash: f.alice.nullifier_hash.to_hex(),
+    // ... and with this verifier's context named instead, it does not verify
+    let renamed = Reg {
+        context: for_bob.context.clone(),
+        ..elsewhere
     };
-    assert_eq!(e, expected);
-    assert_eq!(
-        e.to_string(),
-        format!(
-            "proof rejected: it does not prove membership under root {} for sender {mallory} with nullifier {}",
-            f.root.to_hex(),
-            f.alice.nullifier_hash.to_hex()
-        )
-    );
-    assert_eq!(s.snapshot(&f), before);
-    // alice can still use it afterwards
-    s.register(&s.addr("alice"), &f.alice, &f.root).unwrap();
+    assert!(matches!(
+        err(s.register(&bob, &renamed)),
+        ContractError::InvalidProof { .. }
+    ));
+    // another valid_until than the proof's
+    let later = Reg {
+        valid_until: EXPIRY - 1,
+        ..for_bob.clone()
+    };
+    assert!(matches!(
+        err(s.register(&bob, &later)),
+        ContractError::InvalidProof { .. }
+    ));
+    assert_eq!(s.snapshot(), before);
+    s.register(&bob, &for_bob).unwrap();
 }
 
 #[test]
-fn tampered_public_values_are_rejected() {
-    let f = fixture();
-    let mut s = Suite::ready(&f);
+fn random_bytes_and_malformed_values_are_refused() {
+    let k = kyc();
+    let mut s = Suite::ready();
     let alice = s.addr("alice");
-    let before = s.snapshot(&f);
-    // bob's nullifier with alice's proof
-    let wrong_nullifier = ProofFixture {
-        proof: f.alice.proof.clone(),
-        nullifier_hash: f.bob.nullifier_hash.clone(),
+    let tree = k.everyone();
+    let (none_s, none_r) = (empty(), empty());
+    let lists = Lists {
+        tree: &tree,
+        sanctions: &none_s,
+        revocations: &none_r,
     };
-    let e = err(s.register(&alice, &wrong_nullifier, &f.root));
-    assert!(matches!(e, ContractError::InvalidProof { .. }), "{e}");
-    // bob's proof submitted by alice
-    let e = err(s.register(&alice, &f.bob, &f.root));
-    assert!(matches!(e, ContractError::InvalidProof { .. }), "{e}");
-    // a root the provider published that the proof was not made against
-    let mut other_root = f.root.to_vec();
-    other_root[0] ^= 1;
-    let other_root = hex(&other_root);
-    s.publish_root(&s.provider.clone(), other_root.clone())
-        .unwrap();
-    let mid = s.snapshot(&f);
-    let e = err(s.register(&alice, &f.alice, &other_root));
-    assert!(matches!(e, ContractError::InvalidProof { .. }), "{e}");
-    assert_eq!(s.snapshot(&f), mid);
-    assert_ne!(mid, before);
-    // and proof bytes changed in A, B or C
-    for at in [10usize, 100, 170] {
-        let mut p = f.alice.proof.to_vec();
-        p[at] ^= 0x01;
-        let t = ProofFixture {
-            proof: hex(&p),
-            nullifier_hash: f.alice.nullifier_hash.clone(),
-        };
-        let e = err(s.register(&alice, &t, &f.root));
-        assert!(
-            matches!(
-                e,
-                ContractError::InvalidProof { .. } | ContractError::ProofPoints { .. }
-            ),
-            "byte {at}: {e}"
-        );
-    }
-    assert_eq!(s.snapshot(&f), mid);
-}
+    let good = s.prove(&k.alice, &alice, &lists);
+    let before = s.snapshot();
 
-#[test]
-fn malformed_inputs_are_refused() {
-    let f = fixture();
-    let mut s = Suite::ready(&f);
-    let alice = s.addr("alice");
-    let before = s.snapshot(&f);
-
-    let short = ProofFixture {
-        proof: hex(&f.alice.proof[..191]),
-        nullifier_hash: f.alice.nullifier_hash.clone(),
+    let with_proof = |p: Vec<u8>| Reg {
+        proof: hex(&p),
+        ..good.clone()
     };
-    let e = err(s.register(&alice, &short, &f.root));
+    let e = err(s.register(&alice, &with_proof(good.proof[..191].to_vec())));
     assert_eq!(
         e.to_string(),
         "malformed proof: expected 192 bytes (compressed A|B|C), got 191"
     );
+    // random bytes: either not curve points or a proof that does not verify
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..4 {
+        let bytes: Vec<u8> = (0..192)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                seed as u8
+            })
+            .collect();
+        match err(s.register(&alice, &with_proof(bytes))) {
+            ContractError::ProofPoints { reason } => assert!(
+                reason.starts_with("A, B or C is not a valid compressed curve point"),
+                "{reason}"
+            ),
+            ContractError::InvalidProof { .. } => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    // valid points that are not a proof: A, B, C of the real proof shuffled
+    let mut swapped = good.proof.to_vec();
+    swapped.copy_within(0..48, 144);
+    let e = err(s.register(&alice, &with_proof(swapped)));
+    assert!(matches!(e, ContractError::InvalidProof { .. }), "{e}");
 
-    // A is not a point: compressed flag, then an x coordinate above the base field modulus
-    let mut p = f.alice.proof.to_vec();
-    p[..48].copy_from_slice(&[0xff; 48]);
-    p[0] = 0x9f;
-    let bad_point = ProofFixture {
-        proof: hex(&p),
-        nullifier_hash: f.alice.nullifier_hash.clone(),
-    };
-    let e = err(s.register(&alice, &bad_point, &f.root));
-    assert!(
-        e.to_string()
-            .starts_with("malformed proof: A, B or C is not a valid compressed curve point"),
-        "{e}"
-    );
-
-    let e = err(s.register(&alice, &f.alice, &hex(&[1u8; 31])));
+    let e = err(s.register(
+        &alice,
+        &Reg {
+            context: hex(&[1u8; 31]),
+            ..good.clone()
+        },
+    ));
     assert_eq!(
         e.to_string(),
-        "malformed root: expected 32 bytes encoding a BLS12-381 scalar below the modulus (little-endian), got 31 bytes"
+        "malformed context: expected 32 bytes encoding a BLS12-381 scalar below the modulus (little-endian), got 31 bytes"
     );
-    // 0xff.. is above the modulus
-    let e = err(s.register(&alice, &f.alice, &hex(&[0xff; 32])));
+    let e = err(s.register(
+        &alice,
+        &Reg {
+            nullifier_hash: hex(&[0xff; 32]),
+            ..good.clone()
+        },
+    ));
+    assert_eq!(
+        e,
+        ContractError::MalformedScalar {
+            field: "nullifier_hash".into(),
+            len: 32
+        }
+    );
+    assert_eq!(s.snapshot(), before);
+    assert_eq!(s.eligibility(&alice).status, Eligibility::Unregistered);
+}
+
+#[test]
+fn expired_credentials_are_refused_and_registrations_expire() {
+    let k = kyc();
+    let mut s = Suite::ready();
+    let alice = s.addr("alice");
+    let tree = k.everyone();
+    let (none_s, none_r) = (empty(), empty());
+    let lists = Lists {
+        tree: &tree,
+        sanctions: &none_s,
+        revocations: &none_r,
+    };
+    // a proof valid until a moment already past
+    let past = s.now() - 1;
+    let old = prove_for(&k.alice, &alice, &lists, s.external_nullifier(), past).unwrap();
+    let before = s.snapshot();
+    let e = err(s.register(&alice, &old));
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "credential expired: the proof is valid until {past}, block time is {}; renew the credential with the provider and prove again",
+            s.now()
+        )
+    );
+    assert_eq!(s.snapshot(), before);
+    // the prover cannot claim a valid_until after the credential's expiry
+    assert_eq!(
+        prove_for(&k.alice, &alice, &lists, s.external_nullifier(), EXPIRY + 1).unwrap_err(),
+        ProveError::Expired {
+            expiry: EXPIRY,
+            valid_until: EXPIRY + 1
+        }
+    );
+
+    // registered until EXPIRY, then expired
+    s.register(&alice, &s.prove(&k.alice, &alice, &lists))
+        .unwrap();
+    s.advance(EXPIRY - s.now() - 1);
+    assert_eq!(s.eligibility(&alice).status, Eligibility::Eligible);
+    s.advance(1);
+    let e = s.eligibility(&alice);
+    assert_eq!(e.status, Eligibility::Expired);
+    assert!(!e.eligible && !e.premium);
+    let st = s.stats();
+    assert_eq!((st.registered, st.eligible, st.expired), (1, 0, 1));
+
+    // the provider renews her credential: she proves again and is eligible
+    let renewed = k.alice.renewed(EXPIRY + 365 * 86_400);
+    let tree2 = k.tree(&[&renewed, &k.bob]);
+    s.publish_root(&tree2).unwrap();
+    let lists2 = Lists {
+        tree: &tree2,
+        sanctions: &none_s,
+        revocations: &none_r,
+    };
+    let reg = prove_for(
+        &renewed,
+        &alice,
+        &lists2,
+        s.external_nullifier(),
+        EXPIRY + 30 * 86_400,
+    )
+    .unwrap();
+    let res = s.register(&alice, &reg).unwrap();
+    let wasm = res.events.iter().find(|e| e.ty == "wasm").unwrap();
+    assert_eq!(wasm.attributes[1].value, "renew");
+    assert_eq!(s.minted(), vec![alice.to_string()], "no second token");
+    let e = s.eligibility(&alice);
+    assert_eq!(e.status, Eligibility::Eligible);
+    assert_eq!(e.valid_until, Some(EXPIRY + 30 * 86_400));
+}
+
+#[test]
+fn replaced_sanctions_root_is_accepted_for_the_grace_period_then_refused() {
+    let k = kyc();
+    let mut s = Suite::ready();
+    let (alice, bob, mallory) = (s.addr("alice"), s.addr("bob"), s.addr("mallory"));
+    let tree = k.everyone();
+    let (none_s, none_r) = (empty(), empty());
+    let before_lists = Lists {
+        tree: &tree,
+        sanctions: &none_s,
+        revocations: &none_r,
+    };
+    let old_alice = s.prove(&k.alice, &alice, &before_lists);
+    let old_bob = s.prove(&k.bob, &bob, &before_lists);
+    let old_mallory = s.prove(&k.mallory, &mallory, &before_lists);
+    s.register(&alice, &old_alice).unwrap();
+
+    // the compliance role sanctions mallory
+    let sanctions = k.set(&[&k.mallory]);
+    let t0 = s.now();
+    s.publish_sanctions(&sanctions).unwrap();
+    let r = s.roots();
+    assert_eq!(r.sanctions, fr_hex(sanctions.root()));
+    assert_eq!(r.lists_generation, 1);
+    assert_ne!(r.context, Some(old_alice.context.clone()));
+    let c = s.context(&old_alice.context);
+    assert!(c.known && !c.current);
+    assert_eq!(c.replaced_by, Some(RootKind::Sanctions));
+    assert_eq!(c.accepted_until, Some(t0 + GRACE));
+
+    // in the grace period the old context still registers, and alice is eligible
+    s.advance(GRACE - 1);
+    s.register(&bob, &old_bob).unwrap();
+    let e = s.eligibility(&alice);
+    assert_eq!(e.status, Eligibility::Eligible);
+    assert_eq!(e.reproof_by, Some(t0 + GRACE));
+
+    // after it: refused with the reason, and accounts on the old lists must prove again
+    s.advance(1);
+    let before = s.snapshot();
+    let e = err(s.register(&mallory, &old_mallory));
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "stale context {}: its sanctions root was replaced at {t0} and proofs against it were accepted until {}; prove again against the current roots (query `roots`)",
+            old_mallory.context.to_hex(),
+            t0 + GRACE
+        )
+    );
+    assert_eq!(s.snapshot(), before);
+    let e = s.eligibility(&alice);
+    assert_eq!(e.status, Eligibility::NeedsReproof);
+    assert!(!e.eligible);
+    let st = s.stats();
+    assert_eq!((st.registered, st.eligible, st.needs_reproof), (2, 0, 2));
+
+    // mallory cannot prove against the new list; alice can, and is eligible again
+    let now_lists = Lists {
+        tree: &tree,
+        sanctions: &sanctions,
+        revocations: &none_r,
+    };
+    assert_eq!(
+        prove_for(
+            &k.mallory,
+            &mallory,
+            &now_lists,
+            s.external_nullifier(),
+            EXPIRY
+        )
+        .unwrap_err(),
+        ProveError::Sanctioned
+    );
+    s.register(&alice, &s.prove(&k.alice, &alice, &now_lists))
+        .unwrap();
+    assert_eq!(s.eligibility(&alice).status, Eligibility::Eligible);
+    assert_eq!(s.eligibility(&alice).reproof_by, None);
+    assert!(s.minted().len() == 2 && !s.minted().contains(&mallory.to_string()));
+
+    // a context that never existed
+    let e = err(s.register(
+        &alice,
+        &Reg {
+            context: fr_hex(Fr::from(7u64)),
+            ..old_alice
+        },
+    ));
+    assert!(matches!(e, ContractError::UnknownContext { .. }));
+}
+
+#[test]
+fn a_revoked_identity_loses_eligibility_and_cannot_prove_again() {
+    let k = kyc();
+    let mut s = Suite::ready();
+    let (alice, trudy) = (s.addr("alice"), s.addr("trudy"));
+    let tree = k.everyone();
+    let (none_s, none_r) = (empty(), empty());
+    let lists = Lists {
+        tree: &tree,
+        sanctions: &none_s,
+        revocations: &none_r,
+    };
+    s.register(&trudy, &s.prove(&k.trudy, &trudy, &lists))
+        .unwrap();
+    s.register(&alice, &s.prove(&k.alice, &alice, &lists))
+        .unwrap();
+
+    // the provider revokes trudy's identity
+    let revoked = k.set(&[&k.trudy]);
+    s.publish_revocations(&revoked).unwrap();
+    assert_eq!(
+        s.context(&s.prove(&k.alice, &alice, &lists).context)
+            .replaced_by,
+        Some(RootKind::Revocation)
+    );
+    assert!(s.eligibility(&trudy).eligible, "grace period");
+    s.advance(GRACE);
+    let e = s.eligibility(&trudy);
+    assert_eq!(e.status, Eligibility::NeedsReproof);
+    assert!(!e.eligible && !e.premium);
+
+    let now_lists = Lists {
+        tree: &tree,
+        sanctions: &none_s,
+        revocations: &revoked,
+    };
+    assert_eq!(
+        prove_for(&k.trudy, &trudy, &now_lists, s.external_nullifier(), EXPIRY).unwrap_err(),
+        ProveError::Revoked
+    );
+    // her old proof is stale
+    let e = err(s.register(&trudy, &s.prove(&k.trudy, &trudy, &lists)));
+    assert!(matches!(
+        e,
+        ContractError::StaleContext {
+            replaced_by: RootKind::Revocation,
+            ..
+        }
+    ));
+    // alice renews against the new lists; trudy stays out
+    s.register(&alice, &s.prove(&k.alice, &alice, &now_lists))
+        .unwrap();
+    assert!(s.eligibility(&alice).eligible);
+    let st = s.stats();
+    assert_eq!((st.registered, st.eligible, st.needs_reproof), (2, 1, 1));
+}
+
+#[test]
+fn premium_needs_a_proof_younger_than_the_limit() {
+    let k = kyc();
+    let mut s = Suite::ready();
+    let alice = s.addr("alice");
+    let tree = k.everyone();
+    let (none_s, none_r) = (empty(), empty());
+    let lists = Lists {
+        tree: &tree,
+        sanctions: &none_s,
+        revocations: &none_r,
+    };
+    s.register(&alice, &s.prove(&k.alice, &alice, &lists))
+        .unwrap();
+    let t0 = s.now();
+    assert_eq!(s.eligibility(&alice).premium_until, Some(t0 + 7 * 86_400));
+    s.advance(7 * 86_400 - 1);
+    assert!(s.eligibility(&alice).premium);
+    s.advance(1);
+    let e = s.eligibility(&alice);
+    assert!(e.eligible && !e.premium);
+    assert_eq!(s.stats().premium, 0);
+    // a fresh proof (the same identity renews) restores premium
+    s.register(&alice, &s.prove(&k.alice, &alice, &lists))
+        .unwrap();
+    assert!(s.eligibility(&alice).premium);
+}
+
+#[test]
+fn stats_page_over_accounts_without_naming_identities() {
+    let k = kyc();
+    let mut s = Suite::ready();
+    let tree = k.everyone();
+    let (none_s, none_r) = (empty(), empty());
+    let lists = Lists {
+        tree: &tree,
+        sanctions: &none_s,
+        revocations: &none_r,
+    };
+    for (name, p) in [("alice", &k.alice), ("bob", &k.bob), ("carol", &k.carol)] {
+        let a = s.addr(name);
+        s.register(&a, &s.prove(p, &a, &lists)).unwrap();
+    }
+    let page = |s: &Suite, start_after: Option<String>| -> crate::msg::StatsResponse {
+        s.query(&crate::msg::QueryMsg::Stats {
+            start_after,
+            limit: Some(2),
+        })
+    };
+    let p1 = page(&s, None);
+    assert_eq!(p1.registered, 2);
+    let p2 = page(&s, p1.next.clone());
+    assert_eq!(p2.registered, 1);
+    assert_eq!(p2.next, None);
+    assert_eq!(s.stats().registered, 3);
+}
+
+#[test]
+fn only_the_roles_publish_roots() {
+    let mut s = Suite::new();
+    let alice = s.addr("alice");
+    let (provider, compliance) = (s.provider.clone(), s.compliance.clone());
+    let root = fr_hex(Fr::from(5u64));
+    let msgs = [
+        (
+            ExecuteMsg::PublishRoot { root: root.clone() },
+            "publish an identity root: only the provider may",
+        ),
+        (
+            ExecuteMsg::PublishRevocationRoot { root: root.clone() },
+            "publish a revocation root: only the provider may",
+        ),
+        (
+            ExecuteMsg::PublishSanctionsRoot { root: root.clone() },
+            "publish a sanctions root: only the compliance role may",
+        ),
+    ];
+    let before = s.snapshot();
+    for (m, text) in &msgs {
+        assert_eq!(
+            err(s.exec(&alice, m)).to_string(),
+            format!("{alice} may not {text}")
+        );
+    }
+    // the provider may not publish sanctions, nor compliance identities
+    assert!(err(s.exec(&provider, &msgs[2].0))
+        .to_string()
+        .contains("only the compliance role may"));
+    assert!(err(s.exec(&compliance, &msgs[0].0))
+        .to_string()
+        .contains("only the provider may"));
+    let e = err(s.exec(
+        &provider,
+        &ExecuteMsg::PublishRoot {
+            root: hex(&[0xff; 32]),
+        },
+    ));
     assert_eq!(
         e,
         ContractError::MalformedScalar {
@@ -281,93 +549,48 @@ fn malformed_inputs_are_refused() {
             len: 32
         }
     );
-    let bad_nul = ProofFixture {
-        proof: f.alice.proof.clone(),
-        nullifier_hash: hex(&[0xff; 32]),
-    };
-    let e = err(s.register(&alice, &bad_nul, &f.root));
+    assert_eq!(s.snapshot(), before);
+    s.exec(&provider, &msgs[0].0).unwrap();
+    let e = err(s.exec(&provider, &msgs[0].0));
     assert_eq!(
         e.to_string(),
-        "malformed nullifier_hash: expected 32 bytes encoding a BLS12-381 scalar below the modulus (little-endian), got 32 bytes"
+        format!("identity root {} is already the current one", root.to_hex())
     );
-    assert_eq!(s.snapshot(&f), before);
-}
-
-#[test]
-fn unknown_and_expired_roots_are_refused() {
-    let f = fixture();
-    let mut s = Suite::ready(&f);
-    let alice = s.addr("alice");
-    let provider = s.provider.clone();
-    let mut other = f.root.to_vec();
-    other[5] ^= 0x10;
-    let e = err(s.register(&alice, &f.alice, &hex(&other)));
-    assert_eq!(
-        e.to_string(),
-        format!(
-            "root {} is neither the provider's current root nor one of the last 2 roots",
-            hex(&other).to_hex()
-        )
-    );
-    // history 2: the fixture root survives two newer roots, not three
-    let newer: Vec<HexBinary> = (1u8..=3).map(|i| hex(&[i; 32])).collect();
-    s.publish_root(&provider, newer[0].clone()).unwrap();
-    s.publish_root(&provider, newer[1].clone()).unwrap();
-    let r = s.roots();
-    assert_eq!(r.current, Some(newer[1].clone()));
-    assert_eq!(r.previous, vec![newer[0].clone(), f.root.clone()]);
-    let before = s.snapshot(&f);
-    s.publish_root(&provider, newer[2].clone()).unwrap();
-    assert_eq!(s.roots().previous, vec![newer[1].clone(), newer[0].clone()]);
-    let e = err(s.register(&alice, &f.alice, &f.root));
-    assert_eq!(
+    // the empty sanctions set is already current
+    let e = err(s.exec(
+        &compliance,
+        &ExecuteMsg::PublishSanctionsRoot {
+            root: s.roots().sanctions,
+        },
+    ));
+    assert!(matches!(
         e,
-        ContractError::UnknownRoot {
-            root: f.root.to_hex(),
-            history: 2
+        ContractError::RootAlreadyCurrent {
+            kind: RootKind::Sanctions,
+            ..
         }
-    );
-    assert_ne!(s.snapshot(&f), before);
-    // republishing the old root makes it current again
-    s.publish_root(&provider, f.root.clone()).unwrap();
-    s.register(&alice, &f.alice, &f.root).unwrap();
-}
-
-#[test]
-fn only_the_provider_publishes_roots() {
-    let f = fixture();
-    let mut s = Suite::ready(&f);
-    let admin = s.admin.clone();
-    let before = s.snapshot(&f);
-    let e = err(s.publish_root(&admin, hex(&[7; 32])));
-    assert_eq!(
-        e.to_string(),
-        format!("{admin} may not publish a root: only the provider may")
-    );
-    let provider = s.provider.clone();
-    let e = err(s.publish_root(&provider, f.root.clone()));
-    assert_eq!(
-        e.to_string(),
-        format!("root {} is already the current root", f.root.to_hex())
-    );
-    let e = err(s.publish_root(&provider, hex(&[0xff; 32])));
-    assert!(matches!(e, ContractError::MalformedScalar { .. }));
-    assert_eq!(s.snapshot(&f), before);
-    let res = s.publish_root(&provider, hex(&[7; 32])).unwrap();
-    let wasm = res.events.iter().find(|e| e.ty == "wasm").unwrap();
-    assert_eq!(wasm.attributes[1].value, "publish_root");
+    ));
+    s.exec(&compliance, &msgs[2].0).unwrap();
+    assert_eq!(s.roots().lists_generation, 1);
 }
 
 #[test]
 fn verifying_key_is_admin_only_and_validated() {
-    let f = fixture();
+    let k = kyc();
     let mut s = Suite::new();
     let alice = s.addr("alice");
-    let provider = s.provider.clone();
-    s.publish_root(&provider, f.root.clone()).unwrap();
-    let e = err(s.register(&alice, &f.alice, &f.root));
+    let tree = k.everyone();
+    s.publish_root(&tree).unwrap();
+    let (none_s, none_r) = (empty(), empty());
+    let lists = Lists {
+        tree: &tree,
+        sanctions: &none_s,
+        revocations: &none_r,
+    };
+    let reg = s.prove(&k.alice, &alice, &lists);
+    let e = err(s.register(&alice, &reg));
     assert_eq!(e.to_string(), "no verifying key has been set");
-
+    let f = k;
     let e = err(s.exec(
         &alice,
         &ExecuteMsg::SetVerifyingKey {
@@ -419,7 +642,6 @@ fn verifying_key_is_admin_only_and_validated() {
         "the verifying key must have exactly 1 public input(s), this one has 2"
     );
     assert!(!s.config().verifying_key_set);
-
     s.exec(
         &s.admin.clone(),
         &ExecuteMsg::SetVerifyingKey {
@@ -431,99 +653,115 @@ fn verifying_key_is_admin_only_and_validated() {
         s.verifying_key().verifying_key,
         Some(f.verifying_key.clone())
     );
-    s.register(&alice, &f.alice, &f.root).unwrap();
+    s.register(&alice, &reg).unwrap();
 }
 
 #[test]
-fn admin_updates_config() {
-    let f = fixture();
-    let mut s = Suite::ready(&f);
+fn admin_updates_roles_and_policy() {
+    let mut s = Suite::ready();
     let alice = s.addr("alice");
-    let update = |h: Option<u32>, reputation: Option<String>| ExecuteMsg::UpdateConfig {
+    let update = |grace: Option<u64>, days: Option<u32>| ExecuteMsg::UpdateConfig {
         admin: None,
         provider: None,
-        reputation,
-        root_history: h,
+        compliance: None,
+        reputation: None,
+        grace_period: grace,
+        premium_max_age_days: days,
     };
+    let before = s.snapshot();
     let e = err(s.exec(&alice, &update(Some(1), None)));
     assert_eq!(
         e.to_string(),
         format!("{alice} may not update the config: only the admin may")
     );
     let admin = s.admin.clone();
-    let e = err(s.exec(&admin, &update(Some(MAX_ROOT_HISTORY + 1), None)));
+    let e = err(s.exec(&admin, &update(Some(30 * 86_400 + 1), None)));
     assert_eq!(
         e.to_string(),
-        "root_history must be between 0 and 64, got 65"
+        "grace_period must be at most 2592000 seconds, got 2592001"
     );
-    let provider = s.provider.clone();
-    s.publish_root(&provider, hex(&[1; 32])).unwrap();
-    s.exec(&admin, &update(Some(0), None)).unwrap();
-    assert_eq!(s.roots().previous, Vec::<HexBinary>::new());
-    assert_eq!(s.config().root_history, 0);
-    // hand the provider role and the admin role over
+    let e = err(s.exec(&admin, &update(None, Some(0))));
+    assert_eq!(
+        e.to_string(),
+        "premium_max_age_days must be at least 1, got 0"
+    );
+    assert_eq!(s.snapshot(), before);
+    s.exec(&admin, &update(Some(60), Some(3))).unwrap();
+    let c = s.config();
+    assert_eq!((c.grace_period, c.premium_max_age_days), (60, 3));
+    // hand the roles over
     let new_admin = s.addr("new-admin");
     s.exec(
         &admin,
         &ExecuteMsg::UpdateConfig {
             admin: Some(new_admin.to_string()),
             provider: Some(alice.to_string()),
+            compliance: Some(alice.to_string()),
             reputation: None,
-            root_history: None,
+            grace_period: None,
+            premium_max_age_days: None,
         },
     )
     .unwrap();
     let c = s.config();
     assert_eq!(c.admin, new_admin.to_string());
-    assert_eq!(c.provider, alice.to_string());
-    s.publish_root(&alice, f.root.clone()).unwrap();
-    assert!(err(s.publish_root(&provider, hex(&[2; 32])))
-        .to_string()
-        .contains("only the provider may"));
+    assert_eq!(
+        (c.provider.clone(), c.compliance),
+        (alice.to_string(), alice.to_string())
+    );
+    s.exec(
+        &alice,
+        &ExecuteMsg::PublishSanctionsRoot {
+            root: fr_hex(Fr::from(3u64)),
+        },
+    )
+    .unwrap();
 }
 
 #[test]
 fn registration_needs_a_reputation_contract() {
-    let f = fixture();
+    use cw_multi_test::Executor;
+    let k = kyc();
     let mut app = cw_multi_test::App::default();
     let admin = app.api().addr_make("admin");
     let code = app.store_code(super::suite::zk_verifier());
-    // a different address than the suite's: the fixture proofs would not verify anyway,
-    // the reputation check comes first
-    let v = cw_multi_test::Executor::instantiate_contract(
-        &mut app,
-        code,
-        admin.clone(),
-        &crate::msg::InstantiateMsg {
-            admin: None,
-            provider: admin.to_string(),
-            reputation: None,
-            verifying_key: Some(f.verifying_key.clone()),
-            root_history: None,
-        },
-        &[],
-        "zk",
-        None,
-    )
-    .unwrap();
-    cw_multi_test::Executor::execute_contract(
-        &mut app,
-        admin.clone(),
+    let v = app
+        .instantiate_contract(
+            code,
+            admin.clone(),
+            &Suite::instantiate_msg(&app, Some(k.verifying_key.clone())),
+            &[],
+            "zk",
+            None,
+        )
+        .unwrap();
+    let tree = k.everyone();
+    let provider = app.api().addr_make("provider");
+    app.execute_contract(
+        provider,
         v.clone(),
         &ExecuteMsg::PublishRoot {
-            root: f.root.clone(),
+            root: fr_hex(tree.root()),
         },
         &[],
     )
     .unwrap();
-    let e = err(cw_multi_test::Executor::execute_contract(
-        &mut app,
+    let ext: Fr = zk_kyc::external_nullifier(&app.block_info().chain_id, v.as_str());
+    let (none_s, none_r) = (empty(), empty());
+    let lists = Lists {
+        tree: &tree,
+        sanctions: &none_s,
+        revocations: &none_r,
+    };
+    let reg = prove_for(&k.alice, &admin, &lists, ext, EXPIRY).unwrap();
+    let e = err(app.execute_contract(
         admin,
         v,
         &ExecuteMsg::Register {
-            proof: f.alice.proof.clone(),
-            root: f.root.clone(),
-            nullifier_hash: f.alice.nullifier_hash.clone(),
+            proof: reg.proof,
+            context: reg.context,
+            nullifier_hash: reg.nullifier_hash,
+            valid_until: reg.valid_until,
         },
         &[],
     ));
@@ -531,84 +769,41 @@ fn registration_needs_a_reputation_contract() {
 }
 
 #[test]
-fn instantiate_refuses_bad_history_and_key() {
+fn instantiate_refuses_bad_policy_and_key() {
+    use cw_multi_test::Executor;
     let mut app = cw_multi_test::App::default();
     let admin = app.api().addr_make("admin");
     let code = app.store_code(super::suite::zk_verifier());
-    let msg = |h: Option<u32>, vk: Option<HexBinary>| crate::msg::InstantiateMsg {
-        admin: None,
-        provider: admin.to_string(),
-        reputation: None,
-        verifying_key: vk,
-        root_history: h,
+    let base = Suite::instantiate_msg(&app, None);
+    let mut inst = |m: &crate::msg::InstantiateMsg| {
+        app.instantiate_contract(code, admin.clone(), m, &[], "zk", None)
+            .unwrap_err()
+            .downcast::<ContractError>()
+            .unwrap()
+            .to_string()
     };
-    let e = cw_multi_test::Executor::instantiate_contract(
-        &mut app,
-        code,
-        admin.clone(),
-        &msg(Some(65), None),
-        &[],
-        "zk",
-        None,
-    )
-    .unwrap_err()
-    .downcast::<ContractError>()
-    .unwrap();
     assert_eq!(
-        e.to_string(),
-        "root_history must be between 0 and 64, got 65"
+        inst(&crate::msg::InstantiateMsg {
+            grace_period: Some(u64::MAX),
+            ..base.clone()
+        }),
+        format!(
+            "grace_period must be at most 2592000 seconds, got {}",
+            u64::MAX
+        )
     );
-    let e = cw_multi_test::Executor::instantiate_contract(
-        &mut app,
-        code,
-        admin.clone(),
-        &msg(None, Some(hex(&[0; 10]))),
-        &[],
-        "zk",
-        None,
-    )
-    .unwrap_err()
-    .downcast::<ContractError>()
-    .unwrap();
     assert_eq!(
-        e.to_string(),
+        inst(&crate::msg::InstantiateMsg {
+            premium_max_age_days: Some(0),
+            ..base.clone()
+        }),
+        "premium_max_age_days must be at least 1, got 0"
+    );
+    assert_eq!(
+        inst(&crate::msg::InstantiateMsg {
+            verifying_key: Some(HexBinary::from(&[0u8; 10])),
+            ..base
+        }),
         "malformed verifying key: expected at least 344 bytes, got 10"
     );
-}
-
-#[test]
-fn migrating_from_the_json_key_layout_prepares_the_raw_key() {
-    // Earlier versions stored the prepared key as JSON under "vk": after the
-    // migration the key is read from the raw layout and proofs still verify.
-    use cw_multi_test::Executor;
-    let f = fixture();
-    let mut s = Suite::ready(&f);
-    let verifier = s.verifier.clone();
-    {
-        let mut st = s.app.contract_storage_mut(&verifier);
-        st.remove(crate::state::VK_KEY);
-        st.set(b"vk", b"{\"old\":\"layout\"}");
-    }
-    let e = err(s.register(&s.addr("alice"), &f.alice, &f.root));
-    assert_eq!(e, ContractError::NoVerifyingKey);
-    let code_id = s
-        .app
-        .wrap()
-        .query_wasm_contract_info(&verifier)
-        .unwrap()
-        .code_id;
-    s.app
-        .migrate_contract(
-            s.admin.clone(),
-            verifier.clone(),
-            &crate::msg::MigrateMsg {},
-            code_id,
-        )
-        .unwrap();
-    let st = s.app.contract_storage(&verifier);
-    assert_eq!(st.get(b"vk"), None);
-    assert!(st.get(crate::state::VK_KEY).is_some());
-    drop(st);
-    s.register(&s.addr("alice"), &f.alice, &f.root).unwrap();
-    assert_eq!(s.minted(), vec![s.addr("alice").to_string()]);
 }

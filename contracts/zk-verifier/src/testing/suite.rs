@@ -1,21 +1,28 @@
 //! A chain with a stand-in reputation contract (it records `MintFor` calls and
-//! refuses a second token for the same owner) and the zk-verifier, plus the
-//! committed proof fixture (`testdata/fixture.json`, written by the ignored test
-//! `write_fixture`).
+//! refuses a second token for the same owner) and the zk-verifier, plus real
+//! Groth16 proofs made at test time by `zk-kyc` for this suite's chain id and
+//! contract address (one seeded trusted setup per test binary).
+
+use std::sync::OnceLock;
 
 use aip_types::hooks::ReputationExecuteHook;
 use anyhow::Result as AnyResult;
+use ark_bls12_381::{Bls12_381, Fr};
+use ark_groth16::ProvingKey;
 use cosmwasm_std::{
     to_json_binary, Addr, Binary, Deps, DepsMut, Empty, Env, HexBinary, MessageInfo, Order,
     Response, StdError, StdResult,
 };
 use cw_multi_test::{App, AppResponse, Contract, ContractWrapper, Executor};
 use cw_storage_plus::Map;
-use serde::{Deserialize, Serialize};
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use zk_kyc::prover::{self, Credential, Identity, KycCurve, ProofInput, ProveError};
+use zk_kyc::{ExclusionSet, IdentityTree};
 
 use crate::msg::{
-    ConfigResponse, ExecuteMsg, InstantiateMsg, NullifierResponse, QueryMsg, RootsResponse,
-    VerifyingKeyResponse,
+    ConfigResponse, ContextResponse, EligibilityResponse, ExecuteMsg, InstantiateMsg,
+    NullifierResponse, QueryMsg, RootsResponse, StatsResponse, VerifyingKeyResponse,
 };
 use crate::ContractError;
 
@@ -71,41 +78,169 @@ pub fn zk_verifier() -> Box<dyn Contract<Empty>> {
     )
 }
 
-/// Proofs made by `zk-kyc` for this suite's chain id and contract address.
-#[derive(Serialize, Deserialize, Clone, Debug)]
-pub struct Fixture {
+/// Credentials issued in the suite expire at this time (the suite's block time
+/// starts at cw-multi-test's 1,571,797,419).
+pub const EXPIRY: u64 = 1_600_000_000;
+
+/// A person with an identity and a credential.
+#[derive(Clone, Copy, Debug)]
+pub struct Person {
+    pub identity: Identity<Fr>,
+    pub credential: Credential<Fr>,
+}
+
+impl Person {
+    pub fn leaf(&self) -> Fr {
+        self.credential.leaf(&self.identity)
+    }
+
+    /// The same identity with a credential renewed to `expiry`.
+    pub fn renewed(&self, expiry: u64) -> Person {
+        Person {
+            credential: Credential {
+                expiry,
+                ..self.credential
+            },
+            ..*self
+        }
+    }
+}
+
+/// The seeded setup and the cast: alice, bob, carol are clean; mallory will be
+/// sanctioned; trudy will be revoked.
+pub struct Kyc {
+    pub pk: ProvingKey<Bls12_381>,
     pub verifying_key: HexBinary,
-    pub root: HexBinary,
-    /// Alice's identity, proof for alice's address.
-    pub alice: ProofFixture,
-    /// Bob's identity, proof for bob's address.
-    pub bob: ProofFixture,
-    /// Alice's identity again, proof for carol's address (same nullifier as `alice`).
-    pub alice_for_carol: ProofFixture,
-    /// Bob's identity, proof for carol's address (same nullifier as `bob`).
-    pub bob_for_carol: ProofFixture,
+    pub alice: Person,
+    pub bob: Person,
+    pub carol: Person,
+    pub mallory: Person,
+    pub trudy: Person,
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug)]
-pub struct ProofFixture {
+pub fn kyc() -> &'static Kyc {
+    static K: OnceLock<Kyc> = OnceLock::new();
+    K.get_or_init(|| {
+        let mut rng = ChaCha20Rng::seed_from_u64(2026);
+        // through KycCurve: the Groth16 code is compiled (optimized) inside zk-kyc
+        let (pk, vk) = Bls12_381::kyc_setup(&mut rng);
+        let mut person = |name: &str| Person {
+            identity: Identity::random(&mut rng),
+            credential: Credential {
+                identifier: zk_kyc::identifier(&format!("passport:{name}")),
+                expiry: EXPIRY,
+            },
+        };
+        Kyc {
+            verifying_key: hex(&prover::to_bytes(&vk)),
+            alice: person("alice"),
+            bob: person("bob"),
+            carol: person("carol"),
+            mallory: person("mallory"),
+            trudy: person("trudy"),
+            pk,
+        }
+    })
+}
+
+impl Kyc {
+    /// The provider's tree holding these people's credentials.
+    pub fn tree(&self, people: &[&Person]) -> IdentityTree<Fr> {
+        IdentityTree::from_leaves(people.iter().map(|p| p.leaf()).collect()).unwrap()
+    }
+
+    /// The everyday tree: every person's credential.
+    pub fn everyone(&self) -> IdentityTree<Fr> {
+        self.tree(&[
+            &self.alice,
+            &self.bob,
+            &self.carol,
+            &self.mallory,
+            &self.trudy,
+        ])
+    }
+
+    /// A sanctions or revocation set of these people's identifiers.
+    pub fn set(&self, people: &[&Person]) -> ExclusionSet<Fr> {
+        ExclusionSet::from_values(people.iter().map(|p| p.credential.identifier)).unwrap()
+    }
+}
+
+/// The lists and tree a proof is made against.
+pub struct Lists<'a> {
+    pub tree: &'a IdentityTree<Fr>,
+    pub sanctions: &'a ExclusionSet<Fr>,
+    pub revocations: &'a ExclusionSet<Fr>,
+}
+
+/// One `Register`'s values.
+#[derive(Clone, Debug)]
+pub struct Reg {
     pub proof: HexBinary,
+    pub context: HexBinary,
     pub nullifier_hash: HexBinary,
+    pub valid_until: u64,
 }
 
-pub const FIXTURE_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/fixture.json");
+pub fn hex(b: &[u8]) -> HexBinary {
+    HexBinary::from(b)
+}
 
-pub fn fixture() -> Fixture {
-    let text = std::fs::read_to_string(FIXTURE_PATH).expect("testdata/fixture.json");
-    serde_json::from_str(&text).expect("fixture json")
+pub fn fr_hex(x: Fr) -> HexBinary {
+    hex(&zk_kyc::fr_to_bytes(x))
+}
+
+/// Proves for `who` and `address` against `lists`, scoped to `external_nullifier`.
+pub fn prove_for(
+    who: &Person,
+    address: &Addr,
+    lists: &Lists,
+    external_nullifier: Fr,
+    valid_until: u64,
+) -> Result<Reg, ProveError> {
+    let k = kyc();
+    let index = lists
+        .tree
+        .position(who.leaf())
+        .expect("credential in the tree");
+    let id = who.credential.identifier;
+    let input = ProofInput {
+        identity: who.identity,
+        credential: who.credential,
+        path: lists.tree.path(index).unwrap(),
+        sanctions: lists
+            .sanctions
+            .non_membership(id)
+            .map_err(|_| ProveError::Sanctioned)?,
+        revocation: lists
+            .revocations
+            .non_membership(id)
+            .map_err(|_| ProveError::Revoked)?,
+        external_nullifier,
+        signal: zk_kyc::signal(address.as_str()),
+        valid_until,
+    };
+    let mut rng = ChaCha20Rng::seed_from_u64(valid_until ^ index as u64);
+    let (proof, st) = Bls12_381::kyc_prove(&k.pk, &input, &mut rng)?;
+    Ok(Reg {
+        proof: hex(&prover::to_bytes(&proof)),
+        context: fr_hex(st.context()),
+        nullifier_hash: fr_hex(st.nullifier_hash),
+        valid_until,
+    })
 }
 
 pub struct Suite {
     pub app: App,
     pub admin: Addr,
     pub provider: Addr,
+    pub compliance: Addr,
     pub reputation: Addr,
     pub verifier: Addr,
 }
+
+/// The suite's grace period: one hour.
+pub const GRACE: u64 = 3_600;
 
 impl Suite {
     /// Reputation stand-in and zk-verifier, no key, no root yet.
@@ -113,26 +248,37 @@ impl Suite {
         Self::with_key(None)
     }
 
+    pub fn instantiate_msg(app: &App, verifying_key: Option<HexBinary>) -> InstantiateMsg {
+        InstantiateMsg {
+            admin: None,
+            provider: app.api().addr_make("provider").to_string(),
+            compliance: Some(app.api().addr_make("compliance").to_string()),
+            reputation: None,
+            verifying_key,
+            grace_period: Some(GRACE),
+            premium_max_age_days: Some(7),
+        }
+    }
+
     pub fn with_key(verifying_key: Option<HexBinary>) -> Self {
         let mut app = App::default();
         let admin = app.api().addr_make("admin");
         let provider = app.api().addr_make("provider");
+        let compliance = app.api().addr_make("compliance");
         let rep_code = app.store_code(mock_reputation());
         let reputation = app
             .instantiate_contract(rep_code, admin.clone(), &Empty {}, &[], "reputation", None)
             .unwrap();
         let code = app.store_code(zk_verifier());
+        let msg = InstantiateMsg {
+            reputation: Some(reputation.to_string()),
+            ..Self::instantiate_msg(&app, verifying_key)
+        };
         let verifier = app
             .instantiate_contract(
                 code,
                 admin.clone(),
-                &InstantiateMsg {
-                    admin: None,
-                    provider: provider.to_string(),
-                    reputation: Some(reputation.to_string()),
-                    verifying_key,
-                    root_history: Some(2),
-                },
+                &msg,
                 &[],
                 "zk-verifier",
                 Some(admin.to_string()),
@@ -142,15 +288,16 @@ impl Suite {
             app,
             admin,
             provider,
+            compliance,
             reputation,
             verifier,
         }
     }
 
-    /// With the fixture's key set and its root published.
-    pub fn ready(f: &Fixture) -> Self {
-        let mut s = Self::with_key(Some(f.verifying_key.clone()));
-        s.publish_root(&s.provider.clone(), f.root.clone()).unwrap();
+    /// With the key set and the everyday tree's root published (empty lists).
+    pub fn ready() -> Self {
+        let mut s = Self::with_key(Some(kyc().verifying_key.clone()));
+        s.publish_root(&kyc().everyone()).unwrap();
         s
     }
 
@@ -158,27 +305,69 @@ impl Suite {
         self.app.api().addr_make(name)
     }
 
+    pub fn now(&self) -> u64 {
+        self.app.block_info().time.seconds()
+    }
+
+    pub fn advance(&mut self, seconds: u64) {
+        self.app.update_block(|b| {
+            b.time = b.time.plus_seconds(seconds);
+            b.height += 1;
+        });
+    }
+
+    pub fn external_nullifier(&self) -> Fr {
+        zk_kyc::fr_from_bytes(self.config().external_nullifier.as_slice()).unwrap()
+    }
+
+    /// A proof for `who`, sent from `address`, against `lists`, for this verifier.
+    pub fn prove(&self, who: &Person, address: &Addr, lists: &Lists) -> Reg {
+        prove_for(who, address, lists, self.external_nullifier(), EXPIRY).unwrap()
+    }
+
     pub fn exec(&mut self, sender: &Addr, msg: &ExecuteMsg) -> AnyResult<AppResponse> {
         self.app
             .execute_contract(sender.clone(), self.verifier.clone(), msg, &[])
     }
 
-    pub fn publish_root(&mut self, sender: &Addr, root: HexBinary) -> AnyResult<AppResponse> {
-        self.exec(sender, &ExecuteMsg::PublishRoot { root })
+    pub fn publish_root(&mut self, tree: &IdentityTree<Fr>) -> AnyResult<AppResponse> {
+        let p = self.provider.clone();
+        self.exec(
+            &p,
+            &ExecuteMsg::PublishRoot {
+                root: fr_hex(tree.root()),
+            },
+        )
     }
 
-    pub fn register(
-        &mut self,
-        sender: &Addr,
-        p: &ProofFixture,
-        root: &HexBinary,
-    ) -> AnyResult<AppResponse> {
+    pub fn publish_sanctions(&mut self, set: &ExclusionSet<Fr>) -> AnyResult<AppResponse> {
+        let c = self.compliance.clone();
+        self.exec(
+            &c,
+            &ExecuteMsg::PublishSanctionsRoot {
+                root: fr_hex(set.root()),
+            },
+        )
+    }
+
+    pub fn publish_revocations(&mut self, set: &ExclusionSet<Fr>) -> AnyResult<AppResponse> {
+        let p = self.provider.clone();
+        self.exec(
+            &p,
+            &ExecuteMsg::PublishRevocationRoot {
+                root: fr_hex(set.root()),
+            },
+        )
+    }
+
+    pub fn register(&mut self, sender: &Addr, r: &Reg) -> AnyResult<AppResponse> {
         self.exec(
             sender,
             &ExecuteMsg::Register {
-                proof: p.proof.clone(),
-                root: root.clone(),
-                nullifier_hash: p.nullifier_hash.clone(),
+                proof: r.proof.clone(),
+                context: r.context.clone(),
+                nullifier_hash: r.nullifier_hash.clone(),
+                valid_until: r.valid_until,
             },
         )
     }
@@ -191,6 +380,12 @@ impl Suite {
         self.query(&QueryMsg::Roots {})
     }
 
+    pub fn context(&self, context: &HexBinary) -> ContextResponse {
+        self.query(&QueryMsg::Context {
+            context: context.clone(),
+        })
+    }
+
     pub fn nullifier(&self, n: &HexBinary) -> NullifierResponse {
         self.query(&QueryMsg::Nullifier {
             nullifier_hash: n.clone(),
@@ -201,6 +396,19 @@ impl Suite {
         self.query(&QueryMsg::VerifyingKey {})
     }
 
+    pub fn eligibility(&self, account: &Addr) -> EligibilityResponse {
+        self.query(&QueryMsg::Eligibility {
+            account: account.to_string(),
+        })
+    }
+
+    pub fn stats(&self) -> StatsResponse {
+        self.query(&QueryMsg::Stats {
+            start_after: None,
+            limit: None,
+        })
+    }
+
     pub fn minted(&self) -> Vec<String> {
         self.app
             .wrap()
@@ -208,24 +416,19 @@ impl Suite {
             .unwrap()
     }
 
-    fn query<T: serde::de::DeserializeOwned>(&self, msg: &QueryMsg) -> T {
+    pub fn query<T: serde::de::DeserializeOwned>(&self, msg: &QueryMsg) -> T {
         self.app
             .wrap()
             .query_wasm_smart(&self.verifier, msg)
             .unwrap()
     }
 
-    /// Everything a failed call must leave unchanged.
-    pub fn snapshot(&self, f: &Fixture) -> String {
-        let nul = [&f.alice, &f.bob].map(|p| self.nullifier(&p.nullifier_hash));
-        format!(
-            "{:?}|{:?}|{:?}|{:?}|{:?}",
-            self.config(),
-            self.roots(),
-            self.verifying_key(),
-            nul,
-            self.minted()
-        )
+    /// Everything a failed call must leave unchanged: the contract's whole
+    /// storage and the reputation stand-in's mints.
+    pub fn snapshot(&self) -> String {
+        let st = self.app.contract_storage(&self.verifier);
+        let all: Vec<(Vec<u8>, Vec<u8>)> = st.range(None, None, Order::Ascending).collect();
+        format!("{all:?}|{:?}", self.minted())
     }
 }
 

@@ -1,14 +1,15 @@
-//! zk-verifier: one Groth16 KYC proof verified on chain (BLS12-381 through the
-//! pairing host function), with a proof made here for this chain id, contract
-//! and sender by the project's own prover (`zk-kyc`).
+//! zk-verifier: one Groth16 KYC/AML proof verified on chain (BLS12-381 through
+//! the pairing host function), with a proof made here for this chain id,
+//! contract and sender by the project's own prover (`zk-kyc`): credential in
+//! the provider's tree, unexpired, not on the sanctions list, not revoked.
 
 use anyhow::{anyhow, Context, Result};
 use ark_bls12_381::{Bls12_381, Fr};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use serde_json::json;
-use zk_kyc::prover::{self, Identity};
-use zk_kyc::IdentityTree;
+use zk_kyc::prover::{self, Credential, Identity, KycCurve, ProofInput};
+use zk_kyc::{ExclusionSet, IdentityTree};
 
 use super::{Ctx, Measured};
 use crate::report::Row;
@@ -39,32 +40,56 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
     let alice = chain.addr("alice");
     let reputation = chain.addr("reputation");
 
-    // Trusted setup and the provider's tree (test keys, seeded: reproducible).
+    let compliance = chain.addr("compliance");
+    let carol = chain.addr("carol");
+
+    // Trusted setup, the provider's tree of credentials and the sanctions list
+    // (test keys, seeded: reproducible).
     let mut rng = ChaCha20Rng::seed_from_u64(2026);
-    let (pk, vk) = prover::setup::<Bls12_381, _>(&mut rng);
+    let (pk, vk) = Bls12_381::kyc_setup(&mut rng);
+    let expiry = 4_000_000_000u64;
+    let credential = |name: &str| Credential {
+        identifier: zk_kyc::identifier::<Fr>(&format!("passport:{name}")),
+        expiry,
+    };
     let identity = Identity::<Fr>::random(&mut rng);
+    let alice_cred = credential("alice");
     let mut tree = IdentityTree::new();
-    for _ in 0..5 {
-        tree.insert(Identity::<Fr>::random(&mut rng).commitment())
+    for i in 0..5 {
+        let other = Identity::<Fr>::random(&mut rng);
+        tree.insert(credential(&format!("other-{i}")).leaf(&other))
             .map_err(|e| anyhow!("tree: {e:?}"))?;
     }
     let index = tree
-        .insert(identity.commitment())
+        .insert(alice_cred.leaf(&identity))
         .map_err(|e| anyhow!("tree: {e:?}"))?;
+    let sanctions = ExclusionSet::from_values(
+        ["mallory", "eve", "oscar"].map(|n| zk_kyc::identifier::<Fr>(&format!("passport:{n}"))),
+    )
+    .map_err(|e| anyhow!("sanctions: {e:?}"))?;
+    let revocations = ExclusionSet::<Fr>::new();
 
     let (verifier, inst) = chain.instantiate(
         &code,
         "zk-verifier",
         &admin,
         &json!({
-            "admin": admin, "provider": provider, "reputation": reputation,
-            "verifying_key": hex(&prover::to_bytes(&vk)), "root_history": null,
+            "admin": admin, "provider": provider, "compliance": compliance,
+            "reputation": reputation, "verifying_key": hex(&prover::to_bytes(&vk)),
+            "grace_period": null, "premium_max_age_days": null,
         }),
     )?;
     let (_, publish) = chain.execute(
         &verifier,
         &provider,
         &json!({ "publish_root": { "root": hex(&zk_kyc::fr_to_bytes(tree.root())) } }),
+    )?;
+    let (_, publish_sanctions) = chain.execute(
+        &verifier,
+        &compliance,
+        &json!({ "publish_sanctions_root": {
+            "root": hex(&zk_kyc::fr_to_bytes(sanctions.root()))
+        } }),
     )?;
 
     // The proof binds the contract's external nullifier and alice's address.
@@ -76,29 +101,58 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
     )?;
     let ext = zk_kyc::fr_from_bytes::<Fr>(&ext_bytes)
         .context("external nullifier is not a field element")?;
-    let path = tree.path(index).map_err(|e| anyhow!("tree path: {e:?}"))?;
-    let signal = zk_kyc::signal::<Fr>(&alice);
-    let (proof, statement) = prover::prove(&pk, &identity, &path, ext, signal, &mut rng);
+    let id = alice_cred.identifier;
+    let input = ProofInput {
+        identity,
+        credential: alice_cred,
+        path: tree.path(index).map_err(|e| anyhow!("tree path: {e:?}"))?,
+        sanctions: sanctions
+            .non_membership(id)
+            .map_err(|e| anyhow!("sanctions: {e:?}"))?,
+        revocation: revocations
+            .non_membership(id)
+            .map_err(|e| anyhow!("revocations: {e:?}"))?,
+        external_nullifier: ext,
+        signal: zk_kyc::signal::<Fr>(&alice),
+        valid_until: expiry,
+    };
+    let (proof, statement) =
+        Bls12_381::kyc_prove(&pk, &input, &mut rng).map_err(|e| anyhow!("{e}"))?;
     let register_msg = json!({ "register": {
         "proof": hex(&prover::to_bytes(&proof)),
-        "root": hex(&zk_kyc::fr_to_bytes(statement.root)),
+        "context": hex(&zk_kyc::fr_to_bytes(statement.context())),
         "nullifier_hash": hex(&zk_kyc::fr_to_bytes(statement.nullifier_hash)),
+        "valid_until": statement.valid_until,
     } });
     let (_, register) = chain
         .execute(&verifier, &alice, &register_msg)
         .context("Register")?;
-    // The same identity again is refused (nullifier used): measured as a failed call.
-    let (again, _) = chain.try_execute(&verifier, &alice, &register_msg)?;
+    // The same identity and account again: a renewal (no mint).
+    let (_, renew) = chain
+        .execute(&verifier, &alice, &register_msg)
+        .context("Register (renewal)")?;
+    // The same proof from another sender is refused.
+    let (again, _) = chain.try_execute(&verifier, &carol, &register_msg)?;
     anyhow::ensure!(
         again.is_err(),
-        "a second registration with the same identity was accepted"
+        "alice's proof was accepted from another sender"
     );
 
     let mut rows = vec![
         Row::new("instantiate (verifying key validated)", 1, inst),
-        Row::new("PublishRoot", 1, publish),
-        Row::new("Register (one proof verification)", 1, register)
-            .target_without_instance(TARGET_VERIFY),
+        Row::new("PublishRoot (identity tree)", 1, publish),
+        Row::new("PublishSanctionsRoot", 1, publish_sanctions),
+        Row::new(
+            "Register (membership, expiry, sanctions and revocation in one proof)",
+            1,
+            register,
+        )
+        .target_without_instance(TARGET_VERIFY),
+        Row::new(
+            "Register again (renewal: same identity and account, no mint)",
+            1,
+            renew,
+        ),
     ];
     // Comparison: the same circuit over BN254, verified entirely in wasm by
     // ark-groth16 (bench-only contract zk-verifier-bn254), when its artifact exists.
@@ -111,14 +165,19 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
         title: "KYC proofs",
         command: "cargo run -p aip-gas-bench --bin aip-gas -- zk".into(),
         setup: "zk-verifier with a verifying key from `zk_kyc::prover::setup` (seeded test setup), \
-                the provider publishes the root of a tree of 6 identities, and alice registers with a \
-                Groth16 proof (BLS12-381, depth 20) made by `zk_kyc::prover::prove` for this chain id, \
-                contract and her address. `Register` verifies the proof with the \
-                `bls12_381_pairing_equality` host function, records the nullifier and sends `MintFor` \
-                to reputation (a contract the harness does not run: its instance is counted). \
-                The comparison row is `zk-verifier-bn254` (bench only): the same circuit and \
-                statement over BN254, verified by ark-groth16 entirely in wasm (pairings included), \
-                with a proof made the same way for BN254."
+                the provider publishes the root of a tree of 6 credentials, the compliance role the \
+                root of a sanctions set of 3 identifiers (the revocation set stays empty), and alice \
+                registers with one Groth16 proof (BLS12-381; identity tree depth 20, set trees depth \
+                16) made by `zk_kyc::prover` for this chain id, contract and her address: credential \
+                in the tree, unexpired at `valid_until`, identifier in neither set. `Register` checks \
+                `valid_until` against block time and the context's standing, verifies the proof with \
+                the `bls12_381_pairing_equality` host function (public-input term by a 3-tooth \
+                fixed-base comb), records the nullifier and the account and sends `MintFor` to \
+                reputation (a contract the harness does not run: its instance is counted). The \
+                renewal row is the same message again (same identity and account: no mint). The \
+                comparison row is `zk-verifier-bn254` (bench only): the same circuit over BN254, \
+                verified by ark-groth16 entirely in wasm (pairings included), without the \
+                contract's context, nullifier or account bookkeeping."
             .into(),
         rows,
         artifacts: Vec::new(),
@@ -129,15 +188,9 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
 /// alice, checked with ark-groth16 in wasm (pairings included, no host function).
 fn bn254_comparison(ctx: &Ctx, chain: &Chain, alice: &str, admin: &str) -> Result<Row> {
     use ark_bn254::{Bn254, Fr as BnFr};
-    use zk_kyc::prover::KycCurve;
     let code = ctx.store(chain, "zk-verifier-bn254")?;
     let mut rng = ChaCha20Rng::seed_from_u64(254);
     let (pk, vk) = Bn254::kyc_setup(&mut rng);
-    let identity = Identity::<BnFr>::random(&mut rng);
-    let mut tree = IdentityTree::new();
-    let index = tree
-        .insert(identity.commitment())
-        .map_err(|e| anyhow!("tree: {e:?}"))?;
     let (contract, _) = chain.instantiate(
         &code,
         "zk-verifier-bn254",
@@ -145,17 +198,17 @@ fn bn254_comparison(ctx: &Ctx, chain: &Chain, alice: &str, admin: &str) -> Resul
         &json!({ "verifying_key": hex(&prover::to_bytes(&vk)) }),
     )?;
     let ext = zk_kyc::external_nullifier::<BnFr>(crate::chain::CHAIN_ID, &contract);
-    let path = tree.path(index).map_err(|e| anyhow!("tree path: {e:?}"))?;
-    let signal = zk_kyc::signal::<BnFr>(alice);
-    let (proof, st) = Bn254::kyc_prove(&pk, &identity, &path, ext, signal, &mut rng);
+    let input = prover::clean_input::<BnFr>(&mut rng, ext, zk_kyc::signal::<BnFr>(alice));
+    let (proof, st) = Bn254::kyc_prove(&pk, &input, &mut rng).map_err(|e| anyhow!("{e}"))?;
     let (_, gas) = chain
         .execute(
             &contract,
             alice,
             &json!({ "verify": {
                 "proof": hex(&prover::to_bytes(&proof)),
-                "root": hex(&zk_kyc::fr_to_bytes(st.root)),
+                "context": hex(&zk_kyc::fr_to_bytes(st.context())),
                 "nullifier_hash": hex(&zk_kyc::fr_to_bytes(st.nullifier_hash)),
+                "valid_until": st.valid_until,
             } }),
         )
         .context("zk-verifier-bn254 Verify")?;
