@@ -108,6 +108,7 @@ fn run_sim(out: &Path) -> Kpis {
     let k = Kpis::of(&e).unwrap();
     let audit = e.chain.audit().unwrap();
     assert!(audit.conserved(), "{audit:?}");
+    let _ = std::fs::remove_dir_all(out);
     k
 }
 
