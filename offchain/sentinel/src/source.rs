@@ -328,21 +328,7 @@ impl EventSource for ChainSource {
             if tx.code.is_err() {
                 continue;
             }
-            events.extend(tx.events.iter().map(|e| {
-                TxEvent {
-                    kind: e.kind.clone(),
-                    attributes: e
-                        .attributes
-                        .iter()
-                        .map(|a| {
-                            (
-                                String::from_utf8_lossy(a.key_bytes()).into_owned(),
-                                String::from_utf8_lossy(a.value_bytes()).into_owned(),
-                            )
-                        })
-                        .collect(),
-                }
-            }));
+            events.extend(tx.events.iter().map(TxEvent::from));
         }
         let (evs, follow, skipped) = parse_events(&self.contracts, &events);
         let mut b = Block {

@@ -784,23 +784,7 @@ impl ChainClient {
                             gas_used: r.gas_used.max(0) as u64,
                         });
                     }
-                    let events = r
-                        .events
-                        .iter()
-                        .map(|e| TxEvent {
-                            kind: e.kind.clone(),
-                            attributes: e
-                                .attributes
-                                .iter()
-                                .map(|a| {
-                                    (
-                                        String::from_utf8_lossy(a.key_bytes()).into_owned(),
-                                        String::from_utf8_lossy(a.value_bytes()).into_owned(),
-                                    )
-                                })
-                                .collect(),
-                        })
-                        .collect();
+                    let events = r.events.iter().map(TxEvent::from).collect();
                     return Ok(TxResponse {
                         hash: hash.to_string(),
                         height,

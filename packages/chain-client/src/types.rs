@@ -57,6 +57,25 @@ pub struct TxEvent {
     pub attributes: Vec<(String, String)>,
 }
 
+impl From<&cosmrs::tendermint::abci::Event> for TxEvent {
+    /// Keys and values as text (lossy UTF-8), in order.
+    fn from(e: &cosmrs::tendermint::abci::Event) -> Self {
+        TxEvent {
+            kind: e.kind.clone(),
+            attributes: e
+                .attributes
+                .iter()
+                .map(|a| {
+                    (
+                        String::from_utf8_lossy(a.key_bytes()).into_owned(),
+                        String::from_utf8_lossy(a.value_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
 /// An included, successful transaction.
 #[derive(Clone, Debug)]
 pub struct TxResponse {

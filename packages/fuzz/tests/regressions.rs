@@ -1,7 +1,7 @@
 //! Failures the fuzzer found, as plain tests of the real contracts on the
 //! wired deployment. Each was a panic (an abort on chain); both are fixed,
-//! and these tests keep them fixed. A new finding goes here first, marked
-//! `#[ignore]` until its contract is fixed.
+//! and these tests keep them fixed. A new finding goes here first, marked as
+//! ignored (with the reason) until its contract is fixed.
 
 use aip_fuzz::json::Json;
 use aip_fuzz::rng::Rng;

@@ -97,6 +97,29 @@ impl Default for DetectConfig {
     }
 }
 
+/// Share of the Wh traded by a group's members that stayed inside it
+/// (seller and buyer both members); 0 when the group traded nothing.
+pub(crate) fn internal_share(l: &Ledger, members: &BTreeSet<&str>) -> f64 {
+    let (mut inside, mut total) = (0u64, 0u64);
+    for t in &l.trades {
+        let (s, b) = (
+            members.contains(t.seller.as_str()),
+            members.contains(t.buyer.as_str()),
+        );
+        if s || b {
+            total += t.wh;
+            if s && b {
+                inside += t.wh;
+            }
+        }
+    }
+    if total > 0 {
+        inside as f64 / total as f64
+    } else {
+        0.0
+    }
+}
+
 /// Runs every detector; an account may appear under several codes.
 pub fn run_all(l: &Ledger, cfg: &DetectConfig) -> Vec<Finding> {
     let mut out = sybil::detect(l, cfg);

@@ -94,24 +94,7 @@ pub fn detect(l: &Ledger, cfg: &DetectConfig) -> Vec<Finding> {
         // Neighbours who deliver well praise each other too: the group must
         // also trade mostly among itself.
         let members: BTreeSet<&str> = comp.iter().copied().collect();
-        let (mut inside, mut total) = (0u64, 0u64);
-        for t in &l.trades {
-            let (s, b) = (
-                members.contains(t.seller.as_str()),
-                members.contains(t.buyer.as_str()),
-            );
-            if s || b {
-                total += t.wh;
-                if s && b {
-                    inside += t.wh;
-                }
-            }
-        }
-        let internal = if total > 0 {
-            inside as f64 / total as f64
-        } else {
-            0.0
-        };
+        let internal = super::internal_share(l, &members);
         if internal < cfg.ring_min_internal_share {
             continue;
         }

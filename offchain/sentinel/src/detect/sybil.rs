@@ -92,24 +92,7 @@ pub fn detect(l: &Ledger, cfg: &DetectConfig) -> Vec<Finding> {
             .map(|m| m.as_str())
             .chain([funder.as_str()])
             .collect();
-        let (mut inside, mut total) = (0u64, 0u64);
-        for t in &l.trades {
-            let (s, b) = (
-                set.contains(t.seller.as_str()),
-                set.contains(t.buyer.as_str()),
-            );
-            if s || b {
-                total += t.wh;
-                if s && b {
-                    inside += t.wh;
-                }
-            }
-        }
-        let internal = if total > 0 {
-            inside as f64 / total as f64
-        } else {
-            0.0
-        };
+        let internal = super::internal_share(l, &set);
         let slots: Vec<&BTreeSet<u64>> = members
             .iter()
             .filter_map(|m| l.order_slots.get(*m))
