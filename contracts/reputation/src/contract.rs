@@ -228,6 +228,9 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
         QueryMsg::PriorityScores { accounts } => {
             to_json_binary(&q::query_priority_scores(deps, accounts)?)?
         }
+        QueryMsg::TradingTermsBatch { accounts } => {
+            to_json_binary(&q::query_trading_terms_batch(deps, accounts)?)?
+        }
         QueryMsg::Reputation { account } => to_json_binary(&q::query_reputation(deps, account)?)?,
         QueryMsg::PairReviews { reviewer, reviewed } => {
             to_json_binary(&q::query_pair_reviews(deps, reviewer, reviewed)?)?

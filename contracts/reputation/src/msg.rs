@@ -11,7 +11,9 @@
 
 // Response types appear only in `#[returns]`, which the wasm build does not expand.
 #[allow(unused_imports)]
-use aip_types::hooks::reputation::{PriorityScoresResponse, TradingTermsResponse};
+use aip_types::hooks::reputation::{
+    PriorityScoresResponse, TradingTermsBatchResponse, TradingTermsResponse,
+};
 use aip_types::hooks::reputation::{Ruling, Tier, TradeOutcome};
 use aip_types::TradeId;
 use cosmwasm_schema::{cw_serde, QueryResponses};
@@ -280,6 +282,10 @@ pub enum QueryMsg {
     /// priority; accounts without a token score 0.
     #[returns(PriorityScoresResponse)]
     PriorityScores { accounts: Vec<String> },
+    /// Trading terms of many accounts (at most 1000), in the order asked:
+    /// settlement checks a whole batch of signed intents with one query.
+    #[returns(TradingTermsBatchResponse)]
+    TradingTermsBatch { accounts: Vec<String> },
 
     // ----- reputation -----
     /// Everything about one account: score, tier, components, raw history, flag.

@@ -1,7 +1,7 @@
 //! Query handlers.
 
 use aip_types::hooks::reputation::{
-    AccountScore, PriorityScoresResponse, Tier, TradingTermsResponse,
+    AccountScore, PriorityScoresResponse, Tier, TradingTermsBatchResponse, TradingTermsResponse,
 };
 use cosmwasm_std::{Addr, Api, Deps, Empty, Env, StdResult, Storage};
 use cw721::msg::{AllNftInfoResponse, NftInfoResponse};
@@ -67,9 +67,37 @@ pub fn query_trading_terms(
     deps: Deps,
     account: String,
 ) -> Result<TradingTermsResponse, ContractError> {
-    let who = deps.api.addr_validate(&account)?;
     let terms = TERMS.load(deps.storage)?;
-    let e = effective(deps.storage, deps.api, &terms, &who)?;
+    trading_terms(deps, &terms, &account)
+}
+
+/// The trading terms of many accounts, in the order asked (at most
+/// [`MAX_PRIORITY_ACCOUNTS`]).
+pub fn query_trading_terms_batch(
+    deps: Deps,
+    accounts: Vec<String>,
+) -> Result<TradingTermsBatchResponse, ContractError> {
+    if accounts.len() > MAX_PRIORITY_ACCOUNTS {
+        return Err(ContractError::TooManyAccounts {
+            max: MAX_PRIORITY_ACCOUNTS,
+            got: accounts.len(),
+        });
+    }
+    let terms = TERMS.load(deps.storage)?;
+    let terms = accounts
+        .iter()
+        .map(|a| trading_terms(deps, &terms, a))
+        .collect::<Result<_, _>>()?;
+    Ok(TradingTermsBatchResponse { terms })
+}
+
+fn trading_terms(
+    deps: Deps,
+    terms: &TierTerms,
+    account: &str,
+) -> Result<TradingTermsResponse, ContractError> {
+    let who = deps.api.addr_validate(account)?;
+    let e = effective(deps.storage, deps.api, terms, &who)?;
     let entry = terms.for_tier(e.tier);
     Ok(TradingTermsResponse {
         account: who.into_string(),

@@ -43,6 +43,13 @@ pub fn execute(
         CancelOrder { id } => ex::execute_cancel_order(deps, env, info, id),
         Sweep { slot, limit } => ex::execute_sweep(deps, env, slot, limit),
         CommitMatches { slot, trades } => ex::execute_commit_matches(deps, env, info, slot, trades),
+        CommitIntents {
+            slot,
+            intents,
+            trades,
+        } => crate::intents::execute_commit_intents(deps, env, info, slot, intents, trades),
+        PlaceIntent { intent } => crate::intents::execute_place_intent(deps, env, info, intent),
+        CancelIntent { nonce } => crate::intents::execute_cancel_intent(deps, info, nonce),
         FetchDeliveries { slot, limit } => ex::execute_fetch_deliveries(deps, env, slot, limit),
         Settle { slot, limit } => ex::execute_settle(deps, env, slot, limit),
         OpenDispute { trade_id, reason } => {
@@ -114,6 +121,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             limit,
         } => to_json_binary(&q::query_trades_by_slot(deps, slot, start_after, limit)?),
         Balance { account } => to_json_binary(&q::query_balance(deps, account)?),
+        IntentFill { owner, nonce } => to_json_binary(&q::query_intent_fill(deps, owner, nonce)?),
         Holdings {} => to_json_binary(&q::query_holdings(deps)?),
         Dispute { trade_id } => to_json_binary(&q::query_dispute(deps, trade_id)?),
     }?)

@@ -1,4 +1,5 @@
 use aip_types::{BoundsError, MeterId, NodeId, OrderId, SlotId, TradeId, TypesError, ZoneId};
+use aip_types::intent::IntentError;
 use cosmwasm_std::{StdError, Uint128};
 use thiserror::Error;
 
@@ -51,6 +52,26 @@ pub enum Rule {
     },
     #[error("offer {offer} is premium-only and the buyer is not premium-eligible")]
     NotPremiumEligible { offer: OrderId },
+    #[error("intent index {index} is not in the batch")]
+    UnknownIntent { index: u32 },
+    #[error("intent {index} is not a buy intent")]
+    NotABuyIntent { index: u32 },
+    #[error("intent {index} is not a sell intent")]
+    NotASellIntent { index: u32 },
+    #[error("intent {index} has {remaining} Wh left, the trade needs {wh}")]
+    IntentOverfilled {
+        index: u32,
+        remaining: u64,
+        wh: Uint128,
+    },
+    #[error("sell intent {index} is premium-only and the buyer is not premium-eligible")]
+    IntentNotPremiumEligible { index: u32 },
+    #[error("account {account} has {free} uaip free; the batch needs {needed} up to this trade")]
+    InsufficientFree {
+        account: String,
+        free: Uint128,
+        needed: Uint128,
+    },
     #[error("{0}")]
     Arithmetic(#[from] TypesError),
 }
@@ -132,6 +153,38 @@ pub enum ContractError {
     #[error("order {id} is not open ({status})")]
     OrderNotOpen { id: OrderId, status: String },
 
+    #[error("intent {index} rejected: {reason}")]
+    IntentRejected {
+        index: usize,
+        reason: Box<ContractError>,
+    },
+    /// A signed intent refused by `aip_types::intent` (fields, binding, expiry, signature).
+    #[error("{0}")]
+    Intent(#[from] IntentError),
+    #[error("a batch needs 2 to {max} intents, got {got}")]
+    BadIntentCount { max: u32, got: usize },
+    #[error("slot {slot} is already committed: a slot takes one commit of intents")]
+    SlotAlreadyCommitted { slot: SlotId },
+    #[error("no signature, and its owner has not placed it on chain")]
+    IntentNotPlaced,
+    #[error("an intent placed on chain carries no signature")]
+    PlacedIntentSigned,
+    #[error("only the owner {owner} may place or cancel its intents")]
+    NotIntentOwner { owner: String },
+    #[error("this intent is already placed")]
+    AlreadyPlaced,
+    #[error("the same intent as intent {first} of the batch")]
+    DuplicateIntent { first: usize },
+    #[error("nonce {nonce} of {owner} names another intent")]
+    NonceReused { owner: String, nonce: u64 },
+    #[error("the intent with nonce {nonce} of {owner} is cancelled")]
+    IntentCancelled { owner: String, nonce: u64 },
+    #[error("the intent's slot window [{from}, {until}) does not contain slot {slot}")]
+    SlotNotCovered { slot: SlotId, from: u64, until: u64 },
+    #[error("no trade of the batch fills it")]
+    UnusedIntent,
+    #[error("a deposit needs an amount above zero")]
+    NothingDeposited,
     #[error("trade {index} rejected: {rule}")]
     TradeRejected { index: usize, rule: Rule },
 

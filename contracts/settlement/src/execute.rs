@@ -22,9 +22,10 @@ use crate::msg::{
     CongestionFee, Corridor, MarketParams, MatchedTrade, NodeZone, OfferParams, OrderStatus,
     ReceiveMsg, Roles, Side, TradeSettlement, Zone, DEFAULT_LIMIT,
 };
+use crate::ledger::{self, Delta};
 use crate::rules;
 use crate::state::{
-    Config, Dispute, MeterSlot, Order, SlotState, State, TradeRec, ACCOUNT_TRADES, CLAIMABLE,
+    Config, Dispute, MeterSlot, Order, SlotState, State, TradeRec, ACCOUNT_TRADES,
     CONFIG, CORRIDORS, DISPUTES, FEES, METERS, NODE_ZONES, OPEN, ORDERS, OWNER_ORDERS, SLOTS,
     SLOT_BATCHES, STATE, TRADES, USAGE, ZONES,
 };
@@ -186,7 +187,7 @@ pub fn execute_update_config(
     Ok(Response::new().add_attribute("action", "update_config"))
 }
 
-fn only(info: &MessageInfo, who: &Addr, role: &'static str) -> Result<(), ContractError> {
+pub(crate) fn only(info: &MessageInfo, who: &Addr, role: &'static str) -> Result<(), ContractError> {
     if info.sender != *who {
         return Err(ContractError::Unauthorized { role });
     }
@@ -215,6 +216,7 @@ pub fn execute_receive(
         ReceiveMsg::OpenDispute { trade_id, reason } => {
             return open_dispute(deps, &env, &cfg, owner, trade_id, reason, Some(amount));
         }
+        ReceiveMsg::Deposit {} => return crate::intents::deposit(deps, owner, amount),
         ReceiveMsg::PlaceBid {
             slot,
             zone,
@@ -529,10 +531,10 @@ pub fn execute_sweep(
 // ---------------------------------------------------------------- matching
 
 /// Loss and congestion fee of a trade from `from` to `to` in `slot`.
-struct Route {
-    loss_bps: u32,
-    fee: Price,
-    capacity: Option<Wh>,
+pub(crate) struct Route {
+    pub(crate) loss_bps: u32,
+    pub(crate) fee: Price,
+    pub(crate) capacity: Option<Wh>,
 }
 
 pub fn execute_commit_matches(
@@ -554,12 +556,18 @@ pub fn execute_commit_matches(
             got: trades.len(),
         });
     }
+    if SLOTS
+        .may_load(deps.storage, slot.0)?
+        .is_some_and(|ss| ss.committed)
+    {
+        return Err(ContractError::SlotAlreadyCommitted { slot });
+    }
     let store: &dyn Storage = deps.storage;
     let mut orders: BTreeMap<OrderId, Order> = BTreeMap::new();
     let mut routes: BTreeMap<(ZoneId, ZoneId), Option<Route>> = BTreeMap::new();
     let mut usage: BTreeMap<(ZoneId, ZoneId), Wh> = BTreeMap::new();
     let mut meters: BTreeMap<MeterId, Wh> = BTreeMap::new();
-    let mut credits: BTreeMap<Vec<u8>, Uint128> = BTreeMap::new();
+    let mut credits: BTreeMap<Vec<u8>, Delta> = BTreeMap::new();
     let treasury = deps.api.addr_canonicalize(cfg.treasury.as_str())?;
     let mut st = STATE.load(store)?;
     let first = st.next_trade;
@@ -611,18 +619,7 @@ pub fn execute_commit_matches(
         if bid.owner == offer.owner {
             return Err(reject(Rule::SelfTrade));
         }
-        if t.price < offer.price {
-            return Err(reject(Rule::BelowOfferMin {
-                price: t.price,
-                min_price: offer.price,
-            }));
-        }
-        if t.price > bid.price {
-            return Err(reject(Rule::AboveBidMax {
-                price: t.price,
-                max_price: bid.price,
-            }));
-        }
+        rules::check_limits(t.price, bid.price, offer.price).map_err(reject)?;
         if offer.premium_only && !bid.premium_eligible {
             return Err(reject(Rule::NotPremiumEligible { offer: t.offer }));
         }
@@ -652,16 +649,7 @@ pub fn execute_commit_matches(
             }
             usage.insert(key, used + t.wh);
         }
-        if t.price
-            .checked_add(route.fee)
-            .map_or(true, |p| p > bid.price)
-        {
-            return Err(reject(Rule::FeeAboveBidMax {
-                price: t.price,
-                fee: route.fee,
-                max_price: bid.price,
-            }));
-        }
+        rules::check_fee(t.price, route.fee, bid.price).map_err(reject)?;
         let net_wh = t.wh - apply_bps(t.wh, route.loss_bps).map_err(|e| reject(e.into()))?;
         let pay = payment(net_wh, t.price).map_err(|e| reject(e.into()))?;
         let fee = payment(net_wh, route.fee).map_err(|e| reject(e.into()))?;
@@ -683,12 +671,8 @@ pub fn execute_commit_matches(
             o.locked -= s;
         }
         *meters.entry(meter).or_default() += t.wh;
-        if !improvement.is_zero() {
-            *credits.entry(buyer.to_vec()).or_default() += improvement;
-        }
-        if !fee.is_zero() {
-            *credits.entry(treasury.to_vec()).or_default() += fee;
-        }
+        ledger::credit(&mut credits, &buyer, improvement);
+        ledger::credit(&mut credits, &treasury, fee);
         from_orders += bid_share + offer_share;
         to_trades += pay + offer_share;
         to_claims += improvement + fee;
@@ -705,6 +689,7 @@ pub fn execute_commit_matches(
             payment: pay,
             fee,
             collateral: offer_share,
+            intents: false,
         });
     }
 
@@ -745,7 +730,7 @@ pub fn execute_commit_matches(
     for ((from, to), used) in usage {
         USAGE.save(storage, (slot.0, from, to), &used)?;
     }
-    credit_all(storage, &credits)?;
+    ledger::apply_all(storage, &credits)?;
     SLOT_BATCHES.save(storage, (slot.0, first), &last)?;
     if ss.trades == 0 {
         ss.cursor = first;
@@ -777,7 +762,7 @@ fn share(o: &Order, wh: Wh) -> Uint128 {
     }
 }
 
-fn load_route(
+pub(crate) fn load_route(
     store: &dyn Storage,
     slot: SlotId,
     (from, to): (ZoneId, ZoneId),
@@ -797,15 +782,16 @@ fn load_route(
     }))
 }
 
-fn credit_all(storage: &mut dyn Storage, credits: &BTreeMap<Vec<u8>, Uint128>) -> StdResult<()> {
-    for (who, amount) in credits {
-        if amount.is_zero() {
-            continue;
-        }
-        let cur = CLAIMABLE.may_load(storage, who)?.unwrap_or_default();
-        CLAIMABLE.save(storage, who, &(cur + amount))?;
+/// The ledger changes of settling `t` by `s`: payouts to the free balances,
+/// and for a trade committed from intents, the payment and collateral
+/// leave the parties' locked balances.
+fn settle_deltas(deltas: &mut BTreeMap<Vec<u8>, Delta>, t: &TradeRec, s: &TradeSettlement) {
+    ledger::credit(deltas, &t.seller, s.seller_paid + s.collateral_returned);
+    ledger::credit(deltas, &t.buyer, s.buyer_refund + s.penalty);
+    if t.intents {
+        ledger::unlock(deltas, &t.buyer, t.payment);
+        ledger::unlock(deltas, &t.seller, t.collateral);
     }
-    Ok(())
 }
 
 // ---------------------------------------------------------------- delivery data
@@ -1040,7 +1026,7 @@ pub fn execute_settle(
     } else {
         BTreeMap::new()
     };
-    let mut credits: BTreeMap<Vec<u8>, Uint128> = BTreeMap::new();
+    let mut credits: BTreeMap<Vec<u8>, Delta> = BTreeMap::new();
     let mut outcomes: Vec<TradeOutcome> = Vec::new();
     let mut released = Uint128::zero();
     let mut considered = 0usize;
@@ -1069,8 +1055,7 @@ pub fn execute_settle(
                 e.insert(METERS.load(deps.storage, (slot.0, t.meter))?);
             }
             let s = metered(&t, &meter_cache[&t.meter], cfg.params.penalty_price)?;
-            *credits.entry(t.seller.to_vec()).or_default() += s.seller_paid + s.collateral_returned;
-            *credits.entry(t.buyer.to_vec()).or_default() += s.buyer_refund + s.penalty;
+            settle_deltas(&mut credits, &t, &s);
             released += t.payment + t.collateral;
             if cfg.reputation.is_some() {
                 outcomes.push(outcome(deps.api, id, &t, &s)?);
@@ -1084,7 +1069,7 @@ pub fn execute_settle(
     // Past the last trade of a batch, `next` may sit in a gap between batches:
     // harmless, ranges start from the next batch's first id.
     ss.cursor = next;
-    credit_all(deps.storage, &credits)?;
+    ledger::apply_all(deps.storage, &credits)?;
     SLOTS.save(deps.storage, slot.0, &ss)?;
     let mut st = STATE.load(deps.storage)?;
     st.trades -= released;
@@ -1299,11 +1284,10 @@ fn close_dispute(
         t.buyer.clone()
     };
     DISPUTES.save(deps.storage, (slot.0, trade_id), &d)?;
-    let mut credits: BTreeMap<Vec<u8>, Uint128> = BTreeMap::new();
-    *credits.entry(t.seller.to_vec()).or_default() += s.seller_paid + s.collateral_returned;
-    *credits.entry(t.buyer.to_vec()).or_default() += s.buyer_refund + s.penalty;
-    *credits.entry(bond_to.to_vec()).or_default() += d.bond;
-    credit_all(deps.storage, &credits)?;
+    let mut credits: BTreeMap<Vec<u8>, Delta> = BTreeMap::new();
+    settle_deltas(&mut credits, &t, &s);
+    ledger::credit(&mut credits, &bond_to, d.bond);
+    ledger::apply_all(deps.storage, &credits)?;
     let released = t.payment + t.collateral;
     let mut st = STATE.load(deps.storage)?;
     st.trades -= released;
@@ -1355,9 +1339,8 @@ pub fn execute_withdraw(
 ) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
     let raw = deps.api.addr_canonicalize(info.sender.as_str())?;
-    let available = CLAIMABLE
-        .may_load(deps.storage, raw.as_slice())?
-        .unwrap_or_default();
+    let mut acc = ledger::load(deps.storage, raw.as_slice())?;
+    let available = acc.free;
     let amount = amount.unwrap_or(available);
     if amount.is_zero() {
         return Err(ContractError::NothingToWithdraw);
@@ -1368,12 +1351,8 @@ pub fn execute_withdraw(
             available,
         });
     }
-    let left = available - amount;
-    if left.is_zero() {
-        CLAIMABLE.remove(deps.storage, raw.as_slice());
-    } else {
-        CLAIMABLE.save(deps.storage, raw.as_slice(), &left)?;
-    }
+    acc.free = available - amount;
+    ledger::save(deps.storage, raw.as_slice(), &acc)?;
     let mut st = STATE.load(deps.storage)?;
     st.claimable -= amount;
     STATE.save(deps.storage, &st)?;

@@ -17,6 +17,8 @@
 pub mod contract;
 mod error;
 pub mod execute;
+pub mod intents;
+pub mod ledger;
 pub mod msg;
 pub mod query;
 pub mod rules;

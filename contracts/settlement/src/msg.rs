@@ -8,12 +8,16 @@
 //! execute (sent to the AIP token, not to settlement):
 //!   {"send":{"contract":"<settlement>","amount":"<escrow>","msg":base64(ReceiveMsg)}}
 //!     ReceiveMsg {"place_bid":{"slot":1764057600,"zone":1,"meter":1,"wh":"2000","max_price":"250000"}}
+//!     ReceiveMsg {"deposit":{}}                                 credits the sender's free balance
 //!     ReceiveMsg {"place_offer":{"slot":1764057600,"zone":1,"meter":2,"wh":"2000","min_price":"200000","premium_only":false}}
 //! execute (to settlement):
 //!   {"place_offer":{...same fields as above...}}            offer needing no collateral
 //!   {"cancel_order":{"id":7}}                                owner, before gate closure
 //!   {"sweep":{"slot":S,"limit":100}}                          anyone, from the slot start
 //!   {"commit_matches":{"slot":S,"trades":[{"bid":1,"offer":2,"wh":"1000","price":"210000"}]}}
+//!   {"commit_intents":{"slot":S,"intents":[BatchIntent],"trades":[{"bid":0,"offer":1,"wh":"1000","price":"210000"}]}}
+//!   {"place_intent":{"intent":BatchIntent}}                  owner (contract accounts), no signature
+//!   {"cancel_intent":{"nonce":7}}                            owner
 //!   {"fetch_deliveries":{"slot":S,"limit":50}}                anyone, from the slot end
 //!   {"settle":{"slot":S,"limit":500}}                         anyone, after the dispute window
 //!   {"open_dispute":{"trade_id":3,"reason":"meter was offline"}}  only while dispute_bond is 0
@@ -34,10 +38,11 @@
 //!   {"orders_by_owner":{"owner":"..","start_after":null,"limit":null}}
 //!   {"trade":{"id":1}} {"trades_by_account":{"account":"..","start_after":null,"limit":null}}
 //!   {"trades_by_slot":{"slot":S,"start_after":null,"limit":null}}
-//!   {"balance":{"account":".."}} {"holdings":{}} {"dispute":{"trade_id":1}}
+//!   {"balance":{"account":".."}} {"intent_fill":{"owner":"..","nonce":7}} {"holdings":{}} {"dispute":{"trade_id":1}}
 //! ```
 
 use aip_types::hooks::Ruling;
+use aip_types::intent::BatchIntent;
 use aip_types::{MeterId, NodeId, OrderId, Price, SlotId, TradeId, Wh, ZoneId};
 use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::Uint128;
@@ -78,6 +83,27 @@ pub enum ExecuteMsg {
         slot: SlotId,
         trades: Vec<MatchedTrade>,
     },
+    /// The matcher commits a slot's trades between signed intents, once per
+    /// slot and before it starts. Each intent appears once and is checked
+    /// once (signature bound to this chain and contract, expiry, slot window,
+    /// meter, eligibility); each trade is checked like a `CommitMatches`
+    /// trade, and an intent never fills beyond its Wh, in this batch or
+    /// across batches. The buyer's payment and fee and the seller's
+    /// collateral are locked from their free balances, netted per account.
+    /// Any violation rejects the whole batch with an error naming the intent
+    /// or trade index and the rule.
+    CommitIntents {
+        slot: SlotId,
+        intents: Vec<BatchIntent>,
+        trades: Vec<IntentTrade>,
+    },
+    /// The owner places an intent on chain instead of signing it (contract
+    /// accounts cannot sign): a batch may then carry it without a signature.
+    /// Checked as a signed intent is (fields, expiry); `signature` must be absent.
+    PlaceIntent { intent: BatchIntent },
+    /// The owner withdraws the intent with this nonce: nothing more of it
+    /// fills (what already filled stays committed).
+    CancelIntent { nonce: u64 },
     /// Anyone, between the slot end and the delivery deadline: asks the
     /// meter-oracle contract about the next `limit` unreported seller meters of
     /// the slot (after a cursor that wraps around, so meters that never
@@ -185,6 +211,9 @@ pub enum QueryMsg {
     /// Claimable balance and the amount locked in open orders of an account.
     #[returns(BalanceResponse)]
     Balance { account: String },
+    /// How much of the intent (owner, nonce) is filled, and whether it is cancelled.
+    #[returns(IntentFillResponse)]
+    IntentFill { owner: String, nonce: u64 },
     /// Everything the contract holds, by purpose (sums to its AIP balance).
     #[returns(HoldingsResponse)]
     Holdings {},
@@ -297,6 +326,20 @@ pub enum ReceiveMsg {
     /// Opens a dispute on a trade (as [`ExecuteMsg::OpenDispute`]); the `Send`
     /// amount must be exactly the market's `dispute_bond`.
     OpenDispute { trade_id: TradeId, reason: String },
+    /// Credits the whole `Send` amount (above zero) to the sender's free
+    /// balance, from which its signed intents trade.
+    Deposit {},
+}
+
+/// One trade of a `CommitIntents` batch: `wh` from the sell intent at index
+/// `offer` to the buy intent at index `bid` of the batch's `intents`, at
+/// `price` uaip/kWh.
+#[cw_serde]
+pub struct IntentTrade {
+    pub bid: u32,
+    pub offer: u32,
+    pub wh: Wh,
+    pub price: Price,
 }
 
 /// The order fields of a collateral-free offer placed without a token `Send`.
@@ -488,6 +531,11 @@ pub struct TradeResponse {
     pub fee: Uint128,
     /// Seller collateral held for this trade, uaip.
     pub collateral: Uint128,
+    /// Committed from signed intents: `bid` and `offer` are then the
+    /// intents' nonces (of the buyer and the seller), and the payment and
+    /// collateral are locked in the parties' deposit accounts.
+    #[serde(default)]
+    pub intents: bool,
     pub status: TradeStatus,
     pub settlement: Option<TradeSettlement>,
 }
@@ -500,10 +548,29 @@ pub struct TradesResponse {
 #[cw_serde]
 pub struct BalanceResponse {
     pub account: String,
-    /// Withdrawable now, uaip.
+    /// Usable for new trades, uaip: deposits and settlement payouts, minus
+    /// what committed trades locked and what was withdrawn.
+    pub free: Uint128,
+    /// Locked by the account's committed, unsettled intent trades (a buyer's
+    /// payment, a seller's collateral), uaip.
+    pub locked: Uint128,
+    /// Withdrawable now, uaip: the free balance (payouts are credited to it).
     pub claimable: Uint128,
     /// Held for the account's open orders (bid escrow and offer collateral), uaip.
     pub locked_in_orders: Uint128,
+}
+
+/// The fill state of the intent (owner, nonce).
+#[cw_serde]
+pub struct IntentFillResponse {
+    pub owner: String,
+    pub nonce: u64,
+    /// Wh filled so far by committed trades.
+    pub filled: u64,
+    /// Hex of the first 8 bytes of the filled intent's hash (`null` before any fill).
+    pub hash_prefix: Option<String>,
+    /// The owner cancelled it.
+    pub cancelled: bool,
 }
 
 /// Everything the contract holds, by purpose. `total` equals its AIP balance.

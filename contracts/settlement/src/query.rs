@@ -8,13 +8,13 @@ use cw_storage_plus::Bound;
 
 use crate::execute::{data_final_at, gate_closes_at, metered, ruled};
 use crate::msg::{
-    BalanceResponse, ConfigResponse, CongestionFee, CongestionFeesResponse, CorridorUsage,
+    BalanceResponse, ConfigResponse, IntentFillResponse, CongestionFee, CongestionFeesResponse, CorridorUsage,
     DisputeResponse, HoldingsResponse, NetworkResponse, NodeZone, NodeZonesResponse, OrderResponse,
     OrderStatus, OrdersResponse, Roles, Side, SlotPhase, SlotStatusResponse, TradeResponse,
     TradeStatus, TradesResponse, Zone, DEFAULT_LIMIT, MAX_LIMIT,
 };
 use crate::state::{
-    Config, Order, SlotState, TradeRec, ACCOUNT_TRADES, CLAIMABLE, CONFIG, CORRIDORS, DISPUTES,
+    Config, Order, SlotState, TradeRec, ACCOUNT_TRADES, CONFIG, FILLS, CORRIDORS, DISPUTES,
     FEES, METERS, NODE_ZONES, OPEN, ORDERS, OWNER_ORDERS, SLOTS, SLOT_BATCHES, STATE, TRADES,
     USAGE, ZONES,
 };
@@ -299,6 +299,7 @@ impl<'a> TradeView<'a> {
             payment: t.payment,
             fee: t.fee,
             collateral: t.collateral,
+            intents: t.intents,
             status,
             settlement,
         })
@@ -385,9 +386,7 @@ pub fn query_trades_by_slot(
 pub fn query_balance(deps: Deps, account: String) -> Result<BalanceResponse, ContractError> {
     let addr = deps.api.addr_validate(&account)?;
     let raw = deps.api.addr_canonicalize(addr.as_str())?;
-    let claimable = CLAIMABLE
-        .may_load(deps.storage, raw.as_slice())?
-        .unwrap_or_default();
+    let acc = crate::ledger::load(deps.storage, raw.as_slice())?;
     let mut locked = Uint128::zero();
     for id in
         OWNER_ORDERS
@@ -401,8 +400,30 @@ pub fn query_balance(deps: Deps, account: String) -> Result<BalanceResponse, Con
     }
     Ok(BalanceResponse {
         account,
-        claimable,
+        free: acc.free,
+        locked: acc.locked,
+        claimable: acc.free,
         locked_in_orders: locked,
+    })
+}
+
+pub fn query_intent_fill(
+    deps: Deps,
+    owner: String,
+    nonce: u64,
+) -> Result<IntentFillResponse, ContractError> {
+    let addr = deps.api.addr_validate(&owner)?;
+    let raw = deps.api.addr_canonicalize(addr.as_str())?;
+    let f = FILLS.may_load(deps.storage, (raw.as_slice(), nonce))?;
+    Ok(IntentFillResponse {
+        owner: addr.into_string(),
+        nonce,
+        filled: f.as_ref().map_or(0, |f| f.filled),
+        hash_prefix: f
+            .as_ref()
+            .filter(|f| f.hash != [0; 8])
+            .map(|f| f.hash.iter().map(|b| format!("{b:02x}")).collect()),
+        cancelled: f.is_some_and(|f| f.cancelled),
     })
 }
 

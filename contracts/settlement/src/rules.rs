@@ -2,9 +2,9 @@
 //! here without a chain; the handlers in [`crate::execute`] call them.
 
 use aip_types::hooks::{MeterDelivery, MeterStatus, Ruling};
-use aip_types::{MeterId, NodeId, ZoneId};
+use aip_types::{MeterId, NodeId, Price, ZoneId};
 
-use crate::ContractError;
+use crate::{ContractError, Rule};
 
 /// The collateral rules (M1: valued at `max(min_price, floor)`) live in
 /// aip-types, next to the escrow rule, so agents compute the same amounts.
@@ -51,6 +51,38 @@ pub fn order_zone(
         });
     }
     Ok(zone)
+}
+
+/// The limit-price rule of a trade: the price is at least the seller's
+/// limit and at most the buyer's. The matcher and the simulation call the
+/// same function before they commit.
+pub fn check_limits(price: Price, bid_max: Price, offer_min: Price) -> Result<(), Rule> {
+    if price < offer_min {
+        return Err(Rule::BelowOfferMin {
+            price,
+            min_price: offer_min,
+        });
+    }
+    if price > bid_max {
+        return Err(Rule::AboveBidMax {
+            price,
+            max_price: bid_max,
+        });
+    }
+    Ok(())
+}
+
+/// The congestion-fee rule of a trade: the price plus the route's fee per
+/// kWh stays within the buyer's limit (the buyer pays both).
+pub fn check_fee(price: Price, fee: Price, bid_max: Price) -> Result<(), Rule> {
+    if price.checked_add(fee).map_or(true, |p| p > bid_max) {
+        return Err(Rule::FeeAboveBidMax {
+            price,
+            fee,
+            max_price: bid_max,
+        });
+    }
+    Ok(())
 }
 
 /// Where `FetchDeliveries` resumes after scanning `scanned` meters of at most
@@ -166,6 +198,27 @@ mod tests {
         assert_eq!(ruling_due(1_000, 400, 100), 1_100);
         assert_eq!(ruling_due(1_000, 4_000, 100), 4_100);
         assert_eq!(ruling_due(u64::MAX, 0, 100), u64::MAX);
+    }
+
+    #[test]
+    fn a_trade_price_sits_between_the_limits_and_the_fee_within_the_buyers() {
+        let u = Uint128::new;
+        assert_eq!(check_limits(u(200), u(250), u(200)), Ok(()));
+        assert_eq!(check_limits(u(250), u(250), u(200)), Ok(()));
+        assert_eq!(
+            check_limits(u(199), u(250), u(200)).unwrap_err().to_string(),
+            "price 199 is below the offer's minimum 200"
+        );
+        assert_eq!(
+            check_limits(u(251), u(250), u(200)).unwrap_err().to_string(),
+            "price 251 is above the bid's maximum 250"
+        );
+        assert_eq!(check_fee(u(240), u(10), u(250)), Ok(()));
+        assert_eq!(
+            check_fee(u(241), u(10), u(250)).unwrap_err().to_string(),
+            "price 241 plus congestion fee 10 is above the bid's maximum 250"
+        );
+        assert!(check_fee(u(1), Uint128::MAX, Uint128::MAX).is_err());
     }
 
     #[test]

@@ -108,6 +108,11 @@ pub struct TradeRec {
     pub fee: Uint128,
     #[serde(rename = "c")]
     pub collateral: Uint128,
+    /// Committed from signed intents: the payment and the collateral were
+    /// locked in the parties' deposit accounts (`bid` and `offer` then hold
+    /// the intents' nonces), and settling unlocks them there.
+    #[serde(rename = "i", default, skip_serializing_if = "is_false")]
+    pub intents: bool,
 }
 
 /// Per (slot, seller meter): energy contracted and, once known, exported.
@@ -136,6 +141,9 @@ pub struct SlotState {
     /// so meters that never finalize cannot hold back the others.
     #[serde(default)]
     pub fetch_after: MeterId,
+    /// The slot was committed from signed intents: it takes no other commit.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub committed: bool,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -174,7 +182,79 @@ pub const CORRIDORS: Map<(ZoneId, ZoneId), Corridor> = Map::new("c");
 pub const FEES: Map<(u64, ZoneId, ZoneId), Price> = Map::new("f");
 /// Corridor capacity used: (slot, from, to) -> Wh.
 pub const USAGE: Map<(u64, ZoneId, ZoneId), Wh> = Map::new("u");
-/// Claimable balances by canonical address.
-pub const CLAIMABLE: Map<&[u8], Uint128> = Map::new("cl");
+/// Deposit accounts by canonical address (the key of the former claimable
+/// ledger, whose entries read as accounts with nothing locked).
+pub const CLAIMABLE: Map<&[u8], Account> = Map::new("cl");
+
+/// An account's entry in the deposit ledger.
+///
+/// `free` is what the account can commit to new trades and withdraw: its
+/// deposits and every settlement payout. `locked` is the part of its deposits
+/// held by its committed, unsettled intent trades (a buyer's payment, a
+/// seller's collateral); settling moves it back to `free` or to the
+/// counterparty. Stored as one string, `"<free>"` or `"<free>/<locked>"`:
+/// short, and a claimable balance written by an earlier version (a bare
+/// amount string) reads as an account with nothing locked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Account {
+    pub free: Uint128,
+    pub locked: Uint128,
+}
+
+impl Account {
+    pub fn is_empty(&self) -> bool {
+        self.free.is_zero() && self.locked.is_zero()
+    }
+}
+
+impl Serialize for Account {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.locked.is_zero() {
+            s.serialize_str(&self.free.to_string())
+        } else {
+            s.serialize_str(&format!("{}/{}", self.free, self.locked))
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Account {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let s = String::deserialize(d)?;
+        let num = |x: &str| x.parse::<u128>().map(Uint128::new).map_err(D::Error::custom);
+        match s.split_once('/') {
+            None => Ok(Account {
+                free: num(&s)?,
+                locked: Uint128::zero(),
+            }),
+            Some((f, l)) => Ok(Account {
+                free: num(f)?,
+                locked: num(l)?,
+            }),
+        }
+    }
+}
+
+/// How much of a signed intent is filled: (canonical owner, nonce) -> fill.
+pub const FILLS: Map<(&[u8], u64), Fill> = Map::new("if");
+
+/// The fill record of an (owner, nonce) pair, which names one intent.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Fill {
+    /// Wh filled so far.
+    #[serde(rename = "f")]
+    pub filled: u64,
+    /// The first 8 bytes of the intent's hash: another intent under the same
+    /// nonce is refused. All zero for a nonce cancelled before any fill.
+    #[serde(rename = "h")]
+    pub hash: [u8; 8],
+    /// The owner withdrew the intent: nothing more of it fills.
+    #[serde(rename = "c", default, skip_serializing_if = "is_false")]
+    pub cancelled: bool,
+}
+
+/// Intents placed on chain by their owners (contract accounts cannot sign):
+/// intent hash -> ().
+pub const PLACED: Map<&[u8], ()> = Map::new("pi");
 /// Disputes: (slot, trade id) -> dispute.
 pub const DISPUTES: Map<(u64, TradeId), Dispute> = Map::new("d");

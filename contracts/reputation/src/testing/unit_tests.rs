@@ -68,6 +68,9 @@ fn every_hook_variant_is_accepted_with_the_same_json() {
         ReputationQueryHook::PriorityScores {
             accounts: vec!["cosmwasm1a".into(), "cosmwasm1b".into()],
         },
+        ReputationQueryHook::TradingTermsBatch {
+            accounts: vec!["cosmwasm1a".into(), "cosmwasm1b".into()],
+        },
     ];
     for hook in query_hooks {
         let json = to_json_vec(&hook).unwrap();
@@ -75,7 +78,11 @@ fn every_hook_variant_is_accepted_with_the_same_json() {
         assert_eq!(to_json_vec(&ours).unwrap(), json);
         match (&hook, &ours) {
             (ReputationQueryHook::TradingTerms { .. }, QueryMsg::TradingTerms { .. })
-            | (ReputationQueryHook::PriorityScores { .. }, QueryMsg::PriorityScores { .. }) => {}
+            | (ReputationQueryHook::PriorityScores { .. }, QueryMsg::PriorityScores { .. })
+            | (
+                ReputationQueryHook::TradingTermsBatch { .. },
+                QueryMsg::TradingTermsBatch { .. },
+            ) => {}
             other => panic!("hook parsed as another variant: {other:?}"),
         }
     }

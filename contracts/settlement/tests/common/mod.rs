@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 use aip_types::hooks::{
     ReputationExecuteHook, ReputationQueryHook, Ruling, Tier, TradeOutcome, TradingTermsResponse,
 };
+use aip_types::intent::sign::IntentKey;
+use aip_types::intent::{BatchIntent, IntentDomain, OrderIntent, Side as IntentSide};
 use aip_types::{MeterId, NodeId, SlotId, SLOT_SECONDS};
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{
@@ -21,7 +23,7 @@ use cw_multi_test::{AppResponse, Contract, ContractWrapper, Executor};
 use cw_storage_plus::{Item, Map};
 use ed25519_dalek::SigningKey;
 use settlement::msg::{
-    BalanceResponse, CongestionFee, Corridor, ExecuteMsg, HoldingsResponse, MarketParams,
+    BalanceResponse, CongestionFee, Corridor, ExecuteMsg, HoldingsResponse, IntentTrade, MarketParams,
     MatchedTrade, NodeZone, OfferParams, OrderResponse, OrdersResponse, QueryMsg, ReceiveMsg,
     Roles, SlotStatusResponse, TradeResponse, TradesResponse, Zone,
 };
@@ -104,23 +106,33 @@ fn rep_query(deps: Deps, _: Env, msg: MockRepQuery) -> StdResult<Binary> {
             to_json_binary(&RULINGS.may_load(deps.storage)?.unwrap_or_default())
         }
         MockRepQuery::Hook(ReputationQueryHook::TradingTerms { account }) => {
-            let t = TERMS
-                .may_load(deps.storage, &account)?
-                .unwrap_or(TradingTermsResponse {
-                    account,
-                    registered: false,
-                    score: 0,
-                    tier: Tier::Newcomer,
-                    collateral_ratio_bps: 10_000,
-                    premium_eligible: false,
-                    flagged: false,
-                });
-            to_json_binary(&t)
+            to_json_binary(&mock_terms(deps, account)?)
+        }
+        MockRepQuery::Hook(ReputationQueryHook::TradingTermsBatch { accounts }) => {
+            let terms = accounts
+                .into_iter()
+                .map(|a| mock_terms(deps, a))
+                .collect::<StdResult<_>>()?;
+            to_json_binary(&aip_types::hooks::TradingTermsBatchResponse { terms })
         }
         MockRepQuery::Hook(ReputationQueryHook::PriorityScores { .. }) => {
             Err(StdError::generic_err("not mocked"))
         }
     }
+}
+
+fn mock_terms(deps: Deps, account: String) -> StdResult<TradingTermsResponse> {
+    Ok(TERMS
+        .may_load(deps.storage, &account)?
+        .unwrap_or(TradingTermsResponse {
+            account,
+            registered: false,
+            score: 0,
+            tier: Tier::Newcomer,
+            collateral_ratio_bps: 10_000,
+            premium_eligible: false,
+            flagged: false,
+        }))
 }
 
 fn rep_init(_: DepsMut, _: Env, _: MessageInfo, _: Empty) -> StdResult<Response> {
@@ -531,6 +543,113 @@ impl Suite {
     pub fn roles(&self) -> Roles {
         let c: settlement::msg::ConfigResponse = self.q(&QueryMsg::Config {}).unwrap();
         c.roles
+    }
+}
+
+// ------------------------------------------------------------ deposits and intents
+
+/// A household that signs intents with its own secp256k1 key: its account
+/// is the key's address.
+#[derive(Clone)]
+pub struct Household {
+    pub key: IntentKey,
+    pub addr: Addr,
+}
+
+impl Suite {
+    /// This chain and this settlement contract, as intents must name them.
+    pub fn domain(&self) -> IntentDomain {
+        IntentDomain {
+            chain_id: self.d.app.block_info().chain_id,
+            contract: self.d.settlement.to_string(),
+        }
+    }
+
+    /// A household keyed by `label`, funded with `funds` uaip from alice and
+    /// with `deposit` of them deposited in settlement.
+    pub fn household(&mut self, label: &str, funds: u128, deposit: u128) -> Household {
+        let key = IntentKey::from_label(label);
+        let prefix = self.domain().prefix().unwrap();
+        let addr = Addr::unchecked(key.address(&prefix));
+        let alice = self.user(0);
+        self.d.transfer(&alice, &addr, funds).unwrap();
+        if deposit > 0 {
+            self.deposit(&addr, deposit).unwrap();
+        }
+        Household { key, addr }
+    }
+
+    pub fn deposit(&mut self, who: &Addr, amount: u128) -> anyhow::Result<AppResponse> {
+        self.send(who, amount, &ReceiveMsg::Deposit {})
+    }
+
+    /// An intent of `h` for the suite's slot on its meter `meter` in `zone`
+    /// (registered on first use), expiring at the slot start.
+    #[allow(clippy::too_many_arguments)]
+    pub fn intent(
+        &mut self,
+        h: &Household,
+        nonce: u64,
+        side: IntentSide,
+        meter: &str,
+        zone: u32,
+        wh: u64,
+        limit_price: u64,
+    ) -> OrderIntent {
+        let meter = self.meter(meter, &h.addr, zone);
+        let d = self.domain();
+        OrderIntent {
+            chain_id: d.chain_id,
+            contract: d.contract,
+            owner: h.addr.to_string(),
+            nonce,
+            slot_from: self.slot.start(),
+            slot_until: self.slot.end(),
+            side,
+            meter,
+            wh,
+            limit_price,
+            premium_only: false,
+            expires: self.slot.start(),
+        }
+    }
+
+    pub fn commit_intents(
+        &mut self,
+        intents: Vec<BatchIntent>,
+        trades: Vec<IntentTrade>,
+    ) -> anyhow::Result<AppResponse> {
+        let who = self.role(roles::MATCHER);
+        let slot = self.slot;
+        self.exec(
+            &who,
+            ExecuteMsg::CommitIntents {
+                slot,
+                intents,
+                trades,
+            },
+        )
+    }
+
+    pub fn account(&self, who: &Addr) -> BalanceResponse {
+        self.q(&QueryMsg::Balance {
+            account: who.to_string(),
+        })
+        .unwrap()
+    }
+}
+
+/// The batch form of `h`'s ADR-036 signature over `i`.
+pub fn signed(h: &Household, i: &OrderIntent) -> BatchIntent {
+    BatchIntent::from_signed(&h.key.sign_cosmos(i))
+}
+
+pub fn itrade(bid: u32, offer: u32, wh: u128, price: u128) -> IntentTrade {
+    IntentTrade {
+        bid,
+        offer,
+        wh: Uint128::new(wh),
+        price: Uint128::new(price),
     }
 }
 

@@ -11,5 +11,5 @@ pub mod reputation;
 pub use meter::{DeliveriesResponse, MeterDelivery, MeterQueryHook, MeterStatus};
 pub use reputation::{
     AccountScore, PriorityScoresResponse, ReputationExecuteHook, ReputationQueryHook, Ruling, Tier,
-    TradeOutcome, TradingTermsResponse,
+    TradeOutcome, TradingTermsBatchResponse, TradingTermsResponse,
 };

@@ -68,6 +68,11 @@ pub enum ReputationQueryHook {
     /// Priority scores of many accounts at once (the matcher's trust priority).
     #[returns(PriorityScoresResponse)]
     PriorityScores { accounts: Vec<String> },
+    /// Trading terms of many accounts at once (at most 1000), in the order
+    /// asked: settlement checks every account of a batch of signed intents
+    /// with one query.
+    #[returns(TradingTermsBatchResponse)]
+    TradingTermsBatch { accounts: Vec<String> },
 }
 
 #[cw_serde]
@@ -84,6 +89,13 @@ pub struct TradingTermsResponse {
     pub premium_eligible: bool,
     /// Flagged by the guardian.
     pub flagged: bool,
+}
+
+/// The answer to [`ReputationQueryHook::TradingTermsBatch`].
+#[cw_serde]
+pub struct TradingTermsBatchResponse {
+    /// One entry per account asked, in the same order.
+    pub terms: Vec<TradingTermsResponse>,
 }
 
 #[cw_serde]

@@ -1,0 +1,635 @@
+//! Deposits and signed intents: the account a household trades from, the
+//! intents it signs off chain, and the matcher's once-per-slot commit of the
+//! trades between them.
+//!
+//! A household deposits AIP once (`Send` with `{"deposit":{}}`), then signs
+//! order intents (`aip_types::intent`) that a gateway collects. Before the
+//! slot starts the matcher commits them with `CommitIntents`: every intent is
+//! verified once per batch (signature, this chain and contract, expiry, slot
+//! window, meter, eligibility), every trade is checked by the same rules as
+//! `CommitMatches`, and the buyer's payment and fee and the seller's
+//! collateral are locked from the free balances, netted per account. After
+//! delivery, `Settle` unlocks them and pays out to the free balances.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aip_types::hooks::{
+    DeliveriesResponse, MeterDelivery, MeterQueryHook, ReputationQueryHook,
+    TradingTermsBatchResponse,
+};
+use aip_types::intent::{
+    verify_signed_intent, BatchIntent, IntentDomain, IntentError, Side as IntentSide, SignedIntent,
+};
+use aip_types::{apply_bps, check_order, payment, MeterId, NodeId, SlotId, Wh, ZoneId};
+use cosmwasm_std::{
+    Addr, Binary, CanonicalAddr, DepsMut, Env, MessageInfo, Response, Storage, Uint128,
+};
+
+use crate::execute::{load_route, only, Route};
+use crate::ledger;
+use crate::msg::IntentTrade;
+use crate::rules;
+use crate::state::{
+    Account, Config, Fill, MeterSlot, TradeRec, ACCOUNT_TRADES, CONFIG, FILLS, METERS, NODE_ZONES,
+    PLACED, SLOTS, SLOT_BATCHES, STATE, TRADES, USAGE, ZONES,
+};
+use crate::{ContractError, Rule};
+
+// ---------------------------------------------------------------- deposits
+
+/// Credits `amount` (an AIP `Send` to this contract) to `owner`'s free balance.
+pub fn deposit(deps: DepsMut, owner: Addr, amount: Uint128) -> Result<Response, ContractError> {
+    if amount.is_zero() {
+        return Err(ContractError::NothingDeposited);
+    }
+    let raw = deps.api.addr_canonicalize(owner.as_str())?;
+    let mut acc = ledger::load(deps.storage, raw.as_slice())?;
+    acc.free = acc.free.checked_add(amount).map_err(cosmwasm_std::StdError::from)?;
+    ledger::save(deps.storage, raw.as_slice(), &acc)?;
+    let mut st = STATE.load(deps.storage)?;
+    st.claimable += amount;
+    STATE.save(deps.storage, &st)?;
+    Ok(Response::new()
+        .add_attribute("action", "deposit")
+        .add_attribute("account", owner)
+        .add_attribute("amount", amount)
+        .add_attribute("free", acc.free))
+}
+
+// ---------------------------------------------------------------- placed intents
+
+fn domain(env: &Env) -> IntentDomain {
+    IntentDomain {
+        chain_id: env.block.chain_id.clone(),
+        contract: env.contract.address.to_string(),
+    }
+}
+
+/// The owner (a contract account, typically) places an intent on chain
+/// instead of signing it. It is checked as a signed one is, except for the
+/// signature: the sender is the owner.
+pub fn execute_place_intent(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    intent: BatchIntent,
+) -> Result<Response, ContractError> {
+    if intent.signature.is_some() {
+        return Err(ContractError::PlacedIntentSigned);
+    }
+    if info.sender.as_str() != intent.owner {
+        return Err(ContractError::NotIntentOwner {
+            owner: intent.owner,
+        });
+    }
+    check_order(u128::from(intent.wh), u128::from(intent.limit_price))?;
+    let full = intent.intent(&domain(&env));
+    full.validate()?;
+    let now = env.block.time.seconds();
+    if now >= full.expires {
+        return Err(IntentError::Expired {
+            expires: full.expires,
+            now,
+        }
+        .into());
+    }
+    let hash = full.hash();
+    if PLACED.has(deps.storage, &hash) {
+        return Err(ContractError::AlreadyPlaced);
+    }
+    PLACED.save(deps.storage, &hash, &())?;
+    Ok(Response::new()
+        .add_attribute("action", "place_intent")
+        .add_attribute("owner", info.sender)
+        .add_attribute("nonce", intent.nonce.to_string())
+        .add_attribute("intent_hash", Binary::from(hash.as_slice()).to_base64()))
+}
+
+/// The owner withdraws the intent with `nonce`: nothing more of it fills.
+pub fn execute_cancel_intent(
+    deps: DepsMut,
+    info: MessageInfo,
+    nonce: u64,
+) -> Result<Response, ContractError> {
+    let raw = deps.api.addr_canonicalize(info.sender.as_str())?;
+    let mut fill = FILLS
+        .may_load(deps.storage, (raw.as_slice(), nonce))?
+        .unwrap_or(Fill {
+            filled: 0,
+            hash: [0; 8],
+            cancelled: false,
+        });
+    if fill.cancelled {
+        return Err(ContractError::IntentCancelled {
+            owner: info.sender.to_string(),
+            nonce,
+        });
+    }
+    fill.cancelled = true;
+    FILLS.save(deps.storage, (raw.as_slice(), nonce), &fill)?;
+    Ok(Response::new()
+        .add_attribute("action", "cancel_intent")
+        .add_attribute("owner", info.sender)
+        .add_attribute("nonce", nonce.to_string())
+        .add_attribute("filled", fill.filled.to_string()))
+}
+
+// ---------------------------------------------------------------- commit
+
+/// Most meters the meter-oracle answers in one `Deliveries` query.
+const METER_QUERY_MAX: usize = 500;
+
+/// One intent of a batch once checked.
+struct Checked {
+    owner: String,
+    raw: CanonicalAddr,
+    hash: [u8; 32],
+    side: IntentSide,
+    nonce: u64,
+    meter: MeterId,
+    zone: ZoneId,
+    wh: u64,
+    limit: Uint128,
+    premium_only: bool,
+    /// Filled by earlier batches.
+    filled_before: u64,
+    /// Filled by this batch.
+    fill_now: u64,
+}
+
+/// Trading terms of one owner in this batch.
+#[derive(Clone, Copy)]
+struct Terms {
+    ratio_bps: u32,
+    premium_eligible: bool,
+}
+
+/// Checks one intent on its own: bounds, fields, binding, expiry, signature
+/// (or on-chain placement), slot window, earlier fills and cancellation.
+fn check_intent(
+    deps: &DepsMut,
+    domain: &IntentDomain,
+    slot: SlotId,
+    now: u64,
+    bi: &BatchIntent,
+) -> Result<Checked, ContractError> {
+    check_order(u128::from(bi.wh), u128::from(bi.limit_price))?;
+    let intent = bi.intent(domain);
+    let (hash, owner) = match &bi.signature {
+        Some(sig) => {
+            let signed = SignedIntent {
+                intent,
+                signature: sig.clone(),
+            };
+            let v = verify_signed_intent(deps.api, domain, &signed, now)?;
+            (v.hash, v.owner)
+        }
+        None => {
+            intent.validate()?;
+            if now >= intent.expires {
+                return Err(IntentError::Expired {
+                    expires: intent.expires,
+                    now,
+                }
+                .into());
+            }
+            let hash = intent.hash();
+            if !PLACED.has(deps.storage, &hash) {
+                return Err(ContractError::IntentNotPlaced);
+            }
+            (hash, intent.owner)
+        }
+    };
+    if !(bi.slot_from <= slot.start() && slot.start() < bi.slot_until) {
+        return Err(ContractError::SlotNotCovered {
+            slot,
+            from: bi.slot_from,
+            until: bi.slot_until,
+        });
+    }
+    let raw = deps.api.addr_canonicalize(&owner)?;
+    let mut filled_before = 0;
+    if let Some(f) = FILLS.may_load(deps.storage, (raw.as_slice(), bi.nonce))? {
+        if f.cancelled {
+            return Err(ContractError::IntentCancelled {
+                owner,
+                nonce: bi.nonce,
+            });
+        }
+        if f.hash != hash[..8] {
+            return Err(ContractError::NonceReused {
+                owner,
+                nonce: bi.nonce,
+            });
+        }
+        filled_before = f.filled;
+    }
+    Ok(Checked {
+        owner,
+        raw,
+        hash,
+        side: bi.side,
+        nonce: bi.nonce,
+        meter: bi.meter,
+        zone: 0,
+        wh: bi.wh,
+        limit: Uint128::from(bi.limit_price),
+        premium_only: bi.premium_only,
+        filled_before,
+        fill_now: 0,
+    })
+}
+
+/// The matcher commits a slot's trades between signed intents (see
+/// [`crate::msg::ExecuteMsg::CommitIntents`]).
+pub fn execute_commit_intents(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    slot: SlotId,
+    intents: Vec<BatchIntent>,
+    trades: Vec<IntentTrade>,
+) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    only(&info, &cfg.matcher, "matcher")?;
+    let now = env.block.time.seconds();
+    if !slot.is_aligned() {
+        return Err(ContractError::UnalignedSlot { slot });
+    }
+    if now >= slot.start() {
+        return Err(ContractError::MatchingClosed { slot, now });
+    }
+    let max = cfg.params.max_batch;
+    if trades.is_empty() || trades.len() > max as usize {
+        return Err(ContractError::BadBatchSize {
+            max,
+            got: trades.len(),
+        });
+    }
+    if intents.len() < 2 || intents.len() > 2 * max as usize {
+        return Err(ContractError::BadIntentCount {
+            max: 2 * max,
+            got: intents.len(),
+        });
+    }
+    let mut ss = SLOTS.may_load(deps.storage, slot.0)?.unwrap_or_default();
+    if ss.committed || ss.trades > 0 {
+        return Err(ContractError::SlotAlreadyCommitted { slot });
+    }
+
+    // 1. Each intent on its own.
+    let dom = domain(&env);
+    let reject_intent = |index: usize, e: ContractError| ContractError::IntentRejected {
+        index,
+        reason: Box::new(e),
+    };
+    let mut checked: Vec<Checked> = Vec::with_capacity(intents.len());
+    let mut seen: BTreeMap<[u8; 32], usize> = BTreeMap::new();
+    for (index, bi) in intents.iter().enumerate() {
+        let c = check_intent(&deps, &dom, slot, now, bi).map_err(|e| reject_intent(index, e))?;
+        if let Some(first) = seen.insert(c.hash, index) {
+            return Err(reject_intent(index, ContractError::DuplicateIntent { first }));
+        }
+        checked.push(c);
+    }
+
+    // 2. Meters: one query to the registry for the whole batch; each meter
+    //    must be an active meter of the intent's owner, and the intent's zone
+    //    is its node's zone.
+    let mo = cfg
+        .meter_oracle
+        .as_ref()
+        .ok_or(ContractError::NoMeterRegistry)?;
+    let meters: Vec<MeterId> = checked
+        .iter()
+        .map(|c| c.meter)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut registry: BTreeMap<MeterId, MeterDelivery> = BTreeMap::new();
+    for chunk in meters.chunks(METER_QUERY_MAX) {
+        let r: DeliveriesResponse = deps.querier.query_wasm_smart(
+            mo,
+            &MeterQueryHook::Deliveries {
+                slot,
+                meters: chunk.to_vec(),
+            },
+        )?;
+        registry.extend(r.deliveries.into_iter().map(|d| (d.meter, d)));
+    }
+    let mut node_zones: BTreeMap<NodeId, Option<ZoneId>> = BTreeMap::new();
+    let mut zones_known: BTreeMap<ZoneId, bool> = BTreeMap::new();
+    for (index, c) in checked.iter_mut().enumerate() {
+        let entry = registry.get(&c.meter);
+        let node = rules::check_meter(&c.owner, c.meter, entry).map_err(|e| reject_intent(index, e))?;
+        let nz = match node_zones.get(&node) {
+            Some(z) => *z,
+            None => {
+                let z = NODE_ZONES.may_load(deps.storage, node)?;
+                node_zones.insert(node, z);
+                z
+            }
+        };
+        let zone = nz.ok_or_else(|| {
+            reject_intent(
+                index,
+                ContractError::NodeWithoutZone {
+                    meter: c.meter,
+                    node,
+                },
+            )
+        })?;
+        let known = match zones_known.get(&zone) {
+            Some(k) => *k,
+            None => {
+                let k = ZONES.has(deps.storage, zone);
+                zones_known.insert(zone, k);
+                k
+            }
+        };
+        if !known {
+            return Err(reject_intent(index, ContractError::UnknownZone { zone }));
+        }
+        c.zone = zone;
+    }
+
+    // 3. Eligibility and terms: one query to reputation for every owner.
+    let terms = batch_terms(&deps, &cfg, &checked).map_err(|(i, e)| reject_intent(i, e))?;
+
+    // 4. The trades.
+    let treasury = deps.api.addr_canonicalize(cfg.treasury.as_str())?;
+    let store: &dyn Storage = deps.storage;
+    let mut routes: BTreeMap<(ZoneId, ZoneId), Option<Route>> = BTreeMap::new();
+    let mut usage: BTreeMap<(ZoneId, ZoneId), Wh> = BTreeMap::new();
+    let mut meter_wh: BTreeMap<MeterId, Wh> = BTreeMap::new();
+    let mut accounts: BTreeMap<Vec<u8>, Account> = BTreeMap::new();
+    // Per account: what this batch takes from its free balance, and the
+    // part of it that stays locked (the fee goes to the treasury at once).
+    let mut need: BTreeMap<Vec<u8>, Uint128> = BTreeMap::new();
+    let mut lock: BTreeMap<Vec<u8>, Uint128> = BTreeMap::new();
+    let mut fees = Uint128::zero();
+    let mut held = Uint128::zero();
+    let mut st = STATE.load(store)?;
+    let first = st.next_trade;
+    let mut recs: Vec<TradeRec> = Vec::with_capacity(trades.len());
+
+    for (index, t) in trades.iter().enumerate() {
+        let reject = |rule: Rule| ContractError::TradeRejected { index, rule };
+        if t.wh.is_zero() {
+            return Err(reject(Rule::ZeroQuantity));
+        }
+        let get = |i: u32| {
+            checked
+                .get(i as usize)
+                .ok_or(reject(Rule::UnknownIntent { index: i }))
+        };
+        let (bid, offer) = (get(t.bid)?, get(t.offer)?);
+        if bid.side != IntentSide::Buy {
+            return Err(reject(Rule::NotABuyIntent { index: t.bid }));
+        }
+        if offer.side != IntentSide::Sell {
+            return Err(reject(Rule::NotASellIntent { index: t.offer }));
+        }
+        if bid.raw == offer.raw {
+            return Err(reject(Rule::SelfTrade));
+        }
+        for (i, c) in [(t.bid, bid), (t.offer, offer)] {
+            let remaining = c.wh - c.filled_before.min(c.wh) - c.fill_now;
+            if t.wh > Uint128::from(remaining) {
+                return Err(reject(Rule::IntentOverfilled {
+                    index: i,
+                    remaining,
+                    wh: t.wh,
+                }));
+            }
+        }
+        rules::check_limits(t.price, bid.limit, offer.limit).map_err(reject)?;
+        let buyer_terms = terms.get(bid.raw.as_slice()).copied().unwrap_or(Terms {
+            ratio_bps: cfg.params.default_collateral_bps,
+            premium_eligible: false,
+        });
+        let seller_ratio = terms
+            .get(offer.raw.as_slice())
+            .map_or(cfg.params.default_collateral_bps, |t| t.ratio_bps);
+        if offer.premium_only && !buyer_terms.premium_eligible {
+            return Err(reject(Rule::IntentNotPremiumEligible { index: t.offer }));
+        }
+        let key = (offer.zone, bid.zone);
+        if let std::collections::btree_map::Entry::Vacant(e) = routes.entry(key) {
+            e.insert(load_route(store, slot, key)?);
+        }
+        let route = routes[&key].as_ref().ok_or(reject(Rule::NoCorridor {
+            from: key.0,
+            to: key.1,
+        }))?;
+        if let Some(capacity) = route.capacity {
+            let used = match usage.get(&key) {
+                Some(u) => *u,
+                None => USAGE
+                    .may_load(store, (slot.0, key.0, key.1))?
+                    .unwrap_or_default(),
+            };
+            let available = capacity.saturating_sub(used);
+            if t.wh > available {
+                return Err(reject(Rule::CorridorFull {
+                    from: key.0,
+                    to: key.1,
+                    available,
+                    wh: t.wh,
+                }));
+            }
+            usage.insert(key, used + t.wh);
+        }
+        rules::check_fee(t.price, route.fee, bid.limit).map_err(reject)?;
+        let net_wh = t.wh - apply_bps(t.wh, route.loss_bps).map_err(|e| reject(e.into()))?;
+        let pay = payment(net_wh, t.price).map_err(|e| reject(e.into()))?;
+        let fee = payment(net_wh, route.fee).map_err(|e| reject(e.into()))?;
+        let collateral = rules::offer_collateral(
+            t.wh,
+            offer.limit,
+            cfg.params.collateral_floor_price,
+            seller_ratio,
+        )
+        .map_err(|e| reject(e.into()))?;
+        for (c, amount) in [(bid, pay + fee), (offer, collateral)] {
+            let who = c.raw.to_vec();
+            if !accounts.contains_key(&who) {
+                accounts.insert(who.clone(), ledger::load(store, &who)?);
+            }
+            let free = accounts[&who].free;
+            let n = need.entry(who).or_default();
+            *n += amount;
+            if *n > free {
+                return Err(reject(Rule::InsufficientFree {
+                    account: c.owner.clone(),
+                    free,
+                    needed: *n,
+                }));
+            }
+        }
+        *lock.entry(bid.raw.to_vec()).or_default() += pay;
+        *lock.entry(offer.raw.to_vec()).or_default() += collateral;
+        fees += fee;
+        held += pay + collateral;
+        *meter_wh.entry(offer.meter).or_default() += t.wh;
+        let wh = t.wh.u128() as u64;
+        recs.push(TradeRec {
+            slot: slot.0,
+            bid: bid.nonce,
+            offer: offer.nonce,
+            buyer: bid.raw.clone(),
+            seller: offer.raw.clone(),
+            meter: offer.meter,
+            wh: t.wh,
+            net_wh,
+            price: t.price,
+            payment: pay,
+            fee,
+            collateral,
+            intents: true,
+        });
+        checked[t.bid as usize].fill_now += wh;
+        checked[t.offer as usize].fill_now += wh;
+    }
+    if let Some(index) = checked.iter().position(|c| c.fill_now == 0) {
+        return Err(reject_intent(index, ContractError::UnusedIntent));
+    }
+
+    // All checks passed: write, once per intent, account, meter and corridor.
+    let storage = deps.storage;
+    for c in &checked {
+        let mut prefix = [0u8; 8];
+        prefix.copy_from_slice(&c.hash[..8]);
+        FILLS.save(
+            storage,
+            (c.raw.as_slice(), c.nonce),
+            &Fill {
+                filled: c.filled_before + c.fill_now,
+                hash: prefix,
+                cancelled: false,
+            },
+        )?;
+    }
+    if !fees.is_zero() {
+        let t = treasury.to_vec();
+        if !accounts.contains_key(&t) {
+            accounts.insert(t.clone(), ledger::load(storage, &t)?);
+        }
+    }
+    for (who, mut acc) in accounts {
+        let n = need.get(&who).copied().unwrap_or_default();
+        let l = lock.get(&who).copied().unwrap_or_default();
+        acc.free -= n;
+        acc.locked += l;
+        if who == treasury.as_slice() {
+            acc.free += fees;
+        }
+        ledger::save(storage, &who, &acc)?;
+    }
+    let mut id = first;
+    for rec in &recs {
+        TRADES.save(storage, id, rec)?;
+        ACCOUNT_TRADES.save(storage, (rec.buyer.as_slice(), id), &())?;
+        ACCOUNT_TRADES.save(storage, (rec.seller.as_slice(), id), &())?;
+        id += 1;
+    }
+    let last = id - 1;
+    for (meter, wh) in meter_wh {
+        // A slot commits once, so every seller meter is new to it.
+        ss.meters += 1;
+        METERS.save(
+            storage,
+            (slot.0, meter),
+            &MeterSlot {
+                contracted: wh,
+                exported: None,
+            },
+        )?;
+    }
+    for ((from, to), used) in usage {
+        USAGE.save(storage, (slot.0, from, to), &used)?;
+    }
+    SLOT_BATCHES.save(storage, (slot.0, first), &last)?;
+    ss.cursor = first;
+    ss.trades = recs.len() as u64;
+    ss.last_trade = last;
+    ss.committed = true;
+    SLOTS.save(storage, slot.0, &ss)?;
+    st.next_trade = last + 1;
+    st.trades += held;
+    st.claimable -= held;
+    STATE.save(storage, &st)?;
+    Ok(Response::new()
+        .add_attribute("action", "commit_intents")
+        .add_attribute("slot", slot.to_string())
+        .add_attribute("intents", checked.len().to_string())
+        .add_attribute("trades", recs.len().to_string())
+        .add_attribute("first_trade_id", first.to_string())
+        .add_attribute("last_trade_id", last.to_string()))
+}
+
+/// Trading terms of every owner of the batch, from one reputation query
+/// (without reputation: the default collateral ratio, no premium). An owner
+/// without a reputation token or flagged by the guardian is refused, naming
+/// its first intent.
+fn batch_terms(
+    deps: &DepsMut,
+    cfg: &Config,
+    checked: &[Checked],
+) -> Result<BTreeMap<Vec<u8>, Terms>, (usize, ContractError)> {
+    let mut out = BTreeMap::new();
+    let Some(rep) = &cfg.reputation else {
+        if let Some(i) = checked
+            .iter()
+            .position(|c| c.premium_only && c.side == IntentSide::Sell)
+        {
+            return Err((i, ContractError::PremiumNeedsReputation));
+        }
+        return Ok(out);
+    };
+    let mut owners: Vec<&Checked> = Vec::new();
+    let mut seen: BTreeSet<&[u8]> = BTreeSet::new();
+    for c in checked {
+        if seen.insert(c.raw.as_slice()) {
+            owners.push(c);
+        }
+    }
+    let r: TradingTermsBatchResponse = deps
+        .querier
+        .query_wasm_smart(
+            rep,
+            &ReputationQueryHook::TradingTermsBatch {
+                accounts: owners.iter().map(|c| c.owner.clone()).collect(),
+            },
+        )
+        .map_err(|e| (0, e.into()))?;
+    for (c, t) in owners.iter().zip(r.terms) {
+        let index = checked
+            .iter()
+            .position(|x| x.raw == c.raw)
+            .unwrap_or_default();
+        let refuse = |reason: &str| {
+            (
+                index,
+                ContractError::NotEligible {
+                    account: c.owner.clone(),
+                    reason: reason.into(),
+                },
+            )
+        };
+        if !t.registered {
+            return Err(refuse("no reputation token (KYC not done)"));
+        }
+        if t.flagged {
+            return Err(refuse("flagged by the guardian"));
+        }
+        out.insert(
+            c.raw.to_vec(),
+            Terms {
+                ratio_bps: t.collateral_ratio_bps,
+                premium_eligible: t.premium_eligible,
+            },
+        );
+    }
+    Ok(out)
+}
