@@ -576,7 +576,7 @@ fn deposits_and_withdrawals_refuse_bad_amounts() {
     let mut s = Suite::new();
     let b = s.household("buyer", 1_000_000, 0);
     let e = err(s.deposit(&b.addr, 0));
-    assert_eq!(e, "DEBUG");
+    assert_eq!(e, "a deposit needs an amount above zero");
     s.deposit(&b.addr, 400_000).unwrap();
     let e = err(s.exec(
         &b.addr,
