@@ -138,6 +138,10 @@ pub fn execute_cancel_intent(
 
 /// Most meters the meter-oracle answers in one `Deliveries` query.
 const METER_QUERY_MAX: usize = 500;
+/// Accounts per `TradingTermsBatch` query: a request (the query JSON, base64
+/// inside the wasm query) must stay under the VM's 64 KiB, and 500 bech32
+/// addresses take about 32 KiB.
+const TERMS_QUERY_MAX: usize = 500;
 
 /// One intent of a batch once checked.
 struct Checked {
@@ -594,16 +598,21 @@ fn batch_terms(
             owners.push(c);
         }
     }
-    let r: TradingTermsBatchResponse = deps
-        .querier
-        .query_wasm_smart(
-            rep,
-            &ReputationQueryHook::TradingTermsBatch {
-                accounts: owners.iter().map(|c| c.owner.clone()).collect(),
-            },
-        )
-        .map_err(|e| (0, e.into()))?;
-    for (c, t) in owners.iter().zip(r.terms) {
+    // A query request is at most 64 KiB inside the VM: ask in chunks.
+    let mut all = Vec::with_capacity(owners.len());
+    for chunk in owners.chunks(TERMS_QUERY_MAX) {
+        let r: TradingTermsBatchResponse = deps
+            .querier
+            .query_wasm_smart(
+                rep,
+                &ReputationQueryHook::TradingTermsBatch {
+                    accounts: chunk.iter().map(|c| c.owner.clone()).collect(),
+                },
+            )
+            .map_err(|e| (0, e.into()))?;
+        all.extend(r.terms);
+    }
+    for (c, t) in owners.iter().zip(all) {
         let index = checked
             .iter()
             .position(|x| x.raw == c.raw)

@@ -9,6 +9,7 @@ use cosmwasm_std::Checksum;
 use crate::chain::Chain;
 use crate::report::Row;
 
+pub mod intents;
 pub mod meter_oracle;
 pub mod settlement;
 pub mod token;
@@ -104,7 +105,7 @@ pub fn display_path(p: &Path) -> String {
 }
 
 /// Every scenario, in the order `all` runs them.
-pub const ALL: &[&str] = &["token", "settlement", "meter-oracle", "zk"];
+pub const ALL: &[&str] = &["token", "settlement", "intents", "meter-oracle", "zk"];
 
 /// Runs one scenario by name.
 pub fn run(ctx: &Ctx, name: &str) -> Result<Measured> {
@@ -112,6 +113,7 @@ pub fn run(ctx: &Ctx, name: &str) -> Result<Measured> {
     let mut measured = match name {
         "token" | "aip-token" => token::run(ctx),
         "settlement" => settlement::run(ctx),
+        "intents" => intents::run(ctx),
         "meter-oracle" => meter_oracle::run(ctx),
         "zk" | "zk-verifier" => zk::run(ctx),
         other => bail!("unknown scenario {other}; known: {}", ALL.join(", ")),

@@ -54,21 +54,21 @@ pub fn total(calls: &[CallGas]) -> CallGas {
 type MeterBook = Arc<Mutex<HashMap<u32, (String, u32, Option<u128>)>>>;
 
 /// The real meter-oracle: its address, operators and the device keys of the meters registered.
-struct RealOracle {
+pub(super) struct RealOracle {
     addr: String,
     operators: Vec<String>,
     keys: std::cell::RefCell<HashMap<u32, ed25519_zebra::SigningKey>>,
 }
 
-struct Market {
-    chain: Chain,
+pub(super) struct Market {
+    pub(super) chain: Chain,
     grid: String,
-    oracle: Option<RealOracle>,
-    real_reputation: bool,
-    collateral_bps: u32,
-    token: String,
-    settlement: String,
-    matcher: String,
+    pub(super) oracle: Option<RealOracle>,
+    pub(super) real_reputation: bool,
+    pub(super) collateral_bps: u32,
+    pub(super) token: String,
+    pub(super) settlement: String,
+    pub(super) matcher: String,
     meters: MeterBook,
 }
 
@@ -78,12 +78,22 @@ fn ceil_div(a: u128, b: u128) -> u128 {
 
 fn setup(ctx: &Ctx, accounts: u64) -> Result<Market> {
     let chain = Chain::new()?;
+    let addrs = (0..accounts)
+        .flat_map(|i| [format!("buyer-{i}"), format!("seller-{i}")])
+        .map(|name| chain.addr(&name))
+        .collect();
+    setup_for(ctx, chain, addrs)
+}
+
+/// The market with `addrs` funded (1,000,000 AIP each) and holding a
+/// reputation token.
+pub(super) fn setup_for(ctx: &Ctx, chain: Chain, addrs: Vec<String>) -> Result<Market> {
     let token_code = ctx.store(&chain, "aip-token")?;
     let settlement_code = ctx.store(&chain, "settlement")?;
     let admin = chain.addr("admin");
-    let balances: Vec<Value> = (0..accounts)
-        .flat_map(|i| [format!("buyer-{i}"), format!("seller-{i}")])
-        .map(|name| json!({ "address": chain.addr(&name), "amount": "1000000000000" }))
+    let balances: Vec<Value> = addrs
+        .iter()
+        .map(|a| json!({ "address": a, "amount": "1000000000000" }))
         .collect();
     let (token, _) = chain.instantiate(
         &token_code,
@@ -111,14 +121,8 @@ fn setup(ctx: &Ctx, accounts: u64) -> Result<Market> {
                 "terms": null, "review_window_secs": null,
             }),
         )?;
-        for i in 0..accounts {
-            for name in [format!("buyer-{i}"), format!("seller-{i}")] {
-                chain.execute(
-                    &rep,
-                    &admin,
-                    &json!({ "mint_for": { "owner": chain.addr(&name) } }),
-                )?;
-            }
+        for a in &addrs {
+            chain.execute(&rep, &admin, &json!({ "mint_for": { "owner": a } }))?;
         }
         (rep, true)
     } else {
@@ -146,7 +150,7 @@ fn setup(ctx: &Ctx, accounts: u64) -> Result<Market> {
     };
     let terms = chain.query(
         &reputation,
-        &json!({ "trading_terms": { "account": chain.addr("seller-0") } }),
+        &json!({ "trading_terms": { "account": addrs.first().context("no accounts")? } }),
     );
     let collateral_bps = match terms {
         Ok(t) if real_reputation => t["collateral_ratio_bps"]
@@ -268,7 +272,7 @@ fn setup(ctx: &Ctx, accounts: u64) -> Result<Market> {
 
 impl Market {
     /// Registers a meter for `owner` at `node` on the real meter-oracle; returns its id.
-    fn register_meter(&self, owner: &str, node: u32) -> Result<u32> {
+    pub(super) fn register_meter(&self, owner: &str, node: u32) -> Result<u32> {
         let oracle = self.oracle.as_ref().context("no meter-oracle")?;
         let mut keys = oracle.keys.borrow_mut();
         let key = super::meter_oracle::device_key(10_000 + keys.len() as u64);
@@ -287,7 +291,7 @@ impl Market {
     }
 
     /// Both operators submit device-signed readings of `meters` (batches of 200).
-    fn submit_readings(
+    pub(super) fn submit_readings(
         &self,
         slot: u64,
         meters: &[u32],
@@ -320,7 +324,7 @@ impl Market {
         Ok(())
     }
 
-    fn send(&self, from: &str, amount: u128, hook: &Value) -> Result<(Value, CallGas)> {
+    pub(super) fn send(&self, from: &str, amount: u128, hook: &Value) -> Result<(Value, CallGas)> {
         let msg = Binary::from(serde_json::to_vec(hook)?).to_base64();
         self.chain.execute(
             &self.token,
