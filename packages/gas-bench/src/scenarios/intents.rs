@@ -197,7 +197,10 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
         all_in.push((n, sum, 3));
     }
     rows.push(Row::new(
-        format!("Deposit: AIP `Send` → settlement `Receive` (avg of {})", 2 * max),
+        format!(
+            "Deposit: AIP `Send` → settlement `Receive` (avg of {})",
+            2 * max
+        ),
         2 * max,
         deposit_avg,
     ));
