@@ -8,8 +8,9 @@ pub enum ContractError {
     #[error("{0}")]
     Std(#[from] StdError),
 
-    #[error("{sender} is not the {role}")]
-    Unauthorized { sender: String, role: String },
+    /// The caller lacks the role (`aip_types::auth`, the same message in every contract).
+    #[error(transparent)]
+    Unauthorized(#[from] aip_types::auth::Unauthorized),
 
     #[error("{sender} may not manage meter {meter}: only its owner or the grid operator")]
     NotMeterManager { sender: String, meter: MeterId },

@@ -26,24 +26,19 @@ pub fn check_tolerance(t: &Tolerance) -> Result<(), ContractError> {
     Ok(())
 }
 
-fn only_grid_operator(cfg: &Config, sender: &Addr) -> Result<(), ContractError> {
-    if *sender != cfg.grid_operator {
-        return Err(ContractError::Unauthorized {
-            sender: sender.to_string(),
-            role: "grid operator".into(),
-        });
-    }
-    Ok(())
+fn only_grid_operator(cfg: &Config, sender: &Addr, action: &str) -> Result<(), ContractError> {
+    Ok(aip_types::auth::ensure_role(
+        sender,
+        &cfg.grid_operator,
+        action,
+        "grid operator",
+    )?)
 }
 
-fn only_admin(cfg: &Config, sender: &Addr) -> Result<(), ContractError> {
-    if *sender != cfg.admin {
-        return Err(ContractError::Unauthorized {
-            sender: sender.to_string(),
-            role: "admin".into(),
-        });
-    }
-    Ok(())
+fn only_admin(cfg: &Config, sender: &Addr, action: &str) -> Result<(), ContractError> {
+    Ok(aip_types::auth::ensure_role(
+        sender, &cfg.admin, action, "admin",
+    )?)
 }
 
 /// Creates a meter with the next id.
@@ -99,7 +94,7 @@ pub fn execute_register_meter(
     pubkey: Binary,
 ) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
-    only_grid_operator(&cfg, &info.sender)?;
+    only_grid_operator(&cfg, &info.sender, "register meters")?;
     let owner = deps.api.addr_validate(&owner)?;
     let meter = create_meter(deps, &owner, node, &pubkey, MeterStatus::Active)?;
     Ok(Response::new()
@@ -128,7 +123,7 @@ pub fn execute_approve_meter(
     meter: MeterId,
 ) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
-    only_grid_operator(&cfg, &info.sender)?;
+    only_grid_operator(&cfg, &info.sender, "approve meters")?;
     let (page, offset, mut reg) = load_meter(deps.storage, meter)?;
     let entry = reg.meters.get_mut(&offset).expect("checked by load_meter");
     if entry.status != MeterStatus::Pending {
@@ -262,7 +257,7 @@ pub fn execute_update_operators(
     quorum: Option<u32>,
 ) -> Result<Response, ContractError> {
     let mut cfg = CONFIG.load(deps.storage)?;
-    only_admin(&cfg, &info.sender)?;
+    only_admin(&cfg, &info.sender, "update the operators")?;
     for a in &remove {
         let addr = deps.api.addr_validate(a)?;
         match OPERATORS.may_load(deps.storage, &addr)? {
@@ -305,7 +300,7 @@ pub fn execute_update_config(
     tolerance: Option<Tolerance>,
 ) -> Result<Response, ContractError> {
     let mut cfg = CONFIG.load(deps.storage)?;
-    only_admin(&cfg, &info.sender)?;
+    only_admin(&cfg, &info.sender, "update the config")?;
     if let Some(a) = admin {
         cfg.admin = deps.api.addr_validate(&a)?;
     }

@@ -13,12 +13,9 @@ pub enum ContractError {
     #[error("reputation tokens are soulbound: {action} is not allowed")]
     Soulbound { action: String },
 
-    #[error("{sender} may not {action}: only {allowed}")]
-    Unauthorized {
-        action: String,
-        sender: String,
-        allowed: String,
-    },
+    /// The caller lacks the role (`aip_types::auth`, the same message in every contract).
+    #[error(transparent)]
+    Unauthorized(#[from] aip_types::auth::Unauthorized),
 
     #[error("no {role} is configured")]
     RoleNotSet { role: String },

@@ -61,13 +61,7 @@ pub fn execute_mint_for(
         Some(v) => (v, "the zk-verifier"),
         None => (&cfg.admin, "the admin (no zk-verifier is set)"),
     };
-    if info.sender != *minter {
-        return Err(ContractError::Unauthorized {
-            action: "mint".into(),
-            sender: info.sender.to_string(),
-            allowed: allowed.into(),
-        });
-    }
+    aip_types::auth::ensure_any(&info.sender, &[minter], "mint", allowed)?;
     let owner = deps.api.addr_validate(&owner)?;
     if token_exists(deps.storage, owner.as_str()) {
         return Err(ContractError::AlreadyRegistered {
@@ -132,13 +126,12 @@ pub fn execute_burn(
         .ok_or_else(|| ContractError::TokenNotFound {
             token_id: token_id.clone(),
         })?;
-    if info.sender != token.owner && info.sender != cfg.admin {
-        return Err(ContractError::Unauthorized {
-            action: "burn".into(),
-            sender: info.sender.to_string(),
-            allowed: "the token's owner or the admin".into(),
-        });
-    }
+    aip_types::auth::ensure_any(
+        &info.sender,
+        &[&token.owner, &cfg.admin],
+        "burn",
+        "the token's owner or the admin",
+    )?;
     // cw721-base burns on behalf of the owner (authorization is checked above).
     let as_owner = MessageInfo {
         sender: token.owner.clone(),
@@ -169,14 +162,9 @@ pub fn execute_update_collection_info(
 
 fn assert_admin(storage: &dyn Storage, sender: &Addr, action: &str) -> Result<(), ContractError> {
     let cfg = CONFIG.load(storage)?;
-    if *sender != cfg.admin {
-        return Err(ContractError::Unauthorized {
-            action: action.into(),
-            sender: sender.to_string(),
-            allowed: "the admin".into(),
-        });
-    }
-    Ok(())
+    Ok(aip_types::auth::ensure_role(
+        sender, &cfg.admin, action, "admin",
+    )?)
 }
 
 fn assert_settlement(
@@ -189,12 +177,12 @@ fn assert_settlement(
         None => Err(ContractError::RoleNotSet {
             role: "settlement contract".into(),
         }),
-        Some(s) if s == *sender => Ok(()),
-        Some(_) => Err(ContractError::Unauthorized {
-            action: action.into(),
-            sender: sender.to_string(),
-            allowed: "the settlement contract".into(),
-        }),
+        Some(s) => Ok(aip_types::auth::ensure_role(
+            sender,
+            &s,
+            action,
+            "settlement contract",
+        )?),
     }
 }
 
@@ -457,12 +445,9 @@ fn assert_guardian(
         None => Err(ContractError::RoleNotSet {
             role: "guardian".into(),
         }),
-        Some(g) if g == *sender => Ok(()),
-        Some(_) => Err(ContractError::Unauthorized {
-            action: action.into(),
-            sender: sender.to_string(),
-            allowed: "the guardian".into(),
-        }),
+        Some(g) => Ok(aip_types::auth::ensure_role(
+            sender, &g, action, "guardian",
+        )?),
     }
 }
 

@@ -84,8 +84,9 @@ pub enum ContractError {
     #[error("{0}")]
     Types(#[from] TypesError),
 
-    #[error("unauthorized: only the {role} may do this")]
-    Unauthorized { role: &'static str },
+    /// The caller lacks the role (`aip_types::auth`, the same message in every contract).
+    #[error(transparent)]
+    Unauthorized(#[from] aip_types::auth::Unauthorized),
 
     #[error("only the AIP token {expected} is accepted, not {got}")]
     WrongToken { expected: String, got: String },

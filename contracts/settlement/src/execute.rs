@@ -176,7 +176,7 @@ pub fn execute_update_config(
     params: Option<MarketParams>,
 ) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
-    only(&info, &cfg.admin, "admin")?;
+    only(&info, &cfg.admin, "update the config", "admin")?;
     let params = params.unwrap_or(cfg.params.clone());
     validate_params(&params)?;
     let new = match roles {
@@ -187,15 +187,19 @@ pub fn execute_update_config(
     Ok(Response::new().add_attribute("action", "update_config"))
 }
 
+/// Refuses unless the caller holds `role` (`aip_types::auth`).
 pub(crate) fn only(
     info: &MessageInfo,
     who: &Addr,
-    role: &'static str,
+    action: &str,
+    role: &str,
 ) -> Result<(), ContractError> {
-    if info.sender != *who {
-        return Err(ContractError::Unauthorized { role });
-    }
-    Ok(())
+    Ok(aip_types::auth::ensure_role(
+        &info.sender,
+        who,
+        action,
+        role,
+    )?)
 }
 
 // ---------------------------------------------------------------- orders
@@ -549,7 +553,7 @@ pub fn execute_commit_matches(
     trades: Vec<MatchedTrade>,
 ) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
-    only(&info, &cfg.matcher, "matcher")?;
+    only(&info, &cfg.matcher, "commit matches", "matcher")?;
     let now = env.block.time.seconds();
     if now >= slot.start() {
         return Err(ContractError::MatchingClosed { slot, now });
@@ -1227,7 +1231,7 @@ pub fn execute_resolve_dispute(
     ruling: Ruling,
 ) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
-    only(&info, &cfg.arbiter, "arbiter")?;
+    only(&info, &cfg.arbiter, "rule on disputes", "arbiter")?;
     if let Ruling::Split { seller_bps } = ruling {
         if seller_bps > aip_types::BPS_DENOMINATOR {
             return Err(ContractError::InvalidParam {
@@ -1375,7 +1379,7 @@ pub fn execute_upsert_zone(
     zone: Zone,
 ) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
-    only(&info, &cfg.grid_operator, "grid operator")?;
+    only(&info, &cfg.grid_operator, "change zones", "grid operator")?;
     if zone.name.is_empty() || zone.name.len() > MAX_NAME_LEN {
         return Err(ContractError::InvalidParam {
             name: "zone.name",
@@ -1394,7 +1398,7 @@ pub fn execute_set_corridor(
     c: Corridor,
 ) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
-    only(&info, &cfg.grid_operator, "grid operator")?;
+    only(&info, &cfg.grid_operator, "set corridors", "grid operator")?;
     if c.from_zone == c.to_zone
         || !ZONES.has(deps.storage, c.from_zone)
         || !ZONES.has(deps.storage, c.to_zone)
@@ -1444,7 +1448,12 @@ pub fn execute_remove_corridor(
     to_zone: ZoneId,
 ) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
-    only(&info, &cfg.grid_operator, "grid operator")?;
+    only(
+        &info,
+        &cfg.grid_operator,
+        "remove corridors",
+        "grid operator",
+    )?;
     if !CORRIDORS.has(deps.storage, (from_zone, to_zone)) {
         return Err(ContractError::BadCorridor {
             from: from_zone,
@@ -1464,7 +1473,12 @@ pub fn execute_set_node_zones(
     nodes: Vec<NodeZone>,
 ) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
-    only(&info, &cfg.grid_operator, "grid operator")?;
+    only(
+        &info,
+        &cfg.grid_operator,
+        "place nodes in zones",
+        "grid operator",
+    )?;
     if nodes.is_empty() || nodes.len() > MAX_NODE_ZONES {
         return Err(ContractError::InvalidParam {
             name: "nodes",
@@ -1490,7 +1504,12 @@ pub fn execute_set_congestion_fees(
     fees: Vec<CongestionFee>,
 ) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
-    only(&info, &cfg.grid_operator, "grid operator")?;
+    only(
+        &info,
+        &cfg.grid_operator,
+        "set congestion fees",
+        "grid operator",
+    )?;
     if !slot.is_aligned() {
         return Err(ContractError::UnalignedSlot { slot });
     }

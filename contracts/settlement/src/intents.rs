@@ -258,7 +258,7 @@ pub fn execute_commit_intents(
     trades: Vec<IntentTrade>,
 ) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
-    only(&info, &cfg.matcher, "matcher")?;
+    only(&info, &cfg.matcher, "commit intents", "matcher")?;
     let now = env.block.time.seconds();
     if !slot.is_aligned() {
         return Err(ContractError::UnalignedSlot { slot });

@@ -356,7 +356,10 @@ fn h3_only_the_grid_operator_places_nodes_in_zones() {
             nodes: vec![nz(NODE_A, ZONE_B)],
         },
     ));
-    assert_eq!(e, "unauthorized: only the grid operator may do this");
+    assert_eq!(
+        e,
+        format!("{mallory} may not place nodes in zones: only the grid operator")
+    );
     let e = err(s.dso(ExecuteMsg::SetNodeZones {
         nodes: vec![nz(5, 9)],
     }));

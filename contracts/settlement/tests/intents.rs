@@ -451,7 +451,10 @@ fn batch_shape_errors_name_the_index() {
             trades: vec![itrade(0, 1, 1_000, 210_000)],
         },
     ));
-    assert_eq!(e, "unauthorized: only the matcher may do this");
+    assert_eq!(
+        e,
+        format!("{} may not commit intents: only the matcher", b.addr)
+    );
 }
 
 #[test]

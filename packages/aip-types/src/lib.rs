@@ -15,6 +15,7 @@
 //! The [`hooks`] module holds the messages one contract sends another, so both
 //! sides compile against one definition.
 
+pub mod auth;
 pub mod bounds;
 pub mod error;
 pub mod hooks;

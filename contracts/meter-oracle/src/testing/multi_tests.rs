@@ -53,7 +53,10 @@ fn owner_requests_and_grid_operator_approves_a_meter() {
     let err = s
         .exec(&alice, &ExecuteMsg::ApproveMeter { meter: 1 })
         .unwrap_err();
-    assert_eq!(err_msg(err), format!("{alice} is not the grid operator"));
+    assert_eq!(
+        err_msg(err),
+        format!("{alice} may not approve meters: only the grid operator")
+    );
     let grid = s.grid.clone();
     let res = s
         .exec(&grid, &ExecuteMsg::ApproveMeter { meter: 1 })
@@ -87,7 +90,10 @@ fn registration_checks_role_and_key_length() {
             },
         )
         .unwrap_err();
-    assert_eq!(err_msg(err), format!("{alice} is not the grid operator"));
+    assert_eq!(
+        err_msg(err),
+        format!("{alice} may not register meters: only the grid operator")
+    );
     let err = s
         .exec(
             &alice,
@@ -713,7 +719,10 @@ fn admin_manages_operators_and_quorum() {
             },
         )
         .unwrap_err();
-    assert_eq!(err_msg(err), format!("{op0} is not the admin"));
+    assert_eq!(
+        err_msg(err),
+        format!("{op0} may not update the operators: only the admin")
+    );
     let err = s
         .exec(
             &admin,
@@ -840,7 +849,10 @@ fn admin_updates_roles_and_tolerance() {
             },
         )
         .unwrap_err();
-    assert_eq!(err_msg(err), format!("{grid} is not the admin"));
+    assert_eq!(
+        err_msg(err),
+        format!("{grid} may not update the config: only the admin")
+    );
     let err = s
         .exec(
             &admin,
