@@ -68,6 +68,12 @@ pub enum Error {
     /// The configuration is invalid.
     #[error("config: {0}")]
     Config(String),
+    /// An appeal for an account the sentinel holds no open flag on.
+    #[error("{account} is not flagged by the sentinel")]
+    NotFlagged {
+        /// The account named in the appeal.
+        account: String,
+    },
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

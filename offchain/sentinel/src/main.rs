@@ -95,7 +95,7 @@ async fn agent(cfg: &Config) -> Result<Agent<ChainSource, ChainGuardian>> {
         source,
         guardian,
         store,
-        Watch::new(cfg.detect.clone(), cfg.limit.clone()),
+        Watch::new(cfg.detect_config(), cfg.limit.clone()),
     )?;
     a.evidence_dir = Some(cfg.agent.evidence_dir.clone());
     a.start_height = cfg.agent.start_height;

@@ -247,14 +247,51 @@ impl ChainSource {
         Ok(())
     }
 
-    async fn readings(&self, slot: u64, b: &mut Block) -> Result<()> {
-        let Some(mo) = &self.contracts.meter_oracle else {
+    /// The owner of meter `id`: from the registrations seen, else asked of
+    /// the meter-oracle (a meter registered before the agent's start height
+    /// or before a restart); a config entry for a newly learnt owner becomes
+    /// its [`Event::Meter`].
+    async fn owner(&mut self, mo: &str, id: u64, b: &mut Block) -> Result<Option<String>> {
+        if let Some(o) = self.owners.get(&id) {
+            return Ok(Some(o.clone()));
+        }
+        let q = serde_json::json!({"meter": {"meter": id}});
+        let m: serde_json::Value = match self.client.query(mo, &q).await {
+            Ok(m) => m,
+            Err(chain_client::Error::Query { log, .. }) => {
+                b.skipped.push(format!(
+                    "reading of meter {id}: the meter-oracle does not know it ({log})"
+                ));
+                return Ok(None);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let Some(owner) = m["owner"].as_str().map(str::to_string) else {
+            b.skipped.push(format!(
+                "reading of meter {id}: the meter-oracle names no owner: {m}"
+            ));
+            return Ok(None);
+        };
+        self.owners.insert(id, owner.clone());
+        if let Some(d) = self.meters.get(&owner) {
+            b.events.push(Event::Meter {
+                account: owner.clone(),
+                zone: d.zone,
+                rated_w: d.rated_w,
+                storage_w: d.storage_w,
+            });
+        }
+        Ok(Some(owner))
+    }
+
+    async fn readings(&mut self, slot: u64, b: &mut Block) -> Result<()> {
+        let Some(mo) = self.contracts.meter_oracle.clone() else {
             return Ok(());
         };
         let mut start_after: Option<u64> = None;
         loop {
             let q = serde_json::json!({"readings": {"slot": slot, "start_after": start_after, "limit": 500}});
-            let page: serde_json::Value = self.client.query(mo, &q).await?;
+            let page: serde_json::Value = self.client.query(&mo, &q).await?;
             let rs = page["readings"].as_array().cloned().unwrap_or_default();
             let Some(last) = rs.last() else { break };
             start_after = last["meter"].as_u64();
@@ -265,16 +302,13 @@ impl ChainSource {
                 let Some(meter) = r["meter"].as_u64() else {
                     continue;
                 };
-                let Some(owner) = self.owners.get(&meter) else {
-                    b.skipped.push(format!(
-                        "reading of meter {meter}: owner unknown (registered before the cursor?)"
-                    ));
+                let Some(owner) = self.owner(&mo, meter, b).await? else {
                     continue;
                 };
                 let wh = |k: &str| r[k].as_str().and_then(|v| v.parse::<u64>().ok());
                 match (wh("exported_wh"), wh("imported_wh")) {
                     (Some(e), Some(i)) => b.events.push(Event::Reading {
-                        account: owner.clone(),
+                        account: owner,
                         slot,
                         exported_wh: e,
                         imported_wh: i,
