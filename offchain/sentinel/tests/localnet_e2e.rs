@@ -138,7 +138,7 @@ async fn gas(m: &Market, signers: &[&Signer]) {
         })
         .collect();
     let n = msgs.len() as u64;
-    let account = m.faucet.account(&faucet.to_string()).await.unwrap();
+    let account = m.faucet.account(faucet.as_ref()).await.unwrap();
     let tx = m
         .faucet
         .sign_with_sequence(msgs, "", account, 100_000 * n)
@@ -256,7 +256,9 @@ async fn trade_slot(m: &Market, deals: &[Deal<'_>]) -> Slot {
     let slot = market::next_open_slot(now as u64, params.gate_closure_secs, 60);
 
     // Orders: per account, one transaction with its offers and bids.
-    let mut by_account: BTreeMap<&str, (&Party, Vec<(usize, Execute)>)> = BTreeMap::new();
+    // (party, [(index in `ids`, the order)])
+    type Orders<'p> = (&'p Party, Vec<(usize, Execute)>);
+    let mut by_account: BTreeMap<&str, Orders> = BTreeMap::new();
     for (i, x) in deals.iter().enumerate() {
         let terms: Value = m
             .admin
