@@ -42,6 +42,18 @@ pub struct Config {
     /// The ML scorer (off without a model).
     #[serde(default)]
     pub ml: MlConfig,
+    /// The order gateway whose frozen books give the orders (signed
+    /// intents); None: orders only from settlement's order events.
+    #[serde(default)]
+    pub gateway: Option<GatewayConfig>,
+}
+
+/// Where the gateway serves its frozen books.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayConfig {
+    /// `http://host:port` (`aip-gateway`'s `listen`).
+    pub url: String,
 }
 
 /// The ML scorer's model and threshold.

@@ -1,8 +1,9 @@
 //! `aip-sentinel`: explainable anomaly detection for the AIPCHAIN market.
 //!
 //! Events (trades, reviews, transfers, registrations, meter readings) come
-//! from a [`source::EventSource`] (the chain through `chain-client`; the
-//! gateway's signed intents later) into a [`ledger::Ledger`]; the
+//! from a [`source::EventSource`] (the chain through `chain-client`, with
+//! the orders of the gateway's frozen books, [`gateway`]) into a
+//! [`ledger::Ledger`]; the
 //! [`detect`]ors find wash trading, review rings, Sybil clusters and meter
 //! fraud, each [`evidence::Finding`] carrying what it saw; the
 //! [`watch::Watch`] turns findings into flags under a rate limit; the agent
@@ -19,6 +20,7 @@ pub mod detect;
 pub mod event;
 pub mod evidence;
 pub mod features;
+pub mod gateway;
 pub mod ledger;
 pub mod ml;
 pub mod replay;
@@ -47,6 +49,14 @@ pub enum Error {
         /// The block.
         height: u64,
         /// What the node said.
+        reason: String,
+    },
+    /// The gateway could not be reached (the block is read again).
+    #[error("gateway {url}: {reason}")]
+    Gateway {
+        /// What was asked.
+        url: String,
+        /// Why it failed.
         reason: String,
     },
     /// The node's RPC failed (retried).

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use aip_sentinel::agent::{Agent, ChainGuardian};
 use aip_sentinel::config::Config;
 use aip_sentinel::detect::DetectConfig;
+use aip_sentinel::gateway::GatewayBooks;
 use aip_sentinel::ml::MlScorer;
 use aip_sentinel::replay::{feature_table, replay_file};
 use aip_sentinel::source::ChainSource;
@@ -85,7 +86,14 @@ async fn agent(cfg: &Config) -> Result<Agent<ChainSource, ChainGuardian>> {
     let client = chain_client::ChainClient::connect(cfg.chain.clone())
         .await
         .context("connecting to the node")?;
-    let source = ChainSource::new(client.clone(), cfg.contracts.clone(), cfg.meters.clone())?;
+    let mut source = ChainSource::new(client.clone(), cfg.contracts.clone(), cfg.meters.clone())?;
+    if let Some(g) = &cfg.gateway {
+        let domain = aip_types::intent::IntentDomain {
+            chain_id: cfg.chain.chain_id.clone(),
+            contract: cfg.contracts.settlement.clone(),
+        };
+        source = source.with_gateway(GatewayBooks::new(&g.url, domain)?);
+    }
     let guardian = ChainGuardian {
         client: client.with_signer(signer),
         reputation: cfg.contracts.reputation.clone(),

@@ -1,7 +1,7 @@
 //! Where events come from, behind a trait: [`ChainSource`] reads the chain
 //! block by block through `packages/chain-client` (the contracts' `wasm`
-//! events, completed by contract queries); the gateway's signed intents
-//! will be another [`EventSource`]. [`parse_events`] is the pure part: the
+//! events, completed by contract queries) and, when configured, the orders
+//! of the gateway's frozen books ([`crate::gateway`]). [`parse_events`] is the pure part: the
 //! contracts' event attributes to sentinel events, malformed ones skipped
 //! with a reason.
 
@@ -12,6 +12,7 @@ use chain_client::{ChainClient, TxEvent};
 use serde::{Deserialize, Serialize};
 
 use crate::event::{Event, Side};
+use crate::gateway::{Book, GatewayBooks};
 use crate::{Error, Result};
 
 /// One block's worth of events.
@@ -187,6 +188,10 @@ pub struct ChainSource {
     meters: BTreeMap<String, MeterData>,
     /// Meter id -> owner, from registrations seen.
     owners: BTreeMap<u64, String>,
+    /// The gateway's frozen books (orders as signed intents).
+    gateway: Option<GatewayBooks>,
+    /// The last block read: (height, time).
+    last: Option<(u64, u64)>,
 }
 
 impl ChainSource {
@@ -205,7 +210,60 @@ impl ChainSource {
             contracts,
             meters,
             owners: BTreeMap::new(),
+            gateway: None,
+            last: None,
         })
+    }
+
+    /// Also reads the gateway's frozen book of every slot that starts in a
+    /// block: its intents become orders.
+    pub fn with_gateway(mut self, gateway: GatewayBooks) -> ChainSource {
+        self.gateway = Some(gateway);
+        self
+    }
+
+    /// A block's time, unix s.
+    async fn time(&self, h: chain_client::cosmrs::tendermint::block::Height) -> Result<u64> {
+        let header = self
+            .rpc
+            .block(h)
+            .await
+            .map_err(|e| Error::Rpc(e.to_string()))?
+            .block
+            .header;
+        Ok(header.time.unix_timestamp().max(0) as u64)
+    }
+
+    /// The orders of the gateway's books of the slots that started after
+    /// the previous block and until `time`.
+    async fn books(&self, height: u64, time: u64, b: &mut Block) -> Result<()> {
+        let Some(g) = &self.gateway else {
+            return Ok(());
+        };
+        let prev = match self.last {
+            Some((h, t)) if h + 1 == height => t,
+            _ if height > 1 => {
+                let h = chain_client::cosmrs::tendermint::block::Height::try_from(height - 1)
+                    .map_err(|e| Error::Rpc(e.to_string()))?;
+                self.time(h).await?
+            }
+            _ => time,
+        };
+        let (slots, left_out) = crate::gateway::slots_started(prev, time);
+        if left_out > 0 {
+            b.skipped.push(format!(
+                "{left_out} slots started between blocks {} and {height}: only the latest {} books read",
+                height - 1,
+                slots.len()
+            ));
+        }
+        for slot in slots {
+            match g.book(slot).await? {
+                Book::Orders(o) => b.events.extend(o),
+                Book::Skipped(why) => b.skipped.push(why),
+            }
+        }
+        Ok(())
     }
 
     async fn trades(&self, slot: u64, b: &mut Block) -> Result<()> {
@@ -349,14 +407,7 @@ impl EventSource for ChainSource {
                 Error::Rpc(msg)
             }
         })?;
-        let header = self
-            .rpc
-            .block(h)
-            .await
-            .map_err(|e| Error::Rpc(e.to_string()))?
-            .block
-            .header;
-        let time = header.time.unix_timestamp().max(0) as u64;
+        let time = self.time(h).await?;
         let mut events = Vec::new();
         for tx in res.txs_results.unwrap_or_default() {
             if tx.code.is_err() {
@@ -391,6 +442,8 @@ impl EventSource for ChainSource {
                 }
             }
         }
+        self.books(height, time, &mut b).await?;
+        self.last = Some((height, time));
         Ok(b)
     }
 }

@@ -507,6 +507,7 @@ fn write_config(path: &Path, d: &Deployment, dir: &Path, start_height: u64, limi
         limit,
         meters: BTreeMap::new(),
         ml: Default::default(),
+        gateway: None,
     };
     std::fs::write(path, toml::to_string(&cfg).unwrap()).unwrap();
 }
