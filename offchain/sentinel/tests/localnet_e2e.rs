@@ -38,17 +38,20 @@
 
 #[path = "../../aip/tests/common/mod.rs"]
 mod common;
+#[path = "../../gateway/tests/common/mod.rs"]
+mod gwc;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aip_cli::deploy::{deploy, MarketParams};
 use aip_cli::deployment::Deployment;
 use aip_cli::market::{self, DeviceKey};
-use aip_sentinel::config::{AgentConfig, Config};
-use aip_sentinel::event::Event;
+use aip_sentinel::config::{AgentConfig, Config, GatewayConfig};
+use aip_sentinel::event::{Event, Side};
 use aip_sentinel::source::Contracts;
 use aip_sentinel::store::Store;
 use aip_sentinel::watch::RateLimit;
@@ -230,6 +233,8 @@ async fn fund(m: &Market, from: &ChainClient, to: &[&Party], amount: u128) {
 
 /// What one [`trade_slot`] did.
 struct Slot {
+    /// The slot's start.
+    slot: u64,
     /// Settlement's trade ids, in deal order.
     trades: Vec<u64>,
     /// Height of the transaction that finished settling the slot.
@@ -361,7 +366,11 @@ async fn trade_slot(m: &Market, deals: &[Deal<'_>]) -> Slot {
             break tx.height;
         }
     };
-    Slot { trades, settled_at }
+    Slot {
+        slot,
+        trades,
+        settled_at,
+    }
 }
 
 /// Each party of `trade` rates the other.
@@ -483,7 +492,89 @@ fn flagged_score(r: &Value) -> u64 {
     base.min(at) * 5_000 / 10_000
 }
 
-fn write_config(path: &Path, d: &Deployment, dir: &Path, start_height: u64, limit: RateLimit) {
+/// The order gateway (`offchain/gateway`), in process on a loopback port,
+/// bound to the deployment's settlement; its clock is the localnet's chain
+/// time (the wall clock plus the test clock's offset, `ci/localnet.sh`'s
+/// `clock-offset` file). Returns its URL.
+async fn start_gateway(d: &Deployment, dir: &Path) -> String {
+    let home = std::env::var_os("AIP_LOCALNET_HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(std::env::var_os("HOME").unwrap())
+                .join(".cache/aipchain/localnet/home")
+        });
+    let offset_file = home.join("clock-offset");
+    let clock: gateway::Clock = Arc::new(move || {
+        let wall = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        let offset: i64 = std::fs::read_to_string(&offset_file)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0);
+        (wall + offset * 1000) as u64
+    });
+    let mut cfg = gateway::Config {
+        contract: d.address("settlement").unwrap().to_string(),
+        database: dir.join("gateway.sqlite"),
+        ..gateway::Config::default()
+    };
+    cfg.chain = ChainConfig::from_env();
+    let gw =
+        gateway::Gateway::new(cfg, Arc::new(gateway::FixedBalance::new(u128::MAX)), clock).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(gateway::serve(listener, gw, std::future::pending()));
+    url
+}
+
+/// `p` signs an intent (ADR-036, as Keplr does) for the slots
+/// `[from, until)` and posts it to the gateway.
+async fn post_intent(
+    m: &Market,
+    gateway: &str,
+    p: &Party,
+    side: aip_types::intent::Side,
+    (from, until): (u64, u64),
+    wh: u64,
+) {
+    // The same key as the party's chain signer (`fresh_signer`).
+    let key = k256::ecdsa::SigningKey::from_bytes(&Sha256::digest(
+        format!("sentinel e2e {}", p.name).as_bytes(),
+    ))
+    .unwrap();
+    assert_eq!(gwc::address_of(&key), p.addr);
+    let intent = aip_types::intent::OrderIntent {
+        chain_id: m.d.chain_id.clone(),
+        contract: m.addr("settlement"),
+        owner: p.addr.clone(),
+        nonce: 1,
+        slot_from: from,
+        slot_until: until,
+        side,
+        meter: p.meter,
+        wh,
+        limit_price: PRICE as u64,
+        premium_only: false,
+        expires: until,
+    };
+    let body = serde_json::to_string(&gwc::sign_cosmos(&key, &intent)).unwrap();
+    let mut h = gwc::Http::connect(gateway.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    let (status, answer) = h.request("POST", "/v1/intents", Some(&body)).await.unwrap();
+    assert_eq!(status, 201, "{answer}");
+}
+
+fn write_config(
+    path: &Path,
+    d: &Deployment,
+    dir: &Path,
+    start_height: u64,
+    limit: RateLimit,
+    gateway: &str,
+) {
     let cfg = Config {
         contracts: Contracts {
             token: d.address("aip-token").unwrap().into(),
@@ -507,7 +598,9 @@ fn write_config(path: &Path, d: &Deployment, dir: &Path, start_height: u64, limi
         limit,
         meters: BTreeMap::new(),
         ml: Default::default(),
-        gateway: None,
+        gateway: Some(GatewayConfig {
+            url: gateway.to_string(),
+        }),
     };
     std::fs::write(path, toml::to_string(&cfg).unwrap()).unwrap();
 }
@@ -518,7 +611,14 @@ fn an_injected_ring_is_flagged_on_chain_and_restarts_neither_miss_nor_reflag() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let (cfg, log) = (dir.join("sentinel.toml"), dir.join("sentinel.log"));
-    rt().block_on(async {
+    // Several threads: the in-process gateway answers the sentinel's
+    // processes while the test waits for them.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
         // ---- deploy: funders hold AIP, dispute window 0 (settle once reported)
         let start = chain().await.latest_block().await.unwrap().0;
         let mut opts = options(dir.join("deployment.json"));
@@ -554,7 +654,8 @@ fn an_injected_ring_is_flagged_on_chain_and_restarts_neither_miss_nor_reflag() {
             max_share: 0.7,
             ..RateLimit::default()
         };
-        write_config(&cfg, &m.d, &dir, start, limit);
+        let gw_url = start_gateway(&m.d, &dir).await;
+        write_config(&cfg, &m.d, &dir, start, limit, &gw_url);
         let run1 = spawn(&cfg, &log);
 
         // ---- participants: 4 honest households, a wash pair and a review ring
@@ -720,6 +821,14 @@ fn an_injected_ring_is_flagged_on_chain_and_restarts_neither_miss_nor_reflag() {
         let more = onboard(&m, &["wash-3", "wash-4"]).await;
         let (w3, w4) = (&more[0], &more[1]);
         fund(&m, &wallet1, &[w3, w4], 100 * AIP).await;
+        // Their orders are also signed intents at the gateway (777 Wh each
+        // way, over the next four slots): the sentinel reads them from the
+        // frozen books.
+        let (_, now) = m.admin.latest_block().await.unwrap();
+        let next = market::next_open_slot(now as u64, 300, 60);
+        let window = (next, next + 4 * 900);
+        post_intent(&m, &gw_url, w3, aip_types::intent::Side::Sell, window, 777).await;
+        post_intent(&m, &gw_url, w4, aip_types::intent::Side::Buy, window, 777).await;
         let mut deals = vec![deal(alice, bob, 1_200)];
         for _ in 0..3 {
             deals.push(deal(w3, w4, 800));
@@ -791,10 +900,18 @@ fn an_injected_ring_is_flagged_on_chain_and_restarts_neither_miss_nor_reflag() {
         assert_eq!(stored, on_chain);
         assert!(events.iter().any(|e| matches!(e,
             Event::Transfer { from, to, .. } if *from == wallet1_addr && *to == w3.addr)));
-        let slot2 = match events.iter().rev().find(|e| matches!(e, Event::Trade { .. })) {
-            Some(Event::Trade { slot, .. }) => *slot,
-            _ => unreachable!(),
-        };
+        let slot2 = s2.slot;
+        // The intents of the second pair, from the gateway's frozen book.
+        for (p, side) in [(w3, Side::Offer), (w4, Side::Bid)] {
+            let intent = Event::Order {
+                account: p.addr.clone(),
+                slot: slot2,
+                side,
+                wh: 777,
+                price: PRICE as u64,
+            };
+            assert!(events.contains(&intent), "{intent:?} not in {events:?}");
+        }
         assert!(events.iter().any(|e| matches!(e,
             Event::Reading { account, slot, exported_wh: 1_200, .. } if *account == alice.addr && *slot == slot2)),
             "{events:?}");
@@ -835,7 +952,7 @@ fn an_injected_ring_is_flagged_on_chain_and_restarts_neither_miss_nor_reflag() {
             max_per_window: 0,
             ..RateLimit::default()
         };
-        write_config(&cfg2, &m.d, &fresh, start, hold);
+        write_config(&cfg2, &m.d, &fresh, start, hold, &gw_url);
         let t0 = Instant::now();
         let out = sentinel(&["run", "--once", "--config", cfg2.to_str().unwrap()]);
         assert!(out.status.success(), "{out:?}");
