@@ -24,10 +24,12 @@
 //! bronze, the ring's reviews stop counting, settlement refuses their
 //! orders), and no honest household is flagged. The sentinel is killed
 //! (SIGKILL); while it is down the first wallet funds two more accounts that
-//! wash-trade in a second slot; restarted on the same store it flags those
-//! two (`sybil`: now four accounts of one funder trading among themselves),
-//! re-flags nobody, reads every trade on chain exactly once and the readings
-//! of meters registered before the restart. Finally the guardian grants an
+//! wash-trade in a second slot and also post signed intents to the order
+//! gateway (`offchain/gateway`, in process, on chain time); restarted on the
+//! same store it flags those two (`sybil`: now four accounts of one funder
+//! trading among themselves), re-flags nobody, reads every trade on chain
+//! exactly once, the readings of meters registered before the restart and
+//! the intents from the slot's frozen book. Finally the guardian grants an
 //! appeal with `aip-sentinel clear`: the account is unflagged on chain, its
 //! reviews count again, and a further run does not flag it on the same
 //! evidence.
