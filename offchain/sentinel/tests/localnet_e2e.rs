@@ -7,7 +7,7 @@
 //! ```
 //!
 //! Deploys every contract (`aip deploy`'s code), registers four honest
-//! households and five adversaries with reputation tokens and meters, and
+//! households and six adversaries with reputation tokens and meters, and
 //! starts the real `aip-sentinel` binary on the node (`ChainSource`, the
 //! guardian role through `ChainGuardian`, a SQLite store). One delivery slot
 //! goes through the real market (orders, the matcher's commit, device-signed
@@ -16,10 +16,12 @@
 //! - a wash pair funded by one wallet trades back and forth (5 trades each way),
 //! - a review ring funded by another wallet trades in a circle and rates
 //!   itself 5 stars,
-//! - the honest households sell one way and review each other.
+//! - the honest households sell one way and review each other,
+//! - one household's meter (4 kW of PV, no storage) exports at night.
 //!
-//! The ring members are flagged on chain with `wash:sha256:…` / `ring:sha256:…`
-//! reasons whose evidence the binary serves, their score is frozen and halved
+//! The adversaries are flagged on chain with `wash:sha256:…`,
+//! `ring:sha256:…` and `meter:sha256:…` reasons whose evidence the binary
+//! serves, their score is frozen and halved
 //! as the reputation contract defines (the wash traders drop from silver to
 //! bronze, the ring's reviews stop counting, settlement refuses their
 //! orders), and no honest household is flagged. The sentinel is killed
@@ -54,7 +56,7 @@ use aip_cli::deployment::Deployment;
 use aip_cli::market::{self, DeviceKey};
 use aip_sentinel::config::{AgentConfig, Config, GatewayConfig};
 use aip_sentinel::event::{Event, Side};
-use aip_sentinel::source::Contracts;
+use aip_sentinel::source::{Contracts, MeterData};
 use aip_sentinel::store::Store;
 use aip_sentinel::watch::RateLimit;
 use chain_client::cosmrs::crypto::secp256k1::SigningKey;
@@ -598,7 +600,17 @@ fn write_config(
         },
         detect: Default::default(),
         limit,
-        meters: BTreeMap::new(),
+        // The grid operator's register: meter-1's rated power (the honest
+        // meters have none, and are not checked).
+        meters: [(
+            fresh_signer("meter-1").address().to_string(),
+            MeterData {
+                zone: ZONE,
+                rated_w: 4_000,
+                storage_w: 0,
+            },
+        )]
+        .into(),
         ml: Default::default(),
         gateway: Some(GatewayConfig {
             url: gateway.to_string(),
@@ -650,23 +662,27 @@ fn an_injected_ring_is_flagged_on_chain_and_restarts_neither_miss_nor_reflag() {
             .unwrap();
 
         // ---- the sentinel follows from before the deployment
-        // A test market of 11 accounts, 7 of them adversaries: the share cap
+        // A test market of 12 accounts, 8 of them adversaries: the share cap
         // (20 % of the accounts seen by default) would hold most flags back.
         let limit = RateLimit {
-            max_share: 0.7,
+            max_share: 0.75,
             ..RateLimit::default()
         };
         let gw_url = start_gateway(&m.d, &dir).await;
         write_config(&cfg, &m.d, &dir, start, limit, &gw_url);
         let run1 = spawn(&cfg, &log);
 
-        // ---- participants: 4 honest households, a wash pair and a review ring
+        // ---- participants: 4 honest households, a wash pair, a review ring
+        // and a household whose meter exports at night
         let ps = onboard(
             &m,
-            &["alice", "bob", "carol", "dave", "wash-1", "wash-2", "ring-1", "ring-2", "ring-3"],
+            &[
+                "alice", "bob", "carol", "dave", "wash-1", "wash-2", "ring-1", "ring-2", "ring-3",
+                "meter-1",
+            ],
         )
         .await;
-        let [alice, bob, carol, dave, w1, w2, r1, r2, r3] = &ps[..] else {
+        let [alice, bob, carol, dave, w1, w2, r1, r2, r3, m1] = &ps[..] else {
             unreachable!()
         };
         let (wallet1, wallet1_addr) = wallet(&m, "wallet-1").await;
@@ -701,6 +717,24 @@ fn an_injected_ring_is_flagged_on_chain_and_restarts_neither_miss_nor_reflag() {
         let reviewed = Instant::now();
         let ring = flagged(&m, &[r1, r2, r3], &log).await;
         let ring_latency = reviewed.elapsed();
+        // meter-1 (4 kW of PV, no storage in the grid operator's register)
+        // exports 600 Wh in three slots of the night, 01:00 to 01:45 UTC
+        // yesterday (chain time).
+        let (_, now) = m.admin.latest_block().await.unwrap();
+        let night = (now as u64 / 86_400 - 1) * 86_400 + 3_600;
+        for k in 0..3 {
+            let slot = night + k * 900;
+            let reading = m1.key.reading(&m.d, m1.meter, slot, 600, 0).unwrap();
+            m.oracle
+                .execute(
+                    &m.addr("meter-oracle"),
+                    &json!({"submit_readings": {"slot": slot, "readings": [reading]}}),
+                    &[],
+                )
+                .await
+                .unwrap();
+        }
+        let meter = flagged(&m, &[m1], &log).await;
         eprintln!(
             "figure: flag latency, wash {:.1} s after the settling transaction, ring {:.1} s after the last review",
             wash_latency.as_secs_f64(),
@@ -708,7 +742,7 @@ fn an_injected_ring_is_flagged_on_chain_and_restarts_neither_miss_nor_reflag() {
         );
 
         // ---- flags on chain: code and evidence hash, served by the binary
-        for (reasons, code) in [(&wash, "wash"), (&ring, "ring")] {
+        for (reasons, code) in [(&wash, "wash"), (&ring, "ring"), (&meter, "meter")] {
             for r in reasons {
                 let hash = r
                     .strip_prefix(&format!("{code}:sha256:"))
@@ -756,7 +790,7 @@ fn an_injected_ring_is_flagged_on_chain_and_restarts_neither_miss_nor_reflag() {
         }
 
         // ---- the contract's freeze: score frozen and halved, orders refused
-        for p in [w1, w2, r1, r2, r3] {
+        for p in [w1, w2, r1, r2, r3, m1] {
             let r = reputation(&m, p).await;
             assert_eq!(r["score"].as_u64().unwrap(), flagged_score(&r), "{}: {r}", p.name);
             assert!(r["score"].as_u64() < r["base_score"].as_u64(), "{}: {r}", p.name);
@@ -804,7 +838,7 @@ fn an_injected_ring_is_flagged_on_chain_and_restarts_neither_miss_nor_reflag() {
         drop(run1);
         let since: BTreeMap<String, Value> = {
             let mut s = BTreeMap::new();
-            for p in [w1, w2, r1, r2, r3] {
+            for p in [w1, w2, r1, r2, r3, m1] {
                 s.insert(p.addr.clone(), reputation(&m, p).await["flag"]["since"].clone());
             }
             s
@@ -856,10 +890,10 @@ fn an_injected_ring_is_flagged_on_chain_and_restarts_neither_miss_nor_reflag() {
         drop(run2);
 
         // Nobody re-flagged: one flag each, on chain since the first time.
-        for p in [w1, w2, r1, r2, r3] {
+        for p in [w1, w2, r1, r2, r3, m1] {
             assert_eq!(reputation(&m, p).await["flag"]["since"], since[&p.addr], "{}", p.name);
         }
-        for p in [w1, w2, r1, r2, r3, w3, w4] {
+        for p in [w1, w2, r1, r2, r3, m1, w3, w4] {
             assert_eq!(flag_lines(&log, &p.addr), 1, "{}:\n{}", p.name, tail(&log));
         }
         let text = std::fs::read_to_string(&log).unwrap();
@@ -876,7 +910,7 @@ fn an_injected_ring_is_flagged_on_chain_and_restarts_neither_miss_nor_reflag() {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .unwrap();
-        assert_eq!((flags, unposted), (7, 0));
+        assert_eq!((flags, unposted), (8, 0));
         for p in [alice, bob, carol, dave] {
             assert_eq!(flag_reason(&m, p).await, None, "{}", p.name);
         }
