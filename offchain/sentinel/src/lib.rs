@@ -24,6 +24,7 @@ pub mod gateway;
 pub mod ledger;
 pub mod ml;
 pub mod replay;
+pub mod serve;
 pub mod source;
 pub mod store;
 pub mod watch;

@@ -65,6 +65,15 @@ enum Command {
         config: PathBuf,
         hash: String,
     },
+    /// Serve the evidence and the flags over HTTP for review
+    /// (`GET /v1/evidence/{sha256}`, `GET /v1/flags`), read from the store.
+    Serve {
+        #[arg(long)]
+        config: PathBuf,
+        /// Address to listen on; port 0 picks a free one (printed on stdout).
+        #[arg(long, default_value = "127.0.0.1:8790")]
+        listen: String,
+    },
     /// Grant an appeal: unflag the account on chain and never flag it on the same evidence.
     Clear {
         #[arg(long)]
@@ -207,6 +216,17 @@ async fn main() -> Result<()> {
                 }
                 None => anyhow::bail!("no evidence with hash {hash}"),
             }
+        }
+        Command::Serve { config, listen } => {
+            let cfg = Config::load(&config)?;
+            // Fails here, not at the first request, when the store cannot be opened.
+            Store::open(&cfg.agent.db)?;
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("listening on {listen}"))?;
+            println!("listening on {}", listener.local_addr()?);
+            axum::serve(listener, aip_sentinel::serve::router(cfg.agent.db.clone())).await?;
+            Ok(())
         }
         Command::Clear { config, account } => {
             let cfg = Config::load(&config)?;

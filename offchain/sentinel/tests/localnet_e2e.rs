@@ -758,6 +758,41 @@ fn an_injected_ring_is_flagged_on_chain_and_restarts_neither_miss_nor_reflag() {
                 assert_eq!(on_disk, doc.trim_end());
             }
         }
+        // The same documents over HTTP (`aip-sentinel serve`), and the flags.
+        {
+            use std::io::BufRead;
+            let mut child = Command::new(env!("CARGO_BIN_EXE_aip-sentinel"))
+                .args(["serve", "--config", cfg.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let out = child.stdout.take().unwrap();
+            let serve = Sentinel(child);
+            let mut line = String::new();
+            std::io::BufReader::new(out).read_line(&mut line).unwrap();
+            let base = format!("http://{}", line.trim().strip_prefix("listening on ").unwrap());
+            for r in wash.iter().chain(&ring).chain(&meter) {
+                let hash = r.rsplit(':').next().unwrap();
+                let doc = aip_matcher::verify::fetch(&format!("{base}/v1/evidence/{hash}")).unwrap();
+                assert_eq!(hex::encode(Sha256::digest(doc.as_bytes())), hash);
+            }
+            let rows: Value =
+                serde_json::from_str(&aip_matcher::verify::fetch(&format!("{base}/v1/flags")).unwrap())
+                    .unwrap();
+            let mut reasons: Vec<&str> = rows
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["reason"].as_str().unwrap())
+                .collect();
+            reasons.sort();
+            let mut expected: Vec<&str> =
+                wash.iter().chain(&ring).chain(&meter).map(String::as_str).collect();
+            expected.sort();
+            assert_eq!(reasons, expected, "{rows}");
+            drop(serve);
+        }
         let wash_doc: Value = serde_json::from_str(
             &String::from_utf8(
                 sentinel(&[
