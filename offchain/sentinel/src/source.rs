@@ -1,9 +1,9 @@
 //! Where events come from, behind a trait: [`ChainSource`] reads the chain
 //! block by block through `packages/chain-client` (the contracts' `wasm`
 //! events, completed by contract queries) and, when configured, the orders
-//! of the gateway's frozen books ([`crate::gateway`]). [`parse_events`] is the pure part: the
-//! contracts' event attributes to sentinel events, malformed ones skipped
-//! with a reason.
+//! of the gateway's frozen books ([`crate::gateway`]). [`parse_events`] is
+//! the pure part: the contracts' event attributes to sentinel events,
+//! malformed ones skipped with a reason.
 
 use std::collections::BTreeMap;
 
@@ -228,7 +228,7 @@ impl ChainSource {
             .rpc
             .block(h)
             .await
-            .map_err(|e| Error::Rpc(e.to_string()))?
+            .map_err(|e| rpc_error(h.value(), e))?
             .block
             .header;
         Ok(header.time.unix_timestamp().max(0) as u64)
@@ -245,7 +245,19 @@ impl ChainSource {
             _ if height > 1 => {
                 let h = chain_client::cosmrs::tendermint::block::Height::try_from(height - 1)
                     .map_err(|e| Error::Rpc(e.to_string()))?;
-                self.time(h).await?
+                match self.time(h).await {
+                    Ok(t) => t,
+                    // The first block the node still has: where the slots
+                    // before it started is lost with the pruned blocks.
+                    Err(Error::Unavailable { reason, .. }) => {
+                        b.skipped.push(format!(
+                            "block {} unavailable ({reason}): gateway books of slots that started before block {height} not read",
+                            height - 1
+                        ));
+                        time
+                    }
+                    Err(e) => return Err(e),
+                }
             }
             _ => time,
         };
@@ -384,6 +396,20 @@ impl ChainSource {
     }
 }
 
+/// A CometBFT RPC error about block `height`: [`Error::Unavailable`] when
+/// the node no longer has (or never had) the block, else [`Error::Rpc`].
+fn rpc_error(height: u64, e: impl std::fmt::Display) -> Error {
+    let msg = e.to_string();
+    if msg.contains("height") && (msg.contains("not available") || msg.contains("lowest")) {
+        Error::Unavailable {
+            height,
+            reason: msg,
+        }
+    } else {
+        Error::Rpc(msg)
+    }
+}
+
 impl EventSource for ChainSource {
     async fn latest(&mut self) -> Result<u64> {
         Ok(self.client.latest_block().await?.0)
@@ -396,17 +422,11 @@ impl EventSource for ChainSource {
                 reason: e.to_string(),
             }
         })?;
-        let res = self.rpc.block_results(h).await.map_err(|e| {
-            let msg = e.to_string();
-            if msg.contains("height") && (msg.contains("not available") || msg.contains("lowest")) {
-                Error::Unavailable {
-                    height,
-                    reason: msg,
-                }
-            } else {
-                Error::Rpc(msg)
-            }
-        })?;
+        let res = self
+            .rpc
+            .block_results(h)
+            .await
+            .map_err(|e| rpc_error(height, e))?;
         let time = self.time(h).await?;
         let mut events = Vec::new();
         for tx in res.txs_results.unwrap_or_default() {
@@ -590,6 +610,21 @@ mod tests {
                 Follow::Readings(900)
             ]
         );
+    }
+
+    #[test]
+    fn a_pruned_block_is_unavailable_other_rpc_errors_are_retried() {
+        let e = rpc_error(
+            7,
+            "height 7 is not available, lowest height is 9 (code -32603)",
+        );
+        assert_eq!(
+            e.to_string(),
+            "block 7 unavailable: height 7 is not available, lowest height is 9 (code -32603)"
+        );
+        let e = rpc_error(7, "connection refused");
+        assert!(matches!(e, Error::Rpc(_)), "{e:?}");
+        assert_eq!(e.to_string(), "rpc: connection refused");
     }
 
     #[test]
