@@ -14,11 +14,22 @@ use crate::store::Store;
 use crate::watch::{Flag, Watch};
 use crate::{Error, Result};
 
+/// What posting a flag did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Posted {
+    /// The flag transaction went through.
+    Now,
+    /// The chain already held a flag on the account: the agent stopped after
+    /// its flag transaction and before its store recorded it, or another
+    /// guardian key flagged the account. Nothing was sent.
+    Already,
+}
+
 /// Who posts flags: the reputation guardian.
 #[allow(async_fn_in_trait)]
 pub trait Guardian {
     /// `flag { account, reason }`.
-    async fn flag(&mut self, account: &str, reason: &str) -> Result<()>;
+    async fn flag(&mut self, account: &str, reason: &str) -> Result<Posted>;
     /// `unflag { account }`.
     async fn unflag(&mut self, account: &str) -> Result<()>;
 }
@@ -31,18 +42,36 @@ pub struct ChainGuardian {
     pub reputation: String,
 }
 
+impl ChainGuardian {
+    /// The reason of the flag the reputation contract holds on `account`
+    /// (None when it holds none).
+    pub async fn flag_on_chain(&self, account: &str) -> Result<Option<String>> {
+        let q = serde_json::json!({"reputation": {"account": account}});
+        let r: serde_json::Value = self.client.query(&self.reputation, &q).await?;
+        Ok(r["flag"]["reason"].as_str().map(str::to_string))
+    }
+}
+
 impl Guardian for ChainGuardian {
-    async fn flag(&mut self, account: &str, reason: &str) -> Result<()> {
+    /// Posts the flag. When the contract refuses it and the chain holds a
+    /// flag on the account ([`Posted::Already`]), the flag counts as posted:
+    /// retrying it would fail for ever.
+    async fn flag(&mut self, account: &str, reason: &str) -> Result<Posted> {
         let msg = serde_json::json!({"flag": {"account": account, "reason": reason}});
-        self.client
-            .execute(&self.reputation, &msg, &[])
-            .await
-            .map(|_| ())
-            .map_err(|e| Error::Guardian {
-                action: "flag",
-                account: account.into(),
-                reason: e.to_string(),
-            })
+        let Err(e) = self.client.execute(&self.reputation, &msg, &[]).await else {
+            return Ok(Posted::Now);
+        };
+        if let Ok(Some(held)) = self.flag_on_chain(account).await {
+            if held != reason {
+                tracing::warn!(account, ours = reason, on_chain = %held, "the chain holds another flag on this account");
+            }
+            return Ok(Posted::Already);
+        }
+        Err(Error::Guardian {
+            action: "flag",
+            account: account.into(),
+            reason: e.to_string(),
+        })
     }
 
     async fn unflag(&mut self, account: &str) -> Result<()> {
@@ -134,9 +163,16 @@ impl<S: EventSource, G: Guardian> Agent<S, G> {
         for f in self.store.unposted()? {
             self.write_evidence(&f)?;
             match self.guardian.flag(&f.account, &f.reason).await {
-                Ok(()) => {
+                Ok(posted) => {
                     self.store.mark_posted(&f.account)?;
-                    tracing::info!(account = %f.account, reason = %f.reason, "flagged");
+                    match posted {
+                        Posted::Now => {
+                            tracing::info!(account = %f.account, reason = %f.reason, "flagged")
+                        }
+                        Posted::Already => {
+                            tracing::info!(account = %f.account, reason = %f.reason, "flag already on chain; recorded as posted")
+                        }
+                    }
                     done.push(f);
                 }
                 Err(e) => {
@@ -204,9 +240,9 @@ impl<S: EventSource, G: Guardian> Agent<S, G> {
     /// remembers the evidence so it does not flag it again.
     pub async fn clear(&mut self, account: &str) -> Result<Flag> {
         let Some(f) = self.watch.flagged.get(account).cloned() else {
-            return Err(Error::Config(format!(
-                "{account} is not flagged by the sentinel"
-            )));
+            return Err(Error::NotFlagged {
+                account: account.into(),
+            });
         };
         self.guardian.unflag(account).await?;
         self.store.clear(account)?;

@@ -42,6 +42,18 @@ pub struct Config {
     /// The ML scorer (off without a model).
     #[serde(default)]
     pub ml: MlConfig,
+    /// The order gateway whose frozen books give the orders (signed
+    /// intents); None: orders only from settlement's order events.
+    #[serde(default)]
+    pub gateway: Option<GatewayConfig>,
+}
+
+/// Where the gateway serves its frozen books.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayConfig {
+    /// `http://host:port` (`aip-gateway`'s `listen`).
+    pub url: String,
 }
 
 /// The ML scorer's model and threshold.
@@ -117,6 +129,23 @@ impl Config {
         }
         Ok(c)
     }
+
+    /// The detector settings the agent runs with: `[detect]`, with every
+    /// contract of `[contracts]` added to the infrastructure. Settlement pays
+    /// out and refunds everyone and the token mints: as funders they would
+    /// link every participant to every other.
+    pub fn detect_config(&self) -> DetectConfig {
+        let mut d = self.detect.clone();
+        let c = &self.contracts;
+        d.infrastructure.extend(
+            [&c.token, &c.settlement, &c.reputation]
+                .into_iter()
+                .chain(c.meter_oracle.iter())
+                .chain(c.zk_verifier.iter())
+                .cloned(),
+        );
+        d
+    }
 }
 
 #[cfg(test)]
@@ -137,6 +166,25 @@ reputation = "r"
         assert_eq!(c.agent, AgentConfig::default());
         assert_eq!(c.detect, DetectConfig::default());
         assert_eq!(c.limit, RateLimit::default());
+    }
+
+    #[test]
+    fn the_contracts_are_infrastructure() {
+        let c = Config::parse(&format!(
+            "{MIN}meter_oracle = \"m\"\n[detect]\ninfrastructure = [\"minter\"]\n"
+        ))
+        .unwrap();
+        let d = c.detect_config();
+        let infra: Vec<&str> = d.infrastructure.iter().map(String::as_str).collect();
+        assert_eq!(infra, ["m", "minter", "r", "s", "t"]);
+        // Everything else is `[detect]` as written.
+        assert_eq!(
+            DetectConfig {
+                infrastructure: c.detect.infrastructure.clone(),
+                ..d
+            },
+            c.detect
+        );
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! `aip-sentinel`: explainable anomaly detection for the AIPCHAIN market.
 //!
 //! Events (trades, reviews, transfers, registrations, meter readings) come
-//! from a [`source::EventSource`] (the chain through `chain-client`; the
-//! gateway's signed intents later) into a [`ledger::Ledger`]; the
+//! from a [`source::EventSource`] (the chain through `chain-client`, with
+//! the orders of the gateway's frozen books, [`gateway`]) into a
+//! [`ledger::Ledger`]; the
 //! [`detect`]ors find wash trading, review rings, Sybil clusters and meter
 //! fraud, each [`evidence::Finding`] carrying what it saw; the
 //! [`watch::Watch`] turns findings into flags under a rate limit; the agent
@@ -19,9 +20,11 @@ pub mod detect;
 pub mod event;
 pub mod evidence;
 pub mod features;
+pub mod gateway;
 pub mod ledger;
 pub mod ml;
 pub mod replay;
+pub mod serve;
 pub mod source;
 pub mod store;
 pub mod watch;
@@ -49,6 +52,14 @@ pub enum Error {
         /// What the node said.
         reason: String,
     },
+    /// The gateway could not be reached (the block is read again).
+    #[error("gateway {url}: {reason}")]
+    Gateway {
+        /// What was asked.
+        url: String,
+        /// Why it failed.
+        reason: String,
+    },
     /// The node's RPC failed (retried).
     #[error("rpc: {0}")]
     Rpc(String),
@@ -68,6 +79,12 @@ pub enum Error {
     /// The configuration is invalid.
     #[error("config: {0}")]
     Config(String),
+    /// An appeal for an account the sentinel holds no open flag on.
+    #[error("{account} is not flagged by the sentinel")]
+    NotFlagged {
+        /// The account named in the appeal.
+        account: String,
+    },
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use aip_sentinel::agent::{Agent, ChainGuardian};
 use aip_sentinel::config::Config;
 use aip_sentinel::detect::DetectConfig;
+use aip_sentinel::gateway::GatewayBooks;
 use aip_sentinel::ml::MlScorer;
 use aip_sentinel::replay::{feature_table, replay_file};
 use aip_sentinel::source::ChainSource;
@@ -64,6 +65,15 @@ enum Command {
         config: PathBuf,
         hash: String,
     },
+    /// Serve the evidence and the flags over HTTP for review
+    /// (`GET /v1/evidence/{sha256}`, `GET /v1/flags`), read from the store.
+    Serve {
+        #[arg(long)]
+        config: PathBuf,
+        /// Address to listen on; port 0 picks a free one (printed on stdout).
+        #[arg(long, default_value = "127.0.0.1:8790")]
+        listen: String,
+    },
     /// Grant an appeal: unflag the account on chain and never flag it on the same evidence.
     Clear {
         #[arg(long)]
@@ -85,7 +95,14 @@ async fn agent(cfg: &Config) -> Result<Agent<ChainSource, ChainGuardian>> {
     let client = chain_client::ChainClient::connect(cfg.chain.clone())
         .await
         .context("connecting to the node")?;
-    let source = ChainSource::new(client.clone(), cfg.contracts.clone(), cfg.meters.clone())?;
+    let mut source = ChainSource::new(client.clone(), cfg.contracts.clone(), cfg.meters.clone())?;
+    if let Some(g) = &cfg.gateway {
+        let domain = aip_types::intent::IntentDomain {
+            chain_id: cfg.chain.chain_id.clone(),
+            contract: cfg.contracts.settlement.clone(),
+        };
+        source = source.with_gateway(GatewayBooks::new(&g.url, domain)?);
+    }
     let guardian = ChainGuardian {
         client: client.with_signer(signer),
         reputation: cfg.contracts.reputation.clone(),
@@ -95,7 +112,7 @@ async fn agent(cfg: &Config) -> Result<Agent<ChainSource, ChainGuardian>> {
         source,
         guardian,
         store,
-        Watch::new(cfg.detect.clone(), cfg.limit.clone()),
+        Watch::new(cfg.detect_config(), cfg.limit.clone()),
     )?;
     a.evidence_dir = Some(cfg.agent.evidence_dir.clone());
     a.start_height = cfg.agent.start_height;
@@ -199,6 +216,17 @@ async fn main() -> Result<()> {
                 }
                 None => anyhow::bail!("no evidence with hash {hash}"),
             }
+        }
+        Command::Serve { config, listen } => {
+            let cfg = Config::load(&config)?;
+            // Fails here, not at the first request, when the store cannot be opened.
+            Store::open(&cfg.agent.db)?;
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("listening on {listen}"))?;
+            println!("listening on {}", listener.local_addr()?);
+            axum::serve(listener, aip_sentinel::serve::router(cfg.agent.db.clone())).await?;
+            Ok(())
         }
         Command::Clear { config, account } => {
             let cfg = Config::load(&config)?;

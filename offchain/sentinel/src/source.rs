@@ -1,9 +1,9 @@
 //! Where events come from, behind a trait: [`ChainSource`] reads the chain
 //! block by block through `packages/chain-client` (the contracts' `wasm`
-//! events, completed by contract queries); the gateway's signed intents
-//! will be another [`EventSource`]. [`parse_events`] is the pure part: the
-//! contracts' event attributes to sentinel events, malformed ones skipped
-//! with a reason.
+//! events, completed by contract queries) and, when configured, the orders
+//! of the gateway's frozen books ([`crate::gateway`]). [`parse_events`] is
+//! the pure part: the contracts' event attributes to sentinel events,
+//! malformed ones skipped with a reason.
 
 use std::collections::BTreeMap;
 
@@ -12,6 +12,7 @@ use chain_client::{ChainClient, TxEvent};
 use serde::{Deserialize, Serialize};
 
 use crate::event::{Event, Side};
+use crate::gateway::{Book, GatewayBooks};
 use crate::{Error, Result};
 
 /// One block's worth of events.
@@ -187,6 +188,10 @@ pub struct ChainSource {
     meters: BTreeMap<String, MeterData>,
     /// Meter id -> owner, from registrations seen.
     owners: BTreeMap<u64, String>,
+    /// The gateway's frozen books (orders as signed intents).
+    gateway: Option<GatewayBooks>,
+    /// The last block read: (height, time).
+    last: Option<(u64, u64)>,
 }
 
 impl ChainSource {
@@ -205,7 +210,72 @@ impl ChainSource {
             contracts,
             meters,
             owners: BTreeMap::new(),
+            gateway: None,
+            last: None,
         })
+    }
+
+    /// Also reads the gateway's frozen book of every slot that starts in a
+    /// block: its intents become orders.
+    pub fn with_gateway(mut self, gateway: GatewayBooks) -> ChainSource {
+        self.gateway = Some(gateway);
+        self
+    }
+
+    /// A block's time, unix s.
+    async fn time(&self, h: chain_client::cosmrs::tendermint::block::Height) -> Result<u64> {
+        let header = self
+            .rpc
+            .block(h)
+            .await
+            .map_err(|e| rpc_error(h.value(), e))?
+            .block
+            .header;
+        Ok(header.time.unix_timestamp().max(0) as u64)
+    }
+
+    /// The orders of the gateway's books of the slots that started after
+    /// the previous block and until `time`.
+    async fn books(&self, height: u64, time: u64, b: &mut Block) -> Result<()> {
+        let Some(g) = &self.gateway else {
+            return Ok(());
+        };
+        let prev = match self.last {
+            Some((h, t)) if h + 1 == height => t,
+            _ if height > 1 => {
+                let h = chain_client::cosmrs::tendermint::block::Height::try_from(height - 1)
+                    .map_err(|e| Error::Rpc(e.to_string()))?;
+                match self.time(h).await {
+                    Ok(t) => t,
+                    // The first block the node still has: where the slots
+                    // before it started is lost with the pruned blocks.
+                    Err(Error::Unavailable { reason, .. }) => {
+                        b.skipped.push(format!(
+                            "block {} unavailable ({reason}): gateway books of slots that started before block {height} not read",
+                            height - 1
+                        ));
+                        time
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            _ => time,
+        };
+        let (slots, left_out) = crate::gateway::slots_started(prev, time);
+        if left_out > 0 {
+            b.skipped.push(format!(
+                "{left_out} slots started between blocks {} and {height}: only the latest {} books read",
+                height - 1,
+                slots.len()
+            ));
+        }
+        for slot in slots {
+            match g.book(slot).await? {
+                Book::Orders(o) => b.events.extend(o),
+                Book::Skipped(why) => b.skipped.push(why),
+            }
+        }
+        Ok(())
     }
 
     async fn trades(&self, slot: u64, b: &mut Block) -> Result<()> {
@@ -247,14 +317,51 @@ impl ChainSource {
         Ok(())
     }
 
-    async fn readings(&self, slot: u64, b: &mut Block) -> Result<()> {
-        let Some(mo) = &self.contracts.meter_oracle else {
+    /// The owner of meter `id`: from the registrations seen, else asked of
+    /// the meter-oracle (a meter registered before the agent's start height
+    /// or before a restart); a config entry for a newly learnt owner becomes
+    /// its [`Event::Meter`].
+    async fn owner(&mut self, mo: &str, id: u64, b: &mut Block) -> Result<Option<String>> {
+        if let Some(o) = self.owners.get(&id) {
+            return Ok(Some(o.clone()));
+        }
+        let q = serde_json::json!({"meter": {"meter": id}});
+        let m: serde_json::Value = match self.client.query(mo, &q).await {
+            Ok(m) => m,
+            Err(chain_client::Error::Query { log, .. }) => {
+                b.skipped.push(format!(
+                    "reading of meter {id}: the meter-oracle does not know it ({log})"
+                ));
+                return Ok(None);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let Some(owner) = m["owner"].as_str().map(str::to_string) else {
+            b.skipped.push(format!(
+                "reading of meter {id}: the meter-oracle names no owner: {m}"
+            ));
+            return Ok(None);
+        };
+        self.owners.insert(id, owner.clone());
+        if let Some(d) = self.meters.get(&owner) {
+            b.events.push(Event::Meter {
+                account: owner.clone(),
+                zone: d.zone,
+                rated_w: d.rated_w,
+                storage_w: d.storage_w,
+            });
+        }
+        Ok(Some(owner))
+    }
+
+    async fn readings(&mut self, slot: u64, b: &mut Block) -> Result<()> {
+        let Some(mo) = self.contracts.meter_oracle.clone() else {
             return Ok(());
         };
         let mut start_after: Option<u64> = None;
         loop {
             let q = serde_json::json!({"readings": {"slot": slot, "start_after": start_after, "limit": 500}});
-            let page: serde_json::Value = self.client.query(mo, &q).await?;
+            let page: serde_json::Value = self.client.query(&mo, &q).await?;
             let rs = page["readings"].as_array().cloned().unwrap_or_default();
             let Some(last) = rs.last() else { break };
             start_after = last["meter"].as_u64();
@@ -265,16 +372,13 @@ impl ChainSource {
                 let Some(meter) = r["meter"].as_u64() else {
                     continue;
                 };
-                let Some(owner) = self.owners.get(&meter) else {
-                    b.skipped.push(format!(
-                        "reading of meter {meter}: owner unknown (registered before the cursor?)"
-                    ));
+                let Some(owner) = self.owner(&mo, meter, b).await? else {
                     continue;
                 };
                 let wh = |k: &str| r[k].as_str().and_then(|v| v.parse::<u64>().ok());
                 match (wh("exported_wh"), wh("imported_wh")) {
                     (Some(e), Some(i)) => b.events.push(Event::Reading {
-                        account: owner.clone(),
+                        account: owner,
                         slot,
                         exported_wh: e,
                         imported_wh: i,
@@ -292,6 +396,20 @@ impl ChainSource {
     }
 }
 
+/// A CometBFT RPC error about block `height`: [`Error::Unavailable`] when
+/// the node no longer has (or never had) the block, else [`Error::Rpc`].
+fn rpc_error(height: u64, e: impl std::fmt::Display) -> Error {
+    let msg = e.to_string();
+    if msg.contains("height") && (msg.contains("not available") || msg.contains("lowest")) {
+        Error::Unavailable {
+            height,
+            reason: msg,
+        }
+    } else {
+        Error::Rpc(msg)
+    }
+}
+
 impl EventSource for ChainSource {
     async fn latest(&mut self) -> Result<u64> {
         Ok(self.client.latest_block().await?.0)
@@ -304,25 +422,12 @@ impl EventSource for ChainSource {
                 reason: e.to_string(),
             }
         })?;
-        let res = self.rpc.block_results(h).await.map_err(|e| {
-            let msg = e.to_string();
-            if msg.contains("height") && (msg.contains("not available") || msg.contains("lowest")) {
-                Error::Unavailable {
-                    height,
-                    reason: msg,
-                }
-            } else {
-                Error::Rpc(msg)
-            }
-        })?;
-        let header = self
+        let res = self
             .rpc
-            .block(h)
+            .block_results(h)
             .await
-            .map_err(|e| Error::Rpc(e.to_string()))?
-            .block
-            .header;
-        let time = header.time.unix_timestamp().max(0) as u64;
+            .map_err(|e| rpc_error(height, e))?;
+        let time = self.time(h).await?;
         let mut events = Vec::new();
         for tx in res.txs_results.unwrap_or_default() {
             if tx.code.is_err() {
@@ -357,6 +462,8 @@ impl EventSource for ChainSource {
                 }
             }
         }
+        self.books(height, time, &mut b).await?;
+        self.last = Some((height, time));
         Ok(b)
     }
 }
@@ -503,6 +610,21 @@ mod tests {
                 Follow::Readings(900)
             ]
         );
+    }
+
+    #[test]
+    fn a_pruned_block_is_unavailable_other_rpc_errors_are_retried() {
+        let e = rpc_error(
+            7,
+            "height 7 is not available, lowest height is 9 (code -32603)",
+        );
+        assert_eq!(
+            e.to_string(),
+            "block 7 unavailable: height 7 is not available, lowest height is 9 (code -32603)"
+        );
+        let e = rpc_error(7, "connection refused");
+        assert!(matches!(e, Error::Rpc(_)), "{e:?}");
+        assert_eq!(e.to_string(), "rpc: connection refused");
     }
 
     #[test]

@@ -16,6 +16,25 @@ use crate::evidence::Code;
 use crate::watch::{Flag, Watch};
 use crate::{Error, Result};
 
+/// One flag as the store keeps it (`aip-sentinel serve`'s `/v1/flags`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FlagRow {
+    /// The flagged account.
+    pub account: String,
+    /// The reason code.
+    pub code: String,
+    /// The reason posted on chain, `<code>:sha256:<hash>`.
+    pub reason: String,
+    /// The evidence hash.
+    pub hash: String,
+    /// Chain time when it was decided, unix s.
+    pub at: u64,
+    /// Posted on chain.
+    pub posted: bool,
+    /// Cleared by an appeal.
+    pub cleared: bool,
+}
+
 /// The store.
 pub struct Store {
     db: Connection,
@@ -141,6 +160,26 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// Every flag decided, oldest first, with whether it was posted on
+    /// chain and whether an appeal cleared it.
+    pub fn flag_rows(&self) -> Result<Vec<FlagRow>> {
+        let mut st = self.db.prepare(
+            "SELECT account, code, reason, hash, at, posted, cleared FROM flags ORDER BY id",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(FlagRow {
+                account: r.get(0)?,
+                code: r.get(1)?,
+                reason: r.get(2)?,
+                hash: r.get(3)?,
+                at: r.get::<_, i64>(4)? as u64,
+                posted: r.get(5)?,
+                cleared: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
     /// The evidence document behind a hash (None when unknown).

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
-use aip_sentinel::agent::{Agent, Guardian};
+use aip_sentinel::agent::{Agent, Guardian, Posted};
 use aip_sentinel::detect::DetectConfig;
 use aip_sentinel::event::Event;
 use aip_sentinel::source::{Block, EventSource};
@@ -58,7 +58,7 @@ struct Recorder {
 }
 
 impl Guardian for Recorder {
-    async fn flag(&mut self, account: &str, reason: &str) -> Result<()> {
+    async fn flag(&mut self, account: &str, reason: &str) -> Result<Posted> {
         if *self.down.borrow() {
             return Err(Error::Guardian {
                 action: "flag",
@@ -69,7 +69,7 @@ impl Guardian for Recorder {
         self.calls
             .borrow_mut()
             .push((format!("flag {account}"), reason.into()));
-        Ok(())
+        Ok(Posted::Now)
     }
     async fn unflag(&mut self, account: &str) -> Result<()> {
         self.calls
@@ -247,7 +247,7 @@ async fn an_appeal_unflags_on_chain_and_survives_a_restart() {
         let f = a.clear("w1").await.unwrap();
         assert!(f.reason.starts_with("wash:"));
         let e = a.clear("h1").await.unwrap_err();
-        assert_eq!(e.to_string(), "config: h1 is not flagged by the sentinel");
+        assert_eq!(e.to_string(), "h1 is not flagged by the sentinel");
     }
     let mut a = agent(s, g.clone(), &path);
     assert!(!a.watch.flagged.contains_key("w1"));
