@@ -43,6 +43,7 @@ cargo test -p aip-cli --features e2e --locked --test e2e_kyc
 cargo test -p aip-cli --features e2e --locked --test e2e_upgrade
 cargo test -p aip-oracle --features e2e --locked --test kill_restart_e2e --test localnet_e2e
 cargo test -p aip-sim --features e2e --locked --test node_e2e
+cargo test -p aip-sentinel --features e2e --locked --test localnet_e2e
 "$ROOT/ci/localnet.sh" stop
 trap - EXIT
 
