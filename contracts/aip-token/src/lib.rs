@@ -6,6 +6,10 @@
 //! burn, allowances, a minter with an optional cap, and marketing info. This
 //! crate adds only AIP's own instantiate checks (6 decimals) and its own cw2
 //! contract name for migrations.
+// Documentation debt: 14 public items had no doc comment when the workspace
+// lints came in (2026-12-06); new items are documented, and this allow goes
+// when the count reaches 0.
+#![allow(missing_docs)]
 
 pub mod contract;
 mod error;

@@ -25,6 +25,10 @@
 //! pages of [`state::REGISTRY_PAGE`] meters and readings in one compact record
 //! per (slot, page of [`state::READINGS_PAGE`] meters), so a batch of 200
 //! readings costs a handful of store reads and writes instead of hundreds.
+// Documentation debt: 184 public items had no doc comment when the workspace
+// lints came in (2026-12-06); new items are documented, and this allow goes
+// when the count reaches 0.
+#![allow(missing_docs)]
 
 pub mod codec;
 pub mod contract;

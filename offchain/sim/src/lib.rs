@@ -10,6 +10,10 @@
 //!
 //! Every external part sits behind a small trait so it can be swapped:
 //! [`forecast::Forecaster`], [`market::Clearing`], [`chain::MarketChain`].
+// Documentation debt: 149 public items had no doc comment when the workspace
+// lints came in (2026-12-06); new items are documented, and this allow goes
+// when the count reaches 0.
+#![allow(missing_docs)]
 
 pub mod adapters;
 pub mod agent;

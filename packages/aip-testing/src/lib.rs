@@ -2,6 +2,10 @@
 //! benchmarks: one factory per contract (the real contract code behind a
 //! `ContractWrapper`) and [`Deployment`], every contract instantiated and wired
 //! on an in-process chain.
+// Documentation debt: 3 public items had no doc comment when the workspace
+// lints came in (2026-12-06); new items are documented, and this allow goes
+// when the count reaches 0.
+#![allow(missing_docs)]
 
 pub mod contracts;
 pub mod deployment;

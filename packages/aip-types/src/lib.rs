@@ -14,6 +14,10 @@
 //!
 //! The [`hooks`] module holds the messages one contract sends another, so both
 //! sides compile against one definition.
+// Documentation debt: 113 public items had no doc comment when the workspace
+// lints came in (2026-12-06); new items are documented, and this allow goes
+// when the count reaches 0.
+#![allow(missing_docs)]
 
 pub mod auth;
 pub mod bounds;

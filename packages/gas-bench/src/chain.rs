@@ -74,6 +74,8 @@ impl Chain {
             INSTANCE_MEMORY_LIMIT,
         );
         // SAFETY: the cache folder is a fresh temporary folder only this process uses.
+        // cosmwasm-vm's only constructor is unsafe for that reason.
+        #[allow(unsafe_code)]
         let cache =
             unsafe { Cache::new(options) }.map_err(|e| anyhow!("creating the VM cache: {e}"))?;
         let state = State {

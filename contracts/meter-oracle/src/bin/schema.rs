@@ -1,3 +1,4 @@
+//! Writes the JSON schema of the meter-oracle contract's messages (`ci/schema.sh`).
 use cosmwasm_schema::write_api;
 use meter_oracle::msg::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
 

@@ -1,3 +1,4 @@
+//! Writes the JSON schema of the reputation contract's messages (`ci/schema.sh`).
 use cosmwasm_schema::write_api;
 use reputation::msg::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
 

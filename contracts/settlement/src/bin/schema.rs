@@ -1,3 +1,4 @@
+//! Writes the JSON schema of the settlement contract's messages (`ci/schema.sh`).
 use cosmwasm_schema::write_api;
 use settlement::msg::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
 

@@ -1,3 +1,4 @@
+//! Writes the JSON schema of the zk-verifier contract's messages (`ci/schema.sh`).
 use cosmwasm_schema::write_api;
 use zk_verifier::msg::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
 
