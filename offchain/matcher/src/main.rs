@@ -104,8 +104,10 @@ enum Cmd {
         #[arg(long)]
         json: Option<PathBuf>,
     },
-    /// Online mode: clear each slot from the chain's order book at gate closure and
-    /// commit the trades (`CommitMatches`), signing as the settlement contract's matcher.
+    /// Online mode: clear each slot at gate closure and commit the trades, signing as
+    /// the settlement contract's matcher: from the gateway's frozen book of signed
+    /// intents (`--gateway`, `CommitIntents`), else from the chain's order book
+    /// (`CommitMatches`).
     #[command(group(clap::ArgGroup::new("signer").required(true).args(["mnemonic_file", "key"])))]
     Run {
         /// deployment file written by `aip deploy` (artifacts/deployment.<chain-id>.json)
@@ -129,6 +131,10 @@ enum Cmd {
         /// run one cycle for this slot (unix seconds) and exit
         #[arg(long)]
         once: Option<u64>,
+        /// clear the gateway's frozen book of signed intents (e.g. http://127.0.0.1:8787)
+        /// and commit them with `CommitIntents`, instead of the chain's order book
+        #[arg(long)]
+        gateway: Option<String>,
     },
     /// Day-ahead forecast of one normalised profile column of data/simbench/profiles.csv.gz.
     #[cfg(feature = "onnx")]
@@ -159,6 +165,14 @@ fn print_out(s: &str) -> Result<()> {
     }
 }
 
+/// What `aip-matcher run` does once connected.
+struct RunMode {
+    method: Method,
+    poll_secs: u64,
+    once: Option<u64>,
+    gateway: Option<String>,
+}
+
 /// `aip-matcher run`: connects, checks the matcher role, then runs the agent until
 /// ctrl-c (or one cycle with `--once SLOT`).
 fn run_online(
@@ -166,10 +180,14 @@ fn run_online(
     rpc: Option<String>,
     mnemonic_file: Option<&std::path::Path>,
     key: Option<&str>,
-    method: Method,
-    poll_secs: u64,
-    once: Option<u64>,
+    mode: RunMode,
 ) -> Result<()> {
+    let RunMode {
+        method,
+        poll_secs,
+        once,
+        gateway,
+    } = mode;
     use aip_matcher::online::{Agent, DeploymentFile};
     use chain_client::{ChainClient, ChainConfig, Signer};
     tracing_subscriber::fmt()
@@ -198,7 +216,10 @@ fn run_online(
         .build()?;
     rt.block_on(async {
         let chain = ChainClient::connect(cfg).await?.with_signer(signer);
-        let agent = Agent::new(chain, &d, method).await?;
+        let mut agent = Agent::new(chain, &d, method).await?;
+        if let Some(url) = gateway {
+            agent = agent.with_gateway(url);
+        }
         tracing::info!(settlement = %d.address("settlement")?, %method, "matcher agent ready");
         match once {
             Some(slot) => {
@@ -318,14 +339,18 @@ fn main() -> Result<()> {
             method,
             poll_secs,
             once,
+            gateway,
         } => run_online(
             &deployment,
             rpc,
             mnemonic_file.as_deref(),
             key.as_deref(),
-            method,
-            poll_secs,
-            once,
+            RunMode {
+                method,
+                poll_secs,
+                once,
+                gateway,
+            },
         )?,
         #[cfg(feature = "onnx")]
         Cmd::Forecast { model, input, pv } => {

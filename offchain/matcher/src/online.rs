@@ -974,6 +974,71 @@ impl Agent {
         Ok(view)
     }
 
+    /// `verify-slot` against the chain: re-runs the clearing of `frozen` and
+    /// compares it with the trades the chain recorded for `slot`
+    /// (`trades_by_slot`). Zones come from the meter registry and the node →
+    /// zone map; an intent whose meter is not an active meter of its owner
+    /// (the contract refuses it) is left out of the re-run; the network is
+    /// the contract's, at full corridor capacity. `tolerance` is the allowed
+    /// relative welfare shortfall.
+    pub async fn verify_slot(
+        &self,
+        slot: u64,
+        frozen: &FrozenBook,
+        tolerance: f64,
+    ) -> Result<crate::verify::Report, crate::verify::VerifyError> {
+        use crate::verify::{book_from_frozen_with, committed_from_chain, verify_book};
+        let net: ChainNetwork = self
+            .chain
+            .query(&self.settlement, &QueryMsg::Network {})
+            .await
+            .map_err(MatcherError::from)?;
+        let fees: FeesResponse = self
+            .chain
+            .query(
+                &self.settlement,
+                &QueryMsg::CongestionFees { slot: SlotId(slot) },
+            )
+            .await
+            .map_err(MatcherError::from)?;
+        let routes = to_routes(&net, &fees.fees, &[])?;
+        let zones = net.zones.iter().map(|z| z.id).collect();
+        let view = self.chain_view(slot, frozen, zones).await?;
+        let book = book_from_frozen_with(frozen, &self.domain, |_, e, owner| {
+            let i = &e.signed.intent;
+            Ok(
+                settlement::rules::check_meter(owner, i.meter, view.meters.get(&i.meter))
+                    .ok()
+                    .and_then(|node| view.node_zones.get(&node).copied()),
+            )
+        })?;
+        let network = to_network(&net, &routes, loss_price(&book));
+        let mut trades = Vec::new();
+        let mut start_after = None;
+        loop {
+            let page: settlement::msg::TradesResponse = self
+                .chain
+                .query(
+                    &self.settlement,
+                    &QueryMsg::TradesBySlot {
+                        slot: SlotId(slot),
+                        start_after,
+                        limit: Some(PAGE),
+                    },
+                )
+                .await
+                .map_err(MatcherError::from)?;
+            let n = page.trades.len();
+            start_after = page.trades.last().map(|t| t.id);
+            trades.extend(page.trades);
+            if n < PAGE as usize {
+                break;
+            }
+        }
+        let committed = committed_from_chain(frozen, &book, &network, &trades)?;
+        verify_book(&book, frozen.intents.len(), &network, &committed, tolerance)
+    }
+
     /// One cycle from the gateway's frozen book (see the module docs).
     async fn cycle_intents(
         &self,
