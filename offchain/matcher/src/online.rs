@@ -603,15 +603,35 @@ impl Agent {
         deployment: &DeploymentFile,
         method: Method,
     ) -> Result<Self, MatcherError> {
+        Self::connect(chain, deployment, method, true).await
+    }
+
+    /// An agent for reading only (`verify-slot`: anyone may re-run a slot):
+    /// no signer or role needed; a commit through it is refused by the
+    /// contract, which checks the matcher role.
+    pub async fn reader(
+        chain: ChainClient,
+        deployment: &DeploymentFile,
+    ) -> Result<Self, MatcherError> {
+        Self::connect(chain, deployment, Method::Auto, false).await
+    }
+
+    async fn connect(
+        chain: ChainClient,
+        deployment: &DeploymentFile,
+        method: Method,
+        matcher_role: bool,
+    ) -> Result<Self, MatcherError> {
         let settlement = deployment.address("settlement")?.to_string();
         let reputation = deployment.address("reputation").ok().map(String::from);
         let cfg: settlement::msg::ConfigResponse =
             chain.query(&settlement, &QueryMsg::Config {}).await?;
-        let ours = chain
-            .address()
-            .map(|a| a.to_string())
-            .ok_or(chain_client::Error::NoSigner)?;
-        if ours != cfg.roles.matcher {
+        let ours = match chain.address() {
+            Some(a) => a.to_string(),
+            None if !matcher_role => String::new(),
+            None => return Err(chain_client::Error::NoSigner.into()),
+        };
+        if matcher_role && ours != cfg.roles.matcher {
             return Err(MatcherError::NotMatcher {
                 signer: ours,
                 matcher: cfg.roles.matcher,

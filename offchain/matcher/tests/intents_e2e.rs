@@ -489,6 +489,32 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
         assert_eq!(report.committed_trades, trades);
         assert!(report.ratio > 0.995, "{report:?}");
 
+        // The binaries: `verify-slot` against the chain (no key), and one
+        // `run --gateway --once` cycle, which finds the slot committed.
+        let (exe, out_file, frozen_url) = (env!("CARGO_BIN_EXE_aip-matcher"), out.clone(), format!("{url}/v1/book/{slot}/frozen"));
+        let gw_url = url.clone();
+        let (verified, once) = tokio::task::spawn_blocking(move || {
+            let v = std::process::Command::new(exe)
+                .args(["verify-slot", "--book", &frozen_url, "--deployment"])
+                .arg(&out_file)
+                .output()
+                .unwrap();
+            let o = std::process::Command::new(exe)
+                .args(["run", "--deployment"])
+                .arg(&out_file)
+                .args(["--key", "matcher", "--once", &slot.to_string(), "--gateway", &gw_url])
+                .output()
+                .unwrap();
+            (v, o)
+        })
+        .await
+        .unwrap();
+        assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stderr));
+        let r: Value = serde_json::from_slice(&verified.stdout).unwrap();
+        assert_eq!((r["slot"].as_u64(), r["intents"].as_u64(), r["committed_trades"].as_u64()), (Some(slot), Some(n as u64), Some(trades as u64)), "{r}");
+        assert!(once.status.success(), "{}", String::from_utf8_lossy(&once.stderr));
+        assert_eq!(String::from_utf8_lossy(&once.stdout).trim(), format!("AlreadyCommitted {{ trades: {trades} }}"));
+
         // Delivery: after the slot every traded seller meter reports its contracted energy.
         let mut contracted: BTreeMap<u32, u128> = BTreeMap::new();
         for t in &on_chain {
