@@ -24,11 +24,11 @@ pub fn request(method: &str, url: &str, body: Option<&str>) -> std::io::Result<(
     s.set_read_timeout(Some(TIMEOUT))?;
     s.set_write_timeout(Some(TIMEOUT))?;
     let body = body.unwrap_or("");
-    write!(
-        s,
+    let req = format!(
         "{method} /{path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
         body.len()
-    )?;
+    );
+    s.write_all(req.as_bytes())?;
     let mut raw = Vec::new();
     s.read_to_end(&mut raw)?;
     parse_response(&raw)

@@ -508,6 +508,40 @@ pub fn to_commit(
     (out, dropped)
 }
 
+/// `GET {gw}/v1/book/{slot}/frozen`: the gateway's frozen book of `slot`,
+/// `None` while the gateway answers 404 `not_frozen`. Any other answer, a
+/// book of another slot or an unreadable body is an error naming the URL.
+pub async fn fetch_frozen_book(gw: &str, slot: u64) -> Result<Option<FrozenBook>, MatcherError> {
+    let url = format!("{gw}/v1/book/{slot}/frozen");
+    let u = url.clone();
+    let answer = tokio::task::spawn_blocking(move || crate::http::request("GET", &u, None))
+        .await
+        .map_err(|e| MatcherError::Gateway {
+            url: url.clone(),
+            reason: e.to_string(),
+        })?;
+    let (status, body) = answer.map_err(|e| MatcherError::Gateway {
+        url: url.clone(),
+        reason: e.to_string(),
+    })?;
+    match status {
+        200 => {}
+        404 if body.contains("not_frozen") => return Ok(None),
+        _ => return Err(MatcherError::GatewayStatus { url, status, body }),
+    }
+    let book: FrozenBook = serde_json::from_str(&body).map_err(|e| MatcherError::Gateway {
+        url: url.clone(),
+        reason: format!("not a frozen book: {e}"),
+    })?;
+    if book.slot != slot {
+        return Err(MatcherError::FrozenBookSlot {
+            slot,
+            got: book.slot,
+        });
+    }
+    Ok(Some(book))
+}
+
 /// The slot whose matching phase is current at chain time `now`, if any: the next
 /// slot to start, once its gate (`gate_closure_secs` before its start) has closed.
 pub fn matching_slot(now: u64, gate_closure_secs: u64) -> Option<u64> {
@@ -851,35 +885,7 @@ impl Agent {
         gw: &str,
         slot: u64,
     ) -> Result<Option<FrozenBook>, MatcherError> {
-        let url = format!("{gw}/v1/book/{slot}/frozen");
-        let u = url.clone();
-        let (status, body) =
-            tokio::task::spawn_blocking(move || crate::http::request("GET", &u, None))
-                .await
-                .map_err(|e| MatcherError::Gateway {
-                    url: url.clone(),
-                    reason: e.to_string(),
-                })?
-                .map_err(|e| MatcherError::Gateway {
-                    url: url.clone(),
-                    reason: e.to_string(),
-                })?;
-        match status {
-            200 => {}
-            404 if body.contains("not_frozen") => return Ok(None),
-            _ => return Err(MatcherError::GatewayStatus { url, status, body }),
-        }
-        let book: FrozenBook = serde_json::from_str(&body).map_err(|e| MatcherError::Gateway {
-            url: url.clone(),
-            reason: format!("not a frozen book: {e}"),
-        })?;
-        if book.slot != slot {
-            return Err(MatcherError::FrozenBookSlot {
-                slot,
-                got: book.slot,
-            });
-        }
-        Ok(Some(book))
+        fetch_frozen_book(gw, slot).await
     }
 
     /// What the chain says about the book's meters and owners: registry
