@@ -34,8 +34,8 @@ use aip_types::hooks::{
 use aip_types::intent::IntentDomain;
 use aip_types::SlotId;
 use chain_client::{ChainClient, Execute};
+use cosmwasm_std::Uint128;
 use serde::Deserialize;
-use serde_json::json;
 use settlement::msg::{
     BalanceResponse, ExecuteMsg, IntentFillResponse, NodeZonesResponse, QueryMsg,
 };
@@ -705,8 +705,13 @@ impl Agent {
                 .chain
                 .query(
                     &self.settlement,
-                    &json!({"open_orders": {"slot": slot, "zone": null, "side": null,
-                        "start_after": start_after, "limit": PAGE}}),
+                    &QueryMsg::OpenOrders {
+                        slot: SlotId(slot),
+                        zone: None,
+                        side: None,
+                        start_after,
+                        limit: Some(PAGE),
+                    },
                 )
                 .await?;
             let n = page.orders.len();
@@ -732,7 +737,12 @@ impl Agent {
         for chunk in owners.chunks(SCORE_CHUNK) {
             let r: ScoresResponse = self
                 .chain
-                .query(rep, &json!({"priority_scores": {"accounts": chunk}}))
+                .query(
+                    rep,
+                    &ReputationQueryHook::PriorityScores {
+                        accounts: chunk.iter().map(|a| a.to_string()).collect(),
+                    },
+                )
                 .await?;
             out.extend(r.scores.into_iter().map(|s| (s.account, s.score)));
         }
@@ -744,7 +754,10 @@ impl Agent {
     pub async fn cycle(&self, slot: u64) -> Result<CycleOutcome, MatcherError> {
         let status: SlotStatus = self
             .chain
-            .query(&self.settlement, &json!({"slot_status": {"slot": slot}}))
+            .query(
+                &self.settlement,
+                &QueryMsg::SlotStatus { slot: SlotId(slot) },
+            )
             .await?;
         if status.trades > 0 {
             return Ok(CycleOutcome::AlreadyCommitted {
@@ -763,13 +776,13 @@ impl Agent {
         let scores = self.scores(&orders).await?;
         let net: ChainNetwork = self
             .chain
-            .query(&self.settlement, &json!({"network": {}}))
+            .query(&self.settlement, &QueryMsg::Network {})
             .await?;
         let fees: FeesResponse = self
             .chain
             .query(
                 &self.settlement,
-                &json!({"congestion_fees": {"slot": slot}}),
+                &QueryMsg::CongestionFees { slot: SlotId(slot) },
             )
             .await?;
         let routes = to_routes(&net, &fees.fees, &status.corridor_usage)?;
@@ -803,9 +816,21 @@ impl Agent {
         let calls = trades
             .chunks(self.max_batch as usize)
             .map(|batch| {
+                let trades = batch
+                    .iter()
+                    .map(|t| settlement::msg::MatchedTrade {
+                        bid: t.bid,
+                        offer: t.offer,
+                        wh: Uint128::new(t.wh.parse().unwrap_or_default()),
+                        price: Uint128::new(t.price.parse().unwrap_or_default()),
+                    })
+                    .collect();
                 Execute::new(
                     &self.settlement,
-                    &json!({"commit_matches": {"slot": slot, "trades": batch}}),
+                    &ExecuteMsg::CommitMatches {
+                        slot: SlotId(slot),
+                        trades,
+                    },
                     &[],
                 )
             })
