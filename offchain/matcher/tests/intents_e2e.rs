@@ -6,6 +6,8 @@
 //! cargo test -p aip-matcher --features e2e --test intents_e2e -- --nocapture
 //! ```
 //!
+//! The gateway listens on `AIP_GATEWAY_PORT` (default: any free loopback port).
+//!
 //! `AIP_E2E_HOUSEHOLDS` households (default 100): half sell, half buy; even
 //! ones sign with Cosmos keys (ADR-036), odd ones with Ethereum keys
 //! (EIP-712). Each gets gas and AIP, a reputation token and a meter with an
@@ -60,8 +62,13 @@ use settlement::msg::{
 };
 use sha2::{Digest, Sha256};
 
-/// Gateway port (this clone's range is 27590–27599).
-const GATEWAY_PORT: u16 = 27591;
+/// The gateway's port: `AIP_GATEWAY_PORT`, else any free loopback port.
+fn gateway_port() -> u16 {
+    std::env::var("AIP_GATEWAY_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0)
+}
 /// Each household's deposit, uaip (10 AIP).
 const DEPOSIT: u128 = 10_000_000;
 /// The underfunded seller's deposit, uaip.
@@ -419,7 +426,7 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
         // The gateway: the library server on loopback, SQLite, balances from the
         // chain, its clock the chain's (system time + the test clock's offset).
         let cfg = gateway::Config {
-            listen: format!("127.0.0.1:{GATEWAY_PORT}"),
+            listen: format!("127.0.0.1:{}", gateway_port()),
             database: db.path().join("gateway.sqlite"),
             contract: settlement.clone(),
             gate_closure_seconds: params.gate_closure_secs,
@@ -439,11 +446,11 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
         )
         .unwrap();
         let listener = tokio::net::TcpListener::bind(&cfg.listen).await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(gateway::serve(listener, gw, async {
             let _ = stopped.await;
         }));
-        let url = format!("http://127.0.0.1:{GATEWAY_PORT}");
 
         // Every household signs one intent for the next open slot and posts it.
         let (_, now) = alice.latest_block().await.unwrap();
