@@ -27,6 +27,10 @@
 //! equals the supply; settlement's holdings equal its AIP; each household's
 //! free balance equals its deposit − payments and fees + payouts recomputed
 //! from the trades (`aip_types::payment`, the corridor's loss and fee).
+//! Then two more slots: a seller whose deposit is exactly its collateral,
+//! split over two buyers, makes the contract refuse the second trade (per-trade
+//! rounding), which the agent drops before committing again; and with
+//! `max_batch` lowered to 2, three planned trades commit as the best two.
 //! The gas of the deposit, `CommitIntents`, `FetchDeliveries` and `Settle`
 //! transactions is printed (`GAS ...` lines; `docs/benchmarks.md`).
 #![cfg(feature = "e2e")]
@@ -779,6 +783,80 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
             .unwrap();
         let kept = collateral(u128::from(wh2), r);
         assert_eq!((seller.locked.u128(), seller.free.u128()), (kept, collateral(a + b, r) - kept));
+
+        // More trades than `max_batch`: the admin lowers it to 2; three pairs
+        // in one zone clear into three trades; the agent commits the two with
+        // the most welfare and reports the third as skipped.
+        let cfg: settlement::msg::ConfigResponse = alice.query(&settlement, &QueryMsg::Config {}).await.unwrap();
+        let small = settlement::msg::MarketParams { max_batch: 2, ..cfg.params.clone() };
+        admin
+            .execute(&settlement, &ExecuteMsg::UpdateConfig { roles: None, params: Some(small) }, &[])
+            .await
+            .unwrap();
+        let mut six: Vec<Household> = (0..6)
+            .map(|i| {
+                let label = format!("intents e2e batch household {i}");
+                let key = IntentKey::from_label(&label);
+                let address = key.address("wasm");
+                Household { label, key, address, sells: i < 3, eth: i % 2 == 1, meter: 0, node: 2, deposit: DEPOSIT }
+            })
+            .collect();
+        onboard(&market, &mut six).await;
+        let (_, now) = alice.latest_block().await.unwrap();
+        let slot3 = market::next_open_slot(now as u64, params.gate_closure_secs, 120);
+        // Sellers at 150,000; buyers at 250,000, 260,000, 270,000: 1,000 Wh each.
+        let limits = [150_000, 150_000, 150_000, 250_000, 260_000, 270_000];
+        let bodies: Vec<String> = six
+            .iter()
+            .zip(limits)
+            .map(|(h, limit_price)| {
+                let i = OrderIntent {
+                    chain_id: d.chain_id.clone(),
+                    contract: settlement.clone(),
+                    owner: h.address.clone(),
+                    nonce: 1,
+                    slot_from: slot3,
+                    slot_until: slot3 + 900,
+                    side: if h.sells { IntentSide::Sell } else { IntentSide::Buy },
+                    meter: h.meter,
+                    wh: 1_000,
+                    limit_price,
+                    premium_only: false,
+                    expires: slot3 + 900,
+                };
+                serde_json::to_string(&if h.eth { h.key.sign_eth(&i) } else { h.key.sign_cosmos(&i) }).unwrap()
+            })
+            .collect();
+        let posts = url.clone();
+        let answers = tokio::task::spawn_blocking(move || {
+            bodies.iter().map(|b| post(&format!("{posts}/v1/intents"), b)).collect::<Vec<_>>()
+        })
+        .await
+        .unwrap();
+        assert!(answers.iter().all(|(status, _)| *status == 201), "{answers:?}");
+        let agent = Agent::new(as_account("matcher").await, &file, Method::Auto)
+            .await
+            .unwrap()
+            .with_gateway(url.clone());
+        let (_, now) = alice.latest_block().await.unwrap();
+        advance(slot3 - params.gate_closure_secs - now as u64 + 2);
+        let mut outcome = agent.cycle(slot3).await.unwrap();
+        for _ in 0..50 {
+            if outcome != CycleOutcome::BookNotFrozen {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            outcome = agent.cycle(slot3).await.unwrap();
+        }
+        let CycleOutcome::CommittedIntents { trades: t3, intents: i3, skipped_trades: st3, retries: r3, .. } = outcome.clone() else {
+            panic!("{outcome:?}");
+        };
+        assert_eq!((t3, i3, st3, r3), (2, 4, 1, 0), "{outcome:?}");
+        let mut buyers: Vec<String> = trades_of(&alice, &settlement, slot3).await.into_iter().map(|t| t.buyer).collect();
+        buyers.sort();
+        let mut best = vec![six[4].address.clone(), six[5].address.clone()];
+        best.sort();
+        assert_eq!(buyers, best, "the two dearest bids");
         eprintln!("whole run: {:?}", started.elapsed());
         let _ = stop.send(());
         server.await.unwrap().unwrap();
