@@ -1135,6 +1135,7 @@ impl Agent {
             "cleared the gateway's frozen book"
         );
         let mut refused_trades = 0;
+        let mut last = String::new();
         for attempt in 0..MAX_COMMIT_ATTEMPTS {
             let batch =
                 intents::build_batch(&candidates, &trades, &routes, self.max_batch as usize);
@@ -1169,6 +1170,7 @@ impl Agent {
                 Err(e) => e,
             };
             let log = err.raw_log().unwrap_or_default().to_string();
+            last.clone_from(&log);
             match intents::refused_index(&log) {
                 Some(Refused::SlotCommitted) => {
                     let st: SlotStatus = self
@@ -1219,7 +1221,7 @@ impl Agent {
         Err(MatcherError::CommitRefused {
             slot,
             attempts: MAX_COMMIT_ATTEMPTS,
-            last: "every attempt was refused (see the log)".to_string(),
+            last,
         })
     }
 }
