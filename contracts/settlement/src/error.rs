@@ -1,5 +1,5 @@
-use aip_types::intent::IntentError;
 use aip_types::{BoundsError, MeterId, NodeId, OrderId, SlotId, TradeId, TypesError, ZoneId};
+use aip_types::intent::IntentError;
 use cosmwasm_std::{StdError, Uint128};
 use thiserror::Error;
 

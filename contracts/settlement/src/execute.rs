@@ -18,16 +18,16 @@ use cw2::set_contract_version;
 use cw_storage_plus::Bound;
 
 use crate::contract::{CONTRACT_NAME, CONTRACT_VERSION};
-use crate::ledger::{self, Delta};
 use crate::msg::{
     CongestionFee, Corridor, MarketParams, MatchedTrade, NodeZone, OfferParams, OrderStatus,
     ReceiveMsg, Roles, Side, TradeSettlement, Zone, DEFAULT_LIMIT,
 };
+use crate::ledger::{self, Delta};
 use crate::rules;
 use crate::state::{
-    Config, Dispute, MeterSlot, Order, SlotState, State, TradeRec, ACCOUNT_TRADES, CONFIG,
-    CORRIDORS, DISPUTES, FEES, METERS, NODE_ZONES, OPEN, ORDERS, OWNER_ORDERS, SLOTS, SLOT_BATCHES,
-    STATE, TRADES, USAGE, ZONES,
+    Config, Dispute, MeterSlot, Order, SlotState, State, TradeRec, ACCOUNT_TRADES,
+    CONFIG, CORRIDORS, DISPUTES, FEES, METERS, NODE_ZONES, OPEN, ORDERS, OWNER_ORDERS, SLOTS,
+    SLOT_BATCHES, STATE, TRADES, USAGE, ZONES,
 };
 use crate::{ContractError, Rule};
 
@@ -187,11 +187,7 @@ pub fn execute_update_config(
     Ok(Response::new().add_attribute("action", "update_config"))
 }
 
-pub(crate) fn only(
-    info: &MessageInfo,
-    who: &Addr,
-    role: &'static str,
-) -> Result<(), ContractError> {
+pub(crate) fn only(info: &MessageInfo, who: &Addr, role: &'static str) -> Result<(), ContractError> {
     if info.sender != *who {
         return Err(ContractError::Unauthorized { role });
     }

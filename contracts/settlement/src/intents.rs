@@ -44,10 +44,7 @@ pub fn deposit(deps: DepsMut, owner: Addr, amount: Uint128) -> Result<Response, 
     }
     let raw = deps.api.addr_canonicalize(owner.as_str())?;
     let mut acc = ledger::load(deps.storage, raw.as_slice())?;
-    acc.free = acc
-        .free
-        .checked_add(amount)
-        .map_err(cosmwasm_std::StdError::from)?;
+    acc.free = acc.free.checked_add(amount).map_err(cosmwasm_std::StdError::from)?;
     ledger::save(deps.storage, raw.as_slice(), &acc)?;
     let mut st = STATE.load(deps.storage)?;
     st.claimable += amount;
@@ -291,10 +288,7 @@ pub fn execute_commit_intents(
     for (index, bi) in intents.iter().enumerate() {
         let c = check_intent(&deps, &dom, slot, now, bi).map_err(|e| reject_intent(index, e))?;
         if let Some(first) = seen.insert(c.hash, index) {
-            return Err(reject_intent(
-                index,
-                ContractError::DuplicateIntent { first },
-            ));
+            return Err(reject_intent(index, ContractError::DuplicateIntent { first }));
         }
         checked.push(c);
     }
@@ -327,8 +321,7 @@ pub fn execute_commit_intents(
     let mut zones_known: BTreeMap<ZoneId, bool> = BTreeMap::new();
     for (index, c) in checked.iter_mut().enumerate() {
         let entry = registry.get(&c.meter);
-        let node =
-            rules::check_meter(&c.owner, c.meter, entry).map_err(|e| reject_intent(index, e))?;
+        let node = rules::check_meter(&c.owner, c.meter, entry).map_err(|e| reject_intent(index, e))?;
         let nz = match node_zones.get(&node) {
             Some(z) => *z,
             None => {

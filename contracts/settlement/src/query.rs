@@ -8,15 +8,15 @@ use cw_storage_plus::Bound;
 
 use crate::execute::{data_final_at, gate_closes_at, metered, ruled};
 use crate::msg::{
-    BalanceResponse, ConfigResponse, CongestionFee, CongestionFeesResponse, CorridorUsage,
-    DisputeResponse, HoldingsResponse, IntentFillResponse, NetworkResponse, NodeZone,
-    NodeZonesResponse, OrderResponse, OrderStatus, OrdersResponse, Roles, Side, SlotPhase,
-    SlotStatusResponse, TradeResponse, TradeStatus, TradesResponse, Zone, DEFAULT_LIMIT, MAX_LIMIT,
+    BalanceResponse, ConfigResponse, IntentFillResponse, CongestionFee, CongestionFeesResponse, CorridorUsage,
+    DisputeResponse, HoldingsResponse, NetworkResponse, NodeZone, NodeZonesResponse, OrderResponse,
+    OrderStatus, OrdersResponse, Roles, Side, SlotPhase, SlotStatusResponse, TradeResponse,
+    TradeStatus, TradesResponse, Zone, DEFAULT_LIMIT, MAX_LIMIT,
 };
 use crate::state::{
-    Config, Order, SlotState, TradeRec, ACCOUNT_TRADES, CONFIG, CORRIDORS, DISPUTES, FEES, FILLS,
-    METERS, NODE_ZONES, OPEN, ORDERS, OWNER_ORDERS, SLOTS, SLOT_BATCHES, STATE, TRADES, USAGE,
-    ZONES,
+    Config, Order, SlotState, TradeRec, ACCOUNT_TRADES, CONFIG, FILLS, CORRIDORS, DISPUTES,
+    FEES, METERS, NODE_ZONES, OPEN, ORDERS, OWNER_ORDERS, SLOTS, SLOT_BATCHES, STATE, TRADES,
+    USAGE, ZONES,
 };
 use crate::ContractError;
 

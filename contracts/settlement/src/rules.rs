@@ -206,15 +206,11 @@ mod tests {
         assert_eq!(check_limits(u(200), u(250), u(200)), Ok(()));
         assert_eq!(check_limits(u(250), u(250), u(200)), Ok(()));
         assert_eq!(
-            check_limits(u(199), u(250), u(200))
-                .unwrap_err()
-                .to_string(),
+            check_limits(u(199), u(250), u(200)).unwrap_err().to_string(),
             "price 199 is below the offer's minimum 200"
         );
         assert_eq!(
-            check_limits(u(251), u(250), u(200))
-                .unwrap_err()
-                .to_string(),
+            check_limits(u(251), u(250), u(200)).unwrap_err().to_string(),
             "price 251 is above the bid's maximum 250"
         );
         assert_eq!(check_fee(u(240), u(10), u(250)), Ok(()));

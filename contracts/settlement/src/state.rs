@@ -221,11 +221,7 @@ impl<'de> Deserialize<'de> for Account {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         use serde::de::Error;
         let s = String::deserialize(d)?;
-        let num = |x: &str| {
-            x.parse::<u128>()
-                .map(Uint128::new)
-                .map_err(D::Error::custom)
-        };
+        let num = |x: &str| x.parse::<u128>().map(Uint128::new).map_err(D::Error::custom);
         match s.split_once('/') {
             None => Ok(Account {
                 free: num(&s)?,

@@ -125,11 +125,7 @@ fn an_ethereum_key_trades_as_the_same_account() {
 
 /// Commits `intents`/`trades` expecting a refusal; checks its message and
 /// that nothing changed.
-fn refused(
-    s: &mut Suite,
-    intents: Vec<BatchIntent>,
-    trades: Vec<settlement::msg::IntentTrade>,
-) -> String {
+fn refused(s: &mut Suite, intents: Vec<BatchIntent>, trades: Vec<settlement::msg::IntentTrade>) -> String {
     let before = holdings(s);
     let status_before = s.status();
     let e = err(s.commit_intents(intents, trades));
@@ -228,10 +224,7 @@ fn expired_and_out_of_window_intents_are_refused() {
     let mut s = Suite::new();
     let (b, k) = pair(&mut s);
     s.matching();
-    let offer = signed(
-        &k,
-        &s.intent(&k, 1, SELL, "k-meter", ZONE_A, 1_000, 200_000),
-    );
+    let offer = signed(&k, &s.intent(&k, 1, SELL, "k-meter", ZONE_A, 1_000, 200_000));
     let mut bid = s.intent(&b, 1, BUY, "b-meter", ZONE_A, 1_000, 250_000);
     bid.expires = s.now();
     let e = refused(
@@ -322,16 +315,17 @@ fn a_slot_takes_one_commit_and_a_replayed_batch_is_refused() {
     let (b, k) = pair(&mut s);
     s.matching();
     let bid = signed(&b, &s.intent(&b, 1, BUY, "b-meter", ZONE_A, 2_000, 250_000));
-    let offer = signed(
-        &k,
-        &s.intent(&k, 1, SELL, "k-meter", ZONE_A, 2_000, 200_000),
-    );
+    let offer = signed(&k, &s.intent(&k, 1, SELL, "k-meter", ZONE_A, 2_000, 200_000));
     s.commit_intents(
         vec![bid.clone(), offer.clone()],
         vec![itrade(0, 1, 1_000, 210_000)],
     )
     .unwrap();
-    let e = refused(&mut s, vec![bid, offer], vec![itrade(0, 1, 1_000, 210_000)]);
+    let e = refused(
+        &mut s,
+        vec![bid, offer],
+        vec![itrade(0, 1, 1_000, 210_000)],
+    );
     assert_eq!(
         e,
         format!(
@@ -358,14 +352,8 @@ fn a_free_balance_too_small_is_refused_naming_the_trade() {
     let k2 = s.household("seller 2", 200_000_000, 100_000_000);
     s.matching();
     let bid = signed(&b, &s.intent(&b, 1, BUY, "b-meter", ZONE_A, 2_000, 250_000));
-    let o1 = signed(
-        &k,
-        &s.intent(&k, 1, SELL, "k-meter", ZONE_A, 1_000, 200_000),
-    );
-    let o2 = signed(
-        &k2,
-        &s.intent(&k2, 1, SELL, "k2-meter", ZONE_A, 1_000, 200_000),
-    );
+    let o1 = signed(&k, &s.intent(&k, 1, SELL, "k-meter", ZONE_A, 1_000, 200_000));
+    let o2 = signed(&k2, &s.intent(&k2, 1, SELL, "k2-meter", ZONE_A, 1_000, 200_000));
     let e = refused(
         &mut s,
         vec![bid, o1, o2],
@@ -386,10 +374,7 @@ fn batch_shape_errors_name_the_index() {
     let (b, k) = pair(&mut s);
     s.matching();
     let bid = signed(&b, &s.intent(&b, 1, BUY, "b-meter", ZONE_A, 2_000, 250_000));
-    let offer = signed(
-        &k,
-        &s.intent(&k, 1, SELL, "k-meter", ZONE_A, 2_000, 200_000),
-    );
+    let offer = signed(&k, &s.intent(&k, 1, SELL, "k-meter", ZONE_A, 2_000, 200_000));
     let e = refused(&mut s, vec![bid.clone(), offer.clone()], vec![]);
     assert_eq!(e, "a batch needs 1 to 500 trades, got 0");
     let e = refused(&mut s, vec![bid.clone()], vec![itrade(0, 0, 1, 1)]);
@@ -399,10 +384,7 @@ fn batch_shape_errors_name_the_index() {
         vec![bid.clone(), offer.clone(), bid.clone()],
         vec![itrade(0, 1, 1_000, 210_000)],
     );
-    assert_eq!(
-        e,
-        "intent 2 rejected: the same intent as intent 0 of the batch"
-    );
+    assert_eq!(e, "intent 2 rejected: the same intent as intent 0 of the batch");
     let e = refused(
         &mut s,
         vec![bid.clone(), offer.clone()],
@@ -431,10 +413,7 @@ fn batch_shape_errors_name_the_index() {
     );
     assert_eq!(e, "trade 0 rejected: zero quantity");
     let k2 = s.household("seller 2", 200_000_000, 100_000_000);
-    let spare = signed(
-        &k2,
-        &s.intent(&k2, 1, SELL, "k2-meter", ZONE_A, 2_000, 200_000),
-    );
+    let spare = signed(&k2, &s.intent(&k2, 1, SELL, "k2-meter", ZONE_A, 2_000, 200_000));
     let e = refused(
         &mut s,
         vec![bid.clone(), offer.clone(), spare],
@@ -532,10 +511,7 @@ fn cancelled_and_reused_nonces_are_refused() {
     );
     assert_eq!(
         e,
-        format!(
-            "intent 0 rejected: nonce 2 of {} names another intent",
-            b.addr
-        )
+        format!("intent 0 rejected: nonce 2 of {} names another intent", b.addr)
     );
 }
 

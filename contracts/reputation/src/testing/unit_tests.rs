@@ -79,8 +79,10 @@ fn every_hook_variant_is_accepted_with_the_same_json() {
         match (&hook, &ours) {
             (ReputationQueryHook::TradingTerms { .. }, QueryMsg::TradingTerms { .. })
             | (ReputationQueryHook::PriorityScores { .. }, QueryMsg::PriorityScores { .. })
-            | (ReputationQueryHook::TradingTermsBatch { .. }, QueryMsg::TradingTermsBatch { .. }) =>
-                {}
+            | (
+                ReputationQueryHook::TradingTermsBatch { .. },
+                QueryMsg::TradingTermsBatch { .. },
+            ) => {}
             other => panic!("hook parsed as another variant: {other:?}"),
         }
     }

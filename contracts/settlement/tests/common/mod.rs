@@ -23,9 +23,9 @@ use cw_multi_test::{AppResponse, Contract, ContractWrapper, Executor};
 use cw_storage_plus::{Item, Map};
 use ed25519_dalek::SigningKey;
 use settlement::msg::{
-    BalanceResponse, CongestionFee, Corridor, ExecuteMsg, HoldingsResponse, IntentTrade,
-    MarketParams, MatchedTrade, NodeZone, OfferParams, OrderResponse, OrdersResponse, QueryMsg,
-    ReceiveMsg, Roles, SlotStatusResponse, TradeResponse, TradesResponse, Zone,
+    BalanceResponse, CongestionFee, Corridor, ExecuteMsg, HoldingsResponse, IntentTrade, MarketParams,
+    MatchedTrade, NodeZone, OfferParams, OrderResponse, OrdersResponse, QueryMsg, ReceiveMsg,
+    Roles, SlotStatusResponse, TradeResponse, TradesResponse, Zone,
 };
 
 pub const ZONE_A: u32 = 1;
