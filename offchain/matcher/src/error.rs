@@ -162,4 +162,44 @@ pub enum MatcherError {
     /// The chain client failed (node down, transaction rejected, ...).
     #[error("chain: {0}")]
     Chain(#[from] chain_client::Error),
+
+    /// The gateway could not be reached or its answer could not be read.
+    #[error("gateway {url}: {reason}")]
+    Gateway {
+        /// the URL asked
+        url: String,
+        /// what went wrong
+        reason: String,
+    },
+
+    /// The gateway answered with an HTTP error.
+    #[error("gateway {url}: HTTP {status}: {body}")]
+    GatewayStatus {
+        /// the URL asked
+        url: String,
+        /// HTTP status
+        status: u16,
+        /// the answer's body (the gateway's JSON error)
+        body: String,
+    },
+
+    /// The gateway served the frozen book of another slot.
+    #[error("the gateway's frozen book is for slot {got}, not slot {slot}")]
+    FrozenBookSlot {
+        /// slot asked
+        slot: u64,
+        /// slot in the answer
+        got: u64,
+    },
+
+    /// The contract kept refusing the commit after dropping what it named.
+    #[error("slot {slot}: the commit was still refused after {attempts} attempts: {last}")]
+    CommitRefused {
+        /// the slot
+        slot: u64,
+        /// commits tried
+        attempts: usize,
+        /// the contract's last answer
+        last: String,
+    },
 }

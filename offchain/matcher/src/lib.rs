@@ -14,8 +14,9 @@
 //! - [`features`] builds the day-ahead forecast features, bit-for-bit as the
 //!   training script does; `forecast::Forecaster` (feature `onnx`) runs the ONNX
 //!   models with ONNX Runtime.
-//! - [`online`]: the agent that clears each slot from the chain's order book at gate
-//!   closure and commits the trades (`aip-matcher run`).
+//! - [`online`]: the agent that clears each slot at gate closure and commits the
+//!   trades (`aip-matcher run`): from the gateway's frozen book of signed intents
+//!   (one `CommitIntents` per slot, [`intents`]), or from the chain's order book.
 //! - [`verify`]: `aip-matcher verify-slot` re-runs a slot's clearing from the
 //!   gateway's frozen book of signed intents and checks a committed clearing.
 //! - [`simbench`] reads the exported SimBench grid and profiles (`data/simbench`)
@@ -30,6 +31,8 @@ mod flow;
 #[cfg(feature = "onnx")]
 pub mod forecast;
 mod graph;
+pub mod http;
+pub mod intents;
 mod lp;
 mod model;
 pub mod online;

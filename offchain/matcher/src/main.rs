@@ -21,26 +21,34 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Re-run a slot's clearing from the gateway's frozen book and check a committed clearing.
+    /// Re-run a slot's clearing from the gateway's frozen book and check what was
+    /// committed: on chain (`--deployment`: the slot's trades, meters, zones and
+    /// network from the chain), or a clearing file (`--committed`, `--network`, `--meters`).
     VerifySlot {
         /// frozen book: a file, or the gateway URL `http://HOST:PORT/v1/book/SLOT/frozen`
         #[arg(long)]
         book: String,
-        /// network JSON (as for `clear`)
-        #[arg(long)]
-        network: PathBuf,
-        /// meter → zone JSON object, e.g. `{"42": 3}`
-        #[arg(long)]
-        meters: PathBuf,
-        /// the committed clearing (JSON in `clear`'s output format)
-        #[arg(long)]
-        committed: PathBuf,
-        /// chain id the intents must be bound to
-        #[arg(long)]
-        chain_id: String,
-        /// settlement contract the intents must be bound to
-        #[arg(long)]
-        contract: String,
+        /// deployment file (`aip deploy`): compare with the trades on chain
+        #[arg(long, conflicts_with_all = ["network", "meters", "committed", "contract"])]
+        deployment: Option<PathBuf>,
+        /// CometBFT RPC endpoint with `--deployment` (default: the deployment's)
+        #[arg(long, requires = "deployment")]
+        rpc: Option<String>,
+        /// network JSON (as for `clear`), without `--deployment`
+        #[arg(long, required_unless_present = "deployment")]
+        network: Option<PathBuf>,
+        /// meter → zone JSON object, e.g. `{"42": 3}`, without `--deployment`
+        #[arg(long, required_unless_present = "deployment")]
+        meters: Option<PathBuf>,
+        /// the committed clearing (JSON in `clear`'s output format), without `--deployment`
+        #[arg(long, required_unless_present = "deployment")]
+        committed: Option<PathBuf>,
+        /// chain id the intents must be bound to (default: the deployment's)
+        #[arg(long, required_unless_present = "deployment")]
+        chain_id: Option<String>,
+        /// settlement contract the intents must be bound to, without `--deployment`
+        #[arg(long, required_unless_present = "deployment")]
+        contract: Option<String>,
         /// allowed relative welfare shortfall of the commit
         #[arg(long, default_value_t = 0.005)]
         tolerance: f64,
@@ -104,8 +112,10 @@ enum Cmd {
         #[arg(long)]
         json: Option<PathBuf>,
     },
-    /// Online mode: clear each slot from the chain's order book at gate closure and
-    /// commit the trades (`CommitMatches`), signing as the settlement contract's matcher.
+    /// Online mode: clear each slot at gate closure and commit the trades, signing as
+    /// the settlement contract's matcher: from the gateway's frozen book of signed
+    /// intents (`--gateway`, `CommitIntents`), else from the chain's order book
+    /// (`CommitMatches`).
     #[command(group(clap::ArgGroup::new("signer").required(true).args(["mnemonic_file", "key"])))]
     Run {
         /// deployment file written by `aip deploy` (artifacts/deployment.<chain-id>.json)
@@ -129,6 +139,10 @@ enum Cmd {
         /// run one cycle for this slot (unix seconds) and exit
         #[arg(long)]
         once: Option<u64>,
+        /// clear the gateway's frozen book of signed intents (e.g. http://127.0.0.1:8787)
+        /// and commit them with `CommitIntents`, instead of the chain's order book
+        #[arg(long)]
+        gateway: Option<String>,
     },
     /// Day-ahead forecast of one normalised profile column of data/simbench/profiles.csv.gz.
     #[cfg(feature = "onnx")]
@@ -159,6 +173,39 @@ fn print_out(s: &str) -> Result<()> {
     }
 }
 
+/// `verify-slot --deployment`: the committed side, meters, zones and network
+/// from the chain (no key needed).
+fn verify_on_chain(
+    deployment: &std::path::Path,
+    rpc: Option<String>,
+    chain_id: Option<String>,
+    frozen: &aip_matcher::verify::FrozenBook,
+    tolerance: f64,
+) -> Result<aip_matcher::verify::Report> {
+    use aip_matcher::online::{Agent, DeploymentFile};
+    use chain_client::{ChainClient, ChainConfig};
+    let d = DeploymentFile::load(deployment)?;
+    let mut cfg = ChainConfig::from_env();
+    cfg.rpc_url = rpc.unwrap_or_else(|| d.rpc_url.clone());
+    cfg.chain_id = chain_id.unwrap_or_else(|| d.chain_id.clone());
+    cfg.prefix = d.prefix.clone();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let agent = Agent::reader(ChainClient::connect(cfg).await?, &d).await?;
+        Ok(agent.verify_slot(frozen.slot, frozen, tolerance).await?)
+    })
+}
+
+/// What `aip-matcher run` does once connected.
+struct RunMode {
+    method: Method,
+    poll_secs: u64,
+    once: Option<u64>,
+    gateway: Option<String>,
+}
+
 /// `aip-matcher run`: connects, checks the matcher role, then runs the agent until
 /// ctrl-c (or one cycle with `--once SLOT`).
 fn run_online(
@@ -166,10 +213,14 @@ fn run_online(
     rpc: Option<String>,
     mnemonic_file: Option<&std::path::Path>,
     key: Option<&str>,
-    method: Method,
-    poll_secs: u64,
-    once: Option<u64>,
+    mode: RunMode,
 ) -> Result<()> {
+    let RunMode {
+        method,
+        poll_secs,
+        once,
+        gateway,
+    } = mode;
     use aip_matcher::online::{Agent, DeploymentFile};
     use chain_client::{ChainClient, ChainConfig, Signer};
     tracing_subscriber::fmt()
@@ -198,7 +249,10 @@ fn run_online(
         .build()?;
     rt.block_on(async {
         let chain = ChainClient::connect(cfg).await?.with_signer(signer);
-        let agent = Agent::new(chain, &d, method).await?;
+        let mut agent = Agent::new(chain, &d, method).await?;
+        if let Some(url) = gateway {
+            agent = agent.with_gateway(url);
+        }
         tracing::info!(settlement = %d.address("settlement")?, %method, "matcher agent ready");
         match once {
             Some(slot) => {
@@ -221,6 +275,8 @@ fn main() -> Result<()> {
     match Cli::parse().cmd {
         Cmd::VerifySlot {
             book,
+            deployment,
+            rpc,
             network,
             meters,
             committed,
@@ -232,13 +288,22 @@ fn main() -> Result<()> {
                 .with_context(|| format!("reading the frozen book {book}"))?;
             let frozen: aip_matcher::verify::FrozenBook =
                 serde_json::from_str(&text).context("parsing the frozen book")?;
-            let network: Network = read_json(&network)?;
-            let meters: std::collections::HashMap<u32, u32> = read_json(&meters)?;
-            let committed: aip_matcher::Clearing = read_json(&committed)?;
-            let domain = aip_types::intent::IntentDomain { chain_id, contract };
-            let report = aip_matcher::verify::verify_slot(
-                &frozen, &domain, &meters, &network, &committed, tolerance,
-            )?;
+            let report = match (deployment, network, meters, committed, contract) {
+                (Some(d), ..) => verify_on_chain(&d, rpc, chain_id, &frozen, tolerance)?,
+                (None, Some(network), Some(meters), Some(committed), Some(contract)) => {
+                    let network: Network = read_json(&network)?;
+                    let meters: std::collections::HashMap<u32, u32> = read_json(&meters)?;
+                    let committed: aip_matcher::Clearing = read_json(&committed)?;
+                    let chain_id = chain_id.context("--chain-id is required")?;
+                    let domain = aip_types::intent::IntentDomain { chain_id, contract };
+                    aip_matcher::verify::verify_slot(
+                        &frozen, &domain, &meters, &network, &committed, tolerance,
+                    )?
+                }
+                _ => anyhow::bail!(
+                    "give --deployment, or all of --network, --meters, --committed, --contract"
+                ),
+            };
             print_out(&serde_json::to_string_pretty(&report)?)?;
         }
         Cmd::Clear {
@@ -318,14 +383,18 @@ fn main() -> Result<()> {
             method,
             poll_secs,
             once,
+            gateway,
         } => run_online(
             &deployment,
             rpc,
             mnemonic_file.as_deref(),
             key.as_deref(),
-            method,
-            poll_secs,
-            once,
+            RunMode {
+                method,
+                poll_secs,
+                once,
+                gateway,
+            },
         )?,
         #[cfg(feature = "onnx")]
         Cmd::Forecast { model, input, pv } => {

@@ -14,13 +14,31 @@
 //! 4. One transaction with the `CommitMatches` batches (at most `max_batch` trades each):
 //!    atomic, so a slot is committed completely or not at all.
 //!
+//! With a gateway ([`Agent::with_gateway`]) step 2 reads the gateway's frozen
+//! book of the slot instead (signed intents, `GET /v1/book/{slot}/frozen`),
+//! screens it against the chain ([`crate::intents::screen`]: meters and
+//! their nodes' zones, fills, free balances, trading terms, read in batches)
+//! and step 4 is one `CommitIntents` per slot ([`crate::intents::build_batch`]):
+//! a refusal naming an intent or a trade drops it and retries (at most
+//! [`MAX_COMMIT_ATTEMPTS`]), and `SlotAlreadyCommitted` means done.
+//!
 //! [`Agent::run`] repeats this for the next slot once chain time passes its gate
 //! closure, with exponential backoff while the node is down, until shut down.
+use crate::intents::{self, Candidate, ChainView, Refused, SkippedIntent};
 use crate::model::{Corridor, Network, Order, OrderBook, Side, Trade, Zone, MAX_PRICE, MAX_WH};
+use crate::verify::FrozenBook;
 use crate::{clear, Clearing, MatcherError, Method};
+use aip_types::hooks::{
+    DeliveriesResponse, MeterQueryHook, ReputationQueryHook, TradingTermsBatchResponse,
+};
+use aip_types::intent::IntentDomain;
+use aip_types::SlotId;
 use chain_client::{ChainClient, Execute};
+use cosmwasm_std::Uint128;
 use serde::Deserialize;
-use serde_json::json;
+use settlement::msg::{
+    BalanceResponse, ExecuteMsg, IntentFillResponse, NodeZonesResponse, QueryMsg,
+};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 use std::time::Duration;
@@ -31,6 +49,16 @@ pub const SLOT_SECS: u64 = 900;
 const PAGE: u32 = 500;
 /// Accounts per `priority_scores` query (below the contract's maximum).
 const SCORE_CHUNK: usize = 500;
+/// Meters per meter-oracle `deliveries` query (the contract answers up to 500).
+const METER_CHUNK: usize = 500;
+/// Accounts per reputation `trading_terms_batch` query (its maximum is 1000).
+const TERMS_CHUNK: usize = 1000;
+/// Most `CommitIntents` attempts per cycle: each refused attempt drops the
+/// intent or trade the contract named.
+pub const MAX_COMMIT_ATTEMPTS: usize = 8;
+/// Seconds added to the chain time when screening expiry: the commit lands
+/// in a later block.
+const EXPIRY_MARGIN_SECS: u64 = 10;
 
 /// The parts of `artifacts/deployment.<chain-id>.json` (written by `aip deploy`) the agent reads.
 #[derive(Clone, Debug, Deserialize)]
@@ -177,21 +205,6 @@ pub struct CorridorUsage {
     pub to_zone: u32,
     /// Wh (Uint128 string)
     pub used_wh: String,
-}
-
-#[derive(Deserialize)]
-struct ConfigResponse {
-    roles: ConfigRoles,
-    params: ConfigParams,
-}
-#[derive(Deserialize)]
-struct ConfigRoles {
-    matcher: String,
-}
-#[derive(Deserialize)]
-struct ConfigParams {
-    gate_closure_secs: u64,
-    max_batch: u32,
 }
 
 #[derive(Deserialize)]
@@ -495,6 +508,40 @@ pub fn to_commit(
     (out, dropped)
 }
 
+/// `GET {gw}/v1/book/{slot}/frozen`: the gateway's frozen book of `slot`,
+/// `None` while the gateway answers 404 `not_frozen`. Any other answer, a
+/// book of another slot or an unreadable body is an error naming the URL.
+pub async fn fetch_frozen_book(gw: &str, slot: u64) -> Result<Option<FrozenBook>, MatcherError> {
+    let url = format!("{gw}/v1/book/{slot}/frozen");
+    let u = url.clone();
+    let answer = tokio::task::spawn_blocking(move || crate::http::request("GET", &u, None))
+        .await
+        .map_err(|e| MatcherError::Gateway {
+            url: url.clone(),
+            reason: e.to_string(),
+        })?;
+    let (status, body) = answer.map_err(|e| MatcherError::Gateway {
+        url: url.clone(),
+        reason: e.to_string(),
+    })?;
+    match status {
+        200 => {}
+        404 if body.contains("not_frozen") => return Ok(None),
+        _ => return Err(MatcherError::GatewayStatus { url, status, body }),
+    }
+    let book: FrozenBook = serde_json::from_str(&body).map_err(|e| MatcherError::Gateway {
+        url: url.clone(),
+        reason: format!("not a frozen book: {e}"),
+    })?;
+    if book.slot != slot {
+        return Err(MatcherError::FrozenBookSlot {
+            slot,
+            got: book.slot,
+        });
+    }
+    Ok(Some(book))
+}
+
 /// The slot whose matching phase is current at chain time `now`, if any: the next
 /// slot to start, once its gate (`gate_closure_secs` before its start) has closed.
 pub fn matching_slot(now: u64, gate_closure_secs: u64) -> Option<u64> {
@@ -540,6 +587,31 @@ pub enum CycleOutcome {
         /// transaction hash
         tx_hash: String,
     },
+    /// The gateway has not frozen the slot's book yet (its gate clock is
+    /// behind the chain's): the cycle is retried.
+    BookNotFrozen,
+    /// The slot's trades between signed intents were committed (one
+    /// `CommitIntents`).
+    CommittedIntents {
+        /// trades committed
+        trades: usize,
+        /// intents the batch carried
+        intents: usize,
+        /// energy, Wh
+        wh: u64,
+        /// intents of the frozen book left out, with the contract's reason
+        skipped: Vec<SkippedIntent>,
+        /// trades left out: beyond `max_batch`, or of an intent or trade the contract refused
+        skipped_trades: usize,
+        /// trades (or parts) the contract's routes did not allow
+        dropped: usize,
+        /// commits the contract refused before this one
+        retries: usize,
+        /// transaction hash
+        tx_hash: String,
+        /// wasmd gas used by the transaction
+        gas_used: u64,
+    },
 }
 
 /// The online matcher: a chain client signing as the settlement contract's matcher.
@@ -547,9 +619,14 @@ pub struct Agent {
     chain: ChainClient,
     settlement: String,
     reputation: Option<String>,
+    meter_oracle: Option<String>,
     method: Method,
     gate_closure_secs: u64,
     max_batch: u32,
+    default_collateral_bps: u32,
+    collateral_floor_price: u128,
+    domain: IntentDomain,
+    gateway: Option<String>,
 }
 
 impl Agent {
@@ -560,27 +637,64 @@ impl Agent {
         deployment: &DeploymentFile,
         method: Method,
     ) -> Result<Self, MatcherError> {
+        Self::connect(chain, deployment, method, true).await
+    }
+
+    /// An agent for reading only (`verify-slot`: anyone may re-run a slot):
+    /// no signer or role needed; a commit through it is refused by the
+    /// contract, which checks the matcher role.
+    pub async fn reader(
+        chain: ChainClient,
+        deployment: &DeploymentFile,
+    ) -> Result<Self, MatcherError> {
+        Self::connect(chain, deployment, Method::Auto, false).await
+    }
+
+    async fn connect(
+        chain: ChainClient,
+        deployment: &DeploymentFile,
+        method: Method,
+        matcher_role: bool,
+    ) -> Result<Self, MatcherError> {
         let settlement = deployment.address("settlement")?.to_string();
         let reputation = deployment.address("reputation").ok().map(String::from);
-        let cfg: ConfigResponse = chain.query(&settlement, &json!({"config": {}})).await?;
-        let ours = chain
-            .address()
-            .map(|a| a.to_string())
-            .ok_or(chain_client::Error::NoSigner)?;
-        if ours != cfg.roles.matcher {
+        let cfg: settlement::msg::ConfigResponse =
+            chain.query(&settlement, &QueryMsg::Config {}).await?;
+        let ours = match chain.address() {
+            Some(a) => a.to_string(),
+            None if !matcher_role => String::new(),
+            None => return Err(chain_client::Error::NoSigner.into()),
+        };
+        if matcher_role && ours != cfg.roles.matcher {
             return Err(MatcherError::NotMatcher {
                 signer: ours,
                 matcher: cfg.roles.matcher,
             });
         }
+        let domain = IntentDomain {
+            chain_id: chain.config().chain_id.clone(),
+            contract: settlement.clone(),
+        };
         Ok(Agent {
             chain,
             settlement,
-            reputation,
+            reputation: cfg.roles.reputation.or(reputation),
+            meter_oracle: cfg.roles.meter_oracle,
             method,
             gate_closure_secs: cfg.params.gate_closure_secs,
             max_batch: cfg.params.max_batch.max(1),
+            default_collateral_bps: cfg.params.default_collateral_bps,
+            collateral_floor_price: cfg.params.collateral_floor_price.u128(),
+            domain,
+            gateway: None,
         })
+    }
+
+    /// Clears from the gateway at `url` (e.g. `http://127.0.0.1:8787`): its
+    /// frozen book of signed intents, committed with `CommitIntents`.
+    pub fn with_gateway(mut self, url: impl Into<String>) -> Self {
+        self.gateway = Some(url.into().trim_end_matches('/').to_string());
+        self
     }
 
     async fn open_orders(&self, slot: u64) -> Result<Vec<ChainOrder>, MatcherError> {
@@ -591,8 +705,13 @@ impl Agent {
                 .chain
                 .query(
                     &self.settlement,
-                    &json!({"open_orders": {"slot": slot, "zone": null, "side": null,
-                        "start_after": start_after, "limit": PAGE}}),
+                    &QueryMsg::OpenOrders {
+                        slot: SlotId(slot),
+                        zone: None,
+                        side: None,
+                        start_after,
+                        limit: Some(PAGE),
+                    },
                 )
                 .await?;
             let n = page.orders.len();
@@ -618,7 +737,12 @@ impl Agent {
         for chunk in owners.chunks(SCORE_CHUNK) {
             let r: ScoresResponse = self
                 .chain
-                .query(rep, &json!({"priority_scores": {"accounts": chunk}}))
+                .query(
+                    rep,
+                    &ReputationQueryHook::PriorityScores {
+                        accounts: chunk.iter().map(|a| a.to_string()).collect(),
+                    },
+                )
                 .await?;
             out.extend(r.scores.into_iter().map(|s| (s.account, s.score)));
         }
@@ -630,7 +754,10 @@ impl Agent {
     pub async fn cycle(&self, slot: u64) -> Result<CycleOutcome, MatcherError> {
         let status: SlotStatus = self
             .chain
-            .query(&self.settlement, &json!({"slot_status": {"slot": slot}}))
+            .query(
+                &self.settlement,
+                &QueryMsg::SlotStatus { slot: SlotId(slot) },
+            )
             .await?;
         if status.trades > 0 {
             return Ok(CycleOutcome::AlreadyCommitted {
@@ -642,17 +769,20 @@ impl Agent {
                 phase: status.phase,
             });
         }
+        if let Some(gw) = &self.gateway {
+            return self.cycle_intents(gw, slot, &status).await;
+        }
         let orders = self.open_orders(slot).await?;
         let scores = self.scores(&orders).await?;
         let net: ChainNetwork = self
             .chain
-            .query(&self.settlement, &json!({"network": {}}))
+            .query(&self.settlement, &QueryMsg::Network {})
             .await?;
         let fees: FeesResponse = self
             .chain
             .query(
                 &self.settlement,
-                &json!({"congestion_fees": {"slot": slot}}),
+                &QueryMsg::CongestionFees { slot: SlotId(slot) },
             )
             .await?;
         let routes = to_routes(&net, &fees.fees, &status.corridor_usage)?;
@@ -686,9 +816,21 @@ impl Agent {
         let calls = trades
             .chunks(self.max_batch as usize)
             .map(|batch| {
+                let trades = batch
+                    .iter()
+                    .map(|t| settlement::msg::MatchedTrade {
+                        bid: t.bid,
+                        offer: t.offer,
+                        wh: Uint128::new(t.wh.parse().unwrap_or_default()),
+                        price: Uint128::new(t.price.parse().unwrap_or_default()),
+                    })
+                    .collect();
                 Execute::new(
                     &self.settlement,
-                    &json!({"commit_matches": {"slot": slot, "trades": batch}}),
+                    &ExecuteMsg::CommitMatches {
+                        slot: SlotId(slot),
+                        trades,
+                    },
                     &[],
                 )
             })
@@ -749,12 +891,338 @@ impl Agent {
         }
         let outcome = self.cycle(slot).await?;
         tracing::info!(slot, ?outcome, "cycle");
-        if !matches!(outcome, CycleOutcome::NotMatching { .. }) {
+        if !matches!(
+            outcome,
+            CycleOutcome::NotMatching { .. } | CycleOutcome::BookNotFrozen
+        ) {
             done.insert(slot);
             // keep the set small
             done.retain(|&s| s + 4 * SLOT_SECS > slot);
         }
         Ok(())
+    }
+}
+
+impl Agent {
+    /// The gateway's frozen book of `slot`; `None` while it is not frozen (404).
+    pub async fn frozen_book(
+        &self,
+        gw: &str,
+        slot: u64,
+    ) -> Result<Option<FrozenBook>, MatcherError> {
+        fetch_frozen_book(gw, slot).await
+    }
+
+    /// What the chain says about the book's meters and owners: registry
+    /// entries (meter-oracle `deliveries`, 500 meters a query), the node → zone
+    /// map (settlement `node_zones`, pages of 500), fills (`intent_fill`), free
+    /// balances (`balance`) and trading terms (reputation
+    /// `trading_terms_batch`, 1000 accounts a query). Owners that are not
+    /// addresses are left out (their intents fail the signature check).
+    pub async fn chain_view(
+        &self,
+        slot: u64,
+        frozen: &FrozenBook,
+        zones: BTreeSet<u32>,
+    ) -> Result<ChainView, MatcherError> {
+        let mut view = ChainView {
+            zones,
+            default_collateral_bps: self.default_collateral_bps,
+            collateral_floor_price: self.collateral_floor_price,
+            ..ChainView::default()
+        };
+        let meters: Vec<u32> = frozen
+            .intents
+            .iter()
+            .map(|e| e.signed.intent.meter)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if let Some(mo) = &self.meter_oracle {
+            for chunk in meters.chunks(METER_CHUNK) {
+                let r: DeliveriesResponse = self
+                    .chain
+                    .query(
+                        mo,
+                        &MeterQueryHook::Deliveries {
+                            slot: SlotId(slot),
+                            meters: chunk.to_vec(),
+                        },
+                    )
+                    .await?;
+                view.meters
+                    .extend(r.deliveries.into_iter().map(|d| (d.meter, d)));
+            }
+        }
+        let mut start_after = None;
+        loop {
+            let page: NodeZonesResponse = self
+                .chain
+                .query(
+                    &self.settlement,
+                    &QueryMsg::NodeZones {
+                        start_after,
+                        limit: Some(PAGE),
+                    },
+                )
+                .await?;
+            let n = page.nodes.len();
+            start_after = page.nodes.last().map(|z| z.node);
+            view.node_zones
+                .extend(page.nodes.into_iter().map(|z| (z.node, z.zone)));
+            if n < PAGE as usize {
+                break;
+            }
+        }
+        let owners: Vec<String> = frozen
+            .intents
+            .iter()
+            .map(|e| e.signed.intent.owner.clone())
+            .filter(|o| self.chain.parse_address(o).is_ok())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for e in &frozen.intents {
+            let i = &e.signed.intent;
+            if !owners.contains(&i.owner) || view.fills.contains_key(&(i.owner.clone(), i.nonce)) {
+                continue;
+            }
+            let f: IntentFillResponse = self
+                .chain
+                .query(
+                    &self.settlement,
+                    &QueryMsg::IntentFill {
+                        owner: i.owner.clone(),
+                        nonce: i.nonce,
+                    },
+                )
+                .await?;
+            view.fills.insert((i.owner.clone(), i.nonce), f);
+        }
+        for o in &owners {
+            let b: BalanceResponse = self
+                .chain
+                .query(&self.settlement, &QueryMsg::Balance { account: o.clone() })
+                .await?;
+            view.free.insert(o.clone(), b.free.u128());
+        }
+        if let Some(rep) = &self.reputation {
+            let mut terms = HashMap::new();
+            for chunk in owners.chunks(TERMS_CHUNK) {
+                let r: TradingTermsBatchResponse = self
+                    .chain
+                    .query(
+                        rep,
+                        &ReputationQueryHook::TradingTermsBatch {
+                            accounts: chunk.to_vec(),
+                        },
+                    )
+                    .await?;
+                terms.extend(chunk.iter().cloned().zip(r.terms));
+            }
+            view.terms = Some(terms);
+        }
+        Ok(view)
+    }
+
+    /// `verify-slot` against the chain: re-runs the clearing of `frozen` and
+    /// compares it with the trades the chain recorded for `slot`
+    /// (`trades_by_slot`). Zones come from the meter registry and the node →
+    /// zone map; an intent whose meter is not an active meter of its owner
+    /// (the contract refuses it) is left out of the re-run; the network is
+    /// the contract's, at full corridor capacity. `tolerance` is the allowed
+    /// relative welfare shortfall.
+    pub async fn verify_slot(
+        &self,
+        slot: u64,
+        frozen: &FrozenBook,
+        tolerance: f64,
+    ) -> Result<crate::verify::Report, crate::verify::VerifyError> {
+        use crate::verify::{book_from_frozen_with, committed_from_chain, verify_book};
+        let net: ChainNetwork = self
+            .chain
+            .query(&self.settlement, &QueryMsg::Network {})
+            .await
+            .map_err(MatcherError::from)?;
+        let fees: FeesResponse = self
+            .chain
+            .query(
+                &self.settlement,
+                &QueryMsg::CongestionFees { slot: SlotId(slot) },
+            )
+            .await
+            .map_err(MatcherError::from)?;
+        let routes = to_routes(&net, &fees.fees, &[])?;
+        let zones = net.zones.iter().map(|z| z.id).collect();
+        let view = self.chain_view(slot, frozen, zones).await?;
+        let book = book_from_frozen_with(frozen, &self.domain, |_, e, owner| {
+            let i = &e.signed.intent;
+            Ok(
+                settlement::rules::check_meter(owner, i.meter, view.meters.get(&i.meter))
+                    .ok()
+                    .and_then(|node| view.node_zones.get(&node).copied()),
+            )
+        })?;
+        let network = to_network(&net, &routes, loss_price(&book));
+        let mut trades = Vec::new();
+        let mut start_after = None;
+        loop {
+            let page: settlement::msg::TradesResponse = self
+                .chain
+                .query(
+                    &self.settlement,
+                    &QueryMsg::TradesBySlot {
+                        slot: SlotId(slot),
+                        start_after,
+                        limit: Some(PAGE),
+                    },
+                )
+                .await
+                .map_err(MatcherError::from)?;
+            let n = page.trades.len();
+            start_after = page.trades.last().map(|t| t.id);
+            trades.extend(page.trades);
+            if n < PAGE as usize {
+                break;
+            }
+        }
+        let committed = committed_from_chain(frozen, &book, &network, &trades)?;
+        verify_book(&book, frozen.intents.len(), &network, &committed, tolerance)
+    }
+
+    /// One cycle from the gateway's frozen book (see the module docs).
+    async fn cycle_intents(
+        &self,
+        gw: &str,
+        slot: u64,
+        status: &SlotStatus,
+    ) -> Result<CycleOutcome, MatcherError> {
+        let Some(frozen) = self.frozen_book(gw, slot).await? else {
+            return Ok(CycleOutcome::BookNotFrozen);
+        };
+        let net: ChainNetwork = self
+            .chain
+            .query(&self.settlement, &QueryMsg::Network {})
+            .await?;
+        let fees: FeesResponse = self
+            .chain
+            .query(
+                &self.settlement,
+                &QueryMsg::CongestionFees { slot: SlotId(slot) },
+            )
+            .await?;
+        let routes = to_routes(&net, &fees.fees, &status.corridor_usage)?;
+        let zones = net.zones.iter().map(|z| z.id).collect();
+        let view = self.chain_view(slot, &frozen, zones).await?;
+        let (_, now) = self.chain.latest_block().await?;
+        let now = (now.max(0) as u64).saturating_add(EXPIRY_MARGIN_SECS);
+        let (candidates, mut skipped) = intents::screen(&frozen, &self.domain, slot, now, &view);
+        let book = intents::to_order_book(slot, &candidates);
+        let clearing: Clearing = clear(
+            &book,
+            &to_network(&net, &routes, loss_price(&book)),
+            self.method,
+        )?;
+        let (mut trades, dropped) = to_commit(&book, &clearing.trades, &routes);
+        tracing::info!(
+            slot,
+            intents = frozen.intents.len(),
+            screened = candidates.len(),
+            skipped = skipped.len(),
+            trades = trades.len(),
+            dropped = dropped.len(),
+            welfare = clearing.welfare,
+            "cleared the gateway's frozen book"
+        );
+        let mut refused_trades = 0;
+        let mut last = String::new();
+        for attempt in 0..MAX_COMMIT_ATTEMPTS {
+            let batch =
+                intents::build_batch(&candidates, &trades, &routes, self.max_batch as usize);
+            if batch.trades.is_empty() {
+                return Ok(CycleOutcome::NoTrades {
+                    orders: candidates.len(),
+                    skipped: skipped.len(),
+                });
+            }
+            let msg = ExecuteMsg::CommitIntents {
+                slot: SlotId(slot),
+                intents: batch.intents.clone(),
+                trades: batch.trades.clone(),
+            };
+            let call = Execute::new(&self.settlement, &msg, &[])?;
+            let err = match self.chain.execute_multi(vec![call]).await {
+                Ok(tx) => {
+                    let wh = batch.trades.iter().map(|t| t.wh.u128() as u64).sum();
+                    tracing::info!(slot, trades = batch.trades.len(), wh, tx = %tx.hash, gas = tx.gas_used, "committed intents");
+                    return Ok(CycleOutcome::CommittedIntents {
+                        trades: batch.trades.len(),
+                        intents: batch.intents.len(),
+                        wh,
+                        skipped,
+                        skipped_trades: batch.skipped.len() + refused_trades,
+                        dropped: dropped.len(),
+                        retries: attempt,
+                        tx_hash: tx.hash,
+                        gas_used: tx.gas_used,
+                    });
+                }
+                Err(e) => e,
+            };
+            let log = err.raw_log().unwrap_or_default().to_string();
+            last.clone_from(&log);
+            match intents::refused_index(&log) {
+                Some(Refused::SlotCommitted) => {
+                    let st: SlotStatus = self
+                        .chain
+                        .query(
+                            &self.settlement,
+                            &QueryMsg::SlotStatus { slot: SlotId(slot) },
+                        )
+                        .await?;
+                    return Ok(CycleOutcome::AlreadyCommitted { trades: st.trades });
+                }
+                Some(Refused::Intent(i)) if i < batch.candidates.len() => {
+                    let cand = batch.candidates[i];
+                    let c: &Candidate = &candidates[cand];
+                    tracing::warn!(slot, hash = %c.hash, reason = %log, "the contract refused an intent: dropped, retrying");
+                    skipped.push(SkippedIntent {
+                        hash: c.hash.clone(),
+                        owner: c.owner.clone(),
+                        nonce: c.batch.nonce,
+                        reason: log,
+                    });
+                    let before = trades.len();
+                    trades.retain(|t| t.bid as usize != cand && t.offer as usize != cand);
+                    refused_trades += before - trades.len();
+                }
+                Some(Refused::Trade(i)) if i < batch.trades.len() => {
+                    let t = &batch.trades[i];
+                    let (bid, offer) = (
+                        batch.candidates[t.bid as usize] as u64,
+                        batch.candidates[t.offer as usize] as u64,
+                    );
+                    let (wh, price) = (t.wh.to_string(), t.price.to_string());
+                    tracing::warn!(slot, bid, offer, reason = %log, "the contract refused a trade: dropped, retrying");
+                    let at = trades.iter().position(|m| {
+                        m.bid == bid && m.offer == offer && m.wh == wh && m.price == price
+                    });
+                    match at {
+                        Some(at) => {
+                            trades.remove(at);
+                            refused_trades += 1;
+                        }
+                        None => return Err(err.into()),
+                    }
+                }
+                _ => return Err(err.into()),
+            }
+        }
+        Err(MatcherError::CommitRefused {
+            slot,
+            attempts: MAX_COMMIT_ATTEMPTS,
+            last,
+        })
     }
 }
 

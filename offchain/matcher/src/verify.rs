@@ -14,10 +14,15 @@
 //!    and an offer of the book with their owners and never fills an intent
 //!    beyond its Wh.
 //!
-//! Until the settlement contract records commits with their intents, the
+//! The committed side is what the chain recorded: [`committed_from_chain`]
+//! maps the settlement contract's `trades_by_slot` (each trade names its
+//! buyer's and seller's intent nonces) onto the frozen book and recomputes
+//! their welfare with [`crate::welfare_of`]; `aip-matcher verify-slot
+//! --deployment` reads the trades, the meters' zones and the network from the
+//! chain ([`crate::online::Agent::verify_slot`]). Without a deployment the
 //! committed side is read from a file in `aip-matcher clear`'s output format
-//! ([`Clearing`]); its `welfare` is taken as stated there (the trade checks
-//! are independent of it).
+//! ([`Clearing`]) and its `welfare` is taken as stated there (the trade
+//! checks are independent of it).
 
 use std::collections::HashMap;
 
@@ -27,7 +32,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-use crate::{clear, Clearing, MatcherError, Method, Network, Order, OrderBook, Side};
+use crate::{
+    clear, welfare_of, Clearing, CorridorFlow, MatcherError, Method, Network, Order, OrderBook,
+    Side, Trade,
+};
+use settlement::msg::TradeResponse;
 
 /// Why a slot failed verification.
 #[derive(Debug, Error)]
@@ -140,11 +149,31 @@ pub struct Report {
     pub ratio: f64,
 }
 
-/// Checks the book's integrity and signatures and builds the order book.
+/// Checks the book's integrity and signatures and builds the order book
+/// (zones from a meter → zone map; a meter without a zone is an error).
 pub fn book_from_frozen(
     frozen: &FrozenBook,
     domain: &IntentDomain,
     zones: &HashMap<u32, u32>,
+) -> Result<OrderBook, VerifyError> {
+    book_from_frozen_with(frozen, domain, |index, e, _| {
+        let meter = e.signed.intent.meter;
+        zones
+            .get(&meter)
+            .copied()
+            .map(Some)
+            .ok_or(VerifyError::UnknownMeter { index, meter })
+    })
+}
+
+/// Checks the book's integrity and signatures and builds the order book;
+/// `zone_of(index, entry, proven owner)` gives an intent's zone, or `None`
+/// to leave it out of the re-run (an intent the contract refuses, e.g. a
+/// meter that is not its owner's).
+pub fn book_from_frozen_with(
+    frozen: &FrozenBook,
+    domain: &IntentDomain,
+    zone_of: impl Fn(usize, &FrozenEntry, &str) -> Result<Option<u32>, VerifyError>,
 ) -> Result<OrderBook, VerifyError> {
     let api = MockApi::default();
     let mut all = Sha256::new();
@@ -166,10 +195,9 @@ pub fn book_from_frozen(
         }
         all.update(v.hash);
         let i = &e.signed.intent;
-        let zone = *zones.get(&i.meter).ok_or(VerifyError::UnknownMeter {
-            index,
-            meter: i.meter,
-        })?;
+        let Some(zone) = zone_of(index, e, &v.owner)? else {
+            continue;
+        };
         orders.push(Order {
             id: e.seq,
             owner: v.owner,
@@ -212,6 +240,19 @@ pub fn verify_slot(
     tolerance: f64,
 ) -> Result<Report, VerifyError> {
     let book = book_from_frozen(frozen, domain, zones)?;
+    verify_book(&book, frozen.intents.len(), network, committed, tolerance)
+}
+
+/// Checks `committed` against `book` (every trade names a bid and an offer
+/// of the book with their owners, no order filled beyond its Wh) and its
+/// welfare against a re-run of the clearing on `network`.
+pub fn verify_book(
+    book: &OrderBook,
+    intents: usize,
+    network: &Network,
+    committed: &Clearing,
+    tolerance: f64,
+) -> Result<Report, VerifyError> {
     let by_id: HashMap<u64, &Order> = book.orders.iter().map(|o| (o.id, o)).collect();
     let mut filled: HashMap<u64, u64> = HashMap::new();
     for (index, t) in committed.trades.iter().enumerate() {
@@ -243,7 +284,7 @@ pub fn verify_slot(
             }
         }
     }
-    let rerun = clear(&book, network, Method::Auto)?;
+    let rerun = clear(book, network, Method::Auto)?;
     let shortfall_ok = committed.welfare >= rerun.welfare * (1.0 - tolerance) - 1e-6;
     if !shortfall_ok {
         return Err(VerifyError::WelfareShortfall {
@@ -253,8 +294,8 @@ pub fn verify_slot(
         });
     }
     Ok(Report {
-        slot: frozen.slot,
-        intents: frozen.intents.len(),
+        slot: book.slot,
+        intents,
         recomputed_welfare: rerun.welfare,
         committed_welfare: committed.welfare,
         committed_trades: committed.trades.len(),
@@ -264,6 +305,110 @@ pub fn verify_slot(
             committed.welfare / rerun.welfare
         },
     })
+}
+
+/// The trades the chain recorded for a slot (`trades_by_slot`) as a
+/// [`Clearing`] on `book` (built from `frozen`: order id = the intent's
+/// `seq`): each trade's buyer and bid nonce, seller and offer nonce name an
+/// intent of the frozen book; corridor flows from the orders' zones; welfare
+/// recomputed by [`welfare_of`] on `network`.
+pub fn committed_from_chain(
+    frozen: &FrozenBook,
+    book: &OrderBook,
+    network: &Network,
+    trades: &[TradeResponse],
+) -> Result<Clearing, VerifyError> {
+    let seq: HashMap<(&str, u64), u64> = frozen
+        .intents
+        .iter()
+        .map(|e| {
+            (
+                (e.signed.intent.owner.as_str(), e.signed.intent.nonce),
+                e.seq,
+            )
+        })
+        .collect();
+    let zone: HashMap<u64, u32> = book.orders.iter().map(|o| (o.id, o.zone)).collect();
+    let mut flows: std::collections::BTreeMap<u32, CorridorFlow> = Default::default();
+    let mut out = Vec::with_capacity(trades.len());
+    for (index, t) in trades.iter().enumerate() {
+        if !t.intents {
+            return Err(VerifyError::Trade {
+                index,
+                reason: format!("trade {} was not committed from intents", t.id),
+            });
+        }
+        let find = |owner: &str, nonce: u64, what: &str| {
+            seq.get(&(owner, nonce)).copied().ok_or(VerifyError::Trade {
+                index,
+                reason: format!(
+                    "the {what}'s intent (nonce {nonce} of {owner}) is not in the frozen book"
+                ),
+            })
+        };
+        let (bid, offer) = (
+            find(&t.buyer, t.bid, "buyer")?,
+            find(&t.seller, t.offer, "seller")?,
+        );
+        let wh = u64::try_from(t.wh.u128()).unwrap_or(u64::MAX);
+        let (from_zone, to_zone) = (
+            zone.get(&offer).copied().unwrap_or_default(),
+            zone.get(&bid).copied().unwrap_or_default(),
+        );
+        if from_zone != to_zone {
+            let c = network
+                .corridors
+                .iter()
+                .find(|c| {
+                    (c.from, c.to) == (from_zone, to_zone) || (c.to, c.from) == (from_zone, to_zone)
+                })
+                .ok_or(VerifyError::Trade {
+                    index,
+                    reason: format!("no corridor joins zones {from_zone} and {to_zone}"),
+                })?;
+            let f = flows.entry(c.id).or_insert(CorridorFlow {
+                corridor: c.id,
+                forward_wh: 0,
+                backward_wh: 0,
+            });
+            if c.from == from_zone {
+                f.forward_wh += wh;
+            } else {
+                f.backward_wh += wh;
+            }
+        }
+        out.push(Trade {
+            bid,
+            offer,
+            buyer: t.buyer.clone(),
+            seller: t.seller.clone(),
+            wh,
+            price: u64::try_from(t.price.u128()).unwrap_or(u64::MAX),
+            fee: 0,
+            from_zone,
+            to_zone,
+            loss_bps: 0,
+        });
+    }
+    let mut c = Clearing {
+        slot: book.slot,
+        method: Method::Auto,
+        traded_wh: out.iter().map(|t| t.wh).sum(),
+        trades: out,
+        welfare: 0.0,
+        gross_surplus: 0.0,
+        loss_cost: 0.0,
+        congestion_fees: 0.0,
+        losses_wh: 0.0,
+        local_wh: 0,
+        demand_wh: 0,
+        supply_wh: 0,
+        corridor_flows: flows.into_values().collect(),
+        capacity_excess_wh: 0,
+        lp_optimum: None,
+    };
+    c.welfare = welfare_of(book, network, &c)?;
+    Ok(c)
 }
 
 /// Reads a frozen book from a file, or from an `http://` URL (plain HTTP/1.1 GET).

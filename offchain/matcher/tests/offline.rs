@@ -115,3 +115,50 @@ fn report_rejects_a_grid_it_cannot_read() {
         "{err}"
     );
 }
+
+#[test]
+fn verify_slot_needs_a_deployment_or_the_committed_files() {
+    let exe = env!("CARGO_BIN_EXE_aip-matcher");
+    let book = tmp("verify-book.json");
+    std::fs::write(
+        &book,
+        r#"{"slot": 900, "frozen_at": 600, "book_hash": "", "intents": []}"#,
+    )
+    .unwrap();
+    let neither = Command::new(exe)
+        .args(["verify-slot", "--book"])
+        .arg(&book)
+        .output()
+        .unwrap();
+    assert!(!neither.status.success());
+    let err = String::from_utf8_lossy(&neither.stderr);
+    assert!(
+        err.contains("the following required arguments were not provided")
+            && err.contains("--network <NETWORK>")
+            && err.contains("--committed <COMMITTED>"),
+        "{err}"
+    );
+    let both = Command::new(exe)
+        .args(["verify-slot", "--book"])
+        .arg(&book)
+        .args(["--deployment", "d.json", "--network", "n.json"])
+        .output()
+        .unwrap();
+    assert!(!both.status.success());
+    let err = String::from_utf8_lossy(&both.stderr);
+    assert!(
+        err.contains(
+            "the argument '--deployment <DEPLOYMENT>' cannot be used with '--network <NETWORK>'"
+        ),
+        "{err}"
+    );
+    let missing = Command::new(exe)
+        .args(["verify-slot", "--book"])
+        .arg(&book)
+        .args(["--deployment", "/nonexistent/deployment.json"])
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(err.contains("/nonexistent/deployment.json"), "{err}");
+}

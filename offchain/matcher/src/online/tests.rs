@@ -498,3 +498,78 @@ fn failed_cycles_back_off_exponentially_up_to_a_minute() {
     assert_eq!(secs, vec![2, 4, 8, 16, 32, 60, 60, 60]);
     assert_eq!(backoff(u32::MAX).as_secs(), 60);
 }
+
+/// Serves one canned HTTP answer on a loopback port; returns the base URL.
+fn canned(answer: &'static str) -> String {
+    use std::io::{Read, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let (mut s, _) = l.accept().unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+            match s.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+        s.write_all(answer.as_bytes()).unwrap();
+    });
+    url
+}
+
+#[tokio::test]
+async fn the_frozen_book_is_read_or_its_absence_and_errors_name_the_url() {
+    let book = r#"{"slot":900,"frozen_at":600,"book_hash":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","intents":[]}"#;
+    let ok: &'static str = Box::leak(
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{book}",
+            book.len()
+        )
+        .into_boxed_str(),
+    );
+    let got = fetch_frozen_book(&canned(ok), 900).await.unwrap().unwrap();
+    assert_eq!((got.slot, got.intents.len()), (900, 0));
+
+    let not_yet = "HTTP/1.1 404 Not Found\r\n\r\n{\"error\":\"not_frozen\",\"reason\":\"slot 900 freezes at 600\"}";
+    assert!(fetch_frozen_book(&canned(not_yet), 900)
+        .await
+        .unwrap()
+        .is_none());
+
+    let gw = canned(ok);
+    let e = fetch_frozen_book(&gw, 1800).await.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the gateway's frozen book is for slot 900, not slot 1800"
+    );
+
+    let gw = canned("HTTP/1.1 400 Bad Request\r\n\r\n{\"error\":\"bad_slot\"}");
+    let e = fetch_frozen_book(&gw, 901).await.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!("gateway {gw}/v1/book/901/frozen: HTTP 400: {{\"error\":\"bad_slot\"}}")
+    );
+
+    let gw = canned("HTTP/1.1 200 OK\r\n\r\n\"nope\"");
+    let e = fetch_frozen_book(&gw, 900).await.unwrap_err();
+    assert!(
+        e.to_string().starts_with(&format!(
+            "gateway {gw}/v1/book/900/frozen: not a frozen book: invalid type: string \"nope\""
+        )),
+        "{e}"
+    );
+
+    // Nothing listens there.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let e = fetch_frozen_book(&closed, 900).await.unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with(&format!("gateway {closed}/v1/book/900/frozen: ")),
+        "{e}"
+    );
+}

@@ -186,3 +186,135 @@ fn a_tampered_book_is_refused() {
         "entry 0: the intent is for chain \"aip-localnet-1\", this is chain \"other-1\""
     );
 }
+
+/// The seller's meter (3) in zone 1, the buyers' in zone 0, joined by corridor 7.
+fn two_zones() -> (HashMap<u32, u32>, Network) {
+    let zones = [(1, 0), (2, 0), (3, 1)].into_iter().collect();
+    let zone = |id| Zone {
+        id,
+        name: format!("zone {id}"),
+        loss_bps: 0,
+    };
+    let network = Network {
+        zones: vec![zone(0), zone(1)],
+        corridors: vec![crate::Corridor {
+            id: 7,
+            from: 0,
+            to: 1,
+            capacity_wh: 10_000,
+            loss_bps: 100,
+            fee: 10,
+        }],
+        loss_price: 100_000,
+    };
+    (zones, network)
+}
+
+fn on_chain(id: u64, bid: u64, offer: u64, buyer: &str, seller: &str, wh: u128) -> TradeResponse {
+    use cosmwasm_std::Uint128;
+    TradeResponse {
+        id,
+        slot: aip_types::SlotId(SLOT),
+        bid,
+        offer,
+        buyer: buyer.to_string(),
+        seller: seller.to_string(),
+        meter: 3,
+        wh: Uint128::new(wh),
+        net_wh: Uint128::new(wh),
+        price: Uint128::new(150_000),
+        payment: Uint128::zero(),
+        fee: Uint128::zero(),
+        collateral: Uint128::zero(),
+        intents: true,
+        status: settlement::msg::TradeStatus::Pending,
+        settlement: None,
+    }
+}
+
+#[test]
+fn the_trades_on_chain_are_mapped_to_the_frozen_book_and_their_welfare_recomputed() {
+    let (zones, network) = two_zones();
+    let f = frozen();
+    let book = book_from_frozen(&f, &domain(), &zones).expect("book");
+    let owner = |n: usize| f.intents[n].signed.intent.owner.clone();
+    // a: 2000 Wh (nonce 1), b: 500 Wh (nonce 2), both from c (nonce 3), across corridor 7.
+    let trades = vec![
+        on_chain(1, 1, 3, &owner(0), &owner(2), 2_000),
+        on_chain(2, 2, 3, &owner(1), &owner(2), 500),
+    ];
+    let c = committed_from_chain(&f, &book, &network, &trades).expect("mapped");
+    assert_eq!(
+        c.trades
+            .iter()
+            .map(|t| (t.bid, t.offer, t.wh, t.from_zone, t.to_zone))
+            .collect::<Vec<_>>(),
+        vec![(1, 3, 2_000, 1, 0), (2, 3, 500, 1, 0)]
+    );
+    assert_eq!(
+        c.corridor_flows,
+        vec![CorridorFlow {
+            corridor: 7,
+            forward_wh: 0,
+            backward_wh: 2_500
+        }]
+    );
+    // 2000 × 200,000 + 500 × 100,000 uaip/kWh·Wh, minus 2500 Wh × (1 % of 100,000 + 10): 450,000 − 2,525.
+    assert!((c.welfare - 447_475.0).abs() < 1e-9, "{}", c.welfare);
+    let r = verify_book(&book, 3, &network, &c, 0.0).expect("verifies");
+    assert!((r.ratio - 1.0).abs() < 1e-9, "{r:?}");
+    assert_eq!(r.committed_trades, 2);
+}
+
+#[test]
+fn a_trade_on_chain_outside_the_frozen_book_is_refused_naming_it() {
+    let (zones, network) = two_zones();
+    let f = frozen();
+    let book = book_from_frozen(&f, &domain(), &zones).expect("book");
+    let owner = |n: usize| f.intents[n].signed.intent.owner.clone();
+    let e = committed_from_chain(
+        &f,
+        &book,
+        &network,
+        &[on_chain(1, 9, 3, &owner(0), &owner(2), 10)],
+    )
+    .expect_err("refused");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "committed trade 0: the buyer's intent (nonce 9 of {}) is not in the frozen book",
+            owner(0)
+        )
+    );
+    let mut t = on_chain(4, 1, 3, &owner(0), &owner(2), 10);
+    t.intents = false;
+    let e = committed_from_chain(&f, &book, &network, &[t]).expect_err("refused");
+    assert_eq!(
+        e.to_string(),
+        "committed trade 0: trade 4 was not committed from intents"
+    );
+    let mut cut = network.clone();
+    cut.corridors.clear();
+    let e = committed_from_chain(
+        &f,
+        &book,
+        &cut,
+        &[on_chain(1, 1, 3, &owner(0), &owner(2), 10)],
+    )
+    .expect_err("refused");
+    assert_eq!(
+        e.to_string(),
+        "committed trade 0: no corridor joins zones 1 and 0"
+    );
+}
+
+#[test]
+fn an_intent_the_verifier_leaves_out_is_not_in_the_rerun() {
+    let f = frozen();
+    let book = book_from_frozen_with(&f, &domain(), |index, _, _| Ok((index != 1).then_some(0)))
+        .expect("book");
+    assert_eq!(
+        book.orders.iter().map(|o| o.id).collect::<Vec<_>>(),
+        vec![1, 3]
+    );
+}
