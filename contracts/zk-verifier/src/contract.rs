@@ -104,6 +104,12 @@ pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, C
     // A verifier from before the AML circuit (no compliance role, no contexts)
     // cannot be migrated in place: its proofs and key are for another circuit.
     crate::state::CONFIG.load(deps.storage)?;
+    // This code may compile in other keys than the old one: re-derive where
+    // `Register` finds the key, and drop the layout before the register record.
+    ex::rebuild_register_record(deps.storage, deps.api)?;
+    for key in crate::state::LEGACY_KEYS {
+        deps.storage.remove(key);
+    }
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     Ok(Response::new()
         .add_attribute("action", "migrate")

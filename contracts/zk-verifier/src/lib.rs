@@ -33,6 +33,7 @@ pub mod contract;
 mod error;
 pub mod execute;
 pub mod groth16;
+pub mod keys;
 pub mod msg;
 pub mod query;
 pub mod rules;

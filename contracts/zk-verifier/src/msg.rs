@@ -139,6 +139,9 @@ pub struct ConfigResponse {
     pub external_nullifier: HexBinary,
     pub chain_id: String,
     pub verifying_key_set: bool,
+    /// The key set is one compiled into this code (its prepared form is read
+    /// from the code, not from storage: cheaper `register`).
+    pub verifying_key_in_code: bool,
 }
 
 #[cw_serde]

@@ -8,7 +8,8 @@ use crate::msg::{
 };
 use crate::rules::{self, Policy};
 use crate::state::{
-    Account, Accounts, Nullifiers, CONFIG, CONTEXTS, LIST_GENERATIONS, ROOTS, VK_RAW,
+    Account, Accounts, KeySource, Nullifiers, RegisterRecord, CONFIG, CONTEXTS, LIST_GENERATIONS,
+    ROOTS, VK_RAW,
 };
 
 fn hex(b: &[u8]) -> HexBinary {
@@ -27,6 +28,10 @@ pub fn query_config(deps: Deps) -> StdResult<ConfigResponse> {
         external_nullifier: hex(c.external_nullifier.as_slice()),
         chain_id: c.chain_id,
         verifying_key_set: VK_RAW.exists(deps.storage),
+        verifying_key_in_code: matches!(
+            RegisterRecord::load(deps.storage)?.and_then(|r| r.key),
+            Some(KeySource::Embedded(_))
+        ),
     })
 }
 
