@@ -91,6 +91,10 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
         QueryMsg::Nullifier { nullifier_hash } => json(&q::query_nullifier(deps, nullifier_hash)?),
         QueryMsg::VerifyingKey {} => json(&q::query_verifying_key(deps)?),
         QueryMsg::Eligibility { account } => json(&q::query_eligibility(deps, env, account)?),
+        QueryMsg::Eligibilities { accounts } => json(
+            &q::query_eligibilities(deps, env, accounts)
+                .map_err(|e| cosmwasm_std::StdError::generic_err(e.to_string()))?,
+        ),
         QueryMsg::Stats { start_after, limit } => {
             json(&q::query_stats(deps, env, start_after, limit)?)
         }

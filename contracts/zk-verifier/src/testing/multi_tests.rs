@@ -950,3 +950,128 @@ fn migrate_rederives_where_the_key_is_and_drops_the_old_layout() {
     s.register(&alice, &reg).unwrap();
     assert_eq!(s.minted(), vec![alice.to_string()]);
 }
+
+#[test]
+fn settlement_checks_a_batch_of_accounts_in_one_query() {
+    use aip_types::hooks::{AccountEligibility, EligibilitiesResponse, KycQueryHook};
+    let k = kyc();
+    let mut s = Suite::ready();
+    let tree = k.everyone();
+    let none = empty();
+    let lists = everyday(&tree, &none);
+    let [alice, bob, carol, dave, erin] =
+        ["alice", "bob", "carol", "dave", "erin"].map(|n| s.addr(n));
+    let ext = s.external_nullifier();
+    // alice and carol until EXPIRY, bob only for 1,000 s; dave and erin never
+    s.register(&alice, &s.prove(&k.alice, &alice, &lists))
+        .unwrap();
+    s.register(&carol, &s.prove(&k.carol, &carol, &lists))
+        .unwrap();
+    let short = prove_for(&k.bob, &bob, &lists, ext, s.now() + 1_000).unwrap();
+    s.register(&bob, &short).unwrap();
+    // eight days later (premium lasts 7): the compliance role sanctions
+    // mallory; after the grace period everyone registered must prove again
+    s.advance(8 * 86_400);
+    let sanctions = k.set(&[&k.mallory]);
+    s.publish_sanctions(&sanctions).unwrap();
+    s.advance(GRACE);
+    // alice proves against the new lists: eligible and premium again
+    let new_lists = Lists {
+        tree: &tree,
+        sanctions: &sanctions,
+        revocations: &none,
+    };
+    s.register(&alice, &s.prove(&k.alice, &alice, &new_lists))
+        .unwrap();
+
+    // settlement's message, as aip-types serializes it, and its answer type
+    let batch = vec![&alice, &bob, &carol, &dave, &alice, &erin]
+        .into_iter()
+        .map(|a| a.to_string())
+        .collect::<Vec<_>>();
+    let res: EligibilitiesResponse = s
+        .app
+        .wrap()
+        .query_wasm_smart(
+            &s.verifier,
+            &KycQueryHook::Eligibilities {
+                accounts: batch.clone(),
+            },
+        )
+        .unwrap();
+    let row = |account: &cosmwasm_std::Addr, eligible, premium, reason| AccountEligibility {
+        account: account.to_string(),
+        eligible,
+        premium_eligible: premium,
+        reason,
+    };
+    assert_eq!(
+        res.eligibilities,
+        vec![
+            row(&alice, true, true, Eligibility::Eligible),
+            row(&bob, false, false, Eligibility::Expired),
+            row(&carol, false, false, Eligibility::NeedsReproof),
+            row(&dave, false, false, Eligibility::Unregistered),
+            row(&alice, true, true, Eligibility::Eligible),
+            row(&erin, false, false, Eligibility::Unregistered),
+        ]
+    );
+    // the same rule as the single query
+    for (a, e) in batch.iter().zip(&res.eligibilities) {
+        let one = s.eligibility(&cosmwasm_std::Addr::unchecked(a));
+        assert_eq!(
+            (one.eligible, one.premium, one.status),
+            (e.eligible, e.premium_eligible, e.reason),
+            "{a}"
+        );
+    }
+    // a week later alice is still eligible, no longer premium
+    s.advance(7 * 86_400);
+    let res: EligibilitiesResponse = s.query(&crate::msg::QueryMsg::Eligibilities {
+        accounts: vec![alice.to_string()],
+    });
+    assert_eq!(
+        res.eligibilities,
+        vec![row(&alice, true, false, Eligibility::Eligible)]
+    );
+    // nothing asked, nothing answered
+    let res: EligibilitiesResponse =
+        s.query(&crate::msg::QueryMsg::Eligibilities { accounts: vec![] });
+    assert!(res.eligibilities.is_empty());
+}
+
+#[test]
+fn batch_eligibility_refuses_long_lists_and_invalid_addresses() {
+    use crate::msg::{QueryMsg, MAX_ELIGIBILITY_ACCOUNTS};
+    let s = Suite::ready();
+    let alice = s.addr("alice").to_string();
+    let ask = |accounts: Vec<String>| {
+        s.app
+            .wrap()
+            .query_wasm_smart::<crate::msg::EligibilitiesResponse>(
+                &s.verifier,
+                &QueryMsg::Eligibilities { accounts },
+            )
+            .unwrap_err()
+            .to_string()
+    };
+    let e = ask(vec![alice.clone(); MAX_ELIGIBILITY_ACCOUNTS + 1]);
+    assert!(
+        e.contains("eligibilities: at most 1000 accounts per query, got 1001; split the batch"),
+        "{e}"
+    );
+    let e = ask(vec![alice.clone(), alice.clone(), "wasm1nope".into()]);
+    assert!(
+        e.contains("eligibilities: account 2 (\"wasm1nope\") is not a valid address:"),
+        "{e}"
+    );
+    // the limit itself is accepted
+    let ok: crate::msg::EligibilitiesResponse = s.query(&QueryMsg::Eligibilities {
+        accounts: vec![alice; MAX_ELIGIBILITY_ACCOUNTS],
+    });
+    assert_eq!(ok.eligibilities.len(), MAX_ELIGIBILITY_ACCOUNTS);
+    assert!(ok
+        .eligibilities
+        .iter()
+        .all(|e| e.reason == Eligibility::Unregistered));
+}

@@ -177,7 +177,8 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
             external_nullifier: zk_kyc::external_nullifier::<Fr>(crate::chain::CHAIN_ID, &v2),
             ..input.clone()
         };
-        let (proof, st) = Bls12_381::kyc_prove(&pk, &input, &mut rng).map_err(|e| anyhow!("{e}"))?;
+        let (proof, st) =
+            Bls12_381::kyc_prove(&pk, &input, &mut rng).map_err(|e| anyhow!("{e}"))?;
         let (_, gas) = chain
             .execute(
                 &v2,
