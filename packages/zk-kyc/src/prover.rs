@@ -7,7 +7,11 @@
 //! are loaded the same way.
 
 use ark_ec::pairing::Pairing;
+use ark_ff::UniformRand;
 use ark_groth16::{Groth16, PreparedVerifyingKey, Proof, ProvingKey, VerifyingKey};
+use ark_relations::r1cs::{
+    ConstraintMatrices, ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
+};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, SerializationError};
 use ark_snark::SNARK;
 use rand::{CryptoRng, RngCore};
@@ -277,6 +281,113 @@ where
 /// Prepares a verifying key for repeated verification.
 pub fn prepare<E: Pairing>(vk: &VerifyingKey<E>) -> PreparedVerifyingKey<E> {
     ark_groth16::prepare_verifying_key(vk)
+}
+
+/// A proving key with the circuit's constraint matrices, computed once.
+///
+/// [`prove`] lets ark-groth16 synthesize the whole constraint system for every
+/// proof (constraints, LC inlining, matrices) although only the witness
+/// changes. This prover synthesizes the matrices once ([`Prover::new`]) and
+/// then only the witness per proof (`SynthesisMode::Prove` without
+/// matrices), and proves with `create_proof_with_reduction_and_matrices`:
+/// the same proofs, less work per proof (figures in docs/benchmarks.md).
+pub struct Prover<E: Pairing> {
+    pk: ProvingKey<E>,
+    matrices: ConstraintMatrices<E::ScalarField>,
+}
+
+impl<E> Prover<E>
+where
+    E: Pairing,
+    E::ScalarField: PoseidonField,
+{
+    /// Synthesizes the circuit's matrices (setup mode, the same optimization
+    /// goal as proving) for `pk`.
+    pub fn new(pk: ProvingKey<E>) -> Self {
+        let cs = ConstraintSystem::<E::ScalarField>::new_ref();
+        cs.set_optimization_goal(OptimizationGoal::Constraints);
+        cs.set_mode(SynthesisMode::Setup);
+        KycCircuit::<E::ScalarField>::blank()
+            .generate_constraints(cs.clone())
+            .expect("the circuit is well-formed");
+        cs.finalize();
+        let matrices = cs.to_matrices().expect("setup mode constructs matrices");
+        Prover { pk, matrices }
+    }
+
+    /// The proving key.
+    pub fn proving_key(&self) -> &ProvingKey<E> {
+        &self.pk
+    }
+
+    /// Proves `input` like [`prove`]; the witness is checked against the
+    /// matrices first, so an input that does not satisfy the circuit is an
+    /// error, never a proof that fails to verify.
+    pub fn prove<R: RngCore + CryptoRng>(
+        &self,
+        input: &ProofInput<E::ScalarField>,
+        rng: &mut R,
+    ) -> Result<(Proof<E>, Statement<E::ScalarField>), ProveError> {
+        input.check()?;
+        self.prove_circuit(input.circuit(), rng)
+    }
+
+    /// Proves the circuit's witness (checked against the matrices first).
+    pub(crate) fn prove_circuit<R: RngCore + CryptoRng>(
+        &self,
+        circuit: KycCircuit<E::ScalarField>,
+        rng: &mut R,
+    ) -> Result<(Proof<E>, Statement<E::ScalarField>), ProveError> {
+        let statement = circuit.statement;
+        let cs = ConstraintSystem::<E::ScalarField>::new_ref();
+        cs.set_optimization_goal(OptimizationGoal::Constraints);
+        cs.set_mode(SynthesisMode::Prove {
+            construct_matrices: false,
+        });
+        let failed = |reason: String| ProveError::Prover { reason };
+        circuit
+            .generate_constraints(cs.clone())
+            .map_err(|e| failed(e.to_string()))?;
+        let m = &self.matrices;
+        let (num_instance, full) = {
+            let p = cs
+                .borrow()
+                .ok_or_else(|| failed("constraint system still shared".into()))?;
+            let full = [p.instance_assignment.as_slice(), p.witness_assignment.as_slice()].concat();
+            (p.num_instance_variables, full)
+        };
+        if num_instance != m.num_instance_variables
+            || full.len() != m.num_instance_variables + m.num_witness_variables
+        {
+            return Err(failed(format!(
+                "the witness has {num_instance} instance and {} witness variables, the circuit {} and {}",
+                full.len() - num_instance,
+                m.num_instance_variables,
+                m.num_witness_variables
+            )));
+        }
+        let dot = |row: &[(E::ScalarField, usize)]| -> E::ScalarField {
+            row.iter().map(|(c, i)| *c * full[*i]).sum()
+        };
+        if let Some(i) = (0..m.num_constraints)
+            .find(|&i| dot(&m.a[i]) * dot(&m.b[i]) != dot(&m.c[i]))
+        {
+            return Err(failed(format!("the witness does not satisfy constraint {i}")));
+        }
+        let r = E::ScalarField::rand(rng);
+        let s = E::ScalarField::rand(rng);
+        let proof = Groth16::<E>::create_proof_with_reduction_and_matrices(
+            &self.pk,
+            r,
+            s,
+            m,
+            m.num_instance_variables,
+            m.num_constraints,
+            &full,
+        )
+        .map_err(|e| failed(e.to_string()))?;
+        Ok((proof, statement))
+    }
 }
 
 /// Compressed canonical bytes of any arkworks value (keys, proofs).

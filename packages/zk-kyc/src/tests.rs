@@ -622,3 +622,46 @@ fn same_circuit_proves_on_bn254() {
         }
     ));
 }
+
+#[test]
+fn prover_with_precomputed_matrices_makes_the_same_proofs_and_refuses_bad_witnesses() {
+    let f = fixture();
+    let mut r = rng();
+    let p = prover::Prover::new(f.pk.clone());
+    let inp = input(f, &f.alice, None, None);
+    let (proof, st) = p.prove(&inp, &mut r).unwrap();
+    assert_eq!(st, inp.statement());
+    assert!(prover::verify(&f.pvk, &proof, &st));
+    // bound to its statement like any proof
+    let other = Statement {
+        signal: signal("bob"),
+        ..st
+    };
+    assert!(!prover::verify(&f.pvk, &proof, &other));
+    // the native checks come first, as in `prove`
+    let sanctioned = all_low_leaves(&f.sanctions);
+    let pos = f
+        .sanctions
+        .values()
+        .iter()
+        .position(|v| *v == f.mallory.1.identifier)
+        .unwrap();
+    let inp = input(f, &f.mallory, Some(sanctioned[pos].clone()), None);
+    assert_eq!(p.prove(&inp, &mut r).unwrap_err(), ProveError::Sanctioned);
+    // a witness the native checks cannot see (mallory's honest witness named
+    // against the published sanctions root) is refused, not proved
+    let forged = NonMembership {
+        low: sanctioned[pos].low,
+        next: sanctioned[pos + 1].next,
+        path: sanctioned[pos].path.clone(),
+    };
+    let mut c = input(f, &f.mallory, Some(forged), None).circuit();
+    c.statement.sanctions_root = f.sanctions.root();
+    match p.prove_circuit(c, &mut r).unwrap_err() {
+        ProveError::Prover { reason } => assert!(
+            reason.starts_with("the witness does not satisfy constraint"),
+            "{reason}"
+        ),
+        e => panic!("expected a constraint failure, got {e:?}"),
+    }
+}
