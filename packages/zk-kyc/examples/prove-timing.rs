@@ -57,10 +57,7 @@ impl Timer {
 
     /// (wall, cpu) seconds since start.
     fn stop(&self) -> (f64, f64) {
-        (
-            self.wall.elapsed().as_secs_f64(),
-            cpu_seconds() - self.cpu,
-        )
+        (self.wall.elapsed().as_secs_f64(), cpu_seconds() - self.cpu)
     }
 }
 
@@ -115,7 +112,10 @@ fn main() {
         cs.set_mode(SynthesisMode::Prove {
             construct_matrices: true,
         });
-        input.circuit().generate_constraints(cs.clone()).expect("synthesizes");
+        input
+            .circuit()
+            .generate_constraints(cs.clone())
+            .expect("synthesizes");
         cs.finalize();
         let synth = t.stop();
         let t = Timer::start();
@@ -125,7 +125,11 @@ fn main() {
         let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
         let assignment = {
             let p = cs.borrow().expect("one owner");
-            [p.instance_assignment.as_slice(), p.witness_assignment.as_slice()].concat()
+            [
+                p.instance_assignment.as_slice(),
+                p.witness_assignment.as_slice(),
+            ]
+            .concat()
         };
         let _ = Groth16::<Bls12_381>::create_proof_with_reduction_and_matrices(
             &pk,

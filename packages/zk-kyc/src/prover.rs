@@ -320,6 +320,95 @@ where
         &self.pk
     }
 
+    /// The matrices as bytes (`aip-kyc setup` writes them next to the
+    /// proving key): [`MATRICES_MAGIC`], the instance, witness and constraint
+    /// counts (u64 LE), then the rows of A, B and C, each a u32 LE entry count
+    /// and entries of a u32 LE variable index and a 32-byte scalar
+    /// ([`crate::fr_to_bytes`]).
+    pub fn matrices_to_bytes(&self) -> Vec<u8> {
+        let m = &self.matrices;
+        let nnz = m.a_num_non_zero + m.b_num_non_zero + m.c_num_non_zero;
+        let mut out = Vec::with_capacity(32 + 12 * m.num_constraints + 36 * nnz);
+        out.extend_from_slice(MATRICES_MAGIC);
+        for n in [
+            m.num_instance_variables,
+            m.num_witness_variables,
+            m.num_constraints,
+        ] {
+            out.extend_from_slice(&(n as u64).to_le_bytes());
+        }
+        for matrix in [&m.a, &m.b, &m.c] {
+            for row in matrix {
+                out.extend_from_slice(&(row.len() as u32).to_le_bytes());
+                for (coeff, index) in row {
+                    out.extend_from_slice(&(*index as u32).to_le_bytes());
+                    out.extend_from_slice(&crate::fr_to_bytes(*coeff));
+                }
+            }
+        }
+        out
+    }
+
+    /// A prover from a proving key and matrices written by
+    /// [`Prover::matrices_to_bytes`] for the same circuit. The counts must be
+    /// this circuit's (a file from another circuit version is refused);
+    /// every index and scalar is checked.
+    pub fn from_parts(pk: ProvingKey<E>, matrices: &[u8]) -> Result<Self, MatricesError> {
+        let mut r = Reader(
+            matrices
+                .strip_prefix(MATRICES_MAGIC.as_slice())
+                .ok_or(MatricesError::NotMatrices)?,
+        );
+        let num_instance = r.u64()?;
+        let num_witness = r.u64()?;
+        let num_constraints = r.u64()?;
+        let vars = num_instance.saturating_add(num_witness);
+        if pk.a_query.len() != vars {
+            return Err(MatricesError::KeyMismatch {
+                key: pk.a_query.len(),
+                matrices: vars,
+            });
+        }
+        let mut read = || -> Result<(Vec<Vec<(E::ScalarField, usize)>>, usize), MatricesError> {
+            let mut rows = Vec::with_capacity(num_constraints.min(1 << 24));
+            let mut nnz = 0;
+            for _ in 0..num_constraints {
+                let len = r.u32()?;
+                let mut row = Vec::with_capacity(len.min(vars));
+                for _ in 0..len {
+                    let index = r.u32()?;
+                    if index >= vars {
+                        return Err(MatricesError::BadIndex { index, vars });
+                    }
+                    let coeff =
+                        crate::fr_from_bytes(r.take(32)?).ok_or(MatricesError::BadScalar)?;
+                    row.push((coeff, index));
+                }
+                nnz += len;
+                rows.push(row);
+            }
+            Ok((rows, nnz))
+        };
+        let (a, a_num_non_zero) = read()?;
+        let (b, b_num_non_zero) = read()?;
+        let (c, c_num_non_zero) = read()?;
+        if !r.0.is_empty() {
+            return Err(MatricesError::Trailing { bytes: r.0.len() });
+        }
+        let matrices = ConstraintMatrices {
+            num_instance_variables: num_instance,
+            num_witness_variables: num_witness,
+            num_constraints,
+            a_num_non_zero,
+            b_num_non_zero,
+            c_num_non_zero,
+            a,
+            b,
+            c,
+        };
+        Ok(Prover { pk, matrices })
+    }
+
     /// Proves `input` like [`prove`]; the witness is checked against the
     /// matrices first, so an input that does not satisfy the circuit is an
     /// error, never a proof that fails to verify.
@@ -353,7 +442,11 @@ where
             let p = cs
                 .borrow()
                 .ok_or_else(|| failed("constraint system still shared".into()))?;
-            let full = [p.instance_assignment.as_slice(), p.witness_assignment.as_slice()].concat();
+            let full = [
+                p.instance_assignment.as_slice(),
+                p.witness_assignment.as_slice(),
+            ]
+            .concat();
             (p.num_instance_variables, full)
         };
         if num_instance != m.num_instance_variables
@@ -369,10 +462,12 @@ where
         let dot = |row: &[(E::ScalarField, usize)]| -> E::ScalarField {
             row.iter().map(|(c, i)| *c * full[*i]).sum()
         };
-        if let Some(i) = (0..m.num_constraints)
-            .find(|&i| dot(&m.a[i]) * dot(&m.b[i]) != dot(&m.c[i]))
+        if let Some(i) =
+            (0..m.num_constraints).find(|&i| dot(&m.a[i]) * dot(&m.b[i]) != dot(&m.c[i]))
         {
-            return Err(failed(format!("the witness does not satisfy constraint {i}")));
+            return Err(failed(format!(
+                "the witness does not satisfy constraint {i}"
+            )));
         }
         let r = E::ScalarField::rand(rng);
         let s = E::ScalarField::rand(rng);
@@ -387,6 +482,75 @@ where
         )
         .map_err(|e| failed(e.to_string()))?;
         Ok((proof, statement))
+    }
+}
+
+/// First bytes of a matrices file ([`Prover::matrices_to_bytes`]).
+pub const MATRICES_MAGIC: &[u8; 8] = b"AIPKYCM1";
+
+/// Why a matrices file was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MatricesError {
+    /// It does not start with [`MATRICES_MAGIC`].
+    NotMatrices,
+    /// It ends inside a count, index or scalar.
+    Truncated,
+    /// Bytes after the last row.
+    Trailing { bytes: usize },
+    /// A coefficient is not a canonical scalar.
+    BadScalar,
+    /// A variable index past the circuit's variables.
+    BadIndex { index: usize, vars: usize },
+    /// Its variable count is not the proving key's (another circuit or key).
+    KeyMismatch { key: usize, matrices: usize },
+}
+
+impl core::fmt::Display for MatricesError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            MatricesError::NotMatrices => write!(f, "not a matrices file (no AIPKYCM1 header)"),
+            MatricesError::Truncated => write!(f, "truncated"),
+            MatricesError::Trailing { bytes } => write!(f, "{bytes} bytes after the last row"),
+            MatricesError::BadScalar => write!(f, "a coefficient is not a canonical scalar"),
+            MatricesError::BadIndex { index, vars } => {
+                write!(
+                    f,
+                    "variable index {index}, the circuit has {vars} variables"
+                )
+            }
+            MatricesError::KeyMismatch { key, matrices } => write!(
+                f,
+                "written for a circuit of {matrices} variables, the proving key has {key}: \
+                 they come from different setups or circuit versions (run `aip-kyc setup` again)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for MatricesError {}
+
+/// Reads little-endian counts and fixed-size fields off a byte slice.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], MatricesError> {
+        if self.0.len() < n {
+            return Err(MatricesError::Truncated);
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Ok(head)
+    }
+
+    fn u32(&mut self) -> Result<usize, MatricesError> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    }
+
+    fn u64(&mut self) -> Result<usize, MatricesError> {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(self.take(8)?);
+        usize::try_from(u64::from_le_bytes(a)).map_err(|_| MatricesError::Truncated)
     }
 }
 
@@ -432,6 +596,17 @@ where
     fn kyc_write_proving_key(pk: &ProvingKey<Self>) -> Vec<u8>;
     /// [`num_constraints`] on this curve's scalar field.
     fn kyc_constraints() -> usize;
+    /// [`Prover::new`] then [`Prover::matrices_to_bytes`]: the matrices file
+    /// `aip-kyc setup` writes.
+    fn kyc_matrices_bytes(pk: &ProvingKey<Self>) -> Vec<u8>;
+    /// [`Prover::from_parts`] then [`Prover::prove`].
+    #[allow(clippy::type_complexity)]
+    fn kyc_prove_with_matrices(
+        pk: ProvingKey<Self>,
+        matrices: &[u8],
+        input: &ProofInput<Self::ScalarField>,
+        rng: &mut rand_chacha::ChaCha20Rng,
+    ) -> Result<Result<(Proof<Self>, Statement<Self::ScalarField>), ProveError>, MatricesError>;
 }
 
 macro_rules! kyc_curve {
@@ -461,6 +636,18 @@ macro_rules! kyc_curve {
             }
             fn kyc_constraints() -> usize {
                 num_constraints::<Self::ScalarField>()
+            }
+            fn kyc_matrices_bytes(pk: &ProvingKey<Self>) -> Vec<u8> {
+                Prover::new(pk.clone()).matrices_to_bytes()
+            }
+            fn kyc_prove_with_matrices(
+                pk: ProvingKey<Self>,
+                matrices: &[u8],
+                input: &ProofInput<Self::ScalarField>,
+                rng: &mut rand_chacha::ChaCha20Rng,
+            ) -> Result<Result<(Proof<Self>, Statement<Self::ScalarField>), ProveError>, MatricesError>
+            {
+                Ok(Prover::from_parts(pk, matrices)?.prove(input, rng))
             }
             fn kyc_write_proving_key(pk: &ProvingKey<Self>) -> Vec<u8> {
                 let mut out = Vec::with_capacity(pk.uncompressed_size());
