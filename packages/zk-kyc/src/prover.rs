@@ -321,14 +321,31 @@ where
     }
 
     /// The matrices as bytes (`aip-kyc setup` writes them next to the
-    /// proving key): [`MATRICES_MAGIC`], the instance, witness and constraint
-    /// counts (u64 LE), then the rows of A, B and C, each a u32 LE entry count
-    /// and entries of a u32 LE variable index and a 32-byte scalar
-    /// ([`crate::fr_to_bytes`]).
+    /// proving key): [`MATRICES_MAGIC`]; the instance, witness and constraint
+    /// counts (u64 LE); the coefficient palette (u32 LE count, then 32-byte
+    /// scalars, [`crate::fr_to_bytes`]: the circuit has a few hundred distinct
+    /// coefficients); then the rows of A, B and C, each a u32 LE entry count
+    /// and entries of a u32 LE variable index and a u32 LE palette index.
     pub fn matrices_to_bytes(&self) -> Vec<u8> {
         let m = &self.matrices;
+        let mut palette: Vec<E::ScalarField> = Vec::new();
+        let mut slot: std::collections::HashMap<E::ScalarField, u32> = Default::default();
         let nnz = m.a_num_non_zero + m.b_num_non_zero + m.c_num_non_zero;
-        let mut out = Vec::with_capacity(32 + 12 * m.num_constraints + 36 * nnz);
+        let mut rows = Vec::with_capacity(12 * m.num_constraints + 8 * nnz);
+        for matrix in [&m.a, &m.b, &m.c] {
+            for row in matrix {
+                rows.extend_from_slice(&(row.len() as u32).to_le_bytes());
+                for (coeff, index) in row {
+                    let k = *slot.entry(*coeff).or_insert_with(|| {
+                        palette.push(*coeff);
+                        (palette.len() - 1) as u32
+                    });
+                    rows.extend_from_slice(&(*index as u32).to_le_bytes());
+                    rows.extend_from_slice(&k.to_le_bytes());
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(36 + 32 * palette.len() + rows.len());
         out.extend_from_slice(MATRICES_MAGIC);
         for n in [
             m.num_instance_variables,
@@ -337,15 +354,11 @@ where
         ] {
             out.extend_from_slice(&(n as u64).to_le_bytes());
         }
-        for matrix in [&m.a, &m.b, &m.c] {
-            for row in matrix {
-                out.extend_from_slice(&(row.len() as u32).to_le_bytes());
-                for (coeff, index) in row {
-                    out.extend_from_slice(&(*index as u32).to_le_bytes());
-                    out.extend_from_slice(&crate::fr_to_bytes(*coeff));
-                }
-            }
+        out.extend_from_slice(&(palette.len() as u32).to_le_bytes());
+        for c in &palette {
+            out.extend_from_slice(&crate::fr_to_bytes(*c));
         }
+        out.extend_from_slice(&rows);
         out
     }
 
@@ -369,6 +382,9 @@ where
                 matrices: vars,
             });
         }
+        let palette = (0..r.u32()?)
+            .map(|_| crate::fr_from_bytes(r.take(32)?).ok_or(MatricesError::BadScalar))
+            .collect::<Result<Vec<E::ScalarField>, _>>()?;
         let mut read = || -> Result<(Vec<Vec<(E::ScalarField, usize)>>, usize), MatricesError> {
             let mut rows = Vec::with_capacity(num_constraints.min(1 << 24));
             let mut nnz = 0;
@@ -380,8 +396,11 @@ where
                     if index >= vars {
                         return Err(MatricesError::BadIndex { index, vars });
                     }
-                    let coeff =
-                        crate::fr_from_bytes(r.take(32)?).ok_or(MatricesError::BadScalar)?;
+                    let k = r.u32()?;
+                    let coeff = *palette.get(k).ok_or(MatricesError::BadCoefficient {
+                        index: k,
+                        palette: palette.len(),
+                    })?;
                     row.push((coeff, index));
                 }
                 nnz += len;
@@ -497,8 +516,10 @@ pub enum MatricesError {
     Truncated,
     /// Bytes after the last row.
     Trailing { bytes: usize },
-    /// A coefficient is not a canonical scalar.
+    /// A palette coefficient is not a canonical scalar.
     BadScalar,
+    /// A palette index past the palette.
+    BadCoefficient { index: usize, palette: usize },
     /// A variable index past the circuit's variables.
     BadIndex { index: usize, vars: usize },
     /// Its variable count is not the proving key's (another circuit or key).
@@ -512,6 +533,9 @@ impl core::fmt::Display for MatricesError {
             MatricesError::Truncated => write!(f, "truncated"),
             MatricesError::Trailing { bytes } => write!(f, "{bytes} bytes after the last row"),
             MatricesError::BadScalar => write!(f, "a coefficient is not a canonical scalar"),
+            MatricesError::BadCoefficient { index, palette } => {
+                write!(f, "coefficient {index}, the palette has {palette}")
+            }
             MatricesError::BadIndex { index, vars } => {
                 write!(
                     f,

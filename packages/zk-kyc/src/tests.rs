@@ -627,7 +627,50 @@ fn same_circuit_proves_on_bn254() {
 fn prover_with_precomputed_matrices_makes_the_same_proofs_and_refuses_bad_witnesses() {
     let f = fixture();
     let mut r = rng();
-    let p = prover::Prover::new(f.pk.clone());
+    // the matrices survive their file format
+    let bytes = prover::Prover::new(f.pk.clone()).matrices_to_bytes();
+    let p = prover::Prover::from_parts(f.pk.clone(), &bytes).unwrap();
+    assert_eq!(p.matrices_to_bytes(), bytes);
+    let refused = |b: &[u8]| prover::Prover::from_parts(f.pk.clone(), b).err();
+    use prover::MatricesError as M;
+    assert_eq!(refused(&bytes[1..]), Some(M::NotMatrices));
+    assert_eq!(refused(&bytes[..bytes.len() - 1]), Some(M::Truncated));
+    assert_eq!(
+        refused(&[&bytes[..], &[0]].concat()),
+        Some(M::Trailing { bytes: 1 })
+    );
+    let mut other = bytes.clone();
+    other[16..24].copy_from_slice(&1u64.to_le_bytes()); // one witness variable
+    let key = f.pk.a_query.len();
+    assert_eq!(refused(&other), Some(M::KeyMismatch { key, matrices: 3 }));
+    assert_eq!(
+        refused(&other).unwrap().to_string(),
+        format!("written for a circuit of 3 variables, the proving key has {key}: they come from different setups or circuit versions (run `aip-kyc setup` again)")
+    );
+    let palette = u32::from_le_bytes(bytes[32..36].try_into().unwrap()) as usize;
+    let first_entry = 36 + 32 * palette + 4; // the first row's first entry
+    let mut bad = bytes.clone();
+    bad[first_entry + 4..first_entry + 8].copy_from_slice(&u32::MAX.to_le_bytes());
+    assert_eq!(
+        refused(&bad),
+        Some(M::BadCoefficient {
+            index: u32::MAX as usize,
+            palette
+        })
+    );
+    let mut bad = bytes.clone();
+    bad[first_entry..first_entry + 4].copy_from_slice(&(key as u32).to_le_bytes());
+    assert_eq!(
+        refused(&bad),
+        Some(M::BadIndex {
+            index: key,
+            vars: key
+        })
+    );
+    let mut bad = bytes.clone();
+    bad[36..68].copy_from_slice(&[0xff; 32]);
+    assert_eq!(refused(&bad), Some(M::BadScalar));
+
     let inp = input(f, &f.alice, None, None);
     let (proof, st) = p.prove(&inp, &mut r).unwrap();
     assert_eq!(st, inp.statement());
