@@ -10,7 +10,8 @@ use ark_ec::pairing::Pairing;
 use ark_ff::UniformRand;
 use ark_groth16::{Groth16, PreparedVerifyingKey, Proof, ProvingKey, VerifyingKey};
 use ark_relations::r1cs::{
-    ConstraintMatrices, ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
+    ConstraintMatrices, ConstraintSynthesizer, ConstraintSystem, Matrix, OptimizationGoal,
+    SynthesisMode,
 };
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, SerializationError};
 use ark_snark::SNARK;
@@ -385,7 +386,7 @@ where
         let palette = (0..r.u32()?)
             .map(|_| crate::fr_from_bytes(r.take(32)?).ok_or(MatricesError::BadScalar))
             .collect::<Result<Vec<E::ScalarField>, _>>()?;
-        let mut read = || -> Result<(Vec<Vec<(E::ScalarField, usize)>>, usize), MatricesError> {
+        let mut read = || -> Result<(Matrix<E::ScalarField>, usize), MatricesError> {
             let mut rows = Vec::with_capacity(num_constraints.min(1 << 24));
             let mut nnz = 0;
             for _ in 0..num_constraints {
