@@ -670,6 +670,25 @@ fn prover_with_precomputed_matrices_makes_the_same_proofs_and_refuses_bad_witnes
     let mut bad = bytes.clone();
     bad[36..68].copy_from_slice(&[0xff; 32]);
     assert_eq!(refused(&bad), Some(M::BadScalar));
+    for (e, text) in [
+        (M::NotMatrices, "not a matrices file (no AIPKYCM1 header)"),
+        (M::Truncated, "truncated"),
+        (M::Trailing { bytes: 1 }, "1 bytes after the last row"),
+        (M::BadScalar, "a coefficient is not a canonical scalar"),
+        (
+            M::BadCoefficient {
+                index: 9,
+                palette: 3,
+            },
+            "coefficient 9, the palette has 3",
+        ),
+        (
+            M::BadIndex { index: 9, vars: 3 },
+            "variable index 9, the circuit has 3 variables",
+        ),
+    ] {
+        assert_eq!(e.to_string(), text);
+    }
 
     let inp = input(f, &f.alice, None, None);
     let (proof, st) = p.prove(&inp, &mut r).unwrap();
