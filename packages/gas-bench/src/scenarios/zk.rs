@@ -142,6 +142,23 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
         "alice's proof was accepted from another sender"
     );
 
+    // Settlement's batch check: alice (registered) and 199 accounts that are
+    // not, in one smart query.
+    let batch: Vec<String> = std::iter::once(alice.clone())
+        .chain((1..200).map(|i| chain.addr(&format!("trader-{i}"))))
+        .collect();
+    let (answer, eligibilities) = chain
+        .query_metered(
+            &verifier,
+            &json!({ "eligibilities": { "accounts": batch } }),
+        )
+        .context("eligibilities")?;
+    anyhow::ensure!(
+        answer["eligibilities"][0]["eligible"] == true
+            && answer["eligibilities"][199]["reason"] == "unregistered",
+        "unexpected eligibilities answer: {answer}"
+    );
+
     // The same registration on a verifier whose key is not compiled into the
     // code (another seeded setup): the key is read from storage.
     let stored = {
@@ -214,6 +231,11 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
             1,
             stored,
         ),
+        Row::new(
+            "eligibilities query (settlement's batch check), 200 accounts",
+            200,
+            eligibilities,
+        ),
     ];
     // Comparison: the same circuit over BN254, verified entirely in wasm by
     // ark-groth16 (bench-only contract zk-verifier-bn254), when its artifact exists.
@@ -240,7 +262,9 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
                 renewal row is the same message again (same identity and account: no mint). The \
                 stored-key row is the same registration on a second verifier set up with another \
                 seeded key, which the code does not compile in (prepared key with a 3-tooth comb \
-                read from storage). The \
+                read from storage). The eligibilities row is one smart query for 200 accounts \
+                (alice and 199 never registered), as settlement would send it (its instance is \
+                counted once). The \
                 comparison row is `zk-verifier-bn254` (bench only): the same circuit over BN254, \
                 verified by ark-groth16 entirely in wasm (pairings included), without the \
                 contract's context, nullifier or account bookkeeping."
