@@ -91,6 +91,10 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
         QueryMsg::Nullifier { nullifier_hash } => json(&q::query_nullifier(deps, nullifier_hash)?),
         QueryMsg::VerifyingKey {} => json(&q::query_verifying_key(deps)?),
         QueryMsg::Eligibility { account } => json(&q::query_eligibility(deps, env, account)?),
+        QueryMsg::Eligibilities { accounts } => json(
+            &q::query_eligibilities(deps, env, accounts)
+                .map_err(|e| cosmwasm_std::StdError::generic_err(e.to_string()))?,
+        ),
         QueryMsg::Stats { start_after, limit } => {
             json(&q::query_stats(deps, env, start_after, limit)?)
         }
@@ -104,6 +108,12 @@ pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, C
     // A verifier from before the AML circuit (no compliance role, no contexts)
     // cannot be migrated in place: its proofs and key are for another circuit.
     crate::state::CONFIG.load(deps.storage)?;
+    // This code may compile in other keys than the old one: re-derive where
+    // `Register` finds the key, and drop the layout before the register record.
+    ex::rebuild_register_record(deps.storage, deps.api)?;
+    for key in crate::state::LEGACY_KEYS {
+        deps.storage.remove(key);
+    }
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     Ok(Response::new()
         .add_attribute("action", "migrate")

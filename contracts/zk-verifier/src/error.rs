@@ -73,6 +73,16 @@ pub enum ContractError {
         valid_until: u64,
     },
 
+    #[error("eligibilities: at most {max} accounts per query, got {got}; split the batch")]
+    TooManyAccounts { max: usize, got: usize },
+
+    #[error("eligibilities: account {index} ({account:?}) is not a valid address: {reason}")]
+    InvalidAccount {
+        index: usize,
+        account: String,
+        reason: String,
+    },
+
     /// A migration refused by the shared guard (wrong contract, or a downgrade).
     #[error("{0}")]
     Migrate(#[from] aip_types::migrate::MigrateError),

@@ -4,17 +4,19 @@
 use aip_types::hooks::ReputationExecuteHook;
 use ark_bls12_381::Fr;
 use cosmwasm_std::{
-    to_json_binary, Addr, Binary, DepsMut, Env, HexBinary, MessageInfo, Response, Storage, WasmMsg,
+    to_json_binary, Addr, Api, Binary, DepsMut, Env, HexBinary, MessageInfo, Response, Storage,
+    WasmMsg,
 };
 
 use crate::error::ContractError;
-use crate::groth16;
+use crate::groth16::{self, KeyView, STORED_TEETH};
+use crate::keys;
 use crate::msg::{
     InstantiateMsg, RootKind, DEFAULT_GRACE_PERIOD, DEFAULT_PREMIUM_MAX_AGE_DAYS, MAX_GRACE_PERIOD,
 };
 use crate::state::{
-    Account, Accounts, Config, ContextRecord, Nullifiers, PreparedKey, Replaced, Roots, CONFIG,
-    CONTEXTS, LIST_GENERATIONS, REPUTATION, ROOTS, VK_RAW,
+    Account, Accounts, Config, ContextRecord, KeySource, Nullifiers, RawKeySource, RegisterRecord,
+    Replaced, Roots, CONFIG, CONTEXTS, LIST_GENERATIONS, ROOTS, VK_RAW,
 };
 
 fn check_grace(grace_period: u64) -> Result<u64, ContractError> {
@@ -40,6 +42,36 @@ pub fn scalar(field: &str, bytes: &[u8]) -> Result<Fr, ContractError> {
         field: field.into(),
         len: bytes.len(),
     })
+}
+
+/// Validates a verifying key (every point, by the host) and says where
+/// `Register` will read it: compiled into the code ([`keys::EMBEDDED`]) or
+/// prepared here and stored.
+pub fn key_source(api: &dyn Api, raw: &[u8]) -> Result<KeySource, ContractError> {
+    let valid = groth16::validate_key(api, raw)?;
+    Ok(match keys::find(raw) {
+        Some(i) => KeySource::Embedded(i),
+        None => KeySource::Stored(valid.prepared(STORED_TEETH)),
+    })
+}
+
+/// Rebuilds the register record from the config and the key as set (used by
+/// `migrate`: the new code may compile in other keys).
+pub fn rebuild_register_record(
+    storage: &mut dyn Storage,
+    api: &dyn Api,
+) -> Result<(), ContractError> {
+    let config = CONFIG.load(storage)?;
+    let key = VK_RAW
+        .may_load(storage)?
+        .map(|raw| key_source(api, raw.as_slice()))
+        .transpose()?;
+    let reputation = config
+        .reputation
+        .map(|r| api.addr_canonicalize(r.as_str()))
+        .transpose()?;
+    RegisterRecord { key, reputation }.save(storage);
+    Ok(())
 }
 
 fn only(who: &Addr, sender: &Addr, action: &str, role: &str) -> Result<(), ContractError> {
@@ -88,14 +120,23 @@ pub fn instantiate(
         chain_id: env.block.chain_id.clone(),
         external_nullifier: Binary::from(zk_kyc::fr_to_bytes(ext)),
     };
-    if let Some(vk) = msg.verifying_key {
-        let key = groth16::prepare_key(deps.api, vk.as_slice())?;
-        key.save(deps.storage);
-        VK_RAW.save(deps.storage, &Binary::from(vk.as_slice()))?;
+    let key = msg
+        .verifying_key
+        .map(|vk| -> Result<_, ContractError> {
+            let source = key_source(deps.api, vk.as_slice())?;
+            VK_RAW.save(deps.storage, &Binary::from(vk.as_slice()))?;
+            Ok(source)
+        })
+        .transpose()?;
+    RegisterRecord {
+        key,
+        reputation: config
+            .reputation
+            .as_ref()
+            .map(|r| deps.api.addr_canonicalize(r.as_str()))
+            .transpose()?,
     }
-    if let Some(r) = &config.reputation {
-        REPUTATION.save(deps.storage, r)?;
-    }
+    .save(deps.storage);
     CONFIG.save(deps.storage, &config)?;
     let empty = Binary::from(zk_kyc::fr_to_bytes(zk_kyc::set::empty_root::<Fr>()));
     ROOTS.save(
@@ -132,10 +173,18 @@ pub fn execute_set_verifying_key(
         "set the verifying key",
         "admin",
     )?;
-    let key = groth16::prepare_key(deps.api, verifying_key.as_slice())?;
-    key.save(deps.storage);
+    let source = key_source(deps.api, verifying_key.as_slice())?;
+    let in_code = matches!(source, KeySource::Embedded(_));
+    let mut record = RegisterRecord::load(deps.storage)?.unwrap_or(RegisterRecord {
+        key: None,
+        reputation: None,
+    });
+    record.key = Some(source);
+    record.save(deps.storage);
     VK_RAW.save(deps.storage, &Binary::from(verifying_key.as_slice()))?;
-    Ok(Response::new().add_attribute("action", "set_verifying_key"))
+    Ok(Response::new()
+        .add_attribute("action", "set_verifying_key")
+        .add_attribute("in_code", in_code.to_string()))
 }
 
 /// The admin's changes to roles and policy; omitted fields stay.
@@ -166,7 +215,12 @@ pub fn execute_update_config(
     }
     if let Some(r) = update.reputation {
         let r = deps.api.addr_validate(&r)?;
-        REPUTATION.save(deps.storage, &r)?;
+        let mut record = RegisterRecord::load(deps.storage)?.unwrap_or(RegisterRecord {
+            key: None,
+            reputation: None,
+        });
+        record.reputation = Some(deps.api.addr_canonicalize(r.as_str())?);
+        record.save(deps.storage);
         config.reputation = Some(r);
     }
     if let Some(g) = update.grace_period {
@@ -338,18 +392,33 @@ pub fn execute_register(
         Some(_) => true,
         None => false,
     };
-    let key = PreparedKey::load(deps.storage)?.ok_or(ContractError::NoVerifyingKey)?;
+    let record = RegisterRecord::load_raw(deps.storage).unwrap_or_default();
+    let (source, reputation) = if record.is_empty() {
+        (None, None)
+    } else {
+        RegisterRecord::parse(&record)?
+    };
+    let key = match source.ok_or(ContractError::NoVerifyingKey)? {
+        RawKeySource::Embedded(i) => keys::view(i).ok_or_else(|| {
+            ContractError::MalformedVerifyingKey {
+                reason: format!(
+                    "the register record names compiled key {i}, which this code lacks; set the key again"
+                ),
+            }
+        })?,
+        RawKeySource::Stored(bytes) => KeyView::parse(bytes, STORED_TEETH).ok_or_else(|| {
+            ContractError::MalformedVerifyingKey {
+                reason: format!("stored prepared key: {} bytes", bytes.len()),
+            }
+        })?,
+    };
     // A first registration mints; an account that already holds a token is
     // refused by reputation's `MintFor` ("… already holds a reputation token"),
     // which reverts this call.
     let reputation = if renewal {
         None
     } else {
-        Some(
-            REPUTATION
-                .may_load(deps.storage)?
-                .ok_or(ContractError::NoReputationContract)?,
-        )
+        Some(reputation.ok_or(ContractError::NoReputationContract)?)
     };
 
     let signal: Fr = zk_kyc::signal(info.sender.as_str());
@@ -377,7 +446,7 @@ pub fn execute_register(
         Nullifiers::save(deps.storage, reg.nullifier_hash.as_slice(), &sender);
         res = res
             .add_message(WasmMsg::Execute {
-                contract_addr: reputation.to_string(),
+                contract_addr: deps.api.addr_humanize(&reputation)?.into_string(),
                 msg: to_json_binary(&ReputationExecuteHook::MintFor {
                     owner: info.sender.to_string(),
                 })?,

@@ -1,21 +1,22 @@
 //! Groth16 verification over BLS12-381 with the pairing host function.
 //!
 //! The only curve arithmetic in wasm is the public-input term
-//! `L = IC0 + x·IC1`, a fixed-base comb ([`COMB_TEETH`] teeth: [`COMB_SPAN`]
-//! doublings and at most as many additions, instead of 255 doublings and about
-//! 128 additions; its table is computed once when the key is set); the four
-//! pairings run natively in `bls12_381_pairing_equality`, and point
-//! validation (curve and subgroup checks) when the key is set runs natively
-//! in `bls12_381_aggregate_g1/g2`. The contract does not use arkworks'
-//! (de)serialization: its big unrolled functions exceed wasmer's 100-locals
-//! limit. Points are read and written here with small helpers instead.
+//! `L = IC0 + x·IC1`, a fixed-base comb: a key compiled into the code
+//! ([`crate::keys`]) carries a table of [`EMBEDDED_TEETH`] teeth (32 doublings
+//! and at most 32 additions), a key kept in storage one of [`STORED_TEETH`]
+//! (85 and 85: every stored byte costs gas to read), instead of 255 doublings
+//! and about 128 additions; the four pairings run natively in
+//! `bls12_381_pairing_equality`, and point validation (curve and subgroup
+//! checks) when the key is set runs natively in `bls12_381_aggregate_g1/g2`.
+//! The contract does not use arkworks' (de)serialization: its big unrolled
+//! functions exceed wasmer's 100-locals limit. Points are read and written
+//! here with small helpers instead.
 
 use ark_bls12_381::{Fq, Fr, G1Affine, G1Projective};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{BigInt, BigInteger, PrimeField, Zero};
-use cosmwasm_std::{Api, Binary};
+use cosmwasm_std::Api;
 
-use crate::state::PreparedKey;
 use crate::ContractError;
 
 pub const G1_COMPRESSED: usize = 48;
@@ -26,12 +27,66 @@ pub const G1_RAW: usize = 96;
 pub const PROOF_LEN: usize = 2 * G1_COMPRESSED + G2_COMPRESSED;
 /// The circuit has one public input, so the key has two IC points.
 pub const PUBLIC_INPUTS: usize = 1;
-/// Comb teeth: the scalar's 255 bits split into this many rows.
-pub const COMB_TEETH: usize = 3;
-/// Bits per row (doublings per scalar multiplication).
-pub const COMB_SPAN: usize = 255_usize.div_ceil(COMB_TEETH);
-/// Table entries (every non-empty subset of the teeth).
-pub const COMB_POINTS: usize = (1 << COMB_TEETH) - 1;
+/// The scalar's bits (BLS12-381's `r` is below 2^255).
+const SCALAR_BITS: usize = 255;
+/// Comb teeth of a key kept in storage: each table entry read costs storage
+/// gas, so the table is small (7 points).
+pub const STORED_TEETH: usize = 3;
+/// Comb teeth of a key compiled into the code: the table costs no gas to read,
+/// so it is large (255 points) and the multiplication short (32 doublings).
+pub const EMBEDDED_TEETH: usize = 8;
+
+/// Bits per row of a comb with `teeth` teeth (doublings per multiplication).
+pub const fn comb_span(teeth: usize) -> usize {
+    SCALAR_BITS.div_ceil(teeth)
+}
+
+/// Entries of a comb table with `teeth` teeth (every non-empty subset of the teeth).
+pub const fn comb_points(teeth: usize) -> usize {
+    (1 << teeth) - 1
+}
+
+/// Length of a prepared key (α | β γ δ | IC0 | comb table of IC1) for a comb
+/// with `teeth` teeth.
+pub const fn prepared_len(teeth: usize) -> usize {
+    G1_COMPRESSED + 3 * G2_COMPRESSED + G1_RAW + comb_points(teeth) * G1_RAW
+}
+
+/// A prepared key as verification reads it, borrowed from the code (an
+/// embedded key) or from the stored register record; nothing is copied.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct KeyView<'a> {
+    /// α (G1, compressed).
+    pub alpha_g1: &'a [u8],
+    /// β | γ | δ (G2, compressed): the `qs` of the pairing check.
+    pub g2s: &'a [u8],
+    /// IC0 (G1, Montgomery limbs: read without re-validation).
+    pub ic0: &'a [u8],
+    /// The comb table of IC1: entry `m - 1` is `Σ 2^(t·span)·IC1` over the set
+    /// bits `t` of `m` (Montgomery limbs).
+    pub comb: &'a [u8],
+    pub teeth: usize,
+}
+
+impl<'a> KeyView<'a> {
+    /// Splits prepared bytes made for a comb of `teeth` teeth; `None` if the
+    /// length is not that layout's.
+    pub fn parse(bytes: &'a [u8], teeth: usize) -> Option<Self> {
+        if bytes.len() != prepared_len(teeth) {
+            return None;
+        }
+        let (alpha_g1, rest) = bytes.split_at(G1_COMPRESSED);
+        let (g2s, rest) = rest.split_at(3 * G2_COMPRESSED);
+        let (ic0, comb) = rest.split_at(G1_RAW);
+        Some(KeyView {
+            alpha_g1,
+            g2s,
+            ic0,
+            comb,
+            teeth,
+        })
+    }
+}
 
 #[inline(never)]
 fn dbl(acc: &mut G1Projective) {
@@ -44,49 +99,56 @@ fn add_mixed(acc: &mut G1Projective, p: &G1Affine) {
     *acc += p;
 }
 
-/// The comb table of `base`: entry `m - 1` is `Σ 2^(t·COMB_SPAN)·base` over the set bits `t` of `m`.
-pub fn comb_table(base: &G1Affine) -> Vec<G1Affine> {
-    let mut teeth = Vec::with_capacity(COMB_TEETH);
+/// The comb table of `base` with `teeth` teeth: entry `m - 1` is
+/// `Σ 2^(t·span)·base` over the set bits `t` of `m`.
+pub fn comb_table(base: &G1Affine, teeth: usize) -> Vec<G1Affine> {
+    let span = comb_span(teeth);
+    let mut tooth = Vec::with_capacity(teeth);
     let mut b = G1Projective::from(*base);
-    for t in 0..COMB_TEETH {
+    for t in 0..teeth {
         if t > 0 {
-            for _ in 0..COMB_SPAN {
+            for _ in 0..span {
                 dbl(&mut b);
             }
         }
-        teeth.push(b.into_affine());
+        tooth.push(b);
     }
-    (1..=COMB_POINTS)
-        .map(|m| {
-            let mut sum = G1Projective::zero();
-            for (t, tooth) in teeth.iter().enumerate() {
-                if m >> t & 1 == 1 {
-                    add_mixed(&mut sum, tooth);
-                }
-            }
-            sum.into_affine()
-        })
-        .collect()
+    // entry m = entry (m without its top bit) + tooth(top bit): one addition each
+    let mut table: Vec<G1Projective> = Vec::with_capacity(comb_points(teeth));
+    for m in 1..=comb_points(teeth) {
+        let top = usize::BITS as usize - 1 - m.leading_zeros() as usize;
+        let rest = m & !(1 << top);
+        let p = if rest == 0 {
+            tooth[top]
+        } else {
+            table[rest - 1] + tooth[top]
+        };
+        table.push(p);
+    }
+    G1Projective::normalize_batch(&table)
 }
 
-/// `x·base` from `base`'s comb table.
+/// `x·base` from `base`'s comb table of `teeth` teeth, as raw points (only
+/// the entries used are decoded).
 #[inline(never)]
-pub fn comb_mul(table: &[G1Affine], x: &BigInt<4>) -> G1Projective {
+pub fn comb_mul(table: &[u8], teeth: usize, x: &BigInt<4>) -> Option<G1Projective> {
+    let span = comb_span(teeth);
     let mut acc = G1Projective::zero();
-    for i in (0..COMB_SPAN).rev() {
+    for i in (0..span).rev() {
         dbl(&mut acc);
         let mut m = 0usize;
-        for t in 0..COMB_TEETH {
-            let bit = i + t * COMB_SPAN;
+        for t in 0..teeth {
+            let bit = i + t * span;
             if bit < 256 && x.get_bit(bit) {
                 m |= 1 << t;
             }
         }
         if m != 0 {
-            add_mixed(&mut acc, &table[m - 1]);
+            let entry = table.get((m - 1) * G1_RAW..m * G1_RAW)?;
+            add_mixed(&mut acc, &g1_from_raw(entry)?);
         }
     }
-    acc
+    Some(acc)
 }
 
 const FLAG_COMPRESSED: u8 = 0x80;
@@ -202,10 +264,33 @@ fn g1_from_raw(bytes: &[u8]) -> Option<G1Affine> {
     Some(G1Affine::new_unchecked(x, y))
 }
 
+/// A verifying key whose points the host validated, before preparation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValidKey {
+    alpha_g1: Vec<u8>,
+    g2s: Vec<u8>,
+    ic0: G1Affine,
+    ic1: G1Affine,
+}
+
+impl ValidKey {
+    /// The prepared bytes for a comb of `teeth` teeth (what [`KeyView::parse`] reads).
+    pub fn prepared(&self, teeth: usize) -> Vec<u8> {
+        let mut out = Vec::with_capacity(prepared_len(teeth));
+        out.extend_from_slice(&self.alpha_g1);
+        out.extend_from_slice(&self.g2s);
+        out.extend_from_slice(&g1_to_raw(&self.ic0));
+        for p in comb_table(&self.ic1, teeth) {
+            out.extend_from_slice(&g1_to_raw(&p));
+        }
+        out
+    }
+}
+
 /// Parses an arkworks-compressed `VerifyingKey<Bls12_381>`:
 /// α (G1) | β, γ, δ (G2) | u64 LE count | IC points (G1). Every point is
 /// validated (on the curve, in the subgroup) by the host.
-pub fn prepare_key(api: &dyn Api, bytes: &[u8]) -> Result<PreparedKey, ContractError> {
+pub fn validate_key(api: &dyn Api, bytes: &[u8]) -> Result<ValidKey, ContractError> {
     let fixed = G1_COMPRESSED + 3 * G2_COMPRESSED + 8;
     if bytes.len() < fixed {
         return Err(vk_err(format!(
@@ -237,39 +322,26 @@ pub fn prepare_key(api: &dyn Api, bytes: &[u8]) -> Result<PreparedKey, ContractE
             got: count.saturating_sub(1) as usize,
         });
     }
-    let mut raw = Vec::with_capacity(2);
+    let mut points = Vec::with_capacity(2);
     for i in 0..2 {
         let enc = &ics[i * G1_COMPRESSED..(i + 1) * G1_COMPRESSED];
         api.bls12_381_aggregate_g1(enc)
             .map_err(|e| vk_err(format!("IC{i}: {e}")))?;
-        let p = g1_decompress(enc).ok_or_else(|| vk_err(format!("IC{i}: not a curve point")))?;
-        raw.push(Binary::new(g1_to_raw(&p)));
+        points.push(g1_decompress(enc).ok_or_else(|| vk_err(format!("IC{i}: not a curve point")))?);
     }
-    let ic1 = g1_from_raw(&raw.pop().expect("two points")).expect("just encoded");
-    let ic0 = raw.pop().expect("two points");
-    let mut comb = Vec::with_capacity(COMB_POINTS * G1_RAW);
-    for p in comb_table(&ic1) {
-        comb.extend_from_slice(&g1_to_raw(&p));
-    }
-    Ok(PreparedKey {
-        alpha_g1: Binary::from(alpha),
-        g2s: Binary::from(g2s),
-        ic0,
-        comb: Binary::new(comb),
+    Ok(ValidKey {
+        alpha_g1: alpha.to_vec(),
+        g2s: g2s.to_vec(),
+        ic0: points[0],
+        ic1: points[1],
     })
 }
 
 /// `IC0 + x·IC1`, compressed.
-pub fn public_term(key: &PreparedKey, x: Fr) -> Result<[u8; G1_COMPRESSED], ContractError> {
-    let ic0 = g1_from_raw(key.ic0.as_slice()).ok_or_else(|| vk_err("stored IC0"))?;
-    let table = key
-        .comb
-        .chunks(G1_RAW)
-        .map(g1_from_raw)
-        .collect::<Option<Vec<_>>>()
-        .filter(|t| t.len() == COMB_POINTS)
-        .ok_or_else(|| vk_err("stored comb table"))?;
-    let mut l = comb_mul(&table, &x.into_bigint());
+pub fn public_term(key: &KeyView, x: Fr) -> Result<[u8; G1_COMPRESSED], ContractError> {
+    let ic0 = g1_from_raw(key.ic0).ok_or_else(|| vk_err("prepared IC0"))?;
+    let mut l = comb_mul(key.comb, key.teeth, &x.into_bigint())
+        .ok_or_else(|| vk_err("prepared comb table"))?;
     add_mixed(&mut l, &ic0);
     let l = l.into_affine();
     Ok(g1_compress(&l))
@@ -277,12 +349,7 @@ pub fn public_term(key: &PreparedKey, x: Fr) -> Result<[u8; G1_COMPRESSED], Cont
 
 /// Checks `e(A,B) = e(α,β)·e(L,γ)·e(C,δ)`. `Ok(false)` when the proof does not
 /// verify; `Err` when A, B or C is not a valid point.
-pub fn verify(
-    api: &dyn Api,
-    key: &PreparedKey,
-    proof: &[u8],
-    x: Fr,
-) -> Result<bool, ContractError> {
+pub fn verify(api: &dyn Api, key: &KeyView, proof: &[u8], x: Fr) -> Result<bool, ContractError> {
     if proof.len() != PROOF_LEN {
         return Err(ContractError::ProofLength {
             expected: PROOF_LEN,
@@ -294,10 +361,10 @@ pub fn verify(
     let c = &proof[G1_COMPRESSED + G2_COMPRESSED..];
     let l = public_term(key, x)?;
     let mut ps = Vec::with_capacity(3 * G1_COMPRESSED);
-    ps.extend_from_slice(key.alpha_g1.as_slice());
+    ps.extend_from_slice(key.alpha_g1);
     ps.extend_from_slice(&l);
     ps.extend_from_slice(c);
-    api.bls12_381_pairing_equality(&ps, key.g2s.as_slice(), a, b)
+    api.bls12_381_pairing_equality(&ps, key.g2s, a, b)
         .map_err(|e| ContractError::ProofPoints {
             reason: format!("A, B or C is not a valid compressed curve point ({e})"),
         })
@@ -337,16 +404,27 @@ mod tests {
     fn comb_equals_double_and_add() {
         let mut rng = ark_std::test_rng();
         let base = (G1Affine::generator() * Fr::rand(&mut rng)).into_affine();
-        let table = comb_table(&base);
-        assert_eq!(table.len(), COMB_POINTS);
         let mut scalars = vec![Fr::zero(), Fr::from(1u64), -Fr::from(1u64)];
         scalars.extend((0..20).map(|_| Fr::rand(&mut rng)));
-        for x in scalars {
-            let want = base.mul_bigint(x.into_bigint()).into_affine();
+        for teeth in [1, STORED_TEETH, 4, EMBEDDED_TEETH] {
+            let table: Vec<u8> = comb_table(&base, teeth)
+                .iter()
+                .flat_map(g1_to_raw)
+                .collect();
+            assert_eq!(table.len(), comb_points(teeth) * G1_RAW);
+            for x in &scalars {
+                let want = base.mul_bigint(x.into_bigint()).into_affine();
+                let got = comb_mul(&table, teeth, &x.into_bigint()).unwrap();
+                assert_eq!(got.into_affine(), want, "{teeth} teeth, {x}");
+            }
+            // a table too short for the scalar's bits is refused, not read past
             assert_eq!(
-                comb_mul(&table, &x.into_bigint()).into_affine(),
-                want,
-                "{x}"
+                comb_mul(
+                    &table[..G1_RAW],
+                    teeth.max(2),
+                    &(-Fr::from(1u64)).into_bigint()
+                ),
+                None
             );
         }
     }

@@ -15,7 +15,9 @@
 //! 2. recomputes the circuit's single public input
 //!    `Poseidon(context, nullifier_hash, signal(sender), valid_until)` in wasm
 //!    (a proof made for another address, verifier or chain does not verify);
-//! 3. computes `L = IC0 + x·IC1` in wasm and checks
+//! 3. computes `L = IC0 + x·IC1` in wasm (a fixed-base comb; the key's
+//!    prepared form is compiled into the code when the admin set one of the
+//!    keys in [`keys`], else read from storage) and checks
 //!    `e(A,B) = e(α,β)·e(L,γ)·e(C,δ)` with one `bls12_381_pairing_equality` call;
 //! 4. records the nullifier and the account (`valid_until`, proof time, lists
 //!    generation) and, on a first registration, asks the reputation contract to
@@ -24,7 +26,9 @@
 //! The `eligibility { account }` query ([`rules::eligibility`]) says whether an
 //! account may trade (registered, not expired, its lists not replaced for
 //! longer than the grace period) and trade premium (proof younger than
-//! `premium_max_age_days`); `stats` gives the regulator counts.
+//! `premium_max_age_days`); `eligibilities { accounts }` answers the same for
+//! a whole settlement batch in one query (`aip_types::hooks::KycQueryHook`);
+//! `stats` gives the regulator counts.
 //!
 //! Every failure is an error that leaves the state unchanged. The circuit and
 //! prover live in `packages/zk-kyc`, the CLI in `offchain/kyc` (`aip-kyc`).
@@ -37,6 +41,7 @@ pub mod contract;
 mod error;
 pub mod execute;
 pub mod groth16;
+pub mod keys;
 pub mod msg;
 pub mod query;
 pub mod rules;

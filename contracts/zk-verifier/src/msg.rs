@@ -3,6 +3,10 @@
 use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::HexBinary;
 
+pub use aip_types::hooks::kyc::{
+    AccountEligibility, EligibilitiesResponse, Eligibility, MAX_ELIGIBILITY_ACCOUNTS,
+};
+
 /// Default grace period: a replaced root's proofs are accepted for one day.
 pub const DEFAULT_GRACE_PERIOD: u64 = 86_400;
 /// Upper bound of `grace_period` (30 days).
@@ -114,6 +118,13 @@ pub enum QueryMsg {
     /// behind the answer. Settlement refuses new intents unless `eligible`.
     #[returns(EligibilityResponse)]
     Eligibility { account: String },
+    /// Settlement's batch check (`aip_types::hooks::KycQueryHook`): `eligible`,
+    /// `premium_eligible` and the standing (`reason`) of each account, in the
+    /// order given, by the same rule as `eligibility`. At most
+    /// [`MAX_ELIGIBILITY_ACCOUNTS`] accounts; an invalid address fails the
+    /// query, naming it.
+    #[returns(EligibilitiesResponse)]
+    Eligibilities { accounts: Vec<String> },
     /// Regulator view: counts of registered accounts by state over one page of
     /// accounts (ascending address order; follow `next` for the rest). No
     /// identities, no addresses besides the page cursor.
@@ -139,6 +150,9 @@ pub struct ConfigResponse {
     pub external_nullifier: HexBinary,
     pub chain_id: String,
     pub verifying_key_set: bool,
+    /// The key set is one compiled into this code (its prepared form is read
+    /// from the code, not from storage: cheaper `register`).
+    pub verifying_key_in_code: bool,
 }
 
 #[cw_serde]
@@ -176,24 +190,6 @@ pub struct NullifierResponse {
 #[cw_serde]
 pub struct VerifyingKeyResponse {
     pub verifying_key: Option<HexBinary>,
-}
-
-/// An account's standing.
-#[cw_serde]
-#[derive(Copy)]
-pub enum Eligibility {
-    /// Never registered.
-    Unregistered,
-    /// Registered, credential valid, proved against lists still accepted.
-    Eligible,
-    /// `valid_until` has passed: the account must prove again with a renewed credential.
-    Expired,
-    /// The sanctions or revocation root it proved against was replaced more than
-    /// the grace period ago: the account must prove against the current lists. A
-    /// revoked or newly sanctioned identity cannot, so this is how revocation and
-    /// sanctions reach registered accounts (without saying which identity is
-    /// whose).
-    NeedsReproof,
 }
 
 #[cw_serde]

@@ -2,13 +2,17 @@
 
 use cosmwasm_std::{Deps, Env, HexBinary, StdResult};
 
+use crate::error::ContractError;
+
 use crate::msg::{
-    ConfigResponse, ContextResponse, Eligibility, EligibilityResponse, NullifierResponse,
-    RootsResponse, StatsResponse, VerifyingKeyResponse, DEFAULT_STATS_LIMIT, MAX_STATS_LIMIT,
+    AccountEligibility, ConfigResponse, ContextResponse, EligibilitiesResponse, Eligibility,
+    EligibilityResponse, NullifierResponse, RootsResponse, StatsResponse, VerifyingKeyResponse,
+    DEFAULT_STATS_LIMIT, MAX_ELIGIBILITY_ACCOUNTS, MAX_STATS_LIMIT,
 };
 use crate::rules::{self, Policy};
 use crate::state::{
-    Account, Accounts, Nullifiers, CONFIG, CONTEXTS, LIST_GENERATIONS, ROOTS, VK_RAW,
+    Account, Accounts, KeySource, Nullifiers, RegisterRecord, CONFIG, CONTEXTS, LIST_GENERATIONS,
+    ROOTS, VK_RAW,
 };
 
 fn hex(b: &[u8]) -> HexBinary {
@@ -27,6 +31,10 @@ pub fn query_config(deps: Deps) -> StdResult<ConfigResponse> {
         external_nullifier: hex(c.external_nullifier.as_slice()),
         chain_id: c.chain_id,
         verifying_key_set: VK_RAW.exists(deps.storage),
+        verifying_key_in_code: matches!(
+            RegisterRecord::load(deps.storage)?.and_then(|r| r.key),
+            Some(KeySource::Embedded(_))
+        ),
     })
 }
 
@@ -95,6 +103,59 @@ pub fn query_eligibility(deps: Deps, env: Env, account: String) -> StdResult<Eli
     let p = policy(deps, &env)?;
     let acc = Accounts::load(deps.storage, &addr)?;
     standing(deps, acc.as_ref(), &p)
+}
+
+/// Settlement's batch check: one answer per account, in order, by
+/// [`rules::eligibility`]. Reads the policy once, then one account record per
+/// account (and a lists generation's start once per generation met).
+pub fn query_eligibilities(
+    deps: Deps,
+    env: Env,
+    accounts: Vec<String>,
+) -> Result<EligibilitiesResponse, ContractError> {
+    if accounts.len() > MAX_ELIGIBILITY_ACCOUNTS {
+        return Err(ContractError::TooManyAccounts {
+            max: MAX_ELIGIBILITY_ACCOUNTS,
+            got: accounts.len(),
+        });
+    }
+    let p = policy(deps, &env)?;
+    // lists generation → when the next one started (the account's replacement time)
+    let mut replaced: Vec<(u32, Option<u64>)> = Vec::new();
+    let mut out = Vec::with_capacity(accounts.len());
+    for (index, account) in accounts.into_iter().enumerate() {
+        let canonical = deps
+            .api
+            .addr_validate(&account)
+            .and_then(|a| deps.api.addr_canonicalize(a.as_str()))
+            .map_err(|e| ContractError::InvalidAccount {
+                index,
+                account: account.clone(),
+                reason: e.to_string(),
+            })?;
+        let acc = Accounts::load(deps.storage, &canonical)?;
+        let replaced_at = match &acc {
+            Some(a) if a.lists_generation < p.lists_generation => {
+                match replaced.iter().find(|(g, _)| *g == a.lists_generation) {
+                    Some((_, t)) => *t,
+                    None => {
+                        let t = LIST_GENERATIONS.may_load(deps.storage, a.lists_generation + 1)?;
+                        replaced.push((a.lists_generation, t));
+                        t
+                    }
+                }
+            }
+            _ => None,
+        };
+        let e = rules::eligibility(acc.as_ref(), replaced_at, &p);
+        out.push(AccountEligibility {
+            account,
+            eligible: e.eligible,
+            premium_eligible: e.premium,
+            reason: e.status,
+        });
+    }
+    Ok(EligibilitiesResponse { eligibilities: out })
 }
 
 pub fn query_stats(

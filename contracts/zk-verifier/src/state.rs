@@ -1,6 +1,7 @@
-//! Storage. `Register` reads only what it needs: the context record, the
-//! nullifier, the prepared key and (on a first registration) the reputation
-//! address; it writes the nullifier and the account record.
+//! Storage. `Register` reads three records: the context record, the
+//! nullifier and the register record (where the verifying key is, and the
+//! reputation contract); it writes the account record and, on a first
+//! registration, the nullifier.
 
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Api, Binary, CanonicalAddr, Order, StdError, StdResult, Storage};
@@ -67,25 +68,7 @@ pub struct Account {
     pub lists_generation: u32,
 }
 
-/// The verifying key in the form verification needs. Stored as its fixed
-/// 528-byte layout under [`VK_KEY`] (no JSON or base64 to decode in `Register`).
-#[derive(Clone, Debug, PartialEq)]
-pub struct PreparedKey {
-    /// α (G1, compressed, 48 bytes).
-    pub alpha_g1: Binary,
-    /// β | γ | δ (G2, compressed, 3 × 96 bytes): the `qs` of the pairing check.
-    pub g2s: Binary,
-    /// IC0 and IC1 (G1, uncompressed, 96 bytes each): read without re-validation.
-    pub ic0: Binary,
-    /// The fixed-base comb table of IC1 ([`crate::groth16::COMB_POINTS`] points,
-    /// uncompressed, 96 bytes each): entry `m - 1` is `Σ 2^(t·SPAN)·IC1` over the
-    /// set bits `t` of `m`.
-    pub comb: Binary,
-}
-
 pub const CONFIG: Item<Config> = Item::new("config");
-/// The reputation contract, on its own: the only config `Register` reads.
-pub const REPUTATION: Item<Addr> = Item::new("rep");
 pub const ROOTS: Item<Roots> = Item::new("roots2");
 /// Context → its record (current, or replaced with a grace end).
 pub const CONTEXTS: Map<&[u8], ContextRecord> = Map::new("ctx");
@@ -201,48 +184,115 @@ impl Nullifiers {
             .transpose()
     }
 }
-/// The key as the admin sent it (for the query).
+/// The key as the admin sent it (for the `verifying_key` query and `migrate`).
 pub const VK_RAW: Item<Binary> = Item::new("vk_raw");
-/// Storage key of the prepared key's raw bytes: α | β γ δ | IC0 | IC1.
-pub const VK_KEY: &[u8] = b"vkp";
-const ALPHA: usize = 48;
-const G2S: usize = 3 * 96;
-const IC: usize = 96;
-/// Length of the stored prepared key.
-pub const PREPARED_LEN: usize = ALPHA + G2S + IC + crate::groth16::COMB_POINTS * IC;
 
-impl PreparedKey {
+/// Keys of the layout before the register record (removed by `migrate`): the
+/// reputation address and the stored prepared key.
+pub const LEGACY_KEYS: [&[u8]; 2] = [b"rep", b"vkp"];
+
+/// Raw storage key of the register record.
+const REGISTER_KEY: &[u8] = b"r";
+const SOURCE_NONE: u8 = 0;
+const SOURCE_EMBEDDED: u8 = 1;
+const SOURCE_STORED: u8 = 2;
+
+/// Where `Register` finds the verifying key.
+#[derive(Clone, Debug, PartialEq)]
+pub enum KeySource {
+    /// Compiled into the code: index into [`crate::keys::EMBEDDED`].
+    Embedded(u8),
+    /// Prepared and kept in the register record (comb of
+    /// [`crate::groth16::STORED_TEETH`] teeth).
+    Stored(Vec<u8>),
+}
+
+/// Everything `Register` needs besides the context and the nullifier, in one
+/// record (one read: 1,000 SDK gas flat, 3 per byte), kept in step with the
+/// config and the key by `instantiate`, `set_verifying_key`, `update_config`
+/// and `migrate`. Layout: source (0 none, 1 compiled, 2 stored) | compiled key
+/// index | reputation address length | canonical reputation address | stored
+/// prepared key.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RegisterRecord {
+    pub key: Option<KeySource>,
+    pub reputation: Option<CanonicalAddr>,
+}
+
+impl RegisterRecord {
     pub fn save(&self, storage: &mut dyn Storage) {
-        let mut v = Vec::with_capacity(PREPARED_LEN);
-        for part in [&self.alpha_g1, &self.g2s, &self.ic0, &self.comb] {
-            v.extend_from_slice(part.as_slice());
-        }
-        debug_assert_eq!(v.len(), PREPARED_LEN);
-        storage.set(VK_KEY, &v);
+        let rep = self
+            .reputation
+            .as_ref()
+            .map(|r| r.as_slice())
+            .unwrap_or(&[]);
+        let (source, index, stored): (u8, u8, &[u8]) = match &self.key {
+            None => (SOURCE_NONE, 0, &[]),
+            Some(KeySource::Embedded(i)) => (SOURCE_EMBEDDED, *i, &[]),
+            Some(KeySource::Stored(p)) => (SOURCE_STORED, 0, p),
+        };
+        let mut v = Vec::with_capacity(3 + rep.len() + stored.len());
+        v.extend_from_slice(&[source, index, rep.len() as u8]);
+        v.extend_from_slice(rep);
+        v.extend_from_slice(stored);
+        storage.set(REGISTER_KEY, &v);
     }
 
-    /// `Ok(None)` when no key has been set.
+    /// The raw record (`None` before the first save); [`Self::parse`] reads it.
+    pub fn load_raw(storage: &dyn Storage) -> Option<Vec<u8>> {
+        storage.get(REGISTER_KEY)
+    }
+
+    /// Splits a raw record into its key source (stored keys borrowed, not
+    /// copied) and reputation address.
+    pub fn parse(raw: &[u8]) -> StdResult<(Option<RawKeySource<'_>>, Option<CanonicalAddr>)> {
+        let bad = || {
+            StdError::generic_err(format!(
+                "stored register record: {} bytes, malformed",
+                raw.len()
+            ))
+        };
+        let [source, index, rep_len, rest @ ..] = raw else {
+            return Err(bad());
+        };
+        let rep_len = usize::from(*rep_len);
+        if rest.len() < rep_len {
+            return Err(bad());
+        }
+        let (rep, stored) = rest.split_at(rep_len);
+        let key = match (*source, stored.is_empty()) {
+            (SOURCE_NONE, true) => None,
+            (SOURCE_EMBEDDED, true) => Some(RawKeySource::Embedded(*index)),
+            (SOURCE_STORED, false) => Some(RawKeySource::Stored(stored)),
+            _ => return Err(bad()),
+        };
+        let reputation = (rep_len > 0).then(|| CanonicalAddr::from(rep));
+        Ok((key, reputation))
+    }
+
+    /// The whole record, owned.
     pub fn load(storage: &dyn Storage) -> StdResult<Option<Self>> {
-        let Some(v) = storage.get(VK_KEY) else {
+        let Some(raw) = Self::load_raw(storage) else {
             return Ok(None);
         };
-        if v.len() != PREPARED_LEN {
-            return Err(StdError::generic_err(format!(
-                "stored verifying key: {} bytes, expected {PREPARED_LEN}",
-                v.len()
-            )));
-        }
-        let (alpha, rest) = v.split_at(ALPHA);
-        let (g2s, ics) = rest.split_at(G2S);
-        let (ic0, comb) = ics.split_at(IC);
-        Ok(Some(PreparedKey {
-            alpha_g1: Binary::from(alpha),
-            g2s: Binary::from(g2s),
-            ic0: Binary::from(ic0),
-            comb: Binary::from(comb),
+        let (key, reputation) = Self::parse(&raw)?;
+        Ok(Some(RegisterRecord {
+            key: key.map(|k| match k {
+                RawKeySource::Embedded(i) => KeySource::Embedded(i),
+                RawKeySource::Stored(p) => KeySource::Stored(p.to_vec()),
+            }),
+            reputation,
         }))
     }
 }
+
+/// [`KeySource`] borrowing the stored prepared key from the raw record.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum RawKeySource<'a> {
+    Embedded(u8),
+    Stored(&'a [u8]),
+}
+
 // (No account → nullifier index: reputation refuses a second token for an
 // account, which reverts `Register` for a second identity; the same identity
 // renews its own account.)

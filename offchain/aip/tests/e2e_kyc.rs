@@ -121,10 +121,18 @@ fn a_kyc_proof_registers_once_and_mints_the_reputation_token() {
         .join(format!("e2e-kyc-deployment-{}.json", std::process::id()));
     let _ = std::fs::remove_file(&out);
 
-    // Off chain: trusted setup (single party: fine for a test), the
-    // provider's tree with credentials for alice, carol, mallory, trudy and
-    // others; compliance sanctions mallory; nobody is revoked yet.
-    kyc(&["setup", "--out-dir", p(&d.join("keys"))]);
+    // Off chain: trusted setup (single party: fine for a test; the seeded
+    // development key, whose prepared form zk-verifier compiles in, so
+    // `register` takes the production path), the provider's tree with
+    // credentials for alice, carol, mallory, trudy and others; compliance
+    // sanctions mallory; nobody is revoked yet.
+    kyc(&[
+        "setup",
+        "--out-dir",
+        p(&d.join("keys")),
+        "--insecure-seed",
+        "2026",
+    ]);
     let tree = d.join("tree.json");
     kyc(&["tree", "new", "--tree", p(&tree)]);
     for who in ["alice", "other0", "carol", "other1", "mallory", "trudy"] {
@@ -185,6 +193,7 @@ fn a_kyc_proof_registers_once_and_mints_the_reputation_token() {
             .await
             .unwrap();
         assert_eq!(set_key.wasm_attribute("action"), Some("set_verifying_key"));
+        assert_eq!(set_key.wasm_attribute("in_code"), Some("true"));
         let err = alice
             .execute(&zk, &json!({"publish_root": {"root": tree_root}}), &[])
             .await

@@ -25,6 +25,12 @@ pub enum Error {
         what: &'static str,
         source: ark_serialize::SerializationError,
     },
+    /// The constraint matrices next to the proving key do not fit it.
+    #[error("{path}: not valid constraint matrices for this proving key: {source} (delete the file to prove without it)")]
+    Matrices {
+        path: PathBuf,
+        source: zk_kyc::prover::MatricesError,
+    },
     /// A hex field element is malformed.
     #[error("{what}: expected 64 hex digits encoding a scalar below the modulus, got {value:?}")]
     Scalar { what: String, value: String },

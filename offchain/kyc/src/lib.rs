@@ -283,13 +283,20 @@ pub fn key_paths(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     )
 }
 
+/// The circuit's constraint matrices `setup` writes next to the proving key
+/// (`prove` uses them when present: less work per proof).
+pub fn matrices_path(proving_key: &Path) -> PathBuf {
+    proving_key.with_file_name("circuit.matrices")
+}
+
 fn setup<E>(dir: &Path, seed: Option<u64>, force: bool) -> Result<String, Error>
 where
     E: KycCurve,
     E::ScalarField: PoseidonField,
 {
     let (pk_path, vk_path, vk_hex) = key_paths(dir);
-    for p in [&pk_path, &vk_path, &vk_hex] {
+    let m_path = matrices_path(&pk_path);
+    for p in [&pk_path, &vk_path, &vk_hex, &m_path] {
         check_new(p, force)?;
     }
     let mut rng = rng(seed);
@@ -299,16 +306,20 @@ where
     write(&pk_path, &pk_bytes)?;
     write(&vk_path, &vk_bytes)?;
     write(&vk_hex, (hex::encode(&vk_bytes) + "\n").as_bytes())?;
+    let m_bytes = E::kyc_matrices_bytes(&pk);
+    write(&m_path, &m_bytes)?;
     Ok(format!(
         "circuit: {} R1CS constraints, 1 public input\n\
-         wrote {} ({} bytes), {} ({} bytes), {}\n\
+         wrote {} ({} bytes), {} ({} bytes), {}, {} ({} bytes: the circuit's matrices, prove uses them)\n\
          WARNING: single-party setup: whoever ran it can forge proofs. Production keys need a multi-party ceremony.",
         E::kyc_constraints(),
         pk_path.display(),
         pk_bytes.len(),
         vk_path.display(),
         vk_bytes.len(),
-        vk_hex.display()
+        vk_hex.display(),
+        m_path.display(),
+        m_bytes.len()
     ))
 }
 
@@ -587,7 +598,18 @@ where
         valid_until: args.valid_until.unwrap_or(credential.expiry),
     };
     let mut rng = rng(None);
-    let (proof, st) = E::kyc_prove(&pk, &input, &mut rng)?;
+    // With the circuit's matrices from `setup`, only the witness is synthesized.
+    let m_path = matrices_path(&args.proving_key);
+    let (proof, st) = match std::fs::read(&m_path) {
+        Ok(m) => E::kyc_prove_with_matrices(pk, &m, &input, &mut rng).map_err(|source| {
+            Error::Matrices {
+                path: m_path.clone(),
+                source,
+            }
+        })??,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => E::kyc_prove(&pk, &input, &mut rng)?,
+        Err(e) => return Err(io(&m_path)(e)),
+    };
     let proof_hex = hex::encode(prover::to_bytes(&proof));
     let file = ProofFile {
         curve: curve.name().to_string(),

@@ -210,6 +210,39 @@ fn provider_compliance_and_user_flow() {
         "valid"
     );
 
+    // that proof used the matrices `setup` wrote; without them `prove` still
+    // proves (synthesizing them), and a file that does not fit is refused
+    let matrices = d.join("keys/circuit.matrices");
+    let m = std::fs::read(&matrices).unwrap();
+    assert!(m.starts_with(zk_kyc::prover::MATRICES_MAGIC));
+    let proof2 = p(d, "proof2.json");
+    let with_out = [
+        "--address",
+        ADDR,
+        "--chain-id",
+        "aipchain-1",
+        "--contract",
+        "wasm1verifier",
+        "--out",
+        &proof2,
+    ];
+    std::fs::remove_file(&matrices).unwrap();
+    prove(d, "alice", &with_out).unwrap();
+    assert_eq!(
+        cmd(&["verify", "--verifying-key", &vk, "--proof", &proof2]).unwrap(),
+        "valid"
+    );
+    std::fs::write(&matrices, &m[..m.len() - 1]).unwrap();
+    let e = prove(d, "alice", &with_out).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}: not valid constraint matrices for this proving key: truncated (delete the file to prove without it)",
+            matrices.display()
+        )
+    );
+    std::fs::write(&matrices, &m).unwrap();
+
     // the same proof claimed for another address or another valid_until does not verify
     let orig: ProofFile = serde_json::from_str(&std::fs::read_to_string(&proof).unwrap()).unwrap();
     for edit in [

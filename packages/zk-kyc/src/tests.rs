@@ -622,3 +622,108 @@ fn same_circuit_proves_on_bn254() {
         }
     ));
 }
+
+#[test]
+fn prover_with_precomputed_matrices_makes_the_same_proofs_and_refuses_bad_witnesses() {
+    let f = fixture();
+    let mut r = rng();
+    // the matrices survive their file format
+    let bytes = prover::Prover::new(f.pk.clone()).matrices_to_bytes();
+    let p = prover::Prover::from_parts(f.pk.clone(), &bytes).unwrap();
+    assert_eq!(p.matrices_to_bytes(), bytes);
+    let refused = |b: &[u8]| prover::Prover::from_parts(f.pk.clone(), b).err();
+    use prover::MatricesError as M;
+    assert_eq!(refused(&bytes[1..]), Some(M::NotMatrices));
+    assert_eq!(refused(&bytes[..bytes.len() - 1]), Some(M::Truncated));
+    assert_eq!(
+        refused(&[&bytes[..], &[0]].concat()),
+        Some(M::Trailing { bytes: 1 })
+    );
+    let mut other = bytes.clone();
+    other[16..24].copy_from_slice(&1u64.to_le_bytes()); // one witness variable
+    let key = f.pk.a_query.len();
+    assert_eq!(refused(&other), Some(M::KeyMismatch { key, matrices: 3 }));
+    assert_eq!(
+        refused(&other).unwrap().to_string(),
+        format!("written for a circuit of 3 variables, the proving key has {key}: they come from different setups or circuit versions (run `aip-kyc setup` again)")
+    );
+    let palette = u32::from_le_bytes(bytes[32..36].try_into().unwrap()) as usize;
+    let first_entry = 36 + 32 * palette + 4; // the first row's first entry
+    let mut bad = bytes.clone();
+    bad[first_entry + 4..first_entry + 8].copy_from_slice(&u32::MAX.to_le_bytes());
+    assert_eq!(
+        refused(&bad),
+        Some(M::BadCoefficient {
+            index: u32::MAX as usize,
+            palette
+        })
+    );
+    let mut bad = bytes.clone();
+    bad[first_entry..first_entry + 4].copy_from_slice(&(key as u32).to_le_bytes());
+    assert_eq!(
+        refused(&bad),
+        Some(M::BadIndex {
+            index: key,
+            vars: key
+        })
+    );
+    let mut bad = bytes.clone();
+    bad[36..68].copy_from_slice(&[0xff; 32]);
+    assert_eq!(refused(&bad), Some(M::BadScalar));
+    for (e, text) in [
+        (M::NotMatrices, "not a matrices file (no AIPKYCM1 header)"),
+        (M::Truncated, "truncated"),
+        (M::Trailing { bytes: 1 }, "1 bytes after the last row"),
+        (M::BadScalar, "a coefficient is not a canonical scalar"),
+        (
+            M::BadCoefficient {
+                index: 9,
+                palette: 3,
+            },
+            "coefficient 9, the palette has 3",
+        ),
+        (
+            M::BadIndex { index: 9, vars: 3 },
+            "variable index 9, the circuit has 3 variables",
+        ),
+    ] {
+        assert_eq!(e.to_string(), text);
+    }
+
+    let inp = input(f, &f.alice, None, None);
+    let (proof, st) = p.prove(&inp, &mut r).unwrap();
+    assert_eq!(st, inp.statement());
+    assert!(prover::verify(&f.pvk, &proof, &st));
+    // bound to its statement like any proof
+    let other = Statement {
+        signal: signal("bob"),
+        ..st
+    };
+    assert!(!prover::verify(&f.pvk, &proof, &other));
+    // the native checks come first, as in `prove`
+    let sanctioned = all_low_leaves(&f.sanctions);
+    let pos = f
+        .sanctions
+        .values()
+        .iter()
+        .position(|v| *v == f.mallory.1.identifier)
+        .unwrap();
+    let inp = input(f, &f.mallory, Some(sanctioned[pos].clone()), None);
+    assert_eq!(p.prove(&inp, &mut r).unwrap_err(), ProveError::Sanctioned);
+    // a witness the native checks cannot see (mallory's honest witness named
+    // against the published sanctions root) is refused, not proved
+    let forged = NonMembership {
+        low: sanctioned[pos].low,
+        next: sanctioned[pos + 1].next,
+        path: sanctioned[pos].path.clone(),
+    };
+    let mut c = input(f, &f.mallory, Some(forged), None).circuit();
+    c.statement.sanctions_root = f.sanctions.root();
+    match p.prove_circuit(c, &mut r).unwrap_err() {
+        ProveError::Prover { reason } => assert!(
+            reason.starts_with("the witness does not satisfy constraint"),
+            "{reason}"
+        ),
+        e => panic!("expected a constraint failure, got {e:?}"),
+    }
+}

@@ -1,2 +1,2 @@
 mod multi_tests;
-mod suite;
+pub(crate) mod suite;

@@ -3,7 +3,9 @@ use cosmwasm_std::HexBinary;
 use zk_kyc::prover::ProveError;
 use zk_kyc::ExclusionSet;
 
-use super::suite::{err, fr_hex, hex, kyc, prove_for, Lists, Reg, Suite, EXPIRY, GRACE};
+use super::suite::{
+    err, fr_hex, hex, kyc, other_key, prove_for, prove_with, Lists, Reg, Suite, EXPIRY, GRACE,
+};
 use crate::msg::{Eligibility, ExecuteMsg, RootKind};
 use crate::ContractError;
 
@@ -806,4 +808,270 @@ fn instantiate_refuses_bad_policy_and_key() {
         }),
         "malformed verifying key: expected at least 344 bytes, got 10"
     );
+}
+
+/// The everyday tree and empty lists.
+fn everyday<'a>(tree: &'a zk_kyc::IdentityTree<Fr>, none: &'a ExclusionSet<Fr>) -> Lists<'a> {
+    Lists {
+        tree,
+        sanctions: none,
+        revocations: none,
+    }
+}
+
+#[test]
+fn the_compiled_key_and_a_stored_key_both_verify_their_own_proofs_only() {
+    let k = kyc();
+    let other = other_key();
+    // a key this code does not compile in: prepared and stored
+    let mut s = Suite::with_key(Some(other.verifying_key.clone()));
+    let tree = k.everyone();
+    s.publish_root(&tree).unwrap();
+    let c = s.config();
+    assert!(c.verifying_key_set && !c.verifying_key_in_code);
+    let none = empty();
+    let lists = everyday(&tree, &none);
+    let (alice, bob) = (s.addr("alice"), s.addr("bob"));
+    let ext = s.external_nullifier();
+    let by_other = prove_with(&other.pk, &k.alice, &alice, &lists, ext, EXPIRY).unwrap();
+    let by_dev = s.prove(&k.bob, &bob, &lists);
+    // a proof under the compiled key does not verify under the stored one
+    let before = s.snapshot();
+    let e = err(s.register(&bob, &by_dev));
+    assert!(e.to_string().starts_with("proof rejected:"), "{e}");
+    assert_eq!(s.snapshot(), before);
+    s.register(&alice, &by_other).unwrap();
+    assert!(s.eligibility(&alice).eligible);
+
+    // the admin switches to the compiled key: the attribute and config say so
+    let admin = s.admin.clone();
+    let res = s
+        .exec(
+            &admin,
+            &ExecuteMsg::SetVerifyingKey {
+                verifying_key: k.verifying_key.clone(),
+            },
+        )
+        .unwrap();
+    let wasm = res.events.iter().find(|e| e.ty == "wasm").unwrap();
+    assert_eq!(wasm.attributes[1].value, "set_verifying_key");
+    assert_eq!(wasm.attributes[2].key, "in_code");
+    assert_eq!(wasm.attributes[2].value, "true");
+    assert!(s.config().verifying_key_in_code);
+    assert_eq!(
+        s.verifying_key().verifying_key,
+        Some(k.verifying_key.clone())
+    );
+    // alice's renewal under the old key is now refused, bob's proof accepted
+    let before = s.snapshot();
+    let e = err(s.register(&alice, &by_other));
+    assert!(e.to_string().starts_with("proof rejected:"), "{e}");
+    assert_eq!(s.snapshot(), before);
+    s.register(&bob, &by_dev).unwrap();
+    let mut minted = s.minted();
+    minted.sort();
+    let mut want = vec![alice.to_string(), bob.to_string()];
+    want.sort();
+    assert_eq!(minted, want);
+
+    // a new reputation contract keeps the key where it is
+    let carol = s.addr("carol");
+    let rep2 = s.reputation.clone();
+    s.exec(
+        &admin,
+        &ExecuteMsg::UpdateConfig {
+            admin: None,
+            provider: None,
+            compliance: None,
+            reputation: Some(rep2.to_string()),
+            grace_period: None,
+            premium_max_age_days: None,
+        },
+    )
+    .unwrap();
+    assert!(s.config().verifying_key_in_code);
+    let by_dev = s.prove(&k.carol, &carol, &lists);
+    s.register(&carol, &by_dev).unwrap();
+    assert!(s.eligibility(&carol).eligible);
+}
+
+#[test]
+fn migrate_rederives_where_the_key_is_and_drops_the_old_layout() {
+    use cw_multi_test::Executor;
+    let k = kyc();
+    let mut s = Suite::ready();
+    let tree = k.everyone();
+    let none = empty();
+    let lists = everyday(&tree, &none);
+    let alice = s.addr("alice");
+    let reg = s.prove(&k.alice, &alice, &lists);
+    let verifier = s.verifier.clone();
+    let code_id = s.app.contract_data(&verifier).unwrap().code_id;
+    let migrate = |s: &mut Suite| {
+        let admin = s.admin.clone();
+        s.app
+            .migrate_contract(admin, verifier.clone(), &crate::msg::MigrateMsg {}, code_id)
+            .unwrap()
+    };
+
+    // a record naming a compiled key this code lacks (code that dropped it):
+    // refused with a clear error, nothing stored; migrate falls back to storage
+    s.app.contract_storage_mut(&verifier).set(b"r", &[1, 5, 0]);
+    let before = s.snapshot();
+    let e = err(s.register(&alice, &reg));
+    assert!(
+        e.to_string()
+            .contains("the register record names compiled key 5, which this code lacks"),
+        "{e}"
+    );
+    assert_eq!(s.snapshot(), before);
+    let res = migrate(&mut s);
+    let wasm = res.events.iter().find(|e| e.ty == "wasm").unwrap();
+    assert_eq!(wasm.attributes[1].value, "migrate");
+    assert!(s.config().verifying_key_in_code);
+
+    // the layout before the register record: reputation and prepared key
+    // under their own keys, no record
+    {
+        let mut st = s.app.contract_storage_mut(&verifier);
+        st.remove(b"r");
+        st.set(b"rep", b"\"old\"");
+        st.set(b"vkp", &[7u8; 1104]);
+    }
+    let e = err(s.register(&alice, &reg));
+    assert_eq!(e.to_string(), "no verifying key has been set");
+    migrate(&mut s);
+    {
+        let st = s.app.contract_storage(&verifier);
+        assert_eq!(st.get(b"rep"), None);
+        assert_eq!(st.get(b"vkp"), None);
+        assert!(st.get(b"r").is_some());
+    }
+    s.register(&alice, &reg).unwrap();
+    assert_eq!(s.minted(), vec![alice.to_string()]);
+}
+
+#[test]
+fn settlement_checks_a_batch_of_accounts_in_one_query() {
+    use aip_types::hooks::{AccountEligibility, EligibilitiesResponse, KycQueryHook};
+    let k = kyc();
+    let mut s = Suite::ready();
+    let tree = k.everyone();
+    let none = empty();
+    let lists = everyday(&tree, &none);
+    let [alice, bob, carol, dave, erin] =
+        ["alice", "bob", "carol", "dave", "erin"].map(|n| s.addr(n));
+    let ext = s.external_nullifier();
+    // alice and carol until EXPIRY, bob only for 1,000 s; dave and erin never
+    s.register(&alice, &s.prove(&k.alice, &alice, &lists))
+        .unwrap();
+    s.register(&carol, &s.prove(&k.carol, &carol, &lists))
+        .unwrap();
+    let short = prove_for(&k.bob, &bob, &lists, ext, s.now() + 1_000).unwrap();
+    s.register(&bob, &short).unwrap();
+    // eight days later (premium lasts 7): the compliance role sanctions
+    // mallory; after the grace period everyone registered must prove again
+    s.advance(8 * 86_400);
+    let sanctions = k.set(&[&k.mallory]);
+    s.publish_sanctions(&sanctions).unwrap();
+    s.advance(GRACE);
+    // alice proves against the new lists: eligible and premium again
+    let new_lists = Lists {
+        tree: &tree,
+        sanctions: &sanctions,
+        revocations: &none,
+    };
+    s.register(&alice, &s.prove(&k.alice, &alice, &new_lists))
+        .unwrap();
+
+    // settlement's message, as aip-types serializes it, and its answer type
+    let batch = vec![&alice, &bob, &carol, &dave, &alice, &erin]
+        .into_iter()
+        .map(|a| a.to_string())
+        .collect::<Vec<_>>();
+    let res: EligibilitiesResponse = s
+        .app
+        .wrap()
+        .query_wasm_smart(
+            &s.verifier,
+            &KycQueryHook::Eligibilities {
+                accounts: batch.clone(),
+            },
+        )
+        .unwrap();
+    let row = |account: &cosmwasm_std::Addr, eligible, premium, reason| AccountEligibility {
+        account: account.to_string(),
+        eligible,
+        premium_eligible: premium,
+        reason,
+    };
+    assert_eq!(
+        res.eligibilities,
+        vec![
+            row(&alice, true, true, Eligibility::Eligible),
+            row(&bob, false, false, Eligibility::Expired),
+            row(&carol, false, false, Eligibility::NeedsReproof),
+            row(&dave, false, false, Eligibility::Unregistered),
+            row(&alice, true, true, Eligibility::Eligible),
+            row(&erin, false, false, Eligibility::Unregistered),
+        ]
+    );
+    // the same rule as the single query
+    for (a, e) in batch.iter().zip(&res.eligibilities) {
+        let one = s.eligibility(&cosmwasm_std::Addr::unchecked(a));
+        assert_eq!(
+            (one.eligible, one.premium, one.status),
+            (e.eligible, e.premium_eligible, e.reason),
+            "{a}"
+        );
+    }
+    // a week later alice is still eligible, no longer premium
+    s.advance(7 * 86_400);
+    let res: EligibilitiesResponse = s.query(&crate::msg::QueryMsg::Eligibilities {
+        accounts: vec![alice.to_string()],
+    });
+    assert_eq!(
+        res.eligibilities,
+        vec![row(&alice, true, false, Eligibility::Eligible)]
+    );
+    // nothing asked, nothing answered
+    let res: EligibilitiesResponse =
+        s.query(&crate::msg::QueryMsg::Eligibilities { accounts: vec![] });
+    assert!(res.eligibilities.is_empty());
+}
+
+#[test]
+fn batch_eligibility_refuses_long_lists_and_invalid_addresses() {
+    use crate::msg::{QueryMsg, MAX_ELIGIBILITY_ACCOUNTS};
+    let s = Suite::ready();
+    let alice = s.addr("alice").to_string();
+    let ask = |accounts: Vec<String>| {
+        s.app
+            .wrap()
+            .query_wasm_smart::<crate::msg::EligibilitiesResponse>(
+                &s.verifier,
+                &QueryMsg::Eligibilities { accounts },
+            )
+            .unwrap_err()
+            .to_string()
+    };
+    let e = ask(vec![alice.clone(); MAX_ELIGIBILITY_ACCOUNTS + 1]);
+    assert!(
+        e.contains("eligibilities: at most 1000 accounts per query, got 1001; split the batch"),
+        "{e}"
+    );
+    let e = ask(vec![alice.clone(), alice.clone(), "wasm1nope".into()]);
+    assert!(
+        e.contains("eligibilities: account 2 (\"wasm1nope\") is not a valid address:"),
+        "{e}"
+    );
+    // the limit itself is accepted
+    let ok: crate::msg::EligibilitiesResponse = s.query(&QueryMsg::Eligibilities {
+        accounts: vec![alice; MAX_ELIGIBILITY_ACCOUNTS],
+    });
+    assert_eq!(ok.eligibilities.len(), MAX_ELIGIBILITY_ACCOUNTS);
+    assert!(ok
+        .eligibilities
+        .iter()
+        .all(|e| e.reason == Eligibility::Unregistered));
 }

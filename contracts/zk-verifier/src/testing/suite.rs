@@ -143,6 +143,25 @@ pub fn kyc() -> &'static Kyc {
     })
 }
 
+/// A second seeded setup of the same circuit: a key this code does not
+/// compile in, so the verifier prepares and stores it.
+pub struct OtherKey {
+    pub pk: ProvingKey<Bls12_381>,
+    pub verifying_key: HexBinary,
+}
+
+pub fn other_key() -> &'static OtherKey {
+    static K: OnceLock<OtherKey> = OnceLock::new();
+    K.get_or_init(|| {
+        let mut rng = ChaCha20Rng::seed_from_u64(7);
+        let (pk, vk) = Bls12_381::kyc_setup(&mut rng);
+        OtherKey {
+            verifying_key: hex(&prover::to_bytes(&vk)),
+            pk,
+        }
+    })
+}
+
 impl Kyc {
     /// The provider's tree holding these people's credentials.
     pub fn tree(&self, people: &[&Person]) -> IdentityTree<Fr> {
@@ -198,7 +217,25 @@ pub fn prove_for(
     external_nullifier: Fr,
     valid_until: u64,
 ) -> Result<Reg, ProveError> {
-    let k = kyc();
+    prove_with(
+        &kyc().pk,
+        who,
+        address,
+        lists,
+        external_nullifier,
+        valid_until,
+    )
+}
+
+/// [`prove_for`] with another proving key.
+pub fn prove_with(
+    pk: &ProvingKey<Bls12_381>,
+    who: &Person,
+    address: &Addr,
+    lists: &Lists,
+    external_nullifier: Fr,
+    valid_until: u64,
+) -> Result<Reg, ProveError> {
     let index = lists
         .tree
         .position(who.leaf())
@@ -221,7 +258,7 @@ pub fn prove_for(
         valid_until,
     };
     let mut rng = ChaCha20Rng::seed_from_u64(valid_until ^ index as u64);
-    let (proof, st) = Bls12_381::kyc_prove(&k.pk, &input, &mut rng)?;
+    let (proof, st) = Bls12_381::kyc_prove(pk, &input, &mut rng)?;
     Ok(Reg {
         proof: hex(&prover::to_bytes(&proof)),
         context: fr_hex(st.context()),

@@ -92,6 +92,10 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
         } }),
     )?;
 
+    anyhow::ensure!(
+        chain.query(&verifier, &json!({ "config": {} }))?["verifying_key_in_code"] == true,
+        "the seeded setup's key is not the one compiled into zk-verifier"
+    );
     // The proof binds the contract's external nullifier and alice's address.
     let cfg = chain.query(&verifier, &json!({ "config": {} }))?;
     let ext_bytes = unhex(
@@ -138,6 +142,75 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
         "alice's proof was accepted from another sender"
     );
 
+    // Settlement's batch check: alice (registered) and 199 accounts that are
+    // not, in one smart query.
+    let batch: Vec<String> = std::iter::once(alice.clone())
+        .chain((1..200).map(|i| chain.addr(&format!("trader-{i}"))))
+        .collect();
+    let (answer, eligibilities) = chain
+        .query_metered(
+            &verifier,
+            &json!({ "eligibilities": { "accounts": batch } }),
+        )
+        .context("eligibilities")?;
+    anyhow::ensure!(
+        answer["eligibilities"][0]["eligible"] == true
+            && answer["eligibilities"][199]["reason"] == "unregistered",
+        "unexpected eligibilities answer: {answer}"
+    );
+
+    // The same registration on a verifier whose key is not compiled into the
+    // code (another seeded setup): the key is read from storage.
+    let stored = {
+        let mut rng = ChaCha20Rng::seed_from_u64(7);
+        let (pk, vk) = Bls12_381::kyc_setup(&mut rng);
+        let (v2, _) = chain.instantiate(
+            &code,
+            "zk-verifier (stored key)",
+            &admin,
+            &json!({
+                "admin": admin, "provider": provider, "compliance": compliance,
+                "reputation": reputation, "verifying_key": hex(&prover::to_bytes(&vk)),
+                "grace_period": null, "premium_max_age_days": null,
+            }),
+        )?;
+        chain.execute(
+            &v2,
+            &provider,
+            &json!({ "publish_root": { "root": hex(&zk_kyc::fr_to_bytes(tree.root())) } }),
+        )?;
+        chain.execute(
+            &v2,
+            &compliance,
+            &json!({ "publish_sanctions_root": {
+                "root": hex(&zk_kyc::fr_to_bytes(sanctions.root()))
+            } }),
+        )?;
+        anyhow::ensure!(
+            chain.query(&v2, &json!({ "config": {} }))?["verifying_key_in_code"] == false,
+            "the second setup's key should not be compiled in"
+        );
+        let input = ProofInput {
+            external_nullifier: zk_kyc::external_nullifier::<Fr>(crate::chain::CHAIN_ID, &v2),
+            ..input.clone()
+        };
+        let (proof, st) =
+            Bls12_381::kyc_prove(&pk, &input, &mut rng).map_err(|e| anyhow!("{e}"))?;
+        let (_, gas) = chain
+            .execute(
+                &v2,
+                &alice,
+                &json!({ "register": {
+                    "proof": hex(&prover::to_bytes(&proof)),
+                    "context": hex(&zk_kyc::fr_to_bytes(st.context())),
+                    "nullifier_hash": hex(&zk_kyc::fr_to_bytes(st.nullifier_hash)),
+                    "valid_until": st.valid_until,
+                } }),
+            )
+            .context("Register (stored key)")?;
+        gas
+    };
+
     let mut rows = vec![
         Row::new("instantiate (verifying key validated)", 1, inst),
         Row::new("PublishRoot (identity tree)", 1, publish),
@@ -153,6 +226,16 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
             1,
             renew,
         ),
+        Row::new(
+            "Register with a key not compiled in (prepared key read from storage)",
+            1,
+            stored,
+        ),
+        Row::new(
+            "eligibilities query (settlement's batch check), 200 accounts",
+            200,
+            eligibilities,
+        ),
     ];
     // Comparison: the same circuit over BN254, verified entirely in wasm by
     // ark-groth16 (bench-only contract zk-verifier-bn254), when its artifact exists.
@@ -164,17 +247,24 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
         name: "zk-verifier",
         title: "KYC proofs",
         command: "cargo run -p aip-gas-bench --bin aip-gas -- zk".into(),
-        setup: "zk-verifier with a verifying key from `zk_kyc::prover::setup` (seeded test setup), \
+        setup: "zk-verifier with a verifying key from `zk_kyc::prover::setup` (seeded test setup: \
+                `aip-kyc setup --insecure-seed 2026`, the key compiled into the code), \
                 the provider publishes the root of a tree of 6 credentials, the compliance role the \
                 root of a sanctions set of 3 identifiers (the revocation set stays empty), and alice \
                 registers with one Groth16 proof (BLS12-381; identity tree depth 20, set trees depth \
                 16) made by `zk_kyc::prover` for this chain id, contract and her address: credential \
                 in the tree, unexpired at `valid_until`, identifier in neither set. `Register` checks \
                 `valid_until` against block time and the context's standing, verifies the proof with \
-                the `bls12_381_pairing_equality` host function (public-input term by a 3-tooth \
-                fixed-base comb), records the nullifier and the account and sends `MintFor` to \
+                the `bls12_381_pairing_equality` host function (public-input term by the compiled \
+                key's 8-tooth fixed-base comb), reads one register record (key source and \
+                reputation address), records the nullifier and the account and sends `MintFor` to \
                 reputation (a contract the harness does not run: its instance is counted). The \
                 renewal row is the same message again (same identity and account: no mint). The \
+                stored-key row is the same registration on a second verifier set up with another \
+                seeded key, which the code does not compile in (prepared key with a 3-tooth comb \
+                read from storage). The eligibilities row is one smart query for 200 accounts \
+                (alice and 199 never registered), as settlement would send it (its instance is \
+                counted once). The \
                 comparison row is `zk-verifier-bn254` (bench only): the same circuit over BN254, \
                 verified by ark-groth16 entirely in wasm (pairings included), without the \
                 contract's context, nullifier or account bookkeeping."
