@@ -106,6 +106,7 @@ fn config_from(
         reputation: opt(roles.reputation)?,
         meter_oracle: opt(roles.meter_oracle)?,
         params,
+        kyc_verifier: opt(roles.kyc_verifier)?,
     })
 }
 

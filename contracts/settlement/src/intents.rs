@@ -14,8 +14,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aip_types::hooks::{
-    DeliveriesResponse, MeterDelivery, MeterQueryHook, ReputationQueryHook,
-    TradingTermsBatchResponse,
+    DeliveriesResponse, EligibilitiesResponse, KycQueryHook, MeterDelivery, MeterQueryHook,
+    ReputationQueryHook, TradingTermsBatchResponse,
 };
 use aip_types::intent::{
     verify_signed_intent, BatchIntent, IntentDomain, IntentError, Side as IntentSide, SignedIntent,
@@ -619,6 +619,29 @@ fn batch_terms(
             .map_err(|e| (0, e.into()))?;
         all.extend(r.terms);
     }
+    // KYC: one `eligibilities` query per chunk of owners; an owner whose
+    // proof expired or was revoked trades no new intents (existing trades
+    // settle), and only a recent proof buys premium-only offers.
+    let mut kyc: BTreeMap<&[u8], (bool, bool, String)> = BTreeMap::new();
+    if let Some(v) = &cfg.kyc_verifier {
+        for chunk in owners.chunks(TERMS_QUERY_MAX) {
+            let r: EligibilitiesResponse = deps
+                .querier
+                .query_wasm_smart(
+                    v,
+                    &KycQueryHook::Eligibilities {
+                        accounts: chunk.iter().map(|c| c.owner.clone()).collect(),
+                    },
+                )
+                .map_err(|e| (0, e.into()))?;
+            for (c, e) in chunk.iter().zip(r.eligibilities) {
+                kyc.insert(
+                    c.raw.as_slice(),
+                    (e.eligible, e.premium_eligible, e.reason.to_string()),
+                );
+            }
+        }
+    }
     for (c, t) in owners.iter().zip(all) {
         let index = checked
             .iter()
@@ -639,11 +662,22 @@ fn batch_terms(
         if t.flagged {
             return Err(refuse("flagged by the guardian"));
         }
+        let mut premium_eligible = t.premium_eligible;
+        if cfg.kyc_verifier.is_some() {
+            let (eligible, premium, reason) =
+                kyc.get(c.raw.as_slice())
+                    .cloned()
+                    .unwrap_or((false, false, "unregistered".into()));
+            if !eligible {
+                return Err(refuse(&format!("KYC {reason}")));
+            }
+            premium_eligible &= premium;
+        }
         out.insert(
             c.raw.to_vec(),
             Terms {
                 ratio_bps: t.collateral_ratio_bps,
-                premium_eligible: t.premium_eligible,
+                premium_eligible,
             },
         );
     }

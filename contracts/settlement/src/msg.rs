@@ -245,6 +245,12 @@ pub struct Roles {
     /// finalized deliveries. Without it no order can be placed: a meter id
     /// would be tied to no owner and no node.
     pub meter_oracle: Option<String>,
+    /// KYC verifier (zk-verifier): with it, an intent's owner must hold an
+    /// unexpired, unrevoked KYC proof (`eligibilities`), and a premium-only
+    /// offer's buyer a recent one. Without it, the reputation token alone
+    /// stands for KYC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kyc_verifier: Option<String>,
 }
 
 /// Market parameters.

@@ -37,6 +37,7 @@ pub fn query_config(deps: Deps) -> Result<ConfigResponse, ContractError> {
             treasury: c.treasury.to_string(),
             reputation: s(&c.reputation),
             meter_oracle: s(&c.meter_oracle),
+            kyc_verifier: s(&c.kyc_verifier),
         },
         params: c.params,
     })

@@ -19,6 +19,9 @@ pub struct Config {
     pub reputation: Option<Addr>,
     pub meter_oracle: Option<Addr>,
     pub params: MarketParams,
+    /// The KYC verifier whose `eligibilities` intents' owners must pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kyc_verifier: Option<Addr>,
 }
 
 /// Counters and the holdings ledger, one record so each call writes it once.

@@ -5,6 +5,7 @@
 
 mod common;
 
+use aip_types::hooks::Eligibility;
 use aip_types::intent::{BatchIntent, IntentSignature, Side as IntentSide};
 use common::*;
 use cosmwasm_std::Uint128;
@@ -615,4 +616,50 @@ fn deposits_and_withdrawals_refuse_bad_amounts() {
     let a: BalanceResponse = s.account(&b.addr);
     assert_eq!((a.free.u128(), a.locked.u128()), (400_000, 0));
     s.assert_holdings_match_balance();
+}
+
+#[test]
+fn an_owner_without_a_valid_kyc_proof_trades_no_new_intents() {
+    let mut s = Suite::new();
+    let (b, k) = pair(&mut s);
+    let rep = s.with_reputation();
+    for h in [&b, &k] {
+        s.set_terms(&rep, &h.addr, 2_000, true, false);
+    }
+    let kyc = s.with_kyc(&rep);
+    s.set_kyc(&kyc, &b.addr, false, false, Eligibility::Expired);
+    s.set_kyc(&kyc, &k.addr, true, true, Eligibility::Eligible);
+    s.matching();
+    let bid = s.intent(&b, 1, BUY, "b-meter", ZONE_A, 1_000, 250_000);
+    let mut offer = s.intent(&k, 1, SELL, "k-meter", ZONE_A, 1_000, 200_000);
+    let e = refused(
+        &mut s,
+        vec![signed(&b, &bid), signed(&k, &offer)],
+        vec![itrade(0, 1, 1_000, 210_000)],
+    );
+    assert_eq!(
+        e,
+        format!(
+            "intent 0 rejected: account {} may not trade: KYC expired",
+            b.addr
+        )
+    );
+    // Proved again, but not recently enough for premium-only offers.
+    s.set_kyc(&kyc, &b.addr, true, false, Eligibility::Eligible);
+    offer.premium_only = true;
+    let e = refused(
+        &mut s,
+        vec![signed(&b, &bid), signed(&k, &offer)],
+        vec![itrade(0, 1, 1_000, 210_000)],
+    );
+    assert_eq!(
+        e,
+        "trade 0 rejected: sell intent 1 is premium-only and the buyer is not premium-eligible"
+    );
+    s.set_kyc(&kyc, &b.addr, true, true, Eligibility::Eligible);
+    s.commit_intents(
+        vec![signed(&b, &bid), signed(&k, &offer)],
+        vec![itrade(0, 1, 1_000, 210_000)],
+    )
+    .unwrap();
 }

@@ -225,6 +225,7 @@ fn settlement_roles(
         treasury: a(roles::TREASURY),
         reputation: reputation.map(|r| r.to_string()),
         meter_oracle: meter_oracle.map(|m| m.to_string()),
+        kyc_verifier: None,
     }
 }
 

@@ -9,7 +9,8 @@ use aip_testing::{Deployment, DeploymentConfig};
 use std::collections::BTreeMap;
 
 use aip_types::hooks::{
-    ReputationExecuteHook, ReputationQueryHook, Ruling, Tier, TradeOutcome, TradingTermsResponse,
+    AccountEligibility, EligibilitiesResponse, Eligibility, KycQueryHook, ReputationExecuteHook,
+    ReputationQueryHook, Ruling, Tier, TradeOutcome, TradingTermsResponse,
 };
 use aip_types::intent::sign::IntentKey;
 use aip_types::intent::{BatchIntent, IntentDomain, OrderIntent, Side as IntentSide};
@@ -133,6 +134,46 @@ fn mock_terms(deps: Deps, account: String) -> StdResult<TradingTermsResponse> {
             premium_eligible: false,
             flagged: false,
         }))
+}
+
+// ------------------------------------------------------------ mock KYC verifier
+
+#[cw_serde]
+pub enum MockKycExec {
+    Set { eligibility: AccountEligibility },
+}
+
+const KYC: Map<&str, AccountEligibility> = Map::new("kyc");
+
+fn kyc_exec(deps: DepsMut, _: Env, _: MessageInfo, msg: MockKycExec) -> StdResult<Response> {
+    let MockKycExec::Set { eligibility } = msg;
+    KYC.save(deps.storage, &eligibility.account.clone(), &eligibility)?;
+    Ok(Response::new())
+}
+
+fn kyc_query(deps: Deps, _: Env, msg: KycQueryHook) -> StdResult<Binary> {
+    let KycQueryHook::Eligibilities { accounts } = msg;
+    let eligibilities = accounts
+        .into_iter()
+        .map(|a| {
+            Ok(KYC
+                .may_load(deps.storage, &a)?
+                .unwrap_or(AccountEligibility {
+                    account: a,
+                    eligible: false,
+                    premium_eligible: false,
+                    reason: Eligibility::Unregistered,
+                }))
+        })
+        .collect::<StdResult<_>>()?;
+    to_json_binary(&EligibilitiesResponse { eligibilities })
+}
+
+/// A KYC verifier answering `eligibilities` from what the test set: the unit
+/// test of settlement's use of it (the real verifier needs real proofs; its
+/// own tests cover the rule).
+pub fn mock_kyc() -> Box<dyn Contract<Empty>> {
+    Box::new(ContractWrapper::new(kyc_exec, rep_init, kyc_query))
 }
 
 fn rep_init(_: DepsMut, _: Env, _: MessageInfo, _: Empty) -> StdResult<Response> {
@@ -509,6 +550,50 @@ impl Suite {
         let mo = self.d.meter_oracle.clone();
         self.d.wire_settlement(Some(&rep), Some(&mo)).unwrap();
         rep
+    }
+
+    /// A mock KYC verifier wired into settlement (with the mock reputation).
+    pub fn with_kyc(&mut self, rep: &Addr) -> Addr {
+        let code = self.d.app.store_code(mock_kyc());
+        let kyc = self
+            .d
+            .app
+            .instantiate_contract(code, self.d.admin.clone(), &Empty {}, &[], "kyc", None)
+            .unwrap();
+        let mut roles = self.roles();
+        roles.reputation = Some(rep.to_string());
+        roles.kyc_verifier = Some(kyc.to_string());
+        let admin = self.d.admin.clone();
+        self.exec(
+            &admin,
+            ExecuteMsg::UpdateConfig {
+                roles: Some(roles),
+                params: None,
+            },
+        )
+        .unwrap();
+        kyc
+    }
+
+    pub fn set_kyc(
+        &mut self,
+        kyc: &Addr,
+        who: &Addr,
+        eligible: bool,
+        premium: bool,
+        reason: Eligibility,
+    ) {
+        let admin = self.d.admin.clone();
+        let eligibility = AccountEligibility {
+            account: who.to_string(),
+            eligible,
+            premium_eligible: premium,
+            reason,
+        };
+        self.d
+            .app
+            .execute_contract(admin, kyc.clone(), &MockKycExec::Set { eligibility }, &[])
+            .unwrap();
     }
 
     pub fn set_terms(&mut self, rep: &Addr, who: &Addr, ratio: u32, premium: bool, flagged: bool) {
