@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 
@@ -28,6 +29,7 @@ import (
 	genutilcli "github.com/cosmos/cosmos-sdk/x/genutil/client/cli"
 
 	cosmosevmcmd "github.com/cosmos/evm/client"
+	evmdebug "github.com/cosmos/evm/client/debug"
 	evmconfig "github.com/cosmos/evm/config"
 	"github.com/cosmos/evm/crypto/hd"
 	cosmosevmserver "github.com/cosmos/evm/server"
@@ -83,7 +85,14 @@ func NewRootCmd() *cobra.Command {
 				return err
 			}
 			appTemplate, appConfig := evmconfig.InitAppConfig(app.Denom, app.EVMChainID)
-			return sdkserver.InterceptConfigsPreRunHandler(cmd, appTemplate, appConfig, cmtcfg.DefaultConfig())
+			evmAppConfig, ok := appConfig.(evmconfig.EVMAppConfig)
+			if !ok {
+				return fmt.Errorf("cosmos/evm InitAppConfig returned %T, expected EVMAppConfig", appConfig)
+			}
+			// The JSON-RPC server needs the app-side (EVM) mempool, which
+			// the SDK's default max-txs = -1 would switch off; 0 = unbounded.
+			evmAppConfig.Mempool.MaxTxs = 0
+			return sdkserver.InterceptConfigsPreRunHandler(cmd, appTemplate, evmAppConfig, cmtcfg.DefaultConfig())
 		},
 	}
 
@@ -92,6 +101,7 @@ func NewRootCmd() *cobra.Command {
 		genutilcli.InitCmd(tempApp.BasicModuleManager, home),
 		genutilcli.Commands(tempApp.TxConfig(), tempApp.BasicModuleManager, home),
 		confixcmd.ConfigCommand(),
+		evmdebug.Cmd(),
 	)
 	cosmosevmserver.AddCommands(
 		rootCmd,
