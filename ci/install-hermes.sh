@@ -13,6 +13,13 @@ if [ -x "$bin" ] && "$bin" version >/dev/null 2>&1; then
   echo "$bin"; exit 0
 fi
 mkdir -p "$out"
+# Some of Hermes's dependencies (namada_tx) compile .proto files at build
+# time: they need protoc (Debian's protobuf-compiler).
+if ! command -v protoc >/dev/null; then
+  echo "installing protobuf-compiler (Debian) for the Hermes build" >&2
+  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq protobuf-compiler >/dev/null
+fi
 echo "building hermes $HERMES_VERSION from crates.io (first run only, long on 2 cores)" >&2
 cd "$out"   # outside any clone: no rust-toolchain.toml applies
 start=$(date +%s)
