@@ -9,6 +9,7 @@
 #                                      wasm.WASM_ICS20 <-> transfer; prints the two channel ids
 #   ci/hermes.sh start                 run `hermes start` in the background (pid file, log)
 #   ci/hermes.sh stop                  stop it (TERM, then KILL after 10 s)
+#   ci/hermes.sh kill                  kill it at once (SIGKILL), for the restart test
 #   ci/hermes.sh clear                 relay pending packets once (`hermes clear packets`)
 #   ci/hermes.sh hermes ARGS...        run hermes with this config
 #
@@ -178,6 +179,7 @@ case "${1:-}" in
   channel) shift; cmd_channel "$@" ;;
   start) cmd_start ;;
   stop) cmd_stop ;;
+  kill) pid=$(running_pid); [ -z "$pid" ] || { kill -KILL "$pid"; rm -f "$PID_FILE"; log "killed pid $pid"; } ;;
   clear) shift; h clear packets "$@" ;;
   hermes) shift; h "$@" ;;
   *) echo "usage: $0 config | channel WASM_ICS20 | start | stop | clear ARGS | hermes ARGS" >&2; exit 64 ;;

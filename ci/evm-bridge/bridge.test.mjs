@@ -117,12 +117,14 @@ async function assertConserved() {
 const alice = { wasm: wasmAddr("alice"), evm: evmWallet("alice"), evmBech32: evmAddrBech32("alice") };
 const bob = { wasm: wasmAddr("bob"), evm: evmWallet("bob"), evmBech32: evmAddrBech32("bob") };
 
-test("AIP goes to the EVM chain as an ERC-20 that ethers.js reads and transfers, and comes back", async () => {
+test("AIP goes to the EVM chain as an ERC-20 that ethers.js reads and transfers, and comes back", async (t0) => {
   const amount = 1_000_000n; // 1 AIP (6 decimals)
+  const started = Date.now();
   const aliceBefore = await cw20Balance(TOKEN, alice.wasm);
   assert.equal(await locked(), 0n);
   const tx = await sendToEvm("alice", alice.evmBech32, amount);
   assert.ok(!tx.refused, tx.refused);
+  t0.diagnostic(`gas: wasmd CW20 Send to aip-ics20 ${tx.gas_used}`);
   assert.equal(await cw20Balance(TOKEN, alice.wasm), aliceBefore - amount);
   assert.equal(await locked(), amount);
 
@@ -130,6 +132,7 @@ test("AIP goes to the EVM chain as an ERC-20 that ethers.js reads and transfers,
   assert.equal(pair.enabled, true);
   const t = erc20();
   await until("alice's ERC-20 balance", async () => (await t.balanceOf(alice.evm.address)) === amount);
+  t0.diagnostic(`time: wasmd -> EVM arrival ${Date.now() - started} ms`);
   // The voucher denom traces back to the CW20 on aip-ics20's port.
   const trace = await (await fetch(`${EVM_REST}/ibc/apps/transfer/v1/denoms/${pair.denom.slice(4)}`)).json();
   assert.equal(trace.denom.base, `cw20:${TOKEN}`);
@@ -145,14 +148,18 @@ test("AIP goes to the EVM chain as an ERC-20 that ethers.js reads and transfers,
   const sent = await t.connect(alice.evm).transfer(bob.evm.address, part);
   const receipt = await sent.wait();
   assert.equal(receipt.status, 1);
+  t0.diagnostic(`gas: ERC-20 transfer on the EVM chain ${receipt.gasUsed}`);
   assert.equal(await t.balanceOf(alice.evm.address), amount - part);
   assert.equal(await t.balanceOf(bob.evm.address), part);
 
   // bob sends it back to his wasmd account: the same CW20 comes out of escrow.
   const bobBefore = await cw20Balance(TOKEN, bob.wasm);
+  const backStarted = Date.now();
   const back = await sendToWasm("bob", bob.wasm, part);
   assert.ok(!back.refused, back.refused);
+  t0.diagnostic(`gas: EVM chain ibc-transfer back ${back.gas_used}`);
   await until("bob's AIP back on wasmd", async () => (await cw20Balance(TOKEN, bob.wasm)) === bobBefore + part);
+  t0.diagnostic(`time: EVM -> wasmd arrival ${Date.now() - backStarted} ms; round trip incl. ethers transfer ${Date.now() - started} ms`);
   assert.equal(await t.balanceOf(bob.evm.address), 0n);
   assert.equal(await locked(), amount - part);
   await assertConserved();
@@ -187,12 +194,14 @@ test("refusals: another CW20, an unknown channel, more than the balance; nothing
   await assertConserved();
 });
 
-test("relayer killed mid-transfer and restarted: delivered exactly once", async () => {
+test("relayer killed with a packet in flight and restarted: delivered exactly once", async () => {
   const t = erc20();
   const amount = 250_000n;
   const before = await t.balanceOf(alice.evm.address);
   const lockedBefore = await locked();
-  execFileSync(HERMES_SH, ["stop"], { stdio: "inherit" });
+  const aliceAip = await cw20Balance(TOKEN, alice.wasm);
+  // SIGKILL, no clean shutdown; the packet is then sent while no relayer runs.
+  execFileSync(HERMES_SH, ["kill"], { stdio: "inherit" });
   const tx = await sendToEvm("alice", alice.evmBech32, amount);
   assert.ok(!tx.refused, tx.refused);
   await sleep(4000);
@@ -203,6 +212,8 @@ test("relayer killed mid-transfer and restarted: delivered exactly once", async 
   run(HERMES_SH, ["clear", "--chain", WASM_CHAIN, "--port", `wasm.${ICS20}`, "--channel", WASM_CHANNEL]);
   await sleep(3000);
   assert.equal(await t.balanceOf(alice.evm.address), before + amount);
+  // Acknowledged as a success: no refund on wasmd.
+  assert.equal(await cw20Balance(TOKEN, alice.wasm), aliceAip - amount);
   assert.equal(await locked(), lockedBefore + amount);
   await assertConserved();
 });
