@@ -44,14 +44,8 @@ pub fn instantiate_msg(token: &str, o: &Ics20Options) -> Value {
     })
 }
 
-/// Instantiates `aip-ics20` unless the deployment already has a live one on
-/// the current code that allows the current token; records it in `d`.
-/// `d` must hold the `aip-ics20` code (stored by `deploy`) and the token.
-pub async fn deploy_ics20(
-    client: &ChainClient,
-    d: &mut Deployment,
-    o: &Ics20Options,
-) -> Result<Ics20Outcome> {
+/// The stored `aip-ics20` code id and the AIP token address, or why they are missing.
+pub fn requirements(d: &Deployment) -> Result<(u64, String)> {
     let code_id = d
         .codes
         .get(NAME)
@@ -65,6 +59,18 @@ pub async fn deploy_ics20(
             contract: NAME.to_string(),
             needs: "aip-token".to_string(),
         })?;
+    Ok((code_id, token))
+}
+
+/// Instantiates `aip-ics20` unless the deployment already has a live one on
+/// the current code that allows the current token; records it in `d`.
+/// `d` must hold the `aip-ics20` code (stored by `deploy`) and the token.
+pub async fn deploy_ics20(
+    client: &ChainClient,
+    d: &mut Deployment,
+    o: &Ics20Options,
+) -> Result<Ics20Outcome> {
+    let (code_id, token) = requirements(d)?;
     if let Some(existing) = d.contracts.get(NAME) {
         let live = match client.contract_info(&existing.address).await {
             Ok(info) => info.code_id == code_id,
@@ -118,6 +124,38 @@ mod tests {
         assert_eq!(msg["default_gas_limit"], Value::Null);
         assert_eq!(msg["gov_contract"], json!("wasm1admin"));
         assert_eq!(msg["default_timeout"], json!(600));
+    }
+
+    #[test]
+    fn without_its_code_or_the_token_nothing_is_instantiated() {
+        use crate::deployment::CodeRecord;
+        let mut d = Deployment::default();
+        let err = requirements(&d).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "--with-ics20: no aip-ics20 code stored; build it with ci/build-wasm.sh aip-ics20 (artifacts/aip-ics20.wasm)"
+        );
+        d.codes.insert(
+            NAME.into(),
+            CodeRecord {
+                code_id: 7,
+                checksum: "ab".into(),
+            },
+        );
+        let err = requirements(&d).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "aip-ics20 needs aip-token, which is not in the artifacts or the deployment"
+        );
+        d.contracts.insert(
+            "aip-token".into(),
+            ContractRecord {
+                address: "wasm1token".into(),
+                code_id: 1,
+                label: "t".into(),
+            },
+        );
+        assert_eq!(requirements(&d).unwrap(), (7, "wasm1token".to_string()));
     }
 
     #[test]
