@@ -42,15 +42,11 @@ trap cleanup EXIT
 deadline=$(( $(date +%s) + ${EVM_BRIDGE_TIMEOUT:-900} ))
 left() { echo $(( deadline - $(date +%s) )); }
 
-step "chains"
+step "wasmd localnet"
 timeout "$(left)" ci/localnet.sh start --fresh
-timeout "$(left)" ci/evm-localnet.sh start --fresh
-timeout 60 ci/evm-localnet.sh check
 eval "$(ci/localnet.sh env)"
-eval "$(ci/evm-localnet.sh env)"
-export AIP_RPC_URL AIP_CHAIN_ID AIP_EVM_RPC_URL AIP_EVM_JSONRPC_URL AIP_EVM_CHAIN_ID AIP_EVM_HOME
+export AIP_RPC_URL AIP_CHAIN_ID
 export AIP_LOCALNET_HOME="${AIP_LOCALNET_HOME:-$AIP_CACHE/localnet/home}"
-export AIP_EVM_REST_URL="http://127.0.0.1:${AIP_EVM_API_PORT:-28517}"
 
 step "deploy aip-token and aip-ics20"
 mkdir -p "$work/artifacts"
@@ -76,11 +72,21 @@ print(next(a["value"] for e in t["events"] if e["type"] == "instantiate" for a i
 done
 [ -n "$OTHER_CW20" ] || { echo "the second CW20 was not instantiated" >&2; exit 1; }
 
+step "EVM localnet (genesis knows the AIP voucher's metadata)"
+export AIP_EVM_AIP_TOKEN="$AIP_TOKEN" AIP_EVM_AIP_CHANNEL=channel-0
+timeout "$(left)" ci/evm-localnet.sh start --fresh
+timeout 60 ci/evm-localnet.sh check
+eval "$(ci/evm-localnet.sh env)"
+export AIP_EVM_RPC_URL AIP_EVM_JSONRPC_URL AIP_EVM_CHAIN_ID AIP_EVM_HOME
+export AIP_EVM_REST_URL="http://127.0.0.1:${AIP_EVM_API_PORT:-28517}"
+
 step "hermes: channel wasm.$AIP_ICS20 <-> transfer"
 export AIP_HERMES_HOME="$work/hermes"
 timeout 60 ci/hermes.sh config
 read -r WASM_CHANNEL EVM_CHANNEL < <(timeout "$(left)" ci/hermes.sh channel "$AIP_ICS20")
 echo "channels: wasmd $WASM_CHANNEL, EVM chain $EVM_CHANNEL"
+[ "$EVM_CHANNEL" = "$AIP_EVM_AIP_CHANNEL" ] || {
+  echo "the EVM chain's channel is $EVM_CHANNEL, but its genesis has the voucher metadata of $AIP_EVM_AIP_CHANNEL" >&2; exit 1; }
 ci/hermes.sh start
 
 step "bridge tests (node --test)"

@@ -14,6 +14,14 @@
 # ci/localnet-accounts.txt are funded in genesis as eth_secp256k1 keys (HD
 # path m/44'/60'/0'/0/0, the path of MetaMask and ethers.js): the same names
 # as on the wasmd localnet, other addresses. Ports: 285xx (AIP_EVM_*_PORT).
+#
+# AIP voucher metadata: with AIP_EVM_AIP_TOKEN=<AIP CW20 address on wasmd>
+# (and AIP_EVM_AIP_CHANNEL, default channel-0: the first channel of a fresh
+# chain), genesis carries the bank metadata of the voucher that channel will
+# mint (ibc/<sha256 of transfer/<channel>/cw20:<address>>): name, symbol and
+# 6 decimals of the CW20, which the voucher's ERC-20 then reports. Without
+# it, cosmos/evm derives decimals from the base denom's first letter ('u' or
+# 'a'), which a `cw20:` denom does not have, and decimals() reverts.
 . "$(dirname "$0")/env.sh"
 . "$(dirname "$0")/localnet-lib.sh"
 
@@ -31,6 +39,8 @@ WS_PORT="${AIP_EVM_WS_PORT:-28546}"
 METRICS_PORT="${AIP_EVM_METRICS_PORT:-28565}"
 GETH_METRICS_PORT="${AIP_EVM_GETH_METRICS_PORT:-28566}"
 ACCOUNTS_FILE="$ROOT/ci/localnet-accounts.txt"
+AIP_TOKEN="${AIP_EVM_AIP_TOKEN:-}"
+AIP_CHANNEL="${AIP_EVM_AIP_CHANNEL:-channel-0}"
 PID_FILE="$HOME_DIR/aipevmd.pid"
 LOG_FILE="$HOME_DIR/aipevmd.log"
 RPC_URL="http://127.0.0.1:$RPC_PORT"
@@ -45,6 +55,7 @@ fingerprint() {
   {
     "$EVMD" version 2>&1
     cat "$ACCOUNTS_FILE"
+    echo "$AIP_TOKEN $AIP_CHANNEL"
     echo "$CHAIN_ID $RPC_PORT $P2P_PORT $ABCI_PORT $GRPC_PORT $API_PORT $JSONRPC_PORT $WS_PORT $METRICS_PORT $GETH_METRICS_PORT $BALANCE $SELF_BOND $MIN_GAS_PRICE"
     sed -n '/^# -- settings/,/^# -- end settings/p' "$0"
   } | sha256sum | cut -d' ' -f1
@@ -88,9 +99,9 @@ init_home() {
     "${e[@]}" genesis add-genesis-account "$name" "$BALANCE" --keyring-backend test >/dev/null
   done < "$ACCOUNTS_FILE"
   local gen="$HOME_DIR/config/genesis.json"
-  python3 - "$gen" "$DENOM" <<'PY'
-import json, sys
-path, denom = sys.argv[1:3]
+  python3 - "$gen" "$DENOM" "$AIP_TOKEN" "$AIP_CHANNEL" <<'PY'
+import hashlib, json, sys
+path, denom, aip_token, aip_channel = sys.argv[1:5]
 g = json.load(open(path))
 s = g["app_state"]
 s["staking"]["params"]["bond_denom"] = denom
@@ -101,6 +112,15 @@ s["bank"]["denom_metadata"] = [{
                     {"denom": "evm", "exponent": 18, "aliases": []}],
     "base": denom, "display": "evm", "name": "EVM gas", "symbol": "EVM",
     "uri": "", "uri_hash": ""}]
+if aip_token:
+    path_denom = f"transfer/{aip_channel}/cw20:{aip_token}"
+    voucher = "ibc/" + hashlib.sha256(path_denom.encode()).hexdigest().upper()
+    s["bank"]["denom_metadata"].append({
+        "description": f"AIP from AIPCHAIN over IBC ({path_denom})",
+        "denom_units": [{"denom": voucher, "exponent": 0, "aliases": []},
+                        {"denom": "aip", "exponent": 6, "aliases": []}],
+        "base": voucher, "display": "aip", "name": "AIPCHAIN energy token", "symbol": "AIP",
+        "uri": "", "uri_hash": ""})
 # IBC vouchers become ERC-20s on arrival (x/erc20's IBC middleware).
 s["erc20"]["params"]["enable_erc20"] = True
 s["erc20"]["params"]["permissionless_registration"] = True

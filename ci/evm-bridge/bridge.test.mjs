@@ -138,9 +138,11 @@ test("AIP goes to the EVM chain as an ERC-20 that ethers.js reads and transfers,
   assert.equal(trace.denom.base, `cw20:${TOKEN}`);
   assert.equal(trace.denom.trace[0].port_id, "transfer");
   assert.equal(trace.denom.trace[0].channel_id, EVM_CHANNEL);
-  const [name, symbol, decimals] = [await t.name(), await t.symbol(), await t.decimals()];
-  assert.ok(name.length > 0 && symbol.length > 0, `name ${name} symbol ${symbol}`);
-  assert.equal(typeof decimals, "bigint");
+  // MetaMask and ethers see the CW20's own name, symbol and decimals.
+  const info = wasmQuery(TOKEN, { token_info: {} });
+  assert.equal(await t.name(), info.name);
+  assert.equal(await t.symbol(), info.symbol);
+  assert.equal(await t.decimals(), BigInt(info.decimals));
   await assertConserved();
 
   // ethers.js: alice -> bob on the EVM chain.
