@@ -5,6 +5,7 @@
 # the relayer, then runs ci/evm-bridge/bridge.test.mjs (node --test, ethers.js
 # from npm). Stops what it started, also on failure. Bounded: the whole run is
 # killed after EVM_BRIDGE_TIMEOUT seconds (default 900) once the tools are built.
+# EVM_BRIDGE_KEEP=1 leaves the chains and the relayer running (debugging).
 #
 # Needs artifacts/aip-token.wasm and artifacts/aip-ics20.wasm (ci/build-wasm.sh
 # builds them; built here if missing). First run: builds aipevmd and Hermes
@@ -31,6 +32,7 @@ AIP="$CARGO_TARGET_DIR/debug/aip"
 work=$(mktemp -d)
 cleanup() {
   set +e
+  if [ -n "${EVM_BRIDGE_KEEP:-}" ]; then echo "EVM_BRIDGE_KEEP: chains and relayer left running; work dir $work" >&2; return; fi
   ci/hermes.sh stop
   ci/evm-localnet.sh stop
   ci/localnet.sh stop

@@ -64,9 +64,13 @@ tx_confirmation = true
 
 [rest]
 enabled = false
+host = '127.0.0.1'
+port = 28580
 
 [telemetry]
 enabled = false
+host = '127.0.0.1'
+port = 28581
 
 [[chains]]
 id = '$WASM_CHAIN'
@@ -120,7 +124,7 @@ TOML
   h keys add --chain "$WASM_CHAIN" --key-name "$KEY" --mnemonic-file "$f" --overwrite >/dev/null
   h keys add --chain "$EVM_CHAIN" --key-name "$KEY" --mnemonic-file "$f" --hd-path "m/44'/60'/0'/0/0" --overwrite >/dev/null
   rm -f "$f"
-  log "config $CONFIG; relayer keys: $(h --json keys list --chain "$WASM_CHAIN" | tail -n1 | tr -d '\n' | cut -c1-200)"
+  log "config $CONFIG; relayer key '$KEY' on $WASM_CHAIN and $EVM_CHAIN"
 }
 
 cmd_channel() {
