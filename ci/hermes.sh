@@ -77,7 +77,7 @@ id = '$WASM_CHAIN'
 type = 'CosmosSdk'
 rpc_addr = 'http://127.0.0.1:$WASM_RPC_PORT'
 grpc_addr = 'http://127.0.0.1:$WASM_GRPC_PORT'
-event_source = { mode = 'push', url = 'ws://127.0.0.1:$WASM_RPC_PORT/websocket', batch_delay = '200ms' }
+event_source = { mode = 'pull', interval = '500ms' }
 rpc_timeout = '10s'
 account_prefix = 'wasm'
 key_name = '$KEY'
@@ -100,7 +100,7 @@ id = '$EVM_CHAIN'
 type = 'CosmosSdk'
 rpc_addr = 'http://127.0.0.1:$EVM_RPC_PORT'
 grpc_addr = 'http://127.0.0.1:$EVM_GRPC_PORT'
-event_source = { mode = 'push', url = 'ws://127.0.0.1:$EVM_RPC_PORT/websocket', batch_delay = '200ms' }
+event_source = { mode = 'pull', interval = '500ms' }
 rpc_timeout = '10s'
 account_prefix = 'aipevm'
 key_name = '$KEY'
