@@ -238,3 +238,25 @@ test("a packet left to time out is refunded to the sender", async () => {
   assert.equal(await t.balanceOf(alice.evm.address), evmBefore);
   await assertConserved();
 });
+
+test("an Ethereum key's AIP comes home to the AIPCHAIN account of the same key", async (t0) => {
+  // The signed-intents rule: an Ethereum (secp256k1) key owns the AIPCHAIN
+  // account bech32("wasm", ripemd160(sha256(compressed public key))), the
+  // Cosmos derivation of that same key. wasmd derives it from the imported key.
+  const key = alice.evm.privateKey.slice(2);
+  const imported = run(WASMD, ["keys", "import-hex", "alice-eth", key, "--keyring-backend", "test", "--home", WASM_HOME]);
+  assert.ok(imported.ok || /already exists/.test(imported.err), imported.err);
+  const home = wasmAddr("alice-eth");
+  assert.notEqual(home, alice.wasm);
+  const t = erc20();
+  const amount = 50_000n;
+  const evmBefore = await t.balanceOf(alice.evm.address);
+  assert.ok(evmBefore >= amount, `alice holds ${evmBefore}`);
+  const homeBefore = await cw20Balance(TOKEN, home);
+  const back = await sendToWasm("alice", home, amount);
+  assert.ok(!back.refused, back.refused);
+  await until("AIP at the key's AIPCHAIN account", async () => (await cw20Balance(TOKEN, home)) === homeBefore + amount);
+  assert.equal(await t.balanceOf(alice.evm.address), evmBefore - amount);
+  t0.diagnostic(`the Ethereum key ${alice.evm.address} owns ${home} on AIPCHAIN`);
+  await assertConserved();
+});
