@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use crate::deploy::{self, DeployOptions, KycMode, MarketParams, Roles};
 use crate::deployment::Deployment;
 use crate::error::{Error, Result};
+use crate::ics20::{self, Ics20Options, Ics20Outcome};
 
 /// AIPCHAIN command-line tool: deploy the contracts, query and transact.
 #[derive(Debug, Parser)]
@@ -116,6 +117,13 @@ pub struct DeployArgs {
     /// (test networks without KYC proofs).
     #[arg(long)]
     pub kyc_by_admin: bool,
+    /// Also instantiate the IBC bridge endpoint `aip-ics20` (cw20-ics20) with
+    /// AIP as its only allowed CW20 (needs artifacts/aip-ics20.wasm).
+    #[arg(long)]
+    pub with_ics20: bool,
+    /// aip-ics20: default packet timeout, seconds.
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub ics20_timeout_secs: u64,
 }
 
 impl ChainArgs {
@@ -275,6 +283,18 @@ pub async fn run(cli: Cli) -> Result<()> {
             let client = chain.with_signer(signer);
             let opts = deploy_options(&args, &cli.chain, &deployer, &prefix)?;
             let r = deploy::deploy(&client, &opts).await?;
+            let ics20 = if args.with_ics20 {
+                let mut d = r.deployment.clone();
+                let o = Ics20Options {
+                    default_timeout_secs: args.ics20_timeout_secs,
+                    admin: opts.roles.admin.clone(),
+                };
+                let outcome = ics20::deploy_ics20(&client, &mut d, &o).await?;
+                d.save(&opts.out)?;
+                Some(outcome)
+            } else {
+                None
+            };
             for (n, id, gas) in &r.stored {
                 println!("stored       {n:<14} code {id:<4} gas {gas}");
             }
@@ -291,7 +311,15 @@ pub async fn run(cli: Cli) -> Result<()> {
                 println!("wired        {n:<14} {action} gas {gas}");
             }
             for n in &r.store_only {
-                println!("stored only  {n} (no instantiation plan)");
+                match &ics20 {
+                    Some(Ics20Outcome::Instantiated(a, gas)) if n == ics20::NAME => {
+                        println!("instantiated {n:<14} {a} gas {gas}");
+                    }
+                    Some(Ics20Outcome::Kept(a)) if n == ics20::NAME => {
+                        println!("kept         {n:<14} {a}");
+                    }
+                    _ => println!("stored only  {n} (no instantiation plan)"),
+                }
             }
             println!("deployment   {}", opts.out.display());
         }

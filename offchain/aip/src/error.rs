@@ -46,6 +46,9 @@ pub enum Error {
         /// The contract it needs.
         needs: String,
     },
+    /// `--with-ics20` without the bridge endpoint's code.
+    #[error("--with-ics20: no aip-ics20 code stored; build it with ci/build-wasm.sh aip-ics20 (artifacts/aip-ics20.wasm)")]
+    NoIcs20Code,
     /// A contract name the deployment does not know.
     #[error("unknown contract {name:?}; deployed: {known}")]
     UnknownContract {

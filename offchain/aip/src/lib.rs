@@ -12,6 +12,7 @@ pub mod cli;
 pub mod deploy;
 pub mod deployment;
 pub mod error;
+pub mod ics20;
 pub mod market;
 
 pub use error::{Error, Result};

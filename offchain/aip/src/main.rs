@@ -1,4 +1,5 @@
 //! `aip`: see `aip --help`.
+#![cfg_attr(test, allow(clippy::unwrap_used))] // tests report failures by panicking
 
 use clap::Parser;
 

@@ -12,6 +12,7 @@
 //! Defaults: 20000 intents, 64 clients, 1000 accounts. Everything runs on a
 //! two-worker tokio runtime (the server, the clients and the writer thread share
 //! the machine's cores).
+#![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 
 #[path = "../tests/common/mod.rs"]
 mod common;

@@ -7,7 +7,7 @@
 //! the open book of each slot and a WebSocket stream of updates, and at each
 //! slot's gate closure freezes and publishes the slot's book so that anyone
 //! can re-run the clearing. See `README.md` beside this crate.
-
+#![cfg_attr(test, allow(clippy::unwrap_used))] // tests report failures by panicking
 #![warn(missing_docs)]
 
 pub mod api;

@@ -1,4 +1,5 @@
 //! `aip-gateway`: the order gateway binary.
+#![cfg_attr(test, allow(clippy::unwrap_used))] // tests report failures by panicking
 
 use std::path::PathBuf;
 use std::sync::Arc;

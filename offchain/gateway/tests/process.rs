@@ -2,6 +2,7 @@
 //! accepting intents and restarted on the same database, it has lost no
 //! acknowledged intent; the WebSocket stream reports accepted intents; SIGTERM
 //! shuts it down cleanly.
+#![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 
 mod common;
 

@@ -11,7 +11,7 @@
 //! - `proving.key` (arkworks uncompressed), `verifying.key` (compressed) and
 //!   `verifying_key.hex` (the same bytes as hex, for `set_verifying_key`);
 //! - proof file: the proof, the statement and the ready `register` message.
-
+#![cfg_attr(test, allow(clippy::unwrap_used))] // tests report failures by panicking
 #![warn(missing_docs)]
 
 pub mod cli;

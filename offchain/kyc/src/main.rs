@@ -1,4 +1,5 @@
 //! `aip-kyc`: the KYC provider's tree, user identities, Groth16 setup and proofs.
+#![cfg_attr(test, allow(clippy::unwrap_used))] // tests report failures by panicking
 
 use clap::Parser;
 

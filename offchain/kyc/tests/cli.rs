@@ -1,4 +1,5 @@
 //! The provider, compliance and user flow through the CLI, on real files.
+#![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 
 use std::path::Path;
 

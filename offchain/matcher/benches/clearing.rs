@@ -2,6 +2,7 @@
 //! books of 1k, 10k and 100k orders. Welfare and loss figures: `aip-matcher report`.
 //!
 //!     cargo bench -p aip-matcher --bench clearing
+#![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 use aip_matcher::{clear, simbench, Method};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use std::hint::black_box;

@@ -21,6 +21,7 @@
 //!   gateway's frozen book of signed intents and checks a committed clearing.
 //! - [`simbench`] reads the exported SimBench grid and profiles (`data/simbench`)
 //!   and turns a slot of real profiles into an order book.
+#![cfg_attr(test, allow(clippy::unwrap_used))] // tests report failures by panicking
 #![warn(missing_docs)]
 #![deny(clippy::unwrap_used)]
 

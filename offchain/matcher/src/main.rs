@@ -1,5 +1,6 @@
 //! `aip-matcher`: clears order books offline (files in, files out), makes books from
 //! the SimBench data, and runs the ONNX forecasters.
+#![cfg_attr(test, allow(clippy::unwrap_used))] // tests report failures by panicking
 use aip_matcher::{clear, simbench, Method, Network, OrderBook};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};

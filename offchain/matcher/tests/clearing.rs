@@ -1,5 +1,6 @@
 //! Behaviour of `clear`: constraints, priorities, accounting, errors, and (proptest)
 //! the flow solver against the LP optimum.
+#![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 use aip_matcher::{
     clear, welfare_of, Clearing, Corridor, Method, Network, Order, OrderBook, Side, Zone,
 };

@@ -1,4 +1,5 @@
 //! The offline mode end to end (files in, files out) and the SimBench data it reads.
+#![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 use aip_matcher::{clear, simbench, Clearing, Method, OrderBook, Side};
 use std::path::PathBuf;
 use std::process::Command;

@@ -15,7 +15,7 @@
 //! (`Reported` query) and marks them done, so nothing is lost and nothing is
 //! sent twice. While the node is down the agent backs off exponentially;
 //! ctrl-c stops it between two steps.
-
+#![cfg_attr(test, allow(clippy::unwrap_used))] // tests report failures by panicking
 #![warn(missing_docs)]
 #![deny(clippy::unwrap_used)]
 

@@ -1,4 +1,5 @@
 //! `aip-oracle`: parse the command line, start logging, load the config, run.
+#![cfg_attr(test, allow(clippy::unwrap_used))] // tests report failures by panicking
 
 use std::sync::Arc;
 

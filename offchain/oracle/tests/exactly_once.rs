@@ -2,6 +2,7 @@
 //! at random points (including after a batch was committed but before the
 //! agent recorded it), a node outage and lost answers; every reading ends up
 //! on chain exactly once.
+#![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -12,6 +12,7 @@
 //! ci/build-wasm.sh meter-oracle && ci/localnet.sh start
 //! cargo test -p aip-oracle --features e2e --test kill_restart_e2e -- --nocapture
 //! ```
+#![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 #![cfg(feature = "e2e")]
 
 use std::path::Path;

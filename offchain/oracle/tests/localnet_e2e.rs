@@ -7,6 +7,7 @@
 //! ```sh
 //! cargo test -p aip-oracle --features e2e --test localnet_e2e -- --nocapture
 //! ```
+#![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 #![cfg(feature = "e2e")]
 
 use std::sync::Arc;

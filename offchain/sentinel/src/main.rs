@@ -1,4 +1,5 @@
 //! `aip-sentinel`: follow the chain, flag abuse through the reputation guardian.
+#![cfg_attr(test, allow(clippy::unwrap_used))] // tests report failures by panicking
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -2,6 +2,7 @@
 //! guardian (the chain itself is exercised by the e2e test). Restarts must
 //! neither miss a block nor flag twice; unavailable blocks are skipped with
 //! a reason; a failed flag is retried; an appeal clears for good.
+#![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};

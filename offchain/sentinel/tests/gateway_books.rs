@@ -6,6 +6,7 @@
 //! another contract or sent for another slot is skipped whole with the
 //! reason; a gateway that cannot be reached is an error (the block is read
 //! again).
+#![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 
 #[path = "../../gateway/tests/common/mod.rs"]
 mod common;

@@ -1,5 +1,6 @@
 //! The committed ML scorer (`models/iforest.onnx`) through ONNX Runtime:
 //! a wash pair stands out from households trading with the market.
+#![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 
 use aip_sentinel::detect::DetectConfig;
 use aip_sentinel::event::Event;

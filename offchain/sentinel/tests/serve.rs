@@ -1,6 +1,7 @@
 //! `aip-sentinel serve`'s routes over a real store (SQLite file) on a
 //! loopback port: the evidence byte for byte (its sha256 is the hash in the
 //! flag's reason), the flags with their state, and the errors.
+#![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 
 use aip_matcher::verify::fetch;
 use aip_sentinel::detect::DetectConfig;

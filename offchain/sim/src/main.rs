@@ -1,4 +1,5 @@
 //! `aip-sim`: the README's main job (`ci/sim.sh`).
+#![cfg_attr(test, allow(clippy::unwrap_used))] // tests report failures by panicking
 
 use anyhow::{Context, Result};
 use clap::Parser;

@@ -4,6 +4,7 @@
 //! household; without it nobody is flagged; and in a market where the
 //! adversaries are half the accounts, the rate limit holds the flags at its
 //! share.
+#![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 
 use std::path::PathBuf;
 

@@ -2,6 +2,7 @@
 //! (`ci/localnet.sh start`, wasmd with the test clock hook from
 //! ci/install-wasmd.sh, artifacts from ci/build-wasm.sh). Behind the `e2e`
 //! feature: `cargo test -p aip-sim --features e2e --test node_e2e`.
+#![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 #![cfg(feature = "e2e")]
 
 use std::path::PathBuf;

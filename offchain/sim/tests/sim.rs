@@ -1,5 +1,6 @@
 //! End-to-end properties of the simulation on the in-process chain with the
 //! real contracts (a small synthetic fixture scenario keeps them fast).
+#![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 
 use aip_sim::engine::{Engine, SimConfig};
 use aip_sim::forecast::SeasonalNaive;

@@ -1,6 +1,7 @@
 //! Meter oracle and settlement wired together: three oracle operators submit
 //! device-signed readings, the quorum finalizes them, settlement fetches the
 //! deliveries through the `Deliveries` hook and settles the slot from them.
+#![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 
 use aip_testing::deployment::roles;
 use aip_testing::{Deployment, DeploymentConfig};

@@ -1,6 +1,7 @@
 //! Reputation with settlement wired in: real trades, escrow, meter reports,
 //! settlement and disputes drive the score, and the score drives the
 //! collateral settlement asks for.
+#![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 
 use aip_testing::deployment::roles;
 use aip_testing::{Deployment, DeploymentConfig};

@@ -12,6 +12,7 @@
 //! `catch_unwind`; a panic, or a holdings invariant broken after an accepted
 //! message ([`world::World::check`]), is a failure reported with the JSON that
 //! caused it and a shrunk reproducer.
+#![cfg_attr(test, allow(clippy::unwrap_used))] // tests report failures by panicking
 
 pub mod fuzz;
 pub mod gen;

@@ -8,6 +8,7 @@
 //! ```
 //! Tables go to stdout; `--update-docs` also rewrites the marked blocks in
 //! docs/benchmarks.md.
+#![cfg_attr(test, allow(clippy::unwrap_used))] // tests report failures by panicking
 
 use std::path::PathBuf;
 

@@ -31,6 +31,8 @@
 //! verifier needs: Poseidon with embedded constants, the encodings and the
 //! tree math. With it: the circuit ([`circuit`]), trusted setup, proving and
 //! native verification ([`prover`]).
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+// tests report failures by panicking
 // Documentation debt: 17 public items had no doc comment when the workspace
 // lints came in (2026-12-06); new items are documented, and this allow goes
 // when the count reaches 0.
