@@ -59,4 +59,15 @@ cargo test -p aip-sim --features e2e --locked --test faults_e2e
 "$ROOT/ci/localnet-multi.sh" stop
 trap - EXIT
 
+step "EVM bridge over IBC (aipevmd + Hermes + cw20-ics20)"
+# Its own wasmd home and ports (the EVM chain uses 285xx); the first run on a
+# machine builds aipevmd and Hermes, cached by version under $AIP_CACHE/tools.
+(
+  unset AIP_RPC_URLS
+  export AIP_LOCALNET_HOME="$AIP_CACHE/localnet/ci-bridge" AIP_RPC_PORT=27957 AIP_P2P_PORT=27956 \
+    AIP_ABCI_PORT=27958 AIP_GRPC_PORT=9990 AIP_API_PORT=2317
+  export AIP_RPC_URL="http://127.0.0.1:$AIP_RPC_PORT"
+  "$ROOT/ci/evm-bridge-test.sh"
+)
+
 step "all checks passed in $(( $(date +%s) - start )) s"
