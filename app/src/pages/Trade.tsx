@@ -131,7 +131,7 @@ export function TradePage() {
         wh: Number(wh),
         limit_price: Number(price),
         premium_only: premiumOnly,
-        expires: from,
+        expires: from + SLOT_SECONDS,
       };
       localStorage.setItem(METER_KEY, String(meter));
       const signed = await signIntent(app.conn.keplr, app.conn.chainId, intent);
