@@ -37,7 +37,9 @@ async function open(account: string | null, opts: { mode?: WalletMode; storage?:
 
 async function connect(page: Page) {
   await page.getByRole("button", { name: "Connect Keplr" }).first().click();
-  await page.getByTestId("header-address").waitFor();
+  // Connected, or the page's error (which then fails the test with its text).
+  await page.getByTestId("header-address").or(page.getByTestId("error")).first().waitFor();
+  if (await page.getByTestId("error").count()) throw new Error(`connect failed: ${await alertText(page)}`);
 }
 
 const alertText = async (page: Page) => (await page.getByTestId("error").innerText()).replace(/\s+/g, " ");

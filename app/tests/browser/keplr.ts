@@ -5,8 +5,8 @@
 //   enable, getKey, getOfflineSigner(Auto), signArbitrary, experimentalSuggestChain
 import type { BrowserContext } from "playwright-core";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import { Secp256k1HdWallet, makeSignDoc } from "@cosmjs/amino";
-import { fromBase64, fromBech32, toBase64, toUtf8 } from "@cosmjs/encoding";
+import { Secp256k1HdWallet, makeSignDoc, rawSecp256k1PubkeyToRawAddress } from "@cosmjs/amino";
+import { fromBase64, toBase64, toUtf8 } from "@cosmjs/encoding";
 
 export type WalletMode = "ok" | "locked";
 
@@ -99,7 +99,7 @@ export async function installKeplr(context: BrowserContext, mnemonic: string, na
           name,
           algo: "secp256k1",
           pubKey: toBase64(account.pubkey),
-          address: toBase64(fromBech32(account.address).data),
+          address: toBase64(rawSecp256k1PubkeyToRawAddress(account.pubkey)),
           bech32Address: account.address,
           ethereumHexAddress: "",
           isNanoLedger: false,
