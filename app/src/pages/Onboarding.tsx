@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from "react";
-import { Badge, Button, Card, Code, CopyButton, Group, Progress, Stack, Stepper, Text, Textarea } from "@mantine/core";
+import { Badge, Button, Card, Code, CopyButton, Group, Progress, Stack, Stepper, Text, Textarea, Title } from "@mantine/core";
 import { address } from "../lib/config";
 import { chainError } from "../lib/chain";
 import { ProverClient, type Progress as ProveProgress } from "../prover/client";
@@ -120,8 +120,14 @@ export function OnboardingPage() {
       <PageTitle sub="Your identity is created and your proof is made in this browser. The secret never leaves this device; the chain learns only that you hold a valid, unsanctioned credential.">
         Onboarding
       </PageTitle>
-      <Stepper active={active} orientation="vertical" allowNextStepsSelect={false}>
-        <Stepper.Step label="Your KYC identity" description="A secret kept in this browser">
+      <Stepper active={active} allowNextStepsSelect={false} size="sm">
+        <Stepper.Step label="Your KYC identity" description="A secret kept in this browser" />
+        <Stepper.Step label="Your credential" description="Issued by the KYC provider" />
+        <Stepper.Step label="Prove and register" description="Mints your reputation token" />
+      </Stepper>
+      <Title order={3} size="h4">
+        1. Your KYC identity
+      </Title>
           <Card withBorder>
             {identity ? (
               <Stack gap="xs">
@@ -138,13 +144,14 @@ export function OnboardingPage() {
                 </Group>
               </Stack>
             ) : (
-              <Button onClick={() => void create()} loading={busy}>
+              <Button onClick={() => void create()} loading={busy} w="fit-content">
                 Create my identity
               </Button>
             )}
           </Card>
-        </Stepper.Step>
-        <Stepper.Step label="Your credential" description="Issued by the KYC provider">
+      <Title order={3} size="h4">
+        2. Your credential
+      </Title>
           <Card withBorder>
             <Stack gap="xs">
               <Textarea
@@ -155,13 +162,19 @@ export function OnboardingPage() {
                 value={credText}
                 onChange={(e) => setCredText(e.currentTarget.value)}
               />
-              <Button onClick={storeCredential} disabled={!credText.trim()} w="fit-content">
+              {credential && (
+                <Text size="sm" data-testid="credential-saved">
+                  Credential saved (expires {new Date(credential.expiry * 1000).toISOString().slice(0, 10)}).
+                </Text>
+              )}
+              <Button onClick={storeCredential} disabled={!credText.trim() || !identity} w="fit-content">
                 Save credential
               </Button>
             </Stack>
           </Card>
-        </Stepper.Step>
-        <Stepper.Step label="Prove and register" description="Mints your reputation token">
+      <Title order={3} size="h4">
+        3. Prove and register
+      </Title>
           <Card withBorder>
             <Stack gap="xs">
               <Text size="sm">
@@ -183,11 +196,6 @@ export function OnboardingPage() {
               )}
             </Stack>
           </Card>
-        </Stepper.Step>
-        <Stepper.Completed>
-          <span />
-        </Stepper.Completed>
-      </Stepper>
       <ErrorAlert title="Onboarding failed" message={error} />
       {registered && (
         <Success title="Registered">

@@ -26,6 +26,13 @@ export class ProverClient {
       this.pending.delete(m.id);
       p.resolve(m);
     };
+    // A worker that fails to load or crashes answers nothing: fail what waits for it.
+    this.worker.onerror = (ev: ErrorEvent) => {
+      ev.preventDefault();
+      const message = `The prover stopped: ${ev.message || "it could not be loaded"}`;
+      for (const [id, p] of this.pending) p.resolve({ id, type: "error", message });
+      this.pending.clear();
+    };
   }
 
   private request(m: Omit<ToWorker, "id"> & { type: ToWorker["type"] }, onProgress?: (p: Progress) => void): Promise<FromWorker> {

@@ -31,6 +31,12 @@ async function open(account: string | null, opts: { mode?: WalletMode; storage?:
   const requests: string[] = [];
   page.on("request", (r) => requests.push(`${r.method()} ${r.url()} ${r.postData() ?? ""}`));
   page.on("pageerror", (e) => console.error(`[page error] ${e.message}`));
+  page.on("worker", (w) => {
+    w.on("console", (m) => console.error(`[worker console] ${m.text()}`));
+  });
+  page.on("console", (m) => {
+    if (m.type() === "error") console.error(`[page console] ${m.text()}`);
+  });
   await page.goto(`${stack.appUrl}/${opts.hash ?? "#/connect"}`);
   return { context, page, keplr, requests };
 }
@@ -111,6 +117,8 @@ describe("onboarding", () => {
     const { page, context, keplr, requests } = await open("alice", { hash: "#/onboarding" });
     await connect(page);
     await page.getByRole("button", { name: "Create my identity" }).click();
+    await page.getByTestId("commitment").or(page.getByTestId("error")).first().waitFor();
+    if (await page.getByTestId("error").count()) throw new Error(await alertText(page));
     const commitment = (await page.getByTestId("commitment").innerText()).trim();
     expect(commitment).toMatch(/^[0-9a-f]{64}$/);
     // The provider (aip-kyc) issues the credential and publishes the new tree root.
@@ -120,7 +128,7 @@ describe("onboarding", () => {
     const before = await stack.query<{ registered: boolean }>("reputation", { reputation: { account: keplr!.address } });
     expect(before.registered).toBe(false);
 
-    await page.getByRole("button", { name: "Prove and register" }).click();
+    await page.getByRole("button", { name: "Prove and register", exact: true }).click();
     await page.getByText("Proving (Groth16)").waitFor({ timeout: 120_000 });
     await page.screenshot({ path: join(SHOTS, "onboarding-proving.png"), fullPage: true });
     await page.getByTestId("token-id").waitFor({ timeout: 540_000 });
@@ -153,7 +161,7 @@ describe("onboarding", () => {
     // Bob in the same browser, with alice's identity and credential in its storage.
     const { page, context, keplr } = await open("bob", { hash: "#/onboarding", storage: aliceStorage });
     await connect(page);
-    await page.getByRole("button", { name: "Prove and register" }).click();
+    await page.getByRole("button", { name: "Prove and register", exact: true }).click();
     await page.getByTestId("error").waitFor({ timeout: 540_000 });
     const text = await alertText(page);
     expect(text).toContain("Registration refused by the chain:");
