@@ -147,6 +147,7 @@ export function App() {
               href={`#/${p.id}`}
               label={p.label}
               active={p.id === page}
+              color="teal"
               aria-current={p.id === page ? "page" : undefined}
             />
           ))}

@@ -1,11 +1,28 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { MantineProvider, createTheme, type CSSVariablesResolver } from "@mantine/core";
+import {
+  MantineProvider,
+  createTheme,
+  defaultVariantColorsResolver,
+  parseThemeColor,
+  type CSSVariablesResolver,
+  type VariantColorsResolver,
+} from "@mantine/core";
 import "@mantine/core/styles.css";
 import { App } from "./App";
 
 // Shade 9 and gray 7 for dimmed text: WCAG AA contrast (axe-core checks it in the browser tests).
-const theme = createTheme({ primaryColor: "teal", primaryShade: { light: 9, dark: 7 }, defaultRadius: "md" });
+// Light variants (badges, alerts, light buttons): text in shade 9 on shade 0 of their color.
+const variantColorResolver: VariantColorsResolver = (input) => {
+  const colors = defaultVariantColorsResolver(input);
+  if (input.variant !== "light") return colors;
+  const parsed = parseThemeColor({ color: input.color ?? input.theme.primaryColor, theme: input.theme });
+  if (!parsed.isThemeColor || !parsed.color) return colors;
+  const text = `var(--mantine-color-${parsed.color}-9)`;
+  const background = `var(--mantine-color-${parsed.color}-0)`;
+  return { ...colors, color: text, hoverColor: text, background, hover: `var(--mantine-color-${parsed.color}-1)` };
+};
+const theme = createTheme({ primaryColor: "teal", primaryShade: { light: 9, dark: 7 }, defaultRadius: "md", variantColorResolver });
 const contrast: CSSVariablesResolver = () => ({
   variables: {},
   light: {
@@ -13,6 +30,9 @@ const contrast: CSSVariablesResolver = () => ({
     "--mantine-color-teal-light-color": "var(--mantine-color-teal-9)",
     "--mantine-primary-color-light-color": "var(--mantine-color-teal-9)",
     "--mantine-color-gray-light-color": "var(--mantine-color-gray-8)",
+    "--mantine-color-red-light-color": "var(--mantine-color-red-9)",
+    "--mantine-color-yellow-light-color": "var(--mantine-color-yellow-9)",
+    "--mantine-color-orange-light-color": "var(--mantine-color-orange-9)",
   },
   dark: {},
 });

@@ -88,7 +88,7 @@ export function WalletPage() {
         <Figure label="Claimable" uaip={acct ? acct.claimable : acct === null ? "0" : null} testid="claimable" />
       </SimpleGrid>
       {acct === null && (
-        <Alert color="yellow" title="No deposit account" role="status">
+        <Alert color="blue" title="No deposit account" role="status">
           This settlement contract does not have the deposit account yet (its balance query answers another shape).
           Deposits and withdrawals need the updated contract.
         </Alert>

@@ -305,9 +305,14 @@ describe("every page", () => {
       await page.screenshot({ path: join(SHOTS, `page-${id}.png`), fullPage: true });
       await page.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
       const violations = await page.evaluate(async () => {
-        const axe = (window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+        type Node = { target: string[]; any: { data?: unknown }[] };
+        const axe = (window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: { id: string; impact: string; nodes: Node[] }[] }> } }).axe;
         const r = await axe.run(document);
-        return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(" ")).slice(0, 3) }));
+        return r.violations.map((v) => ({
+          id: v.id,
+          impact: v.impact,
+          nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target.join(" "), data: n.any[0]?.data })),
+        }));
       });
       writeFileSync(join(OUT, `axe-${id}.json`), JSON.stringify(violations, null, 2));
       expect(violations.filter((v) => v.impact === "serious" || v.impact === "critical")).toEqual([]);
