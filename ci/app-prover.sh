@@ -15,9 +15,12 @@ if [ ! -x "$WB" ]; then
 fi
 rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \
   || rustup target add wasm32-unknown-unknown
+# Its own target dir if asked (AIP_PROVER_TARGET_DIR), so that another
+# build cannot replace the .wasm between cargo and wasm-bindgen.
+TARGET="${AIP_PROVER_TARGET_DIR:-$CARGO_TARGET_DIR}"
 OUT="$ROOT/app/src/prover/pkg"
 step "zk-kyc-wasm → $OUT"
-cargo build -q --locked --release --lib --target wasm32-unknown-unknown -p zk-kyc-wasm
+CARGO_TARGET_DIR="$TARGET" cargo build -q --locked --release --lib --target wasm32-unknown-unknown -p zk-kyc-wasm
 "$WB" --target web --out-dir "$OUT" --out-name zk_kyc_wasm \
-  "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/zk_kyc_wasm.wasm"
+  "$TARGET/wasm32-unknown-unknown/release/zk_kyc_wasm.wasm"
 ls -l "$OUT"/*.wasm

@@ -5,6 +5,7 @@ import { chainError, deposit, depositBalance, formatAip, parseAip, withdraw, typ
 import { useApp, useConnected } from "../state";
 import { ErrorAlert, NeedWallet, PageTitle, Success } from "./common";
 
+/** `uaip` null: still loading; "n/a": the contract has no such figure. */
 function Figure({ label, uaip, testid }: { label: string; uaip: string | null; testid: string }) {
   return (
     <Card withBorder>
@@ -12,7 +13,7 @@ function Figure({ label, uaip, testid }: { label: string; uaip: string | null; t
         {label}
       </Text>
       <Text size="xl" fw={600} data-testid={testid}>
-        {uaip === null ? "…" : formatAip(uaip)}
+        {uaip === null ? "…" : uaip === "n/a" ? "n/a" : formatAip(uaip)}
       </Text>
     </Card>
   );
@@ -83,9 +84,9 @@ export function WalletPage() {
       <PageTitle sub="Bids are paid from your free balance in the market; offers lock collateral there.">Wallet</PageTitle>
       <SimpleGrid cols={{ base: 1, sm: 4 }}>
         <Figure label="AIP in your wallet" uaip={aip} testid="aip-balance" />
-        <Figure label="Free (market)" uaip={acct ? acct.free : acct === null ? "0" : null} testid="free" />
-        <Figure label="Locked in orders" uaip={acct ? acct.locked : acct === null ? "0" : null} testid="locked" />
-        <Figure label="Claimable" uaip={acct ? acct.claimable : acct === null ? "0" : null} testid="claimable" />
+        <Figure label="Free (market)" uaip={acct ? acct.free : acct === null ? "n/a" : null} testid="free" />
+        <Figure label="Locked in orders" uaip={acct ? acct.locked : acct === null ? "n/a" : null} testid="locked" />
+        <Figure label="Claimable" uaip={acct ? acct.claimable : acct === null ? "n/a" : null} testid="claimable" />
       </SimpleGrid>
       {acct === null && (
         <Alert color="blue" title="No deposit account" role="status">

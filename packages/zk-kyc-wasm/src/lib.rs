@@ -295,9 +295,9 @@ pub fn prove_request(
     let tree = IdentityTree::from_leaves(leaves).map_err(|e| Error::Tree {
         reason: e.to_string(),
     })?;
-    let index = tree.position(leaf).ok_or_else(|| Error::NotInTree {
-        leaf: hex_fr(leaf),
-    })?;
+    let index = tree
+        .position(leaf)
+        .ok_or_else(|| Error::NotInTree { leaf: hex_fr(leaf) })?;
     let path = tree.path(index).map_err(|e| Error::Tree {
         reason: e.to_string(),
     })?;
@@ -405,7 +405,11 @@ impl Prover {
 
     /// Proves a [`ProveRequest`] (JSON); calls `progress(stage)` with
     /// `"witness"`, `"proving"`, `"done"`; returns the [`ProofFile`] JSON.
-    pub fn prove(&self, request_json: &str, progress: &js_sys::Function) -> Result<String, JsError> {
+    pub fn prove(
+        &self,
+        request_json: &str,
+        progress: &js_sys::Function,
+    ) -> Result<String, JsError> {
         let req: ProveRequest = serde_json::from_str(request_json).map_err(|e| {
             js_err(Error::Json {
                 reason: e.to_string(),

@@ -94,11 +94,17 @@ fn identities_are_fresh_and_their_commitment_is_checked() {
     assert_ne!(a.secret, b.secret);
     assert_ne!(a.commitment, b.commitment);
     let id = parse_identity(&a).unwrap();
-    assert_eq!(hex_fr(zk_kyc::commitment(id.secret, id.trapdoor)), a.commitment);
+    assert_eq!(
+        hex_fr(zk_kyc::commitment(id.secret, id.trapdoor)),
+        a.commitment
+    );
     let mut forged = a.clone();
     forged.commitment = b.commitment.clone();
     let err = parse_identity(&forged).unwrap_err().to_string();
-    assert!(err.contains("does not match the secret and trapdoor"), "{err}");
+    assert!(
+        err.contains("does not match the secret and trapdoor"),
+        "{err}"
+    );
     let mut other_curve = a;
     other_curve.curve = "bn254".into();
     assert_eq!(
@@ -118,20 +124,32 @@ fn a_proof_verifies_for_its_address_only_and_carries_the_register_message() {
     })
     .unwrap();
     assert_eq!(stages, [Stage::Witness, Stage::Proving, Stage::Done]);
-    assert_eq!(p.valid_until, 4_000_000_000, "defaults to the credential's expiry");
+    assert_eq!(
+        p.valid_until, 4_000_000_000,
+        "defaults to the credential's expiry"
+    );
     assert_eq!(p.address, ALICE);
-    assert_eq!(p.external_nullifier, external_nullifier_hex(CHAIN, VERIFIER));
+    assert_eq!(
+        p.external_nullifier,
+        external_nullifier_hex(CHAIN, VERIFIER)
+    );
     let proof = prover::from_bytes(&hex::decode(&p.proof).unwrap()).unwrap();
     let st = statement(&p, ALICE);
     assert_eq!(hex_fr(st.context()), p.context);
     assert_eq!(hex_fr(st.public_input()), p.public_input);
     assert!(Bls12_381::kyc_verify(vk, &proof, &st));
     // Bound to the address: the same proof does not verify for another sender.
-    assert!(!Bls12_381::kyc_verify(vk, &proof, &statement(&p, "wasm1mallory")));
+    assert!(!Bls12_381::kyc_verify(
+        vk,
+        &proof,
+        &statement(&p, "wasm1mallory")
+    ));
     // The roots are the provider's and the compliance role's.
     let tree_root = {
         let leaves = req.tree.leaves.iter().map(|l| parse_fr("l", l).unwrap());
-        IdentityTree::<Fr>::from_leaves(leaves.collect()).unwrap().root()
+        IdentityTree::<Fr>::from_leaves(leaves.collect())
+            .unwrap()
+            .root()
     };
     assert_eq!(p.identity_root, hex_fr(tree_root));
     assert_eq!(
@@ -170,7 +188,8 @@ fn unprovable_inputs_are_refused_with_the_reason() {
     let mut late = good.clone();
     late.valid_until = Some(2_000_000_001);
     assert!(
-        prove_err(&late).starts_with("the credential expires at 2000000000, before valid_until 2000000001"),
+        prove_err(&late)
+            .starts_with("the credential expires at 2000000000, before valid_until 2000000001"),
         "{}",
         prove_err(&late)
     );
