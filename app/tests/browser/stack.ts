@@ -27,6 +27,15 @@ const GATEWAY_PORT = Number(env("AIP_GATEWAY_PORT", "27391"));
 /** The gateway's answer to every balance question (uaip): a bid needing more escrow is refused. */
 export const GATEWAY_BALANCE = 50_000_000;
 
+export const ZONES = [
+  { id: 1, name: "North" },
+  { id: 2, name: "South" },
+];
+export const CORRIDORS = [
+  { from_zone: 1, to_zone: 2, capacity_wh: "5000", fee_per_kwh: "2000", loss_bps: 100 },
+  { from_zone: 2, to_zone: 1, capacity_wh: "4000", fee_per_kwh: "3000", loss_bps: 100 },
+];
+
 export function accounts(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of readFileSync(join(ROOT, "ci/localnet-accounts.txt"), "utf8").split("\n")) {
@@ -121,7 +130,10 @@ function serve(dist: string, configJson: string, kycDir: string, gateway: string
     up.on("error", () => socket.destroy());
     socket.on("error", () => up.destroy());
   });
-  return new Promise((ok) => server.listen(port, "127.0.0.1", () => ok(server)));
+  return new Promise((ok, fail) => {
+    server.once("error", (e) => fail(new Error(`the app server cannot listen on 127.0.0.1:${port}: ${e.message} (set AIP_APP_PORT)`)));
+    server.listen(port, "127.0.0.1", () => ok(server));
+  });
 }
 
 async function startGateway(dir: string, contract: string): Promise<{ child: ChildProcess; url: string }> {
@@ -174,6 +186,11 @@ export async function startStack(name = "stack"): Promise<Stack> {
   const common = ["--deployment", depFile, "--from", "validator"];
   const sanctionsRoot = await tool("aip-kyc", ["set", "root", "--set", join(kyc, "sanctions.json")]);
   await tool("aip", ["execute", "zk-verifier", JSON.stringify({ publish_sanctions_root: { root: sanctionsRoot } }), ...common]);
+
+  // The grid operator's zones and corridors (the Market page draws them).
+  const dso = ["--deployment", depFile, "--from", "dso"];
+  for (const zone of ZONES) await tool("aip", ["execute", "settlement", JSON.stringify({ upsert_zone: { zone } }), ...dso]);
+  for (const corridor of CORRIDORS) await tool("aip", ["execute", "settlement", JSON.stringify({ set_corridor: { corridor } }), ...dso]);
 
   const gateway = await startGateway(dir, deployment.contracts["settlement"].address);
   const config = {
