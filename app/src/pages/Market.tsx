@@ -82,15 +82,36 @@ function ZoneMap({ network, usage, fees }: { network: NetworkResponse; usage: Co
   return (
     <svg viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label="Zone map with corridor usage" data-testid="zone-map">
       <title>Zones of the grid and the corridors between them</title>
+      <defs>
+        <marker id="arrow" viewBox="0 0 10 10" refX="38" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
+          <path d="M 0 0 L 10 5 L 0 10 z" fill="#495057" />
+        </marker>
+      </defs>
       {network.corridors.map((c) => {
         const a = pos.get(c.from_zone);
         const b = pos.get(c.to_zone);
         if (!a || !b) return null;
         const share = Number(c.capacity_wh) ? Number(used(c.from_zone, c.to_zone)) / Number(c.capacity_wh) : 0;
+        // Each direction on its own side of the line between the two zones.
+        // The normal of the line from the lower to the higher zone id; one direction each side.
+        const [lo, hi] = c.from_zone < c.to_zone ? [a, b] : [b, a];
+        const len = Math.hypot(hi.x - lo.x, hi.y - lo.y) || 1;
+        const side = c.from_zone < c.to_zone ? 1 : -1;
+        const nx = (-(hi.y - lo.y) / len) * side;
+        const ny = ((hi.x - lo.x) / len) * side;
+        const o = 6;
         return (
           <g key={`${c.from_zone}-${c.to_zone}`}>
-            <line x1={a.x} y1={a.y} x2={b.x} y2={b.y} stroke={share > 0.9 ? "#e03131" : share > 0.5 ? "#f08c00" : "#1098ad"} strokeWidth={2 + 8 * share} />
-            <text x={(a.x + b.x) / 2} y={(a.y + b.y) / 2 - 6} fontSize={11} textAnchor="middle" fill="#212529">
+            <line
+              x1={a.x + nx * o}
+              y1={a.y + ny * o}
+              x2={b.x + nx * o}
+              y2={b.y + ny * o}
+              stroke={share > 0.9 ? "#c92a2a" : share > 0.5 ? "#d9480f" : "#0b7285"}
+              strokeWidth={2 + 8 * share}
+              markerEnd="url(#arrow)"
+            />
+            <text x={(a.x + b.x) / 2 + nx * 22} y={(a.y + b.y) / 2 + ny * 22 + 4} fontSize={11} textAnchor="middle" fill="#212529">
               {`${used(c.from_zone, c.to_zone)}/${c.capacity_wh} Wh · fee ${fee(c.from_zone, c.to_zone) ?? c.fee_per_kwh}`}
             </text>
           </g>
