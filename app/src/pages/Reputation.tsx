@@ -195,7 +195,7 @@ export function ReputationPage() {
           <Stack gap="xs">
             <NumberInput label="Trade id" value={disputeTrade} onChange={setDisputeTrade} min={0} allowDecimal={false} />
             <TextInput label="Reason" value={reason} onChange={(e) => setReason(e.currentTarget.value)} />
-            <Button onClick={() => void dispute()} disabled={disputeTrade === "" || !reason.trim()} w="fit-content" color="orange">
+            <Button onClick={() => void dispute()} disabled={disputeTrade === "" || !reason.trim()} w="fit-content" color="red">
               Open dispute
             </Button>
           </Stack>

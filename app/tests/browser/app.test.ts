@@ -296,6 +296,23 @@ describe("wallet", () => {
   });
 });
 
+describe("reputation", () => {
+  it("shows the newly registered account's tier and terms; a dispute on a trade that does not exist is refused with the contract's reason", async () => {
+    const { page, context, keplr } = await open("alice", { hash: "#/reputation" });
+    await connect(page);
+    const terms = await stack.query<{ tier: string; collateral_ratio_bps: number }>("reputation", { trading_terms: { account: keplr!.address } });
+    await expect.poll(() => page.getByTestId("tier").innerText()).toBe(terms.tier.toUpperCase());
+    await expect(page.getByTestId("collateral").innerText()).resolves.toBe(`${terms.collateral_ratio_bps / 100} %`);
+    await page.getByLabel("Trade id").fill("424242");
+    await page.getByLabel("Reason").fill("meter was offline");
+    await page.getByRole("button", { name: "Open dispute" }).click();
+    await page.getByTestId("error").waitFor();
+    expect(await alertText(page)).toContain("trade 424242 does not exist");
+    await page.screenshot({ path: join(SHOTS, "reputation-dispute-refused.png"), fullPage: true });
+    await context.close();
+  });
+});
+
 describe("market", () => {
   it("the zone map and the corridor table show the grid operator's zones, capacities and fees", async () => {
     const { page, context } = await open("alice", { hash: "#/market" });
