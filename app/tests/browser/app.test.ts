@@ -48,6 +48,25 @@ async function connect(page: Page) {
   if (await page.getByTestId("error").count()) throw new Error(`connect failed: ${await alertText(page)}`);
 }
 
+const requireCjs = createRequire(import.meta.url);
+
+/** axe-core on the page as it is now; returns the serious and critical violations (all written to test-output). */
+async function axeSerious(page: Page, name: string) {
+  await page.addScriptTag({ path: requireCjs.resolve("axe-core/axe.min.js") });
+  const violations = await page.evaluate(async () => {
+    type Node = { target: string[]; any: { data?: unknown }[] };
+    const axe = (window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: { id: string; impact: string; nodes: Node[] }[] }> } }).axe;
+    const r = await axe.run(document);
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target.join(" "), data: n.any[0]?.data })),
+    }));
+  });
+  writeFileSync(join(OUT, `axe-${name}.json`), JSON.stringify(violations, null, 2));
+  return violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+}
+
 const alertText = async (page: Page) => (await page.getByTestId("error").innerText()).replace(/\s+/g, " ");
 
 beforeAll(async () => {
@@ -138,6 +157,7 @@ describe("onboarding", () => {
     const ms = (await page.getByTestId("proving-time").innerText()).match(/([\d.]+) s/);
     if (ms) figures.in_browser_proving_s = Number(ms[1]);
     await page.screenshot({ path: join(SHOTS, "onboarding.png"), fullPage: true });
+    expect(await axeSerious(page, "onboarding-registered")).toEqual([]);
 
     // On chain: registered, token owned by alice.
     const after = await stack.query<{ registered: boolean; token_id: string }>("reputation", { reputation: { account: keplr!.address } });
@@ -217,6 +237,7 @@ describe("trade", () => {
     await page.locator("[data-testid=open-intents] tbody tr").nth(1).waitFor();
     await expect(page.getByTestId("events").innerText()).resolves.toMatch(/accepted .*\(sell 2000 Wh\)/);
     await page.screenshot({ path: join(SHOTS, "trade.png"), fullPage: true });
+    expect(await axeSerious(page, "trade-with-orders")).toEqual([]);
 
     // Cancel the bid: signed in the page (cancel text), gone from the book.
     await page.getByRole("button", { name: `Cancel ${mine[0].hash.slice(0, 8)}…${mine[0].hash.slice(-4)}` }).click();
@@ -309,6 +330,7 @@ describe("reputation", () => {
     await page.getByTestId("error").waitFor();
     expect(await alertText(page)).toContain("trade 424242 does not exist");
     await page.screenshot({ path: join(SHOTS, "reputation-dispute-refused.png"), fullPage: true });
+    expect(await axeSerious(page, "reputation-dispute-refused")).toEqual([]);
     await context.close();
   });
 });
@@ -331,7 +353,6 @@ describe("market", () => {
 });
 
 describe("every page", () => {
-  const require = createRequire(import.meta.url);
   for (const id of ["connect", "onboarding", "wallet", "trade", "reputation", "market"]) {
     it(`${id}: screenshot, and no serious or critical accessibility violation (axe-core)`, async () => {
       const { page, context } = await open("alice", { hash: `#/${id}` });
@@ -339,19 +360,7 @@ describe("every page", () => {
       await page.getByRole("heading", { level: 2 }).first().waitFor();
       await page.waitForLoadState("networkidle").catch(() => undefined);
       await page.screenshot({ path: join(SHOTS, `page-${id}.png`), fullPage: true });
-      await page.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
-      const violations = await page.evaluate(async () => {
-        type Node = { target: string[]; any: { data?: unknown }[] };
-        const axe = (window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: { id: string; impact: string; nodes: Node[] }[] }> } }).axe;
-        const r = await axe.run(document);
-        return r.violations.map((v) => ({
-          id: v.id,
-          impact: v.impact,
-          nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target.join(" "), data: n.any[0]?.data })),
-        }));
-      });
-      writeFileSync(join(OUT, `axe-${id}.json`), JSON.stringify(violations, null, 2));
-      expect(violations.filter((v) => v.impact === "serious" || v.impact === "critical")).toEqual([]);
+      expect(await axeSerious(page, id)).toEqual([]);
       await context.close();
     });
   }
