@@ -26,9 +26,12 @@ import { ErrorAlert, NeedWallet, PageTitle, shortHash, slotLabel, Success } from
 const SLOTS_SHOWN = 8;
 const METER_KEY = "aipchain.meter";
 
-/** The next slots whose gate is still open, from the gateway's clock. */
+/** Signing and posting must fit before the gate: slots whose gate closes sooner are not offered. */
+export const GATE_MARGIN_SECONDS = 60;
+
+/** The next slots whose gate is still open (with the margin), from the gateway's clock. */
 export function nextSlots(now: number, gateSeconds: number, count: number): number[] {
-  const first = Math.ceil((now + gateSeconds + 1) / SLOT_SECONDS) * SLOT_SECONDS;
+  const first = Math.ceil((now + gateSeconds + GATE_MARGIN_SECONDS) / SLOT_SECONDS) * SLOT_SECONDS;
   return Array.from({ length: count }, (_, i) => first + i * SLOT_SECONDS);
 }
 

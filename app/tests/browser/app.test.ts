@@ -264,11 +264,14 @@ describe("trade", () => {
 
   it("an order for a slot whose gate closed is refused with the gateway's reason", async () => {
     const { page, context } = await open("alice", { hash: "#/trade" });
-    // The page believes it is earlier than it is: it offers the slot that is running now.
+    // The page believes it is earlier than it is: it offers the slot that is running now
+    // (its window still open, so the refusal is the gate, not the expiry).
+    if (Math.floor(Date.now() / 1000) % 900 > 870) await new Promise((ok) => setTimeout(ok, 31_000));
     const now = Math.floor(Date.now() / 1000);
     const current = Math.floor(now / 900) * 900;
+    // nextSlots(current - 361, 300) offers `current` first.
     await page.route("**/gateway/health", (route) =>
-      route.fulfill({ json: { status: "ok", intents: 0, now: current - 302 } }),
+      route.fulfill({ json: { status: "ok", intents: 0, now: current - 361 } }),
     );
     await page.reload();
     await connect(page);

@@ -37,13 +37,13 @@ describe("chain errors", () => {
 });
 
 describe("slots", () => {
-  it("offers the slots whose gate is still open", () => {
+  it("offers the slots whose gate is open for at least another minute", () => {
     // 10:00:00 with a 300 s gate: the 10:15 slot's gate closes at 10:10, still open.
     const t = 1764064800; // a multiple of 900
     expect(nextSlots(t, 300, 3)).toEqual([t + 900, t + 1800, t + 2700]);
-    // 10:10:00: the 10:15 slot's gate has just closed.
-    expect(nextSlots(t + 600, 300, 1)).toEqual([t + 1800]);
-    expect(nextSlots(t + 599, 300, 1)).toEqual([t + 900]);
+    // 10:09:00 is the last second the 10:15 slot is offered (its gate closes in 60 s).
+    expect(nextSlots(t + 540, 300, 1)).toEqual([t + 900]);
+    expect(nextSlots(t + 541, 300, 1)).toEqual([t + 1800]);
   });
   it("prices a slot by volume", () => {
     const trade = (wh: number, price: number) => ({ wh: String(wh), price: String(price) }) as TradeResponse;
