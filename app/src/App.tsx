@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { Alert, AppShell, Badge, Burger, Button, Group, Loader, NavLink, Text, Title } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { loadConfig, type AppConfig } from "./lib/config";
@@ -38,6 +38,7 @@ export function App() {
   const [walletError, setWalletError] = useState<string | null>(null);
   const [page, setPage] = useState<PageId>(pageFromHash());
   const [opened, { toggle }] = useDisclosure();
+  const gateway = useMemo(() => (config ? new Gateway(config.gateway_url) : null), [config]);
 
   useEffect(() => {
     const onHash = () => setPage(pageFromHash());
@@ -90,7 +91,7 @@ export function App() {
       </Alert>
     );
   }
-  if (!config || !queries) {
+  if (!config || !queries || !gateway) {
     return (
       <Group justify="center" mt="xl">
         <Loader aria-label="Loading" />
@@ -101,7 +102,7 @@ export function App() {
   const state: AppState = {
     config,
     queries,
-    gateway: new Gateway(config.gateway_url),
+    gateway,
     conn,
     signing,
     connect,

@@ -1,7 +1,6 @@
 // EIP-712 for Ethereum keys (MetaMask's eth_signTypedData_v4), as
 // packages/aip-types/README.md specifies it: the typed data a wallet is asked
 // to sign, and the digest it signs (checked against the Rust side's fixtures).
-// The MetaMask page flow is not built yet; this is its encoding.
 import { keccak_256 } from "@noble/hashes/sha3";
 import { canonicalText, type OrderIntent } from "./intent";
 
@@ -109,6 +108,23 @@ export function orderTypedData(i: OrderIntent) {
       premiumOnly: i.premium_only,
       expires: String(i.expires),
     },
+  };
+}
+
+/** The `eth_signTypedData_v4` argument for a cancel of intent `hash`. */
+export function cancelTypedData(chainId: string, contract: string, hash: string) {
+  return {
+    types: {
+      EIP712Domain: [
+        { name: "name", type: "string" },
+        { name: "version", type: "string" },
+        { name: "salt", type: "bytes32" },
+      ],
+      Cancel: [{ name: "intent", type: "bytes32" }],
+    },
+    primaryType: "Cancel" as const,
+    domain: { name: EIP712_NAME, version: EIP712_VERSION, salt: `0x${hex(domainSalt(chainId, contract))}` },
+    message: { intent: `0x${hash}` },
   };
 }
 

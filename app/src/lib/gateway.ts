@@ -2,7 +2,7 @@
 // books, follow the live stream. Refusals come back as GatewayError with the
 // gateway's stable code and its reason.
 import type { Keplr } from "@keplr-wallet/types";
-import { adr036Signature, canonicalText, cancelText, intentHash, type Adr036Signature, type OrderIntent, type SignedIntent } from "./intent";
+import { adr036Signature, canonicalText, cancelText, intentHash, type Adr036Signature, type Eip712Signature, type OrderIntent, type SignedIntent } from "./intent";
 
 export interface Accepted {
   hash: string;
@@ -80,7 +80,7 @@ export class Gateway {
   post(signed: SignedIntent): Promise<Accepted> {
     return call<Accepted>(this.base, "/v1/intents", json(signed));
   }
-  cancel(hash: string, signature: Adr036Signature): Promise<{ cancelled: string }> {
+  cancel(hash: string, signature: Adr036Signature | Eip712Signature): Promise<{ cancelled: string }> {
     return call(this.base, `/v1/intents/${hash}/cancel`, json(signature));
   }
   book(slot: number): Promise<OpenBook> {

@@ -34,9 +34,15 @@ export interface Adr036Signature {
   signature: string;
 }
 
+export interface Eip712Signature {
+  kind: "eth_eip712";
+  /** 0x + hex(r ‖ s ‖ v) */
+  signature: string;
+}
+
 export interface SignedIntent {
   intent: OrderIntent;
-  signature: Adr036Signature;
+  signature: Adr036Signature | Eip712Signature;
 }
 
 export class IntentError extends Error {}

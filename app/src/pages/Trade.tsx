@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import {
   Badge,
   Button,
@@ -20,6 +20,7 @@ import { formatAip } from "../lib/chain";
 import { Gateway, GatewayError, signCancel, signIntent, type BookEntry, type StreamEvent } from "../lib/gateway";
 import { freshNonce, intentHash, SLOT_SECONDS, type OrderIntent, type Side } from "../lib/intent";
 import type { TradeResponse } from "../contracts/Settlement.types";
+import { connectMetaMask, signCancelEth, signIntentEth, type EthAccount } from "../lib/metamask";
 import { useApp, useConnected } from "../state";
 import { ErrorAlert, NeedWallet, PageTitle, shortHash, slotLabel, Success } from "./common";
 
@@ -51,6 +52,10 @@ export function TradePage() {
   const [price, setPrice] = useState<number | string>(150000);
   const [meter, setMeter] = useState<number | string>(() => Number(localStorage.getItem(METER_KEY) ?? 1));
   const [premiumOnly, setPremiumOnly] = useState(false);
+  const [signer, setSigner] = useState<"keplr" | "metamask">("keplr");
+  const [eth, setEth] = useState<EthAccount | null>(null);
+  // Read by refresh() without making it change (and the stream resubscribe) when MetaMask connects.
+  const ethRef = useRef<EthAccount | null>(null);
   const [mine, setMine] = useState<BookEntry[]>([]);
   const [trades, setTrades] = useState<TradeResponse[]>([]);
   const [live, setLive] = useState(false);
@@ -83,7 +88,8 @@ export function TradePage() {
     if (!owner || !slots.length) return;
     const books = await Promise.all(slots.map((s) => gateway.book(s).catch(() => null)));
     const seen = new Map<string, BookEntry>();
-    for (const b of books) for (const e of b?.intents ?? []) if (e.signed.intent.owner === owner) seen.set(e.hash, e);
+    const mineOwners = new Set([owner, ethRef.current?.owner]);
+    for (const b of books) for (const e of b?.intents ?? []) if (mineOwners.has(e.signed.intent.owner)) seen.set(e.hash, e);
     setMine([...seen.values()].sort((a, b) => a.seq - b.seq));
     try {
       setTrades((await queries.settlement.tradesByAccount({ account: owner, limit: 50 })).trades);
@@ -122,10 +128,16 @@ export function TradePage() {
     setBusy(true);
     try {
       const from = Number(slot);
+      let account = eth;
+      if (signer === "metamask" && !account) {
+        account = await connectMetaMask(config.deployment.prefix);
+        ethRef.current = account;
+        setEth(account);
+      }
       const intent: OrderIntent = {
         chain_id: config.deployment.chain_id,
         contract: settlement,
-        owner: app.conn.address,
+        owner: signer === "metamask" && account ? account.owner : app.conn.address,
         nonce: freshNonce(),
         slot_from: from,
         slot_until: from + SLOT_SECONDS,
@@ -137,7 +149,8 @@ export function TradePage() {
         expires: from + SLOT_SECONDS,
       };
       localStorage.setItem(METER_KEY, String(meter));
-      const signed = await signIntent(app.conn.keplr, app.conn.chainId, intent);
+      const signed =
+        signer === "metamask" && account ? await signIntentEth(account, intent) : await signIntent(app.conn.keplr, app.conn.chainId, intent);
       const r = await gateway.post(signed);
       setAccepted(`Your ${side === "buy" ? "bid" : "offer"} ${shortHash(intentHash(intent))} is in the book (#${r.seq}).`);
       await refresh();
@@ -151,7 +164,11 @@ export function TradePage() {
   const cancel = async (hash: string) => {
     setError(null);
     try {
-      const sig = await signCancel(app.conn.keplr, app.conn.chainId, app.conn.address, hash);
+      const entry = mine.find((e) => e.hash === hash);
+      const sig =
+        eth && entry?.signed.intent.owner === eth.owner
+          ? await signCancelEth(eth, config.deployment.chain_id, settlement, hash)
+          : await signCancel(app.conn.keplr, app.conn.chainId, app.conn.address, hash);
       await gateway.cancel(hash, sig);
       await refresh();
     } catch (e) {
@@ -179,6 +196,20 @@ export function TradePage() {
               ]}
               aria-label="Side"
             />
+            <SegmentedControl
+              value={signer}
+              onChange={(v) => setSigner(v as "keplr" | "metamask")}
+              data={[
+                { value: "keplr", label: "Sign with Keplr" },
+                { value: "metamask", label: "Sign with MetaMask (EIP-712)" },
+              ]}
+              aria-label="Signing wallet"
+            />
+            {eth && signer === "metamask" && (
+              <Text size="sm" data-testid="eth-account">
+                MetaMask {eth.ethAddress} trades as {eth.owner}
+              </Text>
+            )}
             <Select
               label="Delivery slot"
               data={slots.map((s) => ({ value: String(s), label: slotLabel(s) }))}

@@ -8,7 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { canonicalText, intentHash, type SignedIntent } from "../../src/lib/intent";
 import { MESSAGES } from "../../src/lib/wallet";
+import { nextSlots } from "../../src/pages/Trade";
 import { installKeplr, type StandIn, type WalletMode } from "./keplr";
+import { installEthereum } from "./ethereum";
+import { Wallet, type HDNodeWallet } from "ethers";
+import { ripemd160, sha256 } from "@cosmjs/crypto";
+import { fromHex, toBech32 } from "@cosmjs/encoding";
 import { accounts, CHAIN_ID, CORRIDORS, GATEWAY_BALANCE, OUT, RPC, startStack, ZONES, type Stack } from "./stack";
 
 const SHOTS = join(OUT, "screenshots");
@@ -24,9 +29,13 @@ interface Opened {
   requests: string[];
 }
 
-async function open(account: string | null, opts: { mode?: WalletMode; storage?: string; hash?: string } = {}): Promise<Opened> {
+async function open(
+  account: string | null,
+  opts: { mode?: WalletMode; storage?: string; hash?: string; eth?: HDNodeWallet } = {},
+): Promise<Opened> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, storageState: opts.storage });
   const keplr = account ? await installKeplr(context, mnemonics[account], account, "wasm", opts.mode ?? "ok") : null;
+  if (opts.eth) await installEthereum(context, opts.eth);
   const page = await context.newPage();
   const requests: string[] = [];
   page.on("request", (r) => requests.push(`${r.method()} ${r.url()} ${r.postData() ?? ""}`));
@@ -247,6 +256,34 @@ describe("trade", () => {
     expect(JSON.parse(keplr!.signedTexts[2])).toEqual({ cancel: mine[0].hash, type: "aipchain/cancel/v1" });
     await page.locator(`[data-hash="${mine[0].hash}"]`).waitFor({ state: "detached" });
     await expect(page.getByTestId("events").innerText()).resolves.toContain(`cancelled ${mine[0].hash.slice(0, 8)}`);
+    await context.close();
+  });
+
+  it("an offer signed with an Ethereum key (MetaMask, EIP-712) is in the book under that key's Cosmos account, and its EIP-712 cancel removes it", async () => {
+    const wallet = Wallet.createRandom();
+    const owner = toBech32("wasm", ripemd160(sha256(fromHex(wallet.signingKey.compressedPublicKey.slice(2)))));
+    const { page, context } = await open("alice", { hash: "#/trade", eth: wallet });
+    await connect(page);
+    await page.getByText("Sign with MetaMask (EIP-712)", { exact: true }).click();
+    await place(page, "Offer (sell)", 700, 88000);
+    await page.getByTestId("success").or(page.getByTestId("error")).first().waitFor();
+    if (await page.getByTestId("error").count()) throw new Error(await alertText(page));
+    expect(await page.getByTestId("eth-account").innerText()).toBe(`MetaMask ${wallet.address} trades as ${owner}`);
+    // In the gateway's book (which verified the EIP-712 signature and the owner).
+    const findMine = async () => {
+      const { now } = (await (await fetch(`${stack.gatewayUrl}/health`)).json()) as { now: number };
+      const books = await Promise.all(nextSlots(now - 120, 300, 3).map((s) => book(s)));
+      return books.flat().filter((e) => e.signed.intent.owner === owner);
+    };
+    const mine = await findMine();
+    expect(mine).toHaveLength(1);
+    expect(mine[0].signed.signature.kind).toBe("eth_eip712");
+    expect(mine[0].signed.intent).toMatchObject({ side: "sell", wh: 700, limit_price: 88000 });
+    expect(intentHash(mine[0].signed.intent)).toBe(mine[0].hash);
+    await page.screenshot({ path: join(SHOTS, "trade-metamask.png"), fullPage: true });
+    // Cancel, signed with EIP-712 Cancel(bytes32 intent).
+    await page.locator(`[data-hash="${mine[0].hash}"]`).getByRole("button", { name: /Cancel/ }).click();
+    await expect.poll(async () => (await findMine()).length, { timeout: 15_000 }).toBe(0);
     await context.close();
   });
 
