@@ -11,7 +11,10 @@ use cw721::msg::Cw721InstantiateMsg;
 use cw721::{EmptyOptionalCollectionExtension, EmptyOptionalCollectionExtensionMsg};
 
 use crate::execute::{self as ex, validate_terms};
-use crate::msg::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, DEFAULT_REVIEW_WINDOW_SECS};
+use crate::msg::{
+    CollectionConfigResponse, CollectionInfoResponse, ExecuteMsg, InstantiateMsg, MigrateMsg,
+    QueryMsg, DEFAULT_REVIEW_WINDOW_SECS,
+};
 use crate::query as q;
 use crate::state::{Config, CONFIG, TERMS};
 use crate::ContractError;
@@ -189,14 +192,15 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             limit,
         )?)?,
         QueryMsg::NumTokens {} => to_json_binary(&base::query_num_tokens(deps.storage)?)?,
-        QueryMsg::GetConfig {} => to_json_binary(&base::query_config::<
+        QueryMsg::GetConfig {} => to_json_binary(&CollectionConfigResponse(base::query_config::<
             EmptyOptionalCollectionExtension,
-        >(deps, env.contract.address)?)?,
-        QueryMsg::GetCollectionInfoAndExtension {} => {
-            to_json_binary(&base::query_collection_info_and_extension::<
-                EmptyOptionalCollectionExtension,
-            >(deps)?)?
-        }
+        >(
+            deps,
+            env.contract.address,
+        )?))?,
+        QueryMsg::GetCollectionInfoAndExtension {} => to_json_binary(&CollectionInfoResponse(
+            base::query_collection_info_and_extension::<EmptyOptionalCollectionExtension>(deps)?,
+        ))?,
         QueryMsg::GetAllInfo {} => to_json_binary(&base::query_all_info(deps, &env)?)?,
         QueryMsg::GetMinterOwnership {} => {
             to_json_binary(&base::query_minter_ownership(deps.storage)?)?

@@ -32,6 +32,44 @@ use cw721::{
 
 pub use aip_types::hooks::reputation::{AccountScore, ReputationExecuteHook, ReputationQueryHook};
 
+/// The answer to `get_config`: cw721's `ConfigResponse` for this collection,
+/// under a name of its own. The JSON is the inner value's (transparent, same
+/// schema); only the name differs: generic names such as
+/// `ConfigResponse_for_Nullable_Empty` are spelled differently by TypeScript
+/// generators in the type and in the client, which then does not compile.
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
+#[serde(transparent)]
+pub struct CollectionConfigResponse(pub Cw721ConfigResponse<EmptyOptionalCollectionExtension>);
+
+/// The answer to `get_collection_info_and_extension`, named for the same reason.
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
+#[serde(transparent)]
+pub struct CollectionInfoResponse(
+    pub CollectionInfoAndExtensionResponse<EmptyOptionalCollectionExtension>,
+);
+
+/// The inner type's schema under the wrapper's own name.
+macro_rules! named_schema {
+    ($name:ident, $inner:ty) => {
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> String {
+                stringify!($name).to_string()
+            }
+            fn json_schema(gen: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+                <$inner as schemars::JsonSchema>::json_schema(gen)
+            }
+        }
+    };
+}
+named_schema!(
+    CollectionConfigResponse,
+    Cw721ConfigResponse<EmptyOptionalCollectionExtension>
+);
+named_schema!(
+    CollectionInfoResponse,
+    CollectionInfoAndExtensionResponse<EmptyOptionalCollectionExtension>
+);
+
 /// Terms of one tier.
 #[cw_serde]
 #[derive(Copy, Eq)]
@@ -240,9 +278,11 @@ pub enum QueryMsg {
     /// Tokens in existence.
     #[returns(NumTokensResponse)]
     NumTokens {},
-    #[returns(Cw721ConfigResponse<EmptyOptionalCollectionExtension>)]
+    /// cw721's configuration (same JSON as cw721-base).
+    #[returns(CollectionConfigResponse)]
     GetConfig {},
-    #[returns(CollectionInfoAndExtensionResponse<EmptyOptionalCollectionExtension>)]
+    /// cw721's collection info (same JSON as cw721-base).
+    #[returns(CollectionInfoResponse)]
     GetCollectionInfoAndExtension {},
     #[returns(AllInfoResponse)]
     GetAllInfo {},

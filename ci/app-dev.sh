@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The prosumer app against the running localnet (ci/localnet.sh start):
+# deploys the contracts with the zk-verifier as minter (KYC files made with
+# aip-kyc: TEST ONLY, single-party setup), starts an aip-gateway, writes
+# app/public/aip-app.json and the provider's public files, and serves the
+# app with Vite's dev server (Ctrl-C stops the app and the gateway).
+#   ci/app-dev.sh                               set up and serve on http://127.0.0.1:5173
+#   ci/app-dev.sh issue COMMITMENT REFERENCE    the KYC provider issues a credential
+#                                               (prints it) and publishes the tree root
+. "$(dirname "$0")/env.sh"
+. "$ROOT/ci/app-lib.sh"
+cd "$ROOT"
+eval "$("$ROOT/ci/localnet.sh" env | sed 's/^/export /')"
+DIR="${AIP_APP_DEV_DIR:-$AIP_CACHE/app-dev/$AIP_CHAIN_ID}"
+KYC="$APP/public/kyc"
+BIN="$CARGO_TARGET_DIR/debug"
+DEP="$DIR/deployment.json"
+aip() { "$BIN/aip" --deployment "$DEP" "$@"; }
+kyc() { "$BIN/aip-kyc" "$@"; }
+
+if [ "${1:-}" = "issue" ]; then
+  [ $# -eq 3 ] || { echo "usage: ci/app-dev.sh issue COMMITMENT REFERENCE" >&2; exit 2; }
+  out=$(mktemp)
+  kyc tree add --tree "$KYC/tree.json" --commitment "$2" --reference "$3" --expiry 4000000000 \
+    --credential-out "$out" --force >&2
+  aip execute zk-verifier "{\"publish_root\":{\"root\":\"$(kyc tree root --tree "$KYC/tree.json")\"}}" >&2
+  cat "$out"; rm -f "$out"
+  exit 0
+fi
+
+"$ROOT/ci/localnet.sh" status >/dev/null || { echo "start the localnet first: ci/localnet.sh start" >&2; exit 1; }
+app_install
+cargo build -q --locked -p aip-cli -p aip-kyc -p gateway
+ls artifacts/*.wasm >/dev/null 2>&1 || "$ROOT/ci/build-wasm.sh"
+( cd "$APP" && bash ../ci/app-prover.sh >/dev/null )
+
+mkdir -p "$DIR" "$KYC"
+if [ ! -f "$DIR/keys/proving.key" ]; then
+  step "KYC keys and lists (aip-kyc, single-party setup: TEST ONLY)"
+  kyc setup --out-dir "$DIR/keys" >/dev/null
+  kyc tree new --tree "$KYC/tree.json" --force >/dev/null
+  kyc set new --set "$KYC/sanctions.json" --force >/dev/null
+  kyc set new --set "$KYC/revocations.json" --force >/dev/null
+  rm -f "$DEP"
+fi
+cp "$DIR/keys/proving.key" "$KYC/proving.key"
+step "aip deploy"
+aip deploy --zk-verifying-key "$DIR/keys/verifying_key.hex" >/dev/null
+# The compliance role publishes the sanctions list's root (unless it is the current one already).
+want=$(kyc set root --set "$KYC/sanctions.json")
+have=$(aip query zk-verifier '{"roots":{}}' | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).sanctions))')
+[ "$want" = "$have" ] || aip execute zk-verifier "{\"publish_sanctions_root\":{\"root\":\"$want\"}}" >/dev/null
+settlement=$(node -e 'console.log(require(process.argv[1]).contracts.settlement.address)' "$DEP")
+
+step "aip-gateway"
+GW_PORT="${AIP_GATEWAY_PORT:-8787}"
+cat > "$DIR/gateway.toml" <<TOML
+listen = "127.0.0.1:$GW_PORT"
+database = "$DIR/gateway.sqlite"
+contract = "$settlement"
+balance = { fixed = 1000000000000 }
+[chain]
+chain_id = "$AIP_CHAIN_ID"
+rpc_url = "$AIP_RPC_URL"
+TOML
+"$BIN/aip-gateway" --config "$DIR/gateway.toml" &
+gw=$!
+trap 'kill $gw 2>/dev/null || true' EXIT
+
+node -e '
+const [dep, rest] = process.argv.slice(1);
+const cfg = { deployment: require(dep), rest_url: rest, gateway_url: "/gateway", fee_denom: "ustake",
+  gas_price: 0.0025, chain_name: "AIPCHAIN localnet",
+  kyc: { proving_key_url: "/kyc/proving.key", tree_url: "/kyc/tree.json",
+         sanctions_url: "/kyc/sanctions.json", revocations_url: "/kyc/revocations.json" } };
+require("fs").writeFileSync(process.argv[3], JSON.stringify(cfg, null, 2) + "\n");
+' "$DEP" "$AIP_REST_URL" "$APP/public/aip-app.json"
+step "app: http://127.0.0.1:${AIP_APP_PORT:-5173} (the KYC provider: ci/app-dev.sh issue COMMITMENT REFERENCE)"
+cd "$APP" && AIP_GATEWAY_URL="http://127.0.0.1:$GW_PORT" npx vite --host 127.0.0.1 --port "${AIP_APP_PORT:-5173}" --strictPort

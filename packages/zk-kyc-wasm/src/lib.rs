@@ -1,0 +1,428 @@
+//! AIPCHAIN's KYC prover for the browser.
+//!
+//! The `zk-kyc` circuit and Groth16 prover (BLS12-381, the curve the
+//! `zk-verifier` contract checks) compiled to WebAssembly with wasm-bindgen,
+//! so that a user's identity secret is created and used on their own device:
+//!
+//! - [`identity_new`]: a fresh identity `(secret, trapdoor)` and its
+//!   commitment, as the JSON `aip-kyc identity new` writes. The page keeps it
+//!   in the browser's storage and gives only the commitment to the KYC provider.
+//! - [`Prover`]: loads the proving key once (`aip-kyc setup`'s `proving.key`),
+//!   then [`Prover::prove`] takes the identity, the credential the provider
+//!   issued and the provider's public tree and list files (the same JSON files
+//!   `aip-kyc prove` reads), computes the Merkle path and the two
+//!   non-membership witnesses itself, proves, and returns the proof file of
+//!   `aip-kyc prove`, whose `register` field is the zk-verifier message.
+//!
+//! Everything is plain Rust ([`prove_request`], [`new_identity`]) behind thin
+//! wasm-bindgen wrappers, so the native tests exercise the same code.
+
+use ark_bls12_381::{Bls12_381, Fr};
+use ark_groth16::ProvingKey;
+use rand::rngs::OsRng;
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use wasm_bindgen::prelude::*;
+use zk_kyc::prover::{self, Credential, Identity, KycCurve, ProofInput, ProveError};
+use zk_kyc::{ExclusionSet, IdentityTree, SetError};
+
+/// The only curve the browser proves on: the one the zk-verifier contract uses.
+pub const CURVE: &str = "bls12-381";
+
+/// A user's identity (`aip-kyc identity new`'s file). Secret: it never leaves the device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityFile {
+    /// Always [`CURVE`].
+    pub curve: String,
+    /// The identity secret (64 hex digits, little-endian).
+    pub secret: String,
+    /// The identity trapdoor.
+    pub trapdoor: String,
+    /// `Poseidon(secret, trapdoor)`: what the provider adds to its tree.
+    pub commitment: String,
+}
+
+/// The credential the provider issued (`aip-kyc tree add --credential-out`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialFile {
+    pub curve: String,
+    pub identifier: String,
+    pub expiry: u64,
+    pub leaf: String,
+}
+
+/// The provider's public identity tree file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TreeFile {
+    pub curve: String,
+    pub depth: u32,
+    pub leaves: Vec<String>,
+}
+
+/// A sanctions or revocation set file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetFile {
+    pub curve: String,
+    pub depth: u32,
+    pub identifiers: Vec<String>,
+}
+
+/// Everything one proof needs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProveRequest {
+    pub identity: IdentityFile,
+    pub credential: CredentialFile,
+    pub tree: TreeFile,
+    pub sanctions: SetFile,
+    pub revocations: SetFile,
+    /// The registering account: the proof is bound to it.
+    pub address: String,
+    /// The chain id and zk-verifier address: the nullifier's scope.
+    pub chain_id: String,
+    pub contract: String,
+    /// The registration's end; the credential's expiry when absent.
+    #[serde(default)]
+    pub valid_until: Option<u64>,
+}
+
+/// What a proof gives: the same fields as `aip-kyc prove`'s proof file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProofFile {
+    pub curve: String,
+    pub address: String,
+    pub proof: String,
+    pub identity_root: String,
+    pub sanctions_root: String,
+    pub revocation_root: String,
+    pub context: String,
+    pub nullifier_hash: String,
+    pub valid_until: u64,
+    pub external_nullifier: String,
+    pub signal: String,
+    pub public_input: String,
+    /// The zk-verifier execute message to send from `address`.
+    pub register: serde_json::Value,
+}
+
+/// The stages [`prove_request`] reports, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Reading the files, the Merkle path and the two non-membership witnesses.
+    Witness,
+    /// Groth16 proving (the long part).
+    Proving,
+    /// The proof is made.
+    Done,
+}
+
+impl Stage {
+    /// The name the Web Worker posts.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Witness => "witness",
+            Stage::Proving => "proving",
+            Stage::Done => "done",
+        }
+    }
+}
+
+/// Why no proof was made; each message tells the user what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// A file is for another curve.
+    Curve { what: &'static str, found: String },
+    /// A value is not 64 hex digits of a field element.
+    Scalar { what: String, value: String },
+    /// The credential's leaf is not in the provider's tree.
+    NotInTree { leaf: String },
+    /// The credential does not belong to this identity.
+    WrongIdentity,
+    /// The identifier is in a list.
+    Listed { list: &'static str },
+    /// A list file is malformed.
+    Set { list: &'static str, reason: String },
+    /// The tree file is malformed.
+    Tree { reason: String },
+    /// The proving key could not be read.
+    Key { reason: String },
+    /// The request is not valid JSON of the expected shape.
+    Json { reason: String },
+    /// The circuit cannot be satisfied, or arkworks failed.
+    Prove(ProveError),
+}
+
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Error::Curve { what, found } => write!(
+                f,
+                "the {what} is for curve {found}, the browser prover needs {CURVE}"
+            ),
+            Error::Scalar { what, value } => write!(
+                f,
+                "{what}: {value:?} is not 64 hex digits of a field element"
+            ),
+            Error::NotInTree { leaf } => write!(
+                f,
+                "the credential (leaf {leaf}) is not in the provider's tree: ask the provider to issue it, or reload the tree"
+            ),
+            Error::WrongIdentity => write!(
+                f,
+                "the credential was issued for another identity (its leaf is not Poseidon(commitment, identifier, expiry) of this identity)"
+            ),
+            Error::Listed { list } => write!(
+                f,
+                "the credential's identifier is on the {list}: no proof of non-membership exists"
+            ),
+            Error::Set { list, reason } => write!(f, "the {list} file is invalid: {reason}"),
+            Error::Tree { reason } => write!(f, "the provider's tree file is invalid: {reason}"),
+            Error::Key { reason } => write!(f, "the proving key could not be read: {reason}"),
+            Error::Json { reason } => write!(f, "malformed prove request: {reason}"),
+            Error::Prove(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// 64 hex digits (little-endian) of a field element.
+pub fn hex_fr(x: Fr) -> String {
+    hex::encode(zk_kyc::fr_to_bytes(x))
+}
+
+/// Parses 64 hex digits (little-endian) into a field element.
+pub fn parse_fr(what: &str, value: &str) -> Result<Fr, Error> {
+    let bad = || Error::Scalar {
+        what: what.to_string(),
+        value: value.to_string(),
+    };
+    let bytes = hex::decode(value.trim().trim_start_matches("0x")).map_err(|_| bad())?;
+    zk_kyc::fr_from_bytes(&bytes).ok_or_else(bad)
+}
+
+fn expect_curve(what: &'static str, found: &str) -> Result<(), Error> {
+    if found != CURVE {
+        return Err(Error::Curve {
+            what,
+            found: found.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// A fresh identity from `rng`.
+pub fn new_identity(rng: &mut ChaCha20Rng) -> IdentityFile {
+    let id = Identity::<Fr>::random(rng);
+    IdentityFile {
+        curve: CURVE.to_string(),
+        secret: hex_fr(id.secret),
+        trapdoor: hex_fr(id.trapdoor),
+        commitment: hex_fr(id.commitment()),
+    }
+}
+
+/// Parses an identity and checks that its commitment matches its secrets.
+pub fn parse_identity(file: &IdentityFile) -> Result<Identity<Fr>, Error> {
+    expect_curve("identity", &file.curve)?;
+    let id = Identity {
+        secret: parse_fr("identity secret", &file.secret)?,
+        trapdoor: parse_fr("identity trapdoor", &file.trapdoor)?,
+    };
+    if hex_fr(id.commitment()) != file.commitment.trim() {
+        return Err(Error::Scalar {
+            what: "identity commitment (does not match the secret and trapdoor)".into(),
+            value: file.commitment.clone(),
+        });
+    }
+    Ok(id)
+}
+
+fn load_set(list: &'static str, file: &SetFile) -> Result<ExclusionSet<Fr>, Error> {
+    expect_curve(list, &file.curve)?;
+    let values = file
+        .identifiers
+        .iter()
+        .enumerate()
+        .map(|(i, v)| parse_fr(&format!("{list}: identifier {i}"), v))
+        .collect::<Result<Vec<Fr>, _>>()?;
+    ExclusionSet::from_values(values).map_err(|e| Error::Set {
+        list,
+        reason: e.to_string(),
+    })
+}
+
+/// Reads a proving key written by `aip-kyc setup` (arkworks, uncompressed).
+pub fn read_proving_key(bytes: &[u8]) -> Result<ProvingKey<Bls12_381>, Error> {
+    Bls12_381::kyc_read_proving_key(bytes).map_err(|e| Error::Key {
+        reason: e.to_string(),
+    })
+}
+
+/// Builds the witnesses for `req`, proves with `pk`, and returns the proof
+/// file. `progress` is called at each [`Stage`].
+pub fn prove_request(
+    pk: &ProvingKey<Bls12_381>,
+    req: &ProveRequest,
+    rng: &mut ChaCha20Rng,
+    mut progress: impl FnMut(Stage),
+) -> Result<ProofFile, Error> {
+    progress(Stage::Witness);
+    let identity = parse_identity(&req.identity)?;
+    expect_curve("credential", &req.credential.curve)?;
+    let credential = Credential {
+        identifier: parse_fr("credential identifier", &req.credential.identifier)?,
+        expiry: req.credential.expiry,
+    };
+    let leaf = credential.leaf(&identity);
+    if hex_fr(leaf) != req.credential.leaf.trim() {
+        return Err(Error::WrongIdentity);
+    }
+    expect_curve("tree", &req.tree.curve)?;
+    let leaves = req
+        .tree
+        .leaves
+        .iter()
+        .enumerate()
+        .map(|(i, l)| parse_fr(&format!("tree: leaf {i}"), l))
+        .collect::<Result<Vec<Fr>, _>>()?;
+    let tree = IdentityTree::from_leaves(leaves).map_err(|e| Error::Tree {
+        reason: e.to_string(),
+    })?;
+    let index = tree
+        .position(leaf)
+        .ok_or_else(|| Error::NotInTree { leaf: hex_fr(leaf) })?;
+    let path = tree.path(index).map_err(|e| Error::Tree {
+        reason: e.to_string(),
+    })?;
+    let witness = |list: &'static str, file: &SetFile| {
+        load_set(list, file)?
+            .non_membership(credential.identifier)
+            .map_err(|e| match e {
+                SetError::Member => Error::Listed { list },
+                e => Error::Set {
+                    list,
+                    reason: e.to_string(),
+                },
+            })
+    };
+    let sanctions = witness("sanctions list", &req.sanctions)?;
+    let revocation = witness("revocation list", &req.revocations)?;
+    let input = ProofInput {
+        identity,
+        credential,
+        path,
+        sanctions,
+        revocation,
+        external_nullifier: zk_kyc::external_nullifier::<Fr>(&req.chain_id, &req.contract),
+        signal: zk_kyc::signal::<Fr>(&req.address),
+        valid_until: req.valid_until.unwrap_or(credential.expiry),
+    };
+    // Refuse an unsatisfiable input with its reason before the long part.
+    input.check().map_err(Error::Prove)?;
+    progress(Stage::Proving);
+    let (proof, st) = Bls12_381::kyc_prove(pk, &input, rng).map_err(Error::Prove)?;
+    let proof_hex = hex::encode(prover::to_bytes(&proof));
+    let file = ProofFile {
+        curve: CURVE.to_string(),
+        address: req.address.clone(),
+        proof: proof_hex.clone(),
+        identity_root: hex_fr(st.identity_root),
+        sanctions_root: hex_fr(st.sanctions_root),
+        revocation_root: hex_fr(st.revocation_root),
+        context: hex_fr(st.context()),
+        nullifier_hash: hex_fr(st.nullifier_hash),
+        valid_until: st.valid_until,
+        external_nullifier: hex_fr(st.external_nullifier),
+        signal: hex_fr(st.signal),
+        public_input: hex_fr(st.public_input()),
+        register: json!({"register": {
+            "proof": proof_hex,
+            "context": hex_fr(st.context()),
+            "nullifier_hash": hex_fr(st.nullifier_hash),
+            "valid_until": st.valid_until,
+        }}),
+    };
+    progress(Stage::Done);
+    Ok(file)
+}
+
+fn os_rng() -> Result<ChaCha20Rng, JsError> {
+    ChaCha20Rng::from_rng(OsRng).map_err(|e| JsError::new(&format!("no randomness: {e}")))
+}
+
+fn js_err(e: Error) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// A fresh identity (JSON of [`IdentityFile`]), from the browser's `crypto.getRandomValues`.
+#[wasm_bindgen(js_name = identityNew)]
+pub fn identity_new() -> Result<String, JsError> {
+    let id = new_identity(&mut os_rng()?);
+    Ok(serde_json::to_string(&id).expect("plain data serializes"))
+}
+
+/// Checks an identity (JSON) and returns its commitment.
+#[wasm_bindgen(js_name = identityCommitment)]
+pub fn identity_commitment(identity_json: &str) -> Result<String, JsError> {
+    let file: IdentityFile = serde_json::from_str(identity_json).map_err(|e| {
+        js_err(Error::Json {
+            reason: e.to_string(),
+        })
+    })?;
+    parse_identity(&file).map_err(js_err)?;
+    Ok(file.commitment)
+}
+
+/// The scope of a verifier: `external_nullifier(chain_id, contract)` as hex
+/// (equals the zk-verifier's `config.external_nullifier`).
+#[wasm_bindgen(js_name = externalNullifier)]
+pub fn external_nullifier_hex(chain_id: &str, contract: &str) -> String {
+    hex_fr(zk_kyc::external_nullifier::<Fr>(chain_id, contract))
+}
+
+/// A loaded proving key.
+#[wasm_bindgen]
+pub struct Prover {
+    pk: ProvingKey<Bls12_381>,
+}
+
+#[wasm_bindgen]
+impl Prover {
+    /// Reads `proving.key` (as `aip-kyc setup` writes it).
+    #[wasm_bindgen(constructor)]
+    pub fn new(proving_key: &[u8]) -> Result<Prover, JsError> {
+        Ok(Prover {
+            pk: read_proving_key(proving_key).map_err(js_err)?,
+        })
+    }
+
+    /// Proves a [`ProveRequest`] (JSON); calls `progress(stage)` with
+    /// `"witness"`, `"proving"`, `"done"`; returns the [`ProofFile`] JSON.
+    pub fn prove(
+        &self,
+        request_json: &str,
+        progress: &js_sys::Function,
+    ) -> Result<String, JsError> {
+        let req: ProveRequest = serde_json::from_str(request_json).map_err(|e| {
+            js_err(Error::Json {
+                reason: e.to_string(),
+            })
+        })?;
+        let mut rng = os_rng()?;
+        let file = prove_request(&self.pk, &req, &mut rng, |stage| {
+            let _ = progress.call1(&JsValue::NULL, &JsValue::from_str(stage.name()));
+        })
+        .map_err(js_err)?;
+        Ok(serde_json::to_string(&file).expect("plain data serializes"))
+    }
+}
+
+#[cfg(test)]
+mod tests;
