@@ -36,7 +36,8 @@ use settlement::msg::{
 };
 
 use crate::chain::{
-    Audit, Capabilities, MarketChain, NewOrder, Participant, Reading, SettleReport, TradeResult,
+    Audit, Capabilities, Committed, MarketChain, NewOrder, Participant, Reading, SettleReport,
+    TradeResult,
 };
 use crate::market::{Network, Side, Trade};
 
@@ -542,10 +543,14 @@ impl MarketChain for NodeChain {
         Ok(out)
     }
 
-    fn commit(&mut self, slot: SlotId, trades: &[Trade]) -> (usize, Option<String>) {
+    fn commit(&mut self, slot: SlotId, trades: &[Trade]) -> Committed {
+        let mut out = Committed::default();
         let slot = match self.slot(slot) {
             Ok(s) => s,
-            Err(e) => return (0, Some(e.to_string())),
+            Err(e) => {
+                out.rejected = Some(e.to_string());
+                return out;
+            }
         };
         let mut done = 0;
         for chunk in trades.chunks(self.max_batch.max(1)) {
@@ -562,7 +567,8 @@ impl MarketChain for NodeChain {
                     .collect(),
             };
             if let Err(e) = self.exec(&self.matcher, "settlement", &msg) {
-                return (done, Some(e.to_string()));
+                out.rejected = Some(e.to_string());
+                break;
             }
             for t in chunk {
                 if let Some(&(seller, _)) = self.orders.get(&t.offer) {
@@ -571,7 +577,8 @@ impl MarketChain for NodeChain {
             }
             done += chunk.len();
         }
-        (done, None)
+        out.taken = (0..done).collect();
+        out
     }
 
     fn sweep(&mut self, slot: SlotId) -> Result<()> {

@@ -227,6 +227,14 @@ pub fn summary(e: &Engine, k: &Kpis) -> String {
             e.totals.first_refusal.as_deref().unwrap_or("")
         );
     }
+    if e.totals.trades_skipped > 0 {
+        let _ = writeln!(
+            s,
+            "  skipped           {} matched trades left out of their batch; first: {}",
+            e.totals.trades_skipped,
+            e.totals.first_skip.as_deref().unwrap_or("")
+        );
+    }
     if let Some(r) = &e.totals.first_rejection {
         let _ = writeln!(s, "  rejected batch    {r}");
     }
