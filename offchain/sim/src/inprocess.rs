@@ -18,23 +18,23 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use aip_testing::deployment::roles;
 use aip_testing::{Deployment, DeploymentConfig};
 use aip_types::intent::sign::IntentKey;
-use aip_types::intent::{BatchIntent, IntentDomain, OrderIntent, Side as IntentSide};
+use aip_types::intent::{BatchIntent, IntentDomain};
 use aip_types::{SlotId, ZoneId};
 use anyhow::{anyhow, Context, Result};
 use cosmwasm_std::{to_json_binary, Addr, Timestamp, Uint128};
 use cw_multi_test::{AppResponse, Executor};
 use settlement::msg::{
     BalanceResponse, ConfigResponse, Corridor as SCorridor, ExecuteMsg, HoldingsResponse,
-    IntentTrade, QueryMsg, ReceiveMsg, SlotStatusResponse, TradeStatus, TradesResponse,
-    Zone as SZone,
+    IntentTrade, QueryMsg, ReceiveMsg, SlotStatusResponse, TradesResponse, Zone as SZone,
 };
 use settlement::ContractError;
 
 use crate::chain::{
     market_deposit, Audit, Capabilities, Committed, MarketChain, NewOrder, Participant, Reading,
-    SettleReport, TradeResult,
+    SettleReport,
 };
-use crate::market::{Network, Side, Trade};
+use crate::market::{Network, Trade};
+use crate::protocol;
 use crate::scenario::Corridor;
 
 /// A signed intent held off chain until its slot's commit.
@@ -96,47 +96,6 @@ pub fn node_zones(people: &[Participant]) -> Vec<settlement::msg::NodeZone> {
 /// The contract's own message of a failed execution.
 fn reason(e: &anyhow::Error) -> String {
     e.root_cause().to_string()
-}
-
-/// Whether household `i` signs EIP-712 (as MetaMask does) rather than
-/// ADR-036 (as Keplr does): every fourth one, so both kinds run.
-pub fn signs_eip712(i: usize) -> bool {
-    i % 4 == 3
-}
-
-/// The batch of a slot's commit: each intent the trades name, once, in the
-/// order of first use, and the trades by index into it. `held` maps a local
-/// id to its intent; a trade naming an unknown id is an error.
-pub fn intent_batch(
-    held: &BTreeMap<u64, BatchIntent>,
-    trades: &[&Trade],
-) -> Result<(Vec<BatchIntent>, Vec<IntentTrade>, Vec<u64>)> {
-    let mut at: BTreeMap<u64, u32> = BTreeMap::new();
-    let mut intents = Vec::new();
-    let mut ids = Vec::new();
-    let mut index = |id: u64| -> Result<u32> {
-        if let Some(&i) = at.get(&id) {
-            return Ok(i);
-        }
-        let bi = held.get(&id).ok_or_else(|| {
-            anyhow!("trade names intent {id}, which was not signed for this slot")
-        })?;
-        let i = intents.len() as u32;
-        intents.push(bi.clone());
-        ids.push(id);
-        at.insert(id, i);
-        Ok(i)
-    };
-    let mut out = Vec::with_capacity(trades.len());
-    for t in trades {
-        out.push(IntentTrade {
-            bid: index(t.bid)?,
-            offer: index(t.offer)?,
-            wh: t.wh.into(),
-            price: t.price.into(),
-        });
-    }
-    Ok((intents, out, ids))
 }
 
 /// Every route between two zones of a radial grid: the corridors on the tree
@@ -320,7 +279,10 @@ impl InProcessChain {
 /// Which trades (positions in `live`) a refusal names: every trade using the
 /// refused intent, or the refused trade. `None` when the error names neither.
 fn refused(e: &anyhow::Error, live: &[usize], trades: &[IntentTrade]) -> Option<Vec<usize>> {
-    let ce = e.chain().find_map(|c| c.downcast_ref::<ContractError>())?;
+    // The contract's error, kept by cw-multi-test (as the error or a context's source).
+    let ce = e
+        .downcast_ref::<ContractError>()
+        .or_else(|| e.chain().find_map(|c| c.downcast_ref::<ContractError>()))?;
     match ce {
         ContractError::IntentRejected { index, .. } => {
             let i = u32::try_from(*index).ok()?;
@@ -465,45 +427,22 @@ impl MarketChain for InProcessChain {
         let mut out = Vec::with_capacity(orders.len());
         for o in orders {
             let id = self.next_id;
-            let intent = OrderIntent {
-                chain_id: domain.chain_id.clone(),
-                contract: domain.contract.clone(),
-                owner: self.addrs[o.owner].to_string(),
-                nonce: id,
-                slot_from: slot.start(),
-                slot_until: slot.end(),
-                side: match o.side {
-                    Side::Bid => IntentSide::Buy,
-                    Side::Offer => IntentSide::Sell,
-                },
-                meter: self.meter(o.owner),
-                wh: o.wh,
-                limit_price: o.price,
-                premium_only: false,
-                // Good until its slot starts: the last moment a commit may take it.
-                expires: slot.start(),
+            let owner = self.addrs[o.owner].to_string();
+            let meter = self.meter(o.owner);
+            let intent = match protocol::order_intent(&domain, &owner, id, slot, meter, o) {
+                Ok(i) => i,
+                Err(e) => {
+                    out.push(Err(e));
+                    continue;
+                }
             };
-            // What a gateway checks before it takes an intent: the order
-            // bounds and the intent's own fields.
-            let ok = aip_types::check_order(u128::from(o.wh), u128::from(o.price))
-                .map_err(|e| e.to_string())
-                .and_then(|()| intent.validate().map_err(|e| e.to_string()));
-            if let Err(e) = ok {
-                out.push(Err(e));
-                continue;
-            }
-            let key = &self.keys[o.owner];
-            let signed = if signs_eip712(o.owner) {
-                key.sign_eth(&intent)
-            } else {
-                key.sign_cosmos(&intent)
-            };
+            let intent = protocol::sign(&self.keys[o.owner], o.owner, &intent);
             self.next_id += 1;
             self.held.entry(slot.0).or_default().insert(
                 id,
                 Held {
                     owner: o.owner,
-                    intent: BatchIntent::from_signed(&signed),
+                    intent,
                 },
             );
             out.push(Ok(id));
@@ -531,7 +470,7 @@ impl MarketChain for InProcessChain {
         // goes again, so the slot still commits once.
         while !live.is_empty() {
             let picked: Vec<&Trade> = live.iter().map(|&i| &trades[i]).collect();
-            let (intents, itrades, _) = match intent_batch(&batch, &picked) {
+            let (intents, itrades) = match protocol::intent_batch(&batch, &picked) {
                 Ok(b) => b,
                 Err(e) => {
                     out.rejected = Some(e.to_string());
@@ -644,40 +583,22 @@ impl MarketChain for InProcessChain {
                 break;
             };
             start_after = Some(last.id);
-            for t in page.trades {
-                let Some(s) = t
-                    .settlement
-                    .filter(|_| matches!(t.status, TradeStatus::Settled | TradeStatus::Ruled))
-                else {
-                    rep.unsettled += 1;
-                    continue;
-                };
-                rep.settled += 1;
-                // The parties are the trade's accounts; its bid and offer are
-                // the intents' nonces, which are the local ids.
-                let who = |a: &str| -> Result<usize> {
-                    self.index
-                        .get(&Addr::unchecked(a))
-                        .copied()
-                        .ok_or_else(|| anyhow!("trade party {a} is not a household"))
-                };
-                let (wh, net, delivered) = (t.wh.u128(), t.net_wh.u128(), s.delivered_wh.u128());
-                let received = (delivered * net).checked_div(wh).unwrap_or(0);
-                let i = |v: Uint128| v.u128() as i128;
-                rep.trades.push(TradeResult {
-                    bid: t.bid,
-                    offer: t.offer,
-                    buyer: who(&t.buyer)?,
-                    seller: who(&t.seller)?,
-                    wh: wh as u64,
-                    price: t.price.u128() as u64,
-                    delivered_wh: delivered as u64,
-                    received_wh: received as u64,
-                    buyer_cash: -i(t.payment) - i(t.fee) + i(s.buyer_refund) + i(s.penalty),
-                    seller_cash: i(s.seller_paid) + i(s.collateral_returned) - i(t.collateral),
-                    fee: t.fee.u128(),
-                    penalty: s.penalty.u128(),
-                });
+            // The parties are the trade's accounts; its bid and offer are
+            // the intents' nonces, which are the local ids.
+            let who = |a: &str| -> Result<usize> {
+                self.index
+                    .get(&Addr::unchecked(a))
+                    .copied()
+                    .ok_or_else(|| anyhow!("trade party {a} is not a household"))
+            };
+            for t in &page.trades {
+                match protocol::trade_result(t, who)? {
+                    Some(r) => {
+                        rep.settled += 1;
+                        rep.trades.push(r);
+                    }
+                    None => rep.unsettled += 1,
+                }
             }
         }
         Ok(rep)

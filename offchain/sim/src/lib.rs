@@ -23,6 +23,7 @@ pub mod inprocess;
 pub mod market;
 pub mod node;
 pub mod plot;
+pub mod protocol;
 pub mod report;
 pub mod rl;
 pub mod scenario;
