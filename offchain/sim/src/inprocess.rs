@@ -24,8 +24,8 @@ use anyhow::{anyhow, Context, Result};
 use cosmwasm_std::{to_json_binary, Addr, Timestamp, Uint128};
 use cw_multi_test::{AppResponse, Executor};
 use settlement::msg::{
-    BalanceResponse, ConfigResponse, Corridor as SCorridor, ExecuteMsg, HoldingsResponse,
-    IntentTrade, QueryMsg, ReceiveMsg, SlotStatusResponse, TradesResponse, Zone as SZone,
+    BalanceResponse, ConfigResponse, Corridor as SCorridor, ExecuteMsg, HoldingsResponse, QueryMsg,
+    ReceiveMsg, SlotStatusResponse, TradesResponse, Zone as SZone,
 };
 use settlement::ContractError;
 
@@ -276,26 +276,24 @@ impl InProcessChain {
     }
 }
 
-/// Which trades (positions in `live`) a refusal names: every trade using the
-/// refused intent, or the refused trade. `None` when the error names neither.
-fn refused(e: &anyhow::Error, live: &[usize], trades: &[IntentTrade]) -> Option<Vec<usize>> {
-    // The contract's error, kept by cw-multi-test (as the error or a context's source).
+/// The contract's refusal of a batch, naming the intent or trade when it
+/// does (cw-multi-test keeps the contract's error as the error or as a
+/// context's source).
+fn refusal(e: &anyhow::Error) -> protocol::Refusal {
+    let reason = reason(e);
     let ce = e
         .downcast_ref::<ContractError>()
-        .or_else(|| e.chain().find_map(|c| c.downcast_ref::<ContractError>()))?;
+        .or_else(|| e.chain().find_map(|c| c.downcast_ref::<ContractError>()));
     match ce {
-        ContractError::IntentRejected { index, .. } => {
-            let i = u32::try_from(*index).ok()?;
-            let hit: Vec<usize> = trades
-                .iter()
-                .enumerate()
-                .filter(|(_, t)| t.bid == i || t.offer == i)
-                .map(|(k, _)| k)
-                .collect();
-            (!hit.is_empty()).then_some(hit)
-        }
-        ContractError::TradeRejected { index, .. } => (*index < live.len()).then(|| vec![*index]),
-        _ => None,
+        Some(ContractError::IntentRejected { index, .. }) => protocol::Refusal::Intent {
+            index: *index,
+            reason,
+        },
+        Some(ContractError::TradeRejected { index, .. }) => protocol::Refusal::Trade {
+            index: *index,
+            reason,
+        },
+        _ => protocol::Refusal::Batch(reason),
     }
 }
 
@@ -451,60 +449,28 @@ impl MarketChain for InProcessChain {
     }
 
     fn commit(&mut self, slot: SlotId, trades: &[Trade]) -> Committed {
-        let mut out = Committed::default();
         let held = self.held.remove(&slot.0).unwrap_or_default();
         // Intents of slots already past can never be committed.
         self.held.retain(|&s, _| s > slot.0);
         let batch: BTreeMap<u64, BatchIntent> =
             held.iter().map(|(&id, h)| (id, h.intent.clone())).collect();
-        let cap = self.max_batch.max(1);
-        let mut live: Vec<usize> = (0..trades.len()).collect();
-        if live.len() > cap {
-            for i in live.split_off(cap) {
-                out.skipped
-                    .push((i, format!("beyond the batch maximum of {cap} trades")));
-            }
-        }
         let matcher = self.role(roles::MATCHER);
-        // Each refusal that names an intent or a trade drops it and the batch
-        // goes again, so the slot still commits once.
-        while !live.is_empty() {
-            let picked: Vec<&Trade> = live.iter().map(|&i| &trades[i]).collect();
-            let (intents, itrades) = match protocol::intent_batch(&batch, &picked) {
-                Ok(b) => b,
-                Err(e) => {
-                    out.rejected = Some(e.to_string());
-                    break;
-                }
-            };
+        let max_batch = self.max_batch;
+        let out = protocol::commit_slot(&batch, trades, max_batch, |intents, trades| {
             let msg = ExecuteMsg::CommitIntents {
                 slot,
                 intents,
-                trades: itrades.clone(),
+                trades,
             };
-            match self.exec(&matcher, &msg) {
-                Ok(_) => {
-                    for t in &picked {
-                        if let Some(h) = held.get(&t.offer) {
-                            self.sellers.entry(slot.0).or_default().insert(h.owner);
-                        }
-                    }
-                    out.taken = live;
-                    break;
-                }
-                Err(e) => {
-                    let why = reason(&e);
-                    let Some(drop) = refused(&e, &live, &itrades) else {
-                        out.rejected = Some(why);
-                        break;
-                    };
-                    for &k in drop.iter().rev() {
-                        out.skipped.push((live.remove(k), why.clone()));
-                    }
-                }
+            self.exec(&matcher, &msg)
+                .map(|_| ())
+                .map_err(|e| refusal(&e))
+        });
+        for &i in &out.taken {
+            if let Some(h) = held.get(&trades[i].offer) {
+                self.sellers.entry(slot.0).or_default().insert(h.owner);
             }
         }
-        out.skipped.sort();
         out
     }
 

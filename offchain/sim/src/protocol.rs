@@ -13,7 +13,7 @@ use anyhow::{anyhow, Result};
 use cosmwasm_std::Uint128;
 use settlement::msg::{IntentTrade, TradeResponse, TradeStatus};
 
-use crate::chain::{NewOrder, TradeResult};
+use crate::chain::{Committed, NewOrder, TradeResult};
 use crate::market::{Side, Trade};
 
 /// Whether household `i` signs EIP-712 (as MetaMask does) rather than
@@ -99,6 +99,78 @@ pub fn intent_batch(
         });
     }
     Ok((intents, out))
+}
+
+/// Why the chain refused a `CommitIntents` batch: the contract's error, and
+/// the intent or trade (index into the batch sent) it names, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// An intent was refused (signature, eligibility, meter...).
+    Intent { index: usize, reason: String },
+    /// A trade broke a rule (limits, corridor, free balance...).
+    Trade { index: usize, reason: String },
+    /// The batch as a whole (or a transport failure).
+    Batch(String),
+}
+
+/// A slot's commit, the same on every chain: the first `max_batch` trades
+/// (the rest skipped), each intent they name once; `send` carries one
+/// `CommitIntents` batch to the chain. When the chain refuses an intent or a
+/// trade, the trades it names are dropped (skipped, with the reason) and the
+/// batch goes again, so the slot still commits once; a refusal naming neither
+/// rejects what is left.
+pub fn commit_slot(
+    held: &BTreeMap<u64, BatchIntent>,
+    trades: &[Trade],
+    max_batch: usize,
+    mut send: impl FnMut(Vec<BatchIntent>, Vec<IntentTrade>) -> std::result::Result<(), Refusal>,
+) -> Committed {
+    let mut out = Committed::default();
+    let cap = max_batch.max(1);
+    let mut live: Vec<usize> = (0..trades.len()).collect();
+    if live.len() > cap {
+        for i in live.split_off(cap) {
+            out.skipped
+                .push((i, format!("beyond the batch maximum of {cap} trades")));
+        }
+    }
+    while !live.is_empty() {
+        let picked: Vec<&Trade> = live.iter().map(|&i| &trades[i]).collect();
+        let (intents, itrades) = match intent_batch(held, &picked) {
+            Ok(b) => b,
+            Err(e) => {
+                out.rejected = Some(e.to_string());
+                break;
+            }
+        };
+        let named = |i: usize| -> Vec<usize> {
+            let i = i as u32;
+            itrades
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.bid == i || t.offer == i)
+                .map(|(k, _)| k)
+                .collect()
+        };
+        let (drop, why) = match send(intents, itrades.clone()) {
+            Ok(()) => {
+                out.taken = live;
+                break;
+            }
+            Err(Refusal::Intent { index, reason }) => (named(index), reason),
+            Err(Refusal::Trade { index, reason }) if index < live.len() => (vec![index], reason),
+            Err(Refusal::Trade { reason, .. }) | Err(Refusal::Batch(reason)) => (vec![], reason),
+        };
+        if drop.is_empty() {
+            out.rejected = Some(why);
+            break;
+        }
+        for &k in drop.iter().rev() {
+            out.skipped.push((live.remove(k), why.clone()));
+        }
+    }
+    out.skipped.sort();
+    out
 }
 
 /// How a trade settled, per household (`who` maps an account to its
@@ -191,6 +263,93 @@ mod tests {
         let slot = SlotId(1_473_066_000);
         assert!(order_intent(&d, "x", 1, slot, 1, &order(Side::Bid, 0, 100_000)).is_err());
         assert!(order_intent(&d, "x", 1, slot, 1, &order(Side::Bid, 10, 0)).is_err());
+    }
+
+    /// Four intents: bids 1 and 2, offers 3 and 4.
+    fn held() -> BTreeMap<u64, BatchIntent> {
+        let d = domain();
+        let slot = SlotId(1_473_066_000);
+        (1..=4)
+            .map(|id| {
+                let key = IntentKey::from_label(&format!("h{id}"));
+                let side = if id <= 2 { Side::Bid } else { Side::Offer };
+                let i = order_intent(
+                    &d,
+                    &key.address("wasm"),
+                    id,
+                    slot,
+                    id as u32,
+                    &order(side, 500, 150_000),
+                )
+                .unwrap();
+                (id, sign(&key, id as usize, &i))
+            })
+            .collect()
+    }
+
+    fn trade(bid: u64, offer: u64) -> Trade {
+        Trade {
+            bid,
+            offer,
+            wh: 100,
+            price: 150_000,
+        }
+    }
+
+    #[test]
+    fn a_commit_drops_what_the_chain_refuses_and_sends_the_rest_once_more() {
+        let held = held();
+        let trades = [trade(1, 3), trade(2, 3), trade(1, 4), trade(2, 4)];
+        let mut sent: Vec<Vec<u64>> = Vec::new();
+        // The chain refuses intent 2 (by nonce), then the trade 1 -> 4.
+        let c = commit_slot(&held, &trades, 10, |intents, itrades| {
+            let nonces: Vec<u64> = intents.iter().map(|b| b.nonce).collect();
+            sent.push(nonces.clone());
+            if let Some(index) = nonces.iter().position(|&n| n == 2) {
+                return Err(Refusal::Intent {
+                    index,
+                    reason: "flagged".into(),
+                });
+            }
+            let pair = |t: &IntentTrade| (nonces[t.bid as usize], nonces[t.offer as usize]);
+            if let Some(index) = itrades.iter().position(|t| pair(t) == (1, 4)) {
+                return Err(Refusal::Trade {
+                    index,
+                    reason: "short".into(),
+                });
+            }
+            Ok(())
+        });
+        assert_eq!(c.taken, vec![0]);
+        assert_eq!(
+            c.skipped,
+            vec![
+                (1, "flagged".to_string()),
+                (2, "short".to_string()),
+                (3, "flagged".to_string())
+            ]
+        );
+        assert_eq!(c.rejected, None);
+        assert_eq!(sent, vec![vec![1, 3, 2, 4], vec![1, 3, 4], vec![1, 3]]);
+    }
+
+    #[test]
+    fn a_commit_skips_beyond_the_maximum_and_a_batch_refusal_rejects_the_rest() {
+        let held = held();
+        let trades = [trade(1, 3), trade(2, 4), trade(1, 4)];
+        let mut calls = 0;
+        let c = commit_slot(&held, &trades, 2, |_, t| {
+            calls += 1;
+            assert_eq!(t.len(), 2);
+            Err(Refusal::Batch("slot already committed".into()))
+        });
+        assert_eq!(calls, 1);
+        assert!(c.taken.is_empty());
+        assert_eq!(
+            c.skipped,
+            vec![(2, "beyond the batch maximum of 2 trades".to_string())]
+        );
+        assert_eq!(c.rejected.as_deref(), Some("slot already committed"));
     }
 
     #[test]
