@@ -21,6 +21,9 @@ pub struct Capabilities {
     pub reputation: bool,
     /// Signed meter readings with a quorum (else settlement's oracle-role report).
     pub meter_oracle: bool,
+    /// Orders are intents the households sign off chain, committed once per
+    /// slot from their deposits (else each order is a transaction locking escrow).
+    pub signed_intents: bool,
 }
 
 /// A household as the chain sees it.

@@ -307,6 +307,7 @@ impl MarketChain for InProcessChain {
             settlement: true,
             reputation: true,
             meter_oracle: true,
+            signed_intents: true,
         }
     }
 

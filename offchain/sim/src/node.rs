@@ -323,6 +323,7 @@ impl MarketChain for NodeChain {
             settlement: true,
             reputation: true,
             meter_oracle: true,
+            signed_intents: false,
         }
     }
 

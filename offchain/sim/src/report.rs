@@ -195,7 +195,11 @@ pub fn summary(e: &Engine, k: &Kpis) -> String {
     let _ = writeln!(
         s,
         "  steps       {}; {}; {}",
-        step(caps.settlement, "orders/escrow/settlement"),
+        if caps.settlement && caps.signed_intents {
+            "orders: intents signed off chain, one CommitIntents per slot from deposits; settlement: on chain".to_string()
+        } else {
+            step(caps.settlement, "orders/escrow/settlement")
+        },
         step(caps.reputation, "reputation"),
         if caps.meter_oracle {
             "delivery: meter-oracle readings".to_string()
