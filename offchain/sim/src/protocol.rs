@@ -354,30 +354,8 @@ mod tests {
 
     #[test]
     fn a_batch_names_each_intent_once_in_order_of_first_use() {
-        let d = domain();
-        let slot = SlotId(1_473_066_000);
-        let held: BTreeMap<u64, BatchIntent> = (1..=4)
-            .map(|id| {
-                let key = IntentKey::from_label(&format!("h{id}"));
-                let side = if id <= 2 { Side::Bid } else { Side::Offer };
-                let i = order_intent(
-                    &d,
-                    &key.address("wasm"),
-                    id,
-                    slot,
-                    id as u32,
-                    &order(side, 500, 150_000),
-                )
-                .unwrap();
-                (id, sign(&key, id as usize, &i))
-            })
-            .collect();
-        let t = |bid, offer| Trade {
-            bid,
-            offer,
-            wh: 100,
-            price: 150_000,
-        };
+        let held = held();
+        let t = trade;
         let trades = [t(2, 4), t(1, 4), t(2, 3)];
         let refs: Vec<&Trade> = trades.iter().collect();
         let (intents, itrades) = intent_batch(&held, &refs).unwrap();
