@@ -45,7 +45,7 @@ use settlement::msg::{QueryMsg, TradeStatus, TradesResponse};
 
 use crate::agent::Battery;
 use crate::chain::{
-    Audit, Capabilities, MarketChain, NewOrder, Participant, Reading, SettleReport,
+    Audit, Capabilities, Committed, MarketChain, NewOrder, Participant, Reading, SettleReport,
 };
 use crate::inprocess::InProcessChain;
 use crate::market::{Network, Side, Trade};
@@ -660,8 +660,9 @@ impl MarketChain for AttackChain {
         Ok(res)
     }
 
-    fn commit(&mut self, slot: SlotId, trades: &[Trade]) -> (usize, Option<String>) {
-        let r = self.inner.commit(slot, trades);
+    fn commit(&mut self, slot: SlotId, trades: &[Trade]) -> Committed {
+        // A slot commits once: the adversaries' trades go in the same batch,
+        // after the matcher's.
         let ours: Vec<Trade> = self
             .planned
             .get(&slot.0)
@@ -676,12 +677,37 @@ impl MarketChain for AttackChain {
                 })
             })
             .collect();
-        if !ours.is_empty() {
-            if let (_, Some(e)) = self.inner.commit(slot, &ours) {
-                self.refuse(format!("commit: {e}"));
+        let n = trades.len();
+        let all: Vec<Trade> = trades.iter().chain(&ours).cloned().collect();
+        let r = self.inner.commit(slot, &all);
+        if ours.is_empty() {
+            return r;
+        }
+        let committed: BTreeSet<(u64, u64)> = r
+            .taken
+            .iter()
+            .filter(|&&i| i >= n)
+            .map(|&i| (all[i].bid, all[i].offer))
+            .collect();
+        for (_, why) in r.skipped.iter().filter(|(i, _)| *i >= n) {
+            self.refuse(format!("commit: {why}"));
+        }
+        if let Some(e) = &r.rejected {
+            self.refuse(format!("commit: {e}"));
+        }
+        // Adversary trades the chain did not take deliver nothing.
+        if let Some(plan) = self.planned.get_mut(&slot.0) {
+            for p in plan.iter_mut() {
+                if p.ids.is_some_and(|ids| !committed.contains(&ids)) {
+                    p.ids = None;
+                }
             }
         }
-        r
+        Committed {
+            taken: r.taken.into_iter().filter(|&i| i < n).collect(),
+            skipped: r.skipped.into_iter().filter(|(i, _)| *i < n).collect(),
+            rejected: r.rejected,
+        }
     }
 
     fn sweep(&mut self, slot: SlotId) -> Result<()> {

@@ -21,6 +21,9 @@ pub struct Capabilities {
     pub reputation: bool,
     /// Signed meter readings with a quorum (else settlement's oracle-role report).
     pub meter_oracle: bool,
+    /// Orders are intents the households sign off chain, committed once per
+    /// slot from their deposits (else each order is a transaction locking escrow).
+    pub signed_intents: bool,
 }
 
 /// A household as the chain sees it.
@@ -117,6 +120,29 @@ impl Audit {
     }
 }
 
+/// What a slot's commit did with the matcher's trades.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Committed {
+    /// Indexes (into the trades given) of the trades the chain took, ascending.
+    pub taken: Vec<usize>,
+    /// Trades left out of the slot's batch, with why: beyond the contract's
+    /// batch maximum, or an intent or trade the contract refused (the batch
+    /// is then sent again without it).
+    pub skipped: Vec<(usize, String)>,
+    /// Why the chain refused the batch, when it took none or only part of it
+    /// for a reason that names no single intent or trade.
+    pub rejected: Option<String>,
+}
+
+/// The part of a household's funding it deposits in settlement at setup:
+/// half. Its intents trade from that deposit (its free balance, its money
+/// inside the market); the other half stays in its wallet, money it has not
+/// committed to the market. A week's trading moves a few AIP per household
+/// against the 500 AIP deposited, so no household runs short.
+pub fn market_deposit(funding_uaip: u128) -> u128 {
+    funding_uaip / 2
+}
+
 /// A market chain.
 pub trait MarketChain {
     /// Label for the summary, e.g. `in-process (cw-multi-test)`.
@@ -132,19 +158,24 @@ pub trait MarketChain {
     /// Moves chain time to `unix` seconds (no-op on a real node).
     fn set_time(&mut self, unix: u64) -> Result<()>;
 
-    /// Places orders for `slot`; returns each one's id, or why the chain refused it.
+    /// Takes each household's order for `slot`; returns each one's id, or why
+    /// it was refused. In-process the owner signs it as an intent, kept off
+    /// chain under a local id until [`MarketChain::commit`] (no transaction);
+    /// on a node it is an on-chain order (the id is the contract's).
     fn place_orders(
         &mut self,
         slot: SlotId,
         orders: &[NewOrder],
     ) -> Result<Vec<std::result::Result<u64, String>>>;
 
-    /// Commits the matcher's trades for `slot` (in batches of the contract's
-    /// maximum); returns how many trades (a prefix) the chain took, and why it
-    /// rejected the rest.
-    fn commit(&mut self, slot: SlotId, trades: &[Trade]) -> (usize, Option<String>);
+    /// Commits the matcher's trades for `slot`; says which the chain took,
+    /// which it left out and why. In-process: one `CommitIntents` with the
+    /// intents the trades name (each once) and the first `max_batch` trades.
+    fn commit(&mut self, slot: SlotId, trades: &[Trade]) -> Committed;
 
-    /// Refunds orders of `slot` left unmatched.
+    /// Refunds what unmatched orders of `slot` locked. On signed intents
+    /// nothing is locked before a commit, so there is nothing to refund and
+    /// this does nothing; a chain with on-chain orders sweeps them.
     fn sweep(&mut self, slot: SlotId) -> Result<()>;
 
     /// Reports metered delivery for `slot` (oracles): every meter's reading;
@@ -154,10 +185,13 @@ pub trait MarketChain {
     /// Settles `slot` and returns how each trade settled.
     fn settle(&mut self, slot: SlotId) -> Result<SettleReport>;
 
-    /// End of a day: participants withdraw what the market credited them.
+    /// End of a day: on-chain orders credit payouts to a claimable balance,
+    /// which participants withdraw; on signed intents payouts go to the free
+    /// balance the next intents trade from, and nothing is withdrawn.
     fn end_of_day(&mut self) -> Result<()>;
 
-    /// AIP balance of each participant, uaip, in setup order.
+    /// AIP of each participant, uaip, in setup order: its wallet plus what
+    /// settlement holds for it (free deposit, locked in trades or orders).
     fn balances(&self) -> Result<Vec<u128>>;
 
     /// Token bookkeeping.

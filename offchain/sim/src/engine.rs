@@ -109,6 +109,10 @@ pub struct Totals {
     pub audit_failures: u64,
     /// First batch rejection message seen, if any.
     pub first_rejection: Option<String>,
+    /// Matched trades the chain left out of their slot's batch (beyond its
+    /// maximum, or naming an intent or trade it refused), and the first reason.
+    pub trades_skipped: u64,
+    pub first_skip: Option<String>,
     /// Orders the chain refused, and the first reason.
     pub orders_refused: u64,
     pub first_refusal: Option<String>,
@@ -432,17 +436,23 @@ impl Engine {
         self.chain.set_time(start - self.cfg.gate_closure_s)?;
         let mut trades = self.clearing.clear(start, &bids, &offers)?;
         if !trades.is_empty() {
-            let (taken, err) = self.chain.commit(slot, &trades);
-            if taken > 0 {
+            let c = self.chain.commit(slot, &trades);
+            if !c.taken.is_empty() {
                 self.totals.batches_committed += 1;
             }
-            if let Some(e) = err {
+            if let Some(e) = c.rejected {
                 self.totals.batches_rejected += 1;
                 if self.totals.first_rejection.is_none() {
                     self.totals.first_rejection = Some(format!("slot {slot}: {e}"));
                 }
             }
-            trades.truncate(taken);
+            self.totals.trades_skipped += c.skipped.len() as u64;
+            if let Some((_, why)) = c.skipped.first() {
+                if self.totals.first_skip.is_none() {
+                    self.totals.first_skip = Some(format!("slot {slot}: {why}"));
+                }
+            }
+            trades = c.taken.iter().map(|&i| trades[i].clone()).collect();
         }
         for t in &trades {
             point.traded_wh += t.wh;
@@ -559,7 +569,8 @@ impl Engine {
             None
         };
 
-        // After the slot: sweep the next slot's leftovers, report, settle.
+        // After the slot: sweep the next slot's leftovers (on-chain orders;
+        // nothing to refund on signed intents), report, settle.
         self.chain.set_time(start + SLOT_SECONDS + 60)?;
         if let Some(nx) = &next {
             self.chain.sweep(nx.slot)?;

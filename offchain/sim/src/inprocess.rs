@@ -1,53 +1,73 @@
 //! [`MarketChain`] on the in-process chain: `aip_testing::Deployment`, the
 //! real contract code on cw-multi-test.
 //!
-//! Orders are cw20 `Send`s of AIP to the settlement contract (bid escrow,
-//! offer collateral); the matcher role commits each slot's trades; the oracle
-//! role reports the seller meters' exports; anyone settles; households
-//! withdraw their credits at the end of each day.
+//! Every household has its own secp256k1 key (`IntentKey::from_label` of its
+//! name); its account is the key's address under the chain's prefix. At
+//! setup it is funded, KYC-registered (its reputation token), given a meter,
+//! and deposits [`market_deposit`] of its funding in settlement. Each order
+//! is then an intent its owner signs (ADR-036; every fourth household
+//! EIP-712, as MetaMask signs) and keeps off chain under a local id, which is
+//! also the intent's nonce. At gate closure the matcher role commits the
+//! slot's trades in one `CommitIntents` naming each intent once; payments and
+//! collateral are locked from the parties' free balances. The oracle role
+//! has the meters report, anyone settles, and payouts return to the free
+//! balances the next intents trade from.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use aip_testing::deployment::roles;
 use aip_testing::{Deployment, DeploymentConfig};
+use aip_types::intent::sign::IntentKey;
+use aip_types::intent::{BatchIntent, IntentDomain};
 use aip_types::{SlotId, ZoneId};
 use anyhow::{anyhow, Context, Result};
 use cosmwasm_std::{to_json_binary, Addr, Timestamp, Uint128};
 use cw_multi_test::{AppResponse, Executor};
 use settlement::msg::{
-    BalanceResponse, ConfigResponse, Corridor as SCorridor, ExecuteMsg, HoldingsResponse,
-    MatchedTrade, QueryMsg, ReceiveMsg, SlotStatusResponse, TradeStatus, TradesResponse,
-    Zone as SZone,
+    BalanceResponse, ConfigResponse, Corridor as SCorridor, ExecuteMsg, HoldingsResponse, QueryMsg,
+    ReceiveMsg, SlotStatusResponse, TradesResponse, Zone as SZone,
 };
+use settlement::ContractError;
 
 use crate::chain::{
-    Audit, Capabilities, MarketChain, NewOrder, Participant, Reading, SettleReport, TradeResult,
+    market_deposit, Audit, Capabilities, Committed, MarketChain, NewOrder, Participant, Reading,
+    SettleReport,
 };
-use crate::market::{Network, Side, Trade};
+use crate::market::{Network, Trade};
+use crate::protocol;
 use crate::scenario::Corridor;
+
+/// A signed intent held off chain until its slot's commit.
+#[derive(Debug, Clone)]
+struct Held {
+    /// Household index.
+    owner: usize,
+    intent: BatchIntent,
+}
 
 /// The in-process chain.
 pub struct InProcessChain {
     pub d: Deployment,
     people: Vec<Participant>,
     addrs: Vec<Addr>,
+    /// Each household's intent key (its account is the key's address).
+    keys: Vec<IntentKey>,
     /// Account address -> household index.
     index: BTreeMap<Addr, usize>,
-    /// Order id -> (owner, side).
-    orders: BTreeMap<u64, (usize, Side)>,
+    /// The chain and settlement contract every intent is bound to.
+    domain: Option<IntentDomain>,
+    /// Signed intents waiting for their slot's commit: slot -> local id -> intent.
+    held: BTreeMap<u64, BTreeMap<u64, Held>>,
+    /// The next local intent id (also the intent's nonce: unique per owner).
+    next_id: u64,
     /// Seller households with committed trades, by slot.
     sellers: BTreeMap<u64, BTreeSet<usize>>,
     max_batch: usize,
-    default_collateral_bps: u32,
-    /// The settlement's collateral floor price, uaip/kWh.
-    collateral_floor_price: u128,
     clock_set: bool,
     /// Meter id (meter-oracle) and device key of each participant.
     meters: Vec<(meter_oracle::msg::MeterId, ed25519_dalek::SigningKey)>,
     /// Reputation scores, refreshed after each settlement.
     scores: Vec<u16>,
-    /// Offer collateral ratio of each participant (its reputation tier), bps.
-    ratios: Vec<u32>,
     /// Meter-oracle operators that submit each slot's readings.
     pub operators: usize,
 }
@@ -76,15 +96,6 @@ pub fn node_zones(people: &[Participant]) -> Vec<settlement::msg::NodeZone> {
 /// The contract's own message of a failed execution.
 fn reason(e: &anyhow::Error) -> String {
     e.root_cause().to_string()
-}
-
-fn order_id(r: &AppResponse) -> Option<u64> {
-    r.events
-        .iter()
-        .filter(|e| e.ty == "wasm")
-        .flat_map(|e| e.attributes.iter())
-        .find(|a| a.key == "order_id")
-        .and_then(|a| a.value.parse().ok())
 }
 
 /// Every route between two zones of a radial grid: the corridors on the tree
@@ -143,16 +154,16 @@ impl InProcessChain {
             d,
             people: vec![],
             addrs: vec![],
+            keys: vec![],
             index: BTreeMap::new(),
-            orders: BTreeMap::new(),
+            domain: None,
+            held: BTreeMap::new(),
+            next_id: 1,
             sellers: BTreeMap::new(),
             max_batch: cfg.settlement_params.max_batch as usize,
-            default_collateral_bps: cfg.settlement_params.default_collateral_bps,
-            collateral_floor_price: cfg.settlement_params.collateral_floor_price.u128(),
             clock_set: false,
             meters: vec![],
             scores: vec![],
-            ratios: vec![],
             operators: roles::METER_ORACLES.len(),
         })
     }
@@ -162,12 +173,20 @@ impl InProcessChain {
         &self.addrs[i]
     }
 
+    /// The chain and settlement contract intents are bound to.
+    pub fn intent_domain(&self) -> IntentDomain {
+        IntentDomain {
+            chain_id: self.d.app.block_info().chain_id,
+            contract: self.d.settlement.to_string(),
+        }
+    }
+
     /// Participant `i`'s meter (the meter-oracle id, the same in settlement).
     fn meter(&self, i: usize) -> aip_types::MeterId {
         self.meters[i].0
     }
 
-    /// Refreshes the scores and collateral ratios from reputation.
+    /// Refreshes the scores from reputation.
     fn refresh_reputation(&mut self) -> Result<()> {
         let r: aip_types::hooks::PriorityScoresResponse = self.d.app.wrap().query_wasm_smart(
             &self.d.reputation,
@@ -185,11 +204,6 @@ impl InProcessChain {
             .iter()
             .map(|a| by.get(a.as_str()).copied().unwrap_or(0))
             .collect();
-        let mut ratios = Vec::with_capacity(self.addrs.len());
-        for a in &self.addrs {
-            ratios.push(self.d.trading_terms(a)?.collateral_ratio_bps);
-        }
-        self.ratios = ratios;
         Ok(())
     }
 
@@ -197,7 +211,7 @@ impl InProcessChain {
         self.d.addr(name)
     }
 
-    /// Executes on settlement (a contract error stays downcastable: [`is`]).
+    /// Executes on settlement (a contract error stays downcastable).
     fn exec(&mut self, sender: &Addr, msg: &ExecuteMsg) -> Result<AppResponse> {
         let to = self.d.settlement.clone();
         self.d.app.execute_contract(sender.clone(), to, msg, &[])
@@ -223,6 +237,30 @@ impl InProcessChain {
         self.query(&QueryMsg::Holdings {})
     }
 
+    /// Deposits `amount` of `who`'s AIP in settlement (an AIP `Send` with
+    /// `Deposit {}`): its free balance, from which its intents trade.
+    pub fn deposit(&mut self, who: &Addr, amount: u128) -> Result<AppResponse> {
+        let send = cw20::Cw20ExecuteMsg::Send {
+            contract: self.d.settlement.to_string(),
+            amount: amount.into(),
+            msg: to_json_binary(&ReceiveMsg::Deposit {})?,
+        };
+        let token = self.d.token.clone();
+        self.d
+            .app
+            .execute_contract(who.clone(), token, &send, &[])
+            .context("deposit")
+    }
+
+    /// The signed intents held for `slot` (local id -> batch form), for
+    /// building a batch outside [`MarketChain::commit`].
+    pub fn held_intents(&self, slot: SlotId) -> BTreeMap<u64, BatchIntent> {
+        self.held
+            .get(&slot.0)
+            .map(|m| m.iter().map(|(&id, h)| (id, h.intent.clone())).collect())
+            .unwrap_or_default()
+    }
+
     fn others(&self) -> Vec<Addr> {
         [
             roles::GRID_OPERATOR,
@@ -238,9 +276,30 @@ impl InProcessChain {
     }
 }
 
+/// The contract's refusal of a batch, naming the intent or trade when it
+/// does (cw-multi-test keeps the contract's error as the error or as a
+/// context's source).
+fn refusal(e: &anyhow::Error) -> protocol::Refusal {
+    let reason = reason(e);
+    let ce = e
+        .downcast_ref::<ContractError>()
+        .or_else(|| e.chain().find_map(|c| c.downcast_ref::<ContractError>()));
+    match ce {
+        Some(ContractError::IntentRejected { index, .. }) => protocol::Refusal::Intent {
+            index: *index,
+            reason,
+        },
+        Some(ContractError::TradeRejected { index, .. }) => protocol::Refusal::Trade {
+            index: *index,
+            reason,
+        },
+        _ => protocol::Refusal::Batch(reason),
+    }
+}
+
 impl MarketChain for InProcessChain {
     fn label(&self) -> String {
-        "in-process chain (cw-multi-test, aip_testing::Deployment)".into()
+        "in-process chain (cw-multi-test, aip_testing::Deployment), signed intents".into()
     }
 
     fn capabilities(&self) -> Capabilities {
@@ -248,12 +307,24 @@ impl MarketChain for InProcessChain {
             settlement: true,
             reputation: true,
             meter_oracle: true,
+            signed_intents: true,
         }
     }
 
     fn setup(&mut self, people: &[Participant], net: &Network, funding_uaip: u128) -> Result<()> {
         self.people = people.to_vec();
-        self.addrs = people.iter().map(|p| self.d.addr(&p.name)).collect();
+        let domain = self.intent_domain();
+        let prefix = domain.prefix()?;
+        self.domain = Some(domain);
+        self.keys = people
+            .iter()
+            .map(|p| IntentKey::from_label(&p.name))
+            .collect();
+        self.addrs = self
+            .keys
+            .iter()
+            .map(|k| Addr::unchecked(k.address(&prefix)))
+            .collect();
         self.index = self
             .addrs
             .iter()
@@ -261,11 +332,15 @@ impl MarketChain for InProcessChain {
             .enumerate()
             .map(|(i, a)| (a, i))
             .collect();
+        if self.index.len() != people.len() {
+            return Err(anyhow!("two households share a name, hence a key"));
+        }
         // Wire settlement to reputation (collateral, eligibility, outcomes)
         // and to the meter-oracle (meter ownership, finalized deliveries).
         let (rep, mo) = (self.d.reputation.clone(), self.d.meter_oracle.clone());
         self.d.wire_settlement(Some(&rep), Some(&mo))?;
         self.meters = Vec::with_capacity(people.len());
+        let deposit = market_deposit(funding_uaip);
         for (i, a) in self.addrs.clone().iter().enumerate() {
             self.d.mint(a, funding_uaip)?;
             // KYC done: the soulbound reputation token.
@@ -276,12 +351,13 @@ impl MarketChain for InProcessChain {
             let key = ed25519_dalek::SigningKey::from_bytes(&secret);
             let id = self.d.register_meter(a, people[i].node, &key)?;
             self.meters.push((id, key));
+            if deposit > 0 {
+                self.deposit(a, deposit)?;
+            }
         }
         self.refresh_reputation()?;
         let cfg: ConfigResponse = self.query(&QueryMsg::Config {})?;
         self.max_batch = cfg.params.max_batch as usize;
-        self.default_collateral_bps = cfg.params.default_collateral_bps;
-        self.collateral_floor_price = cfg.params.collateral_floor_price.u128();
         // The DSO publishes the zones and a route for every ordered pair.
         let dso = self.role(roles::GRID_OPERATOR);
         let zones: BTreeSet<ZoneId> = people
@@ -307,7 +383,7 @@ impl MarketChain for InProcessChain {
                 .context("publish corridor")?;
         }
         // ... and places every participant's node in its zone: settlement
-        // takes an order's zone from its meter's node.
+        // takes an intent's zone from its meter's node.
         for nodes in node_zones(people).chunks(500) {
             self.exec(
                 &dso,
@@ -343,140 +419,65 @@ impl MarketChain for InProcessChain {
         slot: SlotId,
         orders: &[NewOrder],
     ) -> Result<Vec<std::result::Result<u64, String>>> {
+        let domain = self
+            .domain
+            .clone()
+            .ok_or_else(|| anyhow!("place_orders before setup"))?;
         let mut out = Vec::with_capacity(orders.len());
         for o in orders {
-            let zone = self.people[o.owner].zone;
+            let id = self.next_id;
+            let owner = self.addrs[o.owner].to_string();
             let meter = self.meter(o.owner);
-            let (amount, hook) = match o.side {
-                Side::Bid => (
-                    aip_types::escrow_for(o.wh.into(), o.price.into())?,
-                    ReceiveMsg::PlaceBid {
-                        slot,
-                        zone,
-                        meter,
-                        wh: o.wh.into(),
-                        max_price: o.price.into(),
-                    },
-                ),
-                Side::Offer => (
-                    settlement::rules::offer_collateral(
-                        o.wh.into(),
-                        o.price.into(),
-                        self.collateral_floor_price.into(),
-                        self.ratios
-                            .get(o.owner)
-                            .copied()
-                            .unwrap_or(self.default_collateral_bps),
-                    )
-                    .map_err(|e| anyhow!("{e}"))?,
-                    ReceiveMsg::PlaceOffer {
-                        slot,
-                        zone,
-                        meter,
-                        wh: o.wh.into(),
-                        min_price: o.price.into(),
-                        premium_only: false,
-                    },
-                ),
-            };
-            let owner = self.addrs[o.owner].clone();
-            let placed = if amount.is_zero() {
-                let ReceiveMsg::PlaceOffer {
-                    slot,
-                    zone,
-                    meter,
-                    wh,
-                    min_price,
-                    premium_only,
-                } = hook
-                else {
-                    return Err(anyhow!("a bid always locks escrow"));
-                };
-                self.exec(
-                    &owner,
-                    &ExecuteMsg::PlaceOffer {
-                        offer: settlement::msg::OfferParams {
-                            slot,
-                            zone,
-                            meter,
-                            wh,
-                            min_price,
-                            premium_only,
-                        },
-                    },
-                )
-            } else {
-                let send = cw20::Cw20ExecuteMsg::Send {
-                    contract: self.d.settlement.to_string(),
-                    amount,
-                    msg: to_json_binary(&hook)?,
-                };
-                let token = self.d.token.clone();
-                self.d.app.execute_contract(owner, token, &send, &[])
-            };
-            out.push(match placed {
-                Ok(r) => {
-                    let id = order_id(&r).ok_or_else(|| anyhow!("no order_id attribute"))?;
-                    self.orders.insert(id, (o.owner, o.side));
-                    Ok(id)
+            let intent = match protocol::order_intent(&domain, &owner, id, slot, meter, o) {
+                Ok(i) => i,
+                Err(e) => {
+                    out.push(Err(e));
+                    continue;
                 }
-                Err(e) => Err(reason(&e)),
-            });
+            };
+            let intent = protocol::sign(&self.keys[o.owner], o.owner, &intent);
+            self.next_id += 1;
+            self.held.entry(slot.0).or_default().insert(
+                id,
+                Held {
+                    owner: o.owner,
+                    intent,
+                },
+            );
+            out.push(Ok(id));
         }
         Ok(out)
     }
 
-    fn commit(&mut self, slot: SlotId, trades: &[Trade]) -> (usize, Option<String>) {
+    fn commit(&mut self, slot: SlotId, trades: &[Trade]) -> Committed {
+        let held = self.held.remove(&slot.0).unwrap_or_default();
+        // Intents of slots already past can never be committed.
+        self.held.retain(|&s, _| s > slot.0);
+        let batch: BTreeMap<u64, BatchIntent> =
+            held.iter().map(|(&id, h)| (id, h.intent.clone())).collect();
         let matcher = self.role(roles::MATCHER);
-        let mut done = 0;
-        for chunk in trades.chunks(self.max_batch.max(1)) {
-            let msg = ExecuteMsg::CommitMatches {
+        let max_batch = self.max_batch;
+        let out = protocol::commit_slot(&batch, trades, max_batch, |intents, trades| {
+            let msg = ExecuteMsg::CommitIntents {
                 slot,
-                trades: chunk
-                    .iter()
-                    .map(|t| MatchedTrade {
-                        bid: t.bid,
-                        offer: t.offer,
-                        wh: t.wh.into(),
-                        price: t.price.into(),
-                    })
-                    .collect(),
+                intents,
+                trades,
             };
-            if let Err(e) = self.exec(&matcher, &msg) {
-                return (done, Some(reason(&e)));
+            self.exec(&matcher, &msg)
+                .map(|_| ())
+                .map_err(|e| refusal(&e))
+        });
+        for &i in &out.taken {
+            if let Some(h) = held.get(&trades[i].offer) {
+                self.sellers.entry(slot.0).or_default().insert(h.owner);
             }
-            for t in chunk {
-                if let Some(&(seller, _)) = self.orders.get(&t.offer) {
-                    self.sellers.entry(slot.0).or_default().insert(seller);
-                }
-            }
-            done += chunk.len();
         }
-        (done, None)
+        out
     }
 
-    fn sweep(&mut self, slot: SlotId) -> Result<()> {
-        let me = self.role(roles::MATCHER);
-        loop {
-            let open: settlement::msg::OrdersResponse = self.query(&QueryMsg::OpenOrders {
-                slot,
-                zone: None,
-                side: None,
-                start_after: None,
-                limit: Some(1),
-            })?;
-            if open.orders.is_empty() {
-                return Ok(());
-            }
-            self.exec(
-                &me,
-                &ExecuteMsg::Sweep {
-                    slot,
-                    limit: Some(500),
-                },
-            )
-            .with_context(|| format!("sweep slot {slot}"))?;
-        }
+    fn sweep(&mut self, _slot: SlotId) -> Result<()> {
+        // Signed intents lock nothing before a commit: nothing to refund.
+        Ok(())
     }
 
     fn report(&mut self, slot: SlotId, readings: &[Reading]) -> Result<()> {
@@ -549,51 +550,29 @@ impl MarketChain for InProcessChain {
                 break;
             };
             start_after = Some(last.id);
-            for t in page.trades {
-                let Some(s) = t
-                    .settlement
-                    .filter(|_| matches!(t.status, TradeStatus::Settled | TradeStatus::Ruled))
-                else {
-                    rep.unsettled += 1;
-                    continue;
-                };
-                rep.settled += 1;
-                let who = |a: &str| -> Result<usize> {
-                    self.index
-                        .get(&Addr::unchecked(a))
-                        .copied()
-                        .ok_or_else(|| anyhow!("trade party {a} is not a household"))
-                };
-                let (wh, net, delivered) = (t.wh.u128(), t.net_wh.u128(), s.delivered_wh.u128());
-                let received = (delivered * net).checked_div(wh).unwrap_or(0);
-                let i = |v: Uint128| v.u128() as i128;
-                rep.trades.push(TradeResult {
-                    bid: t.bid,
-                    offer: t.offer,
-                    buyer: who(&t.buyer)?,
-                    seller: who(&t.seller)?,
-                    wh: wh as u64,
-                    price: t.price.u128() as u64,
-                    delivered_wh: delivered as u64,
-                    received_wh: received as u64,
-                    buyer_cash: -i(t.payment) - i(t.fee) + i(s.buyer_refund) + i(s.penalty),
-                    seller_cash: i(s.seller_paid) + i(s.collateral_returned) - i(t.collateral),
-                    fee: t.fee.u128(),
-                    penalty: s.penalty.u128(),
-                });
+            // The parties are the trade's accounts; its bid and offer are
+            // the intents' nonces, which are the local ids.
+            let who = |a: &str| -> Result<usize> {
+                self.index
+                    .get(&Addr::unchecked(a))
+                    .copied()
+                    .ok_or_else(|| anyhow!("trade party {a} is not a household"))
+            };
+            for t in &page.trades {
+                match protocol::trade_result(t, who)? {
+                    Some(r) => {
+                        rep.settled += 1;
+                        rep.trades.push(r);
+                    }
+                    None => rep.unsettled += 1,
+                }
             }
         }
         Ok(rep)
     }
 
     fn end_of_day(&mut self) -> Result<()> {
-        for a in self.addrs.clone() {
-            let l = self.ledger(&a)?;
-            if !l.claimable.is_zero() {
-                self.exec(&a, &ExecuteMsg::Withdraw { amount: None })
-                    .context("withdraw")?;
-            }
-        }
+        // Payouts went to the free balances the next intents trade from.
         Ok(())
     }
 
@@ -602,7 +581,12 @@ impl MarketChain for InProcessChain {
             .iter()
             .map(|a| {
                 let l = self.ledger(a)?;
-                Ok(self.d.balance(a)? + l.claimable.u128() + l.locked_in_orders.u128())
+                Ok(
+                    self.d.balance(a)?
+                        + l.free.u128()
+                        + l.locked.u128()
+                        + l.locked_in_orders.u128(),
+                )
             })
             .collect()
     }
@@ -627,7 +611,8 @@ impl MarketChain for InProcessChain {
             participants,
             others,
             contracts,
-            ledger_matches: h.total.u128() == held && h.orders + h.trades + h.claimable == h.total,
+            ledger_matches: h.total.u128() == held
+                && h.orders + h.trades + h.claimable + h.bonds == h.total,
         })
     }
 

@@ -1,8 +1,10 @@
 //! `aip-sim`: the AIPCHAIN market simulation, the README's main job.
 //!
 //! Households on a real benchmark low-voltage grid, with real load and PV
-//! profiles, forecast their next slot, plan a home battery and place bids and
-//! offers through the contracts on a chain (the in-process chain by default).
+//! profiles, forecast their next slot, plan a home battery and trade bids and
+//! offers through the contracts on a chain (the in-process chain by default,
+//! where each household signs its orders as intents and the matcher commits
+//! each slot once; [`protocol`] is that market protocol, written once).
 //! The matcher clears each slot, the meters report the real profile as
 //! delivery, settlement and reputation run, and a part of the households learn
 //! their bidding with tabular Q-learning. The run ends with a KPI summary and
@@ -29,6 +31,7 @@ pub mod inprocess;
 pub mod market;
 pub mod node;
 pub mod plot;
+pub mod protocol;
 pub mod report;
 pub mod rl;
 pub mod scenario;

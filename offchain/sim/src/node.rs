@@ -32,11 +32,11 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use settlement::msg::{
     BalanceResponse, ConfigResponse, ExecuteMsg, HoldingsResponse, MatchedTrade, QueryMsg,
-    ReceiveMsg, SlotStatusResponse, TradeStatus, TradesResponse, Zone as SZone,
+    ReceiveMsg, SlotStatusResponse, TradesResponse, Zone as SZone,
 };
 
 use crate::chain::{
-    Audit, Capabilities, MarketChain, NewOrder, Participant, Reading, SettleReport, TradeResult,
+    Audit, Capabilities, Committed, MarketChain, NewOrder, Participant, Reading, SettleReport,
 };
 use crate::market::{Network, Side, Trade};
 
@@ -323,6 +323,7 @@ impl MarketChain for NodeChain {
             settlement: true,
             reputation: true,
             meter_oracle: true,
+            signed_intents: false,
         }
     }
 
@@ -542,10 +543,14 @@ impl MarketChain for NodeChain {
         Ok(out)
     }
 
-    fn commit(&mut self, slot: SlotId, trades: &[Trade]) -> (usize, Option<String>) {
+    fn commit(&mut self, slot: SlotId, trades: &[Trade]) -> Committed {
+        let mut out = Committed::default();
         let slot = match self.slot(slot) {
             Ok(s) => s,
-            Err(e) => return (0, Some(e.to_string())),
+            Err(e) => {
+                out.rejected = Some(e.to_string());
+                return out;
+            }
         };
         let mut done = 0;
         for chunk in trades.chunks(self.max_batch.max(1)) {
@@ -562,7 +567,8 @@ impl MarketChain for NodeChain {
                     .collect(),
             };
             if let Err(e) = self.exec(&self.matcher, "settlement", &msg) {
-                return (done, Some(e.to_string()));
+                out.rejected = Some(e.to_string());
+                break;
             }
             for t in chunk {
                 if let Some(&(seller, _)) = self.orders.get(&t.offer) {
@@ -571,7 +577,8 @@ impl MarketChain for NodeChain {
             }
             done += chunk.len();
         }
-        (done, None)
+        out.taken = (0..done).collect();
+        out
     }
 
     fn sweep(&mut self, slot: SlotId) -> Result<()> {
@@ -681,38 +688,20 @@ impl MarketChain for NodeChain {
                 break;
             };
             start_after = Some(last.id);
-            for t in page.trades {
-                let Some(s) = t
-                    .settlement
-                    .filter(|_| matches!(t.status, TradeStatus::Settled | TradeStatus::Ruled))
-                else {
-                    rep.unsettled += 1;
-                    continue;
-                };
-                rep.settled += 1;
-                let who = |a: &str| -> Result<usize> {
-                    self.index
-                        .get(a)
-                        .copied()
-                        .ok_or_else(|| anyhow!("trade party {a} is not a household"))
-                };
-                let (wh, net, delivered) = (t.wh.u128(), t.net_wh.u128(), s.delivered_wh.u128());
-                let received = (delivered * net).checked_div(wh).unwrap_or(0);
-                let i = |v: Uint128| v.u128() as i128;
-                rep.trades.push(TradeResult {
-                    bid: t.bid,
-                    offer: t.offer,
-                    buyer: who(t.buyer.as_str())?,
-                    seller: who(t.seller.as_str())?,
-                    wh: wh as u64,
-                    price: t.price.u128() as u64,
-                    delivered_wh: delivered as u64,
-                    received_wh: received as u64,
-                    buyer_cash: -i(t.payment) - i(t.fee) + i(s.buyer_refund) + i(s.penalty),
-                    seller_cash: i(s.seller_paid) + i(s.collateral_returned) - i(t.collateral),
-                    fee: t.fee.u128(),
-                    penalty: s.penalty.u128(),
-                });
+            let who = |a: &str| -> Result<usize> {
+                self.index
+                    .get(a)
+                    .copied()
+                    .ok_or_else(|| anyhow!("trade party {a} is not a household"))
+            };
+            for t in &page.trades {
+                match crate::protocol::trade_result(t, who)? {
+                    Some(r) => {
+                        rep.settled += 1;
+                        rep.trades.push(r);
+                    }
+                    None => rep.unsettled += 1,
+                }
             }
         }
         Ok(rep)

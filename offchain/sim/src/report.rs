@@ -195,7 +195,11 @@ pub fn summary(e: &Engine, k: &Kpis) -> String {
     let _ = writeln!(
         s,
         "  steps       {}; {}; {}",
-        step(caps.settlement, "orders/escrow/settlement"),
+        if caps.settlement && caps.signed_intents {
+            "orders: intents signed off chain, one CommitIntents per slot from deposits; settlement: on chain".to_string()
+        } else {
+            step(caps.settlement, "orders/escrow/settlement")
+        },
         step(caps.reputation, "reputation"),
         if caps.meter_oracle {
             "delivery: meter-oracle readings".to_string()
@@ -225,6 +229,14 @@ pub fn summary(e: &Engine, k: &Kpis) -> String {
             "  refused           {} orders; first: {}",
             e.totals.orders_refused,
             e.totals.first_refusal.as_deref().unwrap_or("")
+        );
+    }
+    if e.totals.trades_skipped > 0 {
+        let _ = writeln!(
+            s,
+            "  skipped           {} matched trades left out of their batch; first: {}",
+            e.totals.trades_skipped,
+            e.totals.first_skip.as_deref().unwrap_or("")
         );
     }
     if let Some(r) = &e.totals.first_rejection {

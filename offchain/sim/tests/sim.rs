@@ -56,7 +56,7 @@ fn tokens_are_conserved_through_every_slot_of_a_day() {
         e.step().expect("step");
         let a = e.chain.audit().expect("audit");
         // supply = participants + role accounts + what settlement holds, and
-        // settlement's books (orders + trades + claimable) equal its balance
+        // settlement's books (orders + trades + free balances + bonds) equal its balance
         assert!(a.conserved(), "slot {}: {a:?}", e.next);
         assert_eq!(a.total_supply, supply, "nothing minted or burned");
         settled = e.totals.settle.settled;
@@ -68,6 +68,12 @@ fn tokens_are_conserved_through_every_slot_of_a_day() {
         "{:?}",
         e.totals.first_rejection
     );
+    // every matched trade went into its slot's one batch
+    assert_eq!(e.totals.trades_skipped, 0, "{:?}", e.totals.first_skip);
+    assert_eq!(
+        e.totals.batches_committed,
+        e.series.iter().filter(|p| p.traded_wh > 0).count() as u64
+    );
     // what households hold (wallet + settlement ledger) moved only by trading
     let held: u128 = e.chain.balances().expect("balances").iter().sum();
     let fees_and_rest = supply - held;
@@ -78,11 +84,12 @@ fn tokens_are_conserved_through_every_slot_of_a_day() {
     );
 }
 
-/// What settlement holds for households (order escrow counted in `balances`).
+/// What settlement holds for households (their deposits, free and locked,
+/// counted in `balances`).
 fn locked(e: &Engine) -> u128 {
     let a = e.chain.audit().expect("audit");
     let held: u128 = e.chain.balances().expect("balances").iter().sum();
-    // balances() = wallet + claimable + locked; participants = wallet only
+    // balances() = wallet + free + locked in settlement; participants = wallet only
     held - a.participants
 }
 
