@@ -27,6 +27,12 @@ step "wasm pipeline"
 step "schema check"
 "$ROOT/ci/schema.sh"
 
+step "prosumer app: generated clients (drift, tsc --strict)"
+"$ROOT/ci/app-codegen.sh"
+
+step "prosumer app: build, unit and browser tests"
+"$ROOT/ci/app-test.sh"
+
 step "end-to-end tests on a wasmd localnet"
 # Its own chain home and ports, so a developer's localnet (ci/localnet.sh
 # defaults) is neither reset nor in the way. Started from genesis each run,

@@ -6,7 +6,7 @@
 
 import { ICosmWasmClient, ISigningCosmWasmClient } from "./baseClient";
 import { Coin, StdFee } from "@interchainjs/types";
-import { InstantiateMsg, TierTerms, TermsEntry, ExecuteMsg, Binary, Expiration, Timestamp, Uint64, Uint128, SlotId, Ruling, Empty, CollectionInfoMsgForNullable_Empty, TradeOutcome, QueryMsg, MigrateMsg, Addr, Tier, AllNftInfoResponseForReputationMetadata, OwnerOfResponse, Approval, NftInfoResponseForReputationMetadata, ReputationMetadata, ScoreComponents, OperatorsResponse, TokensResponse, ApprovalResponse, ApprovalsResponse, ContractConfigResponse, AllInfoResponse, Attribute, CollectionInfo, ContractInfoResponse, CollectionInfoResponse, CollectionConfigResponse, OwnershipForAddr, NumTokensResponse, OperatorResponse, PairReviewsResponse, PriorityScoresResponse, AccountScore, ReputationResponse, FlagInfo, History, TradingTermsResponse } from "./Reputation.types";
+import { InstantiateMsg, TierTerms, TermsEntry, ExecuteMsg, Binary, Expiration, Timestamp, Uint64, Uint128, SlotId, Ruling, Empty, CollectionInfoMsgForNullable_Empty, TradeOutcome, QueryMsg, MigrateMsg, Addr, Tier, AllNftInfoResponseForReputationMetadata, OwnerOfResponse, Approval, NftInfoResponseForReputationMetadata, ReputationMetadata, ScoreComponents, OperatorsResponse, TokensResponse, ApprovalResponse, ApprovalsResponse, ContractConfigResponse, AllInfoResponse, Attribute, CollectionInfo, ContractInfoResponse, CollectionInfoResponse, CollectionConfigResponse, OwnershipForAddr, NumTokensResponse, OperatorResponse, PairReviewsResponse, PriorityScoresResponse, AccountScore, ReputationResponse, FlagInfo, History, TradingTermsResponse, TradingTermsBatchResponse } from "./Reputation.types";
 export interface ReputationReadOnlyInterface {
   contractAddress: string;
   ownerOf: ({
@@ -96,6 +96,11 @@ export interface ReputationReadOnlyInterface {
   }: {
     accounts: string[];
   }) => Promise<PriorityScoresResponse>;
+  tradingTermsBatch: ({
+    accounts
+  }: {
+    accounts: string[];
+  }) => Promise<TradingTermsBatchResponse>;
   reputation: ({
     account
   }: {
@@ -134,6 +139,7 @@ export class ReputationQueryClient implements ReputationReadOnlyInterface {
     this.allTokens = this.allTokens.bind(this);
     this.tradingTerms = this.tradingTerms.bind(this);
     this.priorityScores = this.priorityScores.bind(this);
+    this.tradingTermsBatch = this.tradingTermsBatch.bind(this);
     this.reputation = this.reputation.bind(this);
     this.pairReviews = this.pairReviews.bind(this);
     this.config = this.config.bind(this);
@@ -325,6 +331,17 @@ export class ReputationQueryClient implements ReputationReadOnlyInterface {
   }): Promise<PriorityScoresResponse> => {
     return this.client.queryContractSmart(this.contractAddress, {
       priority_scores: {
+        accounts
+      }
+    });
+  };
+  tradingTermsBatch = async ({
+    accounts
+  }: {
+    accounts: string[];
+  }): Promise<TradingTermsBatchResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      trading_terms_batch: {
         accounts
       }
     });

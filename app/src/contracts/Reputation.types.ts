@@ -217,6 +217,10 @@ export type QueryMsg = {
     accounts: string[];
   };
 } | {
+  trading_terms_batch: {
+    accounts: string[];
+  };
+} | {
   reputation: {
     account: string;
   };
@@ -384,4 +388,7 @@ export interface TradingTermsResponse {
   registered: boolean;
   score: number;
   tier: Tier;
+}
+export interface TradingTermsBatchResponse {
+  terms: TradingTermsResponse[];
 }

@@ -6,7 +6,7 @@
 
 import { ICosmWasmClient, ISigningCosmWasmClient } from "./baseClient";
 import { Coin, StdFee } from "@interchainjs/types";
-import { Uint128, InstantiateMsg, MarketParams, Roles, ExecuteMsg, Binary, SlotId, Ruling, Cw20ReceiveMsg, OfferParams, MatchedTrade, Zone, Corridor, NodeZone, CongestionFee, QueryMsg, Side, MigrateMsg, BalanceResponse, ConfigResponse, CongestionFeesResponse, DisputeResponse, HoldingsResponse, NetworkResponse, NodeZonesResponse, OrderStatus, OrdersResponse, OrderResponse, SlotPhase, SlotStatusResponse, CorridorUsage, TradeStatus, TradeResponse, TradeSettlement, TradesResponse } from "./Settlement.types";
+import { Uint128, InstantiateMsg, MarketParams, Roles, ExecuteMsg, Binary, SlotId, Side, Ruling, Cw20ReceiveMsg, OfferParams, MatchedTrade, BatchIntent, IntentSignature, IntentTrade, Zone, Corridor, NodeZone, CongestionFee, QueryMsg, MigrateMsg, BalanceResponse, ConfigResponse, CongestionFeesResponse, DisputeResponse, HoldingsResponse, IntentFillResponse, NetworkResponse, NodeZonesResponse, OrderStatus, OrdersResponse, OrderResponse, SlotPhase, SlotStatusResponse, CorridorUsage, TradeStatus, TradeResponse, TradeSettlement, TradesResponse } from "./Settlement.types";
 export interface SettlementReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;
@@ -83,6 +83,13 @@ export interface SettlementReadOnlyInterface {
   }: {
     account: string;
   }) => Promise<BalanceResponse>;
+  intentFill: ({
+    nonce,
+    owner
+  }: {
+    nonce: number;
+    owner: string;
+  }) => Promise<IntentFillResponse>;
   holdings: () => Promise<HoldingsResponse>;
   dispute: ({
     tradeId
@@ -108,6 +115,7 @@ export class SettlementQueryClient implements SettlementReadOnlyInterface {
     this.tradesByAccount = this.tradesByAccount.bind(this);
     this.tradesBySlot = this.tradesBySlot.bind(this);
     this.balance = this.balance.bind(this);
+    this.intentFill = this.intentFill.bind(this);
     this.holdings = this.holdings.bind(this);
     this.dispute = this.dispute.bind(this);
   }
@@ -264,6 +272,20 @@ export class SettlementQueryClient implements SettlementReadOnlyInterface {
       }
     });
   };
+  intentFill = async ({
+    nonce,
+    owner
+  }: {
+    nonce: number;
+    owner: string;
+  }): Promise<IntentFillResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      intent_fill: {
+        nonce,
+        owner
+      }
+    });
+  };
   holdings = async (): Promise<HoldingsResponse> => {
     return this.client.queryContractSmart(this.contractAddress, {
       holdings: {}
@@ -316,6 +338,25 @@ export interface SettlementInterface extends SettlementReadOnlyInterface {
   }: {
     slot: SlotId;
     trades: MatchedTrade[];
+  }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<any>;
+  commitIntents: ({
+    intents,
+    slot,
+    trades
+  }: {
+    intents: BatchIntent[];
+    slot: SlotId;
+    trades: IntentTrade[];
+  }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<any>;
+  placeIntent: ({
+    intent
+  }: {
+    intent: BatchIntent;
+  }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<any>;
+  cancelIntent: ({
+    nonce
+  }: {
+    nonce: number;
   }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<any>;
   fetchDeliveries: ({
     limit,
@@ -406,6 +447,9 @@ export class SettlementClient extends SettlementQueryClient implements Settlemen
     this.cancelOrder = this.cancelOrder.bind(this);
     this.sweep = this.sweep.bind(this);
     this.commitMatches = this.commitMatches.bind(this);
+    this.commitIntents = this.commitIntents.bind(this);
+    this.placeIntent = this.placeIntent.bind(this);
+    this.cancelIntent = this.cancelIntent.bind(this);
     this.fetchDeliveries = this.fetchDeliveries.bind(this);
     this.settle = this.settle.bind(this);
     this.openDispute = this.openDispute.bind(this);
@@ -483,6 +527,45 @@ export class SettlementClient extends SettlementQueryClient implements Settlemen
       commit_matches: {
         slot,
         trades
+      }
+    }, fee_, memo_, funds_);
+  };
+  commitIntents = async ({
+    intents,
+    slot,
+    trades
+  }: {
+    intents: BatchIntent[];
+    slot: SlotId;
+    trades: IntentTrade[];
+  }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<any> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      commit_intents: {
+        intents,
+        slot,
+        trades
+      }
+    }, fee_, memo_, funds_);
+  };
+  placeIntent = async ({
+    intent
+  }: {
+    intent: BatchIntent;
+  }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<any> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      place_intent: {
+        intent
+      }
+    }, fee_, memo_, funds_);
+  };
+  cancelIntent = async ({
+    nonce
+  }: {
+    nonce: number;
+  }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<any> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      cancel_intent: {
+        nonce
       }
     }, fee_, memo_, funds_);
   };

@@ -26,6 +26,7 @@ export interface Roles {
   admin: string;
   arbiter: string;
   grid_operator: string;
+  kyc_verifier?: string | null;
   matcher: string;
   meter_oracle?: string | null;
   reputation?: string | null;
@@ -50,6 +51,20 @@ export type ExecuteMsg = {
   commit_matches: {
     slot: SlotId;
     trades: MatchedTrade[];
+  };
+} | {
+  commit_intents: {
+    intents: BatchIntent[];
+    slot: SlotId;
+    trades: IntentTrade[];
+  };
+} | {
+  place_intent: {
+    intent: BatchIntent;
+  };
+} | {
+  cancel_intent: {
+    nonce: number;
   };
 } | {
   fetch_deliveries: {
@@ -109,6 +124,7 @@ export type ExecuteMsg = {
 };
 export type Binary = string;
 export type SlotId = number;
+export type Side = "bid" | "offer";
 export type Ruling = "pay_seller" | "refund_buyer" | {
   split: {
     seller_bps: number;
@@ -128,6 +144,30 @@ export interface OfferParams {
   zone: number;
 }
 export interface MatchedTrade {
+  bid: number;
+  offer: number;
+  price: Uint128;
+  wh: Uint128;
+}
+export interface BatchIntent {
+  expires: number;
+  limit_price: number;
+  meter: number;
+  nonce: number;
+  owner: string;
+  premium_only?: boolean;
+  side: Side;
+  signature?: IntentSignature | null;
+  slot_from: number;
+  slot_until: number;
+  wh: number;
+}
+export interface IntentSignature {
+  kind: string;
+  pub_key?: string | null;
+  signature: string;
+}
+export interface IntentTrade {
   bid: number;
   offer: number;
   price: Uint128;
@@ -209,17 +249,23 @@ export type QueryMsg = {
     account: string;
   };
 } | {
+  intent_fill: {
+    nonce: number;
+    owner: string;
+  };
+} | {
   holdings: {};
 } | {
   dispute: {
     trade_id: number;
   };
 };
-export type Side = "bid" | "offer";
 export interface MigrateMsg {}
 export interface BalanceResponse {
   account: string;
   claimable: Uint128;
+  free: Uint128;
+  locked: Uint128;
   locked_in_orders: Uint128;
 }
 export interface ConfigResponse {
@@ -248,6 +294,13 @@ export interface HoldingsResponse {
   orders: Uint128;
   total: Uint128;
   trades: Uint128;
+}
+export interface IntentFillResponse {
+  cancelled: boolean;
+  filled: number;
+  hash_prefix?: string | null;
+  nonce: number;
+  owner: string;
 }
 export interface NetworkResponse {
   corridors: Corridor[];
@@ -303,6 +356,7 @@ export interface TradeResponse {
   collateral: Uint128;
   fee: Uint128;
   id: number;
+  intents?: boolean;
   meter: number;
   net_wh: Uint128;
   offer: number;

@@ -6,7 +6,7 @@
 
 import { ICosmWasmClient, ISigningCosmWasmClient } from "./baseClient";
 import { Coin, StdFee } from "@interchainjs/types";
-import { HexBinary, InstantiateMsg, ExecuteMsg, QueryMsg, MigrateMsg, ConfigResponse, RootKind, ContextResponse, Eligibility, EligibilityResponse, NullifierResponse, RootsResponse, StatsResponse, VerifyingKeyResponse } from "./ZkVerifier.types";
+import { HexBinary, InstantiateMsg, ExecuteMsg, QueryMsg, MigrateMsg, ConfigResponse, RootKind, ContextResponse, Eligibility, EligibilitiesResponse, AccountEligibility, EligibilityResponse, NullifierResponse, RootsResponse, StatsResponse, VerifyingKeyResponse } from "./ZkVerifier.types";
 export interface ZkVerifierReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;
@@ -27,6 +27,11 @@ export interface ZkVerifierReadOnlyInterface {
   }: {
     account: string;
   }) => Promise<EligibilityResponse>;
+  eligibilities: ({
+    accounts
+  }: {
+    accounts: string[];
+  }) => Promise<EligibilitiesResponse>;
   stats: ({
     limit,
     startAfter
@@ -47,6 +52,7 @@ export class ZkVerifierQueryClient implements ZkVerifierReadOnlyInterface {
     this.nullifier = this.nullifier.bind(this);
     this.verifyingKey = this.verifyingKey.bind(this);
     this.eligibility = this.eligibility.bind(this);
+    this.eligibilities = this.eligibilities.bind(this);
     this.stats = this.stats.bind(this);
   }
   config = async (): Promise<ConfigResponse> => {
@@ -94,6 +100,17 @@ export class ZkVerifierQueryClient implements ZkVerifierReadOnlyInterface {
     return this.client.queryContractSmart(this.contractAddress, {
       eligibility: {
         account
+      }
+    });
+  };
+  eligibilities = async ({
+    accounts
+  }: {
+    accounts: string[];
+  }): Promise<EligibilitiesResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      eligibilities: {
+        accounts
       }
     });
   };

@@ -66,6 +66,10 @@ export type QueryMsg = {
     account: string;
   };
 } | {
+  eligibilities: {
+    accounts: string[];
+  };
+} | {
   stats: {
     limit?: number | null;
     start_after?: string | null;
@@ -81,6 +85,7 @@ export interface ConfigResponse {
   premium_max_age_days: number;
   provider: string;
   reputation?: string | null;
+  verifying_key_in_code: boolean;
   verifying_key_set: boolean;
 }
 export type RootKind = "identity" | "sanctions" | "revocation";
@@ -92,6 +97,15 @@ export interface ContextResponse {
   replaced_by?: RootKind | null;
 }
 export type Eligibility = "unregistered" | "eligible" | "expired" | "needs_reproof";
+export interface EligibilitiesResponse {
+  eligibilities: AccountEligibility[];
+}
+export interface AccountEligibility {
+  account: string;
+  eligible: boolean;
+  premium_eligible: boolean;
+  reason: Eligibility;
+}
 export interface EligibilityResponse {
   eligible: boolean;
   premium: boolean;

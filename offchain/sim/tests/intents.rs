@@ -1,5 +1,6 @@
 //! The in-process chain on deposits and signed intents, step by step: real
 //! contracts (cw-multi-test), real secp256k1 keys.
+#![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 
 use aip_sim::chain::{market_deposit, MarketChain, NewOrder, Participant, Reading};
 use aip_sim::inprocess::{sim_settlement_params, InProcessChain};

@@ -16,6 +16,7 @@
 //!
 //! Everything is plain Rust ([`prove_request`], [`new_identity`]) behind thin
 //! wasm-bindgen wrappers, so the native tests exercise the same code.
+#![cfg_attr(test, allow(clippy::unwrap_used))] // tests report failures by panicking
 
 use ark_bls12_381::{Bls12_381, Fr};
 use ark_groth16::ProvingKey;
