@@ -16,6 +16,10 @@
 //!
 //! Everything is plain Rust ([`prove_request`], [`new_identity`]) behind thin
 //! wasm-bindgen wrappers, so the native tests exercise the same code.
+// Documentation debt: 39 public items (the wasm-bindgen result types'
+// fields) had no doc comment when the workspace lints came in (2026-12-06);
+// this allow goes when the count reaches 0.
+#![allow(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used))] // tests report failures by panicking
 
 use ark_bls12_381::{Bls12_381, Fr};
