@@ -8,12 +8,9 @@ pub enum ContractError {
     #[error("{0}")]
     Std(#[from] StdError),
 
-    #[error("{sender} may not {action}: only the {role} may")]
-    Unauthorized {
-        sender: String,
-        action: String,
-        role: String,
-    },
+    /// The caller lacks the role (`aip_types::auth`, the same message in every contract).
+    #[error(transparent)]
+    Unauthorized(#[from] aip_types::auth::Unauthorized),
 
     #[error("malformed {field}: expected 32 bytes encoding a BLS12-381 scalar below the modulus (little-endian), got {len} bytes")]
     MalformedScalar { field: String, len: usize },

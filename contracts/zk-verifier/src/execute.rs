@@ -75,14 +75,7 @@ pub fn rebuild_register_record(
 }
 
 fn only(who: &Addr, sender: &Addr, action: &str, role: &str) -> Result<(), ContractError> {
-    if who != sender {
-        return Err(ContractError::Unauthorized {
-            sender: sender.to_string(),
-            action: action.into(),
-            role: role.into(),
-        });
-    }
-    Ok(())
+    Ok(aip_types::auth::ensure_role(sender, who, action, role)?)
 }
 
 pub fn instantiate(

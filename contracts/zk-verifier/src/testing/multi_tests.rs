@@ -513,15 +513,15 @@ fn only_the_roles_publish_roots() {
     let msgs = [
         (
             ExecuteMsg::PublishRoot { root: root.clone() },
-            "publish an identity root: only the provider may",
+            "publish an identity root: only the provider",
         ),
         (
             ExecuteMsg::PublishRevocationRoot { root: root.clone() },
-            "publish a revocation root: only the provider may",
+            "publish a revocation root: only the provider",
         ),
         (
             ExecuteMsg::PublishSanctionsRoot { root: root.clone() },
-            "publish a sanctions root: only the compliance role may",
+            "publish a sanctions root: only the compliance role",
         ),
     ];
     let before = s.snapshot();
@@ -534,10 +534,10 @@ fn only_the_roles_publish_roots() {
     // the provider may not publish sanctions, nor compliance identities
     assert!(err(s.exec(&provider, &msgs[2].0))
         .to_string()
-        .contains("only the compliance role may"));
+        .ends_with("only the compliance role"));
     assert!(err(s.exec(&compliance, &msgs[0].0))
         .to_string()
-        .contains("only the provider may"));
+        .ends_with("only the provider"));
     let e = err(s.exec(
         &provider,
         &ExecuteMsg::PublishRoot {
@@ -601,7 +601,7 @@ fn verifying_key_is_admin_only_and_validated() {
     ));
     assert_eq!(
         e.to_string(),
-        format!("{alice} may not set the verifying key: only the admin may")
+        format!("{alice} may not set the verifying key: only the admin")
     );
     let vk = f.verifying_key.to_vec();
     let admin = s.admin.clone();
@@ -674,7 +674,7 @@ fn admin_updates_roles_and_policy() {
     let e = err(s.exec(&alice, &update(Some(1), None)));
     assert_eq!(
         e.to_string(),
-        format!("{alice} may not update the config: only the admin may")
+        format!("{alice} may not update the config: only the admin")
     );
     let admin = s.admin.clone();
     let e = err(s.exec(&admin, &update(Some(30 * 86_400 + 1), None)));
