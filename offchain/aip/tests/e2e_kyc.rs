@@ -199,7 +199,9 @@ fn a_kyc_proof_registers_once_and_mints_the_reputation_token() {
             .await
             .unwrap_err();
         assert!(
-            err.raw_log().unwrap().contains("may not publish an identity root: only the provider"),
+            err.raw_log()
+                .unwrap()
+                .contains("may not publish an identity root: only the provider"),
             "{err}"
         );
         let publish = provider
