@@ -43,6 +43,7 @@ export AIP_LOCALNET_HOME="$AIP_CACHE/localnet/ci" AIP_RPC_PORT=26857 AIP_P2P_POR
 export AIP_RPC_URL="http://127.0.0.1:$AIP_RPC_PORT"
 trap '"$ROOT/ci/localnet.sh" stop || true' EXIT
 "$ROOT/ci/localnet.sh" start --fresh
+cargo test -p chain-client --features e2e --locked --test localnet_e2e
 cargo test -p aip-cli --features e2e --locked --test e2e
 cargo test -p aip-matcher --features e2e --locked --test online_e2e --test intents_e2e
 cargo test -p aip-cli --features e2e --locked --test e2e_kyc

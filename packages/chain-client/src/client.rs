@@ -40,6 +40,19 @@ use crate::types::{
 /// How many times one transaction is re-signed after a sequence mismatch.
 const SEQUENCE_RECOVERIES: u32 = 3;
 
+/// Gas limit written into the transaction that is only simulated. The node
+/// simulates with an unmetered gas meter, so the limit itself does not bound
+/// anything; it matters because the fee is `ceil(limit × gas_price)`. With a
+/// limit of 0 the simulated transaction paid no fee, so the fee deduction
+/// (balance reads and writes of the payer and the fee collector) was never
+/// simulated: a plain bank send to a new account was given 82,480 gas
+/// (simulated × 1.3) and ran out at 82,521 on the localnet
+/// (`tests/localnet_e2e.rs`; with this limit it is given 122,977 and uses
+/// 98,126). A limit of 1 makes the
+/// simulated fee the smallest non-zero amount, so the fee path is simulated
+/// as the real transaction will run it.
+const SIMULATION_GAS_LIMIT: u64 = 1;
+
 /// While a broadcast transaction is not in a block, it is sent again this
 /// often (same bytes, same hash).
 const REBROADCAST_EVERY: Duration = Duration::from_secs(5);
@@ -523,7 +536,7 @@ impl ChainClient {
     pub async fn simulate(&self, msgs: Vec<Any>) -> Result<u64> {
         let mut guard = self.account.lock().await;
         let acct = self.current_account(&mut guard).await?;
-        let raw = self.sign(&msgs, "", acct, 0)?;
+        let raw = self.sign(&msgs, "", acct, SIMULATION_GAS_LIMIT)?;
         self.simulate_raw(&raw).await
     }
 
@@ -541,7 +554,9 @@ impl ChainClient {
             loop {
                 let acct = self.current_account(&mut guard).await?;
                 let attempt = async {
-                    let gas = self.simulate_raw(&self.sign(&msgs, memo, acct, 0)?).await?;
+                    let gas = self
+                        .simulate_raw(&self.sign(&msgs, memo, acct, SIMULATION_GAS_LIMIT)?)
+                        .await?;
                     let raw = self.sign(&msgs, memo, acct, self.cfg.gas_limit(gas))?;
                     let started = Instant::now();
                     let bytes = raw.to_bytes().map_err(tx_err)?;
@@ -588,7 +603,9 @@ impl ChainClient {
     pub async fn sign_tx(&self, msgs: Vec<Any>, memo: &str) -> Result<SignedTx> {
         let mut guard = self.account.lock().await;
         let acct = self.current_account(&mut guard).await?;
-        let gas = self.simulate_raw(&self.sign(&msgs, memo, acct, 0)?).await?;
+        let gas = self
+            .simulate_raw(&self.sign(&msgs, memo, acct, SIMULATION_GAS_LIMIT)?)
+            .await?;
         let raw = self.sign(&msgs, memo, acct, self.cfg.gas_limit(gas))?;
         *guard = Some(acct.next());
         let bytes = raw.to_bytes().map_err(tx_err)?;
