@@ -12,6 +12,7 @@
 //! max_body_bytes = 16384             # largest request body
 //! freeze_interval_ms = 1000          # how often gate closures are checked
 //! balance = "chain"                  # or { fixed = 1000000000 } (uaip, for tests)
+//! # test_clock_offset_file = "…/clock-offset"  # test networks only: seconds added to the clock
 //!
 //! [chain]                            # chain-client's ChainConfig (rpc_url, chain_id, prefix, ...)
 //! chain_id = "aip-localnet-1"
@@ -58,6 +59,11 @@ pub struct Config {
     pub freeze_interval_ms: u64,
     /// Source of free balances.
     pub balance: BalanceConfig,
+    /// Test networks only: a file holding a whole number of seconds added to
+    /// the system clock (the localnet's `clock-offset`, which
+    /// `ci/localnet.sh advance` writes), so gate closures follow a chain whose
+    /// time was moved forward. Re-read at every tick; a missing file is 0.
+    pub test_clock_offset_file: Option<PathBuf>,
     /// The chain (its id binds intents; its RPC serves balances).
     pub chain: ChainConfig,
 }
@@ -76,6 +82,7 @@ impl Default for Config {
             max_body_bytes: 16_384,
             freeze_interval_ms: 1000,
             balance: BalanceConfig::Chain,
+            test_clock_offset_file: None,
             chain: ChainConfig::default(),
         }
     }
