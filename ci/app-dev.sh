@@ -58,7 +58,7 @@ cat > "$DIR/gateway.toml" <<TOML
 listen = "127.0.0.1:$GW_PORT"
 database = "$DIR/gateway.sqlite"
 contract = "$settlement"
-balance = { fixed = 1000000000000 }
+balance = "chain"                 # free balances: the settlement deposit accounts
 [chain]
 chain_id = "$AIP_CHAIN_ID"
 rpc_url = "$AIP_RPC_URL"
