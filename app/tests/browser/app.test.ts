@@ -191,8 +191,8 @@ describe("onboarding", () => {
 
   it("a proof for an identity another account used is refused by the chain, and the page says so", async () => {
     expect(aliceStorage).not.toBe("");
-    // Bob in the same browser, with alice's identity and credential in its storage.
-    const { page, context, keplr } = await open("bob", { hash: "#/onboarding", storage: aliceStorage });
+    // Dave in the same browser, with alice's identity and credential in its storage.
+    const { page, context, keplr } = await open("dave", { hash: "#/onboarding", storage: aliceStorage });
     await connect(page);
     await page.getByRole("button", { name: "Prove and register", exact: true }).click();
     await page.getByTestId("error").waitFor({ timeout: 540_000 });
@@ -200,8 +200,8 @@ describe("onboarding", () => {
     expect(text).toContain("Registration refused by the chain:");
     expect(text).toMatch(/nullifier [0-9a-f]+ was already used by wasm1\w+: this identity has registered another account/);
     await page.screenshot({ path: join(SHOTS, "onboarding-used-identity.png"), fullPage: true });
-    const bob = await stack.query<{ registered: boolean }>("reputation", { reputation: { account: keplr!.address } });
-    expect(bob.registered).toBe(false);
+    const dave = await stack.query<{ registered: boolean }>("reputation", { reputation: { account: keplr!.address } });
+    expect(dave.registered).toBe(false);
     await context.close();
   });
 });
@@ -352,8 +352,10 @@ describe("trade", () => {
     const { page, context } = await open("alice", { hash: "#/trade" });
     // The page believes it is earlier than it is: it offers the slot that is running now
     // (its window still open, so the refusal is the gate, not the expiry).
-    if (Math.floor(Date.now() / 1000) % 900 > 870) await new Promise((ok) => setTimeout(ok, 31_000));
-    const now = Math.floor(Date.now() / 1000);
+    // The gateway's clock (it follows the localnet's test clock, which may be ahead of the wall clock).
+    const gatewayNow = async () => ((await (await fetch(`${stack.gatewayUrl}/health`)).json()) as { now: number }).now;
+    if ((await gatewayNow()) % 900 > 870) await new Promise((ok) => setTimeout(ok, 31_000));
+    const now = await gatewayNow();
     const current = Math.floor(now / 900) * 900;
     // nextSlots(current - 361, 300) offers `current` first.
     await page.route("**/gateway/health", (route) =>
@@ -388,6 +390,23 @@ describe("reputation", () => {
   });
 });
 
+describe("market", () => {
+  it("the zone map and the corridor table show the grid operator's zones, capacities and fees", async () => {
+    const { page, context } = await open("alice", { hash: "#/market" });
+    const map = page.getByTestId("zone-map");
+    await map.waitFor();
+    for (const z of ZONES) await expect(map.getByText(z.name, { exact: true }).count()).resolves.toBe(1);
+    for (const c of CORRIDORS) {
+      await expect(map.getByText(`0/${c.capacity_wh} Wh · fee ${c.fee_per_kwh}`).count()).resolves.toBe(1);
+      const row = page.getByRole("row", { name: new RegExp(`${ZONES[c.from_zone - 1].name} ${ZONES[c.to_zone - 1].name} ${c.capacity_wh} 0 ${c.fee_per_kwh}`) });
+      await expect(row.count()).resolves.toBe(1);
+    }
+    await expect(page.getByTestId("chart").count()).resolves.toBe(1);
+    await page.screenshot({ path: join(SHOTS, "market.png"), fullPage: true });
+    await context.close();
+  });
+});
+
 interface ChainTrade {
   id: number;
   buyer: string;
@@ -399,9 +418,15 @@ interface ChainTrade {
   settlement: { delivered_wh: string; seller_paid: string; buyer_refund: string; penalty: string } | null;
 }
 
+/** In-app navigation (the wallet stays connected). */
+async function go(page: Page, id: string) {
+  await page.goto(`${stack.appUrl}/#/${id}`);
+  await page.getByRole("heading", { level: 2, name: id[0].toUpperCase() + id.slice(1), exact: true }).waitFor();
+}
+
 /** Chooses `slot` in the Trade page's slot list and places an order. */
 async function placeIn(page: Page, slot: number, side: "Bid (buy)" | "Offer (sell)", wh: number, price: number) {
-  await page.getByLabel("Delivery slot").click();
+  await page.getByRole("combobox", { name: "Delivery slot" }).click();
   await page.getByRole("option", { name: slotLabel(slot) }).click();
   await place(page, side, wh, price);
   await page.getByTestId("success").or(page.getByTestId("error")).first().waitFor();
@@ -443,8 +468,8 @@ describe("a slot from the browser", () => {
     expect([toBob?.seller, toBob?.wh, toCarol?.seller, toCarol?.wh]).toEqual([aliceAddr, "1000", aliceAddr, "800"]);
     expect(BigInt(toBob.fee)).toBeGreaterThan(0n);
     expect(stack.matcherLog()).not.toMatch(/panicked/);
-    await alice.page.reload();
-    await connect(alice.page);
+    await go(alice.page, "reputation");
+    await go(alice.page, "trade");
     await alice.page.locator(`[data-trade="${toBob.id}"]`).waitFor();
 
     // After the slot alice's meter reports 900 Wh exported of the 1,800 contracted (device-signed, real aip-oracle).
@@ -455,8 +480,7 @@ describe("a slot from the browser", () => {
     expect([status.meters, status.meters_reported]).toEqual([1, 1]);
 
     // Within the window alice disputes carol's trade from the Reputation page (bond through cw20 send).
-    await alice.page.goto(`${stack.appUrl}/#/reputation`);
-    await connect(alice.page);
+    await go(alice.page, "reputation");
     await alice.page.getByLabel("Trade id").fill(String(toCarol.id));
     await alice.page.getByLabel("Reason").fill("my meter shows more than the oracle");
     await alice.page.getByRole("button", { name: "Open dispute" }).click();
@@ -477,8 +501,7 @@ describe("a slot from the browser", () => {
     expect((await trades(slot)).find((t) => t.id === toCarol.id)!.settlement).toBeNull();
 
     // The Trade page shows the settled trade as the chain has it.
-    await alice.page.goto(`${stack.appUrl}/#/trade`);
-    await connect(alice.page);
+    await go(alice.page, "trade");
     const row = alice.page.locator(`[data-trade="${toBob.id}"]`);
     await expect.poll(() => row.locator("[data-col=delivered]").innerText(), { timeout: 15_000 }).toBe(s.delivered_wh);
     const cells = async () =>
@@ -488,9 +511,8 @@ describe("a slot from the browser", () => {
     expect(await axeSerious(alice.page, "trade-settled")).toEqual([]);
 
     // alice reviews the settled trade; the review is on chain.
-    await alice.page.goto(`${stack.appUrl}/#/reputation`);
-    await connect(alice.page);
-    await alice.page.getByLabel("Trade", { exact: true }).click();
+    await go(alice.page, "reputation");
+    await alice.page.getByRole("combobox", { name: "Trade", exact: true }).click();
     await alice.page.getByRole("option", { name: new RegExp(`^#${toBob.id} `) }).click();
     await alice.page.getByRole("button", { name: "Submit review" }).click();
     await alice.page.getByText(`Review of trade ${toBob.id} recorded.`).waitFor();
@@ -499,28 +521,10 @@ describe("a slot from the browser", () => {
     await alice.page.screenshot({ path: join(SHOTS, "reputation-reviewed.png"), fullPage: true });
 
     // The wallet shows the chain's balances after the slot.
-    await alice.page.goto(`${stack.appUrl}/#/wallet`);
-    await connect(alice.page);
+    await go(alice.page, "wallet");
     await expectBalancesShown(alice.page, aliceAddr);
     await alice.page.screenshot({ path: join(SHOTS, "wallet-after-slot.png"), fullPage: true });
     await alice.context.close();
-  });
-});
-
-describe("market", () => {
-  it("the zone map and the corridor table show the grid operator's zones, capacities and fees", async () => {
-    const { page, context } = await open("alice", { hash: "#/market" });
-    const map = page.getByTestId("zone-map");
-    await map.waitFor();
-    for (const z of ZONES) await expect(map.getByText(z.name, { exact: true }).count()).resolves.toBe(1);
-    for (const c of CORRIDORS) {
-      await expect(map.getByText(`0/${c.capacity_wh} Wh · fee ${c.fee_per_kwh}`).count()).resolves.toBe(1);
-      const row = page.getByRole("row", { name: new RegExp(`${ZONES[c.from_zone - 1].name} ${ZONES[c.to_zone - 1].name} ${c.capacity_wh} 0 ${c.fee_per_kwh}`) });
-      await expect(row.count()).resolves.toBe(1);
-    }
-    await expect(page.getByTestId("chart").count()).resolves.toBe(1);
-    await page.screenshot({ path: join(SHOTS, "market.png"), fullPage: true });
-    await context.close();
   });
 });
 
