@@ -338,7 +338,7 @@ export function TradePage() {
               <Table.Th>Refund to buyer</Table.Th>
               <Table.Th>Penalty</Table.Th>
               <Table.Th>Fee</Table.Th>
-              <Table.Th>Status</Table.Th>
+              <Table.Th miw={110}>Status</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
