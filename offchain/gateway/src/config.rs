@@ -146,3 +146,31 @@ impl Config {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_test_clock_offset_file_is_optional() {
+        let plain = Config::from_toml(r#"contract = "wasm1settlement""#).unwrap();
+        assert_eq!(plain.test_clock_offset_file, None);
+        let shifted = Config::from_toml(
+            "contract = \"wasm1settlement\"\ntest_clock_offset_file = \"/tmp/localnet/clock-offset\"",
+        )
+        .unwrap();
+        assert_eq!(
+            shifted.test_clock_offset_file,
+            Some(PathBuf::from("/tmp/localnet/clock-offset"))
+        );
+        // A misspelt key is refused, not ignored.
+        let e = Config::from_toml("contract = \"wasm1settlement\"\ntest_clock_offset = \"x\"")
+            .unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("invalid configuration: TOML parse error")
+                && msg.contains("unknown field `test_clock_offset`"),
+            "{msg}"
+        );
+    }
+}
