@@ -1,8 +1,12 @@
 // What the browser tests run against: the contracts deployed on the
 // localnet (aip deploy, with the zk-verifier minting reputation tokens),
-// a KYC provider's files made with aip-kyc, a real aip-gateway, and the
-// built app served with the gateway proxied under /gateway (HTTP and
-// WebSocket), as a prosumer's host would serve it.
+// a KYC provider's files made with aip-kyc, the grid operator's zones and
+// three households' meters (device keys from aip-oracle keygen), two
+// counterparties registered with native proofs, a real aip-gateway (free
+// balances from the chain, its clock following the localnet's test clock),
+// the online aip-matcher, the aip-oracle for meter readings, and the built
+// app served with the gateway proxied under /gateway (HTTP and WebSocket),
+// as a prosumer's host would serve it.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, request as httpRequest, type Server } from "node:http";
