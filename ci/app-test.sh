@@ -3,7 +3,8 @@
 # committed lock file, Debian's chromium), builds the in-browser prover and
 # the app, runs the unit tests (vitest) and the browser tests (headless
 # Chromium via playwright-core) against a wasmd localnet it starts fresh on
-# its own ports and stops on exit, with a real aip-gateway.
+# its own ports and stops on exit, with a real aip-gateway, the online
+# aip-matcher and the aip-oracle (a whole slot from the browser).
 #   ci/app-test.sh              everything
 #   ci/app-test.sh --unit       unit tests and the build only (no chain, no browser)
 # Needs artifacts/*.wasm (ci/build-wasm.sh; built here when missing).
@@ -15,9 +16,13 @@ mode="${1:-all}"
 LIMIT="${AIP_APP_TEST_TIMEOUT:-2400}"
 
 app_install
-if ! command -v chromium >/dev/null; then
-  step "apt-get install chromium (Debian's package; playwright downloads no browser)"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+missing=""
+command -v chromium >/dev/null || missing="$missing chromium"
+# faketime: the real aip-oracle runs on the localnet's test clock (ci/localnet.sh advance).
+command -v faketime >/dev/null || missing="$missing faketime"
+if [ -n "$missing" ] && [ "$mode" != "--unit" ]; then
+  step "apt-get install$missing (Debian's packages; playwright downloads no browser)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
 fi
 
 step "in-browser prover (zk-kyc-wasm)"
@@ -28,8 +33,8 @@ step "app: unit tests"
 ( cd "$APP" && timeout 300 npx vitest run )
 [ "$mode" = "--unit" ] && exit 0
 
-step "binaries: aip, aip-kyc, aip-gateway"
-cargo build -q --locked -p aip-cli -p aip-kyc -p gateway
+step "binaries: aip, aip-kyc, aip-gateway, aip-matcher, aip-oracle"
+cargo build -q --locked -p aip-cli -p aip-kyc -p gateway -p aip-matcher -p aip-oracle
 export AIP_BIN_DIR="$CARGO_TARGET_DIR/debug"
 if ! ls artifacts/*.wasm >/dev/null 2>&1; then "$ROOT/ci/build-wasm.sh"; fi
 

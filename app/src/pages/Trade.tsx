@@ -51,6 +51,7 @@ export function TradePage() {
   const [wh, setWh] = useState<number | string>(1000);
   const [price, setPrice] = useState<number | string>(150000);
   const [meter, setMeter] = useState<number | string>(() => Number(localStorage.getItem(METER_KEY) ?? 1));
+  const [myMeters, setMyMeters] = useState<number[]>([]);
   const [premiumOnly, setPremiumOnly] = useState(false);
   const [signer, setSigner] = useState<"keplr" | "metamask">("keplr");
   const [eth, setEth] = useState<EthAccount | null>(null);
@@ -78,6 +79,19 @@ export function TradePage() {
       })
       .catch(() => undefined);
   }, [gateway, queries, settlement]);
+
+  // The account's active meters in the meter-oracle registry: the first is the default.
+  useEffect(() => {
+    if (!owner) return;
+    queries.raw
+      .queryContractSmart(address(config, "meter-oracle"), { meters: { owner, status: "active", limit: 100 } })
+      .then((r: { meters: { meter: number }[] }) => {
+        const ids = r.meters.map((m) => m.meter);
+        setMyMeters(ids);
+        if (ids.length && !ids.includes(Number(localStorage.getItem(METER_KEY)))) setMeter(ids[0]);
+      })
+      .catch(() => setMyMeters([]));
+  }, [owner, queries, config]);
 
   const slots = useMemo(() => (now ? nextSlots(now, gateSeconds, SLOTS_SHOWN) : []), [now, gateSeconds]);
   useEffect(() => {
@@ -228,7 +242,14 @@ export function TradePage() {
               />
             </Group>
             <Group grow align="end">
-              <NumberInput label="Meter" value={meter} onChange={setMeter} min={0} allowDecimal={false} />
+              <NumberInput
+                label="Meter"
+                description={myMeters.length ? `yours: ${myMeters.join(", ")}` : "no active meter registered to you"}
+                value={meter}
+                onChange={setMeter}
+                min={0}
+                allowDecimal={false}
+              />
               <Switch label="Premium counterparties only" checked={premiumOnly} onChange={(e) => setPremiumOnly(e.currentTarget.checked)} />
             </Group>
             <Text size="sm" c="dimmed">
@@ -307,6 +328,7 @@ export function TradePage() {
         <Table data-testid="trades">
           <Table.Thead>
             <Table.Tr>
+              <Table.Th>Trade</Table.Th>
               <Table.Th>Slot</Table.Th>
               <Table.Th>Role</Table.Th>
               <Table.Th>Contracted Wh</Table.Th>
@@ -316,22 +338,23 @@ export function TradePage() {
               <Table.Th>Refund to buyer</Table.Th>
               <Table.Th>Penalty</Table.Th>
               <Table.Th>Fee</Table.Th>
-              <Table.Th>Status</Table.Th>
+              <Table.Th miw={110}>Status</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
             {trades.map((t) => (
-              <Table.Tr key={t.id}>
+              <Table.Tr key={t.id} data-trade={t.id}>
+                <Table.Td>#{t.id}</Table.Td>
                 <Table.Td>{slotLabel(Number(t.slot))}</Table.Td>
                 <Table.Td>{t.buyer === owner ? "buyer" : "seller"}</Table.Td>
-                <Table.Td>{t.wh}</Table.Td>
-                <Table.Td>{t.settlement ? t.settlement.delivered_wh : "–"}</Table.Td>
-                <Table.Td>{t.price}</Table.Td>
-                <Table.Td>{t.settlement ? formatAip(t.settlement.seller_paid) : "–"}</Table.Td>
-                <Table.Td>{t.settlement ? formatAip(t.settlement.buyer_refund) : "–"}</Table.Td>
-                <Table.Td>{t.settlement ? formatAip(t.settlement.penalty) : "–"}</Table.Td>
-                <Table.Td>{formatAip(t.fee)}</Table.Td>
-                <Table.Td>
+                <Table.Td data-col="wh">{t.wh}</Table.Td>
+                <Table.Td data-col="delivered">{t.settlement ? t.settlement.delivered_wh : "–"}</Table.Td>
+                <Table.Td data-col="price">{t.price}</Table.Td>
+                <Table.Td data-col="seller-paid">{t.settlement ? formatAip(t.settlement.seller_paid) : "–"}</Table.Td>
+                <Table.Td data-col="refund">{t.settlement ? formatAip(t.settlement.buyer_refund) : "–"}</Table.Td>
+                <Table.Td data-col="penalty">{t.settlement ? formatAip(t.settlement.penalty) : "–"}</Table.Td>
+                <Table.Td data-col="fee">{formatAip(t.fee)}</Table.Td>
+                <Table.Td data-col="status">
                   <Badge variant="light">{t.status}</Badge>
                 </Table.Td>
               </Table.Tr>

@@ -85,7 +85,7 @@ export function WalletPage() {
       <SimpleGrid cols={{ base: 1, sm: 4 }}>
         <Figure label="AIP in your wallet" uaip={aip} testid="aip-balance" />
         <Figure label="Free (market)" uaip={acct ? acct.free : acct === null ? "n/a" : null} testid="free" />
-        <Figure label="Locked in orders" uaip={acct ? acct.locked : acct === null ? "n/a" : null} testid="locked" />
+        <Figure label="Locked in trades" uaip={acct ? acct.locked : acct === null ? "n/a" : null} testid="locked" />
         <Figure label="Claimable" uaip={acct ? acct.claimable : acct === null ? "n/a" : null} testid="claimable" />
       </SimpleGrid>
       {acct === null && (

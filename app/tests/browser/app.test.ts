@@ -14,7 +14,9 @@ import { installEthereum } from "./ethereum";
 import { Wallet, type HDNodeWallet } from "ethers";
 import { ripemd160, sha256 } from "@cosmjs/crypto";
 import { fromHex, toBech32 } from "@cosmjs/encoding";
-import { accounts, CHAIN_ID, CORRIDORS, GATEWAY_BALANCE, OUT, RPC, startStack, ZONES, type Stack } from "./stack";
+import { accounts, addressOf, CHAIN_ID, CORRIDORS, OUT, RPC, startStack, ZONES, type Stack } from "./stack";
+import { slotLabel } from "../../src/pages/common";
+import { formatAip } from "../../src/lib/chain";
 
 const SHOTS = join(OUT, "screenshots");
 const figures: Record<string, number> = {};
@@ -189,8 +191,8 @@ describe("onboarding", () => {
 
   it("a proof for an identity another account used is refused by the chain, and the page says so", async () => {
     expect(aliceStorage).not.toBe("");
-    // Bob in the same browser, with alice's identity and credential in its storage.
-    const { page, context, keplr } = await open("bob", { hash: "#/onboarding", storage: aliceStorage });
+    // Dave in the same browser, with alice's identity and credential in its storage.
+    const { page, context, keplr } = await open("dave", { hash: "#/onboarding", storage: aliceStorage });
     await connect(page);
     await page.getByRole("button", { name: "Prove and register", exact: true }).click();
     await page.getByTestId("error").waitFor({ timeout: 540_000 });
@@ -198,8 +200,8 @@ describe("onboarding", () => {
     expect(text).toContain("Registration refused by the chain:");
     expect(text).toMatch(/nullifier [0-9a-f]+ was already used by wasm1\w+: this identity has registered another account/);
     await page.screenshot({ path: join(SHOTS, "onboarding-used-identity.png"), fullPage: true });
-    const bob = await stack.query<{ registered: boolean }>("reputation", { reputation: { account: keplr!.address } });
-    expect(bob.registered).toBe(false);
+    const dave = await stack.query<{ registered: boolean }>("reputation", { reputation: { account: keplr!.address } });
+    expect(dave.registered).toBe(false);
     await context.close();
   });
 });
@@ -215,6 +217,50 @@ async function place(page: Page, side: "Bid (buy)" | "Offer (sell)", wh: number,
   await page.getByLabel("Energy (Wh)").fill(String(wh));
   await page.getByLabel(/(Highest|Lowest) price/).fill(String(price));
   await page.getByRole("button", { name: /Sign and place/ }).click();
+}
+
+describe("wallet", () => {
+  it("a deposit above the AIP balance is refused before signing, with both amounts", async () => {
+    const { page, context, keplr } = await open("alice", { hash: "#/wallet" });
+    await connect(page);
+    await page.getByTestId("aip-balance").getByText(/AIP$/).waitFor();
+    await page.getByLabel("Amount (AIP)").fill("2000000");
+    await page.getByRole("button", { name: "Deposit" }).click();
+    expect(await alertText(page)).toContain("Balance too small: you hold 1,000,000.000000 AIP, the deposit is 2,000,000.000000 AIP.");
+    expect(keplr!.signedTexts).toHaveLength(0);
+    await page.screenshot({ path: join(SHOTS, "wallet.png"), fullPage: true });
+    await context.close();
+  });
+
+  it("deposit, then withdraw part, through the settlement deposit account; the page shows the chain's balances", async () => {
+    const { page, context, keplr } = await open("alice", { hash: "#/wallet" });
+    await connect(page);
+    const aip = async () => (await stack.query<{ balance: string }>("aip-token", { balance: { address: keplr!.address } })).balance;
+    const before = BigInt(await aip());
+    await page.getByLabel("Amount (AIP)").fill("100");
+    await page.getByRole("button", { name: "Deposit" }).click();
+    await page.getByText("Deposited 100.000000 AIP.").waitFor();
+    await expect.poll(() => page.getByTestId("free").innerText()).toBe("100.000000 AIP");
+    expect(BigInt(await aip())).toBe(before - 100_000_000n);
+    // Keep 60 AIP in the market for the trades below.
+    await page.getByLabel("Amount (AIP, empty = all free)").fill("40");
+    await page.getByRole("button", { name: "Withdraw" }).click();
+    await page.getByText("Withdrew 40.000000 AIP.").waitFor();
+    await expect.poll(() => page.getByTestId("free").innerText()).toBe("60.000000 AIP");
+    expect(BigInt(await aip())).toBe(before - 60_000_000n);
+    await expectBalancesShown(page, keplr!.address);
+    await context.close();
+  });
+});
+
+/** The Wallet page's four figures equal the chain's (cw20 balance, settlement deposit account). */
+async function expectBalancesShown(page: Page, account: string) {
+  const cw20 = await stack.query<{ balance: string }>("aip-token", { balance: { address: account } });
+  const acct = await stack.query<{ free: string; locked: string; claimable: string }>("settlement", { balance: { account } });
+  await expect.poll(() => page.getByTestId("aip-balance").innerText()).toBe(formatAip(cw20.balance));
+  await expect.poll(() => page.getByTestId("free").innerText()).toBe(formatAip(acct.free));
+  await expect.poll(() => page.getByTestId("locked").innerText()).toBe(formatAip(acct.locked));
+  await expect.poll(() => page.getByTestId("claimable").innerText()).toBe(formatAip(acct.claimable));
 }
 
 describe("trade", () => {
@@ -287,15 +333,18 @@ describe("trade", () => {
     await context.close();
   });
 
-  it("a bid beyond the balance is refused and the page shows the gateway's reason", async () => {
-    const { page, context } = await open("alice", { hash: "#/trade" });
+  it("a bid beyond the deposit is refused by the gateway (free balance read from the chain) and the page shows its reason", async () => {
+    const { page, context, keplr } = await open("alice", { hash: "#/trade" });
     await connect(page);
     // 1,000,000 Wh at 100,000 uaip/kWh needs 100,000,000 uaip of escrow.
     await place(page, "Bid (buy)", 1_000_000, 100_000);
     const text = await (await page.getByTestId("error").elementHandle())!.innerText();
     expect(text).toContain("The gateway refused the order:");
     expect(text).toContain("(insufficient_balance)");
-    expect(text).toContain(String(GATEWAY_BALANCE));
+    // The gateway read alice's free balance from the settlement contract.
+    const { free } = await stack.query<{ free: string }>("settlement", { balance: { account: keplr!.address } });
+    expect(free).toBe("60000000");
+    expect(text).toMatch(new RegExp(`needs \\d+ uaip free for this bid on top of 0 reserved by open bids, has ${free}\\b`));
     await context.close();
   });
 
@@ -303,8 +352,10 @@ describe("trade", () => {
     const { page, context } = await open("alice", { hash: "#/trade" });
     // The page believes it is earlier than it is: it offers the slot that is running now
     // (its window still open, so the refusal is the gate, not the expiry).
-    if (Math.floor(Date.now() / 1000) % 900 > 870) await new Promise((ok) => setTimeout(ok, 31_000));
-    const now = Math.floor(Date.now() / 1000);
+    // The gateway's clock (it follows the localnet's test clock, which may be ahead of the wall clock).
+    const gatewayNow = async () => ((await (await fetch(`${stack.gatewayUrl}/health`)).json()) as { now: number }).now;
+    if ((await gatewayNow()) % 900 > 870) await new Promise((ok) => setTimeout(ok, 31_000));
+    const now = await gatewayNow();
     const current = Math.floor(now / 900) * 900;
     // nextSlots(current - 361, 300) offers `current` first.
     await page.route("**/gateway/health", (route) =>
@@ -317,42 +368,6 @@ describe("trade", () => {
     expect(text).toContain("The gateway refused the order:");
     expect(text).toContain("(gate_closed)");
     await page.screenshot({ path: join(SHOTS, "trade-gate-closed.png"), fullPage: true });
-    await context.close();
-  });
-});
-
-describe("wallet", () => {
-  it("a deposit above the AIP balance is refused before signing, with both amounts", async () => {
-    const { page, context, keplr } = await open("alice", { hash: "#/wallet" });
-    await connect(page);
-    await page.getByTestId("aip-balance").getByText(/AIP$/).waitFor();
-    await page.getByLabel("Amount (AIP)").fill("2000000");
-    await page.getByRole("button", { name: "Deposit" }).click();
-    expect(await alertText(page)).toContain("Balance too small: you hold 1,000,000.000000 AIP, the deposit is 2,000,000.000000 AIP.");
-    expect(keplr!.signedTexts).toHaveLength(0);
-    await page.screenshot({ path: join(SHOTS, "wallet.png"), fullPage: true });
-    await context.close();
-  });
-
-  // Runs once settlement has the deposit account ({"balance":{"account"}} →
-  // {free, locked, claimable}); until then the deployed contract answers the
-  // old shape and this test is skipped with that reason.
-  it("deposit, then withdraw, through the settlement deposit account", async (ctx) => {
-    const probe = await stack.query<Record<string, unknown>>("settlement", { balance: { account: stack.deployment.contracts["aip-token"].address } });
-    if (!("free" in probe)) ctx.skip("settlement has no deposit account yet (balance answers " + JSON.stringify(probe) + ")");
-    const { page, context, keplr } = await open("alice", { hash: "#/wallet" });
-    await connect(page);
-    const aip = async () => (await stack.query<{ balance: string }>("aip-token", { balance: { address: keplr!.address } })).balance;
-    const before = BigInt(await aip());
-    await page.getByLabel("Amount (AIP)").fill("100");
-    await page.getByRole("button", { name: "Deposit" }).click();
-    await page.getByTestId("success").waitFor();
-    await expect(page.getByTestId("free").innerText()).resolves.toBe("100.000000 AIP");
-    expect(BigInt(await aip())).toBe(before - 100_000_000n);
-    await page.getByRole("button", { name: "Withdraw" }).click();
-    await page.getByText("Withdrew your whole free balance.").waitFor();
-    await expect(page.getByTestId("free").innerText()).resolves.toBe("0.000000 AIP");
-    expect(BigInt(await aip())).toBe(before);
     await context.close();
   });
 });
@@ -389,6 +404,131 @@ describe("market", () => {
     await expect(page.getByTestId("chart").count()).resolves.toBe(1);
     await page.screenshot({ path: join(SHOTS, "market.png"), fullPage: true });
     await context.close();
+  });
+});
+
+interface ChainTrade {
+  id: number;
+  buyer: string;
+  seller: string;
+  meter: number;
+  wh: string;
+  fee: string;
+  status: string;
+  settlement: { delivered_wh: string; seller_paid: string; buyer_refund: string; penalty: string } | null;
+}
+
+/** In-app navigation (the wallet stays connected). */
+async function go(page: Page, id: string) {
+  await page.goto(`${stack.appUrl}/#/${id}`);
+  await page.getByRole("heading", { level: 2, name: id[0].toUpperCase() + id.slice(1), exact: true }).waitFor();
+}
+
+/** Chooses `slot` in the Trade page's slot list and places an order. */
+async function placeIn(page: Page, slot: number, side: "Bid (buy)" | "Offer (sell)", wh: number, price: number) {
+  await page.getByRole("combobox", { name: "Delivery slot" }).click();
+  await page.getByRole("option", { name: slotLabel(slot) }).click();
+  await place(page, side, wh, price);
+  await page.getByTestId("success").or(page.getByTestId("error")).first().waitFor();
+  if (await page.getByTestId("error").count()) throw new Error(await alertText(page));
+}
+
+describe("a slot from the browser", () => {
+  it("alice's offer clears against two bids (online matcher), is metered (oracle), one trade disputed, the other settled and reviewed: the page shows delivery, payment, penalty and fee as on chain", async () => {
+    const settlement = stack.deployment.contracts["settlement"].address;
+    const trades = async (slot: number) => (await stack.query<{ trades: ChainTrade[] }>("settlement", { trades_by_slot: { slot } })).trades;
+    // The counterparties deposit 10 AIP each (cw20 send with {"deposit":{}}) from the command line.
+    const deposit = Buffer.from(JSON.stringify({ deposit: {} })).toString("base64");
+    for (const name of ["bob", "carol"]) await stack.execute("aip-token", { send: { contract: settlement, amount: "10000000", msg: deposit } }, name);
+    const [aliceAddr, bobAddr, carolAddr] = await Promise.all(["alice", "bob", "carol"].map((n) => addressOf(mnemonics[n])));
+
+    // A slot no earlier test used: the third the page offers.
+    const { now } = (await (await fetch(`${stack.gatewayUrl}/health`)).json()) as { now: number };
+    const slot = nextSlots(now, 300, 3)[2];
+    const alice = await open("alice", { hash: "#/trade" });
+    await connect(alice.page);
+    // The meter field defaults to the account's own active meter (meter-oracle registry).
+    await expect.poll(() => alice.page.getByLabel("Meter").inputValue()).toBe(String(stack.meters.alice));
+    await placeIn(alice.page, slot, "Offer (sell)", 2000, 90_000);
+    // bob (zone South: the trade crosses the corridor and pays its fee) and carol (zone North) bid from their own browsers.
+    for (const [name, wh, price] of [["bob", 1000, 180_000], ["carol", 800, 150_000]] as const) {
+      const other = await open(name, { hash: "#/trade" });
+      await connect(other.page);
+      await expect.poll(() => other.page.getByLabel("Meter").inputValue()).toBe(String(stack.meters[name]));
+      await placeIn(other.page, slot, "Bid (buy)", wh, price);
+      await other.context.close();
+    }
+
+    // Gate closure: the gateway freezes the book, the online matcher commits it.
+    const advanced = Date.now();
+    await stack.advanceTo(slot - 300 + 2);
+    await expect.poll(async () => (await trades(slot)).length, { timeout: 90_000, interval: 250 }).toBe(2);
+    // Figure (not asserted): from moving the chain's clock past the gate (`ci/localnet.sh advance`,
+    // which returns once a block carries the new time) to both trades on chain.
+    figures.advance_past_gate_to_committed_ms = Date.now() - advanced;
+    const committed = await trades(slot);
+    const toBob = committed.find((t) => t.buyer === bobAddr)!;
+    const toCarol = committed.find((t) => t.buyer === carolAddr)!;
+    expect([toBob?.seller, toBob?.wh, toCarol?.seller, toCarol?.wh]).toEqual([aliceAddr, "1000", aliceAddr, "800"]);
+    expect(BigInt(toBob.fee)).toBeGreaterThan(0n);
+    expect(stack.matcherLog()).not.toMatch(/panicked/);
+    await go(alice.page, "reputation");
+    await go(alice.page, "trade");
+    await alice.page.locator(`[data-trade="${toBob.id}"]`).waitFor();
+
+    // After the slot alice's meter reports 900 Wh exported of the 1,800 contracted (device-signed, real aip-oracle).
+    await stack.advanceTo(slot + 900 + 2);
+    await stack.report(slot, [{ meter: stack.meters.alice, exported_wh: 900, imported_wh: 0 }]);
+    await stack.execute("settlement", { fetch_deliveries: { slot, limit: 100 } }, "validator");
+    const status = await stack.query<{ meters: number; meters_reported: number; settle_from: number | null }>("settlement", { slot_status: { slot } });
+    expect([status.meters, status.meters_reported]).toEqual([1, 1]);
+
+    // Within the window alice disputes carol's trade from the Reputation page (bond through cw20 send).
+    await go(alice.page, "reputation");
+    await alice.page.getByLabel("Trade id").fill(String(toCarol.id));
+    await alice.page.getByLabel("Reason").fill("my meter shows more than the oracle");
+    await alice.page.getByRole("button", { name: "Open dispute" }).click();
+    await alice.page.getByTestId("success").or(alice.page.getByTestId("error")).first().waitFor();
+    if (await alice.page.getByTestId("error").count()) throw new Error(await alertText(alice.page));
+    expect(await alice.page.getByTestId("success").innerText()).toContain(`Dispute on trade ${toCarol.id} opened`);
+    const dispute = await stack.query<{ opened_by: string; reason: string; ruling: unknown; bond: string }>("settlement", { dispute: { trade_id: toCarol.id } });
+    expect(dispute).toMatchObject({ opened_by: aliceAddr, reason: "my meter shows more than the oracle", ruling: null });
+
+    // After the window the slot settles; the disputed trade waits for its ruling.
+    await stack.advanceTo(status.settle_from! + 2);
+    await stack.execute("settlement", { settle: { slot, limit: 100 } }, "validator");
+    const settled = (await trades(slot)).find((t) => t.id === toBob.id)!;
+    const s = settled.settlement!;
+    expect(s).not.toBeNull();
+    expect(BigInt(s.delivered_wh)).toBeLessThan(1000n);
+    expect(BigInt(s.penalty)).toBeGreaterThan(0n);
+    expect((await trades(slot)).find((t) => t.id === toCarol.id)!.settlement).toBeNull();
+
+    // The Trade page shows the settled trade as the chain has it.
+    await go(alice.page, "trade");
+    const row = alice.page.locator(`[data-trade="${toBob.id}"]`);
+    await expect.poll(() => row.locator("[data-col=delivered]").innerText(), { timeout: 15_000 }).toBe(s.delivered_wh);
+    const cells = async () =>
+      Promise.all(["seller-paid", "refund", "penalty", "fee", "wh"].map((c) => row.locator(`[data-col=${c}]`).innerText()));
+    expect(await cells()).toEqual([formatAip(s.seller_paid), formatAip(s.buyer_refund), formatAip(s.penalty), formatAip(settled.fee), settled.wh]);
+    await alice.page.screenshot({ path: join(SHOTS, "trade-settled.png"), fullPage: true });
+    expect(await axeSerious(alice.page, "trade-settled")).toEqual([]);
+
+    // alice reviews the settled trade; the review is on chain.
+    await go(alice.page, "reputation");
+    await alice.page.getByRole("combobox", { name: "Trade", exact: true }).click();
+    await alice.page.getByRole("option", { name: new RegExp(`^#${toBob.id} `) }).click();
+    await alice.page.getByRole("button", { name: "Submit review" }).click();
+    await alice.page.getByText(`Review of trade ${toBob.id} recorded.`).waitFor();
+    const reviews = await stack.query<{ count: number }>("reputation", { pair_reviews: { reviewer: aliceAddr, reviewed: bobAddr } });
+    expect(reviews.count).toBe(1);
+    await alice.page.screenshot({ path: join(SHOTS, "reputation-reviewed.png"), fullPage: true });
+
+    // The wallet shows the chain's balances after the slot.
+    await go(alice.page, "wallet");
+    await expectBalancesShown(alice.page, aliceAddr);
+    await alice.page.screenshot({ path: join(SHOTS, "wallet-after-slot.png"), fullPage: true });
+    await alice.context.close();
   });
 });
 

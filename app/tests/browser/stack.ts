@@ -1,8 +1,12 @@
 // What the browser tests run against: the contracts deployed on the
 // localnet (aip deploy, with the zk-verifier minting reputation tokens),
-// a KYC provider's files made with aip-kyc, a real aip-gateway, and the
-// built app served with the gateway proxied under /gateway (HTTP and
-// WebSocket), as a prosumer's host would serve it.
+// a KYC provider's files made with aip-kyc, the grid operator's zones and
+// three households' meters (device keys from aip-oracle keygen), two
+// counterparties registered with native proofs, a real aip-gateway (free
+// balances from the chain, its clock following the localnet's test clock),
+// the online aip-matcher, the aip-oracle for meter readings, and the built
+// app served with the gateway proxied under /gateway (HTTP and WebSocket),
+// as a prosumer's host would serve it.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, request as httpRequest, type Server } from "node:http";
@@ -10,6 +14,7 @@ import { connect as netConnect } from "node:net";
 import { extname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { createInterface } from "node:readline";
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 
 const run = promisify(execFile);
 
@@ -24,8 +29,9 @@ export const CHAIN_ID = env("AIP_CHAIN_ID", "aip-localnet-1");
 const BIN = env("AIP_BIN_DIR", join(env("CARGO_TARGET_DIR", join(env("HOME", "/root"), ".cache/aipchain/target")), "debug"));
 const APP_PORT = Number(env("AIP_APP_PORT", "27390"));
 const GATEWAY_PORT = Number(env("AIP_GATEWAY_PORT", "27391"));
-/** The gateway's answer to every balance question (uaip): a bid needing more escrow is refused. */
-export const GATEWAY_BALANCE = 50_000_000;
+const LOCALNET_HOME = env("AIP_LOCALNET_HOME", join(env("HOME", "/root"), ".cache/aipchain/localnet/home"));
+/** The localnet's test clock offset (seconds), written by `ci/localnet.sh advance`: the gateway and the oracle follow it. */
+export const CLOCK_FILE = join(LOCALNET_HOME, "clock-offset");
 
 export const ZONES = [
   { id: 1, name: "North" },
@@ -35,6 +41,19 @@ export const CORRIDORS = [
   { from_zone: 1, to_zone: 2, capacity_wh: "5000", fee_per_kwh: "2000", loss_bps: 100 },
   { from_zone: 2, to_zone: 1, capacity_wh: "4000", fee_per_kwh: "3000", loss_bps: 100 },
 ];
+
+/** The households' meters, registered by the grid operator in this order (ids 1, 2, 3), and the zone of each node. */
+export const METERS = [
+  { account: "alice", node: 1 },
+  { account: "bob", node: 2 },
+  { account: "carol", node: 1 },
+];
+export const NODE_ZONES = [
+  { node: 1, zone: 1 },
+  { node: 2, zone: 2 },
+];
+/** Counterparties registered from the command line (aip-kyc prove + register), so they may trade. */
+export const COUNTERPARTIES = ["bob", "carol"];
 
 export function accounts(): Record<string, string> {
   const out: Record<string, string> = {};
@@ -66,6 +85,18 @@ export interface Stack {
   issue(commitment: string, reference: string): Promise<string>;
   /** `aip query NAME MSG`. */
   query<T>(contract: string, msg: unknown): Promise<T>;
+  /** `aip execute NAME MSG --from ACCOUNT`. */
+  execute(contract: string, msg: unknown, from: string): Promise<string>;
+  /** Each household's meter id, by test account name. */
+  meters: Record<string, number>;
+  /** The latest block's time (unix seconds). */
+  chainTime(): Promise<number>;
+  /** Moves the chain's clock (and the gateway's, which follows it) to at least `t`. */
+  advanceTo(t: number): Promise<void>;
+  /** The meters' readings of `slot`, device-signed and submitted by the real `aip-oracle` (as operator `oracle`). */
+  report(slot: number, readings: { meter: number; exported_wh: number; imported_wh: number }[]): Promise<void>;
+  /** What the online matcher (`aip-matcher run --gateway`) logged so far. */
+  matcherLog(): string;
   close(): Promise<void>;
 }
 
@@ -146,7 +177,9 @@ async function startGateway(dir: string, contract: string): Promise<{ child: Chi
       `contract = "${contract}"`,
       `gate_closure_seconds = 300`,
       `freeze_interval_ms = 500`,
-      `balance = { fixed = ${GATEWAY_BALANCE} }`,
+      // Free balances are the settlement deposit accounts on chain.
+      `balance = "chain"`,
+      `test_clock_offset_file = "${CLOCK_FILE}"`,
       `[chain]`,
       `chain_id = "${CHAIN_ID}"`,
       `rpc_url = "${RPC}"`,
@@ -161,6 +194,22 @@ async function startGateway(dir: string, contract: string): Promise<{ child: Chi
   });
   const addr = line.replace(/^listening on /, "").trim();
   return { child, url: `http://${addr}` };
+}
+
+/** The wasm address of a localnet test account's mnemonic. */
+export async function addressOf(mnemonic: string): Promise<string> {
+  const [a] = await (await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, { prefix: "wasm" })).getAccounts();
+  return a.address;
+}
+
+async function runQuery<T>(depFile: string, contract: string, msg: unknown): Promise<T> {
+  return JSON.parse(await tool("aip", ["query", contract, JSON.stringify(msg), "--deployment", depFile])) as T;
+}
+
+/** The latest block's time from the node's RPC (unix seconds). */
+export async function chainTime(): Promise<number> {
+  const r = (await (await fetch(`${RPC}/status`)).json()) as { result: { sync_info: { latest_block_time: string } } };
+  return Math.floor(Date.parse(r.result.sync_info.latest_block_time) / 1000);
 }
 
 export async function startStack(name = "stack"): Promise<Stack> {
@@ -192,7 +241,51 @@ export async function startStack(name = "stack"): Promise<Stack> {
   for (const zone of ZONES) await tool("aip", ["execute", "settlement", JSON.stringify({ upsert_zone: { zone } }), ...dso]);
   for (const corridor of CORRIDORS) await tool("aip", ["execute", "settlement", JSON.stringify({ set_corridor: { corridor } }), ...dso]);
 
+  await tool("aip", ["execute", "settlement", JSON.stringify({ set_node_zones: { nodes: NODE_ZONES } }), ...dso]);
+  // The meters' device keys (ed25519; the oracle holds them) and their registration by the grid operator.
+  const keys = join(dir, "device-keys.toml");
+  const pubkeys = (await tool("aip-oracle", ["keygen", "--first", "1", "--count", String(METERS.length), "--out", keys]))
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/));
+  const meters: Record<string, number> = {};
+  const names = accounts();
+  for (const [i, m] of METERS.entries()) {
+    if (!names[m.account]) throw new Error(`no localnet account ${m.account}`);
+    const owner = await addressOf(names[m.account]);
+    const [id, pubkey] = pubkeys[i];
+    const msg = { register_meter: { owner, node: m.node, pubkey: Buffer.from(pubkey, "hex").toString("base64") } };
+    await tool("aip", ["execute", "meter-oracle", JSON.stringify(msg), ...dso]);
+    const got = await runQuery<{ meter: number; pubkey: string; status: string }>(depFile, "meter-oracle", { meter: { meter: Number(id) } });
+    if (got.pubkey !== msg.register_meter.pubkey || got.status !== "active") throw new Error(`meter ${id}: ${JSON.stringify(got)}`);
+    meters[m.account] = Number(id);
+  }
+  // The counterparties' KYC: identity, credential, proof (native prover), register.
+  for (const name of COUNTERPARTIES) {
+    const owner = await addressOf(names[name]);
+    await tool("aip-kyc", ["identity", "new", "--out", join(dir, `${name}.identity.json`)]);
+    const identity = JSON.parse(readFileSync(join(dir, `${name}.identity.json`), "utf8")) as { commitment: string };
+    const cred = join(dir, `${name}.credential.json`);
+    await tool("aip-kyc", ["tree", "add", "--tree", join(kyc, "tree.json"), "--commitment", identity.commitment, "--reference", `passport:${name}`, "--expiry", "4000000000", "--credential-out", cred]);
+    const root = await tool("aip-kyc", ["tree", "root", "--tree", join(kyc, "tree.json")]);
+    await tool("aip", ["execute", "zk-verifier", JSON.stringify({ publish_root: { root } }), ...common]);
+    const proof = join(dir, `${name}.proof.json`);
+    await tool("aip-kyc", [
+      "prove", "--identity", join(dir, `${name}.identity.json`), "--credential", cred, "--tree", join(kyc, "tree.json"),
+      "--sanctions", join(kyc, "sanctions.json"), "--revocations", join(kyc, "revocations.json"), "--proving-key", join(dir, "keys", "proving.key"),
+      "--address", owner, "--chain-id", deployment.chain_id, "--contract", deployment.contracts["zk-verifier"].address, "--out", proof,
+    ]);
+    const register = (JSON.parse(readFileSync(proof, "utf8")) as { register: unknown }).register;
+    await tool("aip", ["execute", "zk-verifier", JSON.stringify(register), "--deployment", depFile, "--from", name]);
+  }
+
   const gateway = await startGateway(dir, deployment.contracts["settlement"].address);
+  // The online matcher: signs as the settlement's matcher, clears each slot's frozen book from the gateway at gate closure.
+  const matcherLog: string[] = [];
+  const matcher = spawn(join(BIN, "aip-matcher"), ["run", "--deployment", depFile, "--key", "matcher", "--rpc", RPC, "--poll-secs", "1", "--gateway", gateway.url], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, AIP_RPC_URL: RPC, AIP_CHAIN_ID: CHAIN_ID, RUST_LOG: "info" },
+  });
+  for (const s of [matcher.stdout!, matcher.stderr!]) s.on("data", (b: Buffer) => matcherLog.push(b.toString()));
   const config = {
     deployment,
     rest_url: REST,
@@ -223,9 +316,55 @@ export async function startStack(name = "stack"): Promise<Stack> {
       return readFileSync(out, "utf8");
     },
     async query<T>(contract: string, msg: unknown): Promise<T> {
-      return JSON.parse(await tool("aip", ["query", contract, JSON.stringify(msg), "--deployment", depFile])) as T;
+      return runQuery<T>(depFile, contract, msg);
     },
+    execute(contract, msg, from) {
+      return tool("aip", ["execute", contract, JSON.stringify(msg), "--deployment", depFile, "--from", from]);
+    },
+    meters,
+    chainTime,
+    async advanceTo(t) {
+      const now = await chainTime();
+      if (now >= t) return;
+      await run(join(ROOT, "ci/localnet.sh"), ["advance", String(t - now)], { cwd: ROOT, env: process.env });
+    },
+    async report(slot, readings) {
+      const csv = join(dir, `readings-${slot}.csv`);
+      writeFileSync(csv, ["slot,meter,exported_wh,imported_wh", ...readings.map((r) => `${slot},${r.meter},${r.exported_wh},${r.imported_wh}`)].join("\n") + "\n");
+      const cfg = join(dir, `oracle-${slot}.toml`);
+      writeFileSync(
+        cfg,
+        [
+          `contract = "${deployment.contracts["meter-oracle"].address}"`,
+          `operator = "oracle"`,
+          `[chain]`,
+          `chain_id = "${CHAIN_ID}"`,
+          `rpc_url = "${RPC}"`,
+          `[queue]`,
+          `path = "${join(dir, "oracle-queue.sqlite")}"`,
+          `[submit]`,
+          `min_slot_age_secs = 1`,
+          `exit_when_done = true`,
+          `[keys]`,
+          `file = "${keys}"`,
+          `[[source]]`,
+          `kind = "csv"`,
+          `path = "${csv}"`,
+          "",
+        ].join("\n"),
+      );
+      // The oracle waits for the slot to end by its own clock: run it on the chain's test clock.
+      const offset = Number(readFileSync(CLOCK_FILE, "utf8").trim());
+      try {
+        await run("faketime", ["-f", `+${offset}s`, join(BIN, "aip-oracle"), "run", "--config", cfg], { cwd: dir, timeout: 120_000, env: { ...process.env, RUST_LOG: "warn" } });
+      } catch (e) {
+        const err = e as { stderr?: string; message: string };
+        throw new Error(`aip-oracle: ${err.stderr || err.message}`);
+      }
+    },
+    matcherLog: () => matcherLog.join(""),
     async close() {
+      matcher.kill("SIGTERM");
       await new Promise((ok) => server.close(ok));
       server.closeAllConnections();
       gateway.child.kill("SIGTERM");

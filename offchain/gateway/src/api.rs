@@ -11,6 +11,7 @@
 //! | GET | `/health` | liveness |
 //! | GET | `/openapi.json` | the OpenAPI document |
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -63,6 +64,24 @@ pub fn system_clock() -> Clock {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
             .unwrap_or_default()
+    })
+}
+
+/// The system clock plus the whole seconds written in `file` (re-read at
+/// every call; a missing file counts as 0 and an unreadable one as 0 with a
+/// warning): the clock of a test network whose chain time was moved forward
+/// (`ci/localnet.sh advance` writes the localnet's `clock-offset`).
+pub fn offset_clock(file: PathBuf) -> Clock {
+    let system = system_clock();
+    Arc::new(move || {
+        let offset_secs = match std::fs::read_to_string(&file) {
+            Ok(text) => text.trim().parse::<u64>().unwrap_or_else(|e| {
+                tracing::warn!(file = %file.display(), error = %e, "clock offset is not a number of seconds; using 0");
+                0
+            }),
+            Err(_) => 0,
+        };
+        system().saturating_add(offset_secs.saturating_mul(1000))
     })
 }
 
@@ -418,4 +437,34 @@ pub fn router(gw: Arc<Gateway>) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
         .with_state(gw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `clock() - system_clock()` in whole seconds (the two calls are
+    /// microseconds apart, so the difference rounds to the offset).
+    fn offset_secs(clock: &Clock) -> i64 {
+        let before = system_clock()();
+        let shifted = clock();
+        (shifted as i64 - before as i64 + 500).div_euclid(1000)
+    }
+
+    #[test]
+    fn the_offset_clock_follows_the_offset_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("clock-offset");
+        let clock = offset_clock(file.clone());
+        // No file yet: the system clock.
+        assert_eq!(offset_secs(&clock), 0);
+        std::fs::write(&file, "1200\n").unwrap();
+        assert_eq!(offset_secs(&clock), 1200);
+        // Re-read at every call: an advance is seen at once.
+        std::fs::write(&file, "2400").unwrap();
+        assert_eq!(offset_secs(&clock), 2400);
+        // Not a number: no offset rather than a clock that jumps.
+        std::fs::write(&file, "soon").unwrap();
+        assert_eq!(offset_secs(&clock), 0);
+    }
 }

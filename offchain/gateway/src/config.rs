@@ -12,6 +12,7 @@
 //! max_body_bytes = 16384             # largest request body
 //! freeze_interval_ms = 1000          # how often gate closures are checked
 //! balance = "chain"                  # or { fixed = 1000000000 } (uaip, for tests)
+//! # test_clock_offset_file = "…/clock-offset"  # test networks only: seconds added to the clock
 //!
 //! [chain]                            # chain-client's ChainConfig (rpc_url, chain_id, prefix, ...)
 //! chain_id = "aip-localnet-1"
@@ -58,6 +59,11 @@ pub struct Config {
     pub freeze_interval_ms: u64,
     /// Source of free balances.
     pub balance: BalanceConfig,
+    /// Test networks only: a file holding a whole number of seconds added to
+    /// the system clock (the localnet's `clock-offset`, which
+    /// `ci/localnet.sh advance` writes), so gate closures follow a chain whose
+    /// time was moved forward. Re-read at every tick; a missing file is 0.
+    pub test_clock_offset_file: Option<PathBuf>,
     /// The chain (its id binds intents; its RPC serves balances).
     pub chain: ChainConfig,
 }
@@ -76,6 +82,7 @@ impl Default for Config {
             max_body_bytes: 16_384,
             freeze_interval_ms: 1000,
             balance: BalanceConfig::Chain,
+            test_clock_offset_file: None,
             chain: ChainConfig::default(),
         }
     }
@@ -137,5 +144,33 @@ impl Config {
             });
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_test_clock_offset_file_is_optional() {
+        let plain = Config::from_toml(r#"contract = "wasm1settlement""#).unwrap();
+        assert_eq!(plain.test_clock_offset_file, None);
+        let shifted = Config::from_toml(
+            "contract = \"wasm1settlement\"\ntest_clock_offset_file = \"/tmp/localnet/clock-offset\"",
+        )
+        .unwrap();
+        assert_eq!(
+            shifted.test_clock_offset_file,
+            Some(PathBuf::from("/tmp/localnet/clock-offset"))
+        );
+        // A misspelt key is refused, not ignored.
+        let e = Config::from_toml("contract = \"wasm1settlement\"\ntest_clock_offset = \"x\"")
+            .unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("invalid configuration: TOML parse error")
+                && msg.contains("unknown field `test_clock_offset`"),
+            "{msg}"
+        );
     }
 }

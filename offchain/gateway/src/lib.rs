@@ -21,7 +21,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use api::{router, system_clock, Accepted, Clock, Gateway, OpenBook, ROUTES};
+pub use api::{offset_clock, router, system_clock, Accepted, Clock, Gateway, OpenBook, ROUTES};
 pub use balance::{BalanceSource, ChainBalance, FixedBalance};
 pub use config::{BalanceConfig, Config, ConfigError};
 pub use error::{ErrorBody, GatewayError};

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 use gateway::{
-    serve, system_clock, BalanceConfig, BalanceSource, ChainBalance, Config, FixedBalance, Gateway,
+    offset_clock, serve, system_clock, BalanceConfig, BalanceSource, ChainBalance, Config,
+    FixedBalance, Gateway,
 };
 
 /// AIPCHAIN order gateway: signed intents in, durable per-slot books out.
@@ -64,7 +65,11 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {}", cfg.listen))?;
     let addr = listener.local_addr()?;
-    let gw = Gateway::new(cfg, balance, system_clock())?;
+    let clock = match &cfg.test_clock_offset_file {
+        Some(file) => offset_clock(file.clone()),
+        None => system_clock(),
+    };
+    let gw = Gateway::new(cfg, balance, clock)?;
     // The one line on stdout: tests and scripts read the bound address here.
     println!("listening on {addr}");
     tracing::info!(%addr, "aip-gateway listening");
