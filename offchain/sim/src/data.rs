@@ -139,6 +139,7 @@ pub fn load(dir: &Path, w: Window) -> Result<Scenario, SimError> {
                     })
                     .collect::<Result<_, _>>()?,
             ),
+            fewer_rows_ok: false,
         },
     )
     .map_err(err)?;
@@ -234,6 +235,7 @@ mod tests {
                 first_row: 96,
                 rows: Some(192),
                 households: Some(vec![id]),
+                fewer_rows_ok: false,
             },
         )
         .unwrap();

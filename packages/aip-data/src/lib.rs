@@ -117,8 +117,12 @@ pub struct Selection {
     /// First slot row to keep (0-based, after the header).
     pub first_row: usize,
     /// Rows to keep from `first_row`: `Some(n)` needs at least that many
-    /// (else [`DataError::TooShort`]); `None` keeps every row to the end.
+    /// (else [`DataError::TooShort`], unless `fewer_rows_ok`); `None` keeps
+    /// every row to the end.
     pub rows: Option<usize>,
+    /// With `rows: Some(n)`, a file that ends earlier keeps the rows it has
+    /// instead of failing.
+    pub fewer_rows_ok: bool,
     /// Households to keep, by id, in this order; `None` keeps every household
     /// of the file in ascending id order.
     pub households: Option<Vec<u32>>,
@@ -241,7 +245,7 @@ pub fn read_from<R: Read>(
         }
         row += 1;
     }
-    if let Some(e) = end {
+    if let Some(e) = end.filter(|_| !sel.fewer_rows_ok) {
         if row < e {
             return Err(DataError::TooShort {
                 path: p(),

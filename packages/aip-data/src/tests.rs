@@ -28,6 +28,7 @@ fn a_window_of_rows_and_chosen_households_in_the_order_asked() {
         first_row: 1,
         rows: Some(2),
         households: Some(vec![1, 0]),
+        fewer_rows_ok: false,
     };
     let e = parse(GOOD, &sel).unwrap();
     assert_eq!(e.first_slot, 1800);
@@ -156,9 +157,16 @@ fn ragged_rows_unknown_households_and_short_files_are_named() {
         first_row: 2,
         rows: Some(2),
         households: None,
+        fewer_rows_ok: false,
     };
     let err = parse(GOOD, &sel).unwrap_err();
     assert_eq!(err.to_string(), "h.csv: 3 slot rows, rows 2..4 asked for");
+    let sel = Selection {
+        fewer_rows_ok: true,
+        ..sel
+    };
+    let e = parse(GOOD, &sel).unwrap();
+    assert_eq!((e.first_slot, e.slots()), (2700, 1));
 }
 
 #[test]
@@ -169,6 +177,7 @@ fn the_real_export_loads() {
         first_row: 96,
         rows: Some(4 * 96),
         households: Some(vec![0, 117]),
+        fewer_rows_ok: false,
     };
     let e = read_dir(&dir, &sel).unwrap();
     assert_eq!(e.first_slot, 1_451_606_400 + 96 * 900);
