@@ -336,14 +336,30 @@ pub fn execute_record_ruling(
         .add_attribute("buyer_lost_bps", seller_share.to_string()))
 }
 
-/// Adds (`sign = true`) or removes one pair's counted contribution to the reviewed account.
-fn apply_contribution(s: &mut Stats, (w, wr): (u64, u64), add: bool) -> Result<(), ContractError> {
+/// Adds (`add = true`) or removes one pair's counted contribution to the
+/// reviewed account; a reciprocated pair's (`mutual`) goes to the reciprocated
+/// part too, which `score::counted_reviews` caps.
+fn apply_contribution(
+    s: &mut Stats,
+    (w, wr): (u64, u64),
+    add: bool,
+    mutual: bool,
+) -> Result<(), ContractError> {
     if add {
         s.review_weight = checked_add(s.review_weight, w, "review weight")?;
         s.review_weighted_sum = checked_add(s.review_weighted_sum, wr, "review sum")?;
+        if mutual {
+            s.mutual_review_weight = checked_add(s.mutual_review_weight, w, "review weight")?;
+            s.mutual_review_weighted_sum =
+                checked_add(s.mutual_review_weighted_sum, wr, "review sum")?;
+        }
     } else {
         s.review_weight = s.review_weight.saturating_sub(w);
         s.review_weighted_sum = s.review_weighted_sum.saturating_sub(wr);
+        if mutual {
+            s.mutual_review_weight = s.mutual_review_weight.saturating_sub(w);
+            s.mutual_review_weighted_sum = s.mutual_review_weighted_sum.saturating_sub(wr);
+        }
     }
     Ok(())
 }
@@ -397,7 +413,12 @@ pub fn execute_review(
     let weight = effective(deps.storage, deps.api, &terms, &reviewer)?.score as u64;
 
     let key = (&reviewer, &reviewed);
-    let old = PAIRS.may_load(deps.storage, key)?.unwrap_or_default();
+    let existing = PAIRS.may_load(deps.storage, key)?;
+    let first_of_pair = existing.is_none();
+    let old = existing.unwrap_or_default();
+    // Reciprocated: the reviewed account has reviewed the reviewer too.
+    let back = PAIRS.may_load(deps.storage, (&reviewed, &reviewer))?;
+    let mutual = back.is_some();
     let new = PairReviews {
         count: old.count.saturating_add(1),
         weight: checked_add(old.weight, weight, "pair weight")?,
@@ -413,14 +434,29 @@ pub fn execute_review(
             &mut target,
             pair_contribution(old.weight, old.weighted_sum),
             false,
+            mutual,
         )?;
         apply_contribution(
             &mut target,
             pair_contribution(new.weight, new.weighted_sum),
             true,
+            mutual,
         )?;
     }
     save_stats(deps.storage, deps.api, &reviewed, &target)?;
+    // The first review of this pair makes the opposite one reciprocated: its
+    // counted contribution to the reviewer (if its reviewer is not flagged)
+    // joins the reviewer's reciprocated part.
+    if let (true, Some(back)) = (first_of_pair, back) {
+        if !FLAGS.has(deps.storage, &reviewed) {
+            let mut own = load_stats(deps.storage, deps.api, &reviewer)?;
+            let (w, wr) = pair_contribution(back.weight, back.weighted_sum);
+            own.mutual_review_weight = checked_add(own.mutual_review_weight, w, "review weight")?;
+            own.mutual_review_weighted_sum =
+                checked_add(own.mutual_review_weighted_sum, wr, "review sum")?;
+            save_stats(deps.storage, deps.api, &reviewer, &own)?;
+        }
+    }
 
     trade.reviewed |= role;
     save_trade(deps.storage, trade_id, &trade);
@@ -464,8 +500,14 @@ fn toggle_reviews_of(
         .range(storage, None, None, Order::Ascending)
         .collect::<StdResult<_>>()?;
     for (reviewed, p) in &pairs {
+        let mutual = PAIRS.has(storage, (reviewed, reviewer));
         let mut s = load_stats(storage, api, reviewed)?;
-        apply_contribution(&mut s, pair_contribution(p.weight, p.weighted_sum), add)?;
+        apply_contribution(
+            &mut s,
+            pair_contribution(p.weight, p.weighted_sum),
+            add,
+            mutual,
+        )?;
         save_stats(storage, api, reviewed, &s)?;
     }
     Ok(pairs.len())

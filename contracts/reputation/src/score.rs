@@ -15,6 +15,10 @@
 //! | participation `P` | `1000 * min(active_slots, 96) / 96` | 0 |
 //! | dispute record `D` | `1000 - min(1000, lost_bps / (trades + K_T))` | 1000 |
 //!
+//! `W` and `W·rating` sum each reviewer's pair capped at [`PAIR_WEIGHT_CAP`];
+//! the pairs the account reviewed back (a ring's) count together as at most
+//! one pair ([`counted_reviews`]).
+//!
 //! `score = (250*S + 300*A + 150*R + 100*P + 200*D) / 1000`, all divisions
 //! rounding down, so `0 <= score <= 1000`. `S` and `A` (what protects a
 //! buyer) come from selling only: buying cannot raise them. A tier above
@@ -63,6 +67,9 @@ pub const SUCCESS_THRESHOLD_BPS: u128 = 9_500;
 pub const FLAG_PENALTY_BPS: u128 = 5_000;
 /// A pair's (reviewer → reviewed) counted review weight is capped at this.
 pub const PAIR_WEIGHT_CAP: u64 = 3_000;
+/// All reciprocated pairs of an account together count at most this weight
+/// (one pair's cap): see [`counted_reviews`].
+pub const RING_WEIGHT_CAP: u64 = PAIR_WEIGHT_CAP;
 
 /// The five components, per mille.
 pub fn components(s: &Stats) -> ScoreComponents {
@@ -75,8 +82,14 @@ pub fn components(s: &Stats) -> ScoreComponents {
     let delivered = (s.delivered_wh as u128).min(contracted);
     let accuracy = (1000 * delivered + K_WH * PRIOR_ACCURACY) / (contracted + K_WH);
 
-    let w = s.review_weight as u128;
-    let wr = (s.review_weighted_sum as u128).clamp(w, 5 * w);
+    let (w, wr) = counted_reviews(
+        s.review_weight,
+        s.review_weighted_sum,
+        s.mutual_review_weight,
+        s.mutual_review_weighted_sum,
+    );
+    let (w, wr) = (w as u128, wr as u128);
+    let wr = wr.clamp(w, 5 * w);
     let num = wr + K_REVIEW_WEIGHT * PRIOR_RATING;
     let den = w + K_REVIEW_WEIGHT;
     let reviews = 1000 * (num - den) / (4 * den);
@@ -143,4 +156,37 @@ pub fn pair_contribution(sum_w: u64, sum_wr: u64) -> (u64, u64) {
     let w = sum_w.min(PAIR_WEIGHT_CAP);
     let wr = (sum_wr as u128 * w as u128 / sum_w as u128) as u64;
     (w, wr)
+}
+
+/// The review weight and Σ weight × rating that count towards `R`, from an
+/// account's pair-capped sums (`total_w`, `total_wr`, every unflagged
+/// reviewer) and the part of them from reciprocated pairs (`mutual_w`,
+/// `mutual_wr`: reviewers the account has reviewed too).
+///
+/// A review ring is a group whose members review each other: every pair in
+/// it is reciprocated. Each pair is capped ([`pair_contribution`]), but `k`
+/// members would still add `k` capped pairs. So the reciprocated pairs count
+/// *together* as at most one pair: their weight is capped at
+/// [`RING_WEIGHT_CAP`], their weighted average rating kept (`mutual_wr` scaled
+/// by `cap / mutual_w`, rounded down). Pairs the account has not reviewed
+/// back count in full, as before.
+///
+/// Worked example (ratings 5, every pair at its cap of 3,000): in a
+/// 4-account ring each member has three reciprocated pairs, `W = 9,000`,
+/// `WR = 45,000`, which made `R = 1000·(45,000 + 9,000 − 12,000) / (4·12,000)
+/// = 875`; counted now as `W = 3,000`, `WR = 15,000`, `R = 1000·(15,000 +
+/// 9,000 − 6,000) / (4·6,000) = 750`, what one pair gives, and the same for
+/// a 3-account ring (two reciprocated pairs: 833 before). A seller reviewed by
+/// three buyers it did not review back keeps `R = 875`. The price: reviews
+/// between two accounts that review each other count as one pair however
+/// many such partners an account has.
+pub fn counted_reviews(total_w: u64, total_wr: u64, mutual_w: u64, mutual_wr: u64) -> (u64, u64) {
+    let mutual_w = mutual_w.min(total_w);
+    let mutual_wr = mutual_wr.min(total_wr);
+    let (open_w, open_wr) = (total_w - mutual_w, total_wr - mutual_wr);
+    if mutual_w <= RING_WEIGHT_CAP {
+        return (total_w, total_wr);
+    }
+    let capped_wr = (mutual_wr as u128 * RING_WEIGHT_CAP as u128 / mutual_w as u128) as u64;
+    (open_w + RING_WEIGHT_CAP, open_wr + capped_wr)
 }

@@ -54,13 +54,20 @@ pub struct Stats {
     pub review_weight: u64,
     /// Counted Σ weight × rating.
     pub review_weighted_sum: u64,
+    /// The part of `review_weight` from reciprocated pairs (reviewers this
+    /// account has reviewed too): together capped by `score::counted_reviews`.
+    pub mutual_review_weight: u64,
+    /// The part of `review_weighted_sum` from reciprocated pairs.
+    pub mutual_review_weighted_sum: u64,
 }
 
-/// Format byte of the encoded [`Stats`].
+/// Format byte of the encoded [`Stats`]: twelve fields (no reciprocated reviews).
 const STATS_V1: u8 = 1;
+/// Format byte of the encoded [`Stats`]: fourteen fields.
+const STATS_V2: u8 = 2;
 
 impl Stats {
-    fn fields(&self) -> [u64; 12] {
+    fn fields(&self) -> [u64; 14] {
         [
             self.trades,
             self.successful,
@@ -74,15 +81,26 @@ impl Stats {
             self.reviews_received,
             self.review_weight,
             self.review_weighted_sum,
+            self.mutual_review_weight,
+            self.mutual_review_weighted_sum,
         ]
     }
 
-    /// A format byte, then the twelve fields as LEB128 varints, in declaration
-    /// order (about 20 bytes for a typical account instead of ~90 as JSON).
+    /// A format byte, then the fields as LEB128 varints, in declaration order
+    /// (about 20 bytes for a typical account instead of ~90 as JSON): twelve
+    /// fields (format 1) while the two reciprocated-review fields are zero, as
+    /// for most accounts, else all fourteen (format 2).
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(32);
-        out.push(STATS_V1);
-        for mut v in self.fields() {
+        let fields = self.fields();
+        let n = if self.mutual_review_weight == 0 && self.mutual_review_weighted_sum == 0 {
+            out.push(STATS_V1);
+            12
+        } else {
+            out.push(STATS_V2);
+            14
+        };
+        for mut v in fields.into_iter().take(n) {
             loop {
                 let byte = (v & 0x7f) as u8;
                 v >>= 7;
@@ -99,11 +117,13 @@ impl Stats {
     pub fn decode(bytes: &[u8]) -> StdResult<Stats> {
         let corrupt = || StdError::generic_err("corrupt reputation record");
         let (&version, mut rest) = bytes.split_first().ok_or_else(corrupt)?;
-        if version != STATS_V1 {
-            return Err(corrupt());
-        }
-        let mut f = [0u64; 12];
-        for slot in f.iter_mut() {
+        let n = match version {
+            STATS_V1 => 12,
+            STATS_V2 => 14,
+            _ => return Err(corrupt()),
+        };
+        let mut f = [0u64; 14];
+        for slot in f.iter_mut().take(n) {
             let mut v: u64 = 0;
             let mut shift = 0u32;
             loop {
@@ -136,6 +156,8 @@ impl Stats {
             reviews_received: f[9],
             review_weight: f[10],
             review_weighted_sum: f[11],
+            mutual_review_weight: f[12],
+            mutual_review_weighted_sum: f[13],
         })
     }
 }

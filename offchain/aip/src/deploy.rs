@@ -152,8 +152,10 @@ pub enum KycMode {
     /// The zk-verifier mints on a valid KYC proof (reputation names it). The default.
     #[default]
     ZkVerifier,
-    /// The reputation admin mints (zk-verifier deployed but not named in
-    /// reputation): for test networks and end-to-end tests without proofs.
+    /// The reputation admin mints (zk-verifier deployed but named neither in
+    /// reputation nor as settlement's KYC verifier, so settlement does not ask
+    /// it about eligibility): for test networks and end-to-end tests without
+    /// proofs.
     AdminMints,
 }
 
@@ -249,7 +251,6 @@ fn instantiate_msg(name: &str, d: &Deployment, o: &DeployOptions) -> Result<Opti
                 needs: n.to_string(),
             })
     };
-    let opt_addr = |n: &str| d.contracts.get(n).map(|c| c.address.clone());
     let m = &o.market;
     Ok(Some(match name {
         "aip-token" => json!({
@@ -281,15 +282,9 @@ fn instantiate_msg(name: &str, d: &Deployment, o: &DeployOptions) -> Result<Opti
         }),
         "settlement" => json!({
             "token": addr("aip-token")?,
-            "roles": {
-                "admin": r.admin,
-                "grid_operator": r.grid_operator,
-                "matcher": r.matcher,
-                "arbiter": r.arbiter,
-                "treasury": r.treasury,
-                "reputation": opt_addr("reputation"),
-                "meter_oracle": opt_addr("meter-oracle"),
-            },
+            // The KYC verifier is named by the wiring step (`wiring`), so that
+            // a new zk-verifier does not need a new settlement.
+            "roles": settlement_roles(d, r, None),
             "params": {
                 "gate_closure_secs": m.gate_closure_secs,
                 "max_horizon_secs": m.max_horizon_secs,
@@ -314,6 +309,26 @@ fn instantiate_msg(name: &str, d: &Deployment, o: &DeployOptions) -> Result<Opti
     }))
 }
 
+/// Settlement's `Roles` (its instantiate and `update_config` messages): the
+/// role holders, the reputation and meter-oracle contracts when deployed, and
+/// `kyc_verifier` when given.
+fn settlement_roles(d: &Deployment, r: &Roles, kyc_verifier: Option<String>) -> Value {
+    let opt_addr = |n: &str| d.contracts.get(n).map(|c| c.address.clone());
+    let mut roles = json!({
+        "admin": r.admin,
+        "grid_operator": r.grid_operator,
+        "matcher": r.matcher,
+        "arbiter": r.arbiter,
+        "treasury": r.treasury,
+        "reputation": opt_addr("reputation"),
+        "meter_oracle": opt_addr("meter-oracle"),
+    });
+    if let Some(v) = kyc_verifier {
+        roles["kyc_verifier"] = Value::String(v);
+    }
+    roles
+}
+
 /// A wiring message: executed on `contract` when it or one of `touches` is new.
 struct Wire {
     contract: &'static str,
@@ -322,7 +337,17 @@ struct Wire {
     msg: Value,
 }
 
-fn wiring(d: &Deployment, kyc: KycMode) -> Vec<Wire> {
+/// The messages that join the instantiated contracts:
+///
+/// - reputation learns settlement (outcome records) and, in
+///   [`KycMode::ZkVerifier`], the zk-verifier (its minter);
+/// - in [`KycMode::ZkVerifier`], settlement's `roles.kyc_verifier` becomes the
+///   zk-verifier, so that `commit_intents` refuses intents of accounts whose
+///   credential expired or whose lists must be proved again. In
+///   [`KycMode::AdminMints`] it stays unset: the reputation token alone
+///   stands for KYC.
+fn wiring(d: &Deployment, o: &DeployOptions) -> Vec<Wire> {
+    let kyc = o.kyc;
     let a = |n: &str| d.contracts.get(n).map(|c| c.address.clone());
     let mut out = Vec::new();
     if d.contracts.contains_key("reputation") {
@@ -336,6 +361,21 @@ fn wiring(d: &Deployment, kyc: KycMode) -> Vec<Wire> {
                 "zk_verifier": if kyc == KycMode::ZkVerifier { a("zk-verifier") } else { None },
                 "guardian": null,
                 "review_window_secs": null,
+            }}),
+        });
+    }
+    if let (KycMode::ZkVerifier, true, Some(zk)) = (
+        kyc,
+        d.contracts.contains_key("settlement"),
+        a("zk-verifier"),
+    ) {
+        out.push(Wire {
+            contract: "settlement",
+            touches: &["zk-verifier"],
+            action: "update_config",
+            msg: json!({"update_config": {
+                "roles": settlement_roles(d, &o.roles, Some(zk)),
+                "params": null,
             }}),
         });
     }
@@ -461,7 +501,7 @@ pub async fn deploy(client: &ChainClient, opts: &DeployOptions) -> Result<Deploy
     }
 
     // 3. Wiring.
-    for w in wiring(&d, opts.kyc) {
+    for w in wiring(&d, opts) {
         let new = fresh.contains(w.contract) || w.touches.iter().any(|t| fresh.contains(*t));
         if !new {
             continue;
@@ -509,19 +549,76 @@ mod tests {
         d
     }
 
+    fn mode(kyc: KycMode) -> DeployOptions {
+        DeployOptions { kyc, ..opts() }
+    }
+
     #[test]
     fn reputation_names_the_zk_verifier_only_in_zk_mode() {
         let d = with(&["reputation", "settlement", "zk-verifier"]);
-        let w = wiring(&d, KycMode::ZkVerifier);
+        let w = wiring(&d, &mode(KycMode::ZkVerifier));
         assert_eq!(w[0].msg["update_config"]["zk_verifier"], "wasm1zk-verifier");
         assert_eq!(w[0].msg["update_config"]["settlement"], "wasm1settlement");
-        let w = wiring(&d, KycMode::AdminMints);
+        let w = wiring(&d, &mode(KycMode::AdminMints));
         assert_eq!(w[0].msg["update_config"]["zk_verifier"], Value::Null);
         let zk = instantiate_msg("zk-verifier", &d, &opts())
             .unwrap()
             .unwrap();
         assert_eq!(zk["reputation"], "wasm1reputation");
         assert_eq!(zk["provider"], "wasm1admin");
+    }
+
+    #[test]
+    fn settlement_asks_the_zk_verifier_about_kyc_only_in_zk_mode() {
+        let d = with(&[
+            "aip-token",
+            "reputation",
+            "meter-oracle",
+            "zk-verifier",
+            "settlement",
+        ]);
+        let w = wiring(&d, &mode(KycMode::ZkVerifier));
+        let wire = w
+            .iter()
+            .find(|w| w.contract == "settlement")
+            .expect("a settlement wire in zk mode");
+        assert_eq!(wire.action, "update_config");
+        // It runs when settlement or the zk-verifier is new.
+        assert_eq!(wire.touches, &["zk-verifier"]);
+        // The message is settlement's own `UpdateConfig`: it parses as it, names
+        // the zk-verifier and keeps every other role and the parameters.
+        let parsed: settlement::msg::ExecuteMsg = serde_json::from_value(wire.msg.clone()).unwrap();
+        let settlement::msg::ExecuteMsg::UpdateConfig { roles, params } = parsed else {
+            panic!("not update_config: {}", wire.msg);
+        };
+        let roles = roles.expect("roles are set");
+        assert_eq!(roles.kyc_verifier.as_deref(), Some("wasm1zk-verifier"));
+        assert_eq!(roles.reputation.as_deref(), Some("wasm1reputation"));
+        assert_eq!(roles.meter_oracle.as_deref(), Some("wasm1meter-oracle"));
+        assert_eq!(
+            (roles.admin.as_str(), roles.matcher.as_str()),
+            ("wasm1admin", "wasm1admin")
+        );
+        assert!(params.is_none(), "market parameters untouched");
+
+        // Admin-minting networks leave settlement without a KYC verifier.
+        let w = wiring(&d, &mode(KycMode::AdminMints));
+        assert!(w.iter().all(|w| w.contract != "settlement"));
+        // Nothing to name without a zk-verifier, or without a settlement.
+        let no_zk = with(&["aip-token", "reputation", "settlement"]);
+        assert!(wiring(&no_zk, &opts())
+            .iter()
+            .all(|w| w.contract != "settlement"));
+        let no_settlement = with(&["reputation", "zk-verifier"]);
+        assert!(wiring(&no_settlement, &opts())
+            .iter()
+            .all(|w| w.contract != "settlement"));
+        // The instantiate message never names it (the wire does), and parses
+        // as settlement's own `InstantiateMsg`.
+        let inst = instantiate_msg("settlement", &d, &opts()).unwrap().unwrap();
+        let inst: settlement::msg::InstantiateMsg = serde_json::from_value(inst).unwrap();
+        assert_eq!(inst.roles.kyc_verifier, None);
+        assert_eq!(inst.roles.reputation.as_deref(), Some("wasm1reputation"));
     }
 
     #[test]

@@ -13,6 +13,18 @@
 //! a fresh deployment in which reputation names the zk-verifier as its
 //! minter (`KycMode::ZkVerifier`, what `aip deploy` does by default). The
 //! SDK gas of each step is printed (`--nocapture`) for docs/benchmarks.md.
+//!
+//! The second test trades: in that deployment settlement names the
+//! zk-verifier as its KYC verifier (what `aip deploy` wires in
+//! `KycMode::ZkVerifier`). Three households prove and deposit; a trade is
+//! committed from signed intents before erin's credential expires; the test
+//! clock moves past the expiry, and `commit_intents` refuses her next intent
+//! ("KYC expired") with no balance changed, while the earlier trade is
+//! delivered and settles. The provider revokes rita: after the grace period
+//! she cannot prove, and her intent is refused ("KYC needs_reproof"). Erin,
+//! whose credential the provider renewed, proves again and trades again. The
+//! regulator's `stats` counts follow each step. The two tests share accounts
+//! and the second moves the chain's clock: they run one at a time.
 #![cfg(feature = "e2e")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -21,12 +33,19 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use aip_cli::deploy::{deploy, DeployOptions, KycMode, MarketParams, Roles};
+use aip_cli::deployment::Deployment;
+use aip_cli::market;
 use aip_kyc::cli::Cli;
 use aip_kyc::ProofFile;
-use chain_client::Error;
+use aip_types::intent::sign::IntentKey;
+use aip_types::intent::{BatchIntent, OrderIntent, Side};
+use chain_client::cosmrs::crypto::secp256k1::SigningKey;
+use chain_client::cosmrs::tx::Msg;
+use chain_client::{ChainClient, Coin, Error, Signer};
 use clap::Parser;
-use common::{addr, as_account, root, rt};
+use common::{addr, advance, as_account, root, rt};
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 
 /// Runs `aip-kyc ARGS...` in-process; returns what the command prints.
 fn kyc(args: &[&str]) -> String {
@@ -111,8 +130,16 @@ fn prove(dir: &Path, who: &str, address: &str, chain_id: &str, zk: &str) -> Proo
     serde_json::from_str(&out).unwrap()
 }
 
+/// The tests of this file share the localnet's accounts (and the second
+/// moves the chain's clock): one at a time.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 #[test]
 fn a_kyc_proof_registers_once_and_mints_the_reputation_token() {
+    let _one_at_a_time = serial();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let out = std::env::var_os("CARGO_TARGET_DIR")
@@ -440,5 +467,417 @@ fn a_kyc_proof_registers_once_and_mints_the_reputation_token() {
             assert!(tx.gas_used > 0 && tx.gas_used <= tx.gas_wanted);
             eprintln!("kyc gas: {what}: {} SDK gas used", tx.gas_used);
         }
+    });
+}
+
+/// A household of the KYC trading test: a wallet key that signs its intents
+/// and its transactions, and its meter.
+struct Trader {
+    who: &'static str,
+    key: IntentKey,
+    address: String,
+    client: ChainClient,
+    meter: u32,
+}
+
+/// Each trader's deposit in settlement, uaip (10 AIP).
+const DEPOSIT: u128 = 10_000_000;
+
+/// A new identity for `who`, its credential expiring at `expiry`; returns the
+/// identity commitment (for a renewed credential later).
+fn enrol_until(dir: &Path, who: &str, expiry: u64) -> String {
+    let c = kyc(&[
+        "identity",
+        "new",
+        "--out",
+        p(&dir.join(format!("{who}.json"))),
+    ]);
+    issue(dir, who, &c, expiry);
+    c
+}
+
+/// The provider issues `who` a credential for commitment `c`, expiring at `expiry`.
+fn issue(dir: &Path, who: &str, c: &str, expiry: u64) {
+    kyc(&[
+        "tree",
+        "add",
+        "--tree",
+        p(&dir.join("tree.json")),
+        "--commitment",
+        c,
+        "--reference",
+        &format!("passport:{who}"),
+        "--expiry",
+        &expiry.to_string(),
+        "--credential-out",
+        p(&dir.join(format!("{who}.cred.json"))),
+        "--force",
+    ]);
+}
+
+/// `who`'s signed intent for `slot`, in its batch form.
+fn intent(
+    d: &Deployment,
+    t: &Trader,
+    nonce: u64,
+    slot: u64,
+    side: Side,
+    wh: u64,
+    limit_price: u64,
+) -> BatchIntent {
+    let i = OrderIntent {
+        chain_id: d.chain_id.clone(),
+        contract: d.address("settlement").unwrap().to_string(),
+        owner: t.address.clone(),
+        nonce,
+        slot_from: slot,
+        slot_until: slot + 900,
+        side,
+        meter: t.meter,
+        wh,
+        limit_price,
+        premium_only: false,
+        expires: slot + 900,
+    };
+    BatchIntent::from_signed(&t.key.sign_cosmos(&i))
+}
+
+/// The matcher's `commit_intents` of one trade: `wh` from `seller`'s intent
+/// (index 0) to `buyer`'s (index 1) at `price`.
+fn commit(slot: u64, seller: &BatchIntent, buyer: &BatchIntent, wh: u64, price: u64) -> Value {
+    json!({"commit_intents": {
+        "slot": slot,
+        "intents": [seller, buyer],
+        "trades": [{"bid": 1, "offer": 0, "wh": wh.to_string(), "price": price.to_string()}],
+    }})
+}
+
+/// `account`'s (free, locked) balance in settlement, uaip.
+async fn balance(c: &ChainClient, settlement: &str, account: &str) -> (u128, u128) {
+    let b: Value = c
+        .query(settlement, &json!({"balance": {"account": account}}))
+        .await
+        .unwrap();
+    let n = |k: &str| b[k].as_str().unwrap().parse::<u128>().unwrap();
+    (n("free"), n("locked"))
+}
+
+async fn trades(c: &ChainClient, settlement: &str, slot: u64) -> Vec<Value> {
+    let v: Value = c
+        .query(
+            settlement,
+            &json!({"trades_by_slot": {"slot": slot, "start_after": null, "limit": 100}}),
+        )
+        .await
+        .unwrap();
+    v["trades"].as_array().unwrap().clone()
+}
+
+async fn stats(c: &ChainClient, zk: &str) -> (u64, u64, u64, u64) {
+    let s: Value = c
+        .query(zk, &json!({"stats": {"start_after": null, "limit": null}}))
+        .await
+        .unwrap();
+    let n = |k: &str| s[k].as_u64().unwrap();
+    (
+        n("registered"),
+        n("eligible"),
+        n("expired"),
+        n("needs_reproof"),
+    )
+}
+
+async fn now(c: &ChainClient) -> u64 {
+    c.latest_block().await.unwrap().1 as u64
+}
+
+/// Moves chain time to at least `t` (the localnet's test clock).
+async fn advance_to(c: &ChainClient, t: u64) {
+    let n = now(c).await;
+    if t > n {
+        advance(t - n);
+    }
+}
+
+#[test]
+fn settlement_refuses_intents_of_expired_and_revoked_accounts_until_they_prove_again() {
+    let _one_at_a_time = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    rt().block_on(async {
+        let (admin, provider, alice, faucet, dso, matcher, oracle) = (
+            as_account("validator").await,
+            as_account("dave").await,
+            as_account("alice").await,
+            as_account("faucet").await,
+            as_account("dso").await,
+            as_account("matcher").await,
+            as_account("oracle").await,
+        );
+        // `aip deploy` in its default KYC mode: the zk-verifier mints the
+        // reputation tokens and is settlement's KYC verifier.
+        let mut opts = common::options(common::deployment_file("kyc-trading"));
+        opts.roles.kyc_provider = addr("dave");
+        opts.kyc = KycMode::ZkVerifier;
+        let report = deploy(&admin, &opts).await.expect("deploy");
+        assert!(
+            report
+                .wired
+                .iter()
+                .any(|(c, a, _)| c == "settlement" && a == "update_config"),
+            "{:?}",
+            report.wired
+        );
+        let dep = report.deployment;
+        let (zk, settlement, token, mo) = (
+            dep.address("zk-verifier").unwrap().to_string(),
+            dep.address("settlement").unwrap().to_string(),
+            dep.address("aip-token").unwrap().to_string(),
+            dep.address("meter-oracle").unwrap().to_string(),
+        );
+        let config: Value = alice.query(&settlement, &json!({"config": {}})).await.unwrap();
+        assert_eq!(config["roles"]["kyc_verifier"], zk.as_str(), "{config}");
+
+        // Off chain: the seeded key; erin's credential expires two hours from
+        // now, the others' in 2096; mallory is sanctioned, nobody revoked.
+        kyc(&["setup", "--out-dir", p(&d.join("keys")), "--insecure-seed", "2026"]);
+        kyc(&["tree", "new", "--tree", p(&d.join("tree.json"))]);
+        let t0 = now(&alice).await;
+        let erin_expiry = t0 + 7_200;
+        let long: u64 = EXPIRY.parse().unwrap();
+        let mut commitments = std::collections::BTreeMap::new();
+        for (who, expiry) in [("sam", long), ("erin", erin_expiry), ("rita", long)] {
+            commitments.insert(who, enrol_until(d, who, expiry));
+        }
+        let (sanctions, revocations) = (d.join("sanctions.json"), d.join("revocations.json"));
+        kyc(&["set", "new", "--set", p(&sanctions)]);
+        kyc(&["set", "new", "--set", p(&revocations)]);
+        kyc(&["set", "add", "--set", p(&sanctions), "passport:mallory"]);
+        let vk_hex = std::fs::read_to_string(d.join("keys/verifying_key.hex")).unwrap();
+        admin
+            .execute(&zk, &json!({"set_verifying_key": {"verifying_key": vk_hex.trim()}}), &[])
+            .await
+            .unwrap();
+        let tree_root = kyc(&["tree", "root", "--tree", p(&d.join("tree.json"))]);
+        provider
+            .execute(&zk, &json!({"publish_root": {"root": tree_root}}), &[])
+            .await
+            .unwrap();
+        let sanctions_root = kyc(&["set", "root", "--set", p(&sanctions)]);
+        admin
+            .execute(&zk, &json!({"publish_sanctions_root": {"root": sanctions_root}}), &[])
+            .await
+            .unwrap();
+
+        // Settlement's grid: node 1 in zone 1.
+        dso.execute(&settlement, &json!({"upsert_zone": {"zone": {"id": 1, "name": "feeder"}}}), &[])
+            .await
+            .unwrap();
+        dso.execute(&settlement, &json!({"set_node_zones": {"nodes": [{"node": 1, "zone": 1}]}}), &[])
+            .await
+            .unwrap();
+
+        // Three households, each with its own wallet key: gas, AIP, a meter,
+        // a KYC proof (which mints its reputation token) and a deposit.
+        let base = common::chain().await;
+        let labels = ["sam", "erin", "rita"].map(|who| (who, format!("e2e kyc trading {who}")));
+        // Gas coins for the three in one transaction.
+        let gas = labels
+            .iter()
+            .map(|(_, label)| {
+                chain_client::cosmrs::bank::MsgSend {
+                    from_address: faucet.address().unwrap().clone(),
+                    to_address: IntentKey::from_label(label).address("wasm").parse().unwrap(),
+                    amount: vec![Coin { denom: "ustake".parse().unwrap(), amount: 50_000_000 }],
+                }
+                .to_any()
+                .unwrap()
+            })
+            .collect();
+        faucet.broadcast(gas, "").await.unwrap();
+        let mut traders = vec![];
+        for (who, label) in labels {
+            let key = IntentKey::from_label(&label);
+            let address = key.address("wasm");
+            let secret: [u8; 32] = Sha256::digest(label.as_bytes()).into();
+            let signer = Signer::from_signing_key(SigningKey::from_slice(&secret).unwrap(), "wasm").unwrap();
+            assert_eq!(signer.address().to_string(), address);
+            alice
+                .execute(&token, &json!({"transfer": {"recipient": address, "amount": DEPOSIT.to_string()}}), &[])
+                .await
+                .unwrap();
+            let dev = common::device(&label);
+            let reg = dso
+                .execute(&mo, &json!({"register_meter": {"owner": address, "node": 1, "pubkey": dev.public_key()}}), &[])
+                .await
+                .unwrap();
+            let meter = reg.wasm_attribute("meter").unwrap().parse().unwrap();
+            let client = base.with_signer(signer);
+            let proof = prove(d, who, &address, &dep.chain_id, &zk);
+            let r = client.execute(&zk, &proof.register, &[]).await.unwrap();
+            assert_eq!(r.wasm_attribute("action"), Some("register"));
+            let deposit = json!({"send": {"contract": settlement, "amount": DEPOSIT.to_string(),
+                "msg": cosmwasm_std::to_json_binary(&json!({"deposit": {}})).unwrap()}});
+            client.execute(&token, &deposit, &[]).await.unwrap();
+            assert_eq!(balance(&alice, &settlement, &address).await, (DEPOSIT, 0));
+            traders.push(Trader { who, key, address, client, meter });
+        }
+        let (sam, erin, rita) = (&traders[0], &traders[1], &traders[2]);
+        assert_eq!(stats(&alice, &zk).await, (3, 3, 0, 0));
+
+        // Slot A, before erin's credential expires: sam sells her 1,000 Wh.
+        let gate = opts.market.gate_closure_secs;
+        let slot_a = market::next_open_slot(now(&alice).await, gate, 60);
+        assert!(slot_a + 900 < erin_expiry);
+        let (sell_a, buy_a) = (
+            intent(&dep, sam, 1, slot_a, Side::Sell, 2_000, 100_000),
+            intent(&dep, erin, 1, slot_a, Side::Buy, 1_000, 150_000),
+        );
+        matcher
+            .execute(&settlement, &commit(slot_a, &sell_a, &buy_a, 1_000, 120_000), &[])
+            .await
+            .expect("a trade committed while erin's credential is valid");
+        let traded = trades(&alice, &settlement, slot_a).await;
+        assert_eq!(traded.len(), 1);
+        let pay: u128 = traded[0]["payment"].as_str().unwrap().parse().unwrap();
+        assert_eq!(pay, 120_000, "1,000 Wh at 120,000 uaip/kWh");
+        let collateral: u128 = traded[0]["collateral"].as_str().unwrap().parse().unwrap();
+        assert_eq!(balance(&alice, &settlement, &erin.address).await, (DEPOSIT - pay, pay));
+
+        // The slot passes; sam's meter reports the 1,000 Wh; settlement fetches it.
+        advance_to(&alice, slot_a + 900 + 2).await;
+        let reading = common::device(&format!("e2e kyc trading {}", sam.who))
+            .reading(&dep, sam.meter, slot_a, 1_000, 0)
+            .unwrap();
+        oracle
+            .execute(&mo, &json!({"submit_readings": {"slot": slot_a, "readings": [reading]}}), &[])
+            .await
+            .unwrap();
+        alice
+            .execute(&settlement, &json!({"fetch_deliveries": {"slot": slot_a, "limit": null}}), &[])
+            .await
+            .unwrap();
+        let st: Value = alice.query(&settlement, &json!({"slot_status": {"slot": slot_a}})).await.unwrap();
+        let settle_from = st["settle_from"].as_u64().expect("delivery data final");
+
+        // Erin's credential expires.
+        advance_to(&alice, erin_expiry.max(settle_from) + 2).await;
+        let e: Value = alice.query(&zk, &json!({"eligibility": {"account": erin.address}})).await.unwrap();
+        assert_eq!(e["status"], "expired", "{e}");
+        assert_eq!(stats(&alice, &zk).await, (3, 2, 1, 0));
+
+        // Her new intent is refused with the contract's reason; nothing changes.
+        let before = (
+            balance(&alice, &settlement, &sam.address).await,
+            balance(&alice, &settlement, &erin.address).await,
+        );
+        let slot_b = market::next_open_slot(now(&alice).await, gate, 60);
+        let (sell_b, buy_b) = (
+            intent(&dep, sam, 2, slot_b, Side::Sell, 2_000, 100_000),
+            intent(&dep, erin, 2, slot_b, Side::Buy, 1_000, 150_000),
+        );
+        let err = matcher
+            .execute(&settlement, &commit(slot_b, &sell_b, &buy_b, 1_000, 120_000), &[])
+            .await
+            .unwrap_err();
+        assert!(
+            err.raw_log().unwrap().contains(&format!(
+                "intent 1 rejected: account {} may not trade: KYC expired",
+                erin.address
+            )),
+            "{err}"
+        );
+        assert!(trades(&alice, &settlement, slot_b).await.is_empty());
+        let after = (
+            balance(&alice, &settlement, &sam.address).await,
+            balance(&alice, &settlement, &erin.address).await,
+        );
+        assert_eq!(before, after);
+
+        // The trade committed before the expiry still settles: delivered in
+        // full, sam is paid, erin's payment unlocked.
+        alice
+            .execute(&settlement, &json!({"settle": {"slot": slot_a, "limit": null}}), &[])
+            .await
+            .expect("the committed trade settles after the expiry");
+        let settled = &trades(&alice, &settlement, slot_a).await[0]["settlement"];
+        assert_eq!(settled["delivered_wh"], "1000", "{settled}");
+        assert_eq!(settled["seller_paid"], pay.to_string(), "{settled}");
+        assert_eq!(settled["collateral_returned"], collateral.to_string(), "{settled}");
+        assert_eq!(balance(&alice, &settlement, &erin.address).await, (DEPOSIT - pay, 0));
+        assert_eq!(balance(&alice, &settlement, &sam.address).await, (DEPOSIT + pay, 0));
+
+        // The provider revokes rita (one-minute grace period) and renews
+        // erin's credential (a new leaf for the same identity).
+        admin
+            .execute(
+                &zk,
+                &json!({"update_config": {"admin": null, "provider": null, "compliance": null,
+                    "reputation": null, "grace_period": 60, "premium_max_age_days": null}}),
+                &[],
+            )
+            .await
+            .unwrap();
+        kyc(&["set", "add", "--set", p(&revocations), "passport:rita"]);
+        let revocation_root = kyc(&["set", "root", "--set", p(&revocations)]);
+        provider
+            .execute(&zk, &json!({"publish_revocation_root": {"root": revocation_root}}), &[])
+            .await
+            .unwrap();
+        issue(d, "erin", &commitments["erin"], long);
+        let tree_root = kyc(&["tree", "root", "--tree", p(&d.join("tree.json"))]);
+        provider
+            .execute(&zk, &json!({"publish_root": {"root": tree_root}}), &[])
+            .await
+            .unwrap();
+        advance(61);
+        // The regulator's view: counts only. Sam and rita proved against the
+        // replaced revocation list, erin's registration expired.
+        assert_eq!(stats(&alice, &zk).await, (3, 0, 1, 2));
+
+        // Rita cannot prove against the new list; sam and erin prove again.
+        let rita_args = prove_args(d, "rita", &rita.address, &dep.chain_id, &zk);
+        let e = kyc_err(&rita_args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(e.contains("is on the revocation list"), "{e}");
+        for t in [sam, erin] {
+            let proof = prove(d, t.who, &t.address, &dep.chain_id, &zk);
+            let r = t.client.execute(&zk, &proof.register, &[]).await.unwrap();
+            assert_eq!(r.wasm_attribute("action"), Some("renew"), "{}", t.who);
+        }
+        assert_eq!(stats(&alice, &zk).await, (3, 2, 0, 1));
+
+        // Rita's intent is refused, nothing changes.
+        let slot_c = market::next_open_slot(now(&alice).await, gate, 60);
+        let sell_c = intent(&dep, sam, 3, slot_c, Side::Sell, 2_000, 100_000);
+        let rita_c = intent(&dep, rita, 1, slot_c, Side::Buy, 1_000, 150_000);
+        let before = balance(&alice, &settlement, &rita.address).await;
+        let err = matcher
+            .execute(&settlement, &commit(slot_c, &sell_c, &rita_c, 1_000, 120_000), &[])
+            .await
+            .unwrap_err();
+        assert!(
+            err.raw_log().unwrap().contains(&format!(
+                "intent 1 rejected: account {} may not trade: KYC needs_reproof",
+                rita.address
+            )),
+            "{err}"
+        );
+        assert_eq!(balance(&alice, &settlement, &rita.address).await, before);
+        assert_eq!(before, (DEPOSIT, 0));
+        assert!(trades(&alice, &settlement, slot_c).await.is_empty());
+
+        // Erin proved again: she trades again.
+        let erin_c = intent(&dep, erin, 3, slot_c, Side::Buy, 1_000, 150_000);
+        matcher
+            .execute(&settlement, &commit(slot_c, &sell_c, &erin_c, 1_000, 120_000), &[])
+            .await
+            .expect("erin trades again after proving again");
+        let traded = trades(&alice, &settlement, slot_c).await;
+        assert_eq!(traded.len(), 1);
+        assert_eq!(traded[0]["buyer"], erin.address.as_str());
+        assert_eq!(
+            balance(&alice, &settlement, &erin.address).await,
+            (DEPOSIT - 2 * pay, pay)
+        );
     });
 }

@@ -6,7 +6,6 @@ use crate::MatcherError;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Deserialize;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// `data/simbench` of this repository.
@@ -96,37 +95,32 @@ pub fn load_network(dir: &Path) -> Result<Network, MatcherError> {
     serde_json::from_slice(&read(&p)?).map_err(|e| parse_err(&p, e))
 }
 
-/// Reads `households_wh.csv.gz`.
+/// Reads `households_wh.csv.gz` (through `aip_data`, the one loader of the
+/// file): every household, in ascending id order, every slot.
 pub fn load_profiles(dir: &Path) -> Result<Profiles, MatcherError> {
-    let p = dir.join("households_wh.csv.gz");
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(&read(&p)?[..])
-        .read_to_string(&mut text)
-        .map_err(|e| parse_err(&p, e))?;
-    let mut rdr = csv::Reader::from_reader(text.as_bytes());
-    let headers = rdr.headers().map_err(|e| parse_err(&p, e))?.clone();
-    let n = (headers.len() - 1) / 2;
-    let mut out = Profiles {
-        first_slot: 0,
-        load: vec![Vec::new(); n],
-        pv: vec![Vec::new(); n],
-    };
-    for (row, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| parse_err(&p, e))?;
-        let num = |k: usize| -> Result<u64, MatcherError> {
-            rec[k]
-                .parse::<u64>()
-                .map_err(|e| parse_err(&p, format!("row {row}, column {}: {e}", &headers[k])))
-        };
-        if row == 0 {
-            out.first_slot = num(0)?;
-        }
-        for h in 0..n {
-            out.load[h].push(num(1 + 2 * h)? as u32);
-            out.pv[h].push(num(2 + 2 * h)? as u32);
+    let p = dir.join(aip_data::FILE_NAME);
+    let e = aip_data::read(&p, &aip_data::Selection::default()).map_err(|e| data_err(&p, e))?;
+    Ok(Profiles {
+        first_slot: e.first_slot,
+        load: e.load_wh,
+        pv: e.pv_wh,
+    })
+}
+
+/// The loader's error as the matcher's: I/O stays I/O, format errors become
+/// `Parse` (the loader's message, which names the line and column).
+fn data_err(path: &Path, e: aip_data::DataError) -> MatcherError {
+    match e {
+        aip_data::DataError::Io { source, .. } => MatcherError::Io {
+            path: path.display().to_string(),
+            source,
+        },
+        other => {
+            let full = other.to_string();
+            let prefix = format!("{}: ", path.display());
+            parse_err(path, full.strip_prefix(&prefix).unwrap_or(&full))
         }
     }
-    Ok(out)
 }
 
 /// The order book of slot `t` (row of the profiles): each household with a net
@@ -199,4 +193,38 @@ pub fn synthetic_book(n: usize, network: &Network, seed: u64, gated: f64) -> Ord
         })
         .collect();
     OrderBook { slot: 0, orders }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_real_profiles_load_every_household_and_slot() {
+        let p = load_profiles(&default_dir()).unwrap();
+        let grid = load_grid(&default_dir()).unwrap();
+        assert_eq!(p.first_slot, grid.first_slot);
+        assert_eq!(p.load.len(), grid.households.len());
+        assert!(p.load.iter().chain(&p.pv).all(|v| v.len() == grid.slots));
+    }
+
+    #[test]
+    fn a_malformed_profile_file_is_a_parse_error_naming_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = std::fs::File::create(dir.path().join(aip_data::FILE_NAME)).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(f, flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, b"slot,load_0,pv_0\n900,1,2\n1800,3,-4\n").unwrap();
+        gz.finish().unwrap();
+        let e = load_profiles(dir.path()).unwrap_err();
+        assert!(matches!(e, MatcherError::Parse { .. }), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}: line 3, column pv_0: \"-4\" is not a whole number of Wh (0..=4294967295)",
+                dir.path().join(aip_data::FILE_NAME).display()
+            )
+        );
+        let e = load_profiles(&dir.path().join("nowhere")).unwrap_err();
+        assert!(matches!(e, MatcherError::Io { .. }), "{e:?}");
+    }
 }

@@ -27,6 +27,10 @@ pub enum Error {
     /// The durable queue (SQLite) failed.
     #[error("queue: {0}")]
     Queue(#[from] rusqlite::Error),
+    /// The households' energy file could not be read (`aip_data` names the
+    /// file, the line and the column).
+    #[error("source {0}")]
+    Profiles(#[from] aip_data::DataError),
     /// A source file could not be read.
     #[error("source {path}: {message}")]
     Source {

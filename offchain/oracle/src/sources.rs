@@ -55,7 +55,11 @@ pub fn net(load_wh: f64, pv_wh: f64, scale: f64) -> (u64, u64) {
     }
 }
 
-/// Reads SimBench household energy (`slot,load_0,pv_0,load_1,pv_1,…`) into readings.
+/// Reads SimBench household energy (`slot,load_0,pv_0,load_1,pv_1,…`, the
+/// format of `aip_data`, which parses it) into readings: the first
+/// `households` households by ascending id (all when `None`) become meters
+/// `first_meter`, `first_meter + 1`, …, over the first `slots` rows (all when
+/// `None`, fewer when the file is shorter).
 pub fn read_profiles(
     path: &Path,
     first_meter: u32,
@@ -63,54 +67,25 @@ pub fn read_profiles(
     slots: Option<usize>,
     scale: f64,
 ) -> Result<Vec<Reading>> {
-    let mut rdr = csv::Reader::from_reader(open(path)?);
-    let headers = rdr.headers().map_err(|e| source_err(path, e))?.clone();
-    if headers.get(0) != Some("slot") {
-        return Err(source_err(path, "first column must be `slot`"));
-    }
-    // Column indices of (load_i, pv_i) for household i.
-    let mut cols: Vec<(Option<usize>, Option<usize>)> = vec![];
-    for (idx, name) in headers.iter().enumerate().skip(1) {
-        let (kind, id) = name
-            .split_once('_')
-            .ok_or_else(|| source_err(path, format!("unexpected column {name:?}")))?;
-        let id: usize = id
-            .parse()
-            .map_err(|_| source_err(path, format!("unexpected column {name:?}")))?;
-        if cols.len() <= id {
-            cols.resize(id + 1, (None, None));
-        }
-        match kind {
-            "load" => cols[id].0 = Some(idx),
-            "pv" => cols[id].1 = Some(idx),
-            _ => return Err(source_err(path, format!("unexpected column {name:?}"))),
-        }
-    }
-    let n = households.unwrap_or(cols.len()).min(cols.len());
-    let mut out = vec![];
-    for (row_no, rec) in rdr.records().enumerate() {
-        if slots.is_some_and(|s| row_no >= s) {
-            break;
-        }
-        let rec = rec.map_err(|e| source_err(path, e))?;
-        let num = |i: Option<usize>| -> Result<f64> {
-            match i {
-                None => Ok(0.0),
-                Some(i) => rec
-                    .get(i)
-                    .unwrap_or("0")
-                    .parse::<f64>()
-                    .map_err(|e| source_err(path, format!("row {}: {e}", row_no + 2))),
-            }
-        };
-        let slot_start: u64 = rec
-            .get(0)
-            .unwrap_or("")
-            .parse()
-            .map_err(|e| source_err(path, format!("row {}: slot: {e}", row_no + 2)))?;
-        let slot = SlotId::new(slot_start).map_err(|e| source_err(path, e))?;
-        for (h, (load, pv)) in cols.iter().take(n).enumerate() {
-            let (exported_wh, imported_wh) = net(num(*load)?, num(*pv)?, scale);
+    let e = aip_data::read(
+        path,
+        &aip_data::Selection {
+            first_row: 0,
+            rows: slots,
+            households: None,
+            fewer_rows_ok: true,
+        },
+    )?;
+    let n = households
+        .unwrap_or(e.households.len())
+        .min(e.households.len());
+    let mut out = Vec::with_capacity(n * e.slots());
+    for t in 0..e.slots() {
+        let start = e.first_slot + t as u64 * aip_data::SLOT_SECONDS;
+        let slot = SlotId::new(start).map_err(|err| source_err(path, err))?;
+        for h in 0..n {
+            let (exported_wh, imported_wh) =
+                net(f64::from(e.load_wh[h][t]), f64::from(e.pv_wh[h][t]), scale);
             out.push(Reading {
                 meter: first_meter + h as u32,
                 slot,
@@ -325,6 +300,47 @@ mod tests {
         );
         let one = read_profiles(&path, 1, Some(1), None, 1.0).expect("read");
         assert_eq!(one.len(), 3);
+        // More slots than the file has: the ones it has.
+        assert_eq!(
+            read_profiles(&path, 1, None, Some(9), 1.0)
+                .expect("read")
+                .len(),
+            6
+        );
+    }
+
+    #[test]
+    fn a_malformed_profile_file_is_refused_with_its_line() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("h.csv");
+        std::fs::write(
+            &path,
+            "slot,load_0,pv_0
+900,178,0
+1800,1e3,0
+",
+        )
+        .expect("write");
+        let e = read_profiles(&path, 1, None, None, 1.0).expect_err("bad value");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "source {}: line 3, column load_0: \"1e3\" is not a whole number of Wh (0..=4294967295)",
+                path.display()
+            )
+        );
+        std::fs::write(
+            &path,
+            "slot,load_0
+900,178
+",
+        )
+        .expect("write");
+        let e = read_profiles(&path, 1, None, None, 1.0).expect_err("half a household");
+        assert!(
+            e.to_string().ends_with("line 1: load_0 has no pv_0 column"),
+            "{e}"
+        );
     }
 
     #[test]

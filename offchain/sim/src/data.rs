@@ -1,7 +1,8 @@
 //! Loads a real scenario from `data/simbench/` (exported from the SimBench
 //! data set by `data/export_simbench.py`; licence and source in `data/README.md`):
 //! `grid.json` for zones, corridors and households, and
-//! `households_wh.csv.gz` for each household's load and PV energy per slot.
+//! `households_wh.csv.gz` for each household's load and PV energy per slot
+//! (read by `aip_data`, the one loader of that file).
 
 use std::io::BufReader;
 use std::path::Path;
@@ -119,67 +120,42 @@ pub fn load(dir: &Path, w: Window) -> Result<Scenario, SimError> {
         None => (0..total).collect(),
     };
 
-    // Columns of the picked households.
-    let hpath = dir.join("households_wh.csv.gz");
-    let file = std::fs::File::open(&hpath).map_err(|e| err(format!("{}: {e}", hpath.display())))?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(flate2::read::GzDecoder::new(BufReader::new(file)));
-    let headers = rdr
-        .headers()
-        .map_err(|e| err(format!("{}: {e}", hpath.display())))?
-        .clone();
-    let col = |name: String| -> Result<usize, SimError> {
-        headers
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| err(format!("{} has no column {name}", hpath.display())))
-    };
-    let mut cols = Vec::with_capacity(pick.len());
-    for &i in &pick {
-        let id = grid.households[i].id;
-        cols.push((col(format!("load_{id}"))?, col(format!("pv_{id}"))?));
-    }
-    let mut load: Vec<Vec<u64>> = vec![Vec::with_capacity(end - first); pick.len()];
-    let mut pv: Vec<Vec<u64>> = vec![Vec::with_capacity(end - first); pick.len()];
-    let mut rec = csv::ByteRecord::new();
-    let mut row = 0usize;
-    let mut t0 = None;
-    while row < end {
-        let more = rdr
-            .read_byte_record(&mut rec)
-            .map_err(|e| err(format!("{}: {e}", hpath.display())))?;
-        if !more {
-            return Err(err(format!("{} ends at row {row}", hpath.display())));
-        }
-        if row >= first {
-            let num = |c: usize| -> Result<u64, SimError> {
-                let f = rec.get(c).unwrap_or_default();
-                std::str::from_utf8(f)
-                    .ok()
-                    .and_then(|s| s.parse::<u64>().ok())
-                    .ok_or_else(|| err(format!("{} row {row}: bad number", hpath.display())))
-            };
-            if t0.is_none() {
-                t0 = Some(num(0)?);
-            }
-            for (k, &(lc, pc)) in cols.iter().enumerate() {
-                load[k].push(num(lc)?);
-                pv[k].push(num(pc)?);
-            }
-        }
-        row += 1;
-    }
-    let t0 = t0.ok_or_else(|| err("no rows"))?;
+    // The picked households' columns, rows `first..end` (`aip-data`, the one
+    // loader of the file).
+    let energy = aip_data::read_dir(
+        dir,
+        &aip_data::Selection {
+            first_row: first,
+            rows: Some(end - first),
+            households: Some(
+                pick.iter()
+                    .map(|&i| {
+                        u32::try_from(grid.households[i].id).map_err(|_| {
+                            err(format!(
+                                "household id {} out of range",
+                                grid.households[i].id
+                            ))
+                        })
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+            fewer_rows_ok: false,
+        },
+    )
+    .map_err(err)?;
+    let t0 = energy.first_slot;
     if t0 != grid.first_slot + first as u64 * aip_types::SLOT_SECONDS {
         return Err(err(format!(
             "row {first} starts at {t0}, not where grid.json says"
         )));
     }
+    let wh = |v: Vec<u32>| v.into_iter().map(u64::from).collect::<Vec<u64>>();
+    let load = energy.load_wh.into_iter().map(wh);
+    let pv = energy.pv_wh.into_iter().map(wh);
 
     let households = pick
         .iter()
-        .zip(load.into_iter().zip(pv))
+        .zip(load.zip(pv))
         .map(|(&i, (load_wh, pv_wh))| {
             let h = &grid.households[i];
             Household {
@@ -225,4 +201,63 @@ pub fn load(dir: &Path, w: Window) -> Result<Scenario, SimError> {
     };
     scenario.validate()?;
     Ok(scenario)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn simbench() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/simbench")
+    }
+
+    #[test]
+    fn a_window_of_the_real_data_loads_with_its_households_and_slots() {
+        let w = Window {
+            start_day: 2,
+            days: 1,
+            history_days: 1,
+            households: Some(4),
+        };
+        let s = load(&simbench(), w).unwrap();
+        assert_eq!(s.households.len(), 4);
+        assert_eq!((s.history_slots, s.sim_slots), (96, 96));
+        // Row 96 (day 1, the history's first slot) of a file starting 2016-01-01.
+        assert_eq!(s.t0, 1_451_606_400 + 96 * 900);
+        for h in &s.households {
+            assert_eq!((h.load_wh.len(), h.pv_wh.len()), (192, 192), "{}", h.name);
+        }
+        // The same values the shared loader reads for that household and row.
+        let id: u32 = s.households[1].name[2..].parse().unwrap();
+        let e = aip_data::read_dir(
+            &simbench(),
+            &aip_data::Selection {
+                first_row: 96,
+                rows: Some(192),
+                households: Some(vec![id]),
+                fewer_rows_ok: false,
+            },
+        )
+        .unwrap();
+        let want: Vec<u64> = e.load_wh[0].iter().map(|&v| u64::from(v)).collect();
+        assert_eq!(s.households[1].load_wh, want);
+    }
+
+    #[test]
+    fn windows_outside_the_data_are_refused() {
+        let w = Window {
+            start_day: 365,
+            days: 2,
+            history_days: 1,
+            households: Some(1),
+        };
+        let e = load(&simbench(), w).unwrap_err().to_string();
+        assert!(
+            e.contains("days 365..367 run past the data (366 days)"),
+            "{e}"
+        );
+        let w = Window { start_day: 0, ..w };
+        let e = load(&simbench(), w).unwrap_err().to_string();
+        assert!(e.contains("leaves no room for 1 day(s) of history"), "{e}");
+    }
 }

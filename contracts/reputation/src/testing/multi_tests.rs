@@ -666,6 +666,90 @@ fn a_ring_of_friends_is_capped_per_pair() {
     assert_eq!(s.rep_of(&alice).components.peer_reviews, 750);
 }
 
+/// `m` accounts that trade with each other and review each other at 5 after
+/// every trade, enough to fill every pair's cap.
+fn review_ring(s: &mut Suite, names: &[&str]) -> Vec<Addr> {
+    let ring: Vec<Addr> = names.iter().map(|n| s.addr(n)).collect();
+    for a in &ring {
+        s.mint(a);
+    }
+    for (i, x) in ring.iter().enumerate() {
+        for y in &ring[i + 1..] {
+            for id in s.trades(x, y, 8, 1000, 1000) {
+                s.review(x, id, y, 5).unwrap();
+                s.review(y, id, x, 5).unwrap();
+            }
+        }
+    }
+    ring
+}
+
+#[test]
+fn review_rings_of_three_and_four_lift_no_more_than_one_pair() {
+    for names in [&["r1", "r2", "r3"][..], &["r1", "r2", "r3", "r4"][..]] {
+        let mut s = Suite::new();
+        let ring = review_ring(&mut s, names);
+        let k = names.len() as u64 - 1;
+        for a in &ring {
+            let r = s.rep_of(a);
+            // Every pair filled its cap: k capped pairs, all reciprocated...
+            assert_eq!(r.history.counted_review_weight, 3_000 * k);
+            assert_eq!(r.history.counted_review_weighted_sum, 15_000 * k);
+            // ...which the pair cap alone would have counted in full (833 for
+            // three accounts, 875 for four)...
+            let uncapped = crate::state::Stats {
+                review_weight: 3_000 * k,
+                review_weighted_sum: 15_000 * k,
+                ..Default::default()
+            };
+            let before = crate::score::components(&uncapped).peer_reviews;
+            assert_eq!(before, if k == 2 { 833 } else { 875 });
+            // ...and now count together as one pair: R = 750.
+            assert_eq!(r.components.peer_reviews, 750, "{a} in a ring of {}", k + 1);
+        }
+    }
+}
+
+#[test]
+fn honest_reviewers_still_count_in_full() {
+    let mut s = Suite::new();
+    // A seller reviewed by three buyers it does not review back: three
+    // capped pairs, R = 875 as before the ring cap.
+    let seller = s.addr("seller");
+    s.mint(&seller);
+    for b in ["b1", "b2", "b3"] {
+        let buyer = s.addr(b);
+        s.mint(&buyer);
+        for id in s.trades(&seller, &buyer, 8, 1000, 1000) {
+            s.review(&buyer, id, &seller, 5).unwrap();
+        }
+    }
+    let r = s.rep_of(&seller);
+    assert_eq!(r.history.counted_review_weight, 9_000);
+    assert_eq!(r.components.peer_reviews, 875);
+
+    // A ring member reviewed by an outsider it does not review back: the
+    // ring counts as one pair, the outsider's pair on top (two pairs: 833).
+    let ring = review_ring(&mut s, &["r1", "r2", "r3"]);
+    let outsider = s.addr("outsider");
+    s.mint(&outsider);
+    for id in s.trades(&ring[0], &outsider, 8, 1000, 1000) {
+        s.review(&outsider, id, &ring[0], 5).unwrap();
+    }
+    assert_eq!(s.rep_of(&ring[0]).components.peer_reviews, 833);
+    assert_eq!(s.rep_of(&ring[1]).components.peer_reviews, 750);
+
+    // Flagging a ring member removes its pairs, reciprocated part included;
+    // unflagging restores them.
+    let before_flag = s.rep_of(&ring[1]).history;
+    s.flag(&ring[2]).unwrap();
+    let h = s.rep_of(&ring[1]).history;
+    assert_eq!(h.counted_review_weight, 3_000);
+    assert_eq!(s.rep_of(&ring[1]).components.peer_reviews, 750);
+    s.unflag(&ring[2]).unwrap();
+    assert_eq!(s.rep_of(&ring[1]).history, before_flag);
+}
+
 // ---------------------------------------------------------------- flags
 
 #[test]

@@ -89,15 +89,28 @@ impl Model {
                 e.1 += (w * rating) as u128;
             }
         }
-        let (mut w, mut wr) = (0u128, 0u128);
+        // Pairs capped at 3000 each; the pairs `a` reviewed back (a ring's)
+        // together capped at 3000, their average rating kept.
+        let (mut w, mut wr, mut mw, mut mwr) = (0u128, 0u128, 0u128, 0u128);
         for (r, (pw, pwr)) in pairs {
             if self.flags.contains_key(&r) || pw == 0 {
                 continue;
             }
             let capped = pw.min(3000);
-            w += capped;
-            wr += pwr * capped / pw;
+            let capped_wr = pwr * capped / pw;
+            if self.reviews.iter().any(|&(x, y, ..)| x == a && y == r) {
+                mw += capped;
+                mwr += capped_wr;
+            } else {
+                w += capped;
+                wr += capped_wr;
+            }
         }
+        if mw > 3000 {
+            mwr = mwr * 3000 / mw;
+            mw = 3000;
+        }
+        let (w, wr) = (w + mw, (wr + mwr).clamp(w + mw, 5 * (w + mw)));
         let s_ = (1000 * ok + 10 * 500) / (sold + 10);
         let a_ = (1000 * d + 10_000 * 500) / (c + 10_000);
         let r_ = 1000 * (wr + 9000 - (w + 3000)) / (4 * (w + 3000));
@@ -245,15 +258,18 @@ proptest! {
 proptest! {
     /// The compact record decodes to what was encoded; anything else is refused.
     #[test]
-    fn stats_records_round_trip(f in prop::array::uniform12(any::<u64>()), junk in prop::collection::vec(any::<u8>(), 0..40)) {
+    fn stats_records_round_trip(f in prop::array::uniform12(any::<u64>()), m in prop::array::uniform2(prop_oneof![Just(0u64), any::<u64>()]), junk in prop::collection::vec(any::<u8>(), 0..40)) {
         use crate::state::Stats;
         let s = Stats {
             trades: f[0], successful: f[1], sold: f[2], contracted_wh: f[3], delivered_wh: f[4],
             active_slots: f[5], last_slot: f[6], disputes: f[7], dispute_loss_bps: f[8],
             reviews_received: f[9], review_weight: f[10], review_weighted_sum: f[11],
+            mutual_review_weight: m[0], mutual_review_weighted_sum: m[1],
         };
         let bytes = s.encode();
-        prop_assert!(bytes.len() <= 1 + 12 * 10);
+        prop_assert!(bytes.len() <= 1 + 14 * 10);
+        // Without reciprocated reviews, the twelve-field format.
+        prop_assert_eq!(bytes[0], if m == [0, 0] { 1 } else { 2 });
         prop_assert_eq!(Stats::decode(&bytes).unwrap(), s);
         let mut longer = bytes.clone();
         longer.push(0);

@@ -221,8 +221,15 @@ fn extreme_histories_stay_in_bounds() {
         reviews_received: u64::MAX,
         review_weight: u64::MAX,
         review_weighted_sum: u64::MAX,
+        mutual_review_weight: u64::MAX,
+        mutual_review_weighted_sum: u64::MAX,
     };
     assert!(base_score(&max) <= 1000);
+    let half = Stats {
+        mutual_review_weight: u64::MAX / 2,
+        ..max
+    };
+    assert!(base_score(&half) <= 1000);
     let worst = Stats {
         trades: 1,
         sold: 1,
@@ -245,6 +252,48 @@ fn pair_contributions_are_capped() {
     assert_eq!(pair_contribution(700, 3500), (700, 3500));
     assert_eq!(pair_contribution(9000, 45_000), (3000, 15_000));
     assert_eq!(pair_contribution(6000, 18_000), (3000, 9_000));
+}
+
+#[test]
+fn reciprocated_pairs_count_together_as_one_pair() {
+    use crate::score::counted_reviews;
+    // No reciprocated pairs, or within one pair's cap: unchanged.
+    assert_eq!(counted_reviews(9_000, 45_000, 0, 0), (9_000, 45_000));
+    assert_eq!(
+        counted_reviews(9_000, 45_000, 3_000, 15_000),
+        (9_000, 45_000)
+    );
+    // The README's 4-account ring: three reciprocated pairs count as one.
+    assert_eq!(
+        counted_reviews(9_000, 45_000, 9_000, 45_000),
+        (3_000, 15_000)
+    );
+    // An outsider's pair (3,000 at rating 4) on top of a 3-ring (6,000 at 5).
+    assert_eq!(
+        counted_reviews(9_000, 42_000, 6_000, 30_000),
+        (6_000, 27_000)
+    );
+    // The average rating of the reciprocated part is kept, rounded down.
+    assert_eq!(
+        counted_reviews(7_000, 20_000, 7_000, 20_000),
+        (3_000, 8_571)
+    );
+    // Inconsistent parts (larger than the totals) are bounded by them.
+    assert_eq!(counted_reviews(1_000, 5_000, 9_000, 45_000), (1_000, 5_000));
+    let ring = Stats {
+        review_weight: 9_000,
+        review_weighted_sum: 45_000,
+        mutual_review_weight: 9_000,
+        mutual_review_weighted_sum: 45_000,
+        ..Stats::default()
+    };
+    assert_eq!(components(&ring).peer_reviews, 750);
+    let honest = Stats {
+        mutual_review_weight: 0,
+        mutual_review_weighted_sum: 0,
+        ..ring
+    };
+    assert_eq!(components(&honest).peer_reviews, 875);
 }
 
 #[test]
