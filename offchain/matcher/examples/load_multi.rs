@@ -156,10 +156,20 @@ async fn timed<T>(
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let args: Vec<String> = std::env::args().collect();
     let n: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1000);
     let slots: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(8);
-    assert!(n >= 2 && n % 2 == 0, "an even number of households");
+    assert!(
+        n >= 2 && n.is_multiple_of(2),
+        "an even number of households"
+    );
     let started = Instant::now();
     let lat: Latencies = Arc::default();
     let out =
