@@ -529,9 +529,18 @@ async fn main() {
                 }
             })
             .collect();
-        let found = tokio::task::spawn_blocking(move || rpc_get(&format!("tx_search?query={enc}")))
-            .await
-            .unwrap();
+        // The transaction index may lag the state by a block: ask until it has it.
+        let mut found = Value::Null;
+        for _ in 0..100 {
+            let e = enc.clone();
+            found = tokio::task::spawn_blocking(move || rpc_get(&format!("tx_search?query={e}")))
+                .await
+                .unwrap();
+            if found["result"]["txs"][0].is_object() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
         let commit = &found["result"]["txs"][0];
         let commit_gas: u64 = commit["tx_result"]["gas_used"]
             .as_str()
