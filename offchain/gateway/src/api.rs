@@ -436,6 +436,7 @@ pub fn router(gw: Arc<Gateway>) -> Router {
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn(crate::rejections::json_refusals))
         .with_state(gw)
 }
 

@@ -15,6 +15,7 @@ pub mod balance;
 pub mod config;
 pub mod error;
 pub mod ratelimit;
+pub mod rejections;
 pub mod store;
 
 use std::future::Future;
