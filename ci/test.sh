@@ -63,6 +63,8 @@ trap '"$ROOT/ci/localnet-multi.sh" stop || true' EXIT
 "$ROOT/ci/localnet-multi.sh" start --fresh
 eval "$("$ROOT/ci/localnet-multi.sh" env | sed 's/^/export /')"
 cargo test -p aip-sim --features e2e --locked --test faults_e2e
+cargo test -p aip-matcher --features e2e --locked --test failover_e2e
+cargo test -p aip-oracle --features e2e --locked --test operators_e2e
 "$ROOT/ci/localnet-multi.sh" stop
 trap - EXIT
 
