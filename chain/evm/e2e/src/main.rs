@@ -9,6 +9,7 @@ use std::sync::Arc;
 use aip_cli::deployment::Deployment;
 use aip_cli::market::DeviceKey;
 use aip_evm_e2e::{chain_clock, default_offset_file, order_typed_data};
+use aip_types::intent::sign::IntentKey;
 use aip_types::intent::OrderIntent;
 use clap::{Parser, Subcommand};
 use sha2::Digest;
@@ -40,6 +41,20 @@ enum Cmd {
         /// the intent, JSON (`OrderIntent`)
         intent: String,
     },
+    /// A Cosmos (secp256k1) key whose secret is SHA-256(label): its AIPCHAIN
+    /// address and its secret in hex (for `wasmd keys import-hex`), JSON.
+    CosmosKey {
+        #[arg(long)]
+        label: String,
+    },
+    /// The intent given as JSON signed with the Cosmos key of `label` as
+    /// Keplr's `signArbitrary` does (ADR-036): a `SignedIntent`, JSON.
+    SignCosmos {
+        #[arg(long)]
+        label: String,
+        /// the intent, JSON (`OrderIntent`)
+        intent: String,
+    },
     /// A meter device's ed25519 public key (base64); its seed is SHA-256(label).
     DeviceKey {
         #[arg(long)]
@@ -60,6 +75,18 @@ enum Cmd {
         #[arg(long)]
         wh: u128,
     },
+}
+
+fn secret(label: &str) -> [u8; 32] {
+    sha2::Sha256::digest(label.as_bytes()).into()
+}
+
+fn intent_key(label: &str) -> Result<IntentKey, String> {
+    IntentKey::from_bytes(&secret(label)).map_err(|e| e.to_string())
+}
+
+fn parse_intent(json: &str) -> Result<OrderIntent, String> {
+    serde_json::from_str(json).map_err(|e| format!("bad intent JSON: {e}"))
 }
 
 fn device(label: &str) -> DeviceKey {
@@ -91,10 +118,21 @@ async fn run(cli: Cli) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
         }
         Cmd::TypedData { intent } => {
-            let i: OrderIntent =
-                serde_json::from_str(&intent).map_err(|e| format!("bad intent JSON: {e}"))?;
+            let i = parse_intent(&intent)?;
             let td = order_typed_data(&i).map_err(|e| e.to_string())?;
             println!("{td}");
+        }
+        Cmd::CosmosKey { label } => {
+            let k = intent_key(&label)?;
+            let out = serde_json::json!({
+                "address": k.address("wasm"),
+                "secret_hex": hex::encode(secret(&label)),
+            });
+            println!("{out}");
+        }
+        Cmd::SignCosmos { label, intent } => {
+            let signed = intent_key(&label)?.sign_cosmos(&parse_intent(&intent)?);
+            println!("{}", serde_json::to_string(&signed).map_err(|e| e.to_string())?);
         }
         Cmd::DeviceKey { label } => println!("{}", device(&label).public_key()),
         Cmd::Reading {
