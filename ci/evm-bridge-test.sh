@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # End-to-end test of the AIP bridge over IBC: starts the wasmd localnet and
-# the EVM localnet from genesis, deploys aip-token and aip-ics20
-# (`aip deploy --with-ics20`), opens the ICS-20 channel with Hermes, starts
-# the relayer, then runs ci/evm-bridge/bridge.test.mjs (node --test, ethers.js
-# from npm). Stops what it started, also on failure. Bounded: the whole run is
+# the EVM localnet from genesis, deploys the market and aip-ics20
+# (`aip deploy --with-ics20 --kyc-by-admin`), opens the ICS-20 channel with
+# Hermes, starts the relayer, then runs ci/evm-bridge/bridge.test.mjs (node
+# --test, ethers.js from npm): the bridge, and an Ethereum key trading on
+# AIPCHAIN through the order gateway and the online matcher. Stops what it started, also on failure. Bounded: the whole run is
 # killed after EVM_BRIDGE_TIMEOUT seconds (default 900) once the tools are built.
 # EVM_BRIDGE_KEEP=1 leaves the chains and the relayer running (debugging).
 #
-# Needs artifacts/aip-token.wasm and artifacts/aip-ics20.wasm (ci/build-wasm.sh
-# builds them; built here if missing). First run: builds aipevmd and Hermes
+# Needs artifacts/{aip-token,aip-ics20,settlement,reputation,meter-oracle}.wasm
+# (ci/build-wasm.sh builds them; built here if missing). First run: builds aipevmd and Hermes
 # (ci/install-evmd.sh, ci/install-hermes.sh) and installs ethers (npm).
 . "$(dirname "$0")/env.sh"
 cd "$ROOT"
