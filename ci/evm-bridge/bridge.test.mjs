@@ -351,7 +351,8 @@ test("an Ethereum key trades on AIPCHAIN: AIP over IBC, deposit, EIP-712 intent,
 
   // 3. Both deposit into settlement (a CW20 Send with {"deposit":{}}): carol all her AIP.
   const depositMsg = Buffer.from(JSON.stringify({ deposit: {} })).toString("base64");
-  await ok("carol-eth", TOKEN, { send: { contract: SETTLEMENT, amount: String(received), msg: depositMsg } });
+  const deposited = await ok("carol-eth", TOKEN, { send: { contract: SETTLEMENT, amount: String(received), msg: depositMsg } });
+  t0.diagnostic(`gas: deposit (CW20 Send to settlement) ${deposited.gas_used}`);
   await ok("evm-buyer", TOKEN, { send: { contract: SETTLEMENT, amount: String(buyerDeposit), msg: depositMsg } });
   assert.equal(await cw20Balance(TOKEN, home), 0n);
   assert.deepEqual(await ledger(home), { free: String(received), locked: "0" });
@@ -448,7 +449,8 @@ test("an Ethereum key trades on AIPCHAIN: AIP over IBC, deposit, EIP-712 intent,
   const over = await wasmExecute("carol-eth", SETTLEMENT, { withdraw: { amount: String(proceeds + 1n) } });
   assert.match(over.refused ?? "", new RegExp(`cannot withdraw ${proceeds + 1n}: ${proceeds} claimable`));
   assert.deepEqual(await ledger(home), { free: String(proceeds), locked: "0" });
-  await ok("carol-eth", SETTLEMENT, { withdraw: {} });
+  const withdrawn = await ok("carol-eth", SETTLEMENT, { withdraw: {} });
+  t0.diagnostic(`gas: withdraw ${withdrawn.gas_used}`);
   assert.equal(await cw20Balance(TOKEN, home), proceeds);
   assert.deepEqual(await ledger(home), { free: "0", locked: "0" });
   assert.equal(await cw20Balance(TOKEN, SETTLEMENT), settlementHeld - proceeds);
