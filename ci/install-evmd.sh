@@ -5,14 +5,6 @@
 # Idempotent: a second run with the binary present returns at once.
 # Prints the path of the binary on stdout; the build time goes to
 # build-time.txt beside it.
-#
-# Built without cgo (CGO_ENABLED=0): the C code cgo would compile (DataDog's
-# zstd, go-ethereum's libsecp256k1, zondax's USB HID for Ledger devices) has
-# pure-Go alternatives that the same modules select without cgo (klauspost's
-# zstd, decred's secp256k1; no Ledger support, which a localnet does not use),
-# and no C compiler is needed. `-s -w` leaves out the symbol table and DWARF
-# (a faster link, a smaller binary). The cache key includes a hash of this
-# script (comments aside), so a changed recipe rebuilds.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SRC="$ROOT/chain/evm"
@@ -24,8 +16,7 @@ CACHE="${AIP_CACHE:-$HOME/.cache/aipchain}"
 evm_version=$(sed -n 's/^require github.com\/cosmos\/evm \(v[^ ]*\).*/\1/p; s/^\tgithub.com\/cosmos\/evm \(v[^ ]*\).*/\1/p' "$SRC/go.mod" | head -n1)
 [ -n "$evm_version" ] || { echo "install-evmd: no github.com/cosmos/evm version in $SRC/go.mod" >&2; exit 1; }
 src_hash=$(cd "$SRC" && find . -name '*.go' -o -name go.mod -o -name go.sum | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-12)
-recipe=$(grep -v '^[[:space:]]*#' "${BASH_SOURCE[0]}" | sha256sum | cut -c1-8)
-out="$CACHE/tools/aipevmd-$evm_version-$src_hash-$recipe"
+out="$CACHE/tools/aipevmd-$evm_version-$src_hash"
 bin="$out/aipevmd"
 if [ -x "$bin" ] && "$bin" version >/dev/null 2>&1; then
   echo "$bin"; exit 0
@@ -33,8 +24,8 @@ fi
 mkdir -p "$out"
 echo "building aipevmd (cosmos/evm $evm_version) with $GOTOOLCHAIN (first run only, long on 2 cores)" >&2
 start=$(date +%s)
-ldflags="-s -w -X github.com/cosmos/cosmos-sdk/version.Name=aipevm -X github.com/cosmos/cosmos-sdk/version.AppName=aipevmd -X github.com/cosmos/cosmos-sdk/version.Version=$evm_version-$src_hash"
-( cd "$SRC" && CGO_ENABLED=0 nice -n 10 go build -mod=readonly -ldflags="$ldflags" -o "$bin.tmp" ./cmd/aipevmd ) >&2
+ldflags="-X github.com/cosmos/cosmos-sdk/version.Name=aipevm -X github.com/cosmos/cosmos-sdk/version.AppName=aipevmd -X github.com/cosmos/cosmos-sdk/version.Version=$evm_version-$src_hash"
+( cd "$SRC" && nice -n 10 go build -mod=readonly -ldflags="$ldflags" -o "$bin.tmp" ./cmd/aipevmd ) >&2
 mv "$bin.tmp" "$bin"
 end=$(date +%s)
 echo "aipevmd $evm_version-$src_hash: go build took $((end - start)) s on $(nproc) cores ($(date -u +%F))" \
