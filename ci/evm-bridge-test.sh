@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # End-to-end test of the AIP bridge over IBC: starts the wasmd localnet and
-# the EVM localnet from genesis, deploys aip-token and aip-ics20
-# (`aip deploy --with-ics20`), opens the ICS-20 channel with Hermes, starts
-# the relayer, then runs ci/evm-bridge/bridge.test.mjs (node --test, ethers.js
-# from npm). Stops what it started, also on failure. Bounded: the whole run is
+# the EVM localnet from genesis, deploys the market and aip-ics20
+# (`aip deploy --with-ics20 --kyc-by-admin`), opens the ICS-20 channel with
+# Hermes, starts the relayer, then runs ci/evm-bridge/bridge.test.mjs (node
+# --test, ethers.js from npm): the bridge, and an Ethereum key trading on
+# AIPCHAIN through the order gateway and the online matcher. Stops what it started, also on failure. Bounded: the whole run is
 # killed after EVM_BRIDGE_TIMEOUT seconds (default 900) once the tools are built.
 # EVM_BRIDGE_KEEP=1 leaves the chains and the relayer running (debugging).
 #
-# Needs artifacts/aip-token.wasm and artifacts/aip-ics20.wasm (ci/build-wasm.sh
-# builds them; built here if missing). First run: builds aipevmd and Hermes
+# Needs artifacts/{aip-token,aip-ics20,settlement,reputation,meter-oracle}.wasm
+# (ci/build-wasm.sh builds them; built here if missing). First run: builds aipevmd and Hermes
 # (ci/install-evmd.sh, ci/install-hermes.sh) and installs ethers (npm).
 . "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -23,10 +24,13 @@ if ! [ -f "$ethers_dir/node_modules/ethers/package.json" ]; then
   npm install --silent --no-audit --no-fund --prefix "$ethers_dir" "ethers@$ETHERS_VERSION"
 fi
 ln -sfn "$ethers_dir/node_modules" ci/evm-bridge/node_modules
-for a in aip-token aip-ics20; do
-  [ -f "artifacts/$a.wasm" ] || ci/build-wasm.sh aip-token aip-ics20
+CONTRACTS=(aip-token aip-ics20 settlement reputation meter-oracle)
+for a in "${CONTRACTS[@]}"; do
+  [ -f "artifacts/$a.wasm" ] || ci/build-wasm.sh "$a"
 done
-cargo build -q --locked -p aip-cli --bin aip
+# aip (deploy), the online matcher, and the test's helpers (the gateway on the
+# localnet's clock, EIP-712 typed data and meter readings from the Rust side).
+cargo build -q --locked -p aip-cli --bin aip -p aip-matcher --bin aip-matcher -p aip-evm-e2e --bin aip-evm-e2e
 AIP="$CARGO_TARGET_DIR/debug/aip"
 
 work=$(mktemp -d)
@@ -50,13 +54,17 @@ eval "$(ci/localnet.sh env)"
 export AIP_RPC_URL AIP_CHAIN_ID
 export AIP_LOCALNET_HOME="${AIP_LOCALNET_HOME:-$AIP_CACHE/localnet/home}"
 
-step "deploy aip-token and aip-ics20"
+step "deploy the market (aip-token, settlement, reputation, meter-oracle) and aip-ics20"
 mkdir -p "$work/artifacts"
-cp artifacts/aip-token.wasm artifacts/aip-ics20.wasm "$work/artifacts/"
-timeout "$(left)" "$AIP" deploy --artifacts "$work/artifacts" --deployment "$work/deployment.json" --with-ics20
+for a in "${CONTRACTS[@]}"; do cp "artifacts/$a.wasm" "$work/artifacts/"; done
+# Reputation tokens minted by the admin: this test network has no KYC prover.
+timeout "$(left)" "$AIP" deploy --artifacts "$work/artifacts" --deployment "$work/deployment.json" --with-ics20 --kyc-by-admin
 addr() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["contracts"][sys.argv[2]]["address"])' "$work/deployment.json" "$1"; }
 AIP_TOKEN=$(addr aip-token)
 AIP_ICS20=$(addr aip-ics20)
+SETTLEMENT=$(addr settlement)
+METER_ORACLE=$(addr meter-oracle)
+REPUTATION=$(addr reputation)
 token_code=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["codes"]["aip-token"]["code_id"])' "$work/deployment.json")
 # A second CW20 (same code, other token) that the bridge must refuse.
 alice=$("$WASMD" keys show alice -a --keyring-backend test --home "$AIP_LOCALNET_HOME")
@@ -84,6 +92,10 @@ export AIP_EVM_REST_URL="http://127.0.0.1:${AIP_EVM_API_PORT:-28517}"
 
 step "hermes: channel wasm.$AIP_ICS20 <-> transfer"
 export AIP_HERMES_HOME="$work/hermes"
+# The last test moves the wasmd localnet's clock about 1.2 h forward (gate
+# closure, delivery, dispute window): the EVM chain's client of wasmd must
+# accept headers that far ahead of its own clock.
+export AIP_HERMES_WASM_CLOCK_DRIFT=3h
 timeout 60 ci/hermes.sh config
 read -r WASM_CHANNEL EVM_CHANNEL < <(timeout "$(left)" ci/hermes.sh channel "$AIP_ICS20")
 echo "channels: wasmd $WASM_CHANNEL, EVM chain $EVM_CHANNEL"
@@ -92,6 +104,8 @@ echo "channels: wasmd $WASM_CHANNEL, EVM chain $EVM_CHANNEL"
 ci/hermes.sh start
 
 step "bridge tests (node --test)"
-export WASMD EVMD AIP_TOKEN AIP_ICS20 OTHER_CW20 WASM_CHANNEL EVM_CHANNEL
+export WASMD EVMD AIP_TOKEN AIP_ICS20 OTHER_CW20 WASM_CHANNEL EVM_CHANNEL SETTLEMENT METER_ORACLE REPUTATION
+export AIP_EVM_E2E="$CARGO_TARGET_DIR/debug/aip-evm-e2e" AIP_MATCHER="$CARGO_TARGET_DIR/debug/aip-matcher"
+export DEPLOYMENT="$work/deployment.json" LOCALNET_SH="$ROOT/ci/localnet.sh" WORK="$work"
 export HERMES_SH="$ROOT/ci/hermes.sh" ACCOUNTS_FILE="$ROOT/ci/localnet-accounts.txt"
 timeout "$(left)" node --test --test-concurrency=1 ci/evm-bridge/bridge.test.mjs

@@ -17,6 +17,11 @@
 # on both chains (secp256k1 m/44'/118'/0'/0/0 on wasmd, eth_secp256k1
 # m/44'/60'/0'/0/0 on the EVM chain). Endpoints follow the localnets'
 # variables (AIP_RPC_PORT, AIP_GRPC_PORT, AIP_EVM_RPC_PORT, AIP_EVM_GRPC_PORT).
+# AIP_HERMES_WASM_CLOCK_DRIFT (default 10s): how far ahead of the EVM chain's
+# clock wasmd's block time may be. The EVM chain's client of wasmd is created
+# with it; a test that moves the wasmd localnet's clock forward
+# (`ci/localnet.sh advance`) needs it as large as the advance, or the EVM
+# chain refuses wasmd's headers as "from the future".
 . "$(dirname "$0")/env.sh"
 
 WASM_CHAIN="${AIP_CHAIN_ID:-aip-localnet-1}"
@@ -29,6 +34,7 @@ HERMES_HOME="${AIP_HERMES_HOME:-$AIP_CACHE/hermes/home}"
 CONFIG="$HERMES_HOME/config.toml"
 PID_FILE="$HERMES_HOME/hermes.pid"
 LOG_FILE="$HERMES_HOME/hermes.log"
+WASM_CLOCK_DRIFT="${AIP_HERMES_WASM_CLOCK_DRIFT:-10s}"
 KEY=faucet
 ACCOUNTS_FILE="$ROOT/ci/localnet-accounts.txt"
 
@@ -90,7 +96,7 @@ gas_price = { price = 0.0025, denom = 'ustake' }
 gas_multiplier = 1.5
 max_msg_num = 30
 max_tx_size = 2097152
-clock_drift = '10s'
+clock_drift = '$WASM_CLOCK_DRIFT'
 max_block_time = '10s'
 trusting_period = '14days'
 trust_threshold = { numerator = '1', denominator = '3' }

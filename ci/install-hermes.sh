@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Build the Hermes IBC relayer (crate `ibc-relayer-cli` from crates.io) once
-# and cache it by version under $AIP_CACHE/tools/hermes-<version>/.
+# and cache it by version and recipe under $AIP_CACHE/tools/hermes-<version>-<recipe>/.
 # Idempotent: a second run with the binary present returns at once.
 # Prints the path of the binary on stdout; the build time goes to
-# $AIP_CACHE/tools/hermes-<version>/build-time.txt.
+# $AIP_CACHE/tools/hermes-<version>-<recipe>/build-time.txt.
 #
 # Why not a plain `cargo install ibc-relayer-cli --locked`: Hermes links the
 # Penumbra SDK, whose crate `penumbra-sdk-proof-params` ships its proving
@@ -14,10 +14,19 @@
 # crate's source is built from a copy in which that one crate's build script
 # does not download (it keeps the pointers, as it does without the feature);
 # every other crate is the registry's, at the versions of Hermes's Cargo.lock.
+#
+# The build profile is lighter than `release` (profile `tool` below): the
+# relayer's speed matters little here, its build time a lot on 2 cores.
+# Rust code at opt-level 1 (no LTO, no debug info); the C/C++ libraries that
+# only the Penumbra and Namada code paths use (RocksDB, the compression
+# libraries) at opt-level 0, which cc passes to the C++ compiler as -O0.
+# The cache key includes a hash of this script (comments aside), so a changed
+# recipe rebuilds.
 set -euo pipefail
 HERMES_VERSION="${HERMES_VERSION:-1.13.2}"
 CACHE="${AIP_CACHE:-$HOME/.cache/aipchain}"
-out="$CACHE/tools/hermes-$HERMES_VERSION"
+recipe=$(grep -v '^[[:space:]]*#' "${BASH_SOURCE[0]}" | sha256sum | cut -c1-12)
+out="$CACHE/tools/hermes-$HERMES_VERSION-$recipe"
 bin="$out/bin/hermes"
 if [ -x "$bin" ] && "$bin" version >/dev/null 2>&1; then
   echo "$bin"; exit 0
@@ -62,15 +71,34 @@ cat >> Cargo.toml <<TOML
 
 [patch.crates-io]
 penumbra-sdk-proof-params = { path = "../penumbra-sdk-proof-params" }
+
+[profile.tool]
+inherits = "release"
+opt-level = 1
+debug = false
+lto = false
+incremental = false
+
+[profile.tool.package.librocksdb-sys]
+opt-level = 0
+[profile.tool.package.zstd-sys]
+opt-level = 0
+[profile.tool.package.lz4-sys]
+opt-level = 0
+[profile.tool.package.bzip2-sys]
+opt-level = 0
+[profile.tool.package.libz-sys]
+opt-level = 0
 TOML
 # Cargo.lock pins every other crate; only the patched crate's entry changes.
-CARGO_TARGET_DIR="$CACHE/target-hermes" nice -n 10 cargo build --release --bin hermes >&2
-cp "$CACHE/target-hermes/release/hermes" "$bin.tmp"
+target="${HERMES_TARGET_DIR:-$CACHE/target-hermes}"
+CARGO_TARGET_DIR="$target" nice -n 10 cargo build --profile tool --bin hermes >&2
+cp "$target/tool/hermes" "$bin.tmp"
 mv "$bin.tmp" "$bin"
 end=$(date +%s)
-echo "hermes $HERMES_VERSION: build took $((end - start)) s on $(nproc) cores ($(date -u +%F))" \
+echo "hermes $HERMES_VERSION ($recipe, profile tool): build took $((end - start)) s on $(nproc) cores ($(date -u +%F))" \
   | tee "$out/build-time.txt" >&2
 cd "$out"
-rm -rf "$work" "$CACHE/target-hermes"
+rm -rf "$work" "$target"
 "$bin" version >&2
 echo "$bin"

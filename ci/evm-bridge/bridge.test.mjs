@@ -7,8 +7,8 @@
 // (`node --test`); the tests run in file order and share the chains.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { ethers } from "ethers";
 
 const env = (k) => {
@@ -259,4 +259,211 @@ test("an Ethereum key's AIP comes home to the AIPCHAIN account of the same key",
   assert.equal(await t.balanceOf(alice.evm.address), evmBefore - amount);
   t0.diagnostic(`the Ethereum key ${alice.evm.address} owns ${home} on AIPCHAIN`);
   await assertConserved();
+});
+
+// ---- An Ethereum user trades on AIPCHAIN (issue 15, step 6) ----
+// Runs last: it moves the wasmd localnet's clock forward (gate closure,
+// delivery, dispute window), which earlier tests' timeouts must not see.
+const E2E = env("AIP_EVM_E2E"), MATCHER = env("AIP_MATCHER"), DEPLOYMENT = env("DEPLOYMENT");
+const SETTLEMENT = env("SETTLEMENT"), METER_ORACLE = env("METER_ORACLE"), REPUTATION = env("REPUTATION");
+const LOCALNET_SH = env("LOCALNET_SH"), WORK = env("WORK");
+const helper = (...args) => execFileSync(E2E, args, { encoding: "utf8" }).trim();
+const helperJson = (...args) => JSON.parse(helper(...args));
+
+/** The wasmd localnet's latest block time, unix seconds (its test clock included). */
+async function chainNow() {
+  const s = await (await fetch(`${WASM_NODE}/status`)).json();
+  return Math.floor(Date.parse(s.result.sync_info.latest_block_time) / 1000);
+}
+async function advanceTo(t) {
+  const now = await chainNow();
+  if (t > now) execFileSync(LOCALNET_SH, ["advance", String(t - now)], { stdio: "inherit" });
+}
+async function bankSend(from, to, coins) {
+  const r = run(WASMD, ["tx", "bank", "send", from, to, coins, "--keyring-backend", "test", "--home", WASM_HOME,
+    "--chain-id", WASM_CHAIN, "--node", WASM_NODE, "--gas-prices", "0.0025ustake", "-y", "-o", "json"]);
+  assert.ok(r.ok, r.err);
+  const tx = await waitTx(WASMD, WASM_NODE, JSON.parse(r.out).txhash);
+  assert.equal(tx.code, 0, tx.raw_log);
+}
+async function ok(from, contract, msg) {
+  const tx = await wasmExecute(from, contract, msg);
+  assert.ok(!tx.refused, `${JSON.stringify(msg)}: ${tx.refused}`);
+  return tx;
+}
+const wasmAttr = (tx, key) => tx.events.filter((e) => e.type === "wasm").flatMap((e) => e.attributes).find((a) => a.key === key)?.value;
+const ledger = async (account) => {
+  const b = wasmQuery(SETTLEMENT, { balance: { account } });
+  return { free: b.free, locked: b.locked };
+};
+const http = async (method, url, body) => {
+  const r = await fetch(url, { method, headers: { "content-type": "application/json" }, body: body && JSON.stringify(body) });
+  return { status: r.status, body: await r.json().catch(() => null) };
+};
+const SLOT_SECONDS = 900;
+
+test("an Ethereum key trades on AIPCHAIN: AIP over IBC, deposit, EIP-712 intent, matched, delivered, settled, proceeds back as ERC-20", async (t0) => {
+  const carol = { evm: evmWallet("carol"), evmBech32: evmAddrBech32("carol") };
+  const t = erc20();
+  const received = 2_000_000n; // 2 AIP for carol on the EVM chain
+  const aliceAip = await cw20Balance(TOKEN, alice.wasm);
+  const lockedBefore = await locked();
+
+  // 1. The Ethereum key receives AIP on the EVM chain (from alice on AIPCHAIN).
+  assert.equal(await t.balanceOf(carol.evm.address), 0n);
+  assert.ok(!(await sendToEvm("alice", carol.evmBech32, received)).refused);
+  await until("carol's ERC-20 balance", async () => (await t.balanceOf(carol.evm.address)) === received);
+  assert.equal(await cw20Balance(TOKEN, alice.wasm), aliceAip - received);
+  assert.equal(await locked(), lockedBefore + received);
+  await assertConserved();
+
+  // 2. She sends it to the AIPCHAIN account of the same key (ibc-transfer back).
+  const imported = run(WASMD, ["keys", "import-hex", "carol-eth", carol.evm.privateKey.slice(2), "--keyring-backend", "test", "--home", WASM_HOME]);
+  assert.ok(imported.ok || /already exists/.test(imported.err), imported.err);
+  const home = wasmAddr("carol-eth");
+  assert.equal(await cw20Balance(TOKEN, home), 0n);
+  assert.ok(!(await sendToWasm("carol", home, received)).refused);
+  await until("carol's AIP on AIPCHAIN", async () => (await cw20Balance(TOKEN, home)) === received);
+  assert.equal(await t.balanceOf(carol.evm.address), 0n);
+  assert.equal(await locked(), lockedBefore);
+  await assertConserved();
+
+  // The counterparty: a Cosmos key (ADR-036 signer), funded on AIPCHAIN.
+  const buyer = helperJson("cosmos-key", "--label", "evm e2e buyer");
+  const imp = run(WASMD, ["keys", "import-hex", "evm-buyer", buyer.secret_hex, "--keyring-backend", "test", "--home", WASM_HOME]);
+  assert.ok(imp.ok || /already exists/.test(imp.err), imp.err);
+  assert.equal(wasmAddr("evm-buyer"), buyer.address);
+  const buyerDeposit = 1_000_000n;
+  await bankSend("faucet", home, "5000000ustake");
+  await bankSend("faucet", buyer.address, "5000000ustake");
+  await ok("alice", TOKEN, { transfer: { recipient: buyer.address, amount: String(buyerDeposit) } });
+
+  // Grid operator, KYC (admin-minted reputation on this test network), meters.
+  await ok("dso", SETTLEMENT, { upsert_zone: { zone: { id: 1, name: "feeder A" } } });
+  await ok("dso", SETTLEMENT, { set_node_zones: { nodes: [{ node: 1, zone: 1 }] } });
+  const meters = {};
+  for (const [who, addr] of [["carol", home], ["buyer", buyer.address]]) {
+    const pubkey = helper("device-key", "--label", `evm e2e ${who} meter`);
+    const tx = await ok("dso", METER_ORACLE, { register_meter: { owner: addr, node: 1, pubkey } });
+    meters[who] = Number(wasmAttr(tx, "meter"));
+    await ok("validator", REPUTATION, { mint_for: { owner: addr } });
+  }
+
+  // 3. Both deposit into settlement (a CW20 Send with {"deposit":{}}): carol all her AIP.
+  const depositMsg = Buffer.from(JSON.stringify({ deposit: {} })).toString("base64");
+  const deposited = await ok("carol-eth", TOKEN, { send: { contract: SETTLEMENT, amount: String(received), msg: depositMsg } });
+  t0.diagnostic(`gas: deposit (CW20 Send to settlement) ${deposited.gas_used}`);
+  await ok("evm-buyer", TOKEN, { send: { contract: SETTLEMENT, amount: String(buyerDeposit), msg: depositMsg } });
+  assert.equal(await cw20Balance(TOKEN, home), 0n);
+  assert.deepEqual(await ledger(home), { free: String(received), locked: "0" });
+  assert.deepEqual(await ledger(buyer.address), { free: String(buyerDeposit), locked: "0" });
+  const settlementHeld = await cw20Balance(TOKEN, SETTLEMENT);
+
+  // The order gateway (aip-gateway's library on the localnet's clock).
+  const cfg = `${WORK}/gateway.toml`;
+  writeFileSync(cfg, [`listen = "127.0.0.1:0"`, `database = "${WORK}/gateway.sqlite"`, `contract = "${SETTLEMENT}"`,
+    `gate_closure_seconds = 300`, `freeze_interval_ms = 200`, `[chain]`, `chain_id = "${WASM_CHAIN}"`, `rpc_url = "${WASM_NODE}"`, ""].join("\n"));
+  const gw = spawn(E2E, ["gateway", "--config", cfg], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, RUST_LOG: "warn" } });
+  t0.after(() => gw.kill("SIGKILL"));
+  const gwUrl = await new Promise((resolve, reject) => {
+    gw.once("exit", (code) => reject(new Error(`gateway exited with ${code}`)));
+    gw.stdout.on("data", (d) => { const m = /listening on (\S+)/.exec(String(d)); if (m) resolve(`http://${m[1]}`); });
+  });
+
+  // 4. Intents for the next open slot: carol sells 2 kWh (EIP-712, signed by
+  // ethers as MetaMask's eth_signTypedData_v4), the buyer buys (ADR-036).
+  const now = await chainNow();
+  let slot = now - (now % SLOT_SECONDS);
+  while (slot < now + 300 + 60) slot += SLOT_SECONDS;
+  const base = { chain_id: WASM_CHAIN, contract: SETTLEMENT, nonce: 1, slot_from: slot, slot_until: slot + SLOT_SECONDS, meter: 0, wh: 2_000, premium_only: false, expires: slot + SLOT_SECONDS };
+  const sell = { ...base, owner: home, side: "sell", meter: meters.carol, limit_price: 150_000 };
+  const buy = { ...base, owner: buyer.address, side: "buy", meter: meters.buyer, limit_price: 250_000 };
+  const td = helperJson("typed-data", JSON.stringify(sell));
+  const { EIP712Domain, ...types } = td.types;
+  assert.deepEqual(EIP712Domain.map((f) => f.name), ["name", "version", "salt"]);
+  // ethers' EIP-712 encoding of the project's typed data = the Rust digest the contract checks.
+  assert.equal(ethers.TypedDataEncoder.hash(td.domain, types, td.message), td.digest);
+  const signEth = async (wallet, intent, typed) => ({ intent, signature: { kind: "eth_eip712", signature: await wallet.signTypedData(typed.domain, types, typed.message) } });
+
+  // Refusals first: signed by another Ethereum key, or altered after signing.
+  const wrongKey = await http("POST", `${gwUrl}/v1/intents`, await signEth(bob.evm, sell, td));
+  assert.equal(wrongKey.status, 401, JSON.stringify(wrongKey.body));
+  assert.equal(wrongKey.body.error, "bad_signature");
+  const signed = await signEth(carol.evm, sell, td);
+  const altered = await http("POST", `${gwUrl}/v1/intents`, { ...signed, intent: { ...sell, wh: sell.wh + 1 } });
+  assert.equal(altered.status, 401, JSON.stringify(altered.body));
+  assert.equal(altered.body.reason, "the eth_eip712 signature does not verify for this intent");
+  assert.equal((await http("GET", `${gwUrl}/v1/book/${slot}`)).body.intents?.length ?? 0, 0);
+
+  const posted = await http("POST", `${gwUrl}/v1/intents`, signed);
+  assert.equal(posted.status, 201, JSON.stringify(posted.body));
+  assert.equal(posted.body.hash, td.hash);
+  const bought = await http("POST", `${gwUrl}/v1/intents`, JSON.parse(helper("sign-cosmos", "--label", "evm e2e buyer", JSON.stringify(buy))));
+  assert.equal(bought.status, 201, JSON.stringify(bought.body));
+
+  // 5. Gate closure: the gateway freezes the book, the online matcher commits it.
+  await advanceTo(slot - 300 + 2);
+  await until("the frozen book", async () => (await http("GET", `${gwUrl}/v1/book/${slot}/frozen`)).status === 200, 30_000);
+  const m = spawnSync(MATCHER, ["run", "--deployment", DEPLOYMENT, "--key", "matcher", "--once", String(slot), "--gateway", gwUrl], { encoding: "utf8" });
+  assert.equal(m.status, 0, m.stderr);
+  assert.match(m.stdout, /^CommittedIntents \{ trades: 1,/);
+  const trades = () => wasmQuery(SETTLEMENT, { trades_by_slot: { slot, limit: 10 } }).trades;
+  const [trade] = trades();
+  assert.equal(trades().length, 1);
+  assert.equal(trade.seller, home);
+  assert.equal(trade.buyer, buyer.address);
+  assert.equal(trade.meter, meters.carol);
+  assert.equal(trade.wh, "2000");
+  assert.equal(trade.intents, true);
+  const price = BigInt(trade.price);
+  assert.ok(price >= 150_000n && price <= 250_000n, `price ${price}`);
+  // Payment rounds down (uaip = Wh x uaip/kWh / 1000); one zone: no loss, no fee.
+  const pay = (BigInt(trade.net_wh) * price) / 1000n;
+  assert.equal(trade.net_wh, "2000");
+  assert.equal(BigInt(trade.payment), pay);
+  assert.equal(trade.fee, "0");
+  const collateral = BigInt(trade.collateral);
+  assert.deepEqual(await ledger(home), { free: String(received - collateral), locked: String(collateral) });
+
+  // 6. Delivery: carol's meter reports the 2 kWh after the slot (device-signed,
+  // submitted by the oracle); settlement fetches it and settles after the dispute window.
+  await advanceTo(slot + SLOT_SECONDS + 2);
+  const reading = helperJson("reading", "--label", "evm e2e carol meter", "--deployment", DEPLOYMENT,
+    "--meter", String(meters.carol), "--slot", String(slot), "--wh", "2000");
+  await ok("oracle", METER_ORACLE, { submit_readings: { slot, readings: [reading] } });
+  await ok("alice", SETTLEMENT, { fetch_deliveries: { slot, limit: 10 } });
+  const status = wasmQuery(SETTLEMENT, { slot_status: { slot } });
+  assert.equal(status.meters_reported, status.meters);
+  await advanceTo(status.settle_from + 2);
+  await ok("alice", SETTLEMENT, { settle: { slot, limit: 10 } });
+  assert.equal(wasmQuery(SETTLEMENT, { slot_status: { slot } }).fully_settled, true);
+  const [settled] = trades();
+  assert.deepEqual(settled.settlement, { delivered_wh: "2000", seller_paid: String(pay), buyer_refund: "0", penalty: "0", collateral_returned: String(collateral) });
+  const proceeds = received + pay;
+  assert.deepEqual(await ledger(home), { free: String(proceeds), locked: "0" });
+  assert.deepEqual(await ledger(buyer.address), { free: String(buyerDeposit - pay), locked: "0" });
+  // Settlement's AIP: nothing created or lost, only moved between the two accounts.
+  assert.equal(await cw20Balance(TOKEN, SETTLEMENT), settlementHeld);
+
+  // 7. Withdraw: more than the free balance is refused, nothing moves; then all of it.
+  const over = await wasmExecute("carol-eth", SETTLEMENT, { withdraw: { amount: String(proceeds + 1n) } });
+  assert.match(over.refused ?? "", new RegExp(`cannot withdraw ${proceeds + 1n}: ${proceeds} claimable`));
+  assert.deepEqual(await ledger(home), { free: String(proceeds), locked: "0" });
+  const withdrawn = await ok("carol-eth", SETTLEMENT, { withdraw: {} });
+  t0.diagnostic(`gas: withdraw ${withdrawn.gas_used}`);
+  assert.equal(await cw20Balance(TOKEN, home), proceeds);
+  assert.deepEqual(await ledger(home), { free: "0", locked: "0" });
+  assert.equal(await cw20Balance(TOKEN, SETTLEMENT), settlementHeld - proceeds);
+
+  // 8. The proceeds go back over IBC: balanceOf on the EVM chain shows them.
+  const lockedNow = await locked();
+  const supplyNow = await t.totalSupply();
+  const back = await sendToEvm("carol-eth", carol.evmBech32, proceeds);
+  assert.ok(!back.refused, back.refused);
+  assert.equal(await cw20Balance(TOKEN, home), 0n);
+  await until("carol's proceeds as ERC-20", async () => (await t.balanceOf(carol.evm.address)) === proceeds);
+  assert.equal(await locked(), lockedNow + proceeds);
+  assert.equal(await t.totalSupply(), supplyNow + proceeds);
+  await assertConserved();
+  t0.diagnostic(`carol ${carol.evm.address} (AIPCHAIN ${home}): received ${received}, sold 2000 Wh at ${price} uaip/kWh, ${proceeds} uaip back on the EVM chain`);
 });
