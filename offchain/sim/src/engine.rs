@@ -35,6 +35,9 @@ pub struct SimConfig {
     /// The twin run: the households that would learn bid by the rule instead
     /// (everything else identical), to measure what learning gained.
     pub twin: bool,
+    /// The MV/LV transformer's rating, VA (`grid.json`, [`crate::grid`]), for
+    /// the count of overloaded slots; None: not counted.
+    pub transformer_va: Option<u64>,
 }
 
 impl Default for SimConfig {
@@ -49,6 +52,7 @@ impl Default for SimConfig {
             min_order_wh: 10,
             gate_closure_s: 300,
             twin: false,
+            transformer_va: None,
         }
     }
 }

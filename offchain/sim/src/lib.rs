@@ -27,6 +27,7 @@ pub mod cli;
 pub mod data;
 pub mod engine;
 pub mod forecast;
+pub mod grid;
 pub mod inprocess;
 pub mod market;
 pub mod node;
@@ -100,6 +101,7 @@ pub fn build_on(
         rl_share: args.rl_share,
         battery_kwh: args.battery_kwh,
         twin,
+        transformer_va: Some(grid::load_transformer(&args.data)?.rating_va),
         q: rl::QParams {
             alpha: args.alpha,
             gamma: args.gamma,

@@ -55,6 +55,8 @@ fn main() -> Result<()> {
         let (rl, rule) = aip_sim::report::twin_savings(&engine, t);
         k.twin_rule_savings_last_day = Some(rule);
         k.rl_gain_over_twin_pp = Some(100.0 * (rl - rule));
+        k.twin_peak_import_kw =
+            Some(aip_sim::report::grid_kpis_of(t).peak_import_w as f64 / 1000.0);
     }
     print!("{}", summary(&engine, &k));
     let files = write_outputs(&engine, &k, &args.out)?;

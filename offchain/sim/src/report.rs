@@ -65,6 +65,16 @@ pub struct Kpis {
     /// learning over it in percentage points of their import bill.
     pub twin_rule_savings_last_day: Option<f64>,
     pub rl_gain_over_twin_pp: Option<f64>,
+    /// Peak net import of the community through its transformer (meters'
+    /// imports minus exports, [`crate::grid`]), kW, and the slot it happened in.
+    pub peak_import_kw: f64,
+    pub peak_import_slot: Option<u64>,
+    /// The transformer's rating, kVA, and the slots whose net import power
+    /// exceeded it (None: no rating known).
+    pub transformer_kva: Option<f64>,
+    pub slots_over_transformer: Option<u64>,
+    /// The twin run's peak import, kW (every household on the rule).
+    pub twin_peak_import_kw: Option<f64>,
     pub forecast_load_mae_wh: f64,
     pub forecast_pv_mae_wh: f64,
     pub forecast_load_nmae: f64,
@@ -107,6 +117,7 @@ impl Kpis {
             None
         };
         let last = e.days.last().cloned().unwrap_or_default();
+        let grid = grid_kpis_of(e);
         let first = e.days.first().cloned().unwrap_or_default();
         Ok(Kpis {
             households: e.households.len(),
@@ -150,6 +161,11 @@ impl Kpis {
             rl_savings_first_day: first.rl_savings,
             twin_rule_savings_last_day: None,
             rl_gain_over_twin_pp: None,
+            peak_import_kw: grid.peak_import_w as f64 / 1000.0,
+            peak_import_slot: grid.peak_slot,
+            transformer_kva: e.cfg.transformer_va.map(|va| va as f64 / 1000.0),
+            slots_over_transformer: grid.slots_over_rating,
+            twin_peak_import_kw: None,
             forecast_load_mae_wh: t.forecast_load.mae(),
             forecast_pv_mae_wh: t.forecast_pv.mae(),
             forecast_load_nmae: t.forecast_load.nmae(),
@@ -158,6 +174,17 @@ impl Kpis {
             audits: t.audits,
         })
     }
+}
+
+/// The run's grid KPIs from its meter readings ([`crate::grid::grid_kpis`]).
+pub fn grid_kpis_of(e: &Engine) -> crate::grid::GridKpis {
+    let flows: Vec<(u64, i128)> = e
+        .series
+        .iter()
+        .zip(&e.readings)
+        .map(|(p, r)| (p.start, crate::grid::net_import_wh(r)))
+        .collect();
+    crate::grid::grid_kpis(&flows, e.cfg.transformer_va)
 }
 
 /// The printed summary.
@@ -269,6 +296,21 @@ pub fn summary(e: &Engine, k: &Kpis) -> String {
     );
     let _ = writeln!(
         s,
+        "  grid              peak import {:.1} kW{}{}; {}",
+        k.peak_import_kw,
+        k.peak_import_slot
+            .map(|t| format!(" (slot {})", slot_time(t)))
+            .unwrap_or_default(),
+        k.twin_peak_import_kw
+            .map(|p| format!(", {p:.1} kW with every household on the rule (twin)"))
+            .unwrap_or_default(),
+        match (k.transformer_kva, k.slots_over_transformer) {
+            (Some(kva), Some(n)) => format!("{n} slot(s) above the transformer's {kva:.0} kVA"),
+            _ => "transformer rating unknown".into(),
+        }
+    );
+    let _ = writeln!(
+        s,
         "  settlement        {}",
         match k.settlement_success {
             Some(v) => format!("{} of trades settled on chain", pct(v)),
@@ -316,6 +358,20 @@ pub fn summary(e: &Engine, k: &Kpis) -> String {
         k.audits_passed, k.audits
     );
     s
+}
+
+/// A slot's start as `YYYY-MM-DD HH:MM` UTC.
+pub fn slot_time(unix: u64) -> String {
+    let d = aip_matcher::features::date_from_days((unix / 86_400) as i64);
+    let s = unix % 86_400;
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        d.year,
+        d.month,
+        d.day,
+        s / 3_600,
+        s % 3_600 / 60
+    )
 }
 
 fn ticks(n: usize, start: u64) -> Vec<(usize, String)> {
