@@ -65,6 +65,10 @@ pub struct Kpis {
     /// learning over it in percentage points of their import bill.
     pub twin_rule_savings_last_day: Option<f64>,
     pub rl_gain_over_twin_pp: Option<f64>,
+    /// The same over the whole run (every day, not only the last).
+    pub rl_gain_over_twin_run_pp: Option<f64>,
+    /// Shortfall penalties paid by sellers who delivered less than sold, AIP.
+    pub penalties_aip: f64,
     /// Peak net import of the community through its transformer (meters'
     /// imports minus exports, [`crate::grid`]), kW, and the slot it happened in.
     pub peak_import_kw: f64,
@@ -161,6 +165,8 @@ impl Kpis {
             rl_savings_first_day: first.rl_savings,
             twin_rule_savings_last_day: None,
             rl_gain_over_twin_pp: None,
+            rl_gain_over_twin_run_pp: None,
+            penalties_aip: aip(t.penalties_uaip as f64),
             peak_import_kw: grid.peak_import_w as f64 / 1000.0,
             peak_import_slot: grid.peak_slot,
             transformer_kva: e.cfg.transformer_va.map(|va| va as f64 / 1000.0),
@@ -203,9 +209,14 @@ pub fn summary(e: &Engine, k: &Kpis) -> String {
     );
     let _ = writeln!(
         s,
-        "  agents      {} households ({} learning, {} rule-based), {:.1} kWh battery each, {} day(s), seed {}",
+        "  agents      {} households ({} learning: {}, {} rule-based), {:.1} kWh battery each, {} day(s), seed {}",
         k.households,
         k.rl_households,
+        if e.cfg.policy.is_some() {
+            "trained battery policy, frozen"
+        } else {
+            "tabular Q-learning, online"
+        },
         k.households - k.rl_households,
         e.cfg.battery_kwh,
         k.days,
@@ -291,8 +302,9 @@ pub fn summary(e: &Engine, k: &Kpis) -> String {
     );
     let _ = writeln!(
         s,
-        "  delivery          {} of trades delivered in full",
-        pct(k.delivery_success)
+        "  delivery          {} of trades delivered in full; shortfall penalties {:.3} AIP",
+        pct(k.delivery_success),
+        k.penalties_aip
     );
     let _ = writeln!(
         s,
@@ -339,9 +351,10 @@ pub fn summary(e: &Engine, k: &Kpis) -> String {
     if let (Some(t), Some(g)) = (k.twin_rule_savings_last_day, k.rl_gain_over_twin_pp) {
         let _ = writeln!(
             s,
-            "  RL vs twin        the same households bidding by rule (twin run, same seed) save {} on the last day: learning gains {:+.1} pp",
+            "  RL vs twin        the same households bidding by rule (twin run, same seed) save {} on the last day: learning gains {:+.1} pp ({:+.1} pp over the whole run)",
             pct(t),
-            g
+            g,
+            k.rl_gain_over_twin_run_pp.unwrap_or(0.0)
         );
     }
     let _ = writeln!(
