@@ -97,8 +97,9 @@ pub struct Args {
     pub attack: Vec<String>,
 
     /// What the learning households run: `policy` (the trained battery policy
-    /// of --policy, frozen) or `q` (tabular Q-learning from the rule, online).
-    #[arg(long, default_value = "policy", value_parser = ["policy", "q"])]
+    /// of --policy, frozen) or `q` (tabular Q-learning from the rule, online; the
+    /// default until a trained policy beats the rule on held-out weeks).
+    #[arg(long, default_value = "q", value_parser = ["policy", "q"])]
     pub learner: String,
 
     /// The trained policy (`--train-policy` writes it).
