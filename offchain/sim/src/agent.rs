@@ -102,6 +102,7 @@ impl Battery {
             }
             BatteryMode::Hold => (0, 0),
             BatteryMode::Charge => (self.charge_room(), 0),
+            BatteryMode::Trickle => (self.charge_room().min(self.max_slot_wh / 4), 0),
             BatteryMode::Discharge => (0, self.discharge_room()),
         }
     }
@@ -182,6 +183,9 @@ mod tests {
         assert_eq!(b.plan(BatteryMode::SelfConsume, 100, 400), (300, 0));
         assert_eq!(b.plan(BatteryMode::SelfConsume, 400, 100), (0, 300));
         assert_eq!(b.plan(BatteryMode::Hold, 400, 100), (0, 0));
+        assert_eq!(b.plan(BatteryMode::Trickle, 400, 100), (156, 0)); // 625 / 4
+        let nearly_full = Battery { soc_wh: 4_950, ..b };
+        assert_eq!(nearly_full.plan(BatteryMode::Trickle, 0, 0), (53, 0)); // 50 / 0.95, up
         let (drawn, _) = b.execute(625, 0);
         assert_eq!(drawn, 625);
         assert_eq!(b.soc_wh, 2_500 + 594); // 625 * 0.95 = 593.75, rounded up

@@ -96,6 +96,43 @@ pub struct Args {
     #[arg(long, value_delimiter = ',')]
     pub attack: Vec<String>,
 
+    /// What the learning households run: `policy` (the trained battery policy
+    /// of --policy, frozen) or `q` (tabular Q-learning from the rule, online; the
+    /// default until a trained policy beats the rule on held-out weeks).
+    #[arg(long, default_value = "q", value_parser = ["policy", "q"])]
+    pub learner: String,
+
+    /// The trained policy (`--train-policy` writes it).
+    #[arg(long, default_value = "models/policy.json")]
+    pub policy: PathBuf,
+
+    /// Train the battery policy on 2016-01-08..08-31 (every household of --data),
+    /// write it to this file and exit (seed: --train-seed).
+    #[arg(long)]
+    pub train_policy: Option<PathBuf>,
+
+    /// Seed of --train-policy.
+    #[arg(long, default_value_t = 1)]
+    pub train_seed: u64,
+
+    /// Training iterations of --train-policy (evolution strategies).
+    #[arg(long, default_value_t = crate::policy::TrainConfig::default().iterations)]
+    pub train_iterations: usize,
+
+    /// Held-out evaluation: for every week of --eval-weeks and seed of --eval-seeds,
+    /// the learning households against their twin; writes evaluation.md and
+    /// evaluation.json to --out.
+    #[arg(long)]
+    pub evaluate: bool,
+
+    /// First days (0-based days of 2016) of the held-out weeks of --evaluate.
+    #[arg(long, value_delimiter = ',', default_value = "248,276,304,332")]
+    pub eval_weeks: Vec<usize>,
+
+    /// Seeds of --evaluate.
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
+    pub eval_seeds: Vec<u64>,
+
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,

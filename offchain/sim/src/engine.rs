@@ -35,6 +35,12 @@ pub struct SimConfig {
     /// The twin run: the households that would learn bid by the rule instead
     /// (everything else identical), to measure what learning gained.
     pub twin: bool,
+    /// The MV/LV transformer's rating, VA (`grid.json`, [`crate::grid`]), for
+    /// the count of overloaded slots; None: not counted.
+    pub transformer_va: Option<u64>,
+    /// The trained battery policy ([`crate::policy`]): when set, the learning
+    /// households act by it (frozen) instead of the Q-table.
+    pub policy: Option<crate::policy::Policy>,
 }
 
 impl Default for SimConfig {
@@ -49,6 +55,8 @@ impl Default for SimConfig {
             min_order_wh: 10,
             gate_closure_s: 300,
             twin: false,
+            transformer_va: None,
+            policy: None,
         }
     }
 }
@@ -67,6 +75,9 @@ pub struct HouseholdState {
     pub baseline_import_uaip: i128,
     /// Per simulated day: (cost, baseline, baseline import), uaip.
     pub days: Vec<(i128, i128, i128)>,
+    /// The rule's (bid, offer) price levels drawn for this household; a
+    /// household on the trained policy bids and offers at them too.
+    pub levels: (f64, f64),
 }
 
 /// Whole-run totals.
@@ -254,6 +265,7 @@ impl Engine {
                     baseline_uaip: 0,
                     baseline_import_uaip: 0,
                     days: vec![],
+                    levels: (0.6 + j, 0.4 + j),
                 }
             })
             .collect();
@@ -364,6 +376,15 @@ impl Engine {
                     bid_level,
                     offer_level,
                 } => (BatteryMode::SelfConsume, bid_level, offer_level),
+                Strategy::Learning if self.cfg.policy.is_some() => {
+                    let p = self.cfg.policy.as_ref().expect("checked");
+                    let mode = p.act(&crate::policy::Obs {
+                        hour,
+                        soc: st.battery.soc_fraction(),
+                        net_forecast_wh: load_f as i64 - pv_f as i64,
+                    });
+                    (mode, st.levels.0, st.levels.1)
+                }
                 Strategy::Learning => {
                     let s = State::observe(hour, st.battery.soc_fraction(), pv_f > load_f).index();
                     let a = self.q.choose(s, &mut self.rng);

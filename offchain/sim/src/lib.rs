@@ -26,11 +26,14 @@ pub mod chain;
 pub mod cli;
 pub mod data;
 pub mod engine;
+pub mod evaluate;
 pub mod forecast;
+pub mod grid;
 pub mod inprocess;
 pub mod market;
 pub mod node;
 pub mod plot;
+pub mod policy;
 pub mod protocol;
 pub mod report;
 pub mod rl;
@@ -95,11 +98,18 @@ pub fn build_on(
     if let Some(s) = slots {
         scenario.sim_slots = scenario.sim_slots.min(s.max(1));
     }
+    let policy = if args.learner == "policy" && args.rl_share > 0.0 && !twin {
+        Some(policy::Policy::load(&args.policy)?)
+    } else {
+        None
+    };
     let cfg = engine::SimConfig {
+        policy,
         seed: args.seed,
         rl_share: args.rl_share,
         battery_kwh: args.battery_kwh,
         twin,
+        transformer_va: Some(grid::load_transformer(&args.data)?.rating_va),
         q: rl::QParams {
             alpha: args.alpha,
             gamma: args.gamma,

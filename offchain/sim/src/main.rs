@@ -10,6 +10,12 @@ use aip_sim::report::{summary, write_outputs, Kpis};
 
 fn main() -> Result<()> {
     let args = Args::parse();
+    if let Some(path) = &args.train_policy {
+        return aip_sim::evaluate::train_command(&args, path);
+    }
+    if args.evaluate {
+        return aip_sim::evaluate::evaluate(&args);
+    }
     if !args.attack.is_empty() {
         return aip_sim::attack::evaluate(&args);
     }
@@ -55,6 +61,10 @@ fn main() -> Result<()> {
         let (rl, rule) = aip_sim::report::twin_savings(&engine, t);
         k.twin_rule_savings_last_day = Some(rule);
         k.rl_gain_over_twin_pp = Some(100.0 * (rl - rule));
+        let (l, r) = aip_sim::evaluate::run_savings(&engine, t);
+        k.rl_gain_over_twin_run_pp = Some(100.0 * (l - r));
+        k.twin_peak_import_kw =
+            Some(aip_sim::report::grid_kpis_of(t).peak_import_w as f64 / 1000.0);
     }
     print!("{}", summary(&engine, &k));
     let files = write_outputs(&engine, &k, &args.out)?;

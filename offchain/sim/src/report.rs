@@ -65,6 +65,20 @@ pub struct Kpis {
     /// learning over it in percentage points of their import bill.
     pub twin_rule_savings_last_day: Option<f64>,
     pub rl_gain_over_twin_pp: Option<f64>,
+    /// The same over the whole run (every day, not only the last).
+    pub rl_gain_over_twin_run_pp: Option<f64>,
+    /// Shortfall penalties paid by sellers who delivered less than sold, AIP.
+    pub penalties_aip: f64,
+    /// Peak net import of the community through its transformer (meters'
+    /// imports minus exports, [`crate::grid`]), kW, and the slot it happened in.
+    pub peak_import_kw: f64,
+    pub peak_import_slot: Option<u64>,
+    /// The transformer's rating, kVA, and the slots whose net import power
+    /// exceeded it (None: no rating known).
+    pub transformer_kva: Option<f64>,
+    pub slots_over_transformer: Option<u64>,
+    /// The twin run's peak import, kW (every household on the rule).
+    pub twin_peak_import_kw: Option<f64>,
     pub forecast_load_mae_wh: f64,
     pub forecast_pv_mae_wh: f64,
     pub forecast_load_nmae: f64,
@@ -107,6 +121,7 @@ impl Kpis {
             None
         };
         let last = e.days.last().cloned().unwrap_or_default();
+        let grid = grid_kpis_of(e);
         let first = e.days.first().cloned().unwrap_or_default();
         Ok(Kpis {
             households: e.households.len(),
@@ -150,6 +165,13 @@ impl Kpis {
             rl_savings_first_day: first.rl_savings,
             twin_rule_savings_last_day: None,
             rl_gain_over_twin_pp: None,
+            rl_gain_over_twin_run_pp: None,
+            penalties_aip: aip(t.penalties_uaip as f64),
+            peak_import_kw: grid.peak_import_w as f64 / 1000.0,
+            peak_import_slot: grid.peak_slot,
+            transformer_kva: e.cfg.transformer_va.map(|va| va as f64 / 1000.0),
+            slots_over_transformer: grid.slots_over_rating,
+            twin_peak_import_kw: None,
             forecast_load_mae_wh: t.forecast_load.mae(),
             forecast_pv_mae_wh: t.forecast_pv.mae(),
             forecast_load_nmae: t.forecast_load.nmae(),
@@ -158,6 +180,17 @@ impl Kpis {
             audits: t.audits,
         })
     }
+}
+
+/// The run's grid KPIs from its meter readings ([`crate::grid::grid_kpis`]).
+pub fn grid_kpis_of(e: &Engine) -> crate::grid::GridKpis {
+    let flows: Vec<(u64, i128)> = e
+        .series
+        .iter()
+        .zip(&e.readings)
+        .map(|(p, r)| (p.start, crate::grid::net_import_wh(r)))
+        .collect();
+    crate::grid::grid_kpis(&flows, e.cfg.transformer_va)
 }
 
 /// The printed summary.
@@ -176,9 +209,14 @@ pub fn summary(e: &Engine, k: &Kpis) -> String {
     );
     let _ = writeln!(
         s,
-        "  agents      {} households ({} learning, {} rule-based), {:.1} kWh battery each, {} day(s), seed {}",
+        "  agents      {} households ({} learning: {}, {} rule-based), {:.1} kWh battery each, {} day(s), seed {}",
         k.households,
         k.rl_households,
+        if e.cfg.policy.is_some() {
+            "trained battery policy, frozen"
+        } else {
+            "tabular Q-learning, online"
+        },
         k.households - k.rl_households,
         e.cfg.battery_kwh,
         k.days,
@@ -264,8 +302,24 @@ pub fn summary(e: &Engine, k: &Kpis) -> String {
     );
     let _ = writeln!(
         s,
-        "  delivery          {} of trades delivered in full",
-        pct(k.delivery_success)
+        "  delivery          {} of trades delivered in full; shortfall penalties {:.3} AIP",
+        pct(k.delivery_success),
+        k.penalties_aip
+    );
+    let _ = writeln!(
+        s,
+        "  grid              peak import {:.1} kW{}{}; {}",
+        k.peak_import_kw,
+        k.peak_import_slot
+            .map(|t| format!(" (slot {})", slot_time(t)))
+            .unwrap_or_default(),
+        k.twin_peak_import_kw
+            .map(|p| format!(", {p:.1} kW with every household on the rule (twin)"))
+            .unwrap_or_default(),
+        match (k.transformer_kva, k.slots_over_transformer) {
+            (Some(kva), Some(n)) => format!("{n} slot(s) above the transformer's {kva:.0} kVA"),
+            _ => "transformer rating unknown".into(),
+        }
     );
     let _ = writeln!(
         s,
@@ -297,9 +351,10 @@ pub fn summary(e: &Engine, k: &Kpis) -> String {
     if let (Some(t), Some(g)) = (k.twin_rule_savings_last_day, k.rl_gain_over_twin_pp) {
         let _ = writeln!(
             s,
-            "  RL vs twin        the same households bidding by rule (twin run, same seed) save {} on the last day: learning gains {:+.1} pp",
+            "  RL vs twin        the same households bidding by rule (twin run, same seed) save {} on the last day: learning gains {:+.1} pp ({:+.1} pp over the whole run)",
             pct(t),
-            g
+            g,
+            k.rl_gain_over_twin_run_pp.unwrap_or(0.0)
         );
     }
     let _ = writeln!(
@@ -316,6 +371,20 @@ pub fn summary(e: &Engine, k: &Kpis) -> String {
         k.audits_passed, k.audits
     );
     s
+}
+
+/// A slot's start as `YYYY-MM-DD HH:MM` UTC.
+pub fn slot_time(unix: u64) -> String {
+    let d = aip_matcher::features::date_from_days((unix / 86_400) as i64);
+    let s = unix % 86_400;
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        d.year,
+        d.month,
+        d.day,
+        s / 3_600,
+        s % 3_600 / 60
+    )
 }
 
 fn ticks(n: usize, start: u64) -> Vec<(usize, String)> {

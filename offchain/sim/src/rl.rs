@@ -30,6 +30,9 @@ pub enum BatteryMode {
     Hold,
     /// Charge at full power (buying if needed).
     Charge,
+    /// Charge at a quarter of full power (the trained policy's slow charge;
+    /// not an action of the Q-table).
+    Trickle,
     /// Discharge at full power (selling the excess).
     Discharge,
 }

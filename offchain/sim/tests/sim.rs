@@ -232,3 +232,35 @@ fn the_matcher_method_is_chosen_on_the_command_line_and_a_wrong_one_is_refused()
         "{e}"
     );
 }
+
+/// Grid KPIs on a hand-checked case: 4 fixture households, no battery, every
+/// household on the rule, so each meter shows its load minus its PV. The
+/// community's load peaks at 19:00 (slot 76), where the evening term of the
+/// fixture's load is 1 and there is no sun: household i draws
+/// (0.25 + 1.2 + 0.05 i) kW × 0.25 h = 362.5 → 363, 375, 387.5 → 388, 400 Wh,
+/// 1,526 Wh in all: 6.104 kW. Against a 6 kVA transformer (1,500 Wh per
+/// slot) the slots at 18:45 and 19:15 (evening term e^-1/64: 358 + 370 + 383
+/// + 395 = 1,506 Wh) are over too; 18:30 (e^-1/16: 1,452 Wh) is not: 3 slots.
+#[test]
+fn peak_import_and_slots_over_the_transformer_rating_match_the_hand_count() {
+    let mut e = engine(
+        4,
+        1,
+        SimConfig {
+            rl_share: 0.0,
+            battery_kwh: 0.0,
+            transformer_va: Some(6_000),
+            ..SimConfig::default()
+        },
+    );
+    e.run(|_| {}).expect("run");
+    let k = Kpis::of(&e).expect("kpis");
+    assert_eq!(k.peak_import_kw, 6.104);
+    let day = e.series[0].start;
+    assert_eq!(k.peak_import_slot, Some(day + 76 * 900));
+    assert_eq!(k.transformer_kva, Some(6.0));
+    assert_eq!(k.slots_over_transformer, Some(3));
+    assert!(aip_sim::report::summary(&e, &k).contains(
+        "grid              peak import 6.1 kW (slot 2025-11-26 19:00); 3 slot(s) above the transformer's 6 kVA"
+    ));
+}

@@ -1,0 +1,276 @@
+//! Training the battery policy on the training period, and its held-out
+//! evaluation against the twin run (`aip-sim --train-policy`, `--evaluate`).
+
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use crate::agent::{Strategy, Tariff};
+use crate::cli::Args;
+use crate::engine::Engine;
+use crate::policy::{self, TrainConfig};
+use crate::report::{grid_kpis_of, Kpis};
+use crate::scenario::SLOTS_PER_DAY;
+
+/// First day of the training period (0-based day of 2016): 8 January, after
+/// the week of history the forecasters need.
+pub const TRAIN_FIRST_DAY: usize = 7;
+/// Last day of the training period: 31 August (day 243); the forecasters'
+/// held-out period starts on 1 September.
+pub const TRAIN_LAST_DAY: usize = 243;
+
+/// Trains the policy on every household of `args.data` over the training
+/// period and writes it, with its configuration and metrics, to `path`.
+pub fn train_command(args: &Args, path: &std::path::Path) -> Result<()> {
+    let days = TRAIN_LAST_DAY + 1 - TRAIN_FIRST_DAY;
+    let scenario = crate::data::load(
+        &args.data,
+        crate::data::Window {
+            start_day: TRAIN_FIRST_DAY,
+            days,
+            history_days: 1,
+            households: None,
+        },
+    )?;
+    let cfg = TrainConfig {
+        seed: args.train_seed,
+        iterations: args.train_iterations,
+        battery_kwh: args.battery_kwh,
+        ..TrainConfig::default()
+    };
+    let tariff = Tariff::default();
+    let range = scenario.history_slots..scenario.history_slots + scenario.sim_slots;
+    let t0 = Instant::now();
+    let (mut p, log) = policy::train(&scenario.households, range.clone(), &cfg, &tariff)?;
+    let secs = t0.elapsed().as_secs_f64();
+    // the whole training period, every household, one 7-day episode per week
+    let full = |q: &policy::Policy| {
+        let costs: Vec<_> = scenario
+            .households
+            .iter()
+            .flat_map(|h| {
+                (range.start..range.end - 7 * SLOTS_PER_DAY)
+                    .step_by(7 * SLOTS_PER_DAY)
+                    .map(|from| {
+                        policy::episode(
+                            q,
+                            h,
+                            from,
+                            7 * SLOTS_PER_DAY,
+                            cfg.battery_kwh,
+                            &tariff,
+                            &cfg.fee,
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let fee: i128 = costs.iter().map(|c| c.fee).sum();
+        (policy::objective(&costs), fee)
+    };
+    let (trained, trained_fee) = full(&p);
+    let (rule, rule_fee) = full(&policy::Policy::rule());
+    let (hand, hand_fee) = full(&policy::Policy::night_trickle());
+    p.training = serde_json::json!({
+        "command": format!(
+            "aip-sim --train-policy {} --train-seed {} --train-iterations {}",
+            path.display(), cfg.seed, cfg.iterations
+        ),
+        "data": args.data.display().to_string(),
+        "period": "2016-01-08..2016-08-31 (days 7..=243)",
+        "households": scenario.households.len(),
+        "config": cfg,
+        "seconds": (secs * 10.0).round() / 10.0,
+        "log": log,
+        "training_period_objective": { "trained": trained, "rule": rule, "night_trickle": hand },
+        "training_period_grid_fee_aip": { "trained": trained_fee as f64 / 1e6, "rule": rule_fee as f64 / 1e6, "night_trickle": hand_fee as f64 / 1e6 },
+        "objective": "(grid-only bill - bill - grid fee) / grid-only import bill, seasonal-naive forecasts, no market",
+    });
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).ok();
+    }
+    std::fs::write(path, serde_json::to_string_pretty(&p)? + "\n")
+        .with_context(|| format!("write {}", path.display()))?;
+    println!(
+        "trained in {secs:.1} s: objective over the training period {:.1} % (rule {:.1} %, hand-made night trickle {:.1} %), grid fee {:.1} AIP (rule {:.1}, night trickle {:.1} AIP); wrote {}",
+        100.0 * trained,
+        100.0 * rule,
+        100.0 * hand,
+        trained_fee as f64 / 1e6,
+        rule_fee as f64 / 1e6,
+        hand_fee as f64 / 1e6,
+        path.display()
+    );
+    Ok(())
+}
+
+/// Savings of a run's learning households over the whole run: (grid-only
+/// bill − bill) / grid-only import bill, for the households that learn in
+/// `main`, in `main` and in `twin`.
+pub fn run_savings(main: &Engine, twin: &Engine) -> (f64, f64) {
+    let (mut c, mut ct, mut b, mut imp) = (0i128, 0i128, 0i128, 0i128);
+    for (h, t) in main.households.iter().zip(&twin.households) {
+        if matches!(h.strategy, Strategy::Learning) {
+            c += h.cost_uaip;
+            ct += t.cost_uaip;
+            b += h.baseline_uaip;
+            imp += h.baseline_import_uaip;
+        }
+    }
+    let r = |x: i128| {
+        if imp == 0 {
+            0.0
+        } else {
+            x as f64 / imp as f64
+        }
+    };
+    (r(b - c), r(b - ct))
+}
+
+/// One held-out run against its twin.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub start_day: usize,
+    pub week: String,
+    pub seed: u64,
+    /// Learning households' savings (whole week) with the policy / on the rule.
+    pub learners_savings: f64,
+    pub twin_savings: f64,
+    pub gain_pp: f64,
+    pub peak_import_kw: f64,
+    pub twin_peak_import_kw: f64,
+    pub slots_over_transformer: Option<u64>,
+    pub delivery_success: f64,
+    pub twin_delivery_success: f64,
+    pub penalties_aip: f64,
+}
+
+/// Runs every week × seed of `args` with the policy and its twin, prints and
+/// writes the table (`evaluation.md`, `evaluation.json` in `args.out`).
+pub fn evaluate(args: &Args) -> Result<()> {
+    let mut rows = Vec::new();
+    for &day in &args.eval_weeks {
+        for &seed in &args.eval_seeds {
+            let a = Args {
+                start_day: day,
+                seed,
+                days: 7,
+                ..args.clone()
+            };
+            let mut main = crate::build(&a).context("set up the evaluated run")?;
+            let mut twin = crate::build_with(&a, true).context("set up the twin run")?;
+            main.run(|_| {})?;
+            twin.run(|_| {})?;
+            let (l, t) = run_savings(&main, &twin);
+            let k = Kpis::of(&main)?;
+            let kt = Kpis::of(&twin)?;
+            let row = Row {
+                start_day: day,
+                week: crate::report::slot_time(main.series[0].start)[..10].to_string(),
+                seed,
+                learners_savings: l,
+                twin_savings: t,
+                gain_pp: 100.0 * (l - t),
+                peak_import_kw: k.peak_import_kw,
+                twin_peak_import_kw: grid_kpis_of(&twin).peak_import_w as f64 / 1000.0,
+                slots_over_transformer: k.slots_over_transformer,
+                delivery_success: k.delivery_success,
+                twin_delivery_success: kt.delivery_success,
+                penalties_aip: main.totals.penalties_uaip as f64 / 1e6,
+            };
+            eprintln!("{row:?}");
+            rows.push(row);
+        }
+    }
+    let md = table(args, &rows);
+    print!("{md}");
+    std::fs::create_dir_all(&args.out)?;
+    std::fs::write(args.out.join("evaluation.md"), &md)?;
+    std::fs::write(
+        args.out.join("evaluation.json"),
+        serde_json::to_string_pretty(&rows)? + "\n",
+    )?;
+    Ok(())
+}
+
+/// Mean and (sample) standard deviation.
+pub fn mean_sd(v: &[f64]) -> (f64, f64) {
+    let n = v.len() as f64;
+    if v.is_empty() {
+        return (0.0, 0.0);
+    }
+    let m = v.iter().sum::<f64>() / n;
+    let var = if v.len() > 1 {
+        v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
+    };
+    (m, var.sqrt())
+}
+
+/// The evaluation table in Markdown, with the summary lines under it.
+pub fn table(args: &Args, rows: &[Row]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Held-out evaluation: learner `{}` ({}), {} households, {} learning share, 7-day weeks\n",
+        args.learner,
+        args.policy.display(),
+        args.households.map_or("all".to_string(), |h| h.to_string()),
+        args.rl_share
+    );
+    let _ = writeln!(
+        s,
+        "| week from | seed | learners save | same households on the rule (twin) | gain (pp) | peak import (kW) | all-rule peak (kW) | slots over transformer | delivered in full | twin delivered in full | penalties (AIP) |"
+    );
+    let _ = writeln!(
+        s,
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {:.1} % | {:.1} % | {:+.1} | {:.1} | {:.1} | {} | {:.1} % | {:.1} % | {:.3} |",
+            r.week,
+            r.seed,
+            100.0 * r.learners_savings,
+            100.0 * r.twin_savings,
+            r.gain_pp,
+            r.peak_import_kw,
+            r.twin_peak_import_kw,
+            r.slots_over_transformer
+                .map_or("-".to_string(), |n| n.to_string()),
+            100.0 * r.delivery_success,
+            100.0 * r.twin_delivery_success,
+            r.penalties_aip
+        );
+    }
+    let gains: Vec<f64> = rows.iter().map(|r| r.gain_pp).collect();
+    let (m, sd) = mean_sd(&gains);
+    let min = gains.iter().copied().fold(f64::INFINITY, f64::min);
+    let peaks_ok = rows
+        .iter()
+        .filter(|r| r.peak_import_kw <= r.twin_peak_import_kw)
+        .count();
+    let (dm, _) = mean_sd(&rows.iter().map(|r| r.delivery_success).collect::<Vec<_>>());
+    let _ = writeln!(
+        s,
+        "\ngain over the twin: mean {m:+.1} pp, sd {sd:.1} pp, min {min:+.1} pp over {} runs (goal: >= +5 pp): {}",
+        rows.len(),
+        if m >= 5.0 { "met" } else { "MISSED" }
+    );
+    let _ = writeln!(
+        s,
+        "peak import no higher than all-rule: {peaks_ok} of {} runs: {}",
+        rows.len(),
+        if peaks_ok == rows.len() {
+            "met"
+        } else {
+            "MISSED"
+        }
+    );
+    let _ = writeln!(s, "trades delivered in full: mean {:.1} %", 100.0 * dm);
+    s
+}

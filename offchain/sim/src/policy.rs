@@ -1,0 +1,634 @@
+//! The trained battery policy of the learning households, and its training.
+//!
+//! **Policy.** A linear scoring policy over hand-made features of what a
+//! household sees before gate closure: the time-of-day band (8 bands that
+//! follow the tariff), its battery's state of charge and its forecast net
+//! load. Each of the [`ACTIONS`] gets a score `w_a · φ(obs)`; the household
+//! takes the best (ties: the lowest index, so the rule's self-consumption
+//! wins a tie). The weights are the whole model (`models/policy.json`,
+//! 5 × 32 numbers). Bids and offers keep the rule's price levels: the policy
+//! decides what the battery does, hence how much the household bids or offers.
+//!
+//! **Training** ([`train`]): evolution strategies (antithetic Gaussian
+//! perturbations of the weights, rank-shaped returns, Adam steps on the
+//! estimated gradient) on episodes of the training period: a household of
+//! the real data, a few days from a random start, its battery run by the
+//! policy on seasonal-naive forecasts, billed at the time-of-use tariff
+//! ([`episode`]). No market and no chain in the loop: the objective is the
+//! household's import bill, which the market lowers further for both the
+//! policy and the rule. The objective also charges a **grid fee** on what
+//! the battery draws from the grid above [`GridFee::cap_wh`] per slot (a
+//! DSO's charging limit: 160 Wh a slot, 0.64 kW, just above the
+//! [`Mode::Trickle`] charge of a 5 kWh battery), so a policy that charges at
+//! full power in one cheap slot pays for the peak it makes; it learns to
+//! charge slowly over the night, which spreads the community's charging load
+//! instead of stacking it in one slot. The fee is in the training objective
+//! only; in the simulation the households pay the tariff and the market.
+//!
+//! Deterministic: the same data, configuration and seed give the same
+//! weights (ChaCha8 RNG, one thread).
+
+use std::path::Path;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::agent::{Battery, Tariff};
+use crate::rl::BatteryMode;
+use crate::scenario::{Household, SLOTS_PER_DAY};
+use crate::SimError;
+
+/// Hour boundaries of the policy's time bands: they follow the tariff
+/// (off-peak 22–06, day 06–17 and 21–22, peak 17–21) and split the long ones.
+pub const BANDS: [u32; 8] = [0, 3, 6, 10, 14, 17, 21, 22];
+/// Features per band: 1, state of charge, its square, forecast net load (kWh per slot).
+pub const PER_BAND: usize = 4;
+/// Width of the feature vector.
+pub const N_FEATURES: usize = BANDS.len() * PER_BAND;
+
+/// What the battery does in a slot, as the policy chooses it.
+pub const ACTIONS: [BatteryMode; 5] = [
+    BatteryMode::SelfConsume,
+    BatteryMode::Hold,
+    BatteryMode::Trickle,
+    BatteryMode::Charge,
+    BatteryMode::Discharge,
+];
+/// Number of actions.
+pub const N_ACTIONS: usize = ACTIONS.len();
+
+/// Alias kept short in signatures.
+pub type Mode = BatteryMode;
+
+/// What a household knows when it decides.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Obs {
+    /// Hour of the slot, 0..24 (UTC, as the tariff).
+    pub hour: u32,
+    /// Battery state of charge, 0..=1.
+    pub soc: f64,
+    /// Forecast load minus forecast PV of the slot, Wh.
+    pub net_forecast_wh: i64,
+}
+
+/// The feature vector of an observation: one block per time band, all zero
+/// except the observation's band.
+pub fn features(o: &Obs) -> [f64; N_FEATURES] {
+    let band = BANDS.iter().rposition(|&h| o.hour >= h).unwrap_or(0);
+    let mut f = [0.0; N_FEATURES];
+    let soc = o.soc.clamp(0.0, 1.0);
+    let b = band * PER_BAND;
+    f[b] = 1.0;
+    f[b + 1] = soc;
+    f[b + 2] = soc * soc;
+    f[b + 3] = (o.net_forecast_wh as f64 / 1000.0).clamp(-2.0, 2.0);
+    f
+}
+
+/// A trained policy: weights and where they came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Format tag, `aip-sim linear battery policy v1`.
+    pub format: String,
+    /// `N_ACTIONS` rows of `N_FEATURES` weights.
+    pub weights: Vec<Vec<f64>>,
+    /// How it was trained (command, configuration, metrics); not used to act.
+    #[serde(default)]
+    pub training: serde_json::Value,
+}
+
+/// The rule's score margin in [`Policy::rule`].
+pub const RULE_MARGIN: f64 = 0.1;
+
+/// The format tag of [`Policy`] files.
+pub const FORMAT: &str = "aip-sim linear battery policy v1";
+
+impl Policy {
+    /// The rule as a policy: self-consumption in every band (by a margin of
+    /// [`RULE_MARGIN`], small enough for training's perturbations to explore).
+    pub fn rule() -> Policy {
+        let mut weights = vec![vec![0.0; N_FEATURES]; N_ACTIONS];
+        for b in 0..BANDS.len() {
+            weights[0][b * PER_BAND] = RULE_MARGIN;
+        }
+        Policy {
+            format: FORMAT.into(),
+            weights,
+            training: serde_json::Value::Null,
+        }
+    }
+
+    /// A hand-made reference, not trained: trickle-charge in the off-peak
+    /// bands (22–06), self-consume otherwise. Training reports it next to
+    /// the trained policy.
+    pub fn night_trickle() -> Policy {
+        let mut p = Policy::rule();
+        for b in [0, 1, 7] {
+            p.weights[2][b * PER_BAND] = 2.0 * RULE_MARGIN;
+        }
+        p
+    }
+
+    /// The action index for an observation (best score; ties to the lowest index).
+    pub fn act_index(&self, o: &Obs) -> usize {
+        let f = features(o);
+        let mut best = 0;
+        let mut best_score = f64::NEG_INFINITY;
+        for (a, w) in self.weights.iter().enumerate() {
+            let s: f64 = w.iter().zip(&f).map(|(w, x)| w * x).sum();
+            if s > best_score {
+                best = a;
+                best_score = s;
+            }
+        }
+        best
+    }
+
+    /// The battery mode for an observation.
+    pub fn act(&self, o: &Obs) -> Mode {
+        ACTIONS[self.act_index(o)]
+    }
+
+    /// Checks the format tag, the shape and that every weight is finite.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.format != FORMAT {
+            return Err(format!(
+                "policy format {:?}, expected {FORMAT:?}",
+                self.format
+            ));
+        }
+        if self.weights.len() != N_ACTIONS || self.weights.iter().any(|r| r.len() != N_FEATURES) {
+            return Err(format!(
+                "policy weights must be {N_ACTIONS} rows of {N_FEATURES}, got {} rows ({:?} wide)",
+                self.weights.len(),
+                self.weights.iter().map(Vec::len).collect::<Vec<_>>()
+            ));
+        }
+        if self.weights.iter().flatten().any(|w| !w.is_finite()) {
+            return Err("policy weights must be finite".into());
+        }
+        Ok(())
+    }
+
+    /// Reads and checks a policy file.
+    pub fn load(path: &Path) -> Result<Policy, SimError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            SimError::Data(format!(
+                "policy {}: {e} (train one with `aip-sim --train-policy {}`)",
+                path.display(),
+                path.display()
+            ))
+        })?;
+        let p: Policy = serde_json::from_str(&text)
+            .map_err(|e| SimError::Data(format!("policy {}: {e}", path.display())))?;
+        p.validate()
+            .map_err(|e| SimError::Data(format!("policy {}: {e}", path.display())))?;
+        Ok(p)
+    }
+
+    fn flat(&self) -> Vec<f64> {
+        self.weights.iter().flatten().copied().collect()
+    }
+
+    fn from_flat(v: &[f64]) -> Policy {
+        Policy {
+            format: FORMAT.into(),
+            weights: v.chunks(N_FEATURES).map(<[f64]>::to_vec).collect(),
+            training: serde_json::Value::Null,
+        }
+    }
+}
+
+/// The training objective's grid fee: battery charging from the grid above
+/// `cap_wh` in a slot costs `uaip_per_kwh` on top of the tariff. The
+/// battery's grid draw is the part of the slot's import the battery caused:
+/// `min(drawn, import)`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct GridFee {
+    /// Battery draw from the grid per slot (15 min) free of the fee, Wh.
+    pub cap_wh: u64,
+    /// Fee on the import above the cap, uaip per kWh.
+    pub uaip_per_kwh: u64,
+}
+
+impl Default for GridFee {
+    fn default() -> Self {
+        // 0.64 kW of charging from the grid per household, 0.50 AIP/kWh above
+        // it: more than the off-peak-to-peak margin (0.40 - 0.22 / 0.95), so
+        // fast charging from the grid never pays
+        GridFee {
+            cap_wh: 160,
+            uaip_per_kwh: 500_000,
+        }
+    }
+}
+
+/// What one episode cost a household, uaip.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EpisodeCost {
+    /// Its grid bill (import at retail, export at feed-in) with the battery.
+    pub bill: i128,
+    /// The grid-only bill without a battery.
+    pub baseline: i128,
+    /// The import part of the grid-only bill (the savings rate's denominator).
+    pub baseline_import: i128,
+    /// The training grid fee.
+    pub fee: i128,
+}
+
+/// Seasonal naive (same slot yesterday), the forecast the training episodes use.
+fn naive(series: &[u64], idx: usize) -> u64 {
+    series[idx.saturating_sub(SLOTS_PER_DAY)]
+}
+
+/// Runs `policy` for household `h` over profile slots `from..from + slots`
+/// (needs a day of history before `from`), battery starting half full:
+/// plan on seasonal-naive forecasts, execute, bill at the tariff, exactly as
+/// the simulation's engine does for a household without trades.
+pub fn episode(
+    policy: &Policy,
+    h: &Household,
+    from: usize,
+    slots: usize,
+    battery_kwh: f64,
+    tariff: &Tariff,
+    fee: &GridFee,
+) -> EpisodeCost {
+    let mut b = Battery::new(battery_kwh);
+    let mut c = EpisodeCost::default();
+    for idx in from..from + slots {
+        let hour = ((idx % SLOTS_PER_DAY) / 4) as u32;
+        let (load_f, pv_f) = (naive(&h.load_wh, idx), naive(&h.pv_wh, idx));
+        let mode = policy.act(&Obs {
+            hour,
+            soc: b.soc_fraction(),
+            net_forecast_wh: load_f as i64 - pv_f as i64,
+        });
+        let (draw, deliver) = b.plan(mode, load_f, pv_f);
+        let (drawn, delivered) = b.execute(draw, deliver);
+        let (load, pv) = (i128::from(h.load_wh[idx]), i128::from(h.pv_wh[idx]));
+        let net = load + i128::from(drawn) - pv - i128::from(delivered);
+        let retail = i128::from(tariff.retail(hour));
+        let feed_in = i128::from(tariff.feed_in);
+        let price = |e: i128| if e > 0 { e * retail } else { e * feed_in } / 1000;
+        c.bill += price(net);
+        let raw = load - pv;
+        c.baseline += price(raw);
+        c.baseline_import += price(raw).max(0);
+        let over = i128::from(drawn).min(net) - i128::from(fee.cap_wh);
+        if over > 0 {
+            c.fee += over * i128::from(fee.uaip_per_kwh) / 1000;
+        }
+    }
+    c
+}
+
+/// Training configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TrainConfig {
+    pub seed: u64,
+    /// ES iterations.
+    pub iterations: usize,
+    /// Antithetic pairs per iteration (population = 2 × pairs).
+    pub pairs: usize,
+    /// Episodes per evaluation (the same for every member of an iteration).
+    pub episodes: usize,
+    /// Days per episode.
+    pub episode_days: usize,
+    /// Perturbation scale.
+    pub sigma: f64,
+    /// Adam step size.
+    pub step: f64,
+    pub battery_kwh: f64,
+    pub fee: GridFee,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            seed: 1,
+            iterations: 300,
+            pairs: 16,
+            episodes: 48,
+            episode_days: 3,
+            sigma: 0.3,
+            step: 0.05,
+            battery_kwh: 5.0,
+            fee: GridFee::default(),
+        }
+    }
+}
+
+/// Training progress, every 10 iterations and at the end.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrainPoint {
+    pub iteration: usize,
+    /// Objective of the current weights on the iteration's episodes:
+    /// (baseline − bill − fee) / baseline import.
+    pub objective: f64,
+}
+
+/// The objective of a set of episode costs: saving net of the grid fee, as a
+/// fraction of the grid-only import bill.
+pub fn objective(costs: &[EpisodeCost]) -> f64 {
+    let (mut gain, mut imp) = (0i128, 0i128);
+    for c in costs {
+        gain += c.baseline - c.bill - c.fee;
+        imp += c.baseline_import;
+    }
+    if imp == 0 {
+        0.0
+    } else {
+        gain as f64 / imp as f64
+    }
+}
+
+/// Rank shaping: each return's rank scaled to [-0.5, 0.5]; tied returns
+/// share their mean rank (so equal returns push the weights nowhere).
+pub fn centred_ranks(returns: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..returns.len()).collect();
+    order.sort_by(|&a, &b| returns[a].total_cmp(&returns[b]));
+    let mut rank = vec![0.0; returns.len()];
+    let denom = (returns.len().max(2) - 1) as f64;
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i;
+        while j + 1 < order.len() && returns[order[j + 1]] == returns[order[i]] {
+            j += 1;
+        }
+        let r = (i + j) as f64 / 2.0 / denom - 0.5;
+        for &k in &order[i..=j] {
+            rank[k] = r;
+        }
+        i = j + 1;
+    }
+    rank
+}
+
+fn gaussian(rng: &mut ChaCha8Rng) -> f64 {
+    // Box–Muller
+    let u1: f64 = rng.gen_range(f64::EPSILON..1.0);
+    let u2: f64 = rng.gen();
+    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+}
+
+/// Trains a policy on `households`, episodes drawn from profile slots
+/// `range` (a day of history must precede it), starting from the rule.
+pub fn train(
+    households: &[Household],
+    range: std::ops::Range<usize>,
+    cfg: &TrainConfig,
+    tariff: &Tariff,
+) -> Result<(Policy, Vec<TrainPoint>), SimError> {
+    let len = cfg.episode_days * SLOTS_PER_DAY;
+    if households.is_empty() || range.start < SLOTS_PER_DAY || range.len() < len {
+        return Err(SimError::Scenario(format!(
+            "training needs households and at least {len} slots after a day of history, got {} households, slots {range:?}",
+            households.len()
+        )));
+    }
+    if households
+        .iter()
+        .any(|h| h.load_wh.len() < range.end || h.pv_wh.len() < range.end)
+    {
+        return Err(SimError::Scenario(format!(
+            "a household's profile ends before slot {}",
+            range.end
+        )));
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+    let mut theta = Policy::rule().flat();
+    let n = theta.len();
+    let (mut m, mut v) = (vec![0.0; n], vec![0.0; n]);
+    let (b1, b2) = (0.9, 0.999);
+    let days = (range.len() - len) / SLOTS_PER_DAY + 1;
+    let mut log = Vec::new();
+    let eval = |w: &[f64], eps: &[(usize, usize)]| {
+        let p = Policy::from_flat(w);
+        let costs: Vec<EpisodeCost> = eps
+            .iter()
+            .map(|&(h, from)| {
+                episode(
+                    &p,
+                    &households[h],
+                    from,
+                    len,
+                    cfg.battery_kwh,
+                    tariff,
+                    &cfg.fee,
+                )
+            })
+            .collect();
+        objective(&costs)
+    };
+    for it in 0..cfg.iterations {
+        let eps: Vec<(usize, usize)> = (0..cfg.episodes)
+            .map(|_| {
+                (
+                    rng.gen_range(0..households.len()),
+                    range.start + rng.gen_range(0..days) * SLOTS_PER_DAY,
+                )
+            })
+            .collect();
+        let noise: Vec<Vec<f64>> = (0..cfg.pairs)
+            .map(|_| (0..n).map(|_| gaussian(&mut rng)).collect())
+            .collect();
+        let mut returns = Vec::with_capacity(2 * cfg.pairs);
+        for z in &noise {
+            for sign in [1.0, -1.0] {
+                let w: Vec<f64> = theta
+                    .iter()
+                    .zip(z)
+                    .map(|(t, z)| t + sign * cfg.sigma * z)
+                    .collect();
+                returns.push(eval(&w, &eps));
+            }
+        }
+        let rank = centred_ranks(&returns);
+        let mut g = vec![0.0; n];
+        for (k, z) in noise.iter().enumerate() {
+            let d = rank[2 * k] - rank[2 * k + 1];
+            for (gi, zi) in g.iter_mut().zip(z) {
+                *gi += d * zi / (2.0 * cfg.pairs as f64 * cfg.sigma);
+            }
+        }
+        let t = (it + 1) as f64;
+        for i in 0..n {
+            m[i] = b1 * m[i] + (1.0 - b1) * g[i];
+            v[i] = b2 * v[i] + (1.0 - b2) * g[i] * g[i];
+            let (mh, vh) = (m[i] / (1.0 - b1.powf(t)), v[i] / (1.0 - b2.powf(t)));
+            theta[i] += cfg.step * mh / (vh.sqrt() + 1e-8);
+        }
+        if (it + 1) % 10 == 0 || it + 1 == cfg.iterations {
+            log.push(TrainPoint {
+                iteration: it + 1,
+                objective: eval(&theta, &eps),
+            });
+        }
+    }
+    Ok((Policy::from_flat(&theta), log))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+
+    fn obs(hour: u32, soc: f64, net: i64) -> Obs {
+        Obs {
+            hour,
+            soc,
+            net_forecast_wh: net,
+        }
+    }
+
+    #[test]
+    fn features_fill_only_the_band_of_the_hour() {
+        let f = features(&obs(18, 0.5, 1500));
+        // 17–21 is band 5
+        assert_eq!(&f[20..24], &[1.0, 0.5, 0.25, 1.5]);
+        assert_eq!(f.iter().filter(|&&x| x != 0.0).count(), 4);
+        let f = features(&obs(23, 2.0, -9000));
+        assert_eq!(&f[28..32], &[1.0, 1.0, 1.0, -2.0], "clamped");
+        assert_eq!(features(&obs(0, 0.0, 0))[0], 1.0);
+    }
+
+    #[test]
+    fn the_rule_policy_self_consumes_everywhere_and_scores_pick_the_best_action() {
+        let p = Policy::rule();
+        for hour in 0..24 {
+            assert_eq!(p.act(&obs(hour, 0.3, 100)), Mode::SelfConsume);
+        }
+        let mut q = Policy::rule();
+        // band 0 (00–03): trickle when the battery is empty, not when full
+        q.weights[2][0] = 0.15;
+        q.weights[2][1] = -0.1;
+        assert_eq!(q.act(&obs(1, 0.0, 0)), Mode::Trickle);
+        assert_eq!(q.act(&obs(1, 1.0, 0)), Mode::SelfConsume);
+        assert_eq!(q.act(&obs(12, 0.0, 0)), Mode::SelfConsume);
+    }
+
+    #[test]
+    fn the_rule_policy_in_an_episode_bills_like_the_grid_with_a_self_consuming_battery() {
+        let s = Scenario::fixture(2, 2);
+        let h = &s.households[1]; // no PV: the battery only discharges
+        let t = Tariff::default();
+        let c = episode(&Policy::rule(), h, 96, 96, 5.0, &t, &GridFee::default());
+        let c0 = episode(&Policy::rule(), h, 96, 96, 0.0, &t, &GridFee::default());
+        assert_eq!(c0.bill, c0.baseline, "no battery: the grid-only bill");
+        assert_eq!(c.baseline, c0.baseline);
+        // the half-full battery (2,500 Wh) covered load at retail prices
+        assert!(c.bill < c.baseline);
+        assert!(c.baseline - c.bill <= 2_500 * 400_000 / 1000);
+        assert!(c.baseline_import > 0);
+    }
+
+    #[test]
+    fn the_grid_fee_charges_battery_draw_from_the_grid_above_the_cap() {
+        let s = Scenario::fixture(1, 1);
+        let mut h = s.households[0].clone();
+        h.load_wh = vec![300; 192];
+        h.pv_wh = vec![0; 192];
+        let t = Tariff::default();
+        let fee = GridFee::default();
+        let c = episode(&Policy::rule(), &h, 96, 96, 5.0, &t, &fee);
+        assert_eq!(c.fee, 0, "household load alone pays no fee");
+        let mut charge = Policy::rule();
+        charge.weights[3] = vec![10.0; N_FEATURES]; // always full power
+        let cc = episode(&charge, &h, 96, 1, 5.0, &t, &fee);
+        // 625 Wh drawn from the grid, 465 over the cap, at 0.5 AIP/kWh
+        assert_eq!(cc.fee, 465 * 500_000 / 1000);
+        let mut trickle = Policy::rule();
+        trickle.weights[2] = vec![10.0; N_FEATURES]; // always a quarter power
+        assert_eq!(episode(&trickle, &h, 96, 96, 5.0, &t, &fee).fee, 0);
+        // PV surplus charging the battery draws nothing from the grid
+        h.pv_wh = vec![1_000; 192];
+        assert_eq!(episode(&charge, &h, 96, 96, 5.0, &t, &fee).fee, 0);
+    }
+
+    #[test]
+    fn training_is_deterministic_and_depends_on_the_seed() {
+        let s = Scenario::fixture(4, 6);
+        let t = Tariff::default();
+        let cfg = TrainConfig {
+            iterations: 60,
+            pairs: 8,
+            episodes: 8,
+            episode_days: 2,
+            ..TrainConfig::default()
+        };
+        let range = 96..s.history_slots + s.sim_slots;
+        let (a, log_a) = train(&s.households, range.clone(), &cfg, &t).unwrap();
+        let (b, log_b) = train(&s.households, range.clone(), &cfg, &t).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(log_a, log_b);
+        let (c, _) = train(
+            &s.households,
+            range.clone(),
+            &TrainConfig { seed: 2, ..cfg },
+            &t,
+        )
+        .unwrap();
+        assert_ne!(a, c, "another seed, other weights");
+        // not asserted: that training beats the rule here (it did not on the
+        // fixture; see the README's "Trained policy" status)
+        assert!(log_a.iter().all(|p| p.objective.is_finite()));
+    }
+
+    #[test]
+    fn ranks_are_centred_and_ties_share_them() {
+        assert_eq!(centred_ranks(&[3.0, 1.0, 2.0]), vec![0.5, -0.5, 0.0]);
+        assert_eq!(centred_ranks(&[1.0, 1.0, 1.0, 1.0]), vec![0.0; 4]);
+        assert_eq!(centred_ranks(&[5.0, 1.0, 5.0]), vec![0.25, -0.5, 0.25]);
+    }
+
+    #[test]
+    fn training_refuses_a_window_too_short() {
+        let s = Scenario::fixture(1, 1);
+        let e = train(
+            &s.households,
+            96..150,
+            &TrainConfig::default(),
+            &Tariff::default(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid scenario: training needs households and at least 288 slots after a day of history, got 1 households, slots 96..150"
+        );
+    }
+
+    #[test]
+    fn a_policy_file_round_trips_and_a_bad_one_is_refused_with_its_reason() {
+        let dir = std::env::temp_dir().join(format!("aip-policy-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("p.json");
+        let mut p = Policy::rule();
+        p.weights[1][3] = -0.25;
+        std::fs::write(&path, serde_json::to_string(&p).unwrap()).unwrap();
+        assert_eq!(Policy::load(&path).unwrap(), p);
+        let mut bad = p.clone();
+        bad.weights.pop();
+        std::fs::write(&path, serde_json::to_string(&bad).unwrap()).unwrap();
+        assert_eq!(
+            Policy::load(&path).unwrap_err().to_string(),
+            format!(
+                "data: policy {}: policy weights must be 5 rows of 32, got 4 rows ([32, 32, 32, 32] wide)",
+                path.display()
+            )
+        );
+        let mut bad = p.clone();
+        bad.format = "v0".into();
+        std::fs::write(&path, serde_json::to_string(&bad).unwrap()).unwrap();
+        assert!(Policy::load(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("policy format \"v0\", expected \"aip-sim linear battery policy v1\""));
+        let missing = dir.join("none.json");
+        let e = Policy::load(&missing).unwrap_err().to_string();
+        assert!(e.contains("train one with `aip-sim --train-policy"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
