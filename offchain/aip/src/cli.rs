@@ -558,7 +558,6 @@ mod tests {
         let api = cosmwasm_std::testing::MockApi::default();
         for (from, eth) in [("alice", false), ("bob", true)] {
             let mut args = vec![
-                "aip",
                 "--from",
                 from,
                 "intent",
@@ -592,7 +591,6 @@ mod tests {
             assert_eq!(v.owner, signed.intent.owner);
         }
         let cli = parse(&[
-            "aip",
             "intent",
             "sign",
             "--side",
@@ -614,9 +612,9 @@ mod tests {
         let e = a.sign(&d, &cli.chain.wallet("wasm").unwrap()).unwrap_err();
         assert!(e.to_string().contains("slot"), "{e}");
         assert!(Cli::try_parse_from(["aip", "intent", "sign", "--side", "hold"]).is_err());
-        let cli = parse(&["aip", "withdraw"]);
+        let cli = parse(&["withdraw"]);
         assert!(matches!(cli.command, Command::Withdraw { amount: None }));
-        let cli = parse(&["aip", "deposit", "5000"]);
+        let cli = parse(&["deposit", "5000"]);
         assert!(matches!(cli.command, Command::Deposit { amount: 5000 }));
     }
 
