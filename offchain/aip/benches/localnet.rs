@@ -7,17 +7,19 @@
 //! ```
 //!
 //! SDK gas as wasmd reports it (`gas_used` of the included transaction) for:
-//! store of every artifact, instantiate, a cw20 transfer, one bid, commits of
-//! 1/10/100 trades and settlements of the same, plus the median time from
-//! broadcast to the client seeing the transaction in a block.
+//! store of every artifact, instantiate, a cw20 transfer, a deposit, one
+//! `commit_intents` of 1, 10 and 100 trades between signed intents (one slot
+//! each) and the settlements of the same, a withdrawal, plus the median time
+//! from broadcast to the client seeing the transaction in a block.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use aip_cli::deploy::{artifacts, deploy, DeployOptions, KycMode, MarketParams, Roles};
-use aip_cli::market::{self, DeviceKey};
-use chain_client::{testnet, ChainClient, ChainConfig, Execute, TxResponse};
+use aip_cli::market::{self, DeviceKey, OrderTerms, WalletKey};
+use aip_types::intent::Side;
+use chain_client::{testnet, ChainClient, ChainConfig, TxResponse};
 use serde_json::{json, Value};
 
 fn root() -> PathBuf {
@@ -26,6 +28,16 @@ fn root() -> PathBuf {
 
 fn addr(name: &str) -> String {
     testnet::signer(name, "wasm").unwrap().address().to_string()
+}
+
+/// The wallet key of the test account `name` (its transactions and intents).
+fn wallet(name: &str) -> WalletKey {
+    WalletKey::from_mnemonic(
+        testnet::mnemonic(name).unwrap(),
+        chain_client::COSMOS_HD_PATH,
+        "wasm",
+    )
+    .unwrap()
 }
 
 async fn as_account(chain: &ChainClient, name: &str) -> ChainClient {
@@ -173,145 +185,111 @@ async fn main() {
                     .unwrap();
             }
         }
-        let terms: Value = chain
-            .query(&rep, &json!({"trading_terms": {"account": addr("bob")}}))
-            .await
-            .unwrap();
-        let ratio = terms["collateral_ratio_bps"].as_u64().unwrap() as u32;
         let (_, now) = chain.latest_block().await.unwrap();
-        let slot = market::next_open_slot(now as u64, market_params.gate_closure_secs, 60);
-        let (wh, max_price, min_price, price) = (1_000u128, 250_000u128, 200_000u128, 220_000u128);
+        let first = market::next_open_slot(now as u64, market_params.gate_closure_secs, 60);
+        let (wh, max_price, min_price, price) = (1_000u64, 250_000u64, 200_000u64, 220_000u128);
 
-        // One bid on its own, then the rest in batches.
-        let one = alice
-            .execute_multi(vec![market::place_bid(
-                &d, slot, 1, meters[0], wh, max_price,
-            )
-            .unwrap()])
-            .await
-            .unwrap();
-        note(&one);
-        rows.add(
-            "place a bid (cw20 send + hook)",
-            one.gas_used,
-            "one order per tx",
-        );
-        let mut bids = vec![one
-            .wasm_attribute("order_id")
-            .unwrap()
-            .parse::<u64>()
-            .unwrap()];
-        let mut offers = vec![];
-        let collateral = market::offer_collateral(
-            wh,
-            min_price,
-            MarketParams::default().collateral_floor_price,
-            ratio,
-        )
-        .unwrap();
-        let one = bob
-            .execute_multi(vec![market::place_offer(
-                &d, slot, 1, meters[1], wh, min_price, collateral,
-            )
-            .unwrap()])
-            .await
-            .unwrap();
-        rows.add(
-            "place an offer (cw20 send + hook)",
-            one.gas_used,
-            "one order per tx",
-        );
-        offers.push(
-            one.wasm_attribute("order_id")
-                .unwrap()
-                .parse::<u64>()
-                .unwrap(),
-        );
-        for _ in 0..4 {
-            let calls: Vec<Execute> = (0..28)
-                .map(|_| market::place_bid(&d, slot, 1, meters[0], wh, max_price).unwrap())
-                .collect();
-            let tx = alice.execute_multi(calls).await.unwrap();
-            bids.extend(
-                tx.attributes("wasm", "order_id")
-                    .iter()
-                    .map(|s| s.parse::<u64>().unwrap()),
-            );
-            let calls: Vec<Execute> = (0..28)
-                .map(|_| {
-                    market::place_offer(&d, slot, 1, meters[1], wh, min_price, collateral).unwrap()
-                })
-                .collect();
-            let tx = bob.execute_multi(calls).await.unwrap();
-            offers.extend(
-                tx.attributes("wasm", "order_id")
-                    .iter()
-                    .map(|s| s.parse::<u64>().unwrap()),
-            );
-        }
-        assert!(
-            bids.len() >= 111 && offers.len() >= 111,
-            "{} {}",
-            bids.len(),
-            offers.len()
-        );
-        let mut next = 0usize;
-        for n in [1usize, 10, 100] {
-            let trades: Vec<market::Trade> = (next..next + n)
-                .map(|i| (bids[i], offers[i], wh, price))
-                .collect();
-            next += n;
-            let tx = matcher
-                .execute_multi(vec![market::commit_matches(&d, slot, &trades).unwrap()])
+        // A deposit each (once a day in practice), then no transaction per order.
+        for (c, who) in [(&alice, "alice"), (&bob, "bob")] {
+            let tx = c
+                .execute_multi(vec![market::deposit(&d, 100_000_000).unwrap()])
                 .await
                 .unwrap();
             note(&tx);
             rows.add(
-                format!("commit {n} trade(s)"),
+                format!("deposit ({who}: cw20 send + hook)"),
+                tx.gas_used,
+                "once, not per order",
+            );
+        }
+        // One commit per slot: 1, 10 and 100 trades, each between a bid
+        // intent of Alice (ADR-036) and an offer intent of Bob (EIP-712).
+        let (wa, wb) = (wallet("alice"), wallet("bob"));
+        let sizes = [1usize, 10, 100];
+        let mut nonce = 0u64;
+        for (k, &n) in sizes.iter().enumerate() {
+            let slot = first + 900 * k as u64;
+            let mut intents = vec![];
+            for (w, side, m, p) in [
+                (&wa, Side::Buy, meters[0], max_price),
+                (&wb, Side::Sell, meters[1], min_price),
+            ] {
+                for _ in 0..n {
+                    nonce += 1;
+                    let terms = OrderTerms {
+                        side,
+                        slot,
+                        meter: m,
+                        wh,
+                        limit_price: p,
+                    };
+                    let i = market::order_intent(&d, &w.address(), nonce, &terms).unwrap();
+                    intents.push(w.sign(&i, side == Side::Sell));
+                }
+            }
+            let trades: Vec<market::IntentTrade> = (0..n as u32)
+                .map(|i| (i, n as u32 + i, u128::from(wh), price))
+                .collect();
+            let tx = matcher
+                .execute_multi(vec![
+                    market::commit_intents(&d, slot, &intents, &trades).unwrap()
+                ])
+                .await
+                .unwrap();
+            note(&tx);
+            rows.add(
+                format!("commit_intents: {n} trade(s), {} signed intents", 2 * n),
                 tx.gas_used,
                 format!("{} per trade", tx.gas_used / n as u64),
             );
         }
         // Deliveries: every matched Wh delivered.
+        let last = first + 900 * (sizes.len() as u64 - 1);
         let (_, now) = chain.latest_block().await.unwrap();
-        advance(slot + 900 + 5 - now as u64);
-        let total = wh * next as u128;
-        let readings = vec![
-            ka.reading(&d, meters[0], slot, 0, total).unwrap(),
-            kb.reading(&d, meters[1], slot, total, 0).unwrap(),
-        ];
-        let tx = oracle
-            .execute(
-                &mo,
-                &json!({"submit_readings": {"slot": slot, "readings": readings}}),
-                &[],
-            )
-            .await
-            .unwrap();
-        rows.add(
-            "submit 2 device-signed readings",
-            tx.gas_used,
-            "meter-oracle",
-        );
-        let tx = alice
-            .execute(
-                &settlement,
-                &json!({"fetch_deliveries": {"slot": slot, "limit": null}}),
-                &[],
-            )
-            .await
-            .unwrap();
-        rows.add(
-            "fetch deliveries (2 meters)",
-            tx.gas_used,
-            "settlement ← meter-oracle",
-        );
+        advance(last + 900 + 5 - now as u64);
+        for (k, &n) in sizes.iter().enumerate() {
+            let slot = first + 900 * k as u64;
+            let total = u128::from(wh) * n as u128;
+            let readings = vec![
+                ka.reading(&d, meters[0], slot, 0, total).unwrap(),
+                kb.reading(&d, meters[1], slot, total, 0).unwrap(),
+            ];
+            let tx = oracle
+                .execute(
+                    &mo,
+                    &json!({"submit_readings": {"slot": slot, "readings": readings}}),
+                    &[],
+                )
+                .await
+                .unwrap();
+            let fetch = alice
+                .execute(
+                    &settlement,
+                    &json!({"fetch_deliveries": {"slot": slot, "limit": null}}),
+                    &[],
+                )
+                .await
+                .unwrap();
+            if k == 0 {
+                rows.add(
+                    "submit 2 device-signed readings",
+                    tx.gas_used,
+                    "meter-oracle",
+                );
+                rows.add(
+                    "fetch deliveries (2 meters)",
+                    fetch.gas_used,
+                    "settlement ← meter-oracle",
+                );
+            }
+        }
         advance(market_params.dispute_window_secs + 5);
-        for n in [1u32, 10, 100] {
+        for (k, &n) in sizes.iter().enumerate() {
+            let slot = first + 900 * k as u64;
             let tx = alice
                 .execute(
                     &settlement,
-                    &json!({"settle": {"slot": slot, "limit": n}}),
+                    &json!({"settle": {"slot": slot, "limit": null}}),
                     &[],
                 )
                 .await
@@ -323,6 +301,11 @@ async fn main() {
                 format!("{} per trade", tx.gas_used / n as u64),
             );
         }
+        let tx = alice
+            .execute_multi(vec![market::withdraw(&d, None).unwrap()])
+            .await
+            .unwrap();
+        rows.add("withdraw (all free)", tx.gas_used, "");
     }
 
     latencies.sort();

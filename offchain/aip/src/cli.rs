@@ -10,6 +10,8 @@ use crate::deploy::{self, DeployOptions, KycMode, MarketParams, Roles};
 use crate::deployment::Deployment;
 use crate::error::{Error, Result};
 use crate::ics20::{self, Ics20Options, Ics20Outcome};
+use crate::market::{self, OrderTerms, WalletKey};
+use aip_types::intent::{Side, SignedIntent};
 
 /// AIPCHAIN command-line tool: deploy the contracts, query and transact.
 #[derive(Debug, Parser)]
@@ -66,7 +68,9 @@ pub enum Command {
         /// The message, JSON.
         msg: String,
     },
-    /// Native and AIP balance of an account (test account name or address).
+    /// Native and AIP balance of an account (test account name or address),
+    /// and its settlement account: free (deposits and payouts) and locked
+    /// (by committed, unsettled trades).
     Balance {
         /// Test account name or address.
         account: String,
@@ -78,10 +82,88 @@ pub enum Command {
         /// Amount in uaip.
         amount: u128,
     },
+    /// Deposit AIP (uaip) into the signer's settlement account: its free
+    /// balance, from which committed trades lock payments and collateral.
+    Deposit {
+        /// Amount in uaip.
+        amount: u128,
+    },
+    /// Withdraw the signer's free settlement balance (all of it, or `amount` uaip).
+    Withdraw {
+        /// Amount in uaip [default: all of the free balance].
+        amount: Option<u128>,
+    },
+    /// Order intents: signed off chain with the signer's key, posted to the
+    /// order gateway (e.g. `curl -d @intent.json http://127.0.0.1:8787/v1/intents`).
+    #[command(subcommand)]
+    Intent(IntentCommand),
     /// Chain height and time, and the deployment's contracts.
     Status,
     /// The localnet test accounts and their addresses.
     Accounts,
+}
+
+/// `aip intent ...`.
+#[derive(Debug, Subcommand)]
+pub enum IntentCommand {
+    /// Sign an order intent for one slot with the signer's key and print it
+    /// as the gateway takes it (JSON). No transaction, no chain access.
+    Sign(SignArgs),
+    /// Cancel the signer's intent with this nonce on chain: nothing more of it fills.
+    Cancel {
+        /// The intent's nonce.
+        nonce: u64,
+    },
+}
+
+/// Options of `aip intent sign`.
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// buy or sell.
+    #[arg(long, value_parser = ["buy", "sell"])]
+    pub side: String,
+    /// The delivery slot: its start, unix seconds (a multiple of 900).
+    #[arg(long)]
+    pub slot: u64,
+    /// The signer's meter id.
+    #[arg(long)]
+    pub meter: u32,
+    /// Energy, Wh.
+    #[arg(long)]
+    pub wh: u64,
+    /// Limit price, uaip/kWh: the most a buyer pays, the least a seller takes.
+    #[arg(long)]
+    pub price: u64,
+    /// The signer's nonce for this intent (each (owner, nonce) fills at most one intent).
+    #[arg(long)]
+    pub nonce: u64,
+    /// Sign as MetaMask does (EIP-712) instead of as Keplr does (ADR-036).
+    #[arg(long)]
+    pub eth: bool,
+}
+
+impl SignArgs {
+    /// The intent these options describe, signed by `wallet` for `d`.
+    pub fn sign(&self, d: &Deployment, wallet: &WalletKey) -> Result<SignedIntent> {
+        let side = if self.side == "buy" {
+            Side::Buy
+        } else {
+            Side::Sell
+        };
+        let terms = OrderTerms {
+            side,
+            slot: self.slot,
+            meter: self.meter,
+            wh: self.wh,
+            limit_price: self.price,
+        };
+        let intent = market::order_intent(d, &wallet.address(), self.nonce, &terms)?;
+        Ok(if self.eth {
+            wallet.intent.sign_eth(&intent)
+        } else {
+            wallet.intent.sign_cosmos(&intent)
+        })
+    }
 }
 
 /// Options of `aip deploy`.
@@ -149,6 +231,19 @@ impl ChainArgs {
         self.deployment
             .clone()
             .unwrap_or_else(|| Deployment::default_path(&self.chain_id))
+    }
+
+    /// The signer's key for transactions and intents (the Cosmos HD path of
+    /// its mnemonic).
+    pub fn wallet(&self, prefix: &str) -> Result<WalletKey> {
+        let phrase = match &self.mnemonic_file {
+            Some(p) => std::fs::read_to_string(p).map_err(|source| Error::Io {
+                path: p.clone(),
+                source,
+            })?,
+            None => testnet::mnemonic(&self.from)?.to_string(),
+        };
+        WalletKey::from_mnemonic(phrase.trim(), chain_client::COSMOS_HD_PATH, prefix)
     }
 
     /// The signer these options name.
@@ -272,9 +367,22 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         return Ok(());
     }
-    let chain = ChainClient::connect(cfg).await?;
     let dep_path = cli.chain.deployment_path();
     let dep = Deployment::load_optional(&dep_path)?;
+    let need_dep = || {
+        dep.as_ref().ok_or_else(|| {
+            Error::Usage(format!(
+                "no deployment at {}: run aip deploy",
+                dep_path.display()
+            ))
+        })
+    };
+    if let Command::Intent(IntentCommand::Sign(args)) = &cli.command {
+        let signed = args.sign(need_dep()?, &cli.chain.wallet(&prefix)?)?;
+        println!("{}", serde_json::to_string(&signed)?);
+        return Ok(());
+    }
+    let chain = ChainClient::connect(cfg).await?;
     match cli.command {
         Command::Accounts => {}
         Command::Deploy(args) => {
@@ -349,15 +457,48 @@ pub async fn run(cli: Cli) -> Result<()> {
                     .await?;
                 out["uaip"] = b["balance"].clone();
             }
+            if let Some(s) = dep.as_ref().and_then(|d| d.contracts.get("settlement")) {
+                let b: Value = chain
+                    .query(&s.address, &json!({"balance": {"account": addr}}))
+                    .await?;
+                out["settlement"] = json!({"free": b["free"], "locked": b["locked"]});
+            }
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
+        Command::Deposit { amount } => {
+            let client = chain.with_signer(cli.chain.signer(&prefix)?);
+            let tx = client
+                .execute_multi(vec![market::deposit(need_dep()?, amount)?])
+                .await?;
+            println!(
+                "deposited {amount} uaip: tx {} height {} gas {}",
+                tx.hash, tx.height, tx.gas_used
+            );
+        }
+        Command::Withdraw { amount } => {
+            let client = chain.with_signer(cli.chain.signer(&prefix)?);
+            let tx = client
+                .execute_multi(vec![market::withdraw(need_dep()?, amount)?])
+                .await?;
+            let paid = tx.wasm_attribute("amount").unwrap_or("?");
+            println!(
+                "withdrew {paid} uaip: tx {} height {} gas {}",
+                tx.hash, tx.height, tx.gas_used
+            );
+        }
+        Command::Intent(IntentCommand::Cancel { nonce }) => {
+            let client = chain.with_signer(cli.chain.signer(&prefix)?);
+            let tx = client
+                .execute_multi(vec![market::cancel_intent(need_dep()?, nonce)?])
+                .await?;
+            println!(
+                "cancelled intent {nonce}: tx {} height {} gas {}",
+                tx.hash, tx.height, tx.gas_used
+            );
+        }
+        Command::Intent(IntentCommand::Sign(_)) => {}
         Command::Transfer { to, amount } => {
-            let d = dep.as_ref().ok_or_else(|| {
-                Error::Usage(format!(
-                    "no deployment at {}: run aip deploy",
-                    dep_path.display()
-                ))
-            })?;
+            let d = need_dep()?;
             let to = resolve(&to, &prefix, Some(d))?;
             let client = chain.with_signer(cli.chain.signer(&prefix)?);
             let msg = json!({"transfer": {"recipient": to, "amount": amount.to_string()}});
@@ -396,6 +537,85 @@ mod tests {
             Command::Deploy(a) => a,
             other => panic!("not deploy: {other:?}"),
         }
+    }
+
+    #[test]
+    fn intent_sign_signs_for_the_signers_account_and_refuses_bad_terms() {
+        let mut d = Deployment {
+            chain_id: "aip-localnet-1".into(),
+            prefix: "wasm".into(),
+            ..Deployment::default()
+        };
+        d.contracts.insert(
+            "settlement".into(),
+            crate::deployment::ContractRecord {
+                address: aip_types::intent::sign::IntentKey::from_label("s").address("wasm"),
+                code_id: 1,
+                label: "settlement".into(),
+            },
+        );
+        let domain = market::intent_domain(&d).unwrap();
+        let api = cosmwasm_std::testing::MockApi::default();
+        for (from, eth) in [("alice", false), ("bob", true)] {
+            let mut args = vec![
+                "--from",
+                from,
+                "intent",
+                "sign",
+                "--side",
+                "sell",
+                "--slot",
+                "1800000000",
+                "--meter",
+                "3",
+                "--wh",
+                "1500",
+                "--price",
+                "210000",
+                "--nonce",
+                "7",
+            ];
+            if eth {
+                args.push("--eth");
+            }
+            let cli = parse(&args);
+            let Command::Intent(IntentCommand::Sign(a)) = &cli.command else {
+                panic!("{:?}", cli.command)
+            };
+            let signed = a.sign(&d, &cli.chain.wallet("wasm").unwrap()).unwrap();
+            assert_eq!(signed.intent.owner, resolve(from, "wasm", None).unwrap());
+            assert_eq!((signed.intent.wh, signed.intent.nonce), (1500, 7));
+            assert_eq!(signed.intent.side, Side::Sell);
+            let v = aip_types::intent::verify_signed_intent(&api, &domain, &signed, 1_799_999_000)
+                .unwrap();
+            assert_eq!(v.owner, signed.intent.owner);
+        }
+        let cli = parse(&[
+            "intent",
+            "sign",
+            "--side",
+            "buy",
+            "--slot",
+            "1800000001",
+            "--meter",
+            "3",
+            "--wh",
+            "1",
+            "--price",
+            "1",
+            "--nonce",
+            "1",
+        ]);
+        let Command::Intent(IntentCommand::Sign(a)) = &cli.command else {
+            panic!()
+        };
+        let e = a.sign(&d, &cli.chain.wallet("wasm").unwrap()).unwrap_err();
+        assert!(e.to_string().contains("slot"), "{e}");
+        assert!(Cli::try_parse_from(["aip", "intent", "sign", "--side", "hold"]).is_err());
+        let cli = parse(&["withdraw"]);
+        assert!(matches!(cli.command, Command::Withdraw { amount: None }));
+        let cli = parse(&["deposit", "5000"]);
+        assert!(matches!(cli.command, Command::Deposit { amount: 5000 }));
     }
 
     #[test]

@@ -250,10 +250,31 @@ fn queries_of_unknown_contracts_and_bad_messages_fail_clearly() {
     });
 }
 
+/// The wallet key of the test account `name` (its transactions and intents).
+fn wallet(name: &str) -> aip_cli::market::WalletKey {
+    aip_cli::market::WalletKey::from_mnemonic(
+        chain_client::testnet::mnemonic(name).unwrap(),
+        chain_client::COSMOS_HD_PATH,
+        "wasm",
+    )
+    .unwrap()
+}
+
+/// The settlement balance (free, locked) of `who`, uaip.
+async fn ledger(c: &chain_client::ChainClient, settlement: &str, who: &str) -> (u128, u128) {
+    let b: Value = c
+        .query(settlement, &json!({"balance": {"account": who}}))
+        .await
+        .unwrap();
+    let n = |k: &str| b[k].as_str().unwrap().parse::<u128>().unwrap();
+    (n("free"), n("locked"))
+}
+
 #[test]
-fn one_trade_from_orders_to_settlement_on_chain() {
+fn one_trade_from_signed_intents_to_settlement_on_chain() {
     let _serial = serial();
-    use aip_cli::market::{self, DeviceKey};
+    use aip_cli::market::{self, DeviceKey, OrderTerms};
+    use aip_types::intent::Side;
     let (d, _) = deployed();
     if !d.contracts.contains_key("settlement") {
         assert!(
@@ -289,7 +310,7 @@ fn one_trade_from_orders_to_settlement_on_chain() {
             meters.push(tx.wasm_attribute("meter").unwrap().parse::<u32>().unwrap());
         }
         let (meter_a, meter_b) = (meters[0], meters[1]);
-        // Node 1 is in zone 1: orders on these meters are in zone 1.
+        // Node 1 is in zone 1: intents on these meters are in zone 1.
         dso.execute(&settlement, &json!({"set_node_zones": {"nodes": [{"node": 1, "zone": 1}]}}), &[])
             .await
             .unwrap();
@@ -305,46 +326,74 @@ fn one_trade_from_orders_to_settlement_on_chain() {
             .unwrap();
         let ratio = terms["collateral_ratio_bps"].as_u64().unwrap() as u32;
 
-        // Orders for the next open slot.
-        let (_, now) = buyer.latest_block().await.unwrap();
-        let slot = market::next_open_slot(now as u64, 300, 60);
-        let (wh, max_price, min_price, price) = (2_000u128, 250_000u128, 200_000u128, 220_000u128);
+        // Each deposits once: 1 AIP into its free balance.
         let a0 = aip_balance(&buyer, &token, &addr("alice")).await;
         let b0 = aip_balance(&buyer, &token, &addr("bob")).await;
-        let bid = buyer
-            .execute_multi(vec![market::place_bid(&d, slot, 1, meter_a, wh, max_price).unwrap()])
-            .await
-            .unwrap();
-        let bid_id: u64 = bid.wasm_attribute("order_id").unwrap().parse().unwrap();
-        let collateral =
-            market::offer_collateral(wh, min_price, MarketParams::default().collateral_floor_price, ratio).unwrap();
-        let offer = seller
-            .execute_multi(vec![market::place_offer(&d, slot, 1, meter_b, wh, min_price, collateral).unwrap()])
-            .await
-            .unwrap();
-        let offer_id: u64 = offer.wasm_attribute("order_id").unwrap().parse().unwrap();
-        assert_eq!(
-            aip_balance(&buyer, &token, &addr("alice")).await,
-            a0 - market::bid_escrow(wh, max_price).unwrap()
-        );
+        let (fa0, _) = ledger(&buyer, &settlement, &addr("alice")).await;
+        let (fb0, _) = ledger(&buyer, &settlement, &addr("bob")).await;
+        buyer.execute_multi(vec![market::deposit(&d, AIP).unwrap()]).await.unwrap();
+        seller.execute_multi(vec![market::deposit(&d, AIP).unwrap()]).await.unwrap();
+        assert_eq!(aip_balance(&buyer, &token, &addr("alice")).await, a0 - AIP);
+        assert_eq!(ledger(&buyer, &settlement, &addr("alice")).await.0, fa0 + AIP);
+
+        // Intents for the next open slot, signed off chain: Alice as Keplr
+        // does (ADR-036), Bob as MetaMask does (EIP-712). No transaction.
+        let (_, now) = buyer.latest_block().await.unwrap();
+        let slot = market::next_open_slot(now as u64, 300, 60);
+        let (wh, max_price, min_price, price) = (2_000u64, 250_000u64, 200_000u64, 220_000u128);
+        let (wa, wb) = (wallet("alice"), wallet("bob"));
+        assert_eq!((wa.address(), wb.address()), (addr("alice"), addr("bob")));
+        let bid = market::order_intent(&d, &wa.address(), slot, &OrderTerms {
+            side: Side::Buy, slot, meter: meter_a, wh, limit_price: max_price,
+        })
+        .unwrap();
+        let offer = market::order_intent(&d, &wb.address(), slot, &OrderTerms {
+            side: Side::Sell, slot, meter: meter_b, wh, limit_price: min_price,
+        })
+        .unwrap();
+        let intents = vec![wa.sign(&bid, false), wb.sign(&offer, true)];
+        let trade = [(0u32, 1u32, u128::from(wh), price)];
 
         // The matcher commits; only the matcher may.
-        let commit = market::commit_matches(&d, slot, &[(bid_id, offer_id, wh, price)]).unwrap();
+        let commit = market::commit_intents(&d, slot, &intents, &trade).unwrap();
         let err = buyer.execute_multi(vec![commit.clone()]).await.unwrap_err();
         assert!(
-            err.raw_log()
-                .unwrap()
-                .contains("may not commit matches: only the matcher"),
+            err.raw_log().unwrap().contains("may not commit intents: only the matcher"),
             "{err}"
         );
-        matcher.execute_multi(vec![commit]).await.unwrap();
+        matcher.execute_multi(vec![commit.clone()]).await.unwrap();
+        // Payment and collateral are locked from the deposits.
+        let paid = market::payment(u128::from(wh), price).unwrap();
+        let collateral = market::offer_collateral(
+            u128::from(wh),
+            u128::from(min_price),
+            MarketParams::default().collateral_floor_price,
+            ratio,
+        )
+        .unwrap();
+        assert_eq!(ledger(&buyer, &settlement, &addr("alice")).await, (fa0 + AIP - paid, paid));
+        assert_eq!(
+            ledger(&buyer, &settlement, &addr("bob")).await,
+            (fb0 + AIP - collateral, collateral)
+        );
+        // A replay of the same batch is refused: a slot takes one commit.
+        let err = matcher.execute_multi(vec![commit]).await.unwrap_err();
+        assert!(
+            err.raw_log().unwrap().contains(&format!("slot {slot} is already committed")),
+            "{err}"
+        );
+        let fill: Value = buyer
+            .query(&settlement, &json!({"intent_fill": {"owner": addr("alice"), "nonce": slot}}))
+            .await
+            .unwrap();
+        assert_eq!(fill["filled"], wh, "{fill}");
 
         // After the slot: device-signed readings, then settlement after the dispute window.
         let (_, now) = buyer.latest_block().await.unwrap();
         advance(slot + 900 + 5 - now as u64);
         let readings = vec![
-            ka.reading(&d, meter_a, slot, 0, wh).unwrap(),
-            kb.reading(&d, meter_b, slot, wh, 0).unwrap(),
+            ka.reading(&d, meter_a, slot, 0, u128::from(wh)).unwrap(),
+            kb.reading(&d, meter_b, slot, u128::from(wh), 0).unwrap(),
         ];
         oracle
             .execute(&mo, &json!({"submit_readings": {"slot": slot, "readings": readings}}), &[])
@@ -365,22 +414,20 @@ fn one_trade_from_orders_to_settlement_on_chain() {
             .await
             .unwrap();
 
-        // Money: the seller is paid floor(wh * price / 1000) plus the collateral
-        // back; the buyer gets the rest of the escrow back.
-        let paid = market::payment(wh, price).unwrap();
-        for (who, c) in [("alice", &buyer), ("bob", &seller)] {
-            c.execute(&settlement, &json!({"withdraw": {"amount": null}}), &[])
-                .await
-                .unwrap();
-            let bal: Value = c
-                .query(&settlement, &json!({"balance": {"account": addr(who)}}))
-                .await
-                .unwrap();
-            assert_eq!(bal["claimable"], "0", "{who}");
-            assert_eq!(bal["locked_in_orders"], "0", "{who}");
+        // Money: the seller is paid floor(wh * price / 1000) and its
+        // collateral is freed; the buyer's free balance paid exactly that.
+        assert_eq!(ledger(&buyer, &settlement, &addr("alice")).await, (fa0 + AIP - paid, 0));
+        assert_eq!(ledger(&buyer, &settlement, &addr("bob")).await, (fb0 + AIP + paid, 0));
+        // Withdrawing everything brings it back to the wallets.
+        for c in [&buyer, &seller] {
+            c.execute_multi(vec![market::withdraw(&d, None).unwrap()]).await.unwrap();
         }
-        assert_eq!(aip_balance(&buyer, &token, &addr("alice")).await, a0 - paid);
-        assert_eq!(aip_balance(&buyer, &token, &addr("bob")).await, b0 + paid);
+        assert_eq!(ledger(&buyer, &settlement, &addr("alice")).await, (0, 0));
+        assert_eq!(aip_balance(&buyer, &token, &addr("alice")).await, a0 + fa0 - paid);
+        assert_eq!(aip_balance(&buyer, &token, &addr("bob")).await, b0 + fb0 + paid);
+        // Nothing left to withdraw: refused with the reason.
+        let err = buyer.execute_multi(vec![market::withdraw(&d, None).unwrap()]).await.unwrap_err();
+        assert!(err.raw_log().unwrap().contains("nothing to withdraw"), "{err}");
 
         // Reputation recorded the delivered trade for both parties.
         for who in ["alice", "bob"] {
@@ -396,24 +443,22 @@ fn one_trade_from_orders_to_settlement_on_chain() {
     });
 }
 
-/// An AIP `Send` to settlement carrying `hook` as raw JSON text (so that
-/// spellings a typed message could not produce reach the contract).
-fn raw_send(d: &Deployment, amount: u128, hook: &str) -> Execute {
-    let msg = json!({"send": {
-        "contract": d.address("settlement").unwrap(),
-        "amount": amount.to_string(),
-        "msg": cosmwasm_std::Binary::from(hook.as_bytes().to_vec()).to_base64(),
-    }});
-    Execute::new(d.address("aip-token").unwrap(), &msg, &[]).unwrap()
+/// A `commit_intents` whose JSON is given as text (so that spellings a
+/// typed message could not produce reach the contract).
+fn raw_commit(d: &Deployment, json_text: &str) -> Execute {
+    let msg: Value = serde_json::from_str(json_text).unwrap_or(Value::String(json_text.into()));
+    Execute::new(d.address("settlement").unwrap(), &msg, &[]).unwrap()
 }
 
 /// The market-integrity attacks C1 (one meter under many spellings, someone
-/// else's meter) and H2 (free and oversized orders) on the real chain: every
-/// attempt is refused with the contract's message and moves no token.
+/// else's meter) and H2 (free and oversized orders) on the real chain, now
+/// as signed intents in a matcher's batch: every attempt is refused with the
+/// contract's message naming the intent, and moves no token.
 #[test]
 fn integrity_attacks_are_refused_on_chain() {
     let _serial = serial();
-    use aip_cli::market;
+    use aip_cli::market::{self, OrderTerms};
+    use aip_types::intent::Side;
     let (d, _) = deployed();
     if !d.contracts.contains_key("settlement") {
         return;
@@ -423,11 +468,12 @@ fn integrity_attacks_are_refused_on_chain() {
     let mo = d.address("meter-oracle").unwrap().to_string();
     let rep = d.address("reputation").unwrap().to_string();
     rt().block_on(async {
-        let (admin, dso, carol, dave) = (
+        let (admin, dso, carol, dave, matcher) = (
             as_account("validator").await,
             as_account("dso").await,
             as_account("carol").await,
             as_account("dave").await,
+            as_account("matcher").await,
         );
         dso.execute(&settlement, &json!({"upsert_zone": {"zone": {"id": 1, "name": "feeder A"}}}), &[])
             .await
@@ -452,52 +498,102 @@ fn integrity_attacks_are_refused_on_chain() {
             }
         }
         let (m_carol, m_dave) = (meters[0], meters[1]);
+        for c in [&carol, &dave] {
+            c.execute_multi(vec![market::deposit(&d, AIP).unwrap()]).await.unwrap();
+        }
         let (_, now) = carol.latest_block().await.unwrap();
         let slot = market::next_open_slot(now as u64, 300, 60);
-        let c0 = aip_balance(&carol, &token, &addr("carol")).await;
-        let d0 = aip_balance(&carol, &token, &addr("dave")).await;
+        let held0 = aip_balance(&carol, &token, &settlement).await;
+        let l0 = [
+            ledger(&carol, &settlement, &addr("carol")).await,
+            ledger(&carol, &settlement, &addr("dave")).await,
+        ];
         let refused = |e: Error| e.raw_log().unwrap_or_default().to_string();
+        let (wc, wd) = (wallet("carol"), wallet("dave"));
+        let terms = |side, meter, wh, limit_price| OrderTerms { side, slot, meter, wh, limit_price };
+        let bid = market::order_intent(&d, &wc.address(), slot, &terms(Side::Buy, m_carol, 1_000, 250_000)).unwrap();
+        let offer = market::order_intent(&d, &wd.address(), slot, &terms(Side::Sell, m_dave, 1_000, 200_000)).unwrap();
+        let good = [wc.sign(&bid, false), wd.sign(&offer, false)];
 
         // C1: the meter id has one spelling; strings, leading zeros and signs do not parse.
+        let offer_json = serde_json::to_string(&good[1]).unwrap();
+        let meter_field = format!("\"meter\":{m_dave}");
+        assert!(offer_json.contains(&meter_field), "{offer_json}");
         for spelling in [format!("\"{m_dave}\""), format!("0{m_dave}"), format!("\"+{m_dave}\"")] {
-            let hook = format!(
-                r#"{{"place_offer":{{"slot":{slot},"zone":1,"meter":{spelling},"wh":"1000","min_price":"200000","premium_only":false}}}}"#
+            let bad = offer_json.replace(&meter_field, &format!("\"meter\":{spelling}"));
+            let text = format!(
+                r#"{{"commit_intents":{{"slot":{slot},"intents":[{},{bad}],"trades":[{{"bid":0,"offer":1,"wh":"1000","price":"220000"}}]}}}}"#,
+                serde_json::to_string(&good[0]).unwrap()
             );
-            let e = dave.execute_multi(vec![raw_send(&d, 100_000, &hook)]).await.unwrap_err();
+            let e = matcher.execute_multi(vec![raw_commit(&d, &text)]).await.unwrap_err();
             let log = refused(e);
-            assert!(log.contains("Error parsing into type settlement::msg::ReceiveMsg"), "{spelling}: {log}");
+            assert!(log.contains("Error parsing into type settlement::msg::ExecuteMsg"), "{spelling}: {log}");
         }
-        // C1: Carol cannot sell on Dave's meter.
-        let e = carol
-            .execute_multi(vec![market::place_offer(&d, slot, 1, m_dave, 1_000, 200_000, 100_000).unwrap()])
+        let trade = [(0u32, 1u32, 1_000u128, 220_000u128)];
+        // C1: Carol cannot sell on Dave's meter, even with her own signature.
+        let theft = market::order_intent(&d, &wc.address(), slot + 1, &terms(Side::Sell, m_dave, 1_000, 200_000)).unwrap();
+        let bid_d = market::order_intent(&d, &wd.address(), slot + 1, &terms(Side::Buy, m_dave, 1_000, 250_000)).unwrap();
+        let e = matcher
+            .execute_multi(vec![market::commit_intents(&d, slot, &[wd.sign(&bid_d, false), wc.sign(&theft, false)], &trade).unwrap()])
             .await
             .unwrap_err();
         let log = refused(e);
-        assert!(log.contains(&format!("meter {m_dave} belongs to {}, not to the sender", addr("dave"))), "{log}");
+        let stolen = format!("intent 1 rejected: meter {m_dave} belongs to {}, not to the sender", addr("dave"));
+        assert!(log.contains(&stolen), "{log}");
 
-        // H2: a free bid (price 0) and an oversized offer are refused.
-        let hook = format!(r#"{{"place_bid":{{"slot":{slot},"zone":1,"meter":{m_carol},"wh":"1000","max_price":"0"}}}}"#);
-        let e = carol.execute_multi(vec![raw_send(&d, 1, &hook)]).await.unwrap_err();
+        // H2: a free bid (price 0) and an oversized offer, signed by their
+        // owners, are refused (the CLI refuses to build them at all).
+        let mut free = bid.clone();
+        free.limit_price = 0;
+        free.nonce = slot + 2;
+        let e = matcher
+            .execute_multi(vec![market::commit_intents(&d, slot, &[wc.sign(&free, false), good[1].clone()], &trade).unwrap()])
+            .await
+            .unwrap_err();
         let log = refused(e);
-        assert!(log.contains("order price 0 uaip/kWh is below the minimum 1"), "{log}");
+        assert!(log.contains("intent 0 rejected: order price 0 uaip/kWh is below the minimum 1"), "{log}");
         let over = aip_types::MAX_ORDER_WH + 1;
-        let e = dave
-            .execute_multi(vec![market::place_offer(&d, slot, 1, m_dave, over, 200_000, 1).unwrap()])
+        let mut big = offer.clone();
+        big.wh = u64::try_from(over).unwrap();
+        big.nonce = slot + 3;
+        let e = matcher
+            .execute_multi(vec![market::commit_intents(&d, slot, &[good[0].clone(), wd.sign(&big, true)], &trade).unwrap()])
             .await
             .unwrap_err();
         let log = refused(e);
         assert!(
-            log.contains(&format!("order quantity {over} Wh is above the maximum {} Wh", aip_types::MAX_ORDER_WH)),
+            log.contains(&format!(
+                "intent 1 rejected: order quantity {over} Wh is above the maximum {} Wh",
+                aip_types::MAX_ORDER_WH
+            )),
             "{log}"
         );
+        // A field changed after signing: the signature no longer verifies.
+        let mut forged = good[1].clone();
+        forged.limit_price = 1;
+        let e = matcher
+            .execute_multi(vec![market::commit_intents(&d, slot, &[good[0].clone(), forged], &trade).unwrap()])
+            .await
+            .unwrap_err();
+        let log = refused(e);
+        assert!(log.contains("intent 1 rejected:"), "{log}");
 
-        // Nothing moved.
-        assert_eq!(aip_balance(&carol, &token, &addr("carol")).await, c0);
-        assert_eq!(aip_balance(&carol, &token, &addr("dave")).await, d0);
-        let open: Value = carol
-            .query(&settlement, &json!({"open_orders": {"slot": slot, "zone": null, "side": null, "start_after": null, "limit": null}}))
+        // Nothing moved: no balance, no fill, and the slot is still open
+        // for a valid commit.
+        assert_eq!(aip_balance(&carol, &token, &settlement).await, held0);
+        assert_eq!(ledger(&carol, &settlement, &addr("carol")).await, l0[0]);
+        assert_eq!(ledger(&carol, &settlement, &addr("dave")).await, l0[1]);
+        let fill: Value = carol
+            .query(&settlement, &json!({"intent_fill": {"owner": addr("carol"), "nonce": slot}}))
             .await
             .unwrap();
-        assert_eq!(open["orders"].as_array().unwrap().len(), 0, "{open}");
+        assert_eq!(fill["filled"], 0, "{fill}");
+        matcher
+            .execute_multi(vec![market::commit_intents(&d, slot, &good, &trade).unwrap()])
+            .await
+            .unwrap();
+        let (free_c, locked_c) = ledger(&carol, &settlement, &addr("carol")).await;
+        let paid = market::payment(1_000, 220_000).unwrap();
+        assert_eq!((free_c, locked_c), (l0[0].0 - paid, l0[0].1 + paid));
     });
 }

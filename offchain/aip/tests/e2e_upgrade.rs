@@ -6,14 +6,17 @@
 //! cargo test -p aip-cli --features e2e --test e2e_upgrade
 //! ```
 //!
-//! Two identical deployments trade the same slot, every step of both in the
-//! same transaction (so in the same block, at the same time). With open
-//! orders, locked escrow and committed, unsettled trades on chain, the first
+//! Two identical deployments trade the same slots, every step of both in the
+//! same transaction (so in the same block, at the same time). With deposits,
+//! payments and collateral locked by committed, unsettled trades, a
+//! cancelled intent and open signed intents for the next slot, the first
 //! deployment's settlement and reputation are migrated to new code ids (the
 //! same artifacts with their cw2 version raised a patch level: a new
-//! release); the second is the control run. The slot then finishes on both:
-//! balances, trades and reputation records must be identical to the control
-//! and to the payment rule, and nothing may stay behind in settlement.
+//! release); the second is the control run. The open intents are then
+//! committed, the cancelled one stays refused, and both slots finish on both
+//! deployments: balances, trades, fills and reputation records must be
+//! identical to the control and to the payment rule, and nothing may stay
+//! behind in settlement.
 //! Refused migrations (another contract's code; a downgrade) must change
 //! nothing and name the reason.
 #![cfg(feature = "e2e")]
@@ -23,7 +26,8 @@ mod common;
 
 use aip_cli::deploy::deploy;
 use aip_cli::deployment::Deployment;
-use aip_cli::market::{self, DeviceKey};
+use aip_cli::market::{self, DeviceKey, OrderTerms, WalletKey};
+use aip_types::intent::{BatchIntent, Side};
 use chain_client::cosmrs::cosmwasm::MsgMigrateContract;
 use chain_client::cosmrs::tx::Msg;
 use chain_client::{ChainClient, Error, Execute, TxResponse};
@@ -31,6 +35,18 @@ use common::*;
 use serde_json::{json, Value};
 
 const USERS: [&str; 4] = ["alice", "bob", "carol", "dave"];
+/// The intent nonces the test uses: 1 in slot S, 2 in the next slot, 9 cancelled.
+const NONCES: [u64; 3] = [1, 2, 9];
+
+/// The wallet key of the test account `name` (its transactions and intents).
+fn wallet(name: &str) -> WalletKey {
+    WalletKey::from_mnemonic(
+        chain_client::testnet::mnemonic(name).unwrap(),
+        chain_client::COSMOS_HD_PATH,
+        "wasm",
+    )
+    .unwrap()
+}
 
 /// The artifact `name` with its cw2 version (stored next to its contract
 /// name, `crates.io:<name><version>`) raised by one patch level, the same
@@ -90,8 +106,13 @@ async fn state(c: &ChainClient, d: &Deployment, slots: &[u64]) -> Value {
     }
     for who in USERS {
         let a = addr(who);
-        let q = json!({"orders_by_owner": {"owner": a, "start_after": null, "limit": 100}});
-        s[format!("orders {who}")] = c.query(settlement, &q).await.unwrap();
+        for nonce in NONCES {
+            // The fill and cancellation (its hash prefix names the
+            // deployment's contract, so it differs between the two).
+            let q = json!({"intent_fill": {"owner": a, "nonce": nonce}});
+            let f: Value = c.query(settlement, &q).await.unwrap();
+            s[format!("fill {who} {nonce}")] = json!([f["filled"], f["cancelled"]]);
+        }
         let q = json!({"balance": {"account": a}});
         s[format!("ledger {who}")] = c.query(settlement, &q).await.unwrap();
         let q = json!({"reputation": {"account": a}});
@@ -140,7 +161,7 @@ fn settlement_and_reputation_migrate_with_live_trades_and_settle_as_if_not() {
         for who in USERS {
             users.push(as_account(who).await);
         }
-        let (alice, bob, carol, dave) = (&users[0], &users[1], &users[2], &users[3]);
+        let (alice, carol) = (&users[0], &users[2]);
 
         // Grid, meters and participants, alike on both.
         let zone = |d: &Deployment| {
@@ -186,17 +207,7 @@ fn settlement_and_reputation_migrate_with_live_trades_and_settle_as_if_not() {
                 .collect(),
         )
         .await;
-        let ratio = |who: &str| {
-            let q = json!({"trading_terms": {"account": addr(who)}});
-            let rep = addr_of(&a, "reputation");
-            async move {
-                let t: Value = alice.query(&rep, &q).await.unwrap();
-                t["collateral_ratio_bps"].as_u64().unwrap() as u32
-            }
-        };
-        let (ratio_bob, ratio_dave) = (ratio("bob").await, ratio("dave").await);
-
-        // Orders: two pairs in slot S, and an open bid for S + 900.
+        // Every user deposits 1 AIP on both.
         let (_, now) = alice.latest_block().await.unwrap();
         let s = market::next_open_slot(now as u64, 300, 120);
         let next = s + 900;
@@ -204,51 +215,46 @@ fn settlement_and_reputation_migrate_with_live_trades_and_settle_as_if_not() {
         for who in USERS {
             start.push(aip_balance(alice, &addr_of(&a, "aip-token"), &addr(who)).await);
         }
-        let floor: u128 = {
-            let c: Value = alice.query(&addr_of(&a, "settlement"), &json!({"config": {}})).await.unwrap();
-            c["params"]["collateral_floor_price"].as_str().unwrap().parse().unwrap()
-        };
-        let bid = |d: &Deployment, slot, m: u32, wh, p| market::place_bid(d, slot, 1, m, wh, p).unwrap();
-        let offer = |d: &Deployment, m: u32, wh, p, r| {
-            market::place_offer(d, s, 1, m, wh, p, market::offer_collateral(wh, p, floor, r).unwrap()).unwrap()
-        };
-        let order_ids = |tx: &TxResponse| -> Vec<u64> {
-            tx.attributes("wasm", "order_id")
-                .iter()
-                .map(|i| i.parse().unwrap())
-                .collect()
-        };
-        let alice_tx = both(
-            alice,
-            ds.iter()
-                .flat_map(|d| [bid(d, s, meters[0], 2_000, 250_000), bid(d, next, meters[0], 1_000, 230_000)])
-                .collect(),
-        )
-        .await;
-        let bob_tx = both(bob, ds.iter().map(|d| offer(d, meters[1], 2_000, 200_000, ratio_bob)).collect()).await;
-        let carol_tx = both(carol, ds.iter().map(|d| bid(d, s, meters[2], 1_000, 240_000)).collect()).await;
-        let dave_tx = both(dave, ds.iter().map(|d| offer(d, meters[3], 1_500, 210_000, ratio_dave)).collect()).await;
-        let (alice_ids, bob_ids, carol_ids, dave_ids) =
-            (order_ids(&alice_tx), order_ids(&bob_tx), order_ids(&carol_tx), order_ids(&dave_tx));
-        // Same ids on both deployments: [a's..., b's...].
-        assert_eq!(alice_ids[..2], alice_ids[2..]);
-        assert_eq!(bob_ids[0], bob_ids[1]);
-        let (open_bid, pair1, pair2) = (
-            alice_ids[1],
-            (alice_ids[0], bob_ids[0], 2_000u128, 220_000u128),
-            (carol_ids[0], dave_ids[0], 1_000u128, 215_000u128),
-        );
-        let commit = |d: &Deployment| market::commit_matches(d, s, &[pair1, pair2]).unwrap();
-        both(&matcher, ds.iter().map(|d| commit(d)).collect()).await;
+        for c in &users {
+            both(c, ds.iter().map(|d| market::deposit(d, AIP).unwrap()).collect()).await;
+        }
 
-        // Live state: open orders, locked escrow and collateral, two
-        // committed trades not yet settled.
+        // Intents, signed off chain for each deployment (an intent names its
+        // settlement contract): two pairs in slot S, a pair for S + 900 that
+        // stays open across the migration, and one Carol cancels.
+        let wallets: Vec<WalletKey> = USERS.iter().map(|u| wallet(u)).collect();
+        let intent = |d: &Deployment, u: usize, nonce: u64, side, slot, wh, limit_price| -> BatchIntent {
+            let terms = OrderTerms { side, slot, meter: meters[u], wh, limit_price };
+            let i = market::order_intent(d, &wallets[u].address(), nonce, &terms).unwrap();
+            wallets[u].sign(&i, u % 2 == 1)
+        };
+        let batch_s = |d: &Deployment| {
+            vec![
+                intent(d, 0, 1, Side::Buy, s, 2_000, 250_000),
+                intent(d, 1, 1, Side::Sell, s, 2_000, 200_000),
+                intent(d, 2, 1, Side::Buy, s, 1_000, 240_000),
+                intent(d, 3, 1, Side::Sell, s, 1_500, 210_000),
+            ]
+        };
+        let (pair1, pair2) = ((0u32, 1u32, 2_000u128, 220_000u128), (2u32, 3u32, 1_000u128, 215_000u128));
+        let commit = |d: &Deployment| market::commit_intents(d, s, &batch_s(d), &[pair1, pair2]).unwrap();
+        both(&matcher, ds.iter().map(|d| commit(d)).collect()).await;
+        let batch_next = |d: &Deployment| {
+            vec![intent(d, 0, 2, Side::Buy, next, 1_000, 230_000), intent(d, 1, 2, Side::Sell, next, 1_000, 210_000)]
+        };
+        let cancelled = |d: &Deployment| intent(d, 2, 9, Side::Buy, next, 500, 240_000);
+        both(carol, ds.iter().map(|d| market::cancel_intent(d, 9).unwrap()).collect()).await;
+
+        // Live state: payments and collateral locked from the deposits, two
+        // committed trades not yet settled, a cancelled intent.
         let slots = [s, next];
         let before = state(alice, &a, &slots).await;
         assert_eq!(before, state(alice, &b, &slots).await);
         let h = &before["holdings"];
-        assert_ne!(h["orders"], "0", "{h}");
         assert_ne!(h["trades"], "0", "{h}");
+        assert_ne!(h["claimable"], "0", "the deposits' free part: {h}");
+        assert_eq!(before["fill alice 1"], json!([2_000, false]));
+        assert_eq!(before["fill carol 9"], json!([0, true]));
         let trades = before[format!("trades {s}")]["trades"].as_array().unwrap();
         assert_eq!(trades.len(), 2);
         assert!(trades.iter().all(|t| t["status"] == "pending"), "{trades:?}");
@@ -303,50 +309,66 @@ fn settlement_and_reputation_migrate_with_live_trades_and_settle_as_if_not() {
         // The migration kept every order, trade, ledger and record.
         assert_eq!(state(alice, &a, &slots).await, before);
 
-        // Finish on both: the open bid is cancelled, the slot delivered (dave
-        // short: 600 of 1000 Wh), the unmatched remainder swept, settled after
-        // the dispute window, everything withdrawn.
-        let cancel = |d: &Deployment| exec(&addr_of(d, "settlement"), json!({"cancel_order": {"id": open_bid}}));
-        both(alice, ds.iter().map(|d| cancel(d)).collect()).await;
+        // Finish on both. The cancelled intent stays refused on the
+        // migrated contract; the open intents signed before the migration
+        // commit for the next slot.
+        let err = matcher
+            .execute_multi(vec![market::commit_intents(&a, next, &[cancelled(&a), batch_next(&a)[1].clone()], &[(0, 1, 500, 220_000)]).unwrap()])
+            .await
+            .unwrap_err();
+        let log = err.raw_log().unwrap_or_default().to_string();
+        assert!(
+            log.contains(&format!("intent 0 rejected: the intent with nonce 9 of {} is cancelled", addr("carol"))),
+            "{err}"
+        );
+        let commit_next = |d: &Deployment| market::commit_intents(d, next, &batch_next(d), &[(0, 1, 1_000, 220_000)]).unwrap();
+        both(&matcher, ds.iter().map(|d| commit_next(d)).collect()).await;
+        // Both slots delivered (dave short in S: 600 of 1000 Wh), settled
+        // after the dispute window, everything withdrawn.
         let (_, now) = alice.latest_block().await.unwrap();
-        advance(s + 900 + 5 - now as u64);
-        let exported = [0u128, 2_000, 0, 600];
-        let imported = [2_000u128, 0, 600, 0];
-        let readings = |d: &Deployment| {
+        advance(next + 900 + 5 - now as u64);
+        let delivered = [(s, [0u128, 2_000, 0, 600], [2_000u128, 0, 600, 0]), (next, [0, 1_000, 0, 0], [1_000, 0, 0, 0])];
+        let readings = |d: &Deployment, slot: u64, exported: [u128; 4], imported: [u128; 4]| {
             let r: Vec<Value> = (0..4)
-                .map(|i| keys[i].reading(d, meters[i], s, exported[i], imported[i]).unwrap())
+                .map(|i| keys[i].reading(d, meters[i], slot, exported[i], imported[i]).unwrap())
                 .collect();
-            exec(&addr_of(d, "meter-oracle"), json!({"submit_readings": {"slot": s, "readings": r}}))
+            exec(&addr_of(d, "meter-oracle"), json!({"submit_readings": {"slot": slot, "readings": r}}))
         };
-        both(&oracle, ds.iter().map(|d| readings(d)).collect()).await;
+        both(
+            &oracle,
+            ds.iter().flat_map(|d| delivered.iter().map(|(slot, e, i)| readings(d, *slot, *e, *i))).collect(),
+        )
+        .await;
         let settlement_call = |d: &Deployment, m: Value| exec(&addr_of(d, "settlement"), m);
         both(
             alice,
             ds.iter()
-                .flat_map(|d| {
-                    [
-                        settlement_call(d, json!({"fetch_deliveries": {"slot": s, "limit": null}})),
-                        settlement_call(d, json!({"sweep": {"slot": s, "limit": null}})),
-                    ]
-                })
+                .flat_map(|d| [s, next].map(|slot| settlement_call(d, json!({"fetch_deliveries": {"slot": slot, "limit": null}}))))
                 .collect(),
         )
         .await;
         advance(3_600 + 5);
         both(
             alice,
-            ds.iter().map(|d| settlement_call(d, json!({"settle": {"slot": s, "limit": null}}))).collect(),
+            ds.iter()
+                .flat_map(|d| [s, next].map(|slot| settlement_call(d, json!({"settle": {"slot": slot, "limit": null}}))))
+                .collect(),
         )
         .await;
         for c in &users {
-            both(c, ds.iter().map(|d| settlement_call(d, json!({"withdraw": {"amount": null}}))).collect()).await;
+            both(c, ds.iter().map(|d| market::withdraw(d, None).unwrap()).collect()).await;
         }
 
         // Identical to the control run.
         let after = state(alice, &a, &slots).await;
         assert_eq!(after, state(alice, &b, &slots).await);
-        let trades = after[format!("trades {s}")]["trades"].as_array().unwrap();
-        assert!(trades.iter().all(|t| t["status"] == "settled"), "{trades:?}");
+        for slot in slots {
+            let trades = after[format!("trades {slot}")]["trades"].as_array().unwrap();
+            assert!(!trades.is_empty() && trades.iter().all(|t| t["status"] == "settled"), "{trades:?}");
+            assert!(trades.iter().all(|t| t["intents"] == true), "{trades:?}");
+        }
+        assert_eq!(after["fill alice 2"], json!([1_000, false]));
+        assert_eq!(after["fill carol 9"], json!([0, true]));
 
         // And to the payment rule: pair 1 delivered in full, pair 2 600 of
         // 1000 Wh with the shortfall penalised from the seller's collateral.
@@ -358,20 +380,22 @@ fn settlement_and_reputation_migrate_with_live_trades_and_settle_as_if_not() {
             .parse()
             .unwrap();
         let paid1 = market::payment(2_000, 220_000).unwrap();
+        let paid3 = market::payment(1_000, 220_000).unwrap();
         let paid2 = market::payment(600, 215_000).unwrap();
         let penalty = market::payment(400, penalty_price).unwrap().min(collateral2);
         let expected = [
-            start[0] - paid1,
-            start[1] + paid1,
+            start[0] - paid1 - paid3,
+            start[1] + paid1 + paid3,
             start[2] - paid2 + penalty,
             start[3] + paid2 - penalty,
         ];
         for (i, who) in USERS.iter().enumerate() {
             assert_eq!(after[format!("aip {who}")], expected[i].to_string(), "{who}");
-            assert_eq!(after[format!("ledger {who}")]["claimable"], "0", "{who}");
-            assert_eq!(after[format!("ledger {who}")]["locked_in_orders"], "0", "{who}");
+            assert_eq!(after[format!("ledger {who}")]["free"], "0", "{who}");
+            assert_eq!(after[format!("ledger {who}")]["locked"], "0", "{who}");
             let history = &after[format!("reputation {who}")]["history"];
-            assert_eq!(history["trades"], 1, "{who}: {history}");
+            let trades = if i < 2 { 2 } else { 1 };
+            assert_eq!(history["trades"], trades, "{who}: {history}");
         }
         // Nothing left behind in the migrated settlement.
         assert_eq!(after["held"], "0");

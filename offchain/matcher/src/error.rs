@@ -138,16 +138,9 @@ pub enum MatcherError {
         /// the largest accepted value
         max: u64,
     },
-    /// An order of the book belongs to another slot than the one being cleared.
-    #[error("order {id} is for slot {order_slot}, not slot {slot}")]
-    ChainOrderSlot {
-        /// the order
-        id: u64,
-        /// its slot
-        order_slot: u64,
-        /// the slot being cleared
-        slot: u64,
-    },
+    /// The agent was started without the order gateway it clears from.
+    #[error("no order gateway: the matcher clears the gateway's frozen book of signed intents (give --gateway URL)")]
+    NoGateway,
     /// A deployment file without a contract the agent needs.
     #[error("the deployment has no {0} contract")]
     MissingContract(String),

@@ -15,8 +15,8 @@
 //!   training script does; `forecast::Forecaster` (feature `onnx`) runs the ONNX
 //!   models with ONNX Runtime.
 //! - [`online`]: the agent that clears each slot at gate closure and commits the
-//!   trades (`aip-matcher run`): from the gateway's frozen book of signed intents
-//!   (one `CommitIntents` per slot, [`intents`]), or from the chain's order book.
+//!   trades (`aip-matcher run --gateway`): from the gateway's frozen book of
+//!   signed intents, one `CommitIntents` per slot ([`intents`]).
 //! - [`verify`]: `aip-matcher verify-slot` re-runs a slot's clearing from the
 //!   gateway's frozen book of signed intents and checks a committed clearing.
 //! - [`simbench`] reads the exported SimBench grid and profiles (`data/simbench`)

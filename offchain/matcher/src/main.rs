@@ -113,10 +113,9 @@ enum Cmd {
         #[arg(long)]
         json: Option<PathBuf>,
     },
-    /// Online mode: clear each slot at gate closure and commit the trades, signing as
-    /// the settlement contract's matcher: from the gateway's frozen book of signed
-    /// intents (`--gateway`, `CommitIntents`), else from the chain's order book
-    /// (`CommitMatches`).
+    /// Online mode: clear each slot at gate closure from the gateway's frozen book of
+    /// signed intents and commit the trades with one `CommitIntents`, signing as the
+    /// settlement contract's matcher.
     #[command(group(clap::ArgGroup::new("signer").required(true).args(["mnemonic_file", "key"])))]
     Run {
         /// deployment file written by `aip deploy` (artifacts/deployment.<chain-id>.json)
@@ -140,10 +139,10 @@ enum Cmd {
         /// run one cycle for this slot (unix seconds) and exit
         #[arg(long)]
         once: Option<u64>,
-        /// clear the gateway's frozen book of signed intents (e.g. http://127.0.0.1:8787)
-        /// and commit them with `CommitIntents`, instead of the chain's order book
+        /// the order gateway whose frozen books of signed intents the agent clears
+        /// (e.g. http://127.0.0.1:8787)
         #[arg(long)]
-        gateway: Option<String>,
+        gateway: String,
     },
     /// Day-ahead forecast of one normalised profile column of data/simbench/profiles.csv.gz.
     #[cfg(feature = "onnx")]
@@ -204,7 +203,7 @@ struct RunMode {
     method: Method,
     poll_secs: u64,
     once: Option<u64>,
-    gateway: Option<String>,
+    gateway: String,
 }
 
 /// `aip-matcher run`: connects, checks the matcher role, then runs the agent until
@@ -250,10 +249,7 @@ fn run_online(
         .build()?;
     rt.block_on(async {
         let chain = ChainClient::connect(cfg).await?.with_signer(signer);
-        let mut agent = Agent::new(chain, &d, method).await?;
-        if let Some(url) = gateway {
-            agent = agent.with_gateway(url);
-        }
+        let agent = Agent::new(chain, &d, method).await?.with_gateway(gateway);
         tracing::info!(settlement = %d.address("settlement")?, %method, "matcher agent ready");
         match once {
             Some(slot) => {

@@ -1,31 +1,28 @@
-//! Online mode: an agent that clears each delivery slot from the settlement
-//! contract's order book at gate closure and commits the trades on chain.
+//! Online mode: an agent that clears each delivery slot from the order
+//! gateway's frozen book of signed intents at gate closure and commits the
+//! trades on chain with one `CommitIntents`.
 //!
 //! One cycle for a slot ([`Agent::cycle`]):
 //! 1. `slot_status`: a slot that already has trades is skipped (the agent, or a
 //!    previous run of it, committed them), so restarts and retries never commit twice;
 //!    a slot that is not in its `matching` phase (gate closed, not started) is left alone.
-//! 2. The book: every open order of the slot (`open_orders`, paginated), the zones and
-//!    corridors (`network`), the slot's congestion fees (`congestion_fees`) and the
-//!    owners' priority scores (the reputation contract's `priority_scores`, as trust).
+//! 2. The book: the gateway's frozen book of the slot (signed intents,
+//!    `GET /v1/book/{slot}/frozen`; [`CycleOutcome::BookNotFrozen`] while the
+//!    gateway's gate clock is behind the chain's), screened against the chain
+//!    ([`crate::intents::screen`]: meters and their nodes' zones, fills, free
+//!    balances, trading terms, read in batches); the zones and corridors
+//!    (`network`) and the slot's congestion fees (`congestion_fees`).
 //! 3. [`clear`] with the agent's [`Method`] (default `auto`) on the
 //!    network mapped by [`to_network`]; the trades are then fitted to the contract's rules
 //!    by [`to_commit`] (direct pair corridors, capacities left, fees on top of the price).
-//! 4. One transaction with the `CommitMatches` batches (at most `max_batch` trades each):
-//!    atomic, so a slot is committed completely or not at all.
-//!
-//! With a gateway ([`Agent::with_gateway`]) step 2 reads the gateway's frozen
-//! book of the slot instead (signed intents, `GET /v1/book/{slot}/frozen`),
-//! screens it against the chain ([`crate::intents::screen`]: meters and
-//! their nodes' zones, fills, free balances, trading terms, read in batches)
-//! and step 4 is one `CommitIntents` per slot ([`crate::intents::build_batch`]):
-//! a refusal naming an intent or a trade drops it and retries (at most
-//! [`MAX_COMMIT_ATTEMPTS`]), and `SlotAlreadyCommitted` means done.
+//! 4. One `CommitIntents` per slot ([`crate::intents::build_batch`]): a
+//!    refusal naming an intent or a trade drops it and retries (at most
+//!    [`MAX_COMMIT_ATTEMPTS`]), and `SlotAlreadyCommitted` means done.
 //!
 //! [`Agent::run`] repeats this for the next slot once chain time passes its gate
 //! closure, with exponential backoff while the node is down, until shut down.
 use crate::intents::{self, Candidate, ChainView, Refused, SkippedIntent};
-use crate::model::{Corridor, Network, Order, OrderBook, Side, Trade, Zone, MAX_PRICE, MAX_WH};
+use crate::model::{Corridor, Network, OrderBook, Side, Trade, Zone, MAX_PRICE};
 use crate::verify::FrozenBook;
 use crate::{clear, Clearing, MatcherError, Method};
 use aip_types::hooks::{
@@ -34,7 +31,6 @@ use aip_types::hooks::{
 use aip_types::intent::IntentDomain;
 use aip_types::SlotId;
 use chain_client::{ChainClient, Execute};
-use cosmwasm_std::Uint128;
 use serde::Deserialize;
 use settlement::msg::{
     BalanceResponse, ExecuteMsg, IntentFillResponse, NodeZonesResponse, QueryMsg,
@@ -45,10 +41,8 @@ use std::time::Duration;
 
 /// Slot length, seconds (aip-types `SlotId`).
 pub const SLOT_SECS: u64 = 900;
-/// Page size of the `open_orders` query (the contract's maximum).
+/// Page size of the `node_zones` and `trades_by_slot` queries (the contract's maximum).
 const PAGE: u32 = 500;
-/// Accounts per `priority_scores` query (below the contract's maximum).
-const SCORE_CHUNK: usize = 500;
 /// Meters per meter-oracle `deliveries` query (the contract answers up to 500).
 const METER_CHUNK: usize = 500;
 /// Accounts per reputation `trading_terms_batch` query (its maximum is 1000).
@@ -103,32 +97,6 @@ impl DeploymentFile {
     }
 }
 
-/// An order as the settlement contract's `order`/`open_orders` queries return it
-/// (the fields the matcher uses).
-#[derive(Clone, Debug, Deserialize)]
-pub struct ChainOrder {
-    /// order id
-    pub id: u64,
-    /// owner address
-    pub owner: String,
-    /// bid or offer
-    pub side: Side,
-    /// delivery slot start
-    pub slot: u64,
-    /// zone of the owner's meter
-    pub zone: u32,
-    /// max (bid) or min (offer) price, uaip/kWh (Uint128 string)
-    pub price: String,
-    /// offers: premium buyers only
-    pub premium_only: bool,
-    /// bids: the owner may take premium-only offers
-    pub premium_eligible: bool,
-    /// unmatched remainder, Wh (Uint128 string)
-    pub remaining_wh: String,
-    /// `open`, `filled`, `cancelled` or `swept`
-    pub status: String,
-}
-
 /// The contract's `network` response.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct ChainNetwork {
@@ -178,11 +146,6 @@ struct FeesResponse {
     fees: Vec<ChainFee>,
 }
 
-#[derive(Deserialize)]
-struct OrdersResponse {
-    orders: Vec<ChainOrder>,
-}
-
 /// The parts of `slot_status` the agent reads.
 #[derive(Clone, Debug, Deserialize)]
 pub struct SlotStatus {
@@ -207,22 +170,13 @@ pub struct CorridorUsage {
     pub used_wh: String,
 }
 
-#[derive(Deserialize)]
-struct ScoresResponse {
-    scores: Vec<AccountScore>,
-}
-#[derive(Deserialize)]
-struct AccountScore {
-    account: String,
-    score: u32,
-}
-
-/// A trade of a `CommitMatches` batch, in the contract's JSON shape.
+/// A trade the agent plans to commit: `bid` and `offer` index the screened
+/// intents of the slot ([`crate::intents::Candidate`]).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct MatchedTrade {
-    /// bid order id
+    /// the buy intent
     pub bid: u64,
-    /// offer order id
+    /// the sell intent
     pub offer: u64,
     /// Wh (Uint128 string)
     pub wh: String,
@@ -251,88 +205,6 @@ fn num(what: impl FnOnce() -> String, value: &str, max: u64) -> Result<u64, Matc
             max,
         }),
     }
-}
-
-/// An open order the matcher left out of a slot's book, and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SkippedOrder {
-    /// the order
-    pub id: u64,
-    /// why it cannot be used (an `aip_types::bounds` message, or an unreadable value)
-    pub reason: String,
-}
-
-/// Reads an amount the chain sent as a decimal string (a `Uint128`).
-fn amount(what: &str, value: &str) -> Result<u128, String> {
-    value
-        .parse::<u128>()
-        .map_err(|_| format!("{what} {value:?} is not an integer"))
-}
-
-/// The matcher's order book for `slot` from the chain's open orders: the unmatched
-/// remainder of every open order, the bid owner's premium eligibility, and trust
-/// from `scores` (owner -> reputation priority score; absent = 0).
-///
-/// An open order outside the shared order bounds (`aip_types::check_order`, the
-/// rule the settlement contract applies at placement) or with an unreadable
-/// quantity or price is skipped and returned with its reason: one bad order never
-/// stops a slot from clearing.
-pub fn to_book(
-    slot: u64,
-    orders: &[ChainOrder],
-    scores: &HashMap<String, u32>,
-) -> Result<(OrderBook, Vec<SkippedOrder>), MatcherError> {
-    let mut out = Vec::with_capacity(orders.len());
-    let mut skipped = Vec::new();
-    for o in orders {
-        if o.slot != slot {
-            return Err(MatcherError::ChainOrderSlot {
-                id: o.id,
-                order_slot: o.slot,
-                slot,
-            });
-        }
-        if o.status != "open" {
-            continue;
-        }
-        let checked = amount("remaining_wh", &o.remaining_wh).and_then(|wh| {
-            let price = amount("price", &o.price)?;
-            if wh == 0 {
-                return Ok(None);
-            }
-            aip_types::check_order(wh, price).map_err(|e| e.to_string())?;
-            // The bounds keep both far inside the matcher's own limits.
-            match (u64::try_from(wh), u64::try_from(price)) {
-                (Ok(wh), Ok(price)) if wh <= MAX_WH && price <= MAX_PRICE => Ok(Some((wh, price))),
-                _ => Err(format!(
-                    "{wh} Wh at {price} uaip/kWh exceeds the matcher's limits"
-                )),
-            }
-        });
-        let (wh, limit_price) = match checked {
-            Ok(Some(v)) => v,
-            Ok(None) => continue,
-            Err(reason) => {
-                tracing::warn!(slot, order = o.id, %reason, "order skipped");
-                skipped.push(SkippedOrder { id: o.id, reason });
-                continue;
-            }
-        };
-        out.push(Order {
-            id: o.id,
-            owner: o.owner.clone(),
-            side: o.side,
-            zone: o.zone,
-            node: 0,
-            wh,
-            limit_price,
-            premium_only: o.premium_only && o.side == Side::Offer,
-            premium: o.premium_eligible,
-            trust: scores.get(&o.owner).copied().unwrap_or(0),
-            window: None,
-        });
-    }
-    Ok((OrderBook { slot, orders: out }, skipped))
 }
 
 /// The contract's routes for a slot: every directed corridor (its fee replaced by the
@@ -569,23 +441,10 @@ pub enum CycleOutcome {
     },
     /// Nothing in the book matched.
     NoTrades {
-        /// open orders read
+        /// intents of the frozen book that passed the screening
         orders: usize,
-        /// open orders left out of the book (outside the order bounds)
+        /// intents left out (see [`crate::intents::screen`])
         skipped: usize,
-    },
-    /// Trades were committed.
-    Committed {
-        /// trades committed
-        trades: usize,
-        /// energy, Wh
-        wh: u64,
-        /// trades (or parts) the contract's rules did not allow
-        dropped: usize,
-        /// open orders left out of the book (outside the order bounds)
-        skipped: usize,
-        /// transaction hash
-        tx_hash: String,
     },
     /// The gateway has not frozen the slot's book yet (its gate clock is
     /// behind the chain's): the cycle is retried.
@@ -697,61 +556,10 @@ impl Agent {
         self
     }
 
-    async fn open_orders(&self, slot: u64) -> Result<Vec<ChainOrder>, MatcherError> {
-        let mut all = Vec::new();
-        let mut start_after: Option<u64> = None;
-        loop {
-            let page: OrdersResponse = self
-                .chain
-                .query(
-                    &self.settlement,
-                    &QueryMsg::OpenOrders {
-                        slot: SlotId(slot),
-                        zone: None,
-                        side: None,
-                        start_after,
-                        limit: Some(PAGE),
-                    },
-                )
-                .await?;
-            let n = page.orders.len();
-            start_after = page.orders.last().map(|o| o.id);
-            all.extend(page.orders);
-            if n < PAGE as usize {
-                return Ok(all);
-            }
-        }
-    }
-
-    async fn scores(&self, orders: &[ChainOrder]) -> Result<HashMap<String, u32>, MatcherError> {
-        let mut out = HashMap::new();
-        let Some(rep) = &self.reputation else {
-            return Ok(out);
-        };
-        let owners: Vec<&str> = orders
-            .iter()
-            .map(|o| o.owner.as_str())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        for chunk in owners.chunks(SCORE_CHUNK) {
-            let r: ScoresResponse = self
-                .chain
-                .query(
-                    rep,
-                    &ReputationQueryHook::PriorityScores {
-                        accounts: chunk.iter().map(|a| a.to_string()).collect(),
-                    },
-                )
-                .await?;
-            out.extend(r.scores.into_iter().map(|s| (s.account, s.score)));
-        }
-        Ok(out)
-    }
-
     /// One cycle for `slot` (see the module docs). Safe to repeat: a slot with
     /// committed trades is skipped.
     pub async fn cycle(&self, slot: u64) -> Result<CycleOutcome, MatcherError> {
+        let gw = self.gateway.as_deref().ok_or(MatcherError::NoGateway)?;
         let status: SlotStatus = self
             .chain
             .query(
@@ -769,81 +577,7 @@ impl Agent {
                 phase: status.phase,
             });
         }
-        if let Some(gw) = &self.gateway {
-            return self.cycle_intents(gw, slot, &status).await;
-        }
-        let orders = self.open_orders(slot).await?;
-        let scores = self.scores(&orders).await?;
-        let net: ChainNetwork = self
-            .chain
-            .query(&self.settlement, &QueryMsg::Network {})
-            .await?;
-        let fees: FeesResponse = self
-            .chain
-            .query(
-                &self.settlement,
-                &QueryMsg::CongestionFees { slot: SlotId(slot) },
-            )
-            .await?;
-        let routes = to_routes(&net, &fees.fees, &status.corridor_usage)?;
-        let (book, skipped) = to_book(slot, &orders, &scores)?;
-        let clearing: Clearing = clear(
-            &book,
-            &to_network(&net, &routes, loss_price(&book)),
-            self.method,
-        )?;
-        let (trades, dropped) = to_commit(&book, &clearing.trades, &routes);
-        tracing::info!(
-            slot,
-            orders = book.orders.len(),
-            method = %clearing.method,
-            trades = trades.len(),
-            dropped = dropped.len(),
-            skipped = skipped.len(),
-            welfare = clearing.welfare,
-            "cleared"
-        );
-        if trades.is_empty() {
-            return Ok(CycleOutcome::NoTrades {
-                orders: book.orders.len(),
-                skipped: skipped.len(),
-            });
-        }
-        let wh = trades
-            .iter()
-            .map(|t| t.wh.parse::<u64>().unwrap_or(0))
-            .sum();
-        let calls = trades
-            .chunks(self.max_batch as usize)
-            .map(|batch| {
-                let trades = batch
-                    .iter()
-                    .map(|t| settlement::msg::MatchedTrade {
-                        bid: t.bid,
-                        offer: t.offer,
-                        wh: Uint128::new(t.wh.parse().unwrap_or_default()),
-                        price: Uint128::new(t.price.parse().unwrap_or_default()),
-                    })
-                    .collect();
-                Execute::new(
-                    &self.settlement,
-                    &ExecuteMsg::CommitMatches {
-                        slot: SlotId(slot),
-                        trades,
-                    },
-                    &[],
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let tx = self.chain.execute_multi(calls).await?;
-        tracing::info!(slot, trades = trades.len(), wh, tx = %tx.hash, gas = tx.gas_used, "committed");
-        Ok(CycleOutcome::Committed {
-            trades: trades.len(),
-            wh,
-            dropped: dropped.len(),
-            skipped: skipped.len(),
-            tx_hash: tx.hash,
-        })
+        self.cycle_intents(gw, slot, &status).await
     }
 
     /// Runs until `shutdown` completes (e.g. ctrl-c): every `poll`, reads the chain

@@ -523,8 +523,14 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
         assert_eq!(lookup.1["error"], "unknown_intent");
         assert_eq!(health.1["intents"], n as u64, "{}", health.1);
 
-        // The agent: nothing before the gate; at gate closure one CommitIntents.
+        // The agent: only the matcher role may run it; nothing before the
+        // gate; at gate closure one CommitIntents.
         let file = DeploymentFile::load(&out).unwrap();
+        let err = Agent::new(as_account("alice").await, &file, Method::Auto).await.err().unwrap();
+        assert_eq!(
+            err.to_string(),
+            format!("signer {} is not the settlement contract's matcher ({})", addr("alice"), addr("matcher"))
+        );
         let agent = Agent::new(as_account("matcher").await, &file, Method::Auto)
             .await
             .unwrap()
@@ -557,8 +563,18 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
         );
         assert!(trades >= n / 3, "{outcome:?}");
 
-        // The same cycle again commits nothing more.
+        // The same cycle again, and a restarted agent's run loop (stopped
+        // after a few polls, as ctrl-c stops it), commit nothing more.
         assert_eq!(agent.cycle(slot).await.unwrap(), CycleOutcome::AlreadyCommitted { trades: trades as u64 });
+        let restarted = Agent::new(as_account("matcher").await, &file, Method::Auto)
+            .await
+            .unwrap()
+            .with_gateway(url.clone());
+        restarted
+            .run(Duration::from_millis(500), tokio::time::sleep(Duration::from_secs(3)))
+            .await
+            .unwrap();
+        assert_eq!(trades_of(&alice, &settlement, slot).await.len(), trades);
 
         // What is on chain: the trades the agent reported, from intents.
         let on_chain = trades_of(&alice, &settlement, slot).await;
@@ -579,7 +595,7 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
         // `run --gateway --once` cycle, which finds the slot committed.
         let (exe, out_file, frozen_url) = (env!("CARGO_BIN_EXE_aip-matcher"), out.clone(), format!("{url}/v1/book/{slot}/frozen"));
         let gw_url = url.clone();
-        let (verified, once) = tokio::task::spawn_blocking(move || {
+        let (verified, once, not_matcher, no_gateway) = tokio::task::spawn_blocking(move || {
             let v = std::process::Command::new(exe)
                 .args(["verify-slot", "--book", &frozen_url, "--deployment"])
                 .arg(&out_file)
@@ -591,7 +607,18 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
                 .args(["--key", "matcher", "--once", &slot.to_string(), "--gateway", &gw_url])
                 .output()
                 .unwrap();
-            (v, o)
+            let run = |args: &[&str]| {
+                std::process::Command::new(exe)
+                    .args(["run", "--deployment"])
+                    .arg(&out_file)
+                    .args(args)
+                    .output()
+                    .unwrap()
+            };
+            let slot_arg = slot.to_string();
+            let not_matcher = run(&["--key", "bob", "--once", &slot_arg, "--gateway", &gw_url]);
+            let no_gateway = run(&["--key", "matcher", "--once", &slot_arg]);
+            (v, o, not_matcher, no_gateway)
         })
         .await
         .unwrap();
@@ -600,6 +627,14 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
         assert_eq!((r["slot"].as_u64(), r["intents"].as_u64(), r["committed_trades"].as_u64()), (Some(slot), Some(n as u64), Some(trades as u64)), "{r}");
         assert!(once.status.success(), "{}", String::from_utf8_lossy(&once.stderr));
         assert_eq!(String::from_utf8_lossy(&once.stdout).trim(), format!("AlreadyCommitted {{ trades: {trades} }}"));
+        // Refused: a signer without the matcher role, and no gateway (the
+        // agent has no other book to clear).
+        assert!(!not_matcher.status.success());
+        let stderr = String::from_utf8_lossy(&not_matcher.stderr);
+        assert!(stderr.contains(&format!("signer {} is not the settlement contract's matcher", addr("bob"))), "{stderr}");
+        assert!(!no_gateway.status.success());
+        let stderr = String::from_utf8_lossy(&no_gateway.stderr);
+        assert!(stderr.contains("--gateway <GATEWAY>"), "{stderr}");
 
         // Delivery: after the slot every traded seller meter reports its contracted energy.
         let mut contracted: BTreeMap<u32, u128> = BTreeMap::new();

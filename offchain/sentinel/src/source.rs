@@ -1,6 +1,7 @@
 //! Where events come from, behind a trait: [`ChainSource`] reads the chain
 //! block by block through `packages/chain-client` (the contracts' `wasm`
 //! events, completed by contract queries) and, when configured, the orders
+//! (signed intents: the chain records only their commits)
 //! of the gateway's frozen books ([`crate::gateway`]). [`parse_events`] is
 //! the pure part: the contracts' event attributes to sentinel events,
 //! malformed ones skipped with a reason.
@@ -11,7 +12,7 @@ use chain_client::cosmrs::rpc::{Client, HttpClient};
 use chain_client::{ChainClient, TxEvent};
 use serde::{Deserialize, Serialize};
 
-use crate::event::{Event, Side};
+use crate::event::Event;
 use crate::gateway::{Book, GatewayBooks};
 use crate::{Error, Result};
 
@@ -110,22 +111,10 @@ pub fn parse_events(c: &Contracts, events: &[TxEvent]) -> (Vec<Event>, Vec<Follo
                     _ => {}
                 }
             } else if contract == c.settlement {
-                match action {
-                    "place_bid" | "place_offer" => out.push(Event::Order {
-                        account: attr(a, "owner")?.into(),
-                        slot: num(a, "slot")?,
-                        side: if action == "place_bid" {
-                            Side::Bid
-                        } else {
-                            Side::Offer
-                        },
-                        wh: num(a, "wh")?,
-                        price: num(a, "price")?,
-                    }),
-                    "settle" if attr(a, "done")? == "true" => {
-                        follow.push(Follow::Settled(num(a, "slot")?))
-                    }
-                    _ => {}
+                // Orders are signed intents: they reach the sentinel from
+                // the gateway's frozen books, not from chain events.
+                if action == "settle" && attr(a, "done")? == "true" {
+                    follow.push(Follow::Settled(num(a, "slot")?))
                 }
             } else if contract == c.reputation {
                 match action {
@@ -507,13 +496,10 @@ mod tests {
             wasm(
                 "set",
                 &[
-                    ("action", "place_offer"),
-                    ("order_id", "1"),
-                    ("owner", "a"),
+                    ("action", "commit_intents"),
                     ("slot", "900"),
-                    ("wh", "10"),
-                    ("price", "3"),
-                    ("locked", "0"),
+                    ("intents", "2"),
+                    ("trades", "1"),
                 ],
             ),
             wasm(
@@ -576,7 +562,7 @@ mod tests {
         ];
         let (out, follow, skipped) = parse_events(&c(), &ev);
         assert!(skipped.is_empty(), "{skipped:?}");
-        assert_eq!(out.len(), 5);
+        assert_eq!(out.len(), 4);
         assert_eq!(
             out[1],
             Event::Transfer {
@@ -587,16 +573,6 @@ mod tests {
         );
         assert_eq!(
             out[2],
-            Event::Order {
-                account: "a".into(),
-                slot: 900,
-                side: Side::Offer,
-                wh: 10,
-                price: 3
-            }
-        );
-        assert_eq!(
-            out[3],
             Event::Registered {
                 account: "a".into(),
                 kyc: true
@@ -636,13 +612,7 @@ mod tests {
             ),
             wasm(
                 "set",
-                &[
-                    ("action", "place_bid"),
-                    ("owner", "a"),
-                    ("slot", "x"),
-                    ("wh", "1"),
-                    ("price", "1"),
-                ],
+                &[("action", "settle"), ("slot", "x"), ("done", "true")],
             ),
             wasm(
                 "rep",
@@ -665,7 +635,7 @@ mod tests {
             skipped,
             vec![
                 "tok transfer: missing attribute \"to\"".to_string(),
-                "set place_bid: attribute \"slot\" = \"x\" is not a number".to_string(),
+                "set settle: attribute \"slot\" = \"x\" is not a number".to_string(),
                 "rep review: attribute \"rating\" = \"500\" is not a number".to_string(),
                 "wasm event without _contract_address".to_string(),
             ]

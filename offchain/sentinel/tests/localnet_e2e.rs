@@ -10,8 +10,9 @@
 //! households and six adversaries with reputation tokens and meters, and
 //! starts the real `aip-sentinel` binary on the node (`ChainSource`, the
 //! guardian role through `ChainGuardian`, a SQLite store). One delivery slot
-//! goes through the real market (orders, the matcher's commit, device-signed
-//! readings, deliveries, settlement), then reviews:
+//! goes through the real market (deposits, signed intents, the matcher's
+//! `commit_intents`, device-signed readings, deliveries, settlement), then
+//! reviews:
 //!
 //! - a wash pair funded by one wallet trades back and forth (5 trades each way),
 //! - a review ring funded by another wallet trades in a circle and rates
@@ -24,7 +25,7 @@
 //! serves, their score is frozen and halved
 //! as the reputation contract defines (the wash traders drop from silver to
 //! bronze, the ring's reviews stop counting, settlement refuses their
-//! orders), and no honest household is flagged. The sentinel is killed
+//! intents), and no honest household is flagged. The sentinel is killed
 //! (SIGKILL); while it is down the first wallet funds two more accounts that
 //! wash-trade in a second slot and also post signed intents to the order
 //! gateway (`offchain/gateway`, in process, on chain time); restarted on the
@@ -53,12 +54,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aip_cli::deploy::{deploy, MarketParams};
 use aip_cli::deployment::Deployment;
-use aip_cli::market::{self, DeviceKey};
+use aip_cli::market::{self, DeviceKey, OrderTerms, WalletKey};
 use aip_sentinel::config::{AgentConfig, Config, GatewayConfig};
 use aip_sentinel::event::{Event, Side};
 use aip_sentinel::source::{Contracts, MeterData};
 use aip_sentinel::store::Store;
 use aip_sentinel::watch::RateLimit;
+use aip_types::intent::{BatchIntent, Side as IntentSide};
 use chain_client::cosmrs::crypto::secp256k1::SigningKey;
 use chain_client::{ChainClient, ChainConfig, Coin, Execute, Signer};
 use common::*;
@@ -70,10 +72,12 @@ const ZONE: u32 = 1;
 /// The market price the honest households and the adversaries trade at.
 const PRICE: u128 = 220_000;
 
-/// A market participant: a signing client, its meter and the meter's device key.
+/// A market participant: a signing client, the same key for its intents,
+/// its meter and the meter's device key.
 struct Party {
     name: String,
     client: ChainClient,
+    intent: aip_types::intent::sign::IntentKey,
     addr: String,
     meter: u32,
     key: DeviceKey,
@@ -118,9 +122,18 @@ fn fresh_signer(label: &str) -> Signer {
     Signer::from_signing_key(SigningKey::from_slice(&seed).unwrap(), "wasm").unwrap()
 }
 
-/// The localnet test account `name`, or a fresh account.
-fn signer(name: &str) -> Signer {
-    chain_client::testnet::signer(name, "wasm").unwrap_or_else(|_| fresh_signer(name))
+/// The localnet test account `name`, or a fresh account (as [`fresh_signer`]):
+/// its key for transactions and intents.
+fn signer(name: &str) -> WalletKey {
+    match chain_client::testnet::mnemonic(name) {
+        Ok(phrase) => {
+            WalletKey::from_mnemonic(phrase, chain_client::COSMOS_HD_PATH, "wasm").unwrap()
+        }
+        Err(_) => {
+            let seed: [u8; 32] = Sha256::digest(format!("sentinel e2e {name}").as_bytes()).into();
+            WalletKey::from_secret(&seed, "wasm").unwrap()
+        }
+    }
 }
 
 /// Gas (ustake) for `signers`, in one transaction from the faucet with a
@@ -164,8 +177,10 @@ async fn wallet(m: &Market, label: &str) -> (ChainClient, String) {
 /// Gas for each of `names`, a reputation token each (the admin mints: no
 /// KYC proofs here) and a meter each at node 1.
 async fn onboard(m: &Market, names: &[&str]) -> Vec<Party> {
-    let signers: Vec<Signer> = names.iter().map(|n| signer(n)).collect();
-    gas(m, &signers.iter().collect::<Vec<_>>()).await;
+    let wallets: Vec<WalletKey> = names.iter().map(|n| signer(n)).collect();
+    gas(m, &wallets.iter().map(|w| &w.signer).collect::<Vec<_>>()).await;
+    let (signers, intent_keys): (Vec<Signer>, Vec<_>) =
+        wallets.into_iter().map(|w| (w.signer, w.intent)).unzip();
     let (rep, mo) = (m.addr("reputation"), m.addr("meter-oracle"));
     let mint: Vec<Execute> = signers
         .iter()
@@ -208,10 +223,12 @@ async fn onboard(m: &Market, names: &[&str]) -> Vec<Party> {
         .zip(signers)
         .zip(keys)
         .zip(meters)
-        .map(|(((n, s), key), meter)| Party {
+        .zip(intent_keys)
+        .map(|((((n, s), key), meter), intent)| Party {
             name: n.to_string(),
             addr: s.address().to_string(),
             client: base.with_signer(s),
+            intent,
             meter,
             key,
         })
@@ -245,15 +262,24 @@ struct Slot {
     settled_at: u64,
 }
 
+/// `p`'s intent for `terms` with `nonce`, signed as Keplr does (ADR-036), in
+/// the form a batch carries it.
+fn signed_intent(m: &Market, p: &Party, nonce: u64, terms: &OrderTerms) -> BatchIntent {
+    let i = market::order_intent(&m.d, &p.addr, nonce, terms).unwrap();
+    BatchIntent::from_signed(&p.intent.sign_cosmos(&i))
+}
+
 /// Trades `deals` in the next open slot through the real market and settles
-/// them: orders, the matcher's commit, device-signed readings of exactly the
-/// traded energy, deliveries, settlement (dispute window 0).
+/// them: deposits, signed intents, the matcher's `commit_intents`,
+/// device-signed readings of exactly the traded energy, deliveries,
+/// settlement (dispute window 0).
 ///
-/// The one place that knows how orders reach settlement: today one bid and
-/// one offer per deal, each an AIP `Send` to settlement. With signed intents
-/// the orders become intents posted to the gateway and the commit names
-/// them; the sentinel does not care, it reads trades from settlement
-/// (`settle` events, then `trades_by_slot`).
+/// The one place that knows how orders reach settlement: each party
+/// deposits what its trades lock (a buyer's payment, a seller's collateral),
+/// each deal is a buy and a sell intent signed by their owners, and the
+/// matcher commits the slot once with them. The sentinel reads trades from
+/// settlement (`settle` events, then `trades_by_slot`) and orders from the
+/// gateway's frozen books.
 async fn trade_slot(m: &Market, deals: &[Deal<'_>]) -> Slot {
     let (rep, settlement, mo) = (
         m.addr("reputation"),
@@ -264,10 +290,10 @@ async fn trade_slot(m: &Market, deals: &[Deal<'_>]) -> Slot {
     let (_, now) = m.admin.latest_block().await.unwrap();
     let slot = market::next_open_slot(now as u64, params.gate_closure_secs, 60);
 
-    // Orders: per account, one transaction with its offers and bids.
-    // (party, [(index in `ids`, the order)])
-    type Orders<'p> = (&'p Party, Vec<(usize, Execute)>);
-    let mut by_account: BTreeMap<&str, Orders> = BTreeMap::new();
+    // Intents: [2i] = deal i's bid, [2i + 1] its offer; nonces unique per
+    // owner across slots. Deposits: per account, what its trades lock.
+    let mut need: BTreeMap<&str, (&Party, u128)> = BTreeMap::new();
+    let mut intents = Vec::with_capacity(2 * deals.len());
     for (i, x) in deals.iter().enumerate() {
         let terms: Value = m
             .admin
@@ -277,42 +303,49 @@ async fn trade_slot(m: &Market, deals: &[Deal<'_>]) -> Slot {
         let ratio = terms["collateral_ratio_bps"].as_u64().unwrap() as u32;
         let collateral =
             market::offer_collateral(x.wh, x.price, params.collateral_floor_price, ratio).unwrap();
-        let offer =
-            market::place_offer(&m.d, slot, ZONE, x.seller.meter, x.wh, x.price, collateral)
-                .unwrap();
-        by_account
-            .entry(&x.seller.addr)
-            .or_insert((x.seller, vec![]))
-            .1
-            .push((2 * i + 1, offer));
-        let bid = market::place_bid(&m.d, slot, ZONE, x.buyer.meter, x.wh, x.price).unwrap();
-        by_account
-            .entry(&x.buyer.addr)
-            .or_insert((x.buyer, vec![]))
-            .1
-            .push((2 * i, bid));
+        need.entry(&x.seller.addr).or_insert((x.seller, 0)).1 += collateral;
+        need.entry(&x.buyer.addr).or_insert((x.buyer, 0)).1 +=
+            market::payment(x.wh, x.price).unwrap();
+        let nonce = slot * 1_000 + i as u64;
+        let terms = |side, p: &Party| OrderTerms {
+            side,
+            slot,
+            meter: p.meter,
+            wh: x.wh as u64,
+            limit_price: x.price as u64,
+        };
+        intents.push(signed_intent(
+            m,
+            x.buyer,
+            nonce,
+            &terms(IntentSide::Buy, x.buyer),
+        ));
+        intents.push(signed_intent(
+            m,
+            x.seller,
+            nonce,
+            &terms(IntentSide::Sell, x.seller),
+        ));
     }
-    // order ids: [2i] = deal i's bid, [2i + 1] its offer
-    let mut ids = vec![0u64; 2 * deals.len()];
-    for (party, calls) in by_account.into_values() {
-        let (slots, calls): (Vec<usize>, Vec<Execute>) = calls.into_iter().unzip();
-        let tx = party.client.execute_multi(calls).await.unwrap();
-        let got = tx.attributes("wasm", "order_id");
-        assert_eq!(got.len(), slots.len(), "{}: {:?}", party.name, tx.events);
-        for (k, id) in slots.into_iter().zip(got) {
-            ids[k] = id.parse().unwrap();
-        }
+    for (party, amount) in need.into_values() {
+        party
+            .client
+            .execute_multi(vec![market::deposit(&m.d, amount).unwrap()])
+            .await
+            .unwrap();
     }
 
     // The matcher's commit: trade ids follow the deals' order.
-    let matched: Vec<market::Trade> = deals
+    let matched: Vec<market::IntentTrade> = deals
         .iter()
         .enumerate()
-        .map(|(i, x)| (ids[2 * i], ids[2 * i + 1], x.wh, x.price))
+        .map(|(i, x)| ((2 * i) as u32, (2 * i + 1) as u32, x.wh, x.price))
         .collect();
     let tx = m
         .matcher
-        .execute_multi(vec![market::commit_matches(&m.d, slot, &matched).unwrap()])
+        .execute_multi(vec![
+            market::commit_intents(&m.d, slot, &intents, &matched).unwrap()
+        ])
         .await
         .unwrap();
     let first: u64 = tx
@@ -851,12 +884,17 @@ fn an_injected_ring_is_flagged_on_chain_and_restarts_neither_miss_nor_reflag() {
         }
         let (_, now) = m.admin.latest_block().await.unwrap();
         let next = market::next_open_slot(now as u64, 300, 60);
-        let e = w1
-            .client
-            .execute_multi(vec![market::place_bid(&m.d, next, ZONE, w1.meter, 1_000, PRICE).unwrap()])
+        let terms = |side, p: &Party| OrderTerms { side, slot: next, meter: p.meter, wh: 1_000, limit_price: PRICE as u64 };
+        let refused = [
+            signed_intent(&m, w1, next * 1_000, &terms(IntentSide::Buy, w1)),
+            signed_intent(&m, alice, next * 1_000, &terms(IntentSide::Sell, alice)),
+        ];
+        let e = m
+            .matcher
+            .execute_multi(vec![market::commit_intents(&m.d, next, &refused, &[(0, 1, 1_000, PRICE)]).unwrap()])
             .await
             .unwrap_err();
-        let msg = format!("account {} may not trade: flagged by the guardian", w1.addr);
+        let msg = format!("intent 0 rejected: account {} may not trade: flagged by the guardian", w1.addr);
         assert!(e.raw_log().unwrap_or_default().contains(&msg), "{e}");
 
         // ---- honest households: not flagged, their reviews count

@@ -9,7 +9,14 @@
 //!   admin/minter/treasury, dso, matcher, oracle). Each household gets its own
 //!   key, derived from the `faucet` test mnemonic at `m/44'/118'/0'/0/{100+i}`
 //!   (distinct addresses: settlement refuses self-trades and the books are
-//!   per account); the faucet funds them with gas, the minter mints their AIP.
+//!   per account); the faucet funds them with gas, the minter mints their
+//!   AIP, and each deposits [`market_deposit`] of it in settlement.
+//! * Orders: the same protocol as in process ([`crate::protocol`]). Each
+//!   order is an intent its household signs with its account key (ADR-036;
+//!   every fourth household EIP-712), held off chain under a local id (its
+//!   nonce) until gate closure; the matcher role then commits the slot's
+//!   trades in one `commit_intents`, and settlement locks payments and
+//!   collateral from the parties' free balances. No transaction per order.
 //! * Time: the data is from 2016, the chain lives now. The adapter shifts
 //!   every slot by a whole number of days (time of day kept) to lie ahead of
 //!   the chain, and moves chain time with the localnet's test clock hook
@@ -23,22 +30,26 @@ use std::process::Command;
 
 use aip_cli::deploy::{DeployOptions, KycMode, MarketParams, Roles};
 use aip_cli::deployment::Deployment;
-use aip_cli::market::DeviceKey;
+use aip_cli::market::{DeviceKey, WalletKey};
+use aip_types::intent::sign::IntentKey;
+use aip_types::intent::{BatchIntent, IntentDomain};
 use aip_types::{SlotId, ZoneId, SLOT_SECONDS};
 use anyhow::{anyhow, bail, Context, Result};
-use chain_client::{testnet, ChainClient, ChainConfig, Coin, Execute, Signer};
-use cosmwasm_std::{to_json_binary, Uint128};
+use chain_client::{testnet, ChainClient, ChainConfig, Coin, Execute};
+use cosmwasm_std::to_json_binary;
 use serde::de::DeserializeOwned;
-use serde_json::{json, Value};
+use serde_json::json;
 use settlement::msg::{
-    BalanceResponse, ConfigResponse, ExecuteMsg, HoldingsResponse, MatchedTrade, QueryMsg,
-    ReceiveMsg, SlotStatusResponse, TradesResponse, Zone as SZone,
+    BalanceResponse, ConfigResponse, ExecuteMsg, HoldingsResponse, QueryMsg, ReceiveMsg,
+    SlotStatusResponse, TradesResponse, Zone as SZone,
 };
 
 use crate::chain::{
-    Audit, Capabilities, Committed, MarketChain, NewOrder, Participant, Reading, SettleReport,
+    market_deposit, Audit, Capabilities, Committed, MarketChain, NewOrder, Participant, Reading,
+    SettleReport,
 };
-use crate::market::{Network, Side, Trade};
+use crate::market::{Network, Trade};
+use crate::protocol;
 
 /// The contracts the simulation deploys.
 const SIM_CONTRACTS: [&str; 4] = ["aip-token", "reputation", "meter-oracle", "settlement"];
@@ -71,17 +82,21 @@ pub struct NodeChain {
     oracle: ChainClient,
     faucet: ChainClient,
     households: Vec<ChainClient>,
+    /// Each household's key for intents (the same key as its account's).
+    keys: Vec<IntentKey>,
     addrs: Vec<String>,
     index: BTreeMap<String, usize>,
     people: Vec<Participant>,
     meters: Vec<(u32, DeviceKey)>,
-    orders: BTreeMap<u64, (usize, Side)>,
+    /// The chain and settlement contract every intent is bound to.
+    domain: IntentDomain,
+    /// Signed intents waiting for their slot's commit: chain slot -> local
+    /// id (the nonce) -> (household, intent).
+    held: BTreeMap<u64, BTreeMap<u64, (usize, BatchIntent)>>,
+    /// The next local id, which is also the next intent's nonce.
+    next_id: u64,
     sellers: BTreeMap<u64, BTreeSet<usize>>,
     max_batch: usize,
-    default_collateral_bps: u32,
-    /// The settlement's collateral floor price, uaip/kWh.
-    collateral_floor_price: u128,
-    ratios: Vec<u32>,
     scores: Vec<u16>,
     /// Seconds added to simulation time to get chain time (whole days).
     shift: Option<u64>,
@@ -180,6 +195,7 @@ impl NodeChain {
             d.address(c)
                 .with_context(|| format!("{c} not deployed: run ci/build-wasm.sh"))?;
         }
+        let domain = aip_cli::market::intent_domain(&d)?;
         Ok(NodeChain {
             rt,
             d,
@@ -193,16 +209,16 @@ impl NodeChain {
             oracle,
             faucet,
             households: vec![],
+            keys: vec![],
             addrs: vec![],
             index: BTreeMap::new(),
             people: vec![],
             meters: vec![],
-            orders: BTreeMap::new(),
+            domain,
+            held: BTreeMap::new(),
+            next_id: 1,
             sellers: BTreeMap::new(),
             max_batch: 500,
-            default_collateral_bps: 2_000,
-            collateral_floor_price: 0,
-            ratios: vec![],
             scores: vec![],
             shift: None,
         })
@@ -276,16 +292,6 @@ impl NodeChain {
             .iter()
             .map(|a| by.get(a.as_str()).copied().unwrap_or(0))
             .collect();
-        let mut ratios = Vec::with_capacity(self.addrs.len());
-        for a in &self.addrs {
-            let t: Value = self.q("reputation", &json!({"trading_terms": {"account": a}}))?;
-            ratios.push(
-                t["collateral_ratio_bps"]
-                    .as_u64()
-                    .map_or(self.default_collateral_bps, |v| v as u32),
-            );
-        }
-        self.ratios = ratios;
         Ok(())
     }
 
@@ -313,7 +319,7 @@ impl NodeChain {
 impl MarketChain for NodeChain {
     fn label(&self) -> String {
         format!(
-            "node {} (chain {}, chain-client)",
+            "node {} (chain {}, chain-client), signed intents",
             self.d.rpc_url, self.d.chain_id
         )
     }
@@ -323,7 +329,7 @@ impl MarketChain for NodeChain {
             settlement: true,
             reputation: true,
             meter_oracle: true,
-            signed_intents: false,
+            signed_intents: true,
         }
     }
 
@@ -331,13 +337,14 @@ impl MarketChain for NodeChain {
         self.people = people.to_vec();
         let mnemonic = testnet::mnemonic("faucet")?;
         for i in 0..people.len() {
-            let s = Signer::from_mnemonic_with_path(
+            let WalletKey { signer, intent } = WalletKey::from_mnemonic(
                 mnemonic,
                 &format!("m/44'/118'/0'/0/{}", 100 + i),
                 &self.prefix,
             )?;
-            self.addrs.push(s.address().to_string());
-            self.households.push(self.query.with_signer(s));
+            self.addrs.push(signer.address().to_string());
+            self.households.push(self.query.with_signer(signer));
+            self.keys.push(intent);
         }
         self.index = self
             .addrs
@@ -371,6 +378,22 @@ impl MarketChain for NodeChain {
         self.rt
             .block_on(self.admin.execute_multi(calls))
             .map_err(|e| anyhow!("mint AIP and reputation tokens: {}", reason(&e)))?;
+        // Each household deposits part of its AIP: its free balance in
+        // settlement, from which its intents trade.
+        let deposit = market_deposit(funding_uaip);
+        if deposit > 0 {
+            let settlement = self.c("settlement");
+            let send = cw20::Cw20ExecuteMsg::Send {
+                contract: settlement,
+                amount: deposit.into(),
+                msg: to_json_binary(&ReceiveMsg::Deposit {})?,
+            };
+            for (h, a) in self.households.iter().zip(&self.addrs) {
+                self.rt
+                    .block_on(h.execute(&token, &send, &[]))
+                    .map_err(|e| anyhow!("deposit of {a}: {}", reason(&e)))?;
+            }
+        }
         // Meters, registered by the DSO with deterministic device keys.
         for (i, a) in self.addrs.clone().iter().enumerate() {
             let mut seed = [0x5a_u8; 32];
@@ -393,8 +416,6 @@ impl MarketChain for NodeChain {
         self.refresh_reputation()?;
         let cfg: ConfigResponse = self.sq(&QueryMsg::Config {})?;
         self.max_batch = cfg.params.max_batch as usize;
-        self.default_collateral_bps = cfg.params.default_collateral_bps;
-        self.collateral_floor_price = cfg.params.collateral_floor_price.u128();
         // Zones, routes and the node -> zone map, one transaction.
         let settlement = self.c("settlement");
         let zones: BTreeSet<ZoneId> = people
@@ -462,148 +483,64 @@ impl MarketChain for NodeChain {
         orders: &[NewOrder],
     ) -> Result<Vec<std::result::Result<u64, String>>> {
         let slot = self.slot(slot)?;
-        let (token, settlement) = (self.c("aip-token"), self.c("settlement"));
         let mut out = Vec::with_capacity(orders.len());
         for o in orders {
-            let zone = self.people[o.owner].zone;
+            let id = self.next_id;
             let meter = self.meters[o.owner].0;
-            let (amount, hook) = match o.side {
-                Side::Bid => (
-                    aip_types::escrow_for(o.wh.into(), o.price.into())?,
-                    ReceiveMsg::PlaceBid {
-                        slot,
-                        zone,
-                        meter,
-                        wh: o.wh.into(),
-                        max_price: o.price.into(),
-                    },
-                ),
-                Side::Offer => (
-                    settlement::rules::offer_collateral(
-                        o.wh.into(),
-                        o.price.into(),
-                        self.collateral_floor_price.into(),
-                        self.ratios
-                            .get(o.owner)
-                            .copied()
-                            .unwrap_or(self.default_collateral_bps),
-                    )
-                    .map_err(|e| anyhow!("{e}"))?,
-                    ReceiveMsg::PlaceOffer {
-                        slot,
-                        zone,
-                        meter,
-                        wh: o.wh.into(),
-                        min_price: o.price.into(),
-                        premium_only: false,
-                    },
-                ),
-            };
-            let call = if amount.is_zero() {
-                Execute::new(
-                    &settlement,
-                    &ExecuteMsg::PlaceOffer {
-                        offer: settlement::msg::OfferParams {
-                            slot,
-                            zone,
-                            meter,
-                            wh: o.wh.into(),
-                            min_price: o.price.into(),
-                            premium_only: false,
-                        },
-                    },
-                    &[],
-                )?
-            } else {
-                Execute::new(
-                    &token,
-                    &cw20::Cw20ExecuteMsg::Send {
-                        contract: settlement.clone(),
-                        amount: Uint128::from(amount.u128()),
-                        msg: to_json_binary(&hook)?,
-                    },
-                    &[],
-                )?
-            };
-            let placed = self
-                .rt
-                .block_on(self.households[o.owner].execute_multi(vec![call]));
-            out.push(match placed {
-                Ok(tx) => {
-                    let id: u64 = tx
-                        .wasm_attribute("order_id")
-                        .and_then(|v| v.parse().ok())
-                        .ok_or_else(|| anyhow!("no order_id attribute"))?;
-                    self.orders.insert(id, (o.owner, o.side));
-                    Ok(id)
+            let owner = &self.addrs[o.owner];
+            let intent = match protocol::order_intent(&self.domain, owner, id, slot, meter, o) {
+                Ok(i) => i,
+                Err(e) => {
+                    out.push(Err(e));
+                    continue;
                 }
-                Err(e) => Err(reason(&e)),
-            });
+            };
+            let intent = protocol::sign(&self.keys[o.owner], o.owner, &intent);
+            self.next_id += 1;
+            self.held
+                .entry(slot.0)
+                .or_default()
+                .insert(id, (o.owner, intent));
+            out.push(Ok(id));
         }
         Ok(out)
     }
 
     fn commit(&mut self, slot: SlotId, trades: &[Trade]) -> Committed {
-        let mut out = Committed::default();
         let slot = match self.slot(slot) {
             Ok(s) => s,
             Err(e) => {
-                out.rejected = Some(e.to_string());
-                return out;
-            }
-        };
-        let mut done = 0;
-        for chunk in trades.chunks(self.max_batch.max(1)) {
-            let msg = ExecuteMsg::CommitMatches {
-                slot,
-                trades: chunk
-                    .iter()
-                    .map(|t| MatchedTrade {
-                        bid: t.bid,
-                        offer: t.offer,
-                        wh: t.wh.into(),
-                        price: t.price.into(),
-                    })
-                    .collect(),
-            };
-            if let Err(e) = self.exec(&self.matcher, "settlement", &msg) {
-                out.rejected = Some(e.to_string());
-                break;
-            }
-            for t in chunk {
-                if let Some(&(seller, _)) = self.orders.get(&t.offer) {
-                    self.sellers.entry(slot.0).or_default().insert(seller);
+                return Committed {
+                    rejected: Some(e.to_string()),
+                    ..Committed::default()
                 }
             }
-            done += chunk.len();
+        };
+        let held = self.held.remove(&slot.0).unwrap_or_default();
+        // Intents of slots already past can never be committed.
+        self.held.retain(|&s, _| s > slot.0);
+        let batch: BTreeMap<u64, BatchIntent> =
+            held.iter().map(|(&id, (_, b))| (id, b.clone())).collect();
+        let out = protocol::commit_slot(&batch, trades, self.max_batch, |intents, trades| {
+            let msg = ExecuteMsg::CommitIntents {
+                slot,
+                intents,
+                trades,
+            };
+            self.exec(&self.matcher, "settlement", &msg)
+                .map_err(|e| protocol::refusal_from_log(&e.to_string()))
+        });
+        for &i in &out.taken {
+            if let Some(&(seller, _)) = held.get(&trades[i].offer) {
+                self.sellers.entry(slot.0).or_default().insert(seller);
+            }
         }
-        out.taken = (0..done).collect();
         out
     }
 
-    fn sweep(&mut self, slot: SlotId) -> Result<()> {
-        let slot = self.slot(slot)?;
-        loop {
-            let open: settlement::msg::OrdersResponse = self.sq(&QueryMsg::OpenOrders {
-                slot,
-                zone: None,
-                side: None,
-                start_after: None,
-                limit: Some(1),
-            })?;
-            if open.orders.is_empty() {
-                return Ok(());
-            }
-            self.exec(
-                &self.matcher,
-                "settlement",
-                &ExecuteMsg::Sweep {
-                    slot,
-                    limit: Some(500),
-                },
-            )
-            .with_context(|| format!("sweep slot {slot}"))?;
-        }
+    fn sweep(&mut self, _slot: SlotId) -> Result<()> {
+        // Signed intents lock nothing before a commit: nothing to refund.
+        Ok(())
     }
 
     fn report(&mut self, slot: SlotId, readings: &[Reading]) -> Result<()> {
@@ -708,16 +645,7 @@ impl MarketChain for NodeChain {
     }
 
     fn end_of_day(&mut self) -> Result<()> {
-        for (i, a) in self.addrs.clone().iter().enumerate() {
-            if !self.ledger(a)?.claimable.is_zero() {
-                self.exec(
-                    &self.households[i],
-                    "settlement",
-                    &ExecuteMsg::Withdraw { amount: None },
-                )
-                .context("withdraw")?;
-            }
-        }
+        // Payouts went to the free balances the next intents trade from.
         Ok(())
     }
 
@@ -726,7 +654,7 @@ impl MarketChain for NodeChain {
             .iter()
             .map(|a| {
                 let l = self.ledger(a)?;
-                Ok(self.token_balance(a)? + l.claimable.u128() + l.locked_in_orders.u128())
+                Ok(self.token_balance(a)? + l.free.u128() + l.locked.u128())
             })
             .collect()
     }
@@ -756,7 +684,9 @@ impl MarketChain for NodeChain {
             participants,
             others,
             contracts,
-            ledger_matches: h.total.u128() == held && h.orders + h.trades + h.claimable == h.total,
+            // Intents lock nothing before a commit: everything settlement
+            // holds is in trades, in free balances, or in dispute bonds.
+            ledger_matches: h.total.u128() == held && h.trades + h.claimable + h.bonds == h.total,
         })
     }
 

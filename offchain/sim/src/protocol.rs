@@ -113,6 +113,31 @@ pub enum Refusal {
     Batch(String),
 }
 
+/// The refusal a chain's error text names: the first `intent N rejected:`
+/// or `trade N rejected:` in it (the contract's `IntentRejected` and
+/// `TradeRejected` as a node's log carries them), else the batch as a whole.
+/// The reason is the whole text.
+pub fn refusal_from_log(log: &str) -> Refusal {
+    const MARK: &str = " rejected:";
+    let mut from = 0;
+    while let Some(at) = log[from..].find(MARK).map(|k| from + k) {
+        let before = &log[..at];
+        let digits = before.len() - before.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        let head = &before[..before.len() - digits];
+        if let (true, Ok(index)) = (digits > 0, before[head.len()..].parse::<usize>()) {
+            let reason = log.to_string();
+            if head.ends_with("intent ") {
+                return Refusal::Intent { index, reason };
+            }
+            if head.ends_with("trade ") {
+                return Refusal::Trade { index, reason };
+            }
+        }
+        from = at + MARK.len();
+    }
+    Refusal::Batch(log.to_string())
+}
+
 /// A slot's commit, the same on every chain: the first `max_batch` trades
 /// (the rest skipped), each intent they name once; `send` carries one
 /// `CommitIntents` batch to the chain. When the chain refuses an intent or a
@@ -350,6 +375,34 @@ mod tests {
             vec![(2, "beyond the batch maximum of 2 trades".to_string())]
         );
         assert_eq!(c.rejected.as_deref(), Some("slot already committed"));
+    }
+
+    #[test]
+    fn a_nodes_log_names_the_refused_intent_or_trade() {
+        let log = "failed to execute message; message index: 0: intent 3 rejected: \
+                   the trade 1 rejected: nothing: execute wasm contract failed";
+        assert_eq!(
+            refusal_from_log(log),
+            Refusal::Intent {
+                index: 3,
+                reason: log.into()
+            }
+        );
+        let log = "message index: 0: trade 12 rejected: price above the bid's limit";
+        assert_eq!(
+            refusal_from_log(log),
+            Refusal::Trade {
+                index: 12,
+                reason: log.into()
+            }
+        );
+        for log in [
+            "slot 1 already committed",
+            "order rejected: x",
+            "intent x rejected: y",
+        ] {
+            assert_eq!(refusal_from_log(log), Refusal::Batch(log.into()));
+        }
     }
 
     #[test]

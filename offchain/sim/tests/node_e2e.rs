@@ -59,7 +59,36 @@ fn a_short_simulation_on_the_localnet_trades_settles_and_conserves_tokens() {
         audit.participants > 0 && audit.total_supply > 0,
         "{audit:?}"
     );
-    // The simulation wrote its deployment next to its outputs.
-    assert!(out.join("deployment.json").exists());
+    // Every household traded through signed intents from its deposit: each
+    // trade on chain was committed from intents, no order was ever placed,
+    // and settlement holds nothing for orders.
+    assert!(e.chain.capabilities().signed_intents);
+    let d = aip_cli::deployment::Deployment::load(&out.join("deployment.json")).unwrap();
+    let settlement = d.address("settlement").unwrap().to_string();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let c = rt
+        .block_on(chain_client::ChainClient::connect(
+            chain_client::ChainConfig {
+                rpc_url: rpc.clone(),
+                ..chain_client::ChainConfig::from_env()
+            },
+        ))
+        .unwrap();
+    let trade: serde_json::Value = rt
+        .block_on(c.query(&settlement, &serde_json::json!({"trade": {"id": 1}})))
+        .unwrap();
+    assert_eq!(trade["intents"], true, "{trade}");
+    assert_eq!(trade["status"], "settled", "{trade}");
+    let holdings: serde_json::Value = rt
+        .block_on(c.query(&settlement, &serde_json::json!({"holdings": {}})))
+        .unwrap();
+    assert!(
+        matches!(
+            holdings.get("orders").and_then(|v| v.as_str()),
+            None | Some("0")
+        ),
+        "{holdings}"
+    );
+    assert_ne!(holdings["claimable"], "0", "the deposits: {holdings}");
     let _ = std::fs::remove_dir_all(&out);
 }

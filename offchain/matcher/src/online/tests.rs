@@ -1,20 +1,27 @@
-//! The chain <-> matcher conversion: book, routes, network and the fitted commit.
+//! The chain <-> matcher conversion: routes, network and the fitted commit.
 #![allow(clippy::unwrap_used)]
 use super::*;
+use crate::model::Order;
 
-fn order(id: u64, owner: &str, side: Side, zone: u32, wh: &str, price: &str) -> ChainOrder {
-    ChainOrder {
+/// An order of the matcher's book, as the agent makes it from a screened intent.
+fn order(id: u64, owner: &str, side: Side, zone: u32, wh: u64, price: u64) -> Order {
+    Order {
         id,
         owner: owner.into(),
         side,
-        slot: 900,
         zone,
-        price: price.into(),
+        node: 0,
+        wh,
+        limit_price: price,
         premium_only: false,
-        premium_eligible: false,
-        remaining_wh: wh.into(),
-        status: "open".into(),
+        premium: false,
+        trust: 0,
+        window: None,
     }
+}
+
+fn book(orders: Vec<Order>) -> OrderBook {
+    OrderBook { slot: 900, orders }
 }
 
 fn corridor(from: u32, to: u32, cap: &str, loss: u32, fee: &str) -> ChainCorridor {
@@ -37,92 +44,6 @@ fn net(corridors: Vec<ChainCorridor>) -> ChainNetwork {
             .collect(),
         corridors,
     }
-}
-
-#[test]
-fn book_takes_open_remainders_trust_and_premium() {
-    let mut b = order(1, "alice", Side::Bid, 1, "1500", "250000");
-    b.premium_eligible = true;
-    let mut o = order(2, "bob", Side::Offer, 2, "2000", "200000");
-    o.premium_only = true;
-    let mut filled = order(3, "carol", Side::Offer, 1, "0", "1");
-    filled.status = "filled".into();
-    let mut cancelled = order(4, "carol", Side::Bid, 1, "10", "1");
-    cancelled.status = "cancelled".into();
-    let scores = HashMap::from([("bob".to_string(), 700u32)]);
-    let (book, skipped) = to_book(900, &[b, o, filled, cancelled], &scores).unwrap();
-    assert!(skipped.is_empty());
-    assert_eq!(book.slot, 900);
-    assert_eq!(book.orders.len(), 2);
-    let (b, o) = (&book.orders[0], &book.orders[1]);
-    assert_eq!(
-        (b.id, b.wh, b.limit_price, b.premium, b.trust),
-        (1, 1500, 250_000, true, 0)
-    );
-    assert_eq!(
-        (o.id, o.wh, o.limit_price, o.premium_only, o.trust),
-        (2, 2000, 200_000, true, 700)
-    );
-    assert_eq!((b.side, o.side), (Side::Bid, Side::Offer));
-}
-
-#[test]
-fn book_errors_name_the_order_and_field() {
-    let none = HashMap::new();
-    let mut wrong = order(5, "a", Side::Bid, 1, "1", "1");
-    wrong.slot = 1800;
-    assert_eq!(
-        to_book(900, &[wrong], &none).unwrap_err().to_string(),
-        "order 5 is for slot 1800, not slot 900"
-    );
-}
-
-/// H2: one order the matcher cannot use (above the shared bounds, a zero
-/// price, above 2^64, unreadable) is skipped and reported; the rest of the
-/// slot's book clears.
-#[test]
-fn book_skips_and_reports_orders_outside_the_bounds() {
-    let none = HashMap::new();
-    let above_u64 = (u64::MAX as u128 + 1).to_string();
-    let max_wh = aip_types::MAX_ORDER_WH.to_string();
-    let over_wh = (aip_types::MAX_ORDER_WH + 1).to_string();
-    let over_price = (aip_types::MAX_ORDER_PRICE + 1).to_string();
-    let orders = [
-        order(1, "a", Side::Bid, 1, "1000", "250000"),
-        order(2, "b", Side::Offer, 1, &over_wh, "1"),
-        order(3, "b", Side::Offer, 1, "1000", "0"),
-        order(4, "c", Side::Bid, 1, "1000", &over_price),
-        order(5, "c", Side::Bid, 1, &above_u64, "1"),
-        order(6, "d", Side::Offer, 1, "1", "12x"),
-        order(7, "d", Side::Offer, 1, &max_wh, "200000"),
-    ];
-    let (book, skipped) = to_book(900, &orders, &none).unwrap();
-    let ids: Vec<u64> = book.orders.iter().map(|o| o.id).collect();
-    assert_eq!(ids, vec![1, 7]);
-    let reasons: Vec<(u64, &str)> = skipped.iter().map(|s| (s.id, s.reason.as_str())).collect();
-    assert_eq!(
-        reasons,
-        vec![
-            (
-                2,
-                "order quantity 1000000001 Wh is above the maximum 1000000000 Wh"
-            ),
-            (3, "order price 0 uaip/kWh is below the minimum 1"),
-            (
-                4,
-                "order price 10000000001 uaip/kWh is above the maximum 10000000000"
-            ),
-            (
-                5,
-                "order quantity 18446744073709551616 Wh is above the maximum 1000000000 Wh"
-            ),
-            (6, "price \"12x\" is not an integer"),
-        ]
-    );
-    // The usable orders still clear: the slot is not skipped.
-    let n = to_network(&net(vec![]), &to_routes(&net(vec![]), &[], &[]).unwrap(), 0);
-    let c = crate::clear(&book, &n, Method::Auto).unwrap();
-    assert_eq!(c.trades.iter().map(|t| t.wh).sum::<u64>(), 1000);
 }
 
 #[test]
@@ -406,12 +327,11 @@ fn the_agents_clearing_of_a_chain_book_commits_within_the_contracts_rules() {
         corridor(2, 1, "1500", 200, "10"),
     ]);
     let r = to_routes(&n, &[], &[]).unwrap();
-    let orders = vec![
-        order(1, "s1", Side::Offer, 1, "3000", "100000"),
-        order(2, "b1", Side::Bid, 2, "3000", "200000"),
-        order(3, "b2", Side::Bid, 1, "1000", "150000"),
-    ];
-    let (book, _) = to_book(900, &orders, &HashMap::new()).unwrap();
+    let book = book(vec![
+        order(1, "s1", Side::Offer, 1, 3000, 100_000),
+        order(2, "b1", Side::Bid, 2, 3000, 200_000),
+        order(3, "b2", Side::Bid, 1, 1000, 150_000),
+    ]);
     let c = clear(&book, &to_network(&n, &r, loss_price(&book)), Method::Auto).unwrap();
     let (ok, dropped) = to_commit(&book, &c.trades, &r);
     assert!(dropped.is_empty(), "{dropped:?}");
@@ -475,20 +395,14 @@ fn the_matching_slot_is_the_next_one_once_its_gate_closed() {
 
 #[test]
 fn losses_are_valued_at_the_median_offer_price() {
-    let none = HashMap::new();
-    let (empty, _) = to_book(900, &[order(1, "a", Side::Bid, 1, "5", "900")], &none).unwrap();
+    let empty = book(vec![order(1, "a", Side::Bid, 1, 5, 900)]);
     assert_eq!(loss_price(&empty), 0);
-    let (book, _) = to_book(
-        900,
-        &[
-            order(1, "a", Side::Offer, 1, "5", "300"),
-            order(2, "b", Side::Offer, 1, "5", "100"),
-            order(3, "c", Side::Bid, 1, "5", "900"),
-            order(4, "d", Side::Offer, 1, "5", "200"),
-        ],
-        &none,
-    )
-    .unwrap();
+    let book = book(vec![
+        order(1, "a", Side::Offer, 1, 5, 300),
+        order(2, "b", Side::Offer, 1, 5, 100),
+        order(3, "c", Side::Bid, 1, 5, 900),
+        order(4, "d", Side::Offer, 1, 5, 200),
+    ]);
     assert_eq!(loss_price(&book), 200);
 }
 
