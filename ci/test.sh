@@ -45,7 +45,7 @@ trap '"$ROOT/ci/localnet.sh" stop || true' EXIT
 "$ROOT/ci/localnet.sh" start --fresh
 cargo test -p chain-client --features e2e --locked --test localnet_e2e
 cargo test -p aip-cli --features e2e --locked --test e2e
-cargo test -p aip-matcher --features e2e --locked --test online_e2e --test intents_e2e
+cargo test -p aip-matcher --features e2e --locked --test intents_e2e
 cargo test -p aip-cli --features e2e --locked --test e2e_kyc
 cargo test -p aip-cli --features e2e --locked --test e2e_upgrade
 cargo test -p aip-oracle --features e2e --locked --test kill_restart_e2e --test localnet_e2e
