@@ -502,7 +502,9 @@ fn integrity_attacks_are_refused_on_chain() {
             c.execute_multi(vec![market::deposit(&d, AIP).unwrap()]).await.unwrap();
         }
         let (_, now) = carol.latest_block().await.unwrap();
-        let slot = market::next_open_slot(now as u64, 300, 60);
+        // One slot later than `one_trade_from_signed_intents_…`, which runs at the
+        // same time on the same deployment and commits the next open slot.
+        let slot = market::next_open_slot(now as u64 + aip_types::SLOT_SECONDS, 300, 60);
         let held0 = aip_balance(&carol, &token, &settlement).await;
         let l0 = [
             ledger(&carol, &settlement, &addr("carol")).await,
