@@ -39,10 +39,6 @@ pub fn execute(
     use ExecuteMsg::*;
     match msg {
         Receive(r) => ex::execute_receive(deps, env, info, r.sender, r.amount, r.msg),
-        PlaceOffer { offer } => ex::execute_place_offer(deps, env, info, offer),
-        CancelOrder { id } => ex::execute_cancel_order(deps, env, info, id),
-        Sweep { slot, limit } => ex::execute_sweep(deps, env, slot, limit),
-        CommitMatches { slot, trades } => ex::execute_commit_matches(deps, env, info, slot, trades),
         CommitIntents {
             slot,
             intents,
@@ -84,26 +80,6 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
         }
         CongestionFees { slot } => to_json_binary(&q::query_congestion_fees(deps, slot)?),
         SlotStatus { slot } => to_json_binary(&q::query_slot_status(deps, env, slot)?),
-        Order { id } => to_json_binary(&q::query_order(deps, id)?),
-        OpenOrders {
-            slot,
-            zone,
-            side,
-            start_after,
-            limit,
-        } => to_json_binary(&q::query_open_orders(
-            deps,
-            slot,
-            zone,
-            side,
-            start_after,
-            limit,
-        )?),
-        OrdersByOwner {
-            owner,
-            start_after,
-            limit,
-        } => to_json_binary(&q::query_orders_by_owner(deps, owner, start_after, limit)?),
         Trade { id } => to_json_binary(&q::query_trade(deps, id)?),
         TradesByAccount {
             account,

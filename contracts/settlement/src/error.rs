@@ -1,28 +1,14 @@
 use aip_types::intent::IntentError;
-use aip_types::{BoundsError, MeterId, NodeId, OrderId, SlotId, TradeId, TypesError, ZoneId};
+use aip_types::{BoundsError, MeterId, NodeId, SlotId, TradeId, TypesError, ZoneId};
 use cosmwasm_std::{StdError, Uint128};
 use thiserror::Error;
 
-/// Why a trade in a `CommitMatches` batch was refused. The whole batch is
+/// Why a trade in a `CommitIntents` batch was refused. The whole batch is
 /// rejected with [`ContractError::TradeRejected`], naming the trade's index.
 #[derive(Error, Debug, PartialEq)]
 pub enum Rule {
     #[error("zero quantity")]
     ZeroQuantity,
-    #[error("order {id} does not exist")]
-    UnknownOrder { id: OrderId },
-    #[error("order {id} is not a bid")]
-    NotABid { id: OrderId },
-    #[error("order {id} is not an offer")]
-    NotAnOffer { id: OrderId },
-    #[error("order {id} is for slot {order_slot}, not {slot}")]
-    WrongSlot {
-        id: OrderId,
-        order_slot: SlotId,
-        slot: SlotId,
-    },
-    #[error("order {id} is not open ({status})")]
-    OrderClosed { id: OrderId, status: String },
     #[error("buyer and seller are the same account")]
     SelfTrade,
     #[error("price {price} is below the offer's minimum {min_price}")]
@@ -35,12 +21,6 @@ pub enum Rule {
         fee: Uint128,
         max_price: Uint128,
     },
-    #[error("order {id} has {remaining} Wh left, the trade needs {wh}")]
-    Overfilled {
-        id: OrderId,
-        remaining: Uint128,
-        wh: Uint128,
-    },
     #[error("no corridor from zone {from} to zone {to}")]
     NoCorridor { from: ZoneId, to: ZoneId },
     #[error("corridor {from}->{to} has {available} Wh left in the slot, the trade needs {wh}")]
@@ -50,8 +30,6 @@ pub enum Rule {
         available: Uint128,
         wh: Uint128,
     },
-    #[error("offer {offer} is premium-only and the buyer is not premium-eligible")]
-    NotPremiumEligible { offer: OrderId },
     #[error("intent index {index} is not in the batch")]
     UnknownIntent { index: u32 },
     #[error("intent {index} is not a buy intent")]
@@ -91,11 +69,8 @@ pub enum ContractError {
     #[error("only the AIP token {expected} is accepted, not {got}")]
     WrongToken { expected: String, got: String },
 
-    #[error("this order needs {required} uaip locked, {sent} were sent")]
-    WrongAmount { required: Uint128, sent: Uint128 },
-
-    #[error("this offer needs {required} uaip of collateral: send it with the AIP token")]
-    CollateralRequired { required: Uint128 },
+    #[error("a dispute needs a bond of exactly {required} uaip, {sent} were sent")]
+    WrongBond { required: Uint128, sent: Uint128 },
 
     /// Quantity or price outside the shared order bounds (`aip_types::bounds`).
     #[error("{0}")]
@@ -104,20 +79,10 @@ pub enum ContractError {
     #[error("slot {slot} is not aligned to 900 s")]
     UnalignedSlot { slot: SlotId },
 
-    #[error("orders for slot {slot} closed at {closed_at} (now {now})")]
-    GateClosed {
-        slot: SlotId,
-        closed_at: u64,
-        now: u64,
-    },
-
-    #[error("slot {slot} is more than {horizon} s ahead")]
-    TooFarAhead { slot: SlotId, horizon: u64 },
-
     #[error("zone {zone} does not exist")]
     UnknownZone { zone: ZoneId },
 
-    #[error("no meter-oracle contract is configured: orders need its meter registry")]
+    #[error("no meter-oracle contract is configured: intents need its meter registry")]
     NoMeterRegistry,
 
     #[error("meter {meter} is not registered with the meter oracle")]
@@ -132,27 +97,11 @@ pub enum ContractError {
     #[error("meter {meter} sits at node {node}, which the grid operator has not placed in a zone")]
     NodeWithoutZone { meter: MeterId, node: NodeId },
 
-    #[error("meter {meter} is in zone {zone}, not in the declared zone {declared}")]
-    ZoneMismatch {
-        meter: MeterId,
-        declared: ZoneId,
-        zone: ZoneId,
-    },
-
     #[error("account {account} may not trade: {reason}")]
     NotEligible { account: String, reason: String },
 
     #[error("premium-only offers need the reputation contract to be configured")]
     PremiumNeedsReputation,
-
-    #[error("order {id} does not exist")]
-    OrderNotFound { id: OrderId },
-
-    #[error("order {id} belongs to someone else")]
-    NotOrderOwner { id: OrderId },
-
-    #[error("order {id} is not open ({status})")]
-    OrderNotOpen { id: OrderId, status: String },
 
     #[error("intent {index} rejected: {reason}")]
     IntentRejected {
@@ -194,12 +143,6 @@ pub enum ContractError {
 
     #[error("matching for slot {slot} closed at its start (now {now})")]
     MatchingClosed { slot: SlotId, now: u64 },
-
-    #[error("slot {slot} has not started yet: unmatched orders are refundable from {from}")]
-    SweepTooEarly { slot: SlotId, from: u64 },
-
-    #[error("no open orders to sweep in slot {slot}")]
-    NothingToSweep { slot: SlotId },
 
     #[error("delivery reports for slot {slot} are accepted from {from} to {until} (now {now})")]
     ReportWindow {

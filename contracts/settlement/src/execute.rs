@@ -3,13 +3,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aip_types::hooks::{
-    DeliveriesResponse, MeterQueryHook, ReputationExecuteHook, ReputationQueryHook, Ruling,
-    TradeOutcome, TradingTermsResponse,
+    DeliveriesResponse, MeterQueryHook, ReputationExecuteHook, Ruling, TradeOutcome,
 };
-use aip_types::{
-    apply_bps, check_order, escrow_for, payment, MeterId, OrderId, Price, SlotId, TradeId, Wh,
-    ZoneId, MAX_ORDER_PRICE,
-};
+use aip_types::{apply_bps, payment, MeterId, Price, SlotId, TradeId, Wh, ZoneId, MAX_ORDER_PRICE};
 use cosmwasm_std::{
     from_json, to_json_binary, Addr, Binary, CosmosMsg, Deps, DepsMut, Env, MessageInfo,
     Order as IterOrder, Response, StdResult, Storage, Uint128, WasmMsg,
@@ -20,16 +16,15 @@ use cw_storage_plus::Bound;
 use crate::contract::{CONTRACT_NAME, CONTRACT_VERSION};
 use crate::ledger::{self, Delta};
 use crate::msg::{
-    CongestionFee, Corridor, MarketParams, MatchedTrade, NodeZone, OfferParams, OrderStatus,
-    ReceiveMsg, Roles, Side, TradeSettlement, Zone, DEFAULT_LIMIT,
+    CongestionFee, Corridor, MarketParams, NodeZone, ReceiveMsg, Roles, TradeSettlement, Zone,
+    DEFAULT_LIMIT,
 };
 use crate::rules;
 use crate::state::{
-    Config, Dispute, MeterSlot, Order, SlotState, State, TradeRec, ACCOUNT_TRADES, CONFIG,
-    CORRIDORS, DISPUTES, FEES, METERS, NODE_ZONES, OPEN, ORDERS, OWNER_ORDERS, SLOTS, SLOT_BATCHES,
-    STATE, TRADES, USAGE, ZONES,
+    Config, Dispute, MeterSlot, SlotState, State, TradeRec, CONFIG, CORRIDORS, DISPUTES, FEES,
+    METERS, NODE_ZONES, SLOTS, SLOT_BATCHES, STATE, TRADES, ZONES,
 };
-use crate::{ContractError, Rule};
+use crate::ContractError;
 
 /// Longest zone name accepted.
 pub const MAX_NAME_LEN: usize = 64;
@@ -64,7 +59,6 @@ pub fn execute_instantiate(
     STATE.save(
         deps.storage,
         &State {
-            next_order: 1,
             next_trade: 1,
             ..State::default()
         },
@@ -203,7 +197,7 @@ pub(crate) fn only(
     )?)
 }
 
-// ---------------------------------------------------------------- orders
+// ---------------------------------------------------------------- cw20 hook
 
 pub fn execute_receive(
     deps: DepsMut,
@@ -221,212 +215,17 @@ pub fn execute_receive(
         });
     }
     let owner = deps.api.addr_validate(&sender)?;
-    let order = match from_json::<ReceiveMsg>(&msg)? {
+    match from_json::<ReceiveMsg>(&msg)? {
         ReceiveMsg::OpenDispute { trade_id, reason } => {
-            return open_dispute(deps, &env, &cfg, owner, trade_id, reason, Some(amount));
+            open_dispute(deps, &env, &cfg, owner, trade_id, reason, Some(amount))
         }
-        ReceiveMsg::Deposit {} => return crate::intents::deposit(deps, owner, amount),
-        ReceiveMsg::PlaceBid {
-            slot,
-            zone,
-            meter,
-            wh,
-            max_price,
-        } => NewOrder {
-            side: Side::Bid,
-            slot,
-            zone,
-            meter,
-            wh,
-            price: max_price,
-            premium_only: false,
-        },
-        ReceiveMsg::PlaceOffer {
-            slot,
-            zone,
-            meter,
-            wh,
-            min_price,
-            premium_only,
-        } => NewOrder {
-            side: Side::Offer,
-            slot,
-            zone,
-            meter,
-            wh,
-            price: min_price,
-            premium_only,
-        },
-    };
-    place(deps, &env, &cfg, owner, order, Some(amount))
+        ReceiveMsg::Deposit {} => crate::intents::deposit(deps, owner, amount),
+    }
 }
 
-pub fn execute_place_offer(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    offer: OfferParams,
-) -> Result<Response, ContractError> {
-    let cfg = CONFIG.load(deps.storage)?;
-    let order = NewOrder {
-        side: Side::Offer,
-        slot: offer.slot,
-        zone: offer.zone,
-        meter: offer.meter,
-        wh: offer.wh,
-        price: offer.min_price,
-        premium_only: offer.premium_only,
-    };
-    place(deps, &env, &cfg, info.sender, order, None)
-}
-
-struct NewOrder {
-    side: Side,
-    slot: SlotId,
-    zone: ZoneId,
-    meter: MeterId,
-    wh: Wh,
-    price: Price,
-    premium_only: bool,
-}
-
-/// Gate closure of a slot: orders are accepted while `now < gate_closes_at`.
+/// Gate closure of a slot: the gateway takes intents while `now < gate_closes_at`.
 pub fn gate_closes_at(slot: SlotId, params: &MarketParams) -> u64 {
     slot.start().saturating_sub(params.gate_closure_secs)
-}
-
-fn place(
-    deps: DepsMut,
-    env: &Env,
-    cfg: &Config,
-    owner: Addr,
-    o: NewOrder,
-    sent: Option<Uint128>,
-) -> Result<Response, ContractError> {
-    let now = env.block.time.seconds();
-    if !o.slot.is_aligned() {
-        return Err(ContractError::UnalignedSlot { slot: o.slot });
-    }
-    check_order(o.wh.u128(), o.price.u128())?;
-    let closes = gate_closes_at(o.slot, &cfg.params);
-    if now >= closes {
-        return Err(ContractError::GateClosed {
-            slot: o.slot,
-            closed_at: closes,
-            now,
-        });
-    }
-    if o.slot.start() - now > cfg.params.max_horizon_secs {
-        return Err(ContractError::TooFarAhead {
-            slot: o.slot,
-            horizon: cfg.params.max_horizon_secs,
-        });
-    }
-    // The meter decides who may use it and where the order sits (C1, H1, H3).
-    let mo = cfg
-        .meter_oracle
-        .as_ref()
-        .ok_or(ContractError::NoMeterRegistry)?;
-    let r: DeliveriesResponse = deps.querier.query_wasm_smart(
-        mo,
-        &MeterQueryHook::Deliveries {
-            slot: o.slot,
-            meters: vec![o.meter],
-        },
-    )?;
-    let entry = r.deliveries.iter().find(|d| d.meter == o.meter);
-    let node = rules::check_meter(owner.as_str(), o.meter, entry)?;
-    let zone = rules::order_zone(
-        o.meter,
-        node,
-        NODE_ZONES.may_load(deps.storage, node)?,
-        o.zone,
-    )?;
-    if !ZONES.has(deps.storage, zone) {
-        return Err(ContractError::UnknownZone { zone });
-    }
-    let (ratio, premium_eligible) = match &cfg.reputation {
-        Some(rep) => {
-            let t: TradingTermsResponse = deps.querier.query_wasm_smart(
-                rep,
-                &ReputationQueryHook::TradingTerms {
-                    account: owner.to_string(),
-                },
-            )?;
-            if !t.registered {
-                return Err(ContractError::NotEligible {
-                    account: owner.to_string(),
-                    reason: "no reputation token (KYC not done)".into(),
-                });
-            }
-            if t.flagged {
-                return Err(ContractError::NotEligible {
-                    account: owner.to_string(),
-                    reason: "flagged by the guardian".into(),
-                });
-            }
-            (t.collateral_ratio_bps, t.premium_eligible)
-        }
-        None => {
-            if o.premium_only && o.side == Side::Offer {
-                return Err(ContractError::PremiumNeedsReputation);
-            }
-            (cfg.params.default_collateral_bps, false)
-        }
-    };
-    let required = match o.side {
-        Side::Bid => escrow_for(o.wh, o.price)?,
-        Side::Offer => {
-            rules::offer_collateral(o.wh, o.price, cfg.params.collateral_floor_price, ratio)?
-        }
-    };
-    let locked = match sent {
-        Some(sent) if sent != required => {
-            return Err(ContractError::WrongAmount { required, sent });
-        }
-        Some(sent) => sent,
-        None if !required.is_zero() => {
-            return Err(ContractError::CollateralRequired { required });
-        }
-        None => Uint128::zero(),
-    };
-    let mut st = STATE.load(deps.storage)?;
-    let id = st.next_order;
-    st.next_order += 1;
-    st.orders += locked;
-    STATE.save(deps.storage, &st)?;
-    let order = Order {
-        owner: owner.clone(),
-        side: o.side,
-        slot: o.slot,
-        zone: o.zone,
-        meter: o.meter,
-        wh: o.wh,
-        price: o.price,
-        premium_only: o.premium_only && o.side == Side::Offer,
-        premium_eligible,
-        filled: Uint128::zero(),
-        locked,
-        status: OrderStatus::Open,
-    };
-    ORDERS.save(deps.storage, id, &order)?;
-    OPEN.save(deps.storage, (o.slot.0, o.zone, id), &o.side)?;
-    let owner_raw = deps.api.addr_canonicalize(owner.as_str())?;
-    OWNER_ORDERS.save(deps.storage, (owner_raw.as_slice(), id), &())?;
-    Ok(Response::new()
-        .add_attribute(
-            "action",
-            match o.side {
-                Side::Bid => "place_bid",
-                Side::Offer => "place_offer",
-            },
-        )
-        .add_attribute("order_id", id.to_string())
-        .add_attribute("owner", owner)
-        .add_attribute("slot", o.slot.to_string())
-        .add_attribute("wh", o.wh)
-        .add_attribute("price", o.price)
-        .add_attribute("locked", locked))
 }
 
 fn transfer(cfg: &Config, to: &Addr, amount: Uint128) -> StdResult<CosmosMsg> {
@@ -441,102 +240,6 @@ fn transfer(cfg: &Config, to: &Addr, amount: Uint128) -> StdResult<CosmosMsg> {
     .into())
 }
 
-pub fn execute_cancel_order(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    id: OrderId,
-) -> Result<Response, ContractError> {
-    let cfg = CONFIG.load(deps.storage)?;
-    let mut order = ORDERS
-        .may_load(deps.storage, id)?
-        .ok_or(ContractError::OrderNotFound { id })?;
-    if order.owner != info.sender {
-        return Err(ContractError::NotOrderOwner { id });
-    }
-    if order.status != OrderStatus::Open {
-        return Err(ContractError::OrderNotOpen {
-            id,
-            status: order.status.to_string(),
-        });
-    }
-    let now = env.block.time.seconds();
-    let closes = gate_closes_at(order.slot, &cfg.params);
-    if now >= closes {
-        return Err(ContractError::GateClosed {
-            slot: order.slot,
-            closed_at: closes,
-            now,
-        });
-    }
-    let refund = order.locked;
-    order.locked = Uint128::zero();
-    order.status = OrderStatus::Cancelled;
-    ORDERS.save(deps.storage, id, &order)?;
-    OPEN.remove(deps.storage, (order.slot.0, order.zone, id));
-    let mut st = STATE.load(deps.storage)?;
-    st.orders -= refund;
-    STATE.save(deps.storage, &st)?;
-    let mut res = Response::new()
-        .add_attribute("action", "cancel_order")
-        .add_attribute("order_id", id.to_string())
-        .add_attribute("refund", refund);
-    if !refund.is_zero() {
-        res = res.add_message(transfer(&cfg, &order.owner, refund)?);
-    }
-    Ok(res)
-}
-
-pub fn execute_sweep(
-    deps: DepsMut,
-    env: Env,
-    slot: SlotId,
-    limit: Option<u32>,
-) -> Result<Response, ContractError> {
-    let cfg = CONFIG.load(deps.storage)?;
-    let now = env.block.time.seconds();
-    if now < slot.start() {
-        return Err(ContractError::SweepTooEarly {
-            slot,
-            from: slot.start(),
-        });
-    }
-    let limit = limit.unwrap_or(DEFAULT_LIMIT).min(cfg.params.max_batch) as usize;
-    let keys: Vec<(ZoneId, OrderId)> = OPEN
-        .sub_prefix(slot.0)
-        .keys(deps.storage, None, None, IterOrder::Ascending)
-        .take(limit)
-        .collect::<StdResult<_>>()?;
-    if keys.is_empty() {
-        return Err(ContractError::NothingToSweep { slot });
-    }
-    let mut refunds: BTreeMap<Addr, Uint128> = BTreeMap::new();
-    let mut total = Uint128::zero();
-    for (zone, id) in &keys {
-        let mut order = ORDERS.load(deps.storage, *id)?;
-        *refunds.entry(order.owner.clone()).or_default() += order.locked;
-        total += order.locked;
-        order.locked = Uint128::zero();
-        order.status = OrderStatus::Swept;
-        ORDERS.save(deps.storage, *id, &order)?;
-        OPEN.remove(deps.storage, (slot.0, *zone, *id));
-    }
-    let mut st = STATE.load(deps.storage)?;
-    st.orders -= total;
-    STATE.save(deps.storage, &st)?;
-    let msgs = refunds
-        .iter()
-        .filter(|(_, a)| !a.is_zero())
-        .map(|(to, a)| transfer(&cfg, to, *a))
-        .collect::<StdResult<Vec<_>>>()?;
-    Ok(Response::new()
-        .add_messages(msgs)
-        .add_attribute("action", "sweep")
-        .add_attribute("slot", slot.to_string())
-        .add_attribute("orders", keys.len().to_string())
-        .add_attribute("refunded", total))
-}
-
 // ---------------------------------------------------------------- matching
 
 /// Loss and congestion fee of a trade from `from` to `to` in `slot`.
@@ -544,231 +247,6 @@ pub(crate) struct Route {
     pub(crate) loss_bps: u32,
     pub(crate) fee: Price,
     pub(crate) capacity: Option<Wh>,
-}
-
-pub fn execute_commit_matches(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    slot: SlotId,
-    trades: Vec<MatchedTrade>,
-) -> Result<Response, ContractError> {
-    let cfg = CONFIG.load(deps.storage)?;
-    only(&info, &cfg.matcher, "commit matches", "matcher")?;
-    let now = env.block.time.seconds();
-    if now >= slot.start() {
-        return Err(ContractError::MatchingClosed { slot, now });
-    }
-    if trades.is_empty() || trades.len() > cfg.params.max_batch as usize {
-        return Err(ContractError::BadBatchSize {
-            max: cfg.params.max_batch,
-            got: trades.len(),
-        });
-    }
-    if SLOTS
-        .may_load(deps.storage, slot.0)?
-        .is_some_and(|ss| ss.committed)
-    {
-        return Err(ContractError::SlotAlreadyCommitted { slot });
-    }
-    let store: &dyn Storage = deps.storage;
-    let mut orders: BTreeMap<OrderId, Order> = BTreeMap::new();
-    let mut routes: BTreeMap<(ZoneId, ZoneId), Option<Route>> = BTreeMap::new();
-    let mut usage: BTreeMap<(ZoneId, ZoneId), Wh> = BTreeMap::new();
-    let mut meters: BTreeMap<MeterId, Wh> = BTreeMap::new();
-    let mut credits: BTreeMap<Vec<u8>, Delta> = BTreeMap::new();
-    let treasury = deps.api.addr_canonicalize(cfg.treasury.as_str())?;
-    let mut st = STATE.load(store)?;
-    let first = st.next_trade;
-    let mut recs: Vec<TradeRec> = Vec::with_capacity(trades.len());
-    let (mut to_trades, mut from_orders, mut to_claims) =
-        (Uint128::zero(), Uint128::zero(), Uint128::zero());
-
-    for (index, t) in trades.iter().enumerate() {
-        let reject = |rule: Rule| ContractError::TradeRejected { index, rule };
-        if t.wh.is_zero() {
-            return Err(reject(Rule::ZeroQuantity));
-        }
-        for (id, side) in [(t.bid, Side::Bid), (t.offer, Side::Offer)] {
-            if let std::collections::btree_map::Entry::Vacant(e) = orders.entry(id) {
-                let o = ORDERS
-                    .may_load(store, id)?
-                    .ok_or_else(|| reject(Rule::UnknownOrder { id }))?;
-                e.insert(o);
-            }
-            let o = &orders[&id];
-            if o.side != side {
-                return Err(reject(match side {
-                    Side::Bid => Rule::NotABid { id },
-                    Side::Offer => Rule::NotAnOffer { id },
-                }));
-            }
-            if o.slot != slot {
-                return Err(reject(Rule::WrongSlot {
-                    id,
-                    order_slot: o.slot,
-                    slot,
-                }));
-            }
-            if o.status != OrderStatus::Open {
-                return Err(reject(Rule::OrderClosed {
-                    id,
-                    status: o.status.to_string(),
-                }));
-            }
-            if o.remaining() < t.wh {
-                return Err(reject(Rule::Overfilled {
-                    id,
-                    remaining: o.remaining(),
-                    wh: t.wh,
-                }));
-            }
-        }
-        let (bid, offer) = (&orders[&t.bid], &orders[&t.offer]);
-        if bid.owner == offer.owner {
-            return Err(reject(Rule::SelfTrade));
-        }
-        rules::check_limits(t.price, bid.price, offer.price).map_err(reject)?;
-        if offer.premium_only && !bid.premium_eligible {
-            return Err(reject(Rule::NotPremiumEligible { offer: t.offer }));
-        }
-        let key = (offer.zone, bid.zone);
-        if let std::collections::btree_map::Entry::Vacant(e) = routes.entry(key) {
-            e.insert(load_route(store, slot, key)?);
-        }
-        let route = routes[&key].as_ref().ok_or(reject(Rule::NoCorridor {
-            from: key.0,
-            to: key.1,
-        }))?;
-        if let Some(capacity) = route.capacity {
-            let used = match usage.get(&key) {
-                Some(u) => *u,
-                None => USAGE
-                    .may_load(store, (slot.0, key.0, key.1))?
-                    .unwrap_or_default(),
-            };
-            let available = capacity.saturating_sub(used);
-            if t.wh > available {
-                return Err(reject(Rule::CorridorFull {
-                    from: key.0,
-                    to: key.1,
-                    available,
-                    wh: t.wh,
-                }));
-            }
-            usage.insert(key, used + t.wh);
-        }
-        rules::check_fee(t.price, route.fee, bid.price).map_err(reject)?;
-        let net_wh = t.wh - apply_bps(t.wh, route.loss_bps).map_err(|e| reject(e.into()))?;
-        let pay = payment(net_wh, t.price).map_err(|e| reject(e.into()))?;
-        let fee = payment(net_wh, route.fee).map_err(|e| reject(e.into()))?;
-        let bid_share = share(bid, t.wh);
-        let offer_share = share(offer, t.wh);
-        // bid_share >= floor(wh * max_price / 1000) >= pay + fee (see the crate docs).
-        let improvement = bid_share.checked_sub(pay + fee).map_err(|_| {
-            reject(Rule::Arithmetic(aip_types::TypesError::Insufficient {
-                paid: (pay + fee).u128(),
-                available: bid_share.u128(),
-            }))
-        })?;
-        let buyer = deps.api.addr_canonicalize(bid.owner.as_str())?;
-        let seller = deps.api.addr_canonicalize(offer.owner.as_str())?;
-        let meter = offer.meter;
-        for (id, s) in [(t.bid, bid_share), (t.offer, offer_share)] {
-            let o = orders.get_mut(&id).expect("loaded above");
-            o.filled += t.wh;
-            o.locked -= s;
-        }
-        *meters.entry(meter).or_default() += t.wh;
-        ledger::credit(&mut credits, &buyer, improvement);
-        ledger::credit(&mut credits, &treasury, fee);
-        from_orders += bid_share + offer_share;
-        to_trades += pay + offer_share;
-        to_claims += improvement + fee;
-        recs.push(TradeRec {
-            slot: slot.0,
-            bid: t.bid,
-            offer: t.offer,
-            buyer,
-            seller,
-            meter,
-            wh: t.wh,
-            net_wh,
-            price: t.price,
-            payment: pay,
-            fee,
-            collateral: offer_share,
-            intents: false,
-        });
-    }
-
-    // All checks passed: write.
-    let storage = deps.storage;
-    for (id, mut o) in orders {
-        if o.remaining().is_zero() {
-            o.status = OrderStatus::Filled;
-            OPEN.remove(storage, (o.slot.0, o.zone, id));
-        }
-        ORDERS.save(storage, id, &o)?;
-    }
-    let mut id = first;
-    for rec in &recs {
-        TRADES.save(storage, id, rec)?;
-        ACCOUNT_TRADES.save(storage, (rec.buyer.as_slice(), id), &())?;
-        ACCOUNT_TRADES.save(storage, (rec.seller.as_slice(), id), &())?;
-        id += 1;
-    }
-    let last = id - 1;
-    let mut ss = SLOTS.may_load(storage, slot.0)?.unwrap_or_default();
-    for (meter, wh) in meters {
-        let ms = match METERS.may_load(storage, (slot.0, meter))? {
-            Some(mut ms) => {
-                ms.contracted += wh;
-                ms
-            }
-            None => {
-                ss.meters += 1;
-                MeterSlot {
-                    contracted: wh,
-                    exported: None,
-                }
-            }
-        };
-        METERS.save(storage, (slot.0, meter), &ms)?;
-    }
-    for ((from, to), used) in usage {
-        USAGE.save(storage, (slot.0, from, to), &used)?;
-    }
-    ledger::apply_all(storage, &credits)?;
-    SLOT_BATCHES.save(storage, (slot.0, first), &last)?;
-    if ss.trades == 0 {
-        ss.cursor = first;
-    }
-    ss.trades += recs.len() as u64;
-    ss.last_trade = last;
-    SLOTS.save(storage, slot.0, &ss)?;
-    st.next_trade = last + 1;
-    st.orders -= from_orders;
-    st.trades += to_trades;
-    st.claimable += to_claims;
-    STATE.save(storage, &st)?;
-    Ok(Response::new()
-        .add_attribute("action", "commit_matches")
-        .add_attribute("slot", slot.to_string())
-        .add_attribute("trades", recs.len().to_string())
-        .add_attribute("first_trade_id", first.to_string())
-        .add_attribute("last_trade_id", last.to_string()))
-}
-
-/// The part of an order's locked funds that goes with `wh` of its remainder:
-/// proportional, rounded down; the last fill takes everything left.
-fn share(o: &Order, wh: Wh) -> Uint128 {
-    let remaining = o.remaining();
-    if wh == remaining {
-        o.locked
-    } else {
-        o.locked.multiply_ratio(wh, remaining)
-    }
 }
 
 pub(crate) fn load_route(
@@ -1128,7 +606,7 @@ fn open_dispute(
     let bond = cfg.params.dispute_bond;
     match sent {
         Some(sent) if sent != bond => {
-            return Err(ContractError::WrongAmount {
+            return Err(ContractError::WrongBond {
                 required: bond,
                 sent,
             })

@@ -341,15 +341,7 @@ pub fn execute_commit_intents(
                 z
             }
         };
-        let zone = nz.ok_or_else(|| {
-            reject_intent(
-                index,
-                ContractError::NodeWithoutZone {
-                    meter: c.meter,
-                    node,
-                },
-            )
-        })?;
+        let zone = rules::meter_zone(c.meter, node, nz).map_err(|e| reject_intent(index, e))?;
         let known = match zones_known.get(&zone) {
             Some(k) => *k,
             None => {

@@ -6,22 +6,16 @@
 //! instantiate  {"token":"<aip cw20>","roles":Roles,"params":MarketParams}
 //!
 //! execute (sent to the AIP token, not to settlement):
-//!   {"send":{"contract":"<settlement>","amount":"<escrow>","msg":base64(ReceiveMsg)}}
-//!     ReceiveMsg {"place_bid":{"slot":1764057600,"zone":1,"meter":1,"wh":"2000","max_price":"250000"}}
+//!   {"send":{"contract":"<settlement>","amount":"<amount>","msg":base64(ReceiveMsg)}}
 //!     ReceiveMsg {"deposit":{}}                                 credits the sender's free balance
-//!     ReceiveMsg {"place_offer":{"slot":1764057600,"zone":1,"meter":2,"wh":"2000","min_price":"200000","premium_only":false}}
+//!     ReceiveMsg {"open_dispute":{"trade_id":3,"reason":".."}}  with the dispute bond
 //! execute (to settlement):
-//!   {"place_offer":{...same fields as above...}}            offer needing no collateral
-//!   {"cancel_order":{"id":7}}                                owner, before gate closure
-//!   {"sweep":{"slot":S,"limit":100}}                          anyone, from the slot start
-//!   {"commit_matches":{"slot":S,"trades":[{"bid":1,"offer":2,"wh":"1000","price":"210000"}]}}
 //!   {"commit_intents":{"slot":S,"intents":[BatchIntent],"trades":[{"bid":0,"offer":1,"wh":"1000","price":"210000"}]}}
 //!   {"place_intent":{"intent":BatchIntent}}                  owner (contract accounts), no signature
 //!   {"cancel_intent":{"nonce":7}}                            owner
 //!   {"fetch_deliveries":{"slot":S,"limit":50}}                anyone, from the slot end
 //!   {"settle":{"slot":S,"limit":500}}                         anyone, after the dispute window
 //!   {"open_dispute":{"trade_id":3,"reason":"meter was offline"}}  only while dispute_bond is 0
-//!     (else ReceiveMsg {"open_dispute":{"trade_id":3,"reason":".."}} with the bond)
 //!   {"apply_default_ruling":{"trade_id":3}}                  anyone, after the ruling deadline
 //!   {"resolve_dispute":{"trade_id":3,"ruling":"pay_seller"|"refund_buyer"|{"split":{"seller_bps":5000}}}}
 //!   {"withdraw":{"amount":null}}
@@ -34,8 +28,6 @@
 //! query:
 //!   {"config":{}} {"network":{}} {"congestion_fees":{"slot":S}} {"slot_status":{"slot":S}}
 //!   {"node_zones":{"start_after":null,"limit":null}}
-//!   {"order":{"id":1}} {"open_orders":{"slot":S,"zone":null,"side":null,"start_after":null,"limit":null}}
-//!   {"orders_by_owner":{"owner":"..","start_after":null,"limit":null}}
 //!   {"trade":{"id":1}} {"trades_by_account":{"account":"..","start_after":null,"limit":null}}
 //!   {"trades_by_slot":{"slot":S,"start_after":null,"limit":null}}
 //!   {"balance":{"account":".."}} {"intent_fill":{"owner":"..","nonce":7}} {"holdings":{}} {"dispute":{"trade_id":1}}
@@ -43,7 +35,7 @@
 
 use aip_types::hooks::Ruling;
 use aip_types::intent::BatchIntent;
-use aip_types::{MeterId, NodeId, OrderId, Price, SlotId, TradeId, Wh, ZoneId};
+use aip_types::{MeterId, NodeId, Price, SlotId, TradeId, Wh, ZoneId};
 use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::Uint128;
 use cw20::Cw20ReceiveMsg;
@@ -66,28 +58,14 @@ pub struct MigrateMsg {}
 #[allow(clippy::large_enum_variant)]
 #[cw_serde]
 pub enum ExecuteMsg {
-    /// The cw20 hook: an AIP `Send` carrying a [`ReceiveMsg`] (place a bid with
-    /// its escrow, or an offer with its collateral). Any other token is refused.
+    /// The cw20 hook: an AIP `Send` carrying a [`ReceiveMsg`] (a deposit, or
+    /// a dispute with its bond). Any other token is refused.
     Receive(Cw20ReceiveMsg),
-    /// Places an offer whose required collateral is zero (no token `Send` needed).
-    PlaceOffer { offer: OfferParams },
-    /// The owner cancels an order before gate closure; the unmatched remainder is refunded.
-    CancelOrder { id: OrderId },
-    /// Anyone, from the slot start: refunds up to `limit` unmatched order
-    /// remainders of the slot to their owners.
-    Sweep { slot: SlotId, limit: Option<u32> },
-    /// The matcher commits a batch of trades for one slot, before it starts.
-    /// Every constraint is re-checked; any violation rejects the whole batch
-    /// with an error naming the trade's index and the rule.
-    CommitMatches {
-        slot: SlotId,
-        trades: Vec<MatchedTrade>,
-    },
     /// The matcher commits a slot's trades between signed intents, once per
     /// slot and before it starts. Each intent appears once and is checked
     /// once (signature bound to this chain and contract, expiry, slot window,
-    /// meter, eligibility); each trade is checked like a `CommitMatches`
-    /// trade, and an intent never fills beyond its Wh, in this batch or
+    /// meter, eligibility); each trade is checked (limits, premium gate,
+    /// corridor and capacity, fees, free balances), and an intent never fills beyond its Wh, in this batch or
     /// across batches. The buyer's payment and fee and the seller's
     /// collateral are locked from their free balances, netted per account.
     /// Any violation rejects the whole batch with an error naming the intent
@@ -135,9 +113,9 @@ pub enum ExecuteMsg {
     SetCorridor { corridor: Corridor },
     /// Grid operator: removes a corridor (committed trades keep their terms).
     RemoveCorridor { from_zone: ZoneId, to_zone: ZoneId },
-    /// Grid operator: places grid nodes in zones. An order's zone is the zone
-    /// of its meter's registered node (never the order's own say-so). Orders
-    /// already placed keep the zone they were placed with.
+    /// Grid operator: places grid nodes in zones. An intent's zone is the
+    /// zone of its meter's registered node (never the intent's own say-so),
+    /// read when its slot is committed; committed trades keep their zones.
     SetNodeZones { nodes: Vec<NodeZone> },
     /// Grid operator: per-slot congestion fees, before the slot starts.
     SetCongestionFees {
@@ -172,25 +150,6 @@ pub enum QueryMsg {
     /// Phase, trade and delivery counts, settlement progress and corridor usage of a slot.
     #[returns(SlotStatusResponse)]
     SlotStatus { slot: SlotId },
-    /// One order.
-    #[returns(OrderResponse)]
-    Order { id: OrderId },
-    /// Open orders of a slot, ordered by (zone, id); optionally one zone and one side.
-    #[returns(OrdersResponse)]
-    OpenOrders {
-        slot: SlotId,
-        zone: Option<ZoneId>,
-        side: Option<Side>,
-        start_after: Option<OrderId>,
-        limit: Option<u32>,
-    },
-    /// Orders of an owner, by id.
-    #[returns(OrdersResponse)]
-    OrdersByOwner {
-        owner: String,
-        start_after: Option<OrderId>,
-        limit: Option<u32>,
-    },
     /// One trade with its status and, once settled, how its funds were split.
     #[returns(TradeResponse)]
     Trade { id: TradeId },
@@ -208,7 +167,7 @@ pub enum QueryMsg {
         start_after: Option<TradeId>,
         limit: Option<u32>,
     },
-    /// Claimable balance and the amount locked in open orders of an account.
+    /// Free, locked and claimable balance of an account's deposit.
     #[returns(BalanceResponse)]
     Balance { account: String },
     /// How much of the intent (owner, nonce) is filled, and whether it is cancelled.
@@ -256,9 +215,12 @@ pub struct Roles {
 /// Market parameters.
 #[cw_serde]
 pub struct MarketParams {
-    /// Orders for a slot close this many seconds before the slot starts.
+    /// The gateway closes a slot's book this many seconds before the slot
+    /// starts (`slot_status` reports it; the commit itself is open until the
+    /// slot starts).
     pub gate_closure_secs: u64,
-    /// Orders may be placed at most this many seconds before their slot starts.
+    /// How far ahead the off-chain book takes intents, seconds (kept for the
+    /// gateway and the UIs; the contract does not check it).
     pub max_horizon_secs: u64,
     /// Offer collateral in basis points of the offer's value at its collateral
     /// price, when no reputation contract is set.
@@ -282,7 +244,8 @@ pub struct MarketParams {
     /// apply the default ruling.
     #[serde(default = "default_ruling_deadline_secs")]
     pub ruling_deadline_secs: u64,
-    /// Most trades in one `CommitMatches`, most trades settled in one `Settle`.
+    /// Most trades in one `CommitIntents` (and twice as many intents), most
+    /// trades settled in one `Settle`.
     pub max_batch: u32,
 }
 
@@ -304,31 +267,6 @@ pub fn default_ruling_deadline_secs() -> u64 {
 /// The cw20 hook message: what an AIP `Send` to settlement asks for.
 #[cw_serde]
 pub enum ReceiveMsg {
-    /// Buy `wh` in `slot` at up to `max_price` (uaip/kWh). The `Send` amount
-    /// must be exactly `escrow_for(wh, max_price)` = ceil(wh * max_price / 1000).
-    /// `meter` must be an active meter of the sender in the meter-oracle
-    /// registry; `zone` must be the zone of its node.
-    PlaceBid {
-        slot: SlotId,
-        zone: ZoneId,
-        meter: MeterId,
-        wh: Wh,
-        max_price: Price,
-    },
-    /// Sell `wh` in `slot` at no less than `min_price`. The `Send` amount must be
-    /// exactly the collateral: ceil(wh * p / 1000 * ratio_bps / 10000) with
-    /// p = max(min_price, collateral_floor_price), the ratio from the seller's
-    /// reputation terms (or the default ratio). Meter and zone as for a bid.
-    PlaceOffer {
-        slot: SlotId,
-        zone: ZoneId,
-        meter: MeterId,
-        wh: Wh,
-        min_price: Price,
-        /// Only premium-eligible buyers may match it.
-        #[serde(default)]
-        premium_only: bool,
-    },
     /// Opens a dispute on a trade (as [`ExecuteMsg::OpenDispute`]); the `Send`
     /// amount must be exactly the market's `dispute_bond`.
     OpenDispute { trade_id: TradeId, reason: String },
@@ -344,27 +282,6 @@ pub enum ReceiveMsg {
 pub struct IntentTrade {
     pub bid: u32,
     pub offer: u32,
-    pub wh: Wh,
-    pub price: Price,
-}
-
-/// The order fields of a collateral-free offer placed without a token `Send`.
-#[cw_serde]
-pub struct OfferParams {
-    pub slot: SlotId,
-    pub zone: ZoneId,
-    pub meter: MeterId,
-    pub wh: Wh,
-    pub min_price: Price,
-    #[serde(default)]
-    pub premium_only: bool,
-}
-
-/// One trade of a `CommitMatches` batch: `wh` from `offer` to `bid` at `price`.
-#[cw_serde]
-pub struct MatchedTrade {
-    pub bid: OrderId,
-    pub offer: OrderId,
     pub wh: Wh,
     pub price: Price,
 }
@@ -411,37 +328,6 @@ pub struct CongestionFee {
 }
 
 #[cw_serde]
-#[derive(Copy, Eq)]
-pub enum Side {
-    Bid,
-    Offer,
-}
-
-#[cw_serde]
-#[derive(Copy, Eq)]
-pub enum OrderStatus {
-    /// Has an unmatched remainder that may still match.
-    Open,
-    /// Fully matched.
-    Filled,
-    /// Cancelled by its owner; the remainder was refunded.
-    Cancelled,
-    /// Swept after matching closed; the remainder was refunded.
-    Swept,
-}
-
-impl std::fmt::Display for OrderStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            OrderStatus::Open => "open",
-            OrderStatus::Filled => "filled",
-            OrderStatus::Cancelled => "cancelled",
-            OrderStatus::Swept => "swept",
-        })
-    }
-}
-
-#[cw_serde]
 pub struct ConfigResponse {
     pub token: String,
     pub roles: Roles,
@@ -459,33 +345,6 @@ pub struct CongestionFeesResponse {
     pub slot: SlotId,
     /// Per-slot overrides; corridors without one charge their `fee_per_kwh`.
     pub fees: Vec<CongestionFee>,
-}
-
-#[cw_serde]
-pub struct OrderResponse {
-    pub id: OrderId,
-    pub owner: String,
-    pub side: Side,
-    pub slot: SlotId,
-    /// The zone of the meter's node when the order was placed.
-    pub zone: ZoneId,
-    pub meter: MeterId,
-    pub wh: Wh,
-    /// Max price of a bid, min price of an offer, uaip/kWh.
-    pub price: Price,
-    pub premium_only: bool,
-    /// A bid's owner may match premium-only offers.
-    pub premium_eligible: bool,
-    pub filled_wh: Wh,
-    pub remaining_wh: Wh,
-    /// Escrow (bid) or collateral (offer) still held for the unmatched remainder, uaip.
-    pub locked: Uint128,
-    pub status: OrderStatus,
-}
-
-#[cw_serde]
-pub struct OrdersResponse {
-    pub orders: Vec<OrderResponse>,
 }
 
 #[cw_serde]
@@ -520,8 +379,10 @@ pub struct TradeSettlement {
 pub struct TradeResponse {
     pub id: TradeId,
     pub slot: SlotId,
-    pub bid: OrderId,
-    pub offer: OrderId,
+    /// The buy intent's nonce (of the buyer).
+    pub bid: u64,
+    /// The sell intent's nonce (of the seller).
+    pub offer: u64,
     pub buyer: String,
     pub seller: String,
     /// The seller's meter.
@@ -562,7 +423,9 @@ pub struct BalanceResponse {
     pub locked: Uint128,
     /// Withdrawable now, uaip: the free balance (payouts are credited to it).
     pub claimable: Uint128,
-    /// Held for the account's open orders (bid escrow and offer collateral), uaip.
+    /// Always 0: orders no longer hold funds (kept so that clients reading
+    /// the field still parse the answer).
+    #[serde(default)]
     pub locked_in_orders: Uint128,
 }
 
@@ -582,7 +445,9 @@ pub struct IntentFillResponse {
 /// Everything the contract holds, by purpose. `total` equals its AIP balance.
 #[cw_serde]
 pub struct HoldingsResponse {
-    /// Escrow and collateral of open order remainders.
+    /// Always 0: orders no longer hold funds (kept so that clients reading
+    /// the field still parse the answer).
+    #[serde(default)]
     pub orders: Uint128,
     /// Payments and collateral of trades not yet settled (including disputed ones).
     pub trades: Uint128,
@@ -597,7 +462,7 @@ pub struct HoldingsResponse {
 #[cw_serde]
 #[derive(Copy, Eq)]
 pub enum SlotPhase {
-    /// Orders accepted.
+    /// The gateway takes intents for the slot.
     Open,
     /// Gate closed: the matcher commits.
     Matching,
@@ -620,7 +485,7 @@ pub struct CorridorUsage {
 pub struct SlotStatusResponse {
     pub slot: SlotId,
     pub phase: SlotPhase,
-    /// Orders are accepted until this time.
+    /// The gateway takes intents until this time.
     pub gate_closes_at: u64,
     pub trades: u64,
     /// Seller meters with trades in the slot, and how many have delivery data.

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use aip_types::{NodeId, OrderId, SlotId, TradeId, ZoneId};
+use aip_types::{NodeId, SlotId, TradeId};
 use cosmwasm_std::{Deps, Env, Order as IterOrder, StdResult, Uint128};
 use cw_storage_plus::Bound;
 
@@ -10,13 +10,12 @@ use crate::execute::{data_final_at, gate_closes_at, metered, ruled};
 use crate::msg::{
     BalanceResponse, ConfigResponse, CongestionFee, CongestionFeesResponse, CorridorUsage,
     DisputeResponse, HoldingsResponse, IntentFillResponse, NetworkResponse, NodeZone,
-    NodeZonesResponse, OrderResponse, OrderStatus, OrdersResponse, Roles, Side, SlotPhase,
-    SlotStatusResponse, TradeResponse, TradeStatus, TradesResponse, Zone, DEFAULT_LIMIT, MAX_LIMIT,
+    NodeZonesResponse, Roles, SlotPhase, SlotStatusResponse, TradeResponse, TradeStatus,
+    TradesResponse, Zone, DEFAULT_LIMIT, MAX_LIMIT,
 };
 use crate::state::{
-    Config, Order, SlotState, TradeRec, ACCOUNT_TRADES, CONFIG, CORRIDORS, DISPUTES, FEES, FILLS,
-    METERS, NODE_ZONES, OPEN, ORDERS, OWNER_ORDERS, SLOTS, SLOT_BATCHES, STATE, TRADES, USAGE,
-    ZONES,
+    Config, SlotState, TradeRec, ACCOUNT_TRADES, CONFIG, CORRIDORS, DISPUTES, FEES, FILLS, METERS,
+    NODE_ZONES, SLOTS, SLOT_BATCHES, STATE, TRADES, USAGE, ZONES,
 };
 use crate::ContractError;
 
@@ -140,108 +139,6 @@ pub fn query_slot_status(
         disputes: ss.disputes,
         corridor_usage,
     })
-}
-
-fn order_response(id: OrderId, o: Order) -> OrderResponse {
-    OrderResponse {
-        id,
-        owner: o.owner.to_string(),
-        side: o.side,
-        slot: o.slot,
-        zone: o.zone,
-        remaining_wh: o.remaining(),
-        meter: o.meter,
-        wh: o.wh,
-        price: o.price,
-        premium_only: o.premium_only,
-        premium_eligible: o.premium_eligible,
-        filled_wh: o.filled,
-        locked: o.locked,
-        status: o.status,
-    }
-}
-
-pub fn query_order(deps: Deps, id: OrderId) -> Result<OrderResponse, ContractError> {
-    let o = ORDERS
-        .may_load(deps.storage, id)?
-        .ok_or(ContractError::OrderNotFound { id })?;
-    Ok(order_response(id, o))
-}
-
-pub fn query_open_orders(
-    deps: Deps,
-    slot: SlotId,
-    zone: Option<ZoneId>,
-    side: Option<Side>,
-    start_after: Option<OrderId>,
-    limit: Option<u32>,
-) -> Result<OrdersResponse, ContractError> {
-    let limit = page(limit);
-    let ids: Vec<OrderId> = match zone {
-        Some(zone) => OPEN
-            .prefix((slot.0, zone))
-            .range(
-                deps.storage,
-                start_after.map(Bound::exclusive),
-                None,
-                IterOrder::Ascending,
-            )
-            .filter(|r| {
-                r.as_ref()
-                    .map_or(true, |(_, s)| side.is_none_or(|x| x == *s))
-            })
-            .take(limit)
-            .map(|r| r.map(|(id, _)| id))
-            .collect::<StdResult<_>>()?,
-        None => {
-            // Open orders are keyed (zone, id): resume after the zone of `start_after`.
-            let min = match start_after {
-                Some(id) => {
-                    let o = ORDERS
-                        .may_load(deps.storage, id)?
-                        .ok_or(ContractError::OrderNotFound { id })?;
-                    Some(Bound::exclusive((o.zone, id)))
-                }
-                None => None,
-            };
-            OPEN.sub_prefix(slot.0)
-                .range(deps.storage, min, None, IterOrder::Ascending)
-                .filter(|r| {
-                    r.as_ref()
-                        .map_or(true, |(_, s)| side.is_none_or(|x| x == *s))
-                })
-                .take(limit)
-                .map(|r| r.map(|((_, id), _)| id))
-                .collect::<StdResult<_>>()?
-        }
-    };
-    let orders = ids
-        .into_iter()
-        .map(|id| ORDERS.load(deps.storage, id).map(|o| order_response(id, o)))
-        .collect::<StdResult<_>>()?;
-    Ok(OrdersResponse { orders })
-}
-
-pub fn query_orders_by_owner(
-    deps: Deps,
-    owner: String,
-    start_after: Option<OrderId>,
-    limit: Option<u32>,
-) -> Result<OrdersResponse, ContractError> {
-    let owner = deps.api.addr_validate(&owner)?;
-    let owner = deps.api.addr_canonicalize(owner.as_str())?;
-    let orders = OWNER_ORDERS
-        .prefix(owner.as_slice())
-        .keys(
-            deps.storage,
-            start_after.map(Bound::exclusive),
-            None,
-            IterOrder::Ascending,
-        )
-        .take(page(limit))
-        .map(|r| r.and_then(|id| ORDERS.load(deps.storage, id).map(|o| order_response(id, o))))
-        .collect::<StdResult<_>>()?;
-    Ok(OrdersResponse { orders })
 }
 
 /// Builds trade responses, loading each slot's state once.
@@ -388,23 +285,12 @@ pub fn query_balance(deps: Deps, account: String) -> Result<BalanceResponse, Con
     let addr = deps.api.addr_validate(&account)?;
     let raw = deps.api.addr_canonicalize(addr.as_str())?;
     let acc = crate::ledger::load(deps.storage, raw.as_slice())?;
-    let mut locked = Uint128::zero();
-    for id in
-        OWNER_ORDERS
-            .prefix(raw.as_slice())
-            .keys(deps.storage, None, None, IterOrder::Ascending)
-    {
-        let o = ORDERS.load(deps.storage, id?)?;
-        if o.status == OrderStatus::Open {
-            locked += o.locked;
-        }
-    }
     Ok(BalanceResponse {
         account,
         free: acc.free,
         locked: acc.locked,
         claimable: acc.free,
-        locked_in_orders: locked,
+        locked_in_orders: Uint128::zero(),
     })
 }
 

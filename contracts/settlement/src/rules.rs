@@ -10,7 +10,7 @@ use crate::{ContractError, Rule};
 /// aip-types, next to the escrow rule, so agents compute the same amounts.
 pub use aip_types::{collateral_price, offer_collateral};
 
-/// Checks the meter an order names against its registry entry (`None`: not
+/// Checks the meter an intent names against its registry entry (`None`: not
 /// registered): it must be `owner`'s, and active. Returns its grid node.
 pub fn check_meter(
     owner: &str,
@@ -33,24 +33,15 @@ pub fn check_meter(
     Ok(e.node)
 }
 
-/// An order's zone: the zone the grid operator placed the meter's node in
-/// (`node_zone`), which the order's declared zone must equal (H3: a seller
-/// cannot declare the buyer's zone to skip a corridor).
-pub fn order_zone(
+/// An intent's zone: the zone the grid operator placed its meter's node in
+/// (`node_zone`). Intents carry no zone of their own, so a seller cannot
+/// declare the buyer's zone to skip a corridor (H3).
+pub fn meter_zone(
     meter: MeterId,
     node: NodeId,
     node_zone: Option<ZoneId>,
-    declared: ZoneId,
 ) -> Result<ZoneId, ContractError> {
-    let zone = node_zone.ok_or(ContractError::NodeWithoutZone { meter, node })?;
-    if zone != declared {
-        return Err(ContractError::ZoneMismatch {
-            meter,
-            declared,
-            zone,
-        });
-    }
-    Ok(zone)
+    node_zone.ok_or(ContractError::NodeWithoutZone { meter, node })
 }
 
 /// The limit-price rule of a trade: the price is at least the seller's
@@ -172,13 +163,9 @@ mod tests {
 
     #[test]
     fn the_zone_comes_from_the_meters_node() {
-        assert_eq!(order_zone(7, 4, Some(2), 2).unwrap(), 2);
+        assert_eq!(meter_zone(7, 4, Some(2)).unwrap(), 2);
         assert_eq!(
-            order_zone(7, 4, Some(2), 1).unwrap_err().to_string(),
-            "meter 7 is in zone 2, not in the declared zone 1"
-        );
-        assert_eq!(
-            order_zone(7, 4, None, 1).unwrap_err().to_string(),
+            meter_zone(7, 4, None).unwrap_err().to_string(),
             "meter 7 sits at node 4, which the grid operator has not placed in a zone"
         );
     }

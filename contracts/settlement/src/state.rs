@@ -1,12 +1,12 @@
 //! Storage. Keys are short and never renamed. Per-trade records use one-letter
 //! JSON field names: every stored byte costs 30 SDK gas to write.
 
-use aip_types::{MeterId, NodeId, OrderId, Price, SlotId, TradeId, Wh, ZoneId};
+use aip_types::{MeterId, NodeId, Price, TradeId, Wh, ZoneId};
 use cosmwasm_std::{Addr, CanonicalAddr, Uint128};
 use cw_storage_plus::{Item, Map};
 use serde::{Deserialize, Serialize};
 
-use crate::msg::{Corridor, MarketParams, OrderStatus, Side};
+use crate::msg::{Corridor, MarketParams};
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct Config {
@@ -27,9 +27,11 @@ pub struct Config {
 /// Counters and the holdings ledger, one record so each call writes it once.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
 pub struct State {
-    pub next_order: OrderId,
     pub next_trade: TradeId,
-    /// Escrow and collateral of open order remainders.
+    /// Escrow and collateral of open order remainders: 0 since orders went
+    /// (kept so that the holdings of a contract migrated with open orders
+    /// still add up).
+    #[serde(default)]
     pub orders: Uint128,
     /// Payments and collateral of unsettled trades.
     pub trades: Uint128,
@@ -40,44 +42,8 @@ pub struct State {
     pub bonds: Uint128,
 }
 
-/// An order. One-letter JSON names: an order is rewritten by every commit that fills it.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-pub struct Order {
-    #[serde(rename = "w")]
-    pub owner: Addr,
-    #[serde(rename = "d")]
-    pub side: Side,
-    #[serde(rename = "s")]
-    pub slot: SlotId,
-    #[serde(rename = "z")]
-    pub zone: ZoneId,
-    #[serde(rename = "m")]
-    pub meter: MeterId,
-    #[serde(rename = "q")]
-    pub wh: Wh,
-    #[serde(rename = "p")]
-    pub price: Price,
-    #[serde(rename = "o", default, skip_serializing_if = "is_false")]
-    pub premium_only: bool,
-    #[serde(rename = "e", default, skip_serializing_if = "is_false")]
-    pub premium_eligible: bool,
-    #[serde(rename = "f")]
-    pub filled: Wh,
-    /// Escrow or collateral still held for the unmatched remainder.
-    #[serde(rename = "l")]
-    pub locked: Uint128,
-    #[serde(rename = "t")]
-    pub status: OrderStatus,
-}
-
 fn is_false(b: &bool) -> bool {
     !*b
-}
-
-impl Order {
-    pub fn remaining(&self) -> Wh {
-        self.wh - self.filled
-    }
 }
 
 /// A matched trade, written once at commit and never rewritten: whether it is
@@ -86,10 +52,12 @@ impl Order {
 pub struct TradeRec {
     #[serde(rename = "s")]
     pub slot: u64,
+    /// The buy intent's nonce.
     #[serde(rename = "b")]
-    pub bid: OrderId,
+    pub bid: u64,
+    /// The sell intent's nonce.
     #[serde(rename = "o")]
-    pub offer: OrderId,
+    pub offer: u64,
     /// Canonical addresses: shorter than bech32, and the claimable ledger's key.
     #[serde(rename = "u")]
     pub buyer: CanonicalAddr,
@@ -165,11 +133,6 @@ pub struct Dispute {
 
 pub const CONFIG: Item<Config> = Item::new("cfg");
 pub const STATE: Item<State> = Item::new("st");
-pub const ORDERS: Map<OrderId, Order> = Map::new("o");
-/// Open orders: (slot, zone, id) -> side.
-pub const OPEN: Map<(u64, ZoneId, OrderId), Side> = Map::new("oo");
-/// Orders by owner: (canonical owner, id) -> ().
-pub const OWNER_ORDERS: Map<(&[u8], OrderId), ()> = Map::new("ow");
 pub const TRADES: Map<TradeId, TradeRec> = Map::new("t");
 /// The trades of a slot, one entry per commit batch: (slot, first id) -> last id.
 pub const SLOT_BATCHES: Map<(u64, TradeId), TradeId> = Map::new("sb");

@@ -1,20 +1,22 @@
 //! Each attack of the market-integrity review, performed against the real
-//! token, settlement and meter-oracle contracts: the attack must now fail to
-//! do harm. Named by the review's items (C1, H1, H2, H3, M1, Low).
+//! token, settlement and meter-oracle contracts through the one order path
+//! (deposits, intents placed on chain or signed, `commit_intents`): the
+//! attack must now fail to do harm. Named by the review's items (C1, H1, H2, H3, M1, Low).
 #![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 
 mod common;
 
 use aip_testing::deployment::roles;
-use aip_types::{escrow_for, SlotId, MAX_ORDER_PRICE, MAX_ORDER_WH};
+use aip_types::intent::Side as IntentSide;
+use aip_types::{SlotId, MAX_ORDER_PRICE, MAX_ORDER_WH};
 use common::*;
-use cosmwasm_std::{Binary, Uint128};
-use cw_multi_test::Executor;
+use cosmwasm_std::{Addr, Binary, Uint128, WasmMsg};
+use cw_multi_test::{AppResponse, Executor};
 use settlement::msg::{ExecuteMsg, MarketParams, NodeZone, NodeZonesResponse, QueryMsg};
 
 const P: u128 = 200_000;
 
-/// C1: a seller with one meter places many offers on it; however they are
+/// C1: a seller with one meter signs many offers on it; however they are
 /// matched, the seller is paid for at most what the meter exported.
 #[test]
 fn c1_one_meter_in_many_offers_is_paid_at_most_its_export() {
@@ -23,12 +25,12 @@ fn c1_one_meter_in_many_offers_is_paid_at_most_its_export() {
     s.before_gate();
     let bid = s.bid(&alice, ZONE_A, "m-alice", 40_000, P);
     // 20 offers of 2 kWh on Bob's one meter.
-    let offers: Vec<u64> = (0..20)
+    let offers: Vec<u32> = (0..20)
         .map(|_| s.offer(&bob, ZONE_A, "m-bob", 2_000, P, 2_000))
         .collect();
     let (meter, _) = s.labelled("m-bob");
     for o in &offers {
-        assert_eq!(s.order(*o).meter, meter);
+        assert_eq!(s.book[*o as usize].meter, meter);
     }
     s.matching();
     s.commit(offers.iter().map(|o| trade(bid, *o, 2_000, P)).collect())
@@ -61,12 +63,34 @@ fn c1_one_meter_in_many_offers_is_paid_at_most_its_export() {
     s.assert_holdings_match_balance();
 }
 
+/// The raw JSON `msg` executed on settlement by `who`.
+fn raw(s: &mut Suite, who: &Addr, msg: String) -> anyhow::Result<AppResponse> {
+    let m = WasmMsg::Execute {
+        contract_addr: s.d.settlement.to_string(),
+        msg: Binary::from(msg.into_bytes()),
+        funds: vec![],
+    };
+    s.d.app.execute(who.clone(), m.into())
+}
+
+/// An intent in JSON with `meter` and `wh` spelled as given.
+fn intent_json(s: &Suite, owner: &Addr, meter: &str, wh: &str, extra: &str) -> String {
+    format!(
+        r#"{{"owner":"{owner}","nonce":1,"slot_from":{},"slot_until":{},"side":"sell","meter":{meter},"wh":{wh},"limit_price":{P},"premium_only":false,"expires":{}{extra}}}"#,
+        s.slot.start(),
+        s.slot.end(),
+        s.slot.start()
+    )
+}
+
 /// C1: a meter id has one spelling. Strings, leading zeros, signs and
-/// fractions are not meter ids; nothing is locked by the attempt.
+/// fractions are not meter ids, whether an owner places the intent or the
+/// matcher carries it in a batch; nothing is stored by the attempt.
 #[test]
 fn c1_non_canonical_meter_spellings_are_refused() {
     let mut s = Suite::new();
     let bob = s.user(1);
+    let matcher = s.role(roles::MATCHER);
     s.before_gate();
     let m = s.meter("m-bob", &bob, ZONE_A);
     let slot = s.slot;
@@ -80,68 +104,84 @@ fn c1_non_canonical_meter_spellings_are_refused() {
         "\"\u{0661}\"".to_string(), // Arabic-Indic digit one
         "4294967296".to_string(),   // 2^32
     ] {
-        let hook = format!(
-            r#"{{"place_offer":{{"slot":{},"zone":{ZONE_A},"meter":{spelling},"wh":"1000","min_price":"{P}","premium_only":false}}}}"#,
+        let i = intent_json(&s, &bob, &spelling, "1000", "");
+        let e = err(raw(
+            &mut s,
+            &bob,
+            format!(r#"{{"place_intent":{{"intent":{i}}}}}"#),
+        ));
+        assert!(
+            e.contains("Error parsing into type settlement::msg::ExecuteMsg"),
+            "{spelling}: {e}"
+        );
+        let batch = format!(
+            r#"{{"commit_intents":{{"slot":{},"intents":[{i},{i}],"trades":[{{"bid":0,"offer":1,"wh":"1000","price":"{P}"}}]}}}}"#,
             slot.0
         );
-        let send = cw20::Cw20ExecuteMsg::Send {
-            contract: s.d.settlement.to_string(),
-            amount: Uint128::new(40_000),
-            msg: Binary::from(hook.into_bytes()),
-        };
-        let token = s.d.token.clone();
-        let e =
-            s.d.app
-                .execute_contract(bob.clone(), token, &send, &[])
-                .expect_err(&spelling)
-                .root_cause()
-                .to_string();
+        let e = err(raw(&mut s, &matcher, batch));
         assert!(
-            e.contains("Error parsing into type settlement::msg::ReceiveMsg"),
+            e.contains("Error parsing into type settlement::msg::ExecuteMsg"),
             "{spelling}: {e}"
         );
     }
     assert_eq!(s.holdings().total.u128(), 0);
+    assert_eq!(s.status().trades, 0);
 }
 
-/// C1: an offer on someone else's meter is refused with its message.
+/// C1: an intent on someone else's meter is refused at commit, naming the
+/// intent and the meter's owner; the batch changes nothing.
 #[test]
 fn c1_an_offer_on_someone_elses_meter_is_refused() {
     let mut s = Suite::new();
-    let (alice, mallory) = (s.user(0), s.user(3));
+    let (alice, bob, mallory) = (s.user(0), s.user(1), s.user(3));
     s.before_gate();
     let alices = s.meter("m-alice", &alice, ZONE_A);
-    let slot = s.slot;
-    let e = err(s.send(
-        &mallory,
-        40_000,
-        &offer_msg(slot, ZONE_A, alices, 1_000, P, false),
-    ));
+    // Mallory's offer names Alice's meter (placement cannot know: the meter
+    // is checked against the registry when the slot is committed).
+    let bid = s.bid(&bob, ZONE_A, "m-bob", 1_000, P);
+    s.deposit(&mallory, 1_000_000).unwrap();
+    let mut evil = s.unsigned(&mallory, IntentSide::Sell, ZONE_A, "m-mal", 1_000, P as u64);
+    evil.meter = alices;
+    let evil = s.place_intent(&mallory, evil).unwrap();
+    s.matching();
+    let before = s.holdings();
+    let e = err(s.commit(vec![trade(bid, evil, 1_000, P)]));
     assert_eq!(
         e,
-        format!("meter {alices} belongs to {alice}, not to the sender")
+        format!("intent 1 rejected: meter {alices} belongs to {alice}, not to the sender")
     );
     // Bids too: a buyer's zone comes from its meter.
-    let e = err(s.send(&mallory, 200, &bid_msg(slot, ZONE_A, alices, 1_000, P)));
+    s.before_gate();
+    let mut evil_bid = s.unsigned(&mallory, IntentSide::Buy, ZONE_A, "m-mal", 1_000, P as u64);
+    evil_bid.meter = alices;
+    let evil_bid = s.place_intent(&mallory, evil_bid).unwrap();
+    let offer = s.offer(&bob, ZONE_A, "m-bob", 1_000, P, 2_000);
+    s.matching();
+    let e = err(s.commit(vec![trade(evil_bid, offer, 1_000, P)]));
     assert_eq!(
         e,
-        format!("meter {alices} belongs to {alice}, not to the sender")
+        format!("intent 0 rejected: meter {alices} belongs to {alice}, not to the sender")
     );
-    assert_eq!(s.holdings().total.u128(), 0);
-    // Without a meter registry no order can be placed at all.
+    assert_eq!(s.holdings().trades, before.trades);
+    assert_eq!(s.status().trades, 0);
+    // Without a meter registry no intent can be committed at all.
+    s.before_gate();
+    let ok_bid = s.bid(&alice, ZONE_A, "m-alice", 1_000, P);
     s.d.wire_settlement(None, None).unwrap();
-    let e = err(s.send(&alice, 200, &bid_msg(slot, ZONE_A, alices, 1_000, P)));
+    s.matching();
+    let e = err(s.commit(vec![trade(ok_bid, offer, 1_000, P)]));
     assert_eq!(
         e,
-        "no meter-oracle contract is configured: orders need its meter registry"
+        "no meter-oracle contract is configured: intents need its meter registry"
     );
+    s.assert_holdings_match_balance();
 }
 
-/// H1: orders on pending (never approved) or deactivated meters are refused.
+/// H1: intents on pending (never approved) or deactivated meters are refused.
 #[test]
 fn h1_only_active_meters_trade() {
     let mut s = Suite::new();
-    let mallory = s.user(3);
+    let (alice, mallory) = (s.user(0), s.user(3));
     s.before_gate();
     let mo = s.d.meter_oracle.clone();
     let r =
@@ -157,12 +197,18 @@ fn h1_only_active_meters_trade() {
             )
             .unwrap();
     let pending: u32 = attr(&r, "meter").parse().unwrap();
-    let slot = s.slot;
-    let e = err(s.send(&mallory, 200, &bid_msg(slot, ZONE_A, pending, 1_000, P)));
+    s.deposit(&mallory, 1_000_000).unwrap();
+    let mut on_pending = s.unsigned(&mallory, IntentSide::Buy, ZONE_A, "m-mal", 1_000, P as u64);
+    on_pending.meter = pending;
+    let on_pending = s.place_intent(&mallory, on_pending).unwrap();
+    let offer = s.offer(&alice, ZONE_A, "m-alice", 1_000, P, 2_000);
+    s.matching();
+    let e = err(s.commit(vec![trade(on_pending, offer, 1_000, P)]));
     assert_eq!(
         e,
-        format!("meter {pending} is pending: only active meters trade")
+        format!("intent 0 rejected: meter {pending} is pending: only active meters trade")
     );
+    s.before_gate();
     let active = s.meter("m-mallory", &mallory, ZONE_A);
     s.d.app
         .execute_contract(
@@ -172,16 +218,18 @@ fn h1_only_active_meters_trade() {
             &[],
         )
         .unwrap();
-    let e = err(s.send(
-        &mallory,
-        40_000,
-        &offer_msg(slot, ZONE_A, active, 1_000, P, false),
-    ));
+    let bid = s.bid(&alice, ZONE_A, "m-alice", 1_000, P);
+    let on_deactivated = s
+        .place(&mallory, IntentSide::Sell, ZONE_A, "m-mallory", 1_000, P)
+        .unwrap();
+    s.matching();
+    let e = err(s.commit(vec![trade(bid, on_deactivated, 1_000, P)]));
     assert_eq!(
         e,
-        format!("meter {active} is deactivated: only active meters trade")
+        format!("intent 1 rejected: meter {active} is deactivated: only active meters trade")
     );
-    assert_eq!(s.holdings().total.u128(), 0);
+    assert_eq!(s.holdings().trades.u128(), 0);
+    assert_eq!(s.status().trades, 0);
 }
 
 /// H1: a seller meter that never finalizes (here: deactivated after its offer
@@ -237,92 +285,128 @@ fn h1_a_meter_that_never_finalizes_cannot_stall_delivery_data() {
 }
 
 /// H2: zero prices, zero quantities and values above the shared bounds (and
-/// above 2^64) are refused on both sides, with their messages.
+/// above 2^64) are refused on both sides, placed or signed, with their
+/// messages; a zero deposit is refused, so no intent trades for free.
 #[test]
 fn h2_free_and_oversized_orders_are_refused() {
     let mut s = Suite::new();
     let (alice, bob) = (s.user(0), s.user(1));
     s.before_gate();
-    let (ma, mb) = (
-        s.meter("m-alice", &alice, ZONE_A),
-        s.meter("m-bob", &bob, ZONE_A),
-    );
-    let slot = s.slot;
-    // A zero-price bid needs zero escrow: a zero-amount Send.
-    let e = err(s.send(&alice, 0, &bid_msg(slot, ZONE_A, ma, 1_000, 0)));
+    // A zero deposit: a zero-amount Send.
+    let e = err(s.deposit(&alice, 0));
     assert!(
-        e == "order price 0 uaip/kWh is below the minimum 1" || e == "Invalid zero amount",
+        e == "a deposit needs an amount above zero" || e == "Invalid zero amount",
         "{e}"
     );
-    let e = err(s.send(&alice, 1, &bid_msg(slot, ZONE_A, ma, 1_000, 0)));
-    assert_eq!(e, "order price 0 uaip/kWh is below the minimum 1");
-    // A zero-price offer without any token.
-    let mut p = params();
-    p.default_collateral_bps = 0;
-    s.update_params(p);
-    let e = err(s.exec(
+    // A zero-price or zero-quantity bid or offer placed on chain.
+    for side in [IntentSide::Buy, IntentSide::Sell] {
+        let e = err(s.place(&alice, side, ZONE_A, "m-alice", 1_000, 0));
+        assert_eq!(e, "order price 0 uaip/kWh is below the minimum 1");
+        let e = err(s.place(&alice, side, ZONE_A, "m-alice", 0, P));
+        assert_eq!(e, "order quantity must be positive");
+    }
+    let e = err(s.place(
         &bob,
-        ExecuteMsg::PlaceOffer {
-            offer: offer_params(slot, ZONE_A, mb, 1_000, 0),
-        },
-    ));
-    assert_eq!(e, "order price 0 uaip/kWh is below the minimum 1");
-    let big_wh = MAX_ORDER_WH + 1;
-    let e = err(s.exec(
-        &bob,
-        ExecuteMsg::PlaceOffer {
-            offer: offer_params(slot, ZONE_A, mb, big_wh, P),
-        },
+        IntentSide::Sell,
+        ZONE_A,
+        "m-bob",
+        1_000,
+        MAX_ORDER_PRICE + 1,
     ));
     assert_eq!(
         e,
-        format!("order quantity {big_wh} Wh is above the maximum {MAX_ORDER_WH} Wh")
+        format!(
+            "order price {} uaip/kWh is above the maximum {MAX_ORDER_PRICE}",
+            MAX_ORDER_PRICE + 1
+        )
     );
-    let above_u64 = u64::MAX as u128 + 1;
-    let e = err(s.exec(
+    // Signed: a free offer and an oversized one, refused in the batch.
+    let h = s.household("h2 seller", 1_000_000, 1_000_000);
+    let zero = s.intent(&h, 1, IntentSide::Sell, "m-h", ZONE_A, 1_000, 0);
+    let bid = s.bid(&alice, ZONE_A, "m-alice", 1_000, P);
+    let mut batch = vec![s.book[bid as usize].clone(), signed(&h, &zero)];
+    s.matching();
+    let e = err(s.commit_intents(batch.clone(), vec![itrade(0, 1, 1_000, P)]));
+    assert_eq!(
+        e,
+        "intent 1 rejected: order price 0 uaip/kWh is below the minimum 1"
+    );
+    let mut big = zero.clone();
+    big.limit_price = P as u64;
+    big.wh = MAX_ORDER_WH as u64 + 1;
+    batch[1] = signed(&h, &big);
+    let e = err(s.commit_intents(batch, vec![itrade(0, 1, 1_000, P)]));
+    assert_eq!(
+        e,
+        format!(
+            "intent 1 rejected: order quantity {} Wh is above the maximum {MAX_ORDER_WH} Wh",
+            MAX_ORDER_WH + 1
+        )
+    );
+    // Above 2^64: not a number an intent can hold.
+    let i = intent_json(&s, &bob, "1", &(u64::MAX as u128 + 1).to_string(), "");
+    let e = err(raw(
+        &mut s,
         &bob,
-        ExecuteMsg::PlaceOffer {
-            offer: offer_params(slot, ZONE_A, mb, 1_000, above_u64),
-        },
+        format!(r#"{{"place_intent":{{"intent":{i}}}}}"#),
     ));
-    assert_eq!(
-        e,
-        format!("order price {above_u64} uaip/kWh is above the maximum {MAX_ORDER_PRICE}")
+    assert!(
+        e.contains("Error parsing into type settlement::msg::ExecuteMsg"),
+        "{e}"
     );
-    let e = err(s.send(&alice, 1, &bid_msg(slot, ZONE_A, ma, above_u64, 1)));
-    assert_eq!(
-        e,
-        format!("order quantity {above_u64} Wh is above the maximum {MAX_ORDER_WH} Wh")
-    );
-    // At the bounds: accepted, with a positive escrow.
-    let escrow = escrow_for(Uint128::new(MAX_ORDER_WH), Uint128::new(1)).unwrap();
-    assert!(!escrow.is_zero());
-    s.send(
+    // A trade of 0 Wh between valid intents.
+    s.before_gate();
+    let offer = s.offer(&bob, ZONE_A, "m-bob", 1_000, P, 2_000);
+    s.matching();
+    let e = err(s.commit(vec![trade(bid, offer, 0, P)]));
+    assert_eq!(e, "trade 0 rejected: zero quantity");
+    assert_eq!(s.status().trades, 0);
+    // At the bounds: placed.
+    s.before_gate();
+    s.place(&alice, IntentSide::Buy, ZONE_A, "m-alice", MAX_ORDER_WH, 1)
+        .unwrap();
+    s.place(
         &alice,
-        escrow.u128(),
-        &bid_msg(slot, ZONE_A, ma, MAX_ORDER_WH, 1),
+        IntentSide::Buy,
+        ZONE_A,
+        "m-alice",
+        1,
+        MAX_ORDER_PRICE,
     )
     .unwrap();
-    assert_eq!(s.holdings().total, escrow);
+    s.assert_holdings_match_balance();
 }
 
-/// H3: a seller in zone A declaring the buyer's zone B is refused, so the
-/// corridor's capacity, losses and fees apply to its trades.
+/// H3: an intent has no zone of its own: its zone is its meter's node's.
+/// A seller in zone A who writes the buyer's zone B into its intent is
+/// ignored (the field is not part of the intent, nor of its hash or
+/// signature), and its trade to zone B crosses the A->B corridor
+/// (capacity, losses, fees).
 #[test]
 fn h3_a_seller_cannot_declare_the_buyers_zone() {
     let mut s = Suite::new();
     let (alice, bob) = (s.user(0), s.user(1));
     s.before_gate();
     let mb = s.meter("m-bob", &bob, ZONE_A);
-    let slot = s.slot;
-    let e = err(s.send(&bob, 40_000, &offer_msg(slot, ZONE_B, mb, 1_000, P, false)));
-    assert_eq!(
-        e,
-        format!("meter {mb} is in zone {ZONE_A}, not in the declared zone {ZONE_B}")
+    let declared = intent_json(
+        &s,
+        &bob,
+        &mb.to_string(),
+        "1000",
+        &format!(r#","zone":{ZONE_B}"#),
     );
-    // Declared honestly, the trade to zone B crosses the A->B corridor.
+    s.deposit(&bob, 40_000).unwrap();
+    raw(
+        &mut s,
+        &bob,
+        format!(r#"{{"place_intent":{{"intent":{declared}}}}}"#),
+    )
+    .unwrap();
+    s.book
+        .push(cosmwasm_std::from_json(declared.as_bytes()).unwrap());
+    let offer = (s.book.len() - 1) as u32;
     let bid = s.bid(&alice, ZONE_B, "m-alice", 1_000, 300_000);
-    let offer = s.offer(&bob, ZONE_A, "m-bob", 1_000, P, 2_000);
+    // The trade to zone B crosses the A->B corridor.
     s.matching();
     s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
     let t = s.trade(1);
@@ -332,14 +416,21 @@ fn h3_a_seller_cannot_declare_the_buyers_zone() {
         9_800,
         "congestion fee on 980 Wh at 10_000 uaip/kWh"
     );
+    let usage = s.status().corridor_usage;
+    assert_eq!(usage.len(), 1);
+    assert_eq!((usage[0].from_zone, usage[0].to_zone), (ZONE_A, ZONE_B));
     // A meter at a node the DSO has not placed in a zone cannot trade.
+    s.slot = SlotId(s.slot.0 + 4 * 900);
     s.before_gate();
-    let lost = s.meter("m-lost", &bob, 7);
-    let e = err(s.send(&bob, 40_000, &offer_msg(slot, 7, lost, 1_000, P, false)));
+    let bid = s.bid(&alice, ZONE_B, "m-alice", 1_000, 300_000);
+    let lost = s.offer(&bob, 7, "m-lost", 1_000, P, 2_000);
+    let (lost_meter, _) = s.labelled("m-lost");
+    s.matching();
+    let e = err(s.commit(vec![trade(bid, lost, 1_000, P)]));
     assert_eq!(
         e,
         format!(
-            "meter {lost} sits at node {}, which the grid operator has not placed in a zone",
+            "intent 1 rejected: meter {lost_meter} sits at node {}, which the grid operator has not placed in a zone",
             node_of(7)
         )
     );
@@ -386,10 +477,11 @@ fn m1_collateral_is_valued_at_the_floor_price() {
     let floor = params().collateral_floor_price.u128();
     let bid = s.bid(&alice, ZONE_A, "m-alice", 2_000, 1);
     let offer = s.offer(&bob, ZONE_A, "m-bob", 2_000, 1, 2_000);
-    // 2 kWh valued at the floor, 20 %.
-    assert_eq!(s.order(offer).locked.u128(), 2 * floor * 2_000 / 10_000);
     s.matching();
     s.commit(vec![trade(bid, offer, 2_000, 1)]).unwrap();
+    // 2 kWh valued at the floor, 20 %, locked from Bob's deposit.
+    assert_eq!(s.account(&bob).locked.u128(), 2 * floor * 2_000 / 10_000);
+    assert_eq!(s.trade(1).collateral.u128(), 2 * floor * 2_000 / 10_000);
     s.after_slot();
     s.report("m-bob", 0).unwrap();
     s.after_dispute_window();
@@ -516,7 +608,10 @@ fn m2_a_frivolous_dispute_loses_its_bond() {
         reason: "cheap".into(),
     };
     let e = err(s.send(&alice, bond - 1, &msg));
-    assert_eq!(e, "this order needs 50000 uaip locked, 49999 were sent");
+    assert_eq!(
+        e,
+        "a dispute needs a bond of exactly 50000 uaip, 49999 were sent"
+    );
     assert_eq!(s.holdings().bonds.u128(), 0);
     s.dispute(&alice, 1, "nothing arrived").unwrap();
     assert_eq!(s.holdings().bonds.u128(), bond);

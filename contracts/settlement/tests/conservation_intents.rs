@@ -1,6 +1,8 @@
 //! Property test of the deposit ledger: random sequences of deposits,
 //! withdrawals, batches of signed intents (well formed, forged, expired,
-//! out of bounds, over-filled, unaffordable), cancels, delivery reports,
+//! out of bounds, over-filled, unaffordable; quantities and prices at zero
+//! and above the shared bounds; meters of someone else, pending, or never
+//! registered: 0, `u32::MAX`, any), cancels, delivery reports,
 //! settlement, disputes and rulings over several slots never create or lose
 //! a token. After every step: the contract's AIP balance equals its
 //! holdings; the accounts' free balances sum to the holdings' claimable
@@ -16,6 +18,7 @@ use aip_types::intent::{BatchIntent, Side as IntentSide};
 use aip_types::{SlotId, MAX_ORDER_PRICE, MAX_ORDER_WH};
 use common::*;
 use cosmwasm_std::{Addr, Uint128};
+use cw_multi_test::Executor;
 use proptest::prelude::*;
 use settlement::msg::{ExecuteMsg, QueryMsg, TradeStatus, TradesResponse};
 
@@ -30,6 +33,16 @@ enum Tamper {
     Expired,
     /// Wh above the shared bound.
     TooBig,
+    /// Limit price 0 (a free order).
+    ZeroPrice,
+    /// Limit price above the shared bound.
+    PriceTooHigh,
+    /// The bid names the seller's meter (someone else's).
+    OtherMeter,
+    /// The bid names a pending (never approved) meter.
+    PendingMeter,
+    /// The bid names a meter id nobody registered.
+    Unregistered(u32),
 }
 
 #[derive(Debug, Clone)]
@@ -76,6 +89,11 @@ fn tamper() -> impl Strategy<Value = Tamper> {
         1 => Just(Tamper::Forged),
         1 => Just(Tamper::Expired),
         1 => Just(Tamper::TooBig),
+        1 => Just(Tamper::ZeroPrice),
+        1 => Just(Tamper::PriceTooHigh),
+        1 => Just(Tamper::OtherMeter),
+        1 => Just(Tamper::PendingMeter),
+        1 => prop_oneof![Just(0u32), Just(u32::MAX), 100u32..].prop_map(Tamper::Unregistered),
     ]
 }
 
@@ -104,6 +122,8 @@ struct Model {
     phase: u8,
     next_nonce: u64,
     supply: u128,
+    /// A meter requested by household 0 and never approved.
+    pending: u32,
 }
 
 impl Model {
@@ -112,11 +132,25 @@ impl Model {
         let mut p = params();
         p.dispute_bond = Uint128::new(1_000);
         s.update_params(p);
-        let hs = (0..HOUSEHOLDS)
+        let hs: Vec<Household> = (0..HOUSEHOLDS)
             .map(|i| s.household(&format!("prop household {i}"), 10_000_000, 3_000_000))
             .collect();
         let supply = s.d.total_supply().unwrap();
         let slot = s.slot;
+        let owner = hs_owner(&hs);
+        let r =
+            s.d.app
+                .execute_contract(
+                    owner.addr.clone(),
+                    s.d.meter_oracle.clone(),
+                    &meter_oracle::msg::ExecuteMsg::RequestMeter {
+                        node: NODE_A,
+                        pubkey: cosmwasm_std::Binary::from(vec![9u8; 32]),
+                    },
+                    &[],
+                )
+                .unwrap();
+        let pending = attr(&r, "meter").parse().unwrap();
         Model {
             s,
             hs,
@@ -124,6 +158,7 @@ impl Model {
             phase: 0,
             next_nonce: 10,
             supply,
+            pending,
         }
     }
 
@@ -237,6 +272,26 @@ impl Model {
                         }
                         Tamper::TooBig => {
                             bid.wh = MAX_ORDER_WH as u64 + 1;
+                            hb.clone()
+                        }
+                        Tamper::ZeroPrice => {
+                            bid.limit_price = 0;
+                            hb.clone()
+                        }
+                        Tamper::PriceTooHigh => {
+                            bid.limit_price = MAX_ORDER_PRICE as u64 + 1;
+                            hb.clone()
+                        }
+                        Tamper::OtherMeter => {
+                            bid.meter = offer.meter;
+                            hb.clone()
+                        }
+                        Tamper::PendingMeter => {
+                            bid.meter = self.pending;
+                            hb.clone()
+                        }
+                        Tamper::Unregistered(m) => {
+                            bid.meter = m;
                             hb.clone()
                         }
                     };
@@ -412,4 +467,9 @@ proptest! {
         prop_assert_eq!(m.s.holdings().total.u128(), 0);
         prop_assert_eq!(m.s.balance(&m.s.d.settlement.clone()), 0);
     }
+}
+
+/// The household that owns the pending meter.
+fn hs_owner(hs: &[Household]) -> Household {
+    hs[0].clone()
 }

@@ -341,8 +341,11 @@ fn a_slot_takes_one_commit_and_a_replayed_batch_is_refused() {
             s.slot
         )
     );
-    // Nor can the order path add trades to it.
-    let e = err(s.commit(vec![trade(1, 2, 1, 1)]));
+    // Nor can intents placed on chain add trades to it.
+    let (alice, bob) = (s.user(0), s.user(1));
+    let pb = s.bid(&alice, ZONE_A, "m-alice", 1_000, 250_000);
+    let po = s.offer(&bob, ZONE_A, "m-bob", 1_000, 200_000, 2_000);
+    let e = err(s.commit(vec![trade(pb, po, 1_000, 210_000)]));
     assert_eq!(
         e,
         format!(

@@ -5,13 +5,12 @@ mod common;
 
 use aip_testing::deployment::roles;
 use aip_types::hooks::{Ruling, TradeOutcome};
+use aip_types::intent::Side as IntentSide;
 use aip_types::SlotId;
 use common::*;
 use cosmwasm_std::Uint128;
 use cw_multi_test::Executor;
-use settlement::msg::{
-    DisputeResponse, ExecuteMsg, OrderStatus, QueryMsg, SlotPhase, TradeStatus, Zone,
-};
+use settlement::msg::{DisputeResponse, ExecuteMsg, QueryMsg, SlotPhase, TradeStatus, Zone};
 
 const P: u128 = 200_000; // 0.2 AIP per kWh
 
@@ -24,21 +23,25 @@ fn a_trade_end_to_end_pays_the_seller_and_refunds_price_improvement() {
     let bid = s.bid(&alice, ZONE_A, "m-alice", 2_000, 250_000);
     // Bob sells 2 kWh at least 0.2 AIP/kWh: collateral 20 % of 400_000 = 80_000.
     let offer = s.offer(&bob, ZONE_A, "m-bob", 2_000, P, 2_000);
-    assert_eq!(s.order(bid).locked.u128(), 500_000);
-    assert_eq!(s.order(offer).locked.u128(), 80_000);
+    // Deposited, nothing locked before the commit.
+    assert_eq!(s.account(&alice).free.u128(), 500_000);
+    assert_eq!(s.account(&bob).free.u128(), 80_000);
+    assert_eq!(s.account(&alice).locked.u128(), 0);
     s.assert_holdings_match_balance();
 
     s.matching();
     let r = s.commit(vec![trade(bid, offer, 2_000, 210_000)]).unwrap();
     assert_eq!(attr(&r, "first_trade_id"), "1");
-    // Price improvement (0.04 AIP/kWh * 2 kWh) is claimable by Alice at once.
+    // Only the payment is locked: the price improvement (0.04 AIP/kWh *
+    // 2 kWh) never leaves Alice's free balance.
     assert_eq!(s.claimable(&alice), 80_000);
+    assert_eq!(s.account(&alice).locked.u128(), 420_000);
+    assert_eq!(s.account(&bob).locked.u128(), 80_000);
     let t = s.trade(1);
     assert_eq!(t.payment.u128(), 420_000);
     assert_eq!(t.collateral.u128(), 80_000);
     assert_eq!(t.status, TradeStatus::Pending);
-    assert_eq!(s.order(bid).status, OrderStatus::Filled);
-    assert!(s.open_orders(None).orders.is_empty());
+    assert!(t.intents);
     s.assert_holdings_match_balance();
 
     s.after_slot();
@@ -72,329 +75,6 @@ fn a_trade_end_to_end_pays_the_seller_and_refunds_price_improvement() {
 }
 
 #[test]
-fn orders_only_come_from_the_aip_token_with_the_exact_amount() {
-    let mut s = Suite::new();
-    let alice = s.user(0);
-    s.before_gate();
-    // A second CW20 (same code, other address) is refused.
-    let code = s.d.app.store_code(aip_testing::contracts::aip_token());
-    let fake =
-        s.d.app
-            .instantiate_contract(
-                code,
-                alice.clone(),
-                &cw20_base::msg::InstantiateMsg {
-                    name: "Fake".into(),
-                    symbol: "FAKE".into(),
-                    decimals: 6,
-                    initial_balances: vec![cw20::Cw20Coin {
-                        address: alice.to_string(),
-                        amount: Uint128::new(1_000_000),
-                    }],
-                    mint: None,
-                    marketing: None,
-                },
-                &[],
-                "fake",
-                None,
-            )
-            .unwrap();
-    let slot = s.slot;
-    let m = s.meter("m", &alice, ZONE_A);
-    let e = err(s.send_via(&fake, &alice, 500, &bid_msg(slot, ZONE_A, m, 2_000, 250)));
-    assert_eq!(
-        e,
-        format!("only the AIP token {} is accepted, not {}", s.d.token, fake)
-    );
-    let e = err(s.send(&alice, 499, &bid_msg(slot, ZONE_A, m, 2_000, 250)));
-    assert_eq!(e, "this order needs 500 uaip locked, 499 were sent");
-    let e = err(s.send(&alice, 501, &bid_msg(slot, ZONE_A, m, 2_000, 250)));
-    assert_eq!(e, "this order needs 500 uaip locked, 501 were sent");
-    // Offer collateral at a 3 uaip/kWh limit is valued at the 100_000 floor:
-    // ceil(1000 * 100_000 / 1000 * 20 %) = 20_000 uaip.
-    let e = err(s.send(&alice, 5, &offer_msg(slot, ZONE_A, m, 1_000, 3, false)));
-    assert_eq!(e, "this order needs 20000 uaip locked, 5 were sent");
-    // Nothing was locked by any of these.
-    assert_eq!(s.holdings().total.u128(), 0);
-    assert_eq!(s.balance(&alice), START_BALANCE);
-}
-
-#[test]
-fn order_fields_are_validated() {
-    let mut s = Suite::new();
-    let alice = s.user(0);
-    s.before_gate();
-    let slot = s.slot;
-    let m = s.meter("m", &alice, ZONE_A);
-    let e = err(s.send(&alice, 1, &bid_msg(SlotId(slot.0 + 1), ZONE_A, m, 1, 1000)));
-    assert_eq!(e, format!("slot {} is not aligned to 900 s", slot.0 + 1));
-    let e = err(s.send(&alice, 1, &bid_msg(slot, ZONE_A, m, 0, 1000)));
-    assert_eq!(e, "order quantity must be positive");
-    let e = err(s.send(&alice, 1, &bid_msg(slot, ZONE_A, 0, 1, 1000)));
-    assert_eq!(e, "meter 0 is not registered with the meter oracle");
-    let e = err(s.send(&alice, 1, &bid_msg(slot, ZONE_A, u32::MAX, 1, 1000)));
-    assert_eq!(
-        e,
-        format!("meter {} is not registered with the meter oracle", u32::MAX)
-    );
-    let far = SlotId(slot.0 + 8 * 86_400);
-    let e = err(s.send(&alice, 1, &bid_msg(far, ZONE_A, m, 1, 1000)));
-    assert_eq!(e, format!("slot {far} is more than 604800 s ahead"));
-    let e = err(s.send(&alice, 1, &offer_msg(slot, ZONE_A, m, 1, 1000, true)));
-    assert_eq!(
-        e,
-        "premium-only offers need the reputation contract to be configured"
-    );
-    // Gate closure: 300 s before the slot.
-    let closes = slot.start() - 300;
-    s.set_time(closes);
-    let e = err(s.send(&alice, 1, &bid_msg(slot, ZONE_A, m, 1, 1000)));
-    assert_eq!(
-        e,
-        format!("orders for slot {slot} closed at {closes} (now {closes})")
-    );
-    assert_eq!(s.holdings().total.u128(), 0);
-}
-
-#[test]
-fn collateral_free_offers_skip_the_token_only_when_nothing_is_required() {
-    let mut s = Suite::new();
-    let bob = s.user(1);
-    s.before_gate();
-    let slot = s.slot;
-    let m = s.meter("m", &bob, ZONE_A);
-    let e = err(s.exec(
-        &bob,
-        ExecuteMsg::PlaceOffer {
-            offer: offer_params(slot, ZONE_A, m, 1_000, P),
-        },
-    ));
-    assert_eq!(
-        e,
-        "this offer needs 40000 uaip of collateral: send it with the AIP token"
-    );
-    let mut p = params();
-    p.default_collateral_bps = 0;
-    s.update_params(p);
-    let r = s
-        .exec(
-            &bob,
-            ExecuteMsg::PlaceOffer {
-                offer: offer_params(slot, ZONE_A, m, 1_000, P),
-            },
-        )
-        .unwrap();
-    let id = order_id(&r);
-    assert_eq!(s.order(id).locked.u128(), 0);
-    assert_eq!(s.order(id).status, OrderStatus::Open);
-    // Cancelling it refunds nothing and sends no transfer.
-    s.exec(&bob, ExecuteMsg::CancelOrder { id }).unwrap();
-    assert_eq!(s.order(id).status, OrderStatus::Cancelled);
-}
-
-#[test]
-fn cancel_refunds_in_full_before_gate_closure_only() {
-    let mut s = Suite::new();
-    let (alice, bob) = (s.user(0), s.user(1));
-    s.before_gate();
-    let bid = s.bid(&alice, ZONE_A, "m-a", 2_000, 250_000);
-    let e = err(s.exec(&bob, ExecuteMsg::CancelOrder { id: bid }));
-    assert_eq!(e, format!("order {bid} belongs to someone else"));
-    let e = err(s.exec(&alice, ExecuteMsg::CancelOrder { id: 99 }));
-    assert_eq!(e, "order 99 does not exist");
-    let r = s.exec(&alice, ExecuteMsg::CancelOrder { id: bid }).unwrap();
-    assert_eq!(attr(&r, "refund"), "500000");
-    assert_eq!(s.balance(&alice), START_BALANCE);
-    let e = err(s.exec(&alice, ExecuteMsg::CancelOrder { id: bid }));
-    assert_eq!(e, format!("order {bid} is not open (cancelled)"));
-
-    let bid = s.bid(&alice, ZONE_A, "m-a", 2_000, 250_000);
-    s.matching();
-    let e = err(s.exec(&alice, ExecuteMsg::CancelOrder { id: bid }));
-    let closes = s.slot.start() - 300;
-    assert_eq!(
-        e,
-        format!(
-            "orders for slot {} closed at {closes} (now {})",
-            s.slot,
-            s.now()
-        )
-    );
-    s.assert_holdings_match_balance();
-}
-
-#[test]
-fn sweep_refunds_unmatched_remainders_to_their_owners_after_matching() {
-    let mut s = Suite::new();
-    let (alice, bob, carol) = (s.user(0), s.user(1), s.user(2));
-    s.before_gate();
-    let bid = s.bid(&alice, ZONE_A, "m-a", 3_000, 250_000); // 750_000
-    let offer = s.offer(&bob, ZONE_A, "m-b", 1_000, P, 2_000); // 40_000
-    let lone = s.offer(&carol, ZONE_B, "m-c", 500, P, 2_000); // 20_000
-    s.matching();
-    let slot = s.slot;
-    let e = err(s.exec(&carol, ExecuteMsg::Sweep { slot, limit: None }));
-    assert_eq!(
-        e,
-        format!(
-            "slot {slot} has not started yet: unmatched orders are refundable from {}",
-            slot.start()
-        )
-    );
-    s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
-    // Improvement: 250_000 escrow share for 1 kWh minus 200_000 paid.
-    assert_eq!(s.claimable(&alice), 50_000);
-    assert_eq!(s.order(bid).locked.u128(), 500_000);
-    s.set_time(slot.start());
-    // One at a time: anyone may sweep.
-    let r = s
-        .exec(
-            &carol,
-            ExecuteMsg::Sweep {
-                slot,
-                limit: Some(1),
-            },
-        )
-        .unwrap();
-    assert_eq!(attr(&r, "orders"), "1");
-    s.exec(
-        &carol,
-        ExecuteMsg::Sweep {
-            slot,
-            limit: Some(5),
-        },
-    )
-    .unwrap();
-    assert_eq!(s.order(bid).status, OrderStatus::Swept);
-    assert_eq!(s.order(lone).status, OrderStatus::Swept);
-    assert_eq!(s.order(bid).locked.u128(), 0);
-    assert_eq!(s.balance(&carol), START_BALANCE);
-    assert_eq!(s.balance(&alice), START_BALANCE - 750_000 + 500_000);
-    let e = err(s.exec(&carol, ExecuteMsg::Sweep { slot, limit: None }));
-    assert_eq!(e, format!("no open orders to sweep in slot {slot}"));
-    s.assert_holdings_match_balance();
-}
-
-#[test]
-fn commit_rechecks_every_rule_and_rejects_the_whole_batch() {
-    let mut s = Suite::new();
-    let (alice, bob, carol) = (s.user(0), s.user(1), s.user(2));
-    s.before_gate();
-    let slot = s.slot;
-    let bid = s.bid(&alice, ZONE_B, "m-a", 2_000, 250_000);
-    let offer = s.offer(&bob, ZONE_A, "m-b", 2_000, P, 2_000);
-    let own_offer = s.offer(&alice, ZONE_B, "m-a2", 1_000, P, 2_000);
-    let offer_b = s.offer(&carol, ZONE_B, "m-c", 5_000, P, 2_000);
-    let other_slot = SlotId(slot.0 + 900);
-    let late_bid = s.bid_in(other_slot, &carol, ZONE_A, "m-c", 1_000, 250_000);
-    let cancelled = s.bid(&carol, ZONE_B, "m-c", 1_000, 250_000);
-    s.exec(&carol, ExecuteMsg::CancelOrder { id: cancelled })
-        .unwrap();
-    s.matching();
-    let holdings = s.holdings();
-
-    let e = err(s.exec(
-        &alice,
-        ExecuteMsg::CommitMatches {
-            slot,
-            trades: vec![trade(bid, offer, 1, P)],
-        },
-    ));
-    assert_eq!(
-        e,
-        format!("{alice} may not commit matches: only the matcher")
-    );
-    assert_eq!(
-        err(s.commit(vec![])),
-        "a batch needs 1 to 500 trades, got 0"
-    );
-
-    let good = trade(bid, offer_b, 100, P);
-    let cases: Vec<(_, String)> = vec![
-        (trade(bid, offer_b, 0, P), "zero quantity".into()),
-        (trade(77, offer_b, 1, P), "order 77 does not exist".into()),
-        (
-            trade(offer, offer_b, 1, P),
-            format!("order {offer} is not a bid"),
-        ),
-        (
-            trade(bid, bid, 1, P),
-            format!("order {bid} is not an offer"),
-        ),
-        (
-            trade(late_bid, offer_b, 1, P),
-            format!("order {late_bid} is for slot {other_slot}, not {slot}"),
-        ),
-        (
-            trade(cancelled, offer_b, 1, P),
-            format!("order {cancelled} is not open (cancelled)"),
-        ),
-        (
-            trade(bid, own_offer, 1, P),
-            "buyer and seller are the same account".into(),
-        ),
-        (
-            trade(bid, offer_b, 1, P - 1),
-            format!("price {} is below the offer's minimum {P}", P - 1),
-        ),
-        (
-            trade(bid, offer_b, 1, 250_001),
-            "price 250001 is above the bid's maximum 250000".into(),
-        ),
-        (
-            trade(bid, offer_b, 2_001, P),
-            format!("order {bid} has 1900 Wh left, the trade needs 2001"),
-        ),
-        // Corridor A->B charges a fee of 10_000/kWh: 245_000 + 10_000 > 250_000.
-        (
-            trade(bid, offer, 1, 245_000),
-            "price 245000 plus congestion fee 10000 is above the bid's maximum 250000".into(),
-        ),
-    ];
-    for (bad, msg) in cases {
-        let e = err(s.commit(vec![good.clone(), bad]));
-        assert_eq!(e, format!("trade 1 rejected: {msg}"));
-    }
-    // Cumulative fills inside one batch count.
-    let e = err(s.commit(vec![
-        trade(bid, offer_b, 1_500, P),
-        trade(bid, offer_b, 600, P),
-    ]));
-    assert_eq!(
-        e,
-        format!("trade 1 rejected: order {bid} has 500 Wh left, the trade needs 600")
-    );
-    // No corridor B->A.
-    let bid_a = {
-        s.before_gate();
-        let dave = s.user(3);
-        let id = s.bid(&dave, ZONE_A, "m-d", 1_000, 250_000);
-        s.matching();
-        id
-    };
-    let e = err(s.commit(vec![trade(bid_a, offer_b, 1, P)]));
-    assert_eq!(e, "trade 0 rejected: no corridor from zone 2 to zone 1");
-    // Nothing changed.
-    let mut h = s.holdings();
-    h.orders -= Uint128::new(250_000); // dave's extra bid
-    h.total -= Uint128::new(250_000);
-    assert_eq!(h, holdings);
-    assert_eq!(s.order(bid).filled_wh.u128(), 0);
-    assert_eq!(s.status().trades, 0);
-
-    // After the slot starts, matching is closed.
-    s.set_time(slot.start());
-    let e = err(s.commit(vec![good]));
-    assert_eq!(
-        e,
-        format!(
-            "matching for slot {slot} closed at its start (now {})",
-            slot.start()
-        )
-    );
-}
-
-#[test]
 fn corridor_trades_lose_energy_consume_capacity_and_pay_congestion_fees() {
     let mut s = Suite::new();
     let (alice, bob, carol) = (s.user(0), s.user(1), s.user(2));
@@ -411,24 +91,39 @@ fn corridor_trades_lose_energy_consume_capacity_and_pay_congestion_fees() {
     let offer = s.offer(&bob, ZONE_A, "m-b", 8_000, P, 2_000);
     let offer2 = s.offer(&carol, ZONE_A, "m-c", 4_000, P, 2_000);
     s.matching();
-    s.commit(vec![trade(bid, offer, 8_000, 250_000)]).unwrap();
+    // Capacity is 10 kWh per slot: after 8 kWh, 2 kWh are left.
+    let e = err(s.commit(vec![
+        trade(bid, offer, 8_000, 250_000),
+        trade(bid, offer2, 4_000, 250_000),
+    ]));
+    assert_eq!(
+        e,
+        "trade 1 rejected: corridor 1->2 has 2000 Wh left in the slot, the trade needs 4000"
+    );
+    s.commit(vec![
+        trade(bid, offer, 8_000, 250_000),
+        trade(bid, offer2, 2_000, 250_000),
+    ])
+    .unwrap();
     let t = s.trade(1);
     // 2 % loss: 7_840 Wh arrive; buyer pays for those plus the fee.
     assert_eq!(t.net_wh.u128(), 7_840);
     assert_eq!(t.payment.u128(), 7_840 * 250);
     assert_eq!(t.fee.u128(), 7_840 * 20);
-    assert_eq!(s.claimable(&treasury), 156_800);
-    // Escrow share for 8 kWh at 0.3 = 2_400_000; improvement is the rest.
-    assert_eq!(s.claimable(&alice), 2_400_000 - 1_960_000 - 156_800);
-    let st = s.status();
-    assert_eq!(st.corridor_usage[0].used_wh.u128(), 8_000);
-    // Capacity is 10 kWh per slot: 2 kWh left.
-    let e = err(s.commit(vec![trade(bid, offer2, 4_000, 250_000)]));
+    let t2 = s.trade(2);
+    assert_eq!(t2.net_wh.u128(), 1_960);
+    assert_eq!(t2.fee.u128(), 1_960 * 20);
+    // The fees go to the treasury's free balance at once.
+    assert_eq!(s.claimable(&treasury), 156_800 + 39_200);
+    // Alice deposited 3_600_000; the payments and fees left it, the rest
+    // (price improvement, lost energy, the unfilled 2 kWh) stays free.
     assert_eq!(
-        e,
-        "trade 0 rejected: corridor 1->2 has 2000 Wh left in the slot, the trade needs 4000"
+        s.claimable(&alice),
+        3_600_000 - 1_960_000 - 156_800 - 490_000 - 39_200
     );
-    s.commit(vec![trade(bid, offer2, 2_000, 250_000)]).unwrap();
+    assert_eq!(s.account(&alice).locked.u128(), 1_960_000 + 490_000);
+    let st = s.status();
+    assert_eq!(st.corridor_usage[0].used_wh.u128(), 10_000);
     s.assert_holdings_match_balance();
     let fees: settlement::msg::CongestionFeesResponse =
         s.q(&QueryMsg::CongestionFees { slot }).unwrap();
@@ -870,34 +565,33 @@ fn reputation_sets_collateral_and_eligibility_and_records_outcomes() {
     let arbiter = s.role(roles::ARBITER);
     let rep = s.with_reputation();
     s.before_gate();
-    let slot = s.slot;
-    // Not registered: refused.
-    let (ma, md, mb) = (
-        s.meter("m-a", &alice, ZONE_A),
-        s.meter("m-d", &dave, ZONE_A),
-        s.meter("m-b", &bob, ZONE_A),
-    );
-    let e = err(s.send(&alice, 250, &bid_msg(slot, ZONE_A, ma, 1_000, 250)));
+    // Not registered: refused at commit, naming the intent.
+    let bid = s.bid(&alice, ZONE_A, "m-a", 1_000, 250);
+    let offer = s.offer(&bob, ZONE_A, "m-b", 1_000, P, 500);
+    s.matching();
+    let e = err(s.commit(vec![trade(bid, offer, 1_000, 250)]));
     assert_eq!(
         e,
-        format!("account {alice} may not trade: no reputation token (KYC not done)")
+        format!(
+            "intent 0 rejected: account {alice} may not trade: no reputation token (KYC not done)"
+        )
     );
+    s.before_gate();
     s.set_terms(&rep, &dave, 1_000, false, true);
-    let e = err(s.send(&dave, 250, &bid_msg(slot, ZONE_A, md, 1_000, 250)));
+    s.set_terms(&rep, &bob, 500, false, false);
+    let bid = s.bid(&dave, ZONE_A, "m-d", 1_000, 250);
+    s.matching();
+    let e = err(s.commit(vec![trade(bid, offer, 1_000, 250)]));
     assert_eq!(
         e,
-        format!("account {dave} may not trade: flagged by the guardian")
+        format!("intent 0 rejected: account {dave} may not trade: flagged by the guardian")
     );
+    s.before_gate();
     s.set_terms(&rep, &alice, 3_000, true, false);
-    s.set_terms(&rep, &bob, 500, false, false);
     s.set_terms(&rep, &carol, 500, false, false);
-    // Bob's collateral ratio is 5 %: 1 kWh at 0.2 AIP -> 10_000 uaip.
-    let e = err(s.send(&bob, 40_000, &offer_msg(slot, ZONE_A, mb, 1_000, P, true)));
-    assert_eq!(e, "this order needs 10000 uaip locked, 40000 were sent");
-    let premium = s
-        .send(&bob, 10_000, &offer_msg(slot, ZONE_A, mb, 1_000, P, true))
-        .map(|r| order_id(&r))
-        .unwrap();
+    let mut p = s.unsigned(&bob, IntentSide::Sell, ZONE_A, "m-b", 1_000, P as u64);
+    p.premium_only = true;
+    let premium = s.place_intent(&bob, p).unwrap();
     let plain = s.offer(&bob, ZONE_A, "m-b", 1_000, P, 500);
     let bid_alice = s.bid(&alice, ZONE_A, "m-a", 1_000, P);
     let bid_carol = s.bid(&carol, ZONE_A, "m-c", 1_000, P);
@@ -905,13 +599,16 @@ fn reputation_sets_collateral_and_eligibility_and_records_outcomes() {
     let e = err(s.commit(vec![trade(bid_carol, premium, 1_000, P)]));
     assert_eq!(
         e,
-        format!("trade 0 rejected: offer {premium} is premium-only and the buyer is not premium-eligible")
+        "trade 0 rejected: sell intent 1 is premium-only and the buyer is not premium-eligible"
     );
     s.commit(vec![
         trade(bid_alice, premium, 1_000, P),
         trade(bid_carol, plain, 1_000, P),
     ])
     .unwrap();
+    // Bob's collateral ratio is 5 %: 1 kWh valued at 0.2 AIP -> 10_000 uaip.
+    assert_eq!(s.trade(1).collateral.u128(), 10_000);
+    assert_eq!(s.account(&bob).locked.u128(), 20_000);
     s.after_slot();
     s.report("m-b", 1_500).unwrap();
     s.dispute(&carol, 2, "short").unwrap();
@@ -951,7 +648,7 @@ fn reputation_sets_collateral_and_eligibility_and_records_outcomes() {
 }
 
 #[test]
-fn queries_page_through_orders_and_trades() {
+fn queries_page_through_trades_balances_and_fills() {
     let mut s = Suite::new();
     let (alice, bob, carol) = (s.user(0), s.user(1), s.user(2));
     s.before_gate();
@@ -961,44 +658,6 @@ fn queries_page_through_orders_and_trades() {
     let b2 = s.bid(&carol, ZONE_A, "m-c", 1_000, P);
     let o2 = s.offer(&bob, ZONE_B, "m-b2", 1_000, P, 2_000);
     assert_eq!(s.status().phase, SlotPhase::Open);
-    let all = s.open_orders(None);
-    // Ordered by (zone, id).
-    let ids: Vec<u64> = all.orders.iter().map(|o| o.id).collect();
-    assert_eq!(ids, vec![o1, b2, b1, o2]);
-    let page: settlement::msg::OrdersResponse = s
-        .q(&QueryMsg::OpenOrders {
-            slot,
-            zone: None,
-            side: None,
-            start_after: Some(b2),
-            limit: Some(1),
-        })
-        .unwrap();
-    assert_eq!(page.orders[0].id, b1);
-    let zb = s.open_orders(Some(ZONE_B));
-    assert_eq!(
-        zb.orders.iter().map(|o| o.id).collect::<Vec<_>>(),
-        vec![b1, o2]
-    );
-    let offers: settlement::msg::OrdersResponse = s
-        .q(&QueryMsg::OpenOrders {
-            slot,
-            zone: None,
-            side: Some(settlement::msg::Side::Offer),
-            start_after: None,
-            limit: None,
-        })
-        .unwrap();
-    assert_eq!(offers.orders.len(), 2);
-    let mine: settlement::msg::OrdersResponse = s
-        .q(&QueryMsg::OrdersByOwner {
-            owner: bob.to_string(),
-            start_after: Some(o1),
-            limit: None,
-        })
-        .unwrap();
-    assert_eq!(mine.orders.len(), 1);
-    assert_eq!(mine.orders[0].id, o2);
     s.matching();
     assert_eq!(s.status().phase, SlotPhase::Matching);
     s.commit(vec![trade(b1, o2, 1_000, P), trade(b2, o1, 500, P)])
@@ -1019,7 +678,16 @@ fn queries_page_through_orders_and_trades() {
             account: bob.to_string(),
         })
         .unwrap();
-    assert_eq!(bal.locked_in_orders.u128(), 20_000);
+    // Bob's two collaterals (1 kWh and 0.5 kWh at 20 % of 0.2 AIP/kWh).
+    assert_eq!(bal.locked.u128(), 40_000 + 20_000);
+    assert_eq!(bal.locked_in_orders.u128(), 0);
+    let fill: settlement::msg::IntentFillResponse = s
+        .q(&QueryMsg::IntentFill {
+            owner: bob.to_string(),
+            nonce: s.book[o1 as usize].nonce,
+        })
+        .unwrap();
+    assert_eq!(fill.filled, 500);
     let e = s
         .q::<settlement::msg::TradeResponse>(&QueryMsg::Trade { id: 9 })
         .unwrap_err();

@@ -5,11 +5,12 @@
 
 use aip_testing::deployment::roles;
 use aip_testing::{Deployment, DeploymentConfig};
+use aip_types::intent::{BatchIntent, Side as IntentSide};
 use aip_types::{escrow_for, SlotId, SLOT_SECONDS};
 use cosmwasm_std::{to_json_binary, Addr, Uint128};
 use cw_multi_test::{AppResponse, Executor};
 use ed25519_dalek::SigningKey;
-use settlement::msg::{ExecuteMsg, MatchedTrade, QueryMsg, ReceiveMsg, SlotStatusResponse, Zone};
+use settlement::msg::{ExecuteMsg, IntentTrade, QueryMsg, ReceiveMsg, SlotStatusResponse, Zone};
 
 const ZONE: u32 = 1;
 const PRICE: u128 = 200_000;
@@ -40,6 +41,46 @@ fn send(d: &mut Deployment, who: &Addr, amount: u128, msg: &ReceiveMsg) -> AppRe
     };
     let token = d.token.clone();
     d.app.execute_contract(who.clone(), token, &m, &[]).unwrap()
+}
+
+/// `who` places an unsigned intent on chain (`place_intent`, the way in for
+/// accounts that do not sign) and gets its batch form back.
+#[allow(clippy::too_many_arguments)]
+fn place(
+    d: &mut Deployment,
+    who: &Addr,
+    side: IntentSide,
+    slot: SlotId,
+    meter: u32,
+    wh: u128,
+    price: u128,
+    nonce: u64,
+) -> BatchIntent {
+    let intent = BatchIntent {
+        owner: who.to_string(),
+        nonce,
+        slot_from: slot.start(),
+        slot_until: slot.end(),
+        side,
+        meter,
+        wh: wh as u64,
+        limit_price: price as u64,
+        premium_only: false,
+        expires: slot.start(),
+        signature: None,
+    };
+    let settlement = d.settlement.clone();
+    d.app
+        .execute_contract(
+            who.clone(),
+            settlement,
+            &ExecuteMsg::PlaceIntent {
+                intent: intent.clone(),
+            },
+            &[],
+        )
+        .unwrap();
+    intent
 }
 
 #[test]
@@ -89,45 +130,42 @@ fn readings_from_three_operators_settle_a_slot() {
     )
     .unwrap()
     .u128();
-    let r = send(
+    // Each deposits what its side locks, then places its intent on chain.
+    send(&mut d, &seller, collateral, &ReceiveMsg::Deposit {});
+    let offer = place(
         &mut d,
         &seller,
-        collateral,
-        &ReceiveMsg::PlaceOffer {
-            slot,
-            zone: ZONE,
-            meter: seller_meter,
-            wh: Uint128::new(WH),
-            min_price: Uint128::new(PRICE),
-            premium_only: false,
-        },
+        IntentSide::Sell,
+        slot,
+        seller_meter,
+        WH,
+        PRICE,
+        1,
     );
-    let offer: u64 = attr(&r, "order_id").parse().unwrap();
     let escrow = escrow_for(Uint128::new(WH), Uint128::new(PRICE)).unwrap();
-    let r = send(
+    send(&mut d, &buyer, escrow.u128(), &ReceiveMsg::Deposit {});
+    let bid = place(
         &mut d,
         &buyer,
-        escrow.u128(),
-        &ReceiveMsg::PlaceBid {
-            slot,
-            zone: ZONE,
-            meter: buyer_meter,
-            wh: Uint128::new(WH),
-            max_price: Uint128::new(PRICE),
-        },
+        IntentSide::Buy,
+        slot,
+        buyer_meter,
+        WH,
+        PRICE,
+        1,
     );
-    let bid: u64 = attr(&r, "order_id").parse().unwrap();
     set_time(&mut d, slot.start() - 60);
     let matcher = d.addr(roles::MATCHER);
     d.app
         .execute_contract(
             matcher,
             settlement.clone(),
-            &ExecuteMsg::CommitMatches {
+            &ExecuteMsg::CommitIntents {
                 slot,
-                trades: vec![MatchedTrade {
-                    bid,
-                    offer,
+                intents: vec![bid, offer],
+                trades: vec![IntentTrade {
+                    bid: 0,
+                    offer: 1,
                     wh: Uint128::new(WH),
                     price: Uint128::new(PRICE),
                 }],

@@ -6,14 +6,13 @@
 use aip_testing::deployment::roles;
 use aip_testing::{Deployment, DeploymentConfig};
 use aip_types::hooks::{Ruling, Tier};
+use aip_types::intent::{BatchIntent, Side as IntentSide};
 use aip_types::MeterId;
 use aip_types::{escrow_for, SlotId, SLOT_SECONDS};
 use cosmwasm_std::{to_json_binary, Addr, Uint128};
 use cw_multi_test::{AppResponse, Executor};
 use ed25519_dalek::SigningKey;
-use settlement::msg::{
-    ExecuteMsg, MatchedTrade, OrderResponse, QueryMsg, ReceiveMsg, SlotStatusResponse, Zone,
-};
+use settlement::msg::{ExecuteMsg, IntentTrade, QueryMsg, ReceiveMsg, SlotStatusResponse, Zone};
 
 const ZONE: u32 = 1;
 /// The grid node of every meter here (in [`ZONE`]).
@@ -134,63 +133,72 @@ impl Market {
         self.set_time(slot.start() - 300 - 60);
         let (seller, buyer) = (self.seller.clone(), self.buyer.clone());
         let collateral = self.collateral(&seller);
-        let r = self
-            .send(
-                &seller,
-                collateral,
-                &ReceiveMsg::PlaceOffer {
-                    slot,
-                    zone: ZONE,
-                    meter: self.seller_meter.0,
-                    wh: Uint128::new(WH),
-                    min_price: Uint128::new(PRICE),
-                    premium_only: false,
-                },
-            )
-            .unwrap();
-        let offer: u64 = attr(&r, "order_id").parse().unwrap();
-        let o: OrderResponse = self
+        let r = self.commit(slot, &seller, &buyer, self.seller_meter.0, collateral);
+        let id: u64 = attr(&r.unwrap(), "first_trade_id").parse().unwrap();
+        let t: settlement::msg::TradeResponse = self
             .d
             .app
             .wrap()
-            .query_wasm_smart(&self.d.settlement, &QueryMsg::Order { id: offer })
+            .query_wasm_smart(&self.d.settlement, &QueryMsg::Trade { id })
             .unwrap();
-        let escrow = escrow_for(Uint128::new(WH), Uint128::new(PRICE)).unwrap();
-        let r = self
-            .send(
-                &buyer,
-                escrow.u128(),
-                &ReceiveMsg::PlaceBid {
-                    slot,
-                    zone: ZONE,
-                    meter: self.buyer_meter,
-                    wh: Uint128::new(WH),
-                    max_price: Uint128::new(PRICE),
-                },
-            )
-            .unwrap();
-        let bid: u64 = attr(&r, "order_id").parse().unwrap();
-        self.set_time(slot.start() - 60);
-        let matcher = self.d.addr(roles::MATCHER);
-        let r = self
-            .exec(
-                &matcher,
-                &ExecuteMsg::CommitMatches {
-                    slot,
-                    trades: vec![MatchedTrade {
-                        bid,
-                        offer,
-                        wh: Uint128::new(WH),
-                        price: Uint128::new(PRICE),
-                    }],
-                },
-            )
-            .unwrap();
-        let id: u64 = attr(&r, "first_trade_id").parse().unwrap();
         self.set_time(slot.end() + 10);
         let (meter, key) = self.seller_meter.clone();
         self.d.deliver(slot, &[(meter, &key, delivered)]).unwrap();
-        (id, slot, o.locked.u128())
+        (id, slot, t.collateral.u128())
+    }
+
+    /// `seller` deposits `collateral` and places an offer of `WH` at `PRICE`
+    /// on `meter`, the buyer deposits the escrow and places its bid (both on
+    /// chain, nonce = the slot), and the matcher commits the one trade.
+    fn commit(
+        &mut self,
+        slot: SlotId,
+        seller: &Addr,
+        buyer: &Addr,
+        meter: MeterId,
+        collateral: u128,
+    ) -> anyhow::Result<AppResponse> {
+        self.send(seller, collateral, &ReceiveMsg::Deposit {})
+            .unwrap();
+        let offer = place(
+            &mut self.d,
+            seller,
+            IntentSide::Sell,
+            slot,
+            meter,
+            WH,
+            PRICE,
+            slot.0,
+        );
+        let escrow = escrow_for(Uint128::new(WH), Uint128::new(PRICE)).unwrap();
+        self.send(buyer, escrow.u128(), &ReceiveMsg::Deposit {})
+            .unwrap();
+        let bm = self.buyer_meter;
+        let bid = place(
+            &mut self.d,
+            buyer,
+            IntentSide::Buy,
+            slot,
+            bm,
+            WH,
+            PRICE,
+            slot.0,
+        );
+        self.set_time(slot.start() - 60);
+        let matcher = self.d.addr(roles::MATCHER);
+        self.exec(
+            &matcher,
+            &ExecuteMsg::CommitIntents {
+                slot,
+                intents: vec![bid, offer],
+                trades: vec![IntentTrade {
+                    bid: 0,
+                    offer: 1,
+                    wh: Uint128::new(WH),
+                    price: Uint128::new(PRICE),
+                }],
+            },
+        )
     }
 
     /// Past the dispute window, settle the slot (outcomes go to reputation).
@@ -217,6 +225,46 @@ impl Market {
     fn score(&self, who: &Addr) -> u16 {
         self.d.reputation_of(who).unwrap().score
     }
+}
+
+/// `who` places an unsigned intent on chain (`place_intent`, the way in for
+/// accounts that do not sign) and gets its batch form back.
+#[allow(clippy::too_many_arguments)]
+fn place(
+    d: &mut Deployment,
+    who: &Addr,
+    side: IntentSide,
+    slot: SlotId,
+    meter: u32,
+    wh: u128,
+    price: u128,
+    nonce: u64,
+) -> BatchIntent {
+    let intent = BatchIntent {
+        owner: who.to_string(),
+        nonce,
+        slot_from: slot.start(),
+        slot_until: slot.end(),
+        side,
+        meter,
+        wh: wh as u64,
+        limit_price: price as u64,
+        premium_only: false,
+        expires: slot.start(),
+        signature: None,
+    };
+    let settlement = d.settlement.clone();
+    d.app
+        .execute_contract(
+            who.clone(),
+            settlement,
+            &ExecuteMsg::PlaceIntent {
+                intent: intent.clone(),
+            },
+            &[],
+        )
+        .unwrap();
+    intent
 }
 
 #[test]
@@ -377,15 +425,10 @@ fn settlement_refuses_unregistered_and_flagged_sellers() {
     let stranger_meter =
         m.d.register_meter(&stranger, NODE, &SigningKey::from_bytes(&[23; 32]))
             .unwrap();
-    let offer_on = |meter| ReceiveMsg::PlaceOffer {
-        slot,
-        zone: ZONE,
-        meter,
-        wh: Uint128::new(WH),
-        min_price: Uint128::new(PRICE),
-        premium_only: false,
-    };
-    let e = err(m.send(&stranger, 100_000, &offer_on(stranger_meter)));
+    m.set_time(slot.start() - 360);
+    let buyer = m.buyer.clone();
+    let e = err(m.commit(slot, &stranger, &buyer, stranger_meter, 100_000));
+    assert!(e.contains("intent 1 rejected: account"), "{e}");
     assert!(e.contains("no reputation token"), "{e}");
 
     let seller = m.seller.clone();
@@ -404,6 +447,9 @@ fn settlement_refuses_unregistered_and_flagged_sellers() {
         .unwrap();
     let t = m.d.trading_terms(&seller).unwrap();
     assert!(t.flagged && !t.premium_eligible);
-    let e = err(m.send(&seller, 100_000, &offer_on(m.seller_meter.0)));
+    let next = SlotId(slot.0 + SLOT_SECONDS);
+    m.set_time(next.start() - 360);
+    let sm = m.seller_meter.0;
+    let e = err(m.commit(next, &seller, &buyer, sm, 100_000));
     assert!(e.contains("flagged by the guardian"), "{e}");
 }

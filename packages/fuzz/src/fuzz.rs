@@ -150,7 +150,7 @@ fn template(e: &str) -> String {
     out
 }
 
-/// The variant name of a message (`{"place_bid":{..}}` → `place_bid`).
+/// The variant name of a message (`{"deposit":{..}}` → `deposit`).
 fn variant(msg: &Json) -> String {
     match msg {
         Json::Obj(o) if o.len() == 1 => o[0].0.clone(),

@@ -131,6 +131,6 @@ mod tests {
             .unwrap()
             .hook
             .unwrap();
-        assert!(hook.to_string().contains("place_bid"));
+        assert!(hook.to_string().contains("deposit"));
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! aip-gas <scenario>... [--update-docs] [--artifacts DIR] [--docs FILE]
-//!     scenarios: token, settlement, meter-oracle, zk, all
+//!     scenarios: token, intents, meter-oracle, zk, all
 //! aip-gas sizes [--update-docs]      artifact sizes + VM check (docs table)
 //! aip-gas check [NAME...]            the VM's static checks with wasmd's capabilities
 //! ```
@@ -17,7 +17,7 @@ use aip_gas_bench::scenarios::{self, Ctx, Measured};
 use aip_gas_bench::{check, Chain};
 use anyhow::{bail, Context, Result};
 
-const USAGE: &str = "usage: aip-gas <token|settlement|meter-oracle|zk|all|sizes|check> [NAME...] \
+const USAGE: &str = "usage: aip-gas <token|intents|meter-oracle|zk|all|sizes|check> [NAME...] \
                      [--update-docs] [--artifacts DIR] [--docs FILE]";
 
 /// Size target for every contract after wasm-opt (docs/design.md).

@@ -155,7 +155,7 @@ fn send_calls_the_receiving_contract_with_the_hook() {
         .app
         .instantiate_contract(code, s.alice.clone(), &Empty {}, &[], "rx", None)
         .unwrap();
-    let payload = to_json_binary(&"place_bid").unwrap();
+    let payload = to_json_binary(&"deposit").unwrap();
     s.app
         .execute_contract(
             s.alice.clone(),

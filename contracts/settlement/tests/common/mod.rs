@@ -25,8 +25,8 @@ use cw_storage_plus::{Item, Map};
 use ed25519_dalek::SigningKey;
 use settlement::msg::{
     BalanceResponse, CongestionFee, Corridor, ExecuteMsg, HoldingsResponse, IntentTrade,
-    MarketParams, MatchedTrade, NodeZone, OfferParams, OrderResponse, OrdersResponse, QueryMsg,
-    ReceiveMsg, Roles, SlotStatusResponse, TradeResponse, TradesResponse, Zone,
+    MarketParams, NodeZone, QueryMsg, ReceiveMsg, Roles, SlotStatusResponse, TradeResponse,
+    TradesResponse, Zone,
 };
 
 pub const ZONE_A: u32 = 1;
@@ -193,6 +193,11 @@ pub struct Suite {
     /// Registered meters by (test label, owner, zone): the suite registers a
     /// meter the first time a label is used, as the grid operator would.
     pub meters: BTreeMap<(String, Addr, u32), (MeterId, SigningKey)>,
+    /// Intents placed through [`Suite::bid`], [`Suite::offer`] and
+    /// [`Suite::place`], by handle.
+    pub book: Vec<BatchIntent>,
+    /// The last nonce [`Suite::unsigned`] gave out.
+    pub next_nonce: u64,
 }
 
 pub fn params() -> MarketParams {
@@ -226,6 +231,8 @@ impl Suite {
             slot,
             users,
             meters: BTreeMap::new(),
+            book: vec![],
+            next_nonce: 0,
         };
         s.dso(ExecuteMsg::UpsertZone {
             zone: Zone {
@@ -362,33 +369,21 @@ impl Suite {
             .execute_contract(who.clone(), token.clone(), &m, &[])
     }
 
-    /// Places a bid on meter `meter` (a label, see [`Suite::meter`]) locking
-    /// exactly its escrow; returns the order id.
-    pub fn bid(&mut self, who: &Addr, zone: u32, meter: &str, wh: u128, max_price: u128) -> u64 {
-        let slot = self.slot;
-        self.bid_in(slot, who, zone, meter, wh, max_price)
-    }
-
-    pub fn bid_in(
-        &mut self,
-        slot: SlotId,
-        who: &Addr,
-        zone: u32,
-        meter: &str,
-        wh: u128,
-        max_price: u128,
-    ) -> u64 {
-        let amount = aip_types::escrow_for(Uint128::new(wh), Uint128::new(max_price))
+    /// `who` deposits a bid's escrow `escrow_for(wh, max_price)` and places
+    /// a buy intent for the suite's slot on its meter `meter` (a label, see
+    /// [`Suite::meter`]) on chain, as a contract account does
+    /// (`place_intent`); returns its handle for [`Suite::commit`].
+    pub fn bid(&mut self, who: &Addr, zone: u32, meter: &str, wh: u128, max_price: u128) -> u32 {
+        let escrow = aip_types::escrow_for(Uint128::new(wh), Uint128::new(max_price))
             .unwrap()
             .u128();
-        let meter = self.meter(meter, who, zone);
-        let r = self
-            .send(who, amount, &bid_msg(slot, zone, meter, wh, max_price))
-            .expect("bid");
-        order_id(&r)
+        self.deposit(who, escrow).expect("deposit escrow");
+        self.place(who, IntentSide::Buy, zone, meter, wh, max_price)
+            .expect("bid")
     }
 
-    /// Places an offer locking exactly its collateral at `ratio_bps`; returns the order id.
+    /// `who` deposits an offer's collateral at `ratio_bps` and places a sell
+    /// intent on chain; returns its handle for [`Suite::commit`].
     pub fn offer(
         &mut self,
         who: &Addr,
@@ -397,8 +392,7 @@ impl Suite {
         wh: u128,
         min_price: u128,
         ratio_bps: u32,
-    ) -> u64 {
-        let slot = self.slot;
+    ) -> u32 {
         let amount = settlement::rules::offer_collateral(
             Uint128::new(wh),
             Uint128::new(min_price),
@@ -407,21 +401,89 @@ impl Suite {
         )
         .unwrap()
         .u128();
-        let meter = self.meter(meter, who, zone);
-        let r = self
-            .send(
-                who,
-                amount,
-                &offer_msg(slot, zone, meter, wh, min_price, false),
-            )
-            .expect("offer");
-        order_id(&r)
+        if amount > 0 {
+            self.deposit(who, amount).expect("deposit collateral");
+        }
+        self.place(who, IntentSide::Sell, zone, meter, wh, min_price)
+            .expect("offer")
     }
 
-    pub fn commit(&mut self, trades: Vec<MatchedTrade>) -> anyhow::Result<AppResponse> {
-        let who = self.role(roles::MATCHER);
-        let slot = self.slot;
-        self.exec(&who, ExecuteMsg::CommitMatches { slot, trades })
+    /// The unsigned intent of `who` for the suite's slot on its meter
+    /// `meter` (registered on first use), with the next nonce.
+    pub fn unsigned(
+        &mut self,
+        who: &Addr,
+        side: IntentSide,
+        zone: u32,
+        meter: &str,
+        wh: u64,
+        limit_price: u64,
+    ) -> BatchIntent {
+        let meter = self.meter(meter, who, zone);
+        self.next_nonce += 1;
+        BatchIntent {
+            owner: who.to_string(),
+            nonce: self.next_nonce,
+            slot_from: self.slot.start(),
+            slot_until: self.slot.end(),
+            side,
+            meter,
+            wh,
+            limit_price,
+            premium_only: false,
+            expires: self.slot.start(),
+            signature: None,
+        }
+    }
+
+    /// `who` places `intent` on chain and the suite books it; returns its handle.
+    pub fn place_intent(&mut self, who: &Addr, intent: BatchIntent) -> anyhow::Result<u32> {
+        self.exec(
+            who,
+            ExecuteMsg::PlaceIntent {
+                intent: intent.clone(),
+            },
+        )?;
+        self.book.push(intent);
+        Ok((self.book.len() - 1) as u32)
+    }
+
+    /// Places an intent of `who` on chain (see [`Suite::unsigned`]).
+    pub fn place(
+        &mut self,
+        who: &Addr,
+        side: IntentSide,
+        zone: u32,
+        meter: &str,
+        wh: u128,
+        price: u128,
+    ) -> anyhow::Result<u32> {
+        let i = self.unsigned(who, side, zone, meter, wh as u64, price as u64);
+        self.place_intent(who, i)
+    }
+
+    /// The matcher commits `trades` between booked intents (by handle): the
+    /// batch carries each named intent once, in order of first use.
+    pub fn commit(&mut self, trades: Vec<BookTrade>) -> anyhow::Result<AppResponse> {
+        let mut index: BTreeMap<u32, u32> = BTreeMap::new();
+        let mut intents = vec![];
+        let mut out = vec![];
+        for t in trades {
+            let mut at = |h: u32| {
+                *index.entry(h).or_insert_with(|| {
+                    intents.push(self.book[h as usize].clone());
+                    (intents.len() - 1) as u32
+                })
+            };
+            let (bid, offer) = (at(t.bid), at(t.offer));
+            out.push(IntentTrade {
+                bid,
+                offer,
+                wh: t.wh,
+                price: t.price,
+            });
+        }
+        self.commit_intents(intents, out)
     }
 
     /// The quorum finalizes meter `meter`'s reading, then anyone fetches.
@@ -462,10 +524,6 @@ impl Suite {
         self.d.app.wrap().query_wasm_smart(&self.d.settlement, msg)
     }
 
-    pub fn order(&self, id: u64) -> OrderResponse {
-        self.q(&QueryMsg::Order { id }).unwrap()
-    }
-
     pub fn trade(&self, id: u64) -> TradeResponse {
         self.q(&QueryMsg::Trade { id }).unwrap()
     }
@@ -473,17 +531,6 @@ impl Suite {
     pub fn trades_of(&self, who: &Addr) -> TradesResponse {
         self.q(&QueryMsg::TradesByAccount {
             account: who.to_string(),
-            start_after: None,
-            limit: None,
-        })
-        .unwrap()
-    }
-
-    pub fn open_orders(&self, zone: Option<u32>) -> OrdersResponse {
-        self.q(&QueryMsg::OpenOrders {
-            slot: self.slot,
-            zone,
-            side: None,
             start_after: None,
             limit: None,
         })
@@ -756,62 +803,22 @@ pub fn fee(from: u32, to: u32, fee: u128) -> CongestionFee {
     }
 }
 
-pub fn bid_msg(slot: SlotId, zone: u32, meter: MeterId, wh: u128, max_price: u128) -> ReceiveMsg {
-    ReceiveMsg::PlaceBid {
-        slot,
-        zone,
-        meter,
-        wh: Uint128::new(wh),
-        max_price: Uint128::new(max_price),
-    }
+/// A trade between two booked intents (handles from [`Suite::bid`] and
+/// [`Suite::offer`]).
+pub struct BookTrade {
+    pub bid: u32,
+    pub offer: u32,
+    pub wh: Uint128,
+    pub price: Uint128,
 }
 
-pub fn offer_msg(
-    slot: SlotId,
-    zone: u32,
-    meter: MeterId,
-    wh: u128,
-    min_price: u128,
-    premium_only: bool,
-) -> ReceiveMsg {
-    ReceiveMsg::PlaceOffer {
-        slot,
-        zone,
-        meter,
-        wh: Uint128::new(wh),
-        min_price: Uint128::new(min_price),
-        premium_only,
-    }
-}
-
-pub fn offer_params(
-    slot: SlotId,
-    zone: u32,
-    meter: MeterId,
-    wh: u128,
-    min_price: u128,
-) -> OfferParams {
-    OfferParams {
-        slot,
-        zone,
-        meter,
-        wh: Uint128::new(wh),
-        min_price: Uint128::new(min_price),
-        premium_only: false,
-    }
-}
-
-pub fn trade(bid: u64, offer: u64, wh: u128, price: u128) -> MatchedTrade {
-    MatchedTrade {
+pub fn trade(bid: u32, offer: u32, wh: u128, price: u128) -> BookTrade {
+    BookTrade {
         bid,
         offer,
         wh: Uint128::new(wh),
         price: Uint128::new(price),
     }
-}
-
-pub fn order_id(r: &AppResponse) -> u64 {
-    attr(r, "order_id").parse().unwrap()
 }
 
 pub fn attr(r: &AppResponse, key: &str) -> String {
@@ -825,6 +832,6 @@ pub fn attr(r: &AppResponse, key: &str) -> String {
 }
 
 /// The contract error message of a failed call.
-pub fn err(r: anyhow::Result<AppResponse>) -> String {
+pub fn err<T: std::fmt::Debug>(r: anyhow::Result<T>) -> String {
     r.expect_err("expected an error").root_cause().to_string()
 }

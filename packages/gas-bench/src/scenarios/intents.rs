@@ -10,7 +10,7 @@ use aip_types::intent::{BatchIntent, OrderIntent, Side};
 use anyhow::{ensure, Context, Result};
 use serde_json::{json, Value};
 
-use super::settlement::{setup_for, total};
+use super::market::{setup_for, total};
 use super::{Ctx, Measured};
 use crate::gas::{CallGas, TX_SIZE_COST_PER_BYTE};
 use crate::report::{thousands, Row};

@@ -10,8 +10,8 @@ use crate::chain::Chain;
 use crate::report::Row;
 
 pub mod intents;
+pub mod market;
 pub mod meter_oracle;
-pub mod settlement;
 pub mod token;
 pub mod zk;
 
@@ -105,14 +105,13 @@ pub fn display_path(p: &Path) -> String {
 }
 
 /// Every scenario, in the order `all` runs them.
-pub const ALL: &[&str] = &["token", "settlement", "intents", "meter-oracle", "zk"];
+pub const ALL: &[&str] = &["token", "intents", "meter-oracle", "zk"];
 
 /// Runs one scenario by name.
 pub fn run(ctx: &Ctx, name: &str) -> Result<Measured> {
     ctx.take_loaded();
     let mut measured = match name {
         "token" | "aip-token" => token::run(ctx),
-        "settlement" => settlement::run(ctx),
         "intents" => intents::run(ctx),
         "meter-oracle" => meter_oracle::run(ctx),
         "zk" | "zk-verifier" => zk::run(ctx),
