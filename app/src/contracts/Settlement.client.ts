@@ -6,7 +6,7 @@
 
 import { ICosmWasmClient, ISigningCosmWasmClient } from "./baseClient";
 import { Coin, StdFee } from "@interchainjs/types";
-import { Uint128, InstantiateMsg, MarketParams, Roles, ExecuteMsg, Binary, SlotId, Side, Ruling, Cw20ReceiveMsg, OfferParams, MatchedTrade, BatchIntent, IntentSignature, IntentTrade, Zone, Corridor, NodeZone, CongestionFee, QueryMsg, MigrateMsg, BalanceResponse, ConfigResponse, CongestionFeesResponse, DisputeResponse, HoldingsResponse, IntentFillResponse, NetworkResponse, NodeZonesResponse, OrderStatus, OrdersResponse, OrderResponse, SlotPhase, SlotStatusResponse, CorridorUsage, TradeStatus, TradeResponse, TradeSettlement, TradesResponse } from "./Settlement.types";
+import { Uint128, InstantiateMsg, MarketParams, Roles, ExecuteMsg, Binary, Side, SlotId, Ruling, Cw20ReceiveMsg, BatchIntent, IntentSignature, IntentTrade, Zone, Corridor, NodeZone, CongestionFee, QueryMsg, MigrateMsg, BalanceResponse, ConfigResponse, CongestionFeesResponse, DisputeResponse, HoldingsResponse, IntentFillResponse, NetworkResponse, NodeZonesResponse, SlotPhase, SlotStatusResponse, CorridorUsage, TradeStatus, TradeResponse, TradeSettlement, TradesResponse } from "./Settlement.types";
 export interface SettlementReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;
@@ -28,33 +28,6 @@ export interface SettlementReadOnlyInterface {
   }: {
     slot: SlotId;
   }) => Promise<SlotStatusResponse>;
-  order: ({
-    id
-  }: {
-    id: number;
-  }) => Promise<OrderResponse>;
-  openOrders: ({
-    limit,
-    side,
-    slot,
-    startAfter,
-    zone
-  }: {
-    limit?: number;
-    side?: Side;
-    slot: SlotId;
-    startAfter?: number;
-    zone?: number;
-  }) => Promise<OrdersResponse>;
-  ordersByOwner: ({
-    limit,
-    owner,
-    startAfter
-  }: {
-    limit?: number;
-    owner: string;
-    startAfter?: number;
-  }) => Promise<OrdersResponse>;
   trade: ({
     id
   }: {
@@ -108,9 +81,6 @@ export class SettlementQueryClient implements SettlementReadOnlyInterface {
     this.nodeZones = this.nodeZones.bind(this);
     this.congestionFees = this.congestionFees.bind(this);
     this.slotStatus = this.slotStatus.bind(this);
-    this.order = this.order.bind(this);
-    this.openOrders = this.openOrders.bind(this);
-    this.ordersByOwner = this.ordersByOwner.bind(this);
     this.trade = this.trade.bind(this);
     this.tradesByAccount = this.tradesByAccount.bind(this);
     this.tradesBySlot = this.tradesBySlot.bind(this);
@@ -162,57 +132,6 @@ export class SettlementQueryClient implements SettlementReadOnlyInterface {
     return this.client.queryContractSmart(this.contractAddress, {
       slot_status: {
         slot
-      }
-    });
-  };
-  order = async ({
-    id
-  }: {
-    id: number;
-  }): Promise<OrderResponse> => {
-    return this.client.queryContractSmart(this.contractAddress, {
-      order: {
-        id
-      }
-    });
-  };
-  openOrders = async ({
-    limit,
-    side,
-    slot,
-    startAfter,
-    zone
-  }: {
-    limit?: number;
-    side?: Side;
-    slot: SlotId;
-    startAfter?: number;
-    zone?: number;
-  }): Promise<OrdersResponse> => {
-    return this.client.queryContractSmart(this.contractAddress, {
-      open_orders: {
-        limit,
-        side,
-        slot,
-        start_after: startAfter,
-        zone
-      }
-    });
-  };
-  ordersByOwner = async ({
-    limit,
-    owner,
-    startAfter
-  }: {
-    limit?: number;
-    owner: string;
-    startAfter?: number;
-  }): Promise<OrdersResponse> => {
-    return this.client.queryContractSmart(this.contractAddress, {
-      orders_by_owner: {
-        limit,
-        owner,
-        start_after: startAfter
       }
     });
   };
@@ -314,30 +233,6 @@ export interface SettlementInterface extends SettlementReadOnlyInterface {
     amount: Uint128;
     msg: Binary;
     sender: string;
-  }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<any>;
-  placeOffer: ({
-    offer
-  }: {
-    offer: OfferParams;
-  }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<any>;
-  cancelOrder: ({
-    id
-  }: {
-    id: number;
-  }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<any>;
-  sweep: ({
-    limit,
-    slot
-  }: {
-    limit?: number;
-    slot: SlotId;
-  }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<any>;
-  commitMatches: ({
-    slot,
-    trades
-  }: {
-    slot: SlotId;
-    trades: MatchedTrade[];
   }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<any>;
   commitIntents: ({
     intents,
@@ -443,10 +338,6 @@ export class SettlementClient extends SettlementQueryClient implements Settlemen
     this.sender = sender;
     this.contractAddress = contractAddress;
     this.receive = this.receive.bind(this);
-    this.placeOffer = this.placeOffer.bind(this);
-    this.cancelOrder = this.cancelOrder.bind(this);
-    this.sweep = this.sweep.bind(this);
-    this.commitMatches = this.commitMatches.bind(this);
     this.commitIntents = this.commitIntents.bind(this);
     this.placeIntent = this.placeIntent.bind(this);
     this.cancelIntent = this.cancelIntent.bind(this);
@@ -477,56 +368,6 @@ export class SettlementClient extends SettlementQueryClient implements Settlemen
         amount,
         msg,
         sender
-      }
-    }, fee_, memo_, funds_);
-  };
-  placeOffer = async ({
-    offer
-  }: {
-    offer: OfferParams;
-  }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<any> => {
-    return await this.client.execute(this.sender, this.contractAddress, {
-      place_offer: {
-        offer
-      }
-    }, fee_, memo_, funds_);
-  };
-  cancelOrder = async ({
-    id
-  }: {
-    id: number;
-  }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<any> => {
-    return await this.client.execute(this.sender, this.contractAddress, {
-      cancel_order: {
-        id
-      }
-    }, fee_, memo_, funds_);
-  };
-  sweep = async ({
-    limit,
-    slot
-  }: {
-    limit?: number;
-    slot: SlotId;
-  }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<any> => {
-    return await this.client.execute(this.sender, this.contractAddress, {
-      sweep: {
-        limit,
-        slot
-      }
-    }, fee_, memo_, funds_);
-  };
-  commitMatches = async ({
-    slot,
-    trades
-  }: {
-    slot: SlotId;
-    trades: MatchedTrade[];
-  }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<any> => {
-    return await this.client.execute(this.sender, this.contractAddress, {
-      commit_matches: {
-        slot,
-        trades
       }
     }, fee_, memo_, funds_);
   };

@@ -35,24 +35,6 @@ export interface Roles {
 export type ExecuteMsg = {
   receive: Cw20ReceiveMsg;
 } | {
-  place_offer: {
-    offer: OfferParams;
-  };
-} | {
-  cancel_order: {
-    id: number;
-  };
-} | {
-  sweep: {
-    limit?: number | null;
-    slot: SlotId;
-  };
-} | {
-  commit_matches: {
-    slot: SlotId;
-    trades: MatchedTrade[];
-  };
-} | {
   commit_intents: {
     intents: BatchIntent[];
     slot: SlotId;
@@ -123,8 +105,8 @@ export type ExecuteMsg = {
   };
 };
 export type Binary = string;
+export type Side = "buy" | "sell";
 export type SlotId = number;
-export type Side = "bid" | "offer";
 export type Ruling = "pay_seller" | "refund_buyer" | {
   split: {
     seller_bps: number;
@@ -134,20 +116,6 @@ export interface Cw20ReceiveMsg {
   amount: Uint128;
   msg: Binary;
   sender: string;
-}
-export interface OfferParams {
-  meter: number;
-  min_price: Uint128;
-  premium_only?: boolean;
-  slot: SlotId;
-  wh: Uint128;
-  zone: number;
-}
-export interface MatchedTrade {
-  bid: number;
-  offer: number;
-  price: Uint128;
-  wh: Uint128;
 }
 export interface BatchIntent {
   expires: number;
@@ -211,24 +179,6 @@ export type QueryMsg = {
     slot: SlotId;
   };
 } | {
-  order: {
-    id: number;
-  };
-} | {
-  open_orders: {
-    limit?: number | null;
-    side?: Side | null;
-    slot: SlotId;
-    start_after?: number | null;
-    zone?: number | null;
-  };
-} | {
-  orders_by_owner: {
-    limit?: number | null;
-    owner: string;
-    start_after?: number | null;
-  };
-} | {
   trade: {
     id: number;
   };
@@ -266,7 +216,7 @@ export interface BalanceResponse {
   claimable: Uint128;
   free: Uint128;
   locked: Uint128;
-  locked_in_orders: Uint128;
+  locked_in_orders?: Uint128 & string;
 }
 export interface ConfigResponse {
   params: MarketParams;
@@ -291,7 +241,7 @@ export interface DisputeResponse {
 export interface HoldingsResponse {
   bonds?: Uint128 & string;
   claimable: Uint128;
-  orders: Uint128;
+  orders?: Uint128 & string;
   total: Uint128;
   trades: Uint128;
 }
@@ -308,26 +258,6 @@ export interface NetworkResponse {
 }
 export interface NodeZonesResponse {
   nodes: NodeZone[];
-}
-export type OrderStatus = "open" | "filled" | "cancelled" | "swept";
-export interface OrdersResponse {
-  orders: OrderResponse[];
-}
-export interface OrderResponse {
-  filled_wh: Uint128;
-  id: number;
-  locked: Uint128;
-  meter: number;
-  owner: string;
-  premium_eligible: boolean;
-  premium_only: boolean;
-  price: Uint128;
-  remaining_wh: Uint128;
-  side: Side;
-  slot: SlotId;
-  status: OrderStatus;
-  wh: Uint128;
-  zone: number;
 }
 export type SlotPhase = "open" | "matching" | "delivery" | "dispute_window" | "settlement";
 export interface SlotStatusResponse {
