@@ -45,8 +45,11 @@ pub const SLOT_SECS: u64 = 900;
 const PAGE: u32 = 500;
 /// Meters per meter-oracle `deliveries` query (the contract answers up to 500).
 const METER_CHUNK: usize = 500;
-/// Accounts per reputation `trading_terms_batch` query (its maximum is 1000).
-const TERMS_CHUNK: usize = 1000;
+/// Accounts per reputation `trading_terms_batch` query. The contract takes up
+/// to 1,000, but a smart query of 1,000 accounts runs past wasmd's query gas
+/// limit (3,000,000) and the agent could not screen a 1,000-household slot;
+/// 500 fit (the load run's 500 households) and match settlement's own chunk.
+const TERMS_CHUNK: usize = 500;
 /// Most `CommitIntents` attempts per cycle: each refused attempt drops the
 /// intent or trade the contract named.
 pub const MAX_COMMIT_ATTEMPTS: usize = 8;

@@ -132,7 +132,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Cmd::SignCosmos { label, intent } => {
             let signed = intent_key(&label)?.sign_cosmos(&parse_intent(&intent)?);
-            println!("{}", serde_json::to_string(&signed).map_err(|e| e.to_string())?);
+            println!(
+                "{}",
+                serde_json::to_string(&signed).map_err(|e| e.to_string())?
+            );
         }
         Cmd::DeviceKey { label } => println!("{}", device(&label).public_key()),
         Cmd::Reading {
