@@ -376,6 +376,8 @@ export interface History {
   disputes: number;
   last_slot: number;
   reviews_received: number;
+  scored_review_weight: number;
+  scored_review_weighted_sum: number;
   successful_trades: number;
   trades: number;
   trades_as_seller: number;

@@ -387,8 +387,17 @@ pub struct History {
     pub disputes: u64,
     pub dispute_loss_bps: u64,
     pub reviews_received: u64,
+    /// Σ weight of the reviews received, each (reviewer → this account) pair
+    /// capped at one pair's weight (3000); flagged reviewers left out.
     pub counted_review_weight: u64,
+    /// Σ weight × rating over the same pairs, scaled like the weight.
     pub counted_review_weighted_sum: u64,
+    /// The weight the score uses: `counted_review_weight` after the ring cap
+    /// (pairs this account reviewed back count together as at most one pair,
+    /// `score::counted_reviews`).
+    pub scored_review_weight: u64,
+    /// Σ weight × rating the score uses, after the ring cap.
+    pub scored_review_weighted_sum: u64,
 }
 
 #[cw_serde]

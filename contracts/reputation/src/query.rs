@@ -137,6 +137,12 @@ pub fn query_priority_scores(
 }
 
 fn history(s: &Stats) -> History {
+    let (scored_w, scored_wr) = crate::score::counted_reviews(
+        s.review_weight,
+        s.review_weighted_sum,
+        s.mutual_review_weight,
+        s.mutual_review_weighted_sum,
+    );
     History {
         trades: s.trades,
         successful_trades: s.successful,
@@ -150,6 +156,8 @@ fn history(s: &Stats) -> History {
         reviews_received: s.reviews_received,
         counted_review_weight: s.review_weight,
         counted_review_weighted_sum: s.review_weighted_sum,
+        scored_review_weight: scored_w,
+        scored_review_weighted_sum: scored_wr,
     }
 }
 

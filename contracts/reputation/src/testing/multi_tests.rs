@@ -695,6 +695,9 @@ fn review_rings_of_three_and_four_lift_no_more_than_one_pair() {
             // Every pair filled its cap: k capped pairs, all reciprocated...
             assert_eq!(r.history.counted_review_weight, 3_000 * k);
             assert_eq!(r.history.counted_review_weighted_sum, 15_000 * k);
+            // ...the query shows what the score counts after the ring cap...
+            assert_eq!(r.history.scored_review_weight, 3_000);
+            assert_eq!(r.history.scored_review_weighted_sum, 15_000);
             // ...which the pair cap alone would have counted in full (833 for
             // three accounts, 875 for four)...
             let uncapped = crate::state::Stats {
@@ -726,6 +729,7 @@ fn honest_reviewers_still_count_in_full() {
     }
     let r = s.rep_of(&seller);
     assert_eq!(r.history.counted_review_weight, 9_000);
+    assert_eq!(r.history.scored_review_weight, 9_000);
     assert_eq!(r.components.peer_reviews, 875);
 
     // A ring member reviewed by an outsider it does not review back: the
