@@ -39,7 +39,7 @@ step "VM static checks (aip-gas check)"
 # The workspace's gas harness already builds cosmwasm-vm (wasmer): its `check`
 # runs the checks wasmd runs on upload, so no separate cosmwasm-check install
 # (which built wasmer a second time: ~18 min on a new machine).
-cargo run --locked -q -p aip-gas-bench --bin aip-gas -- check
+cargo run --locked -q -p aip-gas-bench --bin aip-gas -- check --artifacts "$ROOT/artifacts"
 
 ( cd artifacts && sha256sum *.wasm > checksums.txt )
 step "artifact sizes"
