@@ -6,7 +6,9 @@ use aip_types::{NodeId, SlotId, SLOT_SECONDS};
 use cosmwasm_std::{Addr, Binary, DepsMut, Env, MessageInfo, Response, Storage};
 
 use crate::codec::{MeterEntry, ReadingsPage, RegistryPage, SlotReading};
-use crate::msg::{MeterId, MeterStatus, SignedReading, Tolerance, MAX_BATCH, MAX_OPERATORS};
+use crate::msg::{
+    MeterId, MeterStatus, SignedReading, Tolerance, ED25519_BATCH_LIMIT, MAX_BATCH, MAX_OPERATORS,
+};
 use crate::payload::reading_payload;
 use crate::state::{
     load_readings, load_registry, readings_pos, registry_pos, save_readings, save_registry, Config,
@@ -491,13 +493,19 @@ pub fn execute_submit_readings(
         let msgs: Vec<&[u8]> = payloads.iter().map(Vec::as_slice).collect();
         let sigs: Vec<&[u8]> = readings.iter().map(|r| r.signature.as_slice()).collect();
         let keys: Vec<&[u8]> = pubkeys.iter().map(|k| k.as_slice()).collect();
-        let ok = deps
-            .api
-            .ed25519_batch_verify(&msgs, &sigs, &keys)
-            .unwrap_or(false);
-        if !ok {
+        // The VM verifies at most ED25519_BATCH_LIMIT signatures per host call
+        // (a larger batch aborts the transaction with a VM error): chunk.
+        for start in (0..readings.len()).step_by(ED25519_BATCH_LIMIT) {
+            let end = (start + ED25519_BATCH_LIMIT).min(readings.len());
+            let ok = deps
+                .api
+                .ed25519_batch_verify(&msgs[start..end], &sigs[start..end], &keys[start..end])
+                .unwrap_or(false);
+            if ok {
+                continue;
+            }
             // Name the first bad reading (costs extra gas only on this failing path).
-            for i in 0..readings.len() {
+            for i in start..end {
                 if !deps
                     .api
                     .ed25519_verify(msgs[i], sigs[i], keys[i])
@@ -509,7 +517,7 @@ pub fn execute_submit_readings(
                 }
             }
             return Err(ContractError::InvalidSignature {
-                meter: readings[0].meter,
+                meter: readings[start].meter,
             });
         }
     }

@@ -15,6 +15,11 @@ pub use aip_types::hooks::meter::MeterStatus;
 /// Most readings accepted in one `SubmitReadings`.
 pub const MAX_BATCH: usize = 500;
 
+/// The most signatures one `ed25519_batch_verify` host call takes (the VM's
+/// own limit, cosmwasm-vm `MAX_COUNT_ED25519_BATCH`): `SubmitReadings`
+/// verifies a batch in chunks of this size.
+pub const ED25519_BATCH_LIMIT: usize = 256;
+
 /// Most oracle operators ever added (each keeps a stable index 0..64 used in
 /// the compact reading records; a removed operator keeps its index).
 pub const MAX_OPERATORS: usize = 64;
