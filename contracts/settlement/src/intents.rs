@@ -207,30 +207,10 @@ fn check_intent(
             (hash, intent.owner)
         }
     };
-    if !(bi.slot_from <= slot.start() && slot.start() < bi.slot_until) {
-        return Err(ContractError::SlotNotCovered {
-            slot,
-            from: bi.slot_from,
-            until: bi.slot_until,
-        });
-    }
+    rules::check_slot_window(slot, bi.slot_from, bi.slot_until)?;
     let raw = deps.api.addr_canonicalize(&owner)?;
-    let mut filled_before = 0;
-    if let Some(f) = FILLS.may_load(deps.storage, (raw.as_slice(), bi.nonce))? {
-        if f.cancelled {
-            return Err(ContractError::IntentCancelled {
-                owner,
-                nonce: bi.nonce,
-            });
-        }
-        if f.hash != hash[..8] {
-            return Err(ContractError::NonceReused {
-                owner,
-                nonce: bi.nonce,
-            });
-        }
-        filled_before = f.filled;
-    }
+    let fill = FILLS.may_load(deps.storage, (raw.as_slice(), bi.nonce))?;
+    let filled_before = rules::check_fill(&owner, bi.nonce, &hash, fill.as_ref())?;
     Ok(Checked {
         owner,
         raw,
@@ -590,11 +570,14 @@ fn batch_terms(
         }
         return Ok(out);
     };
+    // Each owner once, with the index of its first intent (named in a refusal).
     let mut owners: Vec<&Checked> = Vec::new();
+    let mut first_index: Vec<usize> = Vec::new();
     let mut seen: BTreeSet<&[u8]> = BTreeSet::new();
-    for c in checked {
+    for (i, c) in checked.iter().enumerate() {
         if seen.insert(c.raw.as_slice()) {
             owners.push(c);
+            first_index.push(i);
         }
     }
     // A query request is at most 64 KiB inside the VM: ask in chunks.
@@ -634,11 +617,7 @@ fn batch_terms(
             }
         }
     }
-    for (c, t) in owners.iter().zip(all) {
-        let index = checked
-            .iter()
-            .position(|x| x.raw == c.raw)
-            .unwrap_or_default();
+    for ((c, t), index) in owners.iter().zip(all).zip(first_index) {
         let refuse = |reason: &str| {
             (
                 index,
@@ -648,12 +627,7 @@ fn batch_terms(
                 },
             )
         };
-        if !t.registered {
-            return Err(refuse("no reputation token (KYC not done)"));
-        }
-        if t.flagged {
-            return Err(refuse("flagged by the guardian"));
-        }
+        rules::check_terms(&c.owner, &t).map_err(|e| (index, e))?;
         let mut premium_eligible = t.premium_eligible;
         if cfg.kyc_verifier.is_some() {
             let (eligible, premium, reason) =

@@ -1,9 +1,10 @@
 //! The settlement rules that are pure functions of their inputs, unit-tested
 //! here without a chain; the handlers in [`crate::execute`] call them.
 
-use aip_types::hooks::{MeterDelivery, MeterStatus, Ruling};
-use aip_types::{MeterId, NodeId, Price, ZoneId};
+use aip_types::hooks::{MeterDelivery, MeterStatus, Ruling, TradingTermsResponse};
+use aip_types::{MeterId, NodeId, Price, SlotId, ZoneId};
 
+use crate::state::Fill;
 use crate::{ContractError, Rule};
 
 /// The collateral rules (M1: valued at `max(min_price, floor)`) live in
@@ -42,6 +43,57 @@ pub fn meter_zone(
     node_zone: Option<ZoneId>,
 ) -> Result<ZoneId, ContractError> {
     node_zone.ok_or(ContractError::NodeWithoutZone { meter, node })
+}
+
+/// The slot-window rule of an intent: its window `[from, until)` contains the
+/// slot's start.
+pub fn check_slot_window(slot: SlotId, from: u64, until: u64) -> Result<(), ContractError> {
+    if from <= slot.start() && slot.start() < until {
+        Ok(())
+    } else {
+        Err(ContractError::SlotNotCovered { slot, from, until })
+    }
+}
+
+/// What the record of an (owner, nonce) allows an intent with this `hash`:
+/// nothing once cancelled, nothing if another intent already filled under the
+/// nonce; otherwise the Wh filled before (0 without a record).
+pub fn check_fill(
+    owner: &str,
+    nonce: u64,
+    hash: &[u8; 32],
+    fill: Option<&Fill>,
+) -> Result<u64, ContractError> {
+    let Some(f) = fill else { return Ok(0) };
+    if f.cancelled {
+        return Err(ContractError::IntentCancelled {
+            owner: owner.to_string(),
+            nonce,
+        });
+    }
+    if f.hash != hash[..8] {
+        return Err(ContractError::NonceReused {
+            owner: owner.to_string(),
+            nonce,
+        });
+    }
+    Ok(f.filled)
+}
+
+/// The reputation side of eligibility: an account trades only with a
+/// reputation token and while not flagged.
+pub fn check_terms(account: &str, terms: &TradingTermsResponse) -> Result<(), ContractError> {
+    let reason = if !terms.registered {
+        "no reputation token (KYC not done)"
+    } else if terms.flagged {
+        "flagged by the guardian"
+    } else {
+        return Ok(());
+    };
+    Err(ContractError::NotEligible {
+        account: account.to_string(),
+        reason: reason.to_string(),
+    })
 }
 
 /// The limit-price rule of a trade: the price is at least the seller's
@@ -217,5 +269,70 @@ mod tests {
         assert_eq!(next_fetch_cursor(3, 3, Some(9)), 9);
         assert_eq!(next_fetch_cursor(2, 3, Some(9)), 0);
         assert_eq!(next_fetch_cursor(0, 3, None), 0);
+    }
+
+    #[test]
+    fn an_intent_trades_only_in_its_window() {
+        let slot = SlotId(1_800);
+        assert!(check_slot_window(slot, 1_800, 2_700).is_ok());
+        assert!(check_slot_window(slot, 900, 2_700).is_ok());
+        assert_eq!(
+            check_slot_window(slot, 2_700, 3_600)
+                .unwrap_err()
+                .to_string(),
+            "the intent's slot window [2700, 3600) does not contain slot 1800"
+        );
+        assert!(check_slot_window(slot, 900, 1_800).is_err());
+    }
+
+    #[test]
+    fn a_nonce_fills_one_intent_until_cancelled() {
+        let hash = [7u8; 32];
+        assert_eq!(check_fill("alice", 3, &hash, None).unwrap(), 0);
+        let mut f = Fill {
+            filled: 400,
+            hash: [7u8; 8],
+            cancelled: false,
+        };
+        assert_eq!(check_fill("alice", 3, &hash, Some(&f)).unwrap(), 400);
+        assert_eq!(
+            check_fill("alice", 3, &[8u8; 32], Some(&f))
+                .unwrap_err()
+                .to_string(),
+            "nonce 3 of alice names another intent"
+        );
+        f.cancelled = true;
+        assert_eq!(
+            check_fill("alice", 3, &hash, Some(&f))
+                .unwrap_err()
+                .to_string(),
+            "the intent with nonce 3 of alice is cancelled"
+        );
+    }
+
+    #[test]
+    fn only_registered_unflagged_accounts_trade() {
+        let t = |registered, flagged| TradingTermsResponse {
+            account: "alice".into(),
+            registered,
+            score: 500,
+            tier: aip_types::hooks::Tier::Newcomer,
+            collateral_ratio_bps: 5_000,
+            premium_eligible: false,
+            flagged,
+        };
+        assert!(check_terms("alice", &t(true, false)).is_ok());
+        assert_eq!(
+            check_terms("alice", &t(false, false))
+                .unwrap_err()
+                .to_string(),
+            "account alice may not trade: no reputation token (KYC not done)"
+        );
+        assert_eq!(
+            check_terms("alice", &t(true, true))
+                .unwrap_err()
+                .to_string(),
+            "account alice may not trade: flagged by the guardian"
+        );
     }
 }

@@ -9,8 +9,10 @@
 //!    expiry, slot window, duplicates, fills and cancellation, meter owner and
 //!    status, zone of the meter's node, eligibility, free balance for the full
 //!    escrow or collateral of what remains). The rules are the contract's own
-//!    functions (`aip_types` bounds and units, `aip_types::intent`,
-//!    `settlement::rules::check_meter`), called here with the chain's data.
+//!    functions (`aip_types` bounds and units, `aip_types::intent`, and
+//!    `settlement::rules::{check_slot_window, check_fill, check_meter,
+//!    meter_zone, check_terms}`), called here with the chain's data, so a
+//!    skipped intent's reason is the contract's refusal word for word.
 //! 2. [`to_order_book`]: the screened intents as orders (order id = index
 //!    into the screened list, quantity = the unfilled remainder).
 //! 3. [`build_batch`]: the trades (fitted to the contract's routes by
@@ -141,70 +143,55 @@ fn check(
     let i = &e.signed.intent;
     check_order(u128::from(i.wh), u128::from(i.limit_price)).map_err(|e| e.to_string())?;
     let v = verify_signed_intent(api, domain, &e.signed, now).map_err(|e| e.to_string())?;
-    if !i.covers(slot) {
-        return Err(format!(
-            "the intent's slot window [{}, {}) does not contain slot {slot}",
-            i.slot_from, i.slot_until
-        ));
-    }
+    settlement::rules::check_slot_window(aip_types::SlotId(slot), i.slot_from, i.slot_until)
+        .map_err(|e| e.to_string())?;
     if !seen.insert(v.hash) {
         return Err("the same intent appears twice in the book".to_string());
     }
-    let mut remaining = i.wh;
-    if let Some(f) = view.fills.get(&(v.owner.clone(), i.nonce)) {
-        if f.cancelled {
-            return Err(format!(
-                "the intent with nonce {} of {} is cancelled",
-                i.nonce, v.owner
-            ));
-        }
-        if let Some(prefix) = &f.hash_prefix {
-            if *prefix != hex::encode(&v.hash[..8]) {
-                return Err(format!(
-                    "nonce {} of {} was used by another intent",
-                    i.nonce, v.owner
-                ));
+    // The contract's record of (owner, nonce) as it stores it (a prefix the
+    // query does not show is all zero there too).
+    let fill = view.fills.get(&(v.owner.clone(), i.nonce)).map(|f| {
+        let mut hash = [0u8; 8];
+        if let Some(bytes) = f.hash_prefix.as_deref().and_then(|p| hex::decode(p).ok()) {
+            if bytes.len() == 8 {
+                hash.copy_from_slice(&bytes);
             }
         }
-        remaining = remaining.saturating_sub(f.filled);
-    }
+        settlement::state::Fill {
+            filled: f.filled,
+            hash,
+            cancelled: f.cancelled,
+        }
+    });
+    let filled = settlement::rules::check_fill(&v.owner, i.nonce, &v.hash, fill.as_ref())
+        .map_err(|e| e.to_string())?;
+    let remaining = i.wh.saturating_sub(filled);
     if remaining == 0 {
         return Err(format!("the intent is filled ({} Wh)", i.wh));
     }
     let node = settlement::rules::check_meter(&v.owner, i.meter, view.meters.get(&i.meter))
         .map_err(|e| e.to_string())?;
-    let zone = *view.node_zones.get(&node).ok_or_else(|| {
-        format!(
-            "meter {}'s node {node} is in no zone (the grid operator has not placed it)",
-            i.meter
-        )
-    })?;
+    let zone = settlement::rules::meter_zone(i.meter, node, view.node_zones.get(&node).copied())
+        .map_err(|e| e.to_string())?;
     if !view.zones.contains(&zone) {
-        return Err(format!("zone {zone} is unknown"));
+        return Err(settlement::ContractError::UnknownZone { zone }.to_string());
     }
     let (ratio, premium, trust) = match &view.terms {
         None => {
             if i.premium_only && i.side == IntentSide::Sell {
-                return Err("premium-only offers need a reputation contract".to_string());
+                return Err(settlement::ContractError::PremiumNeedsReputation.to_string());
             }
             (view.default_collateral_bps, false, 0)
         }
         Some(terms) => {
-            let t = terms
-                .get(&v.owner)
-                .filter(|t| t.registered)
-                .ok_or_else(|| {
-                    format!(
-                        "{} is not eligible: no reputation token (KYC not done)",
-                        v.owner
-                    )
-                })?;
-            if t.flagged {
-                return Err(format!(
-                    "{} is not eligible: flagged by the guardian",
-                    v.owner
-                ));
-            }
+            let t = terms.get(&v.owner).ok_or_else(|| {
+                settlement::ContractError::NotEligible {
+                    account: v.owner.clone(),
+                    reason: "no reputation token (KYC not done)".to_string(),
+                }
+                .to_string()
+            })?;
+            settlement::rules::check_terms(&v.owner, t).map_err(|e| e.to_string())?;
             (
                 t.collateral_ratio_bps,
                 t.premium_eligible,

@@ -203,7 +203,12 @@ fn each_intent_the_contract_would_refuse_is_skipped_with_the_contracts_reason() 
         hash_prefix: None,
         cancelled,
     };
-    v.fills.insert((owner(13), 7), fill(1_000, false));
+    // Filled in full by an earlier batch: the contract keeps its hash prefix.
+    let mut filled = fill(1_000, false);
+    filled.hash_prefix = Some(hex::encode(
+        &intent(13, IntentSide::Sell, 1_000, 200_000).hash()[..8],
+    ));
+    v.fills.insert((owner(13), 7), filled);
     v.fills.insert((owner(14), 7), fill(0, true));
     v.free.insert(owner(15), 499_999);
     v.free.insert(owner(16), 199_999);
@@ -257,7 +262,8 @@ fn each_intent_the_contract_would_refuse_is_skipped_with_the_contracts_reason() 
             ),
             (
                 o(12),
-                "meter 12's node 5 is in no zone (the grid operator has not placed it)".to_string()
+                "meter 12 sits at node 5, which the grid operator has not placed in a zone"
+                    .to_string()
             ),
             (o(13), "the intent is filled (1000 Wh)".to_string()),
             (
@@ -281,13 +287,13 @@ fn each_intent_the_contract_would_refuse_is_skipped_with_the_contracts_reason() 
             (
                 o(17),
                 format!(
-                    "{} is not eligible: no reputation token (KYC not done)",
+                    "account {} may not trade: no reputation token (KYC not done)",
                     o(17)
                 )
             ),
             (
                 o(18),
-                format!("{} is not eligible: flagged by the guardian", o(18))
+                format!("account {} may not trade: flagged by the guardian", o(18))
             ),
             (
                 o(19),
@@ -334,7 +340,7 @@ fn a_premium_only_offer_without_reputation_is_skipped() {
     assert!(kept.is_empty());
     assert_eq!(
         skipped[0].reason,
-        "premium-only offers need a reputation contract"
+        "premium-only offers need the reputation contract to be configured"
     );
 }
 
