@@ -76,6 +76,7 @@
 
 mod client;
 mod config;
+pub mod deployment;
 mod error;
 mod key;
 pub mod testnet;
