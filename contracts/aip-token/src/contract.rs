@@ -54,6 +54,25 @@ pub fn execute(
             });
         }
     }
+    if let ExecuteMsg::IncreaseAllowance {
+        spender, amount, ..
+    } = &msg
+    {
+        // The same in cw20-base 2.0's `execute_increase_allowance`
+        // (`allowance += amount`): refuse an allowance beyond u128 first.
+        let spender_addr = deps.api.addr_validate(spender)?;
+        let allowance = cw20_base::state::ALLOWANCES
+            .may_load(deps.storage, (&info.sender, &spender_addr))?
+            .map(|a| a.allowance)
+            .unwrap_or_default();
+        if allowance.checked_add(*amount).is_err() {
+            return Err(ContractError::AllowanceOverflow {
+                spender: spender.clone(),
+                allowance,
+                amount: *amount,
+            });
+        }
+    }
     Ok(cw20_base::contract::execute(deps, env, info, msg)?)
 }
 

@@ -16,6 +16,13 @@ pub enum ContractError {
         amount: cosmwasm_std::Uint128,
     },
 
+    #[error("raising {spender}'s allowance of {allowance} by {amount} would overflow")]
+    AllowanceOverflow {
+        spender: String,
+        allowance: cosmwasm_std::Uint128,
+        amount: cosmwasm_std::Uint128,
+    },
+
     #[error("the AIP token has {expected} decimals, not {got}")]
     WrongDecimals { expected: u8, got: u8 },
     /// A migration refused by the shared guard (wrong contract, or a downgrade).

@@ -1,5 +1,5 @@
 //! Failures the fuzzer found, as plain tests of the real contracts on the
-//! wired deployment. Each was a panic (an abort on chain); both are fixed,
+//! wired deployment. Each was a panic (an abort on chain); all are fixed,
 //! and these tests keep them fixed. A new finding goes here first, marked as
 //! ignored (with the reason) until its contract is fixed.
 #![allow(clippy::unwrap_used)] // a test reports a failure by panicking
@@ -47,4 +47,39 @@ fn minting_beyond_u128_is_refused_not_a_panic() {
 fn trades_by_slot_after_the_last_id_is_an_empty_page_not_a_panic() {
     let out = outcome(r#"{"trades_by_slot":{"slot":0,"start_after":18446744073709551615}}"#);
     assert!(!out.is_failure(), "{out:?}");
+}
+
+/// Found by `aip-fuzz --cases 1000000` (seed 1, aip-token run 538, at
+/// 12e038d): raising an allowance by u128::MAX on top of an existing one
+/// panics in cw20-base 2.0's `execute_increase_allowance` (`allowance +=
+/// amount`) instead of refusing.
+#[test]
+fn raising_an_allowance_beyond_u128_is_refused_not_a_panic() {
+    let mut w = World::new().unwrap();
+    let owner = w.users[0].clone();
+    let spender = w.users[1].clone();
+    let raise = |amount: &str| Action::Execute {
+        contract: Target::Token,
+        sender: owner.clone(),
+        msg: Json::Raw(format!(
+            r#"{{"increase_allowance":{{"amount":"{amount}","spender":"{spender}"}}}}"#
+        )),
+        funds: vec![],
+        hook: None,
+    };
+    let first = w.run(&raise("3"), &mut Rng::new(0));
+    assert!(!first.is_failure(), "{first:?}");
+    let out = w.run(
+        &raise("340282366920938463463374607431768211455"),
+        &mut Rng::new(0),
+    );
+    match out {
+        Outcome::Refused(reason) => assert!(
+            reason.contains(&format!(
+                "raising {spender}'s allowance of 3 by 340282366920938463463374607431768211455 would overflow"
+            )),
+            "{reason}"
+        ),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
 }

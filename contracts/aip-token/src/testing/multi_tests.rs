@@ -257,3 +257,44 @@ fn only_the_marketing_account_updates_marketing() {
         .unwrap();
     assert_eq!(info.project.as_deref(), Some("AIPCHAIN"));
 }
+
+#[test]
+fn an_allowance_beyond_u128_is_refused_with_the_figures() {
+    let mut s = Suite::new();
+    let (alice, bob, token) = (s.alice.clone(), s.bob.clone(), s.token.clone());
+    let raise = |s: &mut Suite, amount: u128| {
+        s.app.execute_contract(
+            alice.clone(),
+            token.clone(),
+            &ExecuteMsg::IncreaseAllowance {
+                spender: bob.to_string(),
+                amount: Uint128::new(amount),
+                expires: None,
+            },
+            &[],
+        )
+    };
+    raise(&mut s, 3).unwrap();
+    let err = raise(&mut s, u128::MAX).unwrap_err();
+    assert_eq!(
+        err.root_cause().to_string(),
+        format!(
+            "raising {bob}'s allowance of 3 by {} would overflow",
+            u128::MAX
+        )
+    );
+    // Nothing changed: the allowance is still 3.
+    let a: cw20::AllowanceResponse = s
+        .app
+        .wrap()
+        .query_wasm_smart(
+            &token,
+            &QueryMsg::Allowance {
+                owner: alice.to_string(),
+                spender: bob.to_string(),
+            },
+        )
+        .unwrap();
+    assert_eq!(a.allowance, Uint128::new(3));
+    raise(&mut s, u128::MAX - 3).unwrap();
+}
