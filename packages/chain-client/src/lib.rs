@@ -76,7 +76,6 @@
 
 mod client;
 mod config;
-pub mod deployment;
 mod error;
 mod key;
 pub mod testnet;

@@ -360,15 +360,12 @@ fn deployment_file_errors() {
     let dir = std::env::temp_dir().join(format!("aip-matcher-online-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let missing = dir.join("none.json");
-    let e = Deployment::load(&missing).unwrap_err().to_string();
+    let e = DeploymentFile::load(&missing).unwrap_err().to_string();
     assert!(e.starts_with(&format!("{}: ", missing.display())), "{e}");
     let bad = dir.join("bad.json");
     std::fs::write(&bad, "{").unwrap();
-    let e = Deployment::load(&bad).unwrap_err().to_string();
-    assert!(
-        e.starts_with(&format!("{}: not a deployment file: EOF", bad.display())),
-        "{e}"
-    );
+    let e = DeploymentFile::load(&bad).unwrap_err().to_string();
+    assert!(e.starts_with(&format!("{}: EOF", bad.display())), "{e}");
     let ok = dir.join("ok.json");
     std::fs::write(
         &ok,
@@ -376,11 +373,11 @@ fn deployment_file_errors() {
             "contracts":{"settlement":{"address":"wasm1s","code_id":1,"label":"l"}}}"#,
     )
     .unwrap();
-    let d = Deployment::load(&ok).unwrap();
+    let d = DeploymentFile::load(&ok).unwrap();
     assert_eq!(d.address("settlement").unwrap(), "wasm1s");
     assert_eq!(
         d.address("reputation").unwrap_err().to_string(),
-        "unknown contract \"reputation\"; deployed: settlement"
+        "the deployment has no reputation contract"
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
