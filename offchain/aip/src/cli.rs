@@ -93,8 +93,8 @@ pub enum Command {
         /// Amount in uaip [default: all of the free balance].
         amount: Option<u128>,
     },
-    /// Order intents: signed off chain with the signer's key, posted to the
-    /// order gateway (e.g. `curl -d @intent.json http://127.0.0.1:8787/v1/intents`).
+    /// Order intents: signed off chain with the signer's key and posted to the
+    /// order gateway (`aip intent post`), or printed for another client (`sign`).
     #[command(subcommand)]
     Intent(IntentCommand),
     /// Chain height and time, and the deployment's contracts.
@@ -109,6 +109,16 @@ pub enum IntentCommand {
     /// Sign an order intent for one slot with the signer's key and print it
     /// as the gateway takes it (JSON). No transaction, no chain access.
     Sign(SignArgs),
+    /// Sign an order intent like `sign` and post it to the order gateway;
+    /// prints the gateway's answer (the intent's hash). No transaction.
+    Post {
+        /// The intent.
+        #[command(flatten)]
+        intent: SignArgs,
+        /// The order gateway's base URL.
+        #[arg(long, env = "AIP_GATEWAY", default_value = "http://127.0.0.1:8787")]
+        gateway: String,
+    },
     /// Cancel the signer's intent with this nonce on chain: nothing more of it fills.
     Cancel {
         /// The intent's nonce.
@@ -382,6 +392,12 @@ pub async fn run(cli: Cli) -> Result<()> {
         println!("{}", serde_json::to_string(&signed)?);
         return Ok(());
     }
+    if let Command::Intent(IntentCommand::Post { intent, gateway }) = &cli.command {
+        let signed = intent.sign(need_dep()?, &cli.chain.wallet(&prefix)?)?;
+        let answer = market::post_intent(gateway, &signed)?;
+        println!("{answer}");
+        return Ok(());
+    }
     let chain = ChainClient::connect(cfg).await?;
     match cli.command {
         Command::Accounts => {}
@@ -496,7 +512,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 tx.hash, tx.height, tx.gas_used
             );
         }
-        Command::Intent(IntentCommand::Sign(_)) => {}
+        Command::Intent(IntentCommand::Sign(_) | IntentCommand::Post { .. }) => {}
         Command::Transfer { to, amount } => {
             let d = need_dep()?;
             let to = resolve(&to, &prefix, Some(d))?;

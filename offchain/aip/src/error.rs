@@ -57,6 +57,24 @@ pub enum Error {
         /// The names known.
         known: String,
     },
+    /// The order gateway could not be reached.
+    #[error("order gateway {url}: {source}")]
+    Gateway {
+        /// The URL posted to.
+        url: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The order gateway refused the intent (nothing was stored).
+    #[error("the gateway refused the intent (HTTP {status}, {error}): {reason}")]
+    GatewayRefused {
+        /// HTTP status.
+        status: u16,
+        /// The gateway's error code.
+        error: String,
+        /// The gateway's reason.
+        reason: String,
+    },
     /// Invalid command-line input.
     #[error("{0}")]
     Usage(String),

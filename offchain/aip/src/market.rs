@@ -6,7 +6,7 @@
 //! benchmark; the simulation's `--node` chain uses it too.
 
 use aip_types::intent::sign::IntentKey;
-use aip_types::intent::{BatchIntent, IntentDomain, OrderIntent, Side};
+use aip_types::intent::{BatchIntent, IntentDomain, OrderIntent, Side, SignedIntent};
 use aip_types::{MeterId, SlotId};
 use chain_client::{Execute, Signer};
 use cosmwasm_std::{to_json_binary, Binary, Uint128};
@@ -136,6 +136,32 @@ pub fn order_intent(
         .validate()
         .map_err(|e| Error::Usage(format!("intent refused: {e}")))?;
     Ok(intent)
+}
+
+/// Posts a signed intent to the order gateway at `gateway` (base URL,
+/// `http://` only) and returns its answer (JSON with the intent's hash). A
+/// refusal is [`Error::GatewayRefused`] with the gateway's status, code and
+/// reason; nothing is stored then.
+pub fn post_intent(gateway: &str, signed: &SignedIntent) -> Result<String> {
+    let url = format!("{}/v1/intents", gateway.trim_end_matches('/'));
+    let body = serde_json::to_string(signed)?;
+    let (status, answer) =
+        chain_client::http::request("POST", &url, Some(&body)).map_err(|source| {
+            Error::Gateway {
+                url: url.clone(),
+                source,
+            }
+        })?;
+    if (200..300).contains(&status) {
+        return Ok(answer);
+    }
+    let parsed: serde_json::Value = serde_json::from_str(&answer).unwrap_or_default();
+    let field = |k: &str| parsed[k].as_str().map(str::to_string);
+    Err(Error::GatewayRefused {
+        status,
+        error: field("error").unwrap_or_else(|| "unknown".to_string()),
+        reason: field("reason").unwrap_or(answer),
+    })
 }
 
 /// One matched trade between two intents of a batch, by index into it:

@@ -32,7 +32,8 @@ mod flow;
 #[cfg(feature = "onnx")]
 pub mod forecast;
 mod graph;
-pub mod http;
+/// The gateway's HTTP client (shared with the `aip` CLI).
+pub use chain_client::http;
 pub mod intents;
 mod lp;
 mod model;

@@ -77,6 +77,7 @@
 mod client;
 mod config;
 mod error;
+pub mod http;
 mod key;
 pub mod testnet;
 mod types;

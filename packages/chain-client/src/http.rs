@@ -1,7 +1,8 @@
 //! A minimal HTTP/1.1 client over `std::net` for the gateway's API on
 //! `http://` URLs (loopback or a private network): one request per
 //! connection (`connection: close`), `Content-Length` or chunked answers.
-//! Blocking: the agent calls it through `tokio::task::spawn_blocking`.
+//! Blocking: async callers (the matcher's agent) use
+//! `tokio::task::spawn_blocking`; the `aip` CLI calls it directly.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
