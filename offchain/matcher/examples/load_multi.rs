@@ -30,7 +30,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use aip_cli::deploy::{deploy, DeployOptions, KycMode, MarketParams, Roles};
 use aip_cli::market::{self, DeviceKey};
 use aip_matcher::http;
-use aip_matcher::online::{Agent, DeploymentFile};
+use aip_matcher::online::{Agent, Deployment};
 use aip_matcher::Method;
 use aip_types::hooks::ReputationExecuteHook;
 use aip_types::intent::sign::IntentKey;
@@ -431,7 +431,7 @@ async fn main() {
     let server = tokio::spawn(gateway::serve(listener, gw, async {
         let _ = gw_stopped.await;
     }));
-    let file = DeploymentFile::load(&out).unwrap();
+    let file = Deployment::load(&out).unwrap();
     let agent = Agent::new(
         chain()
             .await

@@ -44,7 +44,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use aip_cli::deploy::{deploy, DeployOptions, KycMode, MarketParams, Roles};
 use aip_cli::market::{self, DeviceKey};
 use aip_matcher::http;
-use aip_matcher::online::{Agent, CycleOutcome, DeploymentFile};
+use aip_matcher::online::{Agent, CycleOutcome, Deployment};
 use aip_matcher::verify::{self, FrozenBook};
 use aip_matcher::Method;
 use aip_types::hooks::ReputationExecuteHook;
@@ -525,7 +525,7 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
 
         // The agent: only the matcher role may run it; nothing before the
         // gate; at gate closure one CommitIntents.
-        let file = DeploymentFile::load(&out).unwrap();
+        let file = Deployment::load(&out).unwrap();
         let err = Agent::new(as_account("alice").await, &file, Method::Auto).await.err().unwrap();
         assert_eq!(
             err.to_string(),

@@ -76,6 +76,7 @@
 
 mod client;
 mod config;
+pub mod deployment;
 mod error;
 mod key;
 pub mod testnet;
@@ -83,6 +84,7 @@ mod types;
 
 pub use client::{tx_hash, ChainClient};
 pub use config::{localnet, ChainConfig, RetryPolicy};
+pub use deployment::{CodeRecord, ContractRecord, Deployment, DeploymentError};
 pub use error::{Error, Result};
 pub use key::{Signer, COSMOS_HD_PATH};
 pub use types::{
