@@ -39,10 +39,10 @@ use aip_types::SlotId;
 use chain_client::cosmrs::crypto::secp256k1::SigningKey;
 use chain_client::cosmrs::tx::Msg;
 use chain_client::{testnet, ChainConfig, Coin, Execute, Signer};
-use cosmwasm_std::{to_json_binary, Uint128};
+use cosmwasm_std::Uint128;
 use cw20::Cw20ExecuteMsg;
 use serde_json::{json, Value};
-use settlement::msg::{ExecuteMsg, NodeZone, QueryMsg, ReceiveMsg, SlotStatusResponse, Zone};
+use settlement::msg::{ExecuteMsg, NodeZone, QueryMsg, SlotStatusResponse, Zone};
 use sha2::{Digest, Sha256};
 
 const DEPOSIT: u128 = 50_000_000;
@@ -319,12 +319,7 @@ async fn main() {
         let mut set = tokio::task::JoinSet::new();
         for h in chunk {
             let c = base.with_signer(h.signer());
-            let msg = Cw20ExecuteMsg::Send {
-                contract: settlement.clone(),
-                amount: Uint128::new(DEPOSIT),
-                msg: to_json_binary(&ReceiveMsg::Deposit {}).unwrap(),
-            };
-            let call = Execute::new(&token, &msg, &[]).unwrap();
+            let call = market::deposit(&d, DEPOSIT).unwrap();
             let lat = lat.clone();
             set.spawn(async move {
                 timed(&lat, "deposit", c.execute_multi(vec![call]))

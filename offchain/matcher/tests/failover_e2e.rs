@@ -54,7 +54,7 @@ use aip_types::{payment, SlotId};
 use chain_client::cosmrs::crypto::secp256k1::SigningKey;
 use chain_client::cosmrs::tx::Msg;
 use chain_client::{ChainClient, ChainConfig, Coin, Execute, Signer};
-use cosmwasm_std::{to_json_binary, Uint128};
+use cosmwasm_std::Uint128;
 use cw20::{
     AllAccountsResponse, BalanceResponse as Cw20Balance, Cw20ExecuteMsg, Cw20QueryMsg,
     TokenInfoResponse,
@@ -62,7 +62,7 @@ use cw20::{
 use serde_json::Value;
 use settlement::msg::{
     BalanceResponse, ExecuteMsg, HoldingsResponse, IntentFillResponse, NodeZone, QueryMsg,
-    ReceiveMsg, SlotStatusResponse, TradeResponse, Zone,
+    SlotStatusResponse, TradeResponse, Zone,
 };
 use sha2::{Digest, Sha256};
 
@@ -314,12 +314,7 @@ fn two_matcher_agents_commit_each_slot_once_and_the_standby_takes_over() {
         let mut set = tokio::task::JoinSet::new();
         for h in &hh {
             let c = base.with_signer(h.signer());
-            let msg = Cw20ExecuteMsg::Send {
-                contract: settlement.clone(),
-                amount: Uint128::new(DEPOSIT),
-                msg: to_json_binary(&ReceiveMsg::Deposit {}).unwrap(),
-            };
-            let call = Execute::new(&token, &msg, &[]).unwrap();
+            let call = market::deposit(&d, DEPOSIT).unwrap();
             set.spawn(async move { c.execute_multi(vec![call]).await.map(|_| ()) });
         }
         while let Some(r) = set.join_next().await {

@@ -55,14 +55,14 @@ use aip_types::{apply_bps, payment, SlotId};
 use chain_client::cosmrs::crypto::secp256k1::SigningKey;
 use chain_client::cosmrs::tx::Msg;
 use chain_client::{ChainClient, ChainConfig, Coin, Execute, Signer};
-use cosmwasm_std::{to_json_binary, Uint128};
+use cosmwasm_std::Uint128;
 use cw20::{
     AllAccountsResponse, BalanceResponse as Cw20Balance, Cw20ExecuteMsg, Cw20QueryMsg,
     TokenInfoResponse,
 };
 use serde_json::Value;
 use settlement::msg::{
-    BalanceResponse, Corridor, ExecuteMsg, HoldingsResponse, NodeZone, QueryMsg, ReceiveMsg,
+    BalanceResponse, Corridor, ExecuteMsg, HoldingsResponse, NodeZone, QueryMsg,
     SlotStatusResponse, Zone,
 };
 use sha2::{Digest, Sha256};
@@ -128,6 +128,8 @@ struct Market {
     token: String,
     rep: String,
     mo: String,
+    /// the deployment file's contents (`aip_cli::market` builds calls from it)
+    deployment: Deployment,
 }
 
 /// Gas coins (one transaction), AIP, reputation tokens and meters (batches
@@ -144,6 +146,7 @@ async fn onboard(m: &Market, hh: &mut [Household]) -> (Vec<u64>, HashMap<u32, De
         token,
         rep,
         mo,
+        deployment,
     } = m;
     let n = hh.len();
     // Gas coins (one transaction), AIP, reputation tokens and meters (batches of 50).
@@ -230,12 +233,7 @@ async fn onboard(m: &Market, hh: &mut [Household]) -> (Vec<u64>, HashMap<u32, De
         let mut set = tokio::task::JoinSet::new();
         for h in chunk {
             let c = base.with_signer(h.signer());
-            let msg = Cw20ExecuteMsg::Send {
-                contract: settlement.to_string(),
-                amount: Uint128::new(h.deposit),
-                msg: to_json_binary(&ReceiveMsg::Deposit {}).unwrap(),
-            };
-            let call = Execute::new(token, &msg, &[]).unwrap();
+            let call = market::deposit(deployment, h.deposit).unwrap();
             set.spawn(async move { c.execute_multi(vec![call]).await.map(|tx| tx.gas_used) });
         }
         while let Some(r) = set.join_next().await {
@@ -359,6 +357,7 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
             token: token.clone(),
             rep: rep.clone(),
             mo: mo.clone(),
+            deployment: d.clone(),
         };
         let (mut deposit_gas, devices) = onboard(&market, &mut hh).await;
         eprintln!("setup of {n} households: {:?}", started.elapsed());
