@@ -9,12 +9,14 @@
 //!   offset file it writes (give it to `gateway::offset_clock` or the
 //!   gateway's `test_clock_offset_file`);
 //! * settlement: [`trades_of`], every trade of a slot through the paged
-//!   `trades_by_slot` query.
+//!   `trades_by_slot` query;
+//! * agents: [`Agent`], an agent binary run by the test, its output in a log
+//!   file, killed when dropped.
 //!
 //! Every helper panics with the cause when the chain is not there: these are
 //! test helpers, and a panic is a test failure with a message.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use aip_types::SlotId;
 use chain_client::{testnet, ChainClient, ChainConfig};
@@ -131,5 +133,75 @@ pub async fn trades_of(c: &ChainClient, settlement: &str, slot: u64) -> Vec<Trad
         if n < TRADES_PAGE as usize {
             return all;
         }
+    }
+}
+
+/// Whether an [`Agent`]'s log file starts empty or keeps what an earlier run wrote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Log {
+    /// Truncate the file.
+    Fresh,
+    /// Append to the file (a restarted agent after the first run).
+    Append,
+}
+
+/// An agent binary (`aip-oracle`, `aip-sentinel`, ...) started by a test,
+/// killed (SIGKILL) and reaped when dropped, so a failing test leaves no
+/// process behind.
+#[derive(Debug)]
+pub struct Agent {
+    child: std::process::Child,
+    log: PathBuf,
+}
+
+impl Agent {
+    /// Starts `bin args…` with `RUST_LOG=info` and `NO_COLOR=1`, stdin
+    /// closed, stdout and stderr (the tracing log) written to `log`.
+    pub fn spawn<I, S>(bin: impl AsRef<std::ffi::OsStr>, args: I, log: &Path, mode: Log) -> Agent
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let bin = bin.as_ref();
+        let out = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .append(mode == Log::Append)
+            .truncate(mode == Log::Fresh)
+            .open(log)
+            .unwrap_or_else(|e| panic!("log file {}: {e}", log.display()));
+        let err = out
+            .try_clone()
+            .unwrap_or_else(|e| panic!("log file {}: {e}", log.display()));
+        let child = std::process::Command::new(bin)
+            .args(args)
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", bin.to_string_lossy()));
+        Agent {
+            child,
+            log: log.to_path_buf(),
+        }
+    }
+
+    /// The process, to wait for or kill.
+    pub fn child(&mut self) -> &mut std::process::Child {
+        &mut self.child
+    }
+
+    /// What the agent has logged so far (empty if the file cannot be read).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
