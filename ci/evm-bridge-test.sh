@@ -28,9 +28,10 @@ CONTRACTS=(aip-token aip-ics20 settlement reputation meter-oracle)
 for a in "${CONTRACTS[@]}"; do
   [ -f "artifacts/$a.wasm" ] || ci/build-wasm.sh "$a"
 done
-# aip (deploy), the online matcher, and the test's helpers (the gateway on the
-# localnet's clock, EIP-712 typed data and meter readings from the Rust side).
-cargo build -q --locked -p aip-cli --bin aip -p aip-matcher --bin aip-matcher -p aip-evm-e2e --bin aip-evm-e2e
+# aip (deploy), the order gateway (on the localnet's clock through its
+# test_clock_offset_file), the online matcher, and the test's helpers (EIP-712
+# typed data and meter readings from the Rust side).
+cargo build -q --locked -p aip-cli --bin aip -p gateway --bin aip-gateway -p aip-matcher --bin aip-matcher -p aip-evm-e2e --bin aip-evm-e2e
 AIP="$CARGO_TARGET_DIR/debug/aip"
 
 work=$(mktemp -d)
@@ -106,6 +107,7 @@ ci/hermes.sh start
 step "bridge tests (node --test)"
 export WASMD EVMD AIP_TOKEN AIP_ICS20 OTHER_CW20 WASM_CHANNEL EVM_CHANNEL SETTLEMENT METER_ORACLE REPUTATION
 export AIP_EVM_E2E="$CARGO_TARGET_DIR/debug/aip-evm-e2e" AIP_MATCHER="$CARGO_TARGET_DIR/debug/aip-matcher"
+export AIP_GATEWAY="$CARGO_TARGET_DIR/debug/aip-gateway"
 export DEPLOYMENT="$work/deployment.json" LOCALNET_SH="$ROOT/ci/localnet.sh" WORK="$work"
 export HERMES_SH="$ROOT/ci/hermes.sh" ACCOUNTS_FILE="$ROOT/ci/localnet-accounts.txt"
 timeout "$(left)" node --test --test-concurrency=1 ci/evm-bridge/bridge.test.mjs

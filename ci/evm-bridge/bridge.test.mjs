@@ -264,7 +264,7 @@ test("an Ethereum key's AIP comes home to the AIPCHAIN account of the same key",
 // ---- An Ethereum user trades on AIPCHAIN (issue 15, step 6) ----
 // Runs last: it moves the wasmd localnet's clock forward (gate closure,
 // delivery, dispute window), which earlier tests' timeouts must not see.
-const E2E = env("AIP_EVM_E2E"), MATCHER = env("AIP_MATCHER"), DEPLOYMENT = env("DEPLOYMENT");
+const E2E = env("AIP_EVM_E2E"), MATCHER = env("AIP_MATCHER"), GATEWAY = env("AIP_GATEWAY"), DEPLOYMENT = env("DEPLOYMENT");
 const SETTLEMENT = env("SETTLEMENT"), METER_ORACLE = env("METER_ORACLE"), REPUTATION = env("REPUTATION");
 const LOCALNET_SH = env("LOCALNET_SH"), WORK = env("WORK");
 const helper = (...args) => execFileSync(E2E, args, { encoding: "utf8" }).trim();
@@ -359,11 +359,11 @@ test("an Ethereum key trades on AIPCHAIN: AIP over IBC, deposit, EIP-712 intent,
   assert.deepEqual(await ledger(buyer.address), { free: String(buyerDeposit), locked: "0" });
   const settlementHeld = await cw20Balance(TOKEN, SETTLEMENT);
 
-  // The order gateway (aip-gateway's library on the localnet's clock).
+  // The order gateway (the aip-gateway binary on the localnet's clock).
   const cfg = `${WORK}/gateway.toml`;
   writeFileSync(cfg, [`listen = "127.0.0.1:0"`, `database = "${WORK}/gateway.sqlite"`, `contract = "${SETTLEMENT}"`,
-    `gate_closure_seconds = 300`, `freeze_interval_ms = 200`, `[chain]`, `chain_id = "${WASM_CHAIN}"`, `rpc_url = "${WASM_NODE}"`, ""].join("\n"));
-  const gw = spawn(E2E, ["gateway", "--config", cfg], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, RUST_LOG: "warn" } });
+    `gate_closure_seconds = 300`, `freeze_interval_ms = 200`, `test_clock_offset_file = "${WASM_HOME}/clock-offset"`, `[chain]`, `chain_id = "${WASM_CHAIN}"`, `rpc_url = "${WASM_NODE}"`, ""].join("\n"));
+  const gw = spawn(GATEWAY, ["--config", cfg], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, RUST_LOG: "warn" } });
   t0.after(() => gw.kill("SIGKILL"));
   const gwUrl = await new Promise((resolve, reject) => {
     gw.once("exit", (code) => reject(new Error(`gateway exited with ${code}`)));

@@ -13,22 +13,14 @@
 //! from broadcast to the client seeing the transaction in a block.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use aip_cli::deploy::{artifacts, deploy, DeployOptions, KycMode, MarketParams, Roles};
 use aip_cli::market::{self, DeviceKey, OrderTerms, WalletKey};
+use aip_testing::localnet::{addr, advance, root};
 use aip_types::intent::Side;
 use chain_client::{testnet, ChainClient, ChainConfig, TxResponse};
 use serde_json::{json, Value};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn addr(name: &str) -> String {
-    testnet::signer(name, "wasm").unwrap().address().to_string()
-}
 
 /// The wallet key of the test account `name` (its transactions and intents).
 fn wallet(name: &str) -> WalletKey {
@@ -42,14 +34,6 @@ fn wallet(name: &str) -> WalletKey {
 
 async fn as_account(chain: &ChainClient, name: &str) -> ChainClient {
     chain.with_signer(testnet::signer(name, "wasm").unwrap())
-}
-
-fn advance(secs: u64) {
-    let st = std::process::Command::new(root().join("ci/localnet.sh"))
-        .args(["advance", &secs.to_string()])
-        .status()
-        .unwrap();
-    assert!(st.success());
 }
 
 struct Rows(Vec<(String, u64, String)>);

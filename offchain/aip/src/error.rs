@@ -17,14 +17,9 @@ pub enum Error {
         /// The I/O error.
         source: std::io::Error,
     },
-    /// A deployment file is malformed.
-    #[error("{path}: not a deployment file: {source}")]
-    BadDeploymentFile {
-        /// The file.
-        path: PathBuf,
-        /// The parse error.
-        source: serde_json::Error,
-    },
+    /// A deployment file is missing or malformed, or lacks a contract.
+    #[error(transparent)]
+    Deployment(#[from] chain_client::DeploymentError),
     /// The deployment file belongs to another chain.
     #[error("{path} is a deployment on chain {file_chain}, but the node serves {node_chain}")]
     WrongChain {
@@ -49,14 +44,6 @@ pub enum Error {
     /// `--with-ics20` without the bridge endpoint's code.
     #[error("--with-ics20: no aip-ics20 code stored; build it with ci/build-wasm.sh aip-ics20 (artifacts/aip-ics20.wasm)")]
     NoIcs20Code,
-    /// A contract name the deployment does not know.
-    #[error("unknown contract {name:?}; deployed: {known}")]
-    UnknownContract {
-        /// The name asked for.
-        name: String,
-        /// The names known.
-        known: String,
-    },
     /// The order gateway could not be reached.
     #[error("order gateway {url}: {source}")]
     Gateway {

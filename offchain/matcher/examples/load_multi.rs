@@ -23,87 +23,34 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use aip_cli::deploy::{deploy, DeployOptions, KycMode, MarketParams, Roles};
 use aip_cli::market::{self, DeviceKey};
 use aip_matcher::http;
-use aip_matcher::online::{Agent, DeploymentFile};
+use aip_matcher::online::{Agent, Deployment};
 use aip_matcher::Method;
+use aip_testing::localnet::{addr, advance, chain, clock_file, endpoints, multi, root, trades_of};
 use aip_types::hooks::ReputationExecuteHook;
 use aip_types::intent::sign::IntentKey;
 use aip_types::intent::{OrderIntent, Side as IntentSide};
 use aip_types::SlotId;
 use chain_client::cosmrs::crypto::secp256k1::SigningKey;
 use chain_client::cosmrs::tx::Msg;
-use chain_client::{testnet, ChainClient, ChainConfig, Coin, Execute, Signer};
-use cosmwasm_std::{to_json_binary, Uint128};
+use chain_client::{testnet, ChainConfig, Coin, Execute, Signer};
+use cosmwasm_std::Uint128;
 use cw20::Cw20ExecuteMsg;
 use serde_json::{json, Value};
-use settlement::msg::{ExecuteMsg, NodeZone, QueryMsg, ReceiveMsg, SlotStatusResponse, Zone};
+use settlement::msg::{ExecuteMsg, NodeZone, QueryMsg, SlotStatusResponse, Zone};
 use sha2::{Digest, Sha256};
 
 const DEPOSIT: u128 = 50_000_000;
 const WH: u64 = 1_000;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
+/// The first RPC endpoint (node 0 of the 4-validator network).
 fn rpc0() -> String {
-    std::env::var("AIP_RPC_URLS")
-        .ok()
-        .and_then(|v| v.split(',').next().map(str::to_string))
-        .unwrap_or_else(|| ChainConfig::from_env().rpc_url)
-}
-
-fn multi() -> bool {
-    std::env::var("AIP_RPC_URLS").is_ok_and(|v| v.contains(','))
-}
-
-async fn chain() -> ChainClient {
-    ChainClient::connect(ChainConfig::from_env())
-        .await
-        .expect("no chain")
-}
-
-fn addr(name: &str) -> String {
-    testnet::signer(name, "wasm").unwrap().address().to_string()
-}
-
-fn advance(secs: u64) {
-    let script = if multi() {
-        "ci/localnet-multi.sh"
-    } else {
-        "ci/localnet.sh"
-    };
-    let st = std::process::Command::new(root().join(script))
-        .args(["advance", &secs.to_string()])
-        .stdout(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert!(st.success(), "{script} advance {secs}");
-}
-
-fn clock_file() -> PathBuf {
-    let cache = std::env::var_os("AIP_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/aipchain")
-        });
-    if multi() {
-        std::env::var_os("AIP_MULTI_HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| cache.join("localnet/multi"))
-            .join("node0/clock-offset")
-    } else {
-        std::env::var_os("AIP_LOCALNET_HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| cache.join("localnet/home"))
-            .join("clock-offset")
-    }
+    endpoints().swap_remove(0)
 }
 
 fn rpc_get(path: &str) -> Value {
@@ -372,12 +319,7 @@ async fn main() {
         let mut set = tokio::task::JoinSet::new();
         for h in chunk {
             let c = base.with_signer(h.signer());
-            let msg = Cw20ExecuteMsg::Send {
-                contract: settlement.clone(),
-                amount: Uint128::new(DEPOSIT),
-                msg: to_json_binary(&ReceiveMsg::Deposit {}).unwrap(),
-            };
-            let call = Execute::new(&token, &msg, &[]).unwrap();
+            let call = market::deposit(&d, DEPOSIT).unwrap();
             let lat = lat.clone();
             set.spawn(async move {
                 timed(&lat, "deposit", c.execute_multi(vec![call]))
@@ -404,18 +346,8 @@ async fn main() {
         chain: ChainConfig::from_env(),
         ..gateway::Config::default()
     };
-    let cf = clock_file();
-    let clock: gateway::Clock = Arc::new(move || {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as i64;
-        let off: i64 = std::fs::read_to_string(&cf)
-            .ok()
-            .and_then(|s| s.trim().parse().ok())
-            .unwrap_or(0);
-        (now + off * 1000).max(0) as u64
-    });
+    // The gateway's own test clock: system time plus the network's offset.
+    let clock = gateway::offset_clock(clock_file());
     let gw = gateway::Gateway::new(
         cfg.clone(),
         Arc::new(gateway::ChainBalance::new(
@@ -431,7 +363,7 @@ async fn main() {
     let server = tokio::spawn(gateway::serve(listener, gw, async {
         let _ = gw_stopped.await;
     }));
-    let file = DeploymentFile::load(&out).unwrap();
+    let file = Deployment::load(&out).unwrap();
     let agent = Agent::new(
         chain()
             .await
@@ -551,29 +483,7 @@ async fn main() {
         // After the slot: readings (batches of 500), fetch, dispute window, settle.
         let (_, now) = alice.latest_block().await.unwrap();
         advance((slot + 900).saturating_sub(now as u64) + 2);
-        let trades = {
-            let mut all = vec![];
-            let mut after = None;
-            loop {
-                let page: settlement::msg::TradesResponse = alice
-                    .query(
-                        &settlement,
-                        &QueryMsg::TradesBySlot {
-                            slot: SlotId(slot),
-                            start_after: after,
-                            limit: Some(500),
-                        },
-                    )
-                    .await
-                    .unwrap();
-                let len = page.trades.len();
-                after = page.trades.last().map(|t| t.id);
-                all.extend(page.trades);
-                if len < 500 {
-                    break all;
-                }
-            }
-        };
+        let trades = trades_of(&alice, &settlement, slot).await;
         let mut sold: BTreeMap<u32, u128> = BTreeMap::new();
         for t in &trades {
             *sold.entry(t.meter).or_default() += t.wh.u128();

@@ -141,9 +141,9 @@ pub enum MatcherError {
     /// The agent was started without the order gateway it clears from.
     #[error("no order gateway: the matcher clears the gateway's frozen book of signed intents (give --gateway URL)")]
     NoGateway,
-    /// A deployment file without a contract the agent needs.
-    #[error("the deployment has no {0} contract")]
-    MissingContract(String),
+    /// A deployment file is missing or malformed, or lacks a contract the agent needs.
+    #[error(transparent)]
+    Deployment(#[from] chain_client::DeploymentError),
     /// The agent's key does not hold the settlement contract's matcher role.
     #[error("signer {signer} is not the settlement contract's matcher ({matcher})")]
     NotMatcher {

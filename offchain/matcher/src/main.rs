@@ -182,9 +182,9 @@ fn verify_on_chain(
     frozen: &aip_matcher::verify::FrozenBook,
     tolerance: f64,
 ) -> Result<aip_matcher::verify::Report> {
-    use aip_matcher::online::{Agent, DeploymentFile};
+    use aip_matcher::online::{Agent, Deployment};
     use chain_client::{ChainClient, ChainConfig};
-    let d = DeploymentFile::load(deployment)?;
+    let d = Deployment::load(deployment)?;
     let mut cfg = ChainConfig::from_env();
     cfg.rpc_url = rpc.unwrap_or_else(|| d.rpc_url.clone());
     cfg.chain_id = chain_id.unwrap_or_else(|| d.chain_id.clone());
@@ -221,7 +221,7 @@ fn run_online(
         once,
         gateway,
     } = mode;
-    use aip_matcher::online::{Agent, DeploymentFile};
+    use aip_matcher::online::{Agent, Deployment};
     use chain_client::{ChainClient, ChainConfig, Signer};
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -230,7 +230,7 @@ fn run_online(
         )
         .with_writer(std::io::stderr)
         .init();
-    let d = DeploymentFile::load(deployment)?;
+    let d = Deployment::load(deployment)?;
     let mut cfg = ChainConfig::from_env();
     cfg.rpc_url = rpc.unwrap_or_else(|| d.rpc_url.clone());
     cfg.chain_id = d.chain_id.clone();

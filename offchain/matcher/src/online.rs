@@ -57,48 +57,9 @@ pub const MAX_COMMIT_ATTEMPTS: usize = 8;
 /// in a later block.
 const EXPIRY_MARGIN_SECS: u64 = 10;
 
-/// The parts of `artifacts/deployment.<chain-id>.json` (written by `aip deploy`) the agent reads.
-#[derive(Clone, Debug, Deserialize)]
-pub struct DeploymentFile {
-    /// chain id
-    pub chain_id: String,
-    /// RPC endpoint used for the deployment
-    pub rpc_url: String,
-    /// bech32 prefix
-    pub prefix: String,
-    /// contracts by name (`settlement`, `reputation`, ...)
-    pub contracts: BTreeMap<String, DeployedContract>,
-}
-
-/// One deployed contract.
-#[derive(Clone, Debug, Deserialize)]
-pub struct DeployedContract {
-    /// its address
-    pub address: String,
-}
-
-impl DeploymentFile {
-    /// Reads and parses the file.
-    pub fn load(path: &std::path::Path) -> Result<Self, MatcherError> {
-        let p = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| MatcherError::Io {
-            path: p.clone(),
-            source,
-        })?;
-        serde_json::from_slice(&bytes).map_err(|e| MatcherError::Parse {
-            path: p,
-            msg: e.to_string(),
-        })
-    }
-
-    /// The address of contract `name`.
-    pub fn address(&self, name: &str) -> Result<&str, MatcherError> {
-        self.contracts
-            .get(name)
-            .map(|c| c.address.as_str())
-            .ok_or_else(|| MatcherError::MissingContract(name.into()))
-    }
-}
+/// The deployment file (`artifacts/deployment.<chain-id>.json`, written by
+/// `aip deploy`): the one type in [`chain_client::deployment`].
+pub use chain_client::deployment::Deployment;
 
 /// The contract's `network` response.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -496,7 +457,7 @@ impl Agent {
     /// hold its matcher role.
     pub async fn new(
         chain: ChainClient,
-        deployment: &DeploymentFile,
+        deployment: &Deployment,
         method: Method,
     ) -> Result<Self, MatcherError> {
         Self::connect(chain, deployment, method, true).await
@@ -505,16 +466,13 @@ impl Agent {
     /// An agent for reading only (`verify-slot`: anyone may re-run a slot):
     /// no signer or role needed; a commit through it is refused by the
     /// contract, which checks the matcher role.
-    pub async fn reader(
-        chain: ChainClient,
-        deployment: &DeploymentFile,
-    ) -> Result<Self, MatcherError> {
+    pub async fn reader(chain: ChainClient, deployment: &Deployment) -> Result<Self, MatcherError> {
         Self::connect(chain, deployment, Method::Auto, false).await
     }
 
     async fn connect(
         chain: ChainClient,
-        deployment: &DeploymentFile,
+        deployment: &Deployment,
         method: Method,
         matcher_role: bool,
     ) -> Result<Self, MatcherError> {

@@ -39,19 +39,22 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use aip_cli::deploy::{deploy, DeployOptions, KycMode, MarketParams, Roles};
 use aip_cli::market::{self, DeviceKey};
 use aip_matcher::http;
+use aip_testing::localnet::{
+    addr, advance, as_account, chain, clock_file, endpoints, root, trades_of,
+};
 use aip_types::hooks::ReputationExecuteHook;
 use aip_types::intent::sign::IntentKey;
 use aip_types::intent::{OrderIntent, Side as IntentSide};
 use aip_types::{payment, SlotId};
 use chain_client::cosmrs::crypto::secp256k1::SigningKey;
 use chain_client::cosmrs::tx::Msg;
-use chain_client::{testnet, ChainClient, ChainConfig, Coin, Execute, Signer};
-use cosmwasm_std::{to_json_binary, Uint128};
+use chain_client::{ChainClient, ChainConfig, Coin, Execute, Signer};
+use cosmwasm_std::Uint128;
 use cw20::{
     AllAccountsResponse, BalanceResponse as Cw20Balance, Cw20ExecuteMsg, Cw20QueryMsg,
     TokenInfoResponse,
@@ -59,7 +62,7 @@ use cw20::{
 use serde_json::Value;
 use settlement::msg::{
     BalanceResponse, ExecuteMsg, HoldingsResponse, IntentFillResponse, NodeZone, QueryMsg,
-    ReceiveMsg, SlotStatusResponse, TradeResponse, TradesResponse, Zone,
+    SlotStatusResponse, TradeResponse, Zone,
 };
 use sha2::{Digest, Sha256};
 
@@ -73,79 +76,6 @@ const SLOTS: usize = 5;
 const KILL_AT: usize = 2;
 /// Longest wait for one slot's commit.
 const COMMIT_TIMEOUT: Duration = Duration::from_secs(90);
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The RPC endpoints: `AIP_RPC_URLS` (the 4-validator network), else `AIP_RPC_URL`.
-fn endpoints() -> Vec<String> {
-    match std::env::var("AIP_RPC_URLS") {
-        Ok(v) if !v.trim().is_empty() => v.split(',').map(|s| s.trim().to_string()).collect(),
-        _ => vec![ChainConfig::from_env().rpc_url],
-    }
-}
-
-fn multi() -> bool {
-    endpoints().len() > 1
-}
-
-async fn chain() -> ChainClient {
-    ChainClient::connect(ChainConfig::from_env())
-        .await
-        .expect("no chain: ci/localnet-multi.sh start (or ci/localnet.sh start)")
-}
-
-async fn as_account(name: &str) -> ChainClient {
-    chain()
-        .await
-        .with_signer(testnet::signer(name, "wasm").unwrap())
-}
-
-fn addr(name: &str) -> String {
-    testnet::signer(name, "wasm").unwrap().address().to_string()
-}
-
-/// Moves chain time forward with the clock hook of whichever network runs.
-fn advance(secs: u64) {
-    let script = if multi() {
-        "ci/localnet-multi.sh"
-    } else {
-        "ci/localnet.sh"
-    };
-    let st = Command::new(root().join(script))
-        .args(["advance", &secs.to_string()])
-        .status()
-        .expect("advance script");
-    assert!(st.success(), "{script} advance {secs} failed");
-}
-
-/// The clock offset file `advance` writes (the gateway's clock follows it).
-fn clock_file() -> PathBuf {
-    let cache = std::env::var_os("AIP_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/aipchain")
-        });
-    if multi() {
-        std::env::var_os("AIP_MULTI_HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| cache.join("localnet/multi"))
-            .join("node0/clock-offset")
-    } else {
-        std::env::var_os("AIP_LOCALNET_HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| cache.join("localnet/home"))
-            .join("clock-offset")
-    }
-}
-
-fn clock_offset(file: &Path) -> i64 {
-    std::fs::read_to_string(file)
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(0)
-}
 
 /// A household: its key (intents and transactions), meter and role.
 struct Household {
@@ -269,30 +199,6 @@ fn commit_txs(rpc: &str, contract: &str, slot: u64) -> Vec<String> {
         .collect()
 }
 
-async fn trades_of(c: &ChainClient, settlement: &str, slot: u64) -> Vec<TradeResponse> {
-    let mut all = vec![];
-    let mut start_after = None;
-    loop {
-        let page: TradesResponse = c
-            .query(
-                settlement,
-                &QueryMsg::TradesBySlot {
-                    slot: SlotId(slot),
-                    start_after,
-                    limit: Some(500),
-                },
-            )
-            .await
-            .unwrap();
-        let n = page.trades.len();
-        start_after = page.trades.last().map(|t| t.id);
-        all.extend(page.trades);
-        if n < 500 {
-            return all;
-        }
-    }
-}
-
 async fn slot_status(c: &ChainClient, settlement: &str, slot: u64) -> SlotStatusResponse {
     c.query(settlement, &QueryMsg::SlotStatus { slot: SlotId(slot) })
         .await
@@ -408,12 +314,7 @@ fn two_matcher_agents_commit_each_slot_once_and_the_standby_takes_over() {
         let mut set = tokio::task::JoinSet::new();
         for h in &hh {
             let c = base.with_signer(h.signer());
-            let msg = Cw20ExecuteMsg::Send {
-                contract: settlement.clone(),
-                amount: Uint128::new(DEPOSIT),
-                msg: to_json_binary(&ReceiveMsg::Deposit {}).unwrap(),
-            };
-            let call = Execute::new(&token, &msg, &[]).unwrap();
+            let call = market::deposit(&d, DEPOSIT).unwrap();
             set.spawn(async move { c.execute_multi(vec![call]).await.map(|_| ()) });
         }
         while let Some(r) = set.join_next().await {
@@ -431,11 +332,8 @@ fn two_matcher_agents_commit_each_slot_once_and_the_standby_takes_over() {
             chain: ChainConfig::from_env(),
             ..gateway::Config::default()
         };
-        let offset_file = clock_file();
-        let clock: gateway::Clock = Arc::new(move || {
-            let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as i64;
-            (now + clock_offset(&offset_file) * 1000).max(0) as u64
-        });
+        // The gateway's own test clock: system time plus the localnet's offset.
+        let clock = gateway::offset_clock(clock_file());
         let gw = gateway::Gateway::new(
             cfg.clone(),
             Arc::new(gateway::ChainBalance::new(chain().await, settlement.clone())),

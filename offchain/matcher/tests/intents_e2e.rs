@@ -39,30 +39,31 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use aip_cli::deploy::{deploy, DeployOptions, KycMode, MarketParams, Roles};
 use aip_cli::market::{self, DeviceKey};
 use aip_matcher::http;
-use aip_matcher::online::{Agent, CycleOutcome, DeploymentFile};
+use aip_matcher::online::{Agent, CycleOutcome, Deployment};
 use aip_matcher::verify::{self, FrozenBook};
 use aip_matcher::Method;
+use aip_testing::localnet::{addr, advance, as_account, chain, clock_file, root, trades_of};
 use aip_types::hooks::ReputationExecuteHook;
 use aip_types::intent::sign::IntentKey;
 use aip_types::intent::{OrderIntent, Side as IntentSide, SignedIntent};
 use aip_types::{apply_bps, payment, SlotId};
 use chain_client::cosmrs::crypto::secp256k1::SigningKey;
 use chain_client::cosmrs::tx::Msg;
-use chain_client::{testnet, ChainClient, ChainConfig, Coin, Execute, Signer};
-use cosmwasm_std::{to_json_binary, Uint128};
+use chain_client::{ChainClient, ChainConfig, Coin, Execute, Signer};
+use cosmwasm_std::Uint128;
 use cw20::{
     AllAccountsResponse, BalanceResponse as Cw20Balance, Cw20ExecuteMsg, Cw20QueryMsg,
     TokenInfoResponse,
 };
 use serde_json::Value;
 use settlement::msg::{
-    BalanceResponse, Corridor, ExecuteMsg, HoldingsResponse, NodeZone, QueryMsg, ReceiveMsg,
-    SlotStatusResponse, TradeResponse, TradesResponse, Zone,
+    BalanceResponse, Corridor, ExecuteMsg, HoldingsResponse, NodeZone, QueryMsg,
+    SlotStatusResponse, Zone,
 };
 use sha2::{Digest, Sha256};
 
@@ -80,47 +81,6 @@ const POOR_DEPOSIT: u128 = 1;
 /// Corridor terms between the two zones, both ways.
 const LOSS_BPS: u32 = 100;
 const FEE: u128 = 10;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-async fn chain() -> ChainClient {
-    ChainClient::connect(ChainConfig::from_env())
-        .await
-        .expect("the localnet is not running: ci/localnet.sh start")
-}
-
-async fn as_account(name: &str) -> ChainClient {
-    chain()
-        .await
-        .with_signer(testnet::signer(name, "wasm").unwrap())
-}
-
-fn addr(name: &str) -> String {
-    testnet::signer(name, "wasm").unwrap().address().to_string()
-}
-
-fn advance(secs: u64) {
-    let st = std::process::Command::new(root().join("ci/localnet.sh"))
-        .args(["advance", &secs.to_string()])
-        .status()
-        .expect("ci/localnet.sh");
-    assert!(st.success(), "ci/localnet.sh advance {secs} failed");
-}
-
-/// The localnet's test clock offset (seconds), as `ci/localnet.sh advance` writes it.
-fn clock_offset() -> i64 {
-    let home = std::env::var_os("AIP_LOCALNET_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/aipchain/localnet/home")
-        });
-    std::fs::read_to_string(home.join("clock-offset"))
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(0)
-}
 
 /// A household: its key (intents and transactions), meter and role.
 struct Household {
@@ -157,30 +117,6 @@ fn get(url: &str) -> (u16, Value) {
     )
 }
 
-async fn trades_of(c: &ChainClient, settlement: &str, slot: u64) -> Vec<TradeResponse> {
-    let mut all = vec![];
-    let mut start_after = None;
-    loop {
-        let page: TradesResponse = c
-            .query(
-                settlement,
-                &QueryMsg::TradesBySlot {
-                    slot: SlotId(slot),
-                    start_after,
-                    limit: Some(500),
-                },
-            )
-            .await
-            .unwrap();
-        let n = page.trades.len();
-        start_after = page.trades.last().map(|t| t.id);
-        all.extend(page.trades);
-        if n < 500 {
-            return all;
-        }
-    }
-}
-
 /// The contracts and the accounts that set a household up.
 struct Market {
     admin: ChainClient,
@@ -192,6 +128,8 @@ struct Market {
     token: String,
     rep: String,
     mo: String,
+    /// the deployment file's contents (`aip_cli::market` builds calls from it)
+    deployment: Deployment,
 }
 
 /// Gas coins (one transaction), AIP, reputation tokens and meters (batches
@@ -208,6 +146,7 @@ async fn onboard(m: &Market, hh: &mut [Household]) -> (Vec<u64>, HashMap<u32, De
         token,
         rep,
         mo,
+        deployment,
     } = m;
     let n = hh.len();
     // Gas coins (one transaction), AIP, reputation tokens and meters (batches of 50).
@@ -294,12 +233,7 @@ async fn onboard(m: &Market, hh: &mut [Household]) -> (Vec<u64>, HashMap<u32, De
         let mut set = tokio::task::JoinSet::new();
         for h in chunk {
             let c = base.with_signer(h.signer());
-            let msg = Cw20ExecuteMsg::Send {
-                contract: settlement.to_string(),
-                amount: Uint128::new(h.deposit),
-                msg: to_json_binary(&ReceiveMsg::Deposit {}).unwrap(),
-            };
-            let call = Execute::new(token, &msg, &[]).unwrap();
+            let call = market::deposit(deployment, h.deposit).unwrap();
             set.spawn(async move { c.execute_multi(vec![call]).await.map(|tx| tx.gas_used) });
         }
         while let Some(r) = set.join_next().await {
@@ -423,6 +357,7 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
             token: token.clone(),
             rep: rep.clone(),
             mo: mo.clone(),
+            deployment: d.clone(),
         };
         let (mut deposit_gas, devices) = onboard(&market, &mut hh).await;
         eprintln!("setup of {n} households: {:?}", started.elapsed());
@@ -439,10 +374,8 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
             chain: ChainConfig::from_env(),
             ..gateway::Config::default()
         };
-        let clock: gateway::Clock = Arc::new(|| {
-            let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as i64;
-            (now + clock_offset() * 1000).max(0) as u64
-        });
+        // The gateway's own test clock: system time plus the localnet's offset.
+        let clock = gateway::offset_clock(clock_file());
         let gw = gateway::Gateway::new(
             cfg.clone(),
             Arc::new(gateway::ChainBalance::new(chain().await, settlement.clone())),
@@ -525,7 +458,7 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
 
         // The agent: only the matcher role may run it; nothing before the
         // gate; at gate closure one CommitIntents.
-        let file = DeploymentFile::load(&out).unwrap();
+        let file = Deployment::load(&out).unwrap();
         let err = Agent::new(as_account("alice").await, &file, Method::Auto).await.err().unwrap();
         assert_eq!(
             err.to_string(),

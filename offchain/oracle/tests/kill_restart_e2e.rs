@@ -15,12 +15,13 @@
 #![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 #![cfg(feature = "e2e")]
 
+use std::ffi::OsStr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aip_oracle::keys::DeviceKeys;
 use aip_oracle::queue::Queue;
+use aip_testing::localnet::{Agent, Log};
 use aip_types::SlotId;
 use chain_client::{testnet, ChainClient, ChainConfig, Execute};
 use cosmwasm_std::{Binary, Uint128};
@@ -43,31 +44,10 @@ fn pv(h: u64, s: u64) -> u64 {
     (h * s * 11 + h * 5) % 400
 }
 
-/// The agent process, SIGKILLed when dropped (a failing test leaves none behind).
-struct Agent(Child);
-
-impl Drop for Agent {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts the binary with its stdout and stderr (the tracing log) in `log`.
+/// Starts `aip-oracle run --config cfg`, its log in `log`.
 fn spawn(cfg: &Path, log: &Path) -> Agent {
-    let out = std::fs::File::create(log).expect("log file");
-    let err = out.try_clone().expect("log file");
-    Command::new(env!("CARGO_BIN_EXE_aip-oracle"))
-        .args(["run", "--config"])
-        .arg(cfg)
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        .spawn()
-        .map(Agent)
-        .expect("start aip-oracle")
+    let args = [OsStr::new("run"), OsStr::new("--config"), cfg.as_os_str()];
+    Agent::spawn(env!("CARGO_BIN_EXE_aip-oracle"), args, log, Log::Fresh)
 }
 
 async fn reports(chain: &ChainClient, contract: &str, operator: &str) -> u64 {
@@ -185,7 +165,7 @@ async fn killed_and_restarted_agent_submits_every_reading_exactly_once() {
     // three batches but not all of them.
     let log1 = dir.path().join("run1.log");
     let mut agent = spawn(&cfg_path, &log1);
-    let child = &mut agent.0;
+    let child = agent.child();
     let started = Instant::now();
     let at_kill = loop {
         if let Some(status) = child.try_wait().expect("wait") {
@@ -227,7 +207,7 @@ async fn killed_and_restarted_agent_submits_every_reading_exactly_once() {
     // Run 2: same config, same queue, until done.
     let log2 = dir.path().join("run2.log");
     let mut agent = spawn(&cfg_path, &log2);
-    let child = &mut agent.0;
+    let child = agent.child();
     let restarted = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait") {

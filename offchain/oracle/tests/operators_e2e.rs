@@ -28,13 +28,14 @@
 #![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 #![cfg(feature = "e2e")]
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aip_oracle::keys::DeviceKeys;
 use aip_oracle::queue::Queue;
 use aip_oracle::reading::Reading;
+use aip_testing::localnet::{Agent, Log};
 use aip_types::SlotId;
 use chain_client::{testnet, ChainClient, ChainConfig, Execute};
 use cosmwasm_std::{Binary, Uint128};
@@ -71,7 +72,7 @@ struct Operator {
     cfg: PathBuf,
     queue: PathBuf,
     log: PathBuf,
-    child: Option<Child>,
+    agent: Option<Agent>,
 }
 
 impl Operator {
@@ -116,30 +117,28 @@ impl Operator {
             cfg,
             queue,
             log,
-            child: None,
+            agent: None,
         }
     }
 
     fn start(&mut self) {
-        let out = std::fs::File::create(&self.log).unwrap();
-        let err = out.try_clone().unwrap();
-        self.child = Some(
-            Command::new(env!("CARGO_BIN_EXE_aip-oracle"))
-                .args(["run", "--config"])
-                .arg(&self.cfg)
-                .env("RUST_LOG", "info")
-                .env("NO_COLOR", "1")
-                .stdin(Stdio::null())
-                .stdout(out)
-                .stderr(err)
-                .spawn()
-                .expect("start aip-oracle"),
-        );
+        let args = [
+            OsStr::new("run"),
+            OsStr::new("--config"),
+            self.cfg.as_os_str(),
+        ];
+        self.agent = Some(Agent::spawn(
+            env!("CARGO_BIN_EXE_aip-oracle"),
+            args,
+            &self.log,
+            Log::Fresh,
+        ));
     }
 
     /// Waits for the agent to finish (`exit_when_done`) and returns its log.
     async fn finish(&mut self) -> String {
-        let child = self.child.as_mut().expect("started");
+        let agent = self.agent.as_mut().expect("started");
+        let child = agent.child();
         let started = Instant::now();
         let status = loop {
             if let Some(st) = child.try_wait().unwrap() {
@@ -155,7 +154,7 @@ impl Operator {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         };
-        self.child = None;
+        self.agent = None;
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
         assert!(
             status.success(),
@@ -163,15 +162,6 @@ impl Operator {
             self.name
         );
         log
-    }
-}
-
-impl Drop for Operator {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
     }
 }
 

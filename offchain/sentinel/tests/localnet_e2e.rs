@@ -50,7 +50,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use aip_cli::deploy::{deploy, MarketParams};
 use aip_cli::deployment::Deployment;
@@ -534,24 +534,8 @@ fn flagged_score(r: &Value) -> u64 {
 /// time (the wall clock plus the test clock's offset, `ci/localnet.sh`'s
 /// `clock-offset` file). Returns its URL.
 async fn start_gateway(d: &Deployment, dir: &Path) -> String {
-    let home = std::env::var_os("AIP_LOCALNET_HOME")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::PathBuf::from(std::env::var_os("HOME").unwrap())
-                .join(".cache/aipchain/localnet/home")
-        });
-    let offset_file = home.join("clock-offset");
-    let clock: gateway::Clock = Arc::new(move || {
-        let wall = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as i64;
-        let offset: i64 = std::fs::read_to_string(&offset_file)
-            .ok()
-            .and_then(|s| s.trim().parse().ok())
-            .unwrap_or(0);
-        (wall + offset * 1000) as u64
-    });
+    // The gateway's own test clock: system time plus the localnet's offset.
+    let clock = gateway::offset_clock(aip_testing::localnet::clock_file());
     let mut cfg = gateway::Config {
         contract: d.address("settlement").unwrap().to_string(),
         database: dir.join("gateway.sqlite"),

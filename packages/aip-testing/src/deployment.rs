@@ -492,4 +492,42 @@ impl Deployment {
             .execute_contract(from.clone(), self.token.clone(), &msg, &[])
             .context("transfer")
     }
+
+    /// `who` places an unsigned intent on chain for the whole of `slot`
+    /// (`place_intent`, the way in for accounts that do not sign; it expires
+    /// at the slot's start) and gets its batch form back. `wh` and `price`
+    /// must fit the intent's `u64` fields.
+    #[allow(clippy::too_many_arguments)]
+    pub fn place_intent(
+        &mut self,
+        who: &Addr,
+        side: aip_types::intent::Side,
+        slot: aip_types::SlotId,
+        meter: u32,
+        wh: u128,
+        price: u128,
+        nonce: u64,
+    ) -> Result<aip_types::intent::BatchIntent> {
+        let intent = aip_types::intent::BatchIntent {
+            owner: who.to_string(),
+            nonce,
+            slot_from: slot.start(),
+            slot_until: slot.end(),
+            side,
+            meter,
+            wh: u64::try_from(wh).with_context(|| format!("wh {wh} does not fit an intent"))?,
+            limit_price: u64::try_from(price)
+                .with_context(|| format!("price {price} does not fit an intent"))?,
+            premium_only: false,
+            expires: slot.start(),
+            signature: None,
+        };
+        let msg = settlement::msg::ExecuteMsg::PlaceIntent {
+            intent: intent.clone(),
+        };
+        self.app
+            .execute_contract(who.clone(), self.settlement.clone(), &msg, &[])
+            .context("place_intent")?;
+        Ok(intent)
+    }
 }

@@ -11,5 +11,7 @@
 
 pub mod contracts;
 pub mod deployment;
+#[cfg(feature = "localnet")]
+pub mod localnet;
 
 pub use deployment::{Deployment, DeploymentConfig};

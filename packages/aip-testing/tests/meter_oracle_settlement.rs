@@ -5,7 +5,7 @@
 
 use aip_testing::deployment::roles;
 use aip_testing::{Deployment, DeploymentConfig};
-use aip_types::intent::{BatchIntent, Side as IntentSide};
+use aip_types::intent::Side as IntentSide;
 use aip_types::{escrow_for, SlotId, SLOT_SECONDS};
 use cosmwasm_std::{to_json_binary, Addr, Uint128};
 use cw_multi_test::{AppResponse, Executor};
@@ -41,46 +41,6 @@ fn send(d: &mut Deployment, who: &Addr, amount: u128, msg: &ReceiveMsg) -> AppRe
     };
     let token = d.token.clone();
     d.app.execute_contract(who.clone(), token, &m, &[]).unwrap()
-}
-
-/// `who` places an unsigned intent on chain (`place_intent`, the way in for
-/// accounts that do not sign) and gets its batch form back.
-#[allow(clippy::too_many_arguments)]
-fn place(
-    d: &mut Deployment,
-    who: &Addr,
-    side: IntentSide,
-    slot: SlotId,
-    meter: u32,
-    wh: u128,
-    price: u128,
-    nonce: u64,
-) -> BatchIntent {
-    let intent = BatchIntent {
-        owner: who.to_string(),
-        nonce,
-        slot_from: slot.start(),
-        slot_until: slot.end(),
-        side,
-        meter,
-        wh: wh as u64,
-        limit_price: price as u64,
-        premium_only: false,
-        expires: slot.start(),
-        signature: None,
-    };
-    let settlement = d.settlement.clone();
-    d.app
-        .execute_contract(
-            who.clone(),
-            settlement,
-            &ExecuteMsg::PlaceIntent {
-                intent: intent.clone(),
-            },
-            &[],
-        )
-        .unwrap();
-    intent
 }
 
 #[test]
@@ -132,28 +92,14 @@ fn readings_from_three_operators_settle_a_slot() {
     .u128();
     // Each deposits what its side locks, then places its intent on chain.
     send(&mut d, &seller, collateral, &ReceiveMsg::Deposit {});
-    let offer = place(
-        &mut d,
-        &seller,
-        IntentSide::Sell,
-        slot,
-        seller_meter,
-        WH,
-        PRICE,
-        1,
-    );
+    let offer = d
+        .place_intent(&seller, IntentSide::Sell, slot, seller_meter, WH, PRICE, 1)
+        .unwrap();
     let escrow = escrow_for(Uint128::new(WH), Uint128::new(PRICE)).unwrap();
     send(&mut d, &buyer, escrow.u128(), &ReceiveMsg::Deposit {});
-    let bid = place(
-        &mut d,
-        &buyer,
-        IntentSide::Buy,
-        slot,
-        buyer_meter,
-        WH,
-        PRICE,
-        1,
-    );
+    let bid = d
+        .place_intent(&buyer, IntentSide::Buy, slot, buyer_meter, WH, PRICE, 1)
+        .unwrap();
     set_time(&mut d, slot.start() - 60);
     let matcher = d.addr(roles::MATCHER);
     d.app

@@ -6,7 +6,7 @@
 use aip_testing::deployment::roles;
 use aip_testing::{Deployment, DeploymentConfig};
 use aip_types::hooks::{Ruling, Tier};
-use aip_types::intent::{BatchIntent, Side as IntentSide};
+use aip_types::intent::Side as IntentSide;
 use aip_types::MeterId;
 use aip_types::{escrow_for, SlotId, SLOT_SECONDS};
 use cosmwasm_std::{to_json_binary, Addr, Uint128};
@@ -160,30 +160,18 @@ impl Market {
     ) -> anyhow::Result<AppResponse> {
         self.send(seller, collateral, &ReceiveMsg::Deposit {})
             .unwrap();
-        let offer = place(
-            &mut self.d,
-            seller,
-            IntentSide::Sell,
-            slot,
-            meter,
-            WH,
-            PRICE,
-            slot.0,
-        );
+        let offer = self
+            .d
+            .place_intent(seller, IntentSide::Sell, slot, meter, WH, PRICE, slot.0)
+            .unwrap();
         let escrow = escrow_for(Uint128::new(WH), Uint128::new(PRICE)).unwrap();
         self.send(buyer, escrow.u128(), &ReceiveMsg::Deposit {})
             .unwrap();
         let bm = self.buyer_meter;
-        let bid = place(
-            &mut self.d,
-            buyer,
-            IntentSide::Buy,
-            slot,
-            bm,
-            WH,
-            PRICE,
-            slot.0,
-        );
+        let bid = self
+            .d
+            .place_intent(buyer, IntentSide::Buy, slot, bm, WH, PRICE, slot.0)
+            .unwrap();
         self.set_time(slot.start() - 60);
         let matcher = self.d.addr(roles::MATCHER);
         self.exec(
@@ -225,46 +213,6 @@ impl Market {
     fn score(&self, who: &Addr) -> u16 {
         self.d.reputation_of(who).unwrap().score
     }
-}
-
-/// `who` places an unsigned intent on chain (`place_intent`, the way in for
-/// accounts that do not sign) and gets its batch form back.
-#[allow(clippy::too_many_arguments)]
-fn place(
-    d: &mut Deployment,
-    who: &Addr,
-    side: IntentSide,
-    slot: SlotId,
-    meter: u32,
-    wh: u128,
-    price: u128,
-    nonce: u64,
-) -> BatchIntent {
-    let intent = BatchIntent {
-        owner: who.to_string(),
-        nonce,
-        slot_from: slot.start(),
-        slot_until: slot.end(),
-        side,
-        meter,
-        wh: wh as u64,
-        limit_price: price as u64,
-        premium_only: false,
-        expires: slot.start(),
-        signature: None,
-    };
-    let settlement = d.settlement.clone();
-    d.app
-        .execute_contract(
-            who.clone(),
-            settlement,
-            &ExecuteMsg::PlaceIntent {
-                intent: intent.clone(),
-            },
-            &[],
-        )
-        .unwrap();
-    intent
 }
 
 #[test]

@@ -76,6 +76,7 @@
 
 mod client;
 mod config;
+pub mod deployment;
 mod error;
 pub mod http;
 mod key;
@@ -84,6 +85,7 @@ mod types;
 
 pub use client::{tx_hash, ChainClient};
 pub use config::{localnet, ChainConfig, RetryPolicy};
+pub use deployment::{CodeRecord, ContractRecord, Deployment, DeploymentError};
 pub use error::{Error, Result};
 pub use key::{Signer, COSMOS_HD_PATH};
 pub use types::{

@@ -6,14 +6,10 @@
 //!   built from `aip_types::intent`'s EIP-712 constants (type string, domain
 //!   name, version and salt), with the digest `aip_types::intent::eip712_digest`
 //!   gives. An Ethereum wallet (ethers.js `signTypedData`, MetaMask) signs it.
-//! * [`chain_clock`]: the localnet's clock (system time plus the offset that
-//!   `ci/localnet.sh advance` writes), so that the order gateway freezes a
-//!   slot's book when the chain's gate closes, not the wall clock's.
+//!
+//! The order gateway of the test is the real `aip-gateway` binary with
+//! `test_clock_offset_file` set to the localnet's `clock-offset`.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
-
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use aip_types::intent::{
     eip712_digest, IntentDomain, OrderIntent, EIP712_NAME, EIP712_ORDER_TYPE, EIP712_VERSION,
@@ -33,14 +29,6 @@ pub enum E2eError {
         member: String,
         /// The intent's JSON field looked for (snake_case).
         field: String,
-    },
-    /// The clock offset file holds no integer.
-    #[error("{path}: not a number of seconds: {text:?}")]
-    BadOffset {
-        /// The file read.
-        path: String,
-        /// What it held.
-        text: String,
     },
 }
 
@@ -133,45 +121,6 @@ pub fn order_typed_data(intent: &OrderIntent) -> Result<Value, E2eError> {
         "digest": format!("0x{}", hex::encode(eip712_digest(intent))),
         "hash": hex::encode(intent.hash()),
     }))
-}
-
-/// The localnet's clock-offset file: `$AIP_LOCALNET_HOME/clock-offset`
-/// (default home `~/.cache/aipchain/localnet/home`, as `ci/localnet.sh`).
-pub fn default_offset_file() -> PathBuf {
-    std::env::var_os("AIP_LOCALNET_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-                .join(".cache/aipchain/localnet/home")
-        })
-        .join("clock-offset")
-}
-
-/// The offset in `path`, seconds; 0 when the file does not exist (the clock
-/// was never advanced).
-pub fn read_offset(path: &Path) -> Result<i64, E2eError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => text.trim().parse().map_err(|_| E2eError::BadOffset {
-            path: path.display().to_string(),
-            text,
-        }),
-        Err(_) => Ok(0),
-    }
-}
-
-/// A gateway clock (unix milliseconds) that follows the localnet's chain
-/// time: system time plus the offset in `offset_file`, re-read at every
-/// call (the test advances the chain while the gateway runs). An unreadable
-/// offset counts as 0.
-pub fn chain_clock(offset_file: PathBuf) -> gateway::Clock {
-    Arc::new(move || {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
-        let offset = read_offset(&offset_file).unwrap_or(0);
-        now.saturating_add(offset.saturating_mul(1000)).max(0) as u64
-    })
 }
 
 #[cfg(test)]
@@ -274,30 +223,5 @@ mod tests {
         ] {
             assert_eq!(parse_type(bad), Err(E2eError::BadType(bad.into())), "{bad}");
         }
-    }
-
-    #[test]
-    fn the_clock_offset_is_read_and_a_bad_one_refused() {
-        let dir = std::env::temp_dir().join(format!("aip-evm-e2e-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let f = dir.join("clock-offset");
-        assert_eq!(read_offset(&f), Ok(0));
-        std::fs::write(&f, "3600\n").unwrap();
-        assert_eq!(read_offset(&f), Ok(3600));
-        let before = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as u64;
-        let t = chain_clock(f.clone())();
-        assert!(t >= before + 3_600_000 && t < before + 3_660_000, "{t}");
-        std::fs::write(&f, "soon").unwrap();
-        assert_eq!(
-            read_offset(&f),
-            Err(E2eError::BadOffset {
-                path: f.display().to_string(),
-                text: "soon".into()
-            })
-        );
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

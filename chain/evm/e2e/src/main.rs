@@ -4,11 +4,10 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use aip_cli::deployment::Deployment;
 use aip_cli::market::DeviceKey;
-use aip_evm_e2e::{chain_clock, default_offset_file, order_typed_data};
+use aip_evm_e2e::order_typed_data;
 use aip_types::intent::sign::IntentKey;
 use aip_types::intent::OrderIntent;
 use clap::{Parser, Subcommand};
@@ -24,17 +23,6 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Cmd {
-    /// The order gateway (`aip-gateway`'s library, the same TOML
-    /// configuration) on the localnet's clock: system time plus the offset
-    /// `ci/localnet.sh advance` writes. Prints `listening on ADDR`.
-    Gateway {
-        /// gateway TOML configuration (offchain/gateway/README.md)
-        #[arg(long)]
-        config: PathBuf,
-        /// the clock-offset file (default: $AIP_LOCALNET_HOME/clock-offset)
-        #[arg(long)]
-        clock_offset_file: Option<PathBuf>,
-    },
     /// The EIP-712 typed data of the intent given as JSON (`eth_signTypedData_v4`
     /// form), with its digest and hash.
     TypedData {
@@ -95,28 +83,6 @@ fn device(label: &str) -> DeviceKey {
 
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.cmd {
-        Cmd::Gateway {
-            config,
-            clock_offset_file,
-        } => {
-            let cfg = gateway::Config::load(&config).map_err(|e| e.to_string())?;
-            let client = chain_client::ChainClient::connect(cfg.chain.clone())
-                .await
-                .map_err(|e| format!("connecting to the chain for balances: {e}"))?;
-            let balance = Arc::new(gateway::ChainBalance::new(client, cfg.contract.clone()));
-            let listener = tokio::net::TcpListener::bind(&cfg.listen)
-                .await
-                .map_err(|e| format!("binding {}: {e}", cfg.listen))?;
-            let addr = listener.local_addr().map_err(|e| e.to_string())?;
-            let clock = chain_clock(clock_offset_file.unwrap_or_else(default_offset_file));
-            let gw = gateway::Gateway::new(cfg, balance, clock).map_err(|e| e.to_string())?;
-            println!("listening on {addr}");
-            gateway::serve(listener, gw, async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .map_err(|e| e.to_string())?;
-        }
         Cmd::TypedData { intent } => {
             let i = parse_intent(&intent)?;
             let td = order_typed_data(&i).map_err(|e| e.to_string())?;

@@ -1,45 +1,18 @@
 //! Helpers shared by the end-to-end tests (`e2e`, `e2e_kyc`, `e2e_upgrade`):
-//! the localnet's accounts, a client per account, the deploy options of a
-//! test deployment, AIP balances, the test clock and meter device keys.
+//! the deploy options of a test deployment, AIP balances and meter device
+//! keys; the localnet's accounts, clients and test clock come from
+//! `aip_testing::localnet`.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
 
 use aip_cli::deploy::{DeployOptions, KycMode, MarketParams, Roles};
-use chain_client::{testnet, ChainClient, ChainConfig};
+use chain_client::ChainClient;
 use serde_json::{json, Value};
 
-/// The repository root.
-pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// A single-threaded tokio runtime for one test.
-pub fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-/// A client of the localnet (`ChainConfig::from_env`), without a signer.
-pub async fn chain() -> ChainClient {
-    ChainClient::connect(ChainConfig::from_env())
-        .await
-        .expect("the localnet is not running: ci/localnet.sh start")
-}
-
-/// A client signing as the test account `name` (`ci/localnet-accounts.txt`).
-pub async fn as_account(name: &str) -> ChainClient {
-    let c = chain().await;
-    let prefix = c.config().prefix.clone();
-    c.with_signer(testnet::signer(name, &prefix).unwrap())
-}
-
-/// The address of the test account `name`.
-pub fn addr(name: &str) -> String {
-    testnet::signer(name, "wasm").unwrap().address().to_string()
-}
+// Each test binary uses a different subset.
+#[allow(unused_imports)]
+pub use aip_testing::localnet::{addr, advance, as_account, chain, root, rt};
 
 /// 1 AIP in uaip.
 pub const AIP: u128 = 1_000_000;
@@ -85,15 +58,6 @@ pub async fn aip_balance(c: &ChainClient, token: &str, who: &str) -> u128 {
         .await
         .unwrap();
     v["balance"].as_str().unwrap().parse().unwrap()
-}
-
-/// Moves chain time forward by `secs` (the localnet's test clock hook).
-pub fn advance(secs: u64) {
-    let st = std::process::Command::new(root().join("ci/localnet.sh"))
-        .args(["advance", &secs.to_string()])
-        .status()
-        .expect("ci/localnet.sh");
-    assert!(st.success(), "ci/localnet.sh advance {secs} failed");
 }
 
 /// A meter device key derived from a name.

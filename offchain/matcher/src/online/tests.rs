@@ -360,12 +360,15 @@ fn deployment_file_errors() {
     let dir = std::env::temp_dir().join(format!("aip-matcher-online-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let missing = dir.join("none.json");
-    let e = DeploymentFile::load(&missing).unwrap_err().to_string();
+    let e = Deployment::load(&missing).unwrap_err().to_string();
     assert!(e.starts_with(&format!("{}: ", missing.display())), "{e}");
     let bad = dir.join("bad.json");
     std::fs::write(&bad, "{").unwrap();
-    let e = DeploymentFile::load(&bad).unwrap_err().to_string();
-    assert!(e.starts_with(&format!("{}: EOF", bad.display())), "{e}");
+    let e = Deployment::load(&bad).unwrap_err().to_string();
+    assert!(
+        e.starts_with(&format!("{}: not a deployment file: EOF", bad.display())),
+        "{e}"
+    );
     let ok = dir.join("ok.json");
     std::fs::write(
         &ok,
@@ -373,11 +376,11 @@ fn deployment_file_errors() {
             "contracts":{"settlement":{"address":"wasm1s","code_id":1,"label":"l"}}}"#,
     )
     .unwrap();
-    let d = DeploymentFile::load(&ok).unwrap();
+    let d = Deployment::load(&ok).unwrap();
     assert_eq!(d.address("settlement").unwrap(), "wasm1s");
     assert_eq!(
-        d.address("reputation").unwrap_err().to_string(),
-        "the deployment has no reputation contract"
+        MatcherError::from(d.address("reputation").unwrap_err()).to_string(),
+        "unknown contract \"reputation\"; deployed: settlement"
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }

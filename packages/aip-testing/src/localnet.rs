@@ -1,0 +1,207 @@
+//! Helpers of the tests that run against a wasmd localnet (feature
+//! `localnet`): the one copy of what every `e2e` test, the localnet bench and
+//! the load example need.
+//!
+//! * the network: [`endpoints`] (`AIP_RPC_URLS` of the 4-validator network,
+//!   else `ChainConfig::from_env`), [`chain`], [`as_account`], [`addr`];
+//! * the test clock: [`advance`] (`ci/localnet.sh advance`, or
+//!   `ci/localnet-multi.sh advance` when [`multi`]) and [`clock_file`], the
+//!   offset file it writes (give it to `gateway::offset_clock` or the
+//!   gateway's `test_clock_offset_file`);
+//! * settlement: [`trades_of`], every trade of a slot through the paged
+//!   `trades_by_slot` query;
+//! * agents: [`Agent`], an agent binary run by the test, its output in a log
+//!   file, killed when dropped.
+//!
+//! Every helper panics with the cause when the chain is not there: these are
+//! test helpers, and a panic is a test failure with a message.
+
+use std::path::{Path, PathBuf};
+
+use aip_types::SlotId;
+use chain_client::{testnet, ChainClient, ChainConfig};
+use settlement::msg::{QueryMsg, TradeResponse, TradesResponse};
+
+/// Page size of `trades_by_slot` (the contract's maximum).
+pub const TRADES_PAGE: u32 = 500;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A single-threaded tokio runtime for one test.
+pub fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+/// The RPC endpoints: `AIP_RPC_URLS` (comma-separated, the 4-validator
+/// network of `ci/localnet-multi.sh`), else the one of `ChainConfig::from_env`.
+pub fn endpoints() -> Vec<String> {
+    match std::env::var("AIP_RPC_URLS") {
+        Ok(v) if !v.trim().is_empty() => v.split(',').map(|s| s.trim().to_string()).collect(),
+        _ => vec![ChainConfig::from_env().rpc_url],
+    }
+}
+
+/// Whether the test runs on the 4-validator network (more than one endpoint).
+pub fn multi() -> bool {
+    endpoints().len() > 1
+}
+
+/// A client of the localnet (`ChainConfig::from_env`), without a signer.
+pub async fn chain() -> ChainClient {
+    ChainClient::connect(ChainConfig::from_env())
+        .await
+        .expect("no chain: ci/localnet.sh start (or ci/localnet-multi.sh start)")
+}
+
+/// A client signing as the test account `name` (`ci/localnet-accounts.txt`).
+pub async fn as_account(name: &str) -> ChainClient {
+    let c = chain().await;
+    let prefix = c.config().prefix.clone();
+    c.with_signer(testnet::signer(name, &prefix).expect("a test account"))
+}
+
+/// The address of the test account `name`.
+pub fn addr(name: &str) -> String {
+    testnet::signer(name, "wasm")
+        .expect("a test account")
+        .address()
+        .to_string()
+}
+
+/// Moves chain time forward by `secs` with the clock hook of whichever
+/// network runs (`ci/localnet.sh advance`, `ci/localnet-multi.sh advance`).
+pub fn advance(secs: u64) {
+    let script = if multi() {
+        "ci/localnet-multi.sh"
+    } else {
+        "ci/localnet.sh"
+    };
+    let st = std::process::Command::new(root().join(script))
+        .args(["advance", &secs.to_string()])
+        .status()
+        .unwrap_or_else(|e| panic!("{script}: {e}"));
+    assert!(st.success(), "{script} advance {secs} failed");
+}
+
+/// The clock-offset file `advance` writes: `$AIP_LOCALNET_HOME/clock-offset`,
+/// or node 0's of the 4-validator network (`$AIP_MULTI_HOME/node0`).
+/// Defaults under `$AIP_CACHE` (`~/.cache/aipchain`), as the scripts.
+pub fn clock_file() -> PathBuf {
+    let cache = std::env::var_os("AIP_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/aipchain")
+        });
+    if multi() {
+        std::env::var_os("AIP_MULTI_HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| cache.join("localnet/multi"))
+            .join("node0/clock-offset")
+    } else {
+        std::env::var_os("AIP_LOCALNET_HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| cache.join("localnet/home"))
+            .join("clock-offset")
+    }
+}
+
+/// Every trade of `slot` in the settlement contract, page by page.
+pub async fn trades_of(c: &ChainClient, settlement: &str, slot: u64) -> Vec<TradeResponse> {
+    let mut all = vec![];
+    let mut start_after = None;
+    loop {
+        let page: TradesResponse = c
+            .query(
+                settlement,
+                &QueryMsg::TradesBySlot {
+                    slot: SlotId(slot),
+                    start_after,
+                    limit: Some(TRADES_PAGE),
+                },
+            )
+            .await
+            .unwrap_or_else(|e| panic!("trades_by_slot {slot}: {e}"));
+        let n = page.trades.len();
+        start_after = page.trades.last().map(|t| t.id);
+        all.extend(page.trades);
+        if n < TRADES_PAGE as usize {
+            return all;
+        }
+    }
+}
+
+/// Whether an [`Agent`]'s log file starts empty or keeps what an earlier run wrote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Log {
+    /// Truncate the file.
+    Fresh,
+    /// Append to the file (a restarted agent after the first run).
+    Append,
+}
+
+/// An agent binary (`aip-oracle`, `aip-sentinel`, ...) started by a test,
+/// killed (SIGKILL) and reaped when dropped, so a failing test leaves no
+/// process behind.
+#[derive(Debug)]
+pub struct Agent {
+    child: std::process::Child,
+    log: PathBuf,
+}
+
+impl Agent {
+    /// Starts `bin args…` with `RUST_LOG=info` and `NO_COLOR=1`, stdin
+    /// closed, stdout and stderr (the tracing log) written to `log`.
+    pub fn spawn<I, S>(bin: impl AsRef<std::ffi::OsStr>, args: I, log: &Path, mode: Log) -> Agent
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let bin = bin.as_ref();
+        let out = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .append(mode == Log::Append)
+            .truncate(mode == Log::Fresh)
+            .open(log)
+            .unwrap_or_else(|e| panic!("log file {}: {e}", log.display()));
+        let err = out
+            .try_clone()
+            .unwrap_or_else(|e| panic!("log file {}: {e}", log.display()));
+        let child = std::process::Command::new(bin)
+            .args(args)
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", bin.to_string_lossy()));
+        Agent {
+            child,
+            log: log.to_path_buf(),
+        }
+    }
+
+    /// The process, to wait for or kill.
+    pub fn child(&mut self) -> &mut std::process::Child {
+        &mut self.child
+    }
+
+    /// What the agent has logged so far (empty if the file cannot be read).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
