@@ -8,9 +8,9 @@
 # wasmd, aipevmd, Hermes) are built in the background from the start, under
 # `nice -n 19`, while the foreground steps run; a step that needs a tool waits
 # for its build (and fails with the build log's tail if the build failed).
-# Two queues: Go (wasmd, then aipevmd, which reuses wasmd's shared
-# dependencies from the Go build cache) and Rust (wasm-bindgen-cli, then
-# Hermes), each in its own target dir. With every tool cached, each install
+# Two queues: Go (wasmd, then aipevmd, which reuses the dependencies the two
+# share from the Go build cache) and Rust (wasm-bindgen-cli, then Hermes once
+# wasmd is built), each in its own target dir. With every tool cached, each install
 # script returns at once and nothing is built. Logs: $AIP_CACHE/logs/.
 # Every step's wall time is printed after it, and a summary table at the end
 # (also when a step fails). docs/build.md: what a new machine builds, in which order.
@@ -44,17 +44,19 @@ mkdir -p "$BG_DIR"
 # other, in the background at the lowest priority, in its own process group
 # (so that an early exit can stop the whole build). Per tool it writes
 # TOOL.log, TOOL.start, TOOL.end and TOOL.rc (the exit status) in $BG_DIR.
+# An item `after:TOOL` waits until TOOL's build (in another queue) ended.
 bg_queue() {
   setsid nice -n 19 bash -c '
     root=$1 dir=$2; shift 2
     for t in "$@"; do
+      case $t in after:*) while [ ! -f "$dir/${t#after:}.rc" ]; do sleep 5; done; continue ;; esac
       date +%s > "$dir/$t.start"
       rc=0; "$root/ci/install-$t.sh" > "$dir/$t.log" 2>&1 < /dev/null || rc=$?
       date +%s > "$dir/$t.end"
       echo "$rc" > "$dir/$t.rc"
     done' bg-tools "$ROOT" "$BG_DIR" "$@" < /dev/null > /dev/null 2>&1 &
   BG_PIDS+=("$!")
-  local t; for t in "$@"; do TOOL_PID[$t]=$!; done
+  local t; for t in "$@"; do TOOL_PID[$t]=$!; done   # (after:X entries are never waited for)
 }
 # need_tool TOOL: waits for TOOL's background build; fails with its log's tail.
 need_tool() {
@@ -120,8 +122,12 @@ on_exit() {
 }
 trap on_exit EXIT
 
-bg_queue wasm-bindgen hermes
+# In the order the steps need them: wasm-bindgen-cli and wasmd for the app's
+# step (the first to need a tool), aipevmd and Hermes for the last. Hermes,
+# the longest, starts once wasmd is built, so that it does not take the spare
+# CPU wasmd needs first.
 bg_queue wasmd evmd
+bg_queue wasm-bindgen after:wasmd hermes
 
 tstep "install tools (wasm32 target, wasm-opt, mosquitto, Python venv)"
 "$ROOT/ci/install-tools.sh"
