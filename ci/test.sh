@@ -40,6 +40,8 @@ BG_DIR="$AIP_CACHE/logs/test-$(date -u +%Y%m%dT%H%M%SZ)-$$"
 BG_PIDS=()
 declare -A TOOL_WAIT=() TOOL_PID=()
 mkdir -p "$BG_DIR"
+# Keep the logs of the last 10 runs.
+ls -1d "$AIP_CACHE"/logs/test-* 2>/dev/null | LC_ALL=C sort | head -n -10 | xargs -r rm -rf
 # bg_queue TOOL...: runs ci/install-TOOL.sh for each TOOL, one after the
 # other, in the background at the lowest priority, in its own process group
 # (so that an early exit can stop the whole build). Per tool it writes
@@ -49,7 +51,7 @@ bg_queue() {
   setsid nice -n 19 bash -c '
     root=$1 dir=$2; shift 2
     for t in "$@"; do
-      case $t in after:*) while [ ! -f "$dir/${t#after:}.rc" ]; do sleep 5; done; continue ;; esac
+      case $t in after:*) while [ ! -f "$dir/${t#after:}.rc" ]; do sleep 2; done; continue ;; esac
       date +%s > "$dir/$t.start"
       rc=0; "$root/ci/install-$t.sh" > "$dir/$t.log" 2>&1 < /dev/null || rc=$?
       date +%s > "$dir/$t.end"
