@@ -5,7 +5,7 @@
 #   wasmd localnets, the EVM bridge over IBC.
 #
 # First run on a machine: the tools that later steps need (wasm-bindgen-cli,
-# wasmd, aipevmd, Hermes) are built in the background from the start, under
+# wasmd, aipevmd, Hermes) are built in the background from the second step, under
 # `nice -n 19`, while the foreground steps run; a step that needs a tool waits
 # for its build (and fails with the build log's tail if the build failed).
 # Two queues: Go (wasmd, then aipevmd, which reuses the dependencies the two
@@ -124,15 +124,16 @@ on_exit() {
 }
 trap on_exit EXIT
 
-# In the order the steps need them: wasm-bindgen-cli and wasmd for the app's
-# step (the first to need a tool), aipevmd and Hermes for the last. Hermes,
-# the longest, starts once wasmd is built, so that it does not take the spare
-# CPU wasmd needs first.
+tstep "install tools (wasm32 target, wasm-opt, mosquitto, protoc, Python venv)"
+"$ROOT/ci/install-tools.sh"
+
+# The background builds start after install-tools.sh, whose apt-get must not
+# meet another (dpkg's lock). In the order the steps need them:
+# wasm-bindgen-cli and wasmd for the app's step (the first to need a tool),
+# aipevmd and Hermes for the last. Hermes, the longest, starts once wasmd is
+# built, so that it does not take the spare CPU wasmd needs first.
 bg_queue wasmd evmd
 bg_queue wasm-bindgen after:wasmd hermes
-
-tstep "install tools (wasm32 target, wasm-opt, mosquitto, Python venv)"
-"$ROOT/ci/install-tools.sh"
 
 tstep "cargo fmt --check"
 cargo fmt --all -- --check
