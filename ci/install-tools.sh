@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and tests need, idempotently (a second run is instant):
 # the wasm32 target, binaryen's wasm-opt (npm, >= 132),
-# mosquitto (Debian, for the MQTT test), the Python venv with ONNX Runtime (PyPI).
+# mosquitto and protoc (Debian), the Python venv with ONNX Runtime (PyPI).
 . "$(dirname "$0")/env.sh"
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
@@ -15,14 +15,17 @@ if ! command -v wasm-opt >/dev/null || ! wasm-opt --version | grep -q "version $
 fi
 
 
-# The oracle agent's MQTT source is tested against a real broker.
-if ! [ -x /usr/sbin/mosquitto ] && ! [ -x /usr/bin/mosquitto ]; then
-  step "installing mosquitto (Debian) for the MQTT source test"
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null
-  else
-    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null
-  fi
+# Debian packages, in one apt-get call before ci/test.sh starts its
+# background tool builds (two apt-get at once fail on dpkg's lock):
+# mosquitto, the real broker the oracle agent's MQTT source is tested against;
+# protoc, which the Hermes build needs (ci/install-hermes.sh).
+missing=""
+[ -x /usr/sbin/mosquitto ] || [ -x /usr/bin/mosquitto ] || missing="$missing mosquitto"
+command -v protoc >/dev/null || missing="$missing protobuf-compiler"
+if [ -n "$missing" ]; then
+  step "installing$missing (Debian)"
+  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
 fi
 
 # Python venv: ONNX Runtime for the forecasters (and the data/training scripts).
