@@ -32,6 +32,8 @@ mod flow;
 #[cfg(feature = "onnx")]
 pub mod forecast;
 mod graph;
+#[cfg(feature = "onnx")]
+pub mod household;
 pub mod http;
 pub mod intents;
 mod lp;
