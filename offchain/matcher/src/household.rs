@@ -19,7 +19,7 @@ use crate::forecast::{Forecaster, Kind};
 use crate::MatcherError;
 use aip_data::{HouseholdEnergy, SLOT_SECONDS};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::btree_map::{BTreeMap, Entry};
 
 /// Seconds per day.
 const DAY: u64 = 86_400;
@@ -161,10 +161,10 @@ impl HouseholdForecaster {
             if first_row + HISTORY > self.energy.slots() {
                 return Err(self.no_history(slot));
             }
-            if !days.contains_key(&day_start) {
+            if let Entry::Vacant(free) = days.entry(day_start) {
                 let load = self.day(Kind::Load, h, first_row, day_start)?;
                 let pv = self.day(Kind::Pv, h, first_row, day_start)?;
-                days.insert(day_start, (load, pv));
+                free.insert((load, pv));
             }
             let i = ((data_slot - day_start) / SLOT_SECONDS) as usize;
             let (load, pv) = &days[&day_start];
