@@ -32,6 +32,8 @@ mod flow;
 #[cfg(feature = "onnx")]
 pub mod forecast;
 mod graph;
+#[cfg(feature = "onnx")]
+pub mod household;
 /// The gateway's HTTP client (shared with the `aip` CLI).
 pub use chain_client::http;
 pub mod intents;

@@ -86,8 +86,10 @@ pub fn read_profiles(
         for h in 0..n {
             let (exported_wh, imported_wh) =
                 net(f64::from(e.load_wh[h][t]), f64::from(e.pv_wh[h][t]), scale);
+            let meter = aip_data::meter_of_household(first_meter, h)
+                .ok_or_else(|| source_err(path, format!("meter of household {h} overflows")))?;
             out.push(Reading {
-                meter: first_meter + h as u32,
+                meter,
                 slot,
                 exported_wh,
                 imported_wh,

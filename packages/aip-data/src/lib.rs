@@ -147,6 +147,34 @@ impl HouseholdEnergy {
     pub fn slots(&self) -> usize {
         self.load_wh.first().map_or(0, Vec::len)
     }
+
+    /// The row holding the slot that starts at unix second `slot` (the data's
+    /// own time: row `t` is slot `first_slot + t * 900`), or `None` when
+    /// `slot` is not a slot start inside the rows kept.
+    pub fn row_of_slot(&self, slot: u64) -> Option<usize> {
+        let since = slot.checked_sub(self.first_slot)?;
+        if !since.is_multiple_of(SLOT_SECONDS) {
+            return None;
+        }
+        let row = usize::try_from(since / SLOT_SECONDS).ok()?;
+        (row < self.slots()).then_some(row)
+    }
+}
+
+/// The meter that reports for the household at position `index` of a
+/// [`HouseholdEnergy`]: `first_meter + index`. The oracle's replay source and
+/// the gateway's household forecasts both map meters with this rule and
+/// [`household_of_meter`]. `None` on overflow.
+pub fn meter_of_household(first_meter: u32, index: usize) -> Option<u32> {
+    u32::try_from(index).ok()?.checked_add(first_meter)
+}
+
+/// The position of `meter`'s household among `households` households
+/// (inverse of [`meter_of_household`]), or `None` when no household reports
+/// as that meter.
+pub fn household_of_meter(first_meter: u32, households: usize, meter: u64) -> Option<usize> {
+    let index = usize::try_from(meter.checked_sub(u64::from(first_meter))?).ok()?;
+    (index < households).then_some(index)
 }
 
 /// Reads `dir/households_wh.csv.gz`.

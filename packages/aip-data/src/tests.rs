@@ -188,3 +188,28 @@ fn the_real_export_loads() {
     assert_eq!(full.load_wh[0][0], 178, "first value of the file");
     assert_eq!(full.load_wh[117][96..480], e.load_wh[1][..]);
 }
+
+#[test]
+fn meters_households_and_rows_map_both_ways() {
+    assert_eq!(meter_of_household(1, 0), Some(1));
+    assert_eq!(meter_of_household(10, 5), Some(15));
+    assert_eq!(meter_of_household(u32::MAX, 1), None);
+    assert_eq!(household_of_meter(10, 6, 15), Some(5));
+    assert_eq!(household_of_meter(10, 6, 16), None);
+    assert_eq!(household_of_meter(10, 6, 9), None);
+    for i in 0..6 {
+        let m = meter_of_household(10, i).unwrap();
+        assert_eq!(household_of_meter(10, 6, u64::from(m)), Some(i));
+    }
+    let e = HouseholdEnergy {
+        first_slot: 1800,
+        households: vec![0],
+        load_wh: vec![vec![1, 2, 3]],
+        pv_wh: vec![vec![0, 0, 0]],
+    };
+    assert_eq!(e.row_of_slot(1800), Some(0));
+    assert_eq!(e.row_of_slot(3600), Some(2));
+    assert_eq!(e.row_of_slot(4500), None);
+    assert_eq!(e.row_of_slot(900), None);
+    assert_eq!(e.row_of_slot(2000), None);
+}

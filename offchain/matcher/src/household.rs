@@ -1,0 +1,253 @@
+//! A household's own forecast for the next slots: load, PV and surplus in Wh.
+//!
+//! The households of `households_wh.csv.gz` (read by `aip_data`) report as
+//! meters `first_meter + i` ([`aip_data::meter_of_household`], the rule the
+//! oracle's replay source uses). A chain slot `s` is the data's slot
+//! `s - slot_offset_seconds` (0 for the oracle's replay, which reports the
+//! data's own slots).
+//!
+//! **Rule.** The models are day-ahead and forecast a profile per unit of rated
+//! power (see the crate README). A slot on day `D` (UTC) is forecast from the
+//! 672 values of the 7 days before `D`'s midnight — data that is complete
+//! before the slot's gate closes. Each series (load, PV) is divided by its
+//! largest value in those 7 days (at least 1 Wh) before the model and
+//! multiplied back after it; the Wh is rounded half up to a whole Wh
+//! (the model's outputs are clipped at zero). `surplus_wh = pv_wh − load_wh`:
+//! positive means the household can offer, negative that it needs to bid.
+use crate::features::{HISTORY, SLOTS_PER_DAY};
+use crate::forecast::{Forecaster, Kind};
+use crate::MatcherError;
+use aip_data::{HouseholdEnergy, SLOT_SECONDS};
+use serde::Serialize;
+use std::collections::btree_map::{BTreeMap, Entry};
+
+/// Seconds per day.
+const DAY: u64 = 86_400;
+
+/// Why a household forecast could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum HouseholdForecastError {
+    /// No household of the data reports as this meter.
+    #[error("meter {meter} has no household in the forecast data (meters {first}..={last})")]
+    UnknownMeter {
+        /// The meter asked for.
+        meter: u64,
+        /// The first meter with a household.
+        first: u64,
+        /// The last meter with a household.
+        last: u64,
+    },
+    /// A slot that is not a multiple of 900 seconds.
+    #[error("slot {0} is not a slot start (a multiple of 900)")]
+    BadSlot(u64),
+    /// The 7 days before the slot's day are not all in the data.
+    #[error("slot {slot} needs data from {needed_from} to {needed_to} (the 7 days before its day), the data covers {data_from} to {data_to} (chain time)")]
+    NoHistory {
+        /// The chain slot asked for.
+        slot: u64,
+        /// First needed data second, chain time.
+        needed_from: u64,
+        /// End of the needed data (exclusive), chain time.
+        needed_to: u64,
+        /// The data's first slot, chain time.
+        data_from: u64,
+        /// The data's end (exclusive), chain time.
+        data_to: u64,
+    },
+    /// The ONNX model failed.
+    #[error(transparent)]
+    Model(#[from] MatcherError),
+}
+
+/// One slot's forecast for one household.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SlotForecast {
+    /// The slot's start, unix seconds (chain time).
+    pub slot: u64,
+    /// Forecast consumption, Wh.
+    pub load_wh: u64,
+    /// Forecast PV generation, Wh.
+    pub pv_wh: u64,
+    /// `pv_wh − load_wh`: > 0 surplus to offer, < 0 deficit to buy.
+    pub surplus_wh: i64,
+}
+
+/// The households' data, the meter and time mapping, and the two models.
+pub struct HouseholdForecaster {
+    energy: HouseholdEnergy,
+    first_meter: u32,
+    slot_offset_seconds: i64,
+    lat: f64,
+    lon: f64,
+    load: Forecaster,
+    pv: Forecaster,
+}
+
+impl HouseholdForecaster {
+    /// From loaded data, the meter of household 0, the chain-minus-data time
+    /// offset (a multiple of a day, so the models see the data's weekdays and
+    /// clear sky), the site and the load and PV models.
+    pub fn new(
+        energy: HouseholdEnergy,
+        first_meter: u32,
+        slot_offset_seconds: i64,
+        (lat, lon): (f64, f64),
+        load: Forecaster,
+        pv: Forecaster,
+    ) -> Self {
+        HouseholdForecaster {
+            energy,
+            first_meter,
+            slot_offset_seconds,
+            lat,
+            lon,
+            load,
+            pv,
+        }
+    }
+
+    /// Households in the data.
+    pub fn households(&self) -> usize {
+        self.energy.households.len()
+    }
+
+    /// The meter of household 0.
+    pub fn first_meter(&self) -> u32 {
+        self.first_meter
+    }
+
+    fn to_data(&self, chain: u64) -> Option<u64> {
+        u64::try_from(i128::from(chain) - i128::from(self.slot_offset_seconds)).ok()
+    }
+
+    fn to_chain(&self, data: u64) -> u64 {
+        u64::try_from(i128::from(data) + i128::from(self.slot_offset_seconds)).unwrap_or(u64::MAX)
+    }
+
+    /// Forecasts `slots` consecutive slots from `first_slot` (chain time) for
+    /// `meter`'s household (see the module doc for the rule).
+    pub fn forecast(
+        &mut self,
+        meter: u64,
+        first_slot: u64,
+        slots: usize,
+    ) -> Result<Vec<SlotForecast>, HouseholdForecastError> {
+        let n = self.households();
+        let h = aip_data::household_of_meter(self.first_meter, n, meter).ok_or(
+            HouseholdForecastError::UnknownMeter {
+                meter,
+                first: u64::from(self.first_meter),
+                last: u64::from(self.first_meter) + n as u64 - 1,
+            },
+        )?;
+        if !first_slot.is_multiple_of(SLOT_SECONDS) {
+            return Err(HouseholdForecastError::BadSlot(first_slot));
+        }
+        // day start (data time) -> (load, pv) of its 96 slots
+        let mut days: BTreeMap<u64, (Vec<u64>, Vec<u64>)> = BTreeMap::new();
+        let mut out = Vec::with_capacity(slots);
+        for k in 0..slots as u64 {
+            let slot = first_slot.saturating_add(k * SLOT_SECONDS);
+            let data_slot = self.to_data(slot);
+            let day_start = data_slot.map(|s| s - s % DAY);
+            let first_row = day_start
+                .and_then(|d| d.checked_sub(7 * DAY))
+                .and_then(|from| self.energy.row_of_slot(from));
+            let (Some(data_slot), Some(day_start), Some(first_row)) =
+                (data_slot, day_start, first_row)
+            else {
+                return Err(self.no_history(slot));
+            };
+            if first_row + HISTORY > self.energy.slots() {
+                return Err(self.no_history(slot));
+            }
+            if let Entry::Vacant(free) = days.entry(day_start) {
+                let load = self.day(Kind::Load, h, first_row, day_start)?;
+                let pv = self.day(Kind::Pv, h, first_row, day_start)?;
+                free.insert((load, pv));
+            }
+            let i = ((data_slot - day_start) / SLOT_SECONDS) as usize;
+            let (load, pv) = &days[&day_start];
+            let (load_wh, pv_wh) = (load[i], pv[i]);
+            out.push(SlotForecast {
+                slot,
+                load_wh,
+                pv_wh,
+                surplus_wh: surplus(pv_wh, load_wh),
+            });
+        }
+        Ok(out)
+    }
+
+    fn no_history(&self, slot: u64) -> HouseholdForecastError {
+        let day = self.to_data(slot).map_or(0, |s| self.to_chain(s - s % DAY));
+        let data_from = self.to_chain(self.energy.first_slot);
+        HouseholdForecastError::NoHistory {
+            slot,
+            needed_from: day.saturating_sub(7 * DAY),
+            needed_to: day,
+            data_from,
+            data_to: data_from.saturating_add(self.energy.slots() as u64 * SLOT_SECONDS),
+        }
+    }
+
+    /// The 96 Wh forecasts of household `h`'s day at `day_start` (data time).
+    fn day(
+        &mut self,
+        kind: Kind,
+        h: usize,
+        first_row: usize,
+        day_start: u64,
+    ) -> Result<Vec<u64>, HouseholdForecastError> {
+        let series = match kind {
+            Kind::Load => &self.energy.load_wh[h],
+            Kind::Pv => &self.energy.pv_wh[h],
+        };
+        let window = &series[first_row..first_row + HISTORY];
+        let scale = window.iter().copied().max().unwrap_or(0).max(1);
+        let history: Vec<f32> = window
+            .iter()
+            .map(|&v| (f64::from(v) / f64::from(scale)) as f32)
+            .collect();
+        let model = match kind {
+            Kind::Load => &mut self.load,
+            Kind::Pv => &mut self.pv,
+        };
+        let per_unit = model.forecast_day(kind, &history, day_start, self.lat, self.lon)?;
+        debug_assert_eq!(per_unit.len(), SLOTS_PER_DAY);
+        Ok(per_unit.iter().map(|&f| to_wh(f, scale)).collect())
+    }
+}
+
+/// A per-unit forecast times the scale, rounded half up to a whole Wh
+/// (negative and non-finite values are 0).
+pub fn to_wh(per_unit: f32, scale: u32) -> u64 {
+    let wh = (f64::from(per_unit) * f64::from(scale) + 0.5).floor();
+    if wh.is_finite() && wh > 0.0 {
+        wh as u64
+    } else {
+        0
+    }
+}
+
+/// `pv − load` in Wh, saturating at the bounds of `i64`.
+pub fn surplus(pv_wh: u64, load_wh: u64) -> i64 {
+    let d = i128::from(pv_wh) - i128::from(load_wh);
+    i64::try_from(d).unwrap_or(if d > 0 { i64::MAX } else { i64::MIN })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_is_half_up_and_never_negative() {
+        assert_eq!(to_wh(0.5, 3), 2); // 1.5 -> 2
+        assert_eq!(to_wh(0.49, 3), 1); // 1.47 -> 1
+        assert_eq!(to_wh(-0.2, 100), 0);
+        assert_eq!(to_wh(f32::NAN, 100), 0);
+        assert_eq!(surplus(10, 25), -15);
+        assert_eq!(surplus(u64::MAX, 0), i64::MAX);
+        assert_eq!(surplus(0, u64::MAX), i64::MIN);
+    }
+}
