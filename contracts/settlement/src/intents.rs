@@ -162,6 +162,8 @@ struct Checked {
     filled_before: u64,
     /// Filled by this batch.
     fill_now: u64,
+    /// Whether a later commit could fill it again ([`rules::fill_needs_record`]).
+    needs_record: bool,
 }
 
 /// Trading terms of one owner in this batch.
@@ -224,6 +226,7 @@ fn check_intent(
         premium_only: bi.premium_only,
         filled_before,
         fill_now: 0,
+        needs_record: rules::fill_needs_record(slot, bi.slot_from, bi.slot_until, now),
     })
 }
 
@@ -480,7 +483,12 @@ pub fn execute_commit_intents(
 
     // All checks passed: write, once per intent, account, meter and corridor.
     let storage = deps.storage;
-    for c in &checked {
+    // An intent that can never fill again keeps no record (one write less
+    // per intent), unless it already has one, which then stays current.
+    for c in checked
+        .iter()
+        .filter(|c| c.needs_record || c.filled_before > 0)
+    {
         let mut prefix = [0u8; 8];
         prefix.copy_from_slice(&c.hash[..8]);
         FILLS.save(

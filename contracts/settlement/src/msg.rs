@@ -434,7 +434,9 @@ pub struct BalanceResponse {
 pub struct IntentFillResponse {
     pub owner: String,
     pub nonce: u64,
-    /// Wh filled so far by committed trades.
+    /// Wh filled so far by committed trades. 0 for an intent filled in the
+    /// last slot its window can still reach: such an intent keeps no record
+    /// (`rules::fill_needs_record`).
     pub filled: u64,
     /// Hex of the first 8 bytes of the filled intent's hash (`null` before any fill).
     pub hash_prefix: Option<String>,

@@ -96,6 +96,22 @@ pub fn check_terms(account: &str, terms: &TradingTermsResponse) -> Result<(), Co
     })
 }
 
+/// Whether an intent filled while committing `slot` at time `now` needs a
+/// fill record: only if another slot of its window `[from, until)` can still
+/// be committed. A slot commits once, and only before its start; so when the
+/// committed slot is the last one the window covers, and every earlier slot
+/// of the window has started (or there is none), the intent can never fill
+/// again and its record would only cost gas. Without a record, a later
+/// commit of the same intent is refused by the slot-window rule (later
+/// slots) or the one-commit-per-slot rule (this slot).
+pub fn fill_needs_record(slot: SlotId, from: u64, until: u64, now: u64) -> bool {
+    let later_slot_open = slot.end() < until;
+    let previous = slot.start().saturating_sub(aip_types::SLOT_SECONDS);
+    let earlier_slot_open =
+        slot.start() >= aip_types::SLOT_SECONDS && from <= previous && now < previous;
+    later_slot_open || earlier_slot_open
+}
+
 /// The limit-price rule of a trade: the price is at least the seller's
 /// limit and at most the buyer's. The matcher and the simulation call the
 /// same function before they commit.
@@ -161,6 +177,24 @@ pub fn dispute_upheld(opened_by_buyer: bool, ruling: Ruling) -> bool {
 mod tests {
     use super::*;
     use cosmwasm_std::Uint128;
+
+    #[test]
+    fn a_fill_record_is_kept_only_while_another_slot_of_the_window_can_commit() {
+        let slot = SlotId(9_000);
+        let (start, end) = (slot.start(), slot.end());
+        // One-slot window, matching just before the slot: never again.
+        assert!(!fill_needs_record(slot, start, end, start - 60));
+        // The next slot is in the window: it may fill there.
+        assert!(fill_needs_record(slot, start, end + 1, start - 60));
+        // The previous slot is in the window and still open for commits.
+        assert!(fill_needs_record(slot, start - 900, end, start - 901));
+        // ...but not once it has started.
+        assert!(!fill_needs_record(slot, start - 900, end, start - 900));
+        // A window starting inside the previous slot does not cover its start.
+        assert!(!fill_needs_record(slot, start - 899, end, 0));
+        // Slot 0 has no previous slot.
+        assert!(!fill_needs_record(SlotId(0), 0, 900, 0));
+    }
 
     fn entry(owner: &str, status: MeterStatus) -> MeterDelivery {
         MeterDelivery {

@@ -70,12 +70,9 @@ fn a_slot_committed_from_signed_intents_settles_from_the_deposits() {
             nonce: 1,
         })
         .unwrap();
-    assert_eq!(fill.filled, 2_000);
-    assert_eq!(
-        fill.hash_prefix.unwrap(),
-        hex_prefix(&bid.hash()),
-        "the fill names the intent"
-    );
+    // The intent's window ends with this slot, which commits once: it can
+    // never fill again, so it keeps no fill record (rules::fill_needs_record).
+    assert_eq!((fill.filled, fill.hash_prefix), (0, None));
     s.assert_holdings_match_balance();
 
     // Delivery: the seller exports 1.5 of the 2 kWh.
@@ -522,8 +519,10 @@ fn cancelled_and_reused_nonces_are_refused() {
         e,
         format!("the intent with nonce 1 of {} is cancelled", b.addr)
     );
-    // Nonce 2 fills once; another intent under nonce 2 is refused.
-    let bid2 = s.intent(&b, 2, BUY, "b-meter", ZONE_A, 2_000, 250_000);
+    // Nonce 2 fills once; while its window is open another intent under
+    // nonce 2 is refused.
+    let mut bid2 = s.intent(&b, 2, BUY, "b-meter", ZONE_A, 2_000, 250_000);
+    bid2.slot_until = s.slot.end() + 900;
     s.commit_intents(
         vec![signed(&b, &bid2), signed(&k, &offer)],
         vec![itrade(0, 1, 1_000, 210_000)],
@@ -666,4 +665,88 @@ fn an_owner_without_a_valid_kyc_proof_trades_no_new_intents() {
         vec![itrade(0, 1, 1_000, 210_000)],
     )
     .unwrap();
+}
+
+#[test]
+fn an_intent_whose_window_ends_keeps_no_fill_record_and_still_cannot_fill_again() {
+    let mut s = Suite::new();
+    let (b, k) = pair(&mut s);
+    let k2 = s.household("seller 2", 200_000_000, 100_000_000);
+    // The bid covers this slot and the previous one; matching happens while
+    // the previous slot is still open for commits (10 minutes before it).
+    let mut bid = s.intent(&b, 1, BUY, "b-meter", ZONE_A, 3_000, 250_000);
+    bid.slot_from = s.slot.start() - 900;
+    bid.expires = s.slot.end();
+    let mut offer = s.intent(&k, 1, SELL, "k-meter", ZONE_A, 1_000, 200_000);
+    offer.expires = s.slot.end() + 3_600;
+    let t = s.slot.start() - 900 - 600;
+    s.set_time(t);
+    s.commit_intents(
+        vec![signed(&b, &bid), signed(&k, &offer)],
+        vec![itrade(0, 1, 1_000, 210_000)],
+    )
+    .unwrap();
+    let fill = |s: &Suite, who: &str| -> IntentFillResponse {
+        s.q(&QueryMsg::IntentFill {
+            owner: who.to_string(),
+            nonce: 1,
+        })
+        .unwrap()
+    };
+    // The previous slot can still be committed: the bid keeps a record.
+    let f = fill(&s, b.addr.as_str());
+    assert_eq!(
+        (f.filled, f.hash_prefix),
+        (1_000, Some(hex_prefix(&bid.hash())))
+    );
+    // The offer's window is this slot only: no record.
+    assert_eq!(fill(&s, k.addr.as_str()).hash_prefix, None);
+    // The same batch again: the slot takes one commit.
+    let e = err(s.commit_intents(
+        vec![signed(&b, &bid), signed(&k, &offer)],
+        vec![itrade(0, 1, 1_000, 210_000)],
+    ));
+    assert_eq!(
+        e,
+        format!(
+            "slot {} is already committed: a slot takes one commit of intents",
+            s.slot
+        )
+    );
+    // The previous slot fills the rest of the bid; its record stays current.
+    s.slot = aip_types::SlotId(s.slot.0 - 900);
+    s.matching();
+    let o2 = s.intent(&k2, 1, SELL, "k2-meter", ZONE_A, 3_000, 200_000);
+    let e = refused(
+        &mut s,
+        vec![signed(&b, &bid), signed(&k2, &o2)],
+        vec![itrade(0, 1, 2_500, 210_000)],
+    );
+    assert_eq!(
+        e,
+        "trade 0 rejected: intent 0 has 2000 Wh left, the trade needs 2500"
+    );
+    s.commit_intents(
+        vec![signed(&b, &bid), signed(&k2, &o2)],
+        vec![itrade(0, 1, 2_000, 210_000)],
+    )
+    .unwrap();
+    assert_eq!(fill(&s, b.addr.as_str()).filled, 3_000);
+    // The offer (window: the later slot only, now committed) replayed in
+    // the slot after it: refused by its window.
+    s.slot = aip_types::SlotId(s.slot.0 + 1_800);
+    s.matching();
+    let o3 = s.intent(&b, 2, BUY, "b-meter", ZONE_A, 1_000, 250_000);
+    let e = refused(
+        &mut s,
+        vec![signed(&b, &o3), signed(&k, &offer)],
+        vec![itrade(0, 1, 1_000, 210_000)],
+    );
+    assert_eq!(
+        e,
+        format!(
+            "intent 1 rejected: the intent's slot window [{}, {}) does not contain slot {}",
+            offer.slot_from, offer.slot_until, s.slot
+        )
+    );
 }
