@@ -382,11 +382,15 @@ fn one_trade_from_signed_intents_to_settlement_on_chain() {
             err.raw_log().unwrap().contains(&format!("slot {slot} is already committed")),
             "{err}"
         );
+        // A one-slot intent keeps no fill record once its slot is committed
+        // (`rules::fill_needs_record`): the slot commits once, so it cannot
+        // fill again; the trade itself records the fill.
         let fill: Value = buyer
             .query(&settlement, &json!({"intent_fill": {"owner": addr("alice"), "nonce": slot}}))
             .await
             .unwrap();
-        assert_eq!(fill["filled"], wh, "{fill}");
+        assert_eq!(fill["filled"], 0, "{fill}");
+        assert_eq!(fill["hash_prefix"], Value::Null, "{fill}");
 
         // After the slot: device-signed readings, then settlement after the dispute window.
         let (_, now) = buyer.latest_block().await.unwrap();
