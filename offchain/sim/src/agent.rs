@@ -117,8 +117,8 @@ impl Battery {
     /// rounding.
     pub fn firm(&self, plan: (u64, u64), load_wh: u64, pv_wh: u64, sold_wh: u64) -> (u64, u64) {
         let (mut draw, mut deliver) = plan;
-        let export = (i128::from(pv_wh) + i128::from(deliver))
-            - (i128::from(load_wh) + i128::from(draw));
+        let export =
+            (i128::from(pv_wh) + i128::from(deliver)) - (i128::from(load_wh) + i128::from(draw));
         // what the plan's export lacks; an import counts too (the sale
         // needs the import covered first)
         let gap = i128::from(sold_wh) - export;

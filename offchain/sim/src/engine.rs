@@ -386,6 +386,7 @@ impl Engine {
                         hour,
                         soc: st.battery.soc_fraction(),
                         net_forecast_wh: load_f as i64 - pv_f as i64,
+                        surplus_day_wh: crate::policy::surplus_last_day(&h.load_wh, &h.pv_wh, seen),
                     });
                     (mode, st.levels.0, st.levels.1)
                 }
