@@ -107,6 +107,33 @@ impl Battery {
         }
     }
 
+    /// Battery firming of a committed sale: when the slot's real load and PV
+    /// are known (the inverter's real-time control, after the forecast the
+    /// offer was made on), a household that sold `sold_wh` for the slot and
+    /// whose plan `(draw, deliver)` would export less than that first draws
+    /// less, then delivers more, up to the battery's power and charge, to
+    /// cover the gap. It never draws more or delivers less than planned, and
+    /// changes nothing when the plan already covers the sale. Integer Wh, no
+    /// rounding.
+    pub fn firm(&self, plan: (u64, u64), load_wh: u64, pv_wh: u64, sold_wh: u64) -> (u64, u64) {
+        let (mut draw, mut deliver) = plan;
+        let export =
+            (i128::from(pv_wh) + i128::from(deliver)) - (i128::from(load_wh) + i128::from(draw));
+        // what the plan's export lacks; an import counts too (the sale
+        // needs the import covered first)
+        let gap = i128::from(sold_wh) - export;
+        if sold_wh == 0 || gap <= 0 {
+            return plan;
+        }
+        let mut gap = u64::try_from(gap).unwrap_or(u64::MAX);
+        let cut = draw.min(gap);
+        draw -= cut;
+        gap -= cut;
+        let room = self.discharge_room().saturating_sub(deliver);
+        deliver += gap.min(room);
+        (draw, deliver)
+    }
+
     /// Executes a plan (clamped to what is possible); returns what was
     /// actually drawn and delivered, Wh.
     pub fn execute(&mut self, draw: u64, deliver: u64) -> (u64, u64) {
@@ -170,6 +197,34 @@ mod tests {
         assert_eq!(t.level(18, 0.0), 80_000);
         assert_eq!(t.level(18, 1.0), 400_000);
         assert_eq!(t.level(18, 0.5), 240_000);
+    }
+
+    #[test]
+    fn firming_covers_a_sale_the_forecast_missed_by_drawing_less_then_delivering_more() {
+        // 5 kWh battery, 2,500 Wh stored, 625 Wh a slot
+        let b = Battery::new(5.0);
+        // planned on a forecast of 1,000 Wh PV and 300 Wh load: 300 Wh into
+        // the battery, 400 Wh sold. Real PV 700 Wh: the plan exports only
+        // 700 - 300 - 300 = 100 Wh, 300 short; charging 0 instead covers it.
+        assert_eq!(b.firm((300, 0), 300, 700, 400), (0, 0));
+        // real PV 500 Wh: the plan imports 100 Wh (gap 500); without the
+        // draw it exports 200, and the battery delivers the other 200
+        assert_eq!(b.firm((300, 0), 300, 500, 400), (0, 200));
+        // a cloud: PV 0, load 300, sold 400: 700 Wh missing, the battery
+        // delivers at most 625 Wh this slot
+        assert_eq!(b.firm((0, 0), 300, 0, 400), (0, 625));
+        // the planned discharge counts against the power limit
+        assert_eq!(b.firm((0, 100), 300, 0, 400), (0, 625));
+        // an almost empty battery gives what it holds
+        let low = Battery { soc_wh: 150, ..b };
+        assert_eq!(low.firm((0, 0), 300, 0, 400), (0, 150));
+        // the plan already covers the sale, or nothing was sold: unchanged
+        assert_eq!(b.firm((300, 0), 300, 1_100, 400), (300, 0));
+        assert_eq!(b.firm((300, 0), 300, 500, 0), (300, 0));
+        assert_eq!(b.firm((0, 50), 900, 0, 0), (0, 50));
+        // never draws more or delivers less than planned
+        let (d, x) = b.firm((625, 0), 0, 800, 100);
+        assert!(d <= 625 && x == 0 && 800 - d >= 100, "{d} {x}");
     }
 
     #[test]

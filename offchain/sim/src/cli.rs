@@ -86,6 +86,11 @@ pub struct Args {
     #[arg(long)]
     pub first_slot: Option<usize>,
 
+    /// No battery firming: batteries run the plan made on the forecast even
+    /// when it leaves a sale short (the behaviour before issue 19).
+    #[arg(long)]
+    pub no_firming: bool,
+
     /// Skip the twin run (the same households bidding by rule) that measures the learning gain.
     #[arg(long)]
     pub no_twin: bool,

@@ -41,6 +41,9 @@ pub struct SimConfig {
     /// The trained battery policy ([`crate::policy`]): when set, the learning
     /// households act by it (frozen) instead of the Q-table.
     pub policy: Option<crate::policy::Policy>,
+    /// Battery firming ([`crate::agent::Battery::firm`]): at delivery a
+    /// seller's battery covers what its forecast missed of its sale.
+    pub firming: bool,
 }
 
 impl Default for SimConfig {
@@ -57,6 +60,7 @@ impl Default for SimConfig {
             twin: false,
             transformer_va: None,
             policy: None,
+            firming: true,
         }
     }
 }
@@ -382,6 +386,7 @@ impl Engine {
                         hour,
                         soc: st.battery.soc_fraction(),
                         net_forecast_wh: load_f as i64 - pv_f as i64,
+                        surplus_day_wh: crate::policy::surplus_last_day(&h.load_wh, &h.pv_wh, seen),
                     });
                     (mode, st.levels.0, st.levels.1)
                 }
@@ -563,13 +568,23 @@ impl Engine {
         let retail = tariff.retail(hour);
         let n = self.households.len();
 
-        // Delivery: each battery runs its plan; the meters show the real profile.
+        // Delivery: each battery runs its plan, firmed to cover the
+        // household's sales if on; the meters show the real profile.
+        let mut sold_wh = vec![0u64; n];
+        if self.cfg.firming {
+            for t in &cur.trades {
+                if let Some(o) = cur.offers.iter().find(|o| o.id == t.offer) {
+                    sold_wh[o.owner] = sold_wh[o.owner].saturating_add(t.wh);
+                }
+            }
+        }
         let mut readings = Vec::with_capacity(n);
         let mut soc_before = Vec::with_capacity(n);
-        for (i, &(draw, deliver)) in cur.plans.iter().enumerate() {
+        for (i, &plan) in cur.plans.iter().enumerate() {
             let h = &self.scenario.households[i];
             let (load, pv) = (h.load_wh[idx], h.pv_wh[idx]);
             let b = &mut self.households[i].battery;
+            let (draw, deliver) = b.firm(plan, load, pv, sold_wh[i]);
             soc_before.push(b.soc_wh);
             let (drawn, delivered) = b.execute(draw, deliver);
             self.totals.battery_in_wh += drawn;

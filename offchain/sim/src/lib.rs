@@ -109,6 +109,7 @@ pub fn build_on(
         rl_share: args.rl_share,
         battery_kwh: args.battery_kwh,
         twin,
+        firming: !args.no_firming,
         transformer_va: Some(grid::load_transformer(&args.data)?.rating_va),
         q: rl::QParams {
             alpha: args.alpha,

@@ -6,7 +6,7 @@
 //! load. Each of the [`ACTIONS`] gets a score `w_a · φ(obs)`; the household
 //! takes the best (ties: the lowest index, so the rule's self-consumption
 //! wins a tie). The weights are the whole model (`models/policy.json`,
-//! 5 × 32 numbers). Bids and offers keep the rule's price levels: the policy
+//! 5 × 40 numbers). Bids and offers keep the rule's price levels: the policy
 //! decides what the battery does, hence how much the household bids or offers.
 //!
 //! **Training** ([`train`]): evolution strategies (antithetic Gaussian
@@ -42,8 +42,10 @@ use crate::SimError;
 /// Hour boundaries of the policy's time bands: they follow the tariff
 /// (off-peak 22–06, day 06–17 and 21–22, peak 17–21) and split the long ones.
 pub const BANDS: [u32; 8] = [0, 3, 6, 10, 14, 17, 21, 22];
-/// Features per band: 1, state of charge, its square, forecast net load (kWh per slot).
-pub const PER_BAND: usize = 4;
+/// Features per band: 1, state of charge, its square, forecast net load (kWh
+/// per slot), the PV surplus of the last metered day (a persistence forecast
+/// of tomorrow's: with much of it the battery need not charge from the grid).
+pub const PER_BAND: usize = 5;
 /// Width of the feature vector.
 pub const N_FEATURES: usize = BANDS.len() * PER_BAND;
 
@@ -70,6 +72,19 @@ pub struct Obs {
     pub soc: f64,
     /// Forecast load minus forecast PV of the slot, Wh.
     pub net_forecast_wh: i64,
+    /// PV surplus over the last metered day ([`surplus_last_day`]), Wh.
+    pub surplus_day_wh: u64,
+}
+
+/// The PV surplus (PV above load, slot by slot) of the last day metered:
+/// the `SLOTS_PER_DAY` slots before `seen` (fewer at the start of the data).
+/// The same function feeds the policy in training and in the simulation.
+pub fn surplus_last_day(load_wh: &[u64], pv_wh: &[u64], seen: usize) -> u64 {
+    let from = seen.saturating_sub(SLOTS_PER_DAY);
+    let to = seen.min(load_wh.len()).min(pv_wh.len());
+    (from..to)
+        .map(|j| pv_wh[j].saturating_sub(load_wh[j]))
+        .fold(0u64, u64::saturating_add)
 }
 
 /// The feature vector of an observation: one block per time band, all zero
@@ -83,6 +98,8 @@ pub fn features(o: &Obs) -> [f64; N_FEATURES] {
     f[b + 1] = soc;
     f[b + 2] = soc * soc;
     f[b + 3] = (o.net_forecast_wh as f64 / 1000.0).clamp(-2.0, 2.0);
+    // kWh per day over 5, clamped at 10 kWh
+    f[b + 4] = (o.surplus_day_wh as f64 / 5000.0).min(2.0);
     f
 }
 
@@ -103,7 +120,7 @@ pub struct Policy {
 pub const RULE_MARGIN: f64 = 0.1;
 
 /// The format tag of [`Policy`] files.
-pub const FORMAT: &str = "aip-sim linear battery policy v1";
+pub const FORMAT: &str = "aip-sim linear battery policy v2";
 
 impl Policy {
     /// The rule as a policy: self-consumption in every band (by a margin of
@@ -265,6 +282,8 @@ pub fn episode(
             hour,
             soc: b.soc_fraction(),
             net_forecast_wh: load_f as i64 - pv_f as i64,
+            // as in the simulation: the slot before this one is not metered yet
+            surplus_day_wh: surplus_last_day(&h.load_wh, &h.pv_wh, idx.saturating_sub(1)),
         });
         let (draw, deliver) = b.plan(mode, load_f, pv_f);
         let (drawn, delivered) = b.execute(draw, deliver);
@@ -481,17 +500,24 @@ mod tests {
             hour,
             soc,
             net_forecast_wh: net,
+            surplus_day_wh: 0,
         }
     }
 
     #[test]
     fn features_fill_only_the_band_of_the_hour() {
-        let f = features(&obs(18, 0.5, 1500));
+        let f = features(&Obs {
+            surplus_day_wh: 2_500,
+            ..obs(18, 0.5, 1500)
+        });
         // 17–21 is band 5
-        assert_eq!(&f[20..24], &[1.0, 0.5, 0.25, 1.5]);
-        assert_eq!(f.iter().filter(|&&x| x != 0.0).count(), 4);
-        let f = features(&obs(23, 2.0, -9000));
-        assert_eq!(&f[28..32], &[1.0, 1.0, 1.0, -2.0], "clamped");
+        assert_eq!(&f[25..30], &[1.0, 0.5, 0.25, 1.5, 0.5]);
+        assert_eq!(f.iter().filter(|&&x| x != 0.0).count(), 5);
+        let f = features(&Obs {
+            surplus_day_wh: 40_000,
+            ..obs(23, 2.0, -9000)
+        });
+        assert_eq!(&f[35..40], &[1.0, 1.0, 1.0, -2.0, 2.0], "clamped");
         assert_eq!(features(&obs(0, 0.0, 0))[0], 1.0);
     }
 
@@ -578,6 +604,25 @@ mod tests {
     }
 
     #[test]
+    fn the_surplus_of_the_last_day_sums_pv_above_load_before_the_slot_seen() {
+        let load = vec![100u64; 200];
+        let mut pv = vec![0u64; 200];
+        pv[150] = 400; // 300 over load
+        pv[160] = 50; // under load: no surplus
+        pv[199] = 1_000; // not metered yet at seen = 199
+        assert_eq!(surplus_last_day(&load, &pv, 199), 300);
+        // the window is the 96 slots before `seen`: 150 is out at 247, 199 in
+        assert_eq!(surplus_last_day(&load, &pv, 150 + 96 + 1), 900);
+        assert_eq!(surplus_last_day(&load, &pv, 200), 1_200);
+        assert_eq!(surplus_last_day(&load, &pv, 0), 0);
+        assert_eq!(
+            surplus_last_day(&load, &pv, 10_000),
+            0,
+            "past the data: nothing"
+        );
+    }
+
+    #[test]
     fn ranks_are_centred_and_ties_share_them() {
         assert_eq!(centred_ranks(&[3.0, 1.0, 2.0]), vec![0.5, -0.5, 0.0]);
         assert_eq!(centred_ranks(&[1.0, 1.0, 1.0, 1.0]), vec![0.0; 4]);
@@ -615,7 +660,7 @@ mod tests {
         assert_eq!(
             Policy::load(&path).unwrap_err().to_string(),
             format!(
-                "data: policy {}: policy weights must be 5 rows of 32, got 4 rows ([32, 32, 32, 32] wide)",
+                "data: policy {}: policy weights must be 5 rows of 40, got 4 rows ([40, 40, 40, 40] wide)",
                 path.display()
             )
         );
@@ -625,7 +670,7 @@ mod tests {
         assert!(Policy::load(&path)
             .unwrap_err()
             .to_string()
-            .contains("policy format \"v0\", expected \"aip-sim linear battery policy v1\""));
+            .contains("policy format \"v0\", expected \"aip-sim linear battery policy v2\""));
         let missing = dir.join("none.json");
         let e = Policy::load(&missing).unwrap_err().to_string();
         assert!(e.contains("train one with `aip-sim --train-policy"), "{e}");
