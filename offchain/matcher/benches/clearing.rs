@@ -61,5 +61,97 @@ fn forecasts(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, clearing, forecasts);
+/// The batched path end to end: 1,000 households x 96 slots, features included
+/// (one `DayContext` per day, then every household's rows into one buffer and one
+/// ONNX Runtime call), for the default trees and the small models of
+/// `training/train_small.py`, with one intra-op thread (default options) and with
+/// two threads and every graph optimisation.
+fn forecast_batch(c: &mut Criterion) {
+    use aip_matcher::features::DayContext;
+    use aip_matcher::forecast::{Kind, SessionOptions};
+    let models = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let fx: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(models.join("fixtures.json")).expect("fixtures"))
+            .expect("fixtures parse");
+    let (lat, lon) = (
+        fx["location"]["lat"].as_f64().expect("lat"),
+        fx["location"]["lon"].as_f64().expect("lon"),
+    );
+    let day = fx["load"]["day_start"].as_u64().expect("day_start");
+    // 1,000 different households: the fixture's real history, scaled and rotated
+    let households = |kind: &str| -> Vec<Vec<f32>> {
+        let base: Vec<f32> = fx[kind]["history"]
+            .as_array()
+            .expect("history")
+            .iter()
+            .map(|v| v.as_f64().expect("f64") as f32)
+            .collect();
+        (0..1000)
+            .map(|h| {
+                let scale = 0.5 + (h % 100) as f32 * 0.01;
+                let mut v: Vec<f32> = base.iter().map(|x| x * scale).collect();
+                v.rotate_left(h % base.len());
+                v
+            })
+            .collect()
+    };
+    let mut g = c.benchmark_group("forecast_batch");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    let load = households("load");
+    let load_refs: Vec<&[f32]> = load.iter().map(Vec::as_slice).collect();
+    g.bench_function("features only/1000 households x 96 slots", |b| {
+        b.iter(|| {
+            let ctx = DayContext::new(day, lat, lon).expect("ctx");
+            let mut flat = Vec::new();
+            for h in &load_refs {
+                ctx.features_into(h, &mut flat).expect("features");
+            }
+            black_box(flat)
+        })
+    });
+    let pv = households("pv");
+    let pv_refs: Vec<&[f32]> = pv.iter().map(Vec::as_slice).collect();
+    for name in [
+        "load",
+        "pv",
+        "load_small_trees",
+        "pv_small_trees",
+        "load_ridge",
+        "pv_ridge",
+    ] {
+        let (kind, refs) = if name.starts_with("pv") {
+            (Kind::Pv, &pv_refs)
+        } else {
+            (Kind::Load, &load_refs)
+        };
+        for (label, opts) in [
+            ("1 thread", SessionOptions::default()),
+            (
+                "2 threads, all optimisations",
+                SessionOptions {
+                    intra_threads: 2,
+                    optimize_all: true,
+                },
+            ),
+        ] {
+            let Ok(mut m) =
+                aip_matcher::Forecaster::load_with(models.join(format!("{name}.onnx")), opts)
+            else {
+                eprintln!("skipping forecast bench: ONNX Runtime not found (ci/install-python.sh)");
+                return;
+            };
+            g.bench_function(BenchmarkId::new(name, label), |b| {
+                b.iter(|| {
+                    let ctx = DayContext::new(day, lat, lon).expect("ctx");
+                    black_box(m.forecast_days(kind, refs, &ctx).expect("forecast"))
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, clearing, forecasts, forecast_batch);
 criterion_main!(benches);

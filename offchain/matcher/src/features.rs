@@ -138,6 +138,113 @@ pub fn clearsky_ghi(unix: f64, lat: f64, lon: f64) -> f64 {
     }
 }
 
+/// What the features of one day share across households at one location: the
+/// calendar of the day and the clear-sky irradiance of the day and of the 7 days
+/// before it. Computing it once per (day, location) and reusing it for every
+/// household is what makes [`DayContext::features_into`] cheap for 1,000 households.
+#[derive(Clone, Debug)]
+pub struct DayContext {
+    day_start: u64,
+    dow: i64,
+    holiday: [bool; 3],
+    doy_sin: f32,
+    doy_cos: f32,
+    /// clear-sky GHI of the day's 96 slot midpoints, kW/m² (f64, cast when used)
+    cs_day: Vec<f64>,
+    /// sum of the clear-sky GHI (kW/m²) of the day before
+    cs_prev: f64,
+    /// sum of the clear-sky GHI (kW/m²) of the 7 days before
+    cs_7d: f64,
+}
+
+impl DayContext {
+    /// The context of the day starting at `day_start` (midnight UTC) at `lat`, `lon`.
+    pub fn new(day_start: u64, lat: f64, lon: f64) -> Result<Self, MatcherError> {
+        if !day_start.is_multiple_of(86_400) {
+            return Err(MatcherError::NotMidnight(day_start));
+        }
+        let day = (day_start / 86_400) as i64;
+        let dow = (day + 3).rem_euclid(7); // 1970-01-01 was a Thursday; Monday = 0
+        let doy = day_of_year(day);
+        let ang = 2.0 * PI * (doy - 1) as f64 / 365.25;
+        // clear-sky GHI (kW/m²) of the 7 days before, oldest first
+        let cs_hist: Vec<f64> = (0..HISTORY as u64)
+            .map(|k| {
+                clearsky_ghi(
+                    day_start as f64 - 604_800.0 + (900 * k + 450) as f64,
+                    lat,
+                    lon,
+                ) / 1000.0
+            })
+            .collect();
+        let cs_day = (0..SLOTS_PER_DAY as u64)
+            .map(|i| clearsky_ghi((day_start + 900 * i + 450) as f64, lat, lon) / 1000.0)
+            .collect();
+        Ok(DayContext {
+            day_start,
+            dow,
+            holiday: [is_holiday(day), is_holiday(day - 1), is_holiday(day - 7)],
+            doy_sin: ang.sin() as f32,
+            doy_cos: ang.cos() as f32,
+            cs_day,
+            cs_prev: cs_hist[6 * SLOTS_PER_DAY..].iter().sum(),
+            cs_7d: cs_hist.iter().sum(),
+        })
+    }
+
+    /// Midnight UTC of the day.
+    pub fn day_start(&self) -> u64 {
+        self.day_start
+    }
+
+    /// Appends the 96 feature rows (row-major, `96 × N_FEATURES` values) of one
+    /// household to `out`, from `history`: the 672 values before the day, oldest
+    /// first. On error nothing is appended.
+    pub fn features_into(&self, history: &[f32], out: &mut Vec<f32>) -> Result<(), MatcherError> {
+        if history.len() != HISTORY {
+            return Err(MatcherError::ShortHistory {
+                needed: HISTORY,
+                got: history.len(),
+            });
+        }
+        let flag = |b: bool| if b { 1.0f32 } else { 0.0 };
+        let yesterday = &history[6 * SLOTS_PER_DAY..];
+        let mean = |v: &[f32]| (v.iter().map(|&x| x as f64).sum::<f64>() / v.len() as f64) as f32;
+        let sum_1d: f64 = yesterday.iter().map(|&x| x as f64).sum();
+        let sum_7d: f64 = history.iter().map(|&x| x as f64).sum();
+        let ratio = |v: f64, cs: f64| if cs > 1e-6 { (v / cs) as f32 } else { 0.0 };
+        let (csi, csi_7d) = (ratio(sum_1d, self.cs_prev), ratio(sum_7d, self.cs_7d));
+        let (m1, m7) = (mean(yesterday), mean(&history[..SLOTS_PER_DAY]));
+        let last = history[HISTORY - 1];
+        out.reserve(SLOTS_PER_DAY * N_FEATURES);
+        for (i, &cs) in self.cs_day.iter().enumerate() {
+            let t = 2.0 * PI * i as f64 / SLOTS_PER_DAY as f64;
+            out.extend_from_slice(&[
+                history[6 * SLOTS_PER_DAY + i],
+                history[5 * SLOTS_PER_DAY + i],
+                history[i],
+                m1,
+                m7,
+                last,
+                t.sin() as f32,
+                t.cos() as f32,
+                self.dow as f32,
+                flag(self.dow >= 5),
+                flag(self.holiday[0]),
+                flag(self.holiday[1]),
+                flag(self.holiday[2]),
+                self.doy_sin,
+                self.doy_cos,
+                cs as f32,
+                csi,
+                cs as f32 * csi,
+                csi_7d,
+            ]);
+        }
+        Ok(())
+    }
+}
+
 /// Feature rows for the 96 slots of the day starting at `day_start` (midnight UTC),
 /// from `history`: the 672 values before it, oldest first.
 pub fn day_features(
@@ -152,59 +259,15 @@ pub fn day_features(
             got: history.len(),
         });
     }
-    if !day_start.is_multiple_of(86_400) {
-        return Err(MatcherError::NotMidnight(day_start));
-    }
-    let day = (day_start / 86_400) as i64;
-    let dow = (day + 3).rem_euclid(7); // 1970-01-01 was a Thursday; Monday = 0
-    let doy = day_of_year(day);
-    let ang = 2.0 * PI * (doy - 1) as f64 / 365.25;
-    let flag = |b: bool| if b { 1.0f32 } else { 0.0 };
-    let yesterday = &history[6 * SLOTS_PER_DAY..];
-    let mean = |v: &[f32]| (v.iter().map(|&x| x as f64).sum::<f64>() / v.len() as f64) as f32;
-    let sum_1d: f64 = yesterday.iter().map(|&x| x as f64).sum();
-    let sum_7d: f64 = history.iter().map(|&x| x as f64).sum();
-    // clear-sky GHI (kW/m²) of the 7 days before, oldest first
-    let cs_hist: Vec<f64> = (0..HISTORY as u64)
-        .map(|k| {
-            clearsky_ghi(
-                day_start as f64 - 604_800.0 + (900 * k + 450) as f64,
-                lat,
-                lon,
-            ) / 1000.0
-        })
-        .collect();
-    let cs_prev: f64 = cs_hist[6 * SLOTS_PER_DAY..].iter().sum();
-    let cs_7d: f64 = cs_hist.iter().sum();
-    let ratio = |v: f64, cs: f64| if cs > 1e-6 { (v / cs) as f32 } else { 0.0 };
-    let (csi, csi_7d) = (ratio(sum_1d, cs_prev), ratio(sum_7d, cs_7d));
-    let (m1, m7) = (mean(yesterday), mean(&history[..SLOTS_PER_DAY]));
-    let last = history[HISTORY - 1];
-    Ok((0..SLOTS_PER_DAY)
-        .map(|i| {
-            let t = 2.0 * PI * i as f64 / SLOTS_PER_DAY as f64;
-            let cs = clearsky_ghi((day_start + 900 * i as u64 + 450) as f64, lat, lon);
-            [
-                history[6 * SLOTS_PER_DAY + i],
-                history[5 * SLOTS_PER_DAY + i],
-                history[i],
-                m1,
-                m7,
-                last,
-                t.sin() as f32,
-                t.cos() as f32,
-                dow as f32,
-                flag(dow >= 5),
-                flag(is_holiday(day)),
-                flag(is_holiday(day - 1)),
-                flag(is_holiday(day - 7)),
-                ang.sin() as f32,
-                ang.cos() as f32,
-                (cs / 1000.0) as f32,
-                csi,
-                (cs / 1000.0) as f32 * csi,
-                csi_7d,
-            ]
+    let ctx = DayContext::new(day_start, lat, lon)?;
+    let mut flat = Vec::with_capacity(SLOTS_PER_DAY * N_FEATURES);
+    ctx.features_into(history, &mut flat)?;
+    Ok(flat
+        .chunks_exact(N_FEATURES)
+        .map(|c| {
+            let mut r = [0.0f32; N_FEATURES];
+            r.copy_from_slice(c);
+            r
         })
         .collect())
 }

@@ -3,8 +3,9 @@
 //! The runtime library is the one inside the PyPI `onnxruntime` wheel that
 //! `ci/install-python.sh` installs: `ORT_DYLIB_PATH` if set, otherwise the first
 //! `libonnxruntime.so*` under `~/.cache/aipchain/venv/lib/python3*/site-packages/onnxruntime/capi/`.
-use crate::features::{day_features, CLEARSKY, N_FEATURES};
+use crate::features::{day_features, DayContext, CLEARSKY, N_FEATURES, SLOTS_PER_DAY};
 use crate::MatcherError;
+use ort::session::builder::GraphOptimizationLevel;
 use ort::session::Session;
 use ort::value::Tensor;
 use std::path::{Path, PathBuf};
@@ -69,8 +70,14 @@ pub struct Forecaster {
 }
 
 impl Forecaster {
-    /// Loads an ONNX model file.
+    /// Loads an ONNX model file with the default options (one intra-op thread,
+    /// ONNX Runtime's default graph optimisation).
     pub fn load(path: impl AsRef<Path>) -> Result<Self, MatcherError> {
+        Self::load_with(path, SessionOptions::default())
+    }
+
+    /// Loads an ONNX model file with explicit session options.
+    pub fn load_with(path: impl AsRef<Path>, opts: SessionOptions) -> Result<Self, MatcherError> {
         let env = environment()?;
         let path = path.as_ref();
         if !path.exists() {
@@ -82,8 +89,13 @@ impl Forecaster {
         let err = |e: String| MatcherError::Onnx(format!("{}: {e}", path.display()));
         let mut builder = Session::builder(env)
             .map_err(|e| err(e.to_string()))?
-            .with_intra_threads(1)
+            .with_intra_threads(opts.intra_threads.max(1))
             .map_err(|e| err(e.to_string()))?;
+        if opts.optimize_all {
+            builder = builder
+                .with_optimization_level(GraphOptimizationLevel::All)
+                .map_err(|e| err(e.to_string()))?;
+        }
         let session = builder
             .commit_from_file(path)
             .map_err(|e| err(e.to_string()))?;
@@ -139,13 +151,225 @@ impl Forecaster {
         Ok(out
             .into_iter()
             .zip(&rows)
-            .map(|(v, r)| {
-                if kind == Kind::Pv && r[CLEARSKY] <= 0.0 {
-                    0.0
-                } else {
-                    v.max(0.0)
-                }
+            .map(|(v, r)| kind.postprocess(v, r[CLEARSKY]))
+            .collect())
+    }
+
+    /// Day-ahead forecasts of many households at one location in ONE ONNX Runtime
+    /// call: features of every household into one `[n × 96, 19]` buffer (the
+    /// calendar and clear-sky part computed once, [`DayContext`]), one run, then
+    /// the same post-processing as [`Forecaster::forecast_day`]. `histories[h]`:
+    /// the 672 values of household `h` before `ctx`'s day. Returns 96 values per
+    /// household, in the order given; equal to `forecast_day` per household.
+    pub fn forecast_days(
+        &mut self,
+        kind: Kind,
+        histories: &[&[f32]],
+        ctx: &DayContext,
+    ) -> Result<Vec<Vec<f32>>, MatcherError> {
+        let width = SLOTS_PER_DAY * N_FEATURES;
+        let mut flat = Vec::with_capacity(histories.len() * width);
+        for h in histories {
+            ctx.features_into(h, &mut flat)?;
+        }
+        if flat.is_empty() {
+            return Ok(Vec::new());
+        }
+        let out = self.predict_flat(&flat, N_FEATURES)?;
+        if out.len() * N_FEATURES != flat.len() {
+            return Err(MatcherError::Onnx(format!(
+                "model returned {} values for {} rows",
+                out.len(),
+                flat.len() / N_FEATURES
+            )));
+        }
+        Ok(out
+            .chunks_exact(SLOTS_PER_DAY)
+            .zip(flat.chunks_exact(width))
+            .map(|(vals, rows)| {
+                vals.iter()
+                    .zip(rows.chunks_exact(N_FEATURES))
+                    .map(|(&v, r)| kind.postprocess(v, r[CLEARSKY]))
+                    .collect()
             })
             .collect())
+    }
+}
+
+/// ONNX Runtime session options of a [`Forecaster`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionOptions {
+    /// intra-op threads (0 is taken as 1)
+    pub intra_threads: usize,
+    /// `true`: every graph optimisation (`GraphOptimizationLevel::All`);
+    /// `false`: ONNX Runtime's default level
+    pub optimize_all: bool,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions {
+            intra_threads: 1,
+            optimize_all: false,
+        }
+    }
+}
+
+impl Kind {
+    /// The post-processing of a raw model output `v` for a slot whose clear-sky
+    /// feature is `clearsky`: clipped at zero, and zero at night for PV.
+    pub fn postprocess(self, v: f32, clearsky: f32) -> f32 {
+        if self == Kind::Pv && clearsky <= 0.0 {
+            0.0
+        } else {
+            v.max(0.0)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::HISTORY;
+
+    fn models() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("models")
+    }
+
+    /// The fixture day, location and the load and PV histories of models/fixtures.json.
+    fn fixture() -> (u64, f64, f64, Vec<f32>, Vec<f32>) {
+        let bytes = std::fs::read(models().join("fixtures.json")).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let hist = |k: &str| -> Vec<f32> {
+            v[k]["history"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap() as f32)
+                .collect()
+        };
+        (
+            v["load"]["day_start"].as_u64().unwrap(),
+            v["location"]["lat"].as_f64().unwrap(),
+            v["location"]["lon"].as_f64().unwrap(),
+            hist("load"),
+            hist("pv"),
+        )
+    }
+
+    /// 40 different households: the fixture history scaled and rotated.
+    fn households(base: &[f32]) -> Vec<Vec<f32>> {
+        (0..40)
+            .map(|h| {
+                let scale = 0.5 + h as f32 * 0.05;
+                let mut v: Vec<f32> = base.iter().map(|x| x * scale).collect();
+                v.rotate_left(h * 7);
+                v
+            })
+            .collect()
+    }
+
+    #[test]
+    fn batched_forecasts_equal_per_household_forecasts() {
+        let (day, lat, lon, load, pv) = fixture();
+        let ctx = DayContext::new(day, lat, lon).unwrap();
+        for (file, kind, base) in [
+            ("load.onnx", Kind::Load, &load),
+            ("pv.onnx", Kind::Pv, &pv),
+            ("load_small_trees.onnx", Kind::Load, &load),
+            ("pv_small_trees.onnx", Kind::Pv, &pv),
+            ("load_ridge.onnx", Kind::Load, &load),
+            ("pv_ridge.onnx", Kind::Pv, &pv),
+        ] {
+            let hh = households(base);
+            let refs: Vec<&[f32]> = hh.iter().map(Vec::as_slice).collect();
+            for opts in [
+                SessionOptions::default(),
+                SessionOptions {
+                    intra_threads: 2,
+                    optimize_all: true,
+                },
+            ] {
+                let mut m = Forecaster::load_with(models().join(file), opts).unwrap();
+                let batch = m.forecast_days(kind, &refs, &ctx).unwrap();
+                assert_eq!(batch.len(), hh.len());
+                // exact against per-household calls with the same session options
+                let mut single = Forecaster::load_with(models().join(file), opts).unwrap();
+                for (h, got) in hh.iter().zip(&batch) {
+                    let want = single.forecast_day(kind, h, day, lat, lon).unwrap();
+                    assert_eq!(got, &want, "{file} {opts:?}");
+                }
+                // two intra-op threads sum the trees in another order: f32 rounding only
+                let mut one = Forecaster::load(models().join(file)).unwrap();
+                for (h, got) in hh.iter().zip(&batch) {
+                    let want = one.forecast_day(kind, h, day, lat, lon).unwrap();
+                    for (g, w) in got.iter().zip(&want) {
+                        assert!((g - w).abs() <= 1e-6, "{file} {opts:?}: {g} vs {w}");
+                    }
+                }
+                // the forecasts differ between households (the batch is not one row repeated)
+                assert_ne!(batch[0], batch[39], "{file}");
+                if kind == Kind::Pv {
+                    assert!(batch.iter().flatten().any(|&v| v > 0.0), "{file}");
+                    assert_eq!(batch[5][0], 0.0, "{file}: PV at midnight");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn batch_features_equal_day_features() {
+        let (day, lat, lon, load, _) = fixture();
+        let ctx = DayContext::new(day, lat, lon).unwrap();
+        let mut flat = Vec::new();
+        ctx.features_into(&load, &mut flat).unwrap();
+        let rows = day_features(&load, day, lat, lon).unwrap();
+        assert_eq!(flat, rows.concat());
+        assert_eq!(ctx.day_start(), day);
+    }
+
+    #[test]
+    fn bad_model_path_is_a_clear_error() {
+        let Err(err) = Forecaster::load("/nonexistent/load.onnx") else {
+            panic!("loaded a missing model")
+        };
+        assert_eq!(
+            err.to_string(),
+            "/nonexistent/load.onnx: no such model file"
+        );
+        let junk =
+            std::env::temp_dir().join(format!("aip-not-a-model-{}.onnx", std::process::id()));
+        std::fs::write(&junk, b"not an onnx model").unwrap();
+        let res = Forecaster::load_with(&junk, SessionOptions::default());
+        std::fs::remove_file(&junk).unwrap();
+        let Err(err) = res else {
+            panic!("loaded a file that is not ONNX")
+        };
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with(&format!("ONNX Runtime: {}: ", junk.display())),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn a_short_history_in_a_batch_is_refused() {
+        let (day, lat, lon, load, _) = fixture();
+        let ctx = DayContext::new(day, lat, lon).unwrap();
+        let mut m = Forecaster::load(models().join("load.onnx")).unwrap();
+        let short = &load[..HISTORY - 1];
+        let err = m
+            .forecast_days(Kind::Load, &[&load, short], &ctx)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "need 672 history values (7 days of 15-min slots), got 671"
+        );
+        assert!(m.forecast_days(Kind::Load, &[], &ctx).unwrap().is_empty());
+        let err = DayContext::new(day + 900, lat, lon).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("day start {} is not midnight UTC", day + 900)
+        );
     }
 }
