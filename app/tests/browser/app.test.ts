@@ -462,7 +462,13 @@ describe("a slot from the browser", () => {
     // Gate closure: the gateway freezes the book, the online matcher commits it.
     const advanced = Date.now();
     await stack.advanceTo(slot - 300 + 2);
-    await expect.poll(async () => (await trades(slot)).length, { timeout: 90_000, interval: 250 }).toBe(2);
+    try {
+      await expect.poll(async () => (await trades(slot)).length, { timeout: 90_000, interval: 250 }).toBe(2);
+    } catch (e) {
+      // The agent's own account of the cycle is the fastest way to the cause.
+      console.error(`aip-matcher log:\n${stack.matcherLog()}`);
+      throw e;
+    }
     // Figure (not asserted): from moving the chain's clock past the gate (`ci/localnet.sh advance`,
     // which returns once a block carries the new time) to both trades on chain.
     figures.advance_past_gate_to_committed_ms = Date.now() - advanced;

@@ -148,20 +148,26 @@ fn check(
     if !seen.insert(v.hash) {
         return Err("the same intent appears twice in the book".to_string());
     }
-    // The contract's record of (owner, nonce) as it stores it (a prefix the
-    // query does not show is all zero there too).
-    let fill = view.fills.get(&(v.owner.clone(), i.nonce)).map(|f| {
+    // The contract's record of (owner, nonce) as it stores it. The
+    // `intent_fill` query answers for every nonce: no hash prefix and not
+    // cancelled means no record; a nonce cancelled before any fill is stored
+    // with an all-zero prefix.
+    let fill = view.fills.get(&(v.owner.clone(), i.nonce)).and_then(|f| {
+        let prefix = f.hash_prefix.as_deref();
+        if prefix.is_none() && !f.cancelled {
+            return None;
+        }
         let mut hash = [0u8; 8];
-        if let Some(bytes) = f.hash_prefix.as_deref().and_then(|p| hex::decode(p).ok()) {
+        if let Some(bytes) = prefix.and_then(|p| hex::decode(p).ok()) {
             if bytes.len() == 8 {
                 hash.copy_from_slice(&bytes);
             }
         }
-        settlement::state::Fill {
+        Some(settlement::state::Fill {
             filled: f.filled,
             hash,
             cancelled: f.cancelled,
-        }
+        })
     });
     let filled = settlement::rules::check_fill(&v.owner, i.nonce, &v.hash, fill.as_ref())
         .map_err(|e| e.to_string())?;

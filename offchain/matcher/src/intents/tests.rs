@@ -210,6 +210,9 @@ fn each_intent_the_contract_would_refuse_is_skipped_with_the_contracts_reason() 
     ));
     v.fills.insert((owner(13), 7), filled);
     v.fills.insert((owner(14), 7), fill(0, true));
+    // The chain answers `intent_fill` for every nonce: "never filled" is no
+    // record, and the good intent stays in the book.
+    v.fills.insert((owner(2), 7), fill(0, false));
     v.free.insert(owner(15), 499_999);
     v.free.insert(owner(16), 199_999);
     v.terms
