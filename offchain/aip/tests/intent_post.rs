@@ -54,6 +54,14 @@ fn args(slot: u64, nonce: u64) -> SignArgs {
     }
 }
 
+/// `post_intent` is blocking (a plain HTTP client): run it off the runtime.
+async fn post(url: &str, signed: &aip_types::intent::SignedIntent) -> aip_cli::Result<String> {
+    let (url, signed) = (url.to_string(), signed.clone());
+    tokio::task::spawn_blocking(move || post_intent(&url, &signed))
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_posted_intent_is_stored_and_refusals_carry_the_gateways_reason() {
     let dir = tempfile::tempdir().unwrap();
@@ -91,25 +99,14 @@ async fn a_posted_intent_is_stored_and_refusals_carry_the_gateways_reason() {
     let d = deployment(CHAIN);
     let signed = args(slot, 1).sign(&d, &alice).unwrap();
 
-    let u = url.clone();
-    let s = signed.clone();
-    let answer = tokio::task::spawn_blocking(move || post_intent(&u, &s))
-        .await
-        .unwrap()
-        .unwrap();
+    let answer = post(&url, &signed).await.unwrap();
     let v: serde_json::Value = serde_json::from_str(&answer).unwrap();
     let hash = v["hash"].as_str().unwrap().to_string();
     assert_eq!(hash, hex::encode(signed.intent.hash()), "{answer}");
     assert_eq!(gw.store.count().unwrap(), 1);
 
     // The same intent again: refused, not stored twice.
-    let u = url.clone();
-    let s = signed.clone();
-    let err = tokio::task::spawn_blocking(move || post_intent(&u, &s))
-        .await
-        .unwrap()
-        .unwrap_err()
-        .to_string();
+    let err = post(&url, &signed).await.unwrap_err().to_string();
     assert!(
         err.starts_with("the gateway refused the intent (HTTP 409, duplicate): "),
         "{err}"
@@ -117,12 +114,7 @@ async fn a_posted_intent_is_stored_and_refusals_carry_the_gateways_reason() {
 
     // Signed for another chain: refused with the gateway's reason.
     let other = args(slot, 2).sign(&deployment("other-1"), &alice).unwrap();
-    let u = url.clone();
-    let err = tokio::task::spawn_blocking(move || post_intent(&u, &other))
-        .await
-        .unwrap()
-        .unwrap_err()
-        .to_string();
+    let err = post(&url, &other).await.unwrap_err().to_string();
     assert!(err.contains("HTTP 4"), "{err}");
     assert!(err.contains("other-1"), "{err}");
     assert_eq!(gw.store.count().unwrap(), 1);
@@ -131,10 +123,6 @@ async fn a_posted_intent_is_stored_and_refusals_carry_the_gateways_reason() {
     server.await.unwrap().unwrap();
 
     // Nobody listening any more: the URL and the I/O error are named.
-    let err = tokio::task::spawn_blocking(move || post_intent(&url, &signed))
-        .await
-        .unwrap()
-        .unwrap_err()
-        .to_string();
+    let err = post(&url, &signed).await.unwrap_err().to_string();
     assert!(err.starts_with("order gateway http://127.0.0.1:"), "{err}");
 }
