@@ -24,9 +24,9 @@ use cw_multi_test::{AppResponse, Contract, ContractWrapper, Executor};
 use cw_storage_plus::{Item, Map};
 use ed25519_dalek::SigningKey;
 use settlement::msg::{
-    BalanceResponse, CongestionFee, Corridor, ExecuteMsg, HoldingsResponse, IntentTrade,
-    MarketParams, NodeZone, QueryMsg, ReceiveMsg, Roles, SlotStatusResponse, TradeResponse,
-    TradesResponse, Zone,
+    BalanceResponse, CongestionFee, Corridor, ExecuteMsg, HoldingsResponse, IntentFillResponse,
+    IntentTrade, MarketParams, NodeZone, QueryMsg, ReceiveMsg, Roles, SlotStatusResponse,
+    TradeResponse, TradesResponse, Zone,
 };
 
 pub const ZONE_A: u32 = 1;
@@ -769,6 +769,71 @@ impl Suite {
         })
         .unwrap()
     }
+
+    /// What settlement records of `owner`'s intent with `nonce`.
+    pub fn fill(&self, owner: &Addr, nonce: u64) -> IntentFillResponse {
+        self.q(&QueryMsg::IntentFill {
+            owner: owner.to_string(),
+            nonce,
+        })
+        .unwrap()
+    }
+
+    /// Commits `batch`, which must pass.
+    pub fn commits(&mut self, (intents, trades): Batch) -> AppResponse {
+        self.commit_intents(intents, trades).unwrap()
+    }
+
+    /// Commits `batch` expecting a refusal: returns its message, after
+    /// checking that nothing changed (holdings and the slot's status).
+    pub fn refused(&mut self, (intents, trades): Batch) -> String {
+        let before = (self.holdings(), self.status());
+        let e = err(self.commit_intents(intents, trades));
+        assert_eq!(
+            (self.holdings(), self.status()),
+            before,
+            "a refused batch moves nothing"
+        );
+        e
+    }
+
+    /// Commits `batch` expecting the refusal `message`, with nothing changed.
+    pub fn refuses(&mut self, batch: Batch, message: &str) {
+        assert_eq!(self.refused(batch), message);
+    }
+
+    /// The buyer's intent (nonce 1 on "b-meter", up to 250,000 uaip/kWh) and
+    /// the seller's (nonce 1 on "k-meter", from 200,000 uaip/kWh) in zone A.
+    pub fn bid_and_offer(
+        &mut self,
+        b: &Household,
+        k: &Household,
+        bid_wh: u64,
+        offer_wh: u64,
+    ) -> (OrderIntent, OrderIntent) {
+        let bid = self.intent(b, 1, IntentSide::Buy, "b-meter", ZONE_A, bid_wh, 250_000);
+        let offer = self.intent(k, 1, IntentSide::Sell, "k-meter", ZONE_A, offer_wh, 200_000);
+        (bid, offer)
+    }
+}
+
+/// A `CommitIntents` batch: the intents and the trades between them.
+pub type Batch = (Vec<BatchIntent>, Vec<IntentTrade>);
+
+/// The batch of one trade of `wh` at `price` between `b`'s signed `bid`
+/// (intent 0) and `k`'s signed `offer` (intent 1).
+pub fn one(
+    b: &Household,
+    bid: &OrderIntent,
+    k: &Household,
+    offer: &OrderIntent,
+    wh: u128,
+    price: u128,
+) -> Batch {
+    (
+        vec![signed(b, bid), signed(k, offer)],
+        vec![itrade(0, 1, wh, price)],
+    )
 }
 
 /// The batch form of `h`'s ADR-036 signature over `i`.
