@@ -313,12 +313,8 @@ fn penalty_is_capped_by_the_collateral() {
 fn deliveries_are_fetched_from_the_meter_oracle_within_their_window() {
     let mut s = Suite::new();
     let (alice, bob) = (s.user(0), s.user(1));
-    s.before_gate();
     let slot = s.slot;
-    let bid = s.bid(&alice, ZONE_A, "m-a", 1_000, P);
-    let offer = s.offer(&bob, ZONE_A, "m-b", 1_000, P, 2_000);
-    s.matching();
-    s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
+    s.one_kwh(&alice, &bob, P);
     let e = err(s.fetch(None));
     let deadline = slot.end() + 3_600;
     assert_eq!(
@@ -359,12 +355,8 @@ fn deliveries_are_fetched_from_the_meter_oracle_within_their_window() {
 fn unreported_meters_count_as_zero_after_the_deadline() {
     let mut s = Suite::new();
     let (alice, bob) = (s.user(0), s.user(1));
-    s.before_gate();
     let slot = s.slot;
-    let bid = s.bid(&alice, ZONE_A, "m-a", 1_000, P);
-    let offer = s.offer(&bob, ZONE_A, "m-b", 1_000, P, 2_000);
-    s.matching();
-    s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
+    s.one_kwh(&alice, &bob, P);
     s.after_slot();
     let from = slot.end() + 3_600 + 3_600;
     let e = err(s.settle(None));
@@ -489,12 +481,8 @@ fn rulings_wait_for_final_delivery_data() {
     let mut s = Suite::new();
     let (alice, bob) = (s.user(0), s.user(1));
     let arbiter = s.role(roles::ARBITER);
-    s.before_gate();
     let slot = s.slot;
-    let bid = s.bid(&alice, ZONE_A, "m-a", 1_000, P);
-    let offer = s.offer(&bob, ZONE_A, "m-b", 1_000, P, 2_000);
-    s.matching();
-    s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
+    s.one_kwh(&alice, &bob, P);
     s.dispute(&bob, 1, "buyer claims non-delivery in advance")
         .unwrap();
     let e = err(s.exec(
@@ -793,11 +781,7 @@ fn migrate_accepts_settlement_and_refuses_other_contracts() {
 fn settle_limit_zero_still_makes_progress() {
     let mut s = Suite::new();
     let (alice, bob) = (s.user(0), s.user(1));
-    s.before_gate();
-    let bid = s.bid(&alice, ZONE_A, "m-a", 1_000, P);
-    let offer = s.offer(&bob, ZONE_A, "m-b", 1_000, P, 2_000);
-    s.matching();
-    s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
+    s.one_kwh(&alice, &bob, P);
     s.after_slot();
     s.report("m-b", 1_000).unwrap();
     s.after_dispute_window();
@@ -813,11 +797,7 @@ fn a_failing_reputation_hook_is_bypassed_by_unsetting_reputation() {
     let rep = s.with_reputation();
     s.set_terms(&rep, &alice, 2_000, false, false);
     s.set_terms(&rep, &bob, 2_000, false, false);
-    s.before_gate();
-    let bid = s.bid(&alice, ZONE_A, "m-a", 1_000, P);
-    let offer = s.offer(&bob, ZONE_A, "m-b", 1_000, P, 2_000);
-    s.matching();
-    s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
+    s.one_kwh(&alice, &bob, P);
     s.after_slot();
     s.report("m-b", 1_000).unwrap();
     s.after_dispute_window();

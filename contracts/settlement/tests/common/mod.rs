@@ -779,6 +779,18 @@ impl Suite {
         .unwrap()
     }
 
+    /// `buyer` buys 1 kWh from `seller` at `price` in zone A, committed in
+    /// the slot's matching phase: a bid up to `price` on meter "m-a", an
+    /// offer from `price` on meter "m-b" with 20 % collateral (trade 1 of a
+    /// fresh suite).
+    pub fn one_kwh(&mut self, buyer: &Addr, seller: &Addr, price: u128) -> AppResponse {
+        self.before_gate();
+        let bid = self.bid(buyer, ZONE_A, "m-a", 1_000, price);
+        let offer = self.offer(seller, ZONE_A, "m-b", 1_000, price, 2_000);
+        self.matching();
+        self.commit(vec![trade(bid, offer, 1_000, price)]).unwrap()
+    }
+
     /// Commits `batch`, which must pass.
     pub fn commits(&mut self, (intents, trades): Batch) -> AppResponse {
         self.commit_intents(intents, trades).unwrap()
