@@ -1210,7 +1210,7 @@ mod tests {
 
     #[test]
     fn a_trade_pairs_a_buy_and_a_sell_intent_of_two_accounts_within_their_wh() {
-        use IntentSide::{Buy, Sell};
+        use aip_types::intent::Side::{Buy, Sell};
         assert_eq!(check_quantity(Uint128::new(1)), Ok(()));
         assert_eq!(check_quantity(Uint128::zero()), Err(Rule::ZeroQuantity));
         assert_eq!(check_sides((0, Buy), (1, Sell), false), Ok(()));

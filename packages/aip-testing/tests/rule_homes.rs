@@ -44,7 +44,10 @@ const HOMES: &[Home] = &[
         home: "packages/aip-types/src/bounds.rs",
         callers: &[
             (COMMIT, "check_order("),
-            ("contracts/settlement/src/execute/intents.rs", "check_order("),
+            (
+                "contracts/settlement/src/execute/intents.rs",
+                "check_order(",
+            ),
             (MATCHER_SCREEN, "check_order("),
             ("offchain/sim/src/", "check_order("),
             ("offchain/aip/src/market.rs", "aip_types::check_order("),
@@ -74,7 +77,10 @@ const HOMES: &[Home] = &[
         function: "offer_collateral",
         home: "packages/aip-types/src/units.rs",
         callers: &[
-            (SETTLEMENT_RULES, "offer_collateral(wh, offer_min, floor, ratio_bps)"),
+            (
+                SETTLEMENT_RULES,
+                "offer_collateral(wh, offer_min, floor, ratio_bps)",
+            ),
             (MATCHER_SCREEN, "offer_collateral("),
             ("offchain/aip/src/market.rs", "aip_types::offer_collateral("),
         ],
@@ -83,18 +89,34 @@ const HOMES: &[Home] = &[
         rule: "the market parameters' bounds",
         function: "check_params",
         home: SETTLEMENT_RULES,
-        callers: &[("contracts/settlement/src/execute/admin.rs", "rules::check_params(")],
+        callers: &[(
+            "contracts/settlement/src/execute/admin.rs",
+            "rules::check_params(",
+        )],
     },
     Home {
-        rule: "the slot timeline and phase (gate, start, end, deadline, final data, dispute window)",
+        rule:
+            "the slot timeline and phase (gate, start, end, deadline, final data, dispute window)",
         function: "timeline",
         home: SETTLEMENT_RULES,
         callers: &[
-            ("contracts/settlement/src/execute/admin.rs", "rules::timeline("),
+            (
+                "contracts/settlement/src/execute/admin.rs",
+                "rules::timeline(",
+            ),
             (COMMIT, "rules::timeline("),
-            ("contracts/settlement/src/execute/delivery.rs", "rules::timeline("),
-            ("contracts/settlement/src/execute/settle.rs", "rules::timeline("),
-            ("contracts/settlement/src/execute/dispute.rs", "rules::timeline("),
+            (
+                "contracts/settlement/src/execute/delivery.rs",
+                "rules::timeline(",
+            ),
+            (
+                "contracts/settlement/src/execute/settle.rs",
+                "rules::timeline(",
+            ),
+            (
+                "contracts/settlement/src/execute/dispute.rs",
+                "rules::timeline(",
+            ),
             ("contracts/settlement/src/query.rs", "timeline("),
         ],
     },
@@ -123,7 +145,10 @@ const HOMES: &[Home] = &[
         callers: &[
             (COMMIT, "rules::check_meter("),
             (MATCHER_SCREEN, "settlement::rules::check_meter("),
-            ("offchain/matcher/src/online.rs", "settlement::rules::check_meter("),
+            (
+                "offchain/matcher/src/online.rs",
+                "settlement::rules::check_meter(",
+            ),
         ],
     },
     Home {
@@ -214,14 +239,20 @@ const HOMES: &[Home] = &[
         rule: "a withdrawal: above 0, at most the free balance",
         function: "withdrawal",
         home: SETTLEMENT_RULES,
-        callers: &[("contracts/settlement/src/execute/deposit.rs", "rules::withdrawal(")],
+        callers: &[(
+            "contracts/settlement/src/execute/deposit.rs",
+            "rules::withdrawal(",
+        )],
     },
     Home {
         rule: "payouts as metered: pro-rata delivery, penalty out of collateral",
         function: "metered",
         home: SETTLEMENT_RULES,
         callers: &[
-            ("contracts/settlement/src/execute/settle.rs", "rules::metered("),
+            (
+                "contracts/settlement/src/execute/settle.rs",
+                "rules::metered(",
+            ),
             ("contracts/settlement/src/query.rs", "metered("),
         ],
     },
@@ -230,7 +261,10 @@ const HOMES: &[Home] = &[
         function: "ruled",
         home: SETTLEMENT_RULES,
         callers: &[
-            ("contracts/settlement/src/execute/dispute.rs", "rules::ruled("),
+            (
+                "contracts/settlement/src/execute/dispute.rs",
+                "rules::ruled(",
+            ),
             ("contracts/settlement/src/query.rs", "ruled("),
         ],
     },
@@ -238,20 +272,29 @@ const HOMES: &[Home] = &[
         rule: "the dispute bond: exactly the market's",
         function: "check_bond",
         home: SETTLEMENT_RULES,
-        callers: &[("contracts/settlement/src/execute/dispute.rs", "rules::check_bond(")],
+        callers: &[(
+            "contracts/settlement/src/execute/dispute.rs",
+            "rules::check_bond(",
+        )],
     },
     Home {
         rule: "who gets the dispute bond",
         function: "bond_to_opener",
         home: SETTLEMENT_RULES,
-        callers: &[("contracts/settlement/src/execute/dispute.rs", "rules::bond_to_opener(")],
+        callers: &[(
+            "contracts/settlement/src/execute/dispute.rs",
+            "rules::bond_to_opener(",
+        )],
     },
     Home {
         rule: "the arbiter's deadline",
         function: "ruling_due",
         home: SETTLEMENT_RULES,
         callers: &[
-            ("contracts/settlement/src/execute/dispute.rs", "rules::ruling_due("),
+            (
+                "contracts/settlement/src/execute/dispute.rs",
+                "rules::ruling_due(",
+            ),
             ("contracts/settlement/src/query.rs", "ruling_due("),
         ],
     },
@@ -281,10 +324,19 @@ const HOMES: &[Home] = &[
         function: "ensure_role",
         home: "packages/aip-types/src/auth.rs",
         callers: &[
-            ("contracts/settlement/src/execute/mod.rs", "aip_types::auth::ensure_role("),
-            ("contracts/meter-oracle/src/", "aip_types::auth::ensure_role("),
+            (
+                "contracts/settlement/src/execute/mod.rs",
+                "aip_types::auth::ensure_role(",
+            ),
+            (
+                "contracts/meter-oracle/src/",
+                "aip_types::auth::ensure_role(",
+            ),
             ("contracts/reputation/src/", "aip_types::auth::ensure_role("),
-            ("contracts/zk-verifier/src/", "aip_types::auth::ensure_role("),
+            (
+                "contracts/zk-verifier/src/",
+                "aip_types::auth::ensure_role(",
+            ),
         ],
     },
     Home {
@@ -292,7 +344,10 @@ const HOMES: &[Home] = &[
         function: "check_upgrade",
         home: "packages/aip-types/src/migrate.rs",
         callers: &[
-            ("contracts/settlement/src/execute/admin.rs", "migrate::check_upgrade("),
+            (
+                "contracts/settlement/src/execute/admin.rs",
+                "migrate::check_upgrade(",
+            ),
             ("contracts/aip-token/src/", "migrate::check_upgrade("),
             ("contracts/meter-oracle/src/", "migrate::check_upgrade("),
             ("contracts/reputation/src/", "migrate::check_upgrade("),
@@ -307,7 +362,10 @@ const HOMES: &[Home] = &[
 const SIMULATION_RUNS_THE_CONTRACT: &[(&str, &str)] = &[
     ("offchain/sim/Cargo.toml", "aip-testing"),
     ("offchain/sim/src/", "Deployment"),
-    ("packages/aip-testing/src/contracts.rs", "settlement::contract::execute"),
+    (
+        "packages/aip-testing/src/contracts.rs",
+        "settlement::contract::execute",
+    ),
 ];
 
 /// Functions named like a rule that are not copies of it: `(function, file, why)`.
@@ -449,8 +507,7 @@ fn calls(place: &str, needle: &str) -> bool {
 }
 
 fn defines(code: &str, function: &str) -> bool {
-    code.contains(&format!("fn {function}("))
-        || code.contains(&format!("fn {function}<"))
+    code.contains(&format!("fn {function}(")) || code.contains(&format!("fn {function}<"))
 }
 
 #[test]
@@ -472,7 +529,12 @@ fn every_rule_lives_in_its_home_file() {
     let missing: Vec<String> = HOMES
         .iter()
         .filter(|h| !code(&read(h.home)).contains(&format!("pub fn {}", h.function)))
-        .map(|h| format!("{} ({}): no `pub fn {}` in {}", h.rule, h.function, h.function, h.home))
+        .map(|h| {
+            format!(
+                "{} ({}): no `pub fn {}` in {}",
+                h.rule, h.function, h.function, h.home
+            )
+        })
         .collect();
     assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
@@ -530,7 +592,10 @@ fn no_rule_function_is_defined_twice() {
     // Each listed exception still exists (a stale entry hides nothing, but
     // it would mislead the next reader).
     for (f, p, why) in NOT_COPIES {
-        assert!(defines(&code(&read(p)), f), "{p} no longer defines {f} ({why})");
+        assert!(
+            defines(&code(&read(p)), f),
+            "{p} no longer defines {f} ({why})"
+        );
     }
 }
 
@@ -547,7 +612,9 @@ fn removed_re_derivations_stay_removed() {
             {
                 continue;
             }
-            found.push(format!("{path} re-derives {rule} (`{text}`): call it from {home}"));
+            found.push(format!(
+                "{path} re-derives {rule} (`{text}`): call it from {home}"
+            ));
         }
     }
     assert!(found.is_empty(), "{}", found.join("\n"));

@@ -322,14 +322,11 @@ impl Suite {
     }
 
     pub fn now(&self) -> u64 {
-        self.d.app.block_info().time.seconds()
+        self.d.now()
     }
 
     pub fn set_time(&mut self, t: u64) {
-        self.d.app.update_block(|b| {
-            b.time = cosmwasm_std::Timestamp::from_seconds(t);
-            b.height += 1;
-        });
+        self.d.set_time(t);
     }
 
     pub fn exec(&mut self, who: &Addr, msg: ExecuteMsg) -> anyhow::Result<AppResponse> {
@@ -898,17 +895,6 @@ pub fn trade(bid: u32, offer: u32, wh: u128, price: u128) -> BookTrade {
     }
 }
 
-pub fn attr(r: &AppResponse, key: &str) -> String {
-    r.events
-        .iter()
-        .flat_map(|e| e.attributes.iter())
-        .find(|a| a.key == key)
-        .unwrap_or_else(|| panic!("no attribute {key}"))
-        .value
-        .clone()
-}
-
-/// The contract error message of a failed call.
-pub fn err<T: std::fmt::Debug>(r: anyhow::Result<T>) -> String {
-    r.expect_err("expected an error").root_cause().to_string()
-}
+/// An attribute of a response; the contract error message of a failed call.
+#[allow(unused_imports)] // not every test file reads both
+pub use aip_testing::response::{attr, err};
