@@ -6,13 +6,13 @@ use aip_types::{NodeId, SlotId, TradeId};
 use cosmwasm_std::{Deps, Env, Order as IterOrder, StdResult, Uint128};
 use cw_storage_plus::Bound;
 
-use crate::rules::{metered, ruled, timeline};
 use crate::msg::{
     BalanceResponse, ConfigResponse, CongestionFee, CongestionFeesResponse, CorridorUsage,
     DisputeResponse, HoldingsResponse, IntentFillResponse, NetworkResponse, NodeZone,
-    NodeZonesResponse, Roles, SlotStatusResponse, TradeResponse, TradeStatus,
-    TradesResponse, Zone, DEFAULT_LIMIT, MAX_LIMIT,
+    NodeZonesResponse, Roles, SlotStatusResponse, TradeResponse, TradeStatus, TradesResponse, Zone,
+    DEFAULT_LIMIT, MAX_LIMIT,
 };
+use crate::rules::{metered, ruled, timeline};
 use crate::state::{
     Config, SlotState, TradeRec, ACCOUNT_TRADES, CONFIG, CORRIDORS, DISPUTES, FEES, FILLS, METERS,
     NODE_ZONES, SLOTS, SLOT_BATCHES, STATE, TRADES, USAGE, ZONES,

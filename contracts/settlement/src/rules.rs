@@ -88,8 +88,7 @@ pub fn check_params(p: &MarketParams) -> Result<(), ContractError> {
             reason: format!("must be {MIN_DELIVERY_DEADLINE_SECS} to {MAX_WINDOW_SECS} s"),
         });
     }
-    if p.ruling_deadline_secs < MIN_RULING_DEADLINE_SECS
-        || p.ruling_deadline_secs > MAX_WINDOW_SECS
+    if p.ruling_deadline_secs < MIN_RULING_DEADLINE_SECS || p.ruling_deadline_secs > MAX_WINDOW_SECS
     {
         return Err(ContractError::InvalidParam {
             name: "ruling_deadline_secs",
@@ -223,9 +222,8 @@ impl Timeline {
             SlotPhase::Matching
         } else if has_trades && now >= self.data_final_at && now < self.settle_from {
             SlotPhase::DisputeWindow
-        } else if has_trades && now >= self.settle_from {
-            SlotPhase::Settlement
-        } else if !has_trades && now >= slot.end() {
+        } else if (has_trades && now >= self.settle_from) || (!has_trades && now >= slot.end()) {
+            // Settling (or nothing to settle: a slot without trades).
             SlotPhase::Settlement
         } else {
             SlotPhase::Delivery
@@ -1019,7 +1017,9 @@ mod tests {
         for (now, all) in [(9_899, false), (10_800, false), (9_950, true)] {
             assert_eq!(
                 t.check_report_window(now, all).unwrap_err().to_string(),
-                format!("delivery reports for slot 9000 are accepted from 9900 to 10800 (now {now})")
+                format!(
+                    "delivery reports for slot 9000 are accepted from 9900 to 10800 (now {now})"
+                )
             );
         }
         assert!(t.check_dispute_open(4, 11_399).is_ok());
@@ -1042,7 +1042,8 @@ mod tests {
     #[test]
     fn parameters_out_of_bounds_are_named() {
         assert!(check_params(&params()).is_ok());
-        let cases: [(fn(&mut MarketParams), &str); 9] = [
+        type Change = fn(&mut MarketParams);
+        let cases: [(Change, &str); 9] = [
             (|p| p.max_batch = 0, "max_batch: must be 1 to 1000"),
             (|p| p.max_batch = 1_001, "max_batch: must be 1 to 1000"),
             (
@@ -1157,7 +1158,10 @@ mod tests {
     #[test]
     fn a_corridor_carries_at_most_its_capacity_per_slot() {
         let u = Uint128::new;
-        assert_eq!(check_capacity((1, 2), u(5_000), u(1_000), u(4_000)), Ok(u(5_000)));
+        assert_eq!(
+            check_capacity((1, 2), u(5_000), u(1_000), u(4_000)),
+            Ok(u(5_000))
+        );
         assert_eq!(
             check_capacity((1, 2), u(5_000), u(3_000), u(4_000))
                 .unwrap_err()
@@ -1215,26 +1219,36 @@ mod tests {
         assert_eq!(check_quantity(Uint128::zero()), Err(Rule::ZeroQuantity));
         assert_eq!(check_sides((0, Buy), (1, Sell), false), Ok(()));
         assert_eq!(
-            check_sides((0, Sell), (1, Sell), false).unwrap_err().to_string(),
+            check_sides((0, Sell), (1, Sell), false)
+                .unwrap_err()
+                .to_string(),
             "intent 0 is not a buy intent"
         );
         assert_eq!(
-            check_sides((0, Buy), (1, Buy), false).unwrap_err().to_string(),
+            check_sides((0, Buy), (1, Buy), false)
+                .unwrap_err()
+                .to_string(),
             "intent 1 is not a sell intent"
         );
         assert_eq!(
-            check_sides((0, Buy), (1, Sell), true).unwrap_err().to_string(),
+            check_sides((0, Buy), (1, Sell), true)
+                .unwrap_err()
+                .to_string(),
             "buyer and seller are the same account"
         );
         let u = Uint128::new;
         assert_eq!(check_room(0, 1_000, 400, 100, u(500)), Ok(()));
         assert_eq!(
-            check_room(0, 1_000, 400, 100, u(501)).unwrap_err().to_string(),
+            check_room(0, 1_000, 400, 100, u(501))
+                .unwrap_err()
+                .to_string(),
             "intent 0 has 500 Wh left, the trade needs 501"
         );
         // Filled beyond its Wh before (an older rule): nothing left, no underflow.
         assert_eq!(
-            check_room(2, 1_000, 1_200, 0, u(1)).unwrap_err().to_string(),
+            check_room(2, 1_000, 1_200, 0, u(1))
+                .unwrap_err()
+                .to_string(),
             "intent 2 has 0 Wh left, the trade needs 1"
         );
         assert_eq!(check_premium(1, true, true), Ok(()));
@@ -1333,10 +1347,16 @@ mod tests {
         let m = &ms(4_000, Some(u(3_000)));
         assert_eq!(ruled(&t, m, u(300_000), Ruling::PaySeller).unwrap(), short);
         let refund = ruled(&t, m, u(300_000), Ruling::RefundBuyer).unwrap();
-        assert_eq!((refund.seller_paid, refund.buyer_refund), (u(0), u(399_000)));
+        assert_eq!(
+            (refund.seller_paid, refund.buyer_refund),
+            (u(0), u(399_000))
+        );
         assert_eq!(refund.penalty, u(80_000));
         let split = ruled(&t, m, u(300_000), Ruling::Split { seller_bps: 2_500 }).unwrap();
-        assert_eq!((split.seller_paid, split.buyer_refund), (u(99_750), u(299_250)));
+        assert_eq!(
+            (split.seller_paid, split.buyer_refund),
+            (u(99_750), u(299_250))
+        );
     }
 
     #[test]

@@ -265,8 +265,12 @@ pub fn execute_commit_intents(
                 .ok_or(reject(Rule::UnknownIntent { index: i }))
         };
         let (bid, offer) = (get(t.bid)?, get(t.offer)?);
-        rules::check_sides((t.bid, bid.side), (t.offer, offer.side), bid.raw == offer.raw)
-            .map_err(reject)?;
+        rules::check_sides(
+            (t.bid, bid.side),
+            (t.offer, offer.side),
+            bid.raw == offer.raw,
+        )
+        .map_err(reject)?;
         for (i, c) in [(t.bid, bid), (t.offer, offer)] {
             rules::check_room(i, c.wh, c.filled_before, c.fill_now, t.wh).map_err(reject)?;
         }
