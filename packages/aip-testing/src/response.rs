@@ -41,7 +41,7 @@ mod tests {
                     .add_attribute("amount", "5"),
                 Event::new("wasm").add_attribute("amount", "6"),
             ],
-            data: None,
+            ..AppResponse::default()
         };
         assert_eq!(attr(&r, "action"), "deposit");
         assert_eq!(attr(&r, "amount"), "5");
