@@ -19,6 +19,7 @@ use aip_matcher::online::{
     CorridorUsage,
 };
 use aip_matcher::{Order, OrderBook, Side, Trade};
+use aip_testing::deployment::default_settlement_params;
 use aip_types::SlotId;
 use cosmwasm_std::Uint128;
 use proptest::prelude::*;
@@ -140,18 +141,11 @@ fn contract_route(n: &Net, from: u32, to: u32) -> Option<(u32, u64, Option<u64>)
     Some((r.loss_bps, u64::try_from(r.fee.u128()).unwrap(), left))
 }
 
+/// The deployment's market parameters with a gate closure of `gate_closure_secs`.
 fn params(gate_closure_secs: u64) -> MarketParams {
     MarketParams {
         gate_closure_secs,
-        max_horizon_secs: gate_closure_secs.max(86_400),
-        default_collateral_bps: 5_000,
-        collateral_floor_price: Uint128::new(100_000),
-        penalty_price: Uint128::new(300_000),
-        dispute_window_secs: 600,
-        delivery_deadline_secs: 900,
-        dispute_bond: Uint128::new(1_000_000),
-        ruling_deadline_secs: 86_400,
-        max_batch: 500,
+        ..default_settlement_params()
     }
 }
 
