@@ -246,17 +246,8 @@ fn grid_operator_controls_the_network_model() {
 fn a_short_seller_is_paid_pro_rata_and_pays_a_penalty_from_collateral() {
     let mut s = Suite::new();
     let (alice, bob, carol) = (s.user(0), s.user(1), s.user(2));
-    s.before_gate();
-    let bid1 = s.bid(&alice, ZONE_A, "m-a", 3_000, P);
-    let bid2 = s.bid(&carol, ZONE_A, "m-c", 1_000, P);
     // Bob sells 4 kWh from one meter in two trades; collateral 20 % = 160_000.
-    let offer = s.offer(&bob, ZONE_A, "m-b", 4_000, P, 2_000);
-    s.matching();
-    s.commit(vec![
-        trade(bid1, offer, 3_000, P),
-        trade(bid2, offer, 1_000, P),
-    ])
-    .unwrap();
+    s.two_buyers_one_meter(3_000, 1_000, P);
     assert_eq!(s.trade(1).collateral.u128(), 120_000);
     assert_eq!(s.trade(2).collateral.u128(), 40_000);
     s.after_slot();
@@ -380,16 +371,7 @@ fn disputes_freeze_a_trade_until_the_arbiter_rules() {
     let mut s = Suite::new();
     let (alice, bob, carol) = (s.user(0), s.user(1), s.user(2));
     let arbiter = s.role(roles::ARBITER);
-    s.before_gate();
-    let bid1 = s.bid(&alice, ZONE_A, "m-a", 1_000, P);
-    let bid2 = s.bid(&carol, ZONE_A, "m-c", 1_000, P);
-    let offer = s.offer(&bob, ZONE_A, "m-b", 2_000, P, 2_000);
-    s.matching();
-    s.commit(vec![
-        trade(bid1, offer, 1_000, P),
-        trade(bid2, offer, 1_000, P),
-    ])
-    .unwrap();
+    s.two_buyers_one_meter(1_000, 1_000, P);
     let e = err(s.dispute(&carol, 1, "x"));
     assert_eq!(e, "only the buyer or the seller of trade 1 may dispute it");
     let e = err(s.dispute(&alice, 9, "x"));

@@ -788,6 +788,23 @@ impl Suite {
         self.commit(vec![trade(bid, offer, 1_000, price)]).unwrap()
     }
 
+    /// Alice (user 0) buys `alice_wh` and Carol (user 2) `carol_wh` from Bob
+    /// (user 1), who sells both from one meter "m-b" in zone A, all at
+    /// `price`, 20 % collateral; committed as trades 1 and 2 of a fresh suite.
+    pub fn two_buyers_one_meter(&mut self, alice_wh: u128, carol_wh: u128, price: u128) {
+        let (alice, bob, carol) = (self.user(0), self.user(1), self.user(2));
+        self.before_gate();
+        let bid1 = self.bid(&alice, ZONE_A, "m-a", alice_wh, price);
+        let bid2 = self.bid(&carol, ZONE_A, "m-c", carol_wh, price);
+        let offer = self.offer(&bob, ZONE_A, "m-b", alice_wh + carol_wh, price, 2_000);
+        self.matching();
+        self.commit(vec![
+            trade(bid1, offer, alice_wh, price),
+            trade(bid2, offer, carol_wh, price),
+        ])
+        .unwrap();
+    }
+
     /// Commits `batch`, which must pass.
     pub fn commits(&mut self, (intents, trades): Batch) -> AppResponse {
         self.commit_intents(intents, trades).unwrap()
