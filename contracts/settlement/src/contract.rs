@@ -1,5 +1,5 @@
-//! Entry points: dispatch only. The handlers live in [`crate::execute`] and
-//! [`crate::query`].
+//! Entry points: dispatch only. The handlers live in [`crate::execute`] (one
+//! file per phase, routed by [`crate::execute::dispatch`]) and [`crate::query`].
 //!
 //! Plain CosmWasm entry points rather than sylvia: sylvia 1.3 routes every
 //! message through `serde_cw_value` (a second, generic deserializer for each
@@ -26,7 +26,7 @@ pub fn instantiate(
     info: MessageInfo,
     msg: InstantiateMsg,
 ) -> Result<Response, ContractError> {
-    ex::execute_instantiate(deps, info, msg.token, msg.roles, msg.params)
+    ex::admin::execute_instantiate(deps, info, msg.token, msg.roles, msg.params)
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
@@ -36,37 +36,7 @@ pub fn execute(
     info: MessageInfo,
     msg: ExecuteMsg,
 ) -> Result<Response, ContractError> {
-    use ExecuteMsg::*;
-    match msg {
-        Receive(r) => ex::execute_receive(deps, env, info, r.sender, r.amount, r.msg),
-        CommitIntents {
-            slot,
-            intents,
-            trades,
-        } => crate::intents::execute_commit_intents(deps, env, info, slot, intents, trades),
-        PlaceIntent { intent } => crate::intents::execute_place_intent(deps, env, info, intent),
-        CancelIntent { nonce } => crate::intents::execute_cancel_intent(deps, info, nonce),
-        FetchDeliveries { slot, limit } => ex::execute_fetch_deliveries(deps, env, slot, limit),
-        Settle { slot, limit } => ex::execute_settle(deps, env, slot, limit),
-        OpenDispute { trade_id, reason } => {
-            ex::execute_open_dispute(deps, env, info, trade_id, reason)
-        }
-        ApplyDefaultRuling { trade_id } => ex::execute_apply_default_ruling(deps, env, trade_id),
-        ResolveDispute { trade_id, ruling } => {
-            ex::execute_resolve_dispute(deps, env, info, trade_id, ruling)
-        }
-        Withdraw { amount } => ex::execute_withdraw(deps, info, amount),
-        UpsertZone { zone } => ex::execute_upsert_zone(deps, info, zone),
-        SetCorridor { corridor } => ex::execute_set_corridor(deps, info, corridor),
-        RemoveCorridor { from_zone, to_zone } => {
-            ex::execute_remove_corridor(deps, info, from_zone, to_zone)
-        }
-        SetNodeZones { nodes } => ex::execute_set_node_zones(deps, info, nodes),
-        SetCongestionFees { slot, fees } => {
-            ex::execute_set_congestion_fees(deps, env, info, slot, fees)
-        }
-        UpdateConfig { roles, params } => ex::execute_update_config(deps, info, roles, params),
-    }
+    ex::dispatch(deps, env, info, msg)
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
@@ -105,5 +75,5 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
 
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
-    ex::execute_migrate(deps)
+    ex::admin::execute_migrate(deps)
 }

@@ -1,18 +1,23 @@
-//! AIPCHAIN settlement: the market's order book, escrow and settlement.
+//! AIPCHAIN settlement: the market's deposits, signed-intent commits,
+//! escrow and settlement.
 //!
-//! * Orders arrive through the AIP token's cw20 `Send` hook: a bid locks
-//!   `escrow_for(wh, max_price)`, an offer locks collateral at the seller's
-//!   reputation ratio (or a default ratio).
-//! * The grid operator publishes zones, corridors (capacity, loss) and per-slot
-//!   congestion fees; the matcher commits trade batches that are re-checked in
-//!   full and rejected whole on any violation.
-//! * After the slot, finalized seller-meter deliveries (from the meter-oracle
-//!   contract or an oracle role) settle the trades in paginated batches: the
-//!   seller is paid for delivered energy, the buyer refunded the rest plus a
-//!   penalty out of the seller's collateral. Payouts go to an internal ledger
-//!   of claimable balances, withdrawn with `Withdraw`.
-//! * Disputes freeze a trade until the arbiter rules. Outcomes and rulings are
-//!   reported to the reputation contract.
+//! * Households deposit AIP once (the token's cw20 `Send` hook) and sign
+//!   order intents off chain; the matcher commits each slot's trades between
+//!   them once, before the slot starts. Every rule is re-checked and any
+//!   violation rejects the whole batch; payment, fee and collateral are
+//!   locked from the deposits, netted per account.
+//! * The grid operator publishes zones, corridors (capacity, loss) and
+//!   per-slot congestion fees.
+//! * After the slot, the seller meters' finalized exports come from the
+//!   meter-oracle contract and settle the trades in pages: the seller is paid
+//!   for delivered energy, the buyer refunded the rest plus a penalty out of
+//!   the seller's collateral. Payouts go to the free balances, withdrawn
+//!   with `Withdraw`.
+//! * Disputes freeze a trade until the arbiter (or, after its deadline, the
+//!   default ruling) settles it. Outcomes and rulings go to reputation.
+//!
+//! Layout: [`contract`] dispatches, [`execute`] holds one file per phase,
+//! [`query`] the queries, and [`rules`] every market rule as a pure function.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 // tests report failures by panicking
 // Documentation debt: 456 public items had no doc comment when the workspace
@@ -23,7 +28,6 @@
 pub mod contract;
 mod error;
 pub mod execute;
-pub mod intents;
 pub mod ledger;
 pub mod msg;
 pub mod query;

@@ -6,13 +6,13 @@ use aip_types::{NodeId, SlotId, TradeId};
 use cosmwasm_std::{Deps, Env, Order as IterOrder, StdResult, Uint128};
 use cw_storage_plus::Bound;
 
-use crate::execute::{data_final_at, gate_closes_at, metered, ruled};
 use crate::msg::{
     BalanceResponse, ConfigResponse, CongestionFee, CongestionFeesResponse, CorridorUsage,
     DisputeResponse, HoldingsResponse, IntentFillResponse, NetworkResponse, NodeZone,
-    NodeZonesResponse, Roles, SlotPhase, SlotStatusResponse, TradeResponse, TradeStatus,
-    TradesResponse, Zone, DEFAULT_LIMIT, MAX_LIMIT,
+    NodeZonesResponse, Roles, SlotStatusResponse, TradeResponse, TradeStatus, TradesResponse, Zone,
+    DEFAULT_LIMIT, MAX_LIMIT,
 };
+use crate::rules::{metered, ruled, timeline};
 use crate::state::{
     Config, SlotState, TradeRec, ACCOUNT_TRADES, CONFIG, CORRIDORS, DISPUTES, FEES, FILLS, METERS,
     NODE_ZONES, SLOTS, SLOT_BATCHES, STATE, TRADES, USAGE, ZONES,
@@ -98,22 +98,11 @@ pub fn query_slot_status(
     let cfg = CONFIG.load(deps.storage)?;
     let ss = SLOTS.may_load(deps.storage, slot.0)?.unwrap_or_default();
     let now = env.block.time.seconds();
-    let gate = gate_closes_at(slot, &cfg.params);
+    let tl = timeline(slot, &cfg.params, ss.all_reported_at);
     let has_trades = ss.trades > 0;
-    let final_at = has_trades.then(|| data_final_at(&ss, slot, &cfg.params));
-    let settle_from = final_at.map(|f| f.saturating_add(cfg.params.dispute_window_secs));
-    let phase = if now < gate {
-        SlotPhase::Open
-    } else if now < slot.start() {
-        SlotPhase::Matching
-    } else {
-        match (final_at, settle_from) {
-            (Some(f), Some(s)) if now >= f && now < s => SlotPhase::DisputeWindow,
-            (Some(_), Some(s)) if now >= s => SlotPhase::Settlement,
-            _ if !has_trades && now >= slot.end() => SlotPhase::Settlement,
-            _ => SlotPhase::Delivery,
-        }
-    };
+    let final_at = has_trades.then_some(tl.data_final_at);
+    let settle_from = has_trades.then_some(tl.settle_from);
+    let phase = tl.phase(now, has_trades);
     let corridor_usage = USAGE
         .sub_prefix(slot.0)
         .range(deps.storage, None, None, IterOrder::Ascending)
@@ -128,7 +117,7 @@ pub fn query_slot_status(
     Ok(SlotStatusResponse {
         slot,
         phase,
-        gate_closes_at: gate,
+        gate_closes_at: tl.gate_closes_at,
         trades: ss.trades,
         meters: ss.meters,
         meters_reported: ss.meters_reported,
@@ -334,7 +323,7 @@ pub fn query_dispute(deps: Deps, trade_id: TradeId) -> Result<DisputeResponse, C
         .ok_or(ContractError::NotDisputed { id: trade_id })?;
     let cfg = CONFIG.load(deps.storage)?;
     let ss = SLOTS.load(deps.storage, t.slot)?;
-    let final_at = data_final_at(&ss, SlotId(t.slot), &cfg.params);
+    let final_at = timeline(SlotId(t.slot), &cfg.params, ss.all_reported_at).data_final_at;
     Ok(DisputeResponse {
         trade_id,
         slot: SlotId(t.slot),

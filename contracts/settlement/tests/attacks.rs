@@ -574,13 +574,9 @@ fn one_trade(bond: u128, exported: u128) -> Suite {
     p.dispute_bond = Uint128::new(bond);
     s.update_params(p);
     let (alice, bob) = (s.user(0), s.user(1));
-    s.before_gate();
-    let bid = s.bid(&alice, ZONE_A, "m-alice", 1_000, P);
-    let offer = s.offer(&bob, ZONE_A, "m-bob", 1_000, P, 2_000);
-    s.matching();
-    s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
+    s.one_kwh(&alice, &bob, P);
     s.after_slot();
-    s.report("m-bob", exported).unwrap();
+    s.report("m-b", exported).unwrap();
     s
 }
 

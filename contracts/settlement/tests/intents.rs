@@ -10,9 +10,7 @@ use aip_types::hooks::Eligibility;
 use aip_types::intent::{BatchIntent, IntentSignature, Side as IntentSide};
 use common::*;
 use cosmwasm_std::Uint128;
-use settlement::msg::{
-    BalanceResponse, ExecuteMsg, HoldingsResponse, IntentFillResponse, QueryMsg, TradeStatus,
-};
+use settlement::msg::{BalanceResponse, ExecuteMsg, TradeStatus};
 
 const BUY: IntentSide = IntentSide::Buy;
 const SELL: IntentSide = IntentSide::Sell;
@@ -24,24 +22,14 @@ fn pair(s: &mut Suite) -> (Household, Household) {
     (b, k)
 }
 
-fn holdings(s: &Suite) -> HoldingsResponse {
-    s.holdings()
-}
-
 #[test]
 fn a_slot_committed_from_signed_intents_settles_from_the_deposits() {
     let mut s = Suite::new();
     let (b, k) = pair(&mut s);
     assert_eq!(s.account(&b.addr).free.u128(), 100_000_000);
     s.matching();
-    let bid = s.intent(&b, 1, BUY, "b-meter", ZONE_A, 2_000, 250_000);
-    let offer = s.intent(&k, 1, SELL, "k-meter", ZONE_A, 2_000, 200_000);
-    let r = s
-        .commit_intents(
-            vec![signed(&b, &bid), signed(&k, &offer)],
-            vec![itrade(0, 1, 2_000, 220_000)],
-        )
-        .unwrap();
+    let (bid, offer) = s.bid_and_offer(&b, &k, 2_000, 2_000);
+    let r = s.commits(one(&b, &bid, &k, &offer, 2_000, 220_000));
     assert_eq!(attr(&r, "trades"), "1");
     // 2 kWh at 0.22 AIP/kWh: the buyer locks 440,000; the seller locks its
     // collateral at the default ratio of its limit (50 % of 2 kWh × 0.2 AIP).
@@ -64,12 +52,7 @@ fn a_slot_committed_from_signed_intents_settles_from_the_deposits() {
     let t = s.trade(1);
     assert!(t.intents);
     assert_eq!((t.bid, t.offer), (1, 1), "intent trades keep the nonces");
-    let fill: IntentFillResponse = s
-        .q(&QueryMsg::IntentFill {
-            owner: b.addr.to_string(),
-            nonce: 1,
-        })
-        .unwrap();
+    let fill = s.fill(&b.addr, 1);
     // The intent's window ends with this slot, which commits once: it can
     // never fill again, so it keeps no fill record (rules::fill_needs_record).
     assert_eq!((fill.filled, fill.hash_prefix), (0, None));
@@ -111,30 +94,13 @@ fn an_ethereum_key_trades_as_the_same_account() {
     let mut s = Suite::new();
     let (b, k) = pair(&mut s);
     s.matching();
-    let bid = s.intent(&b, 1, BUY, "b-meter", ZONE_A, 1_000, 250_000);
-    let offer = s.intent(&k, 1, SELL, "k-meter", ZONE_A, 1_000, 200_000);
+    let (bid, offer) = s.bid_and_offer(&b, &k, 1_000, 1_000);
     let eth = BatchIntent::from_signed(&b.key.sign_eth(&bid));
-    s.commit_intents(
+    s.commits((
         vec![eth, signed(&k, &offer)],
         vec![itrade(0, 1, 1_000, 210_000)],
-    )
-    .unwrap();
+    ));
     assert_eq!(s.account(&b.addr).locked.u128(), 210_000);
-}
-
-/// Commits `intents`/`trades` expecting a refusal; checks its message and
-/// that nothing changed.
-fn refused(
-    s: &mut Suite,
-    intents: Vec<BatchIntent>,
-    trades: Vec<settlement::msg::IntentTrade>,
-) -> String {
-    let before = holdings(s);
-    let status_before = s.status();
-    let e = err(s.commit_intents(intents, trades));
-    assert_eq!(holdings(s), before, "a refused batch moves nothing");
-    assert_eq!(s.status(), status_before);
-    e
 }
 
 #[test]
@@ -142,15 +108,14 @@ fn forged_changed_rebound_and_malformed_signatures_are_refused() {
     let mut s = Suite::new();
     let (b, k) = pair(&mut s);
     s.matching();
-    let bid = s.intent(&b, 1, BUY, "b-meter", ZONE_A, 1_000, 250_000);
-    let offer = s.intent(&k, 1, SELL, "k-meter", ZONE_A, 1_000, 200_000);
+    let (bid, offer) = s.bid_and_offer(&b, &k, 1_000, 1_000);
     let good_offer = signed(&k, &offer);
     let t = || vec![itrade(0, 1, 1_000, 210_000)];
 
     // Signed by another key (the seller's) in the buyer's name.
     let mut forged = signed(&k, &bid);
     forged.owner = b.addr.to_string();
-    let e = refused(&mut s, vec![forged, good_offer.clone()], t());
+    let e = s.refused((vec![forged, good_offer.clone()], t()));
     assert!(
         e.starts_with("intent 0 rejected: the signing key's account is"),
         "{e}"
@@ -159,47 +124,32 @@ fn forged_changed_rebound_and_malformed_signatures_are_refused() {
     // A field changed after signing.
     let mut changed = signed(&b, &bid);
     changed.wh = 2_000;
-    let e = refused(&mut s, vec![changed, good_offer.clone()], t());
-    assert_eq!(
-        e,
-        "intent 0 rejected: the cosmos_adr036 signature does not verify for this intent"
+    s.refuses(
+        (vec![changed, good_offer.clone()], t()),
+        "intent 0 rejected: the cosmos_adr036 signature does not verify for this intent",
     );
 
     // Signed for another chain, and for another contract.
     let mut other_chain = bid.clone();
     other_chain.chain_id = "another-chain".into();
-    let e = refused(
-        &mut s,
-        vec![signed(&b, &other_chain), good_offer.clone()],
-        t(),
-    );
-    assert_eq!(
-        e,
-        "intent 0 rejected: the cosmos_adr036 signature does not verify for this intent"
+    s.refuses(
+        (vec![signed(&b, &other_chain), good_offer.clone()], t()),
+        "intent 0 rejected: the cosmos_adr036 signature does not verify for this intent",
     );
     let mut other_contract = bid.clone();
     other_contract.contract = s.d.token.to_string();
-    let e = refused(
-        &mut s,
-        vec![signed(&b, &other_contract), good_offer.clone()],
-        t(),
-    );
-    assert_eq!(
-        e,
-        "intent 0 rejected: the cosmos_adr036 signature does not verify for this intent"
+    s.refuses(
+        (vec![signed(&b, &other_contract), good_offer.clone()], t()),
+        "intent 0 rejected: the cosmos_adr036 signature does not verify for this intent",
     );
 
     // Unknown key type, malformed base64, malformed hex.
     let mut unknown = signed(&b, &bid);
     unknown.signature.as_mut().unwrap().kind = "passkey".into();
-    let e = refused(&mut s, vec![unknown, good_offer.clone()], t());
-    assert_eq!(
-        e,
-        "intent 0 rejected: unknown key type \"passkey\": expected \"cosmos_adr036\" or \"eth_eip712\""
-    );
+    s.refuses((vec![unknown, good_offer.clone()], t()), "intent 0 rejected: unknown key type \"passkey\": expected \"cosmos_adr036\" or \"eth_eip712\"");
     let mut bad64 = signed(&b, &bid);
     bad64.signature.as_mut().unwrap().signature = "not base64!".into();
-    let e = refused(&mut s, vec![bad64, good_offer.clone()], t());
+    let e = s.refused((vec![bad64, good_offer.clone()], t()));
     assert!(
         e.starts_with("intent 0 rejected: signature is not valid base64"),
         "{e}"
@@ -212,7 +162,7 @@ fn forged_changed_rebound_and_malformed_signatures_are_refused() {
         }),
         ..signed(&b, &bid)
     };
-    let e = refused(&mut s, vec![bad_hex, good_offer.clone()], t());
+    let e = s.refused((vec![bad_hex, good_offer.clone()], t()));
     assert!(
         e.starts_with("intent 0 rejected: signature is not valid hex"),
         "{e}"
@@ -233,27 +183,24 @@ fn expired_and_out_of_window_intents_are_refused() {
     );
     let mut bid = s.intent(&b, 1, BUY, "b-meter", ZONE_A, 1_000, 250_000);
     bid.expires = s.now();
-    let e = refused(
-        &mut s,
-        vec![signed(&b, &bid), offer.clone()],
-        vec![itrade(0, 1, 1_000, 210_000)],
-    );
-    assert_eq!(
-        e,
-        format!(
+    s.refuses(
+        (
+            vec![signed(&b, &bid), offer.clone()],
+            vec![itrade(0, 1, 1_000, 210_000)],
+        ),
+        &format!(
             "intent 0 rejected: the intent expired at {} (now {})",
             s.now(),
             s.now()
-        )
+        ),
     );
     let mut later = s.intent(&b, 2, BUY, "b-meter", ZONE_A, 1_000, 250_000);
     later.slot_from = s.slot.end();
     later.slot_until = s.slot.end() + 900;
-    let e = refused(
-        &mut s,
+    let e = s.refused((
         vec![signed(&b, &later), offer],
         vec![itrade(0, 1, 1_000, 210_000)],
-    );
+    ));
     assert_eq!(
         e,
         format!(
@@ -275,43 +222,23 @@ fn an_intent_never_fills_beyond_its_wh_in_a_batch_or_across_batches() {
     bid.expires = s.slot.end();
     let o1 = s.intent(&k, 1, SELL, "k-meter", ZONE_A, 1_000, 200_000);
     let o2 = s.intent(&k2, 1, SELL, "k2-meter", ZONE_A, 1_000, 200_000);
-    let e = refused(
-        &mut s,
-        vec![signed(&b, &bid), signed(&k, &o1), signed(&k2, &o2)],
-        vec![itrade(0, 1, 1_000, 210_000), itrade(0, 2, 1_000, 210_000)],
+    s.refuses(
+        (
+            vec![signed(&b, &bid), signed(&k, &o1), signed(&k2, &o2)],
+            vec![itrade(0, 1, 1_000, 210_000), itrade(0, 2, 1_000, 210_000)],
+        ),
+        "trade 1 rejected: intent 0 has 500 Wh left, the trade needs 1000",
     );
-    assert_eq!(
-        e,
-        "trade 1 rejected: intent 0 has 500 Wh left, the trade needs 1000"
-    );
-    s.commit_intents(
-        vec![signed(&b, &bid), signed(&k, &o1)],
-        vec![itrade(0, 1, 1_000, 210_000)],
-    )
-    .unwrap();
+    s.commits(one(&b, &bid, &k, &o1, 1_000, 210_000));
     // The next slot: the same intent has 500 Wh left.
     s.slot = aip_types::SlotId(s.slot.0 + 900);
     let o3 = s.intent(&k2, 2, SELL, "k2-meter", ZONE_A, 1_000, 200_000);
-    let e = refused(
-        &mut s,
-        vec![signed(&b, &bid), signed(&k2, &o3)],
-        vec![itrade(0, 1, 600, 210_000)],
+    s.refuses(
+        one(&b, &bid, &k2, &o3, 600, 210_000),
+        "trade 0 rejected: intent 0 has 500 Wh left, the trade needs 600",
     );
-    assert_eq!(
-        e,
-        "trade 0 rejected: intent 0 has 500 Wh left, the trade needs 600"
-    );
-    s.commit_intents(
-        vec![signed(&b, &bid), signed(&k2, &o3)],
-        vec![itrade(0, 1, 500, 210_000)],
-    )
-    .unwrap();
-    let f: IntentFillResponse = s
-        .q(&QueryMsg::IntentFill {
-            owner: b.addr.to_string(),
-            nonce: 1,
-        })
-        .unwrap();
+    s.commits(one(&b, &bid, &k2, &o3, 500, 210_000));
+    let f = s.fill(&b.addr, 1);
     assert_eq!(f.filled, 1_500);
 }
 
@@ -325,18 +252,16 @@ fn a_slot_takes_one_commit_and_a_replayed_batch_is_refused() {
         &k,
         &s.intent(&k, 1, SELL, "k-meter", ZONE_A, 2_000, 200_000),
     );
-    s.commit_intents(
+    s.commits((
         vec![bid.clone(), offer.clone()],
         vec![itrade(0, 1, 1_000, 210_000)],
-    )
-    .unwrap();
-    let e = refused(&mut s, vec![bid, offer], vec![itrade(0, 1, 1_000, 210_000)]);
-    assert_eq!(
-        e,
-        format!(
+    ));
+    s.refuses(
+        (vec![bid, offer], vec![itrade(0, 1, 1_000, 210_000)]),
+        &format!(
             "slot {} is already committed: a slot takes one commit of intents",
             s.slot
-        )
+        ),
     );
     // Nor can intents placed on chain add trades to it.
     let (alice, bob) = (s.user(0), s.user(1));
@@ -368,18 +293,10 @@ fn a_free_balance_too_small_is_refused_naming_the_trade() {
         &k2,
         &s.intent(&k2, 1, SELL, "k2-meter", ZONE_A, 1_000, 200_000),
     );
-    let e = refused(
-        &mut s,
-        vec![bid, o1, o2],
-        vec![itrade(0, 1, 1_000, 210_000), itrade(0, 2, 1_000, 210_000)],
-    );
-    assert_eq!(
-        e,
-        format!(
+    s.refuses((vec![bid, o1, o2], vec![itrade(0, 1, 1_000, 210_000), itrade(0, 2, 1_000, 210_000)]), &format!(
             "trade 1 rejected: account {} has 300000 uaip free; the batch needs 420000 up to this trade",
             b.addr
-        )
-    );
+        ));
 }
 
 #[test]
@@ -392,57 +309,51 @@ fn batch_shape_errors_name_the_index() {
         &k,
         &s.intent(&k, 1, SELL, "k-meter", ZONE_A, 2_000, 200_000),
     );
-    let e = refused(&mut s, vec![bid.clone(), offer.clone()], vec![]);
-    assert_eq!(e, "a batch needs 1 to 500 trades, got 0");
-    let e = refused(&mut s, vec![bid.clone()], vec![itrade(0, 0, 1, 1)]);
-    assert_eq!(e, "a batch needs 2 to 1000 intents, got 1");
-    let e = refused(
-        &mut s,
-        vec![bid.clone(), offer.clone(), bid.clone()],
-        vec![itrade(0, 1, 1_000, 210_000)],
+    s.refuses(
+        (vec![bid.clone(), offer.clone()], vec![]),
+        "a batch needs 1 to 500 trades, got 0",
     );
-    assert_eq!(
-        e,
-        "intent 2 rejected: the same intent as intent 0 of the batch"
+    s.refuses(
+        (vec![bid.clone()], vec![itrade(0, 0, 1, 1)]),
+        "a batch needs 2 to 1000 intents, got 1",
     );
-    let e = refused(
-        &mut s,
-        vec![bid.clone(), offer.clone()],
-        vec![itrade(0, 7, 1_000, 210_000)],
+    s.refuses(
+        (
+            vec![bid.clone(), offer.clone(), bid.clone()],
+            vec![itrade(0, 1, 1_000, 210_000)],
+        ),
+        "intent 2 rejected: the same intent as intent 0 of the batch",
     );
-    assert_eq!(e, "trade 0 rejected: intent index 7 is not in the batch");
-    let e = refused(
-        &mut s,
-        vec![bid.clone(), offer.clone()],
-        vec![itrade(1, 0, 1_000, 210_000)],
-    );
-    assert_eq!(e, "trade 0 rejected: intent 1 is not a buy intent");
-    let e = refused(
-        &mut s,
-        vec![bid.clone(), offer.clone()],
-        vec![itrade(0, 1, 1_000, 260_000)],
-    );
-    assert_eq!(
-        e,
-        "trade 0 rejected: price 260000 is above the bid's maximum 250000"
-    );
-    let e = refused(
-        &mut s,
-        vec![bid.clone(), offer.clone()],
-        vec![itrade(0, 1, 0, 210_000)],
-    );
-    assert_eq!(e, "trade 0 rejected: zero quantity");
+    // One bad trade between the good pair.
+    for (trade, message) in [
+        (
+            itrade(0, 7, 1_000, 210_000),
+            "trade 0 rejected: intent index 7 is not in the batch",
+        ),
+        (
+            itrade(1, 0, 1_000, 210_000),
+            "trade 0 rejected: intent 1 is not a buy intent",
+        ),
+        (
+            itrade(0, 1, 1_000, 260_000),
+            "trade 0 rejected: price 260000 is above the bid's maximum 250000",
+        ),
+        (itrade(0, 1, 0, 210_000), "trade 0 rejected: zero quantity"),
+    ] {
+        s.refuses((vec![bid.clone(), offer.clone()], vec![trade]), message);
+    }
     let k2 = s.household("seller 2", 200_000_000, 100_000_000);
     let spare = signed(
         &k2,
         &s.intent(&k2, 1, SELL, "k2-meter", ZONE_A, 2_000, 200_000),
     );
-    let e = refused(
-        &mut s,
-        vec![bid.clone(), offer.clone(), spare],
-        vec![itrade(0, 1, 1_000, 210_000)],
+    s.refuses(
+        (
+            vec![bid.clone(), offer.clone(), spare],
+            vec![itrade(0, 1, 1_000, 210_000)],
+        ),
+        "intent 2 rejected: no trade of the batch fills it",
     );
-    assert_eq!(e, "intent 2 rejected: no trade of the batch fills it");
     // Only the matcher commits.
     let slot = s.slot;
     let e = err(s.exec(
@@ -468,27 +379,17 @@ fn meters_must_be_the_owners_active_meters() {
     // The seller names the buyer's meter.
     let mut offer = s.intent(&k, 1, SELL, "k-meter", ZONE_A, 1_000, 200_000);
     offer.meter = bid.meter;
-    let e = refused(
-        &mut s,
-        vec![signed(&b, &bid), signed(&k, &offer)],
-        vec![itrade(0, 1, 1_000, 210_000)],
-    );
-    assert_eq!(
-        e,
-        format!(
+    s.refuses(
+        one(&b, &bid, &k, &offer, 1_000, 210_000),
+        &format!(
             "intent 1 rejected: meter {} belongs to {}, not to the sender",
             bid.meter, b.addr
-        )
+        ),
     );
     offer.meter = 9_999;
-    let e = refused(
-        &mut s,
-        vec![signed(&b, &bid), signed(&k, &offer)],
-        vec![itrade(0, 1, 1_000, 210_000)],
-    );
-    assert_eq!(
-        e,
-        "intent 1 rejected: meter 9999 is not registered with the meter oracle"
+    s.refuses(
+        one(&b, &bid, &k, &offer, 1_000, 210_000),
+        "intent 1 rejected: meter 9999 is not registered with the meter oracle",
     );
 }
 
@@ -498,21 +399,15 @@ fn cancelled_and_reused_nonces_are_refused() {
     let (b, k) = pair(&mut s);
     let k2 = s.household("seller 2", 200_000_000, 100_000_000);
     s.matching();
-    let bid = s.intent(&b, 1, BUY, "b-meter", ZONE_A, 1_000, 250_000);
-    let offer = s.intent(&k, 1, SELL, "k-meter", ZONE_A, 1_000, 200_000);
+    let (bid, offer) = s.bid_and_offer(&b, &k, 1_000, 1_000);
     s.exec(&b.addr, ExecuteMsg::CancelIntent { nonce: 1 })
         .unwrap();
-    let e = refused(
-        &mut s,
-        vec![signed(&b, &bid), signed(&k, &offer)],
-        vec![itrade(0, 1, 1_000, 210_000)],
-    );
-    assert_eq!(
-        e,
-        format!(
+    s.refuses(
+        one(&b, &bid, &k, &offer, 1_000, 210_000),
+        &format!(
             "intent 0 rejected: the intent with nonce 1 of {} is cancelled",
             b.addr
-        )
+        ),
     );
     let e = err(s.exec(&b.addr, ExecuteMsg::CancelIntent { nonce: 1 }));
     assert_eq!(
@@ -523,26 +418,17 @@ fn cancelled_and_reused_nonces_are_refused() {
     // nonce 2 is refused.
     let mut bid2 = s.intent(&b, 2, BUY, "b-meter", ZONE_A, 2_000, 250_000);
     bid2.slot_until = s.slot.end() + 900;
-    s.commit_intents(
-        vec![signed(&b, &bid2), signed(&k, &offer)],
-        vec![itrade(0, 1, 1_000, 210_000)],
-    )
-    .unwrap();
+    s.commits(one(&b, &bid2, &k, &offer, 1_000, 210_000));
     s.slot = aip_types::SlotId(s.slot.0 + 900);
     let mut other = s.intent(&b, 2, BUY, "b-meter", ZONE_A, 5_000, 250_000);
     other.expires = s.slot.start();
     let o2 = s.intent(&k2, 1, SELL, "k2-meter", ZONE_A, 1_000, 200_000);
-    let e = refused(
-        &mut s,
-        vec![signed(&b, &other), signed(&k2, &o2)],
-        vec![itrade(0, 1, 1_000, 210_000)],
-    );
-    assert_eq!(
-        e,
-        format!(
+    s.refuses(
+        one(&b, &other, &k2, &o2, 1_000, 210_000),
+        &format!(
             "intent 0 rejected: nonce 2 of {} names another intent",
             b.addr
-        )
+        ),
     );
 }
 
@@ -551,17 +437,14 @@ fn a_contract_account_places_its_intent_on_chain() {
     let mut s = Suite::new();
     let (b, k) = pair(&mut s);
     s.matching();
-    let bid = s.intent(&b, 1, BUY, "b-meter", ZONE_A, 1_000, 250_000);
-    let offer = s.intent(&k, 1, SELL, "k-meter", ZONE_A, 1_000, 200_000);
+    let (bid, offer) = s.bid_and_offer(&b, &k, 1_000, 1_000);
     let unsigned = BatchIntent::from_intent(&bid, None);
-    let e = refused(
-        &mut s,
-        vec![unsigned.clone(), signed(&k, &offer)],
-        vec![itrade(0, 1, 1_000, 210_000)],
-    );
-    assert_eq!(
-        e,
-        "intent 0 rejected: no signature, and its owner has not placed it on chain"
+    s.refuses(
+        (
+            vec![unsigned.clone(), signed(&k, &offer)],
+            vec![itrade(0, 1, 1_000, 210_000)],
+        ),
+        "intent 0 rejected: no signature, and its owner has not placed it on chain",
     );
     let e = err(s.exec(
         &k.addr,
@@ -594,11 +477,10 @@ fn a_contract_account_places_its_intent_on_chain() {
         },
     ));
     assert_eq!(e, "this intent is already placed");
-    s.commit_intents(
+    s.commits((
         vec![unsigned, signed(&k, &offer)],
         vec![itrade(0, 1, 1_000, 210_000)],
-    )
-    .unwrap();
+    ));
     assert_eq!(s.account(&b.addr).locked.u128(), 210_000);
 }
 
@@ -633,38 +515,23 @@ fn an_owner_without_a_valid_kyc_proof_trades_no_new_intents() {
     s.set_kyc(&kyc, &b.addr, false, false, Eligibility::Expired);
     s.set_kyc(&kyc, &k.addr, true, true, Eligibility::Eligible);
     s.matching();
-    let bid = s.intent(&b, 1, BUY, "b-meter", ZONE_A, 1_000, 250_000);
-    let mut offer = s.intent(&k, 1, SELL, "k-meter", ZONE_A, 1_000, 200_000);
-    let e = refused(
-        &mut s,
-        vec![signed(&b, &bid), signed(&k, &offer)],
-        vec![itrade(0, 1, 1_000, 210_000)],
-    );
-    assert_eq!(
-        e,
-        format!(
+    let (bid, mut offer) = s.bid_and_offer(&b, &k, 1_000, 1_000);
+    s.refuses(
+        one(&b, &bid, &k, &offer, 1_000, 210_000),
+        &format!(
             "intent 0 rejected: account {} may not trade: KYC expired",
             b.addr
-        )
+        ),
     );
     // Proved again, but not recently enough for premium-only offers.
     s.set_kyc(&kyc, &b.addr, true, false, Eligibility::Eligible);
     offer.premium_only = true;
-    let e = refused(
-        &mut s,
-        vec![signed(&b, &bid), signed(&k, &offer)],
-        vec![itrade(0, 1, 1_000, 210_000)],
-    );
-    assert_eq!(
-        e,
-        "trade 0 rejected: sell intent 1 is premium-only and the buyer is not premium-eligible"
+    s.refuses(
+        one(&b, &bid, &k, &offer, 1_000, 210_000),
+        "trade 0 rejected: sell intent 1 is premium-only and the buyer is not premium-eligible",
     );
     s.set_kyc(&kyc, &b.addr, true, true, Eligibility::Eligible);
-    s.commit_intents(
-        vec![signed(&b, &bid), signed(&k, &offer)],
-        vec![itrade(0, 1, 1_000, 210_000)],
-    )
-    .unwrap();
+    s.commits(one(&b, &bid, &k, &offer, 1_000, 210_000));
 }
 
 #[test]
@@ -681,67 +548,39 @@ fn an_intent_whose_window_ends_keeps_no_fill_record_and_still_cannot_fill_again(
     offer.expires = s.slot.end() + 3_600;
     let t = s.slot.start() - 900 - 600;
     s.set_time(t);
-    s.commit_intents(
-        vec![signed(&b, &bid), signed(&k, &offer)],
-        vec![itrade(0, 1, 1_000, 210_000)],
-    )
-    .unwrap();
-    let fill = |s: &Suite, who: &str| -> IntentFillResponse {
-        s.q(&QueryMsg::IntentFill {
-            owner: who.to_string(),
-            nonce: 1,
-        })
-        .unwrap()
-    };
+    s.commits(one(&b, &bid, &k, &offer, 1_000, 210_000));
     // The previous slot can still be committed: the bid keeps a record.
-    let f = fill(&s, b.addr.as_str());
+    let f = s.fill(&b.addr, 1);
     assert_eq!(
         (f.filled, f.hash_prefix),
         (1_000, Some(hex_prefix(&bid.hash())))
     );
     // The offer's window is this slot only: no record.
-    assert_eq!(fill(&s, k.addr.as_str()).hash_prefix, None);
+    assert_eq!(s.fill(&k.addr, 1).hash_prefix, None);
     // The same batch again: the slot takes one commit.
-    let e = err(s.commit_intents(
-        vec![signed(&b, &bid), signed(&k, &offer)],
-        vec![itrade(0, 1, 1_000, 210_000)],
-    ));
-    assert_eq!(
-        e,
-        format!(
+    s.refuses(
+        one(&b, &bid, &k, &offer, 1_000, 210_000),
+        &format!(
             "slot {} is already committed: a slot takes one commit of intents",
             s.slot
-        )
+        ),
     );
     // The previous slot fills the rest of the bid; its record stays current.
     s.slot = aip_types::SlotId(s.slot.0 - 900);
     s.matching();
     let o2 = s.intent(&k2, 1, SELL, "k2-meter", ZONE_A, 3_000, 200_000);
-    let e = refused(
-        &mut s,
-        vec![signed(&b, &bid), signed(&k2, &o2)],
-        vec![itrade(0, 1, 2_500, 210_000)],
+    s.refuses(
+        one(&b, &bid, &k2, &o2, 2_500, 210_000),
+        "trade 0 rejected: intent 0 has 2000 Wh left, the trade needs 2500",
     );
-    assert_eq!(
-        e,
-        "trade 0 rejected: intent 0 has 2000 Wh left, the trade needs 2500"
-    );
-    s.commit_intents(
-        vec![signed(&b, &bid), signed(&k2, &o2)],
-        vec![itrade(0, 1, 2_000, 210_000)],
-    )
-    .unwrap();
-    assert_eq!(fill(&s, b.addr.as_str()).filled, 3_000);
+    s.commits(one(&b, &bid, &k2, &o2, 2_000, 210_000));
+    assert_eq!(s.fill(&b.addr, 1).filled, 3_000);
     // The offer (window: the later slot only, now committed) replayed in
     // the slot after it: refused by its window.
     s.slot = aip_types::SlotId(s.slot.0 + 1_800);
     s.matching();
     let o3 = s.intent(&b, 2, BUY, "b-meter", ZONE_A, 1_000, 250_000);
-    let e = refused(
-        &mut s,
-        vec![signed(&b, &o3), signed(&k, &offer)],
-        vec![itrade(0, 1, 1_000, 210_000)],
-    );
+    let e = s.refused(one(&b, &o3, &k, &offer, 1_000, 210_000));
     assert_eq!(
         e,
         format!(

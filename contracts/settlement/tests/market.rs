@@ -246,17 +246,8 @@ fn grid_operator_controls_the_network_model() {
 fn a_short_seller_is_paid_pro_rata_and_pays_a_penalty_from_collateral() {
     let mut s = Suite::new();
     let (alice, bob, carol) = (s.user(0), s.user(1), s.user(2));
-    s.before_gate();
-    let bid1 = s.bid(&alice, ZONE_A, "m-a", 3_000, P);
-    let bid2 = s.bid(&carol, ZONE_A, "m-c", 1_000, P);
     // Bob sells 4 kWh from one meter in two trades; collateral 20 % = 160_000.
-    let offer = s.offer(&bob, ZONE_A, "m-b", 4_000, P, 2_000);
-    s.matching();
-    s.commit(vec![
-        trade(bid1, offer, 3_000, P),
-        trade(bid2, offer, 1_000, P),
-    ])
-    .unwrap();
+    s.two_buyers_one_meter(3_000, 1_000, P);
     assert_eq!(s.trade(1).collateral.u128(), 120_000);
     assert_eq!(s.trade(2).collateral.u128(), 40_000);
     s.after_slot();
@@ -313,12 +304,8 @@ fn penalty_is_capped_by_the_collateral() {
 fn deliveries_are_fetched_from_the_meter_oracle_within_their_window() {
     let mut s = Suite::new();
     let (alice, bob) = (s.user(0), s.user(1));
-    s.before_gate();
     let slot = s.slot;
-    let bid = s.bid(&alice, ZONE_A, "m-a", 1_000, P);
-    let offer = s.offer(&bob, ZONE_A, "m-b", 1_000, P, 2_000);
-    s.matching();
-    s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
+    s.one_kwh(&alice, &bob, P);
     let e = err(s.fetch(None));
     let deadline = slot.end() + 3_600;
     assert_eq!(
@@ -359,12 +346,8 @@ fn deliveries_are_fetched_from_the_meter_oracle_within_their_window() {
 fn unreported_meters_count_as_zero_after_the_deadline() {
     let mut s = Suite::new();
     let (alice, bob) = (s.user(0), s.user(1));
-    s.before_gate();
     let slot = s.slot;
-    let bid = s.bid(&alice, ZONE_A, "m-a", 1_000, P);
-    let offer = s.offer(&bob, ZONE_A, "m-b", 1_000, P, 2_000);
-    s.matching();
-    s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
+    s.one_kwh(&alice, &bob, P);
     s.after_slot();
     let from = slot.end() + 3_600 + 3_600;
     let e = err(s.settle(None));
@@ -388,16 +371,7 @@ fn disputes_freeze_a_trade_until_the_arbiter_rules() {
     let mut s = Suite::new();
     let (alice, bob, carol) = (s.user(0), s.user(1), s.user(2));
     let arbiter = s.role(roles::ARBITER);
-    s.before_gate();
-    let bid1 = s.bid(&alice, ZONE_A, "m-a", 1_000, P);
-    let bid2 = s.bid(&carol, ZONE_A, "m-c", 1_000, P);
-    let offer = s.offer(&bob, ZONE_A, "m-b", 2_000, P, 2_000);
-    s.matching();
-    s.commit(vec![
-        trade(bid1, offer, 1_000, P),
-        trade(bid2, offer, 1_000, P),
-    ])
-    .unwrap();
+    s.two_buyers_one_meter(1_000, 1_000, P);
     let e = err(s.dispute(&carol, 1, "x"));
     assert_eq!(e, "only the buyer or the seller of trade 1 may dispute it");
     let e = err(s.dispute(&alice, 9, "x"));
@@ -489,12 +463,8 @@ fn rulings_wait_for_final_delivery_data() {
     let mut s = Suite::new();
     let (alice, bob) = (s.user(0), s.user(1));
     let arbiter = s.role(roles::ARBITER);
-    s.before_gate();
     let slot = s.slot;
-    let bid = s.bid(&alice, ZONE_A, "m-a", 1_000, P);
-    let offer = s.offer(&bob, ZONE_A, "m-b", 1_000, P, 2_000);
-    s.matching();
-    s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
+    s.one_kwh(&alice, &bob, P);
     s.dispute(&bob, 1, "buyer claims non-delivery in advance")
         .unwrap();
     let e = err(s.exec(
@@ -793,11 +763,7 @@ fn migrate_accepts_settlement_and_refuses_other_contracts() {
 fn settle_limit_zero_still_makes_progress() {
     let mut s = Suite::new();
     let (alice, bob) = (s.user(0), s.user(1));
-    s.before_gate();
-    let bid = s.bid(&alice, ZONE_A, "m-a", 1_000, P);
-    let offer = s.offer(&bob, ZONE_A, "m-b", 1_000, P, 2_000);
-    s.matching();
-    s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
+    s.one_kwh(&alice, &bob, P);
     s.after_slot();
     s.report("m-b", 1_000).unwrap();
     s.after_dispute_window();
@@ -813,11 +779,7 @@ fn a_failing_reputation_hook_is_bypassed_by_unsetting_reputation() {
     let rep = s.with_reputation();
     s.set_terms(&rep, &alice, 2_000, false, false);
     s.set_terms(&rep, &bob, 2_000, false, false);
-    s.before_gate();
-    let bid = s.bid(&alice, ZONE_A, "m-a", 1_000, P);
-    let offer = s.offer(&bob, ZONE_A, "m-b", 1_000, P, 2_000);
-    s.matching();
-    s.commit(vec![trade(bid, offer, 1_000, P)]).unwrap();
+    s.one_kwh(&alice, &bob, P);
     s.after_slot();
     s.report("m-b", 1_000).unwrap();
     s.after_dispute_window();

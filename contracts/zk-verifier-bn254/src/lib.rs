@@ -7,10 +7,6 @@
 //! Not part of any deployment.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 // tests report failures by panicking
-// Documentation debt: 10 public items had no doc comment when the workspace
-// lints came in (2026-12-06); new items are documented, and this allow goes
-// when the count reaches 0.
-#![allow(missing_docs)]
 
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
@@ -26,23 +22,30 @@ use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 
 use cosmwasm_schema::cw_serde;
 
+/// Stores the verifying key.
 #[cw_serde]
 pub struct InstantiateMsg {
     /// arkworks-compressed `VerifyingKey<Bn254>` (`aip-kyc setup --curve bn254`).
     pub verifying_key: HexBinary,
 }
 
+/// The one message: verify a proof.
 #[cw_serde]
 pub enum ExecuteMsg {
     /// Verify a compressed BN254 proof for the sender; fails when it does not verify.
     Verify {
+        /// The compressed Groth16 proof A|B|C.
         proof: HexBinary,
+        /// The context the proof names (taken as sent).
         context: HexBinary,
+        /// The identity's nullifier hash.
         nullifier_hash: HexBinary,
+        /// The proof's end, unix seconds.
         valid_until: u64,
     },
 }
 
+/// No queries: every query is refused.
 #[cw_serde]
 pub struct QueryMsg {}
 
@@ -55,6 +58,7 @@ fn err(msg: impl Into<String>) -> StdError {
     StdError::generic_err(msg)
 }
 
+/// Validates the key once and stores it uncompressed with `e(α, β)`.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn instantiate(
     deps: DepsMut,
@@ -76,6 +80,7 @@ pub fn instantiate(
     Ok(Response::new().add_attribute("action", "instantiate"))
 }
 
+/// Verifies the proof entirely in wasm (pairings included).
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn execute(
     deps: DepsMut,
@@ -123,6 +128,7 @@ pub fn execute(
     Ok(Response::new().add_attribute("action", "verify"))
 }
 
+/// Refuses: the bench contract answers no queries.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn query(_deps: Deps, _env: Env, _msg: QueryMsg) -> StdResult<Binary> {
     Err(err("no queries"))

@@ -9,9 +9,12 @@ use crate::execute as ex;
 use crate::msg::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, RootKind};
 use crate::query as q;
 
+/// The contract name stored with cw2 (migrations check it).
 pub const CONTRACT_NAME: &str = "crates.io:zk-verifier";
+/// This code's version, stored with cw2.
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// Creates the verifier ([`crate::msg::InstantiateMsg`]).
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn instantiate(
     deps: DepsMut,
@@ -23,6 +26,7 @@ pub fn instantiate(
     ex::instantiate(deps, env, info, msg)
 }
 
+/// Routes an execute message to its handler in [`crate::execute`].
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn execute(
     deps: DepsMut,
@@ -81,6 +85,7 @@ pub fn execute(
     }
 }
 
+/// Routes a query to its handler in [`crate::query`].
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
     use cosmwasm_std::to_json_binary as json;
@@ -101,6 +106,8 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
     }
 }
 
+/// Migrates to this version: same contract, no downgrade, and a verifier
+/// of the current layout.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
     let from_version =

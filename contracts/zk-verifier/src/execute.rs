@@ -78,6 +78,9 @@ fn only(who: &Addr, sender: &Addr, action: &str, role: &str) -> Result<(), Contr
     Ok(aip_types::auth::ensure_role(sender, who, action, role)?)
 }
 
+/// Creates the verifier: roles, policy (defaults filled in and bounded),
+/// the external nullifier of this chain and contract, the optional key,
+/// and empty sanction and revocation sets.
 pub fn instantiate(
     deps: DepsMut,
     env: Env,
@@ -154,6 +157,7 @@ pub fn instantiate(
         ))
 }
 
+/// The admin sets the verifying key (validated once, here).
 pub fn execute_set_verifying_key(
     deps: DepsMut,
     info: MessageInfo,
@@ -182,14 +186,21 @@ pub fn execute_set_verifying_key(
 
 /// The admin's changes to roles and policy; omitted fields stay.
 pub struct ConfigUpdate {
+    /// The new admin.
     pub admin: Option<String>,
+    /// The new KYC provider.
     pub provider: Option<String>,
+    /// The new compliance role.
     pub compliance: Option<String>,
+    /// The reputation contract that mints tokens.
     pub reputation: Option<String>,
+    /// Seconds a replaced root stays accepted.
     pub grace_period: Option<u64>,
+    /// Largest age of the proof behind a premium trade, days.
     pub premium_max_age_days: Option<u32>,
 }
 
+/// The admin changes roles or policy ([`ConfigUpdate`]).
 pub fn execute_update_config(
     deps: DepsMut,
     info: MessageInfo,
@@ -332,12 +343,20 @@ fn replace_context(
 
 /// The values one `Register` sends.
 pub struct Registration {
+    /// The compressed Groth16 proof A|B|C.
     pub proof: HexBinary,
+    /// The context of the roots it was made against.
     pub context: HexBinary,
+    /// The identity's nullifier hash.
     pub nullifier_hash: HexBinary,
+    /// The registration's end, unix seconds.
     pub valid_until: u64,
 }
 
+/// Registers the sender (or renews its registration) on a proof that
+/// verifies for its address, an accepted context and an unused nullifier
+/// (or the nullifier of its own earlier registration); a first registration
+/// asks reputation to mint the sender's token.
 pub fn execute_register(
     deps: DepsMut,
     env: Env,

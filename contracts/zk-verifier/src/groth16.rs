@@ -19,7 +19,9 @@ use cosmwasm_std::Api;
 
 use crate::ContractError;
 
+/// A compressed G1 point, bytes.
 pub const G1_COMPRESSED: usize = 48;
+/// A compressed G2 point, bytes.
 pub const G2_COMPRESSED: usize = 96;
 /// Montgomery limbs of x and y, 6 × 8 bytes each.
 pub const G1_RAW: usize = 96;
@@ -65,6 +67,7 @@ pub struct KeyView<'a> {
     /// The comb table of IC1: entry `m - 1` is `Σ 2^(t·span)·IC1` over the set
     /// bits `t` of `m` (Montgomery limbs).
     pub comb: &'a [u8],
+    /// The comb's teeth (its table holds `2^teeth - 1` points).
     pub teeth: usize,
 }
 

@@ -19,6 +19,7 @@ fn hex(b: &[u8]) -> HexBinary {
     HexBinary::from(b)
 }
 
+/// Roles, policy and the external nullifier.
 pub fn query_config(deps: Deps) -> StdResult<ConfigResponse> {
     let c = CONFIG.load(deps.storage)?;
     Ok(ConfigResponse {
@@ -38,6 +39,7 @@ pub fn query_config(deps: Deps) -> StdResult<ConfigResponse> {
     })
 }
 
+/// The published roots and the current context.
 pub fn query_roots(deps: Deps) -> StdResult<RootsResponse> {
     let r = ROOTS.load(deps.storage)?;
     Ok(RootsResponse {
@@ -49,6 +51,7 @@ pub fn query_roots(deps: Deps) -> StdResult<RootsResponse> {
     })
 }
 
+/// A context's standing: current, replaced (by which root, when, accepted until), or unknown.
 pub fn query_context(deps: Deps, context: HexBinary) -> StdResult<ContextResponse> {
     let rec = CONTEXTS.may_load(deps.storage, context.as_slice())?;
     let replaced = rec.as_ref().and_then(|r| r.replaced.clone());
@@ -61,6 +64,7 @@ pub fn query_context(deps: Deps, context: HexBinary) -> StdResult<ContextRespons
     })
 }
 
+/// Whether a nullifier hash was used, and by which account.
 pub fn query_nullifier(deps: Deps, nullifier_hash: HexBinary) -> StdResult<NullifierResponse> {
     let account = Nullifiers::account(deps.storage, deps.api, nullifier_hash.as_slice())?;
     Ok(NullifierResponse {
@@ -69,6 +73,7 @@ pub fn query_nullifier(deps: Deps, nullifier_hash: HexBinary) -> StdResult<Nulli
     })
 }
 
+/// The verifying key as set.
 pub fn query_verifying_key(deps: Deps) -> StdResult<VerifyingKeyResponse> {
     Ok(VerifyingKeyResponse {
         verifying_key: VK_RAW.may_load(deps.storage)?.map(|b| hex(b.as_slice())),
@@ -96,6 +101,7 @@ fn standing(deps: Deps, account: Option<&Account>, p: &Policy) -> StdResult<Elig
     Ok(rules::eligibility(account, replaced_at, p))
 }
 
+/// Whether `account` may trade now, and trade premium ([`rules::eligibility`]).
 pub fn query_eligibility(deps: Deps, env: Env, account: String) -> StdResult<EligibilityResponse> {
     let addr = deps
         .api
@@ -158,6 +164,7 @@ pub fn query_eligibilities(
     Ok(EligibilitiesResponse { eligibilities: out })
 }
 
+/// Counts of registered accounts by state over one page of accounts.
 pub fn query_stats(
     deps: Deps,
     env: Env,

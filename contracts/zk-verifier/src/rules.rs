@@ -13,7 +13,9 @@ pub struct Policy {
     pub now: u64,
     /// The current lists generation.
     pub lists_generation: u32,
+    /// Seconds an account proved against replaced lists stays eligible.
     pub grace_period: u64,
+    /// Largest age of the proof behind a premium trade, days.
     pub premium_max_age_days: u32,
 }
 

@@ -9,14 +9,22 @@ use cw_storage_plus::{Item, Map};
 
 use crate::msg::RootKind;
 
+/// Roles and policy.
 #[cw_serde]
 pub struct Config {
+    /// Sets the verifying key, the roles and the policy.
     pub admin: Addr,
+    /// Publishes the identity and revocation roots.
     pub provider: Addr,
+    /// Publishes the sanctions root.
     pub compliance: Addr,
+    /// Mints the soulbound token on a first registration.
     pub reputation: Option<Addr>,
+    /// Seconds a replaced root stays accepted.
     pub grace_period: u64,
+    /// Largest age of the proof behind a premium trade, days.
     pub premium_max_age_days: u32,
+    /// The chain the external nullifier is bound to.
     pub chain_id: String,
     /// 32 bytes, little-endian scalar.
     pub external_nullifier: Binary,
@@ -25,11 +33,15 @@ pub struct Config {
 /// The current roots (32-byte little-endian scalars).
 #[cw_serde]
 pub struct Roots {
+    /// The provider's identity tree (None before its first root).
     pub identity: Option<Binary>,
+    /// The compliance role's sanctions set.
     pub sanctions: Binary,
+    /// The provider's revocation set.
     pub revocation: Binary,
     /// The context of the three roots, once there is an identity root.
     pub context: Option<Binary>,
+    /// Increases with every sanctions or revocation root.
     pub lists_generation: u32,
 }
 
@@ -44,12 +56,16 @@ pub struct ContextRecord {
     pub replaced: Option<Replaced>,
 }
 
+/// How a context was replaced.
 #[cw_serde]
 pub struct Replaced {
+    /// The root whose publication replaced it.
     #[serde(rename = "k")]
     pub by: RootKind,
+    /// When, unix seconds.
     #[serde(rename = "t")]
     pub at: u64,
+    /// Proofs against it are refused from this time on.
     #[serde(rename = "u")]
     pub accepted_until: u64,
 }
@@ -68,7 +84,9 @@ pub struct Account {
     pub lists_generation: u32,
 }
 
+/// Roles and policy.
 pub const CONFIG: Item<Config> = Item::new("config");
+/// The current roots and context.
 pub const ROOTS: Item<Roots> = Item::new("roots2");
 /// Context → its record (current, or replaced with a grace end).
 pub const CONTEXTS: Map<&[u8], ContextRecord> = Map::new("ctx");
@@ -122,10 +140,12 @@ impl Account {
 pub struct Accounts;
 
 impl Accounts {
+    /// Stores `acc` for the account `canonical`.
     pub fn save(storage: &mut dyn Storage, canonical: &CanonicalAddr, acc: &Account) {
         storage.set(&key(ACCOUNT_PREFIX, canonical.as_slice()), &acc.to_bytes());
     }
 
+    /// The record of `canonical`, if it registered.
     pub fn load(storage: &dyn Storage, canonical: &CanonicalAddr) -> StdResult<Option<Account>> {
         storage
             .get(&key(ACCOUNT_PREFIX, canonical.as_slice()))
@@ -162,6 +182,7 @@ impl Accounts {
 pub struct Nullifiers;
 
 impl Nullifiers {
+    /// Records that `canonical` used `nullifier`.
     pub fn save(storage: &mut dyn Storage, nullifier: &[u8], canonical: &CanonicalAddr) {
         storage.set(&key(NULLIFIER_PREFIX, nullifier), canonical.as_slice());
     }
@@ -215,11 +236,14 @@ pub enum KeySource {
 /// prepared key.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RegisterRecord {
+    /// Where the verifying key is (None before the admin sets one).
     pub key: Option<KeySource>,
+    /// The reputation contract, canonical.
     pub reputation: Option<CanonicalAddr>,
 }
 
 impl RegisterRecord {
+    /// Writes the record (one storage write).
     pub fn save(&self, storage: &mut dyn Storage) {
         let rep = self
             .reputation
@@ -289,7 +313,9 @@ impl RegisterRecord {
 /// [`KeySource`] borrowing the stored prepared key from the raw record.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum RawKeySource<'a> {
+    /// Compiled into the code: index into [`crate::keys::EMBEDDED`].
     Embedded(u8),
+    /// The stored prepared key, borrowed from the record.
     Stored(&'a [u8]),
 }
 

@@ -75,8 +75,11 @@ impl Default for DeploymentConfig {
 
 /// The deployed contracts and the chain they live on.
 pub struct Deployment {
+    /// The in-process chain.
     pub app: App,
+    /// Instantiated every contract and holds their admin roles.
     pub admin: Addr,
+    /// The AIP CW20 token (the admin is its minter).
     pub token: Addr,
     /// The settlement contract (order book, escrow, settlement).
     pub settlement: Addr,
@@ -299,6 +302,19 @@ impl Deployment {
     /// The address of a named test account.
     pub fn addr(&self, name: &str) -> Addr {
         self.app.api().addr_make(name)
+    }
+
+    /// Block time, unix seconds.
+    pub fn now(&self) -> u64 {
+        self.app.block_info().time.seconds()
+    }
+
+    /// Sets block time to `unix` seconds, in a new block.
+    pub fn set_time(&mut self, unix: u64) {
+        self.app.update_block(|b| {
+            b.time = cosmwasm_std::Timestamp::from_seconds(unix);
+            b.height += 1;
+        });
     }
 
     /// Mints `who`'s soulbound reputation token, as the configured zk-verifier

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 
 use aip_testing::deployment::roles;
+use aip_testing::response::attr;
 use aip_testing::{Deployment, DeploymentConfig};
 use aip_types::intent::Side as IntentSide;
 use aip_types::{escrow_for, SlotId, SLOT_SECONDS};
@@ -15,23 +16,6 @@ use settlement::msg::{ExecuteMsg, IntentTrade, QueryMsg, ReceiveMsg, SlotStatusR
 const ZONE: u32 = 1;
 const PRICE: u128 = 200_000;
 const WH: u128 = 1_000;
-
-fn attr(r: &AppResponse, key: &str) -> String {
-    r.events
-        .iter()
-        .flat_map(|e| e.attributes.iter())
-        .find(|a| a.key == key)
-        .unwrap_or_else(|| panic!("no attribute {key}"))
-        .value
-        .clone()
-}
-
-fn set_time(d: &mut Deployment, t: u64) {
-    d.app.update_block(|b| {
-        b.time = cosmwasm_std::Timestamp::from_seconds(t);
-        b.height += 1;
-    });
-}
 
 fn send(d: &mut Deployment, who: &Addr, amount: u128, msg: &ReceiveMsg) -> AppResponse {
     let m = cw20::Cw20ExecuteMsg::Send {
@@ -81,7 +65,7 @@ fn readings_from_three_operators_settle_a_slot() {
     // Offer and bid name the meters by id; settlement checks their owners.
     let now = d.app.block_info().time.seconds();
     let slot = SlotId(SlotId::containing(now).0 + 4 * SLOT_SECONDS);
-    set_time(&mut d, slot.start() - 600);
+    d.set_time(slot.start() - 600);
     let collateral = settlement::rules::offer_collateral(
         Uint128::new(WH),
         Uint128::new(PRICE),
@@ -100,7 +84,7 @@ fn readings_from_three_operators_settle_a_slot() {
     let bid = d
         .place_intent(&buyer, IntentSide::Buy, slot, buyer_meter, WH, PRICE, 1)
         .unwrap();
-    set_time(&mut d, slot.start() - 60);
+    d.set_time(slot.start() - 60);
     let matcher = d.addr(roles::MATCHER);
     d.app
         .execute_contract(
@@ -123,7 +107,7 @@ fn readings_from_three_operators_settle_a_slot() {
     // After the slot: the seller's device measured 800 Wh exported; one
     // operator forwards a wrong value (the device signed two), the quorum of
     // the other two wins.
-    set_time(&mut d, slot.end() + 10);
+    d.set_time(slot.end() + 10);
     for (op, exported) in [(0, 800u128), (1, 5_000), (2, 801)] {
         let readings = vec![
             d.sign_reading(&seller_dev, seller_meter, slot, exported, 0),
@@ -166,7 +150,7 @@ fn readings_from_three_operators_settle_a_slot() {
         .query_wasm_smart(&settlement, &QueryMsg::SlotStatus { slot })
         .unwrap();
     let t = st.settle_from.expect("slot has trades");
-    set_time(&mut d, t);
+    d.set_time(t);
     let r = d
         .app
         .execute_contract(

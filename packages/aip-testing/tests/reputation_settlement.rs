@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 
 use aip_testing::deployment::roles;
+use aip_testing::response::{attr, err};
 use aip_testing::{Deployment, DeploymentConfig};
 use aip_types::hooks::{Ruling, Tier};
 use aip_types::intent::Side as IntentSide;
@@ -27,20 +28,6 @@ struct Market {
     /// The seller's meter and its device key.
     seller_meter: (MeterId, SigningKey),
     buyer_meter: MeterId,
-}
-
-fn err(r: anyhow::Result<AppResponse>) -> String {
-    r.expect_err("expected an error").root_cause().to_string()
-}
-
-fn attr(r: &AppResponse, key: &str) -> String {
-    r.events
-        .iter()
-        .flat_map(|e| e.attributes.iter())
-        .find(|a| a.key == key)
-        .unwrap_or_else(|| panic!("no attribute {key}"))
-        .value
-        .clone()
 }
 
 impl Market {
@@ -87,14 +74,11 @@ impl Market {
     }
 
     fn set_time(&mut self, t: u64) {
-        self.d.app.update_block(|b| {
-            b.time = cosmwasm_std::Timestamp::from_seconds(t);
-            b.height += 1;
-        });
+        self.d.set_time(t);
     }
 
     fn now(&self) -> u64 {
-        self.d.app.block_info().time.seconds()
+        self.d.now()
     }
 
     fn exec(&mut self, who: &Addr, msg: &ExecuteMsg) -> anyhow::Result<AppResponse> {

@@ -50,29 +50,21 @@ fn owner_requests_and_grid_operator_approves_a_meter() {
     assert_eq!(err_msg(err), "meter 1 is pending, expected active");
 
     // Only the grid operator approves.
-    let err = s
-        .exec(&alice, &ExecuteMsg::ApproveMeter { meter: 1 })
-        .unwrap_err();
+    let err = s.approve(&alice, 1).unwrap_err();
     assert_eq!(
         err_msg(err),
         format!("{alice} may not approve meters: only the grid operator")
     );
     let grid = s.grid.clone();
-    let res = s
-        .exec(&grid, &ExecuteMsg::ApproveMeter { meter: 1 })
-        .unwrap();
+    let res = s.approve(&grid, 1).unwrap();
     assert_eq!(attr(&res, "action"), "approve_meter");
     let m: MeterResponse = s.query(&QueryMsg::Meter { meter: 1 });
     assert_eq!(m.status, MeterStatus::Active);
 
     // Approving twice, or an unknown meter, is refused.
-    let err = s
-        .exec(&grid, &ExecuteMsg::ApproveMeter { meter: 1 })
-        .unwrap_err();
+    let err = s.approve(&grid, 1).unwrap_err();
     assert_eq!(err_msg(err), "meter 1 is active, expected pending");
-    let err = s
-        .exec(&grid, &ExecuteMsg::ApproveMeter { meter: 9 })
-        .unwrap_err();
+    let err = s.approve(&grid, 9).unwrap_err();
     assert_eq!(err_msg(err), "meter 9 is not registered");
 }
 
@@ -122,8 +114,7 @@ fn meters_are_listed_by_owner_and_status_across_pages() {
         s.register(owner, i, &device(1));
     }
     let grid = s.grid.clone();
-    s.exec(&grid, &ExecuteMsg::DeactivateMeter { meter: 40 })
-        .unwrap();
+    s.deactivate(&grid, 40).unwrap();
     let all: MetersResponse = s.query(&QueryMsg::Meters {
         owner: None,
         status: None,
@@ -396,34 +387,20 @@ fn deactivated_meter_is_refused() {
     let key = device(1);
     let m = s.register("alice", 4, &key);
     let mallory = s.addr("mallory");
-    let err = s
-        .exec(&mallory, &ExecuteMsg::DeactivateMeter { meter: m })
-        .unwrap_err();
+    let err = s.deactivate(&mallory, m).unwrap_err();
     assert_eq!(
         err_msg(err),
         format!("{mallory} may not manage meter 1: only its owner or the grid operator")
     );
     let alice = s.addr("alice");
-    let res = s
-        .exec(&alice, &ExecuteMsg::DeactivateMeter { meter: m })
-        .unwrap();
+    let res = s.deactivate(&alice, m).unwrap();
     assert_eq!(attr(&res, "action"), "deactivate_meter");
     let r = s.sign(&key, m, SLOT, 100, 0);
     let err = s.submit(0, SLOT, vec![r]).unwrap_err();
     assert_eq!(err_msg(err), "meter 1 is deactivated, expected active");
-    let err = s
-        .exec(&alice, &ExecuteMsg::DeactivateMeter { meter: m })
-        .unwrap_err();
+    let err = s.deactivate(&alice, m).unwrap_err();
     assert_eq!(err_msg(err), "meter 1 is deactivated");
-    let err = s
-        .exec(
-            &alice,
-            &ExecuteMsg::RotateMeterKey {
-                meter: m,
-                pubkey: pubkey(&device(3)),
-            },
-        )
-        .unwrap_err();
+    let err = s.rotate(&alice, m, pubkey(&device(3))).unwrap_err();
     assert_eq!(err_msg(err), "meter 1 is deactivated");
 }
 
@@ -434,15 +411,7 @@ fn key_rotation_by_grid_operator_is_immediate_and_by_owner_needs_approval() {
     let m = s.register("alice", 4, &old);
     let grid = s.grid.clone();
     let new = device(2);
-    let res = s
-        .exec(
-            &grid,
-            &ExecuteMsg::RotateMeterKey {
-                meter: m,
-                pubkey: pubkey(&new),
-            },
-        )
-        .unwrap();
+    let res = s.rotate(&grid, m, pubkey(&new)).unwrap();
     assert_eq!(attr(&res, "status"), "active");
     let r = s.sign(&old, m, SLOT, 100, 0);
     let err = s.submit(0, SLOT, vec![r]).unwrap_err();
@@ -453,44 +422,21 @@ fn key_rotation_by_grid_operator_is_immediate_and_by_owner_needs_approval() {
     // The owner rotates: pending until approved.
     let alice = s.addr("alice");
     let newer = device(3);
-    let res = s
-        .exec(
-            &alice,
-            &ExecuteMsg::RotateMeterKey {
-                meter: m,
-                pubkey: pubkey(&newer),
-            },
-        )
-        .unwrap();
+    let res = s.rotate(&alice, m, pubkey(&newer)).unwrap();
     assert_eq!(attr(&res, "status"), "pending");
     let slot2 = SlotId(SLOT.0 + 900);
     let r = s.sign(&newer, m, slot2, 100, 0);
     let err = s.submit(0, slot2, vec![r.clone()]).unwrap_err();
     assert_eq!(err_msg(err), "meter 1 is pending, expected active");
-    s.exec(&grid, &ExecuteMsg::ApproveMeter { meter: m })
-        .unwrap();
+    s.approve(&grid, m).unwrap();
     s.submit(0, slot2, vec![r]).unwrap();
 
     let err = s
-        .exec(
-            &alice,
-            &ExecuteMsg::RotateMeterKey {
-                meter: m,
-                pubkey: Binary::from(vec![0u8; 33]),
-            },
-        )
+        .rotate(&alice, m, Binary::from(vec![0u8; 33]))
         .unwrap_err();
     assert_eq!(err_msg(err), "device public key must be 32 bytes, got 33");
     let bob = s.addr("bob");
-    let err = s
-        .exec(
-            &bob,
-            &ExecuteMsg::RotateMeterKey {
-                meter: m,
-                pubkey: pubkey(&device(4)),
-            },
-        )
-        .unwrap_err();
+    let err = s.rotate(&bob, m, pubkey(&device(4))).unwrap_err();
     assert_eq!(
         err_msg(err),
         format!("{bob} may not manage meter 1: only its owner or the grid operator")
@@ -709,86 +655,34 @@ fn admin_manages_operators_and_quorum() {
     let admin = s.admin.clone();
     let op0 = s.operators[0].clone();
     let new = s.addr("oracle9");
-    let err = s
-        .exec(
-            &op0,
-            &ExecuteMsg::UpdateOperators {
-                add: vec![new.to_string()],
-                remove: vec![],
-                quorum: None,
-            },
-        )
-        .unwrap_err();
+    let err = s.update_operators(&op0, &[&new], &[], None).unwrap_err();
     assert_eq!(
         err_msg(err),
         format!("{op0} may not update the operators: only the admin")
     );
-    let err = s
-        .exec(
-            &admin,
-            &ExecuteMsg::UpdateOperators {
-                add: vec![op0.to_string()],
-                remove: vec![],
-                quorum: None,
-            },
-        )
-        .unwrap_err();
+    let err = s.update_operators(&admin, &[&op0], &[], None).unwrap_err();
     assert_eq!(
         err_msg(err),
         format!("{op0} is already an active oracle operator")
     );
-    let err = s
-        .exec(
-            &admin,
-            &ExecuteMsg::UpdateOperators {
-                add: vec![],
-                remove: vec![new.to_string()],
-                quorum: None,
-            },
-        )
-        .unwrap_err();
+    let err = s.update_operators(&admin, &[], &[&new], None).unwrap_err();
     assert_eq!(
         err_msg(err),
         format!("{new} is not an active oracle operator")
     );
-    let err = s
-        .exec(
-            &admin,
-            &ExecuteMsg::UpdateOperators {
-                add: vec![],
-                remove: vec![],
-                quorum: Some(4),
-            },
-        )
-        .unwrap_err();
+    let err = s.update_operators(&admin, &[], &[], Some(4)).unwrap_err();
     assert_eq!(
         err_msg(err),
         "quorum 4 must be between 1 and the 3 active operators"
     );
-    let err = s
-        .exec(
-            &admin,
-            &ExecuteMsg::UpdateOperators {
-                add: vec![],
-                remove: vec![],
-                quorum: Some(0),
-            },
-        )
-        .unwrap_err();
+    let err = s.update_operators(&admin, &[], &[], Some(0)).unwrap_err();
     assert_eq!(
         err_msg(err),
         "quorum 0 must be between 1 and the 3 active operators"
     );
     // Swap operator 0 for a new one, quorum 3 of 3.
     let res = s
-        .exec(
-            &admin,
-            &ExecuteMsg::UpdateOperators {
-                add: vec![new.to_string()],
-                remove: vec![op0.to_string()],
-                quorum: Some(3),
-            },
-        )
+        .update_operators(&admin, &[&new], &[&op0], Some(3))
         .unwrap();
     assert_eq!(attr(&res, "action"), "update_operators");
     let ops: OperatorsResponse = s.query(&QueryMsg::Operators {});
@@ -820,15 +714,7 @@ fn admin_manages_operators_and_quorum() {
     assert_eq!(s.reading(SLOT, m).status, ReadingStatus::Finalized);
 
     // A re-added operator gets its old index back.
-    s.exec(
-        &admin,
-        &ExecuteMsg::UpdateOperators {
-            add: vec![op0.to_string()],
-            remove: vec![],
-            quorum: None,
-        },
-    )
-    .unwrap();
+    s.update_operators(&admin, &[&op0], &[], None).unwrap();
     let ops: OperatorsResponse = s.query(&QueryMsg::Operators {});
     assert_eq!(ops.operators.len(), 4);
     assert!(ops.operators[0].active);

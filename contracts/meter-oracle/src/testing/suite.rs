@@ -181,6 +181,49 @@ impl Suite {
         self.exec(&op, &ExecuteMsg::SubmitReadings { slot, readings })
     }
 
+    /// `sender` replaces the device key of `meter` with `pubkey`.
+    pub fn rotate(
+        &mut self,
+        sender: &Addr,
+        meter: MeterId,
+        pubkey: Binary,
+    ) -> Result<AppResponse, ContractError> {
+        self.exec(sender, &ExecuteMsg::RotateMeterKey { meter, pubkey })
+    }
+
+    /// `sender` approves a pending meter (or key).
+    pub fn approve(&mut self, sender: &Addr, meter: MeterId) -> Result<AppResponse, ContractError> {
+        self.exec(sender, &ExecuteMsg::ApproveMeter { meter })
+    }
+
+    /// `sender` deactivates `meter`.
+    pub fn deactivate(
+        &mut self,
+        sender: &Addr,
+        meter: MeterId,
+    ) -> Result<AppResponse, ContractError> {
+        self.exec(sender, &ExecuteMsg::DeactivateMeter { meter })
+    }
+
+    /// `sender` adds and removes operators and sets the quorum.
+    pub fn update_operators(
+        &mut self,
+        sender: &Addr,
+        add: &[&Addr],
+        remove: &[&Addr],
+        quorum: Option<u32>,
+    ) -> Result<AppResponse, ContractError> {
+        let names = |a: &[&Addr]| a.iter().map(|a| a.to_string()).collect();
+        self.exec(
+            sender,
+            &ExecuteMsg::UpdateOperators {
+                add: names(add),
+                remove: names(remove),
+                quorum,
+            },
+        )
+    }
+
     pub fn reading(&self, slot: SlotId, meter: MeterId) -> ReadingResponse {
         self.query(&QueryMsg::Reading { slot, meter })
     }

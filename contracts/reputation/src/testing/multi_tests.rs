@@ -215,9 +215,7 @@ fn admin_mints_until_a_verifier_is_set_then_only_the_verifier() {
 
 #[test]
 fn at_most_one_token_per_address() {
-    let mut s = Suite::new();
-    let alice = s.addr("alice");
-    s.mint(&alice);
+    let (mut s, [alice]) = Suite::members(["alice"]);
     let admin = s.admin.clone();
     assert_eq!(
         s.err(
@@ -242,12 +240,8 @@ fn at_most_one_token_per_address() {
 
 #[test]
 fn owner_or_admin_burns_and_history_survives_a_burn() {
-    let mut s = Suite::new();
-    let alice = s.addr("alice");
-    let bob = s.addr("bob");
+    let (mut s, [alice, bob]) = Suite::members(["alice", "bob"]);
     let stranger = s.addr("stranger");
-    s.mint(&alice);
-    s.mint(&bob);
     s.trades(&alice, &bob, 5, 1000, 400);
     let before = s.rep_of(&alice);
     assert!(before.registered);
@@ -392,11 +386,7 @@ fn malformed_and_replayed_outcomes_change_nothing() {
 
 #[test]
 fn good_deliveries_raise_the_score_and_the_tier_lowers_collateral() {
-    let mut s = Suite::new();
-    let alice = s.addr("alice");
-    let bob = s.addr("bob");
-    s.mint(&alice);
-    s.mint(&bob);
+    let (mut s, [alice, bob]) = Suite::members(["alice", "bob"]);
 
     let t = s.terms(&alice);
     assert_eq!((t.registered, t.tier, t.score), (true, Tier::Newcomer, 550));
@@ -425,11 +415,7 @@ fn good_deliveries_raise_the_score_and_the_tier_lowers_collateral() {
 
 #[test]
 fn shortfalls_and_lost_disputes_lower_the_score() {
-    let mut s = Suite::new();
-    let alice = s.addr("alice");
-    let bob = s.addr("bob");
-    s.mint(&alice);
-    s.mint(&bob);
+    let (mut s, [alice, bob]) = Suite::members(["alice", "bob"]);
     s.trades(&alice, &bob, 5, 1000, 500);
     let r = s.rep_of(&alice);
     assert_eq!((r.tier, r.score), (Tier::Bronze, 513));
@@ -519,11 +505,7 @@ fn unregistered_accounts_get_newcomer_terms_and_zero_priority() {
 
 #[test]
 fn nft_metadata_is_the_live_reputation() {
-    let mut s = Suite::new();
-    let alice = s.addr("alice");
-    let bob = s.addr("bob");
-    s.mint(&alice);
-    s.mint(&bob);
+    let (mut s, [alice, bob]) = Suite::members(["alice", "bob"]);
     s.trades(&alice, &bob, 6, 2000, 2000);
     let r = s.rep_of(&alice);
     let info: NftInfoResponse<ReputationMetadata> = s.query(&QueryMsg::NftInfo {
@@ -551,13 +533,7 @@ fn nft_metadata_is_the_live_reputation() {
 
 #[test]
 fn review_rules() {
-    let mut s = Suite::new();
-    let alice = s.addr("alice");
-    let bob = s.addr("bob");
-    let carol = s.addr("carol");
-    for a in [&alice, &bob, &carol] {
-        s.mint(a);
-    }
+    let (mut s, [alice, bob, carol]) = Suite::members(["alice", "bob", "carol"]);
     let ids = s.trades(&alice, &bob, 2, 1000, 1000);
     let (t1, t2) = (ids[0], ids[1]);
 
@@ -642,11 +618,7 @@ fn reviews_are_weighted_by_the_reviewers_score() {
 
 #[test]
 fn a_ring_of_friends_is_capped_per_pair() {
-    let mut s = Suite::new();
-    let alice = s.addr("alice");
-    let bob = s.addr("bob");
-    s.mint(&alice);
-    s.mint(&bob);
+    let (mut s, [alice, bob]) = Suite::members(["alice", "bob"]);
     // 30 trades between the same two friends, each rating the other 5 every time.
     let ids = s.trades(&alice, &bob, 30, 1000, 1000);
     for id in &ids {
@@ -758,13 +730,7 @@ fn honest_reviewers_still_count_in_full() {
 
 #[test]
 fn flags_freeze_and_penalize_and_suspend_reviews_until_unflagged() {
-    let mut s = Suite::new();
-    let alice = s.addr("alice");
-    let bob = s.addr("bob");
-    let carol = s.addr("carol");
-    for a in [&alice, &bob, &carol] {
-        s.mint(a);
-    }
+    let (mut s, [alice, bob, carol]) = Suite::members(["alice", "bob", "carol"]);
     let ids = s.trades(&alice, &bob, 10, 1000, 1000);
     let cids = s.trades(&carol, &bob, 10, 1000, 1000);
     // Bob sells too: a tier is earned by selling.

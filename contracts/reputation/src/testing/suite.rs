@@ -88,6 +88,17 @@ impl Suite {
         e.root_cause().to_string()
     }
 
+    /// A suite in which each of `names` holds a token (minted in that
+    /// order), and their addresses.
+    pub fn members<const N: usize>(names: [&str; N]) -> (Self, [Addr; N]) {
+        let mut s = Self::new();
+        let addrs = names.map(|n| s.addr(n));
+        for a in &addrs {
+            s.mint(a);
+        }
+        (s, addrs)
+    }
+
     pub fn mint(&mut self, who: &Addr) {
         let admin = self.admin.clone();
         self.exec(

@@ -24,9 +24,9 @@ use cw_multi_test::{AppResponse, Contract, ContractWrapper, Executor};
 use cw_storage_plus::{Item, Map};
 use ed25519_dalek::SigningKey;
 use settlement::msg::{
-    BalanceResponse, CongestionFee, Corridor, ExecuteMsg, HoldingsResponse, IntentTrade,
-    MarketParams, NodeZone, QueryMsg, ReceiveMsg, Roles, SlotStatusResponse, TradeResponse,
-    TradesResponse, Zone,
+    BalanceResponse, CongestionFee, Corridor, ExecuteMsg, HoldingsResponse, IntentFillResponse,
+    IntentTrade, MarketParams, NodeZone, QueryMsg, ReceiveMsg, Roles, SlotStatusResponse,
+    TradeResponse, TradesResponse, Zone,
 };
 
 pub const ZONE_A: u32 = 1;
@@ -322,14 +322,11 @@ impl Suite {
     }
 
     pub fn now(&self) -> u64 {
-        self.d.app.block_info().time.seconds()
+        self.d.now()
     }
 
     pub fn set_time(&mut self, t: u64) {
-        self.d.app.update_block(|b| {
-            b.time = cosmwasm_std::Timestamp::from_seconds(t);
-            b.height += 1;
-        });
+        self.d.set_time(t);
     }
 
     pub fn exec(&mut self, who: &Addr, msg: ExecuteMsg) -> anyhow::Result<AppResponse> {
@@ -769,6 +766,100 @@ impl Suite {
         })
         .unwrap()
     }
+
+    /// What settlement records of `owner`'s intent with `nonce`.
+    pub fn fill(&self, owner: &Addr, nonce: u64) -> IntentFillResponse {
+        self.q(&QueryMsg::IntentFill {
+            owner: owner.to_string(),
+            nonce,
+        })
+        .unwrap()
+    }
+
+    /// `buyer` buys 1 kWh from `seller` at `price` in zone A, committed in
+    /// the slot's matching phase: a bid up to `price` on meter "m-a", an
+    /// offer from `price` on meter "m-b" with 20 % collateral (trade 1 of a
+    /// fresh suite).
+    pub fn one_kwh(&mut self, buyer: &Addr, seller: &Addr, price: u128) -> AppResponse {
+        self.before_gate();
+        let bid = self.bid(buyer, ZONE_A, "m-a", 1_000, price);
+        let offer = self.offer(seller, ZONE_A, "m-b", 1_000, price, 2_000);
+        self.matching();
+        self.commit(vec![trade(bid, offer, 1_000, price)]).unwrap()
+    }
+
+    /// Alice (user 0) buys `alice_wh` and Carol (user 2) `carol_wh` from Bob
+    /// (user 1), who sells both from one meter "m-b" in zone A, all at
+    /// `price`, 20 % collateral; committed as trades 1 and 2 of a fresh suite.
+    pub fn two_buyers_one_meter(&mut self, alice_wh: u128, carol_wh: u128, price: u128) {
+        let (alice, bob, carol) = (self.user(0), self.user(1), self.user(2));
+        self.before_gate();
+        let bid1 = self.bid(&alice, ZONE_A, "m-a", alice_wh, price);
+        let bid2 = self.bid(&carol, ZONE_A, "m-c", carol_wh, price);
+        let offer = self.offer(&bob, ZONE_A, "m-b", alice_wh + carol_wh, price, 2_000);
+        self.matching();
+        self.commit(vec![
+            trade(bid1, offer, alice_wh, price),
+            trade(bid2, offer, carol_wh, price),
+        ])
+        .unwrap();
+    }
+
+    /// Commits `batch`, which must pass.
+    pub fn commits(&mut self, (intents, trades): Batch) -> AppResponse {
+        self.commit_intents(intents, trades).unwrap()
+    }
+
+    /// Commits `batch` expecting a refusal: returns its message, after
+    /// checking that nothing changed (holdings and the slot's status).
+    pub fn refused(&mut self, (intents, trades): Batch) -> String {
+        let before = (self.holdings(), self.status());
+        let e = err(self.commit_intents(intents, trades));
+        assert_eq!(
+            (self.holdings(), self.status()),
+            before,
+            "a refused batch moves nothing"
+        );
+        e
+    }
+
+    /// Commits `batch` expecting the refusal `message`, with nothing changed.
+    pub fn refuses(&mut self, batch: Batch, message: &str) {
+        assert_eq!(self.refused(batch), message);
+    }
+
+    /// The buyer's intent (nonce 1 on "b-meter", up to 250,000 uaip/kWh) and
+    /// the seller's (nonce 1 on "k-meter", from 200,000 uaip/kWh) in zone A.
+    pub fn bid_and_offer(
+        &mut self,
+        b: &Household,
+        k: &Household,
+        bid_wh: u64,
+        offer_wh: u64,
+    ) -> (OrderIntent, OrderIntent) {
+        let bid = self.intent(b, 1, IntentSide::Buy, "b-meter", ZONE_A, bid_wh, 250_000);
+        let offer = self.intent(k, 1, IntentSide::Sell, "k-meter", ZONE_A, offer_wh, 200_000);
+        (bid, offer)
+    }
+}
+
+/// A `CommitIntents` batch: the intents and the trades between them.
+pub type Batch = (Vec<BatchIntent>, Vec<IntentTrade>);
+
+/// The batch of one trade of `wh` at `price` between `b`'s signed `bid`
+/// (intent 0) and `k`'s signed `offer` (intent 1).
+pub fn one(
+    b: &Household,
+    bid: &OrderIntent,
+    k: &Household,
+    offer: &OrderIntent,
+    wh: u128,
+    price: u128,
+) -> Batch {
+    (
+        vec![signed(b, bid), signed(k, offer)],
+        vec![itrade(0, 1, wh, price)],
+    )
 }
 
 /// The batch form of `h`'s ADR-036 signature over `i`.
@@ -821,17 +912,6 @@ pub fn trade(bid: u32, offer: u32, wh: u128, price: u128) -> BookTrade {
     }
 }
 
-pub fn attr(r: &AppResponse, key: &str) -> String {
-    r.events
-        .iter()
-        .flat_map(|e| e.attributes.iter())
-        .find(|a| a.key == key)
-        .unwrap_or_else(|| panic!("no attribute {key}"))
-        .value
-        .clone()
-}
-
-/// The contract error message of a failed call.
-pub fn err<T: std::fmt::Debug>(r: anyhow::Result<T>) -> String {
-    r.expect_err("expected an error").root_cause().to_string()
-}
+/// An attribute of a response; the contract error message of a failed call.
+#[allow(unused_imports)] // not every test file reads both
+pub use aip_testing::response::{attr, err};

@@ -1,17 +1,13 @@
 use ark_bls12_381::Fr;
 use cosmwasm_std::HexBinary;
 use zk_kyc::prover::ProveError;
-use zk_kyc::ExclusionSet;
 
 use super::suite::{
-    err, fr_hex, hex, kyc, other_key, prove_for, prove_with, Lists, Reg, Suite, EXPIRY, GRACE,
+    err, fr_hex, hex, kyc, other_key, prove_for, prove_with, Lists, Published, Reg, Suite, EXPIRY,
+    GRACE,
 };
 use crate::msg::{Eligibility, ExecuteMsg, RootKind};
 use crate::ContractError;
-
-fn empty() -> ExclusionSet<Fr> {
-    ExclusionSet::new()
-}
 
 #[test]
 fn instantiate_sets_roles_policy_and_empty_lists() {
@@ -37,13 +33,8 @@ fn a_clean_identity_registers_once_and_is_eligible() {
     let k = kyc();
     let mut s = Suite::ready();
     let alice = s.addr("alice");
-    let tree = k.everyone();
-    let (none_s, none_r) = (empty(), empty());
-    let lists = Lists {
-        tree: &tree,
-        sanctions: &none_s,
-        revocations: &none_r,
-    };
+    let clean = Published::everyone();
+    let lists = clean.lists();
     let reg = s.prove(&k.alice, &alice, &lists);
     assert_eq!(Some(reg.context.clone()), s.roots().context);
     assert_eq!(s.eligibility(&alice).status, Eligibility::Unregistered);
@@ -69,8 +60,7 @@ fn a_clean_identity_registers_once_and_is_eligible() {
     let carol = s.addr("carol");
     let for_carol = s.prove(&k.alice, &carol, &lists);
     assert_eq!(for_carol.nullifier_hash, reg.nullifier_hash);
-    let before = s.snapshot();
-    let e = err(s.register(&carol, &for_carol));
+    let e = s.refused(&carol, &for_carol);
     assert_eq!(
         e.to_string(),
         format!(
@@ -78,10 +68,10 @@ fn a_clean_identity_registers_once_and_is_eligible() {
             reg.nullifier_hash.to_hex()
         )
     );
-    assert_eq!(s.snapshot(), before);
 
     // another identity for alice's address: reputation refuses her second token
     let bob_for_alice = s.prove(&k.bob, &alice, &lists);
+    let before = s.snapshot();
     let e = s.register(&alice, &bob_for_alice).unwrap_err();
     assert!(format!("{e:?}").contains("already has a token"), "{e:?}");
     assert_eq!(s.snapshot(), before);
@@ -93,13 +83,8 @@ fn proof_for_another_address_or_contract_is_rejected() {
     let k = kyc();
     let mut s = Suite::ready();
     let (bob, carol) = (s.addr("bob"), s.addr("carol"));
-    let tree = k.everyone();
-    let (none_s, none_r) = (empty(), empty());
-    let lists = Lists {
-        tree: &tree,
-        sanctions: &none_s,
-        revocations: &none_r,
-    };
+    let clean = Published::everyone();
+    let lists = clean.lists();
     let before = s.snapshot();
     // bob's proof, sent by carol
     let for_bob = s.prove(&k.bob, &bob, &lists);
@@ -154,13 +139,8 @@ fn random_bytes_and_malformed_values_are_refused() {
     let k = kyc();
     let mut s = Suite::ready();
     let alice = s.addr("alice");
-    let tree = k.everyone();
-    let (none_s, none_r) = (empty(), empty());
-    let lists = Lists {
-        tree: &tree,
-        sanctions: &none_s,
-        revocations: &none_r,
-    };
+    let clean = Published::everyone();
+    let lists = clean.lists();
     let good = s.prove(&k.alice, &alice, &lists);
     let before = s.snapshot();
 
@@ -233,18 +213,12 @@ fn expired_credentials_are_refused_and_registrations_expire() {
     let k = kyc();
     let mut s = Suite::ready();
     let alice = s.addr("alice");
-    let tree = k.everyone();
-    let (none_s, none_r) = (empty(), empty());
-    let lists = Lists {
-        tree: &tree,
-        sanctions: &none_s,
-        revocations: &none_r,
-    };
+    let clean = Published::everyone();
+    let lists = clean.lists();
     // a proof valid until a moment already past
     let past = s.now() - 1;
     let old = prove_for(&k.alice, &alice, &lists, s.external_nullifier(), past).unwrap();
-    let before = s.snapshot();
-    let e = err(s.register(&alice, &old));
+    let e = s.refused(&alice, &old);
     assert_eq!(
         e.to_string(),
         format!(
@@ -252,7 +226,6 @@ fn expired_credentials_are_refused_and_registrations_expire() {
             s.now()
         )
     );
-    assert_eq!(s.snapshot(), before);
     // the prover cannot claim a valid_until after the credential's expiry
     assert_eq!(
         prove_for(&k.alice, &alice, &lists, s.external_nullifier(), EXPIRY + 1).unwrap_err(),
@@ -280,8 +253,8 @@ fn expired_credentials_are_refused_and_registrations_expire() {
     s.publish_root(&tree2).unwrap();
     let lists2 = Lists {
         tree: &tree2,
-        sanctions: &none_s,
-        revocations: &none_r,
+        sanctions: &clean.sanctions,
+        revocations: &clean.revocations,
     };
     let reg = prove_for(
         &renewed,
@@ -305,13 +278,8 @@ fn replaced_sanctions_root_is_accepted_for_the_grace_period_then_refused() {
     let k = kyc();
     let mut s = Suite::ready();
     let (alice, bob, mallory) = (s.addr("alice"), s.addr("bob"), s.addr("mallory"));
-    let tree = k.everyone();
-    let (none_s, none_r) = (empty(), empty());
-    let before_lists = Lists {
-        tree: &tree,
-        sanctions: &none_s,
-        revocations: &none_r,
-    };
+    let clean = Published::everyone();
+    let before_lists = clean.lists();
     let old_alice = s.prove(&k.alice, &alice, &before_lists);
     let old_bob = s.prove(&k.bob, &bob, &before_lists);
     let old_mallory = s.prove(&k.mallory, &mallory, &before_lists);
@@ -339,8 +307,7 @@ fn replaced_sanctions_root_is_accepted_for_the_grace_period_then_refused() {
 
     // after it: refused with the reason, and accounts on the old lists must prove again
     s.advance(1);
-    let before = s.snapshot();
-    let e = err(s.register(&mallory, &old_mallory));
+    let e = s.refused(&mallory, &old_mallory);
     assert_eq!(
         e.to_string(),
         format!(
@@ -349,7 +316,6 @@ fn replaced_sanctions_root_is_accepted_for_the_grace_period_then_refused() {
             t0 + GRACE
         )
     );
-    assert_eq!(s.snapshot(), before);
     let e = s.eligibility(&alice);
     assert_eq!(e.status, Eligibility::NeedsReproof);
     assert!(!e.eligible);
@@ -358,9 +324,9 @@ fn replaced_sanctions_root_is_accepted_for_the_grace_period_then_refused() {
 
     // mallory cannot prove against the new list; alice can, and is eligible again
     let now_lists = Lists {
-        tree: &tree,
+        tree: &clean.tree,
         sanctions: &sanctions,
-        revocations: &none_r,
+        revocations: &clean.revocations,
     };
     assert_eq!(
         prove_for(
@@ -395,13 +361,8 @@ fn a_revoked_identity_loses_eligibility_and_cannot_prove_again() {
     let k = kyc();
     let mut s = Suite::ready();
     let (alice, trudy) = (s.addr("alice"), s.addr("trudy"));
-    let tree = k.everyone();
-    let (none_s, none_r) = (empty(), empty());
-    let lists = Lists {
-        tree: &tree,
-        sanctions: &none_s,
-        revocations: &none_r,
-    };
+    let clean = Published::everyone();
+    let lists = clean.lists();
     s.register(&trudy, &s.prove(&k.trudy, &trudy, &lists))
         .unwrap();
     s.register(&alice, &s.prove(&k.alice, &alice, &lists))
@@ -422,8 +383,8 @@ fn a_revoked_identity_loses_eligibility_and_cannot_prove_again() {
     assert!(!e.eligible && !e.premium);
 
     let now_lists = Lists {
-        tree: &tree,
-        sanctions: &none_s,
+        tree: &clean.tree,
+        sanctions: &clean.sanctions,
         revocations: &revoked,
     };
     assert_eq!(
@@ -452,13 +413,8 @@ fn premium_needs_a_proof_younger_than_the_limit() {
     let k = kyc();
     let mut s = Suite::ready();
     let alice = s.addr("alice");
-    let tree = k.everyone();
-    let (none_s, none_r) = (empty(), empty());
-    let lists = Lists {
-        tree: &tree,
-        sanctions: &none_s,
-        revocations: &none_r,
-    };
+    let clean = Published::everyone();
+    let lists = clean.lists();
     s.register(&alice, &s.prove(&k.alice, &alice, &lists))
         .unwrap();
     let t0 = s.now();
@@ -479,13 +435,8 @@ fn premium_needs_a_proof_younger_than_the_limit() {
 fn stats_page_over_accounts_without_naming_identities() {
     let k = kyc();
     let mut s = Suite::ready();
-    let tree = k.everyone();
-    let (none_s, none_r) = (empty(), empty());
-    let lists = Lists {
-        tree: &tree,
-        sanctions: &none_s,
-        revocations: &none_r,
-    };
+    let clean = Published::everyone();
+    let lists = clean.lists();
     for (name, p) in [("alice", &k.alice), ("bob", &k.bob), ("carol", &k.carol)] {
         let a = s.addr(name);
         s.register(&a, &s.prove(p, &a, &lists)).unwrap();
@@ -581,14 +532,9 @@ fn verifying_key_is_admin_only_and_validated() {
     let k = kyc();
     let mut s = Suite::new();
     let alice = s.addr("alice");
-    let tree = k.everyone();
-    s.publish_root(&tree).unwrap();
-    let (none_s, none_r) = (empty(), empty());
-    let lists = Lists {
-        tree: &tree,
-        sanctions: &none_s,
-        revocations: &none_r,
-    };
+    let clean = Published::everyone();
+    s.publish_root(&clean.tree).unwrap();
+    let lists = clean.lists();
     let reg = s.prove(&k.alice, &alice, &lists);
     let e = err(s.register(&alice, &reg));
     assert_eq!(e.to_string(), "no verifying key has been set");
@@ -737,24 +683,19 @@ fn registration_needs_a_reputation_contract() {
             None,
         )
         .unwrap();
-    let tree = k.everyone();
+    let clean = Published::everyone();
     let provider = app.api().addr_make("provider");
     app.execute_contract(
         provider,
         v.clone(),
         &ExecuteMsg::PublishRoot {
-            root: fr_hex(tree.root()),
+            root: fr_hex(clean.tree.root()),
         },
         &[],
     )
     .unwrap();
     let ext: Fr = zk_kyc::external_nullifier(&app.block_info().chain_id, v.as_str());
-    let (none_s, none_r) = (empty(), empty());
-    let lists = Lists {
-        tree: &tree,
-        sanctions: &none_s,
-        revocations: &none_r,
-    };
+    let lists = clean.lists();
     let reg = prove_for(&k.alice, &admin, &lists, ext, EXPIRY).unwrap();
     let e = err(app.execute_contract(
         admin,
@@ -810,36 +751,24 @@ fn instantiate_refuses_bad_policy_and_key() {
     );
 }
 
-/// The everyday tree and empty lists.
-fn everyday<'a>(tree: &'a zk_kyc::IdentityTree<Fr>, none: &'a ExclusionSet<Fr>) -> Lists<'a> {
-    Lists {
-        tree,
-        sanctions: none,
-        revocations: none,
-    }
-}
-
 #[test]
 fn the_compiled_key_and_a_stored_key_both_verify_their_own_proofs_only() {
     let k = kyc();
     let other = other_key();
     // a key this code does not compile in: prepared and stored
     let mut s = Suite::with_key(Some(other.verifying_key.clone()));
-    let tree = k.everyone();
-    s.publish_root(&tree).unwrap();
+    let clean = Published::everyone();
+    s.publish_root(&clean.tree).unwrap();
     let c = s.config();
     assert!(c.verifying_key_set && !c.verifying_key_in_code);
-    let none = empty();
-    let lists = everyday(&tree, &none);
+    let lists = clean.lists();
     let (alice, bob) = (s.addr("alice"), s.addr("bob"));
     let ext = s.external_nullifier();
     let by_other = prove_with(&other.pk, &k.alice, &alice, &lists, ext, EXPIRY).unwrap();
     let by_dev = s.prove(&k.bob, &bob, &lists);
     // a proof under the compiled key does not verify under the stored one
-    let before = s.snapshot();
-    let e = err(s.register(&bob, &by_dev));
+    let e = s.refused(&bob, &by_dev);
     assert!(e.to_string().starts_with("proof rejected:"), "{e}");
-    assert_eq!(s.snapshot(), before);
     s.register(&alice, &by_other).unwrap();
     assert!(s.eligibility(&alice).eligible);
 
@@ -863,10 +792,8 @@ fn the_compiled_key_and_a_stored_key_both_verify_their_own_proofs_only() {
         Some(k.verifying_key.clone())
     );
     // alice's renewal under the old key is now refused, bob's proof accepted
-    let before = s.snapshot();
-    let e = err(s.register(&alice, &by_other));
+    let e = s.refused(&alice, &by_other);
     assert!(e.to_string().starts_with("proof rejected:"), "{e}");
-    assert_eq!(s.snapshot(), before);
     s.register(&bob, &by_dev).unwrap();
     let mut minted = s.minted();
     minted.sort();
@@ -900,9 +827,8 @@ fn migrate_rederives_where_the_key_is_and_drops_the_old_layout() {
     use cw_multi_test::Executor;
     let k = kyc();
     let mut s = Suite::ready();
-    let tree = k.everyone();
-    let none = empty();
-    let lists = everyday(&tree, &none);
+    let clean = Published::everyone();
+    let lists = clean.lists();
     let alice = s.addr("alice");
     let reg = s.prove(&k.alice, &alice, &lists);
     let verifier = s.verifier.clone();
@@ -917,14 +843,12 @@ fn migrate_rederives_where_the_key_is_and_drops_the_old_layout() {
     // a record naming a compiled key this code lacks (code that dropped it):
     // refused with a clear error, nothing stored; migrate falls back to storage
     s.app.contract_storage_mut(&verifier).set(b"r", &[1, 5, 0]);
-    let before = s.snapshot();
-    let e = err(s.register(&alice, &reg));
+    let e = s.refused(&alice, &reg);
     assert!(
         e.to_string()
             .contains("the register record names compiled key 5, which this code lacks"),
         "{e}"
     );
-    assert_eq!(s.snapshot(), before);
     let res = migrate(&mut s);
     let wasm = res.events.iter().find(|e| e.ty == "wasm").unwrap();
     assert_eq!(wasm.attributes[1].value, "migrate");
@@ -956,9 +880,8 @@ fn settlement_checks_a_batch_of_accounts_in_one_query() {
     use aip_types::hooks::{AccountEligibility, EligibilitiesResponse, KycQueryHook};
     let k = kyc();
     let mut s = Suite::ready();
-    let tree = k.everyone();
-    let none = empty();
-    let lists = everyday(&tree, &none);
+    let clean = Published::everyone();
+    let lists = clean.lists();
     let [alice, bob, carol, dave, erin] =
         ["alice", "bob", "carol", "dave", "erin"].map(|n| s.addr(n));
     let ext = s.external_nullifier();
@@ -977,9 +900,9 @@ fn settlement_checks_a_batch_of_accounts_in_one_query() {
     s.advance(GRACE);
     // alice proves against the new lists: eligible and premium again
     let new_lists = Lists {
-        tree: &tree,
+        tree: &clean.tree,
         sanctions: &sanctions,
-        revocations: &none,
+        revocations: &clean.revocations,
     };
     s.register(&alice, &s.prove(&k.alice, &alice, &new_lists))
         .unwrap();

@@ -192,6 +192,34 @@ pub struct Lists<'a> {
     pub revocations: &'a ExclusionSet<Fr>,
 }
 
+/// A tree with its sanction and revocation lists, owned ([`Lists`] borrows
+/// them for a proof).
+pub struct Published {
+    pub tree: IdentityTree<Fr>,
+    pub sanctions: ExclusionSet<Fr>,
+    pub revocations: ExclusionSet<Fr>,
+}
+
+impl Published {
+    /// Everyone of the fixture in the tree, nobody sanctioned or revoked.
+    pub fn everyone() -> Self {
+        Published {
+            tree: kyc().everyone(),
+            sanctions: ExclusionSet::new(),
+            revocations: ExclusionSet::new(),
+        }
+    }
+
+    /// The lists to prove against.
+    pub fn lists(&self) -> Lists<'_> {
+        Lists {
+            tree: &self.tree,
+            sanctions: &self.sanctions,
+            revocations: &self.revocations,
+        }
+    }
+}
+
 /// One `Register`'s values.
 #[derive(Clone, Debug)]
 pub struct Reg {
@@ -407,6 +435,19 @@ impl Suite {
                 valid_until: r.valid_until,
             },
         )
+    }
+
+    /// A `Register` that must fail: its error, once checked that the call
+    /// changed nothing ([`Suite::snapshot`]).
+    pub fn refused(&mut self, sender: &Addr, r: &Reg) -> ContractError {
+        let before = self.snapshot();
+        let e = err(self.register(sender, r));
+        assert_eq!(
+            self.snapshot(),
+            before,
+            "a refused registration changes nothing"
+        );
+        e
     }
 
     pub fn config(&self) -> ConfigResponse {

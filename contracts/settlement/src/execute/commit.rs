@@ -1,15 +1,15 @@
-//! Deposits and signed intents: the account a household trades from, the
-//! intents it signs off chain, and the matcher's once-per-slot commit of the
-//! trades between them.
+//! The matcher's once-per-slot commit of the trades between intents.
 //!
-//! A household deposits AIP once (`Send` with `{"deposit":{}}`), then signs
-//! order intents (`aip_types::intent`) that a gateway collects. Before the
-//! slot starts the matcher commits them with `CommitIntents`: every intent is
+//! A household deposits AIP once ([`super::deposit`]), then signs order
+//! intents (`aip_types::intent`) that a gateway collects. Before the slot
+//! starts the matcher commits them with `CommitIntents`: every intent is
 //! verified once per batch (signature, this chain and contract, expiry, slot
-//! window, meter, eligibility), every trade is checked by the same rules as
-//! `CommitMatches`, and the buyer's payment and fee and the seller's
+//! window, meter, eligibility), every trade is checked by the trade rules of
+//! [`crate::rules`] (sides, fills, limits, premium gate, route, capacity,
+//! fee, free balances), and the buyer's payment and fee and the seller's
 //! collateral are locked from the free balances, netted per account. After
-//! delivery, `Settle` unlocks them and pays out to the free balances.
+//! delivery, `Settle` ([`super::settle`]) unlocks them and pays out to the
+//! free balances.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,122 +20,21 @@ use aip_types::hooks::{
 use aip_types::intent::{
     verify_signed_intent, BatchIntent, IntentDomain, IntentError, Side as IntentSide, SignedIntent,
 };
-use aip_types::{apply_bps, check_order, payment, MeterId, NodeId, SlotId, Wh, ZoneId};
+use aip_types::{check_order, MeterId, NodeId, SlotId, Wh, ZoneId};
 use cosmwasm_std::{
-    Addr, Binary, CanonicalAddr, DepsMut, Env, MessageInfo, Response, Storage, Uint128,
+    CanonicalAddr, DepsMut, Env, MessageInfo, Response, StdResult, Storage, Uint128,
 };
 
-use crate::execute::{load_route, only, Route};
+use super::intents::domain;
+use super::only;
 use crate::ledger;
 use crate::msg::IntentTrade;
-use crate::rules;
+use crate::rules::{self, Route};
 use crate::state::{
-    Account, Config, Fill, MeterSlot, TradeRec, ACCOUNT_TRADES, CONFIG, FILLS, METERS, NODE_ZONES,
-    PLACED, SLOTS, SLOT_BATCHES, STATE, TRADES, USAGE, ZONES,
+    Account, Config, Fill, MeterSlot, TradeRec, ACCOUNT_TRADES, CONFIG, CORRIDORS, FEES, FILLS,
+    METERS, NODE_ZONES, PLACED, SLOTS, SLOT_BATCHES, STATE, TRADES, USAGE, ZONES,
 };
 use crate::{ContractError, Rule};
-
-// ---------------------------------------------------------------- deposits
-
-/// Credits `amount` (an AIP `Send` to this contract) to `owner`'s free balance.
-pub fn deposit(deps: DepsMut, owner: Addr, amount: Uint128) -> Result<Response, ContractError> {
-    if amount.is_zero() {
-        return Err(ContractError::NothingDeposited);
-    }
-    let raw = deps.api.addr_canonicalize(owner.as_str())?;
-    let mut acc = ledger::load(deps.storage, raw.as_slice())?;
-    acc.free = acc
-        .free
-        .checked_add(amount)
-        .map_err(cosmwasm_std::StdError::from)?;
-    ledger::save(deps.storage, raw.as_slice(), &acc)?;
-    let mut st = STATE.load(deps.storage)?;
-    st.claimable += amount;
-    STATE.save(deps.storage, &st)?;
-    Ok(Response::new()
-        .add_attribute("action", "deposit")
-        .add_attribute("account", owner)
-        .add_attribute("amount", amount)
-        .add_attribute("free", acc.free))
-}
-
-// ---------------------------------------------------------------- placed intents
-
-fn domain(env: &Env) -> IntentDomain {
-    IntentDomain {
-        chain_id: env.block.chain_id.clone(),
-        contract: env.contract.address.to_string(),
-    }
-}
-
-/// The owner (a contract account, typically) places an intent on chain
-/// instead of signing it. It is checked as a signed one is, except for the
-/// signature: the sender is the owner.
-pub fn execute_place_intent(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    intent: BatchIntent,
-) -> Result<Response, ContractError> {
-    if intent.signature.is_some() {
-        return Err(ContractError::PlacedIntentSigned);
-    }
-    if info.sender.as_str() != intent.owner {
-        return Err(ContractError::NotIntentOwner {
-            owner: intent.owner,
-        });
-    }
-    check_order(u128::from(intent.wh), u128::from(intent.limit_price))?;
-    let full = intent.intent(&domain(&env));
-    full.validate()?;
-    let now = env.block.time.seconds();
-    if now >= full.expires {
-        return Err(IntentError::Expired {
-            expires: full.expires,
-            now,
-        }
-        .into());
-    }
-    let hash = full.hash();
-    if PLACED.has(deps.storage, &hash) {
-        return Err(ContractError::AlreadyPlaced);
-    }
-    PLACED.save(deps.storage, &hash, &())?;
-    Ok(Response::new()
-        .add_attribute("action", "place_intent")
-        .add_attribute("owner", info.sender)
-        .add_attribute("nonce", intent.nonce.to_string())
-        .add_attribute("intent_hash", Binary::from(hash.as_slice()).to_base64()))
-}
-
-/// The owner withdraws the intent with `nonce`: nothing more of it fills.
-pub fn execute_cancel_intent(
-    deps: DepsMut,
-    info: MessageInfo,
-    nonce: u64,
-) -> Result<Response, ContractError> {
-    let raw = deps.api.addr_canonicalize(info.sender.as_str())?;
-    let mut fill = FILLS
-        .may_load(deps.storage, (raw.as_slice(), nonce))?
-        .unwrap_or(Fill {
-            filled: 0,
-            hash: [0; 8],
-            cancelled: false,
-        });
-    if fill.cancelled {
-        return Err(ContractError::IntentCancelled {
-            owner: info.sender.to_string(),
-            nonce,
-        });
-    }
-    fill.cancelled = true;
-    FILLS.save(deps.storage, (raw.as_slice(), nonce), &fill)?;
-    Ok(Response::new()
-        .add_attribute("action", "cancel_intent")
-        .add_attribute("owner", info.sender)
-        .add_attribute("nonce", nonce.to_string())
-        .add_attribute("filled", fill.filled.to_string()))
-}
 
 // ---------------------------------------------------------------- commit
 
@@ -246,9 +145,7 @@ pub fn execute_commit_intents(
     if !slot.is_aligned() {
         return Err(ContractError::UnalignedSlot { slot });
     }
-    if now >= slot.start() {
-        return Err(ContractError::MatchingClosed { slot, now });
-    }
+    rules::timeline(slot, &cfg.params, None).check_matching_open(now)?;
     let max = cfg.params.max_batch;
     if trades.is_empty() || trades.len() > max as usize {
         return Err(ContractError::BadBatchSize {
@@ -361,33 +258,21 @@ pub fn execute_commit_intents(
 
     for (index, t) in trades.iter().enumerate() {
         let reject = |rule: Rule| ContractError::TradeRejected { index, rule };
-        if t.wh.is_zero() {
-            return Err(reject(Rule::ZeroQuantity));
-        }
+        rules::check_quantity(t.wh).map_err(reject)?;
         let get = |i: u32| {
             checked
                 .get(i as usize)
                 .ok_or(reject(Rule::UnknownIntent { index: i }))
         };
         let (bid, offer) = (get(t.bid)?, get(t.offer)?);
-        if bid.side != IntentSide::Buy {
-            return Err(reject(Rule::NotABuyIntent { index: t.bid }));
-        }
-        if offer.side != IntentSide::Sell {
-            return Err(reject(Rule::NotASellIntent { index: t.offer }));
-        }
-        if bid.raw == offer.raw {
-            return Err(reject(Rule::SelfTrade));
-        }
+        rules::check_sides(
+            (t.bid, bid.side),
+            (t.offer, offer.side),
+            bid.raw == offer.raw,
+        )
+        .map_err(reject)?;
         for (i, c) in [(t.bid, bid), (t.offer, offer)] {
-            let remaining = c.wh - c.filled_before.min(c.wh) - c.fill_now;
-            if t.wh > Uint128::from(remaining) {
-                return Err(reject(Rule::IntentOverfilled {
-                    index: i,
-                    remaining,
-                    wh: t.wh,
-                }));
-            }
+            rules::check_room(i, c.wh, c.filled_before, c.fill_now, t.wh).map_err(reject)?;
         }
         rules::check_limits(t.price, bid.limit, offer.limit).map_err(reject)?;
         let buyer_terms = terms.get(bid.raw.as_slice()).copied().unwrap_or(Terms {
@@ -397,9 +282,8 @@ pub fn execute_commit_intents(
         let seller_ratio = terms
             .get(offer.raw.as_slice())
             .map_or(cfg.params.default_collateral_bps, |t| t.ratio_bps);
-        if offer.premium_only && !buyer_terms.premium_eligible {
-            return Err(reject(Rule::IntentNotPremiumEligible { index: t.offer }));
-        }
+        rules::check_premium(t.offer, offer.premium_only, buyer_terms.premium_eligible)
+            .map_err(reject)?;
         let key = (offer.zone, bid.zone);
         if let std::collections::btree_map::Entry::Vacant(e) = routes.entry(key) {
             e.insert(load_route(store, slot, key)?);
@@ -415,23 +299,19 @@ pub fn execute_commit_intents(
                     .may_load(store, (slot.0, key.0, key.1))?
                     .unwrap_or_default(),
             };
-            let available = capacity.saturating_sub(used);
-            if t.wh > available {
-                return Err(reject(Rule::CorridorFull {
-                    from: key.0,
-                    to: key.1,
-                    available,
-                    wh: t.wh,
-                }));
-            }
-            usage.insert(key, used + t.wh);
+            let used = rules::check_capacity(key, capacity, used, t.wh).map_err(reject)?;
+            usage.insert(key, used);
         }
         rules::check_fee(t.price, route.fee, bid.limit).map_err(reject)?;
-        let net_wh = t.wh - apply_bps(t.wh, route.loss_bps).map_err(|e| reject(e.into()))?;
-        let pay = payment(net_wh, t.price).map_err(|e| reject(e.into()))?;
-        let fee = payment(net_wh, route.fee).map_err(|e| reject(e.into()))?;
-        let collateral = rules::offer_collateral(
+        let rules::TradeAmounts {
+            net_wh,
+            payment: pay,
+            fee,
+            collateral,
+        } = rules::trade_amounts(
             t.wh,
+            t.price,
+            route,
             offer.limit,
             cfg.params.collateral_floor_price,
             seller_ratio,
@@ -445,13 +325,7 @@ pub fn execute_commit_intents(
             let free = accounts[&who].free;
             let n = need.entry(who).or_default();
             *n += amount;
-            if *n > free {
-                return Err(reject(Rule::InsufficientFree {
-                    account: c.owner.clone(),
-                    free,
-                    needed: *n,
-                }));
-            }
+            rules::check_free(&c.owner, free, *n).map_err(reject)?;
         }
         *lock.entry(bid.raw.to_vec()).or_default() += pay;
         *lock.entry(offer.raw.to_vec()).or_default() += collateral;
@@ -557,6 +431,22 @@ pub fn execute_commit_intents(
         .add_attribute("trades", recs.len().to_string())
         .add_attribute("first_trade_id", first.to_string())
         .add_attribute("last_trade_id", last.to_string()))
+}
+
+/// The route of a trade from zone `from` to zone `to` in `slot`
+/// ([`rules::route`] on the stored corridor and the slot's fee override).
+fn load_route(
+    store: &dyn Storage,
+    slot: SlotId,
+    (from, to): (ZoneId, ZoneId),
+) -> StdResult<Option<Route>> {
+    let fee = FEES.may_load(store, (slot.0, from, to))?;
+    let corridor = if from == to {
+        None
+    } else {
+        CORRIDORS.may_load(store, (from, to))?
+    };
+    Ok(rules::route(from, to, corridor.as_ref(), fee))
 }
 
 /// Trading terms of every owner of the batch, from one reputation query

@@ -1,0 +1,176 @@
+//! Settlement: after the dispute window anyone settles a slot's trades in
+//! pages (`settle`), as metered ([`rules::metered`]); disputed trades wait
+//! for their ruling ([`super::dispute`]). Payouts go to the free balances,
+//! one write per account per page, and outcomes to reputation.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aip_types::hooks::{ReputationExecuteHook, TradeOutcome};
+use aip_types::{MeterId, SlotId, TradeId};
+use cosmwasm_std::{
+    to_json_binary, Addr, CosmosMsg, DepsMut, Env, Order as IterOrder, Response, StdResult,
+    Uint128, WasmMsg,
+};
+use cw_storage_plus::Bound;
+
+use crate::ledger::{self, Delta};
+use crate::msg::TradeSettlement;
+use crate::rules;
+use crate::state::{
+    MeterSlot, TradeRec, CONFIG, DISPUTES, METERS, SLOTS, SLOT_BATCHES, STATE, TRADES,
+};
+use crate::ContractError;
+
+/// Settles up to `limit` of `slot`'s trades after its cursor.
+pub fn execute_settle(
+    deps: DepsMut,
+    env: Env,
+    slot: SlotId,
+    limit: Option<u32>,
+) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    let mut ss = SLOTS
+        .may_load(deps.storage, slot.0)?
+        .ok_or(ContractError::NothingToSettle { slot })?;
+    if ss.trades == 0 || ss.cursor > ss.last_trade {
+        return Err(ContractError::NothingToSettle { slot });
+    }
+    rules::timeline(slot, &cfg.params, ss.all_reported_at)
+        .check_settle_open(env.block.time.seconds())?;
+    let limit = limit
+        .unwrap_or(cfg.params.max_batch)
+        .clamp(1, cfg.params.max_batch) as usize;
+    let disputed: BTreeSet<TradeId> = if ss.disputes == 0 {
+        BTreeSet::new()
+    } else {
+        DISPUTES
+            .prefix(slot.0)
+            .keys(deps.storage, None, None, IterOrder::Ascending)
+            .collect::<StdResult<_>>()?
+    };
+    let batches: Vec<(TradeId, TradeId)> = SLOT_BATCHES
+        .prefix(slot.0)
+        .range(deps.storage, None, None, IterOrder::Ascending)
+        .collect::<StdResult<_>>()?;
+    // A slot with few seller meters: one range read (30 + 3/byte each) beats
+    // a point read per meter (1000 + 3/byte each).
+    let mut meter_cache: BTreeMap<MeterId, MeterSlot> = if (ss.meters as usize) <= 2 * limit {
+        METERS
+            .prefix(slot.0)
+            .range(deps.storage, None, None, IterOrder::Ascending)
+            .collect::<StdResult<_>>()?
+    } else {
+        BTreeMap::new()
+    };
+    let mut credits: BTreeMap<Vec<u8>, Delta> = BTreeMap::new();
+    let mut outcomes: Vec<TradeOutcome> = Vec::new();
+    let mut released = Uint128::zero();
+    let mut considered = 0usize;
+    let mut next = ss.cursor;
+    'batches: for (first, last) in batches {
+        if last < next {
+            continue;
+        }
+        let start = first.max(next);
+        for item in TRADES.range(
+            deps.storage,
+            Some(Bound::inclusive(start)),
+            Some(Bound::inclusive(last)),
+            IterOrder::Ascending,
+        ) {
+            if considered == limit {
+                break 'batches;
+            }
+            let (id, t) = item?;
+            considered += 1;
+            next = id + 1;
+            if disputed.contains(&id) {
+                continue;
+            }
+            if let std::collections::btree_map::Entry::Vacant(e) = meter_cache.entry(t.meter) {
+                e.insert(METERS.load(deps.storage, (slot.0, t.meter))?);
+            }
+            let s = rules::metered(&t, &meter_cache[&t.meter], cfg.params.penalty_price)?;
+            settle_deltas(&mut credits, &t, &s);
+            released += t.payment + t.collateral;
+            if cfg.reputation.is_some() {
+                outcomes.push(outcome(deps.api, id, &t, &s)?);
+            }
+            ss.settled += 1;
+        }
+        if next <= last {
+            break;
+        }
+    }
+    // Past the last trade of a batch, `next` may sit in a gap between batches:
+    // harmless, ranges start from the next batch's first id.
+    ss.cursor = next;
+    ledger::apply_all(deps.storage, &credits)?;
+    SLOTS.save(deps.storage, slot.0, &ss)?;
+    let mut st = STATE.load(deps.storage)?;
+    st.trades -= released;
+    st.claimable += released;
+    STATE.save(deps.storage, &st)?;
+    let settled = outcomes.len();
+    let mut res = Response::new()
+        .add_attribute("action", "settle")
+        .add_attribute("slot", slot.to_string())
+        .add_attribute("considered", considered.to_string())
+        .add_attribute("released", released)
+        .add_attribute("done", (ss.cursor > ss.last_trade).to_string());
+    if let Some(rep) = &cfg.reputation {
+        if settled > 0 {
+            res = res.add_message(reputation_msg(
+                rep,
+                &ReputationExecuteHook::RecordOutcomes { outcomes },
+            )?);
+        }
+    }
+    Ok(res)
+}
+
+/// The ledger changes of settling `t` by `s`: payouts to the free balances,
+/// and for a trade committed from intents, the payment and collateral
+/// leave the parties' locked balances.
+pub(crate) fn settle_deltas(
+    deltas: &mut BTreeMap<Vec<u8>, Delta>,
+    t: &TradeRec,
+    s: &TradeSettlement,
+) {
+    ledger::credit(deltas, &t.seller, s.seller_paid + s.collateral_returned);
+    ledger::credit(deltas, &t.buyer, s.buyer_refund + s.penalty);
+    if t.intents {
+        ledger::unlock(deltas, &t.buyer, t.payment);
+        ledger::unlock(deltas, &t.seller, t.collateral);
+    }
+}
+
+/// The outcome of trade `id` as reputation records it.
+pub(crate) fn outcome(
+    api: &dyn cosmwasm_std::Api,
+    id: TradeId,
+    t: &TradeRec,
+    s: &TradeSettlement,
+) -> StdResult<TradeOutcome> {
+    Ok(TradeOutcome {
+        trade_id: id,
+        slot: SlotId(t.slot),
+        seller: api.addr_humanize(&t.seller)?.to_string(),
+        buyer: api.addr_humanize(&t.buyer)?.to_string(),
+        contracted_wh: t.wh,
+        delivered_wh: s.delivered_wh,
+    })
+}
+
+/// A hook to reputation. A plain message: if reputation fails, the settlement
+/// call fails with it (and the admin can unset `reputation` to settle without
+/// it). A `reply_on_error` sub-message would avoid that, but the reply entry
+/// point's `Reply` parsing costs ~17 KB of wasm, over the 500 KB budget.
+pub(crate) fn reputation_msg(rep: &Addr, hook: &ReputationExecuteHook) -> StdResult<CosmosMsg> {
+    Ok(WasmMsg::Execute {
+        contract_addr: rep.to_string(),
+        msg: to_json_binary(hook)?,
+        funds: vec![],
+    }
+    .into())
+}
