@@ -6,7 +6,6 @@ use cosmwasm_std::entry_point;
 use cosmwasm_std::{
     to_json_binary, Binary, Deps, DepsMut, Empty, Env, MessageInfo, Response, StdError,
 };
-use cw2::set_contract_version;
 use cw721::msg::Cw721InstantiateMsg;
 use cw721::{EmptyOptionalCollectionExtension, EmptyOptionalCollectionExtensionMsg};
 
@@ -248,9 +247,10 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
     let from_version =
         aip_types::migrate::check_upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
-    set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
-    Ok(Response::new()
-        .add_attribute("action", "migrate")
-        .add_attribute("from_version", from_version)
-        .add_attribute("to_version", CONTRACT_VERSION))
+    Ok(aip_types::migrate::migrated(
+        deps.storage,
+        CONTRACT_NAME,
+        CONTRACT_VERSION,
+        from_version,
+    )?)
 }

@@ -121,9 +121,10 @@ pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, C
     for key in crate::state::LEGACY_KEYS {
         deps.storage.remove(key);
     }
-    cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
-    Ok(Response::new()
-        .add_attribute("action", "migrate")
-        .add_attribute("from_version", from_version)
-        .add_attribute("version", CONTRACT_VERSION))
+    Ok(aip_types::migrate::migrated(
+        deps.storage,
+        CONTRACT_NAME,
+        CONTRACT_VERSION,
+        from_version,
+    )?)
 }

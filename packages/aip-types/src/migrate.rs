@@ -1,7 +1,7 @@
 //! The migration guard every contract runs before migrating: the stored cw2
 //! record must name the same contract, at a version no newer than the code.
 
-use cosmwasm_std::{StdError, Storage};
+use cosmwasm_std::{Response, StdError, Storage};
 use thiserror::Error;
 
 /// Why a migration was refused.
@@ -39,6 +39,23 @@ pub fn check_upgrade(
         });
     }
     Ok(stored.version)
+}
+
+/// Ends every contract's migration the same way, after its state is migrated:
+/// records `name`/`version` in cw2 and answers with the attributes `action`
+/// = `migrate`, `from_version` (what [`check_upgrade`] returned) and
+/// `to_version`.
+pub fn migrated(
+    storage: &mut dyn Storage,
+    name: &str,
+    version: &str,
+    from_version: String,
+) -> Result<Response, MigrateError> {
+    cw2::set_contract_version(storage, name, version)?;
+    Ok(Response::new()
+        .add_attribute("action", "migrate")
+        .add_attribute("from_version", from_version)
+        .add_attribute("to_version", version))
 }
 
 /// `major.minor.patch` as numbers (pre-release and build suffixes ignored;
@@ -86,6 +103,32 @@ mod tests {
         assert_eq!(
             check_upgrade(&store, "crates.io:a", "2.0.0-rc.1").unwrap(),
             "1.10.0"
+        );
+    }
+
+    #[test]
+    fn migrated_records_the_version_and_names_both_in_its_attributes() {
+        let mut store = MockStorage::new();
+        cw2::set_contract_version(&mut store, "crates.io:a", "1.0.0").unwrap();
+        let from = check_upgrade(&store, "crates.io:a", "1.1.0").unwrap();
+        let res = migrated(&mut store, "crates.io:a", "1.1.0", from).unwrap();
+        let attrs: Vec<(&str, &str)> = res
+            .attributes
+            .iter()
+            .map(|a| (a.key.as_str(), a.value.as_str()))
+            .collect();
+        assert_eq!(
+            attrs,
+            [
+                ("action", "migrate"),
+                ("from_version", "1.0.0"),
+                ("to_version", "1.1.0")
+            ]
+        );
+        let stored = cw2::get_contract_version(&store).unwrap();
+        assert_eq!(
+            (stored.contract.as_str(), stored.version.as_str()),
+            ("crates.io:a", "1.1.0")
         );
     }
 }

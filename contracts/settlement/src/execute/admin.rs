@@ -45,11 +45,12 @@ pub fn execute_instantiate(
 pub fn execute_migrate(deps: DepsMut) -> Result<Response, ContractError> {
     let from_version =
         aip_types::migrate::check_upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
-    set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
-    Ok(Response::new()
-        .add_attribute("action", "migrate")
-        .add_attribute("from_version", from_version)
-        .add_attribute("to_version", CONTRACT_VERSION))
+    Ok(aip_types::migrate::migrated(
+        deps.storage,
+        CONTRACT_NAME,
+        CONTRACT_VERSION,
+        from_version,
+    )?)
 }
 
 fn config_from(
