@@ -91,11 +91,14 @@ impl ForecastService {
         now: u64,
         ahead_seconds: u64,
     ) -> Result<Self, ForecastLoadError> {
-        let energy = aip_data::read(&cfg.data, &aip_data::Selection::default())?;
+        // The cheap checks first: the site, then the models, then the data.
         let site = match cfg.site {
             Some(site) => site,
             None => grid_site(&cfg.data)?,
         };
+        let load = Forecaster::load(cfg.models.join("load.onnx"))?;
+        let pv = Forecaster::load(cfg.models.join("pv.onnx"))?;
+        let energy = aip_data::read(&cfg.data, &aip_data::Selection::default())?;
         let slot_offset_seconds = match cfg.slot_offset_seconds {
             Some(offset) => offset,
             None => week_offset(&energy, now, ahead_seconds.div_ceil(86_400)).ok_or_else(|| {
@@ -104,21 +107,17 @@ impl ForecastService {
                 }
             })?,
         };
-        let load = Forecaster::load(cfg.models.join("load.onnx"))?;
-        let pv = Forecaster::load(cfg.models.join("pv.onnx"))?;
         Ok(ForecastService::new(
             HouseholdForecaster::new(energy, cfg.first_meter, slot_offset_seconds, site, load, pv),
-            slot_offset_seconds,
             cfg.max_slots,
         ))
     }
 
-    /// A service over a forecaster built by the caller (its offset given
-    /// again, for the answer).
-    pub fn new(forecaster: HouseholdForecaster, slot_offset_seconds: i64, max_slots: usize) -> Self {
+    /// A service over a forecaster built by the caller.
+    pub fn new(forecaster: HouseholdForecaster, max_slots: usize) -> Self {
         ForecastService {
+            slot_offset_seconds: forecaster.slot_offset_seconds(),
             forecaster: Mutex::new(forecaster),
-            slot_offset_seconds,
             max_slots,
         }
     }

@@ -275,22 +275,43 @@ fn a_missing_data_file_or_model_is_refused_at_start_naming_it() {
         e,
         "forecast data: /nonexistent/households_wh.csv.gz: No such file or directory (os error 2)"
     );
-    // No site given and no grid.json beside the data.
+    // No site given and no grid.json beside the data (the site is looked up first).
     let dir = tempfile::tempdir().unwrap();
-    let copy = dir.path().join("households_wh.csv.gz");
-    std::fs::copy(root().join("data/simbench/households_wh.csv.gz"), &copy).unwrap();
     let mut cfg = forecast_config(Some(OFFSET));
-    cfg.data = copy;
+    cfg.data = dir.path().join("households_wh.csv.gz");
     let e = ForecastService::load(&cfg, NOW, 0).err().unwrap().to_string();
     let grid = dir.path().join("grid.json").display().to_string();
     assert_eq!(
         e,
         format!("forecast site: no `site` given, and the grid's location: {grid}: No such file or directory (os error 2)")
     );
-    // The models' folder without the models.
+    // The models' folder without the models (looked up before the data).
     cfg.site = Some(SITE);
     cfg.models = dir.path().to_path_buf();
     let e = ForecastService::load(&cfg, NOW, 0).err().unwrap().to_string();
     let model = dir.path().join("load.onnx").display().to_string();
     assert_eq!(e, format!("forecast models: {model}: no such model file"));
+}
+
+#[test]
+fn data_shorter_than_two_weeks_cannot_be_mapped_onto_the_chain() {
+    // Ten days of one household: no week whose 7 days before are in the data.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("households_wh.csv");
+    let mut text = String::from("slot,load_0,pv_0\n");
+    for t in 0..10 * 96u64 {
+        text.push_str(&format!("{},100,0\n", 1_451_606_400 + 900 * t));
+    }
+    std::fs::write(&file, text).unwrap();
+    let mut cfg = forecast_config(None);
+    cfg.data = file.clone();
+    cfg.site = Some(SITE);
+    let e = ForecastService::load(&cfg, NOW, 86_400).err().unwrap().to_string();
+    assert_eq!(
+        e,
+        format!(
+            "forecast data {} is too short to map the chain's time onto it (a slot needs the 7 days before its day)",
+            file.display()
+        )
+    );
 }

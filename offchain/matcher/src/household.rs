@@ -116,6 +116,11 @@ impl HouseholdForecaster {
         self.first_meter
     }
 
+    /// Chain time minus data time, seconds (a data slot is the chain slot minus this).
+    pub fn slot_offset_seconds(&self) -> i64 {
+        self.slot_offset_seconds
+    }
+
     fn to_data(&self, chain: u64) -> Option<u64> {
         u64::try_from(i128::from(chain) - i128::from(self.slot_offset_seconds)).ok()
     }
