@@ -109,8 +109,9 @@ export function TradePage() {
   // The forecast of the meter in the form (by default the account's own meter) for the slots offered.
   useEffect(() => {
     const m = Number(meter);
-    if (!owner || !now || !Number.isSafeInteger(m) || m < 0) {
+    if (!owner || !now || meter === "" || !Number.isSafeInteger(m) || m < 0) {
       setForecast(null);
+      setForecastNote(null);
       return;
     }
     let stale = false;
