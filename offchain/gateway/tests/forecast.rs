@@ -236,13 +236,13 @@ async fn refusals_name_the_problem() {
         "query parameter \"slots\" is given more than once",
     )
     .await;
-    // 2027-01-10 10:00 is 2017-01-08 in the data, which ends with 2016.
+    // At 2027-01-10 10:00 the first open slot, 10:15, is 2017-01-08 in the data, which ends with 2016.
     h.clock.store(1_799_575_200_000, Ordering::SeqCst);
     h.refused(
         "/v1/forecast/1?slots=1",
         404,
         "no_forecast_data",
-        "no forecast: slot 1799575200 needs data from 1798934400 to 1799539200 (the 7 days before its day), the data covers 1767312000 to 1798934400 (chain time)",
+        "no forecast: slot 1799576100 needs data from 1798934400 to 1799539200 (the 7 days before its day), the data covers 1767312000 to 1798934400 (chain time)",
     )
     .await;
 
