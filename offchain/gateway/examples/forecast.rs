@@ -20,7 +20,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::Http;
-use gateway::{serve, system_clock, Config, FixedBalance, ForecastConfig, ForecastService, Gateway};
+use gateway::{
+    serve, system_clock, Config, FixedBalance, ForecastConfig, ForecastService, Gateway,
+};
 
 fn arg(n: usize, default: u64) -> u64 {
     std::env::args()

@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use aip_types::SLOT_SECONDS;
 use anyhow::Context;
 use clap::Parser;
-use aip_types::SLOT_SECONDS;
 use gateway::{
     offset_clock, serve, system_clock, BalanceConfig, BalanceSource, ChainBalance, Config,
     FixedBalance, ForecastService, Gateway,

@@ -48,7 +48,9 @@ fn forecast_config(offset: Option<i64>) -> ForecastConfig {
 fn service() -> Arc<ForecastService> {
     static SERVICE: OnceLock<Arc<ForecastService>> = OnceLock::new();
     SERVICE
-        .get_or_init(|| Arc::new(ForecastService::load(&forecast_config(Some(OFFSET)), NOW, 0).unwrap()))
+        .get_or_init(|| {
+            Arc::new(ForecastService::load(&forecast_config(Some(OFFSET)), NOW, 0).unwrap())
+        })
         .clone()
 }
 
@@ -120,7 +122,10 @@ impl Harness {
         let bytes = axum::body::to_bytes(resp.into_body(), 1 << 24)
             .await
             .unwrap();
-        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
     }
 
     async fn refused(&self, path: &str, status: u16, code: &str, reason: &str) {
@@ -170,7 +175,13 @@ async fn the_forecast_is_the_household_forecasters_for_the_next_open_slots() {
         .map(|s| (s.slot, s.load_wh, s.pv_wh, s.surplus_wh))
         .collect();
     assert_eq!(got, direct(0, FIRST_OPEN, 8));
-    assert!(answer.slots.iter().all(|s| s.pv_wh == 0 && s.surplus_wh < 0), "{got:?}");
+    assert!(
+        answer
+            .slots
+            .iter()
+            .all(|s| s.pv_wh == 0 && s.surplus_wh < 0),
+        "{got:?}"
+    );
 }
 
 #[tokio::test]
@@ -270,7 +281,10 @@ fn a_missing_data_file_or_model_is_refused_at_start_naming_it() {
     let mut cfg = forecast_config(Some(OFFSET));
     cfg.data = PathBuf::from("/nonexistent/households_wh.csv.gz");
     cfg.site = Some(SITE);
-    let e = ForecastService::load(&cfg, NOW, 0).err().unwrap().to_string();
+    let e = ForecastService::load(&cfg, NOW, 0)
+        .err()
+        .unwrap()
+        .to_string();
     assert_eq!(
         e,
         "forecast data: /nonexistent/households_wh.csv.gz: No such file or directory (os error 2)"
@@ -279,7 +293,10 @@ fn a_missing_data_file_or_model_is_refused_at_start_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = forecast_config(Some(OFFSET));
     cfg.data = dir.path().join("households_wh.csv.gz");
-    let e = ForecastService::load(&cfg, NOW, 0).err().unwrap().to_string();
+    let e = ForecastService::load(&cfg, NOW, 0)
+        .err()
+        .unwrap()
+        .to_string();
     let grid = dir.path().join("grid.json").display().to_string();
     assert_eq!(
         e,
@@ -288,7 +305,10 @@ fn a_missing_data_file_or_model_is_refused_at_start_naming_it() {
     // The models' folder without the models (looked up before the data).
     cfg.site = Some(SITE);
     cfg.models = dir.path().to_path_buf();
-    let e = ForecastService::load(&cfg, NOW, 0).err().unwrap().to_string();
+    let e = ForecastService::load(&cfg, NOW, 0)
+        .err()
+        .unwrap()
+        .to_string();
     let model = dir.path().join("load.onnx").display().to_string();
     assert_eq!(e, format!("forecast models: {model}: no such model file"));
 }
@@ -306,7 +326,10 @@ fn data_shorter_than_two_weeks_cannot_be_mapped_onto_the_chain() {
     let mut cfg = forecast_config(None);
     cfg.data = file.clone();
     cfg.site = Some(SITE);
-    let e = ForecastService::load(&cfg, NOW, 86_400).err().unwrap().to_string();
+    let e = ForecastService::load(&cfg, NOW, 86_400)
+        .err()
+        .unwrap()
+        .to_string();
     assert_eq!(
         e,
         format!(
