@@ -19,17 +19,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::Http;
+use common::{arg, quantile_ms, Http};
 use gateway::{
     serve, system_clock, Config, FixedBalance, ForecastConfig, ForecastService, Gateway,
 };
-
-fn arg(n: usize, default: u64) -> u64 {
-    std::env::args()
-        .nth(n)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
-}
 
 fn main() -> anyhow::Result<()> {
     let meter = arg(1, 12);
@@ -98,10 +91,7 @@ async fn run(
             anyhow::ensure!(status == 200, "{path}: {status}");
         }
         lat.sort_unstable();
-        let pct = |p: f64| {
-            let i = ((lat.len() as f64 * p).ceil() as usize).clamp(1, lat.len()) - 1;
-            lat[i].as_secs_f64() * 1000.0
-        };
+        let pct = |p: f64| quantile_ms(&lat, p);
         println!(
             "meter {meter} slots={slots:<3} requests {requests}  p50 {:.2} ms  p95 {:.2} ms  max {:.2} ms",
             pct(0.50),
