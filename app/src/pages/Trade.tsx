@@ -264,7 +264,7 @@ export function TradePage() {
           My forecast{forecast ? ` (meter ${forecast.meter})` : ""}
         </Title>
         <Text size="sm" c="dimmed" mb="xs">
-          Your household's forecast load and PV for the next slots, from its own meter history (the gateway's ONNX models; Wh rounded half up).
+          Your household's forecast load and PV for the next slots, from its own past load and PV (the gateway's ONNX models; Wh rounded half up).
           A surplus suggests an offer, a deficit a bid: choose a row to pre-fill the order.
         </Text>
         {forecastRows.length > 0 && (
