@@ -48,6 +48,7 @@ fi
 "$ROOT/ci/localnet.sh" status >/dev/null || { echo "start the localnet first: ci/localnet.sh start" >&2; exit 1; }
 app_install
 cargo build -q --locked -p aip-cli -p aip-kyc -p gateway -p aip-matcher -p aip-oracle
+"$ROOT/ci/install-python.sh" >/dev/null   # ONNX Runtime for the gateway's forecasts
 ls artifacts/*.wasm >/dev/null 2>&1 || "$ROOT/ci/build-wasm.sh"
 ( cd "$APP" && bash ../ci/app-prover.sh >/dev/null )
 
@@ -88,6 +89,10 @@ balance = "chain"                 # free balances: the settlement deposit accoun
 [chain]
 chain_id = "$AIP_CHAIN_ID"
 rpc_url = "$AIP_RPC_URL"
+[forecast]                        # the Trade page's forecast: meter 1 + i is household i of the data
+data = "$ROOT/data/simbench/households_wh.csv.gz"
+models = "$ROOT/offchain/matcher/models"
+first_meter = 1
 TOML
 "$BIN/aip-gateway" --config "$DIR/gateway.toml" &
 gw=$!

@@ -3,8 +3,9 @@
 # committed lock file, Debian's chromium), builds the in-browser prover and
 # the app, runs the unit tests (vitest) and the browser tests (headless
 # Chromium via playwright-core) against a wasmd localnet it starts fresh on
-# its own ports and stops on exit, with a real aip-gateway, the online
-# aip-matcher and the aip-oracle (a whole slot from the browser).
+# its own ports and stops on exit, with a real aip-gateway (household
+# forecasts from the ONNX models included), the online aip-matcher and the
+# aip-oracle (a whole slot from the browser).
 #   ci/app-test.sh              everything
 #   ci/app-test.sh --unit       unit tests and the build only (no chain, no browser)
 # Needs artifacts/*.wasm (ci/build-wasm.sh; built here when missing).
@@ -33,6 +34,10 @@ step "app: unit tests"
 ( cd "$APP" && timeout 300 npx vitest run )
 [ "$mode" = "--unit" ] && exit 0
 
+# ONNX Runtime for the gateway's household forecasts (GET /v1/forecast/{meter}):
+# the library inside the PyPI onnxruntime wheel of the project's venv.
+step "Python venv with ONNX Runtime (ci/install-python.sh)"
+"$ROOT/ci/install-python.sh" >/dev/null
 step "binaries: aip, aip-kyc, aip-gateway, aip-matcher, aip-oracle"
 cargo build -q --locked -p aip-cli -p aip-kyc -p gateway -p aip-matcher -p aip-oracle
 export AIP_BIN_DIR="$CARGO_TARGET_DIR/debug"

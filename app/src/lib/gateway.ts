@@ -2,6 +2,7 @@
 // books, follow the live stream. Refusals come back as GatewayError with the
 // gateway's stable code and its reason.
 import type { Keplr } from "@keplr-wallet/types";
+import type { ForecastAnswer } from "./forecast";
 import { adr036Signature, canonicalText, cancelText, intentHash, type Adr036Signature, type Eip712Signature, type OrderIntent, type SignedIntent } from "./intent";
 
 export interface Accepted {
@@ -85,6 +86,10 @@ export class Gateway {
   }
   book(slot: number): Promise<OpenBook> {
     return call<OpenBook>(this.base, `/v1/book/${slot}`);
+  }
+  /** The household's own forecast for the next `slots` slots whose gate is open (the meter's household in the gateway's data). */
+  forecast(meter: number, slots: number): Promise<ForecastAnswer> {
+    return call<ForecastAnswer>(this.base, `/v1/forecast/${meter}?slots=${slots}`);
   }
   health(): Promise<{ status: string; intents: number; now: number }> {
     return call(this.base, "/health");

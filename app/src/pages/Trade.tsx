@@ -18,6 +18,7 @@ import {
 import { address } from "../lib/config";
 import { formatAip } from "../lib/chain";
 import { Gateway, GatewayError, signCancel, signIntent, type BookEntry, type StreamEvent } from "../lib/gateway";
+import { signedWh, suggestedOrder, suggestionText, type ForecastAnswer, type ForecastSlot } from "../lib/forecast";
 import { freshNonce, intentHash, SLOT_SECONDS, type OrderIntent, type Side } from "../lib/intent";
 import type { TradeResponse } from "../contracts/Settlement.types";
 import { connectMetaMask, signCancelEth, signIntentEth, type EthAccount } from "../lib/metamask";
@@ -64,6 +65,13 @@ export function TradePage() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [accepted, setAccepted] = useState<string | null>(null);
+  // The household's own forecast (the gateway's, for the meter in the form).
+  const [forecast, setForecast] = useState<ForecastAnswer | null>(null);
+  const [forecastNote, setForecastNote] = useState<string | null>(null);
+  const [prefilled, setPrefilled] = useState<string | null>(null);
+  // Set once the user changes side or energy: the forecast no longer overwrites them
+  // (until the user picks another slot or a forecast row).
+  const edited = useRef(false);
   const owner = app?.conn.address;
   const settlement = address(config, "settlement");
 
@@ -97,6 +105,62 @@ export function TradePage() {
   useEffect(() => {
     if (!slot && slots.length) setSlot(String(slots[0]));
   }, [slots, slot]);
+
+  // The forecast of the meter in the form (by default the account's own meter) for the slots offered.
+  useEffect(() => {
+    const m = Number(meter);
+    if (!owner || !now || meter === "" || !Number.isSafeInteger(m) || m < 0) {
+      setForecast(null);
+      setForecastNote(null);
+      return;
+    }
+    let stale = false;
+    // One more than shown: the gateway starts at the first open gate, the page a minute later.
+    gateway
+      .forecast(m, SLOTS_SHOWN + 1)
+      .then((f) => {
+        if (stale) return;
+        setForecast(f);
+        setForecastNote(null);
+      })
+      .catch((e: unknown) => {
+        if (stale) return;
+        setForecast(null);
+        setForecastNote(
+          e instanceof GatewayError && e.code === "forecast_not_configured"
+            ? "The order gateway serves no forecasts."
+            : `No forecast for meter ${m}: ${e instanceof GatewayError ? e.reason : String(e)}`,
+        );
+      });
+    return () => {
+      stale = true;
+    };
+  }, [owner, now, meter, gateway]);
+
+  const forecastBySlot = useMemo(() => new Map((forecast?.slots ?? []).map((f) => [f.slot, f])), [forecast]);
+  const forecastRows = useMemo(
+    () => slots.map((s) => forecastBySlot.get(s)).filter((f): f is ForecastSlot => f !== undefined),
+    [slots, forecastBySlot],
+  );
+
+  const applyForecast = useCallback((f: ForecastSlot) => {
+    const s = suggestedOrder(f);
+    if (s) {
+      setSide(s.side);
+      setWh(s.wh);
+    }
+    setPrefilled(
+      s
+        ? `Pre-filled from your forecast for ${slotLabel(f.slot)}: ${suggestionText(f)}. Change side and energy as you like.`
+        : `Your forecast for ${slotLabel(f.slot)} is balanced: nothing to pre-fill.`,
+    );
+  }, []);
+
+  // Pre-fill side and energy from the selected slot's forecast, unless the user changed them.
+  useEffect(() => {
+    const f = slot ? forecastBySlot.get(Number(slot)) : undefined;
+    if (f && !edited.current) applyForecast(f);
+  }, [slot, forecastBySlot, applyForecast]);
 
   const refresh = useCallback(async () => {
     if (!owner || !slots.length) return;
@@ -195,6 +259,61 @@ export function TradePage() {
       <PageTitle sub="Orders are intents you sign in Keplr; the gateway collects them until each slot's gate closes, then the matcher clears the slot.">
         Trade
       </PageTitle>
+      <Card withBorder>
+        <Title order={3} size="h4" mb={4}>
+          My forecast{forecast ? ` (meter ${forecast.meter})` : ""}
+        </Title>
+        <Text size="sm" c="dimmed" mb="xs">
+          Your household's forecast load and PV for the next slots, from its own past load and PV (the gateway's ONNX models; Wh rounded half up).
+          A surplus suggests an offer, a deficit a bid: choose a row to pre-fill the order.
+        </Text>
+        {forecastRows.length > 0 && (
+          <Table data-testid="forecast">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Slot</Table.Th>
+                <Table.Th>Load (Wh)</Table.Th>
+                <Table.Th>PV (Wh)</Table.Th>
+                <Table.Th>Surplus (+) / deficit (−) Wh</Table.Th>
+                <Table.Th>Suggests</Table.Th>
+                <Table.Th>
+                  <VisuallyHidden>Action</VisuallyHidden>
+                </Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {forecastRows.map((f) => (
+                <Table.Tr key={f.slot} data-slot={f.slot}>
+                  <Table.Td>{slotLabel(f.slot)}</Table.Td>
+                  <Table.Td data-col="load">{f.load_wh}</Table.Td>
+                  <Table.Td data-col="pv">{f.pv_wh}</Table.Td>
+                  <Table.Td data-col="surplus">{signedWh(f.surplus_wh)}</Table.Td>
+                  <Table.Td data-col="suggests">{suggestionText(f)}</Table.Td>
+                  <Table.Td>
+                    <Button
+                      size="xs"
+                      variant="light"
+                      aria-label={`Use the forecast for ${slotLabel(f.slot)}`}
+                      onClick={() => {
+                        edited.current = false;
+                        setSlot(String(f.slot));
+                        applyForecast(f);
+                      }}
+                    >
+                      Use
+                    </Button>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        )}
+        {forecastRows.length === 0 && (
+          <Text size="sm" data-testid="forecast-note">
+            {forecastNote ?? (forecast ? "No forecast for the slots offered." : "Loading your forecast…")}
+          </Text>
+        )}
+      </Card>
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <Card withBorder>
           <Title order={3} size="h4" mb="xs">
@@ -203,7 +322,11 @@ export function TradePage() {
           <Stack gap="xs">
             <SegmentedControl
               value={side}
-              onChange={(v) => setSide(v as Side)}
+              onChange={(v) => {
+                edited.current = true;
+                setPrefilled(null);
+                setSide(v as Side);
+              }}
               data={[
                 { value: "buy", label: "Bid (buy)" },
                 { value: "sell", label: "Offer (sell)" },
@@ -228,11 +351,26 @@ export function TradePage() {
               label="Delivery slot"
               data={slots.map((s) => ({ value: String(s), label: slotLabel(s) }))}
               value={slot}
-              onChange={setSlot}
+              onChange={(v) => {
+                // Another slot: its forecast pre-fills the order again.
+                edited.current = false;
+                setSlot(v);
+              }}
               allowDeselect={false}
             />
             <Group grow>
-              <NumberInput label="Energy (Wh)" value={wh} onChange={setWh} min={1} max={1_000_000_000} allowDecimal={false} />
+              <NumberInput
+                label="Energy (Wh)"
+                value={wh}
+                onChange={(v) => {
+                  edited.current = true;
+                  setPrefilled(null);
+                  setWh(v);
+                }}
+                min={1}
+                max={1_000_000_000}
+                allowDecimal={false}
+              />
               <NumberInput
                 label={side === "buy" ? "Highest price (uaip/kWh)" : "Lowest price (uaip/kWh)"}
                 value={price}
@@ -252,6 +390,11 @@ export function TradePage() {
               />
               <Switch label="Premium counterparties only" checked={premiumOnly} onChange={(e) => setPremiumOnly(e.currentTarget.checked)} />
             </Group>
+            {prefilled && (
+              <Text size="sm" data-testid="prefill-note">
+                {prefilled}
+              </Text>
+            )}
             <Text size="sm" c="dimmed">
               Escrow for a bid: {formatAip(String(Math.ceil((Number(wh) * Number(price)) / 1000) || 0))}
             </Text>

@@ -17,6 +17,7 @@ import { fromHex, toBech32 } from "@cosmjs/encoding";
 import { accounts, addressOf, CHAIN_ID, CORRIDORS, OUT, RPC, startStack, ZONES, type Stack } from "./stack";
 import { slotLabel } from "../../src/pages/common";
 import { formatAip } from "../../src/lib/chain";
+import { suggestedOrder, suggestionText, signedWh, type ForecastAnswer } from "../../src/lib/forecast";
 
 const SHOTS = join(OUT, "screenshots");
 const figures: Record<string, number> = {};
@@ -368,6 +369,101 @@ describe("trade", () => {
     expect(text).toContain("The gateway refused the order:");
     expect(text).toContain("(gate_closed)");
     await page.screenshot({ path: join(SHOTS, "trade-gate-closed.png"), fullPage: true });
+    await context.close();
+  });
+});
+
+describe("forecast", () => {
+  it("the Trade page shows the gateway's forecast for the account's meter and pre-fills the order from it; the user can change it", async () => {
+    const { page, context, keplr } = await open("alice", { hash: "#/trade" });
+    await connect(page);
+    // The meter field holds alice's own meter (meter-oracle registry): the forecast is that meter's.
+    await page.getByText(`yours: ${stack.meters.alice}`, { exact: true }).waitFor();
+    await expect.poll(() => page.getByRole("heading", { name: /^My forecast/ }).innerText()).toBe(`My forecast (meter ${stack.meters.alice})`);
+    const rows = page.locator("[data-testid=forecast] tbody tr");
+    await rows.first().waitFor({ timeout: 30_000 });
+    // The endpoint's numbers for alice's meter (household 0 of the SimBench data).
+    const res = await fetch(`${stack.gatewayUrl}/v1/forecast/${stack.meters.alice}?slots=9`);
+    expect(res.status).toBe(200);
+    const answer = (await res.json()) as ForecastAnswer;
+    expect(answer.meter).toBe(stack.meters.alice);
+    const bySlot = new Map(answer.slots.map((f) => [f.slot, f]));
+    const shown = await rows.evaluateAll((trs) =>
+      trs.map((tr) => {
+        const cell = (c: string) => (tr.querySelector(`[data-col=${c}]`) as HTMLElement).innerText.trim();
+        return { slot: Number(tr.getAttribute("data-slot")), load: cell("load"), pv: cell("pv"), surplus: cell("surplus"), suggests: cell("suggests") };
+      }),
+    );
+    // Every slot the page offers has its row (the page asked the gateway for one slot more than it shows).
+    expect(shown).toHaveLength(8);
+    for (const r of shown) {
+      const f = bySlot.get(r.slot);
+      expect(f, `slot ${r.slot} is not in the gateway's answer`).toBeDefined();
+      expect(r).toEqual({ slot: f!.slot, load: String(f!.load_wh), pv: String(f!.pv_wh), surplus: signedWh(f!.surplus_wh), suggests: suggestionText(f!) });
+    }
+    // The first slot is selected and the order is pre-filled from its forecast
+    // (household 0 has no PV panel: a deficit, so a bid for it).
+    const sideLabel = (side: "buy" | "sell") => (side === "buy" ? "Bid (buy)" : "Offer (sell)");
+    const first = bySlot.get(shown[0].slot)!;
+    const want = suggestedOrder(first);
+    expect(want, JSON.stringify(first)).not.toBeNull();
+    await expect(page.getByRole("combobox", { name: "Delivery slot" }).inputValue()).resolves.toBe(slotLabel(first.slot));
+    await expect.poll(() => page.getByLabel("Energy (Wh)").inputValue()).toBe(String(want!.wh));
+    await expect(page.getByRole("radio", { name: sideLabel(want!.side) }).isChecked()).resolves.toBe(true);
+    expect(await page.getByTestId("prefill-note").innerText()).toBe(
+      `Pre-filled from your forecast for ${slotLabel(first.slot)}: ${suggestionText(first)}. Change side and energy as you like.`,
+    );
+    await page.screenshot({ path: join(SHOTS, "trade-forecast.png"), fullPage: true });
+    expect(await axeSerious(page, "trade-forecast")).toEqual([]);
+
+    // "Use" on the second row: that slot and its forecast; placed as pre-filled, the signed intent carries them.
+    const second = bySlot.get(shown[1].slot)!;
+    const want2 = suggestedOrder(second);
+    expect(want2, JSON.stringify(second)).not.toBeNull();
+    await page.getByRole("button", { name: `Use the forecast for ${slotLabel(second.slot)}` }).click();
+    await expect(page.getByRole("combobox", { name: "Delivery slot" }).inputValue()).resolves.toBe(slotLabel(second.slot));
+    await expect.poll(() => page.getByLabel("Energy (Wh)").inputValue()).toBe(String(want2!.wh));
+    await expect(page.getByRole("radio", { name: sideLabel(want2!.side) }).isChecked()).resolves.toBe(true);
+    await page.getByLabel(/(Highest|Lowest) price/).fill(want2!.side === "buy" ? "150000" : "90000");
+    await page.getByRole("button", { name: /Sign and place/ }).click();
+    await page.getByTestId("success").or(page.getByTestId("error")).first().waitFor();
+    if (await page.getByTestId("error").count()) throw new Error(await alertText(page));
+    const mineIn = async (slot: number) => (await book(slot)).filter((e) => e.signed.intent.owner === keplr!.address);
+    const prefilledIntent = (await mineIn(second.slot)).find((e) => e.signed.intent.side === want2!.side && e.signed.intent.wh === want2!.wh);
+    expect(prefilledIntent, JSON.stringify(await mineIn(second.slot))).toBeDefined();
+
+    // The user changes side and energy: the forecast does not take them back; the offer is signed as changed.
+    await page.getByText("Offer (sell)", { exact: true }).click();
+    await page.getByLabel("Energy (Wh)").fill("321");
+    await expect(page.getByTestId("prefill-note").count()).resolves.toBe(0);
+    await page.getByLabel(/(Highest|Lowest) price/).fill("90000");
+    await page.getByRole("button", { name: "Sign and place offer" }).click();
+    await page.getByText(/Your offer .* is in the book/).waitFor();
+    const offer = (await mineIn(second.slot)).find((e) => e.signed.intent.side === "sell" && e.signed.intent.wh === 321);
+    expect(offer?.signed.intent).toMatchObject({ side: "sell", wh: 321, limit_price: 90000, meter: stack.meters.alice });
+
+    // Both withdrawn again (cancels signed in the page), so later slots start from an empty book.
+    for (const e of [prefilledIntent!, offer!]) {
+      await page.locator(`[data-hash="${e.hash}"]`).getByRole("button", { name: /Cancel/ }).click();
+      await page.locator(`[data-hash="${e.hash}"]`).waitFor({ state: "detached" });
+    }
+    await expect.poll(async () => (await mineIn(second.slot)).length, { timeout: 15_000 }).toBe(0);
+    await context.close();
+  });
+
+  it("a meter without a household in the forecast data: the page says why", async () => {
+    const { page, context } = await open("alice", { hash: "#/trade" });
+    await connect(page);
+    // After the registry answered (it sets the field to alice's meter), another meter is typed in.
+    await page.getByText(`yours: ${stack.meters.alice}`, { exact: true }).waitFor();
+    await page.locator("[data-testid=forecast] tbody tr").first().waitFor({ timeout: 30_000 });
+    await page.getByLabel("Meter").fill("100000");
+    const res = await fetch(`${stack.gatewayUrl}/v1/forecast/100000?slots=9`);
+    expect(res.status).toBe(404);
+    const { reason } = (await res.json()) as { reason: string };
+    await expect.poll(() => page.getByTestId("forecast-note").innerText()).toBe(`No forecast for meter 100000: ${reason}`);
+    expect(reason).toMatch(/^meter 100000 has no household in the forecast data \(meters 1\.\.=\d+\)$/);
+    await expect(page.locator("[data-testid=forecast]").count()).resolves.toBe(0);
     await context.close();
   });
 });

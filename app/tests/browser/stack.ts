@@ -183,6 +183,13 @@ async function startGateway(dir: string, contract: string): Promise<{ child: Chi
       `[chain]`,
       `chain_id = "${CHAIN_ID}"`,
       `rpc_url = "${RPC}"`,
+      // The households' own forecasts (GET /v1/forecast/{meter}): meter 1 + i is household i
+      // of the SimBench data, as the oracle's replay maps them; the chain -> data time offset is
+      // chosen at start (whole weeks, same season), the site is grid.json's.
+      `[forecast]`,
+      `data = "${join(ROOT, "data/simbench/households_wh.csv.gz")}"`,
+      `models = "${join(ROOT, "offchain/matcher/models")}"`,
+      `first_meter = 1`,
       "",
     ].join("\n"),
   );

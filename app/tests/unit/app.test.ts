@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { chainError, formatAip, parseAip } from "../../src/lib/chain";
 import { ConfigError, parseConfig } from "../../src/lib/config";
 import { nextSlots } from "../../src/pages/Trade";
+import { signedWh, suggestedOrder, suggestionText } from "../../src/lib/forecast";
 import { slotPoint } from "../../src/pages/Market";
 import type { TradeResponse } from "../../src/contracts/Settlement.types";
 
@@ -78,5 +79,22 @@ describe("aip-app.json", () => {
     expect(() => parseConfig({ ...good, gateway_url: undefined })).toThrow("aip-app.json: gateway_url is missing");
     expect(() => parseConfig({ ...good, deployment: {} })).toThrow("deployment must have chain_id, rpc_url and prefix");
     expect(() => parseConfig(null)).toThrow("aip-app.json is not a JSON object");
+  });
+});
+
+describe("the household's forecast", () => {
+  it("a surplus suggests an offer of it, a deficit a bid for it, a balanced slot nothing", () => {
+    expect(suggestedOrder({ surplus_wh: 1234 })).toEqual({ side: "sell", wh: 1234 });
+    expect(suggestedOrder({ surplus_wh: -567 })).toEqual({ side: "buy", wh: 567 });
+    expect(suggestedOrder({ surplus_wh: 0 })).toBeNull();
+    expect(suggestedOrder({ surplus_wh: 1.5 })).toBeNull();
+    expect(suggestionText({ surplus_wh: 1234 })).toBe("offer 1234 Wh");
+    expect(suggestionText({ surplus_wh: -567 })).toBe("bid 567 Wh");
+    expect(suggestionText({ surplus_wh: 0 })).toBe("nothing (balanced)");
+  });
+  it("shows a surplus with its sign", () => {
+    expect(signedWh(1234)).toBe("+1234");
+    expect(signedWh(-567)).toBe("-567");
+    expect(signedWh(0)).toBe("0");
   });
 });

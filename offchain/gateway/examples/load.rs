@@ -23,13 +23,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use common::*;
 use gateway::{serve, system_clock, Config, FixedBalance, Gateway};
 
-fn arg(n: usize, default: u64) -> u64 {
-    std::env::args()
-        .nth(n)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
-}
-
 fn main() -> anyhow::Result<()> {
     let count = arg(1, 20_000);
     let clients = arg(2, 64).max(1);
@@ -120,10 +113,7 @@ async fn run(count: u64, clients: u64, accounts: u64) -> anyhow::Result<()> {
     server.await??;
     let stored = gw.store.count()?;
     lat.sort_unstable();
-    let pct = |p: f64| {
-        let i = ((lat.len() as f64 * p).ceil() as usize).clamp(1, lat.len()) - 1;
-        lat[i].as_secs_f64() * 1000.0
-    };
+    let pct = |p: f64| quantile_ms(&lat, p);
     let accepted = count - refused;
     println!("intents posted      {count}");
     println!("accepted (201)      {accepted}");

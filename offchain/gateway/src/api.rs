@@ -8,6 +8,7 @@
 //! | GET | `/v1/book/{slot}` | the open book of a slot |
 //! | GET | `/v1/book/{slot}/frozen` | the book frozen at the slot's gate closure |
 //! | GET | `/v1/stream` | WebSocket: accepted, cancelled, frozen events |
+//! | GET | `/v1/forecast/{meter}?slots=N` | the household's forecast for the next open slots |
 //! | GET | `/health` | liveness |
 //! | GET | `/openapi.json` | the OpenAPI document |
 
@@ -22,7 +23,7 @@ use aip_types::{escrow_for, SLOT_SECONDS};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -36,6 +37,7 @@ use tokio::sync::broadcast;
 use crate::balance::BalanceSource;
 use crate::config::Config;
 use crate::error::GatewayError;
+use crate::forecast::{ForecastAnswer, ForecastService, DEFAULT_SLOTS};
 use crate::ratelimit::RateLimiter;
 use crate::store::{BookEntry, NewIntent, Store, StoredIntent};
 
@@ -47,6 +49,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/book/{slot}"),
     ("get", "/v1/book/{slot}/frozen"),
     ("get", "/v1/stream"),
+    ("get", "/v1/forecast/{meter}"),
     ("get", "/health"),
     ("get", "/openapi.json"),
 ];
@@ -104,6 +107,8 @@ pub struct Gateway {
     /// secp256k1 through cosmwasm-std's native implementation (cosmwasm-crypto,
     /// the code the chain's VM runs for the host functions).
     pub crypto: MockApi,
+    /// Households' own forecasts, when the configuration has `[forecast]`.
+    pub forecast: Option<Arc<ForecastService>>,
 }
 
 impl Gateway {
@@ -112,6 +117,17 @@ impl Gateway {
         cfg: Config,
         balance: Arc<dyn BalanceSource>,
         clock: Clock,
+    ) -> Result<Arc<Self>, GatewayError> {
+        Self::with_forecast(cfg, balance, clock, None)
+    }
+
+    /// Builds the state with a forecast service (`GET /v1/forecast/{meter}`);
+    /// opens the store.
+    pub fn with_forecast(
+        cfg: Config,
+        balance: Arc<dyn BalanceSource>,
+        clock: Clock,
+        forecast: Option<Arc<ForecastService>>,
     ) -> Result<Arc<Self>, GatewayError> {
         let store = Store::open(&cfg.database, cfg.max_batch)?;
         let (events, _) = broadcast::channel(4096);
@@ -126,6 +142,7 @@ impl Gateway {
             events,
             clock,
             crypto: MockApi::default(),
+            forecast,
             cfg,
         }))
     }
@@ -404,6 +421,53 @@ async fn forward(mut socket: WebSocket, mut rx: broadcast::Receiver<String>) {
     }
 }
 
+/// `GET /v1/forecast/{meter}?slots=N`: checks in this order: a forecast
+/// service, the meter, the query, then the forecast itself.
+async fn get_forecast(
+    State(gw): State<Arc<Gateway>>,
+    Path(meter): Path<String>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Json<ForecastAnswer>, GatewayError> {
+    let service = gw
+        .forecast
+        .clone()
+        .ok_or(GatewayError::ForecastNotConfigured)?;
+    let meter = meter
+        .parse::<u64>()
+        .map_err(|_| GatewayError::BadMeter { value: meter })?;
+    let max = service.max_slots();
+    let mut slots = None;
+    for (name, value) in params {
+        if name != "slots" {
+            return Err(GatewayError::BadQuery {
+                name,
+                problem: "is not known (this route takes `slots`)".to_string(),
+            });
+        }
+        if slots.is_some() {
+            return Err(GatewayError::BadQuery {
+                name,
+                problem: "is given more than once".to_string(),
+            });
+        }
+        let n = value
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or(GatewayError::BadSlots { value, max })?;
+        slots = Some(n);
+    }
+    let slots = slots.unwrap_or(DEFAULT_SLOTS.min(max));
+    let now = gw.now();
+    let gate = gw.cfg.gate_closure_seconds;
+    tokio::task::spawn_blocking(move || service.answer(meter, slots, now, gate))
+        .await
+        .map_err(|e| GatewayError::Forecast {
+            reason: e.to_string(),
+        })?
+        .map(Json)
+}
+
 async fn health(State(gw): State<Arc<Gateway>>) -> Result<Json<serde_json::Value>, GatewayError> {
     Ok(Json(
         json!({"status": "ok", "intents": gw.store.count()?, "now": gw.now()}),
@@ -432,6 +496,7 @@ pub fn router(gw: Arc<Gateway>) -> Router {
         .route("/v1/book/{slot}", get(get_book))
         .route("/v1/book/{slot}/frozen", get(get_frozen))
         .route("/v1/stream", get(stream))
+        .route("/v1/forecast/{meter}", get(get_forecast))
         .route("/health", get(health))
         .route("/openapi.json", get(openapi))
         .fallback(not_found)

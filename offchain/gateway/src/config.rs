@@ -16,6 +16,14 @@
 //!
 //! [chain]                            # chain-client's ChainConfig (rpc_url, chain_id, prefix, ...)
 //! chain_id = "aip-localnet-1"
+//!
+//! [forecast]                         # optional: GET /v1/forecast/{meter} (households' own forecasts)
+//! data = "data/simbench/households_wh.csv.gz"   # household i reports as meter first_meter + i
+//! models = "offchain/matcher/models"  # load.onnx and pv.onnx
+//! first_meter = 1                    # the oracle's replay default
+//! # slot_offset_seconds = 315705600  # chain time − data time (whole days); default: chosen at start
+//! # site = [53.6483, 11.4098]        # lat, lon; default: grid.json beside the data file
+//! max_slots = 96                     # most slots one request may ask for
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -66,6 +74,42 @@ pub struct Config {
     pub test_clock_offset_file: Option<PathBuf>,
     /// The chain (its id binds intents; its RPC serves balances).
     pub chain: ChainConfig,
+    /// Households' own forecasts (`GET /v1/forecast/{meter}`); none when absent.
+    pub forecast: Option<ForecastConfig>,
+}
+
+/// Where the households' forecasts come from (the `[forecast]` section).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForecastConfig {
+    /// The households' energy per slot (`households_wh.csv[.gz]`, read by
+    /// `aip_data`): household `i` of the file (ascending ids) reports as meter
+    /// `first_meter + i`, as in the oracle's replay source.
+    pub data: PathBuf,
+    /// The folder of the ONNX models `load.onnx` and `pv.onnx`.
+    pub models: PathBuf,
+    /// The meter of household 0.
+    #[serde(default = "default_first_meter")]
+    pub first_meter: u32,
+    /// Chain time minus data time, seconds, a whole number of days; `None`:
+    /// chosen at start, whole weeks (`aip_matcher::household::week_offset`).
+    #[serde(default)]
+    pub slot_offset_seconds: Option<i64>,
+    /// Latitude and longitude of the households (clear-sky features);
+    /// `None`: the `location` of `grid.json` in the data file's folder.
+    #[serde(default)]
+    pub site: Option<(f64, f64)>,
+    /// Most slots one request may ask for.
+    #[serde(default = "default_max_slots")]
+    pub max_slots: usize,
+}
+
+fn default_first_meter() -> u32 {
+    1
+}
+
+fn default_max_slots() -> usize {
+    96
 }
 
 impl Default for Config {
@@ -84,9 +128,13 @@ impl Default for Config {
             balance: BalanceConfig::Chain,
             test_clock_offset_file: None,
             chain: ChainConfig::default(),
+            forecast: None,
         }
     }
 }
+
+/// The most slots `forecast.max_slots` may allow: a week.
+pub const MAX_FORECAST_SLOTS: usize = 7 * 96;
 
 /// Why a configuration was refused. Each variant's message is its documentation.
 #[allow(missing_docs)]
@@ -143,6 +191,22 @@ impl Config {
                 reason: "must be above zero".to_string(),
             });
         }
+        if let Some(f) = &self.forecast {
+            if f.max_slots == 0 || f.max_slots > MAX_FORECAST_SLOTS {
+                return Err(ConfigError::Invalid {
+                    field: "forecast.max_slots",
+                    reason: format!("must be 1 ..= {MAX_FORECAST_SLOTS}, is {}", f.max_slots),
+                });
+            }
+            if let Some(offset) = f.slot_offset_seconds {
+                if offset % 86_400 != 0 {
+                    return Err(ConfigError::Invalid {
+                        field: "forecast.slot_offset_seconds",
+                        reason: format!("must be a whole number of days (86400 s), is {offset}"),
+                    });
+                }
+            }
+        }
         Ok(())
     }
 }
@@ -172,5 +236,51 @@ mod tests {
                 && msg.contains("unknown field `test_clock_offset`"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn the_forecast_section_is_optional_with_defaults_and_checked() {
+        let plain = Config::from_toml(r#"contract = "wasm1settlement""#).unwrap();
+        assert_eq!(plain.forecast, None);
+        let with = Config::from_toml(
+            "contract = \"c\"\n[forecast]\ndata = \"d/households_wh.csv.gz\"\nmodels = \"m\"",
+        )
+        .unwrap();
+        assert_eq!(
+            with.forecast,
+            Some(ForecastConfig {
+                data: PathBuf::from("d/households_wh.csv.gz"),
+                models: PathBuf::from("m"),
+                first_meter: 1,
+                slot_offset_seconds: None,
+                site: None,
+                max_slots: 96,
+            })
+        );
+        let refused = |extra: &str| {
+            Config::from_toml(&format!(
+                "contract = \"c\"\n[forecast]\ndata = \"d\"\nmodels = \"m\"\n{extra}"
+            ))
+            .unwrap_err()
+            .to_string()
+        };
+        assert_eq!(
+            refused("max_slots = 0"),
+            "invalid configuration: forecast.max_slots must be 1 ..= 672, is 0"
+        );
+        assert_eq!(
+            refused("max_slots = 673"),
+            "invalid configuration: forecast.max_slots must be 1 ..= 672, is 673"
+        );
+        assert_eq!(
+            refused("slot_offset_seconds = 3600"),
+            "invalid configuration: forecast.slot_offset_seconds must be a whole number of days (86400 s), is 3600"
+        );
+        let e = refused("model = \"x\"");
+        assert!(e.contains("unknown field `model`"), "{e}");
+        let e = Config::from_toml("contract = \"c\"\n[forecast]\nmodels = \"m\"")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("missing field `data`"), "{e}");
     }
 }

@@ -77,6 +77,27 @@ pub enum GatewayError {
 
     #[error("store failure: {reason}")]
     Store { reason: String },
+
+    #[error("this gateway serves no forecasts (its configuration has no [forecast] section)")]
+    ForecastNotConfigured,
+
+    #[error("meter {value:?} is not a meter id (a whole number)")]
+    BadMeter { value: String },
+
+    #[error("meter {meter} has no household in the forecast data (meters {first}..={last})")]
+    UnknownMeter { meter: u64, first: u64, last: u64 },
+
+    #[error("slots {value:?} is not a whole number from 1 to {max}")]
+    BadSlots { value: String, max: usize },
+
+    #[error("query parameter {name:?} {problem}")]
+    BadQuery { name: String, problem: String },
+
+    #[error("no forecast: {reason}")]
+    NoForecastData { reason: String },
+
+    #[error("forecast failed: {reason}")]
+    Forecast { reason: String },
 }
 
 impl GatewayError {
@@ -114,6 +135,13 @@ impl GatewayError {
             GatewayError::Overflow { .. } => "overflow",
             GatewayError::BalanceUnavailable { .. } => "balance_unavailable",
             GatewayError::Store { .. } => "store",
+            GatewayError::ForecastNotConfigured => "forecast_not_configured",
+            GatewayError::BadMeter { .. } => "bad_meter",
+            GatewayError::UnknownMeter { .. } => "unknown_meter",
+            GatewayError::BadSlots { .. } => "bad_slots",
+            GatewayError::BadQuery { .. } => "bad_query",
+            GatewayError::NoForecastData { .. } => "no_forecast_data",
+            GatewayError::Forecast { .. } => "forecast_failed",
         }
     }
 
@@ -127,7 +155,10 @@ impl GatewayError {
             | GatewayError::BadSlot { .. }
             | GatewayError::BadHash { .. }
             | GatewayError::TooFarAhead { .. }
-            | GatewayError::Overflow { .. } => StatusCode::BAD_REQUEST,
+            | GatewayError::Overflow { .. }
+            | GatewayError::BadMeter { .. }
+            | GatewayError::BadSlots { .. }
+            | GatewayError::BadQuery { .. } => StatusCode::BAD_REQUEST,
             GatewayError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             GatewayError::GateClosed { .. }
             | GatewayError::Duplicate { .. }
@@ -135,11 +166,15 @@ impl GatewayError {
             | GatewayError::AlreadyCancelled { .. } => StatusCode::CONFLICT,
             GatewayError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             GatewayError::InsufficientBalance { .. } => StatusCode::PAYMENT_REQUIRED,
-            GatewayError::UnknownIntent { .. } | GatewayError::NotFrozen { .. } => {
-                StatusCode::NOT_FOUND
-            }
+            GatewayError::UnknownIntent { .. }
+            | GatewayError::NotFrozen { .. }
+            | GatewayError::ForecastNotConfigured
+            | GatewayError::UnknownMeter { .. }
+            | GatewayError::NoForecastData { .. } => StatusCode::NOT_FOUND,
             GatewayError::BalanceUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            GatewayError::Store { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            GatewayError::Store { .. } | GatewayError::Forecast { .. } => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 

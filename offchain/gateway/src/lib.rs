@@ -6,7 +6,9 @@
 //! stores it durably in SQLite (WAL, group commit) before it answers, serves
 //! the open book of each slot and a WebSocket stream of updates, and at each
 //! slot's gate closure freezes and publishes the slot's book so that anyone
-//! can re-run the clearing. See `README.md` beside this crate.
+//! can re-run the clearing; with a `[forecast]` configuration it also serves
+//! each household's own forecast for the next slots ([`forecast`]). See
+//! `README.md` beside this crate.
 #![cfg_attr(test, allow(clippy::unwrap_used))] // tests report failures by panicking
 #![warn(missing_docs)]
 
@@ -14,6 +16,7 @@ pub mod api;
 pub mod balance;
 pub mod config;
 pub mod error;
+pub mod forecast;
 pub mod ratelimit;
 pub mod rejections;
 pub mod store;
@@ -24,8 +27,9 @@ use std::time::Duration;
 
 pub use api::{offset_clock, router, system_clock, Accepted, Clock, Gateway, OpenBook, ROUTES};
 pub use balance::{BalanceSource, ChainBalance, FixedBalance};
-pub use config::{BalanceConfig, Config, ConfigError};
+pub use config::{BalanceConfig, Config, ConfigError, ForecastConfig};
 pub use error::{ErrorBody, GatewayError};
+pub use forecast::{ForecastAnswer, ForecastService, ForecastSlot};
 pub use store::{BookEntry, FrozenBook, Store, StoredIntent};
 
 /// Serves `gw` on `listener` until `shutdown` resolves: in-flight requests

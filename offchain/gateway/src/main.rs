@@ -4,11 +4,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use aip_types::SLOT_SECONDS;
 use anyhow::Context;
 use clap::Parser;
 use gateway::{
     offset_clock, serve, system_clock, BalanceConfig, BalanceSource, ChainBalance, Config,
-    FixedBalance, Gateway,
+    FixedBalance, ForecastService, Gateway,
 };
 
 /// AIPCHAIN order gateway: signed intents in, durable per-slot books out.
@@ -69,7 +70,26 @@ async fn main() -> anyhow::Result<()> {
         Some(file) => offset_clock(file.clone()),
         None => system_clock(),
     };
-    let gw = Gateway::new(cfg, balance, clock)?;
+    let forecast = match &cfg.forecast {
+        Some(f) => {
+            let (f, now) = (f.clone(), clock() / 1000);
+            // Slots asked for start after the gate and run `max_slots` on.
+            let ahead = cfg
+                .gate_closure_seconds
+                .saturating_add(SLOT_SECONDS.saturating_mul(f.max_slots as u64 + 1));
+            let service =
+                tokio::task::spawn_blocking(move || ForecastService::load(&f, now, ahead))
+                    .await
+                    .context("loading the forecast data and models")??;
+            tracing::info!(
+                slot_offset_seconds = service.slot_offset_seconds(),
+                "household forecasts served at /v1/forecast/{{meter}}"
+            );
+            Some(Arc::new(service))
+        }
+        None => None,
+    };
+    let gw = Gateway::with_forecast(cfg, balance, clock, forecast)?;
     // The one line on stdout: tests and scripts read the bound address here.
     println!("listening on {addr}");
     tracing::info!(%addr, "aip-gateway listening");

@@ -14,7 +14,7 @@
 //! multiplied back after it; the Wh is rounded half up to a whole Wh
 //! (the model's outputs are clipped at zero). `surplus_wh = pv_wh − load_wh`:
 //! positive means the household can offer, negative that it needs to bid.
-use crate::features::{HISTORY, SLOTS_PER_DAY};
+use crate::features::{date_from_days, days_from_date, Date, HISTORY, SLOTS_PER_DAY};
 use crate::forecast::{Forecaster, Kind};
 use crate::MatcherError;
 use aip_data::{HouseholdEnergy, SLOT_SECONDS};
@@ -114,6 +114,11 @@ impl HouseholdForecaster {
     /// The meter of household 0.
     pub fn first_meter(&self) -> u32 {
         self.first_meter
+    }
+
+    /// Chain time minus data time, seconds (a data slot is the chain slot minus this).
+    pub fn slot_offset_seconds(&self) -> i64 {
+        self.slot_offset_seconds
     }
 
     fn to_data(&self, chain: u64) -> Option<u64> {
@@ -219,6 +224,50 @@ impl HouseholdForecaster {
     }
 }
 
+/// The chain-minus-data offset, in seconds, that maps chain time `now` onto
+/// the data when none is configured: a whole number of weeks (so a chain
+/// slot's data slot has its weekday and its time of day), the one that puts
+/// `now`'s day nearest to the same calendar date in the data's first year (so
+/// the data's season is `now`'s), moved by whole weeks when needed so that
+/// `now`'s day and the `ahead_days` after it can be forecast (a slot of day
+/// D needs the 7 days before D in the data). `None` when the data is too
+/// short to hold such a week.
+pub fn week_offset(energy: &HouseholdEnergy, now: u64, ahead_days: u64) -> Option<i64> {
+    let day = i64::try_from(DAY).ok()?;
+    let first = i64::try_from(energy.first_slot).ok()?;
+    let end = first.checked_add(
+        i64::try_from(energy.slots())
+            .ok()?
+            .checked_mul(i64::try_from(SLOT_SECONDS).ok()?)?,
+    )?;
+    // Days D (day numbers since 1970) whose forecast the data holds.
+    let lowest = (first + day - 1).div_euclid(day).checked_add(7)?;
+    let highest = end
+        .div_euclid(day)
+        .checked_sub(i64::try_from(ahead_days).ok()?)?;
+    if highest.checked_sub(lowest)? < 6 {
+        return None;
+    }
+    let today = i64::try_from(now / DAY).ok()?;
+    let date = date_from_days(today);
+    let target = days_from_date(Date {
+        year: date_from_days(first.div_euclid(day)).year,
+        ..date
+    });
+    // Whole weeks from the target's week, rounded to the nearest.
+    let mut weeks = (today - target + 3).div_euclid(7);
+    let mut mapped = today.checked_sub(weeks.checked_mul(7)?)?;
+    while mapped < lowest {
+        weeks -= 1;
+        mapped += 7;
+    }
+    while mapped > highest {
+        weeks += 1;
+        mapped -= 7;
+    }
+    weeks.checked_mul(7)?.checked_mul(day)
+}
+
 /// A per-unit forecast times the scale, rounded half up to a whole Wh
 /// (negative and non-finite values are 0).
 pub fn to_wh(per_unit: f32, scale: u32) -> u64 {
@@ -249,5 +298,74 @@ mod tests {
         assert_eq!(surplus(10, 25), -15);
         assert_eq!(surplus(u64::MAX, 0), i64::MAX);
         assert_eq!(surplus(0, u64::MAX), i64::MIN);
+    }
+
+    /// A year of data from 2016-01-01 00:00 UTC (35,136 slots, like the
+    /// SimBench export), no households needed for the offset.
+    fn year_2016() -> HouseholdEnergy {
+        HouseholdEnergy {
+            first_slot: 1_451_606_400,
+            households: vec![0],
+            load_wh: vec![vec![0; 35_136]],
+            pv_wh: vec![vec![0; 35_136]],
+        }
+    }
+
+    const WEEK: i64 = 7 * 86_400;
+
+    #[test]
+    fn the_offset_keeps_the_weekday_and_the_season() {
+        let e = year_2016();
+        // 2026-12-06 10:00 UTC, a Sunday: 522 weeks back is 2016-12-04, a Sunday.
+        let now = 1_796_551_200;
+        let offset = week_offset(&e, now, 1).unwrap();
+        assert_eq!(offset, 522 * WEEK);
+        let mapped = now - offset as u64;
+        assert_eq!(mapped, 1_480_845_600); // 2016-12-04 10:00 UTC
+        let d = date_from_days((mapped / DAY) as i64);
+        assert_eq!((d.year, d.month, d.day), (2016, 12, 4));
+        // Mid-year: 2026-06-15 (a Monday) becomes 2016-06-13 (a Monday).
+        let june = 1_781_481_600;
+        let mapped = june - week_offset(&e, june, 1).unwrap() as u64;
+        let d = date_from_days((mapped / DAY) as i64);
+        assert_eq!((d.year, d.month, d.day), (2016, 6, 13));
+    }
+
+    #[test]
+    fn the_offset_stays_inside_the_data() {
+        let e = year_2016();
+        // 2027-01-03: the same date in 2016 has no 7 days before it in the
+        // data; the first Sunday that has them is 2016-01-10.
+        let jan = 1_798_934_400;
+        let mapped = jan - week_offset(&e, jan, 1).unwrap() as u64;
+        let d = date_from_days((mapped / DAY) as i64);
+        assert_eq!((d.year, d.month, d.day), (2016, 1, 10));
+        // 2017-12-31, a Sunday: the nearest Sunday to 2016-12-31 is
+        // 2017-01-01, whose day after is not in the data: a week earlier.
+        let dec = 1_514_678_400;
+        let mapped = dec - week_offset(&e, dec, 1).unwrap() as u64;
+        let d = date_from_days((mapped / DAY) as i64);
+        assert_eq!((d.year, d.month, d.day), (2016, 12, 25));
+        // With no day ahead, 2017-01-01 itself is forecastable (its 7 days
+        // before are the data's last week).
+        let mapped = dec - week_offset(&e, dec, 0).unwrap() as u64;
+        let d = date_from_days((mapped / DAY) as i64);
+        assert_eq!((d.year, d.month, d.day), (2017, 1, 1));
+        // A chain earlier than the data maps forward (a negative offset).
+        let early = 1_420_070_400; // 2015-01-01, a Thursday
+        let offset = week_offset(&e, early, 1).unwrap();
+        assert!(offset < 0 && offset % WEEK == 0, "{offset}");
+        // Too short a file: no week to map into.
+        let short = HouseholdEnergy {
+            first_slot: 1_451_606_400,
+            households: vec![0],
+            load_wh: vec![vec![0; 13 * 96]],
+            pv_wh: vec![vec![0; 13 * 96]],
+        };
+        assert_eq!(week_offset(&short, now_2026(), 1), None);
+    }
+
+    fn now_2026() -> u64 {
+        1_796_551_200
     }
 }

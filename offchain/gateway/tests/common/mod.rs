@@ -176,3 +176,17 @@ impl Http {
         Ok((status, String::from_utf8_lossy(&buf).into_owned()))
     }
 }
+
+/// The `n`th command-line argument as a number, or `default` (the examples' arguments).
+pub fn arg(n: usize, default: u64) -> u64 {
+    std::env::args()
+        .nth(n)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The `p` quantile (0 < p <= 1, nearest rank) of sorted latencies, in milliseconds.
+pub fn quantile_ms(sorted: &[std::time::Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i].as_secs_f64() * 1000.0
+}
