@@ -45,6 +45,15 @@ impl Tariff {
     }
 }
 
+/// The firm-offer rule's allowance for a PV forecast that comes in too
+/// high: the real PV of a slot may be this share below its forecast
+/// ([`Battery::firm_offer`]). The day-ahead PV forecast misses by about a
+/// third of the mean on average (`docs/benchmarks.md`, "Simulation").
+pub const PV_MISS_PCT: u64 = 50;
+/// The firm-offer rule's allowance for a load forecast that comes in too
+/// low: the real load may be this share above its forecast.
+pub const LOAD_MISS_PCT: u64 = 50;
+
 /// A home battery, integer Wh.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Battery {
@@ -132,6 +141,30 @@ impl Battery {
         let room = self.discharge_room().saturating_sub(deliver);
         deliver += gap.min(room);
         (draw, deliver)
+    }
+
+    /// The firm-offer rule: how much of a planned export a household offers.
+    /// A sale must survive a forecast miss of its slot: PV [`PV_MISS_PCT`] %
+    /// below its forecast and load [`LOAD_MISS_PCT`] % above it. The battery
+    /// covers the first part of that miss at delivery ([`Battery::firm`]: the
+    /// planned draw it can cut, plus the discharge it has power and charge for
+    /// beyond the plan); the offer gives up the rest. So a household whose plan
+    /// leaves its battery no room to firm (holding an empty battery, or
+    /// already discharging at full power) offers less of its export, and the
+    /// part it does not offer goes to the grid at the feed-in tariff instead
+    /// of becoming a shortfall. Never more than the planned export; integer
+    /// Wh, the miss rounded up.
+    pub fn firm_offer(&self, plan: (u64, u64), load_f: u64, pv_f: u64) -> u64 {
+        let (draw, deliver) = plan;
+        let export = pv_f
+            .saturating_add(deliver)
+            .saturating_sub(load_f.saturating_add(draw));
+        let miss = pv_f
+            .saturating_mul(PV_MISS_PCT)
+            .div_ceil(100)
+            .saturating_add(load_f.saturating_mul(LOAD_MISS_PCT).div_ceil(100));
+        let headroom = draw.saturating_add(self.discharge_room().saturating_sub(deliver));
+        export.saturating_sub(miss.saturating_sub(headroom))
     }
 
     /// Executes a plan (clamped to what is possible); returns what was
@@ -225,6 +258,48 @@ mod tests {
         // never draws more or delivers less than planned
         let (d, x) = b.firm((625, 0), 0, 800, 100);
         assert!(d <= 625 && x == 0 && 800 - d >= 100, "{d} {x}");
+    }
+
+    #[test]
+    fn a_household_offers_only_the_export_its_battery_can_firm_against_a_forecast_miss() {
+        // 5 kWh battery, 2,500 Wh stored: 625 Wh a slot of firming discharge
+        let b = Battery::new(5.0);
+        // a full battery holds nothing back: forecast PV 1,200, load 200,
+        // export 1,000; the miss (600 + 100) is within the 625 + 0 headroom
+        // but for 75 Wh
+        let full = Battery { soc_wh: 5_000, ..b };
+        assert_eq!(full.firm_offer((0, 0), 200, 1_200), 925);
+        // charging 625 Wh from the surplus: the draw it can cut is headroom
+        // too (625 + 625 > 700): the whole planned export of 375 Wh
+        assert_eq!(b.firm_offer((625, 0), 200, 1_200), 375);
+        // holding an empty battery: no headroom, 700 Wh of the 1,000 kept back
+        let empty = Battery { soc_wh: 0, ..b };
+        assert_eq!(empty.firm_offer((0, 0), 200, 1_200), 300);
+        // discharging at full power into a small forecast load: the battery
+        // has nothing left to give, the load's miss (125 of 250) is kept back
+        assert_eq!(b.firm_offer((0, 625), 250, 0), 375 - 125);
+        // a miss beyond the export: nothing is offered
+        assert_eq!(empty.firm_offer((0, 0), 400, 700), 0);
+        // no export planned: nothing to offer
+        assert_eq!(b.firm_offer((0, 0), 500, 300), 0);
+        // the miss rounds up: 101 Wh PV, 0 load, empty battery: 101 - 51
+        assert_eq!(empty.firm_offer((0, 0), 0, 101), 50);
+        // what is offered, firming delivers when the forecast misses by the
+        // allowance: PV 50 % low, load 50 % high
+        for (bat, plan, load_f, pv_f) in [
+            (full, (0, 0), 200, 1_200),
+            (b, (625, 0), 200, 1_200),
+            (empty, (0, 0), 200, 1_200),
+            (b, (0, 625), 250, 0),
+        ] {
+            let sold = bat.firm_offer(plan, load_f, pv_f);
+            let (load, pv) = (load_f + load_f / 2, pv_f / 2);
+            let (draw, deliver) = bat.firm(plan, load, pv, sold);
+            let mut after = bat;
+            let (drawn, delivered) = after.execute(draw, deliver);
+            let export = (pv + delivered) as i64 - (load + drawn) as i64;
+            assert!(export >= sold as i64, "{bat:?} {plan:?}: {export} < {sold}");
+        }
     }
 
     #[test]

@@ -42,7 +42,9 @@ pub struct SimConfig {
     /// households act by it (frozen) instead of the Q-table.
     pub policy: Option<crate::policy::Policy>,
     /// Battery firming ([`crate::agent::Battery::firm`]): at delivery a
-    /// seller's battery covers what its forecast missed of its sale.
+    /// seller's battery covers what its forecast missed of its sale; and
+    /// before gate closure a household offers only what its battery can firm
+    /// ([`crate::agent::Battery::firm_offer`]).
     pub firming: bool,
 }
 
@@ -408,13 +410,22 @@ impl Engine {
                     wh: planned as u64,
                     price: tariff.level(hour, bid_level),
                 });
-            } else if -planned >= self.cfg.min_order_wh as i64 {
-                new_orders.push(NewOrder {
-                    owner: i,
-                    side: Side::Offer,
-                    wh: (-planned) as u64,
-                    price: tariff.level(hour, offer_level),
-                });
+            } else if planned < 0 {
+                // the firm-offer rule: with firming on, only what the battery
+                // can firm against a forecast miss is offered
+                let offer = if self.cfg.firming {
+                    st.battery.firm_offer((draw, deliver), load_f, pv_f)
+                } else {
+                    planned.unsigned_abs()
+                };
+                if offer >= self.cfg.min_order_wh {
+                    new_orders.push(NewOrder {
+                        owner: i,
+                        side: Side::Offer,
+                        wh: offer,
+                        price: tariff.level(hour, offer_level),
+                    });
+                }
             }
         }
 
