@@ -43,7 +43,14 @@ pub fn train_command(args: &Args, path: &std::path::Path) -> Result<()> {
     let tariff = Tariff::default();
     let range = scenario.history_slots..scenario.history_slots + scenario.sim_slots;
     let t0 = Instant::now();
-    let (mut p, log) = policy::train(&scenario.households, range.clone(), &cfg, &tariff)?;
+    let (mut p, log) = policy::train(
+        &scenario.households,
+        scenario.t0,
+        range.clone(),
+        &cfg,
+        &tariff,
+    )?;
+    let env = cfg.env(scenario.t0);
     let secs = t0.elapsed().as_secs_f64();
     // the whole training period, every household, one 7-day episode per week
     let full = |q: &policy::Policy| {
@@ -61,7 +68,7 @@ pub fn train_command(args: &Args, path: &std::path::Path) -> Result<()> {
                             7 * SLOTS_PER_DAY,
                             cfg.battery_kwh,
                             &tariff,
-                            &cfg.fee,
+                            &env,
                         )
                     })
                     .collect::<Vec<_>>()
@@ -86,7 +93,8 @@ pub fn train_command(args: &Args, path: &std::path::Path) -> Result<()> {
         "log": log,
         "training_period_objective": { "trained": trained, "rule": rule, "night_trickle": hand },
         "training_period_grid_fee_aip": { "trained": trained_fee as f64 / 1e6, "rule": rule_fee as f64 / 1e6, "night_trickle": hand_fee as f64 / 1e6 },
-        "objective": "(grid-only bill - bill - grid fee) / grid-only import bill, seasonal-naive forecasts, no market",
+        "objective": "(grid-only bill - bill - grid fee) / grid-only import bill, seasonal-naive forecasts, no market, exports valued at config.export_level of the way from feed-in to retail",
+        "features_per_band": ["1", "state of charge", "its square", "forecast net load (kWh, clamped to +-2)", "PV surplus of the last metered day (/5 kWh, at most 2)", "season (cos of the year's angle from the June solstice)"],
     });
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).ok();
