@@ -127,6 +127,12 @@ pub struct Args {
     #[arg(long, default_value_t = crate::policy::TrainConfig::default().iterations)]
     pub train_iterations: usize,
 
+    /// Training of --train-policy values exports at this share of the way
+    /// from the feed-in tariff to retail (0.4: the level households offer
+    /// at; 0: the feed-in tariff).
+    #[arg(long, default_value_t = crate::policy::TrainConfig::default().export_level)]
+    pub train_export_level: f64,
+
     /// Held-out evaluation: for every week of --eval-weeks and seed of --eval-seeds,
     /// the learning households against their twin; writes evaluation.md and
     /// evaluation.json to --out.

@@ -38,6 +38,7 @@ pub fn train_command(args: &Args, path: &std::path::Path) -> Result<()> {
         seed: args.train_seed,
         iterations: args.train_iterations,
         battery_kwh: args.battery_kwh,
+        export_level: args.train_export_level,
         ..TrainConfig::default()
     };
     let tariff = Tariff::default();
@@ -82,8 +83,8 @@ pub fn train_command(args: &Args, path: &std::path::Path) -> Result<()> {
     let (hand, hand_fee) = full(&policy::Policy::night_trickle());
     p.training = serde_json::json!({
         "command": format!(
-            "aip-sim --train-policy {} --train-seed {} --train-iterations {}",
-            path.display(), cfg.seed, cfg.iterations
+            "aip-sim --train-policy {} --train-seed {} --train-iterations {} --train-export-level {}",
+            path.display(), cfg.seed, cfg.iterations, cfg.export_level
         ),
         "data": args.data.display().to_string(),
         "period": "2016-01-08..2016-08-31 (days 7..=243)",
