@@ -143,6 +143,29 @@ impl Battery {
         (draw, deliver)
     }
 
+    /// The battery at delivery, when the slot's real load and PV are known
+    /// (the inverter's real-time control): [`Battery::firm`] covers a sale
+    /// the forecast missed; then the battery delivers no more than the real
+    /// load and the sale need: what the plan would have sent to the grid
+    /// beyond the household's sale stays stored, instead of being sold to
+    /// the grid at the feed-in tariff (a forecast that overestimated the
+    /// load, or a discharge planned for a sale that was not matched). It
+    /// never draws more or delivers more than [`Battery::firm`] says.
+    /// Integer Wh.
+    pub fn at_delivery(
+        &self,
+        plan: (u64, u64),
+        load_wh: u64,
+        pv_wh: u64,
+        sold_wh: u64,
+    ) -> (u64, u64) {
+        let (draw, deliver) = self.firm(plan, load_wh, pv_wh, sold_wh);
+        // export beyond the sale that the battery's delivery makes
+        let need = load_wh.saturating_add(draw).saturating_add(sold_wh);
+        let surplus = pv_wh.saturating_add(deliver).saturating_sub(need);
+        (draw, deliver.saturating_sub(surplus.min(deliver)))
+    }
+
     /// The firm-offer rule: how much of a planned export a household offers.
     /// A sale must survive a forecast miss of its slot: PV [`PV_MISS_PCT`] %
     /// below its forecast and load [`LOAD_MISS_PCT`] % above it. The battery
@@ -258,6 +281,26 @@ mod tests {
         // never draws more or delivers less than planned
         let (d, x) = b.firm((625, 0), 0, 800, 100);
         assert!(d <= 625 && x == 0 && 800 - d >= 100, "{d} {x}");
+    }
+
+    #[test]
+    fn at_delivery_the_battery_keeps_what_it_would_send_to_the_grid_beyond_the_sale() {
+        let b = Battery::new(5.0);
+        // planned 300 Wh for a forecast load of 300; the real load is 100:
+        // no sale, so 100 Wh are delivered and 200 stay stored
+        assert_eq!(b.at_delivery((0, 300), 100, 0, 0), (0, 100));
+        // a discharge at full power for a sale of 200 Wh, real load 100:
+        // 300 delivered, 325 kept
+        assert_eq!(b.at_delivery((0, 625), 100, 0, 200), (0, 300));
+        // PV alone covers load and sale: the battery delivers nothing
+        assert_eq!(b.at_delivery((0, 300), 100, 900, 500), (0, 0));
+        // firming first: a cloud, sold 400, load 300: 625 delivered, all needed
+        assert_eq!(b.at_delivery((0, 0), 300, 0, 400), (0, 625));
+        // charging plans are left as they are (the draw is not trimmed)
+        assert_eq!(b.at_delivery((300, 0), 100, 1_000, 0), (300, 0));
+        // a real load above the plan: the battery does not deliver more
+        // without a sale to cover (imports are the household's own business)
+        assert_eq!(b.at_delivery((0, 100), 400, 0, 0), (0, 100));
     }
 
     #[test]

@@ -41,9 +41,10 @@ pub struct SimConfig {
     /// The trained battery policy ([`crate::policy`]): when set, the learning
     /// households act by it (frozen) instead of the Q-table.
     pub policy: Option<crate::policy::Policy>,
-    /// Battery firming ([`crate::agent::Battery::firm`]): at delivery a
-    /// seller's battery covers what its forecast missed of its sale; and
-    /// before gate closure a household offers only what its battery can firm
+    /// Battery firming ([`crate::agent::Battery::at_delivery`]): at delivery
+    /// a seller's battery covers what its forecast missed of its sale, and no
+    /// battery sends energy to the grid beyond its household's sale; before
+    /// gate closure a household offers only what its battery can firm
     /// ([`crate::agent::Battery::firm_offer`]).
     pub firming: bool,
 }
@@ -580,8 +581,10 @@ impl Engine {
         let retail = tariff.retail(hour);
         let n = self.households.len();
 
-        // Delivery: each battery runs its plan, firmed to cover the
-        // household's sales if on; the meters show the real profile.
+        // Delivery: each battery runs its plan, with firming on adjusted to
+        // the real load and PV (`Battery::at_delivery`: cover the sales,
+        // send no battery energy to the grid beyond them); the meters show
+        // the real profile.
         let mut sold_wh = vec![0u64; n];
         if self.cfg.firming {
             for t in &cur.trades {
@@ -596,7 +599,11 @@ impl Engine {
             let h = &self.scenario.households[i];
             let (load, pv) = (h.load_wh[idx], h.pv_wh[idx]);
             let b = &mut self.households[i].battery;
-            let (draw, deliver) = b.firm(plan, load, pv, sold_wh[i]);
+            let (draw, deliver) = if self.cfg.firming {
+                b.at_delivery(plan, load, pv, sold_wh[i])
+            } else {
+                plan
+            };
             soc_before.push(b.soc_wh);
             let (drawn, delivered) = b.execute(draw, deliver);
             self.totals.battery_in_wh += drawn;

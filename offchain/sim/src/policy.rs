@@ -313,9 +313,10 @@ pub struct EpisodeEnv {
 
 /// Runs `policy` for household `h` over profile slots `from..from + slots`
 /// (needs a day of history before `from`), battery starting half full:
-/// plan on seasonal-naive forecasts, execute, bill at the tariff (exports at
-/// `env.export_level`), as the simulation's engine does for a household
-/// whose offers all sell at that level. The grid-only baseline bills exports
+/// plan on seasonal-naive forecasts, execute as the engine does with firming
+/// on ([`Battery::at_delivery`]: no battery energy to the grid), bill at the
+/// tariff (exports at `env.export_level`), as the simulation's engine does
+/// for a household whose offers all sell at that level. The grid-only baseline bills exports
 /// at the feed-in tariff, as the simulation's does.
 pub fn episode(
     policy: &Policy,
@@ -340,7 +341,9 @@ pub fn episode(
             surplus_day_wh: surplus_last_day(&h.load_wh, &h.pv_wh, idx.saturating_sub(1)),
             season: season(env.t0 + idx as u64 * SLOT_SECONDS),
         });
-        let (draw, deliver) = b.plan(mode, load_f, pv_f);
+        // at delivery, as the engine with firming on (no sales here)
+        let plan = b.plan(mode, load_f, pv_f);
+        let (draw, deliver) = b.at_delivery(plan, h.load_wh[idx], h.pv_wh[idx], 0);
         let (drawn, delivered) = b.execute(draw, deliver);
         let (load, pv) = (i128::from(h.load_wh[idx]), i128::from(h.pv_wh[idx]));
         let net = load + i128::from(drawn) - pv - i128::from(delivered);
