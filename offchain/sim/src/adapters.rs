@@ -249,7 +249,11 @@ mod tests {
         let (lat, lon) = sc.location.unwrap();
         let history = aip_matcher::features::HISTORY;
         let day_idx = sc.history_slots;
-        let with_pv = sc.households.iter().filter(|h| h.pv_profile.is_some()).count();
+        let with_pv = sc
+            .households
+            .iter()
+            .filter(|h| h.pv_profile.is_some())
+            .count();
         assert!(with_pv > 0, "the sample has PV households");
         for day in 0..2 {
             let d0 = day_idx + day * SLOTS_PER_DAY;
@@ -285,7 +289,10 @@ mod tests {
                             })
                             .unwrap();
                         let (src, s) = if series == Series::Pv {
-                            (&sc.households[j].pv_wh, sc.households[j].pv_profile.as_ref().unwrap().1)
+                            (
+                                &sc.households[j].pv_wh,
+                                sc.households[j].pv_profile.as_ref().unwrap().1,
+                            )
                         } else {
                             (
                                 &sc.households[j].load_wh,
@@ -301,7 +308,9 @@ mod tests {
                         } else {
                             (&mut load1, aip_matcher::forecast::Kind::Load)
                         };
-                        let want = model.forecast_day(kind, &hist, day_start, lat, lon).unwrap();
+                        let want = model
+                            .forecast_day(kind, &hist, day_start, lat, lon)
+                            .unwrap();
                         let want = (want[slot] as f64 * scale).max(0.0).round() as u64;
                         assert_eq!(got, want, "household {i} {series:?} day {day} slot {slot}");
                     }

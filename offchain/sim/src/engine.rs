@@ -390,7 +390,6 @@ impl Engine {
                         soc: st.battery.soc_fraction(),
                         net_forecast_wh: load_f as i64 - pv_f as i64,
                         surplus_day_wh: crate::policy::surplus_last_day(&h.load_wh, &h.pv_wh, seen),
-                        season: crate::policy::season(start),
                     });
                     (mode, st.levels.0, st.levels.1)
                 }

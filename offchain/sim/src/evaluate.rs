@@ -44,14 +44,8 @@ pub fn train_command(args: &Args, path: &std::path::Path) -> Result<()> {
     let tariff = Tariff::default();
     let range = scenario.history_slots..scenario.history_slots + scenario.sim_slots;
     let t0 = Instant::now();
-    let (mut p, log) = policy::train(
-        &scenario.households,
-        scenario.t0,
-        range.clone(),
-        &cfg,
-        &tariff,
-    )?;
-    let env = cfg.env(scenario.t0);
+    let (mut p, log) = policy::train(&scenario.households, range.clone(), &cfg, &tariff)?;
+    let env = cfg.env();
     let secs = t0.elapsed().as_secs_f64();
     // the whole training period, every household, one 7-day episode per week
     let full = |q: &policy::Policy| {
@@ -95,7 +89,7 @@ pub fn train_command(args: &Args, path: &std::path::Path) -> Result<()> {
         "training_period_objective": { "trained": trained, "rule": rule, "night_trickle": hand },
         "training_period_grid_fee_aip": { "trained": trained_fee as f64 / 1e6, "rule": rule_fee as f64 / 1e6, "night_trickle": hand_fee as f64 / 1e6 },
         "objective": "(grid-only bill - bill - grid fee) / grid-only import bill, seasonal-naive forecasts, no market, exports valued at config.export_level of the way from feed-in to retail",
-        "features_per_band": ["1", "state of charge", "its square", "forecast net load (kWh, clamped to +-2)", "PV surplus of the last metered day (/5 kWh, at most 2)", "season (cos of the year's angle from the June solstice)"],
+        "features_per_band": ["1", "state of charge", "its square", "forecast net load (kWh, clamped to +-2)", "PV surplus of the last metered day (/5 kWh, at most 2)"],
     });
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).ok();
@@ -324,19 +318,37 @@ mod tests {
         let args = Args::try_parse_from(["aip-sim"]).unwrap();
         let ok = table(
             &args,
-            &[row("2016-09-05", 5.5, 49.0, 0.95), row("2016-10-03", 6.5, 50.0, 0.91)],
+            &[
+                row("2016-09-05", 5.5, 49.0, 0.95),
+                row("2016-10-03", 6.5, 50.0, 0.91),
+            ],
         );
         assert!(ok.contains("| 2016-09-05 | 1 | 25.5 % | 20.0 % | +5.5 | 49.0 | 50.0 | 0 | 95.0 % | 95.0 % | 0.250 |"), "{ok}");
         assert!(ok.contains("gain over the twin: mean +6.0 pp, sd 0.7 pp, min +5.5 pp over 2 runs (goal: >= +5 pp in every run): met"), "{ok}");
-        assert!(ok.contains("peak import no higher than all-rule: 2 of 2 runs: met"), "{ok}");
+        assert!(
+            ok.contains("peak import no higher than all-rule: 2 of 2 runs: met"),
+            "{ok}"
+        );
         assert!(ok.contains("trades delivered in full: mean 93.0 %, min 91.0 % (goal: >= 90 % in every run): met; shortfall penalties 0.500 AIP in all"), "{ok}");
         // a mean above the goal with one run below it misses it
         let missed = table(
             &args,
-            &[row("2016-09-05", 9.0, 51.0, 0.95), row("2016-11-28", 4.9, 50.0, 0.89)],
+            &[
+                row("2016-09-05", 9.0, 51.0, 0.95),
+                row("2016-11-28", 4.9, 50.0, 0.89),
+            ],
         );
-        assert!(missed.contains("min +4.9 pp over 2 runs (goal: >= +5 pp in every run): MISSED"), "{missed}");
-        assert!(missed.contains("peak import no higher than all-rule: 1 of 2 runs: MISSED"), "{missed}");
-        assert!(missed.contains("min 89.0 % (goal: >= 90 % in every run): MISSED"), "{missed}");
+        assert!(
+            missed.contains("min +4.9 pp over 2 runs (goal: >= +5 pp in every run): MISSED"),
+            "{missed}"
+        );
+        assert!(
+            missed.contains("peak import no higher than all-rule: 1 of 2 runs: MISSED"),
+            "{missed}"
+        );
+        assert!(
+            missed.contains("min 89.0 % (goal: >= 90 % in every run): MISSED"),
+            "{missed}"
+        );
     }
 }

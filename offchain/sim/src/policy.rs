@@ -3,10 +3,10 @@
 //! **Policy.** A linear scoring policy over hand-made features of what a
 //! household sees before gate closure: the time-of-day band (8 bands that
 //! follow the tariff), its battery's state of charge, its forecast net
-//! load, the PV surplus of the last metered day and the season. Each of the
+//! load and the PV surplus of the last metered day. Each of the
 //! [`ACTIONS`] gets a score `w_a · φ(obs)`; the household takes the best
 //! (ties: the lowest index, so the rule's self-consumption wins a tie). The
-//! weights are the whole model (`models/policy.json`, 5 × 48 numbers). Bids and offers keep the rule's price levels: the policy
+//! weights are the whole model (`models/policy.json`, 5 × 40 numbers). Bids and offers keep the rule's price levels: the policy
 //! decides what the battery does, hence how much the household bids or offers.
 //!
 //! **Training** ([`train`]): evolution strategies (antithetic Gaussian
@@ -35,8 +35,6 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use aip_types::SLOT_SECONDS;
-
 use crate::agent::{Battery, Tariff};
 use crate::rl::BatteryMode;
 use crate::scenario::{Household, SLOTS_PER_DAY};
@@ -47,10 +45,10 @@ use crate::SimError;
 pub const BANDS: [u32; 8] = [0, 3, 6, 10, 14, 17, 21, 22];
 /// Features per band: 1, state of charge, its square, forecast net load (kWh
 /// per slot), the PV surplus of the last metered day (a persistence forecast
-/// of tomorrow's: with much of it the battery need not charge from the grid),
-/// the season ([`season`]: +1 at the June solstice, −1 at the December one;
-/// the training period's winter and spring stand for the held-out autumn).
-pub const PER_BAND: usize = 6;
+/// of tomorrow's: with much of it the battery need not charge from the grid).
+/// (A season feature was tried, with exports valued at the offer level in
+/// training: the held-out gain fell; `offchain/sim/README.md`.)
+pub const PER_BAND: usize = 5;
 /// Width of the feature vector.
 pub const N_FEATURES: usize = BANDS.len() * PER_BAND;
 
@@ -79,19 +77,6 @@ pub struct Obs {
     pub net_forecast_wh: i64,
     /// PV surplus over the last metered day ([`surplus_last_day`]), Wh.
     pub surplus_day_wh: u64,
-    /// The season of the slot, [`season`] of its start.
-    pub season: f64,
-}
-
-/// Days from 1970-01-01 to the June solstice of 2016 (2016-06-21).
-pub const JUNE_SOLSTICE_DAY: f64 = 16_973.0;
-
-/// The season of a Unix time: the cosine of the year's angle from the June
-/// solstice, +1 in late June, −1 in late December, the same for two days
-/// as far before and after a solstice (the daylight they have is alike).
-pub fn season(unix: u64) -> f64 {
-    let days = unix as f64 / 86_400.0 - JUNE_SOLSTICE_DAY;
-    (2.0 * std::f64::consts::PI * days / 365.2422).cos()
 }
 
 /// The PV surplus (PV above load, slot by slot) of the last day metered:
@@ -118,7 +103,6 @@ pub fn features(o: &Obs) -> [f64; N_FEATURES] {
     f[b + 3] = (o.net_forecast_wh as f64 / 1000.0).clamp(-2.0, 2.0);
     // kWh per day over 5, clamped at 10 kWh
     f[b + 4] = (o.surplus_day_wh as f64 / 5000.0).min(2.0);
-    f[b + 5] = o.season.clamp(-1.0, 1.0);
     f
 }
 
@@ -139,7 +123,7 @@ pub struct Policy {
 pub const RULE_MARGIN: f64 = 0.1;
 
 /// The format tag of [`Policy`] files.
-pub const FORMAT: &str = "aip-sim linear battery policy v3";
+pub const FORMAT: &str = "aip-sim linear battery policy v2";
 
 impl Policy {
     /// The rule as a policy: self-consumption in every band (by a margin of
@@ -298,12 +282,9 @@ fn naive(series: &[u64], idx: usize) -> u64 {
     series[idx.saturating_sub(SLOTS_PER_DAY)]
 }
 
-/// Where an episode runs: the Unix start of profile slot 0 (midnight UTC),
-/// and the price exports are valued at.
+/// Where an episode runs: the price exports are valued at and the grid fee.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EpisodeEnv {
-    /// Unix start of profile slot 0 (midnight UTC), for the season.
-    pub t0: u64,
     /// Exports are valued at this share of the way from the feed-in tariff
     /// to retail ([`Tariff::level`]; 0: the feed-in tariff).
     pub export_level: f64,
@@ -313,10 +294,11 @@ pub struct EpisodeEnv {
 
 /// Runs `policy` for household `h` over profile slots `from..from + slots`
 /// (needs a day of history before `from`), battery starting half full:
-/// plan on seasonal-naive forecasts, execute as the engine does with firming
-/// on ([`Battery::at_delivery`]: no battery energy to the grid), bill at the
-/// tariff (exports at `env.export_level`), as the simulation's engine does
-/// for a household whose offers all sell at that level. The grid-only baseline bills exports
+/// plan on seasonal-naive forecasts, execute the plan, bill at the tariff
+/// (exports at `env.export_level`), as the simulation's engine does for a
+/// household without trades and without firming (with firming on, the
+/// engine's [`Battery::at_delivery`] keeps a plan's battery energy from the
+/// grid; training with it gave a worse held-out policy, README). The grid-only baseline bills exports
 /// at the feed-in tariff, as the simulation's does.
 pub fn episode(
     policy: &Policy,
@@ -339,11 +321,8 @@ pub fn episode(
             net_forecast_wh: load_f as i64 - pv_f as i64,
             // as in the simulation: the slot before this one is not metered yet
             surplus_day_wh: surplus_last_day(&h.load_wh, &h.pv_wh, idx.saturating_sub(1)),
-            season: season(env.t0 + idx as u64 * SLOT_SECONDS),
         });
-        // at delivery, as the engine with firming on (no sales here)
-        let plan = b.plan(mode, load_f, pv_f);
-        let (draw, deliver) = b.at_delivery(plan, h.load_wh[idx], h.pv_wh[idx], 0);
+        let (draw, deliver) = b.plan(mode, load_f, pv_f);
         let (drawn, delivered) = b.execute(draw, deliver);
         let (load, pv) = (i128::from(h.load_wh[idx]), i128::from(h.pv_wh[idx]));
         let net = load + i128::from(drawn) - pv - i128::from(delivered);
@@ -383,9 +362,8 @@ pub struct TrainConfig {
     pub battery_kwh: f64,
     pub fee: GridFee,
     /// Exports valued at this share of the way from feed-in to retail
-    /// ([`EpisodeEnv::export_level`]): 0.4, the level the households offer
-    /// at, since in the market nearly every offer sells (bids outnumber
-    /// offers ten to one in the default week).
+    /// ([`EpisodeEnv::export_level`]): 0, the feed-in tariff. (0.4, the
+    /// level households offer at, was tried: the held-out gain fell.)
     pub export_level: f64,
 }
 
@@ -401,16 +379,15 @@ impl Default for TrainConfig {
             step: 0.05,
             battery_kwh: 5.0,
             fee: GridFee::default(),
-            export_level: 0.4,
+            export_level: 0.0,
         }
     }
 }
 
 impl TrainConfig {
-    /// The episodes' environment of this configuration on data starting at `t0`.
-    pub fn env(&self, t0: u64) -> EpisodeEnv {
+    /// The episodes' environment of this configuration.
+    pub fn env(&self) -> EpisodeEnv {
         EpisodeEnv {
-            t0,
             export_level: self.export_level,
             fee: self.fee,
         }
@@ -471,11 +448,9 @@ fn gaussian(rng: &mut ChaCha8Rng) -> f64 {
 }
 
 /// Trains a policy on `households`, episodes drawn from profile slots
-/// `range` (a day of history must precede it; `t0`: Unix start of profile
-/// slot 0), starting from the rule.
+/// `range` (a day of history must precede it), starting from the rule.
 pub fn train(
     households: &[Household],
-    t0: u64,
     range: std::ops::Range<usize>,
     cfg: &TrainConfig,
     tariff: &Tariff,
@@ -503,22 +478,12 @@ pub fn train(
     let (b1, b2) = (0.9, 0.999);
     let days = (range.len() - len) / SLOTS_PER_DAY + 1;
     let mut log = Vec::new();
-    let env = cfg.env(t0);
+    let env = cfg.env();
     let eval = |w: &[f64], eps: &[(usize, usize)]| {
         let p = Policy::from_flat(w);
         let costs: Vec<EpisodeCost> = eps
             .iter()
-            .map(|&(h, from)| {
-                episode(
-                    &p,
-                    &households[h],
-                    from,
-                    len,
-                    cfg.battery_kwh,
-                    tariff,
-                    &env,
-                )
-            })
+            .map(|&(h, from)| episode(&p, &households[h], from, len, cfg.battery_kwh, tariff, &env))
             .collect();
         objective(&costs)
     };
@@ -581,15 +546,13 @@ mod tests {
             soc,
             net_forecast_wh: net,
             surplus_day_wh: 0,
-            season: 0.0,
         }
     }
 
-    /// The fixture's data starts on a midnight; the episodes' environment
-    /// with the default fee, exports at the feed-in tariff.
-    fn env(s: &Scenario) -> EpisodeEnv {
+    /// The episodes' environment with the default fee, exports at the
+    /// feed-in tariff.
+    fn env(_: &Scenario) -> EpisodeEnv {
         EpisodeEnv {
-            t0: s.t0,
             export_level: 0.0,
             fee: GridFee::default(),
         }
@@ -599,18 +562,16 @@ mod tests {
     fn features_fill_only_the_band_of_the_hour() {
         let f = features(&Obs {
             surplus_day_wh: 2_500,
-            season: -0.5,
             ..obs(18, 0.5, 1500)
         });
         // 17–21 is band 5
-        assert_eq!(&f[30..36], &[1.0, 0.5, 0.25, 1.5, 0.5, -0.5]);
-        assert_eq!(f.iter().filter(|&&x| x != 0.0).count(), 6);
+        assert_eq!(&f[25..30], &[1.0, 0.5, 0.25, 1.5, 0.5]);
+        assert_eq!(f.iter().filter(|&&x| x != 0.0).count(), 5);
         let f = features(&Obs {
             surplus_day_wh: 40_000,
-            season: 3.0,
             ..obs(23, 2.0, -9000)
         });
-        assert_eq!(&f[42..48], &[1.0, 1.0, 1.0, -2.0, 2.0, 1.0], "clamped");
+        assert_eq!(&f[35..40], &[1.0, 1.0, 1.0, -2.0, 2.0], "clamped");
         assert_eq!(features(&obs(0, 0.0, 0))[0], 1.0);
     }
 
@@ -701,14 +662,13 @@ mod tests {
             ..TrainConfig::default()
         };
         let range = 96..s.history_slots + s.sim_slots;
-        let (a, log_a) = train(&s.households, s.t0, range.clone(), &cfg, &t).unwrap();
-        let (b, log_b) = train(&s.households, s.t0, range.clone(), &cfg, &t).unwrap();
+        let (a, log_a) = train(&s.households, range.clone(), &cfg, &t).unwrap();
+        let (b, log_b) = train(&s.households, range.clone(), &cfg, &t).unwrap();
         assert_eq!(a, b, "same seed, same weights");
         assert_eq!(log_a, log_b);
         assert_ne!(a, Policy::rule(), "training moved the weights");
         let (c, _) = train(
             &s.households,
-            s.t0,
             range.clone(),
             &TrainConfig { seed: 2, ..cfg },
             &t,
@@ -751,7 +711,6 @@ mod tests {
         let s = Scenario::fixture(1, 1);
         let e = train(
             &s.households,
-            s.t0,
             96..150,
             &TrainConfig::default(),
             &Tariff::default(),
@@ -794,12 +753,15 @@ mod tests {
 
     #[test]
     fn a_missing_policy_file_is_refused_naming_the_file_and_how_to_train_one() {
-        let path = std::env::temp_dir().join(format!("aip-policy-none-{}.json", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("aip-policy-none-{}.json", std::process::id()));
         let e = Policy::load(&path).unwrap_err().to_string();
         let shown = path.display();
         assert!(e.starts_with(&format!("data: policy {shown}: ")), "{e}");
         assert!(
-            e.ends_with(&format!("(train one with `aip-sim --train-policy {shown}`)")),
+            e.ends_with(&format!(
+                "(train one with `aip-sim --train-policy {shown}`)"
+            )),
             "{e}"
         );
     }
@@ -807,12 +769,12 @@ mod tests {
     #[test]
     fn a_policy_of_another_format_version_is_refused_naming_the_file() {
         let mut p = Policy::rule();
-        p.format = "aip-sim linear battery policy v2".into();
-        let f = TempFile::new("v2", &serde_json::to_string(&p).unwrap());
+        p.format = "aip-sim linear battery policy v1".into();
+        let f = TempFile::new("v1", &serde_json::to_string(&p).unwrap());
         assert_eq!(
             Policy::load(&f.0).unwrap_err().to_string(),
             format!(
-                "data: policy {}: policy format \"aip-sim linear battery policy v2\", expected \"aip-sim linear battery policy v3\"",
+                "data: policy {}: policy format \"aip-sim linear battery policy v1\", expected \"aip-sim linear battery policy v2\"",
                 f.0.display()
             )
         );
@@ -820,16 +782,16 @@ mod tests {
 
     #[test]
     fn a_policy_with_the_wrong_feature_count_or_action_count_is_refused_naming_the_file() {
-        // the v2 width: 5 features a band instead of 6
+        // the v1 width: 4 features a band instead of 5
         let mut p = Policy::rule();
         for row in &mut p.weights {
-            row.truncate(40);
+            row.truncate(32);
         }
         let f = TempFile::new("width", &serde_json::to_string(&p).unwrap());
         assert_eq!(
             Policy::load(&f.0).unwrap_err().to_string(),
             format!(
-                "data: policy {}: policy weights must be 5 rows of 48, got 5 rows ([40, 40, 40, 40, 40] wide)",
+                "data: policy {}: policy weights must be 5 rows of 40, got 5 rows ([32, 32, 32, 32, 32] wide)",
                 f.0.display()
             )
         );
@@ -839,7 +801,7 @@ mod tests {
         assert_eq!(
             Policy::load(&f.0).unwrap_err().to_string(),
             format!(
-                "data: policy {}: policy weights must be 5 rows of 48, got 4 rows ([48, 48, 48, 48] wide)",
+                "data: policy {}: policy weights must be 5 rows of 40, got 4 rows ([40, 40, 40, 40] wide)",
                 f.0.display()
             )
         );
@@ -850,21 +812,11 @@ mod tests {
         let f = TempFile::new("junk", "{\"format\": 3}");
         let e = Policy::load(&f.0).unwrap_err().to_string();
         assert!(
-            e.starts_with(&format!("data: policy {}: invalid type: integer `3`", f.0.display())),
+            e.starts_with(&format!(
+                "data: policy {}: invalid type: integer `3`",
+                f.0.display()
+            )),
             "{e}"
         );
-    }
-
-    #[test]
-    fn the_season_is_one_at_the_june_solstice_and_minus_one_six_months_later() {
-        let day = 86_400u64;
-        let june = 16_973 * day; // 2016-06-21
-        assert!((season(june) - 1.0).abs() < 1e-12);
-        assert!((season(june + 183 * day) + 1.0).abs() < 1e-3);
-        // 2016-11-28 and 2016-01-14 lie as far from the December solstice
-        let nov28 = 17_133 * day;
-        let jan14 = 16_814 * day;
-        assert!((season(nov28) - season(jan14)).abs() < 0.01);
-        assert!(season(nov28) < -0.9);
     }
 }

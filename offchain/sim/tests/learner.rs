@@ -48,10 +48,16 @@ fn the_trained_policy_is_the_default_learner_and_q_learning_is_chosen_by_name() 
     e.run(|_| {}).unwrap();
     let k = Kpis::of(&e).unwrap();
     let s = summary(&e, &k);
-    assert!(s.contains("learning: trained battery policy, frozen"), "{s}");
+    assert!(
+        s.contains("learning: trained battery policy, frozen"),
+        "{s}"
+    );
     // the summary shows peak import and the delivery rate
     assert!(s.contains("  grid              peak import "), "{s}");
-    assert!(s.contains("of trades delivered in full; shortfall penalties"), "{s}");
+    assert!(
+        s.contains("of trades delivered in full; shortfall penalties"),
+        "{s}"
+    );
 
     let q = aip_sim::build(&args(&["--learner", "q"])).unwrap();
     assert_eq!(q.cfg.policy, None);
