@@ -48,8 +48,10 @@ impl Tariff {
 /// The firm-offer rule's allowance for a PV forecast that comes in too
 /// high: the real PV of a slot may be this share below its forecast
 /// ([`Battery::firm_offer`]). The day-ahead PV forecast misses by about a
-/// third of the mean on average (`docs/benchmarks.md`, "Simulation").
-pub const PV_MISS_PCT: u64 = 50;
+/// third of the mean on average, by far more in a cloudy slot; with 50 %
+/// the learning households' trades were delivered in full in 84–87 % of
+/// cases in the late-November week, with 75 % in 96 %.
+pub const PV_MISS_PCT: u64 = 75;
 /// The firm-offer rule's allowance for a load forecast that comes in too
 /// low: the real load may be this share above its forecast (a household's
 /// load in one slot is spiky: a kettle triples it).
@@ -309,25 +311,25 @@ mod tests {
         // 5 kWh battery, 2,500 Wh stored: 625 Wh a slot of firming discharge
         let b = Battery::new(5.0);
         // a full battery: forecast PV 1,200, load 200, export 1,000; the
-        // miss (600 + 400) is beyond the 625 Wh headroom by 375
+        // miss (900 + 400) is beyond the 625 Wh headroom by 675
         let full = Battery { soc_wh: 5_000, ..b };
-        assert_eq!(full.firm_offer((0, 0), 200, 1_200), 625);
+        assert_eq!(full.firm_offer((0, 0), 200, 1_200), 325);
         // charging 625 Wh from the surplus: the draw it can cut is headroom
-        // too (625 + 625 > 1,000): the whole planned export of 375 Wh
-        assert_eq!(b.firm_offer((625, 0), 200, 1_200), 375);
+        // too (625 + 625, 50 short of the miss): 375 - 50
+        assert_eq!(b.firm_offer((625, 0), 200, 1_200), 325);
         // holding an empty battery: no headroom, the miss is kept back
         let empty = Battery { soc_wh: 0, ..b };
-        assert_eq!(empty.firm_offer((0, 0), 0, 1_200), 600);
+        assert_eq!(empty.firm_offer((0, 0), 0, 1_200), 300);
         assert_eq!(empty.firm_offer((0, 0), 200, 1_200), 0);
         // discharging at full power into a small forecast load: the battery
         // has nothing left to give, the load's miss (200 of 100) is kept back
         assert_eq!(b.firm_offer((0, 625), 100, 0), 525 - 200);
         // no export planned: nothing to offer
         assert_eq!(b.firm_offer((0, 0), 500, 300), 0);
-        // the miss rounds up: 101 Wh PV, 0 load, empty battery: 101 - 51
-        assert_eq!(empty.firm_offer((0, 0), 0, 101), 50);
+        // the miss rounds up: 101 Wh PV, 0 load, empty battery: 101 - 76
+        assert_eq!(empty.firm_offer((0, 0), 0, 101), 25);
         // what is offered, firming delivers when the forecast misses by the
-        // allowance: PV 50 % low, load three times its forecast
+        // allowance: PV a quarter of its forecast, load three times it
         for (bat, plan, load_f, pv_f) in [
             (full, (0, 0), 200, 1_200),
             (b, (625, 0), 200, 1_200),
@@ -336,7 +338,7 @@ mod tests {
         ] {
             let sold = bat.firm_offer(plan, load_f, pv_f);
             assert!(sold > 0);
-            let (load, pv) = (3 * load_f, pv_f / 2);
+            let (load, pv) = (3 * load_f, pv_f / 4);
             let (draw, deliver) = bat.at_delivery(plan, load, pv, sold);
             let mut after = bat;
             let (drawn, delivered) = after.execute(draw, deliver);
