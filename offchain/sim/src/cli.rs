@@ -102,12 +102,15 @@ pub struct Args {
     pub attack: Vec<String>,
 
     /// What the learning households run: `policy` (the trained battery policy
-    /// of --policy, frozen) or `q` (tabular Q-learning from the rule, online; the
-    /// default until a trained policy beats the rule on held-out weeks).
-    #[arg(long, default_value = "q", value_parser = ["policy", "q"])]
+    /// of --policy, frozen; the default) or `q` (tabular Q-learning from the
+    /// rule, online).
+    #[arg(long, default_value = "policy", value_parser = ["policy", "q"])]
     pub learner: String,
 
-    /// The trained policy (`--train-policy` writes it).
+    /// The trained policy (`--train-policy` writes it). A relative path that
+    /// is not under the current directory is looked up in its parents (so
+    /// the default finds the repository's `models/policy.json` from a
+    /// crate's folder too).
     #[arg(long, default_value = "models/policy.json")]
     pub policy: PathBuf,
 
@@ -123,6 +126,12 @@ pub struct Args {
     /// Training iterations of --train-policy (evolution strategies).
     #[arg(long, default_value_t = crate::policy::TrainConfig::default().iterations)]
     pub train_iterations: usize,
+
+    /// Training of --train-policy values exports at this share of the way
+    /// from the feed-in tariff to retail (0: the feed-in tariff; 0.4, the
+    /// level households offer at, gave a worse held-out policy).
+    #[arg(long, default_value_t = crate::policy::TrainConfig::default().export_level)]
+    pub train_export_level: f64,
 
     /// Held-out evaluation: for every week of --eval-weeks and seed of --eval-seeds,
     /// the learning households against their twin; writes evaluation.md and

@@ -41,8 +41,11 @@ pub struct SimConfig {
     /// The trained battery policy ([`crate::policy`]): when set, the learning
     /// households act by it (frozen) instead of the Q-table.
     pub policy: Option<crate::policy::Policy>,
-    /// Battery firming ([`crate::agent::Battery::firm`]): at delivery a
-    /// seller's battery covers what its forecast missed of its sale.
+    /// Battery firming ([`crate::agent::Battery::at_delivery`]): at delivery
+    /// a seller's battery covers what its forecast missed of its sale, and no
+    /// battery sends energy to the grid beyond its household's sale; before
+    /// gate closure a household offers only what its battery can firm
+    /// ([`crate::agent::Battery::firm_offer`]).
     pub firming: bool,
 }
 
@@ -408,13 +411,22 @@ impl Engine {
                     wh: planned as u64,
                     price: tariff.level(hour, bid_level),
                 });
-            } else if -planned >= self.cfg.min_order_wh as i64 {
-                new_orders.push(NewOrder {
-                    owner: i,
-                    side: Side::Offer,
-                    wh: (-planned) as u64,
-                    price: tariff.level(hour, offer_level),
-                });
+            } else if planned < 0 {
+                // the firm-offer rule: with firming on, only what the battery
+                // can firm against a forecast miss is offered
+                let offer = if self.cfg.firming {
+                    st.battery.firm_offer((draw, deliver), load_f, pv_f)
+                } else {
+                    planned.unsigned_abs()
+                };
+                if offer >= self.cfg.min_order_wh {
+                    new_orders.push(NewOrder {
+                        owner: i,
+                        side: Side::Offer,
+                        wh: offer,
+                        price: tariff.level(hour, offer_level),
+                    });
+                }
             }
         }
 
@@ -568,8 +580,10 @@ impl Engine {
         let retail = tariff.retail(hour);
         let n = self.households.len();
 
-        // Delivery: each battery runs its plan, firmed to cover the
-        // household's sales if on; the meters show the real profile.
+        // Delivery: each battery runs its plan, with firming on adjusted to
+        // the real load and PV (`Battery::at_delivery`: cover the sales,
+        // send no battery energy to the grid beyond them); the meters show
+        // the real profile.
         let mut sold_wh = vec![0u64; n];
         if self.cfg.firming {
             for t in &cur.trades {
@@ -584,7 +598,11 @@ impl Engine {
             let h = &self.scenario.households[i];
             let (load, pv) = (h.load_wh[idx], h.pv_wh[idx]);
             let b = &mut self.households[i].battery;
-            let (draw, deliver) = b.firm(plan, load, pv, sold_wh[i]);
+            let (draw, deliver) = if self.cfg.firming {
+                b.at_delivery(plan, load, pv, sold_wh[i])
+            } else {
+                plan
+            };
             soc_before.push(b.soc_wh);
             let (drawn, delivered) = b.execute(draw, deliver);
             self.totals.battery_in_wh += drawn;

@@ -6,9 +6,9 @@
 //! where each household signs its orders as intents and the matcher commits
 //! each slot once; [`protocol`] is that market protocol, written once).
 //! The matcher clears each slot, the meters report the real profile as
-//! delivery, settlement and reputation run, and a part of the households learn
-//! their bidding with tabular Q-learning. The run ends with a KPI summary and
-//! SVG plots.
+//! delivery, settlement and reputation run, and a part of the households
+//! bid with a trained battery policy ([`policy`], the default) or learn with
+//! tabular Q-learning ([`rl`]). The run ends with a KPI summary and SVG plots.
 //!
 //! Every external part sits behind a small trait so it can be swapped:
 //! [`forecast::Forecaster`], [`market::Clearing`], [`chain::MarketChain`].
@@ -99,7 +99,7 @@ pub fn build_on(
         scenario.sim_slots = scenario.sim_slots.min(s.max(1));
     }
     let policy = if args.learner == "policy" && args.rl_share > 0.0 && !twin {
-        Some(policy::Policy::load(&args.policy)?)
+        Some(policy::Policy::load(&policy::Policy::find(&args.policy))?)
     } else {
         None
     };

@@ -2,19 +2,20 @@
 //!
 //! **Policy.** A linear scoring policy over hand-made features of what a
 //! household sees before gate closure: the time-of-day band (8 bands that
-//! follow the tariff), its battery's state of charge and its forecast net
-//! load. Each of the [`ACTIONS`] gets a score `w_a · φ(obs)`; the household
-//! takes the best (ties: the lowest index, so the rule's self-consumption
-//! wins a tie). The weights are the whole model (`models/policy.json`,
-//! 5 × 40 numbers). Bids and offers keep the rule's price levels: the policy
+//! follow the tariff), its battery's state of charge, its forecast net
+//! load and the PV surplus of the last metered day. Each of the
+//! [`ACTIONS`] gets a score `w_a · φ(obs)`; the household takes the best
+//! (ties: the lowest index, so the rule's self-consumption wins a tie). The
+//! weights are the whole model (`models/policy.json`, 5 × 40 numbers). Bids and offers keep the rule's price levels: the policy
 //! decides what the battery does, hence how much the household bids or offers.
 //!
 //! **Training** ([`train`]): evolution strategies (antithetic Gaussian
 //! perturbations of the weights, rank-shaped returns, Adam steps on the
 //! estimated gradient) on episodes of the training period: a household of
 //! the real data, a few days from a random start, its battery run by the
-//! policy on seasonal-naive forecasts, billed at the time-of-use tariff
-//! ([`episode`]). No market and no chain in the loop: the objective is the
+//! policy on seasonal-naive forecasts, billed at the time-of-use tariff,
+//! its exports valued at the price the market pays for them
+//! ([`TrainConfig::export_level`]; [`episode`]). No market and no chain in the loop: the objective is the
 //! household's import bill, which the market lowers further for both the
 //! policy and the rule. The objective also charges a **grid fee** on what
 //! the battery draws from the grid above [`GridFee::cap_wh`] per slot (a
@@ -45,6 +46,8 @@ pub const BANDS: [u32; 8] = [0, 3, 6, 10, 14, 17, 21, 22];
 /// Features per band: 1, state of charge, its square, forecast net load (kWh
 /// per slot), the PV surplus of the last metered day (a persistence forecast
 /// of tomorrow's: with much of it the battery need not charge from the grid).
+/// (A season feature was tried, with exports valued at the offer level in
+/// training: the held-out gain fell; `offchain/sim/README.md`.)
 pub const PER_BAND: usize = 5;
 /// Width of the feature vector.
 pub const N_FEATURES: usize = BANDS.len() * PER_BAND;
@@ -107,7 +110,7 @@ pub fn features(o: &Obs) -> [f64; N_FEATURES] {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
-    /// Format tag, `aip-sim linear battery policy v1`.
+    /// Format tag, [`FORMAT`].
     pub format: String,
     /// `N_ACTIONS` rows of `N_FEATURES` weights.
     pub weights: Vec<Vec<f64>>,
@@ -189,6 +192,25 @@ impl Policy {
         Ok(())
     }
 
+    /// Where a policy file is: `path` itself when it exists or is absolute,
+    /// otherwise the first parent of the current directory that holds the
+    /// relative `path`; `path` unchanged when none does (loading it then
+    /// reports the missing file).
+    pub fn find(path: &Path) -> std::path::PathBuf {
+        if path.is_absolute() || path.exists() {
+            return path.to_path_buf();
+        }
+        std::env::current_dir()
+            .ok()
+            .and_then(|cwd| {
+                cwd.ancestors()
+                    .skip(1)
+                    .map(|dir| dir.join(path))
+                    .find(|p| p.is_file())
+            })
+            .unwrap_or_else(|| path.to_path_buf())
+    }
+
     /// Reads and checks a policy file.
     pub fn load(path: &Path) -> Result<Policy, SimError> {
         let text = std::fs::read_to_string(path).map_err(|e| {
@@ -260,10 +282,24 @@ fn naive(series: &[u64], idx: usize) -> u64 {
     series[idx.saturating_sub(SLOTS_PER_DAY)]
 }
 
+/// Where an episode runs: the price exports are valued at and the grid fee.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EpisodeEnv {
+    /// Exports are valued at this share of the way from the feed-in tariff
+    /// to retail ([`Tariff::level`]; 0: the feed-in tariff).
+    pub export_level: f64,
+    /// The grid fee of the objective.
+    pub fee: GridFee,
+}
+
 /// Runs `policy` for household `h` over profile slots `from..from + slots`
 /// (needs a day of history before `from`), battery starting half full:
-/// plan on seasonal-naive forecasts, execute, bill at the tariff, exactly as
-/// the simulation's engine does for a household without trades.
+/// plan on seasonal-naive forecasts, execute the plan, bill at the tariff
+/// (exports at `env.export_level`), as the simulation's engine does for a
+/// household without trades and without firming (with firming on, the
+/// engine's [`Battery::at_delivery`] keeps a plan's battery energy from the
+/// grid; training with it gave a worse held-out policy, README). The grid-only baseline bills exports
+/// at the feed-in tariff, as the simulation's does.
 pub fn episode(
     policy: &Policy,
     h: &Household,
@@ -271,8 +307,9 @@ pub fn episode(
     slots: usize,
     battery_kwh: f64,
     tariff: &Tariff,
-    fee: &GridFee,
+    env: &EpisodeEnv,
 ) -> EpisodeCost {
+    let fee = &env.fee;
     let mut b = Battery::new(battery_kwh);
     let mut c = EpisodeCost::default();
     for idx in from..from + slots {
@@ -291,11 +328,13 @@ pub fn episode(
         let net = load + i128::from(drawn) - pv - i128::from(delivered);
         let retail = i128::from(tariff.retail(hour));
         let feed_in = i128::from(tariff.feed_in);
-        let price = |e: i128| if e > 0 { e * retail } else { e * feed_in } / 1000;
-        c.bill += price(net);
+        let export = i128::from(tariff.level(hour, env.export_level));
+        // money rounds toward zero per slot, as in the engine
+        let bill = |e: i128, out: i128| if e > 0 { e * retail } else { e * out } / 1000;
+        c.bill += bill(net, export);
         let raw = load - pv;
-        c.baseline += price(raw);
-        c.baseline_import += price(raw).max(0);
+        c.baseline += bill(raw, feed_in);
+        c.baseline_import += bill(raw, feed_in).max(0);
         let over = i128::from(drawn).min(net) - i128::from(fee.cap_wh);
         if over > 0 {
             c.fee += over * i128::from(fee.uaip_per_kwh) / 1000;
@@ -322,6 +361,10 @@ pub struct TrainConfig {
     pub step: f64,
     pub battery_kwh: f64,
     pub fee: GridFee,
+    /// Exports valued at this share of the way from feed-in to retail
+    /// ([`EpisodeEnv::export_level`]): 0, the feed-in tariff. (0.4, the
+    /// level households offer at, was tried: the held-out gain fell.)
+    pub export_level: f64,
 }
 
 impl Default for TrainConfig {
@@ -336,6 +379,17 @@ impl Default for TrainConfig {
             step: 0.05,
             battery_kwh: 5.0,
             fee: GridFee::default(),
+            export_level: 0.0,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// The episodes' environment of this configuration.
+    pub fn env(&self) -> EpisodeEnv {
+        EpisodeEnv {
+            export_level: self.export_level,
+            fee: self.fee,
         }
     }
 }
@@ -424,21 +478,12 @@ pub fn train(
     let (b1, b2) = (0.9, 0.999);
     let days = (range.len() - len) / SLOTS_PER_DAY + 1;
     let mut log = Vec::new();
+    let env = cfg.env();
     let eval = |w: &[f64], eps: &[(usize, usize)]| {
         let p = Policy::from_flat(w);
         let costs: Vec<EpisodeCost> = eps
             .iter()
-            .map(|&(h, from)| {
-                episode(
-                    &p,
-                    &households[h],
-                    from,
-                    len,
-                    cfg.battery_kwh,
-                    tariff,
-                    &cfg.fee,
-                )
-            })
+            .map(|&(h, from)| episode(&p, &households[h], from, len, cfg.battery_kwh, tariff, &env))
             .collect();
         objective(&costs)
     };
@@ -504,6 +549,15 @@ mod tests {
         }
     }
 
+    /// The episodes' environment with the default fee, exports at the
+    /// feed-in tariff.
+    fn env(_: &Scenario) -> EpisodeEnv {
+        EpisodeEnv {
+            export_level: 0.0,
+            fee: GridFee::default(),
+        }
+    }
+
     #[test]
     fn features_fill_only_the_band_of_the_hour() {
         let f = features(&Obs {
@@ -541,8 +595,8 @@ mod tests {
         let s = Scenario::fixture(2, 2);
         let h = &s.households[1]; // no PV: the battery only discharges
         let t = Tariff::default();
-        let c = episode(&Policy::rule(), h, 96, 96, 5.0, &t, &GridFee::default());
-        let c0 = episode(&Policy::rule(), h, 96, 96, 0.0, &t, &GridFee::default());
+        let c = episode(&Policy::rule(), h, 96, 96, 5.0, &t, &env(&s));
+        let c0 = episode(&Policy::rule(), h, 96, 96, 0.0, &t, &env(&s));
         assert_eq!(c0.bill, c0.baseline, "no battery: the grid-only bill");
         assert_eq!(c.baseline, c0.baseline);
         // the half-full battery (2,500 Wh) covered load at retail prices
@@ -558,7 +612,7 @@ mod tests {
         h.load_wh = vec![300; 192];
         h.pv_wh = vec![0; 192];
         let t = Tariff::default();
-        let fee = GridFee::default();
+        let fee = env(&s);
         let c = episode(&Policy::rule(), &h, 96, 96, 5.0, &t, &fee);
         assert_eq!(c.fee, 0, "household load alone pays no fee");
         let mut charge = Policy::rule();
@@ -575,6 +629,28 @@ mod tests {
     }
 
     #[test]
+    fn exports_are_billed_at_the_export_level_and_the_baseline_at_the_feed_in_tariff() {
+        let s = Scenario::fixture(1, 1);
+        let mut h = s.households[0].clone();
+        // 1,000 Wh of PV over 200 Wh of load in every slot, no battery
+        h.load_wh = vec![200; 192];
+        h.pv_wh = vec![1_200; 192];
+        let t = Tariff::default();
+        let at = |level| {
+            let e = EpisodeEnv {
+                export_level: level,
+                ..env(&s)
+            };
+            episode(&Policy::rule(), &h, 96, 4, 0.0, &t, &e)
+        };
+        // hour 0: feed-in 0.08 AIP/kWh, retail 0.22: level 0.4 is 0.136
+        assert_eq!(at(0.0).bill, -4 * 80_000);
+        assert_eq!(at(0.4).bill, -4 * 136_000);
+        assert_eq!(at(0.4).baseline, -4 * 80_000, "grid-only: feed-in");
+        assert_eq!(at(0.4).baseline_import, 0);
+    }
+
+    #[test]
     fn training_is_deterministic_and_depends_on_the_seed() {
         let s = Scenario::fixture(4, 6);
         let t = Tariff::default();
@@ -588,8 +664,9 @@ mod tests {
         let range = 96..s.history_slots + s.sim_slots;
         let (a, log_a) = train(&s.households, range.clone(), &cfg, &t).unwrap();
         let (b, log_b) = train(&s.households, range.clone(), &cfg, &t).unwrap();
-        assert_eq!(a, b);
+        assert_eq!(a, b, "same seed, same weights");
         assert_eq!(log_a, log_b);
+        assert_ne!(a, Policy::rule(), "training moved the weights");
         let (c, _) = train(
             &s.households,
             range.clone(),
@@ -645,35 +722,101 @@ mod tests {
         );
     }
 
+    /// A file in a fresh temporary folder, removed with it.
+    struct TempFile(std::path::PathBuf);
+
+    impl TempFile {
+        fn new(tag: &str, text: &str) -> TempFile {
+            let dir = std::env::temp_dir().join(format!("aip-policy-{tag}-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let path = dir.join("policy.json");
+            std::fs::write(&path, text).unwrap();
+            TempFile(path)
+        }
+    }
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            if let Some(dir) = self.0.parent() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+    }
+
     #[test]
-    fn a_policy_file_round_trips_and_a_bad_one_is_refused_with_its_reason() {
-        let dir = std::env::temp_dir().join(format!("aip-policy-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("p.json");
+    fn a_policy_file_round_trips() {
         let mut p = Policy::rule();
         p.weights[1][3] = -0.25;
-        std::fs::write(&path, serde_json::to_string(&p).unwrap()).unwrap();
-        assert_eq!(Policy::load(&path).unwrap(), p);
-        let mut bad = p.clone();
-        bad.weights.pop();
-        std::fs::write(&path, serde_json::to_string(&bad).unwrap()).unwrap();
+        let f = TempFile::new("ok", &serde_json::to_string(&p).unwrap());
+        assert_eq!(Policy::load(&f.0).unwrap(), p);
+    }
+
+    #[test]
+    fn a_missing_policy_file_is_refused_naming_the_file_and_how_to_train_one() {
+        let path =
+            std::env::temp_dir().join(format!("aip-policy-none-{}.json", std::process::id()));
+        let e = Policy::load(&path).unwrap_err().to_string();
+        let shown = path.display();
+        assert!(e.starts_with(&format!("data: policy {shown}: ")), "{e}");
+        assert!(
+            e.ends_with(&format!(
+                "(train one with `aip-sim --train-policy {shown}`)"
+            )),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_policy_of_another_format_version_is_refused_naming_the_file() {
+        let mut p = Policy::rule();
+        p.format = "aip-sim linear battery policy v1".into();
+        let f = TempFile::new("v1", &serde_json::to_string(&p).unwrap());
         assert_eq!(
-            Policy::load(&path).unwrap_err().to_string(),
+            Policy::load(&f.0).unwrap_err().to_string(),
             format!(
-                "data: policy {}: policy weights must be 5 rows of 40, got 4 rows ([40, 40, 40, 40] wide)",
-                path.display()
+                "data: policy {}: policy format \"aip-sim linear battery policy v1\", expected \"aip-sim linear battery policy v2\"",
+                f.0.display()
             )
         );
-        let mut bad = p.clone();
-        bad.format = "v0".into();
-        std::fs::write(&path, serde_json::to_string(&bad).unwrap()).unwrap();
-        assert!(Policy::load(&path)
-            .unwrap_err()
-            .to_string()
-            .contains("policy format \"v0\", expected \"aip-sim linear battery policy v2\""));
-        let missing = dir.join("none.json");
-        let e = Policy::load(&missing).unwrap_err().to_string();
-        assert!(e.contains("train one with `aip-sim --train-policy"), "{e}");
-        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_policy_with_the_wrong_feature_count_or_action_count_is_refused_naming_the_file() {
+        // the v1 width: 4 features a band instead of 5
+        let mut p = Policy::rule();
+        for row in &mut p.weights {
+            row.truncate(32);
+        }
+        let f = TempFile::new("width", &serde_json::to_string(&p).unwrap());
+        assert_eq!(
+            Policy::load(&f.0).unwrap_err().to_string(),
+            format!(
+                "data: policy {}: policy weights must be 5 rows of 40, got 5 rows ([32, 32, 32, 32, 32] wide)",
+                f.0.display()
+            )
+        );
+        let mut p = Policy::rule();
+        p.weights.pop();
+        let f = TempFile::new("rows", &serde_json::to_string(&p).unwrap());
+        assert_eq!(
+            Policy::load(&f.0).unwrap_err().to_string(),
+            format!(
+                "data: policy {}: policy weights must be 5 rows of 40, got 4 rows ([40, 40, 40, 40] wide)",
+                f.0.display()
+            )
+        );
+    }
+
+    #[test]
+    fn a_policy_file_that_is_not_a_policy_is_refused_naming_the_file() {
+        let f = TempFile::new("junk", "{\"format\": 3}");
+        let e = Policy::load(&f.0).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!(
+                "data: policy {}: invalid type: integer `3`",
+                f.0.display()
+            )),
+            "{e}"
+        );
     }
 }
