@@ -55,7 +55,7 @@ const TERMS_CHUNK: usize = 500;
 pub const MAX_COMMIT_ATTEMPTS: usize = 8;
 /// Seconds added to the chain time when screening expiry: the commit lands
 /// in a later block.
-const EXPIRY_MARGIN_SECS: u64 = 10;
+pub const EXPIRY_MARGIN_SECS: u64 = 10;
 
 /// The deployment file (`artifacts/deployment.<chain-id>.json`, written by
 /// `aip deploy`): the one type in [`chain_client::deployment`].

@@ -40,7 +40,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use settlement::msg::{
     BalanceResponse, ConfigResponse, ExecuteMsg, HoldingsResponse, IntentFillResponse,
-    IntentTrade, NodeZonesResponse, QueryMsg, SlotStatusResponse, TradeResponse, TradeStatus,
+    NodeZonesResponse, QueryMsg, SlotStatusResponse, TradeResponse, TradeStatus,
     TradesResponse, Zone as SZone,
 };
 
@@ -327,7 +327,7 @@ impl<T: Transport> Market<T> {
             .get(&cs.0)
             .into_iter()
             .flatten()
-            .filter(|(id, _)| only.is_none_or(|o| o.contains(id)))
+            .filter(|(id, _)| only.is_none_or(|o| o.contains(*id)))
             .map(|(&id, h)| FrozenEntry {
                 hash: hex::encode(h.signed.intent.hash()),
                 seq: id,
@@ -934,7 +934,6 @@ impl<T: Transport> MarketChain for Market<T> {
 mod tests {
     use super::*;
     use aip_types::intent::verify_signed_intent;
-    use aip_types::intent::SignedIntent;
     use cosmwasm_std::testing::MockApi;
 
     fn domain() -> IntentDomain {
@@ -968,13 +967,14 @@ mod tests {
                 (slot.start(), slot.end())
             );
             assert_eq!(intent.expires, slot.start());
-            let bi = sign(&key, i, &intent);
-            let sig = bi.signature.clone().unwrap();
-            assert_eq!(sig.kind == aip_types::intent::KIND_ETH_EIP712, i == 3);
-            let signed = SignedIntent {
-                intent: bi.intent(&d),
-                signature: sig,
-            };
+            let signed = sign(&key, i, &intent);
+            assert_eq!(
+                signed.signature.kind == aip_types::intent::KIND_ETH_EIP712,
+                i == 3
+            );
+            // The batch form a commit carries rebuilds the same intent.
+            let bi = BatchIntent::from_signed(&signed);
+            assert_eq!(bi.intent(&d), intent);
             let v =
                 verify_signed_intent(&MockApi::default(), &d, &signed, slot.start() - 1).unwrap();
             assert_eq!(v.owner, owner);
@@ -985,138 +985,12 @@ mod tests {
     fn orders_outside_the_bounds_are_refused_before_signing() {
         let d = domain();
         let slot = SlotId(1_473_066_000);
-        assert!(order_intent(&d, "x", 1, slot, 1, &order(Side::Bid, 0, 100_000)).is_err());
-        assert!(order_intent(&d, "x", 1, slot, 1, &order(Side::Bid, 10, 0)).is_err());
-    }
-
-    /// Four intents: bids 1 and 2, offers 3 and 4.
-    fn held() -> BTreeMap<u64, BatchIntent> {
-        let d = domain();
-        let slot = SlotId(1_473_066_000);
-        (1..=4)
-            .map(|id| {
-                let key = IntentKey::from_label(&format!("h{id}"));
-                let side = if id <= 2 { Side::Bid } else { Side::Offer };
-                let i = order_intent(
-                    &d,
-                    &key.address("wasm"),
-                    id,
-                    slot,
-                    id as u32,
-                    &order(side, 500, 150_000),
-                )
-                .unwrap();
-                (id, sign(&key, id as usize, &i))
-            })
-            .collect()
-    }
-
-    fn trade(bid: u64, offer: u64) -> Trade {
-        Trade {
-            bid,
-            offer,
-            wh: 100,
-            price: 150_000,
-        }
-    }
-
-    #[test]
-    fn a_commit_drops_what_the_chain_refuses_and_sends_the_rest_once_more() {
-        let held = held();
-        let trades = [trade(1, 3), trade(2, 3), trade(1, 4), trade(2, 4)];
-        let mut sent: Vec<Vec<u64>> = Vec::new();
-        // The chain refuses intent 2 (by nonce), then the trade 1 -> 4.
-        let c = commit_slot(&held, &trades, 10, |intents, itrades| {
-            let nonces: Vec<u64> = intents.iter().map(|b| b.nonce).collect();
-            sent.push(nonces.clone());
-            if let Some(index) = nonces.iter().position(|&n| n == 2) {
-                return Err(Refusal::Intent {
-                    index,
-                    reason: "flagged".into(),
-                });
-            }
-            let pair = |t: &IntentTrade| (nonces[t.bid as usize], nonces[t.offer as usize]);
-            if let Some(index) = itrades.iter().position(|t| pair(t) == (1, 4)) {
-                return Err(Refusal::Trade {
-                    index,
-                    reason: "short".into(),
-                });
-            }
-            Ok(())
-        });
-        assert_eq!(c.taken, vec![0]);
+        let e = order_intent(&d, "x", 1, slot, 1, &order(Side::Bid, 0, 100_000)).unwrap_err();
         assert_eq!(
-            c.skipped,
-            vec![
-                (1, "flagged".to_string()),
-                (2, "short".to_string()),
-                (3, "flagged".to_string())
-            ]
+            e,
+            aip_types::check_order(0, 100_000).unwrap_err().to_string()
         );
-        assert_eq!(c.rejected, None);
-        assert_eq!(sent, vec![vec![1, 3, 2, 4], vec![1, 3, 4], vec![1, 3]]);
-    }
-
-    #[test]
-    fn a_commit_skips_beyond_the_maximum_and_a_batch_refusal_rejects_the_rest() {
-        let held = held();
-        let trades = [trade(1, 3), trade(2, 4), trade(1, 4)];
-        let mut calls = 0;
-        let c = commit_slot(&held, &trades, 2, |_, t| {
-            calls += 1;
-            assert_eq!(t.len(), 2);
-            Err(Refusal::Batch("slot already committed".into()))
-        });
-        assert_eq!(calls, 1);
-        assert!(c.taken.is_empty());
-        assert_eq!(
-            c.skipped,
-            vec![(2, "beyond the batch maximum of 2 trades".to_string())]
-        );
-        assert_eq!(c.rejected.as_deref(), Some("slot already committed"));
-    }
-
-    #[test]
-    fn a_nodes_log_names_the_refused_intent_or_trade() {
-        let log = "failed to execute message; message index: 0: intent 3 rejected: \
-                   the trade 1 rejected: nothing: execute wasm contract failed";
-        assert_eq!(
-            refusal_from_log(log),
-            Refusal::Intent {
-                index: 3,
-                reason: log.into()
-            }
-        );
-        let log = "message index: 0: trade 12 rejected: price above the bid's limit";
-        assert_eq!(
-            refusal_from_log(log),
-            Refusal::Trade {
-                index: 12,
-                reason: log.into()
-            }
-        );
-        for log in [
-            "slot 1 already committed",
-            "order rejected: x",
-            "intent x rejected: y",
-        ] {
-            assert_eq!(refusal_from_log(log), Refusal::Batch(log.into()));
-        }
-    }
-
-    #[test]
-    fn a_batch_names_each_intent_once_in_order_of_first_use() {
-        let held = held();
-        let t = trade;
-        let trades = [t(2, 4), t(1, 4), t(2, 3)];
-        let refs: Vec<&Trade> = trades.iter().collect();
-        let (intents, itrades) = intent_batch(&held, &refs).unwrap();
-        let nonces: Vec<u64> = intents.iter().map(|b| b.nonce).collect();
-        assert_eq!(nonces, vec![2, 4, 1, 3]);
-        let pairs: Vec<(u32, u32)> = itrades.iter().map(|t| (t.bid, t.offer)).collect();
-        assert_eq!(pairs, vec![(0, 1), (2, 1), (0, 3)]);
-        let missing = [t(9, 4)];
-        let refs: Vec<&Trade> = missing.iter().collect();
-        assert!(intent_batch(&held, &refs).is_err());
+        let e = order_intent(&d, "x", 1, slot, 1, &order(Side::Bid, 10, 0)).unwrap_err();
+        assert_eq!(e, aip_types::check_order(10, 0).unwrap_err().to_string());
     }
 }
