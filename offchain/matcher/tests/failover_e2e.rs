@@ -36,8 +36,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, HashMap};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -45,7 +45,7 @@ use aip_cli::deploy::{deploy, DeployOptions, KycMode, MarketParams, Roles};
 use aip_cli::market::{self, DeviceKey};
 use aip_matcher::http;
 use aip_testing::localnet::{
-    addr, advance, as_account, chain, clock_file, endpoints, root, trades_of,
+    addr, advance, as_account, chain, clock_file, endpoints, root, trades_of, Agent, Log,
 };
 use aip_types::hooks::ReputationExecuteHook;
 use aip_types::intent::sign::IntentKey;
@@ -100,38 +100,40 @@ impl Household {
     }
 }
 
-/// One matcher agent process and its log file.
+/// One matcher agent process (`aip_testing::localnet::Agent`) and its name.
 struct AgentProc {
     name: &'static str,
-    child: Child,
-    log: PathBuf,
+    agent: Agent,
 }
 
 impl AgentProc {
     fn spawn(name: &'static str, deployment: &Path, rpc: &str, gateway: &str, dir: &Path) -> Self {
         let log = dir.join(format!("matcher-{name}.log"));
-        let file = std::fs::File::create(&log).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_aip-matcher"))
-            .args(["run", "--deployment"])
-            .arg(deployment)
-            .args(["--key", "matcher", "--rpc", rpc, "--gateway", gateway])
-            .args(["--poll-secs", "1"])
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::null())
-            .stderr(file)
-            .spawn()
-            .expect("aip-matcher");
-        AgentProc { name, child, log }
+        let args: Vec<&OsStr> = vec![
+            "run".as_ref(),
+            "--deployment".as_ref(),
+            deployment.as_os_str(),
+            "--key".as_ref(),
+            "matcher".as_ref(),
+            "--rpc".as_ref(),
+            rpc.as_ref(),
+            "--gateway".as_ref(),
+            gateway.as_ref(),
+            "--poll-secs".as_ref(),
+            "1".as_ref(),
+        ];
+        let agent = Agent::spawn(env!("CARGO_BIN_EXE_aip-matcher"), args, &log, Log::Fresh);
+        AgentProc { name, agent }
     }
 
-    /// The log lines (ANSI colours stripped) with `what` and `slot=SLOT`.
+    /// The log lines with `what` and `slot=SLOT`.
     fn lines(&self, what: &str, slot: u64) -> Vec<String> {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
         let tag = format!("slot={slot}");
-        text.lines()
-            .map(strip_ansi)
+        self.agent
+            .log()
+            .lines()
             .filter(|l| l.contains(what) && l.split_whitespace().any(|w| w == tag))
+            .map(str::to_string)
             .collect()
     }
 
@@ -145,34 +147,6 @@ impl AgentProc {
             })
             .collect()
     }
-
-    fn alive(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_none()
-    }
-}
-
-impl Drop for AgentProc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn strip_ansi(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for d in chars.by_ref() {
-                if d.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Successful `commit_intents` transactions of `contract` for `slot`, from
@@ -410,8 +384,7 @@ fn two_matcher_agents_commit_each_slot_once_and_the_standby_takes_over() {
                     assert!(Instant::now() < until, "agent {} never cleared slot {slot}", agents[active].name);
                     tokio::time::sleep(Duration::from_millis(10)).await;
                 }
-                agents[active].child.kill().unwrap();
-                agents[active].child.wait().unwrap();
+                agents[active].agent.kill();
                 killed = Some(agents[active].name);
                 let st = slot_status(&alice, &settlement, slot).await;
                 eprintln!(
@@ -477,7 +450,7 @@ fn two_matcher_agents_commit_each_slot_once_and_the_standby_takes_over() {
         let killed = killed.unwrap();
         for p in agents.iter_mut() {
             if p.name != killed {
-                assert!(p.alive(), "the standby {} exited: {}", p.name, std::fs::read_to_string(&p.log).unwrap_or_default());
+                assert!(p.agent.alive(), "the standby {} exited: {}", p.name, p.agent.log());
             }
         }
         // Every acknowledged intent was for one of the slots and is filled.

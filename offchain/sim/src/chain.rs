@@ -1,5 +1,5 @@
 //! The chain the market runs on, behind a trait: the in-process chain
-//! (cw-multi-test with every deployed contract, [`InProcessChain`]) by
+//! (cw-multi-test with every deployed contract, [`crate::inprocess::InProcessChain`]) by
 //! default; a real node through `packages/chain-client` with `--node`.
 //!
 //! Each step reports whether the contract behind it is deployed. A step whose

@@ -11,7 +11,8 @@
 //! * settlement: [`trades_of`], every trade of a slot through the paged
 //!   `trades_by_slot` query;
 //! * agents: [`Agent`], an agent binary run by the test, its output in a log
-//!   file, killed when dropped.
+//!   file (read back without colour codes, waited on line by line), killed
+//!   when dropped.
 //!
 //! Every helper panics with the cause when the chain is not there: these are
 //! test helpers, and a panic is a test failure with a message.
@@ -193,10 +194,64 @@ impl Agent {
         &mut self.child
     }
 
-    /// What the agent has logged so far (empty if the file cannot be read).
+    /// What the agent has logged so far, terminal colour codes removed
+    /// (empty if the file cannot be read).
     pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        strip_ansi(&std::fs::read_to_string(&self.log).unwrap_or_default())
     }
+
+    /// The last `n` lines of [`Agent::log`], for a failure message.
+    pub fn tail(&self, n: usize) -> String {
+        let log = self.log();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(n)..].join("\n")
+    }
+
+    /// Whether the process is still running.
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Kills the process (SIGKILL) and reaps it, as a crash would stop it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Waits up to `timeout` for a log line containing `needle` and returns
+    /// it; panics with the log's tail when none comes or the process exits.
+    pub fn wait_for_line(&mut self, needle: &str, timeout: std::time::Duration) -> String {
+        let until = std::time::Instant::now() + timeout;
+        loop {
+            if let Some(l) = self.log().lines().find(|l| l.contains(needle)) {
+                return l.to_string();
+            }
+            assert!(
+                self.alive() && std::time::Instant::now() < until,
+                "no log line with {needle:?}:\n{}",
+                self.tail(40)
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+}
+
+/// `s` without ANSI escape sequences (terminal colours).
+pub fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 impl Drop for Agent {
