@@ -202,9 +202,7 @@ impl Agent {
 
     /// The last `n` lines of [`Agent::log`], for a failure message.
     pub fn tail(&self, n: usize) -> String {
-        let log = self.log();
-        let lines: Vec<&str> = log.lines().collect();
-        lines[lines.len().saturating_sub(n)..].join("\n")
+        tail(&self.log, n)
     }
 
     /// Whether the process is still running.
@@ -234,6 +232,14 @@ impl Agent {
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
     }
+}
+
+/// The last `n` lines of the log file `log`, colour codes removed (empty if
+/// it cannot be read): for a failure message.
+pub fn tail(log: &Path, n: usize) -> String {
+    let text = strip_ansi(&std::fs::read_to_string(log).unwrap_or_default());
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
 /// `s` without ANSI escape sequences (terminal colours).
