@@ -401,25 +401,7 @@ fn a_kyc_proof_registers_once_and_mints_the_reputation_token() {
             .execute(&zk, &trudy_proof.register, &[])
             .await
             .unwrap();
-        admin
-            .execute(
-                &zk,
-                &json!({"update_config": {"admin": null, "provider": null, "compliance": null,
-                    "reputation": null, "grace_period": 3, "premium_max_age_days": null}}),
-                &[],
-            )
-            .await
-            .unwrap();
-        kyc(&["set", "add", "--set", p(&revocations), "passport:trudy"]);
-        let revocation_root = kyc(&["set", "root", "--set", p(&revocations)]);
-        let revoke = provider
-            .execute(
-                &zk,
-                &json!({"publish_revocation_root": {"root": revocation_root}}),
-                &[],
-            )
-            .await
-            .unwrap();
+        let revoke = revoke(&admin, &provider, &zk, &revocations, "trudy", 3).await;
         let trudy_args = prove_args(d, "trudy", &addr("bob"), &chain_id, &zk);
         let e = kyc_err(&trudy_args.iter().map(String::as_str).collect::<Vec<_>>());
         assert!(e.contains("is on the revocation list"), "{e}");
@@ -482,6 +464,34 @@ struct Trader {
 
 /// Each trader's deposit in settlement, uaip (10 AIP).
 const DEPOSIT: u128 = 10_000_000;
+
+/// The admin sets the KYC grace period to `grace` seconds, then the provider
+/// revokes `who`'s credential: `passport:<who>` joins the revocation set
+/// `revocations` and its new root is published. The publishing transaction.
+async fn revoke(
+    admin: &ChainClient,
+    provider: &ChainClient,
+    zk: &str,
+    revocations: &Path,
+    who: &str,
+    grace: u64,
+) -> chain_client::TxResponse {
+    admin
+        .execute(
+            zk,
+            &json!({"update_config": {"admin": null, "provider": null, "compliance": null,
+                "reputation": null, "grace_period": grace, "premium_max_age_days": null}}),
+            &[],
+        )
+        .await
+        .unwrap();
+    kyc(&["set", "add", "--set", p(revocations), &format!("passport:{who}")]);
+    let root = kyc(&["set", "root", "--set", p(revocations)]);
+    provider
+        .execute(zk, &json!({"publish_revocation_root": {"root": root}}), &[])
+        .await
+        .unwrap()
+}
 
 /// A new identity for `who`, its credential expiring at `expiry`; returns the
 /// identity commitment (for a renewed credential later).
@@ -809,21 +819,7 @@ fn settlement_refuses_intents_of_expired_and_revoked_accounts_until_they_prove_a
 
         // The provider revokes rita (one-minute grace period) and renews
         // erin's credential (a new leaf for the same identity).
-        admin
-            .execute(
-                &zk,
-                &json!({"update_config": {"admin": null, "provider": null, "compliance": null,
-                    "reputation": null, "grace_period": 60, "premium_max_age_days": null}}),
-                &[],
-            )
-            .await
-            .unwrap();
-        kyc(&["set", "add", "--set", p(&revocations), "passport:rita"]);
-        let revocation_root = kyc(&["set", "root", "--set", p(&revocations)]);
-        provider
-            .execute(&zk, &json!({"publish_revocation_root": {"root": revocation_root}}), &[])
-            .await
-            .unwrap();
+        revoke(&admin, &provider, &zk, &revocations, "rita", 60).await;
         issue(d, "erin", &commitments["erin"], long);
         let tree_root = kyc(&["tree", "root", "--tree", p(&d.join("tree.json"))]);
         provider
