@@ -10,6 +10,8 @@
 //!   gateway's `test_clock_offset_file`);
 //! * settlement: [`trades_of`], every trade of a slot through the paged
 //!   `trades_by_slot` query;
+//! * the meter-oracle: [`deploy_meter_oracle`] (a fresh contract from
+//!   `artifacts/`), [`register_meters`] with [`device_key`]s;
 //! * agents: [`Agent`], an agent binary run by the test, its output in a log
 //!   file (read back without colour codes, waited on line by line), killed
 //!   when dropped.
@@ -135,6 +137,83 @@ pub async fn trades_of(c: &ChainClient, settlement: &str, slot: u64) -> Vec<Trad
             return all;
         }
     }
+}
+
+/// The device key of meter `meter` in a test: 32 bytes of `fill`, the meter
+/// id big-endian in the first four.
+pub fn device_key(fill: u8, meter: u32) -> ed25519_dalek::SigningKey {
+    let mut seed = [fill; 32];
+    seed[..4].copy_from_slice(&meter.to_be_bytes());
+    ed25519_dalek::SigningKey::from_bytes(&seed)
+}
+
+/// A fresh meter-oracle: `artifacts/meter-oracle.wasm` stored and
+/// instantiated by the test account `carol` (no contract admin), with the
+/// test account `dso` as grid operator and `operators` reporting with
+/// `quorum` and `tolerance`. Its address.
+pub async fn deploy_meter_oracle(
+    operators: Vec<String>,
+    quorum: u32,
+    tolerance: meter_oracle::msg::Tolerance,
+    label: &str,
+) -> String {
+    let path = root().join("artifacts/meter-oracle.wasm");
+    let wasm = std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("{} (run ci/build-wasm.sh meter-oracle): {e}", path.display()));
+    let admin = as_account("carol").await;
+    let stored = admin.store(&wasm).await.expect("store meter-oracle.wasm");
+    admin
+        .instantiate(
+            stored.code_id,
+            &meter_oracle::msg::InstantiateMsg {
+                admin: None,
+                grid_operator: addr("dso"),
+                operators,
+                quorum,
+                tolerance,
+            },
+            label,
+            None,
+        )
+        .await
+        .expect("instantiate the meter-oracle")
+        .address
+}
+
+/// Registers meters `1..=meters` of `contract` (each at the grid node of its
+/// id, owned by `owner`, device key [`device_key`]`(fill, id)`) as the test
+/// account `dso`, `chunk` meters a transaction. The device keys by meter.
+pub async fn register_meters(
+    contract: &str,
+    owner: &str,
+    meters: u32,
+    fill: u8,
+    chunk: usize,
+) -> Vec<(u32, ed25519_dalek::SigningKey)> {
+    let dso = as_account("dso").await;
+    let keys: Vec<(u32, ed25519_dalek::SigningKey)> =
+        (1..=meters).map(|m| (m, device_key(fill, m))).collect();
+    let calls: Vec<chain_client::Execute> = keys
+        .iter()
+        .map(|(m, key)| {
+            chain_client::Execute::new(
+                contract,
+                &meter_oracle::msg::ExecuteMsg::RegisterMeter {
+                    owner: owner.to_string(),
+                    node: *m,
+                    pubkey: cosmwasm_std::Binary::from(key.verifying_key().to_bytes().to_vec()),
+                },
+                &[],
+            )
+            .expect("a register_meter message")
+        })
+        .collect();
+    for part in calls.chunks(chunk.max(1)) {
+        dso.execute_multi(part.to_vec())
+            .await
+            .expect("register meters");
+    }
+    keys
 }
 
 /// Whether an [`Agent`]'s log file starts empty or keeps what an earlier run wrote.
