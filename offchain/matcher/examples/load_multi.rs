@@ -31,7 +31,9 @@ use aip_cli::market::{self, DeviceKey};
 use aip_matcher::http;
 use aip_matcher::online::{Agent, Deployment};
 use aip_matcher::Method;
-use aip_testing::localnet::{addr, advance, chain, clock_file, endpoints, multi, root, trades_of};
+use aip_testing::localnet::{
+    addr, advance, chain, endpoints, multi, root, trades_of, LocalGateway,
+};
 use aip_types::hooks::ReputationExecuteHook;
 use aip_types::intent::sign::IntentKey;
 use aip_types::intent::{OrderIntent, Side as IntentSide};
@@ -346,23 +348,9 @@ async fn main() {
         chain: ChainConfig::from_env(),
         ..gateway::Config::default()
     };
-    // The gateway's own test clock: system time plus the network's offset.
-    let clock = gateway::offset_clock(clock_file());
-    let gw = gateway::Gateway::new(
-        cfg.clone(),
-        Arc::new(gateway::ChainBalance::new(
-            chain().await,
-            settlement.clone(),
-        )),
-        clock,
-    )
-    .unwrap();
-    let listener = tokio::net::TcpListener::bind(&cfg.listen).await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (gw_stop, gw_stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(gateway::serve(listener, gw, async {
-        let _ = gw_stopped.await;
-    }));
+    let balance = LocalGateway::chain_balance(&settlement).await;
+    let gateway = LocalGateway::start(cfg.clone(), balance).await;
+    let url = gateway.url.clone();
     let file = Deployment::load(&out).unwrap();
     let agent = Agent::new(
         chain()
@@ -580,8 +568,7 @@ async fn main() {
     let _ = stop_tx.send(true);
     agent_task.await.unwrap().unwrap();
     sampler.await.unwrap();
-    let _ = gw_stop.send(());
-    server.await.unwrap().unwrap();
+    gateway.stop().await;
     let (h_end, _) = alice.latest_block().await.unwrap();
 
     // Blocks from the chain: header times, txs, gas used.

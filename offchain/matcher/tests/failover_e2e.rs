@@ -38,14 +38,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aip_cli::deploy::{deploy, DeployOptions, KycMode, MarketParams, Roles};
 use aip_cli::market::{self, DeviceKey};
 use aip_matcher::http;
 use aip_testing::localnet::{
-    addr, advance, as_account, chain, clock_file, endpoints, root, trades_of, Agent, Log,
+    addr, advance, as_account, chain, endpoints, root, trades_of, Agent, LocalGateway, Log,
 };
 use aip_types::hooks::ReputationExecuteHook;
 use aip_types::intent::sign::IntentKey;
@@ -306,20 +305,9 @@ fn two_matcher_agents_commit_each_slot_once_and_the_standby_takes_over() {
             chain: ChainConfig::from_env(),
             ..gateway::Config::default()
         };
-        // The gateway's own test clock: system time plus the localnet's offset.
-        let clock = gateway::offset_clock(clock_file());
-        let gw = gateway::Gateway::new(
-            cfg.clone(),
-            Arc::new(gateway::ChainBalance::new(chain().await, settlement.clone())),
-            clock,
-        )
-        .unwrap();
-        let listener = tokio::net::TcpListener::bind(&cfg.listen).await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(gateway::serve(listener, gw, async {
-            let _ = stopped.await;
-        }));
+        let balance = LocalGateway::chain_balance(&settlement).await;
+        let gateway = LocalGateway::start(cfg.clone(), balance).await;
+        let url = gateway.url.clone();
 
         // Every household signs one intent per slot (nonce = slot index + 1);
         // all are posted now and each must be acknowledged (201).
@@ -548,8 +536,7 @@ fn two_matcher_agents_commit_each_slot_once_and_the_standby_takes_over() {
             commit_times.iter().map(|t| (t.as_secs_f64() * 10.0).round() / 10.0).collect::<Vec<_>>(),
             started.elapsed()
         );
-        let _ = stop.send(());
-        server.await.unwrap().unwrap();
+        gateway.stop().await;
     });
     let _ = std::fs::remove_file(&out);
 }

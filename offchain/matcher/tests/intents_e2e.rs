@@ -38,7 +38,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use aip_cli::deploy::{deploy, DeployOptions, KycMode, MarketParams, Roles};
@@ -47,7 +46,7 @@ use aip_matcher::http;
 use aip_matcher::online::{Agent, CycleOutcome, Deployment};
 use aip_matcher::verify::{self, FrozenBook};
 use aip_matcher::Method;
-use aip_testing::localnet::{addr, advance, as_account, chain, clock_file, root, trades_of};
+use aip_testing::localnet::{addr, advance, as_account, chain, root, trades_of, LocalGateway};
 use aip_types::hooks::ReputationExecuteHook;
 use aip_types::intent::sign::IntentKey;
 use aip_types::intent::{OrderIntent, Side as IntentSide, SignedIntent};
@@ -374,20 +373,9 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
             chain: ChainConfig::from_env(),
             ..gateway::Config::default()
         };
-        // The gateway's own test clock: system time plus the localnet's offset.
-        let clock = gateway::offset_clock(clock_file());
-        let gw = gateway::Gateway::new(
-            cfg.clone(),
-            Arc::new(gateway::ChainBalance::new(chain().await, settlement.clone())),
-            clock,
-        )
-        .unwrap();
-        let listener = tokio::net::TcpListener::bind(&cfg.listen).await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(gateway::serve(listener, gw, async {
-            let _ = stopped.await;
-        }));
+        let balance = LocalGateway::chain_balance(&settlement).await;
+        let gateway = LocalGateway::start(cfg.clone(), balance).await;
+        let url = gateway.url.clone();
 
         // Every household signs one intent for the next open slot and posts it.
         let (_, now) = alice.latest_block().await.unwrap();
@@ -826,8 +814,7 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
         best.sort();
         assert_eq!(buyers, best, "the two dearest bids");
         eprintln!("whole run: {:?}", started.elapsed());
-        let _ = stop.send(());
-        server.await.unwrap().unwrap();
+        gateway.stop().await;
     });
     let _ = std::fs::remove_file(&out);
 }

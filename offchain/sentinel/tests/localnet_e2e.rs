@@ -61,7 +61,7 @@ use aip_sentinel::event::{Event, Side};
 use aip_sentinel::source::{Contracts, MeterData};
 use aip_sentinel::store::Store;
 use aip_sentinel::watch::RateLimit;
-use aip_testing::localnet::{self, Agent, Log};
+use aip_testing::localnet::{self, Agent, LocalGateway, Log};
 use aip_types::intent::{BatchIntent, Side as IntentSide};
 use chain_client::cosmrs::crypto::secp256k1::SigningKey;
 use chain_client::{ChainClient, ChainConfig, Coin, Execute, Signer};
@@ -508,22 +508,16 @@ fn flagged_score(r: &Value) -> u64 {
 /// The order gateway (`offchain/gateway`), in process on a loopback port,
 /// bound to the deployment's settlement; its clock is the localnet's chain
 /// time (the wall clock plus the test clock's offset, `ci/localnet.sh`'s
-/// `clock-offset` file). Returns its URL.
-async fn start_gateway(d: &Deployment, dir: &Path) -> String {
-    // The gateway's own test clock: system time plus the localnet's offset.
-    let clock = gateway::offset_clock(aip_testing::localnet::clock_file());
-    let mut cfg = gateway::Config {
+/// `clock-offset` file). It runs until dropped.
+async fn start_gateway(d: &Deployment, dir: &Path) -> LocalGateway {
+    let cfg = gateway::Config {
+        listen: "127.0.0.1:0".into(),
         contract: d.address("settlement").unwrap().to_string(),
         database: dir.join("gateway.sqlite"),
+        chain: ChainConfig::from_env(),
         ..gateway::Config::default()
     };
-    cfg.chain = ChainConfig::from_env();
-    let gw =
-        gateway::Gateway::new(cfg, Arc::new(gateway::FixedBalance::new(u128::MAX)), clock).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(gateway::serve(listener, gw, std::future::pending()));
-    url
+    LocalGateway::start(cfg, Arc::new(gateway::FixedBalance::new(u128::MAX))).await
 }
 
 /// `p` signs an intent (ADR-036, as Keplr does) for the slots
@@ -661,7 +655,9 @@ fn an_injected_ring_is_flagged_on_chain_and_restarts_neither_miss_nor_reflag() {
             max_share: 0.75,
             ..RateLimit::default()
         };
-        let gw_url = start_gateway(&m.d, &dir).await;
+        // Runs until the test ends.
+        let gw = start_gateway(&m.d, &dir).await;
+        let gw_url = gw.url.clone();
         write_config(&cfg, &m.d, &dir, start, limit, &gw_url);
         let run1 = spawn(&cfg, &log);
 

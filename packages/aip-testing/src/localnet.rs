@@ -12,6 +12,8 @@
 //!   `trades_by_slot` query;
 //! * the meter-oracle: [`deploy_meter_oracle`] (a fresh contract from
 //!   `artifacts/`), [`register_meters`] with [`device_key`]s;
+//! * the order gateway: [`LocalGateway`], the library server on loopback on
+//!   the test clock;
 //! * agents: [`Agent`], an agent binary run by the test, its output in a log
 //!   file (read back without colour codes, waited on line by line), killed
 //!   when dropped.
@@ -214,6 +216,58 @@ pub async fn register_meters(
             .expect("register meters");
     }
     keys
+}
+
+/// A gateway (the `gateway` library's server) a test runs on loopback, its
+/// clock the localnet's test clock ([`clock_file`]): intents expire and
+/// books freeze on chain time.
+pub struct LocalGateway {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl LocalGateway {
+    /// Starts the gateway of `cfg` (listen address, database, contract,
+    /// gate closure...) with free balances from `balance`: settlement's
+    /// ([`LocalGateway::chain_balance`]) or a fixed one.
+    pub async fn start(
+        cfg: gateway::Config,
+        balance: std::sync::Arc<dyn gateway::BalanceSource>,
+    ) -> LocalGateway {
+        let clock = gateway::offset_clock(clock_file());
+        let listener = tokio::net::TcpListener::bind(&cfg.listen)
+            .await
+            .unwrap_or_else(|e| panic!("gateway listen {}: {e}", cfg.listen));
+        let url = format!(
+            "http://{}",
+            listener.local_addr().expect("a bound listener's address")
+        );
+        let gw = gateway::Gateway::new(cfg, balance, clock).expect("the gateway starts");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(gateway::serve(listener, gw, async {
+            let _ = stopped.await;
+        }));
+        LocalGateway { url, stop, server }
+    }
+
+    /// Settlement's free balances on the localnet, as the production gateway reads them.
+    pub async fn chain_balance(settlement: &str) -> std::sync::Arc<dyn gateway::BalanceSource> {
+        std::sync::Arc::new(gateway::ChainBalance::new(
+            chain().await,
+            settlement.to_string(),
+        ))
+    }
+
+    /// Stops the server gracefully and waits for it; panics if it failed.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        self.server
+            .await
+            .expect("the gateway task")
+            .expect("the gateway served without error");
+    }
 }
 
 /// Whether an [`Agent`]'s log file starts empty or keeps what an earlier run wrote.
