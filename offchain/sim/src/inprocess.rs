@@ -151,7 +151,7 @@ impl Transport for InProcess {
         Ok(out)
     }
 
-    fn execute<M: Serialize>(
+    fn execute<M: Serialize + std::fmt::Debug>(
         &mut self,
         role: Role,
         contract: Contract,

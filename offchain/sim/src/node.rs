@@ -351,7 +351,7 @@ impl Transport for Node {
         Ok(out)
     }
 
-    fn execute<M: Serialize>(
+    fn execute<M: Serialize + std::fmt::Debug>(
         &mut self,
         role: Role,
         contract: Contract,

@@ -140,7 +140,6 @@ pub fn trade_result(
     }))
 }
 
-
 /// A contract of the simulated market.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Contract {
@@ -200,7 +199,7 @@ pub trait Transport {
     /// Sends `msgs` to `contract` as `role`, in one transaction where the
     /// chain batches them. The error is the chain's text, which carries the
     /// contract's message (`intent 3 rejected: ...`).
-    fn execute<M: Serialize>(
+    fn execute<M: Serialize + std::fmt::Debug>(
         &mut self,
         role: Role,
         contract: Contract,
@@ -246,8 +245,6 @@ pub struct Market<T> {
     accounts: Vec<Account>,
     /// Account address -> household index.
     index: BTreeMap<String, usize>,
-    /// Zone of each household.
-    zones: Vec<ZoneId>,
     domain: Option<IntentDomain>,
     /// Signed intents waiting for their slot's commit: chain slot -> local id -> intent.
     held: BTreeMap<u64, BTreeMap<u64, Held>>,
@@ -282,7 +279,6 @@ impl<T: Transport> Market<T> {
             chain,
             accounts: vec![],
             index: BTreeMap::new(),
-            zones: vec![],
             domain: None,
             held: BTreeMap::new(),
             next_id: 1,
@@ -710,7 +706,6 @@ impl<T: Transport> MarketChain for Market<T> {
         if self.index.len() != people.len() {
             return Err(anyhow!("two households share an account"));
         }
-        self.zones = people.iter().map(|p| p.zone).collect();
         self.refresh_reputation()?;
         let cfg: ConfigResponse = self
             .chain
