@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use aip_cli::deploy::{artifacts, deploy, DeployOptions, KycMode, MarketParams, Roles};
 use aip_cli::market::{self, DeviceKey, OrderTerms, WalletKey};
-use aip_testing::localnet::{addr, advance, root};
+use aip_testing::localnet::{addr, advance, one_zone_grid, root};
 use aip_types::intent::Side;
 use chain_client::{testnet, ChainClient, ChainConfig, TxResponse};
 use serde_json::{json, Value};
@@ -133,20 +133,7 @@ async fn main() {
         let dso = as_account(&chain, "dso").await;
         let matcher = as_account(&chain, "matcher").await;
         let oracle = as_account(&chain, "oracle").await;
-        dso.execute(
-            &settlement,
-            &json!({"upsert_zone": {"zone": {"id": 1, "name": "feeder A"}}}),
-            &[],
-        )
-        .await
-        .unwrap();
-        dso.execute(
-            &settlement,
-            &json!({"set_node_zones": {"nodes": [{"node": 1, "zone": 1}]}}),
-            &[],
-        )
-        .await
-        .unwrap();
+        one_zone_grid(&settlement, 1).await;
         let ka = DeviceKey::from_seed([7; 32]);
         let kb = DeviceKey::from_seed([8; 32]);
         let mut meters = vec![];

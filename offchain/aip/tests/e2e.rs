@@ -295,9 +295,7 @@ fn one_trade_from_signed_intents_to_settlement_on_chain() {
             as_account("oracle").await,
         );
         // Grid, meters, KYC'd participants.
-        dso.execute(&settlement, &json!({"upsert_zone": {"zone": {"id": 1, "name": "feeder A"}}}), &[])
-            .await
-            .unwrap();
+        one_zone_grid(&settlement, 1).await;
         let (ka, kb): (DeviceKey, DeviceKey) = (device("e2e alice meter"), device("e2e bob meter"));
         let mut meters = vec![];
         for (owner, key) in [(addr("alice"), &ka), (addr("bob"), &kb)] {
@@ -309,9 +307,6 @@ fn one_trade_from_signed_intents_to_settlement_on_chain() {
         }
         let (meter_a, meter_b) = (meters[0], meters[1]);
         // Node 1 is in zone 1: intents on these meters are in zone 1.
-        dso.execute(&settlement, &json!({"set_node_zones": {"nodes": [{"node": 1, "zone": 1}]}}), &[])
-            .await
-            .unwrap();
         for who in ["alice", "bob"] {
             admin
                 .execute(&rep, &json!({"mint_for": {"owner": addr(who)}}), &[])
@@ -477,12 +472,7 @@ fn integrity_attacks_are_refused_on_chain() {
             as_account("dave").await,
             as_account("matcher").await,
         );
-        dso.execute(&settlement, &json!({"upsert_zone": {"zone": {"id": 1, "name": "feeder A"}}}), &[])
-            .await
-            .unwrap();
-        dso.execute(&settlement, &json!({"set_node_zones": {"nodes": [{"node": 1, "zone": 1}]}}), &[])
-            .await
-            .unwrap();
+        one_zone_grid(&settlement, 1).await;
         let mut meters = vec![];
         for who in ["carol", "dave"] {
             let key = device(&format!("e2e integrity {who} meter"));

@@ -43,7 +43,7 @@ use chain_client::cosmrs::crypto::secp256k1::SigningKey;
 use chain_client::cosmrs::tx::Msg;
 use chain_client::{ChainClient, Coin, Error, Signer};
 use clap::Parser;
-use common::{addr, advance, as_account, root, rt};
+use common::{addr, advance, as_account, one_zone_grid, root, rt};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -680,12 +680,7 @@ fn settlement_refuses_intents_of_expired_and_revoked_accounts_until_they_prove_a
             .unwrap();
 
         // Settlement's grid: node 1 in zone 1.
-        dso.execute(&settlement, &json!({"upsert_zone": {"zone": {"id": 1, "name": "feeder"}}}), &[])
-            .await
-            .unwrap();
-        dso.execute(&settlement, &json!({"set_node_zones": {"nodes": [{"node": 1, "zone": 1}]}}), &[])
-            .await
-            .unwrap();
+        one_zone_grid(&settlement, 1).await;
 
         // Three households, each with its own wallet key: gas, AIP, a meter,
         // a KYC proof (which mints its reputation token) and a deposit.

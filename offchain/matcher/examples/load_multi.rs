@@ -32,7 +32,7 @@ use aip_matcher::http;
 use aip_matcher::online::{Agent, Deployment};
 use aip_matcher::Method;
 use aip_testing::localnet::{
-    addr, advance, chain, endpoints, multi, root, trades_of, LocalGateway,
+    addr, advance, chain, endpoints, multi, one_zone_grid, root, trades_of, LocalGateway,
 };
 use aip_types::hooks::ReputationExecuteHook;
 use aip_types::intent::sign::IntentKey;
@@ -44,7 +44,7 @@ use chain_client::{testnet, ChainConfig, Coin, Execute, Signer};
 use cosmwasm_std::Uint128;
 use cw20::Cw20ExecuteMsg;
 use serde_json::{json, Value};
-use settlement::msg::{ExecuteMsg, NodeZone, QueryMsg, SlotStatusResponse, Zone};
+use settlement::msg::{ExecuteMsg, QueryMsg, SlotStatusResponse};
 use sha2::{Digest, Sha256};
 
 const DEPOSIT: u128 = 50_000_000;
@@ -165,29 +165,7 @@ async fn main() {
         as_acc("oracle").await,
         as_acc("faucet").await,
     );
-    dso.execute_multi(vec![
-        Execute::new(
-            &settlement,
-            &ExecuteMsg::UpsertZone {
-                zone: Zone {
-                    id: 1,
-                    name: "feeder".into(),
-                },
-            },
-            &[],
-        )
-        .unwrap(),
-        Execute::new(
-            &settlement,
-            &ExecuteMsg::SetNodeZones {
-                nodes: vec![NodeZone { node: 1, zone: 1 }],
-            },
-            &[],
-        )
-        .unwrap(),
-    ])
-    .await
-    .unwrap();
+    one_zone_grid(&settlement, 1).await;
 
     // Households: gas, AIP, reputation tokens, meters (batches), deposits (own keys).
     let mut hh: Vec<Household> = (0..n)

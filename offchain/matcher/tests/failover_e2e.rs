@@ -44,7 +44,8 @@ use aip_cli::deploy::{deploy, DeployOptions, KycMode, MarketParams, Roles};
 use aip_cli::market::{self, DeviceKey};
 use aip_matcher::http;
 use aip_testing::localnet::{
-    addr, advance, as_account, chain, endpoints, root, trades_of, Agent, LocalGateway, Log,
+    addr, advance, as_account, chain, endpoints, one_zone_grid, root, trades_of, Agent,
+    LocalGateway, Log,
 };
 use aip_types::hooks::ReputationExecuteHook;
 use aip_types::intent::sign::IntentKey;
@@ -60,8 +61,8 @@ use cw20::{
 };
 use serde_json::Value;
 use settlement::msg::{
-    BalanceResponse, ExecuteMsg, HoldingsResponse, IntentFillResponse, NodeZone, QueryMsg,
-    SlotStatusResponse, TradeResponse, Zone,
+    BalanceResponse, ExecuteMsg, HoldingsResponse, IntentFillResponse, QueryMsg,
+    SlotStatusResponse, TradeResponse,
 };
 use sha2::{Digest, Sha256};
 
@@ -229,11 +230,7 @@ fn two_matcher_agents_commit_each_slot_once_and_the_standby_takes_over() {
         );
 
         // One zone, node 1.
-        let grid = vec![
-            Execute::new(&settlement, &ExecuteMsg::UpsertZone { zone: Zone { id: 1, name: "feeder".into() } }, &[]).unwrap(),
-            Execute::new(&settlement, &ExecuteMsg::SetNodeZones { nodes: vec![NodeZone { node: 1, zone: 1 }] }, &[]).unwrap(),
-        ];
-        dso.execute_multi(grid).await.unwrap();
+        one_zone_grid(&settlement, 1).await;
 
         // Households: gas, AIP, reputation token, meter, deposit.
         let mut hh: Vec<Household> = (0..HOUSEHOLDS)

@@ -639,14 +639,7 @@ fn an_injected_ring_is_flagged_on_chain_and_restarts_neither_miss_nor_reflag() {
             d,
         };
         let settlement = m.addr("settlement");
-        m.dso
-            .execute(&settlement, &json!({"upsert_zone": {"zone": {"id": ZONE, "name": "feeder A"}}}), &[])
-            .await
-            .unwrap();
-        m.dso
-            .execute(&settlement, &json!({"set_node_zones": {"nodes": [{"node": 1, "zone": ZONE}]}}), &[])
-            .await
-            .unwrap();
+        localnet::one_zone_grid(&settlement, ZONE).await;
 
         // ---- the sentinel follows from before the deployment
         // A test market of 12 accounts, 8 of them adversaries: the share cap

@@ -8,7 +8,8 @@
 //!   `ci/localnet-multi.sh advance` when [`multi`]) and [`clock_file`], the
 //!   offset file it writes (give it to `gateway::offset_clock` or the
 //!   gateway's `test_clock_offset_file`);
-//! * settlement: [`trades_of`], every trade of a slot through the paged
+//! * settlement: [`one_zone_grid`] (zone and node 1, by the grid operator),
+//!   [`trades_of`], every trade of a slot through the paged
 //!   `trades_by_slot` query;
 //! * the meter-oracle: [`deploy_meter_oracle`] (a fresh contract from
 //!   `artifacts/`), [`register_meters`] with [`device_key`]s;
@@ -139,6 +140,39 @@ pub async fn trades_of(c: &ChainClient, settlement: &str, slot: u64) -> Vec<Trad
             return all;
         }
     }
+}
+
+/// The one-zone grid of most localnet tests: the grid operator (test
+/// account `dso`) publishes zone `zone` in `settlement` and places grid node 1
+/// in it, in one transaction.
+pub async fn one_zone_grid(settlement: &str, zone: aip_types::ZoneId) {
+    use settlement::msg::{ExecuteMsg, NodeZone, Zone};
+    let calls = vec![
+        chain_client::Execute::new(
+            settlement,
+            &ExecuteMsg::UpsertZone {
+                zone: Zone {
+                    id: zone,
+                    name: format!("feeder {zone}"),
+                },
+            },
+            &[],
+        )
+        .expect("an upsert_zone message"),
+        chain_client::Execute::new(
+            settlement,
+            &ExecuteMsg::SetNodeZones {
+                nodes: vec![NodeZone { node: 1, zone }],
+            },
+            &[],
+        )
+        .expect("a set_node_zones message"),
+    ];
+    as_account("dso")
+        .await
+        .execute_multi(calls)
+        .await
+        .expect("publish the zone and node 1");
 }
 
 /// The device key of meter `meter` in a test: 32 bytes of `fill`, the meter

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 // Each test binary uses a different subset.
 #[allow(unused_imports)]
-pub use aip_testing::localnet::{addr, advance, as_account, chain, root, rt};
+pub use aip_testing::localnet::{addr, advance, as_account, chain, one_zone_grid, root, rt};
 
 /// 1 AIP in uaip.
 pub const AIP: u128 = 1_000_000;
