@@ -68,6 +68,23 @@ impl Roles {
         }
     }
 
+    /// The localnet's public test accounts (`ci/localnet-accounts.txt`) with
+    /// the chain's `prefix`: `validator` holds every role but the grid
+    /// operator (`dso`), the matcher (`matcher`) and the oracle (`oracle`).
+    pub fn localnet(prefix: &str) -> Result<Self> {
+        let addr = |name: &str| -> Result<String> {
+            Ok(chain_client::testnet::signer(name, prefix)?
+                .address()
+                .to_string())
+        };
+        Ok(Roles {
+            grid_operator: addr("dso")?,
+            matcher: addr("matcher")?,
+            oracle: addr("oracle")?,
+            ..Roles::all(&addr("validator")?)
+        })
+    }
+
     fn to_map(&self) -> BTreeMap<String, String> {
         [
             ("admin", &self.admin),
@@ -144,6 +161,31 @@ pub struct DeployOptions {
     pub zk_verifying_key: Option<String>,
     /// Who mints reputation tokens (onboarding).
     pub kyc: KycMode,
+}
+
+impl DeployOptions {
+    /// A deployment for the localnet's tests and tools: every artifact in
+    /// `artifacts`, recorded in `out`, the localnet's roles
+    /// ([`Roles::localnet`], prefix `wasm`), `initial_balances` minted, the
+    /// `market` parameters, one oracle operator's report final (quorum 1),
+    /// no verifying key and the reputation admin minting (no KYC proofs).
+    pub fn localnet(
+        artifacts: PathBuf,
+        out: PathBuf,
+        initial_balances: Vec<(String, u128)>,
+        market: MarketParams,
+    ) -> Result<Self> {
+        Ok(DeployOptions {
+            artifacts,
+            out,
+            roles: Roles::localnet("wasm")?,
+            initial_balances,
+            market,
+            oracle_quorum: 1,
+            zk_verifying_key: None,
+            kyc: KycMode::AdminMints,
+        })
+    }
 }
 
 /// How participants get their reputation token.

@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aip_cli::deploy::{deploy, DeployOptions, KycMode, MarketParams, Roles};
+use aip_cli::deploy::{deploy, DeployOptions, MarketParams};
 use aip_cli::market::{self, DeviceKey};
 use aip_matcher::http;
 use aip_matcher::online::{Agent, Deployment};
@@ -128,24 +128,13 @@ async fn main() {
     let admin = chain()
         .await
         .with_signer(testnet::signer("validator", "wasm").unwrap());
-    let mut roles = Roles::all(&addr("validator"));
-    roles.grid_operator = addr("dso");
-    roles.matcher = addr("matcher");
-    roles.oracle = addr("oracle");
     let params = MarketParams {
         max_batch: 500,
         ..MarketParams::default()
     };
-    let opts = DeployOptions {
-        artifacts: root().join("artifacts"),
-        out: out.clone(),
-        roles,
-        initial_balances: vec![(addr("alice"), 1_000_000_000_000_000)],
-        market: params.clone(),
-        oracle_quorum: 1,
-        zk_verifying_key: None,
-        kyc: KycMode::AdminMints,
-    };
+    let balances = vec![(addr("alice"), 1_000_000_000_000_000)];
+    let opts = DeployOptions::localnet(root().join("artifacts"), out.clone(), balances, params.clone())
+        .unwrap();
     let d = deploy(&admin, &opts).await.expect("deploy").deployment;
     let settlement = d.address("settlement").unwrap().to_string();
     let token = d.address("aip-token").unwrap().to_string();

@@ -40,7 +40,7 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use aip_cli::deploy::{deploy, DeployOptions, KycMode, MarketParams, Roles};
+use aip_cli::deploy::{deploy, DeployOptions, MarketParams};
 use aip_cli::market::{self, DeviceKey};
 use aip_matcher::http;
 use aip_testing::localnet::{
@@ -199,24 +199,13 @@ fn two_matcher_agents_commit_each_slot_once_and_the_standby_takes_over() {
         let rpcs = endpoints();
         eprintln!("network: {} endpoint(s) {rpcs:?}", rpcs.len());
         let admin = as_account("validator").await;
-        let mut roles = Roles::all(&addr("validator"));
-        roles.grid_operator = addr("dso");
-        roles.matcher = addr("matcher");
-        roles.oracle = addr("oracle");
         let params = MarketParams {
             delivery_deadline_secs: 4 * 3_600,
             ..MarketParams::default()
         };
-        let opts = DeployOptions {
-            artifacts: root().join("artifacts"),
-            out: out.clone(),
-            roles,
-            initial_balances: vec![(addr("alice"), 1_000_000_000_000)],
-            market: params.clone(),
-            oracle_quorum: 1,
-            zk_verifying_key: None,
-            kyc: KycMode::AdminMints,
-        };
+        let balances = vec![(addr("alice"), 1_000_000_000_000)];
+        let opts = DeployOptions::localnet(root().join("artifacts"), out.clone(), balances, params.clone())
+            .unwrap();
         let d = deploy(&admin, &opts).await.expect("deploy").deployment;
         let settlement = d.address("settlement").unwrap().to_string();
         let token = d.address("aip-token").unwrap().to_string();

@@ -40,7 +40,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use aip_cli::deploy::{deploy, DeployOptions, KycMode, MarketParams, Roles};
+use aip_cli::deploy::{deploy, DeployOptions, MarketParams};
 use aip_cli::market::{self, DeviceKey};
 use aip_matcher::http;
 use aip_matcher::online::{Agent, CycleOutcome, Deployment};
@@ -278,21 +278,10 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
     rt.block_on(async {
         let started = std::time::Instant::now();
         let admin = as_account("validator").await;
-        let mut roles = Roles::all(&addr("validator"));
-        roles.grid_operator = addr("dso");
-        roles.matcher = addr("matcher");
-        roles.oracle = addr("oracle");
         let params = MarketParams::default();
-        let opts = DeployOptions {
-            artifacts: root().join("artifacts"),
-            out: out.clone(),
-            roles,
-            initial_balances: vec![(addr("alice"), 1_000_000_000_000)],
-            market: params.clone(),
-            oracle_quorum: 1,
-            zk_verifying_key: None,
-            kyc: KycMode::AdminMints,
-        };
+        let balances = vec![(addr("alice"), 1_000_000_000_000)];
+        let opts = DeployOptions::localnet(root().join("artifacts"), out.clone(), balances, params.clone())
+            .unwrap();
         let d = deploy(&admin, &opts).await.expect("deploy").deployment;
         let settlement = d.address("settlement").unwrap().to_string();
         let token = d.address("aip-token").unwrap().to_string();

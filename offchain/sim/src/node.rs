@@ -27,7 +27,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use aip_cli::deploy::{DeployOptions, KycMode, MarketParams, Roles};
+use aip_cli::deploy::{DeployOptions, MarketParams, Roles};
 use aip_cli::deployment::Deployment;
 use aip_cli::market::{DeviceKey, WalletKey};
 use aip_types::intent::IntentDomain;
@@ -139,10 +139,6 @@ impl Node {
             signer("matcher")?,
             signer("oracle")?,
         );
-        let mut roles = Roles::all(&addr("validator", &prefix)?);
-        roles.grid_operator = addr("dso", &prefix)?;
-        roles.matcher = addr("matcher", &prefix)?;
-        roles.oracle = addr("oracle", &prefix)?;
         // A fresh deployment: the audit counts every token of it.
         if opts.deployment.exists() {
             std::fs::remove_file(&opts.deployment)
@@ -161,18 +157,13 @@ impl Node {
             std::fs::copy(&from, arts.join(format!("{c}.wasm")))
                 .with_context(|| format!("{} missing: run ci/build-wasm.sh", from.display()))?;
         }
+        let market = MarketParams {
+            dispute_window_secs: 0,
+            ..MarketParams::default()
+        };
         let dopts = DeployOptions {
-            artifacts: arts,
-            out: opts.deployment.clone(),
-            roles,
-            initial_balances: vec![],
-            market: MarketParams {
-                dispute_window_secs: 0,
-                ..MarketParams::default()
-            },
-            oracle_quorum: 1,
-            zk_verifying_key: None,
-            kyc: KycMode::AdminMints,
+            roles: Roles::localnet(&prefix)?,
+            ..DeployOptions::localnet(arts, opts.deployment.clone(), vec![], market)?
         };
         let rep = rt
             .block_on(aip_cli::deploy::deploy(&admin, &dopts))
