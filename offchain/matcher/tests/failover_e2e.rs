@@ -44,8 +44,8 @@ use aip_cli::deploy::{deploy, DeployOptions, MarketParams};
 use aip_cli::market::{self, DeviceKey};
 use aip_matcher::http;
 use aip_testing::localnet::{
-    addr, advance, as_account, chain, endpoints, one_zone_grid, root, trades_of, Agent,
-    LocalGateway, Log,
+    addr, advance, as_account, chain, endpoints, one_zone_grid, root, token_audit, trades_of,
+    Agent, LocalGateway, Log,
 };
 use aip_types::hooks::ReputationExecuteHook;
 use aip_types::intent::sign::IntentKey;
@@ -55,13 +55,10 @@ use chain_client::cosmrs::crypto::secp256k1::SigningKey;
 use chain_client::cosmrs::tx::Msg;
 use chain_client::{ChainClient, ChainConfig, Coin, Execute, Signer};
 use cosmwasm_std::Uint128;
-use cw20::{
-    AllAccountsResponse, BalanceResponse as Cw20Balance, Cw20ExecuteMsg, Cw20QueryMsg,
-    TokenInfoResponse,
-};
+use cw20::Cw20ExecuteMsg;
 use serde_json::Value;
 use settlement::msg::{
-    BalanceResponse, ExecuteMsg, HoldingsResponse, IntentFillResponse, QueryMsg,
+    BalanceResponse, ExecuteMsg, IntentFillResponse, QueryMsg,
     SlotStatusResponse, TradeResponse,
 };
 use sha2::{Digest, Sha256};
@@ -490,31 +487,11 @@ fn two_matcher_agents_commit_each_slot_once_and_the_standby_takes_over() {
             free_total += bal.free.u128();
         }
         let treasury: BalanceResponse = alice.query(&settlement, &QueryMsg::Balance { account: addr("validator") }).await.unwrap();
-        let holdings: HoldingsResponse = alice.query(&settlement, &QueryMsg::Holdings {}).await.unwrap();
-        let held: Cw20Balance = alice.query(&token, &Cw20QueryMsg::Balance { address: settlement.clone() }).await.unwrap();
-        assert_eq!(holdings.total, held.balance);
-        assert_eq!(holdings.claimable.u128(), free_total + treasury.free.u128());
-        assert_eq!(holdings.trades, Uint128::zero());
-        let mut others = 0u128;
-        let mut start_after = None;
-        loop {
-            let page: AllAccountsResponse = alice
-                .query(&token, &Cw20QueryMsg::AllAccounts { start_after: start_after.clone(), limit: Some(30) })
-                .await
-                .unwrap();
-            for acc in &page.accounts {
-                if *acc != settlement {
-                    let b: Cw20Balance = alice.query(&token, &Cw20QueryMsg::Balance { address: acc.clone() }).await.unwrap();
-                    others += b.balance.u128();
-                }
-            }
-            if page.accounts.len() < 30 {
-                break;
-            }
-            start_after = page.accounts.last().cloned();
-        }
-        let info: TokenInfoResponse = alice.query(&token, &Cw20QueryMsg::TokenInfo {}).await.unwrap();
-        assert_eq!(others + holdings.total.u128(), info.total_supply.u128());
+        let audit = token_audit(&alice, &token, &settlement).await;
+        assert_eq!(audit.holdings.total.u128(), audit.settlement_balance);
+        assert_eq!(audit.holdings.claimable.u128(), free_total + treasury.free.u128());
+        assert_eq!(audit.holdings.trades, Uint128::zero());
+        assert_eq!(audit.others + audit.holdings.total.u128(), audit.supply);
         assert_eq!(all_trades.len(), trades_of_all(&alice, &settlement, &slots).await.len());
         eprintln!(
             "FAILOVER network_endpoints={} slots={SLOTS} killed={killed} commit_after_gate_s={:?} whole_run={:?}",

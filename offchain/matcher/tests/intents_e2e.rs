@@ -46,7 +46,9 @@ use aip_matcher::http;
 use aip_matcher::online::{Agent, CycleOutcome, Deployment};
 use aip_matcher::verify::{self, FrozenBook};
 use aip_matcher::Method;
-use aip_testing::localnet::{addr, advance, as_account, chain, root, trades_of, LocalGateway};
+use aip_testing::localnet::{
+    addr, advance, as_account, chain, root, token_audit, trades_of, LocalGateway,
+};
 use aip_types::hooks::ReputationExecuteHook;
 use aip_types::intent::sign::IntentKey;
 use aip_types::intent::{OrderIntent, Side as IntentSide, SignedIntent};
@@ -55,13 +57,10 @@ use chain_client::cosmrs::crypto::secp256k1::SigningKey;
 use chain_client::cosmrs::tx::Msg;
 use chain_client::{ChainClient, ChainConfig, Coin, Execute, Signer};
 use cosmwasm_std::Uint128;
-use cw20::{
-    AllAccountsResponse, BalanceResponse as Cw20Balance, Cw20ExecuteMsg, Cw20QueryMsg,
-    TokenInfoResponse,
-};
+use cw20::Cw20ExecuteMsg;
 use serde_json::Value;
 use settlement::msg::{
-    BalanceResponse, Corridor, ExecuteMsg, HoldingsResponse, NodeZone, QueryMsg,
+    BalanceResponse, Corridor, ExecuteMsg, NodeZone, QueryMsg,
     SlotStatusResponse, Zone,
 };
 use sha2::{Digest, Sha256};
@@ -607,31 +606,14 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
         let treasury: BalanceResponse = alice.query(&settlement, &QueryMsg::Balance { account: addr("validator") }).await.unwrap();
         assert_eq!(treasury.free.u128() as i128, fees);
         // Token conservation: every account's AIP + what settlement holds = supply.
-        let holdings: HoldingsResponse = alice.query(&settlement, &QueryMsg::Holdings {}).await.unwrap();
-        let held: Cw20Balance = alice.query(&token, &Cw20QueryMsg::Balance { address: settlement.clone() }).await.unwrap();
-        assert_eq!(holdings.total, held.balance);
-        assert_eq!(holdings.claimable.u128(), free_total + treasury.free.u128());
-        assert_eq!((holdings.trades, holdings.orders), (Uint128::zero(), Uint128::zero()));
-        let mut others = 0u128;
-        let mut start_after = None;
-        loop {
-            let page: AllAccountsResponse = alice
-                .query(&token, &Cw20QueryMsg::AllAccounts { start_after: start_after.clone(), limit: Some(30) })
-                .await
-                .unwrap();
-            for a in &page.accounts {
-                if *a != settlement {
-                    let b: Cw20Balance = alice.query(&token, &Cw20QueryMsg::Balance { address: a.clone() }).await.unwrap();
-                    others += b.balance.u128();
-                }
-            }
-            if page.accounts.len() < 30 {
-                break;
-            }
-            start_after = page.accounts.last().cloned();
-        }
-        let info: TokenInfoResponse = alice.query(&token, &Cw20QueryMsg::TokenInfo {}).await.unwrap();
-        assert_eq!(others + holdings.total.u128(), info.total_supply.u128());
+        let audit = token_audit(&alice, &token, &settlement).await;
+        assert_eq!(audit.holdings.total.u128(), audit.settlement_balance);
+        assert_eq!(audit.holdings.claimable.u128(), free_total + treasury.free.u128());
+        assert_eq!(
+            (audit.holdings.trades, audit.holdings.orders),
+            (Uint128::zero(), Uint128::zero())
+        );
+        assert_eq!(audit.others + audit.holdings.total.u128(), audit.supply);
 
         deposit_gas.sort_unstable();
         eprintln!(

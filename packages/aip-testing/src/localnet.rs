@@ -8,6 +8,8 @@
 //!   `ci/localnet-multi.sh advance` when [`multi`]) and [`clock_file`], the
 //!   offset file it writes (give it to `gateway::offset_clock` or the
 //!   gateway's `test_clock_offset_file`);
+//! * tokens: [`token_audit`], the AIP supply against every account and
+//!   settlement's books;
 //! * settlement: [`one_zone_grid`] (zone and node 1, by the grid operator),
 //!   [`trades_of`], every trade of a slot through the paged
 //!   `trades_by_slot` query;
@@ -301,6 +303,71 @@ impl LocalGateway {
             .await
             .expect("the gateway task")
             .expect("the gateway served without error");
+    }
+}
+
+/// The AIP token's books next to settlement's, read on the localnet
+/// ([`token_audit`]).
+#[derive(Clone, Debug)]
+pub struct TokenAudit {
+    /// What every token account but settlement holds, uaip.
+    pub others: u128,
+    /// Settlement's holdings by purpose.
+    pub holdings: settlement::msg::HoldingsResponse,
+    /// Settlement's own token balance, uaip.
+    pub settlement_balance: u128,
+    /// The token's total supply, uaip.
+    pub supply: u128,
+}
+
+/// Reads [`TokenAudit`]: every account of `token` (paged `all_accounts`)
+/// with its balance, settlement's `holdings` and token balance, the supply.
+pub async fn token_audit(c: &ChainClient, token: &str, settlement: &str) -> TokenAudit {
+    use cw20::{AllAccountsResponse, BalanceResponse, Cw20QueryMsg, TokenInfoResponse};
+    const PAGE: u32 = 30;
+    let balance = |address: String| async move {
+        let b: BalanceResponse = c
+            .query(token, &Cw20QueryMsg::Balance { address })
+            .await
+            .expect("a cw20 balance");
+        b.balance.u128()
+    };
+    let mut others = 0u128;
+    let mut start_after = None;
+    loop {
+        let page: AllAccountsResponse = c
+            .query(
+                token,
+                &Cw20QueryMsg::AllAccounts {
+                    start_after: start_after.clone(),
+                    limit: Some(PAGE),
+                },
+            )
+            .await
+            .expect("cw20 all_accounts");
+        for a in &page.accounts {
+            if a != settlement {
+                others += balance(a.clone()).await;
+            }
+        }
+        if page.accounts.len() < PAGE as usize {
+            break;
+        }
+        start_after = page.accounts.last().cloned();
+    }
+    let holdings: settlement::msg::HoldingsResponse = c
+        .query(settlement, &settlement::msg::QueryMsg::Holdings {})
+        .await
+        .expect("settlement holdings");
+    let info: TokenInfoResponse = c
+        .query(token, &Cw20QueryMsg::TokenInfo {})
+        .await
+        .expect("cw20 token_info");
+    TokenAudit {
+        others,
+        holdings,
+        settlement_balance: balance(settlement.to_string()).await,
+        supply: info.total_supply.u128(),
     }
 }
 
