@@ -325,7 +325,7 @@ pub struct TokenAudit {
 pub async fn token_audit(c: &ChainClient, token: &str, settlement: &str) -> TokenAudit {
     use cw20::{AllAccountsResponse, BalanceResponse, Cw20QueryMsg, TokenInfoResponse};
     const PAGE: u32 = 30;
-    let balance = |address: String| async move {
+    let balance = move |address: String| async move {
         let b: BalanceResponse = c
             .query(token, &Cw20QueryMsg::Balance { address })
             .await
