@@ -47,23 +47,19 @@ use aip_matcher::online::{Agent, CycleOutcome, Deployment};
 use aip_matcher::verify::{self, FrozenBook};
 use aip_matcher::Method;
 use aip_testing::localnet::{
-    addr, advance, as_account, chain, root, token_audit, trades_of, LocalGateway,
+    addr, advance, as_account, chain, household_signer, meter_seed, onboard as onboard_households,
+    root, token_audit, trades_of, LocalGateway, NewHousehold,
 };
-use aip_types::hooks::ReputationExecuteHook;
 use aip_types::intent::sign::IntentKey;
 use aip_types::intent::{OrderIntent, Side as IntentSide, SignedIntent};
 use aip_types::{apply_bps, payment, SlotId};
-use chain_client::cosmrs::crypto::secp256k1::SigningKey;
-use chain_client::cosmrs::tx::Msg;
-use chain_client::{ChainClient, ChainConfig, Coin, Execute, Signer};
+use chain_client::{ChainClient, ChainConfig, Execute, Signer};
 use cosmwasm_std::Uint128;
-use cw20::Cw20ExecuteMsg;
 use serde_json::Value;
 use settlement::msg::{
     BalanceResponse, Corridor, ExecuteMsg, NodeZone, QueryMsg,
     SlotStatusResponse, Zone,
 };
-use sha2::{Digest, Sha256};
 
 /// The gateway's port: `AIP_GATEWAY_PORT`, else any free loopback port.
 fn gateway_port() -> u16 {
@@ -94,8 +90,7 @@ struct Household {
 
 impl Household {
     fn signer(&self) -> Signer {
-        let secret: [u8; 32] = Sha256::digest(self.label.as_bytes()).into();
-        Signer::from_signing_key(SigningKey::from_slice(&secret).unwrap(), "wasm").unwrap()
+        household_signer(&self.label)
     }
 }
 
@@ -117,10 +112,7 @@ fn get(url: &str) -> (u16, Value) {
 
 /// The contracts and the accounts that set a household up.
 struct Market {
-    admin: ChainClient,
     alice: ChainClient,
-    dso: ChainClient,
-    faucet: ChainClient,
     base: ChainClient,
     settlement: String,
     token: String,
@@ -130,15 +122,12 @@ struct Market {
     deployment: Deployment,
 }
 
-/// Gas coins (one transaction), AIP, reputation tokens and meters (batches
-/// of 50), then every household deposits its AIP with one cw20 `Send` (its
+/// Gas coins, AIP, reputation tokens and meters (batches of 50,
+/// `aip_testing::localnet::onboard`), then every household deposits its AIP with one cw20 `Send` (its
 /// own key, in parallel). Returns the deposits' gas and the meters' device keys.
 async fn onboard(m: &Market, hh: &mut [Household]) -> (Vec<u64>, HashMap<u32, DeviceKey>) {
     let Market {
-        admin,
         alice,
-        dso,
-        faucet,
         base,
         settlement,
         token,
@@ -146,83 +135,20 @@ async fn onboard(m: &Market, hh: &mut [Household]) -> (Vec<u64>, HashMap<u32, De
         mo,
         deployment,
     } = m;
-    let n = hh.len();
-    // Gas coins (one transaction), AIP, reputation tokens and meters (batches of 50).
-    let msgs = hh
+    // Gas coins, AIP, reputation tokens and meters, batches of 50.
+    let new: Vec<NewHousehold> = hh
         .iter()
-        .map(|h| {
-            chain_client::cosmrs::bank::MsgSend {
-                from_address: faucet.address().unwrap().clone(),
-                to_address: h.address.parse().unwrap(),
-                amount: vec![Coin {
-                    denom: "ustake".parse().unwrap(),
-                    amount: 50_000_000,
-                }],
-            }
-            .to_any()
-            .unwrap()
+        .map(|h| NewHousehold {
+            label: h.label.clone(),
+            node: h.node,
+            aip: h.deposit,
         })
         .collect();
-    faucet.broadcast(msgs, "").await.unwrap();
-    for chunk in hh.chunks(50) {
-        let transfers = chunk
-            .iter()
-            .map(|h| {
-                Execute::new(
-                    token,
-                    &Cw20ExecuteMsg::Transfer {
-                        recipient: h.address.clone(),
-                        amount: Uint128::new(h.deposit),
-                    },
-                    &[],
-                )
-                .unwrap()
-            })
-            .collect();
-        alice.execute_multi(transfers).await.unwrap();
-        let mints = chunk
-            .iter()
-            .map(|h| {
-                Execute::new(
-                    rep,
-                    &ReputationExecuteHook::MintFor {
-                        owner: h.address.clone(),
-                    },
-                    &[],
-                )
-                .unwrap()
-            })
-            .collect();
-        admin.execute_multi(mints).await.unwrap();
-    }
+    let meters = onboard_households(&new, token, rep, mo, 50_000_000, 50, |_| {}).await;
     let mut devices = HashMap::new();
-    for start in (0..n).step_by(50) {
-        let end = (start + 50).min(n);
-        let calls = (start..end)
-            .map(|i| {
-                let dev = DeviceKey::from_seed(
-                    Sha256::digest(format!("{} meter", hh[i].label).as_bytes()).into(),
-                );
-                let msg = meter_oracle::msg::ExecuteMsg::RegisterMeter {
-                    owner: hh[i].address.clone(),
-                    node: hh[i].node,
-                    pubkey: dev.public_key(),
-                };
-                Execute::new(mo, &msg, &[]).unwrap()
-            })
-            .collect();
-        let tx = dso.execute_multi(calls).await.unwrap();
-        let ids = tx.attributes("wasm", "meter");
-        assert_eq!(ids.len(), end - start, "one meter id per registration");
-        for (i, id) in (start..end).zip(ids) {
-            hh[i].meter = id.parse().unwrap();
-            devices.insert(
-                hh[i].meter,
-                DeviceKey::from_seed(
-                    Sha256::digest(format!("{} meter", hh[i].label).as_bytes()).into(),
-                ),
-            );
-        }
+    for (h, meter) in hh.iter_mut().zip(meters) {
+        h.meter = meter;
+        devices.insert(meter, DeviceKey::from_seed(meter_seed(&h.label)));
     }
 
     // Every household deposits its AIP with one cw20 Send (its own key, in parallel).
@@ -286,11 +212,10 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
         let token = d.address("aip-token").unwrap().to_string();
         let mo = d.address("meter-oracle").unwrap().to_string();
         let rep = d.address("reputation").unwrap().to_string();
-        let (dso, alice, oracle, faucet) = (
+        let (dso, alice, oracle) = (
             as_account("dso").await,
             as_account("alice").await,
             as_account("oracle").await,
-            as_account("faucet").await,
         );
 
         // Two zones joined both ways; node 1 in zone 1, node 2 in zone 2.
@@ -335,10 +260,7 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
         hh[poor].deposit = POOR_DEPOSIT;
 
         let market = Market {
-            admin: admin.clone(),
             alice: alice.clone(),
-            dso: dso.clone(),
-            faucet: faucet.clone(),
             base: chain().await,
             settlement: settlement.clone(),
             token: token.clone(),

@@ -8,6 +8,8 @@
 //!   `ci/localnet-multi.sh advance` when [`multi`]) and [`clock_file`], the
 //!   offset file it writes (give it to `gateway::offset_clock` or the
 //!   gateway's `test_clock_offset_file`);
+//! * households: [`onboard`] (gas, AIP, reputation token, meter) with
+//!   [`household_signer`] and [`meter_seed`];
 //! * tokens: [`token_audit`], the AIP supply against every account and
 //!   settlement's books;
 //! * settlement: [`one_zone_grid`] (zone and node 1, by the grid operator),
@@ -304,6 +306,143 @@ impl LocalGateway {
             .expect("the gateway task")
             .expect("the gateway served without error");
     }
+}
+
+/// The wallet of a test household named `label`: `sha256(label)` as its
+/// secp256k1 secret (as `IntentKey::from_label`: the same key signs its
+/// intents), prefix `wasm`.
+pub fn household_signer(label: &str) -> chain_client::Signer {
+    use sha2::Digest;
+    let secret: [u8; 32] = sha2::Sha256::digest(label.as_bytes()).into();
+    let key = chain_client::cosmrs::crypto::secp256k1::SigningKey::from_slice(&secret)
+        .expect("sha256 of a label is a secp256k1 secret");
+    chain_client::Signer::from_signing_key(key, "wasm").expect("a signer")
+}
+
+/// The seed of the meter device key of the test household `label`:
+/// `sha256("<label> meter")` (`aip_cli::market::DeviceKey::from_seed`).
+pub fn meter_seed(label: &str) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(format!("{label} meter").as_bytes()).into()
+}
+
+/// A household to onboard ([`onboard`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewHousehold {
+    /// Its name: its wallet ([`household_signer`]) and meter key
+    /// ([`meter_seed`]) derive from it.
+    pub label: String,
+    /// The grid node of its meter.
+    pub node: aip_types::NodeId,
+    /// AIP it receives, uaip.
+    pub aip: u128,
+}
+
+/// Onboards `households` on the deployment of `token`, `reputation` and
+/// `meter_oracle`, `chunk` households a transaction: gas coins (`gas` of
+/// the chain's fee denom each) from the test account `faucet`, its AIP from
+/// `alice`, its reputation token minted by `validator` (the reputation admin
+/// of a test deployment), its meter registered by `dso`. Every transaction's
+/// time goes to `observe`. The meter ids, in `households` order.
+pub async fn onboard(
+    households: &[NewHousehold],
+    token: &str,
+    reputation: &str,
+    meter_oracle: &str,
+    gas: u128,
+    chunk: usize,
+    mut observe: impl FnMut(std::time::Duration),
+) -> Vec<u32> {
+    use chain_client::cosmrs::tx::Msg;
+    use chain_client::Execute;
+    let (faucet, alice, admin, dso) = (
+        as_account("faucet").await,
+        as_account("alice").await,
+        as_account("validator").await,
+        as_account("dso").await,
+    );
+    let denom = faucet.config().fee_denom.clone();
+    let from = faucet.address().expect("the faucet signs").clone();
+    let address = |h: &NewHousehold| household_signer(&h.label).address().clone();
+    let mut meters = Vec::with_capacity(households.len());
+    for part in households.chunks(chunk.max(1)) {
+        let coins = part
+            .iter()
+            .map(|h| {
+                chain_client::cosmrs::bank::MsgSend {
+                    from_address: from.clone(),
+                    to_address: address(h),
+                    amount: vec![chain_client::Coin {
+                        denom: denom.parse().expect("a denom"),
+                        amount: gas,
+                    }],
+                }
+                .to_any()
+                .expect("a bank send")
+            })
+            .collect();
+        let t = std::time::Instant::now();
+        faucet.broadcast(coins, "").await.expect("gas for the households");
+        observe(t.elapsed());
+        let transfers = part
+            .iter()
+            .map(|h| {
+                Execute::new(
+                    token,
+                    &cw20::Cw20ExecuteMsg::Transfer {
+                        recipient: address(h).to_string(),
+                        amount: h.aip.into(),
+                    },
+                    &[],
+                )
+                .expect("a transfer")
+            })
+            .collect();
+        let t = std::time::Instant::now();
+        alice.execute_multi(transfers).await.expect("AIP for the households");
+        observe(t.elapsed());
+        let mints = part
+            .iter()
+            .map(|h| {
+                Execute::new(
+                    reputation,
+                    &aip_types::hooks::ReputationExecuteHook::MintFor {
+                        owner: address(h).to_string(),
+                    },
+                    &[],
+                )
+                .expect("a mint_for")
+            })
+            .collect();
+        let t = std::time::Instant::now();
+        admin.execute_multi(mints).await.expect("reputation tokens");
+        observe(t.elapsed());
+        let regs = part
+            .iter()
+            .map(|h| {
+                let device = ed25519_dalek::SigningKey::from_bytes(&meter_seed(&h.label));
+                Execute::new(
+                    meter_oracle,
+                    &meter_oracle::msg::ExecuteMsg::RegisterMeter {
+                        owner: address(h).to_string(),
+                        node: h.node,
+                        pubkey: cosmwasm_std::Binary::from(
+                            device.verifying_key().to_bytes().to_vec(),
+                        ),
+                    },
+                    &[],
+                )
+                .expect("a register_meter")
+            })
+            .collect();
+        let t = std::time::Instant::now();
+        let tx = dso.execute_multi(regs).await.expect("meters");
+        observe(t.elapsed());
+        let ids = tx.attributes("wasm", "meter");
+        assert_eq!(ids.len(), part.len(), "one meter id per registration");
+        meters.extend(ids.iter().map(|id| id.parse::<u32>().expect("a meter id")));
+    }
+    meters
 }
 
 /// The AIP token's books next to settlement's, read on the localnet
