@@ -44,24 +44,19 @@ use aip_cli::deploy::{deploy, DeployOptions, MarketParams};
 use aip_cli::market::{self, DeviceKey};
 use aip_matcher::http;
 use aip_testing::localnet::{
-    addr, advance, as_account, chain, endpoints, one_zone_grid, root, token_audit, trades_of,
-    Agent, LocalGateway, Log,
+    addr, advance, as_account, chain, endpoints, household_signer, meter_seed, onboard,
+    one_zone_grid, root, token_audit, trades_of, Agent, LocalGateway, Log, NewHousehold,
 };
-use aip_types::hooks::ReputationExecuteHook;
 use aip_types::intent::sign::IntentKey;
 use aip_types::intent::{OrderIntent, Side as IntentSide};
 use aip_types::{payment, SlotId};
-use chain_client::cosmrs::crypto::secp256k1::SigningKey;
-use chain_client::cosmrs::tx::Msg;
-use chain_client::{ChainClient, ChainConfig, Coin, Execute, Signer};
+use chain_client::{ChainClient, ChainConfig, Signer};
 use cosmwasm_std::Uint128;
-use cw20::Cw20ExecuteMsg;
 use serde_json::Value;
 use settlement::msg::{
     BalanceResponse, ExecuteMsg, IntentFillResponse, QueryMsg,
     SlotStatusResponse, TradeResponse,
 };
-use sha2::{Digest, Sha256};
 
 /// Each household's deposit, uaip (10 AIP).
 const DEPOSIT: u128 = 10_000_000;
@@ -86,8 +81,7 @@ struct Household {
 
 impl Household {
     fn signer(&self) -> Signer {
-        let secret: [u8; 32] = Sha256::digest(self.label.as_bytes()).into();
-        Signer::from_signing_key(SigningKey::from_slice(&secret).unwrap(), "wasm").unwrap()
+        household_signer(&self.label)
     }
     /// Its intent's energy in slot `k`: buyer `j` wants what seller `j` offers,
     /// so every intent fills in full.
@@ -208,12 +202,7 @@ fn two_matcher_agents_commit_each_slot_once_and_the_standby_takes_over() {
         let token = d.address("aip-token").unwrap().to_string();
         let mo = d.address("meter-oracle").unwrap().to_string();
         let rep = d.address("reputation").unwrap().to_string();
-        let (dso, alice, oracle, faucet) = (
-            as_account("dso").await,
-            as_account("alice").await,
-            as_account("oracle").await,
-            as_account("faucet").await,
-        );
+        let (alice, oracle) = (as_account("alice").await, as_account("oracle").await);
 
         // One zone, node 1.
         one_zone_grid(&settlement, 1).await;
@@ -227,44 +216,15 @@ fn two_matcher_agents_commit_each_slot_once_and_the_standby_takes_over() {
                 Household { label, key, address, sells: i < HOUSEHOLDS / 2, eth: i % 2 == 1, meter: 0 }
             })
             .collect();
-        let gas = hh
+        let new: Vec<NewHousehold> = hh
             .iter()
-            .map(|h| {
-                chain_client::cosmrs::bank::MsgSend {
-                    from_address: faucet.address().unwrap().clone(),
-                    to_address: h.address.parse().unwrap(),
-                    amount: vec![Coin { denom: "ustake".parse().unwrap(), amount: 50_000_000 }],
-                }
-                .to_any()
-                .unwrap()
-            })
+            .map(|h| NewHousehold { label: h.label.clone(), node: 1, aip: DEPOSIT })
             .collect();
-        faucet.broadcast(gas, "").await.unwrap();
-        let transfers = hh
-            .iter()
-            .map(|h| Execute::new(&token, &Cw20ExecuteMsg::Transfer { recipient: h.address.clone(), amount: Uint128::new(DEPOSIT) }, &[]).unwrap())
-            .collect();
-        alice.execute_multi(transfers).await.unwrap();
-        let mints = hh
-            .iter()
-            .map(|h| Execute::new(&rep, &ReputationExecuteHook::MintFor { owner: h.address.clone() }, &[]).unwrap())
-            .collect();
-        admin.execute_multi(mints).await.unwrap();
-        let device_of = |h: &Household| DeviceKey::from_seed(Sha256::digest(format!("{} meter", h.label).as_bytes()).into());
-        let regs = hh
-            .iter()
-            .map(|h| {
-                let msg = meter_oracle::msg::ExecuteMsg::RegisterMeter { owner: h.address.clone(), node: 1, pubkey: device_of(h).public_key() };
-                Execute::new(&mo, &msg, &[]).unwrap()
-            })
-            .collect();
-        let tx = dso.execute_multi(regs).await.unwrap();
-        let ids = tx.attributes("wasm", "meter");
-        assert_eq!(ids.len(), HOUSEHOLDS);
+        let meters = onboard(&new, &token, &rep, &mo, 50_000_000, HOUSEHOLDS, |_| {}).await;
         let mut devices = HashMap::new();
-        for (h, id) in hh.iter_mut().zip(ids) {
-            h.meter = id.parse().unwrap();
-            devices.insert(h.meter, device_of(h));
+        for (h, meter) in hh.iter_mut().zip(meters) {
+            h.meter = meter;
+            devices.insert(meter, DeviceKey::from_seed(meter_seed(&h.label)));
         }
         let base = chain().await;
         let mut set = tokio::task::JoinSet::new();
