@@ -166,7 +166,7 @@ pub enum Role {
 }
 
 /// A household's account as the chain made it at [`Transport::enroll`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Account {
     /// Its address, which is its intent key's address.
     pub addr: String,
