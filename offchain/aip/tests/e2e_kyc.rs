@@ -438,7 +438,10 @@ async fn refused(who: &ChainClient, zk: &str, proof: &ProofFile, expected: &[&st
 /// Whether the zk-verifier has recorded `nullifier_hash` as used.
 async fn nullifier_used(c: &ChainClient, zk: &str, nullifier_hash: &str) -> bool {
     let v: Value = c
-        .query(zk, &json!({"nullifier": {"nullifier_hash": nullifier_hash}}))
+        .query(
+            zk,
+            &json!({"nullifier": {"nullifier_hash": nullifier_hash}}),
+        )
         .await
         .unwrap();
     v["used"].as_bool().unwrap()
@@ -464,7 +467,13 @@ async fn revoke(
         )
         .await
         .unwrap();
-    kyc(&["set", "add", "--set", p(revocations), &format!("passport:{who}")]);
+    kyc(&[
+        "set",
+        "add",
+        "--set",
+        p(revocations),
+        &format!("passport:{who}"),
+    ]);
     let root = kyc(&["set", "root", "--set", p(revocations)]);
     provider
         .execute(zk, &json!({"publish_revocation_root": {"root": root}}), &[])

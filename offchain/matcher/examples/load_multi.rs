@@ -32,7 +32,7 @@ use aip_matcher::http;
 use aip_matcher::online::{Agent, Deployment};
 use aip_matcher::Method;
 use aip_testing::localnet::{
-    addr, advance, chain, endpoints, household_signer, meter_seed, multi, one_zone_grid, onboard,
+    addr, advance, chain, endpoints, household_signer, meter_seed, multi, onboard, one_zone_grid,
     root, trades_of, LocalGateway, NewHousehold,
 };
 use aip_types::intent::sign::IntentKey;
@@ -127,8 +127,13 @@ async fn main() {
         ..MarketParams::default()
     };
     let balances = vec![(addr("alice"), 1_000_000_000_000_000)];
-    let opts = DeployOptions::localnet(root().join("artifacts"), out.clone(), balances, params.clone())
-        .unwrap();
+    let opts = DeployOptions::localnet(
+        root().join("artifacts"),
+        out.clone(),
+        balances,
+        params.clone(),
+    )
+    .unwrap();
     let d = deploy(&admin, &opts).await.expect("deploy").deployment;
     let settlement = d.address("settlement").unwrap().to_string();
     let token = d.address("aip-token").unwrap().to_string();

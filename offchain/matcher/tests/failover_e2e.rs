@@ -54,8 +54,7 @@ use chain_client::{ChainClient, ChainConfig, Signer};
 use cosmwasm_std::Uint128;
 use serde_json::Value;
 use settlement::msg::{
-    BalanceResponse, ExecuteMsg, IntentFillResponse, QueryMsg,
-    SlotStatusResponse, TradeResponse,
+    BalanceResponse, ExecuteMsg, IntentFillResponse, QueryMsg, SlotStatusResponse, TradeResponse,
 };
 
 /// Each household's deposit, uaip (10 AIP).

@@ -57,8 +57,7 @@ use chain_client::{ChainClient, ChainConfig, Execute, Signer};
 use cosmwasm_std::Uint128;
 use serde_json::Value;
 use settlement::msg::{
-    BalanceResponse, Corridor, ExecuteMsg, NodeZone, QueryMsg,
-    SlotStatusResponse, Zone,
+    BalanceResponse, Corridor, ExecuteMsg, NodeZone, QueryMsg, SlotStatusResponse, Zone,
 };
 
 /// The gateway's port: `AIP_GATEWAY_PORT`, else any free loopback port.

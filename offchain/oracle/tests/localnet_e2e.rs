@@ -17,8 +17,8 @@ use aip_oracle::keys::DeviceKeys;
 use aip_oracle::queue::Queue;
 use aip_oracle::submit::{ChainSubmitter, Submitter};
 use aip_oracle::Config;
-use aip_types::SlotId;
 use aip_testing::localnet::{deploy_meter_oracle, device_key, register_meters};
+use aip_types::SlotId;
 use chain_client::{testnet, ChainClient, ChainConfig};
 use meter_oracle::msg::Tolerance;
 

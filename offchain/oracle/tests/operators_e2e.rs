@@ -40,8 +40,8 @@ use aip_types::SlotId;
 use chain_client::{testnet, ChainClient, ChainConfig};
 use cosmwasm_std::{Binary, Uint128};
 use meter_oracle::msg::{
-    ExecuteMsg, OperatorsResponse, QueryMsg, ReadingResponse, ReadingStatus,
-    ReadingsResponse, ReportedResponse, SignedReading, Tolerance,
+    ExecuteMsg, OperatorsResponse, QueryMsg, ReadingResponse, ReadingStatus, ReadingsResponse,
+    ReportedResponse, SignedReading, Tolerance,
 };
 
 const FIRST_SLOT: u64 = 1_451_606_400;

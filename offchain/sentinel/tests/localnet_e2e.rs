@@ -47,8 +47,8 @@ mod common;
 mod gwc;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::ffi::OsStr;
+use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

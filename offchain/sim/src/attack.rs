@@ -31,11 +31,11 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
+use aip_matcher::Method;
 use aip_sentinel::detect::DetectConfig;
 use aip_sentinel::event::{Event, Side as ESide};
 use aip_sentinel::evidence::Code;
 use aip_sentinel::watch::{RateLimit, Watch};
-use aip_matcher::Method;
 use aip_testing::deployment::roles;
 use aip_types::SlotId;
 use anyhow::{bail, Context, Result};

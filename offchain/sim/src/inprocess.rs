@@ -214,13 +214,9 @@ impl Transport for InProcess {
                     .meters
                     .get(r.owner)
                     .ok_or_else(|| anyhow!("reading of household {} without a meter", r.owner))?;
-                Ok(self.d.sign_reading(
-                    key,
-                    *id,
-                    slot,
-                    r.exported_wh.into(),
-                    r.imported_wh.into(),
-                ))
+                Ok(self
+                    .d
+                    .sign_reading(key, *id, slot, r.exported_wh.into(), r.imported_wh.into()))
             })
             .collect::<Result<_>>()?;
         // Every operator submits every meter's device-signed reading.

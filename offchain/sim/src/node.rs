@@ -419,7 +419,9 @@ impl Transport for Node {
                 r.exported_wh.into(),
                 r.imported_wh.into(),
             )?;
-            signed.push(serde_json::from_value::<meter_oracle::msg::SignedReading>(v)?);
+            signed.push(serde_json::from_value::<meter_oracle::msg::SignedReading>(
+                v,
+            )?);
         }
         let msgs: Vec<meter_oracle::msg::ExecuteMsg> = signed
             .chunks(meter_oracle::msg::MAX_BATCH)

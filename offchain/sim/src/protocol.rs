@@ -30,9 +30,7 @@ use aip_types::hooks::{
     TradingTermsBatchResponse,
 };
 use aip_types::intent::sign::IntentKey;
-use aip_types::intent::{
-    BatchIntent, IntentDomain, OrderIntent, SignedIntent, Side as IntentSide,
-};
+use aip_types::intent::{BatchIntent, IntentDomain, OrderIntent, Side as IntentSide, SignedIntent};
 use aip_types::{MeterId, SlotId, ZoneId};
 use anyhow::{anyhow, Context, Result};
 use cosmwasm_std::Uint128;
@@ -40,8 +38,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use settlement::msg::{
     BalanceResponse, ConfigResponse, ExecuteMsg, HoldingsResponse, IntentFillResponse,
-    NodeZonesResponse, QueryMsg, SlotStatusResponse, TradeResponse, TradeStatus,
-    TradesResponse, Zone as SZone,
+    NodeZonesResponse, QueryMsg, SlotStatusResponse, TradeResponse, TradeStatus, TradesResponse,
+    Zone as SZone,
 };
 
 use crate::chain::{
@@ -634,7 +632,10 @@ impl<T: Transport> Market<T> {
                 intents: batch.intents.clone(),
                 trades: batch.trades.clone(),
             };
-            match self.chain.execute(Role::Matcher, Contract::Settlement, &[msg]) {
+            match self
+                .chain
+                .execute(Role::Matcher, Contract::Settlement, &[msg])
+            {
                 Ok(()) => {
                     for t in &batch.skipped {
                         out.skipped.push((
@@ -694,9 +695,9 @@ impl<T: Transport> MarketChain for Market<T> {
 
     fn setup(&mut self, people: &[Participant], net: &Network, funding_uaip: u128) -> Result<()> {
         self.domain = Some(self.chain.domain()?);
-        self.accounts =
-            self.chain
-                .enroll(people, funding_uaip, market_deposit(funding_uaip))?;
+        self.accounts = self
+            .chain
+            .enroll(people, funding_uaip, market_deposit(funding_uaip))?;
         self.index = self
             .accounts
             .iter()
@@ -730,11 +731,9 @@ impl<T: Transport> MarketChain for Market<T> {
             .collect();
         let zones: Vec<ZoneId> = zones.into_iter().collect();
         self.routes = dso::routes(&zones, &net.corridors);
-        msgs.extend(
-            self.routes
-                .iter()
-                .map(|c| ExecuteMsg::SetCorridor { corridor: c.clone() }),
-        );
+        msgs.extend(self.routes.iter().map(|c| ExecuteMsg::SetCorridor {
+            corridor: c.clone(),
+        }));
         msgs.extend(
             dso::node_zones(people)
                 .chunks(PAGE as usize)

@@ -230,10 +230,7 @@ fn households_sign_intents_of_both_kinds_and_a_slot_commits_and_settles_from_dep
         .collect();
     c.report(slot, &readings).expect("report");
     let rep = c.settle(slot).expect("settle");
-    assert_eq!(
-        (rep.settled, rep.unsettled),
-        (done.trades.len() as u64, 0)
-    );
+    assert_eq!((rep.settled, rep.unsettled), (done.trades.len() as u64, 0));
     for t in &rep.trades {
         assert_eq!(t.delivered_wh, t.wh, "{t:?}");
         assert!(ids[..2].contains(&t.bid) && ids[2..].contains(&t.offer));
@@ -338,10 +335,18 @@ fn intents_the_contract_would_refuse_are_screened_out_and_trades_beyond_the_maxi
 /// What the online agent reads before it screens `frozen` (as
 /// `aip_matcher::online::Agent::chain_view` does, here straight from the
 /// in-process chain).
-fn agent_view(c: &InProcessChain, slot: SlotId, frozen: &aip_matcher::verify::FrozenBook) -> ChainView {
+fn agent_view(
+    c: &InProcessChain,
+    slot: SlotId,
+    frozen: &aip_matcher::verify::FrozenBook,
+) -> ChainView {
     let cfg: ConfigResponse = q(c, &c.d.settlement, &QueryMsg::Config {});
     let net: ChainNetwork = q(c, &c.d.settlement, &QueryMsg::Network {});
-    let meters: Vec<u32> = frozen.intents.iter().map(|e| e.signed.intent.meter).collect();
+    let meters: Vec<u32> = frozen
+        .intents
+        .iter()
+        .map(|e| e.signed.intent.meter)
+        .collect();
     let d: DeliveriesResponse = q(
         c,
         &c.d.meter_oracle,
@@ -400,7 +405,13 @@ fn agent_view(c: &InProcessChain, slot: SlotId, frozen: &aip_matcher::verify::Fr
                 (o.clone(), b.free.u128())
             })
             .collect(),
-        terms: Some(owners.iter().cloned().zip(terms.terms).collect::<HashMap<_, _>>()),
+        terms: Some(
+            owners
+                .iter()
+                .cloned()
+                .zip(terms.terms)
+                .collect::<HashMap<_, _>>(),
+        ),
         default_collateral_bps: cfg.params.default_collateral_bps,
         collateral_floor_price: cfg.params.collateral_floor_price.u128(),
     }
@@ -454,10 +465,18 @@ fn the_sims_commit_is_what_the_online_matcher_commits_for_the_same_book_with_fee
     let routes = to_routes(&chain_net, &chain_fees.fees, &st.corridor_usage).unwrap();
     let cfg: ConfigResponse = q(&c, &c.d.settlement, &QueryMsg::Config {});
     let p = plan(slot.0, &candidates, &chain_net, &routes, Method::Auto).unwrap();
-    let agent = Commit::new(&candidates, p.trades, &routes, cfg.params.max_batch as usize).batch();
+    let agent = Commit::new(
+        &candidates,
+        p.trades,
+        &routes,
+        cfg.params.max_batch as usize,
+    )
+    .batch();
 
     // The simulation's commit of the same book.
-    let done = c.commit_with(slot, &bids, &offers, Method::Auto, &[]).unwrap();
+    let done = c
+        .commit_with(slot, &bids, &offers, Method::Auto, &[])
+        .unwrap();
     assert_eq!(done.rejected, None);
     let (intents, trades) = done.batch.expect("committed");
     assert_eq!(intents, agent.intents);

@@ -2,10 +2,10 @@
 //! real contracts (a small synthetic fixture scenario keeps them fast).
 #![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 
+use aip_sim::adapters::MatcherClearing;
 use aip_sim::engine::{Engine, SimConfig};
 use aip_sim::forecast::SeasonalNaive;
 use aip_sim::inprocess::InProcessChain;
-use aip_sim::adapters::MatcherClearing;
 use aip_sim::report::Kpis;
 use aip_sim::rl::{action, BatteryMode, State};
 use aip_sim::scenario::Scenario;

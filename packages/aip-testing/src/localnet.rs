@@ -198,8 +198,12 @@ pub async fn deploy_meter_oracle(
     label: &str,
 ) -> String {
     let path = root().join("artifacts/meter-oracle.wasm");
-    let wasm = std::fs::read(&path)
-        .unwrap_or_else(|e| panic!("{} (run ci/build-wasm.sh meter-oracle): {e}", path.display()));
+    let wasm = std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{} (run ci/build-wasm.sh meter-oracle): {e}",
+            path.display()
+        )
+    });
     let admin = as_account("carol").await;
     let stored = admin.store(&wasm).await.expect("store meter-oracle.wasm");
     admin
@@ -382,7 +386,10 @@ pub async fn onboard(
             })
             .collect();
         let t = std::time::Instant::now();
-        faucet.broadcast(coins, "").await.expect("gas for the households");
+        faucet
+            .broadcast(coins, "")
+            .await
+            .expect("gas for the households");
         observe(t.elapsed());
         let transfers = part
             .iter()
@@ -399,7 +406,10 @@ pub async fn onboard(
             })
             .collect();
         let t = std::time::Instant::now();
-        alice.execute_multi(transfers).await.expect("AIP for the households");
+        alice
+            .execute_multi(transfers)
+            .await
+            .expect("AIP for the households");
         observe(t.elapsed());
         let mints = part
             .iter()

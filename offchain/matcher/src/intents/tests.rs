@@ -494,10 +494,7 @@ fn a_commit_drops_the_intent_or_trade_the_contract_names_and_sends_the_rest() {
     assert_eq!(commit.refused_intents[0].hash, c[1].hash);
     assert_eq!(commit.refused_intents[0].reason, log);
     let gone: Vec<&MatchedTrade> = commit.refused_trades.iter().map(|(t, _)| t).collect();
-    assert_eq!(
-        gone,
-        vec![&mt(0, 1, 600, 220_000), &mt(2, 1, 400, 220_000)]
-    );
+    assert_eq!(gone, vec![&mt(0, 1, 600, 220_000), &mt(2, 1, 400, 220_000)]);
     // Then it refuses the batch's trade naming offer 5.
     let second = commit.batch();
     assert_eq!(second.candidates, vec![3, 4, 5]);
