@@ -576,6 +576,44 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_localnet_deployment_gives_the_test_accounts_their_roles_and_mints_by_admin() {
+        let a = |n: &str| {
+            chain_client::testnet::signer(n, "wasm")
+                .unwrap()
+                .address()
+                .to_string()
+        };
+        let o = DeployOptions::localnet(
+            PathBuf::from("artifacts"),
+            PathBuf::from("d.json"),
+            vec![(a("alice"), 7)],
+            MarketParams::default(),
+        )
+        .unwrap();
+        let r = &o.roles;
+        assert_eq!(
+            (&r.grid_operator, &r.matcher, &r.oracle),
+            (&a("dso"), &a("matcher"), &a("oracle"))
+        );
+        for role in [
+            &r.admin,
+            &r.arbiter,
+            &r.treasury,
+            &r.guardian,
+            &r.kyc_provider,
+            &r.minter,
+        ] {
+            assert_eq!(role, &a("validator"));
+        }
+        assert_eq!((o.oracle_quorum, o.kyc), (1, KycMode::AdminMints));
+        assert_eq!(o.zk_verifying_key, None);
+        assert_eq!(o.initial_balances, vec![(a("alice"), 7)]);
+        // Another prefix gives the same keys' addresses under it.
+        let cosmos = Roles::localnet("cosmos").unwrap();
+        assert!(cosmos.matcher.starts_with("cosmos1"), "{}", cosmos.matcher);
+    }
+
     fn with(names: &[&str]) -> Deployment {
         let mut d = Deployment::default();
         for n in names {
