@@ -15,9 +15,9 @@
 
 use std::time::Duration;
 
-use aip_cli::deploy::{artifacts, deploy, DeployOptions, KycMode, MarketParams, Roles};
+use aip_cli::deploy::{artifacts, deploy, DeployOptions, MarketParams};
 use aip_cli::market::{self, DeviceKey, OrderTerms, WalletKey};
-use aip_testing::localnet::{addr, advance, root};
+use aip_testing::localnet::{addr, advance, one_zone_grid, root};
 use aip_types::intent::Side;
 use chain_client::{testnet, ChainClient, ChainConfig, TxResponse};
 use serde_json::{json, Value};
@@ -70,27 +70,20 @@ async fn main() {
 
     // Instantiate: a fresh deployment (codes reused).
     let out = std::env::temp_dir().join(format!("aip-bench-{}.json", std::process::id()));
-    let mut roles = Roles::all(&addr("validator"));
-    roles.grid_operator = addr("dso");
-    roles.matcher = addr("matcher");
-    roles.oracle = addr("oracle");
     let market_params = MarketParams::default();
+    let balances = ["alice", "bob"]
+        .iter()
+        .map(|n| (addr(n), 1_000_000_000_000))
+        .collect();
     let report = deploy(
         &admin,
-        &DeployOptions {
-            artifacts: root().join("artifacts"),
-            out: out.clone(),
-            roles,
-            initial_balances: ["alice", "bob"]
-                .iter()
-                .map(|n| (addr(n), 1_000_000_000_000))
-                .collect(),
-            market: market_params.clone(),
-            oracle_quorum: 1,
-            // No KYC proofs here: the reputation admin mints.
-            zk_verifying_key: None,
-            kyc: KycMode::AdminMints,
-        },
+        &DeployOptions::localnet(
+            root().join("artifacts"),
+            out.clone(),
+            balances,
+            market_params.clone(),
+        )
+        .unwrap(),
     )
     .await
     .unwrap();
@@ -133,20 +126,7 @@ async fn main() {
         let dso = as_account(&chain, "dso").await;
         let matcher = as_account(&chain, "matcher").await;
         let oracle = as_account(&chain, "oracle").await;
-        dso.execute(
-            &settlement,
-            &json!({"upsert_zone": {"zone": {"id": 1, "name": "feeder A"}}}),
-            &[],
-        )
-        .await
-        .unwrap();
-        dso.execute(
-            &settlement,
-            &json!({"set_node_zones": {"nodes": [{"node": 1, "zone": 1}]}}),
-            &[],
-        )
-        .await
-        .unwrap();
+        one_zone_grid(&settlement, 1).await;
         let ka = DeviceKey::from_seed([7; 32]);
         let kb = DeviceKey::from_seed([8; 32]);
         let mut meters = vec![];

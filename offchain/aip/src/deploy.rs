@@ -68,6 +68,23 @@ impl Roles {
         }
     }
 
+    /// The localnet's public test accounts (`ci/localnet-accounts.txt`) with
+    /// the chain's `prefix`: `validator` holds every role but the grid
+    /// operator (`dso`), the matcher (`matcher`) and the oracle (`oracle`).
+    pub fn localnet(prefix: &str) -> Result<Self> {
+        let addr = |name: &str| -> Result<String> {
+            Ok(chain_client::testnet::signer(name, prefix)?
+                .address()
+                .to_string())
+        };
+        Ok(Roles {
+            grid_operator: addr("dso")?,
+            matcher: addr("matcher")?,
+            oracle: addr("oracle")?,
+            ..Roles::all(&addr("validator")?)
+        })
+    }
+
     fn to_map(&self) -> BTreeMap<String, String> {
         [
             ("admin", &self.admin),
@@ -144,6 +161,31 @@ pub struct DeployOptions {
     pub zk_verifying_key: Option<String>,
     /// Who mints reputation tokens (onboarding).
     pub kyc: KycMode,
+}
+
+impl DeployOptions {
+    /// A deployment for the localnet's tests and tools: every artifact in
+    /// `artifacts`, recorded in `out`, the localnet's roles
+    /// ([`Roles::localnet`], prefix `wasm`), `initial_balances` minted, the
+    /// `market` parameters, one oracle operator's report final (quorum 1),
+    /// no verifying key and the reputation admin minting (no KYC proofs).
+    pub fn localnet(
+        artifacts: PathBuf,
+        out: PathBuf,
+        initial_balances: Vec<(String, u128)>,
+        market: MarketParams,
+    ) -> Result<Self> {
+        Ok(DeployOptions {
+            artifacts,
+            out,
+            roles: Roles::localnet("wasm")?,
+            initial_balances,
+            market,
+            oracle_quorum: 1,
+            zk_verifying_key: None,
+            kyc: KycMode::AdminMints,
+        })
+    }
 }
 
 /// How participants get their reputation token.
@@ -532,6 +574,44 @@ mod tests {
             zk_verifying_key: None,
             kyc: KycMode::ZkVerifier,
         }
+    }
+
+    #[test]
+    fn the_localnet_deployment_gives_the_test_accounts_their_roles_and_mints_by_admin() {
+        let a = |n: &str| {
+            chain_client::testnet::signer(n, "wasm")
+                .unwrap()
+                .address()
+                .to_string()
+        };
+        let o = DeployOptions::localnet(
+            PathBuf::from("artifacts"),
+            PathBuf::from("d.json"),
+            vec![(a("alice"), 7)],
+            MarketParams::default(),
+        )
+        .unwrap();
+        let r = &o.roles;
+        assert_eq!(
+            (&r.grid_operator, &r.matcher, &r.oracle),
+            (&a("dso"), &a("matcher"), &a("oracle"))
+        );
+        for role in [
+            &r.admin,
+            &r.arbiter,
+            &r.treasury,
+            &r.guardian,
+            &r.kyc_provider,
+            &r.minter,
+        ] {
+            assert_eq!(role, &a("validator"));
+        }
+        assert_eq!((o.oracle_quorum, o.kyc), (1, KycMode::AdminMints));
+        assert_eq!(o.zk_verifying_key, None);
+        assert_eq!(o.initial_balances, vec![(a("alice"), 7)]);
+        // Another prefix gives the same keys' addresses under it.
+        let cosmos = Roles::localnet("cosmos").unwrap();
+        assert!(cosmos.matcher.starts_with("cosmos1"), "{}", cosmos.matcher);
     }
 
     fn with(names: &[&str]) -> Deployment {

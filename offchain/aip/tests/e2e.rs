@@ -52,6 +52,19 @@ fn deployed() -> (Deployment, DeployReport) {
     .clone()
 }
 
+/// Runs `test` with the address of the run's deployed token, on a runtime
+/// of its own, holding the serial lock.
+fn on_token<F, Fut>(test: F)
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let _serial = serial();
+    let (d, _) = deployed();
+    let token = d.address("aip-token").unwrap().to_string();
+    rt().block_on(test(token));
+}
+
 #[test]
 fn deploy_records_every_contract_and_a_rerun_changes_nothing() {
     let _serial = serial();
@@ -82,10 +95,7 @@ fn deploy_records_every_contract_and_a_rerun_changes_nothing() {
 
 #[test]
 fn a_token_transfer_moves_exactly_the_amount() {
-    let _serial = serial();
-    let (d, _) = deployed();
-    let token = d.address("aip-token").unwrap().to_string();
-    rt().block_on(async {
+    on_token(|token| async move {
         let alice = as_account("alice").await;
         let (a0, c0) = (
             aip_balance(&alice, &token, &addr("alice")).await,
@@ -114,10 +124,7 @@ fn a_token_transfer_moves_exactly_the_amount() {
 
 #[test]
 fn a_wrong_signer_is_refused_with_the_chains_error_and_changes_nothing() {
-    let _serial = serial();
-    let (d, _) = deployed();
-    let token = d.address("aip-token").unwrap().to_string();
-    rt().block_on(async {
+    on_token(|token| async move {
         let bob = as_account("bob").await;
         let supply = |v: Value| v["total_supply"].as_str().unwrap().to_string();
         let before = supply(bob.query(&token, &json!({"token_info": {}})).await.unwrap());
@@ -162,10 +169,7 @@ fn a_wrong_signer_is_refused_with_the_chains_error_and_changes_nothing() {
 
 #[test]
 fn a_replayed_transaction_is_refused_and_pays_once() {
-    let _serial = serial();
-    let (d, _) = deployed();
-    let token = d.address("aip-token").unwrap().to_string();
-    rt().block_on(async {
+    on_token(|token| async move {
         let dave = as_account("dave").await;
         let to = addr("oracle");
         let b0 = aip_balance(&dave, &token, &to).await;
@@ -210,10 +214,7 @@ fn a_replayed_transaction_is_refused_and_pays_once() {
 
 #[test]
 fn two_clients_of_one_key_recover_from_sequence_mismatches() {
-    let _serial = serial();
-    let (d, _) = deployed();
-    let token = d.address("aip-token").unwrap().to_string();
-    rt().block_on(async {
+    on_token(|token| async move {
         // Separate clients track the sequence separately: the second one's
         // cached sequence goes stale and it must re-sign.
         let a = as_account("carol").await;
@@ -231,10 +232,7 @@ fn two_clients_of_one_key_recover_from_sequence_mismatches() {
 
 #[test]
 fn queries_of_unknown_contracts_and_bad_messages_fail_clearly() {
-    let _serial = serial();
-    let (d, _) = deployed();
-    let token = d.address("aip-token").unwrap().to_string();
-    rt().block_on(async {
+    on_token(|token| async move {
         let c = chain().await;
         let err = c
             .query::<Value>(&token, &json!({"no_such_query": {}}))
@@ -297,9 +295,7 @@ fn one_trade_from_signed_intents_to_settlement_on_chain() {
             as_account("oracle").await,
         );
         // Grid, meters, KYC'd participants.
-        dso.execute(&settlement, &json!({"upsert_zone": {"zone": {"id": 1, "name": "feeder A"}}}), &[])
-            .await
-            .unwrap();
+        one_zone_grid(&settlement, 1).await;
         let (ka, kb): (DeviceKey, DeviceKey) = (device("e2e alice meter"), device("e2e bob meter"));
         let mut meters = vec![];
         for (owner, key) in [(addr("alice"), &ka), (addr("bob"), &kb)] {
@@ -311,9 +307,6 @@ fn one_trade_from_signed_intents_to_settlement_on_chain() {
         }
         let (meter_a, meter_b) = (meters[0], meters[1]);
         // Node 1 is in zone 1: intents on these meters are in zone 1.
-        dso.execute(&settlement, &json!({"set_node_zones": {"nodes": [{"node": 1, "zone": 1}]}}), &[])
-            .await
-            .unwrap();
         for who in ["alice", "bob"] {
             admin
                 .execute(&rep, &json!({"mint_for": {"owner": addr(who)}}), &[])
@@ -479,12 +472,7 @@ fn integrity_attacks_are_refused_on_chain() {
             as_account("dave").await,
             as_account("matcher").await,
         );
-        dso.execute(&settlement, &json!({"upsert_zone": {"zone": {"id": 1, "name": "feeder A"}}}), &[])
-            .await
-            .unwrap();
-        dso.execute(&settlement, &json!({"set_node_zones": {"nodes": [{"node": 1, "zone": 1}]}}), &[])
-            .await
-            .unwrap();
+        one_zone_grid(&settlement, 1).await;
         let mut meters = vec![];
         for who in ["carol", "dave"] {
             let key = device(&format!("e2e integrity {who} meter"));

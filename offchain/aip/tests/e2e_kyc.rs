@@ -43,7 +43,7 @@ use chain_client::cosmrs::crypto::secp256k1::SigningKey;
 use chain_client::cosmrs::tx::Msg;
 use chain_client::{ChainClient, Coin, Error, Signer};
 use clap::Parser;
-use common::{addr, advance, as_account, root, rt};
+use common::{addr, advance, as_account, one_zone_grid, root, rt};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -300,22 +300,9 @@ fn a_kyc_proof_registers_once_and_mints_the_reputation_token() {
         // is valid, but reputation refuses a second token and the whole
         // registration reverts (that identity stays unspent).
         let second = prove(d, "other0", &addr("alice"), &chain_id, &zk);
-        let err = alice.execute(&zk, &second.register, &[]).await.unwrap_err();
-        assert!(
-            err.raw_log().unwrap().contains(&format!(
-                "{} already holds a reputation token",
-                addr("alice")
-            )),
-            "{err}"
-        );
-        let null: Value = alice
-            .query(
-                &zk,
-                &json!({"nullifier": {"nullifier_hash": second.nullifier_hash}}),
-            )
-            .await
-            .unwrap();
-        assert_eq!(null["used"], false);
+        let held = format!("{} already holds a reputation token", addr("alice"));
+        refused(&alice, &zk, &second, &[&held]).await;
+        assert!(!nullifier_used(&alice, &zk, &second.nullifier_hash).await);
 
         // The same identity and account again (a fresh proof): a renewal, no new token.
         let again = prove(d, "alice", &addr("alice"), &chain_id, &zk);
@@ -327,16 +314,13 @@ fn a_kyc_proof_registers_once_and_mints_the_reputation_token() {
         assert_eq!(e["premium"], true, "{e}");
         // The same identity from another account: refused clearly.
         let stolen = prove(d, "alice", &addr("carol"), &chain_id, &zk);
-        let err = carol.execute(&zk, &stolen.register, &[]).await.unwrap_err();
-        assert!(matches!(err, Error::Simulation { .. }), "{err:?}");
-        assert!(
-            err.raw_log().unwrap().contains(&format!(
-                "nullifier {} was already used by {}: this identity has registered another account",
-                proof.nullifier_hash,
-                addr("alice")
-            )),
-            "{err}"
+        let used = format!(
+            "nullifier {} was already used by {}: this identity has registered another account",
+            proof.nullifier_hash,
+            addr("alice")
         );
+        let err = refused(&carol, &zk, &stolen, &[&used]).await;
+        assert!(matches!(err, Error::Simulation { .. }), "{err:?}");
 
         // Mallory is sanctioned: the prover has no proof for her, and a proof
         // against a sanctions list without her names a context this verifier
@@ -350,34 +334,15 @@ fn a_kyc_proof_registers_once_and_mints_the_reputation_token() {
         let evading = prove(d, "mallory", &addr("dso"), &chain_id, &zk);
         std::fs::copy(&clean, &sanctions).unwrap();
         let dso = as_account("dso").await;
-        let err = dso.execute(&zk, &evading.register, &[]).await.unwrap_err();
-        assert!(
-            err.raw_log()
-                .unwrap()
-                .contains(&format!("unknown context {}", evading.context)),
-            "{err}"
-        );
+        let unknown = format!("unknown context {}", evading.context);
+        refused(&dso, &zk, &evading, &[&unknown]).await;
+        assert!(!nullifier_used(&dso, &zk, &evading.nullifier_hash).await);
 
         // Carol's valid membership proof, made for bob's address and sent by carol:
         // the address binding refuses it, and nothing changes.
         let for_bob = prove(d, "carol", &addr("bob"), &chain_id, &zk);
-        let err = carol
-            .execute(&zk, &for_bob.register, &[])
-            .await
-            .unwrap_err();
-        let log = err.raw_log().unwrap();
-        assert!(
-            log.contains("proof rejected") && log.contains(&addr("carol")),
-            "{err}"
-        );
-        let null: Value = carol
-            .query(
-                &zk,
-                &json!({"nullifier": {"nullifier_hash": for_bob.nullifier_hash}}),
-            )
-            .await
-            .unwrap();
-        assert_eq!(null["used"], false);
+        refused(&carol, &zk, &for_bob, &["proof rejected", &addr("carol")]).await;
+        assert!(!nullifier_used(&carol, &zk, &for_bob.nullifier_hash).await);
         let rep_carol: Value = carol
             .query(&rep, &json!({"reputation": {"account": addr("carol")}}))
             .await
@@ -401,25 +366,7 @@ fn a_kyc_proof_registers_once_and_mints_the_reputation_token() {
             .execute(&zk, &trudy_proof.register, &[])
             .await
             .unwrap();
-        admin
-            .execute(
-                &zk,
-                &json!({"update_config": {"admin": null, "provider": null, "compliance": null,
-                    "reputation": null, "grace_period": 3, "premium_max_age_days": null}}),
-                &[],
-            )
-            .await
-            .unwrap();
-        kyc(&["set", "add", "--set", p(&revocations), "passport:trudy"]);
-        let revocation_root = kyc(&["set", "root", "--set", p(&revocations)]);
-        let revoke = provider
-            .execute(
-                &zk,
-                &json!({"publish_revocation_root": {"root": revocation_root}}),
-                &[],
-            )
-            .await
-            .unwrap();
+        let revoke = revoke(&admin, &provider, &zk, &revocations, "trudy", 3).await;
         let trudy_args = prove_args(d, "trudy", &addr("bob"), &chain_id, &zk);
         let e = kyc_err(&trudy_args.iter().map(String::as_str).collect::<Vec<_>>());
         assert!(e.contains("is on the revocation list"), "{e}");
@@ -427,17 +374,11 @@ fn a_kyc_proof_registers_once_and_mints_the_reputation_token() {
         let e: Value = trudy.query(&zk, &eligibility("bob")).await.unwrap();
         assert_eq!(e["status"], "needs_reproof", "{e}");
         assert_eq!(e["eligible"], false, "{e}");
-        let err = trudy
-            .execute(&zk, &trudy_proof.register, &[])
-            .await
-            .unwrap_err();
-        assert!(
-            err.raw_log().unwrap().contains(&format!(
-                "stale context {}: its revocation root was replaced",
-                trudy_proof.context
-            )),
-            "{err}"
+        let stale = format!(
+            "stale context {}: its revocation root was replaced",
+            trudy_proof.context
         );
+        refused(&trudy, &zk, &trudy_proof, &[&stale]).await;
         // Alice proves against the new lists and stays eligible.
         let fresh = prove(d, "alice", &addr("alice"), &chain_id, &zk);
         alice.execute(&zk, &fresh.register, &[]).await.unwrap();
@@ -482,6 +423,63 @@ struct Trader {
 
 /// Each trader's deposit in settlement, uaip (10 AIP).
 const DEPOSIT: u128 = 10_000_000;
+
+/// `who` sends `proof`'s registration; the zk-verifier refuses it with a log
+/// that contains every one of `expected`. The error.
+async fn refused(who: &ChainClient, zk: &str, proof: &ProofFile, expected: &[&str]) -> Error {
+    let err = who.execute(zk, &proof.register, &[]).await.unwrap_err();
+    let log = err.raw_log().unwrap_or_default().to_string();
+    for e in expected {
+        assert!(log.contains(e), "{e:?} not in: {err}");
+    }
+    err
+}
+
+/// Whether the zk-verifier has recorded `nullifier_hash` as used.
+async fn nullifier_used(c: &ChainClient, zk: &str, nullifier_hash: &str) -> bool {
+    let v: Value = c
+        .query(
+            zk,
+            &json!({"nullifier": {"nullifier_hash": nullifier_hash}}),
+        )
+        .await
+        .unwrap();
+    v["used"].as_bool().unwrap()
+}
+
+/// The admin sets the KYC grace period to `grace` seconds, then the provider
+/// revokes `who`'s credential: `passport:<who>` joins the revocation set
+/// `revocations` and its new root is published. The publishing transaction.
+async fn revoke(
+    admin: &ChainClient,
+    provider: &ChainClient,
+    zk: &str,
+    revocations: &Path,
+    who: &str,
+    grace: u64,
+) -> chain_client::TxResponse {
+    admin
+        .execute(
+            zk,
+            &json!({"update_config": {"admin": null, "provider": null, "compliance": null,
+                "reputation": null, "grace_period": grace, "premium_max_age_days": null}}),
+            &[],
+        )
+        .await
+        .unwrap();
+    kyc(&[
+        "set",
+        "add",
+        "--set",
+        p(revocations),
+        &format!("passport:{who}"),
+    ]);
+    let root = kyc(&["set", "root", "--set", p(revocations)]);
+    provider
+        .execute(zk, &json!({"publish_revocation_root": {"root": root}}), &[])
+        .await
+        .unwrap()
+}
 
 /// A new identity for `who`, its credential expiring at `expiry`; returns the
 /// identity commitment (for a renewed credential later).
@@ -670,12 +668,7 @@ fn settlement_refuses_intents_of_expired_and_revoked_accounts_until_they_prove_a
             .unwrap();
 
         // Settlement's grid: node 1 in zone 1.
-        dso.execute(&settlement, &json!({"upsert_zone": {"zone": {"id": 1, "name": "feeder"}}}), &[])
-            .await
-            .unwrap();
-        dso.execute(&settlement, &json!({"set_node_zones": {"nodes": [{"node": 1, "zone": 1}]}}), &[])
-            .await
-            .unwrap();
+        one_zone_grid(&settlement, 1).await;
 
         // Three households, each with its own wallet key: gas, AIP, a meter,
         // a KYC proof (which mints its reputation token) and a deposit.
@@ -809,21 +802,7 @@ fn settlement_refuses_intents_of_expired_and_revoked_accounts_until_they_prove_a
 
         // The provider revokes rita (one-minute grace period) and renews
         // erin's credential (a new leaf for the same identity).
-        admin
-            .execute(
-                &zk,
-                &json!({"update_config": {"admin": null, "provider": null, "compliance": null,
-                    "reputation": null, "grace_period": 60, "premium_max_age_days": null}}),
-                &[],
-            )
-            .await
-            .unwrap();
-        kyc(&["set", "add", "--set", p(&revocations), "passport:rita"]);
-        let revocation_root = kyc(&["set", "root", "--set", p(&revocations)]);
-        provider
-            .execute(&zk, &json!({"publish_revocation_root": {"root": revocation_root}}), &[])
-            .await
-            .unwrap();
+        revoke(&admin, &provider, &zk, &revocations, "rita", 60).await;
         issue(d, "erin", &commitments["erin"], long);
         let tree_root = kyc(&["tree", "root", "--tree", p(&d.join("tree.json"))]);
         provider

@@ -25,96 +25,14 @@ use rand::rngs::OsRng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use zk_kyc::prover::{self, Credential, Identity, KycCurve, ProofInput};
 use zk_kyc::{ExclusionSet, IdentityTree, PoseidonField, Statement, DEPTH, SET_DEPTH};
 
 use crate::cli::{Cli, Command, Curve, IdentityCommand, ProveArgs, SetCommand, TreeCommand};
 pub use crate::error::Error;
 
-/// The provider's tree file.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TreeFile {
-    /// `bls12-381` or `bn254`.
-    pub curve: String,
-    /// Always [`DEPTH`].
-    pub depth: u32,
-    /// Commitments in leaf order.
-    pub leaves: Vec<String>,
-}
-
-/// A sanctions or revocation set file.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SetFile {
-    /// `bls12-381` or `bn254`.
-    pub curve: String,
-    /// Always [`SET_DEPTH`].
-    pub depth: u32,
-    /// Identifiers, ascending.
-    pub identifiers: Vec<String>,
-}
-
-/// A credential the provider issued to one user.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CredentialFile {
-    /// `bls12-381` or `bn254`.
-    pub curve: String,
-    /// The person's identifier (hash of the document reference).
-    pub identifier: String,
-    /// Expiry, unix seconds.
-    pub expiry: u64,
-    /// The leaf in the provider's tree.
-    pub leaf: String,
-}
-
-/// A user's identity file. Whoever holds it can register once in that user's name.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IdentityFile {
-    /// `bls12-381` or `bn254`.
-    pub curve: String,
-    /// The identity secret.
-    pub secret: String,
-    /// The identity trapdoor.
-    pub trapdoor: String,
-    /// `Poseidon(secret, trapdoor)`: what the provider adds to its tree.
-    pub commitment: String,
-}
-
-/// What `prove` writes.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProofFile {
-    /// `bls12-381` or `bn254`.
-    pub curve: String,
-    /// The address the proof is bound to.
-    pub address: String,
-    /// Compressed Groth16 proof A|B|C, hex.
-    pub proof: String,
-    /// The identity tree root the proof is against.
-    pub identity_root: String,
-    /// The sanctions set root.
-    pub sanctions_root: String,
-    /// The revocation set root.
-    pub revocation_root: String,
-    /// `context(roots, external_nullifier)`: what `register` names.
-    pub context: String,
-    /// `Poseidon(secret, external_nullifier)`.
-    pub nullifier_hash: String,
-    /// The registration's end (unix seconds).
-    pub valid_until: u64,
-    /// The verifier's scope.
-    pub external_nullifier: String,
-    /// The address hash.
-    pub signal: String,
-    /// The circuit's single public input.
-    pub public_input: String,
-    /// The zk-verifier execute message to send from `address`.
-    pub register: serde_json::Value,
-}
+/// The files, shared with the browser prover (`zk-kyc-wasm`).
+pub use zk_kyc::files::{hex_fr, CredentialFile, IdentityFile, ProofFile, SetFile, TreeFile};
 
 /// Runs one command; returns what to print.
 pub fn run(cli: Cli) -> Result<String, Error> {
@@ -252,19 +170,12 @@ fn expect_curve(path: &Path, name: &str, curve: Curve) -> Result<(), Error> {
     Ok(())
 }
 
-/// 64 hex digits (little-endian) of a field element.
-pub fn hex_fr<F: PoseidonField>(x: F) -> String {
-    hex::encode(zk_kyc::fr_to_bytes(x))
-}
-
 /// Parses 64 hex digits (little-endian) into a field element.
 pub fn parse_fr<F: PoseidonField>(what: &str, value: &str) -> Result<F, Error> {
-    let bad = || Error::Scalar {
+    zk_kyc::files::fr_from_hex(value).ok_or_else(|| Error::Scalar {
         what: what.to_string(),
         value: value.to_string(),
-    };
-    let bytes = hex::decode(value.trim().trim_start_matches("0x")).map_err(|_| bad())?;
-    zk_kyc::fr_from_bytes(&bytes).ok_or_else(bad)
+    })
 }
 
 fn rng(seed: Option<u64>) -> ChaCha20Rng {
@@ -610,27 +521,7 @@ where
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => E::kyc_prove(&pk, &input, &mut rng)?,
         Err(e) => return Err(io(&m_path)(e)),
     };
-    let proof_hex = hex::encode(prover::to_bytes(&proof));
-    let file = ProofFile {
-        curve: curve.name().to_string(),
-        address: args.address.clone(),
-        proof: proof_hex.clone(),
-        identity_root: hex_fr(st.identity_root),
-        sanctions_root: hex_fr(st.sanctions_root),
-        revocation_root: hex_fr(st.revocation_root),
-        context: hex_fr(st.context()),
-        nullifier_hash: hex_fr(st.nullifier_hash),
-        valid_until: st.valid_until,
-        external_nullifier: hex_fr(st.external_nullifier),
-        signal: hex_fr(st.signal),
-        public_input: hex_fr(st.public_input()),
-        register: json!({"register": {
-            "proof": proof_hex,
-            "context": hex_fr(st.context()),
-            "nullifier_hash": hex_fr(st.nullifier_hash),
-            "valid_until": st.valid_until,
-        }}),
-    };
+    let file = ProofFile::new(curve.name(), &args.address, &proof, &st);
     if let Some(out) = &args.out {
         write_json(out, &file)?;
     }

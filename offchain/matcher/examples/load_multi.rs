@@ -26,24 +26,21 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aip_cli::deploy::{deploy, DeployOptions, KycMode, MarketParams, Roles};
+use aip_cli::deploy::{deploy, DeployOptions, MarketParams};
 use aip_cli::market::{self, DeviceKey};
 use aip_matcher::http;
 use aip_matcher::online::{Agent, Deployment};
 use aip_matcher::Method;
-use aip_testing::localnet::{addr, advance, chain, clock_file, endpoints, multi, root, trades_of};
-use aip_types::hooks::ReputationExecuteHook;
+use aip_testing::localnet::{
+    addr, advance, chain, endpoints, household_signer, meter_seed, multi, onboard, one_zone_grid,
+    root, trades_of, LocalGateway, NewHousehold,
+};
 use aip_types::intent::sign::IntentKey;
 use aip_types::intent::{OrderIntent, Side as IntentSide};
 use aip_types::SlotId;
-use chain_client::cosmrs::crypto::secp256k1::SigningKey;
-use chain_client::cosmrs::tx::Msg;
-use chain_client::{testnet, ChainConfig, Coin, Execute, Signer};
-use cosmwasm_std::Uint128;
-use cw20::Cw20ExecuteMsg;
+use chain_client::{testnet, ChainConfig, Signer};
 use serde_json::{json, Value};
-use settlement::msg::{ExecuteMsg, NodeZone, QueryMsg, SlotStatusResponse, Zone};
-use sha2::{Digest, Sha256};
+use settlement::msg::{ExecuteMsg, QueryMsg, SlotStatusResponse};
 
 const DEPOSIT: u128 = 50_000_000;
 const WH: u64 = 1_000;
@@ -78,8 +75,7 @@ struct Household {
 
 impl Household {
     fn signer(&self) -> Signer {
-        let secret: [u8; 32] = Sha256::digest(self.label.as_bytes()).into();
-        Signer::from_signing_key(SigningKey::from_slice(&secret).unwrap(), "wasm").unwrap()
+        household_signer(&self.label)
     }
 }
 
@@ -126,24 +122,18 @@ async fn main() {
     let admin = chain()
         .await
         .with_signer(testnet::signer("validator", "wasm").unwrap());
-    let mut roles = Roles::all(&addr("validator"));
-    roles.grid_operator = addr("dso");
-    roles.matcher = addr("matcher");
-    roles.oracle = addr("oracle");
     let params = MarketParams {
         max_batch: 500,
         ..MarketParams::default()
     };
-    let opts = DeployOptions {
-        artifacts: root().join("artifacts"),
-        out: out.clone(),
-        roles,
-        initial_balances: vec![(addr("alice"), 1_000_000_000_000_000)],
-        market: params.clone(),
-        oracle_quorum: 1,
-        zk_verifying_key: None,
-        kyc: KycMode::AdminMints,
-    };
+    let balances = vec![(addr("alice"), 1_000_000_000_000_000)];
+    let opts = DeployOptions::localnet(
+        root().join("artifacts"),
+        out.clone(),
+        balances,
+        params.clone(),
+    )
+    .unwrap();
     let d = deploy(&admin, &opts).await.expect("deploy").deployment;
     let settlement = d.address("settlement").unwrap().to_string();
     let token = d.address("aip-token").unwrap().to_string();
@@ -157,35 +147,8 @@ async fn main() {
                 .with_signer(testnet::signer(&name, "wasm").unwrap())
         }
     };
-    let (dso, alice, oracle, faucet) = (
-        as_acc("dso").await,
-        as_acc("alice").await,
-        as_acc("oracle").await,
-        as_acc("faucet").await,
-    );
-    dso.execute_multi(vec![
-        Execute::new(
-            &settlement,
-            &ExecuteMsg::UpsertZone {
-                zone: Zone {
-                    id: 1,
-                    name: "feeder".into(),
-                },
-            },
-            &[],
-        )
-        .unwrap(),
-        Execute::new(
-            &settlement,
-            &ExecuteMsg::SetNodeZones {
-                nodes: vec![NodeZone { node: 1, zone: 1 }],
-            },
-            &[],
-        )
-        .unwrap(),
-    ])
-    .await
-    .unwrap();
+    let (alice, oracle) = (as_acc("alice").await, as_acc("oracle").await);
+    one_zone_grid(&settlement, 1).await;
 
     // Households: gas, AIP, reputation tokens, meters (batches), deposits (own keys).
     let mut hh: Vec<Household> = (0..n)
@@ -203,90 +166,29 @@ async fn main() {
         })
         .collect();
     let (h_start, _) = alice.latest_block().await.unwrap();
-    for chunk in hh.chunks(200) {
-        let msgs = chunk
-            .iter()
-            .map(|h| {
-                chain_client::cosmrs::bank::MsgSend {
-                    from_address: faucet.address().unwrap().clone(),
-                    to_address: h.address.parse().unwrap(),
-                    amount: vec![Coin {
-                        denom: "ustake".parse().unwrap(),
-                        amount: 200_000_000,
-                    }],
-                }
-                .to_any()
-                .unwrap()
-            })
-            .collect();
-        timed(&lat, "onboarding batch", faucet.broadcast(msgs, ""))
-            .await
-            .unwrap();
+    let new: Vec<NewHousehold> = hh
+        .iter()
+        .map(|h| NewHousehold {
+            label: h.label.clone(),
+            node: 1,
+            aip: DEPOSIT,
+        })
+        .collect();
+    let meters = onboard(&new, &token, &rep, &mo, 200_000_000, 100, |t| {
+        lat.lock()
+            .unwrap()
+            .entry("onboarding batch")
+            .or_default()
+            .push(t.as_secs_f64());
+    })
+    .await;
+    for (h, meter) in hh.iter_mut().zip(meters) {
+        h.meter = meter;
     }
-    let device_of = |h: &Household| {
-        DeviceKey::from_seed(Sha256::digest(format!("{} meter", h.label).as_bytes()).into())
-    };
-    for start in (0..n).step_by(100) {
-        let end = (start + 100).min(n);
-        let transfers = hh[start..end]
-            .iter()
-            .map(|h| {
-                Execute::new(
-                    &token,
-                    &Cw20ExecuteMsg::Transfer {
-                        recipient: h.address.clone(),
-                        amount: Uint128::new(DEPOSIT),
-                    },
-                    &[],
-                )
-                .unwrap()
-            })
-            .collect();
-        timed(&lat, "onboarding batch", alice.execute_multi(transfers))
-            .await
-            .unwrap();
-        let mints = hh[start..end]
-            .iter()
-            .map(|h| {
-                Execute::new(
-                    &rep,
-                    &ReputationExecuteHook::MintFor {
-                        owner: h.address.clone(),
-                    },
-                    &[],
-                )
-                .unwrap()
-            })
-            .collect();
-        timed(&lat, "onboarding batch", admin.execute_multi(mints))
-            .await
-            .unwrap();
-        let regs = hh[start..end]
-            .iter()
-            .map(|h| {
-                Execute::new(
-                    &mo,
-                    &meter_oracle::msg::ExecuteMsg::RegisterMeter {
-                        owner: h.address.clone(),
-                        node: 1,
-                        pubkey: device_of(h).public_key(),
-                    },
-                    &[],
-                )
-                .unwrap()
-            })
-            .collect();
-        let tx = timed(&lat, "onboarding batch", dso.execute_multi(regs))
-            .await
-            .unwrap();
-        for (h, id) in hh[start..end]
-            .iter_mut()
-            .zip(tx.attributes("wasm", "meter"))
-        {
-            h.meter = id.parse().unwrap();
-        }
-    }
-    let devices: BTreeMap<u32, DeviceKey> = hh.iter().map(|h| (h.meter, device_of(h))).collect();
+    let devices: BTreeMap<u32, DeviceKey> = hh
+        .iter()
+        .map(|h| (h.meter, DeviceKey::from_seed(meter_seed(&h.label))))
+        .collect();
     eprintln!("onboarded {n} households in {:?}", started.elapsed());
 
     // The mempool sampler (every 250 ms, first endpoint).
@@ -346,23 +248,9 @@ async fn main() {
         chain: ChainConfig::from_env(),
         ..gateway::Config::default()
     };
-    // The gateway's own test clock: system time plus the network's offset.
-    let clock = gateway::offset_clock(clock_file());
-    let gw = gateway::Gateway::new(
-        cfg.clone(),
-        Arc::new(gateway::ChainBalance::new(
-            chain().await,
-            settlement.clone(),
-        )),
-        clock,
-    )
-    .unwrap();
-    let listener = tokio::net::TcpListener::bind(&cfg.listen).await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (gw_stop, gw_stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(gateway::serve(listener, gw, async {
-        let _ = gw_stopped.await;
-    }));
+    let balance = LocalGateway::chain_balance(&settlement).await;
+    let gateway = LocalGateway::start(cfg.clone(), balance).await;
+    let url = gateway.url.clone();
     let file = Deployment::load(&out).unwrap();
     let agent = Agent::new(
         chain()
@@ -580,8 +468,7 @@ async fn main() {
     let _ = stop_tx.send(true);
     agent_task.await.unwrap().unwrap();
     sampler.await.unwrap();
-    let _ = gw_stop.send(());
-    server.await.unwrap().unwrap();
+    gateway.stop().await;
     let (h_end, _) = alice.latest_block().await.unwrap();
 
     // Blocks from the chain: header times, txs, gas used.

@@ -20,7 +20,9 @@
 //!    once, referenced by index; with more trades than `max_batch` the best
 //!    `max_batch` by welfare are kept and the rest reported as skipped.
 //! 4. [`refused_index`]: when the contract still refuses a batch, the intent
-//!    or trade its error names, so the agent drops it and retries.
+//!    or trade its error names, so the agent drops it and retries; [`Commit`]
+//!    holds that loop's state (what is still planned, what was refused), for
+//!    the agent and the simulation alike.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -392,6 +394,112 @@ pub fn refused_index(raw_log: &str) -> Option<Refused> {
     number_before("intent ")
         .map(Refused::Intent)
         .or_else(|| number_before("trade ").map(Refused::Trade))
+}
+
+/// What the agent does after the contract refused a batch ([`Commit::refused`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// The named intent or trade was dropped: send the next [`Commit::batch`].
+    Retry,
+    /// The slot was committed already (by this agent or another): done.
+    SlotCommitted,
+    /// The refusal names nothing the batch holds: give up with it.
+    Fail,
+}
+
+/// One slot's commit, the way the online agent does it and the simulation
+/// runs it: the planned trades go in one batch ([`build_batch`]: each intent
+/// once, the best `max_batch` by welfare); when the contract refuses the
+/// batch naming an intent, that intent and its trades are dropped, naming a
+/// trade, that trade; then the next batch goes. No re-clearing in between.
+/// The caller sends each batch (the agent through `chain-client`, the
+/// simulation through its chain) and stops after [`MAX_COMMIT_ATTEMPTS`].
+///
+/// [`MAX_COMMIT_ATTEMPTS`]: crate::online::MAX_COMMIT_ATTEMPTS
+#[derive(Clone, Debug)]
+pub struct Commit<'a> {
+    candidates: &'a [Candidate],
+    routes: &'a BTreeMap<(u32, u32), Route>,
+    max_batch: usize,
+    /// The trades still planned (ids = candidate indices).
+    pub trades: Vec<MatchedTrade>,
+    /// Intents the contract refused, with its error.
+    pub refused_intents: Vec<SkippedIntent>,
+    /// Trades dropped because the contract refused them or one of their
+    /// intents, with its error.
+    pub refused_trades: Vec<(MatchedTrade, String)>,
+}
+
+impl<'a> Commit<'a> {
+    /// The commit of `trades` (fitted to `routes` by
+    /// [`crate::online::to_commit`]) between `candidates`, at most
+    /// `max_batch` trades a batch.
+    pub fn new(
+        candidates: &'a [Candidate],
+        trades: Vec<MatchedTrade>,
+        routes: &'a BTreeMap<(u32, u32), Route>,
+        max_batch: usize,
+    ) -> Self {
+        Commit {
+            candidates,
+            routes,
+            max_batch,
+            trades,
+            refused_intents: Vec::new(),
+            refused_trades: Vec::new(),
+        }
+    }
+
+    /// The batch to send now (empty trades: nothing left to commit).
+    pub fn batch(&self) -> Batch {
+        build_batch(self.candidates, &self.trades, self.routes, self.max_batch)
+    }
+
+    /// The contract refused `batch` (the last [`Commit::batch`]) with
+    /// `raw_log`: drops the intent (with its trades) or the trade it names
+    /// and says what to do next.
+    pub fn refused(&mut self, batch: &Batch, raw_log: &str) -> Next {
+        match refused_index(raw_log) {
+            Some(Refused::SlotCommitted) => Next::SlotCommitted,
+            Some(Refused::Intent(i)) if i < batch.candidates.len() => {
+                let cand = batch.candidates[i];
+                let c = &self.candidates[cand];
+                self.refused_intents.push(SkippedIntent {
+                    hash: c.hash.clone(),
+                    owner: c.owner.clone(),
+                    nonce: c.batch.nonce,
+                    reason: raw_log.to_string(),
+                });
+                let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.trades)
+                    .into_iter()
+                    .partition(|t| t.bid as usize == cand || t.offer as usize == cand);
+                self.trades = kept;
+                self.refused_trades
+                    .extend(gone.into_iter().map(|t| (t, raw_log.to_string())));
+                Next::Retry
+            }
+            Some(Refused::Trade(i)) if i < batch.trades.len() => {
+                let t = &batch.trades[i];
+                let (bid, offer) = (
+                    batch.candidates[t.bid as usize] as u64,
+                    batch.candidates[t.offer as usize] as u64,
+                );
+                let (wh, price) = (t.wh.to_string(), t.price.to_string());
+                let at = self.trades.iter().position(|m| {
+                    m.bid == bid && m.offer == offer && m.wh == wh && m.price == price
+                });
+                match at {
+                    Some(at) => {
+                        let gone = self.trades.remove(at);
+                        self.refused_trades.push((gone, raw_log.to_string()));
+                        Next::Retry
+                    }
+                    None => Next::Fail,
+                }
+            }
+            _ => Next::Fail,
+        }
+    }
 }
 
 #[cfg(test)]

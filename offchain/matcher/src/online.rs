@@ -21,7 +21,7 @@
 //!
 //! [`Agent::run`] repeats this for the next slot once chain time passes its gate
 //! closure, with exponential backoff while the node is down, until shut down.
-use crate::intents::{self, Candidate, ChainView, Refused, SkippedIntent};
+use crate::intents::{self, Candidate, ChainView, SkippedIntent};
 use crate::model::{Corridor, Network, OrderBook, Side, Trade, Zone, MAX_PRICE};
 use crate::verify::FrozenBook;
 use crate::{clear, Clearing, MatcherError, Method};
@@ -55,7 +55,7 @@ const TERMS_CHUNK: usize = 500;
 pub const MAX_COMMIT_ATTEMPTS: usize = 8;
 /// Seconds added to the chain time when screening expiry: the commit lands
 /// in a later block.
-const EXPIRY_MARGIN_SECS: u64 = 10;
+pub const EXPIRY_MARGIN_SECS: u64 = 10;
 
 /// The deployment file (`artifacts/deployment.<chain-id>.json`, written by
 /// `aip deploy`): the one type in [`chain_client::deployment`].
@@ -105,9 +105,11 @@ pub struct ChainFee {
     pub fee_per_kwh: String,
 }
 
-#[derive(Deserialize)]
-struct FeesResponse {
-    fees: Vec<ChainFee>,
+/// The contract's `congestion_fees` response: the slot's fee overrides.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct FeesResponse {
+    /// per-slot overrides; corridors without one charge their `fee_per_kwh`
+    pub fees: Vec<ChainFee>,
 }
 
 /// The parts of `slot_status` the agent reads.
@@ -342,6 +344,46 @@ pub fn to_commit(
         }
     }
     (out, dropped)
+}
+
+/// What the agent plans for a slot before it commits: the screened intents
+/// as an order book, its clearing on the contract's network, and the trades
+/// fitted to the contract's routes.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The book cleared (order id = index into the candidates).
+    pub book: OrderBook,
+    /// The clearing of the book on [`to_network`] of the routes.
+    pub clearing: Clearing,
+    /// The trades to commit ([`to_commit`]).
+    pub trades: Vec<MatchedTrade>,
+    /// Trades (or parts) the contract's routes do not allow.
+    pub dropped: Vec<Trade>,
+}
+
+/// The agent's plan for `slot` from its screened `candidates`
+/// ([`crate::intents::screen`]), on the contract's network `net` and the
+/// slot's `routes` ([`to_routes`]: fees and capacity left): the book
+/// ([`crate::intents::to_order_book`]), cleared with `method` on
+/// [`to_network`] with lost energy valued at the book's [`loss_price`], the
+/// trades fitted by [`to_commit`]. The one plan of the online agent and of
+/// the simulation.
+pub fn plan(
+    slot: u64,
+    candidates: &[Candidate],
+    net: &ChainNetwork,
+    routes: &BTreeMap<(u32, u32), Route>,
+    method: Method,
+) -> Result<Plan, MatcherError> {
+    let book = intents::to_order_book(slot, candidates);
+    let clearing = clear(&book, &to_network(net, routes, loss_price(&book)), method)?;
+    let (trades, dropped) = to_commit(&book, &clearing.trades, routes);
+    Ok(Plan {
+        book,
+        clearing,
+        trades,
+        dropped,
+    })
 }
 
 /// `GET {gw}/v1/book/{slot}/frozen`: the gateway's frozen book of `slot`,
@@ -812,32 +854,27 @@ impl Agent {
         let (_, now) = self.chain.latest_block().await?;
         let now = (now.max(0) as u64).saturating_add(EXPIRY_MARGIN_SECS);
         let (candidates, mut skipped) = intents::screen(&frozen, &self.domain, slot, now, &view);
-        let book = intents::to_order_book(slot, &candidates);
-        let clearing: Clearing = clear(
-            &book,
-            &to_network(&net, &routes, loss_price(&book)),
-            self.method,
-        )?;
-        let (mut trades, dropped) = to_commit(&book, &clearing.trades, &routes);
+        let plan = plan(slot, &candidates, &net, &routes, self.method)?;
         tracing::info!(
             slot,
             intents = frozen.intents.len(),
             screened = candidates.len(),
             skipped = skipped.len(),
-            trades = trades.len(),
-            dropped = dropped.len(),
-            welfare = clearing.welfare,
+            trades = plan.trades.len(),
+            dropped = plan.dropped.len(),
+            welfare = plan.clearing.welfare,
             "cleared the gateway's frozen book"
         );
-        let mut refused_trades = 0;
+        let dropped = plan.dropped.len();
+        let mut commit =
+            intents::Commit::new(&candidates, plan.trades, &routes, self.max_batch as usize);
         let mut last = String::new();
         for attempt in 0..MAX_COMMIT_ATTEMPTS {
-            let batch =
-                intents::build_batch(&candidates, &trades, &routes, self.max_batch as usize);
+            let batch = commit.batch();
             if batch.trades.is_empty() {
                 return Ok(CycleOutcome::NoTrades {
                     orders: candidates.len(),
-                    skipped: skipped.len(),
+                    skipped: skipped.len() + commit.refused_intents.len(),
                 });
             }
             let msg = ExecuteMsg::CommitIntents {
@@ -850,13 +887,14 @@ impl Agent {
                 Ok(tx) => {
                     let wh = batch.trades.iter().map(|t| t.wh.u128() as u64).sum();
                     tracing::info!(slot, trades = batch.trades.len(), wh, tx = %tx.hash, gas = tx.gas_used, "committed intents");
+                    skipped.extend(commit.refused_intents);
                     return Ok(CycleOutcome::CommittedIntents {
                         trades: batch.trades.len(),
                         intents: batch.intents.len(),
                         wh,
                         skipped,
-                        skipped_trades: batch.skipped.len() + refused_trades,
-                        dropped: dropped.len(),
+                        skipped_trades: batch.skipped.len() + commit.refused_trades.len(),
+                        dropped,
                         retries: attempt,
                         tx_hash: tx.hash,
                         gas_used: tx.gas_used,
@@ -866,8 +904,8 @@ impl Agent {
             };
             let log = err.raw_log().unwrap_or_default().to_string();
             last.clone_from(&log);
-            match intents::refused_index(&log) {
-                Some(Refused::SlotCommitted) => {
+            match commit.refused(&batch, &log) {
+                intents::Next::SlotCommitted => {
                     let st: SlotStatus = self
                         .chain
                         .query(
@@ -877,40 +915,10 @@ impl Agent {
                         .await?;
                     return Ok(CycleOutcome::AlreadyCommitted { trades: st.trades });
                 }
-                Some(Refused::Intent(i)) if i < batch.candidates.len() => {
-                    let cand = batch.candidates[i];
-                    let c: &Candidate = &candidates[cand];
-                    tracing::warn!(slot, hash = %c.hash, reason = %log, "the contract refused an intent: dropped, retrying");
-                    skipped.push(SkippedIntent {
-                        hash: c.hash.clone(),
-                        owner: c.owner.clone(),
-                        nonce: c.batch.nonce,
-                        reason: log,
-                    });
-                    let before = trades.len();
-                    trades.retain(|t| t.bid as usize != cand && t.offer as usize != cand);
-                    refused_trades += before - trades.len();
+                intents::Next::Retry => {
+                    tracing::warn!(slot, reason = %log, "the contract refused an intent or a trade: dropped, retrying");
                 }
-                Some(Refused::Trade(i)) if i < batch.trades.len() => {
-                    let t = &batch.trades[i];
-                    let (bid, offer) = (
-                        batch.candidates[t.bid as usize] as u64,
-                        batch.candidates[t.offer as usize] as u64,
-                    );
-                    let (wh, price) = (t.wh.to_string(), t.price.to_string());
-                    tracing::warn!(slot, bid, offer, reason = %log, "the contract refused a trade: dropped, retrying");
-                    let at = trades.iter().position(|m| {
-                        m.bid == bid && m.offer == offer && m.wh == wh && m.price == price
-                    });
-                    match at {
-                        Some(at) => {
-                            trades.remove(at);
-                            refused_trades += 1;
-                        }
-                        None => return Err(err.into()),
-                    }
-                }
-                _ => return Err(err.into()),
+                intents::Next::Fail => return Err(err.into()),
             }
         }
         Err(MatcherError::CommitRefused {

@@ -36,35 +36,26 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, HashMap};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aip_cli::deploy::{deploy, DeployOptions, KycMode, MarketParams, Roles};
+use aip_cli::deploy::{deploy, DeployOptions, MarketParams};
 use aip_cli::market::{self, DeviceKey};
 use aip_matcher::http;
 use aip_testing::localnet::{
-    addr, advance, as_account, chain, clock_file, endpoints, root, trades_of,
+    addr, advance, as_account, chain, endpoints, household_signer, meter_seed, onboard,
+    one_zone_grid, root, token_audit, trades_of, Agent, LocalGateway, Log, NewHousehold,
 };
-use aip_types::hooks::ReputationExecuteHook;
 use aip_types::intent::sign::IntentKey;
 use aip_types::intent::{OrderIntent, Side as IntentSide};
 use aip_types::{payment, SlotId};
-use chain_client::cosmrs::crypto::secp256k1::SigningKey;
-use chain_client::cosmrs::tx::Msg;
-use chain_client::{ChainClient, ChainConfig, Coin, Execute, Signer};
+use chain_client::{ChainClient, ChainConfig, Signer};
 use cosmwasm_std::Uint128;
-use cw20::{
-    AllAccountsResponse, BalanceResponse as Cw20Balance, Cw20ExecuteMsg, Cw20QueryMsg,
-    TokenInfoResponse,
-};
 use serde_json::Value;
 use settlement::msg::{
-    BalanceResponse, ExecuteMsg, HoldingsResponse, IntentFillResponse, NodeZone, QueryMsg,
-    SlotStatusResponse, TradeResponse, Zone,
+    BalanceResponse, ExecuteMsg, IntentFillResponse, QueryMsg, SlotStatusResponse, TradeResponse,
 };
-use sha2::{Digest, Sha256};
 
 /// Each household's deposit, uaip (10 AIP).
 const DEPOSIT: u128 = 10_000_000;
@@ -89,8 +80,7 @@ struct Household {
 
 impl Household {
     fn signer(&self) -> Signer {
-        let secret: [u8; 32] = Sha256::digest(self.label.as_bytes()).into();
-        Signer::from_signing_key(SigningKey::from_slice(&secret).unwrap(), "wasm").unwrap()
+        household_signer(&self.label)
     }
     /// Its intent's energy in slot `k`: buyer `j` wants what seller `j` offers,
     /// so every intent fills in full.
@@ -100,38 +90,40 @@ impl Household {
     }
 }
 
-/// One matcher agent process and its log file.
+/// One matcher agent process (`aip_testing::localnet::Agent`) and its name.
 struct AgentProc {
     name: &'static str,
-    child: Child,
-    log: PathBuf,
+    agent: Agent,
 }
 
 impl AgentProc {
     fn spawn(name: &'static str, deployment: &Path, rpc: &str, gateway: &str, dir: &Path) -> Self {
         let log = dir.join(format!("matcher-{name}.log"));
-        let file = std::fs::File::create(&log).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_aip-matcher"))
-            .args(["run", "--deployment"])
-            .arg(deployment)
-            .args(["--key", "matcher", "--rpc", rpc, "--gateway", gateway])
-            .args(["--poll-secs", "1"])
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::null())
-            .stderr(file)
-            .spawn()
-            .expect("aip-matcher");
-        AgentProc { name, child, log }
+        let args: Vec<&OsStr> = vec![
+            "run".as_ref(),
+            "--deployment".as_ref(),
+            deployment.as_os_str(),
+            "--key".as_ref(),
+            "matcher".as_ref(),
+            "--rpc".as_ref(),
+            rpc.as_ref(),
+            "--gateway".as_ref(),
+            gateway.as_ref(),
+            "--poll-secs".as_ref(),
+            "1".as_ref(),
+        ];
+        let agent = Agent::spawn(env!("CARGO_BIN_EXE_aip-matcher"), args, &log, Log::Fresh);
+        AgentProc { name, agent }
     }
 
-    /// The log lines (ANSI colours stripped) with `what` and `slot=SLOT`.
+    /// The log lines with `what` and `slot=SLOT`.
     fn lines(&self, what: &str, slot: u64) -> Vec<String> {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
         let tag = format!("slot={slot}");
-        text.lines()
-            .map(strip_ansi)
+        self.agent
+            .log()
+            .lines()
             .filter(|l| l.contains(what) && l.split_whitespace().any(|w| w == tag))
+            .map(str::to_string)
             .collect()
     }
 
@@ -145,34 +137,6 @@ impl AgentProc {
             })
             .collect()
     }
-
-    fn alive(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_none()
-    }
-}
-
-impl Drop for AgentProc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn strip_ansi(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for d in chars.by_ref() {
-                if d.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Successful `commit_intents` transactions of `contract` for `slot`, from
@@ -225,42 +189,22 @@ fn two_matcher_agents_commit_each_slot_once_and_the_standby_takes_over() {
         let rpcs = endpoints();
         eprintln!("network: {} endpoint(s) {rpcs:?}", rpcs.len());
         let admin = as_account("validator").await;
-        let mut roles = Roles::all(&addr("validator"));
-        roles.grid_operator = addr("dso");
-        roles.matcher = addr("matcher");
-        roles.oracle = addr("oracle");
         let params = MarketParams {
             delivery_deadline_secs: 4 * 3_600,
             ..MarketParams::default()
         };
-        let opts = DeployOptions {
-            artifacts: root().join("artifacts"),
-            out: out.clone(),
-            roles,
-            initial_balances: vec![(addr("alice"), 1_000_000_000_000)],
-            market: params.clone(),
-            oracle_quorum: 1,
-            zk_verifying_key: None,
-            kyc: KycMode::AdminMints,
-        };
+        let balances = vec![(addr("alice"), 1_000_000_000_000)];
+        let opts = DeployOptions::localnet(root().join("artifacts"), out.clone(), balances, params.clone())
+            .unwrap();
         let d = deploy(&admin, &opts).await.expect("deploy").deployment;
         let settlement = d.address("settlement").unwrap().to_string();
         let token = d.address("aip-token").unwrap().to_string();
         let mo = d.address("meter-oracle").unwrap().to_string();
         let rep = d.address("reputation").unwrap().to_string();
-        let (dso, alice, oracle, faucet) = (
-            as_account("dso").await,
-            as_account("alice").await,
-            as_account("oracle").await,
-            as_account("faucet").await,
-        );
+        let (alice, oracle) = (as_account("alice").await, as_account("oracle").await);
 
         // One zone, node 1.
-        let grid = vec![
-            Execute::new(&settlement, &ExecuteMsg::UpsertZone { zone: Zone { id: 1, name: "feeder".into() } }, &[]).unwrap(),
-            Execute::new(&settlement, &ExecuteMsg::SetNodeZones { nodes: vec![NodeZone { node: 1, zone: 1 }] }, &[]).unwrap(),
-        ];
-        dso.execute_multi(grid).await.unwrap();
+        one_zone_grid(&settlement, 1).await;
 
         // Households: gas, AIP, reputation token, meter, deposit.
         let mut hh: Vec<Household> = (0..HOUSEHOLDS)
@@ -271,44 +215,15 @@ fn two_matcher_agents_commit_each_slot_once_and_the_standby_takes_over() {
                 Household { label, key, address, sells: i < HOUSEHOLDS / 2, eth: i % 2 == 1, meter: 0 }
             })
             .collect();
-        let gas = hh
+        let new: Vec<NewHousehold> = hh
             .iter()
-            .map(|h| {
-                chain_client::cosmrs::bank::MsgSend {
-                    from_address: faucet.address().unwrap().clone(),
-                    to_address: h.address.parse().unwrap(),
-                    amount: vec![Coin { denom: "ustake".parse().unwrap(), amount: 50_000_000 }],
-                }
-                .to_any()
-                .unwrap()
-            })
+            .map(|h| NewHousehold { label: h.label.clone(), node: 1, aip: DEPOSIT })
             .collect();
-        faucet.broadcast(gas, "").await.unwrap();
-        let transfers = hh
-            .iter()
-            .map(|h| Execute::new(&token, &Cw20ExecuteMsg::Transfer { recipient: h.address.clone(), amount: Uint128::new(DEPOSIT) }, &[]).unwrap())
-            .collect();
-        alice.execute_multi(transfers).await.unwrap();
-        let mints = hh
-            .iter()
-            .map(|h| Execute::new(&rep, &ReputationExecuteHook::MintFor { owner: h.address.clone() }, &[]).unwrap())
-            .collect();
-        admin.execute_multi(mints).await.unwrap();
-        let device_of = |h: &Household| DeviceKey::from_seed(Sha256::digest(format!("{} meter", h.label).as_bytes()).into());
-        let regs = hh
-            .iter()
-            .map(|h| {
-                let msg = meter_oracle::msg::ExecuteMsg::RegisterMeter { owner: h.address.clone(), node: 1, pubkey: device_of(h).public_key() };
-                Execute::new(&mo, &msg, &[]).unwrap()
-            })
-            .collect();
-        let tx = dso.execute_multi(regs).await.unwrap();
-        let ids = tx.attributes("wasm", "meter");
-        assert_eq!(ids.len(), HOUSEHOLDS);
+        let meters = onboard(&new, &token, &rep, &mo, 50_000_000, HOUSEHOLDS, |_| {}).await;
         let mut devices = HashMap::new();
-        for (h, id) in hh.iter_mut().zip(ids) {
-            h.meter = id.parse().unwrap();
-            devices.insert(h.meter, device_of(h));
+        for (h, meter) in hh.iter_mut().zip(meters) {
+            h.meter = meter;
+            devices.insert(meter, DeviceKey::from_seed(meter_seed(&h.label)));
         }
         let base = chain().await;
         let mut set = tokio::task::JoinSet::new();
@@ -332,20 +247,9 @@ fn two_matcher_agents_commit_each_slot_once_and_the_standby_takes_over() {
             chain: ChainConfig::from_env(),
             ..gateway::Config::default()
         };
-        // The gateway's own test clock: system time plus the localnet's offset.
-        let clock = gateway::offset_clock(clock_file());
-        let gw = gateway::Gateway::new(
-            cfg.clone(),
-            Arc::new(gateway::ChainBalance::new(chain().await, settlement.clone())),
-            clock,
-        )
-        .unwrap();
-        let listener = tokio::net::TcpListener::bind(&cfg.listen).await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(gateway::serve(listener, gw, async {
-            let _ = stopped.await;
-        }));
+        let balance = LocalGateway::chain_balance(&settlement).await;
+        let gateway = LocalGateway::start(cfg.clone(), balance).await;
+        let url = gateway.url.clone();
 
         // Every household signs one intent per slot (nonce = slot index + 1);
         // all are posted now and each must be acknowledged (201).
@@ -410,8 +314,7 @@ fn two_matcher_agents_commit_each_slot_once_and_the_standby_takes_over() {
                     assert!(Instant::now() < until, "agent {} never cleared slot {slot}", agents[active].name);
                     tokio::time::sleep(Duration::from_millis(10)).await;
                 }
-                agents[active].child.kill().unwrap();
-                agents[active].child.wait().unwrap();
+                agents[active].agent.kill();
                 killed = Some(agents[active].name);
                 let st = slot_status(&alice, &settlement, slot).await;
                 eprintln!(
@@ -477,7 +380,7 @@ fn two_matcher_agents_commit_each_slot_once_and_the_standby_takes_over() {
         let killed = killed.unwrap();
         for p in agents.iter_mut() {
             if p.name != killed {
-                assert!(p.alive(), "the standby {} exited: {}", p.name, std::fs::read_to_string(&p.log).unwrap_or_default());
+                assert!(p.agent.alive(), "the standby {} exited: {}", p.name, p.agent.log());
             }
         }
         // Every acknowledged intent was for one of the slots and is filled.
@@ -543,31 +446,11 @@ fn two_matcher_agents_commit_each_slot_once_and_the_standby_takes_over() {
             free_total += bal.free.u128();
         }
         let treasury: BalanceResponse = alice.query(&settlement, &QueryMsg::Balance { account: addr("validator") }).await.unwrap();
-        let holdings: HoldingsResponse = alice.query(&settlement, &QueryMsg::Holdings {}).await.unwrap();
-        let held: Cw20Balance = alice.query(&token, &Cw20QueryMsg::Balance { address: settlement.clone() }).await.unwrap();
-        assert_eq!(holdings.total, held.balance);
-        assert_eq!(holdings.claimable.u128(), free_total + treasury.free.u128());
-        assert_eq!(holdings.trades, Uint128::zero());
-        let mut others = 0u128;
-        let mut start_after = None;
-        loop {
-            let page: AllAccountsResponse = alice
-                .query(&token, &Cw20QueryMsg::AllAccounts { start_after: start_after.clone(), limit: Some(30) })
-                .await
-                .unwrap();
-            for acc in &page.accounts {
-                if *acc != settlement {
-                    let b: Cw20Balance = alice.query(&token, &Cw20QueryMsg::Balance { address: acc.clone() }).await.unwrap();
-                    others += b.balance.u128();
-                }
-            }
-            if page.accounts.len() < 30 {
-                break;
-            }
-            start_after = page.accounts.last().cloned();
-        }
-        let info: TokenInfoResponse = alice.query(&token, &Cw20QueryMsg::TokenInfo {}).await.unwrap();
-        assert_eq!(others + holdings.total.u128(), info.total_supply.u128());
+        let audit = token_audit(&alice, &token, &settlement).await;
+        assert_eq!(audit.holdings.total.u128(), audit.settlement_balance);
+        assert_eq!(audit.holdings.claimable.u128(), free_total + treasury.free.u128());
+        assert_eq!(audit.holdings.trades, Uint128::zero());
+        assert_eq!(audit.others + audit.holdings.total.u128(), audit.supply);
         assert_eq!(all_trades.len(), trades_of_all(&alice, &settlement, &slots).await.len());
         eprintln!(
             "FAILOVER network_endpoints={} slots={SLOTS} killed={killed} commit_after_gate_s={:?} whole_run={:?}",
@@ -575,8 +458,7 @@ fn two_matcher_agents_commit_each_slot_once_and_the_standby_takes_over() {
             commit_times.iter().map(|t| (t.as_secs_f64() * 10.0).round() / 10.0).collect::<Vec<_>>(),
             started.elapsed()
         );
-        let _ = stop.send(());
-        server.await.unwrap().unwrap();
+        gateway.stop().await;
     });
     let _ = std::fs::remove_file(&out);
 }

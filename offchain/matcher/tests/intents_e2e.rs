@@ -38,34 +38,27 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
-use aip_cli::deploy::{deploy, DeployOptions, KycMode, MarketParams, Roles};
+use aip_cli::deploy::{deploy, DeployOptions, MarketParams};
 use aip_cli::market::{self, DeviceKey};
 use aip_matcher::http;
 use aip_matcher::online::{Agent, CycleOutcome, Deployment};
 use aip_matcher::verify::{self, FrozenBook};
 use aip_matcher::Method;
-use aip_testing::localnet::{addr, advance, as_account, chain, clock_file, root, trades_of};
-use aip_types::hooks::ReputationExecuteHook;
+use aip_testing::localnet::{
+    addr, advance, as_account, chain, household_signer, meter_seed, onboard as onboard_households,
+    root, token_audit, trades_of, LocalGateway, NewHousehold,
+};
 use aip_types::intent::sign::IntentKey;
 use aip_types::intent::{OrderIntent, Side as IntentSide, SignedIntent};
 use aip_types::{apply_bps, payment, SlotId};
-use chain_client::cosmrs::crypto::secp256k1::SigningKey;
-use chain_client::cosmrs::tx::Msg;
-use chain_client::{ChainClient, ChainConfig, Coin, Execute, Signer};
+use chain_client::{ChainClient, ChainConfig, Execute, Signer};
 use cosmwasm_std::Uint128;
-use cw20::{
-    AllAccountsResponse, BalanceResponse as Cw20Balance, Cw20ExecuteMsg, Cw20QueryMsg,
-    TokenInfoResponse,
-};
 use serde_json::Value;
 use settlement::msg::{
-    BalanceResponse, Corridor, ExecuteMsg, HoldingsResponse, NodeZone, QueryMsg,
-    SlotStatusResponse, Zone,
+    BalanceResponse, Corridor, ExecuteMsg, NodeZone, QueryMsg, SlotStatusResponse, Zone,
 };
-use sha2::{Digest, Sha256};
 
 /// The gateway's port: `AIP_GATEWAY_PORT`, else any free loopback port.
 fn gateway_port() -> u16 {
@@ -96,8 +89,7 @@ struct Household {
 
 impl Household {
     fn signer(&self) -> Signer {
-        let secret: [u8; 32] = Sha256::digest(self.label.as_bytes()).into();
-        Signer::from_signing_key(SigningKey::from_slice(&secret).unwrap(), "wasm").unwrap()
+        household_signer(&self.label)
     }
 }
 
@@ -119,10 +111,7 @@ fn get(url: &str) -> (u16, Value) {
 
 /// The contracts and the accounts that set a household up.
 struct Market {
-    admin: ChainClient,
     alice: ChainClient,
-    dso: ChainClient,
-    faucet: ChainClient,
     base: ChainClient,
     settlement: String,
     token: String,
@@ -132,15 +121,12 @@ struct Market {
     deployment: Deployment,
 }
 
-/// Gas coins (one transaction), AIP, reputation tokens and meters (batches
-/// of 50), then every household deposits its AIP with one cw20 `Send` (its
+/// Gas coins, AIP, reputation tokens and meters (batches of 50,
+/// `aip_testing::localnet::onboard`), then every household deposits its AIP with one cw20 `Send` (its
 /// own key, in parallel). Returns the deposits' gas and the meters' device keys.
 async fn onboard(m: &Market, hh: &mut [Household]) -> (Vec<u64>, HashMap<u32, DeviceKey>) {
     let Market {
-        admin,
         alice,
-        dso,
-        faucet,
         base,
         settlement,
         token,
@@ -148,83 +134,20 @@ async fn onboard(m: &Market, hh: &mut [Household]) -> (Vec<u64>, HashMap<u32, De
         mo,
         deployment,
     } = m;
-    let n = hh.len();
-    // Gas coins (one transaction), AIP, reputation tokens and meters (batches of 50).
-    let msgs = hh
+    // Gas coins, AIP, reputation tokens and meters, batches of 50.
+    let new: Vec<NewHousehold> = hh
         .iter()
-        .map(|h| {
-            chain_client::cosmrs::bank::MsgSend {
-                from_address: faucet.address().unwrap().clone(),
-                to_address: h.address.parse().unwrap(),
-                amount: vec![Coin {
-                    denom: "ustake".parse().unwrap(),
-                    amount: 50_000_000,
-                }],
-            }
-            .to_any()
-            .unwrap()
+        .map(|h| NewHousehold {
+            label: h.label.clone(),
+            node: h.node,
+            aip: h.deposit,
         })
         .collect();
-    faucet.broadcast(msgs, "").await.unwrap();
-    for chunk in hh.chunks(50) {
-        let transfers = chunk
-            .iter()
-            .map(|h| {
-                Execute::new(
-                    token,
-                    &Cw20ExecuteMsg::Transfer {
-                        recipient: h.address.clone(),
-                        amount: Uint128::new(h.deposit),
-                    },
-                    &[],
-                )
-                .unwrap()
-            })
-            .collect();
-        alice.execute_multi(transfers).await.unwrap();
-        let mints = chunk
-            .iter()
-            .map(|h| {
-                Execute::new(
-                    rep,
-                    &ReputationExecuteHook::MintFor {
-                        owner: h.address.clone(),
-                    },
-                    &[],
-                )
-                .unwrap()
-            })
-            .collect();
-        admin.execute_multi(mints).await.unwrap();
-    }
+    let meters = onboard_households(&new, token, rep, mo, 50_000_000, 50, |_| {}).await;
     let mut devices = HashMap::new();
-    for start in (0..n).step_by(50) {
-        let end = (start + 50).min(n);
-        let calls = (start..end)
-            .map(|i| {
-                let dev = DeviceKey::from_seed(
-                    Sha256::digest(format!("{} meter", hh[i].label).as_bytes()).into(),
-                );
-                let msg = meter_oracle::msg::ExecuteMsg::RegisterMeter {
-                    owner: hh[i].address.clone(),
-                    node: hh[i].node,
-                    pubkey: dev.public_key(),
-                };
-                Execute::new(mo, &msg, &[]).unwrap()
-            })
-            .collect();
-        let tx = dso.execute_multi(calls).await.unwrap();
-        let ids = tx.attributes("wasm", "meter");
-        assert_eq!(ids.len(), end - start, "one meter id per registration");
-        for (i, id) in (start..end).zip(ids) {
-            hh[i].meter = id.parse().unwrap();
-            devices.insert(
-                hh[i].meter,
-                DeviceKey::from_seed(
-                    Sha256::digest(format!("{} meter", hh[i].label).as_bytes()).into(),
-                ),
-            );
-        }
+    for (h, meter) in hh.iter_mut().zip(meters) {
+        h.meter = meter;
+        devices.insert(meter, DeviceKey::from_seed(meter_seed(&h.label)));
     }
 
     // Every household deposits its AIP with one cw20 Send (its own key, in parallel).
@@ -279,31 +202,19 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
     rt.block_on(async {
         let started = std::time::Instant::now();
         let admin = as_account("validator").await;
-        let mut roles = Roles::all(&addr("validator"));
-        roles.grid_operator = addr("dso");
-        roles.matcher = addr("matcher");
-        roles.oracle = addr("oracle");
         let params = MarketParams::default();
-        let opts = DeployOptions {
-            artifacts: root().join("artifacts"),
-            out: out.clone(),
-            roles,
-            initial_balances: vec![(addr("alice"), 1_000_000_000_000)],
-            market: params.clone(),
-            oracle_quorum: 1,
-            zk_verifying_key: None,
-            kyc: KycMode::AdminMints,
-        };
+        let balances = vec![(addr("alice"), 1_000_000_000_000)];
+        let opts = DeployOptions::localnet(root().join("artifacts"), out.clone(), balances, params.clone())
+            .unwrap();
         let d = deploy(&admin, &opts).await.expect("deploy").deployment;
         let settlement = d.address("settlement").unwrap().to_string();
         let token = d.address("aip-token").unwrap().to_string();
         let mo = d.address("meter-oracle").unwrap().to_string();
         let rep = d.address("reputation").unwrap().to_string();
-        let (dso, alice, oracle, faucet) = (
+        let (dso, alice, oracle) = (
             as_account("dso").await,
             as_account("alice").await,
             as_account("oracle").await,
-            as_account("faucet").await,
         );
 
         // Two zones joined both ways; node 1 in zone 1, node 2 in zone 2.
@@ -348,10 +259,7 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
         hh[poor].deposit = POOR_DEPOSIT;
 
         let market = Market {
-            admin: admin.clone(),
             alice: alice.clone(),
-            dso: dso.clone(),
-            faucet: faucet.clone(),
             base: chain().await,
             settlement: settlement.clone(),
             token: token.clone(),
@@ -374,20 +282,9 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
             chain: ChainConfig::from_env(),
             ..gateway::Config::default()
         };
-        // The gateway's own test clock: system time plus the localnet's offset.
-        let clock = gateway::offset_clock(clock_file());
-        let gw = gateway::Gateway::new(
-            cfg.clone(),
-            Arc::new(gateway::ChainBalance::new(chain().await, settlement.clone())),
-            clock,
-        )
-        .unwrap();
-        let listener = tokio::net::TcpListener::bind(&cfg.listen).await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(gateway::serve(listener, gw, async {
-            let _ = stopped.await;
-        }));
+        let balance = LocalGateway::chain_balance(&settlement).await;
+        let gateway = LocalGateway::start(cfg.clone(), balance).await;
+        let url = gateway.url.clone();
 
         // Every household signs one intent for the next open slot and posts it.
         let (_, now) = alice.latest_block().await.unwrap();
@@ -630,31 +527,14 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
         let treasury: BalanceResponse = alice.query(&settlement, &QueryMsg::Balance { account: addr("validator") }).await.unwrap();
         assert_eq!(treasury.free.u128() as i128, fees);
         // Token conservation: every account's AIP + what settlement holds = supply.
-        let holdings: HoldingsResponse = alice.query(&settlement, &QueryMsg::Holdings {}).await.unwrap();
-        let held: Cw20Balance = alice.query(&token, &Cw20QueryMsg::Balance { address: settlement.clone() }).await.unwrap();
-        assert_eq!(holdings.total, held.balance);
-        assert_eq!(holdings.claimable.u128(), free_total + treasury.free.u128());
-        assert_eq!((holdings.trades, holdings.orders), (Uint128::zero(), Uint128::zero()));
-        let mut others = 0u128;
-        let mut start_after = None;
-        loop {
-            let page: AllAccountsResponse = alice
-                .query(&token, &Cw20QueryMsg::AllAccounts { start_after: start_after.clone(), limit: Some(30) })
-                .await
-                .unwrap();
-            for a in &page.accounts {
-                if *a != settlement {
-                    let b: Cw20Balance = alice.query(&token, &Cw20QueryMsg::Balance { address: a.clone() }).await.unwrap();
-                    others += b.balance.u128();
-                }
-            }
-            if page.accounts.len() < 30 {
-                break;
-            }
-            start_after = page.accounts.last().cloned();
-        }
-        let info: TokenInfoResponse = alice.query(&token, &Cw20QueryMsg::TokenInfo {}).await.unwrap();
-        assert_eq!(others + holdings.total.u128(), info.total_supply.u128());
+        let audit = token_audit(&alice, &token, &settlement).await;
+        assert_eq!(audit.holdings.total.u128(), audit.settlement_balance);
+        assert_eq!(audit.holdings.claimable.u128(), free_total + treasury.free.u128());
+        assert_eq!(
+            (audit.holdings.trades, audit.holdings.orders),
+            (Uint128::zero(), Uint128::zero())
+        );
+        assert_eq!(audit.others + audit.holdings.total.u128(), audit.supply);
 
         deposit_gas.sort_unstable();
         eprintln!(
@@ -826,8 +706,7 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
         best.sort();
         assert_eq!(buyers, best, "the two dearest bids");
         eprintln!("whole run: {:?}", started.elapsed());
-        let _ = stop.send(());
-        server.await.unwrap().unwrap();
+        gateway.stop().await;
     });
     let _ = std::fs::remove_file(&out);
 }

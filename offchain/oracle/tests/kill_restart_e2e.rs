@@ -21,14 +21,12 @@ use std::time::{Duration, Instant};
 
 use aip_oracle::keys::DeviceKeys;
 use aip_oracle::queue::Queue;
-use aip_testing::localnet::{Agent, Log};
+use aip_testing::localnet::{deploy_meter_oracle, register_meters, Agent, Log};
 use aip_types::SlotId;
-use chain_client::{testnet, ChainClient, ChainConfig, Execute};
-use cosmwasm_std::{Binary, Uint128};
-use ed25519_dalek::SigningKey;
+use chain_client::{testnet, ChainClient, ChainConfig};
+use cosmwasm_std::Uint128;
 use meter_oracle::msg::{
-    ExecuteMsg, InstantiateMsg, OperatorsResponse, QueryMsg, ReadingStatus, ReadingsResponse,
-    ReportedResponse, Tolerance,
+    OperatorsResponse, QueryMsg, ReadingStatus, ReadingsResponse, ReportedResponse, Tolerance,
 };
 
 const FIRST_SLOT: u64 = 1_451_606_400;
@@ -65,60 +63,28 @@ async fn reports(chain: &ChainClient, contract: &str, operator: &str) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_and_restarted_agent_submits_every_reading_exactly_once() {
     let total = u64::from(METERS) * SLOTS;
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let wasm = std::fs::read(root.join("artifacts/meter-oracle.wasm"))
-        .expect("artifacts/meter-oracle.wasm (run ci/build-wasm.sh meter-oracle)");
     let chain_cfg = ChainConfig::from_env();
     let chain = ChainClient::connect(chain_cfg.clone())
         .await
         .expect("localnet (ci/localnet.sh start)");
     let prefix = chain_cfg.prefix.clone();
-    let admin = chain.with_signer(testnet::signer("carol", &prefix).expect("carol"));
-    let dso = chain.with_signer(testnet::signer("dso", &prefix).expect("dso"));
     let operator = testnet::signer("oracle", &prefix)
         .expect("oracle")
         .address()
         .to_string();
 
     // A fresh contract: one operator, quorum 1 (a report finalizes).
-    let stored = admin.store(&wasm).await.expect("store");
-    let contract = admin
-        .instantiate(
-            stored.code_id,
-            &InstantiateMsg {
-                admin: None,
-                grid_operator: dso.address().expect("dso").to_string(),
-                operators: vec![operator.clone()],
-                quorum: 1,
-                tolerance: Tolerance::default(),
-            },
-            "meter-oracle-kill-restart-e2e",
-            None,
-        )
-        .await
-        .expect("instantiate")
-        .address;
+    let contract = deploy_meter_oracle(
+        vec![operator.clone()],
+        1,
+        Tolerance::default(),
+        "meter-oracle-kill-restart-e2e",
+    )
+    .await;
     let mut keys = DeviceKeys::default();
-    let mut calls = vec![];
-    for m in 1..=METERS {
-        let mut seed = [7u8; 32];
-        seed[..4].copy_from_slice(&m.to_be_bytes());
-        let key = SigningKey::from_bytes(&seed);
-        calls.push(
-            Execute::new(
-                &contract,
-                &ExecuteMsg::RegisterMeter {
-                    owner: operator.clone(),
-                    node: m,
-                    pubkey: Binary::from(key.verifying_key().to_bytes().to_vec()),
-                },
-                &[],
-            )
-            .expect("msg"),
-        );
+    for (m, key) in register_meters(&contract, &operator, METERS, 7, METERS as usize).await {
         keys.insert(m, key);
     }
-    dso.execute_multi(calls).await.expect("register meters");
 
     // Replay source, device keys and config for the binary.
     let dir = tempfile::tempdir().expect("tmp");

@@ -17,69 +17,33 @@ use aip_oracle::keys::DeviceKeys;
 use aip_oracle::queue::Queue;
 use aip_oracle::submit::{ChainSubmitter, Submitter};
 use aip_oracle::Config;
+use aip_testing::localnet::{deploy_meter_oracle, device_key, register_meters};
 use aip_types::SlotId;
-use chain_client::{testnet, ChainClient, ChainConfig, Execute};
-use cosmwasm_std::Binary;
-use ed25519_dalek::SigningKey;
-use meter_oracle::msg::{ExecuteMsg, InstantiateMsg, Tolerance};
+use chain_client::{testnet, ChainClient, ChainConfig};
+use meter_oracle::msg::Tolerance;
 
 const FIRST_SLOT: u64 = 1_451_606_400;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agent_replays_profiles_onto_the_localnet() {
     let (households, slots) = (200u32, 5u64);
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let wasm = std::fs::read(root.join("artifacts/meter-oracle.wasm"))
-        .expect("artifacts/meter-oracle.wasm (run ci/build-wasm.sh meter-oracle)");
     let chain = ChainClient::connect(ChainConfig::from_env())
         .await
         .expect("localnet (ci/localnet.sh start)");
     let prefix = chain.config().prefix.clone();
-    let admin = chain.with_signer(testnet::signer("carol", &prefix).expect("carol"));
-    let dso = chain.with_signer(testnet::signer("dso", &prefix).expect("dso"));
     let oracle_signer = testnet::signer("oracle", &prefix).expect("oracle");
     let operator = oracle_signer.address().to_string();
 
-    let stored = admin.store(&wasm).await.expect("store");
-    let inst = admin
-        .instantiate(
-            stored.code_id,
-            &InstantiateMsg {
-                admin: None,
-                grid_operator: dso.address().expect("dso").to_string(),
-                operators: vec![operator.clone()],
-                quorum: 1,
-                tolerance: Tolerance::default(),
-            },
-            "meter-oracle-e2e",
-            None,
-        )
-        .await
-        .expect("instantiate");
-    let contract = inst.address;
-
+    let contract = deploy_meter_oracle(
+        vec![operator.clone()],
+        1,
+        Tolerance::default(),
+        "meter-oracle-e2e",
+    )
+    .await;
     let mut keys = DeviceKeys::default();
-    let mut calls = vec![];
-    for m in 1..=households {
-        let mut seed = [3u8; 32];
-        seed[..4].copy_from_slice(&m.to_be_bytes());
-        let key = SigningKey::from_bytes(&seed);
-        calls.push(
-            Execute::new(
-                &contract,
-                &ExecuteMsg::RegisterMeter {
-                    owner: operator.clone(),
-                    node: m,
-                    pubkey: Binary::from(key.verifying_key().to_bytes().to_vec()),
-                },
-                &[],
-            )
-            .expect("msg"),
-        );
+    for (m, key) in register_meters(&contract, &operator, households, 3, 50).await {
         keys.insert(m, key);
-    }
-    for chunk in calls.chunks(50) {
-        dso.execute_multi(chunk.to_vec()).await.expect("register");
     }
 
     let dir = tempfile::tempdir().expect("tmp");
@@ -156,10 +120,8 @@ async fn agent_replays_profiles_onto_the_localnet() {
     let extra_slot = FIRST_SLOT + slots * 900;
     let mut lines = String::new();
     for m in 1..=10u32 {
-        let mut seed = [3u8; 32];
-        seed[..4].copy_from_slice(&m.to_be_bytes());
         let mut k = DeviceKeys::default();
-        k.insert(m, SigningKey::from_bytes(&seed));
+        k.insert(m, device_key(3, m));
         let r = aip_oracle::Reading {
             meter: m,
             slot: SlotId(extra_slot),

@@ -35,14 +35,13 @@ use std::time::{Duration, Instant};
 use aip_oracle::keys::DeviceKeys;
 use aip_oracle::queue::Queue;
 use aip_oracle::reading::Reading;
-use aip_testing::localnet::{Agent, Log};
+use aip_testing::localnet::{deploy_meter_oracle, register_meters, Agent, Log};
 use aip_types::SlotId;
-use chain_client::{testnet, ChainClient, ChainConfig, Execute};
+use chain_client::{testnet, ChainClient, ChainConfig};
 use cosmwasm_std::{Binary, Uint128};
-use ed25519_dalek::SigningKey;
 use meter_oracle::msg::{
-    ExecuteMsg, InstantiateMsg, OperatorsResponse, QueryMsg, ReadingResponse, ReadingStatus,
-    ReadingsResponse, ReportedResponse, SignedReading, Tolerance,
+    ExecuteMsg, OperatorsResponse, QueryMsg, ReadingResponse, ReadingStatus, ReadingsResponse,
+    ReportedResponse, SignedReading, Tolerance,
 };
 
 const FIRST_SLOT: u64 = 1_451_606_400;
@@ -216,61 +215,29 @@ async fn readings(chain: &ChainClient, contract: &str, k: u64) -> Vec<ReadingRes
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_quorum_of_three_operators_holds_with_one_down_and_one_lying() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let wasm = std::fs::read(root.join("artifacts/meter-oracle.wasm"))
-        .expect("artifacts/meter-oracle.wasm (run ci/build-wasm.sh meter-oracle)");
     let chain_cfg = ChainConfig::from_env();
     let chain = ChainClient::connect(chain_cfg.clone())
         .await
         .expect("localnet (ci/localnet.sh start)");
     let prefix = chain_cfg.prefix.clone();
-    let admin = chain.with_signer(testnet::signer("carol", &prefix).unwrap());
-    let dso = chain.with_signer(testnet::signer("dso", &prefix).unwrap());
     let (acc_a, acc_b, acc_c) = ("oracle", "bob", "dave");
     let addr = |n: &str| testnet::signer(n, &prefix).unwrap().address().to_string();
     let (a, b, c) = (addr(acc_a), addr(acc_b), addr(acc_c));
 
-    let stored = admin.store(&wasm).await.expect("store");
-    let contract = admin
-        .instantiate(
-            stored.code_id,
-            &InstantiateMsg {
-                admin: None,
-                grid_operator: dso.address().unwrap().to_string(),
-                operators: vec![a.clone(), b.clone(), c.clone()],
-                quorum: 2,
-                tolerance: Tolerance {
-                    wh: Uint128::new(1),
-                    bps: 100,
-                },
-            },
-            "meter-oracle-operators-e2e",
-            None,
-        )
-        .await
-        .expect("instantiate")
-        .address;
+    let contract = deploy_meter_oracle(
+        vec![a.clone(), b.clone(), c.clone()],
+        2,
+        Tolerance {
+            wh: Uint128::new(1),
+            bps: 100,
+        },
+        "meter-oracle-operators-e2e",
+    )
+    .await;
     let mut devices = DeviceKeys::default();
-    let mut calls = vec![];
-    for m in 1..=METERS {
-        let mut seed = [9u8; 32];
-        seed[..4].copy_from_slice(&m.to_be_bytes());
-        let key = SigningKey::from_bytes(&seed);
-        calls.push(
-            Execute::new(
-                &contract,
-                &ExecuteMsg::RegisterMeter {
-                    owner: a.clone(),
-                    node: m,
-                    pubkey: Binary::from(key.verifying_key().to_bytes().to_vec()),
-                },
-                &[],
-            )
-            .unwrap(),
-        );
+    for (m, key) in register_meters(&contract, &a, METERS, 9, METERS as usize).await {
         devices.insert(m, key);
     }
-    dso.execute_multi(calls).await.expect("register meters");
 
     let dir = tempfile::tempdir().unwrap();
     let keys_path = dir.path().join("device-keys.toml");

@@ -47,8 +47,9 @@ mod common;
 mod gwc;
 
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -60,6 +61,7 @@ use aip_sentinel::event::{Event, Side};
 use aip_sentinel::source::{Contracts, MeterData};
 use aip_sentinel::store::Store;
 use aip_sentinel::watch::RateLimit;
+use aip_testing::localnet::{self, Agent, LocalGateway, Log};
 use aip_types::intent::{BatchIntent, Side as IntentSide};
 use chain_client::cosmrs::crypto::secp256k1::SigningKey;
 use chain_client::{ChainClient, ChainConfig, Coin, Execute, Signer};
@@ -466,35 +468,11 @@ async fn flagged(m: &Market, who: &[&Party], log: &Path) -> Vec<String> {
     }
 }
 
-/// The `aip-sentinel` process, SIGKILLed when dropped.
-struct Sentinel(Child);
-
-impl Drop for Sentinel {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `aip-sentinel run --config cfg`, its log appended to `log`.
-fn spawn(cfg: &Path, log: &Path) -> Sentinel {
-    let out = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .unwrap();
-    let err = out.try_clone().unwrap();
-    Command::new(env!("CARGO_BIN_EXE_aip-sentinel"))
-        .args(["run", "--config"])
-        .arg(cfg)
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        .spawn()
-        .map(Sentinel)
-        .expect("start aip-sentinel")
+/// Starts `aip-sentinel run --config cfg`, its log appended to `log`;
+/// SIGKILLed when dropped.
+fn spawn(cfg: &Path, log: &Path) -> Agent {
+    let args: [&OsStr; 3] = ["run".as_ref(), "--config".as_ref(), cfg.as_os_str()];
+    Agent::spawn(env!("CARGO_BIN_EXE_aip-sentinel"), args, log, Log::Append)
 }
 
 /// Runs `aip-sentinel <args>` to the end.
@@ -507,9 +485,7 @@ fn sentinel(args: &[&str]) -> Output {
 }
 
 fn tail(log: &Path) -> String {
-    let s = std::fs::read_to_string(log).unwrap_or_default();
-    let lines: Vec<&str> = s.lines().collect();
-    lines[lines.len().saturating_sub(40)..].join("\n")
+    localnet::tail(log, 40)
 }
 
 /// Lines of the log saying `account` was flagged.
@@ -532,22 +508,16 @@ fn flagged_score(r: &Value) -> u64 {
 /// The order gateway (`offchain/gateway`), in process on a loopback port,
 /// bound to the deployment's settlement; its clock is the localnet's chain
 /// time (the wall clock plus the test clock's offset, `ci/localnet.sh`'s
-/// `clock-offset` file). Returns its URL.
-async fn start_gateway(d: &Deployment, dir: &Path) -> String {
-    // The gateway's own test clock: system time plus the localnet's offset.
-    let clock = gateway::offset_clock(aip_testing::localnet::clock_file());
-    let mut cfg = gateway::Config {
+/// `clock-offset` file). It runs until dropped.
+async fn start_gateway(d: &Deployment, dir: &Path) -> LocalGateway {
+    let cfg = gateway::Config {
+        listen: "127.0.0.1:0".into(),
         contract: d.address("settlement").unwrap().to_string(),
         database: dir.join("gateway.sqlite"),
+        chain: ChainConfig::from_env(),
         ..gateway::Config::default()
     };
-    cfg.chain = ChainConfig::from_env();
-    let gw =
-        gateway::Gateway::new(cfg, Arc::new(gateway::FixedBalance::new(u128::MAX)), clock).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(gateway::serve(listener, gw, std::future::pending()));
-    url
+    LocalGateway::start(cfg, Arc::new(gateway::FixedBalance::new(u128::MAX))).await
 }
 
 /// `p` signs an intent (ADR-036, as Keplr does) for the slots
@@ -669,14 +639,7 @@ fn an_injected_ring_is_flagged_on_chain_and_restarts_neither_miss_nor_reflag() {
             d,
         };
         let settlement = m.addr("settlement");
-        m.dso
-            .execute(&settlement, &json!({"upsert_zone": {"zone": {"id": ZONE, "name": "feeder A"}}}), &[])
-            .await
-            .unwrap();
-        m.dso
-            .execute(&settlement, &json!({"set_node_zones": {"nodes": [{"node": 1, "zone": ZONE}]}}), &[])
-            .await
-            .unwrap();
+        localnet::one_zone_grid(&settlement, ZONE).await;
 
         // ---- the sentinel follows from before the deployment
         // A test market of 12 accounts, 8 of them adversaries: the share cap
@@ -685,7 +648,9 @@ fn an_injected_ring_is_flagged_on_chain_and_restarts_neither_miss_nor_reflag() {
             max_share: 0.75,
             ..RateLimit::default()
         };
-        let gw_url = start_gateway(&m.d, &dir).await;
+        // Runs until the test ends.
+        let gw = start_gateway(&m.d, &dir).await;
+        let gw_url = gw.url.clone();
         write_config(&cfg, &m.d, &dir, start, limit, &gw_url);
         let run1 = spawn(&cfg, &log);
 
@@ -777,18 +742,16 @@ fn an_injected_ring_is_flagged_on_chain_and_restarts_neither_miss_nor_reflag() {
         }
         // The same documents over HTTP (`aip-sentinel serve`), and the flags.
         {
-            use std::io::BufRead;
-            let mut child = Command::new(env!("CARGO_BIN_EXE_aip-sentinel"))
-                .args(["serve", "--config", cfg.to_str().unwrap(), "--listen", "127.0.0.1:0"])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            let out = child.stdout.take().unwrap();
-            let serve = Sentinel(child);
-            let mut line = String::new();
-            std::io::BufReader::new(out).read_line(&mut line).unwrap();
-            let base = format!("http://{}", line.trim().strip_prefix("listening on ").unwrap());
+            let args = ["serve", "--config", cfg.to_str().unwrap(), "--listen", "127.0.0.1:0"];
+            let mut serve = Agent::spawn(
+                env!("CARGO_BIN_EXE_aip-sentinel"),
+                args,
+                &dir.join("serve.log"),
+                Log::Fresh,
+            );
+            let line = serve.wait_for_line("listening on ", Duration::from_secs(30));
+            let at = line.find("listening on ").unwrap() + "listening on ".len();
+            let base = format!("http://{}", line[at..].trim());
             for r in wash.iter().chain(&ring).chain(&meter) {
                 let hash = r.rsplit(':').next().unwrap();
                 let doc = aip_matcher::verify::fetch(&format!("{base}/v1/evidence/{hash}")).unwrap();

@@ -4,31 +4,16 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use aip_matcher::{Method, Side as MSide};
+use aip_matcher::Method;
 use anyhow::{Context, Result};
 
 use crate::forecast::{ForecastInput, Forecaster, SeasonalNaive, Series};
-use crate::market::{Clearing, Order, Side, Trade};
+use crate::market::Clearing;
 use crate::scenario::{Scenario, SLOTS_PER_DAY};
 
-/// `aip_matcher::clear` on the grid's network model (`data/simbench/network.json`).
+/// `aip_matcher::clear` with `method`, as the online agent runs it.
 pub struct MatcherClearing {
-    pub network: aip_matcher::Network,
     pub method: Method,
-    names: Vec<String>,
-}
-
-impl MatcherClearing {
-    /// Loads the network model from the data folder.
-    pub fn load(data: &Path, scenario: &Scenario, method: Method) -> Result<MatcherClearing> {
-        let network = aip_matcher::simbench::load_network(data)
-            .with_context(|| format!("network model in {}", data.display()))?;
-        Ok(MatcherClearing {
-            network,
-            method,
-            names: scenario.households.iter().map(|h| h.name.clone()).collect(),
-        })
-    }
 }
 
 impl Clearing for MatcherClearing {
@@ -37,44 +22,16 @@ impl Clearing for MatcherClearing {
             Method::PriceOnly => {
                 "baseline: price and trust only, ignores zones, losses, capacities"
             }
-            _ => "network-aware: losses, corridor capacities, trust priority",
+            _ => "network-aware: losses, corridor capacities and fees, trust priority",
         };
-        format!("aip-matcher, method {} ({what})", self.method)
+        format!(
+            "aip-matcher, method {} ({what}), the online agent's path on the contract's routes",
+            self.method
+        )
     }
 
-    fn clear(&mut self, slot: u64, bids: &[Order], offers: &[Order]) -> Result<Vec<Trade>> {
-        let orders = bids
-            .iter()
-            .chain(offers)
-            .map(|o| aip_matcher::Order {
-                id: o.id,
-                owner: self.names[o.owner].clone(),
-                side: match o.side {
-                    Side::Bid => MSide::Bid,
-                    Side::Offer => MSide::Offer,
-                },
-                zone: o.zone,
-                node: o.node,
-                wh: o.wh,
-                limit_price: o.price,
-                premium_only: false,
-                premium: false,
-                trust: u32::from(o.priority),
-                window: None,
-            })
-            .collect();
-        let book = aip_matcher::OrderBook { slot, orders };
-        let c = aip_matcher::clear(&book, &self.network, self.method)
-            .with_context(|| format!("clear slot {slot}"))?;
-        Ok(c.trades
-            .into_iter()
-            .map(|t| Trade {
-                bid: t.bid,
-                offer: t.offer,
-                wh: t.wh,
-                price: t.price,
-            })
-            .collect())
+    fn method(&self) -> Method {
+        self.method
     }
 }
 

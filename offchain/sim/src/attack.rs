@@ -31,6 +31,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
+use aip_matcher::Method;
 use aip_sentinel::detect::DetectConfig;
 use aip_sentinel::event::{Event, Side as ESide};
 use aip_sentinel::evidence::Code;
@@ -48,7 +49,7 @@ use crate::chain::{
     Audit, Capabilities, Committed, MarketChain, NewOrder, Participant, Reading, SettleReport,
 };
 use crate::inprocess::InProcessChain;
-use crate::market::{Network, Side, Trade};
+use crate::market::{Network, Order, Side, Trade};
 use crate::scenario::Scenario;
 
 /// The kinds of attack.
@@ -552,10 +553,10 @@ impl MarketChain for AttackChain {
         }
         let w = self.group(Kind::Wash);
         if w.len() == WASH {
-            transfers.push((self.inner.addr(w[0]).clone(), w[1], SYBIL_FUNDING));
+            transfers.push((Addr::unchecked(self.inner.addr(w[0])), w[1], SYBIL_FUNDING));
         }
         for (from, to, amount) in transfers {
-            let to_addr = self.inner.addr(to).clone();
+            let to_addr = Addr::unchecked(self.inner.addr(to));
             self.inner.d.transfer(&from, &to_addr, amount)?;
             events.push(Event::Transfer {
                 from: from.to_string(),
@@ -660,9 +661,15 @@ impl MarketChain for AttackChain {
         Ok(res)
     }
 
-    fn commit(&mut self, slot: SlotId, trades: &[Trade]) -> Committed {
+    fn commit(
+        &mut self,
+        slot: SlotId,
+        bids: &[Order],
+        offers: &[Order],
+        method: Method,
+    ) -> Result<Committed> {
         // A slot commits once: the adversaries' trades go in the same batch,
-        // after the matcher's.
+        // after the matcher's (their intents are not in the book it clears).
         let ours: Vec<Trade> = self
             .planned
             .get(&slot.0)
@@ -677,19 +684,20 @@ impl MarketChain for AttackChain {
                 })
             })
             .collect();
-        let n = trades.len();
-        let all: Vec<Trade> = trades.iter().chain(&ours).cloned().collect();
-        let r = self.inner.commit(slot, &all);
+        self.inner.publish_fees(slot, bids, offers)?;
+        let mut r = self.inner.commit_with(slot, bids, offers, method, &ours)?;
         if ours.is_empty() {
-            return r;
+            return Ok(r);
         }
+        let pairs: BTreeSet<(u64, u64)> = ours.iter().map(|t| (t.bid, t.offer)).collect();
+        let theirs = |t: &Trade| pairs.contains(&(t.bid, t.offer));
         let committed: BTreeSet<(u64, u64)> = r
-            .taken
+            .trades
             .iter()
-            .filter(|&&i| i >= n)
-            .map(|&i| (all[i].bid, all[i].offer))
+            .filter(|t| theirs(t))
+            .map(|t| (t.bid, t.offer))
             .collect();
-        for (_, why) in r.skipped.iter().filter(|(i, _)| *i >= n) {
+        for (_, why) in r.skipped.iter().filter(|(t, _)| theirs(t)) {
             self.refuse(format!("commit: {why}"));
         }
         if let Some(e) = &r.rejected {
@@ -703,11 +711,9 @@ impl MarketChain for AttackChain {
                 }
             }
         }
-        Committed {
-            taken: r.taken.into_iter().filter(|&i| i < n).collect(),
-            skipped: r.skipped.into_iter().filter(|(i, _)| *i < n).collect(),
-            rejected: r.rejected,
-        }
+        r.trades.retain(|t| !theirs(t));
+        r.skipped.retain(|(t, _)| !theirs(t));
+        Ok(r)
     }
 
     fn sweep(&mut self, slot: SlotId) -> Result<()> {

@@ -1,5 +1,5 @@
 //! The chain the market runs on, behind a trait: the in-process chain
-//! (cw-multi-test with every deployed contract, [`InProcessChain`]) by
+//! (cw-multi-test with every deployed contract, [`crate::inprocess::InProcessChain`]) by
 //! default; a real node through `packages/chain-client` with `--node`.
 //!
 //! Each step reports whether the contract behind it is deployed. A step whose
@@ -7,10 +7,13 @@
 
 use std::collections::BTreeMap;
 
+use aip_matcher::Method;
+use aip_types::intent::BatchIntent;
 use aip_types::{NodeId, SlotId, ZoneId};
 use anyhow::Result;
+use settlement::msg::IntentTrade;
 
-use crate::market::{Network, Side, Trade};
+use crate::market::{Network, Order, Side, Trade};
 
 /// Which contracts the chain has.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -120,18 +123,26 @@ impl Audit {
     }
 }
 
-/// What a slot's commit did with the matcher's trades.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What a slot's commit did: the matcher's trades the chain took, and what
+/// was left out on the way (the online agent's path, [`crate::protocol`]).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Committed {
-    /// Indexes (into the trades given) of the trades the chain took, ascending.
-    pub taken: Vec<usize>,
-    /// Trades left out of the slot's batch, with why: beyond the contract's
-    /// batch maximum, or an intent or trade the contract refused (the batch
-    /// is then sent again without it).
-    pub skipped: Vec<(usize, String)>,
-    /// Why the chain refused the batch, when it took none or only part of it
-    /// for a reason that names no single intent or trade.
+    /// The trades the chain took (bid and offer: the intents' local ids; the
+    /// energy and price committed).
+    pub trades: Vec<Trade>,
+    /// Intents of the book the matcher left out before clearing, because the
+    /// contract would refuse them (`aip_matcher::intents::screen`), with why:
+    /// (local id, reason).
+    pub screened_out: Vec<(u64, String)>,
+    /// Trades planned but not committed, with why: not allowed by the
+    /// contract's route (direction, capacity left, fee), beyond the
+    /// contract's batch maximum, or refused by the contract (the batch is
+    /// then sent again without it).
+    pub skipped: Vec<(Trade, String)>,
+    /// Why the chain refused the slot's commit as a whole, if it did.
     pub rejected: Option<String>,
+    /// The `CommitIntents` batch the chain took, as sent.
+    pub batch: Option<(Vec<BatchIntent>, Vec<IntentTrade>)>,
 }
 
 /// The part of a household's funding it deposits in settlement at setup:
@@ -159,19 +170,26 @@ pub trait MarketChain {
     fn set_time(&mut self, unix: u64) -> Result<()>;
 
     /// Takes each household's order for `slot`; returns each one's id, or why
-    /// it was refused. In-process the owner signs it as an intent, kept off
-    /// chain under a local id until [`MarketChain::commit`] (no transaction);
-    /// on a node it is an on-chain order (the id is the contract's).
+    /// it was refused. The owner signs it as an intent, kept off chain under
+    /// a local id (its nonce) until [`MarketChain::commit`]: no transaction.
     fn place_orders(
         &mut self,
         slot: SlotId,
         orders: &[NewOrder],
     ) -> Result<Vec<std::result::Result<u64, String>>>;
 
-    /// Commits the matcher's trades for `slot`; says which the chain took,
-    /// which it left out and why. In-process: one `CommitIntents` with the
-    /// intents the trades name (each once) and the first `max_batch` trades.
-    fn commit(&mut self, slot: SlotId, trades: &[Trade]) -> Committed;
+    /// Gate closure of `slot`: the DSO publishes the slot's congestion fees
+    /// from its forecast zone flows, then the matcher runs the online
+    /// agent's path on the book of `bids` and `offers` (ids: the local ids)
+    /// with `method` and commits the slot once. Says what the chain took and
+    /// what was left out, and why.
+    fn commit(
+        &mut self,
+        slot: SlotId,
+        bids: &[Order],
+        offers: &[Order],
+        method: Method,
+    ) -> Result<Committed>;
 
     /// Refunds what unmatched orders of `slot` locked. On signed intents
     /// nothing is locked before a commit, so there is nothing to refund and

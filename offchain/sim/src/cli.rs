@@ -62,10 +62,6 @@ pub struct Args {
     #[arg(long, default_value = "offchain/matcher/models")]
     pub models: PathBuf,
 
-    /// Clear with the simulation's greedy merit order (a baseline) instead of aip-matcher.
-    #[arg(long)]
-    pub baseline_matcher: bool,
-
     /// aip-matcher's method: auto (network-aware), exact, flow, or price-only (the
     /// baseline that ignores zones, losses and capacities; for comparisons).
     #[arg(long, default_value = "auto")]

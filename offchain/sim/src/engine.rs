@@ -470,28 +470,35 @@ impl Engine {
         self.totals.bids += bids.len() as u64;
         self.totals.offers += offers.len() as u64;
 
-        // Gate closure: clear and commit.
+        // Gate closure: the DSO's fees, then the matcher's online path
+        // clears the book and commits once (`protocol::Market::commit_with`).
         self.chain.set_time(start - self.cfg.gate_closure_s)?;
-        let mut trades = self.clearing.clear(start, &bids, &offers)?;
-        if !trades.is_empty() {
-            let c = self.chain.commit(slot, &trades);
-            if !c.taken.is_empty() {
-                self.totals.batches_committed += 1;
-            }
-            if let Some(e) = c.rejected {
-                self.totals.batches_rejected += 1;
-                if self.totals.first_rejection.is_none() {
-                    self.totals.first_rejection = Some(format!("slot {slot}: {e}"));
-                }
-            }
-            self.totals.trades_skipped += c.skipped.len() as u64;
-            if let Some((_, why)) = c.skipped.first() {
-                if self.totals.first_skip.is_none() {
-                    self.totals.first_skip = Some(format!("slot {slot}: {why}"));
-                }
-            }
-            trades = c.taken.iter().map(|&i| trades[i].clone()).collect();
+        let c = self
+            .chain
+            .commit(slot, &bids, &offers, self.clearing.method())?;
+        if !c.trades.is_empty() {
+            self.totals.batches_committed += 1;
         }
+        if let Some(e) = c.rejected {
+            self.totals.batches_rejected += 1;
+            if self.totals.first_rejection.is_none() {
+                self.totals.first_rejection = Some(format!("slot {slot}: {e}"));
+            }
+        }
+        // Intents the matcher screened out count as refused orders.
+        self.totals.orders_refused += c.screened_out.len() as u64;
+        if let Some((_, why)) = c.screened_out.first() {
+            if self.totals.first_refusal.is_none() {
+                self.totals.first_refusal = Some(format!("slot {slot}: {why}"));
+            }
+        }
+        self.totals.trades_skipped += c.skipped.len() as u64;
+        if let Some((_, why)) = c.skipped.first() {
+            if self.totals.first_skip.is_none() {
+                self.totals.first_skip = Some(format!("slot {slot}: {why}"));
+            }
+        }
+        let trades = c.trades;
         for t in &trades {
             point.traded_wh += t.wh;
         }

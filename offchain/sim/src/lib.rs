@@ -4,11 +4,13 @@
 //! profiles, forecast their next slot, plan a home battery and trade bids and
 //! offers through the contracts on a chain (the in-process chain by default,
 //! where each household signs its orders as intents and the matcher commits
-//! each slot once; [`protocol`] is that market protocol, written once).
-//! The matcher clears each slot, the meters report the real profile as
-//! delivery, settlement and reputation run, and a part of the households
-//! bid with a trained battery policy ([`policy`], the default) or learn with
-//! tabular Q-learning ([`rl`]). The run ends with a KPI summary and SVG plots.
+//! each slot once; [`protocol`] is that market protocol, written once over a
+//! small transport). The matcher clears each slot on the online agent's own
+//! path (the DSO's congestion fees and the corridor capacity left included),
+//! the meters report the real profile as delivery, settlement and reputation
+//! run, and a part of the households bid with a trained battery policy
+//! ([`policy`], the default) or learn with tabular Q-learning ([`rl`]). The
+//! run ends with a KPI summary and SVG plots.
 //!
 //! Every external part sits behind a small trait so it can be swapped:
 //! [`forecast::Forecaster`], [`market::Clearing`], [`chain::MarketChain`].
@@ -25,6 +27,7 @@ pub mod attack;
 pub mod chain;
 pub mod cli;
 pub mod data;
+pub mod dso;
 pub mod engine;
 pub mod evaluate;
 pub mod forecast;
@@ -132,19 +135,9 @@ pub fn build_on(
         })?),
     };
     let chain = wrap(&scenario, chain)?;
-    let clearing: Box<dyn market::Clearing> = if args.baseline_matcher {
-        Box::new(market::MeritOrder {
-            net: market::Network {
-                corridors: scenario.corridors.clone(),
-            },
-        })
-    } else {
-        Box::new(adapters::MatcherClearing::load(
-            &args.data,
-            &scenario,
-            args.method,
-        )?)
-    };
+    let clearing: Box<dyn market::Clearing> = Box::new(adapters::MatcherClearing {
+        method: args.method,
+    });
     let forecaster: Box<dyn forecast::Forecaster> = if args.naive_forecast {
         Box::new(forecast::SeasonalNaive)
     } else {

@@ -1,5 +1,5 @@
-//! [`MarketChain`] on a real node (`--node <rpc>`), through
-//! `packages/chain-client`.
+//! A real node (`--node <rpc>`) as a [`Transport`] of the market protocol
+//! ([`crate::protocol::Market`]), through `packages/chain-client`.
 //!
 //! * Contracts: a fresh `aip deploy` (library `aip_cli::deploy`) of the
 //!   token, reputation, meter-oracle and settlement (copied from `artifacts/`
@@ -10,7 +10,7 @@
 //!   key, derived from the `faucet` test mnemonic at `m/44'/118'/0'/0/{100+i}`
 //!   (distinct addresses: settlement refuses self-trades and the books are
 //!   per account); the faucet funds them with gas, the minter mints their
-//!   AIP, and each deposits [`market_deposit`] of it in settlement.
+//!   AIP, and each deposits its share of it in settlement.
 //! * Orders: the same protocol as in process ([`crate::protocol`]). Each
 //!   order is an intent its household signs with its account key (ADR-036;
 //!   every fourth household EIP-712), held off chain under a local id (its
@@ -24,32 +24,23 @@
 //!   node without the hook cannot run the simulation (the clock would not
 //!   move) and the adapter says so.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use aip_cli::deploy::{DeployOptions, KycMode, MarketParams, Roles};
+use aip_cli::deploy::{DeployOptions, MarketParams, Roles};
 use aip_cli::deployment::Deployment;
 use aip_cli::market::{DeviceKey, WalletKey};
-use aip_types::intent::sign::IntentKey;
-use aip_types::intent::{BatchIntent, IntentDomain};
-use aip_types::{SlotId, ZoneId, SLOT_SECONDS};
+use aip_types::intent::IntentDomain;
+use aip_types::{SlotId, SLOT_SECONDS};
 use anyhow::{anyhow, bail, Context, Result};
 use chain_client::{testnet, ChainClient, ChainConfig, Coin, Execute};
 use cosmwasm_std::to_json_binary;
 use serde::de::DeserializeOwned;
-use serde_json::json;
-use settlement::msg::{
-    BalanceResponse, ConfigResponse, ExecuteMsg, HoldingsResponse, QueryMsg, ReceiveMsg,
-    SlotStatusResponse, TradesResponse, Zone as SZone,
-};
+use serde::Serialize;
+use settlement::msg::ReceiveMsg;
 
-use crate::chain::{
-    market_deposit, Audit, Capabilities, Committed, MarketChain, NewOrder, Participant, Reading,
-    SettleReport,
-};
-use crate::market::{Network, Trade};
-use crate::protocol;
+use crate::chain::{Participant, Reading};
+use crate::protocol::{Account, Contract, Market, Role, Transport};
 
 /// The contracts the simulation deploys.
 const SIM_CONTRACTS: [&str; 4] = ["aip-token", "reputation", "meter-oracle", "settlement"];
@@ -68,8 +59,11 @@ pub struct NodeOptions {
     pub deployment: PathBuf,
 }
 
-/// The chain behind `--node`.
-pub struct NodeChain {
+/// The market protocol on a node.
+pub type NodeChain = Market<Node>;
+
+/// A node (`--node`) as the protocol's transport.
+pub struct Node {
     rt: tokio::runtime::Runtime,
     d: Deployment,
     root: PathBuf,
@@ -81,23 +75,9 @@ pub struct NodeChain {
     matcher: ChainClient,
     oracle: ChainClient,
     faucet: ChainClient,
-    households: Vec<ChainClient>,
-    /// Each household's key for intents (the same key as its account's).
-    keys: Vec<IntentKey>,
-    addrs: Vec<String>,
-    index: BTreeMap<String, usize>,
-    people: Vec<Participant>,
+    /// Meter id and device key of each household.
     meters: Vec<(u32, DeviceKey)>,
-    /// The chain and settlement contract every intent is bound to.
     domain: IntentDomain,
-    /// Signed intents waiting for their slot's commit: chain slot -> local
-    /// id (the nonce) -> (household, intent).
-    held: BTreeMap<u64, BTreeMap<u64, (usize, BatchIntent)>>,
-    /// The next local id, which is also the next intent's nonce.
-    next_id: u64,
-    sellers: BTreeMap<u64, BTreeSet<usize>>,
-    max_batch: usize,
-    scores: Vec<u16>,
     /// Seconds added to simulation time to get chain time (whole days).
     shift: Option<u64>,
 }
@@ -118,9 +98,16 @@ pub fn day_shift(sim: u64, chain_now: u64, margin: u64) -> u64 {
     need.div_ceil(86_400) * 86_400
 }
 
-impl NodeChain {
+impl Market<Node> {
     /// Connects, deploys every contract in `<root>/artifacts`.
     pub fn connect(opts: &NodeOptions) -> Result<NodeChain> {
+        Ok(Market::over(Node::connect(opts)?))
+    }
+}
+
+impl Node {
+    /// Connects, deploys every contract in `<root>/artifacts`.
+    pub fn connect(opts: &NodeOptions) -> Result<Node> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -152,10 +139,6 @@ impl NodeChain {
             signer("matcher")?,
             signer("oracle")?,
         );
-        let mut roles = Roles::all(&addr("validator", &prefix)?);
-        roles.grid_operator = addr("dso", &prefix)?;
-        roles.matcher = addr("matcher", &prefix)?;
-        roles.oracle = addr("oracle", &prefix)?;
         // A fresh deployment: the audit counts every token of it.
         if opts.deployment.exists() {
             std::fs::remove_file(&opts.deployment)
@@ -174,18 +157,13 @@ impl NodeChain {
             std::fs::copy(&from, arts.join(format!("{c}.wasm")))
                 .with_context(|| format!("{} missing: run ci/build-wasm.sh", from.display()))?;
         }
+        let market = MarketParams {
+            dispute_window_secs: 0,
+            ..MarketParams::default()
+        };
         let dopts = DeployOptions {
-            artifacts: arts,
-            out: opts.deployment.clone(),
-            roles,
-            initial_balances: vec![],
-            market: MarketParams {
-                dispute_window_secs: 0,
-                ..MarketParams::default()
-            },
-            oracle_quorum: 1,
-            zk_verifying_key: None,
-            kyc: KycMode::AdminMints,
+            roles: Roles::localnet(&prefix)?,
+            ..DeployOptions::localnet(arts, opts.deployment.clone(), vec![], market)?
         };
         let rep = rt
             .block_on(aip_cli::deploy::deploy(&admin, &dopts))
@@ -196,7 +174,7 @@ impl NodeChain {
                 .with_context(|| format!("{c} not deployed: run ci/build-wasm.sh"))?;
         }
         let domain = aip_cli::market::intent_domain(&d)?;
-        Ok(NodeChain {
+        Ok(Node {
             rt,
             d,
             root: opts.root.clone(),
@@ -208,18 +186,8 @@ impl NodeChain {
             matcher,
             oracle,
             faucet,
-            households: vec![],
-            keys: vec![],
-            addrs: vec![],
-            index: BTreeMap::new(),
-            people: vec![],
             meters: vec![],
             domain,
-            held: BTreeMap::new(),
-            next_id: 1,
-            sellers: BTreeMap::new(),
-            max_batch: 500,
-            scores: vec![],
             shift: None,
         })
     }
@@ -236,63 +204,12 @@ impl NodeChain {
             .to_string()
     }
 
-    fn q<T: DeserializeOwned>(&self, contract: &str, msg: &impl serde::Serialize) -> Result<T> {
-        let c = self.c(contract);
-        Ok(self.rt.block_on(self.query.query(&c, msg))?)
-    }
-
-    fn sq<T: DeserializeOwned>(&self, msg: &QueryMsg) -> Result<T> {
-        self.q("settlement", msg)
-    }
-
-    fn exec(&self, who: &ChainClient, contract: &str, msg: &impl serde::Serialize) -> Result<()> {
-        let c = self.c(contract);
-        self.rt
-            .block_on(who.execute(&c, msg, &[]))
-            .map_err(|e| anyhow!("{}", reason(&e)))?;
-        Ok(())
-    }
-
-    fn token_balance(&self, who: &str) -> Result<u128> {
-        let r: cw20::BalanceResponse =
-            self.q("aip-token", &json!({"balance": {"address": who}}))?;
-        Ok(r.balance.u128())
-    }
-
-    fn ledger(&self, who: &str) -> Result<BalanceResponse> {
-        self.sq(&QueryMsg::Balance {
-            account: who.to_string(),
-        })
-    }
-
-    fn chain_time(&self) -> Result<u64> {
-        let (_, t) = self.rt.block_on(self.query.latest_block())?;
-        Ok(t.max(0) as u64)
-    }
-
-    fn slot(&self, s: SlotId) -> Result<SlotId> {
-        let shift = self.shift.ok_or_else(|| anyhow!("chain clock not set"))?;
-        Ok(SlotId::new(s.0 + shift)?)
-    }
-
-    fn refresh_reputation(&mut self) -> Result<()> {
-        let r: aip_types::hooks::PriorityScoresResponse = self.q(
-            "reputation",
-            &reputation::msg::QueryMsg::PriorityScores {
-                accounts: self.addrs.clone(),
-            },
-        )?;
-        let by: BTreeMap<&str, u16> = r
-            .scores
-            .iter()
-            .map(|s| (s.account.as_str(), s.score))
-            .collect();
-        self.scores = self
-            .addrs
-            .iter()
-            .map(|a| by.get(a.as_str()).copied().unwrap_or(0))
-            .collect();
-        Ok(())
+    fn signer(&self, role: Role) -> &ChainClient {
+        match role {
+            Role::Dso => &self.dso,
+            Role::Matcher => &self.matcher,
+            Role::Oracle => &self.oracle,
+        }
     }
 
     /// Moves chain time forward by `secs` with the localnet's clock hook
@@ -316,48 +233,41 @@ impl NodeChain {
     }
 }
 
-impl MarketChain for NodeChain {
+impl Transport for Node {
     fn label(&self) -> String {
         format!(
-            "node {} (chain {}, chain-client), signed intents",
+            "node {} (chain {}, chain-client)",
             self.d.rpc_url, self.d.chain_id
         )
     }
 
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            settlement: true,
-            reputation: true,
-            meter_oracle: true,
-            signed_intents: true,
-        }
+    fn domain(&self) -> Result<IntentDomain> {
+        Ok(self.domain.clone())
     }
 
-    fn setup(&mut self, people: &[Participant], net: &Network, funding_uaip: u128) -> Result<()> {
-        self.people = people.to_vec();
+    fn enroll(
+        &mut self,
+        people: &[Participant],
+        funding_uaip: u128,
+        deposit_uaip: u128,
+    ) -> Result<Vec<Account>> {
         let mnemonic = testnet::mnemonic("faucet")?;
+        let mut accounts = Vec::with_capacity(people.len());
+        let mut households = Vec::with_capacity(people.len());
         for i in 0..people.len() {
             let WalletKey { signer, intent } = WalletKey::from_mnemonic(
                 mnemonic,
                 &format!("m/44'/118'/0'/0/{}", 100 + i),
                 &self.prefix,
             )?;
-            self.addrs.push(signer.address().to_string());
-            self.households.push(self.query.with_signer(signer));
-            self.keys.push(intent);
+            accounts.push((signer.address().to_string(), intent));
+            households.push(self.query.with_signer(signer));
         }
-        self.index = self
-            .addrs
-            .iter()
-            .cloned()
-            .enumerate()
-            .map(|(i, a)| (a, i))
-            .collect();
         let token = self.c("aip-token");
         let rep = self.c("reputation");
         let mo = self.c("meter-oracle");
         // Gas from the faucet, AIP and reputation tokens from the admin.
-        for a in &self.addrs {
+        for (a, _) in &accounts {
             let coin = Coin {
                 denom: self.fee_denom.parse().map_err(|e| anyhow!("{e}"))?,
                 amount: GAS_FUNDING,
@@ -367,96 +277,109 @@ impl MarketChain for NodeChain {
                 .map_err(|e| anyhow!("fund {a} with gas: {}", reason(&e)))?;
         }
         let mut calls = Vec::new();
-        for a in &self.addrs {
+        for (a, _) in &accounts {
             calls.push(Execute::new(
                 &token,
-                &json!({"mint": {"recipient": a, "amount": funding_uaip.to_string()}}),
+                &cw20::Cw20ExecuteMsg::Mint {
+                    recipient: a.clone(),
+                    amount: funding_uaip.into(),
+                },
                 &[],
             )?);
-            calls.push(Execute::new(&rep, &json!({"mint_for": {"owner": a}}), &[])?);
+            calls.push(Execute::new(
+                &rep,
+                &reputation::msg::ExecuteMsg::MintFor { owner: a.clone() },
+                &[],
+            )?);
         }
         self.rt
             .block_on(self.admin.execute_multi(calls))
             .map_err(|e| anyhow!("mint AIP and reputation tokens: {}", reason(&e)))?;
-        // Each household deposits part of its AIP: its free balance in
-        // settlement, from which its intents trade.
-        let deposit = market_deposit(funding_uaip);
-        if deposit > 0 {
-            let settlement = self.c("settlement");
+        // Each household deposits part of its AIP with its own key: its free
+        // balance in settlement, from which its intents trade.
+        if deposit_uaip > 0 {
             let send = cw20::Cw20ExecuteMsg::Send {
-                contract: settlement,
-                amount: deposit.into(),
+                contract: self.c("settlement"),
+                amount: deposit_uaip.into(),
                 msg: to_json_binary(&ReceiveMsg::Deposit {})?,
             };
-            for (h, a) in self.households.iter().zip(&self.addrs) {
+            for (h, (a, _)) in households.iter().zip(&accounts) {
                 self.rt
                     .block_on(h.execute(&token, &send, &[]))
                     .map_err(|e| anyhow!("deposit of {a}: {}", reason(&e)))?;
             }
         }
         // Meters, registered by the DSO with deterministic device keys.
-        for (i, a) in self.addrs.clone().iter().enumerate() {
+        self.meters = Vec::with_capacity(people.len());
+        let mut out = Vec::with_capacity(people.len());
+        for (i, (a, key)) in accounts.into_iter().enumerate() {
             let mut seed = [0x5a_u8; 32];
             seed[..8].copy_from_slice(&(i as u64).to_le_bytes());
-            let key = DeviceKey::from_seed(seed);
+            let device = DeviceKey::from_seed(seed);
             let tx = self
                 .rt
                 .block_on(self.dso.execute(
                     &mo,
-                    &json!({"register_meter": {"owner": a, "node": people[i].node, "pubkey": key.public_key()}}),
+                    &meter_oracle::msg::ExecuteMsg::RegisterMeter {
+                        owner: a.clone(),
+                        node: people[i].node,
+                        pubkey: device.public_key(),
+                    },
                     &[],
                 ))
                 .map_err(|e| anyhow!("register meter: {}", reason(&e)))?;
-            let id: u32 = tx
+            let meter: u32 = tx
                 .wasm_attribute("meter")
                 .and_then(|v| v.parse().ok())
                 .ok_or_else(|| anyhow!("register_meter: no meter attribute"))?;
-            self.meters.push((id, key));
+            self.meters.push((meter, device));
+            out.push(Account {
+                addr: a,
+                key,
+                meter,
+            });
         }
-        self.refresh_reputation()?;
-        let cfg: ConfigResponse = self.sq(&QueryMsg::Config {})?;
-        self.max_batch = cfg.params.max_batch as usize;
-        // Zones, routes and the node -> zone map, one transaction.
-        let settlement = self.c("settlement");
-        let zones: BTreeSet<ZoneId> = people
+        Ok(out)
+    }
+
+    fn execute<M: Serialize + std::fmt::Debug>(
+        &mut self,
+        role: Role,
+        contract: Contract,
+        msgs: &[M],
+    ) -> std::result::Result<(), String> {
+        let to = self.address(contract);
+        let calls = msgs
             .iter()
-            .map(|p| p.zone)
-            .chain(net.corridors.iter().flat_map(|c| [c.from, c.to]))
-            .collect();
-        let mut calls = Vec::new();
-        for &z in &zones {
-            calls.push(Execute::new(
-                &settlement,
-                &ExecuteMsg::UpsertZone {
-                    zone: SZone {
-                        id: z,
-                        name: format!("zone {z}"),
-                    },
-                },
-                &[],
-            )?);
-        }
-        let zones: Vec<ZoneId> = zones.into_iter().collect();
-        for c in crate::inprocess::routes(&zones, &net.corridors) {
-            calls.push(Execute::new(
-                &settlement,
-                &ExecuteMsg::SetCorridor { corridor: c },
-                &[],
-            )?);
-        }
-        for nodes in crate::inprocess::node_zones(people).chunks(500) {
-            calls.push(Execute::new(
-                &settlement,
-                &ExecuteMsg::SetNodeZones {
-                    nodes: nodes.to_vec(),
-                },
-                &[],
-            )?);
+            .map(|m| Execute::new(&to, m, &[]))
+            .collect::<chain_client::Result<Vec<_>>>()
+            .map_err(|e| e.to_string())?;
+        if calls.is_empty() {
+            return Ok(());
         }
         self.rt
-            .block_on(self.dso.execute_multi(calls))
-            .map_err(|e| anyhow!("publish zones and corridors: {}", reason(&e)))?;
-        Ok(())
+            .block_on(self.signer(role).execute_multi(calls))
+            .map(|_| ())
+            .map_err(|e| reason(&e))
+    }
+
+    fn query<T: DeserializeOwned>(&self, contract: Contract, msg: &impl Serialize) -> Result<T> {
+        let c = self.address(contract);
+        Ok(self.rt.block_on(self.query.query(&c, msg))?)
+    }
+
+    fn address(&self, contract: Contract) -> String {
+        self.c(match contract {
+            Contract::Token => "aip-token",
+            Contract::Settlement => "settlement",
+            Contract::Reputation => "reputation",
+            Contract::MeterOracle => "meter-oracle",
+        })
+    }
+
+    fn chain_slot(&self, slot: SlotId) -> Result<SlotId> {
+        let shift = self.shift.ok_or_else(|| anyhow!("chain clock not set"))?;
+        Ok(SlotId::new(slot.0 + shift)?)
     }
 
     fn set_time(&mut self, unix: u64) -> Result<()> {
@@ -477,221 +400,45 @@ impl MarketChain for NodeChain {
         Ok(())
     }
 
-    fn place_orders(
-        &mut self,
-        slot: SlotId,
-        orders: &[NewOrder],
-    ) -> Result<Vec<std::result::Result<u64, String>>> {
-        let slot = self.slot(slot)?;
-        let mut out = Vec::with_capacity(orders.len());
-        for o in orders {
-            let id = self.next_id;
-            let meter = self.meters[o.owner].0;
-            let owner = &self.addrs[o.owner];
-            let intent = match protocol::order_intent(&self.domain, owner, id, slot, meter, o) {
-                Ok(i) => i,
-                Err(e) => {
-                    out.push(Err(e));
-                    continue;
-                }
-            };
-            let intent = protocol::sign(&self.keys[o.owner], o.owner, &intent);
-            self.next_id += 1;
-            self.held
-                .entry(slot.0)
-                .or_default()
-                .insert(id, (o.owner, intent));
-            out.push(Ok(id));
-        }
-        Ok(out)
+    fn chain_time(&self) -> Result<u64> {
+        let (_, t) = self.rt.block_on(self.query.latest_block())?;
+        Ok(t.max(0) as u64)
     }
 
-    fn commit(&mut self, slot: SlotId, trades: &[Trade]) -> Committed {
-        let slot = match self.slot(slot) {
-            Ok(s) => s,
-            Err(e) => {
-                return Committed {
-                    rejected: Some(e.to_string()),
-                    ..Committed::default()
-                }
-            }
-        };
-        let held = self.held.remove(&slot.0).unwrap_or_default();
-        // Intents of slots already past can never be committed.
-        self.held.retain(|&s, _| s > slot.0);
-        let batch: BTreeMap<u64, BatchIntent> =
-            held.iter().map(|(&id, (_, b))| (id, b.clone())).collect();
-        let out = protocol::commit_slot(&batch, trades, self.max_batch, |intents, trades| {
-            let msg = ExecuteMsg::CommitIntents {
-                slot,
-                intents,
-                trades,
-            };
-            self.exec(&self.matcher, "settlement", &msg)
-                .map_err(|e| protocol::refusal_from_log(&e.to_string()))
-        });
-        for &i in &out.taken {
-            if let Some(&(seller, _)) = held.get(&trades[i].offer) {
-                self.sellers.entry(slot.0).or_default().insert(seller);
-            }
-        }
-        out
-    }
-
-    fn sweep(&mut self, _slot: SlotId) -> Result<()> {
-        // Signed intents lock nothing before a commit: nothing to refund.
-        Ok(())
-    }
-
-    fn report(&mut self, slot: SlotId, readings: &[Reading]) -> Result<()> {
-        let slot = self.slot(slot)?;
-        let mo = self.c("meter-oracle");
+    fn submit_readings(&mut self, slot: SlotId, readings: &[Reading]) -> Result<()> {
         let mut signed = Vec::with_capacity(readings.len());
         for r in readings {
-            let (id, key) = &self.meters[r.owner];
-            signed.push(key.reading(
+            let (id, key) = self
+                .meters
+                .get(r.owner)
+                .ok_or_else(|| anyhow!("reading of household {} without a meter", r.owner))?;
+            let v = key.reading(
                 &self.d,
                 *id,
                 slot.0,
                 r.exported_wh.into(),
                 r.imported_wh.into(),
+            )?;
+            signed.push(serde_json::from_value::<meter_oracle::msg::SignedReading>(
+                v,
             )?);
         }
-        let calls = signed
+        let msgs: Vec<meter_oracle::msg::ExecuteMsg> = signed
             .chunks(meter_oracle::msg::MAX_BATCH)
-            .map(|c| {
-                Execute::new(
-                    &mo,
-                    &json!({"submit_readings": {"slot": slot.0, "readings": c}}),
-                    &[],
-                )
-            })
-            .collect::<chain_client::Result<Vec<_>>>()?;
-        if !calls.is_empty() {
-            self.rt
-                .block_on(self.oracle.execute_multi(calls))
-                .map_err(|e| anyhow!("submit readings: {}", reason(&e)))?;
-        }
-        if self.sellers.remove(&slot.0).is_none() {
-            return Ok(());
-        }
-        loop {
-            let st: SlotStatusResponse = self.sq(&QueryMsg::SlotStatus { slot })?;
-            if st.meters_reported >= st.meters {
-                return Ok(());
-            }
-            self.exec(
-                &self.oracle,
-                "settlement",
-                &ExecuteMsg::FetchDeliveries {
-                    slot,
-                    limit: Some(self.max_batch as u32),
-                },
-            )
-            .with_context(|| format!("fetch deliveries of slot {slot}"))?;
-        }
-    }
-
-    fn settle(&mut self, slot: SlotId) -> Result<SettleReport> {
-        let slot = self.slot(slot)?;
-        let mut rep = SettleReport::default();
-        loop {
-            let st: SlotStatusResponse = self.sq(&QueryMsg::SlotStatus { slot })?;
-            if st.trades == 0 || st.fully_settled {
-                break;
-            }
-            self.exec(
-                &self.oracle,
-                "settlement",
-                &ExecuteMsg::Settle {
-                    slot,
-                    limit: Some(self.max_batch as u32),
-                },
-            )
-            .with_context(|| format!("settle slot {slot}"))?;
-            rep.calls += 1;
-        }
-        if rep.calls > 0 {
-            self.refresh_reputation()?;
-        }
-        let mut start_after = None;
-        loop {
-            let page: TradesResponse = self.sq(&QueryMsg::TradesBySlot {
+            .map(|c| meter_oracle::msg::ExecuteMsg::SubmitReadings {
                 slot,
-                start_after,
-                limit: Some(500),
-            })?;
-            let Some(last) = page.trades.last() else {
-                break;
-            };
-            start_after = Some(last.id);
-            let who = |a: &str| -> Result<usize> {
-                self.index
-                    .get(a)
-                    .copied()
-                    .ok_or_else(|| anyhow!("trade party {a} is not a household"))
-            };
-            for t in &page.trades {
-                match crate::protocol::trade_result(t, who)? {
-                    Some(r) => {
-                        rep.settled += 1;
-                        rep.trades.push(r);
-                    }
-                    None => rep.unsettled += 1,
-                }
-            }
-        }
-        Ok(rep)
-    }
-
-    fn end_of_day(&mut self) -> Result<()> {
-        // Payouts went to the free balances the next intents trade from.
-        Ok(())
-    }
-
-    fn balances(&self) -> Result<Vec<u128>> {
-        self.addrs
-            .iter()
-            .map(|a| {
-                let l = self.ledger(a)?;
-                Ok(self.token_balance(a)? + l.free.u128() + l.locked.u128())
+                readings: c.to_vec(),
             })
+            .collect();
+        self.execute(Role::Oracle, Contract::MeterOracle, &msgs)
+            .map_err(|e| anyhow!("submit readings: {e}"))
+    }
+
+    fn others(&self) -> Result<Vec<String>> {
+        ["validator", "dso", "matcher", "oracle", "faucet"]
+            .iter()
+            .map(|n| addr(n, &self.prefix))
             .collect()
-    }
-
-    fn audit(&self) -> Result<Audit> {
-        let participants = self
-            .addrs
-            .iter()
-            .map(|a| self.token_balance(a))
-            .sum::<Result<u128>>()?;
-        let mut others = BTreeSet::new();
-        for n in ["validator", "dso", "matcher", "oracle", "faucet"] {
-            others.insert(addr(n, &self.prefix)?);
-        }
-        let others = others
-            .iter()
-            .map(|a| self.token_balance(a))
-            .sum::<Result<u128>>()?;
-        let settlement = self.c("settlement");
-        let held = self.token_balance(&settlement)?;
-        let h: HoldingsResponse = self.sq(&QueryMsg::Holdings {})?;
-        let info: cw20::TokenInfoResponse = self.q("aip-token", &json!({"token_info": {}}))?;
-        let mut contracts = BTreeMap::new();
-        contracts.insert("settlement".to_string(), held);
-        Ok(Audit {
-            total_supply: info.total_supply.u128(),
-            participants,
-            others,
-            contracts,
-            // Intents lock nothing before a commit: everything settlement
-            // holds is in trades, in free balances, or in dispute bonds.
-            ledger_matches: h.total.u128() == held && h.trades + h.claimable + h.bonds == h.total,
-        })
-    }
-
-    fn scores(&self) -> Result<Vec<u16>> {
-        Ok(self.scores.clone())
     }
 }
 

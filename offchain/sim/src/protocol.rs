@@ -1,20 +1,58 @@
-//! The simulation's market protocol, written once for every chain: how a
-//! household's order becomes the intent it signs, how a slot's batch names
-//! each intent once, and how a settled trade maps back to households and
-//! money. The chains ([`crate::inprocess`], [`crate::node`]) only move these
-//! messages.
+//! The simulation's market protocol, written once for every chain.
+//!
+//! * Pure steps: a household's order becomes the intent it signs
+//!   ([`order_intent`], [`sign`]); a settled trade maps back to households
+//!   and money ([`trade_result`]).
+//! * [`Market`]: the whole protocol of a slot over a small [`Transport`]
+//!   (setup, post intents, the DSO's fees, the matcher's commit, report,
+//!   fetch, settle, audit). The in-process chain ([`crate::inprocess`]) and a
+//!   node ([`crate::node`]) only implement the transport: who signs, how a
+//!   message reaches the contract, how the clock moves.
+//! * The commit is the online matcher's own path (`aip_matcher::online`):
+//!   the slot's intents as the gateway's frozen book, screened against the
+//!   chain ([`aip_matcher::intents::screen`]), planned on the contract's
+//!   network, the slot's congestion fees and the corridor capacity left
+//!   ([`aip_matcher::online::plan`]: `clear` then `to_commit`), and committed
+//!   once with [`aip_matcher::intents::Commit`] (drop what the contract
+//!   refuses, send again, at most `MAX_COMMIT_ATTEMPTS` batches). What the
+//!   simulation commits is what the agent would commit for the same book.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use aip_matcher::intents::{ChainView, Commit, Next};
+use aip_matcher::online::{
+    to_routes, ChainNetwork, FeesResponse, SlotStatus, EXPIRY_MARGIN_SECS, MAX_COMMIT_ATTEMPTS,
+};
+use aip_matcher::verify::{FrozenBook, FrozenEntry};
+use aip_matcher::Method;
+use aip_types::hooks::{
+    DeliveriesResponse, MeterQueryHook, PriorityScoresResponse, ReputationQueryHook,
+    TradingTermsBatchResponse,
+};
 use aip_types::intent::sign::IntentKey;
-use aip_types::intent::{BatchIntent, IntentDomain, OrderIntent, Side as IntentSide};
-use aip_types::{MeterId, SlotId};
-use anyhow::{anyhow, Result};
+use aip_types::intent::{BatchIntent, IntentDomain, OrderIntent, Side as IntentSide, SignedIntent};
+use aip_types::{MeterId, SlotId, ZoneId};
+use anyhow::{anyhow, Context, Result};
 use cosmwasm_std::Uint128;
-use settlement::msg::{IntentTrade, TradeResponse, TradeStatus};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use settlement::msg::{
+    BalanceResponse, ConfigResponse, ExecuteMsg, HoldingsResponse, IntentFillResponse,
+    NodeZonesResponse, QueryMsg, SlotStatusResponse, TradeResponse, TradeStatus, TradesResponse,
+    Zone as SZone,
+};
 
-use crate::chain::{Committed, NewOrder, TradeResult};
-use crate::market::{Side, Trade};
+use crate::chain::{
+    market_deposit, Audit, Capabilities, Committed, MarketChain, NewOrder, Participant, Reading,
+    SettleReport, TradeResult,
+};
+use crate::dso::{self, ZoneForecast};
+use crate::market::{Network, Order, Side, Trade};
+
+/// Page size of the paged settlement queries (the contract's maximum).
+const PAGE: u32 = 500;
+/// Accounts per reputation query (as the online agent asks).
+const ACCOUNTS_CHUNK: usize = 500;
 
 /// Whether household `i` signs EIP-712 (as MetaMask does) rather than
 /// ADR-036 (as Keplr does): every fourth one, so both kinds run.
@@ -57,145 +95,14 @@ pub fn order_intent(
     Ok(intent)
 }
 
-/// Household `i`'s signature over `intent` with its key, in the batch form
-/// the matcher commits (see [`signs_eip712`]).
-pub fn sign(key: &IntentKey, i: usize, intent: &OrderIntent) -> BatchIntent {
-    let signed = if signs_eip712(i) {
+/// Household `i`'s signature over `intent` with its key (see
+/// [`signs_eip712`]), as a wallet posts it to the gateway.
+pub fn sign(key: &IntentKey, i: usize, intent: &OrderIntent) -> SignedIntent {
+    if signs_eip712(i) {
         key.sign_eth(intent)
     } else {
         key.sign_cosmos(intent)
-    };
-    BatchIntent::from_signed(&signed)
-}
-
-/// The batch of a slot's commit: each intent the trades name, once, in the
-/// order of first use, and the trades by index into it. `held` maps a local
-/// id to its intent; a trade naming an unknown id is an error.
-pub fn intent_batch(
-    held: &BTreeMap<u64, BatchIntent>,
-    trades: &[&Trade],
-) -> Result<(Vec<BatchIntent>, Vec<IntentTrade>)> {
-    let mut at: BTreeMap<u64, u32> = BTreeMap::new();
-    let mut intents = Vec::new();
-    let mut index = |id: u64| -> Result<u32> {
-        if let Some(&i) = at.get(&id) {
-            return Ok(i);
-        }
-        let bi = held.get(&id).ok_or_else(|| {
-            anyhow!("trade names intent {id}, which was not signed for this slot")
-        })?;
-        let i = u32::try_from(intents.len())?;
-        intents.push(bi.clone());
-        at.insert(id, i);
-        Ok(i)
-    };
-    let mut out = Vec::with_capacity(trades.len());
-    for t in trades {
-        out.push(IntentTrade {
-            bid: index(t.bid)?,
-            offer: index(t.offer)?,
-            wh: t.wh.into(),
-            price: t.price.into(),
-        });
     }
-    Ok((intents, out))
-}
-
-/// Why the chain refused a `CommitIntents` batch: the contract's error, and
-/// the intent or trade (index into the batch sent) it names, if any.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
-    /// An intent was refused (signature, eligibility, meter...).
-    Intent { index: usize, reason: String },
-    /// A trade broke a rule (limits, corridor, free balance...).
-    Trade { index: usize, reason: String },
-    /// The batch as a whole (or a transport failure).
-    Batch(String),
-}
-
-/// The refusal a chain's error text names: the first `intent N rejected:`
-/// or `trade N rejected:` in it (the contract's `IntentRejected` and
-/// `TradeRejected` as a node's log carries them), else the batch as a whole.
-/// The reason is the whole text.
-pub fn refusal_from_log(log: &str) -> Refusal {
-    const MARK: &str = " rejected:";
-    let mut from = 0;
-    while let Some(at) = log[from..].find(MARK).map(|k| from + k) {
-        let before = &log[..at];
-        let digits = before.len() - before.trim_end_matches(|c: char| c.is_ascii_digit()).len();
-        let head = &before[..before.len() - digits];
-        if let (true, Ok(index)) = (digits > 0, before[head.len()..].parse::<usize>()) {
-            let reason = log.to_string();
-            if head.ends_with("intent ") {
-                return Refusal::Intent { index, reason };
-            }
-            if head.ends_with("trade ") {
-                return Refusal::Trade { index, reason };
-            }
-        }
-        from = at + MARK.len();
-    }
-    Refusal::Batch(log.to_string())
-}
-
-/// A slot's commit, the same on every chain: the first `max_batch` trades
-/// (the rest skipped), each intent they name once; `send` carries one
-/// `CommitIntents` batch to the chain. When the chain refuses an intent or a
-/// trade, the trades it names are dropped (skipped, with the reason) and the
-/// batch goes again, so the slot still commits once; a refusal naming neither
-/// rejects what is left.
-pub fn commit_slot(
-    held: &BTreeMap<u64, BatchIntent>,
-    trades: &[Trade],
-    max_batch: usize,
-    mut send: impl FnMut(Vec<BatchIntent>, Vec<IntentTrade>) -> std::result::Result<(), Refusal>,
-) -> Committed {
-    let mut out = Committed::default();
-    let cap = max_batch.max(1);
-    let mut live: Vec<usize> = (0..trades.len()).collect();
-    if live.len() > cap {
-        for i in live.split_off(cap) {
-            out.skipped
-                .push((i, format!("beyond the batch maximum of {cap} trades")));
-        }
-    }
-    while !live.is_empty() {
-        let picked: Vec<&Trade> = live.iter().map(|&i| &trades[i]).collect();
-        let (intents, itrades) = match intent_batch(held, &picked) {
-            Ok(b) => b,
-            Err(e) => {
-                out.rejected = Some(e.to_string());
-                break;
-            }
-        };
-        let named = |i: usize| -> Vec<usize> {
-            let i = i as u32;
-            itrades
-                .iter()
-                .enumerate()
-                .filter(|(_, t)| t.bid == i || t.offer == i)
-                .map(|(k, _)| k)
-                .collect()
-        };
-        let (drop, why) = match send(intents, itrades.clone()) {
-            Ok(()) => {
-                out.taken = live;
-                break;
-            }
-            Err(Refusal::Intent { index, reason }) => (named(index), reason),
-            Err(Refusal::Trade { index, reason }) if index < live.len() => (vec![index], reason),
-            Err(Refusal::Trade { reason, .. }) | Err(Refusal::Batch(reason)) => (vec![], reason),
-        };
-        if drop.is_empty() {
-            out.rejected = Some(why);
-            break;
-        }
-        for &k in drop.iter().rev() {
-            out.skipped.push((live.remove(k), why.clone()));
-        }
-    }
-    out.skipped.sort();
-    out
 }
 
 /// How a trade settled, per household (`who` maps an account to its
@@ -231,11 +138,796 @@ pub fn trade_result(
     }))
 }
 
+/// A contract of the simulated market.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contract {
+    /// The AIP CW20 token.
+    Token,
+    /// Settlement.
+    Settlement,
+    /// Reputation.
+    Reputation,
+    /// The meter-oracle.
+    MeterOracle,
+}
+
+/// Who sends a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The grid operator: zones, corridors, node zones, congestion fees.
+    Dso,
+    /// The matcher: `CommitIntents`.
+    Matcher,
+    /// The oracle role's account, which also fetches deliveries and settles
+    /// (anyone may).
+    Oracle,
+}
+
+/// A household's account as the chain made it at [`Transport::enroll`].
+#[derive(Clone)]
+pub struct Account {
+    /// Its address, which is its intent key's address.
+    pub addr: String,
+    /// The key it signs its intents with.
+    pub key: IntentKey,
+    /// Its meter (the meter-oracle's id, the same in settlement).
+    pub meter: MeterId,
+}
+
+/// How the protocol reaches a chain: the narrow seam between [`Market`] and
+/// the in-process chain or a node.
+pub trait Transport {
+    /// Label for the summary.
+    fn label(&self) -> String;
+
+    /// The chain and settlement contract every intent is bound to.
+    fn domain(&self) -> Result<IntentDomain>;
+
+    /// Makes each household an account: funded with `funding_uaip`, holding
+    /// its reputation token, with a meter at its node (device key kept by the
+    /// transport for [`Transport::submit_readings`]), and `deposit_uaip` of
+    /// its AIP deposited in settlement. In `people` order.
+    fn enroll(
+        &mut self,
+        people: &[Participant],
+        funding_uaip: u128,
+        deposit_uaip: u128,
+    ) -> Result<Vec<Account>>;
+
+    /// Sends `msgs` to `contract` as `role`, in one transaction where the
+    /// chain batches them. The error is the chain's text, which carries the
+    /// contract's message (`intent 3 rejected: ...`).
+    fn execute<M: Serialize + std::fmt::Debug>(
+        &mut self,
+        role: Role,
+        contract: Contract,
+        msgs: &[M],
+    ) -> std::result::Result<(), String>;
+
+    /// A smart query of `contract`.
+    fn query<T: DeserializeOwned>(&self, contract: Contract, msg: &impl Serialize) -> Result<T>;
+
+    /// The address of `contract`.
+    fn address(&self, contract: Contract) -> String;
+
+    /// The chain's slot of simulation slot `slot` (a node lives in the
+    /// present: whole days later).
+    fn chain_slot(&self, slot: SlotId) -> Result<SlotId>;
+
+    /// Moves chain time to simulation time `unix` (never backwards, except
+    /// the first call in process, which sets the clock to the data's).
+    fn set_time(&mut self, unix: u64) -> Result<()>;
+
+    /// Chain time, unix seconds.
+    fn chain_time(&self) -> Result<u64>;
+
+    /// Every meter's device-signed reading of chain slot `slot`, submitted by
+    /// the meter-oracle operators.
+    fn submit_readings(&mut self, slot: SlotId, readings: &[Reading]) -> Result<()>;
+
+    /// The accounts other than the households that may hold AIP (roles, admin).
+    fn others(&self) -> Result<Vec<String>>;
+}
+
+/// A signed intent held off chain until its slot's commit.
+#[derive(Debug, Clone)]
+struct Held {
+    /// Household index.
+    owner: usize,
+    signed: SignedIntent,
+}
+
+/// The market protocol on a chain reached through `T`.
+pub struct Market<T> {
+    chain: T,
+    accounts: Vec<Account>,
+    /// Account address -> household index.
+    index: BTreeMap<String, usize>,
+    domain: Option<IntentDomain>,
+    /// Signed intents waiting for their slot's commit: chain slot -> local id -> intent.
+    held: BTreeMap<u64, BTreeMap<u64, Held>>,
+    /// The next local intent id (also the intent's nonce: unique per owner).
+    next_id: u64,
+    /// Seller households with committed trades, by chain slot.
+    sellers: BTreeMap<u64, BTreeSet<usize>>,
+    /// The routes the DSO published.
+    routes: Vec<settlement::msg::Corridor>,
+    params: Option<settlement::msg::MarketParams>,
+    /// Reputation scores, refreshed after each settlement.
+    scores: Vec<u16>,
+}
+
+impl<T> std::ops::Deref for Market<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.chain
+    }
+}
+
+impl<T> std::ops::DerefMut for Market<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.chain
+    }
+}
+
+impl<T: Transport> Market<T> {
+    /// The protocol over `chain`; [`MarketChain::setup`] enrolls the households.
+    pub fn over(chain: T) -> Market<T> {
+        Market {
+            chain,
+            accounts: vec![],
+            index: BTreeMap::new(),
+            domain: None,
+            held: BTreeMap::new(),
+            next_id: 1,
+            sellers: BTreeMap::new(),
+            routes: vec![],
+            params: None,
+            scores: vec![],
+        }
+    }
+
+    /// Household `i`'s account address.
+    pub fn addr(&self, i: usize) -> &str {
+        &self.accounts[i].addr
+    }
+
+    /// The chain and settlement contract intents are bound to.
+    pub fn intent_domain(&self) -> Result<IntentDomain> {
+        self.chain.domain()
+    }
+
+    /// The signed intents held for simulation slot `slot` (local id -> batch
+    /// form).
+    pub fn held_intents(&self, slot: SlotId) -> Result<BTreeMap<u64, BatchIntent>> {
+        let cs = self.chain.chain_slot(slot)?;
+        Ok(self
+            .held
+            .get(&cs.0)
+            .map(|m| {
+                m.iter()
+                    .map(|(&id, h)| (id, BatchIntent::from_signed(&h.signed)))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// The slot's intents as the gateway would freeze them (acceptance
+    /// order = local id order); `only`, when given, keeps those ids.
+    pub fn frozen_book(&self, slot: SlotId, only: Option<&BTreeSet<u64>>) -> Result<FrozenBook> {
+        let cs = self.chain.chain_slot(slot)?;
+        let intents = self
+            .held
+            .get(&cs.0)
+            .into_iter()
+            .flatten()
+            .filter(|(id, _)| only.is_none_or(|o| o.contains(*id)))
+            .map(|(&id, h)| FrozenEntry {
+                hash: hex::encode(h.signed.intent.hash()),
+                seq: id,
+                signed: h.signed.clone(),
+            })
+            .collect();
+        Ok(FrozenBook {
+            slot: cs.0,
+            frozen_at: cs.start(),
+            book_hash: String::new(),
+            intents,
+        })
+    }
+
+    /// The settlement contract's ledger entry of an account.
+    pub fn ledger(&self, who: &str) -> Result<BalanceResponse> {
+        self.chain.query(
+            Contract::Settlement,
+            &QueryMsg::Balance {
+                account: who.to_string(),
+            },
+        )
+    }
+
+    /// What the settlement contract holds, by purpose.
+    pub fn holdings(&self) -> Result<HoldingsResponse> {
+        self.chain
+            .query(Contract::Settlement, &QueryMsg::Holdings {})
+    }
+
+    fn params(&self) -> Result<&settlement::msg::MarketParams> {
+        self.params
+            .as_ref()
+            .ok_or_else(|| anyhow!("the market is not set up"))
+    }
+
+    fn token_balance(&self, who: &str) -> Result<u128> {
+        let r: cw20::BalanceResponse = self.chain.query(
+            Contract::Token,
+            &cw20::Cw20QueryMsg::Balance {
+                address: who.to_string(),
+            },
+        )?;
+        Ok(r.balance.u128())
+    }
+
+    fn refresh_reputation(&mut self) -> Result<()> {
+        let mut by: BTreeMap<String, u16> = BTreeMap::new();
+        let accounts: Vec<String> = self.accounts.iter().map(|a| a.addr.clone()).collect();
+        for chunk in accounts.chunks(ACCOUNTS_CHUNK) {
+            let r: PriorityScoresResponse = self.chain.query(
+                Contract::Reputation,
+                &reputation::msg::QueryMsg::PriorityScores {
+                    accounts: chunk.to_vec(),
+                },
+            )?;
+            by.extend(r.scores.into_iter().map(|s| (s.account, s.score)));
+        }
+        self.scores = accounts
+            .iter()
+            .map(|a| by.get(a).copied().unwrap_or(0))
+            .collect();
+        Ok(())
+    }
+
+    fn settlement(&mut self, role: Role, msgs: &[ExecuteMsg], what: &str) -> Result<()> {
+        self.chain
+            .execute(role, Contract::Settlement, msgs)
+            .map_err(|e| anyhow!("{what}: {e}"))
+    }
+
+    fn slot_status(&self, slot: SlotId) -> Result<SlotStatusResponse> {
+        self.chain
+            .query(Contract::Settlement, &QueryMsg::SlotStatus { slot })
+    }
+
+    /// What the online agent reads before it screens a book
+    /// (`Agent::chain_view`): the registry entries of the book's meters, the
+    /// node -> zone map, the zones, each intent's fill, each owner's free
+    /// balance and trading terms, and the collateral parameters.
+    pub fn chain_view(&self, slot: SlotId, book: &FrozenBook) -> Result<ChainView> {
+        let params = self.params()?;
+        let net: ChainNetwork = self
+            .chain
+            .query(Contract::Settlement, &QueryMsg::Network {})?;
+        let mut view = ChainView {
+            zones: net.zones.iter().map(|z| z.id).collect(),
+            default_collateral_bps: params.default_collateral_bps,
+            collateral_floor_price: params.collateral_floor_price.u128(),
+            ..ChainView::default()
+        };
+        let meters: Vec<u32> = book
+            .intents
+            .iter()
+            .map(|e| e.signed.intent.meter)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for chunk in meters.chunks(PAGE as usize) {
+            let r: DeliveriesResponse = self.chain.query(
+                Contract::MeterOracle,
+                &MeterQueryHook::Deliveries {
+                    slot,
+                    meters: chunk.to_vec(),
+                },
+            )?;
+            view.meters
+                .extend(r.deliveries.into_iter().map(|d| (d.meter, d)));
+        }
+        let mut start_after = None;
+        loop {
+            let page: NodeZonesResponse = self.chain.query(
+                Contract::Settlement,
+                &QueryMsg::NodeZones {
+                    start_after,
+                    limit: Some(PAGE),
+                },
+            )?;
+            let n = page.nodes.len();
+            start_after = page.nodes.last().map(|z| z.node);
+            view.node_zones
+                .extend(page.nodes.into_iter().map(|z| (z.node, z.zone)));
+            if n < PAGE as usize {
+                break;
+            }
+        }
+        let mut owners = BTreeSet::new();
+        for e in &book.intents {
+            let i = &e.signed.intent;
+            owners.insert(i.owner.clone());
+            let f: IntentFillResponse = self.chain.query(
+                Contract::Settlement,
+                &QueryMsg::IntentFill {
+                    owner: i.owner.clone(),
+                    nonce: i.nonce,
+                },
+            )?;
+            view.fills.insert((i.owner.clone(), i.nonce), f);
+        }
+        let owners: Vec<String> = owners.into_iter().collect();
+        for o in &owners {
+            view.free.insert(o.clone(), self.ledger(o)?.free.u128());
+        }
+        let mut terms = HashMap::new();
+        for chunk in owners.chunks(ACCOUNTS_CHUNK) {
+            let r: TradingTermsBatchResponse = self.chain.query(
+                Contract::Reputation,
+                &ReputationQueryHook::TradingTermsBatch {
+                    accounts: chunk.to_vec(),
+                },
+            )?;
+            terms.extend(chunk.iter().cloned().zip(r.terms));
+        }
+        view.terms = Some(terms);
+        Ok(view)
+    }
+
+    /// The DSO's congestion fees for simulation slot `slot` from the book's
+    /// forecast zone flows ([`dso::slot_fees`]), published in settlement
+    /// before the slot starts. Returns what it published.
+    pub fn publish_fees(
+        &mut self,
+        slot: SlotId,
+        bids: &[Order],
+        offers: &[Order],
+    ) -> Result<Vec<settlement::msg::CongestionFee>> {
+        let mut zones: BTreeMap<ZoneId, ZoneForecast> = BTreeMap::new();
+        for o in bids {
+            zones.entry(o.zone).or_default().bid_wh += o.wh;
+        }
+        for o in offers {
+            zones.entry(o.zone).or_default().offered_wh += o.wh;
+        }
+        let fees = dso::slot_fees(&zones, &self.routes);
+        if !fees.is_empty() {
+            let slot = self.chain.chain_slot(slot)?;
+            self.settlement(
+                Role::Dso,
+                &[ExecuteMsg::SetCongestionFees {
+                    slot,
+                    fees: fees.clone(),
+                }],
+                "publish congestion fees",
+            )?;
+        }
+        Ok(fees)
+    }
+
+    /// The matcher's commit of simulation slot `slot`: the online agent's
+    /// path (see the module docs) on the book of `bids` and `offers` (by local
+    /// id), with `method`. `forced` trades (local ids of held intents outside
+    /// the book) go in the same batch after the matcher's, unplanned: the
+    /// attack evaluation's colluding pairs.
+    pub fn commit_with(
+        &mut self,
+        slot: SlotId,
+        bids: &[Order],
+        offers: &[Order],
+        method: Method,
+        forced: &[Trade],
+    ) -> Result<Committed> {
+        let cs = self.chain.chain_slot(slot)?;
+        let max_batch = self.params()?.max_batch.max(1) as usize;
+        let book_ids: BTreeSet<u64> = bids.iter().chain(offers).map(|o| o.id).collect();
+        let forced_ids: BTreeSet<u64> = forced
+            .iter()
+            .flat_map(|t| [t.bid, t.offer])
+            .filter(|id| !book_ids.contains(id))
+            .collect();
+        // The book first (acceptance order), the forced pairs' intents after.
+        let mut frozen = self.frozen_book(slot, Some(&book_ids))?;
+        frozen
+            .intents
+            .extend(self.frozen_book(slot, Some(&forced_ids))?.intents);
+        let held = self.held.remove(&cs.0).unwrap_or_default();
+        // Intents of slots already past can never be committed.
+        self.held.retain(|&s, _| s > cs.0);
+
+        // What the agent reads: the chain's view of the book, the network,
+        // the slot's fees and the corridor capacity left.
+        let view = self.chain_view(cs, &frozen)?;
+        let now = self.chain.chain_time()? + EXPIRY_MARGIN_SECS;
+        let net: ChainNetwork = self
+            .chain
+            .query(Contract::Settlement, &QueryMsg::Network {})?;
+        let fees: FeesResponse = self
+            .chain
+            .query(Contract::Settlement, &QueryMsg::CongestionFees { slot: cs })?;
+        let status: SlotStatus = self
+            .chain
+            .query(Contract::Settlement, &QueryMsg::SlotStatus { slot: cs })?;
+        let routes = to_routes(&net, &fees.fees, &status.corridor_usage)?;
+        let domain = self.chain.domain()?;
+        let (candidates, screened) =
+            aip_matcher::intents::screen(&frozen, &domain, cs.0, now, &view);
+        let mut out = Committed {
+            screened_out: screened
+                .iter()
+                .map(|s| (s.nonce, s.reason.clone()))
+                .collect(),
+            ..Committed::default()
+        };
+        // The matcher clears the book's intents only.
+        let in_book = candidates
+            .iter()
+            .take_while(|c| book_ids.contains(&c.batch.nonce))
+            .count();
+        let plan = aip_matcher::online::plan(cs.0, &candidates[..in_book], &net, &routes, method)?;
+        let local = |t: &aip_matcher::online::MatchedTrade| -> Result<Trade> {
+            Ok(Trade {
+                bid: candidates[t.bid as usize].batch.nonce,
+                offer: candidates[t.offer as usize].batch.nonce,
+                wh: t.wh.parse()?,
+                price: t.price.parse()?,
+            })
+        };
+        for t in &plan.dropped {
+            out.skipped.push((
+                Trade {
+                    bid: candidates[t.bid as usize].batch.nonce,
+                    offer: candidates[t.offer as usize].batch.nonce,
+                    wh: t.wh,
+                    price: t.price,
+                },
+                "the contract's route does not allow it (direction, capacity left or fee)"
+                    .to_string(),
+            ));
+        }
+        let at: BTreeMap<u64, usize> = candidates
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.batch.nonce, i))
+            .collect();
+        let mut trades = plan.trades;
+        for t in forced {
+            match (at.get(&t.bid), at.get(&t.offer)) {
+                (Some(&b), Some(&o)) => trades.push(aip_matcher::online::MatchedTrade {
+                    bid: b as u64,
+                    offer: o as u64,
+                    wh: t.wh.to_string(),
+                    price: t.price.to_string(),
+                }),
+                _ => out
+                    .skipped
+                    .push((t.clone(), "an intent of the trade was screened out".into())),
+            }
+        }
+        let mut commit = Commit::new(&candidates, trades, &routes, max_batch);
+        let mut attempts = 0;
+        loop {
+            let batch = commit.batch();
+            if batch.trades.is_empty() {
+                break;
+            }
+            if attempts == MAX_COMMIT_ATTEMPTS {
+                out.rejected = Some(format!(
+                    "the contract refused {MAX_COMMIT_ATTEMPTS} batches; the last: {}",
+                    commit
+                        .refused_trades
+                        .last()
+                        .map_or("", |(_, why)| why.as_str())
+                ));
+                break;
+            }
+            attempts += 1;
+            let msg = ExecuteMsg::CommitIntents {
+                slot: cs,
+                intents: batch.intents.clone(),
+                trades: batch.trades.clone(),
+            };
+            match self
+                .chain
+                .execute(Role::Matcher, Contract::Settlement, &[msg])
+            {
+                Ok(()) => {
+                    for t in &batch.skipped {
+                        out.skipped.push((
+                            local(t)?,
+                            format!("beyond the batch maximum of {max_batch} trades"),
+                        ));
+                    }
+                    for t in &batch.trades {
+                        let (b, o) = (
+                            &batch.intents[t.bid as usize],
+                            &batch.intents[t.offer as usize],
+                        );
+                        out.trades.push(Trade {
+                            bid: b.nonce,
+                            offer: o.nonce,
+                            wh: u64::try_from(t.wh.u128())?,
+                            price: u64::try_from(t.price.u128())?,
+                        });
+                    }
+                    out.batch = Some((batch.intents, batch.trades));
+                    break;
+                }
+                Err(log) => match commit.refused(&batch, &log) {
+                    Next::Retry => {}
+                    Next::SlotCommitted | Next::Fail => {
+                        out.rejected = Some(log);
+                        break;
+                    }
+                },
+            }
+        }
+        for (t, why) in &commit.refused_trades {
+            out.skipped.push((local(t)?, why.clone()));
+        }
+        for t in &out.trades {
+            if let Some(h) = held.get(&t.offer) {
+                self.sellers.entry(cs.0).or_default().insert(h.owner);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl<T: Transport> MarketChain for Market<T> {
+    fn label(&self) -> String {
+        format!("{}, signed intents", self.chain.label())
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            settlement: true,
+            reputation: true,
+            meter_oracle: true,
+            signed_intents: true,
+        }
+    }
+
+    fn setup(&mut self, people: &[Participant], net: &Network, funding_uaip: u128) -> Result<()> {
+        self.domain = Some(self.chain.domain()?);
+        self.accounts = self
+            .chain
+            .enroll(people, funding_uaip, market_deposit(funding_uaip))?;
+        self.index = self
+            .accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.addr.clone(), i))
+            .collect();
+        if self.index.len() != people.len() {
+            return Err(anyhow!("two households share an account"));
+        }
+        self.refresh_reputation()?;
+        let cfg: ConfigResponse = self
+            .chain
+            .query(Contract::Settlement, &QueryMsg::Config {})?;
+        self.params = Some(cfg.params);
+        // The DSO publishes the zones, a route for every ordered pair, and
+        // places every participant's node in its zone: settlement takes an
+        // intent's zone from its meter's node.
+        let zones: BTreeSet<ZoneId> = people
+            .iter()
+            .map(|p| p.zone)
+            .chain(net.corridors.iter().flat_map(|c| [c.from, c.to]))
+            .collect();
+        let mut msgs: Vec<ExecuteMsg> = zones
+            .iter()
+            .map(|&z| ExecuteMsg::UpsertZone {
+                zone: SZone {
+                    id: z,
+                    name: format!("zone {z}"),
+                },
+            })
+            .collect();
+        let zones: Vec<ZoneId> = zones.into_iter().collect();
+        self.routes = dso::routes(&zones, &net.corridors);
+        msgs.extend(self.routes.iter().map(|c| ExecuteMsg::SetCorridor {
+            corridor: c.clone(),
+        }));
+        msgs.extend(
+            dso::node_zones(people)
+                .chunks(PAGE as usize)
+                .map(|n| ExecuteMsg::SetNodeZones { nodes: n.to_vec() }),
+        );
+        self.settlement(Role::Dso, &msgs, "publish zones and corridors")
+    }
+
+    fn set_time(&mut self, unix: u64) -> Result<()> {
+        self.chain.set_time(unix)
+    }
+
+    fn place_orders(
+        &mut self,
+        slot: SlotId,
+        orders: &[NewOrder],
+    ) -> Result<Vec<std::result::Result<u64, String>>> {
+        let domain = self
+            .domain
+            .clone()
+            .ok_or_else(|| anyhow!("place_orders before setup"))?;
+        let cs = self.chain.chain_slot(slot)?;
+        let mut out = Vec::with_capacity(orders.len());
+        for o in orders {
+            let id = self.next_id;
+            let a = &self.accounts[o.owner];
+            let intent = match order_intent(&domain, &a.addr, id, cs, a.meter, o) {
+                Ok(i) => i,
+                Err(e) => {
+                    out.push(Err(e));
+                    continue;
+                }
+            };
+            let signed = sign(&a.key, o.owner, &intent);
+            self.next_id += 1;
+            self.held.entry(cs.0).or_default().insert(
+                id,
+                Held {
+                    owner: o.owner,
+                    signed,
+                },
+            );
+            out.push(Ok(id));
+        }
+        Ok(out)
+    }
+
+    fn commit(
+        &mut self,
+        slot: SlotId,
+        bids: &[Order],
+        offers: &[Order],
+        method: Method,
+    ) -> Result<Committed> {
+        self.publish_fees(slot, bids, offers)?;
+        self.commit_with(slot, bids, offers, method, &[])
+    }
+
+    fn sweep(&mut self, _slot: SlotId) -> Result<()> {
+        // Signed intents lock nothing before a commit: nothing to refund.
+        Ok(())
+    }
+
+    fn report(&mut self, slot: SlotId, readings: &[Reading]) -> Result<()> {
+        let cs = self.chain.chain_slot(slot)?;
+        self.chain.submit_readings(cs, readings)?;
+        // Settlement pulls the finalized values of its seller meters.
+        if self.sellers.remove(&cs.0).is_none() {
+            return Ok(());
+        }
+        let limit = Some(self.params()?.max_batch);
+        loop {
+            let st = self.slot_status(cs)?;
+            if st.meters_reported >= st.meters {
+                return Ok(());
+            }
+            self.settlement(
+                Role::Oracle,
+                &[ExecuteMsg::FetchDeliveries { slot: cs, limit }],
+                &format!("fetch deliveries of slot {cs}"),
+            )?;
+        }
+    }
+
+    fn settle(&mut self, slot: SlotId) -> Result<SettleReport> {
+        let cs = self.chain.chain_slot(slot)?;
+        let limit = Some(self.params()?.max_batch);
+        let mut rep = SettleReport::default();
+        loop {
+            let st = self.slot_status(cs)?;
+            if st.trades == 0 || st.fully_settled {
+                break;
+            }
+            self.settlement(
+                Role::Oracle,
+                &[ExecuteMsg::Settle { slot: cs, limit }],
+                &format!("settle slot {cs}"),
+            )?;
+            rep.calls += 1;
+        }
+        if rep.calls > 0 {
+            self.refresh_reputation()?;
+        }
+        let mut start_after = None;
+        loop {
+            let page: TradesResponse = self.chain.query(
+                Contract::Settlement,
+                &QueryMsg::TradesBySlot {
+                    slot: cs,
+                    start_after,
+                    limit: Some(PAGE),
+                },
+            )?;
+            let Some(last) = page.trades.last() else {
+                break;
+            };
+            start_after = Some(last.id);
+            // The parties are the trade's accounts; its bid and offer are
+            // the intents' nonces, which are the local ids.
+            let who = |a: &str| -> Result<usize> {
+                self.index
+                    .get(a)
+                    .copied()
+                    .ok_or_else(|| anyhow!("trade party {a} is not a household"))
+            };
+            for t in &page.trades {
+                match trade_result(t, who)? {
+                    Some(r) => {
+                        rep.settled += 1;
+                        rep.trades.push(r);
+                    }
+                    None => rep.unsettled += 1,
+                }
+            }
+        }
+        Ok(rep)
+    }
+
+    fn end_of_day(&mut self) -> Result<()> {
+        // Payouts went to the free balances the next intents trade from.
+        Ok(())
+    }
+
+    fn balances(&self) -> Result<Vec<u128>> {
+        self.accounts
+            .iter()
+            .map(|a| {
+                let l = self.ledger(&a.addr)?;
+                Ok(self.token_balance(&a.addr)?
+                    + l.free.u128()
+                    + l.locked.u128()
+                    + l.locked_in_orders.u128())
+            })
+            .collect()
+    }
+
+    fn audit(&self) -> Result<Audit> {
+        let participants = self
+            .accounts
+            .iter()
+            .map(|a| self.token_balance(&a.addr))
+            .sum::<Result<u128>>()?;
+        let others: BTreeSet<String> = self.chain.others()?.into_iter().collect();
+        let others = others
+            .iter()
+            .map(|a| self.token_balance(a))
+            .sum::<Result<u128>>()?;
+        let held = self.token_balance(&self.chain.address(Contract::Settlement))?;
+        let h = self.holdings()?;
+        let info: cw20::TokenInfoResponse = self
+            .chain
+            .query(Contract::Token, &cw20::Cw20QueryMsg::TokenInfo {})
+            .context("token info")?;
+        let mut contracts = BTreeMap::new();
+        contracts.insert("settlement".to_string(), held);
+        Ok(Audit {
+            total_supply: info.total_supply.u128(),
+            participants,
+            others,
+            contracts,
+            ledger_matches: h.total.u128() == held
+                && h.orders + h.trades + h.claimable + h.bonds == h.total,
+        })
+    }
+
+    fn scores(&self) -> Result<Vec<u16>> {
+        Ok(self.scores.clone())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use aip_types::intent::verify_signed_intent;
-    use aip_types::intent::SignedIntent;
     use cosmwasm_std::testing::MockApi;
 
     fn domain() -> IntentDomain {
@@ -269,13 +961,14 @@ mod tests {
                 (slot.start(), slot.end())
             );
             assert_eq!(intent.expires, slot.start());
-            let bi = sign(&key, i, &intent);
-            let sig = bi.signature.clone().unwrap();
-            assert_eq!(sig.kind == aip_types::intent::KIND_ETH_EIP712, i == 3);
-            let signed = SignedIntent {
-                intent: bi.intent(&d),
-                signature: sig,
-            };
+            let signed = sign(&key, i, &intent);
+            assert_eq!(
+                signed.signature.kind == aip_types::intent::KIND_ETH_EIP712,
+                i == 3
+            );
+            // The batch form a commit carries rebuilds the same intent.
+            let bi = BatchIntent::from_signed(&signed);
+            assert_eq!(bi.intent(&d), intent);
             let v =
                 verify_signed_intent(&MockApi::default(), &d, &signed, slot.start() - 1).unwrap();
             assert_eq!(v.owner, owner);
@@ -286,138 +979,12 @@ mod tests {
     fn orders_outside_the_bounds_are_refused_before_signing() {
         let d = domain();
         let slot = SlotId(1_473_066_000);
-        assert!(order_intent(&d, "x", 1, slot, 1, &order(Side::Bid, 0, 100_000)).is_err());
-        assert!(order_intent(&d, "x", 1, slot, 1, &order(Side::Bid, 10, 0)).is_err());
-    }
-
-    /// Four intents: bids 1 and 2, offers 3 and 4.
-    fn held() -> BTreeMap<u64, BatchIntent> {
-        let d = domain();
-        let slot = SlotId(1_473_066_000);
-        (1..=4)
-            .map(|id| {
-                let key = IntentKey::from_label(&format!("h{id}"));
-                let side = if id <= 2 { Side::Bid } else { Side::Offer };
-                let i = order_intent(
-                    &d,
-                    &key.address("wasm"),
-                    id,
-                    slot,
-                    id as u32,
-                    &order(side, 500, 150_000),
-                )
-                .unwrap();
-                (id, sign(&key, id as usize, &i))
-            })
-            .collect()
-    }
-
-    fn trade(bid: u64, offer: u64) -> Trade {
-        Trade {
-            bid,
-            offer,
-            wh: 100,
-            price: 150_000,
-        }
-    }
-
-    #[test]
-    fn a_commit_drops_what_the_chain_refuses_and_sends_the_rest_once_more() {
-        let held = held();
-        let trades = [trade(1, 3), trade(2, 3), trade(1, 4), trade(2, 4)];
-        let mut sent: Vec<Vec<u64>> = Vec::new();
-        // The chain refuses intent 2 (by nonce), then the trade 1 -> 4.
-        let c = commit_slot(&held, &trades, 10, |intents, itrades| {
-            let nonces: Vec<u64> = intents.iter().map(|b| b.nonce).collect();
-            sent.push(nonces.clone());
-            if let Some(index) = nonces.iter().position(|&n| n == 2) {
-                return Err(Refusal::Intent {
-                    index,
-                    reason: "flagged".into(),
-                });
-            }
-            let pair = |t: &IntentTrade| (nonces[t.bid as usize], nonces[t.offer as usize]);
-            if let Some(index) = itrades.iter().position(|t| pair(t) == (1, 4)) {
-                return Err(Refusal::Trade {
-                    index,
-                    reason: "short".into(),
-                });
-            }
-            Ok(())
-        });
-        assert_eq!(c.taken, vec![0]);
+        let e = order_intent(&d, "x", 1, slot, 1, &order(Side::Bid, 0, 100_000)).unwrap_err();
         assert_eq!(
-            c.skipped,
-            vec![
-                (1, "flagged".to_string()),
-                (2, "short".to_string()),
-                (3, "flagged".to_string())
-            ]
+            e,
+            aip_types::check_order(0, 100_000).unwrap_err().to_string()
         );
-        assert_eq!(c.rejected, None);
-        assert_eq!(sent, vec![vec![1, 3, 2, 4], vec![1, 3, 4], vec![1, 3]]);
-    }
-
-    #[test]
-    fn a_commit_skips_beyond_the_maximum_and_a_batch_refusal_rejects_the_rest() {
-        let held = held();
-        let trades = [trade(1, 3), trade(2, 4), trade(1, 4)];
-        let mut calls = 0;
-        let c = commit_slot(&held, &trades, 2, |_, t| {
-            calls += 1;
-            assert_eq!(t.len(), 2);
-            Err(Refusal::Batch("slot already committed".into()))
-        });
-        assert_eq!(calls, 1);
-        assert!(c.taken.is_empty());
-        assert_eq!(
-            c.skipped,
-            vec![(2, "beyond the batch maximum of 2 trades".to_string())]
-        );
-        assert_eq!(c.rejected.as_deref(), Some("slot already committed"));
-    }
-
-    #[test]
-    fn a_nodes_log_names_the_refused_intent_or_trade() {
-        let log = "failed to execute message; message index: 0: intent 3 rejected: \
-                   the trade 1 rejected: nothing: execute wasm contract failed";
-        assert_eq!(
-            refusal_from_log(log),
-            Refusal::Intent {
-                index: 3,
-                reason: log.into()
-            }
-        );
-        let log = "message index: 0: trade 12 rejected: price above the bid's limit";
-        assert_eq!(
-            refusal_from_log(log),
-            Refusal::Trade {
-                index: 12,
-                reason: log.into()
-            }
-        );
-        for log in [
-            "slot 1 already committed",
-            "order rejected: x",
-            "intent x rejected: y",
-        ] {
-            assert_eq!(refusal_from_log(log), Refusal::Batch(log.into()));
-        }
-    }
-
-    #[test]
-    fn a_batch_names_each_intent_once_in_order_of_first_use() {
-        let held = held();
-        let t = trade;
-        let trades = [t(2, 4), t(1, 4), t(2, 3)];
-        let refs: Vec<&Trade> = trades.iter().collect();
-        let (intents, itrades) = intent_batch(&held, &refs).unwrap();
-        let nonces: Vec<u64> = intents.iter().map(|b| b.nonce).collect();
-        assert_eq!(nonces, vec![2, 4, 1, 3]);
-        let pairs: Vec<(u32, u32)> = itrades.iter().map(|t| (t.bid, t.offer)).collect();
-        assert_eq!(pairs, vec![(0, 1), (2, 1), (0, 3)]);
-        let missing = [t(9, 4)];
-        let refs: Vec<&Trade> = missing.iter().collect();
-        assert!(intent_batch(&held, &refs).is_err());
+        let e = order_intent(&d, "x", 1, slot, 1, &order(Side::Bid, 10, 0)).unwrap_err();
+        assert_eq!(e, aip_types::check_order(10, 0).unwrap_err().to_string());
     }
 }

@@ -1,31 +1,52 @@
 //! The in-process chain on deposits and signed intents, step by step: real
-//! contracts (cw-multi-test), real secp256k1 keys.
+//! contracts (cw-multi-test), real secp256k1 keys, and the online matcher's
+//! own commit path (screen, plan on the contract's routes with the DSO's
+//! congestion fees, one `CommitIntents`).
 #![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use aip_matcher::intents::{screen, ChainView, Commit};
+use aip_matcher::online::{plan, to_routes, ChainNetwork, FeesResponse, SlotStatus};
+use aip_matcher::Method;
 use aip_sim::chain::{market_deposit, MarketChain, NewOrder, Participant, Reading};
 use aip_sim::inprocess::{sim_settlement_params, InProcessChain};
-use aip_sim::market::{Network, Side, Trade};
+use aip_sim::market::{Network, Order, Side};
+use aip_sim::scenario::Corridor;
 use aip_testing::deployment::roles;
+use aip_types::hooks::{
+    DeliveriesResponse, MeterQueryHook, ReputationQueryHook, TradingTermsBatchResponse,
+};
 use aip_types::intent::sign::IntentKey;
 use aip_types::intent::{KIND_COSMOS_ADR036, KIND_ETH_EIP712};
-use aip_types::{SlotId, SLOT_SECONDS};
+use aip_types::{SlotId, ZoneId, SLOT_SECONDS};
+use cosmwasm_std::Addr;
 use cw_multi_test::Executor;
-use settlement::msg::{ExecuteMsg, MarketParams, QueryMsg, SlotStatusResponse};
+use serde::de::DeserializeOwned;
+use settlement::msg::{
+    BalanceResponse, ConfigResponse, ExecuteMsg, IntentFillResponse, MarketParams,
+    NodeZonesResponse, QueryMsg, SlotStatusResponse, TradesResponse,
+};
 
-/// `n` households `h0..` in one zone.
-fn people(n: usize) -> Vec<Participant> {
+/// `n` households `h0..`; household `i` in `zone(i)`.
+fn people(n: usize, zone: impl Fn(usize) -> ZoneId) -> Vec<Participant> {
     (0..n)
         .map(|i| Participant {
             name: format!("h{i}"),
-            zone: 1,
-            node: 1,
+            zone: zone(i),
+            node: zone(i),
         })
         .collect()
 }
 
-/// A chain set up for `n` households funded with `funding` uaip each, and a
-/// slot an hour ahead of its clock.
-fn chain(n: usize, funding: u128, params: Option<MarketParams>) -> (InProcessChain, SlotId) {
+/// A chain set up for `people` funded with `funding` uaip each on `net`,
+/// and a slot an hour ahead of its clock.
+fn chain_on(
+    people: &[Participant],
+    net: &Network,
+    funding: u128,
+    params: Option<MarketParams>,
+) -> (InProcessChain, SlotId) {
     let mut c = InProcessChain::new().expect("deploy");
     if let Some(p) = params {
         let admin = c.d.admin.clone();
@@ -42,12 +63,21 @@ fn chain(n: usize, funding: u128, params: Option<MarketParams>) -> (InProcessCha
             )
             .expect("update params");
     }
-    c.setup(&people(n), &Network { corridors: vec![] }, funding)
-        .expect("setup");
+    c.setup(people, net, funding).expect("setup");
     let now = c.d.app.block_info().time.seconds();
     let slot = SlotId(SlotId::containing(now).0 + 4 * SLOT_SECONDS);
     c.set_time(now).expect("clock");
     (c, slot)
+}
+
+/// `n` households in one zone.
+fn chain(n: usize, funding: u128, params: Option<MarketParams>) -> (InProcessChain, SlotId) {
+    chain_on(
+        &people(n, |_| 1),
+        &Network { corridors: vec![] },
+        funding,
+        params,
+    )
 }
 
 fn order(owner: usize, side: Side, wh: u64, price: u64) -> NewOrder {
@@ -59,51 +89,100 @@ fn order(owner: usize, side: Side, wh: u64, price: u64) -> NewOrder {
     }
 }
 
+/// Places `orders` and returns the book as the engine keeps it (ids: the
+/// local ids; zone 1 unless `zone` says otherwise).
+fn place(
+    c: &mut InProcessChain,
+    slot: SlotId,
+    orders: &[NewOrder],
+    zone: impl Fn(usize) -> ZoneId,
+) -> (Vec<Order>, Vec<Order>) {
+    let ids = c.place_orders(slot, orders).expect("place");
+    let (mut bids, mut offers) = (vec![], vec![]);
+    for (o, id) in orders.iter().zip(ids) {
+        let book = Order {
+            id: id.expect("taken"),
+            owner: o.owner,
+            side: o.side,
+            wh: o.wh,
+            price: o.price,
+            zone: zone(o.owner),
+            node: zone(o.owner),
+            priority: 0,
+        };
+        match o.side {
+            Side::Bid => bids.push(book),
+            Side::Offer => offers.push(book),
+        }
+    }
+    (bids, offers)
+}
+
+fn q<T: DeserializeOwned>(c: &InProcessChain, to: &Addr, msg: &impl serde::Serialize) -> T {
+    c.d.app.wrap().query_wasm_smart(to.clone(), msg).unwrap()
+}
+
 fn status(c: &InProcessChain, slot: SlotId) -> SlotStatusResponse {
-    c.d.app
-        .wrap()
-        .query_wasm_smart(c.d.settlement.clone(), &QueryMsg::SlotStatus { slot })
-        .expect("slot status")
+    q(c, &c.d.settlement, &QueryMsg::SlotStatus { slot })
+}
+
+/// Wh committed per household, as buyer and as seller.
+fn committed_wh(c: &InProcessChain, slot: SlotId) -> BTreeMap<String, u128> {
+    let page: TradesResponse = q(
+        c,
+        &c.d.settlement,
+        &QueryMsg::TradesBySlot {
+            slot,
+            start_after: None,
+            limit: Some(500),
+        },
+    );
+    let mut out = BTreeMap::new();
+    for t in page.trades {
+        *out.entry(t.buyer).or_default() += t.wh.u128();
+        *out.entry(t.seller).or_default() += t.wh.u128();
+    }
+    out
 }
 
 #[test]
 fn households_sign_intents_of_both_kinds_and_a_slot_commits_and_settles_from_deposits() {
     let funding = 100_000_000;
     let (mut c, slot) = chain(4, funding, None);
-    let prefix = c.intent_domain().prefix().expect("prefix");
+    let prefix = c.intent_domain().unwrap().prefix().expect("prefix");
     for i in 0..4 {
         // Each household's account is its own key's address, and half its
         // funding is deposited.
         let key = IntentKey::from_label(&format!("h{i}"));
-        assert_eq!(c.addr(i).as_str(), key.address(&prefix));
+        assert_eq!(c.addr(i), key.address(&prefix));
         let l = c.ledger(c.addr(i)).expect("ledger");
         assert_eq!(l.free.u128(), market_deposit(funding));
         assert_eq!(
-            c.d.balance(c.addr(i)).unwrap(),
+            c.d.balance(&Addr::unchecked(c.addr(i))).unwrap(),
             funding - market_deposit(funding)
         );
     }
     let holdings_before = c.holdings().expect("holdings");
 
-    let ids = c
-        .place_orders(
-            slot,
-            &[
-                order(0, Side::Bid, 1_000, 200_000),
-                order(1, Side::Bid, 500, 200_000),
-                order(2, Side::Offer, 1_000, 100_000),
-                order(3, Side::Offer, 500, 100_000),
-            ],
-        )
-        .expect("place");
-    let ids: Vec<u64> = ids.into_iter().map(|r| r.expect("taken")).collect();
+    let (bids, offers) = place(
+        &mut c,
+        slot,
+        &[
+            order(0, Side::Bid, 1_000, 200_000),
+            order(1, Side::Bid, 500, 200_000),
+            order(2, Side::Offer, 1_000, 100_000),
+            order(3, Side::Offer, 500, 100_000),
+        ],
+        |_| 1,
+    );
+    let ids: Vec<u64> = bids.iter().chain(&offers).map(|o| o.id).collect();
     // Nothing went on chain: no order, nothing locked.
     assert_eq!(c.holdings().expect("holdings"), holdings_before);
-    let held = c.held_intents(slot);
+    let held = c.held_intents(slot).unwrap();
     assert_eq!(held.len(), 4);
     for (i, id) in ids.iter().enumerate() {
         let bi = &held[id];
-        assert_eq!(bi.owner, c.addr(i).as_str());
+        assert_eq!(bi.owner, c.addr(i));
         assert_eq!(bi.nonce, *id, "the local id is the nonce");
         let kind = &bi.signature.as_ref().expect("signed").kind;
         // The fourth household signs EIP-712, the others ADR-036.
@@ -115,25 +194,21 @@ fn households_sign_intents_of_both_kinds_and_a_slot_commits_and_settles_from_dep
         assert_eq!(kind, want, "household {i}");
     }
 
-    let trades = [
-        Trade {
-            bid: ids[0],
-            offer: ids[2],
-            wh: 1_000,
-            price: 150_000,
-        },
-        Trade {
-            bid: ids[1],
-            offer: ids[3],
-            wh: 500,
-            price: 150_000,
-        },
-    ];
-    let done = c.commit(slot, &trades);
-    assert_eq!(done.taken, vec![0, 1]);
+    let done = c.commit(slot, &bids, &offers, Method::Auto).unwrap();
     assert!(done.skipped.is_empty(), "{:?}", done.skipped);
+    assert!(done.screened_out.is_empty(), "{:?}", done.screened_out);
     assert_eq!(done.rejected, None);
-    assert_eq!(status(&c, slot).trades, 2);
+    // One zone, no fee: every bid is filled at the midpoint of the limits,
+    // each household's Wh in full.
+    assert!(done.trades.iter().all(|t| t.price == 150_000), "{done:?}");
+    let wh = committed_wh(&c, slot);
+    for (i, want) in [1_000u128, 500, 1_000, 500].into_iter().enumerate() {
+        assert_eq!(wh[c.addr(i)], want, "household {i}");
+    }
+    assert_eq!(status(&c, slot).trades as usize, done.trades.len());
+    let (intents, trades) = done.batch.clone().expect("the batch sent");
+    assert_eq!(intents.len(), 4);
+    assert_eq!(trades.len(), done.trades.len());
     // The buyer's payment is locked from its free balance.
     let b0 = c.ledger(c.addr(0)).expect("ledger");
     let pay = aip_types::payment(1_000u128.into(), 150_000u128.into())
@@ -155,17 +230,12 @@ fn households_sign_intents_of_both_kinds_and_a_slot_commits_and_settles_from_dep
         .collect();
     c.report(slot, &readings).expect("report");
     let rep = c.settle(slot).expect("settle");
-    assert_eq!((rep.settled, rep.unsettled), (2, 0));
-    let mut parties: Vec<(u64, u64, usize, usize, u64)> = rep
-        .trades
-        .iter()
-        .map(|t| (t.bid, t.offer, t.buyer, t.seller, t.delivered_wh))
-        .collect();
-    parties.sort();
-    assert_eq!(
-        parties,
-        vec![(ids[0], ids[2], 0, 2, 1_000), (ids[1], ids[3], 1, 3, 500)]
-    );
+    assert_eq!((rep.settled, rep.unsettled), (done.trades.len() as u64, 0));
+    for t in &rep.trades {
+        assert_eq!(t.delivered_wh, t.wh, "{t:?}");
+        assert!(ids[..2].contains(&t.bid) && ids[2..].contains(&t.offer));
+        assert_eq!((ids[t.buyer], ids[t.seller]), (t.bid, t.offer));
+    }
     // Payouts went to the free balances; nothing stays locked; the day's
     // end withdraws nothing.
     c.end_of_day().expect("end of day");
@@ -182,32 +252,29 @@ fn households_sign_intents_of_both_kinds_and_a_slot_commits_and_settles_from_dep
 }
 
 #[test]
-fn refused_intents_and_trades_and_those_beyond_the_maximum_are_skipped_and_the_rest_commits_once() {
-    // 2 AIP deposited each; at most 3 trades per batch.
+fn intents_the_contract_would_refuse_are_screened_out_and_trades_beyond_the_maximum_skipped() {
+    // 2 AIP deposited each; at most 1 trade per batch.
     let (mut c, slot) = chain(
         6,
         4_000_000,
         Some(MarketParams {
-            max_batch: 3,
+            max_batch: 1,
             ..sim_settlement_params()
         }),
     );
-    let ids: Vec<u64> = c
-        .place_orders(
-            slot,
-            &[
-                order(0, Side::Bid, 10_000, 300_000), // 3 AIP: more than its deposit
-                order(1, Side::Bid, 2_000, 200_000),
-                order(2, Side::Bid, 1_000, 200_000), // flagged before the commit
-                order(3, Side::Offer, 10_000, 100_000),
-                order(4, Side::Offer, 2_000, 100_000),
-                order(5, Side::Offer, 1_000, 100_000),
-            ],
-        )
-        .expect("place")
-        .into_iter()
-        .map(|r| r.expect("taken"))
-        .collect();
+    let (bids, offers) = place(
+        &mut c,
+        slot,
+        &[
+            order(0, Side::Bid, 10_000, 300_000), // 3 AIP: more than its deposit
+            order(1, Side::Bid, 2_000, 200_000),
+            order(2, Side::Bid, 1_000, 200_000), // flagged before the commit
+            order(3, Side::Offer, 10_000, 150_000),
+            order(4, Side::Offer, 1_000, 100_000),
+            order(5, Side::Offer, 1_000, 100_000),
+        ],
+        |_| 1,
+    );
     let guardian = c.d.addr(roles::GUARDIAN);
     let rep = c.d.reputation.clone();
     let flagged = c.addr(2).to_string();
@@ -222,43 +289,217 @@ fn refused_intents_and_trades_and_those_beyond_the_maximum_are_skipped_and_the_r
             &[],
         )
         .expect("flag");
-    let t = |bid: usize, offer: usize, wh: u64| Trade {
-        bid: ids[bid],
-        offer: ids[offer],
-        wh,
-        price: 150_000,
-    };
-    let trades = [
-        t(2, 5, 1_000),
-        Trade {
-            price: 300_000,
-            ..t(0, 3, 10_000)
-        },
-        t(1, 4, 1_500),
-        t(1, 4, 500),
-    ];
-    let done = c.commit(slot, &trades);
-    assert_eq!(done.taken, vec![2], "{done:?}");
+    let done = c.commit(slot, &bids, &offers, Method::Auto).unwrap();
     assert_eq!(done.rejected, None);
-    let skipped: Vec<usize> = done.skipped.iter().map(|(i, _)| *i).collect();
-    assert_eq!(skipped, vec![0, 1, 3], "{:?}", done.skipped);
-    let why = |i: usize| &done.skipped.iter().find(|(k, _)| *k == i).unwrap().1;
-    assert!(
-        why(0).contains(&flagged) && why(0).contains("flagged"),
-        "{}",
-        why(0)
+    // The matcher screened out the flagged buyer and the underfunded one,
+    // with the contract's reasons.
+    let out: BTreeMap<u64, &str> = done
+        .screened_out
+        .iter()
+        .map(|(id, why)| (*id, why.as_str()))
+        .collect();
+    assert_eq!(
+        out.keys().copied().collect::<Vec<_>>(),
+        vec![bids[0].id, bids[2].id],
+        "{out:?}"
     );
-    assert!(why(1).contains("uaip free"), "{}", why(1));
-    assert!(why(3).contains("batch maximum of 3"), "{}", why(3));
-    // One batch, with the one trade left.
-    let st = status(&c, slot);
-    assert_eq!(st.trades, 1);
+    assert!(
+        out[&bids[2].id].contains(&flagged) && out[&bids[2].id].contains("flagged"),
+        "{out:?}"
+    );
+    assert!(out[&bids[0].id].contains("uaip free"), "{out:?}");
+    // Bid 1 takes the two cheap offers: two trades, one fits the batch.
+    assert_eq!(done.trades.len(), 1, "{done:?}");
+    assert_eq!(done.skipped.len(), 1, "{done:?}");
+    assert!(
+        done.skipped[0].1.contains("batch maximum of 1"),
+        "{:?}",
+        done.skipped
+    );
+    let both: BTreeSet<u64> = [&done.trades[0], &done.skipped[0].0]
+        .iter()
+        .map(|t| t.offer)
+        .collect();
+    assert_eq!(both, BTreeSet::from([offers[1].id, offers[2].id]));
+    assert_eq!(status(&c, slot).trades, 1);
     assert_eq!(
         c.ledger(c.addr(1)).unwrap().locked.u128(),
-        aip_types::payment(1_500u128.into(), 150_000u128.into())
+        aip_types::payment(1_000u128.into(), 150_000u128.into())
             .unwrap()
             .u128()
     );
     assert_eq!(c.ledger(c.addr(0)).unwrap().locked.u128(), 0);
     assert!(c.audit().expect("audit").conserved());
+}
+
+/// What the online agent reads before it screens `frozen` (as
+/// `aip_matcher::online::Agent::chain_view` does, here straight from the
+/// in-process chain).
+fn agent_view(
+    c: &InProcessChain,
+    slot: SlotId,
+    frozen: &aip_matcher::verify::FrozenBook,
+) -> ChainView {
+    let cfg: ConfigResponse = q(c, &c.d.settlement, &QueryMsg::Config {});
+    let net: ChainNetwork = q(c, &c.d.settlement, &QueryMsg::Network {});
+    let meters: Vec<u32> = frozen
+        .intents
+        .iter()
+        .map(|e| e.signed.intent.meter)
+        .collect();
+    let d: DeliveriesResponse = q(
+        c,
+        &c.d.meter_oracle,
+        &MeterQueryHook::Deliveries { slot, meters },
+    );
+    let nz: NodeZonesResponse = q(
+        c,
+        &c.d.settlement,
+        &QueryMsg::NodeZones {
+            start_after: None,
+            limit: Some(500),
+        },
+    );
+    let owners: Vec<String> = frozen
+        .intents
+        .iter()
+        .map(|e| e.signed.intent.owner.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let terms: TradingTermsBatchResponse = q(
+        c,
+        &c.d.reputation,
+        &ReputationQueryHook::TradingTermsBatch {
+            accounts: owners.clone(),
+        },
+    );
+    ChainView {
+        meters: d.deliveries.into_iter().map(|m| (m.meter, m)).collect(),
+        node_zones: nz.nodes.into_iter().map(|n| (n.node, n.zone)).collect(),
+        zones: net.zones.iter().map(|z| z.id).collect(),
+        fills: frozen
+            .intents
+            .iter()
+            .map(|e| {
+                let i = &e.signed.intent;
+                let f: IntentFillResponse = q(
+                    c,
+                    &c.d.settlement,
+                    &QueryMsg::IntentFill {
+                        owner: i.owner.clone(),
+                        nonce: i.nonce,
+                    },
+                );
+                ((i.owner.clone(), i.nonce), f)
+            })
+            .collect(),
+        free: owners
+            .iter()
+            .map(|o| {
+                let b: BalanceResponse = q(
+                    c,
+                    &c.d.settlement,
+                    &QueryMsg::Balance { account: o.clone() },
+                );
+                (o.clone(), b.free.u128())
+            })
+            .collect(),
+        terms: Some(
+            owners
+                .iter()
+                .cloned()
+                .zip(terms.terms)
+                .collect::<HashMap<_, _>>(),
+        ),
+        default_collateral_bps: cfg.params.default_collateral_bps,
+        collateral_floor_price: cfg.params.collateral_floor_price.u128(),
+    }
+}
+
+#[test]
+fn the_sims_commit_is_what_the_online_matcher_commits_for_the_same_book_with_fees_and_capacity() {
+    // Sellers in zone 1, buyers in zone 2, one corridor of 2 kWh a slot.
+    let zone = |i: usize| if i < 2 { 1 } else { 2 };
+    let net = Network {
+        corridors: vec![Corridor {
+            from: 1,
+            to: 2,
+            capacity_wh: 2_000,
+            loss_bps: 100,
+        }],
+    };
+    let (mut c, slot) = chain_on(&people(4, zone), &net, 100_000_000, None);
+    let (bids, offers) = place(
+        &mut c,
+        slot,
+        &[
+            order(0, Side::Offer, 3_000, 100_000),
+            order(1, Side::Offer, 3_000, 110_000),
+            order(2, Side::Bid, 2_500, 250_000),
+            order(3, Side::Bid, 2_500, 240_000),
+        ],
+        zone,
+    );
+    // The DSO prices the slot: 6 kWh on offer in zone 1, 5 kWh wanted in
+    // zone 2, through a route of 2 kWh: the full fee from 1 to 2.
+    let fees = c.publish_fees(slot, &bids, &offers).unwrap();
+    assert_eq!(fees.len(), 1, "{fees:?}");
+    assert_eq!((fees[0].from_zone, fees[0].to_zone), (1, 2));
+    assert_eq!(
+        fees[0].fee_per_kwh.u128(),
+        u128::from(aip_sim::dso::FEE_AT_CAPACITY)
+    );
+
+    // The online agent's path, from the chain as the agent reads it.
+    let frozen = c.frozen_book(slot, None).unwrap();
+    assert_eq!(frozen.intents.len(), 4);
+    let view = agent_view(&c, slot, &frozen);
+    let now = c.d.app.block_info().time.seconds() + aip_matcher::online::EXPIRY_MARGIN_SECS;
+    let domain = c.intent_domain().unwrap();
+    let (candidates, skipped) = screen(&frozen, &domain, slot.0, now, &view);
+    assert!(skipped.is_empty(), "{skipped:?}");
+    let chain_net: ChainNetwork = q(&c, &c.d.settlement, &QueryMsg::Network {});
+    let chain_fees: FeesResponse = q(&c, &c.d.settlement, &QueryMsg::CongestionFees { slot });
+    let st: SlotStatus = q(&c, &c.d.settlement, &QueryMsg::SlotStatus { slot });
+    let routes = to_routes(&chain_net, &chain_fees.fees, &st.corridor_usage).unwrap();
+    let cfg: ConfigResponse = q(&c, &c.d.settlement, &QueryMsg::Config {});
+    let p = plan(slot.0, &candidates, &chain_net, &routes, Method::Auto).unwrap();
+    let agent = Commit::new(
+        &candidates,
+        p.trades,
+        &routes,
+        cfg.params.max_batch as usize,
+    )
+    .batch();
+
+    // The simulation's commit of the same book.
+    let done = c
+        .commit_with(slot, &bids, &offers, Method::Auto, &[])
+        .unwrap();
+    assert_eq!(done.rejected, None);
+    let (intents, trades) = done.batch.expect("committed");
+    assert_eq!(intents, agent.intents);
+    assert_eq!(trades, agent.trades);
+    // Only the corridor's 2 kWh crossed, each trade paying the fee on top
+    // of a price within both limits.
+    let sent: u128 = trades.iter().map(|t| t.wh.u128()).sum();
+    assert_eq!(sent, 2_000);
+    let page: TradesResponse = q(
+        &c,
+        &c.d.settlement,
+        &QueryMsg::TradesBySlot {
+            slot,
+            start_after: None,
+            limit: Some(500),
+        },
+    );
+    assert_eq!(page.trades.len(), trades.len());
+    for t in &page.trades {
+        assert!(t.fee.u128() > 0, "{t:?}");
+        assert!(t.price.u128() + u128::from(aip_sim::dso::FEE_AT_CAPACITY) <= 250_000);
+    }
+    let used: SlotStatusResponse = status(&c, slot);
+    assert_eq!(used.corridor_usage.len(), 1);
+    assert_eq!(used.corridor_usage[0].used_wh.u128(), 2_000);
 }

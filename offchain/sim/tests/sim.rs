@@ -2,20 +2,18 @@
 //! real contracts (a small synthetic fixture scenario keeps them fast).
 #![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 
+use aip_sim::adapters::MatcherClearing;
 use aip_sim::engine::{Engine, SimConfig};
 use aip_sim::forecast::SeasonalNaive;
 use aip_sim::inprocess::InProcessChain;
-use aip_sim::market::{MeritOrder, Network};
 use aip_sim::report::Kpis;
 use aip_sim::rl::{action, BatteryMode, State};
 use aip_sim::scenario::Scenario;
 
 fn engine(households: usize, days: usize, cfg: SimConfig) -> Engine {
     let scenario = Scenario::fixture(households, days);
-    let clearing = MeritOrder {
-        net: Network {
-            corridors: scenario.corridors.clone(),
-        },
+    let clearing = MatcherClearing {
+        method: aip_matcher::Method::Auto,
     };
     Engine::new(
         scenario,

@@ -28,55 +28,15 @@ use rand::rngs::OsRng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use wasm_bindgen::prelude::*;
-use zk_kyc::prover::{self, Credential, Identity, KycCurve, ProofInput, ProveError};
+use zk_kyc::prover::{Credential, Identity, KycCurve, ProofInput, ProveError};
 use zk_kyc::{ExclusionSet, IdentityTree, SetError};
 
 /// The only curve the browser proves on: the one the zk-verifier contract uses.
 pub const CURVE: &str = "bls12-381";
 
-/// A user's identity (`aip-kyc identity new`'s file). Secret: it never leaves the device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IdentityFile {
-    /// Always [`CURVE`].
-    pub curve: String,
-    /// The identity secret (64 hex digits, little-endian).
-    pub secret: String,
-    /// The identity trapdoor.
-    pub trapdoor: String,
-    /// `Poseidon(secret, trapdoor)`: what the provider adds to its tree.
-    pub commitment: String,
-}
-
-/// The credential the provider issued (`aip-kyc tree add --credential-out`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CredentialFile {
-    pub curve: String,
-    pub identifier: String,
-    pub expiry: u64,
-    pub leaf: String,
-}
-
-/// The provider's public identity tree file.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TreeFile {
-    pub curve: String,
-    pub depth: u32,
-    pub leaves: Vec<String>,
-}
-
-/// A sanctions or revocation set file.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SetFile {
-    pub curve: String,
-    pub depth: u32,
-    pub identifiers: Vec<String>,
-}
+/// The files, the same types `aip-kyc` reads and writes.
+pub use zk_kyc::files::{hex_fr, CredentialFile, IdentityFile, ProofFile, SetFile, TreeFile};
 
 /// Everything one proof needs.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -95,25 +55,6 @@ pub struct ProveRequest {
     /// The registration's end; the credential's expiry when absent.
     #[serde(default)]
     pub valid_until: Option<u64>,
-}
-
-/// What a proof gives: the same fields as `aip-kyc prove`'s proof file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ProofFile {
-    pub curve: String,
-    pub address: String,
-    pub proof: String,
-    pub identity_root: String,
-    pub sanctions_root: String,
-    pub revocation_root: String,
-    pub context: String,
-    pub nullifier_hash: String,
-    pub valid_until: u64,
-    pub external_nullifier: String,
-    pub signal: String,
-    pub public_input: String,
-    /// The zk-verifier execute message to send from `address`.
-    pub register: serde_json::Value,
 }
 
 /// The stages [`prove_request`] reports, in order.
@@ -197,19 +138,12 @@ impl core::fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// 64 hex digits (little-endian) of a field element.
-pub fn hex_fr(x: Fr) -> String {
-    hex::encode(zk_kyc::fr_to_bytes(x))
-}
-
 /// Parses 64 hex digits (little-endian) into a field element.
 pub fn parse_fr(what: &str, value: &str) -> Result<Fr, Error> {
-    let bad = || Error::Scalar {
+    zk_kyc::files::fr_from_hex(value).ok_or_else(|| Error::Scalar {
         what: what.to_string(),
         value: value.to_string(),
-    };
-    let bytes = hex::decode(value.trim().trim_start_matches("0x")).map_err(|_| bad())?;
-    zk_kyc::fr_from_bytes(&bytes).ok_or_else(bad)
+    })
 }
 
 fn expect_curve(what: &'static str, found: &str) -> Result<(), Error> {
@@ -333,27 +267,7 @@ pub fn prove_request(
     input.check().map_err(Error::Prove)?;
     progress(Stage::Proving);
     let (proof, st) = Bls12_381::kyc_prove(pk, &input, rng).map_err(Error::Prove)?;
-    let proof_hex = hex::encode(prover::to_bytes(&proof));
-    let file = ProofFile {
-        curve: CURVE.to_string(),
-        address: req.address.clone(),
-        proof: proof_hex.clone(),
-        identity_root: hex_fr(st.identity_root),
-        sanctions_root: hex_fr(st.sanctions_root),
-        revocation_root: hex_fr(st.revocation_root),
-        context: hex_fr(st.context()),
-        nullifier_hash: hex_fr(st.nullifier_hash),
-        valid_until: st.valid_until,
-        external_nullifier: hex_fr(st.external_nullifier),
-        signal: hex_fr(st.signal),
-        public_input: hex_fr(st.public_input()),
-        register: json!({"register": {
-            "proof": proof_hex,
-            "context": hex_fr(st.context()),
-            "nullifier_hash": hex_fr(st.nullifier_hash),
-            "valid_until": st.valid_until,
-        }}),
-    };
+    let file = ProofFile::new(CURVE, &req.address, &proof, &st);
     progress(Stage::Done);
     Ok(file)
 }

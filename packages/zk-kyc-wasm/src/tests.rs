@@ -1,6 +1,8 @@
 use std::sync::OnceLock;
 
 use ark_groth16::VerifyingKey;
+use serde_json::json;
+use zk_kyc::prover;
 use zk_kyc::Statement;
 
 use super::*;

@@ -30,7 +30,8 @@
 //! Without the default `prover` feature the crate holds only what the on-chain
 //! verifier needs: Poseidon with embedded constants, the encodings and the
 //! tree math. With it: the circuit ([`circuit`]), trusted setup, proving and
-//! native verification ([`prover`]).
+//! native verification ([`prover`]). With `files`: the JSON files the CLI and
+//! the browser prover share.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 // tests report failures by panicking
 // Documentation debt: 17 public items had no doc comment when the workspace
@@ -46,6 +47,8 @@ pub mod tree;
 
 #[cfg(feature = "prover")]
 pub mod circuit;
+#[cfg(feature = "files")]
+pub mod files;
 #[cfg(feature = "prover")]
 pub mod prover;
 

@@ -6,13 +6,13 @@
 
 use std::path::PathBuf;
 
-use aip_cli::deploy::{DeployOptions, KycMode, MarketParams, Roles};
+use aip_cli::deploy::{DeployOptions, MarketParams};
 use chain_client::ChainClient;
 use serde_json::{json, Value};
 
 // Each test binary uses a different subset.
 #[allow(unused_imports)]
-pub use aip_testing::localnet::{addr, advance, as_account, chain, root, rt};
+pub use aip_testing::localnet::{addr, advance, as_account, chain, one_zone_grid, root, rt};
 
 /// 1 AIP in uaip.
 pub const AIP: u128 = 1_000_000;
@@ -21,25 +21,17 @@ pub const AIP: u128 = 1_000_000;
 /// `dso`, `matcher` and `oracle`, alice, bob, carol and dave funded with
 /// 1,000,000 AIP, the reputation admin minting (no KYC proofs).
 pub fn options(out: PathBuf) -> DeployOptions {
-    let deployer = addr("validator");
-    let mut roles = Roles::all(&deployer);
-    roles.grid_operator = addr("dso");
-    roles.matcher = addr("matcher");
-    roles.oracle = addr("oracle");
-    DeployOptions {
-        artifacts: root().join("artifacts"),
+    let balances = ["alice", "bob", "carol", "dave"]
+        .iter()
+        .map(|n| (addr(n), 1_000_000 * AIP))
+        .collect();
+    DeployOptions::localnet(
+        root().join("artifacts"),
         out,
-        roles,
-        initial_balances: ["alice", "bob", "carol", "dave"]
-            .iter()
-            .map(|n| (addr(n), 1_000_000 * AIP))
-            .collect(),
-        market: MarketParams::default(),
-        oracle_quorum: 1,
-        // No KYC proofs here: the reputation admin mints.
-        zk_verifying_key: None,
-        kyc: KycMode::AdminMints,
-    }
+        balances,
+        MarketParams::default(),
+    )
+    .expect("the localnet's roles")
 }
 
 /// A deployment file under the target directory, unique to this process

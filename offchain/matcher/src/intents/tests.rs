@@ -467,3 +467,65 @@ fn the_contracts_refusals_are_read_from_the_raw_log() {
     assert_eq!(refused_index(log), Some(Refused::SlotCommitted));
     assert_eq!(refused_index("out of gas"), None);
 }
+
+#[test]
+fn a_commit_drops_the_intent_or_trade_the_contract_names_and_sends_the_rest() {
+    let c = candidates(6);
+    let routes = routes();
+    // bids 0, 2, 4; offers 1, 3, 5.
+    let trades = vec![
+        mt(0, 1, 600, 220_000),
+        mt(2, 1, 400, 220_000),
+        mt(4, 3, 1_000, 220_000),
+        mt(4, 5, 300, 220_000),
+    ];
+    let mut commit = Commit::new(&c, trades, &routes, 500);
+    let first = commit.batch();
+    assert_eq!(first.candidates, vec![0, 1, 2, 3, 4, 5]);
+    // The contract refuses batch intent 1 (candidate 1, an offer): both of
+    // its trades go, the others stay.
+    let log = "message index: 0: intent 1 rejected: account flagged: execute wasm contract failed";
+    assert_eq!(commit.refused(&first, log), Next::Retry);
+    assert_eq!(
+        commit.trades,
+        vec![mt(4, 3, 1_000, 220_000), mt(4, 5, 300, 220_000)]
+    );
+    assert_eq!(commit.refused_intents.len(), 1);
+    assert_eq!(commit.refused_intents[0].hash, c[1].hash);
+    assert_eq!(commit.refused_intents[0].reason, log);
+    let gone: Vec<&MatchedTrade> = commit.refused_trades.iter().map(|(t, _)| t).collect();
+    assert_eq!(gone, vec![&mt(0, 1, 600, 220_000), &mt(2, 1, 400, 220_000)]);
+    // Then it refuses the batch's trade naming offer 5.
+    let second = commit.batch();
+    assert_eq!(second.candidates, vec![3, 4, 5]);
+    let at = second
+        .trades
+        .iter()
+        .position(|t| second.candidates[t.offer as usize] == 5)
+        .unwrap();
+    let log = format!("trade {at} rejected: account has 5 uaip free");
+    assert_eq!(commit.refused(&second, &log), Next::Retry);
+    assert_eq!(commit.trades, vec![mt(4, 3, 1_000, 220_000)]);
+    assert_eq!(commit.refused_trades.len(), 3);
+    assert_eq!(commit.refused_trades[2], (mt(4, 5, 300, 220_000), log));
+    let third = commit.batch();
+    assert_eq!(third.candidates, vec![3, 4]);
+    assert_eq!(third.trades.len(), 1);
+}
+
+#[test]
+fn a_commit_stops_on_a_committed_slot_and_on_a_refusal_naming_nothing_it_holds() {
+    let c = candidates(4);
+    let routes = routes();
+    let mut commit = Commit::new(&c, vec![mt(0, 1, 600, 220_000)], &routes, 500);
+    let b = commit.batch();
+    let done = "slot 1764003600 is already committed: a slot takes one commit of intents";
+    assert_eq!(commit.refused(&b, done), Next::SlotCommitted);
+    assert_eq!(commit.refused(&b, "out of gas"), Next::Fail);
+    // An index beyond the batch names nothing of it.
+    assert_eq!(commit.refused(&b, "intent 9 rejected: x"), Next::Fail);
+    assert_eq!(commit.refused(&b, "trade 4 rejected: x"), Next::Fail);
+    // Nothing was dropped by any of these.
+    assert_eq!(commit.trades, vec![mt(0, 1, 600, 220_000)]);
+    assert!(commit.refused_intents.is_empty() && commit.refused_trades.is_empty());
+}
