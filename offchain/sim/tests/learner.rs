@@ -12,8 +12,8 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// A short run of the real data: 6 households, 8 slots from 11:00, no
-/// network matcher or ONNX Runtime needed.
+/// A short run of the real data: 6 households, 8 slots from 11:00, the
+/// price-only clearing, no ONNX Runtime needed.
 fn args(extra: &[&str]) -> Args {
     let data = root().join("data/simbench");
     let mut v = vec![
@@ -25,7 +25,8 @@ fn args(extra: &[&str]) -> Args {
         "--slots",
         "8",
         "--naive-forecast",
-        "--baseline-matcher",
+        "--method",
+        "price-only",
         "--no-twin",
         "--quiet",
         "--data",
