@@ -27,12 +27,6 @@ fn run(attack: &str, households: &str, tag: &str) -> (Value, PathBuf) {
         "--slots",
         "32",
         "--naive-forecast",
-        // The scenario's honest market: households learning by tabular Q, as
-        // when it was written. With the trained policy (the default since)
-        // the unlinked wash pair is not caught (recall 0.5): open, see the
-        // sentinel README.
-        "--learner",
-        "q",
         "--method",
         "price-only",
         "--quiet",

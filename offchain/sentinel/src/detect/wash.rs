@@ -2,7 +2,10 @@
 //! buyer counts when the pair traded at least `wash_min_edge_trades` times in
 //! that direction and is either linked by private funding (one funded the
 //! other, or one wallet funded both) or traded on average far from the
-//! slots' clearing prices. Accounts on a cycle of counting edges (a strongly
+//! slots' clearing prices. The clearing price a pair's trade is compared with
+//! is the slot's volume-weighted median price of the OTHER accounts' trades
+//! ([`peer_price`]): a pair whose own volume dominates a thin slot cannot set
+//! the price it is judged by. Accounts on a cycle of counting edges (a strongly
 //! connected group: A→B→A back and forth, A→B→C→A) are flagged; a one-way
 //! flow, however large, is ordinary selling.
 
@@ -12,13 +15,13 @@ use serde_json::json;
 
 use super::{strongly_connected, DetectConfig};
 use crate::evidence::{Code, Finding};
-use crate::ledger::Ledger;
+use crate::ledger::{weighted_median, Ledger, TradeRec};
 
 #[derive(Default)]
 struct Edge {
     trades: Vec<u64>,
     wh: u64,
-    /// Σ |price − clearing| / clearing over the trades with a clearing price.
+    /// Σ |price − peer price| / peer price over the trades with a peer price.
     deviation: f64,
     priced: usize,
     value: u128,
@@ -26,14 +29,27 @@ struct Edge {
 
 /// Wash-trading findings.
 pub fn detect(l: &Ledger, cfg: &DetectConfig) -> Vec<Finding> {
-    let clearing = l.clearing_prices();
+    let mut by_slot: BTreeMap<u64, Vec<&TradeRec>> = BTreeMap::new();
+    for t in &l.trades {
+        by_slot.entry(t.slot).or_default().push(t);
+    }
+    // (slot, pair) -> the peers' price, computed once per pair and slot.
+    let mut peer: BTreeMap<(u64, &str, &str), Option<u64>> = BTreeMap::new();
     let mut edges: BTreeMap<(&str, &str), Edge> = BTreeMap::new();
     for t in &l.trades {
+        let pair = if t.seller <= t.buyer {
+            (t.seller.as_str(), t.buyer.as_str())
+        } else {
+            (t.buyer.as_str(), t.seller.as_str())
+        };
+        let c = *peer
+            .entry((t.slot, pair.0, pair.1))
+            .or_insert_with(|| peer_price(&by_slot[&t.slot], pair.0, pair.1));
         let e = edges.entry((&t.seller, &t.buyer)).or_default();
         e.trades.push(t.id);
         e.wh += t.wh;
         e.value += u128::from(t.wh) * u128::from(t.price);
-        if let Some(&c) = clearing.get(&t.slot).filter(|&&c| c > 0) {
+        if let Some(c) = c.filter(|&c| c > 0) {
             e.deviation += (t.price as f64 - c as f64).abs() / c as f64;
             e.priced += 1;
         }
@@ -107,6 +123,19 @@ pub fn detect(l: &Ledger, cfg: &DetectConfig) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// The slot's clearing price as the pair `a`–`b` found it: the
+/// volume-weighted median price of the slot's trades between other accounts
+/// (trades with `a` or `b` on either side left out). None when the pair
+/// traded alone in the slot.
+pub fn peer_price(slot_trades: &[&TradeRec], a: &str, b: &str) -> Option<u64> {
+    let mut v: Vec<(u64, u64)> = slot_trades
+        .iter()
+        .filter(|t| ![a, b].contains(&t.seller.as_str()) && ![a, b].contains(&t.buyer.as_str()))
+        .map(|t| (t.price, t.wh))
+        .collect();
+    weighted_median(&mut v)
 }
 
 pub(crate) fn round3(x: f64) -> f64 {
@@ -224,6 +253,58 @@ mod tests {
                 .unwrap()
                 >= 3.0
         );
+    }
+
+    /// A ledger of trades with explicit slots: (slot, seller, buyer, price, Wh).
+    fn ledger_in_slots(trades: &[(u64, &str, &str, u64, u64)]) -> Ledger {
+        let mut l = Ledger::default();
+        for (i, (slot, s, b, price, wh)) in trades.iter().enumerate() {
+            l.ingest(&Event::Trade {
+                id: i as u64,
+                slot: *slot,
+                seller: (*s).into(),
+                buyer: (*b).into(),
+                wh: *wh,
+                price: *price,
+                delivered_wh: *wh,
+            })
+            .unwrap();
+        }
+        l
+    }
+
+    #[test]
+    fn an_unlinked_pair_that_outweighs_a_thin_market_cannot_set_its_own_price() {
+        // Per slot one honest trade at 200 (500 Wh) and the pair's round trip
+        // at 600 (2 × 1,000 Wh): the median over all the slot's trades is the
+        // pair's own 600; its peers' price is 200.
+        let mut t = Vec::new();
+        for slot in [0, 900, 1_800] {
+            t.push((slot, "h1", "h2", 200, 500));
+            t.push((slot, "a", "b", 600, 1_000));
+            t.push((slot, "b", "a", 600, 1_000));
+        }
+        let l = ledger_in_slots(&t);
+        assert_eq!(l.clearing_price(0), Some(600));
+        let slot0: Vec<&TradeRec> = l.trades.iter().filter(|x| x.slot == 0).collect();
+        assert_eq!(peer_price(&slot0, "a", "b"), Some(200));
+        assert_eq!(peer_price(&slot0, "h1", "h2"), Some(600));
+        let f = detect(&l, &cfg());
+        assert_eq!(flagged(&f), vec!["a", "b"]);
+        assert_eq!(f[0].evidence["edges"][0]["mean_price_deviation"], 2.0);
+    }
+
+    #[test]
+    fn a_pair_alone_in_its_slots_has_no_peer_price_and_is_not_judged_by_price() {
+        let mut t = Vec::new();
+        for slot in [0, 900, 1_800] {
+            t.push((slot, "a", "b", 900, 500));
+            t.push((slot, "b", "a", 900, 500));
+        }
+        let l = ledger_in_slots(&t);
+        let slot0: Vec<&TradeRec> = l.trades.iter().filter(|x| x.slot == 0).collect();
+        assert_eq!(peer_price(&slot0, "a", "b"), None);
+        assert!(detect(&l, &cfg()).is_empty());
     }
 
     #[test]
