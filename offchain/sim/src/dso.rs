@@ -148,7 +148,7 @@ mod tests {
         assert_eq!(congestion_fee(u64::MAX, u64::MAX), FEE_AT_CAPACITY);
     }
 
-    fn route(from_zone: ZoneId, to_zone: ZoneId, capacity: u64) -> SCorridor {
+    fn corridor(from_zone: ZoneId, to_zone: ZoneId, capacity: u64) -> SCorridor {
         SCorridor {
             from_zone,
             to_zone,
@@ -187,10 +187,10 @@ mod tests {
             ),
         ]);
         let routes = [
-            route(1, 2, 1_000),
-            route(1, 3, 1_000),
-            route(2, 1, 1_000),
-            route(3, 2, 1_000),
+            corridor(1, 2, 1_000),
+            corridor(1, 3, 1_000),
+            corridor(2, 1, 1_000),
+            corridor(3, 2, 1_000),
         ];
         let fees: Vec<(ZoneId, ZoneId, u128)> = slot_fees(&zones, &routes)
             .into_iter()
