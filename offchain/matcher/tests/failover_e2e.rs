@@ -364,7 +364,10 @@ fn two_matcher_agents_commit_each_slot_once_and_the_standby_takes_over() {
             // chain: with one key, one sequence and one message, both sign the
             // same bytes, so a double broadcast is one transaction.
             let who: Vec<&str> = agents.iter().filter(|p| !p.committed(slot).is_empty()).map(|p| p.name).collect();
-            assert!(!who.is_empty(), "slot {k}: no agent logged its commit");
+            // At the kill slot the killed agent may have broadcast and died
+            // before logging it, and the survivor then finds the slot
+            // committed: the one transaction on chain (`txs`) is the check.
+            assert!(!who.is_empty() || k == KILL_AT, "slot {k}: no agent logged its commit");
             for p in &agents {
                 for tx in p.committed(slot) {
                     assert_eq!(vec![tx.clone()], txs, "slot {k}: agent {} logged {tx}", p.name);
