@@ -92,7 +92,8 @@ pub struct ForecastConfig {
     #[serde(default = "default_first_meter")]
     pub first_meter: u32,
     /// Chain time minus data time, seconds, a whole number of days; `None`:
-    /// chosen at start, whole weeks (`aip_matcher::household::week_offset`).
+    /// chosen at start, whole weeks (`aip_matcher::household::week_offset`),
+    /// and chosen again when the clock runs past the data's end.
     #[serde(default)]
     pub slot_offset_seconds: Option<i64>,
     /// Latitude and longitude of the households (clear-sky features);

@@ -11,8 +11,15 @@
 //!
 //! The slots are the next ones whose gate is still open: the first is the
 //! first slot start `s` with `now < s − gate_closure_seconds`.
+//!
+//! An offset the gateway chose itself (none configured) follows the clock:
+//! when a request's slots fall past the data's end under the current offset
+//! (a gateway left running into late December), the service maps `now` onto
+//! the data again ([`HouseholdForecaster::remap`]) and answers; a configured
+//! offset is never changed.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Mutex;
 
 use aip_matcher::household::{week_offset, HouseholdForecastError, HouseholdForecaster};
@@ -78,7 +85,11 @@ pub struct ForecastAnswer {
 /// run on one ONNX Runtime session each).
 pub struct ForecastService {
     forecaster: Mutex<HouseholdForecaster>,
-    slot_offset_seconds: i64,
+    /// The forecaster's offset, readable without its lock.
+    slot_offset_seconds: AtomicI64,
+    /// `Some(days ahead)` when the service chose the offset itself and may
+    /// choose it again; `None` for a configured offset.
+    remap_ahead_days: Option<u64>,
     max_slots: usize,
 }
 
@@ -107,24 +118,28 @@ impl ForecastService {
                 }
             })?,
         };
-        Ok(ForecastService::new(
-            HouseholdForecaster::new(energy, cfg.first_meter, slot_offset_seconds, site, load, pv),
-            cfg.max_slots,
-        ))
+        let forecaster =
+            HouseholdForecaster::new(energy, cfg.first_meter, slot_offset_seconds, site, load, pv);
+        let mut service = ForecastService::new(forecaster, cfg.max_slots);
+        if cfg.slot_offset_seconds.is_none() {
+            service.remap_ahead_days = Some(ahead_seconds.div_ceil(86_400));
+        }
+        Ok(service)
     }
 
-    /// A service over a forecaster built by the caller.
+    /// A service over a forecaster built by the caller; its offset stays.
     pub fn new(forecaster: HouseholdForecaster, max_slots: usize) -> Self {
         ForecastService {
-            slot_offset_seconds: forecaster.slot_offset_seconds(),
+            slot_offset_seconds: AtomicI64::new(forecaster.slot_offset_seconds()),
             forecaster: Mutex::new(forecaster),
+            remap_ahead_days: None,
             max_slots,
         }
     }
 
     /// Chain time minus data time, seconds.
     pub fn slot_offset_seconds(&self) -> i64 {
-        self.slot_offset_seconds
+        self.slot_offset_seconds.load(Ordering::SeqCst)
     }
 
     /// Most slots one request may ask for.
@@ -146,12 +161,28 @@ impl ForecastService {
             let mut f = self.forecaster.lock().map_err(|_| GatewayError::Forecast {
                 reason: "an earlier forecast panicked".to_string(),
             })?;
-            f.forecast(meter, first, slots).map_err(refusal)?
+            match (f.forecast(meter, first, slots), self.remap_ahead_days) {
+                // The chosen week ran out: choose again for `now` and retry once.
+                (Err(HouseholdForecastError::NoHistory { .. }), Some(ahead))
+                    if f.remap(now, ahead)
+                        .is_some_and(|o| o != self.slot_offset_seconds()) =>
+                {
+                    self.slot_offset_seconds
+                        .store(f.slot_offset_seconds(), Ordering::SeqCst);
+                    tracing::info!(
+                        slot_offset_seconds = f.slot_offset_seconds(),
+                        "forecast data remapped: the week chosen earlier ran past the data's end"
+                    );
+                    f.forecast(meter, first, slots)
+                }
+                (answer, _) => answer,
+            }
+            .map_err(refusal)?
         };
         Ok(ForecastAnswer {
             meter,
             now,
-            slot_offset_seconds: self.slot_offset_seconds,
+            slot_offset_seconds: self.slot_offset_seconds(),
             rounding: ROUNDING.to_string(),
             slots: forecasts
                 .into_iter()

@@ -57,6 +57,11 @@ fn service() -> Arc<ForecastService> {
 /// `HouseholdForecaster` built here, directly: households 0..=`index` of the
 /// file, so that meter `1 + index` is household `index` as in the gateway.
 fn direct(index: u32, first_slot: u64, slots: usize) -> Vec<(u64, u64, u64, i64)> {
+    direct_at(index, OFFSET, first_slot, slots)
+}
+
+/// [`direct`] with another chain-minus-data offset.
+fn direct_at(index: u32, offset: i64, first_slot: u64, slots: usize) -> Vec<(u64, u64, u64, i64)> {
     let energy = aip_data::read(
         &root().join("data/simbench/households_wh.csv.gz"),
         &aip_data::Selection {
@@ -69,7 +74,7 @@ fn direct(index: u32, first_slot: u64, slots: usize) -> Vec<(u64, u64, u64, i64)
     let mut f = HouseholdForecaster::new(
         energy,
         1,
-        OFFSET,
+        offset,
         SITE,
         Forecaster::load(models.join("load.onnx")).unwrap(),
         Forecaster::load(models.join("pv.onnx")).unwrap(),
@@ -274,6 +279,39 @@ fn without_an_offset_the_service_picks_whole_weeks_with_the_season() {
     let s = ForecastService::load(&forecast_config(None), NOW, 86_400).unwrap();
     assert_eq!(s.slot_offset_seconds(), OFFSET);
     assert_eq!(s.max_slots(), 96);
+
+    // Five weeks on, 2027-01-10 10:00: under the first offset its slots fall
+    // past the data's end (the configured service refuses that time in
+    // `refusals_name_the_problem`). This service chose its offset, so it
+    // maps the new day onto the data again: whole weeks, January 2016.
+    let later = 1_799_575_200;
+    let answer = s.answer(1, 4, later, 300).unwrap();
+    let offset = s.slot_offset_seconds();
+    assert_eq!(answer.slot_offset_seconds, offset);
+    assert_ne!(offset, OFFSET);
+    assert_eq!(offset % WEEK, 0, "whole weeks keep the weekday");
+    let first = 1_799_576_100; // 10:15, the first open slot
+    assert_eq!(
+        answer.slots.iter().map(|s| s.slot).collect::<Vec<_>>(),
+        (0..4).map(|k| first + k * 900).collect::<Vec<_>>()
+    );
+    // The data slot is within three days of the same calendar date in 2016
+    // (2016-01-10 10:15 UTC is 1452420900).
+    let data_slot = i64::try_from(first).unwrap() - offset;
+    assert!(
+        (data_slot - 1_452_420_900).abs() <= 4 * 86_400,
+        "data slot {data_slot}"
+    );
+    // The answer is the forecaster's for that offset.
+    let direct_later = direct_at(0, offset, first, 4);
+    assert_eq!(
+        answer
+            .slots
+            .iter()
+            .map(|s| (s.slot, s.load_wh, s.pv_wh, s.surplus_wh))
+            .collect::<Vec<_>>(),
+        direct_later
+    );
 }
 
 #[test]

@@ -121,6 +121,15 @@ impl HouseholdForecaster {
         self.slot_offset_seconds
     }
 
+    /// Maps chain time onto the data again for `now`, the way
+    /// [`week_offset`] chooses an offset, and keeps the new offset. `None`
+    /// (and the offset unchanged) when the data holds no such week.
+    pub fn remap(&mut self, now: u64, ahead_days: u64) -> Option<i64> {
+        let offset = week_offset(&self.energy, now, ahead_days)?;
+        self.slot_offset_seconds = offset;
+        Some(offset)
+    }
+
     fn to_data(&self, chain: u64) -> Option<u64> {
         u64::try_from(i128::from(chain) - i128::from(self.slot_offset_seconds)).ok()
     }
