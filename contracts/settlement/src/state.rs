@@ -2,7 +2,7 @@
 //! JSON field names: every stored byte costs 30 SDK gas to write.
 
 use aip_types::{MeterId, NodeId, Price, TradeId, Wh, ZoneId};
-use cosmwasm_std::{Addr, Binary, CanonicalAddr, Uint128};
+use cosmwasm_std::{Addr, Binary, CanonicalAddr, StdError, StdResult, Storage, Uint128};
 use cw_storage_plus::{Item, Map};
 use serde::{Deserialize, Serialize};
 
@@ -159,74 +159,121 @@ impl Serialize for TradeRec {
     }
 }
 
-/// Reads a [`TradeRec`]: the string of this version, or the JSON object of
-/// earlier ones.
+/// Reads the string of this version. Records of earlier versions (JSON
+/// objects) are read by [`parse_trade`], which looks at the first byte:
+/// serde's `deserialize_any`, which could take both, costs about 34 kB of
+/// contract code.
 struct TradeRecVisitor;
 
-impl<'de> serde::de::Visitor<'de> for TradeRecVisitor {
+impl serde::de::Visitor<'_> for TradeRecVisitor {
     type Value = TradeRec;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a trade record")
+        f.write_str("a trade record string")
     }
 
     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<TradeRec, E> {
         TradeRec::from_compact(v).map_err(E::custom)
     }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<TradeRec, A::Error> {
-        use serde::de::Error;
-        let mut ints: [Option<u64>; 4] = [None; 4]; // s, b, o, m
-        let mut addrs: [Option<CanonicalAddr>; 2] = [None, None]; // u, v
-        let mut amounts: [Option<Uint128>; 6] = [None; 6]; // w, n, p, a, c, f
-        let mut intents = false;
-        while let Some(key) = m.next_key::<String>()? {
-            match key.as_str() {
-                "s" => ints[0] = Some(m.next_value()?),
-                "b" => ints[1] = Some(m.next_value()?),
-                "o" => ints[2] = Some(m.next_value()?),
-                "m" => ints[3] = Some(m.next_value()?),
-                "u" => addrs[0] = Some(m.next_value()?),
-                "v" => addrs[1] = Some(m.next_value()?),
-                "w" => amounts[0] = Some(m.next_value()?),
-                "n" => amounts[1] = Some(m.next_value()?),
-                "p" => amounts[2] = Some(m.next_value()?),
-                "a" => amounts[3] = Some(m.next_value()?),
-                "c" => amounts[4] = Some(m.next_value()?),
-                "f" => amounts[5] = Some(m.next_value()?),
-                "i" => intents = m.next_value()?,
-                _ => {
-                    m.next_value::<serde::de::IgnoredAny>()?;
-                }
-            }
-        }
-        let need = |v: Option<u64>, k: &'static str| v.ok_or_else(|| A::Error::missing_field(k));
-        let amount =
-            |v: Option<Uint128>, k: &'static str| v.ok_or_else(|| A::Error::missing_field(k));
-        let [u, v] = addrs;
-        Ok(TradeRec {
-            slot: need(ints[0], "s")?,
-            bid: need(ints[1], "b")?,
-            offer: need(ints[2], "o")?,
-            buyer: u.ok_or_else(|| A::Error::missing_field("u"))?,
-            seller: v.ok_or_else(|| A::Error::missing_field("v"))?,
-            meter: MeterId::try_from(need(ints[3], "m")?)
-                .map_err(|_| A::Error::custom("trade record field m is not a meter id"))?,
-            wh: amount(amounts[0], "w")?,
-            net_wh: amount(amounts[1], "n")?,
-            price: amount(amounts[2], "p")?,
-            payment: amount(amounts[3], "a")?,
-            collateral: amount(amounts[4], "c")?,
-            fee: amounts[5].unwrap_or_default(),
-            intents,
-        })
-    }
 }
 
 impl<'de> Deserialize<'de> for TradeRec {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(TradeRecVisitor)
+        d.deserialize_str(TradeRecVisitor)
     }
+}
+
+/// A trade record as earlier versions stored it: a JSON object with
+/// one-letter keys. Only read, never written.
+#[derive(Deserialize)]
+struct LegacyTradeRec {
+    s: u64,
+    b: u64,
+    o: u64,
+    u: CanonicalAddr,
+    v: CanonicalAddr,
+    m: MeterId,
+    w: Wh,
+    n: Wh,
+    p: Price,
+    a: Uint128,
+    #[serde(default)]
+    f: Uint128,
+    c: Uint128,
+    #[serde(default)]
+    i: bool,
+}
+
+impl From<LegacyTradeRec> for TradeRec {
+    fn from(l: LegacyTradeRec) -> Self {
+        TradeRec {
+            slot: l.s,
+            bid: l.b,
+            offer: l.o,
+            buyer: l.u,
+            seller: l.v,
+            meter: l.m,
+            wh: l.w,
+            net_wh: l.n,
+            price: l.p,
+            payment: l.a,
+            fee: l.f,
+            collateral: l.c,
+            intents: l.i,
+        }
+    }
+}
+
+/// A stored trade record in either format: the JSON string of this version
+/// (read by hand: its bytes are digits, commas and base64, never escaped),
+/// or the JSON object of earlier ones.
+pub fn parse_trade(bytes: &[u8]) -> StdResult<TradeRec> {
+    match bytes {
+        [b'{', ..] => Ok(cosmwasm_std::from_json::<LegacyTradeRec>(bytes)?.into()),
+        [b'"', inner @ .., b'"'] => std::str::from_utf8(inner)
+            .map_err(|_| StdError::generic_err("trade record is not UTF-8"))
+            .and_then(|s| TradeRec::from_compact(s).map_err(StdError::generic_err)),
+        _ => Err(StdError::generic_err(
+            "trade record is neither a string nor an object",
+        )),
+    }
+}
+
+/// The trade `id`, if it exists.
+pub fn may_load_trade(storage: &dyn Storage, id: TradeId) -> StdResult<Option<TradeRec>> {
+    storage
+        .get(&TRADES.key(id))
+        .map(|b| parse_trade(&b))
+        .transpose()
+}
+
+/// The trade `id`.
+pub fn load_trade(storage: &dyn Storage, id: TradeId) -> StdResult<TradeRec> {
+    may_load_trade(storage, id)?.ok_or_else(|| StdError::not_found("trade"))
+}
+
+/// The trades with ids from `first` to `last` (both included), ascending,
+/// as `TRADES.range` would give them.
+pub fn trades_between<'a>(
+    storage: &'a dyn Storage,
+    first: TradeId,
+    last: TradeId,
+) -> impl Iterator<Item = StdResult<(TradeId, TradeRec)>> + 'a {
+    let start = TRADES.key(first).to_vec();
+    // Just past `last`'s key: every id is 8 bytes, so nothing lies between.
+    let mut end = TRADES.key(last).to_vec();
+    end.push(0);
+    storage
+        .range(Some(&start), Some(&end), cosmwasm_std::Order::Ascending)
+        .map(|(k, v)| {
+            let id = k
+                .len()
+                .checked_sub(8)
+                .and_then(|at| <[u8; 8]>::try_from(&k[at..]).ok())
+                .map(u64::from_be_bytes)
+                .ok_or_else(|| StdError::generic_err("trade key is not a trade id"))?;
+            Ok((id, parse_trade(&v)?))
+        })
 }
 
 /// Per (slot, seller meter): energy contracted and, once known, exported.
@@ -405,6 +452,7 @@ mod tests {
             "\"1764057600,3,4,AQEBAQEBAQEBAQEBAQEBAQEBAQE=,AgICAgICAgICAgICAgICAgICAgI=,7,2000,1960,210000,411600,19600,100000,1\""
         );
         assert_eq!(from_json::<TradeRec>(&json)?, r);
+        assert_eq!(parse_trade(&json)?, r);
         let r = rec(0, false);
         assert_eq!(from_json::<TradeRec>(to_json_vec(&r)?)?, r);
         Ok(())
@@ -415,16 +463,23 @@ mod tests {
     #[test]
     fn a_trade_record_of_the_previous_version_still_reads() -> StdResultOk {
         let old = r#"{"s":1764057600,"b":3,"o":4,"u":"AQEBAQEBAQEBAQEBAQEBAQEBAQE=","v":"AgICAgICAgICAgICAgICAgICAgI=","m":7,"w":"2000","n":"1960","p":"210000","a":"411600","f":"19600","c":"100000","i":true}"#;
-        assert_eq!(from_json::<TradeRec>(old)?, rec(19_600, true));
+        assert_eq!(parse_trade(old.as_bytes())?, rec(19_600, true));
         let old = r#"{"s":1764057600,"b":3,"o":4,"u":"AQEBAQEBAQEBAQEBAQEBAQEBAQE=","v":"AgICAgICAgICAgICAgICAgICAgI=","m":7,"w":"2000","n":"1960","p":"210000","a":"411600","c":"100000"}"#;
-        assert_eq!(from_json::<TradeRec>(old)?, rec(0, false));
+        assert_eq!(parse_trade(old.as_bytes())?, rec(0, false));
         // Through the map, as a migrated contract reads it.
         let mut storage = MockStorage::new();
         TRADES.save(&mut storage, 9, &rec(1, true))?;
         let key = TRADES.key(10);
         cosmwasm_std::Storage::set(&mut storage, &key, old.as_bytes());
-        assert_eq!(TRADES.load(&storage, 10)?, rec(0, false));
-        assert_eq!(TRADES.load(&storage, 9)?, rec(1, true));
+        assert_eq!(load_trade(&storage, 10)?, rec(0, false));
+        assert_eq!(load_trade(&storage, 9)?, rec(1, true));
+        let all: Vec<(TradeId, TradeRec)> =
+            trades_between(&storage, 0, 10).collect::<StdResult<_>>()?;
+        assert_eq!(all, vec![(9, rec(1, true)), (10, rec(0, false))]);
+        let one: Vec<(TradeId, TradeRec)> =
+            trades_between(&storage, 10, 10).collect::<StdResult<_>>()?;
+        assert_eq!(one, vec![(10, rec(0, false))]);
+        assert_eq!(may_load_trade(&storage, 11)?, None);
         Ok(())
     }
 
@@ -449,9 +504,10 @@ mod tests {
                 "trade record field intents is invalid",
             ),
             (r#"{"s":1}"#, "missing field `b`"),
+            ("7", "trade record is neither a string nor an object"),
         ];
         for (json, msg) in cases {
-            let e = from_json::<TradeRec>(json).expect_err(json).to_string();
+            let e = parse_trade(json.as_bytes()).expect_err(json).to_string();
             assert!(e.contains(msg), "{json}: {e}");
         }
     }
