@@ -6,7 +6,7 @@
 
 import { ICosmWasmClient, ISigningCosmWasmClient } from "./baseClient";
 import { Coin, StdFee } from "@interchainjs/types";
-import { Uint128, InstantiateMsg, MarketParams, Roles, ExecuteMsg, Binary, Side, SlotId, Ruling, Cw20ReceiveMsg, BatchIntent, IntentSignature, IntentTrade, Zone, Corridor, NodeZone, CongestionFee, QueryMsg, MigrateMsg, BalanceResponse, ConfigResponse, CongestionFeesResponse, DisputeResponse, HoldingsResponse, IntentFillResponse, NetworkResponse, NodeZonesResponse, SlotPhase, SlotStatusResponse, CorridorUsage, TradeStatus, TradeResponse, TradeSettlement, TradesResponse } from "./Settlement.types";
+import { Uint128, InstantiateMsg, MarketParams, Roles, ExecuteMsg, Binary, BatchIntent, SlotId, Ruling, Cw20ReceiveMsg, IntentTrade, Zone, Corridor, NodeZone, CongestionFee, QueryMsg, MigrateMsg, BalanceResponse, ConfigResponse, CongestionFeesResponse, DisputeResponse, HoldingsResponse, IntentFillResponse, NetworkResponse, NodeZonesResponse, SlotPhase, SlotStatusResponse, CorridorUsage, TradeStatus, TradeResponse, TradeSettlement, TradesResponse } from "./Settlement.types";
 export interface SettlementReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;

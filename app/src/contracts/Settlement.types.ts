@@ -105,7 +105,7 @@ export type ExecuteMsg = {
   };
 };
 export type Binary = string;
-export type Side = "buy" | "sell";
+export type BatchIntent = string;
 export type SlotId = number;
 export type Ruling = "pay_seller" | "refund_buyer" | {
   split: {
@@ -116,24 +116,6 @@ export interface Cw20ReceiveMsg {
   amount: Uint128;
   msg: Binary;
   sender: string;
-}
-export interface BatchIntent {
-  expires: number;
-  limit_price: number;
-  meter: number;
-  nonce: number;
-  owner: string;
-  premium_only?: boolean;
-  side: Side;
-  signature?: IntentSignature | null;
-  slot_from: number;
-  slot_until: number;
-  wh: number;
-}
-export interface IntentSignature {
-  kind: string;
-  pub_key?: string | null;
-  signature: string;
 }
 export interface IntentTrade {
   bid: number;

@@ -12,6 +12,7 @@
 //! execute (to settlement):
 //!   {"commit_intents":{"slot":S,"intents":[BatchIntent],"trades":[{"bid":0,"offer":1,"wh":"1000","price":"210000"}]}}
 //!   {"place_intent":{"intent":BatchIntent}}                  owner (contract accounts), no signature
+//!     BatchIntent: one base64 string, the intent's compact form (aip_types::intent::compact)
 //!   {"cancel_intent":{"nonce":7}}                            owner
 //!   {"fetch_deliveries":{"slot":S,"limit":50}}                anyone, from the slot end
 //!   {"settle":{"slot":S,"limit":500}}                         anyone, after the dispute window

@@ -14,8 +14,9 @@ use crate::msg::{
 };
 use crate::rules::{metered, ruled, timeline};
 use crate::state::{
-    Config, SlotState, TradeRec, ACCOUNT_TRADES, CONFIG, CORRIDORS, DISPUTES, FEES, FILLS, METERS,
-    NODE_ZONES, SLOTS, SLOT_BATCHES, STATE, TRADES, USAGE, ZONES,
+    load_trade, may_load_trade, trades_between, Config, SlotState, TradeRec, ACCOUNT_TRADES,
+    CONFIG, CORRIDORS, DISPUTES, FEES, FILLS, METERS, NODE_ZONES, SLOTS, SLOT_BATCHES, STATE,
+    USAGE, ZONES,
 };
 use crate::ContractError;
 
@@ -194,9 +195,7 @@ impl<'a> TradeView<'a> {
 }
 
 pub fn query_trade(deps: Deps, id: TradeId) -> Result<TradeResponse, ContractError> {
-    let t = TRADES
-        .may_load(deps.storage, id)?
-        .ok_or(ContractError::TradeNotFound { id })?;
+    let t = may_load_trade(deps.storage, id)?.ok_or(ContractError::TradeNotFound { id })?;
     TradeView::new(deps)?.response(id, t)
 }
 
@@ -222,7 +221,7 @@ pub fn query_trades_by_account(
     let trades = ids
         .into_iter()
         .map(|id| {
-            let t = TRADES.load(deps.storage, id)?;
+            let t = load_trade(deps.storage, id)?;
             view.response(id, t)
         })
         .collect::<Result<_, ContractError>>()?;
@@ -254,12 +253,7 @@ pub fn query_trades_by_slot(
         if last < from || trades.len() == limit {
             continue;
         }
-        for item in TRADES.range(
-            deps.storage,
-            Some(Bound::inclusive(first.max(from))),
-            Some(Bound::inclusive(last)),
-            IterOrder::Ascending,
-        ) {
+        for item in trades_between(deps.storage, first.max(from), last) {
             if trades.len() == limit {
                 break;
             }
@@ -315,8 +309,7 @@ pub fn query_holdings(deps: Deps) -> Result<HoldingsResponse, ContractError> {
 }
 
 pub fn query_dispute(deps: Deps, trade_id: TradeId) -> Result<DisputeResponse, ContractError> {
-    let t = TRADES
-        .may_load(deps.storage, trade_id)?
+    let t = may_load_trade(deps.storage, trade_id)?
         .ok_or(ContractError::TradeNotFound { id: trade_id })?;
     let d = DISPUTES
         .may_load(deps.storage, (t.slot, trade_id))?

@@ -73,19 +73,45 @@ fn raw(s: &mut Suite, who: &Addr, msg: String) -> anyhow::Result<AppResponse> {
     s.d.app.execute(who.clone(), m.into())
 }
 
-/// An intent in JSON with `meter` and `wh` spelled as given.
-fn intent_json(s: &Suite, owner: &Addr, meter: &str, wh: &str, extra: &str) -> String {
-    format!(
-        r#"{{"owner":"{owner}","nonce":1,"slot_from":{},"slot_until":{},"side":"sell","meter":{meter},"wh":{wh},"limit_price":{P},"premium_only":false,"expires":{}{extra}}}"#,
-        s.slot.start(),
-        s.slot.end(),
-        s.slot.start()
-    )
+/// `n` as a varint of the compact intent form (LEB128).
+fn varint(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push((n as u8 & 0x7f) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
 }
 
-/// C1: a meter id has one spelling. Strings, leading zeros, signs and
-/// fractions are not meter ids, whether an owner places the intent or the
-/// matcher carries it in a batch; nothing is stored by the attempt.
+/// An unsigned sell intent of `owner` in the compact form
+/// (`aip_types::intent::compact`), its meter and Wh spelled by the bytes given.
+fn intent_compact_wh(s: &Suite, owner: &Addr, meter: &[u8], wh: &[u8]) -> String {
+    let mut b = vec![1u8];
+    for n in [1, s.slot.start(), s.slot.end()] {
+        varint(&mut b, n);
+    }
+    b.extend_from_slice(meter);
+    b.extend_from_slice(wh);
+    for n in [P as u64, s.slot.start()] {
+        varint(&mut b, n);
+    }
+    b.push(1); // flags: sell, owner as text, no signature
+    varint(&mut b, owner.as_str().len() as u64);
+    b.extend_from_slice(owner.as_str().as_bytes());
+    format!("\"{}\"", Binary::from(b).to_base64())
+}
+
+/// [`intent_compact_wh`] of 1,000 Wh.
+fn intent_compact(s: &Suite, owner: &Addr, meter: &[u8]) -> String {
+    let mut wh = Vec::new();
+    varint(&mut wh, 1_000);
+    intent_compact_wh(s, owner, meter, &wh)
+}
+
+/// C1: a meter id has one spelling. In the compact form a meter is a
+/// varint: its shortest form is the only one accepted, and a number above
+/// u32 is not a meter id, whether an owner places the intent or the matcher
+/// carries it in a batch; the JSON object of earlier versions is refused
+/// too. Each names its rule; nothing is stored by the attempt.
 #[test]
 fn c1_non_canonical_meter_spellings_are_refused() {
     let mut s = Suite::new();
@@ -94,25 +120,40 @@ fn c1_non_canonical_meter_spellings_are_refused() {
     s.before_gate();
     let m = s.meter("m-bob", &bob, ZONE_A);
     let slot = s.slot;
-    for spelling in [
-        format!("\"{m}\""),
-        format!("\"0{m}\""),
-        format!("\"+{m}\""),
-        format!("0{m}"),
-        format!("{m}.0"),
-        format!("-{m}"),
-        "\"\u{0661}\"".to_string(), // Arabic-Indic digit one
-        "4294967296".to_string(),   // 2^32
+    let mut shortest = Vec::new();
+    varint(&mut shortest, u64::from(m));
+    // The canonical spelling is accepted by the decoder (placed below).
+    let mut overlong = shortest.clone();
+    *overlong.last_mut().unwrap() |= 0x80;
+    overlong.push(0);
+    let mut too_big = Vec::new();
+    varint(&mut too_big, 1 << 32);
+    let object = format!(
+        r#"{{"owner":"{bob}","nonce":1,"slot_from":{},"slot_until":{},"side":"sell","meter":{m},"wh":1000,"limit_price":{P},"premium_only":false,"expires":{}}}"#,
+        s.slot.start(),
+        s.slot.end(),
+        s.slot.start()
+    );
+    for (i, rule) in [
+        (
+            intent_compact(&s, &bob, &overlong),
+            "intent encoding: meter is not in its shortest form",
+        ),
+        (
+            intent_compact(&s, &bob, &too_big),
+            "intent encoding: meter does not fit in 32 bits",
+        ),
+        // serde-json-wasm's words for a JSON object where a string belongs.
+        (object, "Invalid type"),
     ] {
-        let i = intent_json(&s, &bob, &spelling, "1000", "");
         let e = err(raw(
             &mut s,
             &bob,
             format!(r#"{{"place_intent":{{"intent":{i}}}}}"#),
         ));
         assert!(
-            e.contains("Error parsing into type settlement::msg::ExecuteMsg"),
-            "{spelling}: {e}"
+            e.contains("Error parsing into type settlement::msg::ExecuteMsg") && e.contains(rule),
+            "{rule}: {e}"
         );
         let batch = format!(
             r#"{{"commit_intents":{{"slot":{},"intents":[{i},{i}],"trades":[{{"bid":0,"offer":1,"wh":"1000","price":"{P}"}}]}}}}"#,
@@ -120,8 +161,72 @@ fn c1_non_canonical_meter_spellings_are_refused() {
         );
         let e = err(raw(&mut s, &matcher, batch));
         assert!(
-            e.contains("Error parsing into type settlement::msg::ExecuteMsg"),
-            "{spelling}: {e}"
+            e.contains("Error parsing into type settlement::msg::ExecuteMsg") && e.contains(rule),
+            "{rule}: {e}"
+        );
+    }
+    assert_eq!(s.holdings().total.u128(), 0);
+    assert_eq!(s.status().trades, 0);
+    // The shortest spelling of the same intent is read and placed.
+    let i = intent_compact(&s, &bob, &shortest);
+    raw(
+        &mut s,
+        &bob,
+        format!(r#"{{"place_intent":{{"intent":{i}}}}}"#),
+    )
+    .unwrap();
+}
+
+/// A commit whose intents are not valid compact intents (bad base64, a
+/// wrong version byte, truncated, trailing bytes) is refused with the
+/// decoder's message and changes nothing.
+#[test]
+fn malformed_compact_intents_are_refused() {
+    let mut s = Suite::new();
+    let bob = s.user(1);
+    let matcher = s.role(roles::MATCHER);
+    s.before_gate();
+    let m = s.meter("m-bob", &bob, ZONE_A);
+    let mut meter = Vec::new();
+    varint(&mut meter, u64::from(m));
+    let good = intent_compact(&s, &bob, &meter);
+    let bytes = Binary::from_base64(good.trim_matches('"'))
+        .unwrap()
+        .to_vec();
+    let b64 = |b: &[u8]| format!("\"{}\"", Binary::from(b).to_base64());
+    let mut wrong_version = bytes.clone();
+    wrong_version[0] = 2;
+    let mut trailing = bytes.clone();
+    trailing.push(0);
+    for (i, rule) in [
+        (
+            "\"not base64!\"".to_string(),
+            "intent encoding is not valid base64: ".to_string(),
+        ),
+        (
+            b64(&wrong_version),
+            "intent encoding version 2 is not supported (expected 1)".to_string(),
+        ),
+        (
+            b64(&bytes[..bytes.len() - 1]),
+            format!(
+                "intent encoding is truncated: owner needs 1 more bytes at byte {}",
+                bytes.len() - bob.as_str().len()
+            ),
+        ),
+        (
+            b64(&trailing),
+            "intent encoding has 1 trailing bytes after the signature".to_string(),
+        ),
+    ] {
+        let batch = format!(
+            r#"{{"commit_intents":{{"slot":{},"intents":[{good},{i}],"trades":[{{"bid":0,"offer":1,"wh":"1000","price":"{P}"}}]}}}}"#,
+            s.slot.0
+        );
+        let e = err(raw(&mut s, &matcher, batch));
+        assert!(
+            e.contains("Error parsing into type settlement::msg::ExecuteMsg") && e.contains(&rule),
+            "{rule}: {e}"
         );
     }
     assert_eq!(s.holdings().total.u128(), 0);
@@ -343,15 +448,18 @@ fn h2_free_and_oversized_orders_are_refused() {
             MAX_ORDER_WH + 1
         )
     );
-    // Above 2^64: not a number an intent can hold.
-    let i = intent_json(&s, &bob, "1", &(u64::MAX as u128 + 1).to_string(), "");
+    // Above 2^64 (a varint of 2^64): not a number an intent can hold.
+    let mut wh = vec![0x80; 9];
+    wh.push(0x02);
+    let i = intent_compact_wh(&s, &bob, &[1], &wh);
     let e = err(raw(
         &mut s,
         &bob,
         format!(r#"{{"place_intent":{{"intent":{i}}}}}"#),
     ));
     assert!(
-        e.contains("Error parsing into type settlement::msg::ExecuteMsg"),
+        e.contains("Error parsing into type settlement::msg::ExecuteMsg")
+            && e.contains("intent encoding: wh does not fit in 64 bits"),
         "{e}"
     );
     // A trade of 0 Wh between valid intents.
@@ -388,13 +496,12 @@ fn h3_a_seller_cannot_declare_the_buyers_zone() {
     let (alice, bob) = (s.user(0), s.user(1));
     s.before_gate();
     let mb = s.meter("m-bob", &bob, ZONE_A);
-    let declared = intent_json(
-        &s,
-        &bob,
-        &mb.to_string(),
-        "1000",
-        &format!(r#","zone":{ZONE_B}"#),
-    );
+    // The compact form has no zone field at all: a declared zone has nowhere
+    // to go. The JSON object of earlier versions, which could carry one, is
+    // refused (c1_non_canonical_meter_spellings_are_refused).
+    let mut meter = Vec::new();
+    varint(&mut meter, u64::from(mb));
+    let declared = intent_compact(&s, &bob, &meter);
     s.deposit(&bob, 40_000).unwrap();
     raw(
         &mut s,

@@ -217,7 +217,11 @@ pub struct SignedIntent {
 /// chain or contract cannot verify, and 100 bytes per intent stay out of the
 /// transaction). `signature` is absent for an intent its owner placed on chain
 /// itself (`place_intent`: contract accounts, which cannot sign).
-#[cw_serde]
+///
+/// In JSON it is one string, its compact form ([`compact`]): serde, the
+/// schema and every Rust caller go through the hand-written encoder and
+/// decoder there, never through a derived visitor.
+#[derive(Clone, Debug, PartialEq)]
 pub struct BatchIntent {
     pub owner: String,
     pub nonce: u64,
@@ -227,10 +231,8 @@ pub struct BatchIntent {
     pub meter: u32,
     pub wh: u64,
     pub limit_price: u64,
-    #[serde(default)]
     pub premium_only: bool,
     pub expires: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<IntentSignature>,
 }
 
@@ -732,6 +734,8 @@ pub fn verify_cancel(
     )
     .map(|_| ())
 }
+
+pub mod compact;
 
 #[cfg(feature = "sign")]
 pub mod sign;

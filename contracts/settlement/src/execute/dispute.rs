@@ -14,7 +14,9 @@ use super::only;
 use super::settle::{outcome, reputation_msg, settle_deltas};
 use crate::ledger::{self, Delta};
 use crate::rules;
-use crate::state::{Config, Dispute, TradeRec, CONFIG, DISPUTES, METERS, SLOTS, STATE, TRADES};
+use crate::state::{
+    may_load_trade, Config, Dispute, TradeRec, CONFIG, DISPUTES, METERS, SLOTS, STATE,
+};
 use crate::ContractError;
 
 /// A party opens a dispute without sending a token (only while the bond is 0).
@@ -41,8 +43,7 @@ pub(crate) fn open_dispute(
 ) -> Result<Response, ContractError> {
     let bond = cfg.params.dispute_bond;
     rules::check_bond(bond, sent)?;
-    let t = TRADES
-        .may_load(deps.storage, trade_id)?
+    let t = may_load_trade(deps.storage, trade_id)?
         .ok_or(ContractError::TradeNotFound { id: trade_id })?;
     let sender = deps.api.addr_canonicalize(who.as_str())?;
     if sender != t.buyer && sender != t.seller {
@@ -98,8 +99,7 @@ fn load_case(
     trade_id: TradeId,
     now: u64,
 ) -> Result<OpenCase, ContractError> {
-    let t = TRADES
-        .may_load(deps.storage, trade_id)?
+    let t = may_load_trade(deps.storage, trade_id)?
         .ok_or(ContractError::TradeNotFound { id: trade_id })?;
     let slot = SlotId(t.slot);
     let d = DISPUTES

@@ -11,13 +11,12 @@ use cosmwasm_std::{
     to_json_binary, Addr, CosmosMsg, DepsMut, Env, Order as IterOrder, Response, StdResult,
     Uint128, WasmMsg,
 };
-use cw_storage_plus::Bound;
 
 use crate::ledger::{self, Delta};
 use crate::msg::TradeSettlement;
 use crate::rules;
 use crate::state::{
-    MeterSlot, TradeRec, CONFIG, DISPUTES, METERS, SLOTS, SLOT_BATCHES, STATE, TRADES,
+    trades_between, MeterSlot, TradeRec, CONFIG, DISPUTES, METERS, SLOTS, SLOT_BATCHES, STATE,
 };
 use crate::ContractError;
 
@@ -72,12 +71,7 @@ pub fn execute_settle(
             continue;
         }
         let start = first.max(next);
-        for item in TRADES.range(
-            deps.storage,
-            Some(Bound::inclusive(start)),
-            Some(Bound::inclusive(last)),
-            IterOrder::Ascending,
-        ) {
+        for item in trades_between(deps.storage, start, last) {
             if considered == limit {
                 break 'batches;
             }

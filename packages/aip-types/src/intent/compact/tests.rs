@@ -1,0 +1,332 @@
+//! The compact form: round trips of every form, and each refusal with its message.
+
+use proptest::prelude::*;
+
+use super::*;
+
+/// A 20-byte account under the `wasm` prefix.
+fn owner() -> String {
+    let hrp = bech32::Hrp::parse("wasm").expect("hrp");
+    bech32::encode::<bech32::Bech32>(hrp, &[9u8; 20]).expect("bech32")
+}
+
+fn cosmos_sig() -> IntentSignature {
+    IntentSignature {
+        kind: KIND_COSMOS_ADR036.to_string(),
+        pub_key: Some(Binary::from([2u8; 33].as_slice()).to_base64()),
+        signature: Binary::from([7u8; 64].as_slice()).to_base64(),
+    }
+}
+
+fn eth_sig() -> IntentSignature {
+    IntentSignature {
+        kind: KIND_ETH_EIP712.to_string(),
+        pub_key: None,
+        signature: format!("0x{}", hex::encode([0xabu8; 65])),
+    }
+}
+
+fn intent(signature: Option<IntentSignature>) -> BatchIntent {
+    BatchIntent {
+        owner: owner(),
+        nonce: 7,
+        slot_from: 1_764_057_600,
+        slot_until: 1_764_059_400,
+        side: Side::Sell,
+        meter: 42,
+        wh: 1_500,
+        limit_price: 180_000,
+        premium_only: true,
+        expires: 1_764_057_600,
+        signature,
+    }
+}
+
+/// Where the flags byte of an encoding is (after the version and seven varints).
+fn flags_at(bytes: &[u8]) -> usize {
+    let mut r = Reader { bytes, at: 1 };
+    for _ in 0..7 {
+        r.varint("x").expect("varint");
+    }
+    r.at
+}
+
+/// The flags byte of an encoding.
+fn flags_of(bytes: &[u8]) -> u8 {
+    bytes[flags_at(bytes)]
+}
+
+fn err(bytes: &[u8]) -> String {
+    decode(bytes).expect_err("refused").to_string()
+}
+
+#[test]
+fn the_fixture_owner_is_lowercase_bech32() {
+    assert!(bech32_parts(&owner()).is_some());
+}
+
+#[test]
+fn each_signature_form_round_trips_and_uses_its_short_form() {
+    for (sig, form) in [
+        (None, SIG_NONE),
+        (Some(cosmos_sig()), SIG_COSMOS),
+        (Some(eth_sig()), SIG_ETH),
+    ] {
+        let bi = intent(sig);
+        let bytes = encode(&bi);
+        let flags = flags_of(&bytes);
+        assert_eq!((flags & SIG_MASK) >> SIG_SHIFT, form);
+        assert_ne!(
+            flags & OWNER_BECH32,
+            0,
+            "a bech32 owner travels as its data"
+        );
+        assert_eq!(decode(&bytes), Ok(bi.clone()));
+        assert_eq!(from_base64(&to_base64(&bi)), Ok(bi));
+    }
+}
+
+#[test]
+fn the_short_forms_carry_raw_bytes() {
+    // version + 7 varints (1+5+5+1+2+3+5) + flags + owner (1+4+1+20) + 33 + 64
+    assert_eq!(
+        encode(&intent(Some(cosmos_sig()))).len(),
+        1 + 22 + 1 + 26 + 97
+    );
+    assert_eq!(encode(&intent(Some(eth_sig()))).len(), 1 + 22 + 1 + 26 + 65);
+}
+
+#[test]
+fn non_canonical_strings_travel_as_text_unchanged() {
+    let mut upper = eth_sig();
+    upper.signature = upper.signature.to_uppercase();
+    let mut no_prefix = eth_sig();
+    no_prefix.signature = hex::encode([1u8; 65]);
+    let mut bad64 = cosmos_sig();
+    bad64.signature = "not base64!".to_string();
+    let mut short_key = cosmos_sig();
+    short_key.pub_key = Some(Binary::from([2u8; 32].as_slice()).to_base64());
+    let mut no_key = cosmos_sig();
+    no_key.pub_key = None;
+    let passkey = IntentSignature {
+        kind: "passkey".to_string(),
+        pub_key: Some("pk".to_string()),
+        signature: "sig".to_string(),
+    };
+    for sig in [upper, no_prefix, bad64, short_key, no_key, passkey] {
+        let bi = intent(Some(sig));
+        let bytes = encode(&bi);
+        assert_eq!((flags_of(&bytes) & SIG_MASK) >> SIG_SHIFT, SIG_TEXT);
+        assert_eq!(decode(&bytes), Ok(bi));
+    }
+    // An owner that is not lowercase bech32 travels as text.
+    for owner in ["alice".to_string(), owner().to_uppercase(), String::new()] {
+        let bi = BatchIntent {
+            owner,
+            ..intent(Some(cosmos_sig()))
+        };
+        let bytes = encode(&bi);
+        assert_eq!(flags_of(&bytes) & OWNER_BECH32, 0);
+        assert_eq!(decode(&bytes), Ok(bi));
+    }
+}
+
+#[test]
+fn json_is_one_string_and_reads_back() {
+    let bi = intent(Some(cosmos_sig()));
+    let json = serde_json::to_value(&bi).expect("serialize");
+    assert_eq!(json, serde_json::Value::String(to_base64(&bi)));
+    let back: BatchIntent = serde_json::from_value(json).expect("deserialize");
+    assert_eq!(back, bi);
+    let back: BatchIntent =
+        cosmwasm_std::from_json(format!("\"{}\"", to_base64(&bi))).expect("from_json");
+    assert_eq!(back, bi);
+}
+
+#[test]
+fn the_old_json_object_is_refused() {
+    let e = serde_json::from_str::<BatchIntent>(r#"{"owner":"a","nonce":1}"#)
+        .expect_err("object")
+        .to_string();
+    assert!(
+        e.starts_with("invalid type: map, expected a compact intent (base64 string)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn malformed_base64_is_refused() {
+    let e = from_base64("not base64!").expect_err("refused").to_string();
+    assert!(
+        e.starts_with("intent encoding is not valid base64: "),
+        "{e}"
+    );
+    let e = serde_json::from_str::<BatchIntent>("\"@@@\"")
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        e.starts_with("intent encoding is not valid base64: "),
+        "{e}"
+    );
+}
+
+#[test]
+fn empty_and_wrong_version_are_refused() {
+    assert_eq!(err(&[]), "intent encoding is empty");
+    let mut bytes = encode(&intent(None));
+    bytes[0] = 2;
+    assert_eq!(
+        err(&bytes),
+        "intent encoding version 2 is not supported (expected 1)"
+    );
+    bytes[0] = 0;
+    assert_eq!(
+        err(&bytes),
+        "intent encoding version 0 is not supported (expected 1)"
+    );
+}
+
+#[test]
+fn every_truncation_is_refused() {
+    for bi in [
+        intent(None),
+        intent(Some(cosmos_sig())),
+        intent(Some(eth_sig())),
+        intent(Some(IntentSignature {
+            kind: "passkey".to_string(),
+            pub_key: Some("pk".to_string()),
+            signature: "sig".to_string(),
+        })),
+    ] {
+        let bytes = encode(&bi);
+        for cut in 1..bytes.len() {
+            let e = err(&bytes[..cut]);
+            assert!(
+                e.starts_with("intent encoding is truncated: "),
+                "{cut}: {e}"
+            );
+        }
+    }
+    let bytes = encode(&intent(Some(cosmos_sig())));
+    assert_eq!(
+        err(&bytes[..bytes.len() - 1]),
+        format!(
+            "intent encoding is truncated: signature needs 1 more bytes at byte {}",
+            bytes.len() - 64
+        )
+    );
+    assert_eq!(
+        err(&bytes[..1]),
+        "intent encoding is truncated: nonce needs 1 more bytes at byte 1"
+    );
+}
+
+#[test]
+fn trailing_bytes_are_refused() {
+    let mut bytes = encode(&intent(Some(eth_sig())));
+    bytes.extend_from_slice(&[0, 0]);
+    assert_eq!(
+        err(&bytes),
+        "intent encoding has 2 trailing bytes after the signature"
+    );
+}
+
+#[test]
+fn oversized_numbers_are_refused() {
+    // A nonce of eleven continuation bytes.
+    let mut bytes = vec![COMPACT_VERSION];
+    bytes.extend_from_slice(&[0xff; 11]);
+    assert_eq!(
+        err(&bytes),
+        "intent encoding: nonce does not fit in 64 bits"
+    );
+    // Ten bytes whose last one carries more than the top bit.
+    let mut bytes = vec![COMPACT_VERSION];
+    bytes.extend_from_slice(&[0xff; 9]);
+    bytes.push(0x02);
+    assert_eq!(
+        err(&bytes),
+        "intent encoding: nonce does not fit in 64 bits"
+    );
+    // A number with a needless zero byte (1 spelled 0x81 0x00).
+    let bytes = vec![COMPACT_VERSION, 0x81, 0x00];
+    assert_eq!(
+        err(&bytes),
+        "intent encoding: nonce is not in its shortest form"
+    );
+    let bytes = vec![COMPACT_VERSION, 0x80, 0x00];
+    assert_eq!(
+        err(&bytes),
+        "intent encoding: nonce is not in its shortest form"
+    );
+    // A meter above u32::MAX.
+    let mut bytes = vec![COMPACT_VERSION, 1, 1, 2];
+    put_varint(&mut bytes, u64::from(u32::MAX) + 1);
+    assert_eq!(
+        err(&bytes),
+        "intent encoding: meter does not fit in 32 bits"
+    );
+}
+
+#[test]
+fn unknown_flags_and_bad_text_are_refused() {
+    let bi = intent(Some(cosmos_sig()));
+    let bytes = encode(&bi);
+    let at = flags_at(&bytes);
+    let flagged = |f: u8| {
+        let mut b = bytes.clone();
+        b[at] = f;
+        b
+    };
+    assert_eq!(
+        err(&flagged(flags_of(&bytes) | 0x40)),
+        "intent encoding: unknown flag bits 0x4f"
+    );
+    // pub_key present only makes sense with a text signature.
+    assert_eq!(
+        err(&flagged(flags_of(&bytes) | HAS_PUB_KEY)),
+        "intent encoding: unknown flag bits 0x2f"
+    );
+    // A text owner that is not UTF-8.
+    let mut bytes = vec![COMPACT_VERSION, 1, 1, 2, 1, 1, 1, 2, 0, 2, 0xc3, 0x28];
+    assert_eq!(err(&bytes), "intent encoding: owner is not UTF-8");
+    // A bech32 owner whose prefix is not a bech32 prefix.
+    bytes.truncate(8);
+    bytes.extend_from_slice(&[OWNER_BECH32, 1, b' ', 1, 0]);
+    let e = err(&bytes);
+    assert!(
+        e.starts_with("intent encoding: owner is not bech32: "),
+        "{e}"
+    );
+}
+
+fn text_strategy() -> impl Strategy<Value = String> {
+    "[ -~]{0,60}"
+}
+
+proptest! {
+    #[test]
+    fn any_intent_round_trips(
+        owner in text_strategy(),
+        nums in proptest::array::uniform7(any::<u64>()),
+        meter in any::<u32>(),
+        sell in any::<bool>(),
+        premium in any::<bool>(),
+        sig in proptest::option::of((text_strategy(), proptest::option::of(text_strategy()), text_strategy())),
+    ) {
+        let bi = BatchIntent {
+            owner,
+            nonce: nums[0],
+            slot_from: nums[1],
+            slot_until: nums[2],
+            side: if sell { Side::Sell } else { Side::Buy },
+            meter,
+            wh: nums[3],
+            limit_price: nums[4],
+            premium_only: premium,
+            expires: nums[5],
+            signature: sig.map(|(kind, pub_key, signature)| IntentSignature { kind, pub_key, signature }),
+        };
+        prop_assert_eq!(from_base64(&to_base64(&bi)), Ok(bi));
+    }
+}
