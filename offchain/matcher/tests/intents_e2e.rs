@@ -424,6 +424,7 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
         assert_eq!(screening.screened.len(), 2, "{screening:?}");
         assert!(screening.refused.is_empty(), "{screening:?}");
         let report = agent.verify_slot(slot, &frozen, Some(&screening), 0.005).await.expect("verify-slot");
+        eprintln!("verify-slot: {} screened out at height {:?}, welfare committed {:.0} / re-run {:.0} (ratio {:.6})", report.screened_out, report.screening_height, report.committed_welfare, report.recomputed_welfare, report.ratio);
         assert_eq!(report.committed_trades, trades);
         assert_eq!((report.screening_height, report.screened_out), (Some(screening.height), 2), "{report:?}");
         assert!(report.unchecked.is_empty(), "{report:?}");
