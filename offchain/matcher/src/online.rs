@@ -936,20 +936,10 @@ impl Agent {
 
     /// Writes `screening` to the publish folder, if there is one.
     fn publish(&self, screening: &crate::verify::Screening) -> Result<(), MatcherError> {
-        let Some(dir) = &self.publish_dir else {
-            return Ok(());
-        };
-        let path = dir.join(format!("screening-{}.json", screening.slot));
-        let text = serde_json::to_string_pretty(screening).map_err(|e| MatcherError::Publish {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
-        std::fs::create_dir_all(dir)
-            .and_then(|()| std::fs::write(&path, text))
-            .map_err(|e| MatcherError::Publish {
-                path: path.display().to_string(),
-                reason: e.to_string(),
-            })
+        match &self.publish_dir {
+            Some(dir) => crate::verify::write_screening(dir, screening).map(|_| ()),
+            None => Ok(()),
+        }
     }
 
     /// One cycle from the gateway's frozen book (see the module docs).

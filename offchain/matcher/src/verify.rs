@@ -235,6 +235,24 @@ pub struct Screening {
     pub refused: Vec<ScreenedOut>,
 }
 
+/// Writes `screening` to `dir/screening-<slot>.json` (creating `dir`) and
+/// returns the file's path: what `aip-matcher run --publish-dir` publishes.
+pub fn write_screening(
+    dir: &std::path::Path,
+    screening: &Screening,
+) -> Result<std::path::PathBuf, MatcherError> {
+    let path = dir.join(format!("screening-{}.json", screening.slot));
+    let failed = |reason: String| MatcherError::Publish {
+        path: path.display().to_string(),
+        reason,
+    };
+    let text = serde_json::to_string_pretty(screening).map_err(|e| failed(e.to_string()))?;
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&path, text))
+        .map_err(|e| failed(e.to_string()))?;
+    Ok(path)
+}
+
 /// Re-checks a published [`Screening`] of `frozen`: runs the committer's own
 /// screening ([`crate::intents::screen`]) on `view`, the chain's state at the
 /// record's height, with the record's clock, and compares intent by intent.

@@ -512,3 +512,26 @@ fn a_record_of_another_book_or_naming_unknown_intents_is_refused() {
         )
     );
 }
+
+#[test]
+fn the_record_is_published_as_a_file_and_read_back() {
+    let dir = std::env::temp_dir().join(format!("aip-verify-publish-{}", std::process::id()));
+    let rec = record();
+    let path = write_screening(&dir, &rec).expect("written");
+    assert_eq!(path, dir.join(format!("screening-{SLOT}.json")));
+    let back: Screening =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("parsed");
+    assert_eq!(back, rec);
+    // A folder that is a file cannot take the record: the error names the path.
+    let file = dir.join("not-a-dir");
+    std::fs::write(&file, "x").expect("file");
+    let e = write_screening(&file, &rec).expect_err("not a folder");
+    assert!(
+        e.to_string().starts_with(&format!(
+            "could not publish the screening record {}: ",
+            file.join(format!("screening-{SLOT}.json")).display()
+        )),
+        "{e}"
+    );
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
