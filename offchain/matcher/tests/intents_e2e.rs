@@ -362,10 +362,12 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
             err.to_string(),
             format!("signer {} is not the settlement contract's matcher ({})", addr("alice"), addr("matcher"))
         );
+        let publish_dir = out.with_file_name(format!("screening-e2e-{}", std::process::id()));
         let agent = Agent::new(as_account("matcher").await, &file, Method::Auto)
             .await
             .unwrap()
-            .with_gateway(url.clone());
+            .with_gateway(url.clone())
+            .with_publish_dir(&publish_dir);
         assert_eq!(agent.cycle(slot).await.unwrap(), CycleOutcome::NotMatching { phase: "open".into() });
         let (_, now) = alice.latest_block().await.unwrap();
         advance(slot - params.gate_closure_secs - now as u64 + 2);
@@ -444,8 +446,21 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
             err.to_string().starts_with(&format!("intent {} ({}, nonce 1) was screened out for \"no reputation token\", but at height {} the rules say: the intent passes", kept.hash, kept.signed.intent.owner, screening.height)),
             "{err}"
         );
-        let screening_file = out.with_file_name(format!("screening-{slot}.json"));
-        std::fs::write(&screening_file, serde_json::to_string(&screening).unwrap()).unwrap();
+        // A record whose clock is not its block's time + 10 s, and one read
+        // after the commit, are refused.
+        let mut off_clock = screening.clone();
+        off_clock.now += 1;
+        let err = agent.verify_slot(slot, &frozen, Some(&off_clock), 0.005).await.expect_err("clock");
+        assert!(err.to_string().starts_with(&format!("the screening record's clock {} is not block {}'s time ", screening.now + 1, screening.height)), "{err}");
+        let (latest, _) = alice.latest_block().await.unwrap();
+        let late_time = alice.block_time(latest).await.unwrap();
+        let late = verify::Screening { height: latest, now: late_time as u64 + 10, ..screening.clone() };
+        let err = agent.verify_slot(slot, &frozen, Some(&late), 0.005).await.expect_err("after the commit");
+        assert_eq!(err.to_string(), format!("at the screening height {latest} slot {slot} already had {trades} trades"));
+        // The agent published the record in its folder (`run --publish-dir`).
+        let screening_file = publish_dir.join(format!("screening-{slot}.json"));
+        let published: verify::Screening = serde_json::from_str(&std::fs::read_to_string(&screening_file).unwrap()).unwrap();
+        assert_eq!(published, screening);
 
         // The binaries: `verify-slot` against the chain (no key), and one
         // `run --gateway --once` cycle, which finds the slot committed.
