@@ -861,20 +861,7 @@ impl Agent {
                 trades: status.trades,
             });
         }
-        let net: ChainNetwork = self
-            .chain
-            .query_at(&self.settlement, &QueryMsg::Network {}, at)
-            .await
-            .map_err(MatcherError::from)?;
-        let fees: FeesResponse = self
-            .chain
-            .query_at(
-                &self.settlement,
-                &QueryMsg::CongestionFees { slot: SlotId(slot) },
-                at,
-            )
-            .await
-            .map_err(MatcherError::from)?;
+        let (net, fees) = self.network_at(slot, at).await?;
         let usage = if at.is_some() {
             status.corridor_usage.as_slice()
         } else {
@@ -934,6 +921,28 @@ impl Agent {
         Ok(report)
     }
 
+    /// The contract's network and `slot`'s congestion fees, from the state
+    /// after block `at` (`None`: the latest).
+    async fn network_at(
+        &self,
+        slot: u64,
+        at: Option<u64>,
+    ) -> Result<(ChainNetwork, FeesResponse), MatcherError> {
+        let net: ChainNetwork = self
+            .chain
+            .query_at(&self.settlement, &QueryMsg::Network {}, at)
+            .await?;
+        let fees: FeesResponse = self
+            .chain
+            .query_at(
+                &self.settlement,
+                &QueryMsg::CongestionFees { slot: SlotId(slot) },
+                at,
+            )
+            .await?;
+        Ok((net, fees))
+    }
+
     /// Writes `screening` to the publish folder, if there is one.
     fn publish(&self, screening: &crate::verify::Screening) -> Result<(), MatcherError> {
         match &self.publish_dir {
@@ -956,18 +965,7 @@ impl Agent {
         // `verify-slot` reads again from the published record.
         let (height, now) = self.chain.latest_block().await?;
         let at = Some(height);
-        let net: ChainNetwork = self
-            .chain
-            .query_at(&self.settlement, &QueryMsg::Network {}, at)
-            .await?;
-        let fees: FeesResponse = self
-            .chain
-            .query_at(
-                &self.settlement,
-                &QueryMsg::CongestionFees { slot: SlotId(slot) },
-                at,
-            )
-            .await?;
+        let (net, fees) = self.network_at(slot, at).await?;
         let routes = to_routes(&net, &fees.fees, &status.corridor_usage)?;
         let zones = net.zones.iter().map(|z| z.id).collect();
         let view = self.chain_view_at(slot, &frozen, zones, at).await?;

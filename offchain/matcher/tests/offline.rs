@@ -117,15 +117,21 @@ fn report_rejects_a_grid_it_cannot_read() {
     );
 }
 
-#[test]
-fn verify_slot_needs_a_deployment_or_the_committed_files() {
-    let exe = env!("CARGO_BIN_EXE_aip-matcher");
-    let book = tmp("verify-book.json");
+/// An empty frozen book of slot 900, written to `name` in the test folder.
+fn empty_book(name: &str) -> PathBuf {
+    let book = tmp(name);
     std::fs::write(
         &book,
         r#"{"slot": 900, "frozen_at": 600, "book_hash": "", "intents": []}"#,
     )
     .unwrap();
+    book
+}
+
+#[test]
+fn verify_slot_needs_a_deployment_or_the_committed_files() {
+    let exe = env!("CARGO_BIN_EXE_aip-matcher");
+    let book = empty_book("verify-book.json");
     let neither = Command::new(exe)
         .args(["verify-slot", "--book"])
         .arg(&book)
@@ -167,12 +173,7 @@ fn verify_slot_needs_a_deployment_or_the_committed_files() {
 #[test]
 fn verify_slot_reads_the_screening_record_with_a_deployment_only() {
     let exe = env!("CARGO_BIN_EXE_aip-matcher");
-    let book = tmp("verify-book-screening.json");
-    std::fs::write(
-        &book,
-        r#"{"slot": 900, "frozen_at": 600, "book_hash": "", "intents": []}"#,
-    )
-    .unwrap();
+    let book = empty_book("verify-book-screening.json");
     let run = |args: &[&str]| {
         Command::new(exe)
             .args(["verify-slot", "--book"])
