@@ -236,7 +236,7 @@ export type QueryMsg = {
 };
 export interface MigrateMsg {}
 export type Addr = string;
-export type Tier = ("bronze" | "silver" | "gold") | "newcomer";
+export type Tier = "newcomer" | "bronze" | "silver" | "gold";
 export interface AllNftInfoResponseForReputationMetadata {
   access: OwnerOfResponse;
   info: NftInfoResponseForReputationMetadata;

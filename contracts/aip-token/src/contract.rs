@@ -8,9 +8,12 @@ use cw2::set_contract_version;
 use crate::msg::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, AIP_DECIMALS};
 use crate::ContractError;
 
+/// The cw2 contract name; `migrate` refuses code stored under another name.
 pub const CONTRACT_NAME: &str = "crates.io:aip-token";
+/// The cw2 version: the crate version; `migrate` refuses downgrades.
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// Creates the token: cw20-base's instantiation, with 6 decimals enforced.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn instantiate(
     mut deps: DepsMut,
@@ -33,6 +36,7 @@ pub fn instantiate(
         .add_attribute("symbol", symbol))
 }
 
+/// cw20-base's execute messages, with checked supply and allowance arithmetic.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn execute(
     deps: DepsMut,
@@ -76,11 +80,14 @@ pub fn execute(
     Ok(cw20_base::contract::execute(deps, env, info, msg)?)
 }
 
+/// cw20-base's queries.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
     cw20_base::contract::query(deps, env, msg)
 }
 
+/// Upgrades the code: the shared guard (`aip_types::migrate`) refuses another
+/// contract's code and downgrades, then records the new version.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
     let from_version =

@@ -8,10 +8,6 @@
 //! contract name for migrations.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 // tests report failures by panicking
-// Documentation debt: 14 public items had no doc comment when the workspace
-// lints came in (2026-12-06); new items are documented, and this allow goes
-// when the count reaches 0.
-#![allow(missing_docs)]
 
 pub mod contract;
 mod error;

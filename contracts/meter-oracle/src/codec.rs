@@ -34,20 +34,24 @@ pub struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    /// A reader at the start of `buf`.
     pub fn new(buf: &'a [u8]) -> Self {
         Reader { buf, pos: 0 }
     }
 
+    /// Whether every byte was read.
     pub fn is_empty(&self) -> bool {
         self.pos >= self.buf.len()
     }
 
+    /// The next byte.
     pub fn u8(&mut self) -> StdResult<u8> {
         let b = *self.buf.get(self.pos).ok_or_else(corrupt)?;
         self.pos += 1;
         Ok(b)
     }
 
+    /// The next `n` bytes.
     pub fn bytes(&mut self, n: usize) -> StdResult<&'a [u8]> {
         let end = self.pos.checked_add(n).ok_or_else(corrupt)?;
         let s = self.buf.get(self.pos..end).ok_or_else(corrupt)?;
@@ -55,6 +59,7 @@ impl<'a> Reader<'a> {
         Ok(s)
     }
 
+    /// The next LEB128 varint.
     pub fn varint(&mut self) -> StdResult<u64> {
         let mut v: u64 = 0;
         for shift in (0..64).step_by(7) {
@@ -96,8 +101,11 @@ fn status_from(b: u8) -> StdResult<MeterStatus> {
 /// One meter in the registry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MeterEntry {
+    /// Pending, active or deactivated.
     pub status: MeterStatus,
+    /// Grid node.
     pub node: u32,
+    /// ed25519 device public key.
     pub pubkey: [u8; 32],
     /// Canonical address bytes of the owner.
     pub owner: Vec<u8>,
@@ -106,10 +114,12 @@ pub struct MeterEntry {
 /// A page of the registry, keyed by the meter's offset inside the page.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RegistryPage {
+    /// Entries by offset inside the page.
     pub meters: BTreeMap<u8, MeterEntry>,
 }
 
 impl RegistryPage {
+    /// Reads a page written by [`RegistryPage::encode`]; refuses corrupt bytes.
     pub fn decode(buf: &[u8]) -> StdResult<Self> {
         let mut r = Reader::new(buf);
         let mut meters = BTreeMap::new();
@@ -134,6 +144,7 @@ impl RegistryPage {
         Ok(RegistryPage { meters })
     }
 
+    /// The page's compact bytes.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.meters.len() * 60);
         for (offset, m) in &self.meters {
@@ -156,20 +167,27 @@ pub enum SlotReading {
     /// Reports so far, one per set bit of `reporters` in ascending operator
     /// index order: (exported, imported).
     Pending {
+        /// Bit `i` set: operator `i` reported.
         reporters: u64,
+        /// (exported, imported) Wh per report.
         reports: Vec<(u64, u64)>,
     },
     /// Quorum reached; the values never change afterwards. Later reports are
     /// still recorded in `reporters` (and in `outliers` when they disagree).
     Final {
+        /// Bit `i` set: operator `i` reported.
         reporters: u64,
+        /// Bit `i` set: operator `i` disagreed with the final value.
         outliers: u64,
+        /// Final exported energy, Wh.
         exported: u64,
+        /// Final imported energy, Wh.
         imported: u64,
     },
 }
 
 impl SlotReading {
+    /// The operators that reported, one bit each.
     pub fn reporters(&self) -> u64 {
         match self {
             SlotReading::Pending { reporters, .. } | SlotReading::Final { reporters, .. } => {
@@ -185,10 +203,12 @@ const TAG_FINAL: u8 = 1;
 /// The readings of one page of meters in one slot.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReadingsPage {
+    /// Reading states by offset inside the page.
     pub meters: BTreeMap<u8, SlotReading>,
 }
 
 impl ReadingsPage {
+    /// Reads a page written by [`ReadingsPage::encode`]; refuses corrupt bytes.
     pub fn decode(buf: &[u8]) -> StdResult<Self> {
         let mut r = Reader::new(buf);
         let mut meters = BTreeMap::new();
@@ -218,6 +238,7 @@ impl ReadingsPage {
         Ok(ReadingsPage { meters })
     }
 
+    /// The page's compact bytes.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.meters.len() * 8);
         for (offset, reading) in &self.meters {

@@ -11,9 +11,12 @@ use crate::query;
 use crate::state::{Config, CONFIG};
 use crate::ContractError;
 
+/// The cw2 contract name; `migrate` refuses code stored under another name.
 pub const CONTRACT_NAME: &str = "crates.io:meter-oracle";
+/// The cw2 version: the crate version; `migrate` refuses downgrades.
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// Creates the oracle: validates roles, operators, quorum and tolerance; stores them with the cw2 version.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn instantiate(
     deps: DepsMut,
@@ -50,6 +53,7 @@ pub fn instantiate(
         .add_attribute("operators", cfg.active_operators.to_string()))
 }
 
+/// Dispatches an execute message to its handler.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn execute(
     deps: DepsMut,
@@ -89,6 +93,7 @@ pub fn execute(
     }
 }
 
+/// Dispatches a query and serializes the answer.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> StdResult<Binary> {
     match msg {
@@ -126,6 +131,8 @@ pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> StdResult<Binary> {
     }
 }
 
+/// Upgrades the code: the shared guard (`aip_types::migrate`) refuses another
+/// contract's code and downgrades, then records the new version.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
     let from_version =

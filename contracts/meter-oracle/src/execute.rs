@@ -21,6 +21,7 @@ fn pubkey_bytes(pubkey: &Binary) -> Result<[u8; 32], ContractError> {
         .map_err(|_| ContractError::InvalidPubkey { len: pubkey.len() })
 }
 
+/// Refuses a relative tolerance above 10,000 bps.
 pub fn check_tolerance(t: &Tolerance) -> Result<(), ContractError> {
     if t.bps > 10_000 {
         return Err(ContractError::InvalidTolerance { bps: t.bps });
@@ -74,6 +75,7 @@ fn create_meter(
     Ok(meter)
 }
 
+/// The sender requests a meter at `node` with its device key: pending until approved.
 pub fn execute_request_meter(
     deps: DepsMut,
     info: MessageInfo,
@@ -88,6 +90,7 @@ pub fn execute_request_meter(
         .add_attribute("node", node.to_string()))
 }
 
+/// The grid operator registers an active meter for `owner`.
 pub fn execute_register_meter(
     deps: DepsMut,
     info: MessageInfo,
@@ -119,6 +122,7 @@ fn load_meter(
     Ok((page, offset, reg))
 }
 
+/// The grid operator activates a pending meter.
 pub fn execute_approve_meter(
     deps: DepsMut,
     info: MessageInfo,
@@ -166,6 +170,7 @@ fn load_managed_meter(
     Ok((page, offset, reg, is_grid))
 }
 
+/// Replaces a meter's device key (owner: back to pending; grid operator: at once).
 pub fn execute_rotate_meter_key(
     deps: DepsMut,
     info: MessageInfo,
@@ -188,6 +193,7 @@ pub fn execute_rotate_meter_key(
         .add_attribute("status", status.to_string()))
 }
 
+/// Retires a meter for good (owner or grid operator).
 pub fn execute_deactivate_meter(
     deps: DepsMut,
     info: MessageInfo,
@@ -241,6 +247,7 @@ pub fn add_operator(
     Ok(())
 }
 
+/// Refuses a quorum outside 1..=active operators.
 pub fn check_quorum(cfg: &Config) -> Result<(), ContractError> {
     if cfg.quorum == 0 || cfg.quorum > cfg.active_operators {
         return Err(ContractError::InvalidQuorum {
@@ -251,6 +258,7 @@ pub fn check_quorum(cfg: &Config) -> Result<(), ContractError> {
     Ok(())
 }
 
+/// The admin adds and removes operators and sets the quorum in one step.
 pub fn execute_update_operators(
     deps: DepsMut,
     info: MessageInfo,
@@ -294,6 +302,7 @@ pub fn execute_update_operators(
         .add_attribute("active_operators", cfg.active_operators.to_string()))
 }
 
+/// The admin changes the admin, the grid operator or the tolerance.
 pub fn execute_update_config(
     deps: DepsMut,
     info: MessageInfo,
@@ -401,6 +410,8 @@ fn add_report(
     }
 }
 
+/// An operator's device-signed readings for an ended slot: all signatures
+/// verified in batches; a reading finalizes once a quorum agrees with the median.
 pub fn execute_submit_readings(
     deps: DepsMut,
     env: Env,

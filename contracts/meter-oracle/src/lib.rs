@@ -27,10 +27,6 @@
 //! readings costs a handful of store reads and writes instead of hundreds.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 // tests report failures by panicking
-// Documentation debt: 184 public items had no doc comment when the workspace
-// lints came in (2026-12-06); new items are documented, and this allow goes
-// when the count reaches 0.
-#![allow(missing_docs)]
 
 pub mod codec;
 pub mod contract;

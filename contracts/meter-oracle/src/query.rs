@@ -17,6 +17,7 @@ use crate::state::{
 };
 use crate::ContractError;
 
+/// Roles, quorum, tolerance and counts.
 pub fn query_config(deps: Deps) -> StdResult<ConfigResponse> {
     let cfg = CONFIG.load(deps.storage)?;
     Ok(ConfigResponse {
@@ -49,6 +50,7 @@ fn unknown(meter: MeterId) -> StdError {
     StdError::generic_err(ContractError::UnknownMeter { meter }.to_string())
 }
 
+/// One meter of the registry.
 pub fn query_meter(deps: Deps, meter: MeterId) -> StdResult<MeterResponse> {
     let (page, offset) = registry_pos(meter);
     let reg = load_registry(deps.storage, page)?;
@@ -56,6 +58,7 @@ pub fn query_meter(deps: Deps, meter: MeterId) -> StdResult<MeterResponse> {
     meter_response(deps, meter, e)
 }
 
+/// A page of meters, optionally filtered by owner or status.
 pub fn query_meters(
     deps: Deps,
     owner: Option<String>,
@@ -90,6 +93,7 @@ pub fn query_meters(
     Ok(MetersResponse { meters })
 }
 
+/// Every operator ever added.
 pub fn query_operators(deps: Deps) -> StdResult<OperatorsResponse> {
     let cfg = CONFIG.load(deps.storage)?;
     let operators = OPERATOR_BY_INDEX
@@ -166,12 +170,14 @@ fn reading_response(
     Ok(r)
 }
 
+/// One meter's reading state for a slot.
 pub fn query_reading(deps: Deps, slot: SlotId, meter: MeterId) -> StdResult<ReadingResponse> {
     let (page, offset) = readings_pos(meter);
     let rp = load_readings(deps.storage, slot.0, page)?;
     reading_response(deps.storage, slot, meter, rp.meters.get(&offset))
 }
 
+/// A page of a slot's reading states (meters with reports only).
 pub fn query_readings(
     deps: Deps,
     slot: SlotId,
@@ -201,6 +207,7 @@ pub fn query_readings(
     Ok(ReadingsResponse { readings })
 }
 
+/// Which of the meters the operator already reported for the slot.
 pub fn query_reported(
     deps: Deps,
     slot: SlotId,
@@ -231,6 +238,7 @@ pub fn query_reported(
     Ok(ReportedResponse { meters: out })
 }
 
+/// Settlement's hook: registry entries and finalized energy of meters for a slot.
 pub fn query_deliveries(
     deps: Deps,
     slot: SlotId,

@@ -18,9 +18,12 @@ use crate::query as q;
 use crate::state::{Config, CONFIG, TERMS};
 use crate::ContractError;
 
+/// The cw2 contract name; `migrate` refuses code stored under another name.
 pub const CONTRACT_NAME: &str = "crates.io:reputation";
+/// The cw2 version: the crate version; `migrate` refuses downgrades.
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// Creates the collection: validates the roles and tier terms, stores them with the cw2 version.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn instantiate(
     mut deps: DepsMut,
@@ -73,6 +76,7 @@ pub fn instantiate(
         .add_attribute("admin", admin))
 }
 
+/// Dispatches an execute message: soulbound cw721 variants are refused, the others go to their handler.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn execute(
     deps: DepsMut,
@@ -133,6 +137,7 @@ pub fn execute(
     }
 }
 
+/// Dispatches a query and serializes the answer.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
     use cw721::query as base;
@@ -243,6 +248,8 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
     })
 }
 
+/// Upgrades the code: the shared guard (`aip_types::migrate`) refuses another
+/// contract's code and downgrades, then records the new version.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
     let from_version =

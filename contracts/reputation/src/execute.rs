@@ -45,6 +45,7 @@ fn to_u64(v: Uint128, what: &str) -> Result<u64, ContractError> {
     })
 }
 
+/// Whether a token with this id exists.
 pub fn token_exists(storage: &dyn Storage, token_id: &str) -> bool {
     Cw721Store::default().nft_info.has(storage, token_id)
 }
@@ -113,6 +114,7 @@ pub fn execute_mint(
     execute_mint_for(deps, info, owner, token_uri)
 }
 
+/// Burns a token (its owner or the admin); the account's history stays.
 pub fn execute_burn(
     deps: DepsMut,
     env: Env,
@@ -145,6 +147,7 @@ pub fn execute_burn(
         .add_attribute("token_id", token_id))
 }
 
+/// The admin renames the collection (cw721 `update_collection_info`; no extension).
 pub fn execute_update_collection_info(
     deps: DepsMut,
     env: Env,
@@ -224,6 +227,7 @@ fn note_trade(s: &mut Stats, slot: u64, successful: bool) -> Result<(), Contract
     Ok(())
 }
 
+/// Settlement records settled trades: each trade id once; updates both parties' history.
 pub fn execute_record_outcomes(
     deps: DepsMut,
     env: Env,
@@ -292,6 +296,8 @@ pub fn execute_record_outcomes(
         .add_attribute("accounts", accounts.to_string()))
 }
 
+/// Settlement records the arbiter's ruling on a trade: each trade id once; the
+/// shares each party lost go to its dispute record.
 pub fn execute_record_ruling(
     deps: DepsMut,
     info: MessageInfo,
@@ -364,6 +370,7 @@ fn apply_contribution(
     Ok(())
 }
 
+/// A party rates its counterparty on a recorded trade, once, within the review window.
 pub fn execute_review(
     deps: DepsMut,
     env: Env,
@@ -513,6 +520,7 @@ fn toggle_reviews_of(
     Ok(pairs.len())
 }
 
+/// The guardian flags an account: its score is frozen at the current one and penalized.
 pub fn execute_flag(
     deps: DepsMut,
     env: Env,
@@ -546,6 +554,7 @@ pub fn execute_flag(
         .add_attribute("reviews_suspended_pairs", suspended.to_string()))
 }
 
+/// The guardian lifts a flag.
 pub fn execute_unflag(
     deps: DepsMut,
     info: MessageInfo,
@@ -566,6 +575,7 @@ pub fn execute_unflag(
         .add_attribute("reviews_restored_pairs", restored.to_string()))
 }
 
+/// The admin changes roles or the review window; unset fields stay.
 pub fn execute_update_config(
     deps: DepsMut,
     info: MessageInfo,
@@ -625,6 +635,7 @@ pub fn validate_terms(t: &TierTerms) -> Result<(), ContractError> {
     Ok(())
 }
 
+/// The admin replaces the tier thresholds and terms (checked first).
 pub fn execute_update_terms(
     deps: DepsMut,
     info: MessageInfo,

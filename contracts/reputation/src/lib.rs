@@ -15,10 +15,6 @@
 //!   account's reviews of others, until unflagged.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 // tests report failures by panicking
-// Documentation debt: 226 public items had no doc comment when the workspace
-// lints came in (2026-12-06); new items are documented, and this allow goes
-// when the count reaches 0.
-#![allow(missing_docs)]
 
 pub mod contract;
 mod error;

@@ -90,9 +90,13 @@ pub struct TierTerms {
     pub silver_min_score: u16,
     /// Lowest score of `gold` (`> silver_min_score`, `<= 1000`).
     pub gold_min_score: u16,
+    /// Terms of registered accounts with fewer than `min_trades` settled trades.
     pub newcomer: TermsEntry,
+    /// Terms below `silver_min_score`.
     pub bronze: TermsEntry,
+    /// Terms from `silver_min_score` up to `gold_min_score`.
     pub silver: TermsEntry,
+    /// Terms from `gold_min_score`.
     pub gold: TermsEntry,
 }
 
@@ -123,6 +127,7 @@ impl Default for TierTerms {
 }
 
 impl TierTerms {
+    /// The terms of `tier`.
     pub fn for_tier(&self, tier: Tier) -> TermsEntry {
         match tier {
             Tier::Newcomer => self.newcomer,
@@ -136,6 +141,7 @@ impl TierTerms {
 /// Default review window: 30 days.
 pub const DEFAULT_REVIEW_WINDOW_SECS: u64 = 30 * 24 * 3600;
 
+/// Creates the soulbound reputation collection with its roles and tier terms.
 #[cw_serde]
 pub struct InstantiateMsg {
     /// Collection name, e.g. "AIPCHAIN reputation".
@@ -156,91 +162,152 @@ pub struct InstantiateMsg {
     pub review_window_secs: Option<u64>,
 }
 
+/// What the reputation contract executes: cw721 (soulbound), the hooks other
+/// contracts call, and its own messages. A refused message changes nothing.
 #[cw_serde]
 pub enum ExecuteMsg {
     // ----- cw721, soulbound -----
     /// Refused: reputation tokens are soulbound.
-    TransferNft { recipient: String, token_id: String },
+    TransferNft {
+        /// Ignored: refused.
+        recipient: String,
+        /// Ignored: refused.
+        token_id: String,
+    },
     /// Refused: reputation tokens are soulbound.
     SendNft {
+        /// Ignored: refused.
         contract: String,
+        /// Ignored: refused.
         token_id: String,
+        /// Ignored: refused.
         msg: Binary,
     },
     /// Refused: reputation tokens are soulbound.
     Approve {
+        /// Ignored: refused.
         spender: String,
+        /// Ignored: refused.
         token_id: String,
+        /// Ignored: refused.
         expires: Option<Expiration>,
     },
     /// Refused: reputation tokens are soulbound.
-    Revoke { spender: String, token_id: String },
+    Revoke {
+        /// Ignored: refused.
+        spender: String,
+        /// Ignored: refused.
+        token_id: String,
+    },
     /// Refused: reputation tokens are soulbound.
     ApproveAll {
+        /// Ignored: refused.
         operator: String,
+        /// Ignored: refused.
         expires: Option<Expiration>,
     },
     /// Refused: reputation tokens are soulbound.
-    RevokeAll { operator: String },
+    RevokeAll {
+        /// Ignored: refused.
+        operator: String,
+    },
 
     // ----- cw721, delegated under this contract's rules -----
     /// cw721 mint, under the `mint_for` rules; `token_id` must be the owner's
     /// address (the derived id) and `extension` empty (metadata is computed).
     /// `token_uri`: at most 512 bytes, no whitespace; empty means none.
     Mint {
+        /// Must equal `owner`.
         token_id: String,
+        /// The account to mint for (one token per account).
         owner: String,
+        /// Optional URI, at most 512 bytes, no whitespace.
         token_uri: Option<String>,
+        /// Must be null.
         extension: Option<Empty>,
     },
     /// Burn a token: its owner or the admin. The account's history stays, so
     /// burning and re-minting cannot wash a record.
-    Burn { token_id: String },
+    Burn {
+        /// The token (its owner's address).
+        token_id: String,
+    },
     /// cw721: the creator (the admin) renames the collection (`name`,
     /// `symbol`; the collection has no extension: `extension` must be null).
     UpdateCollectionInfo {
+        /// New `name` and `symbol`; `extension` must be null.
         collection_info: CollectionInfoMsg<EmptyOptionalCollectionExtensionMsg>,
     },
 
     // ----- hooks (aip_types::hooks::reputation::ReputationExecuteHook) -----
     /// From settlement only: outcomes of settled trades (each trade id once).
-    RecordOutcomes { outcomes: Vec<TradeOutcome> },
+    RecordOutcomes {
+        /// Settled trades: parties, contracted and delivered Wh.
+        outcomes: Vec<TradeOutcome>,
+    },
     /// From settlement only: the arbiter's ruling on a disputed trade (each trade id once).
     RecordRuling {
+        /// The disputed trade.
         trade_id: TradeId,
+        /// Its seller.
         seller: String,
+        /// Its buyer.
         buyer: String,
+        /// The ruling (pay seller, refund buyer, or split).
         ruling: Ruling,
     },
     /// From the zk-verifier (or the admin before one is set): mint `owner`'s
     /// soulbound token, id = `owner`.
-    MintFor { owner: String },
+    MintFor {
+        /// The account that passed KYC.
+        owner: String,
+    },
 
     // ----- reputation -----
     /// A party of a recorded trade rates its counterparty, 1..=5, once per
     /// trade, within the review window. Weighted by the reviewer's score.
     Review {
+        /// A trade whose outcome was recorded.
         trade_id: TradeId,
+        /// The other party of the trade.
         counterparty: String,
+        /// 1 (worst) to 5 (best).
         rating: u8,
     },
     /// Guardian only: flag an account. Its score is frozen and penalized, its
     /// reviews of others stop counting.
-    Flag { account: String, reason: String },
+    Flag {
+        /// The account to flag.
+        account: String,
+        /// Why (shown in `reputation`).
+        reason: String,
+    },
     /// Guardian only: lift a flag; everything it suspended counts again.
-    Unflag { account: String },
+    Unflag {
+        /// The flagged account.
+        account: String,
+    },
     /// Admin only: change roles. Unset fields stay as they are.
     UpdateConfig {
+        /// New admin; `null` keeps it.
         admin: Option<String>,
+        /// New settlement contract; `null` keeps it.
         settlement: Option<String>,
+        /// New zk-verifier contract; `null` keeps it.
         zk_verifier: Option<String>,
+        /// New guardian; `null` keeps it.
         guardian: Option<String>,
+        /// New review window, seconds; `null` keeps it.
         review_window_secs: Option<u64>,
     },
     /// Admin only: replace the tier thresholds and terms.
-    UpdateTerms { terms: TierTerms },
+    UpdateTerms {
+        /// The new thresholds and per-tier terms (checked).
+        terms: TierTerms,
+    },
 }
 
+/// What the reputation contract answers: cw721 queries, the hooks, and reputation.
 #[cw_serde]
 #[derive(QueryResponses)]
 pub enum QueryMsg {
@@ -248,31 +315,49 @@ pub enum QueryMsg {
     /// Owner of a token (approvals are always empty).
     #[returns(OwnerOfResponse)]
     OwnerOf {
+        /// The token id (its owner's address).
         token_id: String,
+        /// cw721 field; nothing here expires.
         include_expired: Option<bool>,
     },
+    /// cw721: approvals are always empty (soulbound).
     #[returns(ApprovalResponse)]
     Approval {
+        /// The token id (its owner's address).
         token_id: String,
+        /// The spender asked about.
         spender: String,
+        /// cw721 field; nothing here expires.
         include_expired: Option<bool>,
     },
+    /// cw721: approvals are always empty (soulbound).
     #[returns(ApprovalsResponse)]
     Approvals {
+        /// The token id (its owner's address).
         token_id: String,
+        /// cw721 field; nothing here expires.
         include_expired: Option<bool>,
     },
+    /// cw721: operators are always empty (soulbound).
     #[returns(OperatorResponse)]
     Operator {
+        /// The token owner.
         owner: String,
+        /// The operator asked about.
         operator: String,
+        /// cw721 field; nothing here expires.
         include_expired: Option<bool>,
     },
+    /// cw721: operators are always empty (soulbound).
     #[returns(OperatorsResponse)]
     AllOperators {
+        /// The token owner.
         owner: String,
+        /// cw721 field; nothing here expires.
         include_expired: Option<bool>,
+        /// Page after this id (exclusive).
         start_after: Option<String>,
+        /// Page size (cw721's defaults).
         limit: Option<u32>,
     },
     /// Tokens in existence.
@@ -284,6 +369,7 @@ pub enum QueryMsg {
     /// cw721's collection info (same JSON as cw721-base).
     #[returns(CollectionInfoResponse)]
     GetCollectionInfoAndExtension {},
+    /// cw721: collection info, config and token count in one answer.
     #[returns(AllInfoResponse)]
     GetAllInfo {},
     /// The cw721 minter: this contract itself (minting follows `mint_for`'s rules).
@@ -294,22 +380,34 @@ pub enum QueryMsg {
     GetCreatorOwnership {},
     /// Token URI and the live reputation metadata as the extension.
     #[returns(NftInfoResponse<ReputationMetadata>)]
-    NftInfo { token_id: String },
+    NftInfo {
+        /// The token id (its owner's address).
+        token_id: String,
+    },
+    /// Owner and NFT info of a token (approvals always empty).
     #[returns(AllNftInfoResponse<ReputationMetadata>)]
     AllNftInfo {
+        /// The token id (its owner's address).
         token_id: String,
+        /// cw721 field; nothing here expires.
         include_expired: Option<bool>,
     },
     /// Tokens of an owner (at most one).
     #[returns(TokensResponse)]
     Tokens {
+        /// The owner.
         owner: String,
+        /// Page after this id (exclusive).
         start_after: Option<String>,
+        /// Page size (cw721's defaults).
         limit: Option<u32>,
     },
+    /// Every token, by id (the owners' addresses).
     #[returns(TokensResponse)]
     AllTokens {
+        /// Page after this id (exclusive).
         start_after: Option<String>,
+        /// Page size (cw721's defaults).
         limit: Option<u32>,
     },
 
@@ -317,23 +415,40 @@ pub enum QueryMsg {
     /// Collateral ratio and premium eligibility of one account (Newcomer terms
     /// and `registered: false` for an account without a token).
     #[returns(TradingTermsResponse)]
-    TradingTerms { account: String },
+    TradingTerms {
+        /// The account (bech32).
+        account: String,
+    },
     /// Scores of many accounts (at most 1000) for the matcher's trust
     /// priority; accounts without a token score 0.
     #[returns(PriorityScoresResponse)]
-    PriorityScores { accounts: Vec<String> },
+    PriorityScores {
+        /// Up to 1000 accounts.
+        accounts: Vec<String>,
+    },
     /// Trading terms of many accounts (at most 1000), in the order asked:
     /// settlement checks a whole batch of signed intents with one query.
     #[returns(TradingTermsBatchResponse)]
-    TradingTermsBatch { accounts: Vec<String> },
+    TradingTermsBatch {
+        /// Up to 1000 accounts.
+        accounts: Vec<String>,
+    },
 
     // ----- reputation -----
     /// Everything about one account: score, tier, components, raw history, flag.
     #[returns(ReputationResponse)]
-    Reputation { account: String },
+    Reputation {
+        /// The account (bech32).
+        account: String,
+    },
     /// Reviews from one reviewer to one reviewed account, and what counts of them.
     #[returns(PairReviewsResponse)]
-    PairReviews { reviewer: String, reviewed: String },
+    PairReviews {
+        /// The reviewer.
+        reviewer: String,
+        /// The reviewed account.
+        reviewed: String,
+    },
     /// Roles and settings.
     #[returns(ContractConfigResponse)]
     Config {},
@@ -342,6 +457,7 @@ pub enum QueryMsg {
     Terms {},
 }
 
+/// Checks the stored contract name and refuses downgrades.
 #[cw_serde]
 pub struct MigrateMsg {}
 
@@ -366,8 +482,11 @@ pub struct ScoreComponents {
 pub struct ReputationMetadata {
     /// Effective score 0..=1000 (after a flag's penalty).
     pub score: u16,
+    /// Tier from the score and the settled trades (`TierTerms`).
     pub tier: Tier,
+    /// The guardian flagged the account.
     pub flagged: bool,
+    /// The five components the score is made of.
     pub components: ScoreComponents,
     /// Settled trades.
     pub trades: u64,
@@ -377,15 +496,26 @@ pub struct ReputationMetadata {
 #[cw_serde]
 #[derive(Default)]
 pub struct History {
+    /// Settled trades, as seller or buyer.
     pub trades: u64,
+    /// Of those, sales delivered well (purchases never count as successes).
     pub successful_trades: u64,
+    /// Trades as seller.
     pub trades_as_seller: u64,
+    /// Energy contracted as seller, Wh.
     pub contracted_wh: u64,
+    /// Energy delivered as seller, Wh (at most `contracted_wh`).
     pub delivered_wh: u64,
+    /// Delivery slots with a trade.
     pub active_slots: u64,
+    /// Start of the last such slot, Unix seconds.
     pub last_slot: u64,
+    /// Rulings on disputed trades of the account (as seller or buyer).
     pub disputes: u64,
+    /// Sum over rulings of the share the account lost, basis points (10,000 per
+    /// dispute wholly lost).
     pub dispute_loss_bps: u64,
+    /// Reviews received.
     pub reviews_received: u64,
     /// Σ weight of the reviews received, each (reviewer → this account) pair
     /// capped at one pair's weight (3000); flagged reviewers left out.
@@ -400,16 +530,23 @@ pub struct History {
     pub scored_review_weighted_sum: u64,
 }
 
+/// Why and since when an account is flagged.
 #[cw_serde]
 pub struct FlagInfo {
+    /// The guardian's reason.
     pub reason: String,
+    /// When it was flagged, Unix seconds.
     pub since: u64,
+    /// The score when flagged: the effective score is at most this, less the flag penalty.
     pub score_at_flag: u16,
 }
 
+/// Everything about one account.
 #[cw_serde]
 pub struct ReputationResponse {
+    /// The account asked about.
     pub account: String,
+    /// It holds a reputation token.
     pub registered: bool,
     /// The token id (the account address) when registered.
     pub token_id: Option<String>,
@@ -417,18 +554,28 @@ pub struct ReputationResponse {
     pub score: u16,
     /// Score from the history alone, ignoring registration and flags.
     pub base_score: u16,
+    /// Tier from the effective score.
     pub tier: Tier,
+    /// The score's components.
     pub components: ScoreComponents,
+    /// The raw recorded history.
     pub history: History,
+    /// The guardian's flag, if any.
     pub flag: Option<FlagInfo>,
 }
 
+/// Reviews from one reviewer to one reviewed account.
 #[cw_serde]
 pub struct PairReviewsResponse {
+    /// The reviewer.
     pub reviewer: String,
+    /// The reviewed account.
     pub reviewed: String,
+    /// Reviews given.
     pub count: u32,
+    /// Sum of their weights (the reviewer's score when reviewing).
     pub total_weight: u64,
+    /// Sum of weight × rating.
     pub total_weighted_rating: u64,
     /// The capped weight that counts (0 while the reviewer is flagged).
     pub counted_weight: u64,
@@ -437,9 +584,14 @@ pub struct PairReviewsResponse {
 /// Roles and settings (`config` query).
 #[cw_serde]
 pub struct ContractConfigResponse {
+    /// Changes roles and terms.
     pub admin: Addr,
+    /// Settlement contract: records outcomes and rulings.
     pub settlement: Option<Addr>,
+    /// zk-verifier contract: mints tokens after KYC.
     pub zk_verifier: Option<Addr>,
+    /// The guardian: flags and unflags accounts.
     pub guardian: Option<Addr>,
+    /// Seconds after a trade's settlement during which its parties may review.
     pub review_window_secs: u64,
 }

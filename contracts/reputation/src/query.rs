@@ -20,16 +20,24 @@ pub const MAX_PRIORITY_ACCOUNTS: usize = 1000;
 
 /// An account's reputation as every query and the review weight see it.
 pub struct Effective {
+    /// The account holds a token.
     pub registered: bool,
+    /// Its raw recorded history.
     pub stats: Stats,
+    /// The score's components, per mille.
     pub components: ScoreComponents,
+    /// Score from the history alone.
     pub base_score: u16,
     /// 0 without a token; penalized when flagged.
     pub score: u16,
+    /// Tier from the score and the settled trades.
     pub tier: Tier,
+    /// The guardian's flag, if any.
     pub flag: Option<Flag>,
 }
 
+/// An account's effective reputation: history, components, score (0 without a
+/// token, penalized when flagged) and tier.
 pub fn effective(
     storage: &dyn Storage,
     api: &dyn Api,
@@ -63,6 +71,7 @@ pub fn effective(
     })
 }
 
+/// Trading terms of one account (`trading_terms`).
 pub fn query_trading_terms(
     deps: Deps,
     account: String,
@@ -110,6 +119,7 @@ fn trading_terms(
     })
 }
 
+/// Scores of many accounts for the matcher's trust priority (`priority_scores`).
 pub fn query_priority_scores(
     deps: Deps,
     accounts: Vec<String>,
@@ -161,6 +171,7 @@ fn history(s: &Stats) -> History {
     }
 }
 
+/// Everything about one account (`reputation`).
 pub fn query_reputation(deps: Deps, account: String) -> Result<ReputationResponse, ContractError> {
     let who = deps.api.addr_validate(&account)?;
     let terms = TERMS.load(deps.storage)?;
@@ -195,6 +206,7 @@ fn metadata(deps: Deps, token_id: &str) -> Result<ReputationMetadata, ContractEr
     })
 }
 
+/// cw721 `nft_info` with the live reputation as the extension.
 pub fn query_nft_info(
     deps: Deps,
     token_id: String,
@@ -206,6 +218,7 @@ pub fn query_nft_info(
     })
 }
 
+/// cw721 `all_nft_info` with the live reputation as the extension.
 pub fn query_all_nft_info(
     deps: Deps,
     env: &Env,
@@ -227,6 +240,7 @@ pub fn query_all_nft_info(
     })
 }
 
+/// Reviews from one reviewer to one account and the capped weight that counts.
 pub fn query_pair_reviews(
     deps: Deps,
     reviewer: String,
@@ -250,6 +264,7 @@ pub fn query_pair_reviews(
     })
 }
 
+/// Roles and the review window.
 pub fn query_config(deps: Deps) -> StdResult<ContractConfigResponse> {
     let c = CONFIG.load(deps.storage)?;
     Ok(ContractConfigResponse {

@@ -51,9 +51,13 @@ pub const PARTICIPATION_TARGET_SLOTS: u64 = 96;
 
 /// Weights of `S`, `A`, `R`, `P`, `D`; they sum to 1000.
 pub const W_SUCCESS: u128 = 250;
+/// Weight of `A` (delivery accuracy), per mille.
 pub const W_ACCURACY: u128 = 300;
+/// Weight of `R` (peer reviews), per mille.
 pub const W_REVIEWS: u128 = 150;
+/// Weight of `P` (participation), per mille.
 pub const W_PARTICIPATION: u128 = 100;
+/// Weight of `D` (dispute record), per mille.
 pub const W_DISPUTES: u128 = 200;
 
 /// Wh sold per required trade before an account leaves the newcomer tier: a

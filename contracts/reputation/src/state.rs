@@ -114,6 +114,7 @@ impl Stats {
         out
     }
 
+    /// Reads a history written by [`Stats::encode`]; refuses corrupt bytes.
     pub fn decode(bytes: &[u8]) -> StdResult<Stats> {
         let corrupt = || StdError::generic_err("corrupt reputation record");
         let (&version, mut rest) = bytes.split_first().ok_or_else(corrupt)?;
@@ -166,6 +167,7 @@ impl Stats {
 #[cw_serde]
 #[derive(Default, Copy, Eq)]
 pub struct PairReviews {
+    /// Reviews given.
     pub count: u32,
     /// Σ reviewer weight.
     pub weight: u64,
@@ -176,6 +178,7 @@ pub struct PairReviews {
 /// A guardian flag.
 #[cw_serde]
 pub struct Flag {
+    /// The guardian's reason.
     pub reason: String,
     /// Block time of flagging, seconds.
     pub since: u64,
@@ -183,8 +186,11 @@ pub struct Flag {
     pub score_at_flag: u16,
 }
 
+/// Roles and settings.
 pub const CONFIG: Item<Config> = Item::new("config");
+/// Tier thresholds and terms.
 pub const TERMS: Item<TierTerms> = Item::new("terms");
+/// Guardian flags by account.
 pub const FLAGS: Map<&Addr, Flag> = Map::new("flags");
 /// (reviewer, reviewed) → all-time reviews.
 pub const PAIRS: Map<(&Addr, &Addr), PairReviews> = Map::new("pairs");
@@ -200,14 +206,19 @@ pub const PAIRS: Map<(&Addr, &Addr), PairReviews> = Map::new("pairs");
 
 const TRADE_PREFIX: &[u8] = b"tr";
 const RULING_PREFIX: &[u8] = b"ru";
+/// Bit of [`TradeRecord::reviewed`]: the seller has reviewed.
 pub const REVIEWED_BY_SELLER: u8 = 1;
+/// Bit of [`TradeRecord::reviewed`]: the buyer has reviewed.
 pub const REVIEWED_BY_BUYER: u8 = 2;
 
 /// The parties of a recorded trade, in compact form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TradeRecord {
+    /// First 16 bytes of sha256(seller ++ 0x00 ++ buyer).
     pub parties: [u8; 16],
+    /// When the outcome was recorded, Unix seconds (the review window counts from it).
     pub recorded_at: u64,
+    /// Review bits: [`REVIEWED_BY_SELLER`], [`REVIEWED_BY_BUYER`].
     pub reviewed: u8,
 }
 
@@ -230,10 +241,12 @@ pub fn parties_hash(seller: &str, buyer: &str) -> [u8; 16] {
     out
 }
 
+/// Whether the outcome of trade `id` was recorded.
 pub fn trade_exists(storage: &dyn Storage, id: u64) -> bool {
     storage.get(&key(TRADE_PREFIX, id)).is_some()
 }
 
+/// The record of trade `id`, if its outcome was recorded.
 pub fn load_trade(storage: &dyn Storage, id: u64) -> Option<TradeRecord> {
     let v = storage.get(&key(TRADE_PREFIX, id))?;
     if v.len() != 25 {
@@ -250,6 +263,7 @@ pub fn load_trade(storage: &dyn Storage, id: u64) -> Option<TradeRecord> {
     })
 }
 
+/// Writes the record of trade `id`.
 pub fn save_trade(storage: &mut dyn Storage, id: u64, r: &TradeRecord) {
     let mut v = [0u8; 25];
     v[..16].copy_from_slice(&r.parties);
@@ -258,10 +272,12 @@ pub fn save_trade(storage: &mut dyn Storage, id: u64, r: &TradeRecord) {
     storage.set(&key(TRADE_PREFIX, id), &v);
 }
 
+/// Whether a ruling on trade `id` was recorded.
 pub fn ruling_recorded(storage: &dyn Storage, id: u64) -> bool {
     storage.get(&key(RULING_PREFIX, id)).is_some()
 }
 
+/// Marks trade `id` as ruled.
 pub fn save_ruling(storage: &mut dyn Storage, id: u64) {
     storage.set(&key(RULING_PREFIX, id), &[1]);
 }
@@ -285,6 +301,7 @@ pub fn load_stats(storage: &dyn Storage, api: &dyn Api, who: &Addr) -> StdResult
     }
 }
 
+/// Writes an account's history.
 pub fn save_stats(
     storage: &mut dyn Storage,
     api: &dyn Api,

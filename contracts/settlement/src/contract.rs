@@ -16,9 +16,12 @@ use crate::msg::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
 use crate::query as q;
 use crate::ContractError;
 
+/// The cw2 contract name; `migrate` refuses code stored under another name.
 pub const CONTRACT_NAME: &str = "crates.io:settlement";
+/// The cw2 version: the crate version; `migrate` refuses downgrades.
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// Creates the market: checks the roles and parameters, stores them with the cw2 version.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn instantiate(
     deps: DepsMut,
@@ -29,6 +32,7 @@ pub fn instantiate(
     ex::admin::execute_instantiate(deps, info, msg.token, msg.roles, msg.params)
 }
 
+/// Dispatches an execute message to its phase's handler in [`crate::execute`].
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn execute(
     deps: DepsMut,
@@ -39,6 +43,7 @@ pub fn execute(
     ex::dispatch(deps, env, info, msg)
 }
 
+/// Dispatches a query to its handler in [`crate::query`] and serializes the answer.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
     use QueryMsg::*;
@@ -73,6 +78,8 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
     }?)
 }
 
+/// Upgrades the code: the shared guard (`aip_types::migrate`) refuses another
+/// contract's code and downgrades, then records the new version.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
     ex::admin::execute_migrate(deps)

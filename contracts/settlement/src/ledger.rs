@@ -13,7 +13,9 @@ use crate::ContractError;
 /// credits of the parties say).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Delta {
+    /// Added to the account's free balance, uaip.
     pub credit: Uint128,
+    /// Taken out of the account's locked balance, uaip.
     pub unlock: Uint128,
 }
 

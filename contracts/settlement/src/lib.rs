@@ -20,10 +20,6 @@
 //! [`query`] the queries, and [`rules`] every market rule as a pure function.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 // tests report failures by panicking
-// Documentation debt: 456 public items had no doc comment when the workspace
-// lints came in (2026-12-06); new items are documented, and this allow goes
-// when the count reaches 0.
-#![allow(missing_docs)]
 
 pub mod contract;
 mod error;

@@ -46,7 +46,9 @@ use cw20::Cw20ReceiveMsg;
 pub struct InstantiateMsg {
     /// The AIP CW20: the only token accepted.
     pub token: String,
+    /// Who administers the market, operates the grid, matches, arbitrates and receives fees.
     pub roles: Roles,
+    /// Timing, collateral, penalty, dispute and batch-size parameters (checked at instantiation).
     pub params: MarketParams,
 }
 
@@ -56,6 +58,8 @@ pub struct MigrateMsg {}
 
 // A message is parsed once per call and dropped: boxing `UpdateConfig`'s
 // parameters would only complicate every caller.
+/// What settlement executes. A refused message fails with an error naming the
+/// rule it breaks (and the intent or trade index), and changes nothing.
 #[allow(clippy::large_enum_variant)]
 #[cw_serde]
 pub enum ExecuteMsg {
@@ -72,64 +76,123 @@ pub enum ExecuteMsg {
     /// Any violation rejects the whole batch with an error naming the intent
     /// or trade index and the rule.
     CommitIntents {
+        /// The delivery slot the batch trades in: its start, Unix seconds, a multiple of 900.
+        /// Every intent's slot window must contain it; open until the slot starts.
         slot: SlotId,
+        /// The signed (or placed) intents the trades fill, each at most once: 2 to
+        /// `2 * max_batch`. Trades refer to them by index in this list.
         intents: Vec<BatchIntent>,
+        /// The trades, 1 to `max_batch`: each fills a buy and a sell intent of `intents`.
         trades: Vec<IntentTrade>,
     },
     /// The owner places an intent on chain instead of signing it (contract
     /// accounts cannot sign): a batch may then carry it without a signature.
     /// Checked as a signed intent is (fields, expiry); `signature` must be absent.
-    PlaceIntent { intent: BatchIntent },
+    PlaceIntent {
+        /// The intent, with `signature` absent; its `owner` must be the sender.
+        intent: BatchIntent,
+    },
     /// The owner withdraws the intent with this nonce: nothing more of it
     /// fills (what already filled stays committed).
-    CancelIntent { nonce: u64 },
+    CancelIntent {
+        /// The sender's nonce naming the intent.
+        nonce: u64,
+    },
     /// Anyone, between the slot end and the delivery deadline: asks the
     /// meter-oracle contract about the next `limit` unreported seller meters of
     /// the slot (after a cursor that wraps around, so meters that never
     /// finalize cannot hold back the others) and records the finalized ones.
-    FetchDeliveries { slot: SlotId, limit: Option<u32> },
+    FetchDeliveries {
+        /// Slot start, Unix seconds (a multiple of 900).
+        slot: SlotId,
+        /// Meters to ask about in this call: default 50, at most `max_batch`.
+        limit: Option<u32>,
+    },
     /// Anyone, once the slot's delivery data is final and its dispute window
     /// closed: settles the next `limit` trades (default and maximum `max_batch`).
-    Settle { slot: SlotId, limit: Option<u32> },
+    Settle {
+        /// Slot start, Unix seconds (a multiple of 900).
+        slot: SlotId,
+        /// Trades to settle in this call: default and at most `max_batch`.
+        limit: Option<u32>,
+    },
     /// The buyer or the seller freezes a trade until the arbiter rules; open
     /// until the dispute window after the slot's delivery data closes. Only
     /// while the dispute bond is 0: otherwise the dispute is opened with an AIP
     /// `Send` of the bond ([`ReceiveMsg::OpenDispute`]).
-    OpenDispute { trade_id: TradeId, reason: String },
+    OpenDispute {
+        /// The trade to dispute.
+        trade_id: TradeId,
+        /// Why, for the arbiter: at most 280 characters.
+        reason: String,
+    },
     /// Anyone, once the arbiter's ruling deadline passed without a ruling:
     /// the trade settles as metered (the default ruling) and the bond goes
     /// back to the party that opened the dispute.
-    ApplyDefaultRuling { trade_id: TradeId },
+    ApplyDefaultRuling {
+        /// The disputed trade whose ruling deadline passed.
+        trade_id: TradeId,
+    },
     /// The arbiter rules on a disputed trade once delivery data is final and
     /// before the ruling deadline; its funds settle by the ruling, which is
     /// reported to reputation. The bond goes back to the party that opened
     /// the dispute unless the ruling goes wholly against it (a frivolous
     /// dispute), then to the other party.
-    ResolveDispute { trade_id: TradeId, ruling: Ruling },
+    ResolveDispute {
+        /// The disputed trade.
+        trade_id: TradeId,
+        /// `pay_seller`: the trade settles as metered; `refund_buyer`: the buyer gets
+        /// the payment back; `split`: the seller keeps `seller_bps` / 10000 of the payment.
+        ruling: Ruling,
+    },
     /// Sends the caller's claimable balance (all of it, or `amount`) in AIP.
-    Withdraw { amount: Option<Uint128> },
+    Withdraw {
+        /// uaip to pay out; `null` pays out the whole free balance. More than the
+        /// free balance is refused.
+        amount: Option<Uint128>,
+    },
     /// Grid operator: adds or renames a zone.
-    UpsertZone { zone: Zone },
+    UpsertZone {
+        /// The zone; an existing id is renamed.
+        zone: Zone,
+    },
     /// Grid operator: adds or updates a directed corridor between two zones.
-    SetCorridor { corridor: Corridor },
+    SetCorridor {
+        /// The corridor; an existing (from, to) pair is replaced.
+        corridor: Corridor,
+    },
     /// Grid operator: removes a corridor (committed trades keep their terms).
-    RemoveCorridor { from_zone: ZoneId, to_zone: ZoneId },
+    RemoveCorridor {
+        /// Seller's zone of the corridor.
+        from_zone: ZoneId,
+        /// Buyer's zone of the corridor.
+        to_zone: ZoneId,
+    },
     /// Grid operator: places grid nodes in zones. An intent's zone is the
     /// zone of its meter's registered node (never the intent's own say-so),
     /// read when its slot is committed; committed trades keep their zones.
-    SetNodeZones { nodes: Vec<NodeZone> },
+    SetNodeZones {
+        /// Node -> zone assignments; a node listed again moves to the new zone.
+        nodes: Vec<NodeZone>,
+    },
     /// Grid operator: per-slot congestion fees, before the slot starts.
     SetCongestionFees {
+        /// Slot start, Unix seconds (a multiple of 900); the fees apply to this slot only.
         slot: SlotId,
+        /// The fees that replace the corridors' `fee_per_kwh` in this slot (the previous
+        /// overrides of the slot are replaced, not merged).
         fees: Vec<CongestionFee>,
     },
     /// Admin: replaces the roles and/or the market parameters.
     UpdateConfig {
+        /// New roles; `null` keeps the current ones.
         roles: Option<Roles>,
+        /// New market parameters, checked as at instantiation; `null` keeps the current ones.
         params: Option<MarketParams>,
     },
 }
 
+/// What settlement answers. Paginated queries take `limit` (default 50, at most 500).
 #[cw_serde]
 #[derive(QueryResponses)]
 pub enum QueryMsg {
@@ -142,48 +205,77 @@ pub enum QueryMsg {
     /// The grid operator's node -> zone map, by node.
     #[returns(NodeZonesResponse)]
     NodeZones {
+        /// Page after this node id (exclusive); `null` starts at the lowest.
         start_after: Option<NodeId>,
+        /// Page size, default 50, at most 500.
         limit: Option<u32>,
     },
     /// Per-slot congestion fee overrides.
     #[returns(CongestionFeesResponse)]
-    CongestionFees { slot: SlotId },
+    CongestionFees {
+        /// Slot start, Unix seconds (a multiple of 900).
+        slot: SlotId,
+    },
     /// Phase, trade and delivery counts, settlement progress and corridor usage of a slot.
     #[returns(SlotStatusResponse)]
-    SlotStatus { slot: SlotId },
+    SlotStatus {
+        /// Slot start, Unix seconds (a multiple of 900).
+        slot: SlotId,
+    },
     /// One trade with its status and, once settled, how its funds were split.
     #[returns(TradeResponse)]
-    Trade { id: TradeId },
+    Trade {
+        /// Trade id.
+        id: TradeId,
+    },
     /// Trades where the account is buyer or seller, by id.
     #[returns(TradesResponse)]
     TradesByAccount {
+        /// Buyer or seller address (bech32).
         account: String,
+        /// Page after this trade id (exclusive); `null` starts at the lowest.
         start_after: Option<TradeId>,
+        /// Page size, default 50, at most 500.
         limit: Option<u32>,
     },
     /// Trades of a slot, by id.
     #[returns(TradesResponse)]
     TradesBySlot {
+        /// Slot start, Unix seconds (a multiple of 900).
         slot: SlotId,
+        /// Page after this trade id (exclusive); `null` starts at the lowest.
         start_after: Option<TradeId>,
+        /// Page size, default 50, at most 500.
         limit: Option<u32>,
     },
     /// Free, locked and claimable balance of an account's deposit.
     #[returns(BalanceResponse)]
-    Balance { account: String },
+    Balance {
+        /// Account address (bech32).
+        account: String,
+    },
     /// How much of the intent (owner, nonce) is filled, and whether it is cancelled.
     #[returns(IntentFillResponse)]
-    IntentFill { owner: String, nonce: u64 },
+    IntentFill {
+        /// The intent owner's address.
+        owner: String,
+        /// The owner's nonce naming the intent.
+        nonce: u64,
+    },
     /// Everything the contract holds, by purpose (sums to its AIP balance).
     #[returns(HoldingsResponse)]
     Holdings {},
     /// The dispute on a trade.
     #[returns(DisputeResponse)]
-    Dispute { trade_id: TradeId },
+    Dispute {
+        /// The disputed trade.
+        trade_id: TradeId,
+    },
 }
 
 /// Default and maximum page sizes of paginated queries and batches.
 pub const DEFAULT_LIMIT: u32 = 50;
+/// Largest page a paginated query returns.
 pub const MAX_LIMIT: u32 = 500;
 
 /// Accounts holding the contract's roles.
@@ -270,7 +362,12 @@ pub fn default_ruling_deadline_secs() -> u64 {
 pub enum ReceiveMsg {
     /// Opens a dispute on a trade (as [`ExecuteMsg::OpenDispute`]); the `Send`
     /// amount must be exactly the market's `dispute_bond`.
-    OpenDispute { trade_id: TradeId, reason: String },
+    OpenDispute {
+        /// The trade to dispute.
+        trade_id: TradeId,
+        /// Why, for the arbiter: at most 280 characters.
+        reason: String,
+    },
     /// Credits the whole `Send` amount (above zero) to the sender's free
     /// balance, from which its signed intents trade.
     Deposit {},
@@ -281,35 +378,48 @@ pub enum ReceiveMsg {
 /// `price` uaip/kWh.
 #[cw_serde]
 pub struct IntentTrade {
+    /// Index in the batch's `intents` of the buy intent this trade fills.
     pub bid: u32,
+    /// Index in the batch's `intents` of the sell intent this trade fills.
     pub offer: u32,
+    /// Energy the seller injects, Wh (above zero; the buyer receives it less the corridor's loss).
     pub wh: Wh,
+    /// Clearing price, uaip/kWh: at least the offer's limit and, plus the route's congestion fee,
+    /// at most the bid's. The buyer pays `net_wh * price / 1000` uaip, rounded down.
     pub price: Price,
 }
 
 /// A zone of the grid.
 #[cw_serde]
 pub struct Zone {
+    /// Zone id, chosen by the grid operator.
     pub id: ZoneId,
+    /// Display name (a feeder, a substation area).
     pub name: String,
 }
 
 /// A grid node's zone, published by the grid operator.
 #[cw_serde]
 pub struct NodeZone {
+    /// Grid node (bus) id, as the meter-oracle registry records it for each meter.
     pub node: NodeId,
+    /// Zone the node belongs to; it must exist.
     pub zone: ZoneId,
 }
 
+/// The node -> zone map, one page.
 #[cw_serde]
 pub struct NodeZonesResponse {
+    /// Nodes in ascending id order.
     pub nodes: Vec<NodeZone>,
 }
 
 /// A directed corridor between two zones.
 #[cw_serde]
 pub struct Corridor {
+    /// Zone the energy comes from (the seller's).
     pub from_zone: ZoneId,
+    /// Zone the energy goes to (the buyer's).
     pub to_zone: ZoneId,
     /// Energy it carries per slot, Wh.
     pub capacity_wh: Wh,
@@ -323,31 +433,44 @@ pub struct Corridor {
 /// A per-slot congestion fee. `from_zone == to_zone` prices trades inside a zone.
 #[cw_serde]
 pub struct CongestionFee {
+    /// Zone of the seller.
     pub from_zone: ZoneId,
+    /// Zone of the buyer (equal to `from_zone` for trades inside a zone).
     pub to_zone: ZoneId,
+    /// Fee charged to the buyer, uaip per delivered kWh; at most the largest order price.
     pub fee_per_kwh: Price,
 }
 
+/// The contract's configuration.
 #[cw_serde]
 pub struct ConfigResponse {
+    /// Address of the AIP CW20, the only token accepted.
     pub token: String,
+    /// Current role holders.
     pub roles: Roles,
+    /// Current market parameters.
     pub params: MarketParams,
 }
 
+/// The grid as the grid operator published it.
 #[cw_serde]
 pub struct NetworkResponse {
+    /// Every zone, by id.
     pub zones: Vec<Zone>,
+    /// Every directed corridor, by (from, to).
     pub corridors: Vec<Corridor>,
 }
 
+/// The congestion-fee overrides of one slot.
 #[cw_serde]
 pub struct CongestionFeesResponse {
+    /// Slot start, Unix seconds.
     pub slot: SlotId,
     /// Per-slot overrides; corridors without one charge their `fee_per_kwh`.
     pub fees: Vec<CongestionFee>,
 }
 
+/// Where a committed trade stands.
 #[cw_serde]
 #[derive(Copy, Eq)]
 pub enum TradeStatus {
@@ -376,15 +499,20 @@ pub struct TradeSettlement {
     pub collateral_returned: Uint128,
 }
 
+/// One committed trade.
 #[cw_serde]
 pub struct TradeResponse {
+    /// Trade id, assigned in sequence from 1.
     pub id: TradeId,
+    /// Delivery slot start, Unix seconds.
     pub slot: SlotId,
     /// The buy intent's nonce (of the buyer).
     pub bid: u64,
     /// The sell intent's nonce (of the seller).
     pub offer: u64,
+    /// Buyer's address.
     pub buyer: String,
+    /// Seller's address.
     pub seller: String,
     /// The seller's meter.
     pub meter: MeterId,
@@ -392,6 +520,7 @@ pub struct TradeResponse {
     pub wh: Wh,
     /// Energy the buyer receives after corridor losses, Wh.
     pub net_wh: Wh,
+    /// Clearing price, uaip/kWh (the congestion fee comes on top).
     pub price: Price,
     /// Payment held for the seller: `payment(net_wh, price)`, uaip.
     pub payment: Uint128,
@@ -404,17 +533,23 @@ pub struct TradeResponse {
     /// collateral are locked in the parties' deposit accounts.
     #[serde(default)]
     pub intents: bool,
+    /// Pending, disputed, settled or ruled.
     pub status: TradeStatus,
+    /// How the funds were split; `null` until the trade is settled or ruled.
     pub settlement: Option<TradeSettlement>,
 }
 
+/// A page of trades, in ascending id order.
 #[cw_serde]
 pub struct TradesResponse {
+    /// The trades of the page (empty past the last one).
     pub trades: Vec<TradeResponse>,
 }
 
+/// An account's deposit. All amounts in uaip.
 #[cw_serde]
 pub struct BalanceResponse {
+    /// The account asked about.
     pub account: String,
     /// Usable for new trades, uaip: deposits and settlement payouts, minus
     /// what committed trades locked and what was withdrawn.
@@ -433,7 +568,9 @@ pub struct BalanceResponse {
 /// The fill state of the intent (owner, nonce).
 #[cw_serde]
 pub struct IntentFillResponse {
+    /// The intent's owner (its signer's address).
     pub owner: String,
+    /// The owner's nonce naming the intent.
     pub nonce: u64,
     /// Wh filled so far by committed trades. 0 for an intent filled in the
     /// last slot its window can still reach: such an intent keeps no record
@@ -459,9 +596,11 @@ pub struct HoldingsResponse {
     /// Dispute bonds of open disputes.
     #[serde(default)]
     pub bonds: Uint128,
+    /// Sum of the above, uaip: equals the contract's AIP balance.
     pub total: Uint128,
 }
 
+/// Where a slot is in its timeline (`rules::timeline`).
 #[cw_serde]
 #[derive(Copy, Eq)]
 pub enum SlotPhase {
@@ -477,22 +616,31 @@ pub enum SlotPhase {
     Settlement,
 }
 
+/// Energy committed on one corridor in a slot.
 #[cw_serde]
 pub struct CorridorUsage {
+    /// Seller's zone.
     pub from_zone: ZoneId,
+    /// Buyer's zone.
     pub to_zone: ZoneId,
+    /// Energy committed on it so far in the slot, Wh (of its `capacity_wh`).
     pub used_wh: Wh,
 }
 
+/// A slot's progress.
 #[cw_serde]
 pub struct SlotStatusResponse {
+    /// Slot start, Unix seconds.
     pub slot: SlotId,
+    /// Phase at the current block time.
     pub phase: SlotPhase,
     /// The gateway takes intents until this time.
     pub gate_closes_at: u64,
+    /// Trades committed in the slot.
     pub trades: u64,
     /// Seller meters with trades in the slot, and how many have delivery data.
     pub meters: u32,
+    /// Of those meters, how many have delivery data.
     pub meters_reported: u32,
     /// When delivery data became final (all reported, or the deadline passed).
     pub data_final_at: Option<u64>,
@@ -500,18 +648,28 @@ pub struct SlotStatusResponse {
     pub settle_from: Option<u64>,
     /// Trades settled by `Settle` so far (disputed ones excluded).
     pub settled: u64,
+    /// Every trade of the slot is settled or ruled.
     pub fully_settled: bool,
+    /// Disputes opened in the slot.
     pub disputes: u32,
+    /// Energy used per corridor in the slot.
     pub corridor_usage: Vec<CorridorUsage>,
 }
 
+/// The dispute on a trade.
 #[cw_serde]
 pub struct DisputeResponse {
+    /// The disputed trade.
     pub trade_id: TradeId,
+    /// Slot start of the trade, Unix seconds.
     pub slot: SlotId,
+    /// Buyer or seller who opened it.
     pub opened_by: String,
+    /// When it was opened, Unix seconds.
     pub opened_at: u64,
+    /// The opener's reason (at most 280 characters).
     pub reason: String,
+    /// The arbiter's (or the default) ruling; `null` while open.
     pub ruling: Option<Ruling>,
     /// Bond locked by the party that opened the dispute, uaip.
     pub bond: Uint128,

@@ -24,6 +24,7 @@ fn page(limit: Option<u32>) -> usize {
     limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT) as usize
 }
 
+/// The token, the roles and the parameters.
 pub fn query_config(deps: Deps) -> Result<ConfigResponse, ContractError> {
     let c = CONFIG.load(deps.storage)?;
     let s = |a: &Option<cosmwasm_std::Addr>| a.as_ref().map(|a| a.to_string());
@@ -43,6 +44,7 @@ pub fn query_config(deps: Deps) -> Result<ConfigResponse, ContractError> {
     })
 }
 
+/// Every zone and corridor.
 pub fn query_network(deps: Deps) -> Result<NetworkResponse, ContractError> {
     let zones = ZONES
         .range(deps.storage, None, None, IterOrder::Ascending)
@@ -55,6 +57,7 @@ pub fn query_network(deps: Deps) -> Result<NetworkResponse, ContractError> {
     Ok(NetworkResponse { zones, corridors })
 }
 
+/// A page of the node -> zone map, by node id.
 pub fn query_node_zones(
     deps: Deps,
     start_after: Option<NodeId>,
@@ -73,6 +76,7 @@ pub fn query_node_zones(
     Ok(NodeZonesResponse { nodes })
 }
 
+/// The congestion-fee overrides of a slot.
 pub fn query_congestion_fees(
     deps: Deps,
     slot: SlotId,
@@ -91,6 +95,7 @@ pub fn query_congestion_fees(
     Ok(CongestionFeesResponse { slot, fees })
 }
 
+/// The slot's phase (from the block time), counts, settlement progress and corridor usage.
 pub fn query_slot_status(
     deps: Deps,
     env: Env,
@@ -194,11 +199,13 @@ impl<'a> TradeView<'a> {
     }
 }
 
+/// One trade, with its status and, once settled, its split.
 pub fn query_trade(deps: Deps, id: TradeId) -> Result<TradeResponse, ContractError> {
     let t = may_load_trade(deps.storage, id)?.ok_or(ContractError::TradeNotFound { id })?;
     TradeView::new(deps)?.response(id, t)
 }
 
+/// A page of the trades where `account` is buyer or seller, by id.
 pub fn query_trades_by_account(
     deps: Deps,
     account: String,
@@ -228,6 +235,7 @@ pub fn query_trades_by_account(
     Ok(TradesResponse { trades })
 }
 
+/// A page of the slot's trades, by id.
 pub fn query_trades_by_slot(
     deps: Deps,
     slot: SlotId,
@@ -264,6 +272,7 @@ pub fn query_trades_by_slot(
     Ok(TradesResponse { trades })
 }
 
+/// An account's free, locked and claimable deposit balance (zeros if it never deposited).
 pub fn query_balance(deps: Deps, account: String) -> Result<BalanceResponse, ContractError> {
     let addr = deps.api.addr_validate(&account)?;
     let raw = deps.api.addr_canonicalize(addr.as_str())?;
@@ -277,6 +286,7 @@ pub fn query_balance(deps: Deps, account: String) -> Result<BalanceResponse, Con
     })
 }
 
+/// How much of an intent has filled and whether it is cancelled.
 pub fn query_intent_fill(
     deps: Deps,
     owner: String,
@@ -297,6 +307,7 @@ pub fn query_intent_fill(
     })
 }
 
+/// The contract's AIP holdings by purpose.
 pub fn query_holdings(deps: Deps) -> Result<HoldingsResponse, ContractError> {
     let st = STATE.load(deps.storage)?;
     Ok(HoldingsResponse {
@@ -308,6 +319,7 @@ pub fn query_holdings(deps: Deps) -> Result<HoldingsResponse, ContractError> {
     })
 }
 
+/// The dispute on a trade.
 pub fn query_dispute(deps: Deps, trade_id: TradeId) -> Result<DisputeResponse, ContractError> {
     let t = may_load_trade(deps.storage, trade_id)?
         .ok_or(ContractError::TradeNotFound { id: trade_id })?;

@@ -8,16 +8,26 @@ use serde::{Deserialize, Serialize};
 
 use crate::msg::{Corridor, MarketParams};
 
+/// The stored configuration: validated role addresses and the market parameters.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct Config {
+    /// The AIP CW20, the only token accepted.
     pub token: Addr,
+    /// Changes roles and parameters.
     pub admin: Addr,
+    /// The grid operator: zones, corridors, node zones, congestion fees.
     pub grid_operator: Addr,
+    /// Commits matched slots.
     pub matcher: Addr,
+    /// Rules on disputes.
     pub arbiter: Addr,
+    /// Receives congestion fees.
     pub treasury: Addr,
+    /// Reputation contract: trading terms and outcome records; `None` without one.
     pub reputation: Option<Addr>,
+    /// Meter-oracle contract: meter registry and finalized deliveries; `None` without one.
     pub meter_oracle: Option<Addr>,
+    /// Market parameters (timing, collateral, penalty, disputes, batch size).
     pub params: MarketParams,
     /// The KYC verifier whose `eligibilities` intents' owners must pass.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27,6 +37,7 @@ pub struct Config {
 /// Counters and the holdings ledger, one record so each call writes it once.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
 pub struct State {
+    /// Id the next committed trade gets (from 1).
     pub next_trade: TradeId,
     /// Escrow and collateral of open order remainders: 0 since orders went
     /// (kept so that the holdings of a contract migrated with open orders
@@ -59,6 +70,7 @@ fn is_false(b: &bool) -> bool {
 /// `c`, `i`) still reads, so a migrated contract needs no migration step.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TradeRec {
+    /// Delivery slot start, Unix seconds.
     pub slot: u64,
     /// The buy intent's nonce.
     pub bid: u64,
@@ -66,15 +78,21 @@ pub struct TradeRec {
     pub offer: u64,
     /// Canonical addresses: shorter than bech32, and the claimable ledger's key.
     pub buyer: CanonicalAddr,
+    /// Seller's canonical address.
     pub seller: CanonicalAddr,
+    /// Seller's meter.
     pub meter: MeterId,
+    /// Energy traded (the seller injects), Wh.
     pub wh: Wh,
     /// Energy the buyer receives after losses.
     pub net_wh: Wh,
+    /// Clearing price, uaip/kWh.
     pub price: Price,
     /// Payment held for the seller: payment(net_wh, price).
     pub payment: Uint128,
+    /// Congestion fee paid to the treasury at commit, uaip.
     pub fee: Uint128,
+    /// Seller collateral held for the trade, uaip.
     pub collateral: Uint128,
     /// Committed from signed intents: the payment and the collateral were
     /// locked in the parties' deposit accounts (`bid` and `offer` then hold
@@ -279,22 +297,30 @@ pub fn trades_between<'a>(
 /// Per (slot, seller meter): energy contracted and, once known, exported.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct MeterSlot {
+    /// Energy the slot's trades contracted from this meter, Wh.
     #[serde(rename = "c")]
     pub contracted: Wh,
+    /// The meter's finalized export in the slot, Wh; `None` until reported.
     #[serde(rename = "e")]
     pub exported: Option<Wh>,
 }
 
+/// Per-slot progress: counts, delivery reports, settlement cursor.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
 pub struct SlotState {
+    /// Trades committed in the slot.
     pub trades: u64,
+    /// Distinct seller meters with trades in the slot.
     pub meters: u32,
+    /// Of those, how many have delivery data.
     pub meters_reported: u32,
     /// When the last seller meter's delivery arrived.
     pub all_reported_at: Option<u64>,
     /// Next trade id `Settle` considers (every lower trade of the slot is done).
     pub cursor: TradeId,
+    /// Trades settled by `Settle` (disputed ones excluded).
     pub settled: u64,
+    /// Disputes opened in the slot.
     pub disputes: u32,
     /// Id of the last trade in the slot.
     pub last_trade: TradeId,
@@ -307,11 +333,16 @@ pub struct SlotState {
     pub committed: bool,
 }
 
+/// A dispute on a trade (key: trade id).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct Dispute {
+    /// The buyer or seller who opened it.
     pub opened_by: Addr,
+    /// When it was opened, Unix seconds.
     pub opened_at: u64,
+    /// The opener's reason, at most 280 characters.
     pub reason: String,
+    /// The ruling, once the arbiter (or the default) ruled.
     pub ruling: Option<aip_types::hooks::Ruling>,
     /// Bond locked by the opener (0 on disputes opened before bonds existed).
     #[serde(default)]
@@ -321,18 +352,25 @@ pub struct Dispute {
     pub defaulted: bool,
 }
 
+/// The configuration.
 pub const CONFIG: Item<Config> = Item::new("cfg");
+/// Trade counter and holdings ledger.
 pub const STATE: Item<State> = Item::new("st");
+/// Committed trades by id.
 pub const TRADES: Map<TradeId, TradeRec> = Map::new("t");
 /// The trades of a slot, one entry per commit batch: (slot, first id) -> last id.
 pub const SLOT_BATCHES: Map<(u64, TradeId), TradeId> = Map::new("sb");
 /// Trades by party: (canonical account, trade id) -> ().
 pub const ACCOUNT_TRADES: Map<(&[u8], TradeId), ()> = Map::new("at");
+/// Per (slot, seller meter): contracted and exported energy.
 pub const METERS: Map<(u64, MeterId), MeterSlot> = Map::new("ms");
+/// Per-slot progress.
 pub const SLOTS: Map<u64, SlotState> = Map::new("s");
+/// Zone names by id.
 pub const ZONES: Map<ZoneId, String> = Map::new("z");
 /// The grid operator's node -> zone map.
 pub const NODE_ZONES: Map<NodeId, ZoneId> = Map::new("nz");
+/// Corridors by (from zone, to zone).
 pub const CORRIDORS: Map<(ZoneId, ZoneId), Corridor> = Map::new("c");
 /// Per-slot congestion fees: (slot, from, to) -> uaip/kWh.
 pub const FEES: Map<(u64, ZoneId, ZoneId), Price> = Map::new("f");
@@ -353,11 +391,14 @@ pub const CLAIMABLE: Map<&[u8], Account> = Map::new("cl");
 /// amount string) reads as an account with nothing locked.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Account {
+    /// Usable for new trades and withdrawable, uaip.
     pub free: Uint128,
+    /// Held by committed, unsettled intent trades, uaip.
     pub locked: Uint128,
 }
 
 impl Account {
+    /// Neither free nor locked funds: the entry can be removed.
     pub fn is_empty(&self) -> bool {
         self.free.is_zero() && self.locked.is_zero()
     }

@@ -138,6 +138,14 @@ pub enum MatcherError {
         /// the largest accepted value
         max: u64,
     },
+    /// The screening record of a committed slot could not be written.
+    #[error("could not publish the screening record {path}: {reason}")]
+    Publish {
+        /// the file
+        path: String,
+        /// the writer's message
+        reason: String,
+    },
     /// The agent was started without the order gateway it clears from.
     #[error("no order gateway: the matcher clears the gateway's frozen book of signed intents (give --gateway URL)")]
     NoGateway,

@@ -50,6 +50,11 @@ enum Cmd {
         /// settlement contract the intents must be bound to, without `--deployment`
         #[arg(long, required_unless_present = "deployment")]
         contract: Option<String>,
+        /// the committer's screening record (`run --publish-dir`: a file, or an
+        /// `http://` URL), with `--deployment`: its screened-out intents are
+        /// re-checked on the chain's state at its height and left out of the re-run
+        #[arg(long, requires = "deployment")]
+        screening: Option<String>,
         /// allowed relative welfare shortfall of the commit
         #[arg(long, default_value_t = 0.005)]
         tolerance: f64,
@@ -143,6 +148,10 @@ enum Cmd {
         /// (e.g. http://127.0.0.1:8787)
         #[arg(long)]
         gateway: String,
+        /// folder where each committed slot's screening record is written
+        /// (`screening-<slot>.json`), for `verify-slot --screening`
+        #[arg(long)]
+        publish_dir: Option<PathBuf>,
     },
     /// Day-ahead forecast of one normalised profile column of data/simbench/profiles.csv.gz.
     #[cfg(feature = "onnx")]
@@ -180,6 +189,7 @@ fn verify_on_chain(
     rpc: Option<String>,
     chain_id: Option<String>,
     frozen: &aip_matcher::verify::FrozenBook,
+    screening: Option<&aip_matcher::verify::Screening>,
     tolerance: f64,
 ) -> Result<aip_matcher::verify::Report> {
     use aip_matcher::online::{Agent, Deployment};
@@ -194,7 +204,9 @@ fn verify_on_chain(
         .build()?;
     rt.block_on(async {
         let agent = Agent::reader(ChainClient::connect(cfg).await?, &d).await?;
-        Ok(agent.verify_slot(frozen.slot, frozen, tolerance).await?)
+        Ok(agent
+            .verify_slot(frozen.slot, frozen, screening, tolerance)
+            .await?)
     })
 }
 
@@ -204,6 +216,7 @@ struct RunMode {
     poll_secs: u64,
     once: Option<u64>,
     gateway: String,
+    publish_dir: Option<PathBuf>,
 }
 
 /// `aip-matcher run`: connects, checks the matcher role, then runs the agent until
@@ -220,6 +233,7 @@ fn run_online(
         poll_secs,
         once,
         gateway,
+        publish_dir,
     } = mode;
     use aip_matcher::online::{Agent, Deployment};
     use chain_client::{ChainClient, ChainConfig, Signer};
@@ -249,7 +263,10 @@ fn run_online(
         .build()?;
     rt.block_on(async {
         let chain = ChainClient::connect(cfg).await?.with_signer(signer);
-        let agent = Agent::new(chain, &d, method).await?.with_gateway(gateway);
+        let mut agent = Agent::new(chain, &d, method).await?.with_gateway(gateway);
+        if let Some(dir) = publish_dir {
+            agent = agent.with_publish_dir(dir);
+        }
         tracing::info!(settlement = %d.address("settlement")?, %method, "matcher agent ready");
         match once {
             Some(slot) => {
@@ -279,6 +296,7 @@ fn main() -> Result<()> {
             committed,
             chain_id,
             contract,
+            screening,
             tolerance,
         } => {
             let text = aip_matcher::verify::fetch(&book)
@@ -286,7 +304,20 @@ fn main() -> Result<()> {
             let frozen: aip_matcher::verify::FrozenBook =
                 serde_json::from_str(&text).context("parsing the frozen book")?;
             let report = match (deployment, network, meters, committed, contract) {
-                (Some(d), ..) => verify_on_chain(&d, rpc, chain_id, &frozen, tolerance)?,
+                (Some(d), ..) => {
+                    let screening = match screening {
+                        Some(src) => {
+                            let text = aip_matcher::verify::fetch(&src)
+                                .with_context(|| format!("reading the screening record {src}"))?;
+                            Some(
+                                serde_json::from_str(&text)
+                                    .context("parsing the screening record")?,
+                            )
+                        }
+                        None => None,
+                    };
+                    verify_on_chain(&d, rpc, chain_id, &frozen, screening.as_ref(), tolerance)?
+                }
                 (None, Some(network), Some(meters), Some(committed), Some(contract)) => {
                     let network: Network = read_json(&network)?;
                     let meters: std::collections::HashMap<u32, u32> = read_json(&meters)?;
@@ -381,6 +412,7 @@ fn main() -> Result<()> {
             poll_secs,
             once,
             gateway,
+            publish_dir,
         } => run_online(
             &deployment,
             rpc,
@@ -391,6 +423,7 @@ fn main() -> Result<()> {
                 poll_secs,
                 once,
                 gateway,
+                publish_dir,
             },
         )?,
         #[cfg(feature = "onnx")]

@@ -476,6 +476,11 @@ pub enum CycleOutcome {
         tx_hash: String,
         /// wasmd gas used by the transaction
         gas_used: u64,
+        /// What the agent publishes for `verify-slot`: the state it screened
+        /// against and every intent left out, with the reason
+        /// ([`crate::verify::Screening`]; also written to the publish
+        /// folder, [`Agent::with_publish_dir`]).
+        screening: crate::verify::Screening,
     },
 }
 
@@ -492,6 +497,7 @@ pub struct Agent {
     collateral_floor_price: u128,
     domain: IntentDomain,
     gateway: Option<String>,
+    publish_dir: Option<std::path::PathBuf>,
 }
 
 impl Agent {
@@ -549,6 +555,7 @@ impl Agent {
             collateral_floor_price: cfg.params.collateral_floor_price.u128(),
             domain,
             gateway: None,
+            publish_dir: None,
         })
     }
 
@@ -556,6 +563,14 @@ impl Agent {
     /// frozen book of signed intents, committed with `CommitIntents`.
     pub fn with_gateway(mut self, url: impl Into<String>) -> Self {
         self.gateway = Some(url.into().trim_end_matches('/').to_string());
+        self
+    }
+
+    /// Writes each committed slot's screening record to
+    /// `dir/screening-<slot>.json` ([`crate::verify::Screening`]), for
+    /// `verify-slot --screening` (serve the folder, or hand the file over).
+    pub fn with_publish_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.publish_dir = Some(dir.into());
         self
     }
 
@@ -662,6 +677,19 @@ impl Agent {
         frozen: &FrozenBook,
         zones: BTreeSet<u32>,
     ) -> Result<ChainView, MatcherError> {
+        self.chain_view_at(slot, frozen, zones, None).await
+    }
+
+    /// [`Self::chain_view`] read from the state after block `height` (`None`:
+    /// the latest), so that one view is one state and `verify-slot` can read
+    /// the same one.
+    pub async fn chain_view_at(
+        &self,
+        slot: u64,
+        frozen: &FrozenBook,
+        zones: BTreeSet<u32>,
+        height: Option<u64>,
+    ) -> Result<ChainView, MatcherError> {
         let mut view = ChainView {
             zones,
             default_collateral_bps: self.default_collateral_bps,
@@ -679,12 +707,13 @@ impl Agent {
             for chunk in meters.chunks(METER_CHUNK) {
                 let r: DeliveriesResponse = self
                     .chain
-                    .query(
+                    .query_at(
                         mo,
                         &MeterQueryHook::Deliveries {
                             slot: SlotId(slot),
                             meters: chunk.to_vec(),
                         },
+                        height,
                     )
                     .await?;
                 view.meters
@@ -695,12 +724,13 @@ impl Agent {
         loop {
             let page: NodeZonesResponse = self
                 .chain
-                .query(
+                .query_at(
                     &self.settlement,
                     &QueryMsg::NodeZones {
                         start_after,
                         limit: Some(PAGE),
                     },
+                    height,
                 )
                 .await?;
             let n = page.nodes.len();
@@ -726,12 +756,13 @@ impl Agent {
             }
             let f: IntentFillResponse = self
                 .chain
-                .query(
+                .query_at(
                     &self.settlement,
                     &QueryMsg::IntentFill {
                         owner: i.owner.clone(),
                         nonce: i.nonce,
                     },
+                    height,
                 )
                 .await?;
             view.fills.insert((i.owner.clone(), i.nonce), f);
@@ -739,7 +770,11 @@ impl Agent {
         for o in &owners {
             let b: BalanceResponse = self
                 .chain
-                .query(&self.settlement, &QueryMsg::Balance { account: o.clone() })
+                .query_at(
+                    &self.settlement,
+                    &QueryMsg::Balance { account: o.clone() },
+                    height,
+                )
                 .await?;
             view.free.insert(o.clone(), b.free.u128());
         }
@@ -748,11 +783,12 @@ impl Agent {
             for chunk in owners.chunks(TERMS_CHUNK) {
                 let r: TradingTermsBatchResponse = self
                     .chain
-                    .query(
+                    .query_at(
                         rep,
                         &ReputationQueryHook::TradingTermsBatch {
                             accounts: chunk.to_vec(),
                         },
+                        height,
                     )
                     .await?;
                 terms.extend(chunk.iter().cloned().zip(r.terms));
@@ -764,42 +800,94 @@ impl Agent {
 
     /// `verify-slot` against the chain: re-runs the clearing of `frozen` and
     /// compares it with the trades the chain recorded for `slot`
-    /// (`trades_by_slot`). Zones come from the meter registry and the node →
-    /// zone map; an intent whose meter is not an active meter of its owner
-    /// (the contract refuses it) is left out of the re-run; the network is
-    /// the contract's, at full corridor capacity. `tolerance` is the allowed
-    /// relative welfare shortfall.
+    /// (`trades_by_slot`); the network is the contract's.
+    ///
+    /// With the committer's `screening` record (exact): the record's clock
+    /// must be its height's block time plus [`EXPIRY_MARGIN_SECS`] and the
+    /// slot uncommitted at that height; the committer's screening is re-run
+    /// on the state at that height (network, fees, corridor use, registry,
+    /// zones, fills, balances, trading terms) and every screened-out intent's
+    /// reason re-checked ([`crate::verify::check_screening`]); the remaining
+    /// intents are cleared as the committer clears them. Intents the contract
+    /// refused at commit are left out unchecked and listed in the report.
+    ///
+    /// Without a record: zones come from the meter registry and the node →
+    /// zone map at the latest height; an intent whose meter is not an active
+    /// meter of its owner is left out, every other intent is in the re-run
+    /// (so it may exceed the commit when the committer screened intents out
+    /// for their funds or eligibility). `tolerance` is the allowed relative
+    /// welfare shortfall.
     pub async fn verify_slot(
         &self,
         slot: u64,
         frozen: &FrozenBook,
+        screening: Option<&crate::verify::Screening>,
         tolerance: f64,
     ) -> Result<crate::verify::Report, crate::verify::VerifyError> {
-        use crate::verify::{book_from_frozen_with, committed_from_chain, verify_book};
-        let net: ChainNetwork = self
+        use crate::verify::{
+            book_from_candidates, book_from_frozen_with, check_screening, committed_from_chain,
+            verify_book, VerifyError,
+        };
+        let at = screening.map(|s| s.height);
+        if let Some(s) = screening {
+            let block_time = self
+                .chain
+                .block_time(s.height)
+                .await
+                .map_err(MatcherError::from)?;
+            let block_time = block_time.max(0) as u64;
+            if block_time.saturating_add(EXPIRY_MARGIN_SECS) != s.now {
+                return Err(VerifyError::ScreeningClock {
+                    now: s.now,
+                    height: s.height,
+                    block_time,
+                    margin: EXPIRY_MARGIN_SECS,
+                });
+            }
+        }
+        let status: SlotStatus = self
             .chain
-            .query(&self.settlement, &QueryMsg::Network {})
-            .await
-            .map_err(MatcherError::from)?;
-        let fees: FeesResponse = self
-            .chain
-            .query(
+            .query_at(
                 &self.settlement,
-                &QueryMsg::CongestionFees { slot: SlotId(slot) },
+                &QueryMsg::SlotStatus { slot: SlotId(slot) },
+                at,
             )
             .await
             .map_err(MatcherError::from)?;
-        let routes = to_routes(&net, &fees.fees, &[])?;
+        if let (Some(height), true) = (at, status.trades > 0) {
+            return Err(VerifyError::ScreenedAfterCommit {
+                height,
+                slot,
+                trades: status.trades,
+            });
+        }
+        let (net, fees) = self.network_at(slot, at).await?;
+        let usage = if at.is_some() {
+            status.corridor_usage.as_slice()
+        } else {
+            &[]
+        };
+        let routes = to_routes(&net, &fees.fees, usage)?;
         let zones = net.zones.iter().map(|z| z.id).collect();
-        let view = self.chain_view(slot, frozen, zones).await?;
-        let book = book_from_frozen_with(frozen, &self.domain, |_, e, owner| {
-            let i = &e.signed.intent;
-            Ok(
-                settlement::rules::check_meter(owner, i.meter, view.meters.get(&i.meter))
-                    .ok()
-                    .and_then(|node| view.node_zones.get(&node).copied()),
-            )
-        })?;
+        let view = self.chain_view_at(slot, frozen, zones, at).await?;
+        let (book, checked) = match screening {
+            Some(s) => {
+                let (candidates, unchecked) = check_screening(frozen, &self.domain, s, &view)?;
+                let book = book_from_candidates(frozen, &self.domain, &candidates)?;
+                (book, Some((s.height, s.screened.len(), unchecked)))
+            }
+            None => {
+                let book = book_from_frozen_with(frozen, &self.domain, |_, e, owner| {
+                    let i = &e.signed.intent;
+                    Ok(
+                        settlement::rules::check_meter(owner, i.meter, view.meters.get(&i.meter))
+                            .ok()
+                            .and_then(|node| view.node_zones.get(&node).copied()),
+                    )
+                })?;
+                (book, None)
+            }
+        };
         let network = to_network(&net, &routes, loss_price(&book));
         let mut trades = Vec::new();
         let mut start_after = None;
@@ -824,7 +912,43 @@ impl Agent {
             }
         }
         let committed = committed_from_chain(frozen, &book, &network, &trades)?;
-        verify_book(&book, frozen.intents.len(), &network, &committed, tolerance)
+        let mut report = verify_book(&book, frozen.intents.len(), &network, &committed, tolerance)?;
+        if let Some((height, screened_out, unchecked)) = checked {
+            report.screening_height = Some(height);
+            report.screened_out = screened_out;
+            report.unchecked = unchecked;
+        }
+        Ok(report)
+    }
+
+    /// The contract's network and `slot`'s congestion fees, from the state
+    /// after block `at` (`None`: the latest).
+    async fn network_at(
+        &self,
+        slot: u64,
+        at: Option<u64>,
+    ) -> Result<(ChainNetwork, FeesResponse), MatcherError> {
+        let net: ChainNetwork = self
+            .chain
+            .query_at(&self.settlement, &QueryMsg::Network {}, at)
+            .await?;
+        let fees: FeesResponse = self
+            .chain
+            .query_at(
+                &self.settlement,
+                &QueryMsg::CongestionFees { slot: SlotId(slot) },
+                at,
+            )
+            .await?;
+        Ok((net, fees))
+    }
+
+    /// Writes `screening` to the publish folder, if there is one.
+    fn publish(&self, screening: &crate::verify::Screening) -> Result<(), MatcherError> {
+        match &self.publish_dir {
+            Some(dir) => crate::verify::write_screening(dir, screening).map(|_| ()),
+            None => Ok(()),
+        }
     }
 
     /// One cycle from the gateway's frozen book (see the module docs).
@@ -837,23 +961,17 @@ impl Agent {
         let Some(frozen) = self.frozen_book(gw, slot).await? else {
             return Ok(CycleOutcome::BookNotFrozen);
         };
-        let net: ChainNetwork = self
-            .chain
-            .query(&self.settlement, &QueryMsg::Network {})
-            .await?;
-        let fees: FeesResponse = self
-            .chain
-            .query(
-                &self.settlement,
-                &QueryMsg::CongestionFees { slot: SlotId(slot) },
-            )
-            .await?;
+        // One state for the whole screening: the latest block's, which
+        // `verify-slot` reads again from the published record.
+        let (height, now) = self.chain.latest_block().await?;
+        let at = Some(height);
+        let (net, fees) = self.network_at(slot, at).await?;
         let routes = to_routes(&net, &fees.fees, &status.corridor_usage)?;
         let zones = net.zones.iter().map(|z| z.id).collect();
-        let view = self.chain_view(slot, &frozen, zones).await?;
-        let (_, now) = self.chain.latest_block().await?;
+        let view = self.chain_view_at(slot, &frozen, zones, at).await?;
         let now = (now.max(0) as u64).saturating_add(EXPIRY_MARGIN_SECS);
         let (candidates, mut skipped) = intents::screen(&frozen, &self.domain, slot, now, &view);
+        let screened: Vec<crate::verify::ScreenedOut> = skipped.iter().map(Into::into).collect();
         let plan = plan(slot, &candidates, &net, &routes, self.method)?;
         tracing::info!(
             slot,
@@ -887,6 +1005,19 @@ impl Agent {
                 Ok(tx) => {
                     let wh = batch.trades.iter().map(|t| t.wh.u128() as u64).sum();
                     tracing::info!(slot, trades = batch.trades.len(), wh, tx = %tx.hash, gas = tx.gas_used, "committed intents");
+                    let screening = crate::verify::Screening {
+                        slot,
+                        book_hash: frozen.book_hash.clone(),
+                        height,
+                        now,
+                        screened,
+                        refused: commit.refused_intents.iter().map(Into::into).collect(),
+                    };
+                    // The slot is committed: a record that cannot be written
+                    // is reported, not a failed cycle (it is in the outcome too).
+                    if let Err(e) = self.publish(&screening) {
+                        tracing::error!(slot, error = %e, "screening record not published");
+                    }
                     skipped.extend(commit.refused_intents);
                     return Ok(CycleOutcome::CommittedIntents {
                         trades: batch.trades.len(),
@@ -898,6 +1029,7 @@ impl Agent {
                         retries: attempt,
                         tx_hash: tx.hash,
                         gas_used: tx.gas_used,
+                        screening,
                     });
                 }
                 Err(e) => e,

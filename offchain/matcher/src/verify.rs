@@ -24,7 +24,7 @@
 //! ([`Clearing`]) and its `welfare` is taken as stated there (the trade
 //! checks are independent of it).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use aip_types::intent::{verify_signed_intent, IntentDomain, Side as IntentSide, SignedIntent};
 use cosmwasm_std::testing::MockApi;
@@ -32,6 +32,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
+use crate::intents::{screen, to_order_book, Candidate, ChainView, SkippedIntent};
 use crate::{
     clear, welfare_of, Clearing, CorridorFlow, MatcherError, Method, Network, Order, OrderBook,
     Side, Trade,
@@ -103,9 +104,270 @@ pub enum VerifyError {
         /// allowed relative shortfall
         tolerance: f64,
     },
+    /// The screening record is not the record of this book.
+    #[error("the screening record is for slot {slot} and book {book_hash}, not this book (slot {book_slot}, {book_book_hash})")]
+    ScreeningOfAnotherBook {
+        /// slot in the record
+        slot: u64,
+        /// book hash in the record
+        book_hash: String,
+        /// slot of the frozen book
+        book_slot: u64,
+        /// hash of the frozen book
+        book_book_hash: String,
+    },
+    /// The committer screened an intent out for a reason the chain does not confirm.
+    #[error("intent {hash} ({owner}, nonce {nonce}) was screened out for \"{reason}\", but at height {height} the rules say: {found}")]
+    WronglyScreened {
+        /// hex of the intent hash
+        hash: String,
+        /// the intent's owner
+        owner: String,
+        /// its nonce
+        nonce: u64,
+        /// the committer's reason
+        reason: String,
+        /// the screening height
+        height: u64,
+        /// what the same rules say on the chain's state ("it passes", or another reason)
+        found: String,
+    },
+    /// An intent the rules refuse that the record neither screened out nor
+    /// reports as refused by the contract.
+    #[error("intent {hash} ({owner}, nonce {nonce}) fails the screening at height {height} (\"{reason}\") but the record does not list it")]
+    NotScreened {
+        /// hex of the intent hash
+        hash: String,
+        /// the intent's owner
+        owner: String,
+        /// its nonce
+        nonce: u64,
+        /// why the rules refuse it
+        reason: String,
+        /// the screening height
+        height: u64,
+    },
+    /// The record names an intent that is not in the frozen book.
+    #[error("the screening record names intent {hash} ({owner}, nonce {nonce}), which is not in the frozen book")]
+    NotInBook {
+        /// hex of the intent hash
+        hash: String,
+        /// the intent's owner
+        owner: String,
+        /// its nonce
+        nonce: u64,
+    },
+    /// The record's clock is not the screening block's time plus the expiry margin.
+    #[error(
+        "the screening record's clock {now} is not block {height}'s time {block_time} + {margin} s"
+    )]
+    ScreeningClock {
+        /// the record's clock, unix seconds
+        now: u64,
+        /// the screening height
+        height: u64,
+        /// that block's time, unix seconds
+        block_time: u64,
+        /// the committer's expiry margin, seconds
+        margin: u64,
+    },
+    /// At the record's height the slot was already committed: the record
+    /// cannot be the state the committer screened against.
+    #[error("at the screening height {height} slot {slot} already had {trades} trades")]
+    ScreenedAfterCommit {
+        /// the screening height
+        height: u64,
+        /// the slot
+        slot: u64,
+        /// trades the slot had at that height
+        trades: u64,
+    },
     /// The clearing itself failed.
     #[error(transparent)]
     Matcher(#[from] MatcherError),
+}
+
+/// An intent the committer left out of a slot's clearing, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreenedOut {
+    /// Hex of the intent hash.
+    pub hash: String,
+    /// Its owner as signed.
+    pub owner: String,
+    /// Its nonce.
+    pub nonce: u64,
+    /// The reason: the contract's refusal message.
+    pub reason: String,
+}
+
+impl From<&SkippedIntent> for ScreenedOut {
+    fn from(s: &SkippedIntent) -> Self {
+        ScreenedOut {
+            hash: s.hash.clone(),
+            owner: s.owner.clone(),
+            nonce: s.nonce,
+            reason: s.reason.clone(),
+        }
+    }
+}
+
+/// What the committer publishes with a slot's commit so anyone can re-run
+/// its clearing exactly: the chain state it screened against (`height`, the
+/// state after that block, and `now`, the clock of the expiry check: that
+/// block's time plus [`crate::online::EXPIRY_MARGIN_SECS`]), the intents the
+/// screening left out ([`crate::intents::screen`]) and those the contract
+/// refused when the batch was committed (dropped and retried).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Screening {
+    /// Slot start, unix seconds.
+    pub slot: u64,
+    /// The frozen book's hash (hex), binding the record to one book.
+    pub book_hash: String,
+    /// Height whose state the committer read (registry, zones, fills,
+    /// balances, trading terms, network, fees).
+    pub height: u64,
+    /// Clock of the expiry check, unix seconds.
+    pub now: u64,
+    /// Intents the screening left out, with the contract's reason.
+    pub screened: Vec<ScreenedOut>,
+    /// Intents the contract refused in a commit attempt (the refusal is in a
+    /// failed transaction's log, not in the chain's state).
+    pub refused: Vec<ScreenedOut>,
+}
+
+/// Writes `screening` to `dir/screening-<slot>.json` (creating `dir`) and
+/// returns the file's path: what `aip-matcher run --publish-dir` publishes.
+pub fn write_screening(
+    dir: &std::path::Path,
+    screening: &Screening,
+) -> Result<std::path::PathBuf, MatcherError> {
+    let path = dir.join(format!("screening-{}.json", screening.slot));
+    let failed = |reason: String| MatcherError::Publish {
+        path: path.display().to_string(),
+        reason,
+    };
+    let text = serde_json::to_string_pretty(screening).map_err(|e| failed(e.to_string()))?;
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&path, text))
+        .map_err(|e| failed(e.to_string()))?;
+    Ok(path)
+}
+
+/// Re-checks a published [`Screening`] of `frozen`: runs the committer's own
+/// screening ([`crate::intents::screen`]) on `view`, the chain's state at the
+/// record's height, with the record's clock, and compares intent by intent.
+/// An intent screened out for a reason the rules do not give on that state is
+/// [`VerifyError::WronglyScreened`]; an intent the rules refuse that the
+/// record does not list is [`VerifyError::NotScreened`]. Intents the contract
+/// refused at commit cannot be re-checked against state: they are left out
+/// and returned as the second value. Returns the intents of the re-run.
+pub fn check_screening(
+    frozen: &FrozenBook,
+    domain: &IntentDomain,
+    published: &Screening,
+    view: &ChainView,
+) -> Result<(Vec<Candidate>, Vec<ScreenedOut>), VerifyError> {
+    if published.slot != frozen.slot || !published.book_hash.eq_ignore_ascii_case(&frozen.book_hash)
+    {
+        return Err(VerifyError::ScreeningOfAnotherBook {
+            slot: published.slot,
+            book_hash: published.book_hash.clone(),
+            book_slot: frozen.slot,
+            book_book_hash: frozen.book_hash.clone(),
+        });
+    }
+    let in_book: HashSet<String> = frozen
+        .intents
+        .iter()
+        .map(|e| e.hash.to_ascii_lowercase())
+        .collect();
+    for s in published.screened.iter().chain(&published.refused) {
+        if !in_book.contains(&s.hash.to_ascii_lowercase()) {
+            return Err(VerifyError::NotInBook {
+                hash: s.hash.clone(),
+                owner: s.owner.clone(),
+                nonce: s.nonce,
+            });
+        }
+    }
+    let (kept, skipped) = screen(frozen, domain, frozen.slot, published.now, view);
+    let found: HashMap<String, &SkippedIntent> = skipped
+        .iter()
+        .map(|s| (s.hash.to_ascii_lowercase(), s))
+        .collect();
+    let listed: HashSet<String> = published
+        .screened
+        .iter()
+        .chain(&published.refused)
+        .map(|s| s.hash.to_ascii_lowercase())
+        .collect();
+    for s in &published.screened {
+        let wrong = |found: String| VerifyError::WronglyScreened {
+            hash: s.hash.clone(),
+            owner: s.owner.clone(),
+            nonce: s.nonce,
+            reason: s.reason.clone(),
+            height: published.height,
+            found,
+        };
+        match found.get(&s.hash.to_ascii_lowercase()) {
+            None => return Err(wrong("the intent passes".to_string())),
+            Some(f) if f.reason != s.reason => return Err(wrong(f.reason.clone())),
+            Some(_) => {}
+        }
+    }
+    if let Some(s) = skipped
+        .iter()
+        .find(|s| !listed.contains(&s.hash.to_ascii_lowercase()))
+    {
+        return Err(VerifyError::NotScreened {
+            hash: s.hash.clone(),
+            owner: s.owner.clone(),
+            nonce: s.nonce,
+            reason: s.reason.clone(),
+            height: published.height,
+        });
+    }
+    let refused: HashSet<String> = published
+        .refused
+        .iter()
+        .map(|s| s.hash.to_ascii_lowercase())
+        .collect();
+    let kept = kept
+        .into_iter()
+        .filter(|c| !refused.contains(&c.hash.to_ascii_lowercase()))
+        .collect();
+    Ok((kept, published.refused.clone()))
+}
+
+/// The re-run's order book: the checked intents of `frozen` (integrity and
+/// signatures as [`book_from_frozen_with`] checks them) as the committer
+/// clears them ([`crate::intents::to_order_book`]: quantity = the unfilled
+/// remainder, premium eligibility, trust), but with order id = the intent's
+/// `seq`, as [`committed_from_chain`] names them.
+pub fn book_from_candidates(
+    frozen: &FrozenBook,
+    domain: &IntentDomain,
+    candidates: &[Candidate],
+) -> Result<OrderBook, VerifyError> {
+    book_from_frozen_with(frozen, domain, |_, _, _| Ok(None))?;
+    let seq: HashMap<String, u64> = frozen
+        .intents
+        .iter()
+        .map(|e| (e.hash.to_ascii_lowercase(), e.seq))
+        .collect();
+    let mut book = to_order_book(frozen.slot, candidates);
+    for (o, c) in book.orders.iter_mut().zip(candidates) {
+        o.id = seq
+            .get(&c.hash.to_ascii_lowercase())
+            .copied()
+            .ok_or_else(|| VerifyError::NotInBook {
+                hash: c.hash.clone(),
+                owner: c.owner.clone(),
+                nonce: c.batch.nonce,
+            })?;
+    }
+    Ok(book)
 }
 
 /// One entry of a frozen book (the gateway's JSON).
@@ -147,6 +409,20 @@ pub struct Report {
     pub committed_trades: usize,
     /// committed / recomputed (1.0 when both are zero)
     pub ratio: f64,
+    /// The committer's screening record was checked against the chain at
+    /// this height, and its screened-out intents left out of the re-run
+    /// (`None`: no record; the re-run then has every intent whose meter is an
+    /// active meter of its owner, and may exceed the commit).
+    #[serde(default)]
+    pub screening_height: Option<u64>,
+    /// Intents the record screened out, each reason confirmed on the chain's state.
+    #[serde(default)]
+    pub screened_out: usize,
+    /// Intents left out that verify-slot cannot re-check: the contract
+    /// refused them in a failed commit attempt (the refusal is in that
+    /// transaction's log, not in the chain's state).
+    #[serde(default)]
+    pub unchecked: Vec<ScreenedOut>,
 }
 
 /// Checks the book's integrity and signatures and builds the order book
@@ -304,6 +580,9 @@ pub fn verify_book(
         } else {
             committed.welfare / rerun.welfare
         },
+        screening_height: None,
+        screened_out: 0,
+        unchecked: Vec::new(),
     })
 }
 

@@ -298,8 +298,9 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
             slot_until: slot + 900,
             side: if h.sells { IntentSide::Sell } else { IntentSide::Buy },
             meter: if i == borrower { hh[0].meter } else { h.meter },
-            // Supply exceeds demand, so the re-run in verify-slot leaves out
-            // the dearest offer (the underfunded seller's) as the matcher did.
+            // The underfunded seller's offer is the dearest; verify-slot
+            // leaves it out of its re-run because the agent's screening
+            // record lists it (and the chain confirms why).
             wh: if h.sells { 1_500 } else { 1_000 } + (i as u64 * 337) % 2_000,
             limit_price: match (h.sells, i == poor) {
                 (true, true) => 199_000,
@@ -361,10 +362,12 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
             err.to_string(),
             format!("signer {} is not the settlement contract's matcher ({})", addr("alice"), addr("matcher"))
         );
+        let publish_dir = out.with_file_name(format!("screening-e2e-{}", std::process::id()));
         let agent = Agent::new(as_account("matcher").await, &file, Method::Auto)
             .await
             .unwrap()
-            .with_gateway(url.clone());
+            .with_gateway(url.clone())
+            .with_publish_dir(&publish_dir);
         assert_eq!(agent.cycle(slot).await.unwrap(), CycleOutcome::NotMatching { phase: "open".into() });
         let (_, now) = alice.latest_block().await.unwrap();
         advance(slot - params.gate_closure_secs - now as u64 + 2);
@@ -376,7 +379,7 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
             tokio::time::sleep(Duration::from_millis(200)).await;
             outcome = agent.cycle(slot).await.unwrap();
         }
-        let CycleOutcome::CommittedIntents { trades, intents, wh, skipped, skipped_trades, retries, gas_used: commit_gas, tx_hash, .. } = outcome.clone() else {
+        let CycleOutcome::CommittedIntents { trades, intents, wh, skipped, skipped_trades, retries, gas_used: commit_gas, tx_hash, screening, .. } = outcome.clone() else {
             panic!("{outcome:?}");
         };
         eprintln!("commit {tx_hash}: {trades} trades, {intents} intents, {wh} Wh, {skipped_trades} trades skipped, {retries} retries");
@@ -417,9 +420,47 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
         let text = tokio::task::spawn_blocking(move || verify::fetch(&frozen_url)).await.unwrap().unwrap();
         let frozen: FrozenBook = serde_json::from_str(&text).unwrap();
         assert_eq!(frozen.intents.len(), n);
-        let report = agent.verify_slot(slot, &frozen, 0.005).await.expect("verify-slot");
+        // The agent's screening record: the two intents it left out, with the
+        // contract's reasons, and the state it read them from.
+        assert_eq!((screening.slot, screening.book_hash.as_str()), (slot, frozen.book_hash.as_str()));
+        assert_eq!(screening.screened.len(), 2, "{screening:?}");
+        assert!(screening.refused.is_empty(), "{screening:?}");
+        let report = agent.verify_slot(slot, &frozen, Some(&screening), 0.005).await.expect("verify-slot");
+        eprintln!("verify-slot: {} screened out at height {:?}, welfare committed {:.0} / re-run {:.0} (ratio {:.6})", report.screened_out, report.screening_height, report.committed_welfare, report.recomputed_welfare, report.ratio);
         assert_eq!(report.committed_trades, trades);
+        assert_eq!((report.screening_height, report.screened_out), (Some(screening.height), 2), "{report:?}");
+        assert!(report.unchecked.is_empty(), "{report:?}");
         assert!(report.ratio > 0.995, "{report:?}");
+        // A record that screens out an intent the chain passes is refused,
+        // naming the intent and the reason.
+        let mut forged = screening.clone();
+        let kept = frozen.intents.iter().find(|e| forged.screened.iter().all(|s| s.hash != e.hash)).unwrap();
+        forged.screened.push(verify::ScreenedOut {
+            hash: kept.hash.clone(),
+            owner: kept.signed.intent.owner.clone(),
+            nonce: kept.signed.intent.nonce,
+            reason: "no reputation token".to_string(),
+        });
+        let err = agent.verify_slot(slot, &frozen, Some(&forged), 0.005).await.expect_err("wrongly screened");
+        assert!(
+            err.to_string().starts_with(&format!("intent {} ({}, nonce 1) was screened out for \"no reputation token\", but at height {} the rules say: the intent passes", kept.hash, kept.signed.intent.owner, screening.height)),
+            "{err}"
+        );
+        // A record whose clock is not its block's time + 10 s, and one read
+        // after the commit, are refused.
+        let mut off_clock = screening.clone();
+        off_clock.now += 1;
+        let err = agent.verify_slot(slot, &frozen, Some(&off_clock), 0.005).await.expect_err("clock");
+        assert!(err.to_string().starts_with(&format!("the screening record's clock {} is not block {}'s time ", screening.now + 1, screening.height)), "{err}");
+        let (latest, _) = alice.latest_block().await.unwrap();
+        let late_time = alice.block_time(latest).await.unwrap();
+        let late = verify::Screening { height: latest, now: late_time as u64 + 10, ..screening.clone() };
+        let err = agent.verify_slot(slot, &frozen, Some(&late), 0.005).await.expect_err("after the commit");
+        assert_eq!(err.to_string(), format!("at the screening height {latest} slot {slot} already had {trades} trades"));
+        // The agent published the record in its folder (`run --publish-dir`).
+        let screening_file = publish_dir.join(format!("screening-{slot}.json"));
+        let published: verify::Screening = serde_json::from_str(&std::fs::read_to_string(&screening_file).unwrap()).unwrap();
+        assert_eq!(published, screening);
 
         // The binaries: `verify-slot` against the chain (no key), and one
         // `run --gateway --once` cycle, which finds the slot committed.
@@ -429,6 +470,8 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
             let v = std::process::Command::new(exe)
                 .args(["verify-slot", "--book", &frozen_url, "--deployment"])
                 .arg(&out_file)
+                .arg("--screening")
+                .arg(&screening_file)
                 .output()
                 .unwrap();
             let o = std::process::Command::new(exe)
@@ -455,6 +498,7 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
         assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stderr));
         let r: Value = serde_json::from_slice(&verified.stdout).unwrap();
         assert_eq!((r["slot"].as_u64(), r["intents"].as_u64(), r["committed_trades"].as_u64()), (Some(slot), Some(n as u64), Some(trades as u64)), "{r}");
+        assert_eq!((r["screening_height"].as_u64(), r["screened_out"].as_u64()), (Some(screening.height), Some(2)), "{r}");
         assert!(once.status.success(), "{}", String::from_utf8_lossy(&once.stderr));
         assert_eq!(String::from_utf8_lossy(&once.stdout).trim(), format!("AlreadyCommitted {{ trades: {trades} }}"));
         // Refused: a signer without the matcher role, and no gateway (the

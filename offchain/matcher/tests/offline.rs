@@ -117,15 +117,21 @@ fn report_rejects_a_grid_it_cannot_read() {
     );
 }
 
-#[test]
-fn verify_slot_needs_a_deployment_or_the_committed_files() {
-    let exe = env!("CARGO_BIN_EXE_aip-matcher");
-    let book = tmp("verify-book.json");
+/// An empty frozen book of slot 900, written to `name` in the test folder.
+fn empty_book(name: &str) -> PathBuf {
+    let book = tmp(name);
     std::fs::write(
         &book,
         r#"{"slot": 900, "frozen_at": 600, "book_hash": "", "intents": []}"#,
     )
     .unwrap();
+    book
+}
+
+#[test]
+fn verify_slot_needs_a_deployment_or_the_committed_files() {
+    let exe = env!("CARGO_BIN_EXE_aip-matcher");
+    let book = empty_book("verify-book.json");
     let neither = Command::new(exe)
         .args(["verify-slot", "--book"])
         .arg(&book)
@@ -162,4 +168,54 @@ fn verify_slot_needs_a_deployment_or_the_committed_files() {
     assert!(!missing.status.success());
     let err = String::from_utf8_lossy(&missing.stderr);
     assert!(err.contains("/nonexistent/deployment.json"), "{err}");
+}
+
+#[test]
+fn verify_slot_reads_the_screening_record_with_a_deployment_only() {
+    let exe = env!("CARGO_BIN_EXE_aip-matcher");
+    let book = empty_book("verify-book-screening.json");
+    let run = |args: &[&str]| {
+        Command::new(exe)
+            .args(["verify-slot", "--book"])
+            .arg(&book)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // Without --deployment the record cannot be checked against the chain.
+    let out = run(&["--screening", "s.json", "--network", "n.json"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the following required arguments were not provided")
+            && err.contains("--deployment <DEPLOYMENT>"),
+        "{err}"
+    );
+    // A record that cannot be read, or is not a record, is named.
+    let out = run(&[
+        "--deployment",
+        "d.json",
+        "--screening",
+        "/nonexistent/screening.json",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("reading the screening record /nonexistent/screening.json"),
+        "{err}"
+    );
+    let bad = tmp("screening-bad.json");
+    std::fs::write(&bad, r#"{"slot": 900}"#).unwrap();
+    let out = run(&[
+        "--deployment",
+        "d.json",
+        "--screening",
+        bad.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("parsing the screening record") && err.contains("missing field"),
+        "{err}"
+    );
 }

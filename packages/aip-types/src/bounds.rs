@@ -26,14 +26,33 @@ pub const MAX_ORDER_PRICE: u128 = 10_000_000_000;
 /// Why an order is outside the bounds.
 #[derive(Error, Debug, Clone, PartialEq, Eq)]
 pub enum BoundsError {
+    /// 0 Wh.
     #[error("order quantity must be positive")]
     ZeroQuantity,
+    /// More than the largest order quantity.
     #[error("order quantity {wh} Wh is above the maximum {max} Wh")]
-    QuantityAboveMax { wh: u128, max: u128 },
+    QuantityAboveMax {
+        /// The quantity, Wh.
+        wh: u128,
+        /// The largest order quantity, Wh.
+        max: u128,
+    },
+    /// Below the smallest order price.
     #[error("order price {price} uaip/kWh is below the minimum {min}")]
-    PriceBelowMin { price: u128, min: u128 },
+    PriceBelowMin {
+        /// The price, uaip/kWh.
+        price: u128,
+        /// The smallest order price, uaip/kWh.
+        min: u128,
+    },
+    /// Above the largest order price.
     #[error("order price {price} uaip/kWh is above the maximum {max}")]
-    PriceAboveMax { price: u128, max: u128 },
+    PriceAboveMax {
+        /// The price, uaip/kWh.
+        price: u128,
+        /// The largest order price, uaip/kWh.
+        max: u128,
+    },
 }
 
 /// Checks an order's quantity (Wh) and limit price (uaip/kWh, the max price of

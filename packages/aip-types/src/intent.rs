@@ -98,55 +98,122 @@ pub const EIP712_ORDER_TYPE: &str = "Order(string owner,uint64 nonce,uint64 slot
 /// Why an intent or its signature was refused.
 #[derive(Error, Debug, Clone, PartialEq, Eq)]
 pub enum IntentError {
+    /// A signature kind other than `cosmos_adr036` and `eth_eip712`.
     #[error("unknown key type {kind:?}: expected \"cosmos_adr036\" or \"eth_eip712\"")]
-    UnknownKeyType { kind: String },
+    UnknownKeyType {
+        /// The kind given.
+        kind: String,
+    },
 
+    /// The signature does not verify for the intent's bytes.
     #[error("the {kind} signature does not verify for this intent")]
-    BadSignature { kind: String },
+    BadSignature {
+        /// The signature's kind.
+        kind: String,
+    },
 
+    /// The intent names another chain.
     #[error("the intent is for chain {got:?}, this is chain {expected:?}")]
-    WrongChain { expected: String, got: String },
+    WrongChain {
+        /// This chain's id.
+        expected: String,
+        /// The intent's chain id.
+        got: String,
+    },
 
+    /// The intent names another settlement contract.
     #[error("the intent is for contract {got}, this is contract {expected}")]
-    WrongContract { expected: String, got: String },
+    WrongContract {
+        /// This settlement contract.
+        expected: String,
+        /// The intent's contract.
+        got: String,
+    },
 
+    /// The intent expired.
     #[error("the intent expired at {expires} (now {now})")]
-    Expired { expires: u64, now: u64 },
+    Expired {
+        /// The intent's expiry, Unix seconds.
+        expires: u64,
+        /// The time checked against, Unix seconds.
+        now: u64,
+    },
 
+    /// A base64 field does not decode.
     #[error("{field} is not valid base64: {reason}")]
-    MalformedBase64 { field: &'static str, reason: String },
+    MalformedBase64 {
+        /// The field.
+        field: &'static str,
+        /// The decoder's or checker's message.
+        reason: String,
+    },
 
+    /// A hex field does not decode.
     #[error("{field} is not valid hex: {reason}")]
-    MalformedHex { field: &'static str, reason: String },
+    MalformedHex {
+        /// The field.
+        field: &'static str,
+        /// The decoder's or checker's message.
+        reason: String,
+    },
 
+    /// A key or signature of the wrong length.
     #[error("{field} must be {expected} bytes, got {got}")]
     BadLength {
+        /// The field.
         field: &'static str,
+        /// Bytes expected.
         expected: usize,
+        /// Bytes given.
         got: usize,
     },
 
+    /// An ADR-036 signature without its public key.
     #[error("a cosmos_adr036 signature needs its pub_key")]
     MissingPubKey,
 
+    /// The signing key's account is not the intent's owner.
     #[error("the signing key's account is {signer}, not the intent's owner {owner}")]
-    OwnerMismatch { owner: String, signer: String },
+    OwnerMismatch {
+        /// The intent's owner.
+        owner: String,
+        /// The signing key's account.
+        signer: String,
+    },
 
+    /// An Ethereum signature whose recovery byte is not 27, 28, 0 or 1.
     #[error("eth signature recovery byte {v} is not 27, 28, 0 or 1")]
-    BadRecoveryId { v: u8 },
+    BadRecoveryId {
+        /// The recovery byte given.
+        v: u8,
+    },
 
+    /// A field out of range (slot window, quantity, price, ...).
     #[error("{field} is invalid: {reason}")]
-    InvalidField { field: &'static str, reason: String },
+    InvalidField {
+        /// The field.
+        field: &'static str,
+        /// The decoder's or checker's message.
+        reason: String,
+    },
 
+    /// An owner that is not a bech32 address.
     #[error("{address:?} is not a bech32 address: {reason}")]
-    BadAddress { address: String, reason: String },
+    BadAddress {
+        /// The address given.
+        address: String,
+        /// The decoder's or checker's message.
+        reason: String,
+    },
 }
 
 /// Buy or sell.
 #[cw_serde]
 #[derive(Copy, Eq, Hash)]
 pub enum Side {
+    /// A buy intent (a bid): pays for energy.
     Buy,
+    /// A sell intent (an offer): delivers energy.
     Sell,
 }
 
@@ -207,7 +274,9 @@ pub struct IntentSignature {
 /// An intent with its signature: what wallets post and matchers commit.
 #[cw_serde]
 pub struct SignedIntent {
+    /// The intent as signed.
     pub intent: OrderIntent,
+    /// The owner's signature over it.
     pub signature: IntentSignature,
 }
 
@@ -223,16 +292,27 @@ pub struct SignedIntent {
 /// decoder there, never through a derived visitor.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BatchIntent {
+    /// The owner's address; its key signed the intent.
     pub owner: String,
+    /// The owner's number for this intent: one nonce, one intent.
     pub nonce: u64,
+    /// First slot the intent may fill (slot start, Unix seconds).
     pub slot_from: u64,
+    /// End of the slot window, exclusive (Unix seconds).
     pub slot_until: u64,
+    /// Buy or sell.
     pub side: Side,
+    /// The owner's meter: its node gives the intent's zone.
     pub meter: u32,
+    /// Most energy to trade, Wh, over all fills.
     pub wh: u64,
+    /// Limit price, uaip/kWh: a buyer's maximum (fee included), a seller's minimum.
     pub limit_price: u64,
+    /// A sell intent only premium-eligible buyers may take.
     pub premium_only: bool,
+    /// The intent expires at this time, Unix seconds.
     pub expires: u64,
+    /// The owner's signature; absent for an intent placed on chain by its owner.
     pub signature: Option<IntentSignature>,
 }
 

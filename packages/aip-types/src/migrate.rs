@@ -7,14 +7,27 @@ use thiserror::Error;
 /// Why a migration was refused.
 #[derive(Error, Debug, PartialEq)]
 pub enum MigrateError {
+    /// A storage error reading the cw2 record.
     #[error("{0}")]
     Std(#[from] StdError),
 
+    /// The stored contract is another one.
     #[error("cannot migrate from {from_name} (this is {to_name})")]
-    WrongContract { from_name: String, to_name: String },
+    WrongContract {
+        /// The stored contract name.
+        from_name: String,
+        /// This code's contract name.
+        to_name: String,
+    },
 
+    /// The stored version is newer than the code's.
     #[error("cannot migrate from version {from} to the older {to}")]
-    Downgrade { from: String, to: String },
+    Downgrade {
+        /// The stored version.
+        from: String,
+        /// This code's version.
+        to: String,
+    },
 }
 
 /// Checks the stored cw2 version against `name` and `version` and returns the

@@ -254,11 +254,29 @@ impl ChainClient {
         path: &str,
         request: &Req,
     ) -> Result<Resp> {
+        self.abci_query_at(path, request, None).await
+    }
+
+    /// [`Self::abci_query`] against the state after block `height` (`None`:
+    /// the latest). A node that pruned that state answers with an error.
+    pub async fn abci_query_at<Req: Message, Resp: Message + Default>(
+        &self,
+        path: &str,
+        request: &Req,
+        height: Option<u64>,
+    ) -> Result<Resp> {
         let data = request.encode_to_vec();
+        let height = height
+            .map(cosmrs::tendermint::block::Height::try_from)
+            .transpose()
+            .map_err(|e| Error::Decode {
+                what: "query height",
+                reason: e.to_string(),
+            })?;
         let res = self
             .with_retry(|| {
                 self.rpc()
-                    .abci_query(Some(path.to_string()), data.clone(), None, false)
+                    .abci_query(Some(path.to_string()), data.clone(), height, false)
             })
             .await?;
         if res.code.is_err() {
@@ -282,6 +300,16 @@ impl ChainClient {
         let s = self.with_retry(|| self.rpc().status()).await?;
         let secs = s.sync_info.latest_block_time.unix_timestamp();
         Ok((s.sync_info.latest_block_height.value(), secs))
+    }
+
+    /// The time of block `height`, unix seconds.
+    pub async fn block_time(&self, height: u64) -> Result<i64> {
+        let h = cosmrs::tendermint::block::Height::try_from(height).map_err(|e| Error::Decode {
+            what: "block height",
+            reason: e.to_string(),
+        })?;
+        let b = self.with_retry(|| self.rpc().block(h)).await?;
+        Ok(b.block.header.time.unix_timestamp())
     }
 
     /// Waits until the chain has produced a block at least `height`.
@@ -355,19 +383,41 @@ impl ChainClient {
         contract: &str,
         msg: &impl Serialize,
     ) -> Result<T> {
-        let data = self.query_raw(contract, &serde_json::to_vec(msg)?).await?;
+        self.query_at(contract, msg, None).await
+    }
+
+    /// [`Self::query`] against the state after block `height` (`None`: the latest).
+    pub async fn query_at<T: DeserializeOwned>(
+        &self,
+        contract: &str,
+        msg: &impl Serialize,
+        height: Option<u64>,
+    ) -> Result<T> {
+        let data = self
+            .query_raw_at(contract, &serde_json::to_vec(msg)?, height)
+            .await?;
         Ok(serde_json::from_slice(&data)?)
     }
 
     /// A smart query with raw JSON bytes in and out.
     pub async fn query_raw(&self, contract: &str, msg: &[u8]) -> Result<Vec<u8>> {
+        self.query_raw_at(contract, msg, None).await
+    }
+
+    /// [`Self::query_raw`] against the state after block `height` (`None`: the latest).
+    pub async fn query_raw_at(
+        &self,
+        contract: &str,
+        msg: &[u8],
+        height: Option<u64>,
+    ) -> Result<Vec<u8>> {
         self.parse_address(contract)?;
         let req = QuerySmartContractStateRequest {
             address: contract.to_string(),
             query_data: msg.to_vec(),
         };
         let res: QuerySmartContractStateResponse = self
-            .abci_query("/cosmwasm.wasm.v1.Query/SmartContractState", &req)
+            .abci_query_at("/cosmwasm.wasm.v1.Query/SmartContractState", &req, height)
             .await?;
         Ok(res.data)
     }

@@ -12,6 +12,7 @@ use crate::chain::wasmd_capabilities;
 /// Result of checking one artifact.
 #[derive(Debug)]
 pub struct Checked {
+    /// The artifact's size, bytes.
     pub bytes: usize,
 }
 

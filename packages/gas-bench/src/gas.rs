@@ -12,12 +12,19 @@ pub const INSTANCE_COST_PINNED: u64 = 2_000;
 /// Cosmos SDK `KVGasConfig()` (`store/types/gas.go`), charged by the gas KV store under
 /// wasmd's per-contract prefix store.
 pub mod kv {
+    /// SDK gas of a `Has`.
     pub const HAS: u64 = 1_000;
+    /// SDK gas of a `Delete`.
     pub const DELETE: u64 = 1_000;
+    /// SDK gas of a read, flat.
     pub const READ_FLAT: u64 = 1_000;
+    /// SDK gas per byte read (key and value).
     pub const READ_PER_BYTE: u64 = 3;
+    /// SDK gas of a write, flat.
     pub const WRITE_FLAT: u64 = 2_000;
+    /// SDK gas per byte written (key and value).
     pub const WRITE_PER_BYTE: u64 = 30;
+    /// SDK gas per item an iterator yields, flat.
     pub const ITER_NEXT_FLAT: u64 = 30;
     /// wasmd stores a contract's keys under `0x03 ‖ contract address (32 bytes)`;
     /// the gas store sees the full key.
@@ -26,16 +33,23 @@ pub mod kv {
 
 /// wasmd's event costs (`EventCosts` in `gas_register.go`).
 pub mod events {
+    /// SDK gas per event attribute.
     pub const PER_ATTRIBUTE: u64 = 10;
+    /// SDK gas per event byte beyond the free ones.
     pub const PER_BYTE: u64 = 1;
+    /// Event bytes free of charge.
     pub const FREE_BYTES: u64 = 100;
+    /// SDK gas per custom event.
     pub const PER_CUSTOM_EVENT: u64 = 20;
 }
 
 /// wasmd's address API costs (`x/wasm/keeper/api.go`), SDK gas; charged as VM gas.
 pub mod api {
+    /// SDK gas of `addr_humanize`.
     pub const HUMANIZE: u64 = 5;
+    /// SDK gas of `addr_canonicalize`.
     pub const CANONICALIZE: u64 = 4;
+    /// SDK gas of `addr_validate` (canonicalize, then humanize).
     pub const VALIDATE: u64 = HUMANIZE + CANONICALIZE;
 }
 
@@ -104,16 +118,20 @@ pub struct CallGas {
 /// Counts of storage operations (all contracts involved in a call).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StorageOps {
+    /// Storage reads.
     pub reads: u64,
+    /// Storage writes.
     pub writes: u64,
     /// Key + value bytes written (without wasmd's prefix).
     pub write_bytes: u64,
+    /// Storage deletes.
     pub deletes: u64,
     /// Items read by iteration.
     pub iter_items: u64,
 }
 
 impl StorageOps {
+    /// Adds `o`'s counts to these.
     pub fn add(&mut self, o: &StorageOps) {
         self.reads += o.reads;
         self.writes += o.writes;

@@ -9,10 +9,6 @@
 //! capabilities. The binary is `aip-gas`.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 // tests report failures by panicking
-// Documentation debt: 25 public items had no doc comment when the workspace
-// lints came in (2026-12-06); new items are documented, and this allow goes
-// when the count reaches 0.
-#![allow(missing_docs)]
 
 pub mod backend;
 pub mod chain;

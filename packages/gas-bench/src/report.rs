@@ -13,6 +13,7 @@ pub struct Row {
     pub call: String,
     /// Items the call handled (trades, readings, transfers); per-item columns divide by it.
     pub items: u64,
+    /// Its gas, split by where it goes.
     pub gas: CallGas,
     /// A target for the per-item figure, if the project set one.
     pub target_per_item: Option<u64>,
@@ -21,6 +22,7 @@ pub struct Row {
 }
 
 impl Row {
+    /// A row without a target.
     pub fn new(call: impl Into<String>, items: u64, gas: CallGas) -> Self {
         Row {
             call: call.into(),

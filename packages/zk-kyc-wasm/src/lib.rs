@@ -16,10 +16,6 @@
 //!
 //! Everything is plain Rust ([`prove_request`], [`new_identity`]) behind thin
 //! wasm-bindgen wrappers, so the native tests exercise the same code.
-// Documentation debt: 39 public items (the wasm-bindgen result types'
-// fields) had no doc comment when the workspace lints came in (2026-12-06);
-// this allow goes when the count reaches 0.
-#![allow(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used))] // tests report failures by panicking
 
 use ark_bls12_381::{Bls12_381, Fr};
@@ -42,15 +38,21 @@ pub use zk_kyc::files::{hex_fr, CredentialFile, IdentityFile, ProofFile, SetFile
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProveRequest {
+    /// The user's secret identity (`aip-kyc` identity file).
     pub identity: IdentityFile,
+    /// The provider's credential for it.
     pub credential: CredentialFile,
+    /// The provider's identity tree (the leaf's path is taken from it).
     pub tree: TreeFile,
+    /// The compliance role's sanctions set (non-membership proven).
     pub sanctions: SetFile,
+    /// The provider's revocation set (non-membership proven).
     pub revocations: SetFile,
     /// The registering account: the proof is bound to it.
     pub address: String,
     /// The chain id and zk-verifier address: the nullifier's scope.
     pub chain_id: String,
+    /// The zk-verifier contract address (bech32).
     pub contract: String,
     /// The registration's end; the credential's expiry when absent.
     #[serde(default)]
@@ -83,23 +85,53 @@ impl Stage {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
     /// A file is for another curve.
-    Curve { what: &'static str, found: String },
+    Curve {
+        /// The file.
+        what: &'static str,
+        /// The curve it is for.
+        found: String,
+    },
     /// A value is not 64 hex digits of a field element.
-    Scalar { what: String, value: String },
+    Scalar {
+        /// The field.
+        what: String,
+        /// The value given.
+        value: String,
+    },
     /// The credential's leaf is not in the provider's tree.
-    NotInTree { leaf: String },
+    NotInTree {
+        /// The leaf, hex.
+        leaf: String,
+    },
     /// The credential does not belong to this identity.
     WrongIdentity,
     /// The identifier is in a list.
-    Listed { list: &'static str },
+    Listed {
+        /// The list (sanctions or revocations).
+        list: &'static str,
+    },
     /// A list file is malformed.
-    Set { list: &'static str, reason: String },
+    Set {
+        /// The list.
+        list: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
     /// The tree file is malformed.
-    Tree { reason: String },
+    Tree {
+        /// What is wrong.
+        reason: String,
+    },
     /// The proving key could not be read.
-    Key { reason: String },
+    Key {
+        /// What is wrong.
+        reason: String,
+    },
     /// The request is not valid JSON of the expected shape.
-    Json { reason: String },
+    Json {
+        /// What is wrong.
+        reason: String,
+    },
     /// The circuit cannot be satisfied, or arkworks failed.
     Prove(ProveError),
 }

@@ -36,7 +36,9 @@ use crate::Statement;
 /// Everything the prover knows.
 #[derive(Clone, Debug)]
 pub struct KycCircuit<F: PoseidonField> {
+    /// The identity's secret half (private).
     pub secret: F,
+    /// The identity's trapdoor half (private).
     pub trapdoor: F,
     /// The credential's identifier ([`crate::identifier`]).
     pub identifier: F,
@@ -48,6 +50,7 @@ pub struct KycCircuit<F: PoseidonField> {
     pub sanctions: NonMembership<F>,
     /// The identifier's low leaf in the revocation set.
     pub revocation: NonMembership<F>,
+    /// The public inputs the proof is checked against.
     pub statement: Statement<F>,
 }
 

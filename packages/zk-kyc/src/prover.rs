@@ -29,7 +29,9 @@ pub const BLS12_381_PROOF_LEN: usize = 192;
 /// A user's identity: two random field elements. Keep it secret.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Identity<F> {
+    /// Secret half: with the verifier's scope it gives the nullifier.
     pub secret: F,
+    /// Trapdoor half: blinds the commitment.
     pub trapdoor: F,
 }
 
@@ -57,7 +59,9 @@ impl<F: PoseidonField> Identity<F> {
 /// ([`crate::identifier`]) and the credential's expiry (unix seconds).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Credential<F> {
+    /// The person's identifier (Poseidon of the KYC data).
     pub identifier: F,
+    /// Expiry, Unix seconds.
     pub expiry: u64,
 }
 
@@ -72,7 +76,9 @@ impl<F: PoseidonField> Credential<F> {
 /// registration's public choices.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProofInput<F> {
+    /// The user's secret identity.
     pub identity: Identity<F>,
+    /// The provider's credential for it.
     pub credential: Credential<F>,
     /// The credential leaf's path in the provider's identity tree.
     pub path: MerklePath<F>,
@@ -224,7 +230,12 @@ pub fn is_satisfied<F: PoseidonField>(circuit: KycCircuit<F>) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProveError {
     /// The credential expires before the requested `valid_until`.
-    Expired { expiry: u64, valid_until: u64 },
+    Expired {
+        /// The credential's expiry, Unix seconds.
+        expiry: u64,
+        /// The registration end asked for, Unix seconds.
+        valid_until: u64,
+    },
     /// The credential's identifier is not a valid identifier.
     NotAnIdentifier,
     /// The identifier is not outside the sanctions set's witness range (it is sanctioned).
@@ -232,7 +243,10 @@ pub enum ProveError {
     /// The identifier is not outside the revocation set's witness range (it is revoked).
     Revoked,
     /// arkworks failed.
-    Prover { reason: String },
+    Prover {
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 impl core::fmt::Display for ProveError {
@@ -516,15 +530,33 @@ pub enum MatricesError {
     /// It ends inside a count, index or scalar.
     Truncated,
     /// Bytes after the last row.
-    Trailing { bytes: usize },
+    Trailing {
+        /// Bytes left over.
+        bytes: usize,
+    },
     /// A palette coefficient is not a canonical scalar.
     BadScalar,
     /// A palette index past the palette.
-    BadCoefficient { index: usize, palette: usize },
+    BadCoefficient {
+        /// The palette index.
+        index: usize,
+        /// Palette size.
+        palette: usize,
+    },
     /// A variable index past the circuit's variables.
-    BadIndex { index: usize, vars: usize },
+    BadIndex {
+        /// The variable index.
+        index: usize,
+        /// Variables in the circuit.
+        vars: usize,
+    },
     /// Its variable count is not the proving key's (another circuit or key).
-    KeyMismatch { key: usize, matrices: usize },
+    KeyMismatch {
+        /// Variables the proving key expects.
+        key: usize,
+        /// Variables in the matrices.
+        matrices: usize,
+    },
 }
 
 impl core::fmt::Display for MatricesError {

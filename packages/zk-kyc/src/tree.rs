@@ -18,9 +18,17 @@ pub const SET_DEPTH: usize = 16;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TreeError {
     /// All 2^depth leaves are used.
-    Full { depth: usize },
+    Full {
+        /// The tree depth.
+        depth: usize,
+    },
     /// No leaf at this index.
-    NoLeaf { index: u64, leaves: u64 },
+    NoLeaf {
+        /// The index asked for.
+        index: u64,
+        /// Leaves in the tree.
+        leaves: u64,
+    },
 }
 
 impl core::fmt::Display for TreeError {
@@ -49,7 +57,9 @@ pub fn zeros<F: PoseidonField>() -> [F; DEPTH + 1] {
 /// (bit `d` set means the node at level `d` is a right child).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MerklePath<F, const D: usize = DEPTH> {
+    /// Sibling hash at each level, leaf level first.
     pub siblings: [F; D],
+    /// Leaf index; bit `d` set: the node at level `d` is a right child.
     pub index: u32,
 }
 

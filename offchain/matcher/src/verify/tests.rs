@@ -318,3 +318,220 @@ fn an_intent_the_verifier_leaves_out_is_not_in_the_rerun() {
         vec![1, 3]
     );
 }
+
+// ---- the committer's screening record, re-checked on the chain's state ----
+
+const NOW: u64 = SLOT - 300;
+
+fn owner_of(n: usize) -> String {
+    frozen().intents[n].signed.intent.owner.clone()
+}
+
+/// The chain as the committer read it: meters 1..=3 active, of their
+/// intents' owners, at node 1 in zone 0; no reputation contract; every owner
+/// 10 AIP free except buyer a (entry 0), who has 1 uaip.
+fn chain() -> ChainView {
+    use aip_types::hooks::{MeterDelivery, MeterStatus};
+    let mut v = ChainView {
+        zones: [0].into_iter().collect(),
+        node_zones: [(1, 0)].into_iter().collect(),
+        default_collateral_bps: 2_000,
+        collateral_floor_price: 100_000,
+        ..ChainView::default()
+    };
+    for (n, e) in frozen().intents.iter().enumerate() {
+        let i = &e.signed.intent;
+        v.meters.insert(
+            i.meter,
+            MeterDelivery {
+                meter: i.meter,
+                owner: i.owner.clone(),
+                node: 1,
+                status: MeterStatus::Active,
+                finalized: false,
+                exported_wh: cosmwasm_std::Uint128::zero(),
+                imported_wh: cosmwasm_std::Uint128::zero(),
+            },
+        );
+        v.free
+            .insert(i.owner.clone(), if n == 0 { 1 } else { 10_000_000 });
+    }
+    v
+}
+
+/// What the committer publishes: its own screening of [`frozen`] on [`chain`].
+fn record() -> Screening {
+    let f = frozen();
+    let (_, skipped) = screen(&f, &domain(), SLOT, NOW, &chain());
+    Screening {
+        slot: SLOT,
+        book_hash: f.book_hash.clone(),
+        height: 41,
+        now: NOW,
+        screened: skipped.iter().map(Into::into).collect(),
+        refused: vec![],
+    }
+}
+
+const UNFUNDED: &str = "has 1 uaip free; its intents need 600000 with this one";
+
+#[test]
+fn a_screened_out_intent_is_confirmed_and_the_rerun_matches_the_commit_exactly() {
+    let f = frozen();
+    let rec = record();
+    assert_eq!(rec.screened.len(), 1);
+    assert_eq!(
+        rec.screened[0].reason,
+        format!("{} {UNFUNDED}", owner_of(0))
+    );
+    let (kept, unchecked) = check_screening(&f, &domain(), &rec, &chain()).expect("confirmed");
+    assert!(unchecked.is_empty());
+    assert_eq!(
+        kept.iter().map(|c| c.owner.clone()).collect::<Vec<_>>(),
+        vec![owner_of(1), owner_of(2)]
+    );
+    // The committer clears the same book: buyer b takes 1000 Wh from seller c
+    // (surplus 100,000 uaip/kWh): welfare 100,000 uaip, re-run equal to it.
+    let book = book_from_candidates(&f, &domain(), &kept).expect("book");
+    assert_eq!(
+        book.orders.iter().map(|o| o.id).collect::<Vec<_>>(),
+        vec![2, 3]
+    );
+    let committed = clear(&book, &network(), Method::Auto).expect("clear");
+    let r = verify_book(&book, f.intents.len(), &network(), &committed, 0.0).expect("verifies");
+    assert!((r.recomputed_welfare - 100_000.0).abs() < 1e-9, "{r:?}");
+    assert_eq!(r.ratio, 1.0);
+    // Without the record the whole book is re-cleared, buyer a included,
+    // and the same honest commit looks 78 % short.
+    let e = verify_slot(&f, &domain(), &zones(), &network(), &committed, 0.005)
+        .expect_err("shortfall without the record");
+    assert_eq!(
+        e.to_string(),
+        "committed welfare 100000.000 is below the re-run's 450000.000 (tolerance 0.005)"
+    );
+}
+
+#[test]
+fn an_intent_screened_out_for_a_reason_the_chain_does_not_give_is_reported() {
+    let f = frozen();
+    // Buyer b (funded, active meter) listed as screened out.
+    let mut rec = record();
+    rec.screened.push(ScreenedOut {
+        hash: f.intents[1].hash.clone(),
+        owner: owner_of(1),
+        nonce: 2,
+        reason: "meter 2 is suspended: only active meters trade".to_string(),
+    });
+    let e = check_screening(&f, &domain(), &rec, &chain()).expect_err("wrongly screened");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "intent {} ({}, nonce 2) was screened out for \"meter 2 is suspended: only active meters trade\", but at height 41 the rules say: the intent passes",
+            f.intents[1].hash,
+            owner_of(1)
+        )
+    );
+    // Buyer a screened out, but for another reason than the chain's.
+    let mut rec = record();
+    rec.screened[0].reason = "no reputation token (KYC not done)".to_string();
+    let e = check_screening(&f, &domain(), &rec, &chain()).expect_err("wrong reason");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "intent {} ({}, nonce 1) was screened out for \"no reputation token (KYC not done)\", but at height 41 the rules say: {} {UNFUNDED}",
+            f.intents[0].hash,
+            owner_of(0),
+            owner_of(0)
+        )
+    );
+}
+
+#[test]
+fn an_intent_the_rules_refuse_must_be_listed() {
+    let f = frozen();
+    let mut rec = record();
+    rec.screened.clear();
+    let e = check_screening(&f, &domain(), &rec, &chain()).expect_err("not listed");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "intent {} ({}, nonce 1) fails the screening at height 41 (\"{} {UNFUNDED}\") but the record does not list it",
+            f.intents[0].hash,
+            owner_of(0),
+            owner_of(0)
+        )
+    );
+}
+
+#[test]
+fn intents_the_contract_refused_are_left_out_unchecked() {
+    let f = frozen();
+    let mut rec = record();
+    let refused = ScreenedOut {
+        hash: f.intents[1].hash.clone(),
+        owner: owner_of(1),
+        nonce: 2,
+        reason: "intent 0 rejected: ...".to_string(),
+    };
+    rec.refused.push(refused.clone());
+    let (kept, unchecked) = check_screening(&f, &domain(), &rec, &chain()).expect("checked");
+    assert_eq!(unchecked, vec![refused]);
+    assert_eq!(
+        kept.iter().map(|c| c.owner.clone()).collect::<Vec<_>>(),
+        vec![owner_of(2)]
+    );
+}
+
+#[test]
+fn a_record_of_another_book_or_naming_unknown_intents_is_refused() {
+    let f = frozen();
+    let mut rec = record();
+    rec.book_hash = "00".repeat(32);
+    let e = check_screening(&f, &domain(), &rec, &chain()).expect_err("another book");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "the screening record is for slot {SLOT} and book {}, not this book (slot {SLOT}, {})",
+            "00".repeat(32),
+            f.book_hash
+        )
+    );
+    let mut rec = record();
+    rec.screened.push(ScreenedOut {
+        hash: "ab".repeat(32),
+        owner: "wasm1nobody".to_string(),
+        nonce: 9,
+        reason: "anything".to_string(),
+    });
+    let e = check_screening(&f, &domain(), &rec, &chain()).expect_err("unknown intent");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "the screening record names intent {} (wasm1nobody, nonce 9), which is not in the frozen book",
+            "ab".repeat(32)
+        )
+    );
+}
+
+#[test]
+fn the_record_is_published_as_a_file_and_read_back() {
+    let dir = std::env::temp_dir().join(format!("aip-verify-publish-{}", std::process::id()));
+    let rec = record();
+    let path = write_screening(&dir, &rec).expect("written");
+    assert_eq!(path, dir.join(format!("screening-{SLOT}.json")));
+    let back: Screening =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("parsed");
+    assert_eq!(back, rec);
+    // A folder that is a file cannot take the record: the error names the path.
+    let file = dir.join("not-a-dir");
+    std::fs::write(&file, "x").expect("file");
+    let e = write_screening(&file, &rec).expect_err("not a folder");
+    assert!(
+        e.to_string().starts_with(&format!(
+            "could not publish the screening record {}: ",
+            file.join(format!("screening-{SLOT}.json")).display()
+        )),
+        "{e}"
+    );
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}

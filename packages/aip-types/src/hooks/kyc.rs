@@ -23,7 +23,10 @@ pub enum KycQueryHook {
     /// [`MAX_ELIGIBILITY_ACCOUNTS`]), in the order given; a repeated account is
     /// answered each time. An invalid address fails the whole query, naming it.
     #[returns(EligibilitiesResponse)]
-    Eligibilities { accounts: Vec<String> },
+    Eligibilities {
+        /// Accounts to check, at most 1000.
+        accounts: Vec<String>,
+    },
 }
 
 /// An account's standing.
@@ -70,6 +73,7 @@ pub struct AccountEligibility {
     pub reason: Eligibility,
 }
 
+/// The answer to the kyc verifier's `eligibilities` query.
 #[cw_serde]
 pub struct EligibilitiesResponse {
     /// One entry per account asked, in the same order.

@@ -12,7 +12,12 @@ pub enum MeterQueryHook {
     /// Registry entry and finalized (quorum-agreed) energy of several meters
     /// for one slot. Meters that are not registered are left out of the answer.
     #[returns(DeliveriesResponse)]
-    Deliveries { slot: SlotId, meters: Vec<MeterId> },
+    Deliveries {
+        /// Slot start, Unix seconds.
+        slot: SlotId,
+        /// Meter ids, at most 500.
+        meters: Vec<MeterId>,
+    },
 }
 
 /// Lifecycle of a meter in the registry.
@@ -37,8 +42,10 @@ impl std::fmt::Display for MeterStatus {
     }
 }
 
+/// A meter's registry entry and its finalized energy in one slot.
 #[cw_serde]
 pub struct MeterDelivery {
+    /// Meter id.
     pub meter: MeterId,
     /// The meter's owner account.
     pub owner: String,
@@ -54,8 +61,11 @@ pub struct MeterDelivery {
     pub imported_wh: Uint128,
 }
 
+/// The answer to [`MeterQueryHook::Deliveries`].
 #[cw_serde]
 pub struct DeliveriesResponse {
+    /// Slot start, Unix seconds.
     pub slot: SlotId,
+    /// Registered meters among those asked (unregistered ids are left out).
     pub deliveries: Vec<MeterDelivery>,
 }

@@ -72,7 +72,10 @@ const SIG_TEXT: u8 = 3;
 pub enum CompactError {
     /// The string is not standard base64.
     #[error("intent encoding is not valid base64: {reason}")]
-    Base64 { reason: String },
+    Base64 {
+        /// The base64 decoder's complaint.
+        reason: String,
+    },
 
     /// No bytes at all.
     #[error("intent encoding is empty")]
@@ -80,39 +83,65 @@ pub enum CompactError {
 
     /// A version byte this code does not know.
     #[error("intent encoding version {got} is not supported (expected {COMPACT_VERSION})")]
-    Version { got: u8 },
+    Version {
+        /// The version byte found.
+        got: u8,
+    },
 
     /// The bytes end inside `field`.
     #[error("intent encoding is truncated: {field} needs {needed} more bytes at byte {at}")]
     Truncated {
+        /// The field being read.
         field: &'static str,
+        /// Bytes still needed for it.
         needed: usize,
+        /// Offset of the field's first byte.
         at: usize,
     },
 
     /// A varint larger than its field.
     #[error("intent encoding: {field} does not fit in {bits} bits")]
-    Overflow { field: &'static str, bits: u32 },
+    Overflow {
+        /// The field being read.
+        field: &'static str,
+        /// The field's width.
+        bits: u32,
+    },
 
     /// A varint with a needless zero byte at its end: every number has one spelling.
     #[error("intent encoding: {field} is not in its shortest form")]
-    Overlong { field: &'static str },
+    Overlong {
+        /// The field being read.
+        field: &'static str,
+    },
 
     /// Flag bits that mean nothing in this version.
     #[error("intent encoding: unknown flag bits {flags:#04x}")]
-    Flags { flags: u8 },
+    Flags {
+        /// The flags byte found.
+        flags: u8,
+    },
 
     /// A text field that is not UTF-8.
     #[error("intent encoding: {field} is not UTF-8")]
-    Utf8 { field: &'static str },
+    Utf8 {
+        /// The text field.
+        field: &'static str,
+    },
 
     /// A bech32 owner whose prefix or data cannot be encoded.
     #[error("intent encoding: owner is not bech32: {reason}")]
-    Bech32 { reason: String },
+    Bech32 {
+        /// The bech32 encoder's complaint.
+        reason: String,
+    },
 
     /// Bytes left after the last field.
     #[error("intent encoding has {count} trailing bytes after the signature")]
-    Trailing { count: usize },
+    Trailing {
+        /// Bytes left over.
+        count: usize,
+    },
 }
 
 fn put_varint(out: &mut Vec<u8>, mut n: u64) {

@@ -17,6 +17,7 @@ pub mod zk;
 
 /// Where the artifacts are; records which ones a scenario loaded.
 pub struct Ctx {
+    /// The folder with the optimized `.wasm` artifacts.
     pub artifacts: PathBuf,
     /// (file name, bytes, sha256 hex) of every artifact stored so far.
     pub loaded: std::cell::RefCell<Vec<(String, u64, String)>>,
@@ -66,11 +67,13 @@ impl Ctx {
 pub struct Measured {
     /// Marker name in docs/benchmarks.md.
     pub name: &'static str,
+    /// Section title in docs/benchmarks.md.
     pub title: &'static str,
     /// The command that reproduces the figures.
     pub command: String,
     /// What the scenario does, in a sentence or two.
     pub setup: String,
+    /// The measured calls.
     pub rows: Vec<Row>,
     /// (file name, bytes, sha256 hex) of the artifacts measured; filled by [`run`].
     pub artifacts: Vec<(String, u64, String)>,
