@@ -177,6 +177,8 @@ STOP_CMD='"$ROOT/ci/localnet.sh" stop || true'
 cargo test -p chain-client --features e2e --locked --test localnet_e2e
 cargo test -p aip-cli --features e2e --locked --test e2e
 cargo test -p aip-matcher --features e2e --locked --test intents_e2e
+# 20 households: screened-out intents matter; verify-slot must still re-run the commit exactly.
+AIP_E2E_HOUSEHOLDS=20 cargo test -p aip-matcher --features e2e --locked --test intents_e2e
 cargo test -p aip-cli --features e2e --locked --test e2e_kyc
 cargo test -p aip-cli --features e2e --locked --test e2e_upgrade
 cargo test -p aip-oracle --features e2e --locked --test kill_restart_e2e --test localnet_e2e
