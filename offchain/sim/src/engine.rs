@@ -545,11 +545,10 @@ impl Engine {
             let loss_bps = if o.zone == b.zone {
                 0
             } else {
-                self.net
-                    .corridor(o.zone, b.zone)
-                    .map_or(0, |c| u64::from(c.loss_bps))
+                self.net.corridor(o.zone, b.zone).map_or(0, |c| c.loss_bps)
             };
-            let received = delivered - delivered * loss_bps / 10_000;
+            let received =
+                u64::try_from(aip_types::net_of_loss(delivered.into(), loss_bps)?.u128())?;
             let pay = aip_types::payment(received.into(), t.price.into())?.u128() as i128;
             out.push(TradeResult {
                 bid: t.bid,

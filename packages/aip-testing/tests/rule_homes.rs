@@ -64,6 +64,15 @@ const HOMES: &[Home] = &[
         ],
     },
     Home {
+        rule: "net energy after a route's losses, the loss rounded down",
+        function: "net_of_loss",
+        home: "packages/aip-types/src/units.rs",
+        callers: &[
+            (SETTLEMENT_RULES, "net_of_loss(wh, route.loss_bps)"),
+            ("offchain/sim/src/engine.rs", "aip_types::net_of_loss("),
+        ],
+    },
+    Home {
         rule: "bid escrow wh * max_price / 1000, rounded up",
         function: "escrow_for",
         home: "packages/aip-types/src/units.rs",
@@ -344,14 +353,25 @@ const HOMES: &[Home] = &[
         function: "check_upgrade",
         home: "packages/aip-types/src/migrate.rs",
         callers: &[
+            ("packages/aip-types/src/migrate.rs", "check_upgrade(storage"),
+            ("contracts/zk-verifier/src/", "migrate::check_upgrade("),
+        ],
+    },
+    Home {
+        rule: "a migration with no state to migrate: the check, then the record",
+        function: "upgrade",
+        home: "packages/aip-types/src/migrate.rs",
+        callers: &[
             (
                 "contracts/settlement/src/execute/admin.rs",
-                "migrate::check_upgrade(",
+                "aip_types::migrate::upgrade(",
             ),
-            ("contracts/aip-token/src/", "migrate::check_upgrade("),
-            ("contracts/meter-oracle/src/", "migrate::check_upgrade("),
-            ("contracts/reputation/src/", "migrate::check_upgrade("),
-            ("contracts/zk-verifier/src/", "migrate::check_upgrade("),
+            ("contracts/aip-token/src/", "aip_types::migrate::upgrade("),
+            (
+                "contracts/meter-oracle/src/",
+                "aip_types::migrate::upgrade(",
+            ),
+            ("contracts/reputation/src/", "aip_types::migrate::upgrade("),
         ],
     },
 ];
@@ -406,10 +426,22 @@ const THIS_FILE: &str = "packages/aip-testing/tests/rule_homes.rs";
 /// failed (a listed file that no longer has it is fine).
 const RE_DERIVATIONS: &[(&str, &str, &str, &[&str])] = &[
     (
-        "* loss_bps / 10_000",
+        "loss_bps / 10_000",
         "packages/aip-types/src/units.rs",
-        "net energy after losses (aip_types::apply_bps, rules::trade_amounts)",
-        &["offchain/sim/src/engine.rs"],
+        "net energy after losses (aip_types::net_of_loss)",
+        &[],
+    ),
+    (
+        "- apply_bps(",
+        "packages/aip-types/src/units.rs",
+        "net energy after losses (aip_types::net_of_loss)",
+        &[],
+    ),
+    (
+        "page.nodes.last()",
+        "offchain/matcher/src/agent_view.rs",
+        "the chain view's node -> zone paging (aip_matcher::agent_view::ViewBuilder)",
+        &[],
     ),
     (
         "div_ceil(10_000_000)",
