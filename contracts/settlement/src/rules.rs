@@ -757,6 +757,11 @@ mod tests {
     use cosmwasm_std::Uint128;
 
     #[test]
+    fn the_default_market_parameters_pass_their_bounds() {
+        check_params(&MarketParams::default()).unwrap();
+    }
+
+    #[test]
     fn a_fill_record_is_kept_only_while_another_slot_of_the_window_can_commit() {
         let slot = SlotId(9_000);
         let (start, end) = (slot.start(), slot.end());

@@ -567,7 +567,7 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
             .collect();
         let price = 150_001u128;
         let collateral = |wh: u128, r: u32| {
-            aip_types::offer_collateral(Uint128::new(wh), Uint128::new(price), Uint128::new(params.collateral_floor_price), r)
+            aip_types::offer_collateral(Uint128::new(wh), Uint128::new(price), params.collateral_floor_price, r)
                 .unwrap()
                 .u128()
         };

@@ -237,6 +237,17 @@ struct Held {
     signed: SignedIntent,
 }
 
+/// The settlement parameters the simulation deploys with, in-process and on
+/// a node alike: the market's defaults (`MarketParams::default()`, what `aip
+/// deploy` uses), with a dispute window of 0 s (the simulation opens no
+/// disputes, so a slot settles as soon as its delivery data is in).
+pub fn sim_settlement_params() -> settlement::msg::MarketParams {
+    settlement::msg::MarketParams {
+        dispute_window_secs: 0,
+        ..settlement::msg::MarketParams::default()
+    }
+}
+
 /// The market protocol on a chain reached through `T`.
 pub struct Market<T> {
     chain: T,
