@@ -17,18 +17,16 @@
 //!   refuses, send again, at most `MAX_COMMIT_ATTEMPTS` batches). What the
 //!   simulation commits is what the agent would commit for the same book.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
+use aip_matcher::agent_view::{ViewBuilder, ViewQuery, ViewSources};
 use aip_matcher::intents::{ChainView, Commit, Next};
 use aip_matcher::online::{
     to_routes, ChainNetwork, FeesResponse, SlotStatus, EXPIRY_MARGIN_SECS, MAX_COMMIT_ATTEMPTS,
 };
 use aip_matcher::verify::{FrozenBook, FrozenEntry};
 use aip_matcher::Method;
-use aip_types::hooks::{
-    DeliveriesResponse, MeterQueryHook, PriorityScoresResponse, ReputationQueryHook,
-    TradingTermsBatchResponse,
-};
+use aip_types::hooks::PriorityScoresResponse;
 use aip_types::intent::sign::IntentKey;
 use aip_types::intent::{BatchIntent, IntentDomain, OrderIntent, Side as IntentSide, SignedIntent};
 use aip_types::{MeterId, SlotId, ZoneId};
@@ -37,8 +35,7 @@ use cosmwasm_std::Uint128;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use settlement::msg::{
-    BalanceResponse, ConfigResponse, ExecuteMsg, HoldingsResponse, IntentFillResponse,
-    NodeZonesResponse, QueryMsg, SlotStatusResponse, TradeResponse, TradeStatus, TradesResponse,
+    BalanceResponse, ConfigResponse, ExecuteMsg, HoldingsResponse, QueryMsg, SlotStatusResponse, TradeResponse, TradeStatus, TradesResponse,
     Zone as SZone,
 };
 
@@ -418,76 +415,24 @@ impl<T: Transport> Market<T> {
         let net: ChainNetwork = self
             .chain
             .query(Contract::Settlement, &QueryMsg::Network {})?;
-        let mut view = ChainView {
+        let sources = ViewSources {
+            slot: slot.0,
             zones: net.zones.iter().map(|z| z.id).collect(),
             default_collateral_bps: params.default_collateral_bps,
             collateral_floor_price: params.collateral_floor_price.u128(),
-            ..ChainView::default()
+            meter_oracle: true,
+            reputation: true,
         };
-        let meters: Vec<u32> = book
-            .intents
-            .iter()
-            .map(|e| e.signed.intent.meter)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        for chunk in meters.chunks(PAGE as usize) {
-            let r: DeliveriesResponse = self.chain.query(
-                Contract::MeterOracle,
-                &MeterQueryHook::Deliveries {
-                    slot,
-                    meters: chunk.to_vec(),
-                },
-            )?;
-            view.meters
-                .extend(r.deliveries.into_iter().map(|d| (d.meter, d)));
+        let mut b = ViewBuilder::new(book, sources, |_| true);
+        while let Some(q) = b.next_query() {
+            let answer: serde_json::Value = match &q {
+                ViewQuery::MeterOracle(m) => self.chain.query(Contract::MeterOracle, m)?,
+                ViewQuery::Settlement(m) => self.chain.query(Contract::Settlement, m)?,
+                ViewQuery::Reputation(m) => self.chain.query(Contract::Reputation, m)?,
+            };
+            b.answer(answer)?;
         }
-        let mut start_after = None;
-        loop {
-            let page: NodeZonesResponse = self.chain.query(
-                Contract::Settlement,
-                &QueryMsg::NodeZones {
-                    start_after,
-                    limit: Some(PAGE),
-                },
-            )?;
-            let n = page.nodes.len();
-            start_after = page.nodes.last().map(|z| z.node);
-            view.node_zones
-                .extend(page.nodes.into_iter().map(|z| (z.node, z.zone)));
-            if n < PAGE as usize {
-                break;
-            }
-        }
-        let mut owners = BTreeSet::new();
-        for e in &book.intents {
-            let i = &e.signed.intent;
-            owners.insert(i.owner.clone());
-            let f: IntentFillResponse = self.chain.query(
-                Contract::Settlement,
-                &QueryMsg::IntentFill {
-                    owner: i.owner.clone(),
-                    nonce: i.nonce,
-                },
-            )?;
-            view.fills.insert((i.owner.clone(), i.nonce), f);
-        }
-        let owners: Vec<String> = owners.into_iter().collect();
-        for o in &owners {
-            view.free.insert(o.clone(), self.ledger(o)?.free.u128());
-        }
-        let mut terms = HashMap::new();
-        for chunk in owners.chunks(ACCOUNTS_CHUNK) {
-            let r: TradingTermsBatchResponse = self.chain.query(
-                Contract::Reputation,
-                &ReputationQueryHook::TradingTermsBatch {
-                    accounts: chunk.to_vec(),
-                },
-            )?;
-            terms.extend(chunk.iter().cloned().zip(r.terms));
-        }
-        view.terms = Some(terms);
-        Ok(view)
+        Ok(b.finish())
     }
 
     /// The DSO's congestion fees for simulation slot `slot` from the book's

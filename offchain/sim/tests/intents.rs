@@ -4,8 +4,9 @@
 //! congestion fees, one `CommitIntents`).
 #![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
+use aip_matcher::agent_view::{ViewBuilder, ViewQuery, ViewSources};
 use aip_matcher::intents::{screen, ChainView, Commit};
 use aip_matcher::online::{plan, to_routes, ChainNetwork, FeesResponse, SlotStatus};
 use aip_matcher::Method;
@@ -14,9 +15,6 @@ use aip_sim::inprocess::{sim_settlement_params, InProcessChain};
 use aip_sim::market::{Network, Order, Side};
 use aip_sim::scenario::Corridor;
 use aip_testing::deployment::roles;
-use aip_types::hooks::{
-    DeliveriesResponse, MeterQueryHook, ReputationQueryHook, TradingTermsBatchResponse,
-};
 use aip_types::intent::sign::IntentKey;
 use aip_types::intent::{KIND_COSMOS_ADR036, KIND_ETH_EIP712};
 use aip_types::{SlotId, ZoneId, SLOT_SECONDS};
@@ -24,8 +22,7 @@ use cosmwasm_std::Addr;
 use cw_multi_test::Executor;
 use serde::de::DeserializeOwned;
 use settlement::msg::{
-    BalanceResponse, ConfigResponse, ExecuteMsg, IntentFillResponse, MarketParams,
-    NodeZonesResponse, QueryMsg, SlotStatusResponse, TradesResponse,
+    ConfigResponse, ExecuteMsg, MarketParams, QueryMsg, SlotStatusResponse, TradesResponse,
 };
 
 /// `n` households `h0..`; household `i` in `zone(i)`.
@@ -332,9 +329,9 @@ fn intents_the_contract_would_refuse_are_screened_out_and_trades_beyond_the_maxi
     assert!(c.audit().expect("audit").conserved());
 }
 
-/// What the online agent reads before it screens `frozen` (as
-/// `aip_matcher::online::Agent::chain_view` does, here straight from the
-/// in-process chain).
+/// What the online agent reads before it screens `frozen`: its builder
+/// (`aip_matcher::agent_view`, which `Agent::chain_view` drives over RPC),
+/// driven here straight on the in-process chain.
 fn agent_view(
     c: &InProcessChain,
     slot: SlotId,
@@ -342,79 +339,24 @@ fn agent_view(
 ) -> ChainView {
     let cfg: ConfigResponse = q(c, &c.d.settlement, &QueryMsg::Config {});
     let net: ChainNetwork = q(c, &c.d.settlement, &QueryMsg::Network {});
-    let meters: Vec<u32> = frozen
-        .intents
-        .iter()
-        .map(|e| e.signed.intent.meter)
-        .collect();
-    let d: DeliveriesResponse = q(
-        c,
-        &c.d.meter_oracle,
-        &MeterQueryHook::Deliveries { slot, meters },
-    );
-    let nz: NodeZonesResponse = q(
-        c,
-        &c.d.settlement,
-        &QueryMsg::NodeZones {
-            start_after: None,
-            limit: Some(500),
-        },
-    );
-    let owners: Vec<String> = frozen
-        .intents
-        .iter()
-        .map(|e| e.signed.intent.owner.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let terms: TradingTermsBatchResponse = q(
-        c,
-        &c.d.reputation,
-        &ReputationQueryHook::TradingTermsBatch {
-            accounts: owners.clone(),
-        },
-    );
-    ChainView {
-        meters: d.deliveries.into_iter().map(|m| (m.meter, m)).collect(),
-        node_zones: nz.nodes.into_iter().map(|n| (n.node, n.zone)).collect(),
+    let sources = ViewSources {
+        slot: slot.0,
         zones: net.zones.iter().map(|z| z.id).collect(),
-        fills: frozen
-            .intents
-            .iter()
-            .map(|e| {
-                let i = &e.signed.intent;
-                let f: IntentFillResponse = q(
-                    c,
-                    &c.d.settlement,
-                    &QueryMsg::IntentFill {
-                        owner: i.owner.clone(),
-                        nonce: i.nonce,
-                    },
-                );
-                ((i.owner.clone(), i.nonce), f)
-            })
-            .collect(),
-        free: owners
-            .iter()
-            .map(|o| {
-                let b: BalanceResponse = q(
-                    c,
-                    &c.d.settlement,
-                    &QueryMsg::Balance { account: o.clone() },
-                );
-                (o.clone(), b.free.u128())
-            })
-            .collect(),
-        terms: Some(
-            owners
-                .iter()
-                .cloned()
-                .zip(terms.terms)
-                .collect::<HashMap<_, _>>(),
-        ),
         default_collateral_bps: cfg.params.default_collateral_bps,
         collateral_floor_price: cfg.params.collateral_floor_price.u128(),
+        meter_oracle: true,
+        reputation: true,
+    };
+    let mut b = ViewBuilder::new(frozen, sources, |_| true);
+    while let Some(query) = b.next_query() {
+        let answer: serde_json::Value = match &query {
+            ViewQuery::MeterOracle(m) => q(c, &c.d.meter_oracle, m),
+            ViewQuery::Settlement(m) => q(c, &c.d.settlement, m),
+            ViewQuery::Reputation(m) => q(c, &c.d.reputation, m),
+        };
+        b.answer(answer).unwrap();
     }
+    b.finish()
 }
 
 #[test]
