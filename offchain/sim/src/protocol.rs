@@ -35,8 +35,8 @@ use cosmwasm_std::Uint128;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use settlement::msg::{
-    BalanceResponse, ConfigResponse, ExecuteMsg, HoldingsResponse, QueryMsg, SlotStatusResponse, TradeResponse, TradeStatus, TradesResponse,
-    Zone as SZone,
+    BalanceResponse, ConfigResponse, ExecuteMsg, HoldingsResponse, QueryMsg, SlotStatusResponse,
+    TradeResponse, TradeStatus, TradesResponse, Zone as SZone,
 };
 
 use crate::chain::{

@@ -85,7 +85,9 @@ fn run(b: &mut ViewBuilder, nodes: u32) -> Vec<ViewQuery> {
                 let to = (from + limit.unwrap()).min(nodes);
                 json!({"nodes": (from..to).map(|n| json!({"node": n, "zone": n % 2 + 1})).collect::<Vec<_>>()})
             }
-            ViewQuery::Settlement(QueryMsg::IntentFill { owner, nonce }) => fill(owner, *nonce, *nonce),
+            ViewQuery::Settlement(QueryMsg::IntentFill { owner, nonce }) => {
+                fill(owner, *nonce, *nonce)
+            }
             ViewQuery::Settlement(QueryMsg::Balance { account }) => {
                 balance(account, account.len() as u128 * 1_000)
             }
@@ -125,9 +127,15 @@ fn the_view_pages_node_zones_until_a_short_page_and_asks_each_fact_once() {
     assert_eq!(view.fills.len(), 3);
     assert_eq!(view.fills[&("alice".to_string(), 2)].filled, 2);
     assert_eq!(view.free["bob"], 3_000);
-    assert_eq!(view.terms.as_ref().unwrap()["alice"].collateral_ratio_bps, 1_500);
+    assert_eq!(
+        view.terms.as_ref().unwrap()["alice"].collateral_ratio_bps,
+        1_500
+    );
     assert_eq!(view.zones, [1, 2].into());
-    assert_eq!((view.default_collateral_bps, view.collateral_floor_price), (2_000, 100_000));
+    assert_eq!(
+        (view.default_collateral_bps, view.collateral_floor_price),
+        (2_000, 100_000)
+    );
     // 1 deliveries + 2 node pages + 3 fills + 2 balances + 1 terms.
     assert_eq!(asked.len(), 9);
 }
@@ -142,9 +150,16 @@ fn a_page_exactly_full_asks_once_more_and_an_empty_one_ends() {
 
 #[test]
 fn without_meter_oracle_or_reputation_their_queries_are_left_out() {
-    let mut b = ViewBuilder::new(&book(vec![entry("alice", 1, 10)]), sources(false, false), |_| true);
+    let mut b = ViewBuilder::new(
+        &book(vec![entry("alice", 1, 10)]),
+        sources(false, false),
+        |_| true,
+    );
     let asked = run(&mut b, 2);
-    assert!(asked.iter().all(|q| matches!(q, ViewQuery::Settlement(_))), "{asked:?}");
+    assert!(
+        asked.iter().all(|q| matches!(q, ViewQuery::Settlement(_))),
+        "{asked:?}"
+    );
     let view = b.finish();
     assert!(view.meters.is_empty());
     assert_eq!(view.terms, None);
@@ -166,11 +181,16 @@ fn owners_that_are_not_addresses_get_no_queries() {
 
 #[test]
 fn a_wrong_answer_is_refused_and_the_query_stays_pending() {
-    let mut b = ViewBuilder::new(&book(vec![entry("alice", 1, 10)]), sources(true, true), |_| true);
+    let mut b = ViewBuilder::new(
+        &book(vec![entry("alice", 1, 10)]),
+        sources(true, true),
+        |_| true,
+    );
     let q = b.next_query();
     let e = b.answer(json!({"nodes": []})).unwrap_err();
     assert!(
-        e.to_string().starts_with("unexpected answer to deliveries: missing field"),
+        e.to_string()
+            .starts_with("unexpected answer to deliveries: missing field"),
         "{e}"
     );
     assert_eq!(b.next_query(), q);
@@ -183,7 +203,11 @@ fn a_wrong_answer_is_refused_and_the_query_stays_pending() {
 
 #[test]
 fn terms_for_another_number_of_accounts_are_refused() {
-    let mut b = ViewBuilder::new(&book(vec![entry("alice", 1, 10)]), sources(false, true), |_| true);
+    let mut b = ViewBuilder::new(
+        &book(vec![entry("alice", 1, 10)]),
+        sources(false, true),
+        |_| true,
+    );
     while !matches!(b.next_query(), Some(ViewQuery::Reputation(_))) {
         let answer = match b.next_query().unwrap() {
             ViewQuery::Settlement(QueryMsg::NodeZones { .. }) => json!({"nodes": []}),
@@ -195,5 +219,8 @@ fn terms_for_another_number_of_accounts_are_refused() {
     let e = b
         .answer(json!({"terms": [terms("alice", 1), terms("bob", 2)]}))
         .unwrap_err();
-    assert_eq!(e.to_string(), "trading_terms_batch answered 2 terms for 1 accounts");
+    assert_eq!(
+        e.to_string(),
+        "trading_terms_batch answered 2 terms for 1 accounts"
+    );
 }
