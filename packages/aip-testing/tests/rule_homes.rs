@@ -349,6 +349,18 @@ const HOMES: &[Home] = &[
         ],
     },
     Home {
+        rule: "a KYC proof's input from the files: curve, identity, leaf, path, list witnesses",
+        function: "proof_input",
+        home: "packages/zk-kyc/src/witness.rs",
+        callers: &[
+            ("offchain/kyc/src/lib.rs", "zk_kyc::witness::proof_input("),
+            (
+                "packages/zk-kyc-wasm/src/lib.rs",
+                "zk_kyc::witness::proof_input(",
+            ),
+        ],
+    },
+    Home {
         rule: "migration: same contract, no downgrade",
         function: "check_upgrade",
         home: "packages/aip-types/src/migrate.rs",
@@ -442,6 +454,13 @@ const RE_DERIVATIONS: &[(&str, &str, &str, &[&str])] = &[
         "offchain/matcher/src/agent_view.rs",
         "the chain view's node -> zone paging (aip_matcher::agent_view::ViewBuilder)",
         &[],
+    ),
+    (
+        "SetError::Member => ",
+        "packages/zk-kyc/src/witness.rs",
+        "a listed identifier refused while building the KYC witnesses (zk_kyc::witness::proof_input)",
+        // set.rs: the error's own message, not a witness builder.
+        &["packages/zk-kyc/src/set.rs"],
     ),
     (
         "div_ceil(10_000_000)",
