@@ -71,6 +71,15 @@ fn terms(account: &str, score: u16) -> Value {
            "collateral_ratio_bps": 1_500, "premium_eligible": false, "flagged": false})
 }
 
+/// A builder for a book of one intent of alice's.
+fn alice_builder(meter_oracle: bool, reputation: bool) -> ViewBuilder {
+    ViewBuilder::new(
+        &book(vec![entry("alice", 1, 10)]),
+        sources(meter_oracle, reputation),
+        |_| true,
+    )
+}
+
 /// Answers every query from a little chain: `nodes` node -> zone entries.
 fn run(b: &mut ViewBuilder, nodes: u32) -> Vec<ViewQuery> {
     let mut asked = vec![];
@@ -150,11 +159,7 @@ fn a_page_exactly_full_asks_once_more_and_an_empty_one_ends() {
 
 #[test]
 fn without_meter_oracle_or_reputation_their_queries_are_left_out() {
-    let mut b = ViewBuilder::new(
-        &book(vec![entry("alice", 1, 10)]),
-        sources(false, false),
-        |_| true,
-    );
+    let mut b = alice_builder(false, false);
     let asked = run(&mut b, 2);
     assert!(
         asked.iter().all(|q| matches!(q, ViewQuery::Settlement(_))),
@@ -181,11 +186,7 @@ fn owners_that_are_not_addresses_get_no_queries() {
 
 #[test]
 fn a_wrong_answer_is_refused_and_the_query_stays_pending() {
-    let mut b = ViewBuilder::new(
-        &book(vec![entry("alice", 1, 10)]),
-        sources(true, true),
-        |_| true,
-    );
+    let mut b = alice_builder(true, true);
     let q = b.next_query();
     let e = b.answer(json!({"nodes": []})).unwrap_err();
     assert!(
@@ -203,11 +204,7 @@ fn a_wrong_answer_is_refused_and_the_query_stays_pending() {
 
 #[test]
 fn terms_for_another_number_of_accounts_are_refused() {
-    let mut b = ViewBuilder::new(
-        &book(vec![entry("alice", 1, 10)]),
-        sources(false, true),
-        |_| true,
-    );
+    let mut b = alice_builder(false, true);
     while !matches!(b.next_query(), Some(ViewQuery::Reputation(_))) {
         let answer = match b.next_query().unwrap() {
             ViewQuery::Settlement(QueryMsg::NodeZones { .. }) => json!({"nodes": []}),
