@@ -12,8 +12,7 @@ use aip_matcher::online::{plan, to_routes, ChainNetwork, FeesResponse, SlotStatu
 use aip_matcher::Method;
 use aip_sim::chain::{market_deposit, MarketChain, NewOrder, Participant, Reading};
 use aip_sim::inprocess::{sim_settlement_params, InProcessChain};
-use aip_sim::market::{Network, Order, Side};
-use aip_sim::scenario::Corridor;
+use aip_sim::market::{Corridor, Network, Order, Side};
 use aip_testing::deployment::roles;
 use aip_types::intent::sign::IntentKey;
 use aip_types::intent::{KIND_COSMOS_ADR036, KIND_ETH_EIP712};
@@ -69,12 +68,7 @@ fn chain_on(
 
 /// `n` households in one zone.
 fn chain(n: usize, funding: u128, params: Option<MarketParams>) -> (InProcessChain, SlotId) {
-    chain_on(
-        &people(n, |_| 1),
-        &Network { corridors: vec![] },
-        funding,
-        params,
-    )
+    chain_on(&people(n, |_| 1), &Network::default(), funding, params)
 }
 
 fn order(owner: usize, side: Side, wh: u64, price: u64) -> NewOrder {
@@ -99,17 +93,20 @@ fn place(
     for (o, id) in orders.iter().zip(ids) {
         let book = Order {
             id: id.expect("taken"),
-            owner: o.owner,
-            side: o.side,
-            wh: o.wh,
-            price: o.price,
+            owner: format!("h{}", o.owner),
+            side: o.side.into(),
             zone: zone(o.owner),
             node: zone(o.owner),
-            priority: 0,
+            wh: o.wh,
+            limit_price: o.price,
+            premium_only: false,
+            premium: false,
+            trust: 0,
+            window: None,
         };
         match o.side {
-            Side::Bid => bids.push(book),
-            Side::Offer => offers.push(book),
+            Side::Buy => bids.push(book),
+            Side::Sell => offers.push(book),
         }
     }
     (bids, offers)
@@ -165,10 +162,10 @@ fn households_sign_intents_of_both_kinds_and_a_slot_commits_and_settles_from_dep
         &mut c,
         slot,
         &[
-            order(0, Side::Bid, 1_000, 200_000),
-            order(1, Side::Bid, 500, 200_000),
-            order(2, Side::Offer, 1_000, 100_000),
-            order(3, Side::Offer, 500, 100_000),
+            order(0, Side::Buy, 1_000, 200_000),
+            order(1, Side::Buy, 500, 200_000),
+            order(2, Side::Sell, 1_000, 100_000),
+            order(3, Side::Sell, 500, 100_000),
         ],
         |_| 1,
     );
@@ -263,12 +260,12 @@ fn intents_the_contract_would_refuse_are_screened_out_and_trades_beyond_the_maxi
         &mut c,
         slot,
         &[
-            order(0, Side::Bid, 10_000, 300_000), // 3 AIP: more than its deposit
-            order(1, Side::Bid, 2_000, 200_000),
-            order(2, Side::Bid, 1_000, 200_000), // flagged before the commit
-            order(3, Side::Offer, 10_000, 150_000),
-            order(4, Side::Offer, 1_000, 100_000),
-            order(5, Side::Offer, 1_000, 100_000),
+            order(0, Side::Buy, 10_000, 300_000), // 3 AIP: more than its deposit
+            order(1, Side::Buy, 2_000, 200_000),
+            order(2, Side::Buy, 1_000, 200_000), // flagged before the commit
+            order(3, Side::Sell, 10_000, 150_000),
+            order(4, Side::Sell, 1_000, 100_000),
+            order(5, Side::Sell, 1_000, 100_000),
         ],
         |_| 1,
     );
@@ -365,21 +362,24 @@ fn the_sims_commit_is_what_the_online_matcher_commits_for_the_same_book_with_fee
     let zone = |i: usize| if i < 2 { 1 } else { 2 };
     let net = Network {
         corridors: vec![Corridor {
+            id: 1,
             from: 1,
             to: 2,
             capacity_wh: 2_000,
             loss_bps: 100,
+            fee: 0,
         }],
+        ..Network::default()
     };
     let (mut c, slot) = chain_on(&people(4, zone), &net, 100_000_000, None);
     let (bids, offers) = place(
         &mut c,
         slot,
         &[
-            order(0, Side::Offer, 3_000, 100_000),
-            order(1, Side::Offer, 3_000, 110_000),
-            order(2, Side::Bid, 2_500, 250_000),
-            order(3, Side::Bid, 2_500, 240_000),
+            order(0, Side::Sell, 3_000, 100_000),
+            order(1, Side::Sell, 3_000, 110_000),
+            order(2, Side::Buy, 2_500, 250_000),
+            order(3, Side::Buy, 2_500, 240_000),
         ],
         zone,
     );

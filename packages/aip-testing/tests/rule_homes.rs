@@ -400,6 +400,15 @@ const SIMULATION_RUNS_THE_CONTRACT: &[(&str, &str)] = &[
     ),
 ];
 
+/// Types the simulation takes from their homes instead of declaring its own:
+/// `(declaration, home)`. No file of the simulation may declare them.
+const SIMULATION_TYPES: &[(&str, &str)] = &[
+    ("struct Order ", "aip_matcher::Order"),
+    ("struct Trade ", "aip_matcher::Trade"),
+    ("struct Network ", "aip_matcher::Network"),
+    ("enum Side ", "aip_types::intent::Side"),
+];
+
 /// Functions named like a rule that are not copies of it: `(function, file, why)`.
 const NOT_COPIES: &[(&str, &str, &str)] = &[
     (
@@ -677,4 +686,23 @@ fn removed_re_derivations_stay_removed() {
             assert!(rules.contains(text), "`{text}` is not in {home}");
         }
     }
+}
+
+#[test]
+fn the_simulation_declares_no_order_trade_side_or_network_of_its_own() {
+    let mut found = Vec::new();
+    for (path, c) in rust_files("offchain/sim/") {
+        for (decl, home) in SIMULATION_TYPES {
+            if c.contains(&format!("pub {decl}")) || c.contains(&format!("\n{decl}")) {
+                found.push(format!("{path} declares `{}`: use {home}", decl.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+    // The pattern is live: the matcher declares them.
+    assert!(code(&read("offchain/matcher/src/model.rs")).contains("pub struct Order {"));
+    assert!(calls(
+        "offchain/sim/src/market.rs",
+        "pub use aip_matcher::{"
+    ));
 }
