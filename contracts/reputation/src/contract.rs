@@ -252,12 +252,9 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
 /// contract's code and downgrades, then records the new version.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
-    let from_version =
-        aip_types::migrate::check_upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
-    Ok(aip_types::migrate::migrated(
+    Ok(aip_types::migrate::upgrade(
         deps.storage,
         CONTRACT_NAME,
         CONTRACT_VERSION,
-        from_version,
     )?)
 }

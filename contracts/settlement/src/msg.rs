@@ -342,6 +342,31 @@ pub struct MarketParams {
     pub max_batch: u32,
 }
 
+/// The market's defaults, the one set every deployment starts from (`aip
+/// deploy`, the in-process `aip_testing::Deployment` and both modes of the
+/// simulation); a deployment that wants other values names them as
+/// overrides (`MarketParams { penalty_price: .., ..MarketParams::default() }`).
+/// Gate closure 5 min, intents up to 2 days ahead, 20 % collateral valued at
+/// no less than 0.1 AIP/kWh, a penalty of 0.3 AIP per kWh short, 1 h
+/// dispute window and delivery deadline, a 1 AIP dispute bond, a 1-day
+/// ruling deadline, batches of up to 500 trades.
+impl Default for MarketParams {
+    fn default() -> Self {
+        MarketParams {
+            gate_closure_secs: 300,
+            max_horizon_secs: 2 * 86_400,
+            default_collateral_bps: 2_000,
+            collateral_floor_price: default_collateral_floor_price(),
+            penalty_price: Uint128::new(300_000),
+            dispute_window_secs: 3_600,
+            delivery_deadline_secs: 3_600,
+            dispute_bond: default_dispute_bond(),
+            ruling_deadline_secs: default_ruling_deadline_secs(),
+            max_batch: 500,
+        }
+    }
+}
+
 /// The collateral floor when a parameter set omits it: 100,000 uaip/kWh (0.1 AIP/kWh).
 pub fn default_collateral_floor_price() -> Price {
     Uint128::new(100_000)

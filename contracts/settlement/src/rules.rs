@@ -11,8 +11,8 @@
 use aip_types::hooks::{MeterDelivery, MeterStatus, Ruling, TradingTermsResponse};
 use aip_types::intent::Side as IntentSide;
 use aip_types::{
-    apply_bps, payment, MeterId, NodeId, Price, SlotId, TradeId, TypesError, Wh, ZoneId,
-    BPS_DENOMINATOR, MAX_ORDER_PRICE,
+    apply_bps, net_of_loss, payment, MeterId, NodeId, Price, SlotId, TradeId, TypesError, Wh,
+    ZoneId, BPS_DENOMINATOR, MAX_ORDER_PRICE,
 };
 use cosmwasm_std::Uint128;
 
@@ -555,7 +555,7 @@ pub fn check_capacity(
 /// What a trade moves, fixed when it is committed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TradeAmounts {
-    /// Energy the buyer receives: `wh - floor(wh * loss_bps / 10^4)`.
+    /// Energy the buyer receives: `aip_types::net_of_loss(wh, loss_bps)`.
     pub net_wh: Wh,
     /// The buyer's payment, locked for the seller: `payment(net_wh, price)`.
     pub payment: Uint128,
@@ -577,7 +577,7 @@ pub fn trade_amounts(
     floor: Price,
     ratio_bps: u32,
 ) -> Result<TradeAmounts, TypesError> {
-    let net_wh = wh - apply_bps(wh, route.loss_bps)?;
+    let net_wh = net_of_loss(wh, route.loss_bps)?;
     Ok(TradeAmounts {
         net_wh,
         payment: payment(net_wh, price)?,
@@ -755,6 +755,11 @@ pub fn bond_to_opener(defaulted: bool, opened_by_buyer: bool, ruling: Ruling) ->
 mod tests {
     use super::*;
     use cosmwasm_std::Uint128;
+
+    #[test]
+    fn the_default_market_parameters_pass_their_bounds() {
+        check_params(&MarketParams::default()).unwrap();
+    }
 
     #[test]
     fn a_fill_record_is_kept_only_while_another_slot_of_the_window_can_commit() {

@@ -103,43 +103,9 @@ impl Roles {
     }
 }
 
-/// Settlement market parameters (see the settlement contract's `MarketParams`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MarketParams {
-    /// Orders close this many seconds before their slot starts.
-    pub gate_closure_secs: u64,
-    /// Orders may be placed at most this many seconds ahead.
-    pub max_horizon_secs: u64,
-    /// Offer collateral, basis points of the offer's value at its collateral
-    /// price, without reputation terms.
-    pub default_collateral_bps: u32,
-    /// Floor of the collateral price, uaip/kWh (offers are valued at
-    /// `max(min_price, floor)`).
-    pub collateral_floor_price: u128,
-    /// Penalty for undelivered energy, uaip per kWh.
-    pub penalty_price: u128,
-    /// Dispute window after delivery data is final, seconds.
-    pub dispute_window_secs: u64,
-    /// Deliveries not reported this long after the slot count as zero.
-    pub delivery_deadline_secs: u64,
-    /// Largest commit / settle batch.
-    pub max_batch: u32,
-}
-
-impl Default for MarketParams {
-    fn default() -> Self {
-        MarketParams {
-            gate_closure_secs: 300,
-            max_horizon_secs: 2 * 86_400,
-            default_collateral_bps: 2_000,
-            collateral_floor_price: 100_000,
-            penalty_price: 300_000,
-            dispute_window_secs: 3_600,
-            delivery_deadline_secs: 3_600,
-            max_batch: 500,
-        }
-    }
-}
+/// Settlement market parameters: the contract's own message type, whose
+/// `Default` is the market's one set of defaults.
+pub use settlement::msg::MarketParams;
 
 /// What to deploy and where to record it.
 #[derive(Clone, Debug)]
@@ -327,16 +293,7 @@ fn instantiate_msg(name: &str, d: &Deployment, o: &DeployOptions) -> Result<Opti
             // The KYC verifier is named by the wiring step (`wiring`), so that
             // a new zk-verifier does not need a new settlement.
             "roles": settlement_roles(d, r, None),
-            "params": {
-                "gate_closure_secs": m.gate_closure_secs,
-                "max_horizon_secs": m.max_horizon_secs,
-                "default_collateral_bps": m.default_collateral_bps,
-                "collateral_floor_price": m.collateral_floor_price.to_string(),
-                "penalty_price": m.penalty_price.to_string(),
-                "dispute_window_secs": m.dispute_window_secs,
-                "delivery_deadline_secs": m.delivery_deadline_secs,
-                "max_batch": m.max_batch,
-            },
+            "params": m,
         }),
         "zk-verifier" => json!({
             "admin": r.admin,
@@ -746,6 +703,12 @@ mod tests {
             "settlement has no oracle role"
         );
         assert_eq!(msg["roles"]["reputation"], Value::Null);
+        // The market's one set of defaults, every field on the wire (the
+        // bond and the ruling deadline too, not left to the contract).
+        let inst: settlement::msg::InstantiateMsg = serde_json::from_value(msg.clone()).unwrap();
+        assert_eq!(inst.params, MarketParams::default());
+        assert_eq!(msg["params"]["penalty_price"], "300000");
+        assert_eq!(msg["params"]["dispute_bond"], "1000000");
     }
 
     #[test]

@@ -360,7 +360,7 @@ fn one_trade_from_signed_intents_to_settlement_on_chain() {
         let collateral = market::offer_collateral(
             u128::from(wh),
             u128::from(min_price),
-            MarketParams::default().collateral_floor_price,
+            MarketParams::default().collateral_floor_price.u128(),
             ratio,
         )
         .unwrap();

@@ -44,6 +44,12 @@ pub enum Error {
     /// The credential's leaf is not in the tree.
     #[error("credential leaf {commitment} is not in the tree {tree}: the provider has not issued it (or the identity and credential files do not match)")]
     NotInTree { commitment: String, tree: PathBuf },
+    /// The credential was issued for another identity.
+    #[error("{credential} was issued for another identity than {identity} (its leaf is not Poseidon(commitment, identifier, expiry) of this identity)")]
+    WrongIdentity {
+        credential: PathBuf,
+        identity: PathBuf,
+    },
     /// The credential is already in the tree.
     #[error("a credential for commitment {commitment} with this identifier and expiry is already in the tree at index {index}")]
     Duplicate { commitment: String, index: u32 },

@@ -25,7 +25,8 @@ use rand::rngs::OsRng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use serde::{Deserialize, Serialize};
-use zk_kyc::prover::{self, Credential, Identity, KycCurve, ProofInput};
+use zk_kyc::prover::{self, Identity, KycCurve};
+use zk_kyc::witness::{Scope, WitnessError, WitnessFile, WitnessFiles};
 use zk_kyc::{ExclusionSet, IdentityTree, PoseidonField, Statement, DEPTH, SET_DEPTH};
 
 use crate::cli::{Cli, Command, Curve, IdentityCommand, ProveArgs, SetCommand, TreeCommand};
@@ -159,17 +160,6 @@ fn parse_curve(path: &Path, name: &str) -> Result<Curve, Error> {
     }
 }
 
-fn expect_curve(path: &Path, name: &str, curve: Curve) -> Result<(), Error> {
-    if name != curve.name() {
-        return Err(Error::CurveMismatch {
-            path: path.to_path_buf(),
-            found: name.to_string(),
-            expected: curve.name().to_string(),
-        });
-    }
-    Ok(())
-}
-
 /// Parses 64 hex digits (little-endian) into a field element.
 pub fn parse_fr<F: PoseidonField>(what: &str, value: &str) -> Result<F, Error> {
     zk_kyc::files::fr_from_hex(value).ok_or_else(|| Error::Scalar {
@@ -242,13 +232,7 @@ fn read_tree_curve(path: &Path) -> Result<Curve, Error> {
 /// Loads a tree file.
 pub fn load_tree<F: PoseidonField>(path: &Path) -> Result<IdentityTree<F>, Error> {
     let t: TreeFile = read_json(path, "tree")?;
-    let leaves = t
-        .leaves
-        .iter()
-        .enumerate()
-        .map(|(i, l)| parse_fr(&format!("{}: leaf {i}", path.display()), l))
-        .collect::<Result<Vec<F>, _>>()?;
-    Ok(IdentityTree::from_leaves(leaves)?)
+    zk_kyc::witness::tree_from_file(&t).map_err(|e| file_error(|_| path.to_path_buf(), e))
 }
 
 fn save_tree<F: PoseidonField>(
@@ -364,16 +348,46 @@ fn read_set_curve(path: &Path) -> Result<Curve, Error> {
 /// Loads a set file.
 pub fn load_set<F: PoseidonField>(path: &Path) -> Result<ExclusionSet<F>, Error> {
     let t: SetFile = read_json(path, "set")?;
-    let values = t
-        .identifiers
-        .iter()
-        .enumerate()
-        .map(|(i, v)| parse_fr(&format!("{}: identifier {i}", path.display()), v))
-        .collect::<Result<Vec<F>, _>>()?;
-    ExclusionSet::from_values(values).map_err(|source| Error::Set {
-        path: path.to_path_buf(),
-        source,
-    })
+    // The list's name only shows in `Listed`, which loading never gives.
+    zk_kyc::witness::set_from_file(WitnessFile::Sanctions, &t)
+        .map_err(|e| file_error(|_| path.to_path_buf(), e))
+}
+
+/// The CLI's error for a refusal of the shared file parsing, naming the file
+/// (`path_of`) it is about.
+fn file_error(path_of: impl Fn(WitnessFile) -> PathBuf, e: WitnessError) -> Error {
+    match e {
+        WitnessError::Curve {
+            file,
+            found,
+            expected,
+        } => Error::CurveMismatch {
+            path: path_of(file),
+            found,
+            expected,
+        },
+        WitnessError::Scalar { file, what, value } => Error::Scalar {
+            what: format!("{}: {what}", path_of(file).display()),
+            value,
+        },
+        WitnessError::Tree(e) => Error::Tree(e),
+        WitnessError::Listed { list } => Error::Listed {
+            kind: list.name(),
+            path: path_of(list),
+        },
+        WitnessError::Set { list, source } => Error::Set {
+            path: path_of(list),
+            source,
+        },
+        WitnessError::WrongIdentity => Error::WrongIdentity {
+            credential: path_of(WitnessFile::Credential),
+            identity: path_of(WitnessFile::Identity),
+        },
+        WitnessError::NotInTree { leaf } => Error::NotInTree {
+            commitment: leaf,
+            tree: path_of(WitnessFile::Tree),
+        },
+    }
 }
 
 fn set_edit<F: PoseidonField>(
@@ -438,76 +452,49 @@ fn identity_new<F: PoseidonField>(
     Ok(file.commitment)
 }
 
-fn load_identity<F: PoseidonField>(path: &Path, curve: Curve) -> Result<Identity<F>, Error> {
-    let f: IdentityFile = read_json(path, "identity")?;
-    expect_curve(path, &f.curve, curve)?;
-    Ok(Identity {
-        secret: parse_fr("identity secret", &f.secret)?,
-        trapdoor: parse_fr("identity trapdoor", &f.trapdoor)?,
-    })
-}
-
 fn prove<E>(args: &ProveArgs, curve: Curve) -> Result<String, Error>
 where
     E: KycCurve,
     E::ScalarField: PoseidonField,
 {
-    let id = load_identity::<E::ScalarField>(&args.identity, curve)?;
-    let t: TreeFile = read_json(&args.tree, "tree")?;
-    expect_curve(&args.tree, &t.curve, curve)?;
-    let tree = load_tree::<E::ScalarField>(&args.tree)?;
-    let c: CredentialFile = read_json(&args.credential, "credential")?;
-    expect_curve(&args.credential, &c.curve, curve)?;
-    let credential = Credential {
-        identifier: parse_fr("credential identifier", &c.identifier)?,
-        expiry: c.expiry,
+    let identity: IdentityFile = read_json(&args.identity, "identity")?;
+    let credential: CredentialFile = read_json(&args.credential, "credential")?;
+    let tree: TreeFile = read_json(&args.tree, "tree")?;
+    let sanctions: SetFile = read_json(&args.sanctions, "set")?;
+    let revocations: SetFile = read_json(&args.revocations, "set")?;
+    let external_nullifier: E::ScalarField =
+        match (&args.external_nullifier, &args.chain_id, &args.contract) {
+            (Some(e), _, _) => parse_fr("external nullifier", e)?,
+            (None, Some(chain), Some(contract)) => zk_kyc::external_nullifier(chain, contract),
+            _ => return Err(Error::Scope),
+        };
+    let files = WitnessFiles {
+        identity: &identity,
+        credential: &credential,
+        tree: &tree,
+        sanctions: &sanctions,
+        revocations: &revocations,
     };
-    let leaf = credential.leaf(&id);
-    let index = tree.position(leaf).ok_or_else(|| Error::NotInTree {
-        commitment: hex_fr(leaf),
-        tree: args.tree.clone(),
-    })?;
-    let path = tree.path(index)?;
-    let witness = |set_path: &Path, kind: &'static str| {
-        let f: SetFile = read_json(set_path, "set")?;
-        expect_curve(set_path, &f.curve, curve)?;
-        let set = load_set::<E::ScalarField>(set_path)?;
-        set.non_membership(credential.identifier)
-            .map_err(|source| match source {
-                zk_kyc::SetError::Member => Error::Listed {
-                    kind,
-                    path: set_path.to_path_buf(),
-                },
-                source => Error::Set {
-                    path: set_path.to_path_buf(),
-                    source,
-                },
-            })
+    let scope = Scope {
+        external_nullifier,
+        signal: zk_kyc::signal(&args.address),
+        valid_until: args.valid_until,
     };
-    let sanctions = witness(&args.sanctions, "sanctions list")?;
-    let revocation = witness(&args.revocations, "revocation list")?;
-    let ext: E::ScalarField = match (&args.external_nullifier, &args.chain_id, &args.contract) {
-        (Some(e), _, _) => parse_fr("external nullifier", e)?,
-        (None, Some(chain), Some(contract)) => zk_kyc::external_nullifier(chain, contract),
-        _ => return Err(Error::Scope),
+    let path_of = |f: WitnessFile| match f {
+        WitnessFile::Identity => args.identity.clone(),
+        WitnessFile::Credential => args.credential.clone(),
+        WitnessFile::Tree => args.tree.clone(),
+        WitnessFile::Sanctions => args.sanctions.clone(),
+        WitnessFile::Revocations => args.revocations.clone(),
     };
-    let signal = zk_kyc::signal(&args.address);
+    let input = zk_kyc::witness::proof_input(curve.name(), files, scope)
+        .map_err(|e| file_error(path_of, e))?;
     let bytes = std::fs::read(&args.proving_key).map_err(io(&args.proving_key))?;
     let pk = E::kyc_read_proving_key(&bytes).map_err(|source| Error::Key {
         path: args.proving_key.clone(),
         what: "proving key",
         source,
     })?;
-    let input = ProofInput {
-        identity: id,
-        credential,
-        path,
-        sanctions,
-        revocation,
-        external_nullifier: ext,
-        signal,
-        valid_until: args.valid_until.unwrap_or(credential.expiry),
-    };
     let mut rng = rng(None);
     // With the circuit's matrices from `setup`, only the witness is synthesized.
     let m_path = matrices_path(&args.proving_key);

@@ -164,6 +164,10 @@ pub enum MatcherError {
     #[error("chain: {0}")]
     Chain(#[from] chain_client::Error),
 
+    /// A chain answer the chain view could not read.
+    #[error("chain view: {0}")]
+    ChainView(#[from] crate::agent_view::ViewError),
+
     /// The gateway could not be reached or its answer could not be read.
     #[error("gateway {url}: {reason}")]
     Gateway {

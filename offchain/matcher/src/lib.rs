@@ -25,6 +25,7 @@
 #![warn(missing_docs)]
 #![deny(clippy::unwrap_used)]
 
+pub mod agent_view;
 mod clearing;
 mod error;
 pub mod features;

@@ -19,6 +19,16 @@ pub enum Side {
     Offer,
 }
 
+/// The book's side of an intent's: a buy is a bid, a sell an offer.
+impl From<aip_types::intent::Side> for Side {
+    fn from(side: aip_types::intent::Side) -> Side {
+        match side {
+            aip_types::intent::Side::Buy => Side::Bid,
+            aip_types::intent::Side::Sell => Side::Offer,
+        }
+    }
+}
+
 /// One order of the book.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

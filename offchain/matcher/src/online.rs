@@ -21,20 +21,16 @@
 //!
 //! [`Agent::run`] repeats this for the next slot once chain time passes its gate
 //! closure, with exponential backoff while the node is down, until shut down.
+use crate::agent_view::{ViewBuilder, ViewQuery, ViewSources};
 use crate::intents::{self, Candidate, ChainView, SkippedIntent};
 use crate::model::{Corridor, Network, OrderBook, Side, Trade, Zone, MAX_PRICE};
 use crate::verify::FrozenBook;
 use crate::{clear, Clearing, MatcherError, Method};
-use aip_types::hooks::{
-    DeliveriesResponse, MeterQueryHook, ReputationQueryHook, TradingTermsBatchResponse,
-};
 use aip_types::intent::IntentDomain;
 use aip_types::SlotId;
 use chain_client::{ChainClient, Execute};
 use serde::Deserialize;
-use settlement::msg::{
-    BalanceResponse, ExecuteMsg, IntentFillResponse, NodeZonesResponse, QueryMsg,
-};
+use settlement::msg::{ExecuteMsg, QueryMsg};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 use std::time::Duration;
@@ -43,13 +39,6 @@ use std::time::Duration;
 pub const SLOT_SECS: u64 = 900;
 /// Page size of the `node_zones` and `trades_by_slot` queries (the contract's maximum).
 const PAGE: u32 = 500;
-/// Meters per meter-oracle `deliveries` query (the contract answers up to 500).
-const METER_CHUNK: usize = 500;
-/// Accounts per reputation `trading_terms_batch` query. The contract takes up
-/// to 1,000, but a smart query of 1,000 accounts runs past wasmd's query gas
-/// limit (3,000,000) and the agent could not screen a 1,000-household slot;
-/// 500 fit (the load run's 500 households) and match settlement's own chunk.
-const TERMS_CHUNK: usize = 500;
 /// Most `CommitIntents` attempts per cycle: each refused attempt drops the
 /// intent or trade the contract named.
 pub const MAX_COMMIT_ATTEMPTS: usize = 8;
@@ -690,112 +679,32 @@ impl Agent {
         zones: BTreeSet<u32>,
         height: Option<u64>,
     ) -> Result<ChainView, MatcherError> {
-        let mut view = ChainView {
+        let sources = ViewSources {
+            slot,
             zones,
             default_collateral_bps: self.default_collateral_bps,
             collateral_floor_price: self.collateral_floor_price,
-            ..ChainView::default()
+            meter_oracle: self.meter_oracle.is_some(),
+            reputation: self.reputation.is_some(),
         };
-        let meters: Vec<u32> = frozen
-            .intents
-            .iter()
-            .map(|e| e.signed.intent.meter)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        if let Some(mo) = &self.meter_oracle {
-            for chunk in meters.chunks(METER_CHUNK) {
-                let r: DeliveriesResponse = self
-                    .chain
-                    .query_at(
-                        mo,
-                        &MeterQueryHook::Deliveries {
-                            slot: SlotId(slot),
-                            meters: chunk.to_vec(),
-                        },
-                        height,
-                    )
-                    .await?;
-                view.meters
-                    .extend(r.deliveries.into_iter().map(|d| (d.meter, d)));
-            }
+        let mut b = ViewBuilder::new(frozen, sources, |o| self.chain.parse_address(o).is_ok());
+        while let Some(q) = b.next_query() {
+            let answer: serde_json::Value = match (&q, &self.meter_oracle, &self.reputation) {
+                (ViewQuery::Settlement(m), _, _) => {
+                    self.chain.query_at(&self.settlement, m, height).await?
+                }
+                (ViewQuery::MeterOracle(m), Some(mo), _) => {
+                    self.chain.query_at(mo, m, height).await?
+                }
+                (ViewQuery::Reputation(m), _, Some(rep)) => {
+                    self.chain.query_at(rep, m, height).await?
+                }
+                // Not asked: the builder knows which contracts the market has.
+                _ => break,
+            };
+            b.answer(answer)?;
         }
-        let mut start_after = None;
-        loop {
-            let page: NodeZonesResponse = self
-                .chain
-                .query_at(
-                    &self.settlement,
-                    &QueryMsg::NodeZones {
-                        start_after,
-                        limit: Some(PAGE),
-                    },
-                    height,
-                )
-                .await?;
-            let n = page.nodes.len();
-            start_after = page.nodes.last().map(|z| z.node);
-            view.node_zones
-                .extend(page.nodes.into_iter().map(|z| (z.node, z.zone)));
-            if n < PAGE as usize {
-                break;
-            }
-        }
-        let owners: Vec<String> = frozen
-            .intents
-            .iter()
-            .map(|e| e.signed.intent.owner.clone())
-            .filter(|o| self.chain.parse_address(o).is_ok())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        for e in &frozen.intents {
-            let i = &e.signed.intent;
-            if !owners.contains(&i.owner) || view.fills.contains_key(&(i.owner.clone(), i.nonce)) {
-                continue;
-            }
-            let f: IntentFillResponse = self
-                .chain
-                .query_at(
-                    &self.settlement,
-                    &QueryMsg::IntentFill {
-                        owner: i.owner.clone(),
-                        nonce: i.nonce,
-                    },
-                    height,
-                )
-                .await?;
-            view.fills.insert((i.owner.clone(), i.nonce), f);
-        }
-        for o in &owners {
-            let b: BalanceResponse = self
-                .chain
-                .query_at(
-                    &self.settlement,
-                    &QueryMsg::Balance { account: o.clone() },
-                    height,
-                )
-                .await?;
-            view.free.insert(o.clone(), b.free.u128());
-        }
-        if let Some(rep) = &self.reputation {
-            let mut terms = HashMap::new();
-            for chunk in owners.chunks(TERMS_CHUNK) {
-                let r: TradingTermsBatchResponse = self
-                    .chain
-                    .query_at(
-                        rep,
-                        &ReputationQueryHook::TradingTermsBatch {
-                            accounts: chunk.to_vec(),
-                        },
-                        height,
-                    )
-                    .await?;
-                terms.extend(chunk.iter().cloned().zip(r.terms));
-            }
-            view.terms = Some(terms);
-        }
-        Ok(view)
+        Ok(b.finish())
     }
 
     /// `verify-slot` against the chain: re-runs the clearing of `frozen` and

@@ -52,7 +52,7 @@ use aip_testing::localnet::{
 };
 use aip_types::intent::sign::IntentKey;
 use aip_types::intent::{OrderIntent, Side as IntentSide, SignedIntent};
-use aip_types::{apply_bps, payment, SlotId};
+use aip_types::{net_of_loss, payment, SlotId};
 use chain_client::{ChainClient, ChainConfig, Execute, Signer};
 use cosmwasm_std::Uint128;
 use serde_json::Value;
@@ -550,7 +550,7 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
             let zone = |m: u32| hh.iter().find(|h| h.meter == m).map(|h| h.node).unwrap();
             let buyer = hh.iter().find(|h| h.address == t.buyer).unwrap();
             let cross = zone(t.meter) != buyer.node;
-            let net = t.wh - apply_bps(t.wh, if cross { LOSS_BPS } else { 0 }).unwrap();
+            let net = net_of_loss(t.wh, if cross { LOSS_BPS } else { 0 }).unwrap();
             let pay = payment(net, t.price).unwrap();
             let fee = payment(net, Uint128::new(if cross { FEE } else { 0 })).unwrap();
             assert_eq!((t.net_wh, t.payment, t.fee), (net, pay, fee), "trade {}", t.id);
@@ -611,7 +611,7 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
             .collect();
         let price = 150_001u128;
         let collateral = |wh: u128, r: u32| {
-            aip_types::offer_collateral(Uint128::new(wh), Uint128::new(price), Uint128::new(params.collateral_floor_price), r)
+            aip_types::offer_collateral(Uint128::new(wh), Uint128::new(price), params.collateral_floor_price, r)
                 .unwrap()
                 .u128()
         };

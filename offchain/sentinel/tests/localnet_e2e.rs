@@ -304,7 +304,8 @@ async fn trade_slot(m: &Market, deals: &[Deal<'_>]) -> Slot {
             .unwrap();
         let ratio = terms["collateral_ratio_bps"].as_u64().unwrap() as u32;
         let collateral =
-            market::offer_collateral(x.wh, x.price, params.collateral_floor_price, ratio).unwrap();
+            market::offer_collateral(x.wh, x.price, params.collateral_floor_price.u128(), ratio)
+                .unwrap();
         need.entry(&x.seller.addr).or_insert((x.seller, 0)).1 += collateral;
         need.entry(&x.buyer.addr).or_insert((x.buyer, 0)).1 +=
             market::payment(x.wh, x.price).unwrap();

@@ -51,6 +51,7 @@ use crate::chain::{
 use crate::inprocess::InProcessChain;
 use crate::market::{Network, Order, Side, Trade};
 use crate::scenario::Scenario;
+use aip_matcher::online::MatchedTrade;
 
 /// The kinds of attack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -606,7 +607,7 @@ impl MarketChain for AttackChain {
                 events.push(Event::Order {
                     account: self.names[o.owner].clone(),
                     slot: slot.0,
-                    side: if o.side == Side::Bid {
+                    side: if o.side == Side::Buy {
                         ESide::Bid
                     } else {
                         ESide::Offer
@@ -621,13 +622,13 @@ impl MarketChain for AttackChain {
             let pair = [
                 NewOrder {
                     owner: p.buyer,
-                    side: Side::Bid,
+                    side: Side::Buy,
                     wh: p.wh,
                     price: p.price,
                 },
                 NewOrder {
                     owner: p.seller,
-                    side: Side::Offer,
+                    side: Side::Sell,
                     wh: p.wh,
                     price: p.price,
                 },
@@ -670,17 +671,17 @@ impl MarketChain for AttackChain {
     ) -> Result<Committed> {
         // A slot commits once: the adversaries' trades go in the same batch,
         // after the matcher's (their intents are not in the book it clears).
-        let ours: Vec<Trade> = self
+        let ours: Vec<MatchedTrade> = self
             .planned
             .get(&slot.0)
             .into_iter()
             .flatten()
             .filter_map(|p| {
-                p.ids.map(|(bid, offer)| Trade {
+                p.ids.map(|(bid, offer)| MatchedTrade {
                     bid,
                     offer,
-                    wh: p.wh,
-                    price: p.price,
+                    wh: p.wh.to_string(),
+                    price: p.price.to_string(),
                 })
             })
             .collect();

@@ -12,7 +12,7 @@ use cosmwasm_std::Uint128;
 use settlement::msg::{CongestionFee, Corridor as SCorridor, NodeZone};
 
 use crate::chain::Participant;
-use crate::scenario::Corridor;
+use aip_matcher::Corridor;
 
 /// The congestion fee of a route whose forecast flow reaches its capacity,
 /// uaip/kWh (0.02 AIP/kWh: a tenth of a daytime bid-offer spread, so a full
@@ -204,10 +204,12 @@ mod tests {
     #[test]
     fn routes_of_a_radial_grid_add_losses_and_take_the_smallest_capacity() {
         let c = |from, to, capacity_wh, loss_bps| Corridor {
+            id: from,
             from,
             to,
             capacity_wh,
             loss_bps,
+            fee: 0,
         };
         let r = routes(&[1, 2, 3], &[c(1, 2, 500, 100), c(2, 3, 300, 50)]);
         let got: Vec<(ZoneId, ZoneId, u128, u32)> = r

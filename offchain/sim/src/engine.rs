@@ -14,6 +14,7 @@ use crate::forecast::{ForecastError, ForecastInput, Forecaster, Series};
 use crate::market::{Clearing, Network, Order, Side, Trade};
 use crate::rl::{action, action_index, BatteryMode, QParams, QTable, State};
 use crate::scenario::{Scenario, SLOTS_PER_DAY};
+use std::collections::BTreeMap;
 
 /// Simulation parameters (the CLI sets them).
 #[derive(Debug, Clone)]
@@ -206,6 +207,8 @@ struct Prepared {
     decisions: Vec<Option<(usize, usize)>>,
     bids: Vec<Order>,
     offers: Vec<Order>,
+    /// The household of each order (by order id).
+    owners: BTreeMap<u64, usize>,
     trades: Vec<Trade>,
     point: SlotPoint,
 }
@@ -276,9 +279,7 @@ impl Engine {
                 }
             })
             .collect();
-        let net = Network {
-            corridors: scenario.corridors.clone(),
-        };
+        let net = crate::market::network(&scenario);
         let people: Vec<Participant> = scenario
             .households
             .iter()
@@ -407,7 +408,7 @@ impl Engine {
             if planned >= self.cfg.min_order_wh as i64 {
                 new_orders.push(NewOrder {
                     owner: i,
-                    side: Side::Bid,
+                    side: Side::Buy,
                     wh: planned as u64,
                     price: tariff.level(hour, bid_level),
                 });
@@ -422,7 +423,7 @@ impl Engine {
                 if offer >= self.cfg.min_order_wh {
                     new_orders.push(NewOrder {
                         owner: i,
-                        side: Side::Offer,
+                        side: Side::Sell,
                         wh: offer,
                         price: tariff.level(hour, offer_level),
                     });
@@ -434,6 +435,7 @@ impl Engine {
         let scores = self.chain.scores()?;
         let mut bids = Vec::new();
         let mut offers = Vec::new();
+        let mut owners = BTreeMap::new();
         for (o, id) in new_orders.iter().zip(ids) {
             let id = match id {
                 Ok(id) => id,
@@ -448,20 +450,24 @@ impl Engine {
             let h = &self.scenario.households[o.owner];
             let order = Order {
                 id,
-                owner: o.owner,
-                side: o.side,
-                wh: o.wh,
-                price: o.price,
+                owner: h.name.clone(),
+                side: o.side.into(),
                 zone: h.zone,
                 node: h.node,
-                priority: scores[o.owner],
+                wh: o.wh,
+                limit_price: o.price,
+                premium_only: false,
+                premium: false,
+                trust: u32::from(scores[o.owner]),
+                window: None,
             };
+            owners.insert(id, o.owner);
             match o.side {
-                Side::Bid => {
+                Side::Buy => {
                     point.bid_wh += o.wh;
                     bids.push(order)
                 }
-                Side::Offer => {
+                Side::Sell => {
                     point.offer_wh += o.wh;
                     offers.push(order)
                 }
@@ -516,6 +522,7 @@ impl Engine {
             decisions,
             bids,
             offers,
+            owners,
             trades,
             point,
         })
@@ -534,28 +541,33 @@ impl Engine {
                 .expect("a trade names placed orders")
         };
         let mut contracted = vec![0u64; n];
+        let owner = |id: u64| *p.owners.get(&id).expect("a trade names placed orders");
         for t in &p.trades {
-            contracted[find(t.offer).owner] += t.wh;
+            contracted[owner(t.offer)] += t.wh;
         }
         let mut out = Vec::with_capacity(p.trades.len());
         for t in &p.trades {
             let (b, o) = (find(t.bid), find(t.offer));
-            let c = contracted[o.owner];
-            let delivered = t.wh * readings[o.owner].exported_wh.min(c) / c.max(1);
+            let (buyer, seller) = (owner(t.bid), owner(t.offer));
+            let c = contracted[seller];
+            let delivered = t.wh * readings[seller].exported_wh.min(c) / c.max(1);
             let loss_bps = if o.zone == b.zone {
                 0
             } else {
                 self.net
-                    .corridor(o.zone, b.zone)
-                    .map_or(0, |c| u64::from(c.loss_bps))
+                    .corridors
+                    .iter()
+                    .find(|c| c.from == o.zone && c.to == b.zone)
+                    .map_or(0, |c| c.loss_bps)
             };
-            let received = delivered - delivered * loss_bps / 10_000;
+            let received =
+                u64::try_from(aip_types::net_of_loss(delivered.into(), loss_bps)?.u128())?;
             let pay = aip_types::payment(received.into(), t.price.into())?.u128() as i128;
             out.push(TradeResult {
                 bid: t.bid,
                 offer: t.offer,
-                buyer: b.owner,
-                seller: o.owner,
+                buyer,
+                seller,
                 wh: t.wh,
                 price: t.price,
                 delivered_wh: delivered,
@@ -594,8 +606,8 @@ impl Engine {
         let mut sold_wh = vec![0u64; n];
         if self.cfg.firming {
             for t in &cur.trades {
-                if let Some(o) = cur.offers.iter().find(|o| o.id == t.offer) {
-                    sold_wh[o.owner] = sold_wh[o.owner].saturating_add(t.wh);
+                if let Some(&o) = cur.owners.get(&t.offer) {
+                    sold_wh[o] = sold_wh[o].saturating_add(t.wh);
                 }
             }
         }
@@ -677,8 +689,9 @@ impl Engine {
                 self.totals.full_trades += 1;
             }
             if let (Some(b), Some(o)) = (find(t.bid), find(t.offer)) {
-                self.totals.declared_welfare_uaip +=
-                    u128::from(t.wh) * u128::from(b.price.saturating_sub(o.price)) / 1000;
+                self.totals.declared_welfare_uaip += u128::from(t.wh)
+                    * u128::from(b.limit_price.saturating_sub(o.limit_price))
+                    / 1000;
             }
         }
         for i in 0..n {

@@ -41,15 +41,7 @@ pub struct InProcess {
     pub operators: usize,
 }
 
-/// The settlement parameters the simulation deploys with: the defaults of
-/// `aip-testing`, with a dispute window of 0 s (the simulation opens no
-/// disputes, so a slot settles as soon as its delivery data is in).
-pub fn sim_settlement_params() -> settlement::msg::MarketParams {
-    settlement::msg::MarketParams {
-        dispute_window_secs: 0,
-        ..aip_testing::deployment::default_settlement_params()
-    }
-}
+pub use crate::protocol::sim_settlement_params;
 
 impl Market<InProcess> {
     /// Deploys every contract `aip-testing` knows.

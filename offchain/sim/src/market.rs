@@ -1,55 +1,46 @@
-//! The order book of one slot as the simulation's engine sees it, and the
-//! matcher's clearing method behind a trait.
+//! The simulation's book and trades are the matcher's own types
+//! (`aip_matcher::{Order, Trade, Network}`; a household's order side is
+//! aip-types' intent `Side`), and the matcher's clearing method sits behind a
+//! trait.
 
-use aip_types::{NodeId, ZoneId};
+pub use aip_matcher::{Corridor, Network, Order, Trade};
+pub use aip_types::intent::Side;
 
-use crate::scenario::Corridor;
+use crate::scenario::Scenario;
 
-/// Bid or offer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Side {
-    Bid,
-    Offer,
-}
-
-/// An open order.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Order {
-    /// Its local id: the nonce of the intent its owner signed.
-    pub id: u64,
-    /// Household index.
-    pub owner: usize,
-    pub side: Side,
-    pub wh: u64,
-    /// Bid: highest price; offer: lowest price. uaip/kWh.
-    pub price: u64,
-    pub zone: ZoneId,
-    pub node: NodeId,
-    /// Reputation score 0..=1000 (trust priority among equal prices).
-    pub priority: u16,
-}
-
-/// A matched pair, as committed to the settlement contract.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Trade {
-    pub bid: u64,
-    pub offer: u64,
-    /// Energy the seller sends, Wh (the buyer receives it less corridor losses).
-    pub wh: u64,
-    /// uaip/kWh.
-    pub price: u64,
-}
-
-/// What the matcher needs of the grid.
-#[derive(Debug, Clone, Default)]
-pub struct Network {
-    pub corridors: Vec<Corridor>,
-}
-
-impl Network {
-    /// The corridor used from `a` to `b` (None within a zone or without a link).
-    pub fn corridor(&self, a: ZoneId, b: ZoneId) -> Option<&Corridor> {
-        self.corridors.iter().find(|c| c.from == a && c.to == b)
+/// The matcher's network of a scenario: its zones and corridors (ids in
+/// scenario order, no fee of their own: the DSO publishes the slot's fees
+/// on chain), lost energy not valued.
+pub fn network(s: &Scenario) -> Network {
+    let zones: std::collections::BTreeSet<u32> = s
+        .households
+        .iter()
+        .map(|h| h.zone)
+        .chain(s.corridors.iter().flat_map(|c| [c.from, c.to]))
+        .collect();
+    Network {
+        zones: zones
+            .into_iter()
+            .map(|id| aip_matcher::Zone {
+                id,
+                name: format!("zone {id}"),
+                loss_bps: 0,
+            })
+            .collect(),
+        corridors: s
+            .corridors
+            .iter()
+            .zip(0u32..)
+            .map(|(c, id)| Corridor {
+                id,
+                from: c.from,
+                to: c.to,
+                capacity_wh: c.capacity_wh,
+                loss_bps: c.loss_bps,
+                fee: 0,
+            })
+            .collect(),
+        loss_price: 0,
     }
 }
 

@@ -27,7 +27,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use aip_cli::deploy::{DeployOptions, MarketParams, Roles};
+use aip_cli::deploy::{DeployOptions, Roles};
 use aip_cli::deployment::Deployment;
 use aip_cli::market::{DeviceKey, WalletKey};
 use aip_types::intent::IntentDomain;
@@ -40,7 +40,7 @@ use serde::Serialize;
 use settlement::msg::ReceiveMsg;
 
 use crate::chain::{Participant, Reading};
-use crate::protocol::{Account, Contract, Market, Role, Transport};
+use crate::protocol::{sim_settlement_params, Account, Contract, Market, Role, Transport};
 
 /// The contracts the simulation deploys.
 const SIM_CONTRACTS: [&str; 4] = ["aip-token", "reputation", "meter-oracle", "settlement"];
@@ -157,14 +157,7 @@ impl Node {
             std::fs::copy(&from, arts.join(format!("{c}.wasm")))
                 .with_context(|| format!("{} missing: run ci/build-wasm.sh", from.display()))?;
         }
-        let market = MarketParams {
-            dispute_window_secs: 0,
-            ..MarketParams::default()
-        };
-        let dopts = DeployOptions {
-            roles: Roles::localnet(&prefix)?,
-            ..DeployOptions::localnet(arts, opts.deployment.clone(), vec![], market)?
-        };
+        let dopts = deploy_options(arts, opts.deployment.clone(), &prefix)?;
         let rep = rt
             .block_on(aip_cli::deploy::deploy(&admin, &dopts))
             .context("deploy the contracts (aip deploy)")?;
@@ -442,6 +435,17 @@ impl Transport for Node {
     }
 }
 
+/// What the simulation deploys on a node: the artifacts in `arts`, recorded
+/// in `deployment`, the localnet's roles under `prefix`, and the same
+/// settlement parameters as the in-process chain
+/// ([`crate::protocol::sim_settlement_params`]).
+pub fn deploy_options(arts: PathBuf, deployment: PathBuf, prefix: &str) -> Result<DeployOptions> {
+    Ok(DeployOptions {
+        roles: Roles::localnet(prefix)?,
+        ..DeployOptions::localnet(arts, deployment, vec![], sim_settlement_params())?
+    })
+}
+
 /// The repository root (for artifacts/ and ci/localnet.sh): `AIP_ROOT`, else
 /// the current directory.
 pub fn repo_root() -> PathBuf {
@@ -452,7 +456,27 @@ pub fn repo_root() -> PathBuf {
 
 #[cfg(test)]
 mod tests {
-    use super::day_shift;
+    use super::{day_shift, deploy_options};
+    use crate::inprocess::InProcessChain;
+
+    #[test]
+    fn the_node_deploys_the_market_the_in_process_chain_runs() {
+        let node = deploy_options("arts".into(), "d.json".into(), "wasm").unwrap();
+        let chain = InProcessChain::new().unwrap();
+        let cfg: settlement::msg::ConfigResponse = chain
+            .d
+            .app
+            .wrap()
+            .query_wasm_smart(&chain.d.settlement, &settlement::msg::QueryMsg::Config {})
+            .unwrap();
+        assert_eq!(node.market, cfg.params);
+        // Both start from the market's defaults, not a test fixture's.
+        assert_eq!(
+            cfg.params.penalty_price,
+            settlement::msg::MarketParams::default().penalty_price
+        );
+        assert_eq!(cfg.params.dispute_window_secs, 0);
+    }
 
     #[test]
     fn the_day_shift_keeps_the_time_of_day_and_lands_ahead_of_the_chain() {

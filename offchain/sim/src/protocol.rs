@@ -17,29 +17,27 @@
 //!   refuses, send again, at most `MAX_COMMIT_ATTEMPTS` batches). What the
 //!   simulation commits is what the agent would commit for the same book.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
+use aip_matcher::agent_view::{ViewBuilder, ViewQuery, ViewSources};
 use aip_matcher::intents::{ChainView, Commit, Next};
 use aip_matcher::online::{
-    to_routes, ChainNetwork, FeesResponse, SlotStatus, EXPIRY_MARGIN_SECS, MAX_COMMIT_ATTEMPTS,
+    to_routes, ChainNetwork, FeesResponse, MatchedTrade, SlotStatus, EXPIRY_MARGIN_SECS,
+    MAX_COMMIT_ATTEMPTS,
 };
 use aip_matcher::verify::{FrozenBook, FrozenEntry};
 use aip_matcher::Method;
-use aip_types::hooks::{
-    DeliveriesResponse, MeterQueryHook, PriorityScoresResponse, ReputationQueryHook,
-    TradingTermsBatchResponse,
-};
+use aip_types::hooks::PriorityScoresResponse;
 use aip_types::intent::sign::IntentKey;
-use aip_types::intent::{BatchIntent, IntentDomain, OrderIntent, Side as IntentSide, SignedIntent};
+use aip_types::intent::{BatchIntent, IntentDomain, OrderIntent, SignedIntent};
 use aip_types::{MeterId, SlotId, ZoneId};
 use anyhow::{anyhow, Context, Result};
 use cosmwasm_std::Uint128;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use settlement::msg::{
-    BalanceResponse, ConfigResponse, ExecuteMsg, HoldingsResponse, IntentFillResponse,
-    NodeZonesResponse, QueryMsg, SlotStatusResponse, TradeResponse, TradeStatus, TradesResponse,
-    Zone as SZone,
+    BalanceResponse, ConfigResponse, ExecuteMsg, HoldingsResponse, QueryMsg, SlotStatusResponse,
+    TradeResponse, TradeStatus, TradesResponse, Zone as SZone,
 };
 
 use crate::chain::{
@@ -47,7 +45,7 @@ use crate::chain::{
     SettleReport, TradeResult,
 };
 use crate::dso::{self, ZoneForecast};
-use crate::market::{Network, Order, Side, Trade};
+use crate::market::{Network, Order, Trade};
 
 /// Page size of the paged settlement queries (the contract's maximum).
 const PAGE: u32 = 500;
@@ -81,10 +79,7 @@ pub fn order_intent(
         nonce,
         slot_from: slot.start(),
         slot_until: slot.end(),
-        side: match o.side {
-            Side::Bid => IntentSide::Buy,
-            Side::Offer => IntentSide::Sell,
-        },
+        side: o.side,
         meter,
         wh: o.wh,
         limit_price: o.price,
@@ -235,6 +230,17 @@ struct Held {
     /// Household index.
     owner: usize,
     signed: SignedIntent,
+}
+
+/// The settlement parameters the simulation deploys with, in-process and on
+/// a node alike: the market's defaults (`MarketParams::default()`, what `aip
+/// deploy` uses), with a dispute window of 0 s (the simulation opens no
+/// disputes, so a slot settles as soon as its delivery data is in).
+pub fn sim_settlement_params() -> settlement::msg::MarketParams {
+    settlement::msg::MarketParams {
+        dispute_window_secs: 0,
+        ..settlement::msg::MarketParams::default()
+    }
 }
 
 /// The market protocol on a chain reached through `T`.
@@ -407,76 +413,24 @@ impl<T: Transport> Market<T> {
         let net: ChainNetwork = self
             .chain
             .query(Contract::Settlement, &QueryMsg::Network {})?;
-        let mut view = ChainView {
+        let sources = ViewSources {
+            slot: slot.0,
             zones: net.zones.iter().map(|z| z.id).collect(),
             default_collateral_bps: params.default_collateral_bps,
             collateral_floor_price: params.collateral_floor_price.u128(),
-            ..ChainView::default()
+            meter_oracle: true,
+            reputation: true,
         };
-        let meters: Vec<u32> = book
-            .intents
-            .iter()
-            .map(|e| e.signed.intent.meter)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        for chunk in meters.chunks(PAGE as usize) {
-            let r: DeliveriesResponse = self.chain.query(
-                Contract::MeterOracle,
-                &MeterQueryHook::Deliveries {
-                    slot,
-                    meters: chunk.to_vec(),
-                },
-            )?;
-            view.meters
-                .extend(r.deliveries.into_iter().map(|d| (d.meter, d)));
+        let mut b = ViewBuilder::new(book, sources, |_| true);
+        while let Some(q) = b.next_query() {
+            let answer: serde_json::Value = match &q {
+                ViewQuery::MeterOracle(m) => self.chain.query(Contract::MeterOracle, m)?,
+                ViewQuery::Settlement(m) => self.chain.query(Contract::Settlement, m)?,
+                ViewQuery::Reputation(m) => self.chain.query(Contract::Reputation, m)?,
+            };
+            b.answer(answer)?;
         }
-        let mut start_after = None;
-        loop {
-            let page: NodeZonesResponse = self.chain.query(
-                Contract::Settlement,
-                &QueryMsg::NodeZones {
-                    start_after,
-                    limit: Some(PAGE),
-                },
-            )?;
-            let n = page.nodes.len();
-            start_after = page.nodes.last().map(|z| z.node);
-            view.node_zones
-                .extend(page.nodes.into_iter().map(|z| (z.node, z.zone)));
-            if n < PAGE as usize {
-                break;
-            }
-        }
-        let mut owners = BTreeSet::new();
-        for e in &book.intents {
-            let i = &e.signed.intent;
-            owners.insert(i.owner.clone());
-            let f: IntentFillResponse = self.chain.query(
-                Contract::Settlement,
-                &QueryMsg::IntentFill {
-                    owner: i.owner.clone(),
-                    nonce: i.nonce,
-                },
-            )?;
-            view.fills.insert((i.owner.clone(), i.nonce), f);
-        }
-        let owners: Vec<String> = owners.into_iter().collect();
-        for o in &owners {
-            view.free.insert(o.clone(), self.ledger(o)?.free.u128());
-        }
-        let mut terms = HashMap::new();
-        for chunk in owners.chunks(ACCOUNTS_CHUNK) {
-            let r: TradingTermsBatchResponse = self.chain.query(
-                Contract::Reputation,
-                &ReputationQueryHook::TradingTermsBatch {
-                    accounts: chunk.to_vec(),
-                },
-            )?;
-            terms.extend(chunk.iter().cloned().zip(r.terms));
-        }
-        view.terms = Some(terms);
-        Ok(view)
+        Ok(b.finish())
     }
 
     /// The DSO's congestion fees for simulation slot `slot` from the book's
@@ -521,7 +475,7 @@ impl<T: Transport> Market<T> {
         bids: &[Order],
         offers: &[Order],
         method: Method,
-        forced: &[Trade],
+        forced: &[MatchedTrade],
     ) -> Result<Committed> {
         let cs = self.chain.chain_slot(slot)?;
         let max_batch = self.params()?.max_batch.max(1) as usize;
@@ -570,21 +524,38 @@ impl<T: Transport> Market<T> {
             .take_while(|c| book_ids.contains(&c.batch.nonce))
             .count();
         let plan = aip_matcher::online::plan(cs.0, &candidates[..in_book], &net, &routes, method)?;
-        let local = |t: &aip_matcher::online::MatchedTrade| -> Result<Trade> {
-            Ok(Trade {
-                bid: candidates[t.bid as usize].batch.nonce,
-                offer: candidates[t.offer as usize].batch.nonce,
-                wh: t.wh.parse()?,
-                price: t.price.parse()?,
-            })
+        // A pair of candidates (by index) as the matcher's trade between
+        // the intents' local ids, on the slot's route.
+        let trade = |bid: usize, offer: usize, wh: u64, price: u64| -> Trade {
+            let (b, o) = (&candidates[bid], &candidates[offer]);
+            let route = routes.get(&(o.zone, b.zone));
+            Trade {
+                bid: b.batch.nonce,
+                offer: o.batch.nonce,
+                buyer: b.owner.clone(),
+                seller: o.owner.clone(),
+                wh,
+                price,
+                fee: route.map_or(0, |r| r.fee),
+                from_zone: o.zone,
+                to_zone: b.zone,
+                loss_bps: route.map_or(0, |r| r.loss_bps),
+            }
+        };
+        let local = |t: &MatchedTrade| -> Result<Trade> {
+            Ok(trade(
+                usize::try_from(t.bid)?,
+                usize::try_from(t.offer)?,
+                t.wh.parse()?,
+                t.price.parse()?,
+            ))
         };
         for t in &plan.dropped {
             out.skipped.push((
                 Trade {
                     bid: candidates[t.bid as usize].batch.nonce,
                     offer: candidates[t.offer as usize].batch.nonce,
-                    wh: t.wh,
-                    price: t.price,
+                    ..t.clone()
                 },
                 "the contract's route does not allow it (direction, capacity left or fee)"
                     .to_string(),
@@ -598,15 +569,33 @@ impl<T: Transport> Market<T> {
         let mut trades = plan.trades;
         for t in forced {
             match (at.get(&t.bid), at.get(&t.offer)) {
-                (Some(&b), Some(&o)) => trades.push(aip_matcher::online::MatchedTrade {
+                (Some(&b), Some(&o)) => trades.push(MatchedTrade {
                     bid: b as u64,
                     offer: o as u64,
-                    wh: t.wh.to_string(),
-                    price: t.price.to_string(),
+                    ..t.clone()
                 }),
-                _ => out
-                    .skipped
-                    .push((t.clone(), "an intent of the trade was screened out".into())),
+                _ => {
+                    // Screened out: no zone or route is known for it.
+                    let owner = |id: u64| {
+                        held.get(&id)
+                            .map(|h| h.signed.intent.owner.clone())
+                            .unwrap_or_default()
+                    };
+                    let skipped = Trade {
+                        bid: t.bid,
+                        offer: t.offer,
+                        buyer: owner(t.bid),
+                        seller: owner(t.offer),
+                        wh: t.wh.parse()?,
+                        price: t.price.parse()?,
+                        fee: 0,
+                        from_zone: 0,
+                        to_zone: 0,
+                        loss_bps: 0,
+                    };
+                    out.skipped
+                        .push((skipped, "an intent of the trade was screened out".into()));
+                }
             }
         }
         let mut commit = Commit::new(&candidates, trades, &routes, max_batch);
@@ -645,15 +634,15 @@ impl<T: Transport> Market<T> {
                     }
                     for t in &batch.trades {
                         let (b, o) = (
-                            &batch.intents[t.bid as usize],
-                            &batch.intents[t.offer as usize],
+                            at[&batch.intents[t.bid as usize].nonce],
+                            at[&batch.intents[t.offer as usize].nonce],
                         );
-                        out.trades.push(Trade {
-                            bid: b.nonce,
-                            offer: o.nonce,
-                            wh: u64::try_from(t.wh.u128())?,
-                            price: u64::try_from(t.price.u128())?,
-                        });
+                        out.trades.push(trade(
+                            b,
+                            o,
+                            u64::try_from(t.wh.u128())?,
+                            u64::try_from(t.price.u128())?,
+                        ));
                     }
                     out.batch = Some((batch.intents, batch.trades));
                     break;
@@ -927,6 +916,7 @@ impl<T: Transport> MarketChain for Market<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::market::Side;
     use aip_types::intent::verify_signed_intent;
     use cosmwasm_std::testing::MockApi;
 
@@ -954,8 +944,8 @@ mod tests {
             let key = IntentKey::from_label(&format!("h{i}"));
             let owner = key.address("wasm");
             let intent =
-                order_intent(&d, &owner, 7, slot, 12, &order(Side::Offer, 800, 120_000)).unwrap();
-            assert_eq!(intent.side, IntentSide::Sell);
+                order_intent(&d, &owner, 7, slot, 12, &order(Side::Sell, 800, 120_000)).unwrap();
+            assert_eq!(intent.side, Side::Sell);
             assert_eq!(
                 (intent.slot_from, intent.slot_until),
                 (slot.start(), slot.end())
@@ -979,12 +969,12 @@ mod tests {
     fn orders_outside_the_bounds_are_refused_before_signing() {
         let d = domain();
         let slot = SlotId(1_473_066_000);
-        let e = order_intent(&d, "x", 1, slot, 1, &order(Side::Bid, 0, 100_000)).unwrap_err();
+        let e = order_intent(&d, "x", 1, slot, 1, &order(Side::Buy, 0, 100_000)).unwrap_err();
         assert_eq!(
             e,
             aip_types::check_order(0, 100_000).unwrap_err().to_string()
         );
-        let e = order_intent(&d, "x", 1, slot, 1, &order(Side::Bid, 10, 0)).unwrap_err();
+        let e = order_intent(&d, "x", 1, slot, 1, &order(Side::Buy, 10, 0)).unwrap_err();
         assert_eq!(e, aip_types::check_order(10, 0).unwrap_err().to_string());
     }
 }

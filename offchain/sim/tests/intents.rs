@@ -4,19 +4,16 @@
 //! congestion fees, one `CommitIntents`).
 #![allow(clippy::unwrap_used)] // a test reports a failure by panicking
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
+use aip_matcher::agent_view::{ViewBuilder, ViewQuery, ViewSources};
 use aip_matcher::intents::{screen, ChainView, Commit};
 use aip_matcher::online::{plan, to_routes, ChainNetwork, FeesResponse, SlotStatus};
 use aip_matcher::Method;
 use aip_sim::chain::{market_deposit, MarketChain, NewOrder, Participant, Reading};
 use aip_sim::inprocess::{sim_settlement_params, InProcessChain};
-use aip_sim::market::{Network, Order, Side};
-use aip_sim::scenario::Corridor;
+use aip_sim::market::{Corridor, Network, Order, Side};
 use aip_testing::deployment::roles;
-use aip_types::hooks::{
-    DeliveriesResponse, MeterQueryHook, ReputationQueryHook, TradingTermsBatchResponse,
-};
 use aip_types::intent::sign::IntentKey;
 use aip_types::intent::{KIND_COSMOS_ADR036, KIND_ETH_EIP712};
 use aip_types::{SlotId, ZoneId, SLOT_SECONDS};
@@ -24,8 +21,7 @@ use cosmwasm_std::Addr;
 use cw_multi_test::Executor;
 use serde::de::DeserializeOwned;
 use settlement::msg::{
-    BalanceResponse, ConfigResponse, ExecuteMsg, IntentFillResponse, MarketParams,
-    NodeZonesResponse, QueryMsg, SlotStatusResponse, TradesResponse,
+    ConfigResponse, ExecuteMsg, MarketParams, QueryMsg, SlotStatusResponse, TradesResponse,
 };
 
 /// `n` households `h0..`; household `i` in `zone(i)`.
@@ -72,12 +68,7 @@ fn chain_on(
 
 /// `n` households in one zone.
 fn chain(n: usize, funding: u128, params: Option<MarketParams>) -> (InProcessChain, SlotId) {
-    chain_on(
-        &people(n, |_| 1),
-        &Network { corridors: vec![] },
-        funding,
-        params,
-    )
+    chain_on(&people(n, |_| 1), &Network::default(), funding, params)
 }
 
 fn order(owner: usize, side: Side, wh: u64, price: u64) -> NewOrder {
@@ -102,17 +93,20 @@ fn place(
     for (o, id) in orders.iter().zip(ids) {
         let book = Order {
             id: id.expect("taken"),
-            owner: o.owner,
-            side: o.side,
-            wh: o.wh,
-            price: o.price,
+            owner: format!("h{}", o.owner),
+            side: o.side.into(),
             zone: zone(o.owner),
             node: zone(o.owner),
-            priority: 0,
+            wh: o.wh,
+            limit_price: o.price,
+            premium_only: false,
+            premium: false,
+            trust: 0,
+            window: None,
         };
         match o.side {
-            Side::Bid => bids.push(book),
-            Side::Offer => offers.push(book),
+            Side::Buy => bids.push(book),
+            Side::Sell => offers.push(book),
         }
     }
     (bids, offers)
@@ -168,10 +162,10 @@ fn households_sign_intents_of_both_kinds_and_a_slot_commits_and_settles_from_dep
         &mut c,
         slot,
         &[
-            order(0, Side::Bid, 1_000, 200_000),
-            order(1, Side::Bid, 500, 200_000),
-            order(2, Side::Offer, 1_000, 100_000),
-            order(3, Side::Offer, 500, 100_000),
+            order(0, Side::Buy, 1_000, 200_000),
+            order(1, Side::Buy, 500, 200_000),
+            order(2, Side::Sell, 1_000, 100_000),
+            order(3, Side::Sell, 500, 100_000),
         ],
         |_| 1,
     );
@@ -266,12 +260,12 @@ fn intents_the_contract_would_refuse_are_screened_out_and_trades_beyond_the_maxi
         &mut c,
         slot,
         &[
-            order(0, Side::Bid, 10_000, 300_000), // 3 AIP: more than its deposit
-            order(1, Side::Bid, 2_000, 200_000),
-            order(2, Side::Bid, 1_000, 200_000), // flagged before the commit
-            order(3, Side::Offer, 10_000, 150_000),
-            order(4, Side::Offer, 1_000, 100_000),
-            order(5, Side::Offer, 1_000, 100_000),
+            order(0, Side::Buy, 10_000, 300_000), // 3 AIP: more than its deposit
+            order(1, Side::Buy, 2_000, 200_000),
+            order(2, Side::Buy, 1_000, 200_000), // flagged before the commit
+            order(3, Side::Sell, 10_000, 150_000),
+            order(4, Side::Sell, 1_000, 100_000),
+            order(5, Side::Sell, 1_000, 100_000),
         ],
         |_| 1,
     );
@@ -332,9 +326,9 @@ fn intents_the_contract_would_refuse_are_screened_out_and_trades_beyond_the_maxi
     assert!(c.audit().expect("audit").conserved());
 }
 
-/// What the online agent reads before it screens `frozen` (as
-/// `aip_matcher::online::Agent::chain_view` does, here straight from the
-/// in-process chain).
+/// What the online agent reads before it screens `frozen`: its builder
+/// (`aip_matcher::agent_view`, which `Agent::chain_view` drives over RPC),
+/// driven here straight on the in-process chain.
 fn agent_view(
     c: &InProcessChain,
     slot: SlotId,
@@ -342,79 +336,24 @@ fn agent_view(
 ) -> ChainView {
     let cfg: ConfigResponse = q(c, &c.d.settlement, &QueryMsg::Config {});
     let net: ChainNetwork = q(c, &c.d.settlement, &QueryMsg::Network {});
-    let meters: Vec<u32> = frozen
-        .intents
-        .iter()
-        .map(|e| e.signed.intent.meter)
-        .collect();
-    let d: DeliveriesResponse = q(
-        c,
-        &c.d.meter_oracle,
-        &MeterQueryHook::Deliveries { slot, meters },
-    );
-    let nz: NodeZonesResponse = q(
-        c,
-        &c.d.settlement,
-        &QueryMsg::NodeZones {
-            start_after: None,
-            limit: Some(500),
-        },
-    );
-    let owners: Vec<String> = frozen
-        .intents
-        .iter()
-        .map(|e| e.signed.intent.owner.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let terms: TradingTermsBatchResponse = q(
-        c,
-        &c.d.reputation,
-        &ReputationQueryHook::TradingTermsBatch {
-            accounts: owners.clone(),
-        },
-    );
-    ChainView {
-        meters: d.deliveries.into_iter().map(|m| (m.meter, m)).collect(),
-        node_zones: nz.nodes.into_iter().map(|n| (n.node, n.zone)).collect(),
+    let sources = ViewSources {
+        slot: slot.0,
         zones: net.zones.iter().map(|z| z.id).collect(),
-        fills: frozen
-            .intents
-            .iter()
-            .map(|e| {
-                let i = &e.signed.intent;
-                let f: IntentFillResponse = q(
-                    c,
-                    &c.d.settlement,
-                    &QueryMsg::IntentFill {
-                        owner: i.owner.clone(),
-                        nonce: i.nonce,
-                    },
-                );
-                ((i.owner.clone(), i.nonce), f)
-            })
-            .collect(),
-        free: owners
-            .iter()
-            .map(|o| {
-                let b: BalanceResponse = q(
-                    c,
-                    &c.d.settlement,
-                    &QueryMsg::Balance { account: o.clone() },
-                );
-                (o.clone(), b.free.u128())
-            })
-            .collect(),
-        terms: Some(
-            owners
-                .iter()
-                .cloned()
-                .zip(terms.terms)
-                .collect::<HashMap<_, _>>(),
-        ),
         default_collateral_bps: cfg.params.default_collateral_bps,
         collateral_floor_price: cfg.params.collateral_floor_price.u128(),
+        meter_oracle: true,
+        reputation: true,
+    };
+    let mut b = ViewBuilder::new(frozen, sources, |_| true);
+    while let Some(query) = b.next_query() {
+        let answer: serde_json::Value = match &query {
+            ViewQuery::MeterOracle(m) => q(c, &c.d.meter_oracle, m),
+            ViewQuery::Settlement(m) => q(c, &c.d.settlement, m),
+            ViewQuery::Reputation(m) => q(c, &c.d.reputation, m),
+        };
+        b.answer(answer).unwrap();
     }
+    b.finish()
 }
 
 #[test]
@@ -423,21 +362,24 @@ fn the_sims_commit_is_what_the_online_matcher_commits_for_the_same_book_with_fee
     let zone = |i: usize| if i < 2 { 1 } else { 2 };
     let net = Network {
         corridors: vec![Corridor {
+            id: 1,
             from: 1,
             to: 2,
             capacity_wh: 2_000,
             loss_bps: 100,
+            fee: 0,
         }],
+        ..Network::default()
     };
     let (mut c, slot) = chain_on(&people(4, zone), &net, 100_000_000, None);
     let (bids, offers) = place(
         &mut c,
         slot,
         &[
-            order(0, Side::Offer, 3_000, 100_000),
-            order(1, Side::Offer, 3_000, 110_000),
-            order(2, Side::Bid, 2_500, 250_000),
-            order(3, Side::Bid, 2_500, 240_000),
+            order(0, Side::Sell, 3_000, 100_000),
+            order(1, Side::Sell, 3_000, 110_000),
+            order(2, Side::Buy, 2_500, 250_000),
+            order(3, Side::Buy, 2_500, 240_000),
         ],
         zone,
     );

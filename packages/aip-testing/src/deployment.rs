@@ -43,22 +43,17 @@ pub mod roles {
     pub const METER_QUORUM: u32 = 2;
 }
 
-/// Default settlement parameters of a deployment: gate closure 5 min, 20 %
-/// default collateral valued at no less than 0.1 AIP/kWh, no dispute bond
-/// (the tests of bonds set one), a 1-day ruling deadline, penalty 50_000 uaip/kWh short, 1 h dispute window and
-/// delivery deadline, batches of up to 500 trades.
+/// The settlement parameters of a test deployment: the market's defaults
+/// (`settlement::msg::MarketParams::default()`) with two overrides the
+/// contract tests are written against: no dispute bond (the tests of bonds
+/// set one) and a penalty of 50,000 uaip per kWh short. The simulation does
+/// not deploy with these: it starts from the market's defaults, as `aip
+/// deploy` does.
 pub fn default_settlement_params() -> settlement::msg::MarketParams {
     settlement::msg::MarketParams {
-        gate_closure_secs: 300,
-        max_horizon_secs: 7 * 86_400,
-        default_collateral_bps: 2_000,
-        collateral_floor_price: settlement::msg::default_collateral_floor_price(),
         dispute_bond: Uint128::zero(),
-        ruling_deadline_secs: 86_400,
         penalty_price: Uint128::new(50_000),
-        dispute_window_secs: 3_600,
-        delivery_deadline_secs: 3_600,
-        max_batch: 500,
+        ..settlement::msg::MarketParams::default()
     }
 }
 

@@ -64,6 +64,15 @@ const HOMES: &[Home] = &[
         ],
     },
     Home {
+        rule: "net energy after a route's losses, the loss rounded down",
+        function: "net_of_loss",
+        home: "packages/aip-types/src/units.rs",
+        callers: &[
+            (SETTLEMENT_RULES, "net_of_loss(wh, route.loss_bps)"),
+            ("offchain/sim/src/engine.rs", "aip_types::net_of_loss("),
+        ],
+    },
+    Home {
         rule: "bid escrow wh * max_price / 1000, rounded up",
         function: "escrow_for",
         home: "packages/aip-types/src/units.rs",
@@ -340,18 +349,41 @@ const HOMES: &[Home] = &[
         ],
     },
     Home {
+        rule: "a KYC proof's input from the files: curve, identity, leaf, path, list witnesses",
+        function: "proof_input",
+        home: "packages/zk-kyc/src/witness.rs",
+        callers: &[
+            ("offchain/kyc/src/lib.rs", "zk_kyc::witness::proof_input("),
+            (
+                "packages/zk-kyc-wasm/src/lib.rs",
+                "zk_kyc::witness::proof_input(",
+            ),
+        ],
+    },
+    Home {
         rule: "migration: same contract, no downgrade",
         function: "check_upgrade",
         home: "packages/aip-types/src/migrate.rs",
         callers: &[
+            ("packages/aip-types/src/migrate.rs", "check_upgrade(storage"),
+            ("contracts/zk-verifier/src/", "migrate::check_upgrade("),
+        ],
+    },
+    Home {
+        rule: "a migration with no state to migrate: the check, then the record",
+        function: "upgrade",
+        home: "packages/aip-types/src/migrate.rs",
+        callers: &[
             (
                 "contracts/settlement/src/execute/admin.rs",
-                "migrate::check_upgrade(",
+                "aip_types::migrate::upgrade(",
             ),
-            ("contracts/aip-token/src/", "migrate::check_upgrade("),
-            ("contracts/meter-oracle/src/", "migrate::check_upgrade("),
-            ("contracts/reputation/src/", "migrate::check_upgrade("),
-            ("contracts/zk-verifier/src/", "migrate::check_upgrade("),
+            ("contracts/aip-token/src/", "aip_types::migrate::upgrade("),
+            (
+                "contracts/meter-oracle/src/",
+                "aip_types::migrate::upgrade(",
+            ),
+            ("contracts/reputation/src/", "aip_types::migrate::upgrade("),
         ],
     },
 ];
@@ -366,6 +398,15 @@ const SIMULATION_RUNS_THE_CONTRACT: &[(&str, &str)] = &[
         "packages/aip-testing/src/contracts.rs",
         "settlement::contract::execute",
     ),
+];
+
+/// Types the simulation takes from their homes instead of declaring its own:
+/// `(declaration, home)`. No file of the simulation may declare them.
+const SIMULATION_TYPES: &[(&str, &str)] = &[
+    ("struct Order ", "aip_matcher::Order"),
+    ("struct Trade ", "aip_matcher::Trade"),
+    ("struct Network ", "aip_matcher::Network"),
+    ("enum Side ", "aip_types::intent::Side"),
 ];
 
 /// Functions named like a rule that are not copies of it: `(function, file, why)`.
@@ -406,10 +447,29 @@ const THIS_FILE: &str = "packages/aip-testing/tests/rule_homes.rs";
 /// failed (a listed file that no longer has it is fine).
 const RE_DERIVATIONS: &[(&str, &str, &str, &[&str])] = &[
     (
-        "* loss_bps / 10_000",
+        "loss_bps / 10_000",
         "packages/aip-types/src/units.rs",
-        "net energy after losses (aip_types::apply_bps, rules::trade_amounts)",
-        &["offchain/sim/src/engine.rs"],
+        "net energy after losses (aip_types::net_of_loss)",
+        &[],
+    ),
+    (
+        "- apply_bps(",
+        "packages/aip-types/src/units.rs",
+        "net energy after losses (aip_types::net_of_loss)",
+        &[],
+    ),
+    (
+        "page.nodes.last()",
+        "offchain/matcher/src/agent_view.rs",
+        "the chain view's node -> zone paging (aip_matcher::agent_view::ViewBuilder)",
+        &[],
+    ),
+    (
+        "SetError::Member => ",
+        "packages/zk-kyc/src/witness.rs",
+        "a listed identifier refused while building the KYC witnesses (zk_kyc::witness::proof_input)",
+        // set.rs: the error's own message, not a witness builder.
+        &["packages/zk-kyc/src/set.rs"],
     ),
     (
         "div_ceil(10_000_000)",
@@ -626,4 +686,23 @@ fn removed_re_derivations_stay_removed() {
             assert!(rules.contains(text), "`{text}` is not in {home}");
         }
     }
+}
+
+#[test]
+fn the_simulation_declares_no_order_trade_side_or_network_of_its_own() {
+    let mut found = Vec::new();
+    for (path, c) in rust_files("offchain/sim/") {
+        for (decl, home) in SIMULATION_TYPES {
+            if c.contains(&format!("pub {decl}")) || c.contains(&format!("\n{decl}")) {
+                found.push(format!("{path} declares `{}`: use {home}", decl.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+    // The pattern is live: the matcher declares them.
+    assert!(code(&read("offchain/matcher/src/model.rs")).contains("pub struct Order {"));
+    assert!(calls(
+        "offchain/sim/src/market.rs",
+        "pub use aip_matcher::{"
+    ));
 }

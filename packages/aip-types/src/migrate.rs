@@ -71,6 +71,18 @@ pub fn migrated(
         .add_attribute("to_version", version))
 }
 
+/// The whole migration of a contract with no state to migrate:
+/// [`check_upgrade`], then [`migrated`]. A contract that rebuilds state calls
+/// the two itself, with its work in between.
+pub fn upgrade(
+    storage: &mut dyn Storage,
+    name: &str,
+    version: &str,
+) -> Result<Response, MigrateError> {
+    let from_version = check_upgrade(storage, name, version)?;
+    migrated(storage, name, version, from_version)
+}
+
 /// `major.minor.patch` as numbers (pre-release and build suffixes ignored;
 /// a part that is not a number counts as 0).
 fn version_key(v: &str) -> (u64, u64, u64) {
@@ -143,5 +155,31 @@ mod tests {
             (stored.contract.as_str(), stored.version.as_str()),
             ("crates.io:a", "1.1.0")
         );
+    }
+
+    #[test]
+    fn upgrade_checks_then_records_and_refuses_leaving_the_record_as_it_was() {
+        let mut store = MockStorage::new();
+        cw2::set_contract_version(&mut store, "crates.io:a", "1.2.0").unwrap();
+        let e = upgrade(&mut store, "crates.io:a", "1.1.0").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot migrate from version 1.2.0 to the older 1.1.0"
+        );
+        let e = upgrade(&mut store, "crates.io:b", "9.0.0").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot migrate from crates.io:a (this is crates.io:b)"
+        );
+        let stored = cw2::get_contract_version(&store).unwrap();
+        assert_eq!(stored.version, "1.2.0");
+
+        let res = upgrade(&mut store, "crates.io:a", "1.3.0").unwrap();
+        assert!(res
+            .attributes
+            .iter()
+            .any(|a| a.key == "from_version" && a.value == "1.2.0"));
+        let stored = cw2::get_contract_version(&store).unwrap();
+        assert_eq!(stored.version, "1.3.0");
     }
 }

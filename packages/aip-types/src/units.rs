@@ -93,6 +93,13 @@ pub fn apply_bps(amount: Uint128, bps: u32) -> Result<Uint128, TypesError> {
     Ok(mul("amount * bps", amount, Uint128::from(bps))? / Uint128::from(BPS_DENOMINATOR))
 }
 
+/// Energy that arrives of `wh` sent over a route losing `loss_bps`:
+/// `wh - apply_bps(wh, loss_bps)`, so the loss is rounded down and the
+/// receiver keeps the rounding. Refuses `loss_bps > 10000`.
+pub fn net_of_loss(wh: Wh, loss_bps: u32) -> Result<Wh, TypesError> {
+    Ok(wh - apply_bps(wh, loss_bps)?)
+}
+
 /// How a locked amount splits after paying for delivered energy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PaymentSplit {
@@ -164,6 +171,19 @@ mod tests {
         assert_eq!(apply_bps(u(1_000), 10_000).unwrap(), u(1_000));
         assert_eq!(
             apply_bps(u(1_000), 10_001).unwrap_err().to_string(),
+            "basis points 10001 exceed 10000"
+        );
+    }
+
+    #[test]
+    fn net_of_loss_rounds_the_loss_down() {
+        assert_eq!(net_of_loss(u(1_000), 250).unwrap(), u(975));
+        // 999 Wh at 2.5 %: a loss of 24.975 Wh counts as 24.
+        assert_eq!(net_of_loss(u(999), 250).unwrap(), u(975));
+        assert_eq!(net_of_loss(u(1_000), 0).unwrap(), u(1_000));
+        assert_eq!(net_of_loss(u(1_000), 10_000).unwrap(), u(0));
+        assert_eq!(
+            net_of_loss(u(1_000), 10_001).unwrap_err().to_string(),
             "basis points 10001 exceed 10000"
         );
     }

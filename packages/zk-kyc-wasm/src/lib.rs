@@ -11,7 +11,8 @@
 //!   then [`Prover::prove`] takes the identity, the credential the provider
 //!   issued and the provider's public tree and list files (the same JSON files
 //!   `aip-kyc prove` reads), computes the Merkle path and the two
-//!   non-membership witnesses itself, proves, and returns the proof file of
+//!   non-membership witnesses itself (`zk_kyc::witness`, as `aip-kyc prove`
+//!   does), proves, and returns the proof file of
 //!   `aip-kyc prove`, whose `register` field is the zk-verifier message.
 //!
 //! Everything is plain Rust ([`prove_request`], [`new_identity`]) behind thin
@@ -25,8 +26,8 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
-use zk_kyc::prover::{Credential, Identity, KycCurve, ProofInput, ProveError};
-use zk_kyc::{ExclusionSet, IdentityTree, SetError};
+use zk_kyc::prover::{Identity, KycCurve, ProveError};
+use zk_kyc::witness::{Scope, WitnessError, WitnessFiles};
 
 /// The only curve the browser proves on: the one the zk-verifier contract uses.
 pub const CURVE: &str = "bls12-381";
@@ -202,31 +203,29 @@ pub fn new_identity(rng: &mut ChaCha20Rng) -> IdentityFile {
 /// Parses an identity and checks that its commitment matches its secrets.
 pub fn parse_identity(file: &IdentityFile) -> Result<Identity<Fr>, Error> {
     expect_curve("identity", &file.curve)?;
-    let id = Identity {
-        secret: parse_fr("identity secret", &file.secret)?,
-        trapdoor: parse_fr("identity trapdoor", &file.trapdoor)?,
-    };
-    if hex_fr(id.commitment()) != file.commitment.trim() {
-        return Err(Error::Scalar {
-            what: "identity commitment (does not match the secret and trapdoor)".into(),
-            value: file.commitment.clone(),
-        });
-    }
-    Ok(id)
+    zk_kyc::witness::identity_from_file(file).map_err(Error::from)
 }
 
-fn load_set(list: &'static str, file: &SetFile) -> Result<ExclusionSet<Fr>, Error> {
-    expect_curve(list, &file.curve)?;
-    let values = file
-        .identifiers
-        .iter()
-        .enumerate()
-        .map(|(i, v)| parse_fr(&format!("{list}: identifier {i}"), v))
-        .collect::<Result<Vec<Fr>, _>>()?;
-    ExclusionSet::from_values(values).map_err(|e| Error::Set {
-        list,
-        reason: e.to_string(),
-    })
+impl From<WitnessError> for Error {
+    fn from(e: WitnessError) -> Error {
+        match e {
+            WitnessError::Curve { file, found, .. } => Error::Curve {
+                what: file.name(),
+                found,
+            },
+            WitnessError::Scalar { what, value, .. } => Error::Scalar { what, value },
+            WitnessError::WrongIdentity => Error::WrongIdentity,
+            WitnessError::NotInTree { leaf } => Error::NotInTree { leaf },
+            WitnessError::Tree(e) => Error::Tree {
+                reason: e.to_string(),
+            },
+            WitnessError::Listed { list } => Error::Listed { list: list.name() },
+            WitnessError::Set { list, source } => Error::Set {
+                list: list.name(),
+                reason: source.to_string(),
+            },
+        }
+    }
 }
 
 /// Reads a proving key written by `aip-kyc setup` (arkworks, uncompressed).
@@ -245,56 +244,19 @@ pub fn prove_request(
     mut progress: impl FnMut(Stage),
 ) -> Result<ProofFile, Error> {
     progress(Stage::Witness);
-    let identity = parse_identity(&req.identity)?;
-    expect_curve("credential", &req.credential.curve)?;
-    let credential = Credential {
-        identifier: parse_fr("credential identifier", &req.credential.identifier)?,
-        expiry: req.credential.expiry,
+    let files = WitnessFiles {
+        identity: &req.identity,
+        credential: &req.credential,
+        tree: &req.tree,
+        sanctions: &req.sanctions,
+        revocations: &req.revocations,
     };
-    let leaf = credential.leaf(&identity);
-    if hex_fr(leaf) != req.credential.leaf.trim() {
-        return Err(Error::WrongIdentity);
-    }
-    expect_curve("tree", &req.tree.curve)?;
-    let leaves = req
-        .tree
-        .leaves
-        .iter()
-        .enumerate()
-        .map(|(i, l)| parse_fr(&format!("tree: leaf {i}"), l))
-        .collect::<Result<Vec<Fr>, _>>()?;
-    let tree = IdentityTree::from_leaves(leaves).map_err(|e| Error::Tree {
-        reason: e.to_string(),
-    })?;
-    let index = tree
-        .position(leaf)
-        .ok_or_else(|| Error::NotInTree { leaf: hex_fr(leaf) })?;
-    let path = tree.path(index).map_err(|e| Error::Tree {
-        reason: e.to_string(),
-    })?;
-    let witness = |list: &'static str, file: &SetFile| {
-        load_set(list, file)?
-            .non_membership(credential.identifier)
-            .map_err(|e| match e {
-                SetError::Member => Error::Listed { list },
-                e => Error::Set {
-                    list,
-                    reason: e.to_string(),
-                },
-            })
-    };
-    let sanctions = witness("sanctions list", &req.sanctions)?;
-    let revocation = witness("revocation list", &req.revocations)?;
-    let input = ProofInput {
-        identity,
-        credential,
-        path,
-        sanctions,
-        revocation,
+    let scope = Scope {
         external_nullifier: zk_kyc::external_nullifier::<Fr>(&req.chain_id, &req.contract),
         signal: zk_kyc::signal::<Fr>(&req.address),
-        valid_until: req.valid_until.unwrap_or(credential.expiry),
+        valid_until: req.valid_until,
     };
+    let input = zk_kyc::witness::proof_input(CURVE, files, scope)?;
     // Refuse an unsatisfiable input with its reason before the long part.
     input.check().map_err(Error::Prove)?;
     progress(Stage::Proving);

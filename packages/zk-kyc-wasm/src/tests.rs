@@ -3,7 +3,8 @@ use std::sync::OnceLock;
 use ark_groth16::VerifyingKey;
 use serde_json::json;
 use zk_kyc::prover;
-use zk_kyc::Statement;
+use zk_kyc::witness::WitnessFile;
+use zk_kyc::{ExclusionSet, IdentityTree, Statement};
 
 use super::*;
 
@@ -156,7 +157,11 @@ fn a_proof_verifies_for_its_address_only_and_carries_the_register_message() {
     assert_eq!(p.identity_root, hex_fr(tree_root));
     assert_eq!(
         p.sanctions_root,
-        hex_fr(load_set("sanctions list", &req.sanctions).unwrap().root())
+        hex_fr(
+            zk_kyc::witness::set_from_file::<Fr>(WitnessFile::Sanctions, &req.sanctions)
+                .unwrap()
+                .root()
+        )
     );
     assert_eq!(
         p.register,

@@ -31,7 +31,7 @@
 //! verifier needs: Poseidon with embedded constants, the encodings and the
 //! tree math. With it: the circuit ([`circuit`]), trusted setup, proving and
 //! native verification ([`prover`]). With `files`: the JSON files the CLI and
-//! the browser prover share.
+//! the browser prover share, and the proof input built from them (`witness`).
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 // tests report failures by panicking
 
@@ -47,6 +47,8 @@ pub mod circuit;
 pub mod files;
 #[cfg(feature = "prover")]
 pub mod prover;
+#[cfg(feature = "files")]
+pub mod witness;
 
 pub use encoding::{
     context, external_nullifier, fr_from_bytes, fr_to_bytes, identifier, public_input, signal,

@@ -43,13 +43,10 @@ pub fn execute_instantiate(
 
 /// Migrates to this version: same contract, no downgrade (`aip_types::migrate`).
 pub fn execute_migrate(deps: DepsMut) -> Result<Response, ContractError> {
-    let from_version =
-        aip_types::migrate::check_upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
-    Ok(aip_types::migrate::migrated(
+    Ok(aip_types::migrate::upgrade(
         deps.storage,
         CONTRACT_NAME,
         CONTRACT_VERSION,
-        from_version,
     )?)
 }
 
