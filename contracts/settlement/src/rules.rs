@@ -11,8 +11,8 @@
 use aip_types::hooks::{MeterDelivery, MeterStatus, Ruling, TradingTermsResponse};
 use aip_types::intent::Side as IntentSide;
 use aip_types::{
-    apply_bps, net_of_loss, payment, MeterId, NodeId, Price, SlotId, TradeId, TypesError, Wh,
-    ZoneId, BPS_DENOMINATOR, MAX_ORDER_PRICE,
+    apply_bps, delivered_pro_rata, net_of_loss, payment, MeterId, NodeId, Price, SlotId, TradeId,
+    TypesError, Wh, ZoneId, BPS_DENOMINATOR, MAX_ORDER_PRICE,
 };
 use cosmwasm_std::Uint128;
 
@@ -643,11 +643,7 @@ pub fn metered(
     penalty_price: Price,
 ) -> Result<TradeSettlement, ContractError> {
     let exported = ms.exported.unwrap_or_default();
-    let delivered_wh = if exported >= ms.contracted {
-        t.wh
-    } else {
-        t.wh.multiply_ratio(exported, ms.contracted)
-    };
+    let delivered_wh = delivered_pro_rata(t.wh, exported, ms.contracted)?;
     let net_delivered = if delivered_wh == t.wh {
         t.net_wh
     } else {

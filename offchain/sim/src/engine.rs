@@ -550,7 +550,14 @@ impl Engine {
             let (b, o) = (find(t.bid), find(t.offer));
             let (buyer, seller) = (owner(t.bid), owner(t.offer));
             let c = contracted[seller];
-            let delivered = t.wh * readings[seller].exported_wh.min(c) / c.max(1);
+            let delivered = u64::try_from(
+                aip_types::delivered_pro_rata(
+                    t.wh.into(),
+                    readings[seller].exported_wh.into(),
+                    c.into(),
+                )?
+                .u128(),
+            )?;
             let loss_bps = if o.zone == b.zone {
                 0
             } else {

@@ -73,6 +73,21 @@ const HOMES: &[Home] = &[
         ],
     },
     Home {
+        rule: "a short meter's trades delivered pro rata, rounded down",
+        function: "delivered_pro_rata",
+        home: "packages/aip-types/src/units.rs",
+        callers: &[
+            (
+                SETTLEMENT_RULES,
+                "delivered_pro_rata(t.wh, exported, ms.contracted)",
+            ),
+            (
+                "offchain/sim/src/engine.rs",
+                "aip_types::delivered_pro_rata(",
+            ),
+        ],
+    },
+    Home {
         rule: "bid escrow wh * max_price / 1000, rounded up",
         function: "escrow_for",
         home: "packages/aip-types/src/units.rs",
@@ -478,9 +493,9 @@ const RE_DERIVATIONS: &[(&str, &str, &str, &[&str])] = &[
         &[],
     ),
     (
-        "multiply_ratio(exported",
-        SETTLEMENT_RULES,
-        "pro-rata delivery of a short meter (rules::metered)",
+        "mul(\"wh * exported\"",
+        "packages/aip-types/src/units.rs",
+        "pro-rata delivery of a short meter (aip_types::delivered_pro_rata, called by rules::metered and the sim's estimate)",
         &[],
     ),
     (

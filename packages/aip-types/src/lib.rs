@@ -32,6 +32,6 @@ pub use error::TypesError;
 pub use ids::{MeterId, NodeId, OrderId, TradeId, ZoneId};
 pub use slot::{SlotId, SLOT_SECONDS};
 pub use units::{
-    apply_bps, collateral_for, collateral_price, escrow_for, net_of_loss, offer_collateral,
-    payment, PaymentSplit, Price, Wh, BPS_DENOMINATOR, WH_PER_KWH,
+    apply_bps, collateral_for, collateral_price, delivered_pro_rata, escrow_for, net_of_loss,
+    offer_collateral, payment, PaymentSplit, Price, Wh, BPS_DENOMINATOR, WH_PER_KWH,
 };

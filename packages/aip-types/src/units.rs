@@ -100,6 +100,19 @@ pub fn net_of_loss(wh: Wh, loss_bps: u32) -> Result<Wh, TypesError> {
     Ok(wh - apply_bps(wh, loss_bps)?)
 }
 
+/// Energy a trade of `wh` delivered when its seller's meter exported
+/// `exported` Wh in the slot against `contracted` Wh sold by all the meter's
+/// trades: all of it when the export covers them, else the trade's pro rata
+/// share, `floor(wh * exported / contracted)` (the buyer bears the rounding).
+/// Refuses a product beyond `Uint128`.
+pub fn delivered_pro_rata(wh: Wh, exported: Wh, contracted: Wh) -> Result<Wh, TypesError> {
+    if exported >= contracted {
+        return Ok(wh);
+    }
+    // contracted > exported >= 0, so the division is by a positive number.
+    Ok(mul("wh * exported", wh, exported)? / contracted)
+}
+
 /// How a locked amount splits after paying for delivered energy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PaymentSplit {
@@ -185,6 +198,38 @@ mod tests {
         assert_eq!(
             net_of_loss(u(1_000), 10_001).unwrap_err().to_string(),
             "basis points 10001 exceed 10000"
+        );
+    }
+
+    #[test]
+    fn delivery_is_pro_rata_and_rounded_down_when_the_export_falls_short() {
+        // The export covers every trade of the meter: each delivers in full.
+        assert_eq!(
+            delivered_pro_rata(u(700), u(2_000), u(2_000)).unwrap(),
+            u(700)
+        );
+        assert_eq!(
+            delivered_pro_rata(u(700), u(2_500), u(2_000)).unwrap(),
+            u(700)
+        );
+        // 1,500 of 2,000 contracted Wh exported: 700 * 3/4 = 525.
+        assert_eq!(
+            delivered_pro_rata(u(700), u(1_500), u(2_000)).unwrap(),
+            u(525)
+        );
+        // 1,000 of 3,000: a third of 1,000 Wh is 333.3, rounded down.
+        assert_eq!(
+            delivered_pro_rata(u(1_000), u(1_000), u(3_000)).unwrap(),
+            u(333)
+        );
+        assert_eq!(delivered_pro_rata(u(1_000), u(0), u(3_000)).unwrap(), u(0));
+        // Nothing contracted (and nothing to deliver): no division by zero.
+        assert_eq!(delivered_pro_rata(u(0), u(0), u(0)).unwrap(), u(0));
+        assert_eq!(
+            delivered_pro_rata(Uint128::MAX, u(2), u(3))
+                .unwrap_err()
+                .to_string(),
+            format!("arithmetic overflow: wh * exported ({} and 2)", u128::MAX)
         );
     }
 
