@@ -13,6 +13,7 @@ use crate::scenario::{Scenario, SLOTS_PER_DAY};
 
 /// `aip_matcher::clear` with `method`, as the online agent runs it.
 pub struct MatcherClearing {
+    /// The matcher's method (`Auto`, `Exact`, `Flow`, or the `PriceOnly` baseline).
     pub method: Method,
 }
 

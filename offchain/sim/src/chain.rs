@@ -32,8 +32,11 @@ pub struct Capabilities {
 /// A household as the chain sees it.
 #[derive(Debug, Clone)]
 pub struct Participant {
+    /// The household's name: the label its account key is derived from.
     pub name: String,
+    /// The grid zone it sits in.
     pub zone: ZoneId,
+    /// Its grid node (bus) inside the zone.
     pub node: NodeId,
 }
 
@@ -42,8 +45,11 @@ pub struct Participant {
 pub struct NewOrder {
     /// Household index.
     pub owner: usize,
+    /// Buy (bid) or sell (offer).
     pub side: Side,
+    /// Energy, Wh.
     pub wh: u64,
+    /// Limit price, uaip/kWh: the most a bid pays, the least an offer takes.
     pub price: u64,
 }
 
@@ -52,20 +58,26 @@ pub struct NewOrder {
 pub struct Reading {
     /// Household index.
     pub owner: usize,
+    /// Net energy the meter sent to the grid in the slot, Wh.
     pub exported_wh: u64,
+    /// Net energy the meter drew from the grid in the slot, Wh.
     pub imported_wh: u64,
 }
 
 /// How one trade settled: energy and money, per party.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TradeResult {
+    /// The bid's id (the local id [`MarketChain::place_orders`] returned).
     pub bid: u64,
+    /// The offer's id (likewise).
     pub offer: u64,
-    /// Household indices.
+    /// The buyer's household index.
     pub buyer: usize,
+    /// The seller's household index.
     pub seller: usize,
     /// Contracted energy, Wh.
     pub wh: u64,
+    /// Trade price, uaip/kWh.
     pub price: u64,
     /// The seller's energy counted as delivered for the trade, Wh.
     pub delivered_wh: u64,

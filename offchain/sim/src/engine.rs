@@ -25,7 +25,9 @@ pub struct SimConfig {
     pub rl_share: f64,
     /// Home battery per household, kWh (0 for none).
     pub battery_kwh: f64,
+    /// The utility's time-of-use tariff (retail and feed-in), uaip/kWh.
     pub tariff: Tariff,
+    /// The learning bidders' Q-learning parameters (rate, discount, exploration).
     pub q: QParams,
     /// AIP each household starts with, uaip.
     pub funding_uaip: u128,
@@ -72,7 +74,9 @@ impl Default for SimConfig {
 /// One household's running state and accounts.
 #[derive(Debug, Clone)]
 pub struct HouseholdState {
+    /// How it bids: by the rule or by learning.
     pub strategy: Strategy,
+    /// Its home battery (capacity and state of charge in Wh).
     pub battery: Battery,
     /// What the household paid in total (grid bill + market), uaip; negative = earned.
     pub cost_uaip: i128,
@@ -91,16 +95,28 @@ pub struct HouseholdState {
 /// Whole-run totals.
 #[derive(Debug, Clone, Default)]
 pub struct Totals {
+    /// Slots simulated (delivered and settled).
     pub slots: u64,
+    /// Household consumption, all households, Wh.
     pub load_wh: u64,
+    /// PV generation, all households, Wh.
     pub pv_wh: u64,
+    /// Energy bought from the grid: metered import minus what P2P trades
+    /// delivered, per household, summed, Wh.
     pub grid_import_wh: u64,
+    /// Energy sold to the grid at feed-in: metered export minus what the
+    /// household delivered to P2P trades, summed, Wh.
     pub grid_export_wh: u64,
-    /// Energy batteries drew / delivered, Wh.
+    /// Energy batteries drew, Wh.
     pub battery_in_wh: u64,
+    /// Energy batteries delivered, Wh.
     pub battery_out_wh: u64,
+    /// Buy orders the chain accepted.
     pub bids: u64,
+    /// Sell orders the chain accepted.
     pub offers: u64,
+    /// P2P trades settled: by the chain, or estimated off chain when no
+    /// settlement contract is deployed.
     pub trades: u64,
     /// Contracted (sent) energy, Wh.
     pub contracted_wh: u64,
@@ -112,80 +128,115 @@ pub struct Totals {
     pub loss_wh: u64,
     /// Trades whose seller delivered in full.
     pub full_trades: u64,
-    /// Declared surplus of the matched trades: sum of wh x (bid limit - offer floor), uaip.
+    /// Declared surplus of the matched trades: sum of wh x (bid limit - offer
+    /// floor) / 1000, uaip (uaip/kWh x Wh; each trade's share rounded down).
     pub declared_welfare_uaip: u128,
-    /// Value of the P2P trades at their prices, uaip.
+    /// Value of the P2P trades at their prices for the energy received,
+    /// received Wh x price / 1000, uaip (each trade rounded down).
     pub traded_value_uaip: u128,
-    /// Matching batches committed / rejected by the chain.
+    /// Matching batches the chain committed.
     pub batches_committed: u64,
+    /// Matching batches the chain rejected.
     pub batches_rejected: u64,
     /// The chain's own settlement counts.
     pub settle: SettleReport,
+    /// Error of the households' load forecasts against the real load, Wh.
     pub forecast_load: ForecastError,
+    /// Error of the PV forecasts (households with PV only), Wh.
     pub forecast_pv: ForecastError,
-    /// Token audits made / failed.
+    /// Token audits made (one at the end of each simulated day and of the run).
     pub audits: u64,
+    /// Token audits that found the supply not conserved.
     pub audit_failures: u64,
     /// First batch rejection message seen, if any.
     pub first_rejection: Option<String>,
     /// Matched trades the chain left out of their slot's batch (beyond its
     /// maximum, or naming an intent or trade it refused), and the first reason.
     pub trades_skipped: u64,
+    /// The first skipped trade's slot and reason.
     pub first_skip: Option<String>,
-    /// Orders the chain refused, and the first reason.
+    /// Orders the chain refused (at placement, or screened out at gate
+    /// closure), and the first reason.
     pub orders_refused: u64,
+    /// The first refused order's slot and reason.
     pub first_refusal: Option<String>,
-    /// Congestion fees and shortfall penalties paid, uaip.
+    /// Congestion fees paid, uaip.
     pub fees_uaip: u128,
+    /// Shortfall penalties paid, uaip.
     pub penalties_uaip: u128,
 }
 
 /// Aggregates of one slot, for the plots.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SlotPoint {
+    /// The slot's start, Unix seconds.
     pub start: u64,
+    /// Consumption of all households, Wh.
     pub load_wh: u64,
+    /// PV generation of all households, Wh.
     pub pv_wh: u64,
+    /// Sum of the households' load forecasts, Wh.
     pub load_forecast_wh: u64,
+    /// Sum of the households' PV forecasts, Wh.
     pub pv_forecast_wh: u64,
+    /// Energy of the buy orders the chain accepted, Wh.
     pub bid_wh: u64,
+    /// Energy of the sell orders the chain accepted, Wh.
     pub offer_wh: u64,
+    /// Energy the matcher traded (contracted), Wh.
     pub traded_wh: u64,
-    /// Volume-weighted P2P price, uaip/kWh (0 without trades).
+    /// Volume-weighted P2P price, uaip/kWh, rounded down (0 without trades).
     pub price: u64,
+    /// The tariff's retail import price in the slot's (UTC) hour, uaip/kWh.
     pub retail: u64,
+    /// The tariff's feed-in price, uaip/kWh.
     pub feed_in: u64,
+    /// Energy bought from the grid (metered import minus P2P received), Wh.
     pub grid_import_wh: u64,
+    /// Energy sold to the grid (metered export minus P2P sold), Wh.
     pub grid_export_wh: u64,
 }
 
 /// Per-day learning progress.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DayPoint {
+    /// Simulated day, 1-based.
     pub day: usize,
     /// Savings vs grid-only of the learning / rule-based households on the
     /// day: (group's grid-only bill - group's bill) / group's grid-only
     /// import bill (the import part: feed-in income would make a small,
     /// unstable denominator).
     pub rl_savings: f64,
+    /// The same rate for the rule-based households.
     pub rule_savings: f64,
+    /// The Q-table's exploration rate during the day (before its end-of-day decay).
     pub epsilon: f64,
 }
 
 /// The simulation.
 pub struct Engine {
+    /// The households' profiles and the slot calendar.
     pub scenario: Scenario,
+    /// The run's parameters.
     pub cfg: SimConfig,
+    /// The chain the orders go to: in-process contracts or a real node.
     pub chain: Box<dyn MarketChain>,
+    /// The matcher's clearing method.
     pub clearing: Box<dyn Clearing>,
+    /// The households' load and PV forecaster.
     pub forecaster: Box<dyn Forecaster>,
+    /// Running state and accounts, one per scenario household, same order.
     pub households: Vec<HouseholdState>,
+    /// The learning bidders' shared Q-table.
     pub q: QTable,
+    /// Whole-run totals.
     pub totals: Totals,
+    /// One point per simulated slot, in order.
     pub series: Vec<SlotPoint>,
     /// Every meter's reading per simulated slot, aligned with `series`: the
     /// per-bus net injections the power-flow step (`out/injections.csv`) uses.
     pub readings: Vec<Vec<Reading>>,
+    /// One point per simulated day (the last may be partial).
     pub days: Vec<DayPoint>,
     net: Network,
     rng: ChaCha8Rng,

@@ -5,20 +5,28 @@ use std::fmt::Write as _;
 /// One line of a chart.
 #[derive(Debug, Clone)]
 pub struct Line {
+    /// Legend text (escaped on output).
     pub label: String,
+    /// SVG stroke colour, e.g. `"red"` or `"#1f77b4"`.
     pub color: &'static str,
+    /// One y value per sample, in the chart's unit; a non-finite value
+    /// (NaN) draws no point and the line joins its neighbours across it.
     pub values: Vec<f64>,
     /// Dashed stroke (forecasts, tariffs).
     pub dashed: bool,
 }
 
-/// A chart: x is the sample index, labelled by `x_label_of`.
+/// A chart: x is the sample index, labelled by `x_ticks`; the y axis spans
+/// every line's finite values and 0.
 #[derive(Debug, Clone)]
 pub struct Chart {
+    /// Title above the plot (escaped on output).
     pub title: String,
+    /// Y-axis label, with its unit, e.g. `kWh`.
     pub y_label: String,
+    /// The lines, drawn and listed in the legend in this order.
     pub lines: Vec<Line>,
-    /// Text under every `x_tick_every`-th sample.
+    /// X-axis labels: (sample index, text under it), with a vertical grid line.
     pub x_ticks: Vec<(usize, String)>,
 }
 
