@@ -4,7 +4,7 @@
 //! learning bidders update their Q-table from what it cost them.
 
 use aip_types::{SlotId, SLOT_SECONDS};
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -739,10 +739,14 @@ impl Engine {
             self.totals.contracted_wh += t.wh;
             self.totals.delivered_wh += t.delivered_wh;
             self.totals.received_wh += t.received_wh;
-            self.totals.loss_wh += t.delivered_wh - t.received_wh;
+            self.totals.loss_wh += t
+                .delivered_wh
+                .checked_sub(t.received_wh)
+                .context("a trade received more energy than its seller delivered")?;
             self.totals.fees_uaip += t.fee;
             self.totals.penalties_uaip += t.penalty;
-            self.totals.traded_value_uaip += u128::from(t.received_wh) * u128::from(t.price) / 1000;
+            self.totals.traded_value_uaip +=
+                aip_types::payment(t.received_wh.into(), t.price.into())?.u128();
             if t.delivered_wh == t.wh {
                 self.totals.full_trades += 1;
             }
