@@ -201,6 +201,12 @@ pub struct AttackChain {
     names: Vec<String>,
 }
 
+/// An adversary buyer's bid limit for a trade at `price`: the price plus the
+/// largest congestion fee the DSO sets ([`crate::dso::FEE_AT_CAPACITY`]).
+pub fn bid_limit(price: u64) -> u64 {
+    price.saturating_add(crate::dso::FEE_AT_CAPACITY)
+}
+
 fn rank(t: aip_types::hooks::Tier) -> u8 {
     use aip_types::hooks::Tier::*;
     match t {
@@ -619,12 +625,16 @@ impl MarketChain for AttackChain {
         }
         let mut plan = self.plan(slot.0);
         for p in plan.iter_mut() {
+            // the buyer's limit leaves room for the route's congestion fee,
+            // which the DSO publishes only at gate closure (the contract
+            // wants price + fee within the bid's limit): the pair pays any
+            // fee rather than lose its trade
             let pair = [
                 NewOrder {
                     owner: p.buyer,
                     side: Side::Buy,
                     wh: p.wh,
-                    price: p.price,
+                    price: bid_limit(p.price),
                 },
                 NewOrder {
                     owner: p.seller,

@@ -129,6 +129,39 @@ pub struct Args {
     #[arg(long, default_value_t = crate::policy::TrainConfig::default().export_level)]
     pub train_export_level: f64,
 
+    /// Antithetic pairs per iteration of --train-policy (population: twice this).
+    #[arg(long, default_value_t = crate::policy::TrainConfig::default().pairs)]
+    pub train_pairs: usize,
+
+    /// Episodes per iteration of --train-policy (drawn anew every iteration).
+    #[arg(long, default_value_t = crate::policy::TrainConfig::default().episodes)]
+    pub train_episodes: usize,
+
+    /// Days per training episode of --train-policy.
+    #[arg(long, default_value_t = crate::policy::TrainConfig::default().episode_days)]
+    pub train_episode_days: usize,
+
+    /// The weights --train-policy starts from: `rule` (self-consumption) or
+    /// `peak-reserve` (night trickle, the charge kept for the evening peak).
+    #[arg(long, value_enum, default_value_t = crate::policy::TrainConfig::default().start)]
+    pub train_start: crate::policy::Start,
+
+    /// Training episodes of --train-policy apply the simulation's no-export
+    /// rule at delivery (the battery delivers no more than the real load).
+    #[arg(long)]
+    pub train_at_delivery: bool,
+
+    /// Share of the training episodes of --train-policy drawn from the
+    /// training period's short-PV-day part (8 January to 31 March); 0: uniform.
+    #[arg(long, default_value_t = crate::policy::TrainConfig::default().winter_share)]
+    pub train_winter_share: f64,
+
+    /// --train-policy keeps the best weights on a fixed validation set of
+    /// training-period episodes, checked every this many iterations (0: the
+    /// last weights).
+    #[arg(long, default_value_t = crate::policy::TrainConfig::default().select_every)]
+    pub train_select_every: usize,
+
     /// Held-out evaluation: for every week of --eval-weeks and seed of --eval-seeds,
     /// the learning households against their twin; writes evaluation.md and
     /// evaluation.json to --out.

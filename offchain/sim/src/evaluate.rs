@@ -20,6 +20,10 @@ pub const TRAIN_FIRST_DAY: usize = 7;
 /// Last day of the training period: 31 August (day 243); the forecasters'
 /// held-out period starts on 1 September.
 pub const TRAIN_LAST_DAY: usize = 243;
+/// Days of the training period's short-PV-day part (8 January to 31 March),
+/// reported apart after training (the held-out weeks of late autumn look
+/// like it).
+pub const WINTER_DAYS: usize = 84;
 
 /// Trains the policy on every household of `args.data` over the training
 /// period and writes it, with its configuration and metrics, to `path`.
@@ -39,6 +43,14 @@ pub fn train_command(args: &Args, path: &std::path::Path) -> Result<()> {
         iterations: args.train_iterations,
         battery_kwh: args.battery_kwh,
         export_level: args.train_export_level,
+        pairs: args.train_pairs,
+        episodes: args.train_episodes,
+        episode_days: args.train_episode_days,
+        start: args.train_start,
+        at_delivery: args.train_at_delivery,
+        winter_share: args.train_winter_share,
+        winter_days: WINTER_DAYS,
+        select_every: args.train_select_every,
         ..TrainConfig::default()
     };
     let tariff = Tariff::default();
@@ -47,8 +59,7 @@ pub fn train_command(args: &Args, path: &std::path::Path) -> Result<()> {
     let (mut p, log) = policy::train(&scenario.households, range.clone(), &cfg, &tariff)?;
     let env = cfg.env();
     let secs = t0.elapsed().as_secs_f64();
-    // the whole training period, every household, one 7-day episode per week
-    let full = |q: &policy::Policy| {
+    let within = |q: &policy::Policy, range: std::ops::Range<usize>| {
         let costs: Vec<_> = scenario
             .households
             .iter()
@@ -72,13 +83,28 @@ pub fn train_command(args: &Args, path: &std::path::Path) -> Result<()> {
         let fee: i128 = costs.iter().map(|c| c.fee).sum();
         (policy::objective(&costs), fee)
     };
+    // the whole training period, every household, one 7-day episode per week
+    let full = |q: &policy::Policy| within(q, range.start..range.end);
+    // the same over its short-PV-day part, 8 January to 31 March
+    let winter =
+        |q: &policy::Policy| within(q, range.start..range.start + WINTER_DAYS * SLOTS_PER_DAY).0;
     let (trained, trained_fee) = full(&p);
     let (rule, rule_fee) = full(&policy::Policy::rule());
     let (hand, hand_fee) = full(&policy::Policy::night_trickle());
+    let (reserve, reserve_fee) = full(&policy::Policy::peak_reserve());
+    let winter_of = [
+        winter(&p),
+        winter(&policy::Policy::rule()),
+        winter(&policy::Policy::night_trickle()),
+        winter(&policy::Policy::peak_reserve()),
+    ];
     p.training = serde_json::json!({
         "command": format!(
-            "aip-sim --train-policy {} --train-seed {} --train-iterations {} --train-export-level {}",
-            path.display(), cfg.seed, cfg.iterations, cfg.export_level
+            "aip-sim --train-policy {} --train-seed {} --train-iterations {} --train-export-level {} --train-pairs {} --train-episodes {} --train-episode-days {} --train-start {}{} --train-winter-share {} --train-select-every {}",
+            path.display(), cfg.seed, cfg.iterations, cfg.export_level, cfg.pairs, cfg.episodes, cfg.episode_days,
+            serde_json::to_value(cfg.start)?.as_str().unwrap_or_default(),
+            if cfg.at_delivery { " --train-at-delivery" } else { "" },
+            cfg.winter_share, cfg.select_every
         ),
         "data": args.data.display().to_string(),
         "period": "2016-01-08..2016-08-31 (days 7..=243)",
@@ -86,8 +112,9 @@ pub fn train_command(args: &Args, path: &std::path::Path) -> Result<()> {
         "config": cfg,
         "seconds": (secs * 10.0).round() / 10.0,
         "log": log,
-        "training_period_objective": { "trained": trained, "rule": rule, "night_trickle": hand },
-        "training_period_grid_fee_aip": { "trained": trained_fee as f64 / 1e6, "rule": rule_fee as f64 / 1e6, "night_trickle": hand_fee as f64 / 1e6 },
+        "training_period_objective": { "trained": trained, "rule": rule, "night_trickle": hand, "peak_reserve": reserve },
+        "training_period_grid_fee_aip": { "trained": trained_fee as f64 / 1e6, "rule": rule_fee as f64 / 1e6, "night_trickle": hand_fee as f64 / 1e6, "peak_reserve": reserve_fee as f64 / 1e6 },
+        "winter_objective": { "period": "2016-01-08..2016-03-31", "trained": winter_of[0], "rule": winter_of[1], "night_trickle": winter_of[2], "peak_reserve": winter_of[3] },
         "objective": "(grid-only bill - bill - grid fee) / grid-only import bill, seasonal-naive forecasts, no market, exports valued at config.export_level of the way from feed-in to retail",
         "features_per_band": ["1", "state of charge", "its square", "forecast net load (kWh, clamped to +-2)", "PV surplus of the last metered day (/5 kWh, at most 2)"],
     });
@@ -97,10 +124,15 @@ pub fn train_command(args: &Args, path: &std::path::Path) -> Result<()> {
     std::fs::write(path, serde_json::to_string_pretty(&p)? + "\n")
         .with_context(|| format!("write {}", path.display()))?;
     println!(
-        "trained in {secs:.1} s: objective over the training period {:.1} % (rule {:.1} %, hand-made night trickle {:.1} %), grid fee {:.1} AIP (rule {:.1}, night trickle {:.1} AIP); wrote {}",
+        "trained in {secs:.1} s: objective over the training period {:.1} % (rule {:.1} %, hand-made night trickle {:.1} %, peak reserve {:.1} %), 8 Jan-31 Mar {:.1} % (rule {:.1} %, night trickle {:.1} %, peak reserve {:.1} %), grid fee {:.1} AIP (rule {:.1}, night trickle {:.1} AIP); wrote {}",
         100.0 * trained,
         100.0 * rule,
         100.0 * hand,
+        100.0 * reserve,
+        100.0 * winter_of[0],
+        100.0 * winter_of[1],
+        100.0 * winter_of[2],
+        100.0 * winter_of[3],
         trained_fee as f64 / 1e6,
         rule_fee as f64 / 1e6,
         hand_fee as f64 / 1e6,

@@ -467,8 +467,11 @@ impl<T: Transport> Market<T> {
     /// The matcher's commit of simulation slot `slot`: the online agent's
     /// path (see the module docs) on the book of `bids` and `offers` (by local
     /// id), with `method`. `forced` trades (local ids of held intents outside
-    /// the book) go in the same batch after the matcher's, unplanned: the
-    /// attack evaluation's colluding pairs.
+    /// the book) go in the same batch, unplanned: the attack evaluation's
+    /// colluding pairs. They take their room in the batch first; the
+    /// matcher's trades fill the rest, the best `max_batch − forced` by
+    /// welfare (the others skipped as beyond the batch maximum), so the one
+    /// commit of the slot never exceeds `max_batch`.
     pub fn commit_with(
         &mut self,
         slot: SlotId,
@@ -566,7 +569,29 @@ impl<T: Transport> Market<T> {
             .enumerate()
             .map(|(i, c)| (c.batch.nonce, i))
             .collect();
+        // Why `build_batch` left a trade out: alone in a batch it passes the
+        // contract's price rules on its route, so it was beyond the maximum.
+        let left_out_why = |t: &aip_matcher::online::MatchedTrade| {
+            let alone =
+                aip_matcher::intents::build_batch(&candidates, std::slice::from_ref(t), &routes, 1);
+            if alone.skipped.is_empty() {
+                format!("beyond the batch maximum of {max_batch} trades")
+            } else {
+                "fails the contract's price rules on its route (limits, or price + congestion fee above the bid's limit)".to_string()
+            }
+        };
         let mut trades = plan.trades;
+        if !forced.is_empty() {
+            // the forced trades' room: the matcher's trades that do not fit
+            // the rest of the batch are left out here, as `build_batch` would
+            let room = max_batch.saturating_sub(forced.len());
+            let left_out =
+                aip_matcher::intents::build_batch(&candidates, &trades, &routes, room).skipped;
+            trades.retain(|t| !left_out.contains(t));
+            for t in &left_out {
+                out.skipped.push((local(t)?, left_out_why(t)));
+            }
+        }
         for t in forced {
             match (at.get(&t.bid), at.get(&t.offer)) {
                 (Some(&b), Some(&o)) => trades.push(MatchedTrade {
@@ -627,10 +652,7 @@ impl<T: Transport> Market<T> {
             {
                 Ok(()) => {
                     for t in &batch.skipped {
-                        out.skipped.push((
-                            local(t)?,
-                            format!("beyond the batch maximum of {max_batch} trades"),
-                        ));
+                        out.skipped.push((local(t)?, left_out_why(t)));
                     }
                     for t in &batch.trades {
                         let (b, o) = (

@@ -69,6 +69,12 @@ pub struct Kpis {
     pub rl_gain_over_twin_run_pp: Option<f64>,
     /// Shortfall penalties paid by sellers who delivered less than sold, AIP.
     pub penalties_aip: f64,
+    /// Congestion fees the buyers paid the DSO's treasury on their trades'
+    /// routes (the fee of each settled trade), AIP.
+    pub congestion_fees_aip: f64,
+    /// Matched trades the chain left out of their slot's batch (beyond its
+    /// maximum, not allowed by the route, or refused).
+    pub trades_skipped: u64,
     /// Peak net import of the community through its transformer (meters'
     /// imports minus exports, [`crate::grid`]), kW, and the slot it happened in.
     pub peak_import_kw: f64,
@@ -167,6 +173,8 @@ impl Kpis {
             rl_gain_over_twin_pp: None,
             rl_gain_over_twin_run_pp: None,
             penalties_aip: aip(t.penalties_uaip as f64),
+            congestion_fees_aip: aip(t.fees_uaip as f64),
+            trades_skipped: t.trades_skipped,
             peak_import_kw: grid.peak_import_w as f64 / 1000.0,
             peak_import_slot: grid.peak_slot,
             transformer_kva: e.cfg.transformer_va.map(|va| va as f64 / 1000.0),
@@ -269,14 +277,15 @@ pub fn summary(e: &Engine, k: &Kpis) -> String {
             e.totals.first_refusal.as_deref().unwrap_or("")
         );
     }
-    if e.totals.trades_skipped > 0 {
-        let _ = writeln!(
-            s,
-            "  skipped           {} matched trades left out of their batch; first: {}",
-            e.totals.trades_skipped,
-            e.totals.first_skip.as_deref().unwrap_or("")
-        );
-    }
+    let _ = writeln!(
+        s,
+        "  skipped           {} matched trades left out of their batch{}",
+        k.trades_skipped,
+        e.totals
+            .first_skip
+            .as_deref()
+            .map_or(String::new(), |w| format!("; first: {w}"))
+    );
     if let Some(r) = &e.totals.first_rejection {
         let _ = writeln!(s, "  rejected batch    {r}");
     }
@@ -305,6 +314,11 @@ pub fn summary(e: &Engine, k: &Kpis) -> String {
         "  delivery          {} of trades delivered in full; shortfall penalties {:.3} AIP",
         pct(k.delivery_success),
         k.penalties_aip
+    );
+    let _ = writeln!(
+        s,
+        "  congestion fees   {:.3} AIP paid on the trades' routes",
+        k.congestion_fees_aip
     );
     let _ = writeln!(
         s,

@@ -326,6 +326,71 @@ fn intents_the_contract_would_refuse_are_screened_out_and_trades_beyond_the_maxi
     assert!(c.audit().expect("audit").conserved());
 }
 
+#[test]
+fn forced_trades_take_their_room_in_the_one_commit_and_the_matchers_best_fill_the_rest() {
+    // at most 2 trades per batch; the book makes 2 trades, a colluding pair
+    // outside it forces 1 (the attack evaluation's adversaries)
+    let (mut c, slot) = chain(
+        6,
+        4_000_000,
+        Some(MarketParams {
+            max_batch: 2,
+            ..sim_settlement_params()
+        }),
+    );
+    let (bids, offers) = place(
+        &mut c,
+        slot,
+        &[
+            order(0, Side::Buy, 1_000, 250_000),
+            order(1, Side::Buy, 1_000, 200_000),
+            order(2, Side::Sell, 1_000, 100_000),
+            order(3, Side::Sell, 1_000, 100_000),
+        ],
+        |_| 1,
+    );
+    let (pair_bid, pair_offer) = place(
+        &mut c,
+        slot,
+        &[
+            order(4, Side::Buy, 500, 150_000),
+            order(5, Side::Sell, 500, 150_000),
+        ],
+        |_| 1,
+    );
+    let forced = aip_matcher::online::MatchedTrade {
+        bid: pair_bid[0].id,
+        offer: pair_offer[0].id,
+        wh: "500".to_string(),
+        price: "150000".to_string(),
+    };
+    let is_forced = |t: &aip_sim::market::Trade| {
+        (t.bid, t.offer, t.wh, t.price) == (pair_bid[0].id, pair_offer[0].id, 500, 150_000)
+    };
+    c.publish_fees(slot, &bids, &offers).unwrap();
+    let done = c
+        .commit_with(
+            slot,
+            &bids,
+            &offers,
+            Method::Auto,
+            std::slice::from_ref(&forced),
+        )
+        .unwrap();
+    assert_eq!(done.rejected, None);
+    // one commit of 2 trades: the forced one and the book's best (bid 0,
+    // the higher limit); the book's other trade is beyond the maximum
+    assert_eq!(status(&c, slot).trades, 2);
+    assert_eq!(done.trades.len(), 2, "{done:?}");
+    assert!(done.trades.iter().any(is_forced), "{done:?}");
+    let honest: Vec<_> = done.trades.iter().filter(|t| !is_forced(t)).collect();
+    assert_eq!(honest[0].bid, bids[0].id, "{done:?}");
+    assert_eq!(done.skipped.len(), 1, "{done:?}");
+    assert_eq!(done.skipped[0].0.bid, bids[1].id);
+    assert_eq!(done.skipped[0].1, "beyond the batch maximum of 2 trades");
+    assert!(c.audit().expect("audit").conserved());
+}
+
 /// What the online agent reads before it screens `frozen`: its builder
 /// (`aip_matcher::agent_view`, which `Agent::chain_view` drives over RPC),
 /// driven here straight on the in-process chain.

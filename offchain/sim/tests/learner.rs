@@ -59,6 +59,24 @@ fn the_trained_policy_is_the_default_learner_and_q_learning_is_chosen_by_name() 
         s.contains("of trades delivered in full; shortfall penalties"),
         "{s}"
     );
+    // and the matched trades left out of their batch and the congestion
+    // fees paid, as counted by the engine
+    assert!(
+        s.contains(&format!(
+            "  skipped           {} matched trades left out of their batch",
+            e.totals.trades_skipped
+        )),
+        "{s}"
+    );
+    assert_eq!(k.trades_skipped, e.totals.trades_skipped);
+    assert_eq!(k.congestion_fees_aip, e.totals.fees_uaip as f64 / 1e6);
+    assert!(
+        s.contains(&format!(
+            "  congestion fees   {:.3} AIP paid on the trades' routes",
+            k.congestion_fees_aip
+        )),
+        "{s}"
+    );
 
     let q = aip_sim::build(&args(&["--learner", "q"])).unwrap();
     assert_eq!(q.cfg.policy, None);
