@@ -60,6 +60,7 @@ pub const LOAD_MISS_PCT: u64 = 200;
 /// A home battery, integer Wh.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Battery {
+    /// Capacity, Wh (the kWh given to [`Battery::new`], rounded to the nearest Wh).
     pub capacity_wh: u64,
     /// Most energy in or out in one slot, Wh.
     pub max_slot_wh: u64,
