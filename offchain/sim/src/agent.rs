@@ -211,8 +211,15 @@ impl Battery {
 pub enum Strategy {
     /// Self-consumption battery; bids at `bid_level`, offers at `offer_level`
     /// (fractions of the way from feed-in to retail).
-    Rule { bid_level: f64, offer_level: f64 },
-    /// Q-learning over battery mode and price level (shared table).
+    Rule {
+        /// A bid's limit, fraction of the way from the feed-in to the retail tariff.
+        bid_level: f64,
+        /// An offer's floor, fraction of the way from the feed-in to the retail tariff.
+        offer_level: f64,
+    },
+    /// Learning bidder: the trained battery policy when one is loaded
+    /// ([`crate::policy`]), else Q-learning over battery mode and price level
+    /// (shared table).
     Learning,
 }
 

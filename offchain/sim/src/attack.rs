@@ -57,7 +57,8 @@ use aip_matcher::online::MatchedTrade;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
-    /// Trades back and forth between pairs of accounts (one pair linked by funding, one at three times the market price).
+    /// Pairs of accounts trading back and forth (one pair linked by funding,
+    /// one at three times the market price).
     Wash,
     /// Accounts trading in a circle, delivering 60 % and giving each other 5 stars.
     Ring,
@@ -895,7 +896,8 @@ pub struct RunFigures {
     pub refused: usize,
     /// The chain's reason for the first refusal (None: nothing refused).
     pub first_refusal: Option<String>,
-    /// Flags posted, in order: (`kind:account`, `honest:account` for an honest one; reason code; Unix start of the slot).
+    /// Flags posted, in order: (`kind:account`, or `honest:account` for an
+    /// honest one; reason code; Unix start of the slot, seconds).
     pub flags: Vec<(String, String, u64)>,
 }
 

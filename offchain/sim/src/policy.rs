@@ -368,7 +368,8 @@ pub fn episode(
 /// Training configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct TrainConfig {
-    /// Seed of the training RNG (perturbations and episode draws); the validation set's RNG is derived from it.
+    /// Seed of the training RNG (perturbations and episode draws); the
+    /// validation set's RNG is derived from it.
     pub seed: u64,
     /// ES iterations.
     pub iterations: usize,

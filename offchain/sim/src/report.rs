@@ -76,7 +76,8 @@ pub struct Kpis {
     /// learning households' savings on the last day there, and the gain of
     /// learning over it in percentage points of their import bill.
     pub twin_rule_savings_last_day: Option<f64>,
-    /// Learning households' last-day gain over the twin, percentage points (None without a twin run).
+    /// Learning households' last-day gain over the twin, percentage points
+    /// (None without a twin run).
     pub rl_gain_over_twin_pp: Option<f64>,
     /// The same over the whole run (every day, not only the last).
     pub rl_gain_over_twin_run_pp: Option<f64>,

@@ -57,7 +57,8 @@ pub const N_ACTIONS: usize = BATTERY_MODES.len() * PRICE_LEVELS.len();
 pub struct Action {
     /// What the battery does in the slot.
     pub battery: BatteryMode,
-    /// Where the order's price sits between feed-in and retail tariff, 0..=1 (one of [`PRICE_LEVELS`]).
+    /// Where the order's price sits between the feed-in and the retail tariff,
+    /// 0..=1 (one of [`PRICE_LEVELS`]).
     pub price_level: f64,
 }
 
@@ -153,7 +154,8 @@ pub struct QTable {
     /// The learning parameters.
     pub params: QParams,
     q: Vec<f64>,
-    /// Current exploration probability (starts at `epsilon_start`, decays per day to `epsilon_min`).
+    /// Current exploration probability (from `epsilon_start`, decaying per
+    /// day to `epsilon_min`).
     pub epsilon: f64,
     /// Updates made so far.
     pub updates: u64,
