@@ -14,7 +14,7 @@ pub const SLOTS_PER_DAY: usize = 96;
 pub struct Zone {
     /// Zone id, as the contracts know it.
     pub id: ZoneId,
-    /// Human-readable name (printed in the summary).
+    /// Name, as the grid data gives it.
     pub name: String,
     /// Loss of a trade inside the zone, basis points.
     pub loss_bps: u32,
