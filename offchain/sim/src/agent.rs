@@ -60,6 +60,7 @@ pub const LOAD_MISS_PCT: u64 = 200;
 /// A home battery, integer Wh.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Battery {
+    /// Capacity, Wh (the kWh given to [`Battery::new`], rounded to the nearest Wh).
     pub capacity_wh: u64,
     /// Most energy in or out in one slot, Wh.
     pub max_slot_wh: u64,
@@ -210,8 +211,15 @@ impl Battery {
 pub enum Strategy {
     /// Self-consumption battery; bids at `bid_level`, offers at `offer_level`
     /// (fractions of the way from feed-in to retail).
-    Rule { bid_level: f64, offer_level: f64 },
-    /// Q-learning over battery mode and price level (shared table).
+    Rule {
+        /// A bid's limit, fraction of the way from the feed-in to the retail tariff.
+        bid_level: f64,
+        /// An offer's floor, fraction of the way from the feed-in to the retail tariff.
+        offer_level: f64,
+    },
+    /// Learning bidder: the trained battery policy when one is loaded
+    /// ([`crate::policy`]), else Q-learning over battery mode and price level
+    /// (shared table).
     Learning,
 }
 

@@ -57,9 +57,14 @@ use aip_matcher::online::MatchedTrade;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
+    /// Pairs of accounts trading back and forth (one pair linked by funding,
+    /// one at three times the market price).
     Wash,
+    /// Accounts trading in a circle, delivering 60 % and giving each other 5 stars.
     Ring,
+    /// Accounts funded by one private wallet, trading in a ring among themselves.
     Sybil,
+    /// An honest household's meter over-reporting its exports by 20 %.
     Meter,
 }
 
@@ -141,15 +146,23 @@ struct Planned {
 /// One account at the end of the run.
 #[derive(Debug, Clone, Serialize)]
 pub struct AccountEnd {
+    /// The account's address.
     pub account: String,
+    /// The attack it takes part in (None: honest).
     pub kind: Option<Kind>,
+    /// Effective reputation score, 0..=1000 (after a flag's penalty; 0 without a token).
     pub score: u16,
+    /// Reputation score from the history alone, 0..=1000 (ignoring registration and flags).
     pub base_score: u16,
     /// 0 newcomer, 1 bronze, 2 silver, 3 gold.
     pub tier: u8,
+    /// Settled trades, as seller or buyer.
     pub trades: u64,
+    /// Of those, sales delivered well (purchases never count).
     pub successful: u64,
+    /// Energy contracted as seller, Wh.
     pub contracted_wh: u64,
+    /// Energy delivered as seller, Wh (at most `contracted_wh`).
     pub delivered_wh: u64,
     /// AIP held (wallet + settlement credits and locks), uaip.
     pub balance: u128,
@@ -172,6 +185,7 @@ pub struct Record {
     pub skipped: usize,
     /// Adversary orders or trades the chain refused, and the first reason.
     pub refused: usize,
+    /// The chain's reason for the first refusal (None: nothing refused).
     pub first_refusal: Option<String>,
     /// Every account at the end of the last day.
     pub end: Vec<AccountEnd>,
@@ -832,6 +846,7 @@ impl MarketChain for AttackChain {
 /// Per attack kind, one run's figures.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct KindFigures {
+    /// Adversary accounts of this kind.
     pub attackers: usize,
     /// Attackers flagged (any code).
     pub detected: usize,
@@ -839,13 +854,17 @@ pub struct KindFigures {
     pub flags: usize,
     /// Of those, on an adversary (of any kind).
     pub flags_on_adversaries: usize,
+    /// `detected / attackers` (None without attackers).
     pub recall: Option<f64>,
+    /// `flags_on_adversaries / flags` (None without a flag of this code).
     pub precision: Option<f64>,
     /// Slots from an attacker's first action to its flag: mean and max.
     pub ttd_mean_slots: Option<f64>,
+    /// The longest of those times, slots (each time rounded down to whole slots).
     pub ttd_max_slots: Option<u64>,
     /// The attackers' mean effective and base reputation score at the end.
     pub mean_score: f64,
+    /// The attackers' mean base score (from the history alone), 0..=1000.
     pub mean_base_score: f64,
     /// Attackers whose tier is better than every honest household with at
     /// least as good a delivery record.
@@ -857,17 +876,28 @@ pub struct KindFigures {
 /// One run's figures.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RunFigures {
+    /// Whether the sentinel ran (and its guardian posted flags).
     pub sentinel: bool,
+    /// Slots the run simulated.
     pub slots: usize,
+    /// Figures per attack kind, by its command-line name.
     pub kinds: BTreeMap<String, KindFigures>,
     /// Honest accounts (not tampered meters) flagged.
     pub false_flags: usize,
+    /// Accounts of no attack kind (honest households).
     pub honest: usize,
+    /// Their mean effective reputation score, 0..=1000.
     pub honest_mean_score: f64,
+    /// Findings the guardian's rate limit held back.
     pub deferred: usize,
+    /// Events the sentinel's watch did not take in.
     pub skipped: usize,
+    /// Adversary orders, trades or reviews the chain refused.
     pub refused: usize,
+    /// The chain's reason for the first refusal (None: nothing refused).
     pub first_refusal: Option<String>,
+    /// Flags posted, in order: (`kind:account`, or `honest:account` for an
+    /// honest one; reason code; Unix start of the slot, seconds).
     pub flags: Vec<(String, String, u64)>,
 }
 

@@ -167,18 +167,29 @@ pub fn run_savings(main: &Engine, twin: &Engine) -> (f64, f64) {
 /// One held-out run against its twin.
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
+    /// First simulated day of the week, 0-based day of the data year (`--start-day`).
     pub start_day: usize,
+    /// Date of the week's first simulated slot, `YYYY-MM-DD` (UTC).
     pub week: String,
+    /// Seed of the run (and its twin).
     pub seed: u64,
     /// Learning households' savings (whole week) with the policy / on the rule.
     pub learners_savings: f64,
+    /// The same households' savings in the twin run on the rule.
     pub twin_savings: f64,
+    /// `learners_savings - twin_savings`, percentage points of the import bill.
     pub gain_pp: f64,
+    /// Peak net import of the community through its transformer, kW.
     pub peak_import_kw: f64,
+    /// The twin run's peak net import, kW.
     pub twin_peak_import_kw: f64,
+    /// Slots whose net import exceeded the transformer rating (None: no rating known).
     pub slots_over_transformer: Option<u64>,
+    /// Trades whose seller delivered in full, fraction of trades.
     pub delivery_success: f64,
+    /// The same in the twin run.
     pub twin_delivery_success: f64,
+    /// Shortfall penalties sellers paid in the run, AIP (uaip / 10^6, not rounded).
     pub penalties_aip: f64,
 }
 

@@ -9,7 +9,9 @@ use crate::scenario::SLOTS_PER_DAY;
 /// Which series a forecast is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Series {
+    /// Consumption, Wh per slot.
     Load,
+    /// PV production, Wh per slot.
     Pv,
 }
 
@@ -18,6 +20,7 @@ pub enum Series {
 pub struct ForecastInput<'a> {
     /// Which household (index into the scenario), for per-household models.
     pub household: usize,
+    /// Which series is forecast (load or PV).
     pub series: Series,
     /// Observed values, Wh per slot, oldest first (index 0 is the scenario's first slot).
     pub known: &'a [u64],
@@ -62,13 +65,18 @@ impl Forecaster for SeasonalNaive {
 /// Running forecast errors, per series.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
 pub struct ForecastError {
+    /// Forecasts counted.
     pub n: u64,
+    /// Sum of absolute errors, Wh.
     pub abs_sum: f64,
+    /// Sum of squared errors, Wh².
     pub sq_sum: f64,
+    /// Sum of the actual values, Wh.
     pub actual_sum: f64,
 }
 
 impl ForecastError {
+    /// Counts one forecast against the actual value metered, both Wh.
     pub fn add(&mut self, forecast: u64, actual: u64) {
         let e = forecast as f64 - actual as f64;
         self.n += 1;

@@ -368,6 +368,8 @@ pub fn episode(
 /// Training configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct TrainConfig {
+    /// Seed of the training RNG (perturbations and episode draws); the
+    /// validation set's RNG is derived from it.
     pub seed: u64,
     /// ES iterations.
     pub iterations: usize,
@@ -381,7 +383,9 @@ pub struct TrainConfig {
     pub sigma: f64,
     /// Adam step size.
     pub step: f64,
+    /// Capacity of the episodes' home battery, kWh.
     pub battery_kwh: f64,
+    /// The DSO's grid fee on battery charging from the grid, charged in the objective.
     pub fee: GridFee,
     /// Exports valued at this share of the way from feed-in to retail
     /// ([`EpisodeEnv::export_level`]): 0, the feed-in tariff. (0.4, the
@@ -464,6 +468,7 @@ impl TrainConfig {
 /// Training progress, every 10 iterations and at the end.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TrainPoint {
+    /// Iterations done, counted from 1.
     pub iteration: usize,
     /// Objective of the current weights on the iteration's episodes:
     /// (baseline − bill − fee) / baseline import.

@@ -15,14 +15,23 @@ use crate::scenario::SLOTS_PER_DAY;
 /// The run's key figures. Energy in kWh, money in AIP.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Kpis {
+    /// Households in the scenario.
     pub households: usize,
+    /// Households with the learning strategy (trained policy or Q-learning).
     pub rl_households: usize,
+    /// Simulated days (the last may be partial).
     pub days: usize,
+    /// Slots simulated (delivered and settled).
     pub slots: u64,
+    /// Consumption of all households, kWh.
     pub load_kwh: f64,
+    /// PV generation of all households, kWh.
     pub pv_kwh: f64,
+    /// Buy orders the chain accepted.
     pub bids: u64,
+    /// Sell orders the chain accepted.
     pub offers: u64,
+    /// P2P trades settled (estimated off chain without a settlement contract).
     pub trades: u64,
     /// Energy contracted in P2P trades.
     pub traded_kwh: f64,
@@ -49,12 +58,15 @@ pub struct Kpis {
     pub delivery_success: f64,
     /// Trades the settlement contract settled, fraction of trades (None: not deployed).
     pub settlement_success: Option<f64>,
+    /// Matching batches with trades the chain committed.
     pub batches_committed: u64,
+    /// Matching batches the chain rejected.
     pub batches_rejected: u64,
     /// Reputation scores: min, mean, max, standard deviation (None: not deployed).
     pub reputation: Option<[f64; 4]>,
     /// Mean savings rate of learning / rule-based households, final day.
     pub rl_savings_last_day: f64,
+    /// Mean savings rate of the rule-based households, final day.
     pub rule_savings_last_day: f64,
     /// RL bidder gain over rule-based: the difference, percentage points of the bill.
     pub rl_gain_pp: f64,
@@ -64,6 +76,8 @@ pub struct Kpis {
     /// learning households' savings on the last day there, and the gain of
     /// learning over it in percentage points of their import bill.
     pub twin_rule_savings_last_day: Option<f64>,
+    /// Learning households' last-day gain over the twin, percentage points
+    /// (None without a twin run).
     pub rl_gain_over_twin_pp: Option<f64>,
     /// The same over the whole run (every day, not only the last).
     pub rl_gain_over_twin_run_pp: Option<f64>,
@@ -78,19 +92,26 @@ pub struct Kpis {
     /// Peak net import of the community through its transformer (meters'
     /// imports minus exports, [`crate::grid`]), kW, and the slot it happened in.
     pub peak_import_kw: f64,
+    /// Unix start (seconds) of the first slot with that peak (None without imports).
     pub peak_import_slot: Option<u64>,
     /// The transformer's rating, kVA, and the slots whose net import power
     /// exceeded it (None: no rating known).
     pub transformer_kva: Option<f64>,
+    /// Slots whose net import power exceeded the rating (None: no rating known).
     pub slots_over_transformer: Option<u64>,
     /// The twin run's peak import, kW (every household on the rule).
     pub twin_peak_import_kw: Option<f64>,
+    /// Mean absolute error of the load forecasts, Wh per slot.
     pub forecast_load_mae_wh: f64,
+    /// Mean absolute error of the PV forecasts, Wh per slot.
     pub forecast_pv_mae_wh: f64,
+    /// Load forecast MAE as a fraction of the mean actual load.
     pub forecast_load_nmae: f64,
+    /// PV forecast MAE as a fraction of the mean actual PV production.
     pub forecast_pv_nmae: f64,
     /// Token audits (supply = balances + contract holdings) passed / made.
     pub audits_passed: u64,
+    /// Token audits made (one at the end of each simulated day and of the run).
     pub audits: u64,
 }
 

@@ -55,7 +55,10 @@ pub const N_ACTIONS: usize = BATTERY_MODES.len() * PRICE_LEVELS.len();
 /// An action: battery mode and price level.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Action {
+    /// What the battery does in the slot.
     pub battery: BatteryMode,
+    /// Where the order's price sits between the feed-in and the retail tariff,
+    /// 0..=1 (one of [`PRICE_LEVELS`]).
     pub price_level: f64,
 }
 
@@ -85,8 +88,11 @@ pub fn action(index: usize) -> Action {
 /// A discretised observation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct State {
+    /// Index into [`TIME_BANDS`] of the slot's hour.
     pub time_band: usize,
+    /// State-of-charge band, `0..SOC_BANDS` (equal-width bands of the capacity).
     pub soc_band: usize,
+    /// True when the household forecasts a surplus for the slot (PV forecast above load forecast).
     pub surplus: bool,
 }
 
@@ -145,8 +151,11 @@ impl Default for QParams {
 /// A Q-table with epsilon-greedy action choice.
 #[derive(Debug, Clone)]
 pub struct QTable {
+    /// The learning parameters.
     pub params: QParams,
     q: Vec<f64>,
+    /// Current exploration probability (from `epsilon_start`, decaying per
+    /// day to `epsilon_min`).
     pub epsilon: f64,
     /// Updates made so far.
     pub updates: u64,

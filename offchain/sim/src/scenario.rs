@@ -12,7 +12,9 @@ pub const SLOTS_PER_DAY: usize = 96;
 /// A zone of the grid (a feeder branch behind one corridor).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Zone {
+    /// Zone id, as the contracts know it.
     pub id: ZoneId,
+    /// Name, as the grid data gives it.
     pub name: String,
     /// Loss of a trade inside the zone, basis points.
     pub loss_bps: u32,
@@ -21,7 +23,9 @@ pub struct Zone {
 /// A directed link between two zones, as the DSO publishes it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Corridor {
+    /// Zone the energy leaves.
     pub from: ZoneId,
+    /// Zone the energy enters.
     pub to: ZoneId,
     /// Energy the corridor can carry in one slot, Wh.
     pub capacity_wh: u64,
@@ -32,8 +36,11 @@ pub struct Corridor {
 /// One household: where it sits and what it consumes and produces.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Household {
+    /// Label, `hh` and a three-digit id (`hh007`).
     pub name: String,
+    /// Zone the household sits in.
     pub zone: ZoneId,
+    /// Grid node (the benchmark grid's bus) the household is connected at.
     pub node: NodeId,
     /// Consumption per slot, Wh; index 0 is the first history slot.
     pub load_wh: Vec<u64>,
@@ -42,6 +49,7 @@ pub struct Household {
     /// Where the series come from: (profile name, Wh per slot at rated
     /// power), for forecasters of normalised profiles. None in fixtures.
     pub load_profile: Option<(String, f64)>,
+    /// Same as `load_profile`, for the PV series (None without a PV profile).
     pub pv_profile: Option<(String, f64)>,
 }
 
@@ -59,8 +67,11 @@ pub struct Scenario {
     pub name: String,
     /// Where the data comes from (printed in the summary).
     pub source: String,
+    /// Zones of the grid.
     pub zones: Vec<Zone>,
+    /// Directed corridors between zones, with capacity and loss.
     pub corridors: Vec<Corridor>,
+    /// Households, in the order indices refer to.
     pub households: Vec<Household>,
     /// Unix seconds of profile index 0 (slot-aligned, midnight UTC).
     pub t0: u64,
