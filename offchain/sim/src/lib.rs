@@ -16,11 +16,6 @@
 //! [`forecast::Forecaster`], [`market::Clearing`], [`chain::MarketChain`].
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 // tests report failures by panicking
-// Documentation debt: 149 public items had no doc comment when the workspace
-// lints came in (2026-12-06); every module now documents its public items,
-// and this allow goes once `cargo check -p aip-sim --all-targets` confirms
-// no missing_docs warning is left.
-#![allow(missing_docs)]
 
 pub mod adapters;
 pub mod agent;
