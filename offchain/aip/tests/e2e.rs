@@ -509,20 +509,50 @@ fn integrity_attacks_are_refused_on_chain() {
         let offer = market::order_intent(&d, &wd.address(), slot, &terms(Side::Sell, m_dave, 1_000, 200_000)).unwrap();
         let good = [wc.sign(&bid, false), wd.sign(&offer, false)];
 
-        // C1: the meter id has one spelling; strings, leading zeros and signs do not parse.
-        let offer_json = serde_json::to_string(&good[1]).unwrap();
-        let meter_field = format!("\"meter\":{m_dave}");
-        assert!(offer_json.contains(&meter_field), "{offer_json}");
-        for spelling in [format!("\"{m_dave}\""), format!("0{m_dave}"), format!("\"+{m_dave}\"")] {
-            let bad = offer_json.replace(&meter_field, &format!("\"meter\":{spelling}"));
+        // C1: the meter id has one spelling. An intent travels as one base64
+        // string of its compact bytes (version, nonce, slot_from, slot_until,
+        // meter, … as varints): the meter in a longer form than its shortest,
+        // or beyond 32 bits, does not parse.
+        let compact = match serde_json::to_value(&good[1]).unwrap() {
+            Value::String(text) => cosmwasm_std::Binary::from_base64(&text).unwrap().to_vec(),
+            other => panic!("an intent travels as a string, got {other}"),
+        };
+        let varint_end = |bytes: &[u8], mut at: usize| {
+            while bytes[at] & 0x80 != 0 {
+                at += 1;
+            }
+            at + 1
+        };
+        // after the version byte: nonce, slot_from, slot_until, then the meter
+        let meter_at = (0..3).fold(1, |at, _| varint_end(&compact, at));
+        let meter_end = varint_end(&compact, meter_at);
+        let respelled = |meter: &[u8]| {
+            let mut bytes = compact[..meter_at].to_vec();
+            bytes.extend_from_slice(meter);
+            bytes.extend_from_slice(&compact[meter_end..]);
+            format!("\"{}\"", cosmwasm_std::Binary::from(bytes).to_base64())
+        };
+        let mut overlong = compact[meter_at..meter_end].to_vec();
+        *overlong.last_mut().unwrap() |= 0x80;
+        overlong.push(0);
+        let beyond_32_bits = [0x80, 0x80, 0x80, 0x80, 0x10]; // 2^32
+        for (bad, rule) in [
+            (respelled(&overlong), "intent encoding: meter is not in its shortest form"),
+            (respelled(&beyond_32_bits), "intent encoding: meter does not fit in 32 bits"),
+        ] {
             let text = format!(
                 r#"{{"commit_intents":{{"slot":{slot},"intents":[{},{bad}],"trades":[{{"bid":0,"offer":1,"wh":"1000","price":"220000"}}]}}}}"#,
                 serde_json::to_string(&good[0]).unwrap()
             );
             let e = matcher.execute_multi(vec![raw_commit(&d, &text)]).await.unwrap_err();
             let log = refused(e);
-            assert!(log.contains("Error parsing into type settlement::msg::ExecuteMsg"), "{spelling}: {log}");
+            assert!(
+                log.contains("Error parsing into type settlement::msg::ExecuteMsg") && log.contains(rule),
+                "{rule}: {log}"
+            );
         }
+        // The shortest spelling, re-encoded by the same code, is the intent itself.
+        assert_eq!(respelled(&compact[meter_at..meter_end]), serde_json::to_string(&good[1]).unwrap());
         let trade = [(0u32, 1u32, 1_000u128, 220_000u128)];
         // C1: Carol cannot sell on Dave's meter, even with her own signature.
         let theft = market::order_intent(&d, &wc.address(), slot + 1, &terms(Side::Sell, m_dave, 1_000, 200_000)).unwrap();
