@@ -870,9 +870,14 @@ impl Agent {
         let Some(frozen) = self.frozen_book(gw, slot).await? else {
             return Ok(CycleOutcome::BookNotFrozen);
         };
-        // One state for the whole screening: the latest block's, which
-        // `verify-slot` reads again from the published record.
-        let (height, now) = self.chain.latest_block().await?;
+        // One state for the whole screening, which `verify-slot` reads again
+        // from the published record: the block before the node's latest. The
+        // node stores its latest block before the app has applied it, and a
+        // query at that height can fail ("cannot query with height in the
+        // future"); the block before it is always applied.
+        let (latest, _) = self.chain.latest_block().await?;
+        let height = latest.saturating_sub(1).max(1);
+        let now = self.chain.block_time(height).await?;
         let at = Some(height);
         let (net, fees) = self.network_at(slot, at).await?;
         let routes = to_routes(&net, &fees.fees, &status.corridor_usage)?;
