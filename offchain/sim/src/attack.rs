@@ -310,7 +310,7 @@ impl AttackChain {
         if !daylight(s) {
             return vec![];
         }
-        let k = (s / 900) as usize;
+        let k = (s / aip_types::SLOT_SECONDS) as usize;
         let mut out = Vec::new();
         let t = |seller, buyer, wh, price, delivery| Planned {
             seller,
@@ -748,7 +748,7 @@ impl MarketChain for AttackChain {
     fn report(&mut self, slot: SlotId, readings: &[Reading]) -> Result<()> {
         let tampering = self
             .first_slot
-            .is_some_and(|f| slot.0 >= f + FRAUD_DELAY_SLOTS * 900);
+            .is_some_and(|f| slot.0 >= f + FRAUD_DELAY_SLOTS * aip_types::SLOT_SECONDS);
         let mut all: Vec<Reading> = readings.to_vec();
         for r in all.iter_mut() {
             if tampering && self.frauds.contains(&r.owner) {
@@ -929,7 +929,9 @@ pub fn figures(rec: &Record, kinds: &BTreeSet<Kind>, sentinel: bool, slots: usiz
             .flags
             .iter()
             .filter(|(a, _, _)| !rec.truth.contains_key(a))
-            .count(),
+            .map(|(a, _, _)| a.as_str())
+            .collect::<BTreeSet<_>>()
+            .len(),
         deferred: rec.deferred,
         skipped: rec.skipped,
         refused: rec.refused,
@@ -955,7 +957,7 @@ pub fn figures(rec: &Record, kinds: &BTreeSet<Kind>, sentinel: bool, slots: usiz
             if let Some(&(_, s)) = first.get(a.account.as_str()) {
                 f.detected += 1;
                 if let Some(&o) = rec.onset.get(&a.account) {
-                    ttd.push(s.saturating_sub(o) / 900);
+                    ttd.push(s.saturating_sub(o) / aip_types::SLOT_SECONDS);
                 }
             }
             let (sa, da) = record_of(a);
@@ -1140,6 +1142,24 @@ mod tests {
             parse_kinds(&v("wash,spam")).unwrap_err().to_string(),
             "unknown attack \"spam\": expected wash, ring, sybil, meter or none"
         );
+    }
+
+    #[test]
+    fn false_flags_count_honest_accounts_not_flags() {
+        let mut rec = Record::default();
+        rec.truth.insert("wash1".into(), Kind::Wash);
+        // One honest account flagged twice, another once, an adversary once.
+        for (a, c, s) in [
+            ("h1", Code::Ml, 900),
+            ("h1", Code::Wash, 1800),
+            ("h2", Code::Ml, 900),
+            ("wash1", Code::Wash, 900),
+        ] {
+            rec.flags.push((a.into(), c, s));
+        }
+        let f = figures(&rec, &[Kind::Wash].into(), true, 4);
+        assert_eq!(f.false_flags, 2);
+        assert_eq!(f.flags.len(), 4);
     }
 
     #[test]
