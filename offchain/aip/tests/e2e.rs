@@ -332,7 +332,7 @@ fn one_trade_from_signed_intents_to_settlement_on_chain() {
         // Intents for the next open slot, signed off chain: Alice as Keplr
         // does (ADR-036), Bob as MetaMask does (EIP-712). No transaction.
         let (_, now) = buyer.latest_block().await.unwrap();
-        let slot = market::next_open_slot(now as u64, 300, 60);
+        let slot = open_slot(now as u64, EVEN);
         let (wh, max_price, min_price, price) = (2_000u64, 250_000u64, 200_000u64, 220_000u128);
         let (wa, wb) = (wallet("alice"), wallet("bob"));
         assert_eq!((wa.address(), wb.address()), (addr("alice"), addr("bob")));
@@ -442,6 +442,36 @@ fn one_trade_from_signed_intents_to_settlement_on_chain() {
 
 /// A `commit_intents` whose JSON is given as text (so that spellings a
 /// typed message could not produce reach the contract).
+/// Slot parities: the two tests that commit on the shared deployment take
+/// slots of different parity, so neither can take the other's (a slot takes
+/// one commit). Taking "the next open slot" and "the one after" instead
+/// collided when the second test ran first and a slot boundary passed
+/// before the first read the clock: both then named the same slot and the
+/// later commit failed with "slot … is already committed".
+const EVEN: u64 = 0;
+const ODD: u64 = 1;
+
+/// The first slot open for intents at `now` (gate 300 s, 60 s margin) whose
+/// index (start / 900) has the parity `parity`.
+fn open_slot(now: u64, parity: u64) -> u64 {
+    let s = aip_cli::market::next_open_slot(now, 300, 60);
+    if (s / aip_types::SLOT_SECONDS) % 2 == parity {
+        s
+    } else {
+        s + aip_types::SLOT_SECONDS
+    }
+}
+
+#[test]
+fn open_slots_of_the_two_parities_never_meet() {
+    for now in (1_796_600_000..1_796_600_000 + 3 * 900).step_by(7) {
+        let (a, b) = (open_slot(now, EVEN), open_slot(now + 60, ODD));
+        assert_ne!(a, b);
+        assert!(a >= now + 360 && b >= now + 420, "{now}: {a} {b}");
+        assert_eq!(((a / 900) % 2, (b / 900) % 2), (0, 1));
+    }
+}
+
 fn raw_commit(d: &Deployment, json_text: &str) -> Execute {
     let msg: Value = serde_json::from_str(json_text).unwrap_or(Value::String(json_text.into()));
     Execute::new(d.address("settlement").unwrap(), &msg, &[]).unwrap()
@@ -494,9 +524,7 @@ fn integrity_attacks_are_refused_on_chain() {
             c.execute_multi(vec![market::deposit(&d, AIP).unwrap()]).await.unwrap();
         }
         let (_, now) = carol.latest_block().await.unwrap();
-        // One slot later than `one_trade_from_signed_intents_…`, which runs at the
-        // same time on the same deployment and commits the next open slot.
-        let slot = market::next_open_slot(now as u64 + aip_types::SLOT_SECONDS, 300, 60);
+        let slot = open_slot(now as u64, ODD);
         let held0 = aip_balance(&carol, &token, &settlement).await;
         let l0 = [
             ledger(&carol, &settlement, &addr("carol")).await,
