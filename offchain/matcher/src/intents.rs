@@ -35,7 +35,7 @@ use settlement::msg::{IntentFillResponse, IntentTrade};
 
 use crate::online::{MatchedTrade, Route};
 use crate::verify::FrozenBook;
-use crate::{Order, OrderBook, Side};
+use crate::{Order, OrderBook};
 
 /// What the chain says about the accounts and meters of a frozen book.
 #[derive(Clone, Debug, Default)]
@@ -248,10 +248,7 @@ pub fn to_order_book(slot: u64, candidates: &[Candidate]) -> OrderBook {
         .map(|(n, c)| Order {
             id: n as u64,
             owner: c.owner.clone(),
-            side: match c.batch.side {
-                IntentSide::Buy => Side::Bid,
-                IntentSide::Sell => Side::Offer,
-            },
+            side: c.batch.side.into(),
             zone: c.zone,
             node: 0,
             wh: c.remaining,

@@ -26,7 +26,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use aip_types::intent::{verify_signed_intent, IntentDomain, Side as IntentSide, SignedIntent};
+use aip_types::intent::{verify_signed_intent, IntentDomain, SignedIntent};
 use cosmwasm_std::testing::MockApi;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -477,10 +477,7 @@ pub fn book_from_frozen_with(
         orders.push(Order {
             id: e.seq,
             owner: v.owner,
-            side: match i.side {
-                IntentSide::Buy => Side::Bid,
-                IntentSide::Sell => Side::Offer,
-            },
+            side: i.side.into(),
             zone,
             node: 0,
             wh: i.wh,

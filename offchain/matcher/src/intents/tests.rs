@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::*;
 use crate::verify::FrozenEntry;
+use crate::Side;
 
 const CONTRACT: &str = "wasm1zgy3ew6xjuz7jmusr3lu5qmxljdmqw8thjtg4dzjf6n3zhyctugqkzu25f";
 const CHAIN: &str = "aip-localnet-1";

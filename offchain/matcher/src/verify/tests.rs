@@ -8,6 +8,7 @@ use k256::ecdsa::{signature::hazmat::PrehashSigner, Signature, SigningKey};
 
 use super::*;
 use crate::Zone;
+use aip_types::intent::Side as IntentSide;
 
 const CONTRACT: &str = "wasm1zgy3ew6xjuz7jmusr3lu5qmxljdmqw8thjtg4dzjf6n3zhyctugqkzu25f";
 const SLOT: u64 = 1_764_003_600;
