@@ -58,6 +58,11 @@ pub struct Args {
     #[arg(long)]
     pub naive_forecast: bool,
 
+    /// Use the day-ahead forecast as it is, without the intra-day update from
+    /// the last metered hour (`forecast::IntraDay`).
+    #[arg(long)]
+    pub no_intraday: bool,
+
     /// Folder with the forecasters' load.onnx and pv.onnx.
     #[arg(long, default_value = "offchain/matcher/models")]
     pub models: PathBuf,

@@ -7,7 +7,7 @@
 use crate::scenario::SLOTS_PER_DAY;
 
 /// Which series a forecast is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Series {
     /// Consumption, Wh per slot.
     Load,
@@ -39,6 +39,16 @@ pub trait Forecaster {
     fn forecast(&mut self, input: &ForecastInput<'_>) -> u64;
 }
 
+impl<F: Forecaster + ?Sized> Forecaster for Box<F> {
+    fn label(&self) -> String {
+        (**self).label()
+    }
+
+    fn forecast(&mut self, input: &ForecastInput<'_>) -> u64 {
+        (**self).forecast(input)
+    }
+}
+
 /// Seasonal naive: the value of the same slot yesterday. The baseline every
 /// trained forecaster is measured against.
 #[derive(Debug, Default, Clone, Copy)]
@@ -59,6 +69,106 @@ impl Forecaster for SeasonalNaive {
             Some(&v) => v,
             None => input.known.last().copied().unwrap_or(0),
         }
+    }
+}
+
+/// Metered slots the intra-day correction looks back over (one hour).
+pub const INTRADAY_SLOTS: usize = 4;
+/// PV the day-ahead forecast must have expected over those slots, Wh, for
+/// the ratio to be trusted (at dawn and dusk a few Wh would swing it).
+pub const INTRADAY_PV_MIN_WH: u64 = 200;
+/// Lower bound of the PV correction, a fraction (numerator, denominator)
+/// of the day-ahead forecast: a quarter of it.
+pub const INTRADAY_PV_MIN_FRACTION: (u64, u64) = (1, 4);
+/// Upper bound of the PV correction: twice the day-ahead forecast.
+pub const INTRADAY_PV_MAX: u64 = 2;
+
+/// The intra-day update of a day-ahead forecaster: before it signs a slot's
+/// intent, a household compares the last hour it has metered with what the
+/// day-ahead forecast said of it, and corrects the slot's forecast
+/// accordingly. Clouds persist over the 30–45 minutes between the last
+/// metered slot and the one forecast, as does a load above or below its
+/// usual level (guests, a day at home).
+///
+/// - PV: the day-ahead forecast times the ratio of metered to forecast PV
+///   over the last [`INTRADAY_SLOTS`] metered slots, when the forecast for
+///   them was at least [`INTRADAY_PV_MIN_WH`]; kept between a quarter and
+///   twice the day-ahead forecast; rounded down.
+/// - Load: the day-ahead forecast plus half the mean error of those slots
+///   (metered minus forecast), at least 0; the half rounded toward zero.
+///
+/// Only slots this forecaster itself forecast count (it remembers the
+/// day-ahead values it issued); with fewer than [`INTRADAY_SLOTS`] of them
+/// metered the day-ahead forecast is used as it is. Integer Wh throughout.
+pub struct IntraDay<F> {
+    base: F,
+    /// (household, series) -> (target slot, day-ahead forecast), newest last.
+    issued: std::collections::BTreeMap<(usize, Series), std::collections::VecDeque<(usize, u64)>>,
+}
+
+impl<F: Forecaster> IntraDay<F> {
+    /// Wraps the day-ahead forecaster `base`.
+    pub fn new(base: F) -> Self {
+        IntraDay {
+            base,
+            issued: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+/// The intra-day forecast of `series` from its day-ahead forecast `base`
+/// and the (metered, day-ahead) pairs of the last metered slots (see
+/// [`IntraDay`]); `pairs` of fewer than [`INTRADAY_SLOTS`] change nothing.
+pub fn intraday_correct(series: Series, base: u64, pairs: &[(u64, u64)]) -> u64 {
+    if pairs.len() < INTRADAY_SLOTS {
+        return base;
+    }
+    let metered: u128 = pairs.iter().map(|p| u128::from(p.0)).sum();
+    let forecast: u128 = pairs.iter().map(|p| u128::from(p.1)).sum();
+    match series {
+        Series::Pv => {
+            if forecast < u128::from(INTRADAY_PV_MIN_WH) {
+                return base;
+            }
+            let scaled = u128::from(base) * metered / forecast;
+            let lo = u128::from(base) * u128::from(INTRADAY_PV_MIN_FRACTION.0)
+                / u128::from(INTRADAY_PV_MIN_FRACTION.1);
+            let hi = u128::from(base) * u128::from(INTRADAY_PV_MAX);
+            u64::try_from(scaled.clamp(lo, hi)).unwrap_or(u64::MAX)
+        }
+        Series::Load => {
+            let n = pairs.len() as i128;
+            let bias = (metered as i128 - forecast as i128) / n / 2;
+            u64::try_from((i128::from(base) + bias).max(0)).unwrap_or(u64::MAX)
+        }
+    }
+}
+
+impl<F: Forecaster> Forecaster for IntraDay<F> {
+    fn label(&self) -> String {
+        format!(
+            "{}, updated intra-day from the last metered hour",
+            self.base.label()
+        )
+    }
+
+    fn forecast(&mut self, input: &ForecastInput<'_>) -> u64 {
+        let base = self.base.forecast(input);
+        let issued = self
+            .issued
+            .entry((input.household, input.series))
+            .or_default();
+        let metered = input.known.len();
+        let pairs: Vec<(u64, u64)> = issued
+            .iter()
+            .filter(|(t, _)| *t < metered && *t + INTRADAY_SLOTS >= metered)
+            .map(|&(t, f)| (input.known[t], f))
+            .collect();
+        issued.push_back((input.target, base));
+        while issued.len() > 2 * INTRADAY_SLOTS + 2 {
+            issued.pop_front();
+        }
+        intraday_correct(input.series, base, &pairs)
     }
 }
 
@@ -116,6 +226,83 @@ impl ForecastError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn intraday_scales_pv_by_the_last_hour_within_bounds() {
+        let pairs = |m: u64, f: u64| vec![(m, f); INTRADAY_SLOTS];
+        // PV came in at half the forecast over the last hour: half of 301, rounded down.
+        assert_eq!(intraday_correct(Series::Pv, 301, &pairs(100, 200)), 150);
+        // at a tenth: kept at a quarter (rounded down)
+        assert_eq!(intraday_correct(Series::Pv, 301, &pairs(20, 200)), 75);
+        // at three times: kept at twice
+        assert_eq!(intraday_correct(Series::Pv, 301, &pairs(600, 200)), 602);
+        // the forecast of the last hour too small to trust (4 x 49 < 200 Wh)
+        assert_eq!(intraday_correct(Series::Pv, 301, &pairs(0, 49)), 301);
+        // fewer than an hour of pairs: the day-ahead forecast as it is
+        assert_eq!(intraday_correct(Series::Pv, 301, &[(0, 200); 3]), 301);
+    }
+
+    #[test]
+    fn intraday_moves_load_by_half_the_mean_error() {
+        let pairs = |m: u64, f: u64| vec![(m, f); INTRADAY_SLOTS];
+        // 40 Wh a slot above the forecast: +20
+        assert_eq!(intraday_correct(Series::Load, 100, &pairs(140, 100)), 120);
+        // 301 below: -150 (toward zero), and never below 0
+        assert_eq!(intraday_correct(Series::Load, 400, &pairs(0, 301)), 250);
+        assert_eq!(intraday_correct(Series::Load, 100, &pairs(0, 400)), 0);
+        // a mean error of 3 Wh: half rounds toward zero in both directions
+        let mixed = [(103, 100), (103, 100), (103, 100), (103, 100)];
+        assert_eq!(intraday_correct(Series::Load, 100, &mixed), 101);
+        let under = [(97, 100), (97, 100), (97, 100), (97, 100)];
+        assert_eq!(intraday_correct(Series::Load, 100, &under), 99);
+    }
+
+    /// Over a day whose PV is half of yesterday's, seasonal naive keeps
+    /// forecasting yesterday; the intra-day update follows today once an
+    /// hour of it is metered, and only slots it forecast itself count.
+    #[test]
+    fn intraday_follows_a_cloudy_day_from_the_slots_it_forecast() {
+        let yesterday: Vec<u64> = (0..96)
+            .map(|j| if (28..72).contains(&j) { 400 } else { 0 })
+            .collect();
+        let mut series = yesterday.clone();
+        series.extend(yesterday.iter().map(|v| v / 2));
+        let mut f = IntraDay::new(SeasonalNaive);
+        let mut last = 0;
+        for target in 96 + 30..96 + 40 {
+            // the gate for `target`: metered up to two slots before it
+            let known = &series[..target - 1];
+            last = f.forecast(&ForecastInput {
+                household: 0,
+                series: Series::Pv,
+                known,
+                target,
+                slot_start: 0,
+            });
+            let naive = SeasonalNaive.forecast(&ForecastInput {
+                household: 0,
+                series: Series::Pv,
+                known,
+                target,
+                slot_start: 0,
+            });
+            assert_eq!(naive, 400);
+            if target < 96 + 30 + INTRADAY_SLOTS + 1 {
+                // not yet an hour of its own forecasts metered
+                assert_eq!(last, 400, "slot {target}");
+            }
+        }
+        assert_eq!(last, 200);
+        // another household's history is its own
+        let other = f.forecast(&ForecastInput {
+            household: 1,
+            series: Series::Pv,
+            known: &series[..96 + 40 - 1],
+            target: 96 + 40,
+            slot_start: 0,
+        });
+        assert_eq!(other, 400);
+    }
 
     #[test]
     fn seasonal_naive_returns_the_same_slot_yesterday() {

@@ -134,7 +134,7 @@ pub fn build_on(
     let clearing: Box<dyn market::Clearing> = Box::new(adapters::MatcherClearing {
         method: args.method,
     });
-    let forecaster: Box<dyn forecast::Forecaster> = if args.naive_forecast {
+    let day_ahead: Box<dyn forecast::Forecaster> = if args.naive_forecast {
         Box::new(forecast::SeasonalNaive)
     } else {
         match adapters::OnnxForecaster::load(&args.models, &scenario) {
@@ -144,6 +144,11 @@ pub fn build_on(
                 Box::new(forecast::SeasonalNaive)
             }
         }
+    };
+    let forecaster: Box<dyn forecast::Forecaster> = if args.no_intraday {
+        day_ahead
+    } else {
+        Box::new(forecast::IntraDay::new(day_ahead))
     };
     engine::Engine::new(scenario, cfg, chain, clearing, forecaster)
 }
