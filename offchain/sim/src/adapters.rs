@@ -148,7 +148,11 @@ impl OnnxForecaster {
 
 impl Forecaster for OnnxForecaster {
     fn label(&self) -> String {
-        "aip-matcher ONNX day-ahead models (gradient-boosted trees, ONNX Runtime, one batch per series and day)".into()
+        format!(
+            "aip-matcher ONNX day-ahead models ({}, {}: small gradient-boosted trees, ONNX Runtime, one batch per series and day)",
+            aip_matcher::forecast::DEFAULT_LOAD_MODEL,
+            aip_matcher::forecast::DEFAULT_PV_MODEL
+        )
     }
 
     fn forecast(&mut self, input: &ForecastInput<'_>) -> u64 {
