@@ -148,11 +148,7 @@ impl OnnxForecaster {
 
 impl Forecaster for OnnxForecaster {
     fn label(&self) -> String {
-        format!(
-            "aip-matcher ONNX day-ahead models ({}, {}: small gradient-boosted trees, ONNX Runtime, one batch per series and day)",
-            aip_matcher::forecast::DEFAULT_LOAD_MODEL,
-            aip_matcher::forecast::DEFAULT_PV_MODEL
-        )
+        "aip-matcher ONNX day-ahead models (gradient-boosted trees, ONNX Runtime, one batch per series and day)".into()
     }
 
     fn forecast(&mut self, input: &ForecastInput<'_>) -> u64 {
