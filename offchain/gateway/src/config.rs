@@ -19,7 +19,7 @@
 //!
 //! [forecast]                         # optional: GET /v1/forecast/{meter} (households' own forecasts)
 //! data = "data/simbench/households_wh.csv.gz"   # household i reports as meter first_meter + i
-//! models = "offchain/matcher/models"  # load_small_trees.onnx and pv_small_trees.onnx
+//! models = "offchain/matcher/models"  # load.onnx and pv.onnx
 //! first_meter = 1                    # the oracle's replay default
 //! # slot_offset_seconds = 315705600  # chain time − data time (whole days); default: chosen at start
 //! # site = [53.6483, 11.4098]        # lat, lon; default: grid.json beside the data file
@@ -86,8 +86,7 @@ pub struct ForecastConfig {
     /// `aip_data`): household `i` of the file (ascending ids) reports as meter
     /// `first_meter + i`, as in the oracle's replay source.
     pub data: PathBuf,
-    /// The folder of the ONNX models (`aip_matcher::forecast::DEFAULT_LOAD_MODEL`
-    /// and `DEFAULT_PV_MODEL`).
+    /// The folder of the ONNX models `load.onnx` and `pv.onnx`.
     pub models: PathBuf,
     /// The meter of household 0.
     #[serde(default = "default_first_meter")]

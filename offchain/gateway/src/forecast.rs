@@ -22,7 +22,6 @@ use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Mutex;
 
-use aip_matcher::forecast::{DEFAULT_LOAD_MODEL, DEFAULT_PV_MODEL};
 use aip_matcher::household::{week_offset, HouseholdForecastError, HouseholdForecaster};
 use aip_matcher::Forecaster;
 use aip_types::SLOT_SECONDS;
@@ -108,8 +107,8 @@ impl ForecastService {
             Some(site) => site,
             None => grid_site(&cfg.data)?,
         };
-        let load = Forecaster::load(cfg.models.join(DEFAULT_LOAD_MODEL))?;
-        let pv = Forecaster::load(cfg.models.join(DEFAULT_PV_MODEL))?;
+        let load = Forecaster::load(cfg.models.join("load.onnx"))?;
+        let pv = Forecaster::load(cfg.models.join("pv.onnx"))?;
         let energy = aip_data::read(&cfg.data, &aip_data::Selection::default())?;
         let slot_offset_seconds = match cfg.slot_offset_seconds {
             Some(offset) => offset,

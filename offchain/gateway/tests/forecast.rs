@@ -76,8 +76,8 @@ fn direct_at(index: u32, offset: i64, first_slot: u64, slots: usize) -> Vec<(u64
         1,
         offset,
         SITE,
-        Forecaster::load(models.join(aip_matcher::forecast::DEFAULT_LOAD_MODEL)).unwrap(),
-        Forecaster::load(models.join(aip_matcher::forecast::DEFAULT_PV_MODEL)).unwrap(),
+        Forecaster::load(models.join("load.onnx")).unwrap(),
+        Forecaster::load(models.join("pv.onnx")).unwrap(),
     );
     f.forecast(u64::from(1 + index), first_slot, slots)
         .unwrap()
@@ -347,11 +347,7 @@ fn a_missing_data_file_or_model_is_refused_at_start_naming_it() {
         .err()
         .unwrap()
         .to_string();
-    let model = dir
-        .path()
-        .join(aip_matcher::forecast::DEFAULT_LOAD_MODEL)
-        .display()
-        .to_string();
+    let model = dir.path().join("load.onnx").display().to_string();
     assert_eq!(e, format!("forecast models: {model}: no such model file"));
 }
 

@@ -11,18 +11,6 @@ use ort::value::Tensor;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-/// The load model the gateway's forecast service and the simulation load
-/// from a models folder: the small gradient-boosted trees (60 trees of at
-/// most 15 leaves). With [`DEFAULT_PV_MODEL`], 1,000 households × 96 slots
-/// take about 68 ms on one core, features included, against about 500 ms for
-/// the large trees (`load.onnx`, `pv.onnx`), whose held-out error is 2.6 %
-/// (load) and 1.5 % (PV) lower; `docs/benchmarks.md`, "Batched forecasts,
-/// features included". The large trees stay in the folder for
-/// `aip-matcher forecast --model` and the forecast tests.
-pub const DEFAULT_LOAD_MODEL: &str = "load_small_trees.onnx";
-/// The PV model loaded with [`DEFAULT_LOAD_MODEL`].
-pub const DEFAULT_PV_MODEL: &str = "pv_small_trees.onnx";
-
 static ENV: OnceLock<Result<ort::environment::Environment, String>> = OnceLock::new();
 
 /// Where the ONNX Runtime library is looked for (see the module doc).

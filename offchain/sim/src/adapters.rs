@@ -68,20 +68,14 @@ pub struct OnnxForecaster {
 }
 
 impl OnnxForecaster {
-    /// Loads the default models ([`aip_matcher::forecast::DEFAULT_LOAD_MODEL`],
-    /// [`aip_matcher::forecast::DEFAULT_PV_MODEL`]) from `models` (ONNX
-    /// Runtime must be installed).
+    /// Loads `load.onnx` and `pv.onnx` from `models` (ONNX Runtime must be installed).
     pub fn load(models: &Path, scenario: &Scenario) -> Result<OnnxForecaster> {
         let (lat, lon) = scenario
             .location
             .context("the scenario has no location (clear-sky features)")?;
         Ok(OnnxForecaster {
-            load: aip_matcher::Forecaster::load(
-                models.join(aip_matcher::forecast::DEFAULT_LOAD_MODEL),
-            )?,
-            pv: aip_matcher::Forecaster::load(
-                models.join(aip_matcher::forecast::DEFAULT_PV_MODEL),
-            )?,
+            load: aip_matcher::Forecaster::load(models.join("load.onnx"))?,
+            pv: aip_matcher::Forecaster::load(models.join("pv.onnx"))?,
             meta: scenario
                 .households
                 .iter()
@@ -208,12 +202,8 @@ mod tests {
         .unwrap();
         let models = root().join("offchain/matcher/models");
         let mut f = OnnxForecaster::load(&models, &sc).unwrap();
-        let mut load1 =
-            aip_matcher::Forecaster::load(models.join(aip_matcher::forecast::DEFAULT_LOAD_MODEL))
-                .unwrap();
-        let mut pv1 =
-            aip_matcher::Forecaster::load(models.join(aip_matcher::forecast::DEFAULT_PV_MODEL))
-                .unwrap();
+        let mut load1 = aip_matcher::Forecaster::load(models.join("load.onnx")).unwrap();
+        let mut pv1 = aip_matcher::Forecaster::load(models.join("pv.onnx")).unwrap();
         let (lat, lon) = sc.location.unwrap();
         let history = aip_matcher::features::HISTORY;
         let day_idx = sc.history_slots;

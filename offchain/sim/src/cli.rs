@@ -63,8 +63,7 @@ pub struct Args {
     #[arg(long)]
     pub no_intraday: bool,
 
-    /// Folder with the forecasters' ONNX models (`aip_matcher::forecast::DEFAULT_LOAD_MODEL`
-    /// and `DEFAULT_PV_MODEL`).
+    /// Folder with the forecasters' load.onnx and pv.onnx.
     #[arg(long, default_value = "offchain/matcher/models")]
     pub models: PathBuf,
 
