@@ -176,6 +176,19 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
     pub eval_seeds: Vec<u64>,
 
+    /// The perfect-foresight bound (`src/bound.rs`): for every week of
+    /// --eval-weeks, the learning households' best tariff-only import bill
+    /// with their real load and PV known in advance (an exact programme over
+    /// the battery's charge) against the rule's battery on the same data;
+    /// writes bound.md and bound.json to --out.
+    #[arg(long)]
+    pub bound: bool,
+
+    /// State-of-charge step of --bound, Wh (1: every Wh; must divide the
+    /// battery's capacity and its half).
+    #[arg(long, default_value_t = 10)]
+    pub bound_step: u64,
+
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,

@@ -328,8 +328,33 @@ pub fn episode(
     tariff: &Tariff,
     env: &EpisodeEnv,
 ) -> EpisodeCost {
+    episode_traced(
+        policy,
+        h,
+        from,
+        slots,
+        &Battery::new(battery_kwh),
+        tariff,
+        env,
+        |_, _, _, _| {},
+    )
+}
+
+/// [`episode`] from a given battery state, reporting every slot to
+/// `on_slot(profile slot, drawn Wh, delivered Wh, state of charge after, Wh)`.
+#[allow(clippy::too_many_arguments)]
+pub fn episode_traced(
+    policy: &Policy,
+    h: &Household,
+    from: usize,
+    slots: usize,
+    battery: &Battery,
+    tariff: &Tariff,
+    env: &EpisodeEnv,
+    mut on_slot: impl FnMut(usize, u64, u64, u64),
+) -> EpisodeCost {
     let fee = &env.fee;
-    let mut b = Battery::new(battery_kwh);
+    let mut b = *battery;
     let mut c = EpisodeCost::default();
     for idx in from..from + slots {
         let hour = ((idx % SLOTS_PER_DAY) / 4) as u32;
@@ -346,6 +371,7 @@ pub fn episode(
             plan = b.at_delivery(plan, h.load_wh[idx], h.pv_wh[idx], 0);
         }
         let (drawn, delivered) = b.execute(plan.0, plan.1);
+        on_slot(idx, drawn, delivered, b.soc_wh);
         let (load, pv) = (i128::from(h.load_wh[idx]), i128::from(h.pv_wh[idx]));
         let net = load + i128::from(drawn) - pv - i128::from(delivered);
         let retail = i128::from(tariff.retail(hour));
