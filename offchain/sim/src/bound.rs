@@ -280,6 +280,7 @@ pub fn policy_run(
         export_level: 0.0,
         fee: policy::GridFee::default(),
         at_delivery: true,
+        sell_offers: false,
     };
     let mut out = Outcome {
         bill_mu: 0,

@@ -151,6 +151,12 @@ pub struct Args {
     #[arg(long)]
     pub train_at_delivery: bool,
 
+    /// With --train-at-delivery: a plan's firm offer counts as sold in the
+    /// training episodes (its export leaves at the export level), as the
+    /// simulation's market sells it.
+    #[arg(long)]
+    pub train_sell_offers: bool,
+
     /// Share of the training episodes of --train-policy drawn from the
     /// training period's short-PV-day part (8 January to 31 March); 0: uniform.
     #[arg(long, default_value_t = crate::policy::TrainConfig::default().winter_share)]

@@ -309,6 +309,13 @@ pub struct EpisodeEnv {
     /// ([`Battery::at_delivery`] with nothing sold): the battery delivers
     /// no more than the slot's real load, the rest stays stored.
     pub at_delivery: bool,
+    /// With [`EpisodeEnv::at_delivery`]: the plan's firm offer
+    /// ([`Battery::firm_offer`], as the simulation's households offer) counts
+    /// as sold, so at delivery the battery covers it and the export leaves
+    /// (valued at [`EpisodeEnv::export_level`], as every export): a plan that
+    /// discharges beyond the forecast load sells that energy, as it does in
+    /// the simulation's market, instead of keeping it.
+    pub sell_offers: bool,
 }
 
 /// Runs `policy` for household `h` over profile slots `from..from + slots`
@@ -368,7 +375,12 @@ pub fn episode_traced(
         });
         let mut plan = b.plan(mode, load_f, pv_f);
         if env.at_delivery {
-            plan = b.at_delivery(plan, h.load_wh[idx], h.pv_wh[idx], 0);
+            let sold = if env.sell_offers {
+                b.firm_offer(plan, load_f, pv_f)
+            } else {
+                0
+            };
+            plan = b.at_delivery(plan, h.load_wh[idx], h.pv_wh[idx], sold);
         }
         let (drawn, delivered) = b.execute(plan.0, plan.1);
         on_slot(idx, drawn, delivered, b.soc_wh);
@@ -422,6 +434,8 @@ pub struct TrainConfig {
     /// Episodes apply the no-export rule at delivery
     /// ([`EpisodeEnv::at_delivery`]), as the simulation does.
     pub at_delivery: bool,
+    /// Episodes sell the plan's firm offer ([`EpisodeEnv::sell_offers`]).
+    pub sell_offers: bool,
     /// Share of the episodes drawn from the training range's first
     /// `winter_days` days (its short-PV-day part) instead of the whole range;
     /// 0: uniform over the range.
@@ -472,6 +486,7 @@ impl Default for TrainConfig {
             export_level: 0.0,
             start: Start::Rule,
             at_delivery: false,
+            sell_offers: false,
             winter_share: 0.0,
             winter_days: 84,
             select_every: 0,
@@ -487,6 +502,7 @@ impl TrainConfig {
             export_level: self.export_level,
             fee: self.fee,
             at_delivery: self.at_delivery,
+            sell_offers: self.sell_offers,
         }
     }
 }
@@ -704,6 +720,7 @@ mod tests {
             export_level: 0.0,
             fee: GridFee::default(),
             at_delivery: false,
+            sell_offers: false,
         }
     }
 
@@ -846,6 +863,26 @@ mod tests {
             ..env(&s)
         };
         assert_eq!(episode(&discharge, &h, 96, 1, 5.0, &t, &kept).bill, 0);
+        // selling the plan's firm offer: 525 Wh planned beyond the forecast
+        // load (yesterday's 100), 200 kept back for a load miss: 325 offered,
+        // sold and delivered (at feed-in), the other 200 stay stored
+        let sell = EpisodeEnv {
+            sell_offers: true,
+            ..kept
+        };
+        let mut flows = Vec::new();
+        let sold = episode_traced(
+            &discharge,
+            &h,
+            96,
+            1,
+            &Battery::new(5.0),
+            &t,
+            &sell,
+            |_, d, x, soc| flows.push((d, x, soc)),
+        );
+        assert_eq!(sold.bill, -325 * 80_000 / 1000);
+        assert_eq!(flows, vec![(0, 425, 2_500 - 425)]);
         // over a day the kept energy covers later load instead
         let day = episode(&discharge, &h, 96, 96, 5.0, &t, &kept);
         assert!(day.bill > 0 && day.bill < day.baseline, "{day:?}");
