@@ -157,6 +157,12 @@ pub struct Args {
     #[arg(long)]
     pub train_sell_offers: bool,
 
+    /// Demand fee of --train-policy on the training episodes' synchronised
+    /// grid import: uaip per kW of the largest mean import of one slot
+    /// over the episodes, per 7 days (0: none).
+    #[arg(long, default_value_t = crate::policy::TrainConfig::default().demand_uaip_per_kw)]
+    pub train_demand_fee: u64,
+
     /// Share of the training episodes of --train-policy drawn from the
     /// training period's short-PV-day part (8 January to 31 March); 0: uniform.
     #[arg(long, default_value_t = crate::policy::TrainConfig::default().winter_share)]

@@ -49,6 +49,7 @@ pub fn train_command(args: &Args, path: &std::path::Path) -> Result<()> {
         start: args.train_start,
         at_delivery: args.train_at_delivery,
         sell_offers: args.train_sell_offers,
+        demand_uaip_per_kw: args.train_demand_fee,
         winter_share: args.train_winter_share,
         winter_days: WINTER_DAYS,
         select_every: args.train_select_every,
@@ -101,11 +102,12 @@ pub fn train_command(args: &Args, path: &std::path::Path) -> Result<()> {
     ];
     p.training = serde_json::json!({
         "command": format!(
-            "aip-sim --train-policy {} --train-seed {} --train-iterations {} --train-export-level {} --train-pairs {} --train-episodes {} --train-episode-days {} --train-start {}{}{} --train-winter-share {} --train-select-every {}",
+            "aip-sim --train-policy {} --train-seed {} --train-iterations {} --train-export-level {} --train-pairs {} --train-episodes {} --train-episode-days {} --train-start {}{}{}{} --train-winter-share {} --train-select-every {}",
             path.display(), cfg.seed, cfg.iterations, cfg.export_level, cfg.pairs, cfg.episodes, cfg.episode_days,
             serde_json::to_value(cfg.start)?.as_str().unwrap_or_default(),
             if cfg.at_delivery { " --train-at-delivery" } else { "" },
             if cfg.sell_offers { " --train-sell-offers" } else { "" },
+            if cfg.demand_uaip_per_kw > 0 { format!(" --train-demand-fee {}", cfg.demand_uaip_per_kw) } else { String::new() },
             cfg.winter_share, cfg.select_every
         ),
         "data": args.data.display().to_string(),

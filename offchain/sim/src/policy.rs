@@ -436,6 +436,9 @@ pub struct TrainConfig {
     pub at_delivery: bool,
     /// Episodes sell the plan's firm offer ([`EpisodeEnv::sell_offers`]).
     pub sell_offers: bool,
+    /// The demand fee on the episodes' synchronised grid import
+    /// ([`demand_fee`]), uaip per kW per 7 days; 0: none.
+    pub demand_uaip_per_kw: u64,
     /// Share of the episodes drawn from the training range's first
     /// `winter_days` days (its short-PV-day part) instead of the whole range;
     /// 0: uniform over the range.
@@ -487,6 +490,7 @@ impl Default for TrainConfig {
             start: Start::Rule,
             at_delivery: false,
             sell_offers: false,
+            demand_uaip_per_kw: 0,
             winter_share: 0.0,
             winter_days: 84,
             select_every: 0,
@@ -561,6 +565,35 @@ fn gaussian(rng: &mut ChaCha8Rng) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
 }
 
+/// The training objective's demand fee on the episodes' synchronised grid
+/// import: `draws` holds, per episode, the household's grid import of every
+/// slot (Wh; the episodes start at midnight and are aligned slot by slot);
+/// the community's peak is the largest mean import over the episodes in one
+/// slot (kW: Wh per 15-minute slot × 4 / 1000), and every episode pays
+/// `uaip_per_kw` per kW of it per 7 days of `slots`. A policy whose
+/// batteries all charge in the same slots, on top of the load there, pays
+/// for the peak they make together; charging in the night's valley, below
+/// the evening's peak, costs nothing more. uaip, rounded down.
+pub fn demand_fee(draws: &[Vec<u64>], uaip_per_kw: u64, slots: usize) -> i128 {
+    if draws.is_empty() || uaip_per_kw == 0 {
+        return 0;
+    }
+    let peak_wh_sum = (0..slots)
+        .map(|t| {
+            draws
+                .iter()
+                .map(|d| u128::from(d.get(t).copied().unwrap_or(0)))
+                .sum::<u128>()
+        })
+        .max()
+        .unwrap_or(0);
+    // per episode: mean peak (sum / n) in kW (× 4 / 1000) × rate × slots / week;
+    // summed over the n episodes the mean's division cancels
+    let week = (7 * SLOTS_PER_DAY) as u128;
+    let fee = peak_wh_sum * 4 * u128::from(uaip_per_kw) * slots as u128 / (1000 * week);
+    i128::try_from(fee).unwrap_or(i128::MAX)
+}
+
 /// Offset of the validation set's seed from the training seed.
 pub const VALIDATION_SEED: u64 = 0x005e_ed0f_7a11;
 
@@ -595,14 +628,45 @@ pub fn train(
     let (b1, b2) = (0.9, 0.999);
     let mut log = Vec::new();
     let env = cfg.env();
-    let eval = |w: &[f64], eps: &[(usize, usize)]| {
+    // the objective of weights `w` on episodes `eps` of `slots` slots, net
+    // of the demand fee on the episodes' synchronised grid import
+    let score = |w: &[f64], eps: &[(usize, usize)], slots: usize| {
         let p = Policy::from_flat(w);
+        let battery = Battery::new(cfg.battery_kwh);
+        let mut draws = Vec::with_capacity(eps.len());
         let costs: Vec<EpisodeCost> = eps
             .iter()
-            .map(|&(h, from)| episode(&p, &households[h], from, len, cfg.battery_kwh, tariff, &env))
+            .map(|&(h, from)| {
+                let hh = &households[h];
+                let mut d = Vec::with_capacity(slots);
+                let c = episode_traced(
+                    &p,
+                    hh,
+                    from,
+                    slots,
+                    &battery,
+                    tariff,
+                    &env,
+                    |idx, drawn, out, _| {
+                        if cfg.demand_uaip_per_kw > 0 {
+                            d.push((hh.load_wh[idx] + drawn).saturating_sub(hh.pv_wh[idx] + out));
+                        }
+                    },
+                );
+                draws.push(d);
+                c
+            })
             .collect();
+        let imp: i128 = costs.iter().map(|c| c.baseline_import).sum();
+        let demand = demand_fee(&draws, cfg.demand_uaip_per_kw, slots);
         objective(&costs)
+            - if imp == 0 {
+                0.0
+            } else {
+                demand as f64 / imp as f64
+            }
     };
+    let eval = |w: &[f64], eps: &[(usize, usize)]| score(w, eps, len);
     // episode starts: uniform over the range, or with `winter_share` from
     // its first `winter_days` days (no extra draw when the share is 0, so
     // the uniform runs keep their random sequence)
@@ -627,24 +691,7 @@ pub fn train(
         } else {
             Vec::new()
         };
-    let validate = |w: &[f64]| {
-        let p = Policy::from_flat(w);
-        let costs: Vec<EpisodeCost> = validation
-            .iter()
-            .map(|&(h, from)| {
-                episode(
-                    &p,
-                    &households[h],
-                    from,
-                    7 * SLOTS_PER_DAY,
-                    cfg.battery_kwh,
-                    tariff,
-                    &env,
-                )
-            })
-            .collect();
-        objective(&costs)
-    };
+    let validate = |w: &[f64]| score(w, &validation, 7 * SLOTS_PER_DAY);
     let mut best = (f64::NEG_INFINITY, theta.clone());
     for it in 0..cfg.iterations {
         let eps: Vec<(usize, usize)> = (0..cfg.episodes)
@@ -932,6 +979,25 @@ mod tests {
             0,
             "past the data: nothing"
         );
+    }
+
+    #[test]
+    fn the_demand_fee_charges_the_largest_mean_draw_of_one_slot() {
+        let week = 7 * SLOTS_PER_DAY;
+        // two episodes importing 160 Wh in the same slot: a mean of 160 Wh a
+        // slot, 0.64 kW, at 1 AIP per kW-week, for each of the two
+        let together = vec![vec![0, 160, 0], vec![0, 160, 0]];
+        assert_eq!(demand_fee(&together, 1_000_000, week), 2 * 640_000);
+        // the same energy in two slots: half the peak, half the fee
+        let spread = vec![vec![160, 0, 0], vec![0, 160, 0]];
+        assert_eq!(demand_fee(&spread, 1_000_000, week), 2 * 320_000);
+        // a 1-day episode pays a seventh
+        assert_eq!(
+            demand_fee(&together, 1_000_000, SLOTS_PER_DAY),
+            2 * 640_000 / 7
+        );
+        assert_eq!(demand_fee(&together, 0, week), 0);
+        assert_eq!(demand_fee(&[], 1_000_000, week), 0);
     }
 
     #[test]
