@@ -156,6 +156,18 @@ pub struct Args {
     #[arg(long)]
     pub train_at_delivery: bool,
 
+    /// With --train-at-delivery: a plan's firm offer counts as sold in the
+    /// training episodes (its export leaves at the export level), as the
+    /// simulation's market sells it.
+    #[arg(long)]
+    pub train_sell_offers: bool,
+
+    /// Demand fee of --train-policy on the training episodes' synchronised
+    /// grid import: uaip per kW of the largest mean import of one slot
+    /// over the episodes, per 7 days (0: none).
+    #[arg(long, default_value_t = crate::policy::TrainConfig::default().demand_uaip_per_kw)]
+    pub train_demand_fee: u64,
+
     /// Share of the training episodes of --train-policy drawn from the
     /// training period's short-PV-day part (8 January to 31 March); 0: uniform.
     #[arg(long, default_value_t = crate::policy::TrainConfig::default().winter_share)]
@@ -180,6 +192,19 @@ pub struct Args {
     /// Seeds of --evaluate.
     #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
     pub eval_seeds: Vec<u64>,
+
+    /// The perfect-foresight bound (`src/bound.rs`): for every week of
+    /// --eval-weeks, the learning households' best tariff-only import bill
+    /// with their real load and PV known in advance (an exact programme over
+    /// the battery's charge) against the rule's battery on the same data;
+    /// writes bound.md and bound.json to --out.
+    #[arg(long)]
+    pub bound: bool,
+
+    /// State-of-charge step of --bound, Wh (1: every Wh; must divide the
+    /// battery's capacity and its half).
+    #[arg(long, default_value_t = 10)]
+    pub bound_step: u64,
 
     /// No progress bar.
     #[arg(long)]

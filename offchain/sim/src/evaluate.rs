@@ -48,6 +48,8 @@ pub fn train_command(args: &Args, path: &std::path::Path) -> Result<()> {
         episode_days: args.train_episode_days,
         start: args.train_start,
         at_delivery: args.train_at_delivery,
+        sell_offers: args.train_sell_offers,
+        demand_uaip_per_kw: args.train_demand_fee,
         winter_share: args.train_winter_share,
         winter_days: WINTER_DAYS,
         select_every: args.train_select_every,
@@ -100,10 +102,12 @@ pub fn train_command(args: &Args, path: &std::path::Path) -> Result<()> {
     ];
     p.training = serde_json::json!({
         "command": format!(
-            "aip-sim --train-policy {} --train-seed {} --train-iterations {} --train-export-level {} --train-pairs {} --train-episodes {} --train-episode-days {} --train-start {}{} --train-winter-share {} --train-select-every {}",
+            "aip-sim --train-policy {} --train-seed {} --train-iterations {} --train-export-level {} --train-pairs {} --train-episodes {} --train-episode-days {} --train-start {}{}{}{} --train-winter-share {} --train-select-every {}",
             path.display(), cfg.seed, cfg.iterations, cfg.export_level, cfg.pairs, cfg.episodes, cfg.episode_days,
             serde_json::to_value(cfg.start)?.as_str().unwrap_or_default(),
             if cfg.at_delivery { " --train-at-delivery" } else { "" },
+            if cfg.sell_offers { " --train-sell-offers" } else { "" },
+            if cfg.demand_uaip_per_kw > 0 { format!(" --train-demand-fee {}", cfg.demand_uaip_per_kw) } else { String::new() },
             cfg.winter_share, cfg.select_every
         ),
         "data": args.data.display().to_string(),
@@ -236,6 +240,154 @@ pub fn evaluate(args: &Args) -> Result<()> {
     std::fs::write(args.out.join("evaluation.md"), &md)?;
     std::fs::write(
         args.out.join("evaluation.json"),
+        serde_json::to_string_pretty(&rows)? + "\n",
+    )?;
+    Ok(())
+}
+
+/// One held-out week of the bound (`aip-sim --bound`, [`crate::bound`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct BoundRow {
+    /// First simulated day, 0-based day of the data year.
+    pub start_day: usize,
+    /// Date of the week's first slot, `YYYY-MM-DD` (UTC).
+    pub week: String,
+    /// Learning households (the same for every seed: the assignment is by PV size).
+    pub households: usize,
+    /// Their grid-only import bill over the week, AIP.
+    pub grid_only_import_aip: f64,
+    /// Saving with the rule's battery on the real data (tariff only).
+    pub rule_saving: f64,
+    /// Saving with the policy's battery (seasonal-naive forecasts, no market).
+    pub policy_saving: f64,
+    /// Saving with perfect foresight ([`crate::bound::optimal`]).
+    pub bound_saving: f64,
+    /// `bound_saving - rule_saving`, percentage points.
+    pub bound_gain_pp: f64,
+    /// `policy_saving - rule_saving`, percentage points.
+    pub policy_gain_pp: f64,
+    /// Mean per hour of day over the learners' days: Wh drawn, Wh delivered,
+    /// charge at the hour's end (Wh), for the bound's plan, the policy, the rule.
+    pub hours: serde_json::Value,
+}
+
+/// `aip-sim --bound`: the perfect-foresight bound of every week of
+/// `args.eval_weeks` for the learning households (tariff only), against
+/// the rule's battery and the policy's on the same real data; prints and
+/// writes `bound.md` and `bound.json` to `args.out`.
+pub fn bound_command(args: &Args) -> Result<()> {
+    let t0 = Instant::now();
+    let mut rows = Vec::new();
+    let mut md = String::new();
+    for &day in &args.eval_weeks {
+        let a = Args {
+            start_day: day,
+            days: 7,
+            naive_forecast: true,
+            ..args.clone()
+        };
+        // the run's own assignment of learning households
+        let engine = crate::build(&a).context("set up the week")?;
+        let learners: Vec<&crate::scenario::Household> = engine
+            .households
+            .iter()
+            .zip(&engine.scenario.households)
+            .filter(|(st, _)| matches!(st.strategy, Strategy::Learning))
+            .map(|(_, h)| h)
+            .collect();
+        let from = engine.scenario.history_slots;
+        let slots = engine.scenario.sim_slots;
+        let c = crate::bound::compare(
+            &learners,
+            from,
+            slots,
+            &crate::agent::Battery::new(args.battery_kwh),
+            &engine.cfg.tariff,
+            engine.cfg.policy.as_ref(),
+            args.bound_step,
+        )?;
+        let week =
+            crate::report::slot_time(engine.scenario.t0 + from as u64 * aip_types::SLOT_SECONDS)
+                [..10]
+                .to_string();
+        let profile = |p: &crate::bound::HourProfile| serde_json::json!({ "drawn_wh": p.drawn_wh, "delivered_wh": p.served_wh, "soc_end_wh": p.soc_end_wh });
+        let row = BoundRow {
+            start_day: day,
+            week,
+            households: c.households,
+            grid_only_import_aip: c.grid_only_import_mu as f64 / 1e9,
+            rule_saving: c.saving(c.rule_mu),
+            policy_saving: c.saving(c.policy_mu.unwrap_or(c.rule_mu)),
+            bound_saving: c.saving(c.optimal_mu),
+            bound_gain_pp: c.bound_gain_pp(),
+            policy_gain_pp: c.policy_gain_pp().unwrap_or(0.0),
+            hours: serde_json::json!({
+                "bound": profile(&c.profiles[0]),
+                "policy": profile(&c.profiles[1]),
+                "rule": profile(&c.profiles[2]),
+            }),
+        };
+        let _ = writeln!(
+            md,
+            "\nWeek from {} ({} learning households), mean per household-day, Wh: drawn into the battery / delivered by it in the hour / charge at the hour's end\n",
+            row.week, row.households
+        );
+        let _ = writeln!(md, "| hour | bound drawn | bound delivered | bound charge | policy drawn | policy delivered | policy charge | rule drawn | rule delivered | rule charge |");
+        let _ = writeln!(
+            md,
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        );
+        for h in 0..24 {
+            let _ = write!(md, "| {h:02} |");
+            for p in &c.profiles {
+                let _ = write!(
+                    md,
+                    " {:.0} | {:.0} | {:.0} |",
+                    p.drawn_wh[h], p.served_wh[h], p.soc_end_wh[h]
+                );
+            }
+            let _ = writeln!(md);
+        }
+        eprintln!(
+            "{:?}",
+            (row.week.as_str(), row.bound_gain_pp, row.policy_gain_pp)
+        );
+        rows.push(row);
+    }
+    let mut head = String::new();
+    let _ = writeln!(
+        head,
+        "Perfect-foresight bound (tariff only, no market): policy {}, {} kWh batteries, state step {} Wh, {:.1} s\n",
+        args.policy.display(),
+        args.battery_kwh,
+        args.bound_step,
+        t0.elapsed().as_secs_f64()
+    );
+    let _ = writeln!(head, "| week from | learners | grid-only import bill (AIP) | rule saves | policy saves (naive forecasts) | bound saves | bound gain over the rule (pp) | policy gain, tariff only (pp) |");
+    let _ = writeln!(
+        head,
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
+    for r in &rows {
+        let _ = writeln!(
+            head,
+            "| {} | {} | {:.1} | {:.1} % | {:.1} % | {:.1} % | {:+.1} | {:+.1} |",
+            r.week,
+            r.households,
+            r.grid_only_import_aip,
+            100.0 * r.rule_saving,
+            100.0 * r.policy_saving,
+            100.0 * r.bound_saving,
+            r.bound_gain_pp,
+            r.policy_gain_pp
+        );
+    }
+    let md = head + &md;
+    print!("{md}");
+    std::fs::create_dir_all(&args.out)?;
+    std::fs::write(args.out.join("bound.md"), &md)?;
+    std::fs::write(
+        args.out.join("bound.json"),
         serde_json::to_string_pretty(&rows)? + "\n",
     )?;
     Ok(())

@@ -20,6 +20,7 @@
 pub mod adapters;
 pub mod agent;
 pub mod attack;
+pub mod bound;
 pub mod chain;
 pub mod cli;
 pub mod data;

@@ -13,6 +13,9 @@ fn main() -> Result<()> {
     if let Some(path) = &args.train_policy {
         return aip_sim::evaluate::train_command(&args, path);
     }
+    if args.bound {
+        return aip_sim::evaluate::bound_command(&args);
+    }
     if args.evaluate {
         return aip_sim::evaluate::evaluate(&args);
     }

@@ -309,6 +309,13 @@ pub struct EpisodeEnv {
     /// ([`Battery::at_delivery`] with nothing sold): the battery delivers
     /// no more than the slot's real load, the rest stays stored.
     pub at_delivery: bool,
+    /// With [`EpisodeEnv::at_delivery`]: the plan's firm offer
+    /// ([`Battery::firm_offer`], as the simulation's households offer) counts
+    /// as sold, so at delivery the battery covers it and the export leaves
+    /// (valued at [`EpisodeEnv::export_level`], as every export): a plan that
+    /// discharges beyond the forecast load sells that energy, as it does in
+    /// the simulation's market, instead of keeping it.
+    pub sell_offers: bool,
 }
 
 /// Runs `policy` for household `h` over profile slots `from..from + slots`
@@ -328,8 +335,33 @@ pub fn episode(
     tariff: &Tariff,
     env: &EpisodeEnv,
 ) -> EpisodeCost {
+    episode_traced(
+        policy,
+        h,
+        from,
+        slots,
+        &Battery::new(battery_kwh),
+        tariff,
+        env,
+        |_, _, _, _| {},
+    )
+}
+
+/// [`episode`] from a given battery state, reporting every slot to
+/// `on_slot(profile slot, drawn Wh, delivered Wh, state of charge after, Wh)`.
+#[allow(clippy::too_many_arguments)]
+pub fn episode_traced(
+    policy: &Policy,
+    h: &Household,
+    from: usize,
+    slots: usize,
+    battery: &Battery,
+    tariff: &Tariff,
+    env: &EpisodeEnv,
+    mut on_slot: impl FnMut(usize, u64, u64, u64),
+) -> EpisodeCost {
     let fee = &env.fee;
-    let mut b = Battery::new(battery_kwh);
+    let mut b = *battery;
     let mut c = EpisodeCost::default();
     for idx in from..from + slots {
         let hour = ((idx % SLOTS_PER_DAY) / 4) as u32;
@@ -343,9 +375,15 @@ pub fn episode(
         });
         let mut plan = b.plan(mode, load_f, pv_f);
         if env.at_delivery {
-            plan = b.at_delivery(plan, h.load_wh[idx], h.pv_wh[idx], 0);
+            let sold = if env.sell_offers {
+                b.firm_offer(plan, load_f, pv_f)
+            } else {
+                0
+            };
+            plan = b.at_delivery(plan, h.load_wh[idx], h.pv_wh[idx], sold);
         }
         let (drawn, delivered) = b.execute(plan.0, plan.1);
+        on_slot(idx, drawn, delivered, b.soc_wh);
         let (load, pv) = (i128::from(h.load_wh[idx]), i128::from(h.pv_wh[idx]));
         let net = load + i128::from(drawn) - pv - i128::from(delivered);
         let retail = i128::from(tariff.retail(hour));
@@ -396,6 +434,11 @@ pub struct TrainConfig {
     /// Episodes apply the no-export rule at delivery
     /// ([`EpisodeEnv::at_delivery`]), as the simulation does.
     pub at_delivery: bool,
+    /// Episodes sell the plan's firm offer ([`EpisodeEnv::sell_offers`]).
+    pub sell_offers: bool,
+    /// The demand fee on the episodes' synchronised grid import
+    /// ([`demand_fee`]), uaip per kW per 7 days; 0: none.
+    pub demand_uaip_per_kw: u64,
     /// Share of the episodes drawn from the training range's first
     /// `winter_days` days (its short-PV-day part) instead of the whole range;
     /// 0: uniform over the range.
@@ -446,6 +489,8 @@ impl Default for TrainConfig {
             export_level: 0.0,
             start: Start::Rule,
             at_delivery: false,
+            sell_offers: false,
+            demand_uaip_per_kw: 0,
             winter_share: 0.0,
             winter_days: 84,
             select_every: 0,
@@ -461,6 +506,7 @@ impl TrainConfig {
             export_level: self.export_level,
             fee: self.fee,
             at_delivery: self.at_delivery,
+            sell_offers: self.sell_offers,
         }
     }
 }
@@ -519,6 +565,35 @@ fn gaussian(rng: &mut ChaCha8Rng) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
 }
 
+/// The training objective's demand fee on the episodes' synchronised grid
+/// import: `draws` holds, per episode, the household's grid import of every
+/// slot (Wh; the episodes start at midnight and are aligned slot by slot);
+/// the community's peak is the largest mean import over the episodes in one
+/// slot (kW: Wh per 15-minute slot × 4 / 1000), and every episode pays
+/// `uaip_per_kw` per kW of it per 7 days of `slots`. A policy whose
+/// batteries all charge in the same slots, on top of the load there, pays
+/// for the peak they make together; charging in the night's valley, below
+/// the evening's peak, costs nothing more. uaip, rounded down.
+pub fn demand_fee(draws: &[Vec<u64>], uaip_per_kw: u64, slots: usize) -> i128 {
+    if draws.is_empty() || uaip_per_kw == 0 {
+        return 0;
+    }
+    let peak_wh_sum = (0..slots)
+        .map(|t| {
+            draws
+                .iter()
+                .map(|d| u128::from(d.get(t).copied().unwrap_or(0)))
+                .sum::<u128>()
+        })
+        .max()
+        .unwrap_or(0);
+    // per episode: mean peak (sum / n) in kW (× 4 / 1000) × rate × slots / week;
+    // summed over the n episodes the mean's division cancels
+    let week = (7 * SLOTS_PER_DAY) as u128;
+    let fee = peak_wh_sum * 4 * u128::from(uaip_per_kw) * slots as u128 / (1000 * week);
+    i128::try_from(fee).unwrap_or(i128::MAX)
+}
+
 /// Offset of the validation set's seed from the training seed.
 pub const VALIDATION_SEED: u64 = 0x005e_ed0f_7a11;
 
@@ -553,14 +628,45 @@ pub fn train(
     let (b1, b2) = (0.9, 0.999);
     let mut log = Vec::new();
     let env = cfg.env();
-    let eval = |w: &[f64], eps: &[(usize, usize)]| {
+    // the objective of weights `w` on episodes `eps` of `slots` slots, net
+    // of the demand fee on the episodes' synchronised grid import
+    let score = |w: &[f64], eps: &[(usize, usize)], slots: usize| {
         let p = Policy::from_flat(w);
+        let battery = Battery::new(cfg.battery_kwh);
+        let mut draws = Vec::with_capacity(eps.len());
         let costs: Vec<EpisodeCost> = eps
             .iter()
-            .map(|&(h, from)| episode(&p, &households[h], from, len, cfg.battery_kwh, tariff, &env))
+            .map(|&(h, from)| {
+                let hh = &households[h];
+                let mut d = Vec::with_capacity(slots);
+                let c = episode_traced(
+                    &p,
+                    hh,
+                    from,
+                    slots,
+                    &battery,
+                    tariff,
+                    &env,
+                    |idx, drawn, out, _| {
+                        if cfg.demand_uaip_per_kw > 0 {
+                            d.push((hh.load_wh[idx] + drawn).saturating_sub(hh.pv_wh[idx] + out));
+                        }
+                    },
+                );
+                draws.push(d);
+                c
+            })
             .collect();
+        let imp: i128 = costs.iter().map(|c| c.baseline_import).sum();
+        let demand = demand_fee(&draws, cfg.demand_uaip_per_kw, slots);
         objective(&costs)
+            - if imp == 0 {
+                0.0
+            } else {
+                demand as f64 / imp as f64
+            }
     };
+    let eval = |w: &[f64], eps: &[(usize, usize)]| score(w, eps, len);
     // episode starts: uniform over the range, or with `winter_share` from
     // its first `winter_days` days (no extra draw when the share is 0, so
     // the uniform runs keep their random sequence)
@@ -585,24 +691,7 @@ pub fn train(
         } else {
             Vec::new()
         };
-    let validate = |w: &[f64]| {
-        let p = Policy::from_flat(w);
-        let costs: Vec<EpisodeCost> = validation
-            .iter()
-            .map(|&(h, from)| {
-                episode(
-                    &p,
-                    &households[h],
-                    from,
-                    7 * SLOTS_PER_DAY,
-                    cfg.battery_kwh,
-                    tariff,
-                    &env,
-                )
-            })
-            .collect();
-        objective(&costs)
-    };
+    let validate = |w: &[f64]| score(w, &validation, 7 * SLOTS_PER_DAY);
     let mut best = (f64::NEG_INFINITY, theta.clone());
     for it in 0..cfg.iterations {
         let eps: Vec<(usize, usize)> = (0..cfg.episodes)
@@ -678,6 +767,7 @@ mod tests {
             export_level: 0.0,
             fee: GridFee::default(),
             at_delivery: false,
+            sell_offers: false,
         }
     }
 
@@ -820,6 +910,26 @@ mod tests {
             ..env(&s)
         };
         assert_eq!(episode(&discharge, &h, 96, 1, 5.0, &t, &kept).bill, 0);
+        // selling the plan's firm offer: 525 Wh planned beyond the forecast
+        // load (yesterday's 100), 200 kept back for a load miss: 325 offered,
+        // sold and delivered (at feed-in), the other 200 stay stored
+        let sell = EpisodeEnv {
+            sell_offers: true,
+            ..kept
+        };
+        let mut flows = Vec::new();
+        let sold = episode_traced(
+            &discharge,
+            &h,
+            96,
+            1,
+            &Battery::new(5.0),
+            &t,
+            &sell,
+            |_, d, x, soc| flows.push((d, x, soc)),
+        );
+        assert_eq!(sold.bill, -325 * 80_000 / 1000);
+        assert_eq!(flows, vec![(0, 425, 2_500 - 425)]);
         // over a day the kept energy covers later load instead
         let day = episode(&discharge, &h, 96, 96, 5.0, &t, &kept);
         assert!(day.bill > 0 && day.bill < day.baseline, "{day:?}");
@@ -869,6 +979,25 @@ mod tests {
             0,
             "past the data: nothing"
         );
+    }
+
+    #[test]
+    fn the_demand_fee_charges_the_largest_mean_draw_of_one_slot() {
+        let week = 7 * SLOTS_PER_DAY;
+        // two episodes importing 160 Wh in the same slot: a mean of 160 Wh a
+        // slot, 0.64 kW, at 1 AIP per kW-week, for each of the two
+        let together = vec![vec![0, 160, 0], vec![0, 160, 0]];
+        assert_eq!(demand_fee(&together, 1_000_000, week), 2 * 640_000);
+        // the same energy in two slots: half the peak, half the fee
+        let spread = vec![vec![160, 0, 0], vec![0, 160, 0]];
+        assert_eq!(demand_fee(&spread, 1_000_000, week), 2 * 320_000);
+        // a 1-day episode pays a seventh
+        assert_eq!(
+            demand_fee(&together, 1_000_000, SLOTS_PER_DAY),
+            2 * 640_000 / 7
+        );
+        assert_eq!(demand_fee(&together, 0, week), 0);
+        assert_eq!(demand_fee(&[], 1_000_000, week), 0);
     }
 
     #[test]
