@@ -102,8 +102,10 @@ pub const INTRADAY_PV_MAX: u64 = 2;
 /// metered the day-ahead forecast is used as it is. Integer Wh throughout.
 pub struct IntraDay<F> {
     base: F,
-    /// (household, series) -> (target slot, day-ahead forecast), newest last.
-    issued: std::collections::BTreeMap<(usize, Series), std::collections::VecDeque<(usize, u64)>>,
+    /// (household, series) -> target slot -> the day-ahead forecast issued
+    /// for it (the latest; slots more than [`INTRADAY_SLOTS`] before the
+    /// latest metered one are dropped).
+    issued: std::collections::BTreeMap<(usize, Series), std::collections::BTreeMap<usize, u64>>,
 }
 
 impl<F: Forecaster> IntraDay<F> {
@@ -159,15 +161,14 @@ impl<F: Forecaster> Forecaster for IntraDay<F> {
             .entry((input.household, input.series))
             .or_default();
         let metered = input.known.len();
+        let first = metered.saturating_sub(INTRADAY_SLOTS);
+        // forecasts of slots before the last metered hour are of no more use
+        *issued = issued.split_off(&first);
         let pairs: Vec<(u64, u64)> = issued
-            .iter()
-            .filter(|(t, _)| *t < metered && *t + INTRADAY_SLOTS >= metered)
-            .map(|&(t, f)| (input.known[t], f))
+            .range(first..metered)
+            .map(|(&t, &f)| (input.known[t], f))
             .collect();
-        issued.push_back((input.target, base));
-        while issued.len() > 2 * INTRADAY_SLOTS + 2 {
-            issued.pop_front();
-        }
+        issued.insert(input.target, base);
         intraday_correct(input.series, base, &pairs)
     }
 }
@@ -293,6 +294,25 @@ mod tests {
             }
         }
         assert_eq!(last, 200);
+        // forecasts of later slots asked in between (a day plan's) neither
+        // disturb the correction nor count before they are metered
+        for target in 96 + 40..96 + 96 {
+            f.forecast(&ForecastInput {
+                household: 0,
+                series: Series::Pv,
+                known: &series[..96 + 38],
+                target,
+                slot_start: 0,
+            });
+        }
+        let again = f.forecast(&ForecastInput {
+            household: 0,
+            series: Series::Pv,
+            known: &series[..96 + 39],
+            target: 96 + 40,
+            slot_start: 0,
+        });
+        assert_eq!(again, 200);
         // another household's history is its own
         let other = f.forecast(&ForecastInput {
             household: 1,
