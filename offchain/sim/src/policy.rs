@@ -60,8 +60,43 @@ pub const ACTIONS: [BatteryMode; 5] = [
     BatteryMode::Charge,
     BatteryMode::Discharge,
 ];
-/// Number of actions.
+/// Number of actions of a [`Inputs::Bands`] policy.
 pub const N_ACTIONS: usize = ACTIONS.len();
+/// The action index of "follow the day plan" in a [`Inputs::BandsPlan`]
+/// policy: the mode [`crate::plan::DayPlan::advice`] gives (self-consumption
+/// when the household has no plan).
+pub const FOLLOW_PLAN: usize = N_ACTIONS;
+
+/// What a policy decides on: the version of its inputs and actions. A file
+/// without the field is a [`Inputs::Bands`] policy (the format before the
+/// day plan), and runs as before.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Inputs {
+    /// The time-band features, the [`ACTIONS`].
+    #[default]
+    Bands,
+    /// The same features, and a sixth action: follow the household's day
+    /// plan ([`crate::plan`], [`FOLLOW_PLAN`]). Training learns, per band and
+    /// state, when the plan's mode scores above the policy's own.
+    BandsPlan,
+}
+
+impl Inputs {
+    /// Rows of weights (one per action).
+    pub fn actions(self) -> usize {
+        match self {
+            Inputs::Bands => N_ACTIONS,
+            Inputs::BandsPlan => N_ACTIONS + 1,
+        }
+    }
+
+    /// True for the inputs without a day plan (the field is then left out
+    /// of the file, so a policy trained as before is written as before).
+    pub fn is_bands(&self) -> bool {
+        *self == Inputs::Bands
+    }
+}
 
 /// Alias kept short in signatures.
 pub type Mode = BatteryMode;
@@ -77,6 +112,9 @@ pub struct Obs {
     pub net_forecast_wh: i64,
     /// PV surplus over the last metered day ([`surplus_last_day`]), Wh.
     pub surplus_day_wh: u64,
+    /// The day plan's advice for the slot, when the household plans
+    /// ([`Inputs::BandsPlan`]).
+    pub plan: Option<crate::plan::Advice>,
 }
 
 /// The PV surplus (PV above load, slot by slot) of the last day metered:
@@ -112,7 +150,11 @@ pub fn features(o: &Obs) -> [f64; N_FEATURES] {
 pub struct Policy {
     /// Format tag, [`FORMAT`].
     pub format: String,
-    /// `N_ACTIONS` rows of `N_FEATURES` weights.
+    /// Inputs and actions; absent in the files before the day plan
+    /// ([`Inputs::Bands`]).
+    #[serde(default, skip_serializing_if = "Inputs::is_bands")]
+    pub inputs: Inputs,
+    /// [`Inputs::actions`] rows of `N_FEATURES` weights.
     pub weights: Vec<Vec<f64>>,
     /// How it was trained (command, configuration, metrics); not used to act.
     #[serde(default)]
@@ -135,9 +177,24 @@ impl Policy {
         }
         Policy {
             format: FORMAT.into(),
+            inputs: Inputs::Bands,
             weights,
             training: serde_json::Value::Null,
         }
+    }
+
+    /// A hand-made reference, not trained: follow the day plan in every
+    /// band (by a margin of [`RULE_MARGIN`] over self-consumption). The
+    /// start of a plan policy's training ([`Start::Plan`]).
+    pub fn plan_follower() -> Policy {
+        let mut p = Policy::rule();
+        p.inputs = Inputs::BandsPlan;
+        let mut follow = vec![0.0; N_FEATURES];
+        for b in 0..BANDS.len() {
+            follow[b * PER_BAND] = 2.0 * RULE_MARGIN;
+        }
+        p.weights.push(follow);
+        p
     }
 
     /// A hand-made reference, not trained: trickle-charge in the off-peak
@@ -181,9 +238,13 @@ impl Policy {
         best
     }
 
-    /// The battery mode for an observation.
+    /// The battery mode for an observation: the action's, or the plan's
+    /// for [`FOLLOW_PLAN`].
     pub fn act(&self, o: &Obs) -> Mode {
-        ACTIONS[self.act_index(o)]
+        match ACTIONS.get(self.act_index(o)) {
+            Some(&m) => m,
+            None => o.plan.map_or(Mode::SelfConsume, |a| a.mode),
+        }
     }
 
     /// Checks the format tag, the shape and that every weight is finite.
@@ -194,9 +255,10 @@ impl Policy {
                 self.format
             ));
         }
-        if self.weights.len() != N_ACTIONS || self.weights.iter().any(|r| r.len() != N_FEATURES) {
+        let rows = self.inputs.actions();
+        if self.weights.len() != rows || self.weights.iter().any(|r| r.len() != N_FEATURES) {
             return Err(format!(
-                "policy weights must be {N_ACTIONS} rows of {N_FEATURES}, got {} rows ({:?} wide)",
+                "policy weights must be {rows} rows of {N_FEATURES}, got {} rows ({:?} wide)",
                 self.weights.len(),
                 self.weights.iter().map(Vec::len).collect::<Vec<_>>()
             ));
@@ -246,9 +308,10 @@ impl Policy {
         self.weights.iter().flatten().copied().collect()
     }
 
-    fn from_flat(v: &[f64]) -> Policy {
+    fn from_flat(v: &[f64], inputs: Inputs) -> Policy {
         Policy {
             format: FORMAT.into(),
+            inputs,
             weights: v.chunks(N_FEATURES).map(<[f64]>::to_vec).collect(),
             training: serde_json::Value::Null,
         }
@@ -328,18 +391,73 @@ pub fn episode(
     tariff: &Tariff,
     env: &EpisodeEnv,
 ) -> EpisodeCost {
+    episode_planned(policy, h, from, slots, battery_kwh, tariff, env, None)
+}
+
+/// The day plans of an episode ([`crate::plan`]), one per day it touches:
+/// each solved at the day's first decision (its midnight, or `from`) on
+/// seasonal-naive forecasts of what is metered by then (the slot before
+/// the decision is not metered yet, as in the simulation).
+pub fn episode_plans(
+    h: &Household,
+    from: usize,
+    slots: usize,
+    battery_kwh: f64,
+    tariff: &Tariff,
+    fee: &GridFee,
+) -> Vec<crate::plan::DayPlan> {
+    let b = Battery::new(battery_kwh);
+    let first = from / SLOTS_PER_DAY;
+    let last = (from + slots).div_ceil(SLOTS_PER_DAY);
+    (first..last)
+        .map(|d| {
+            let day_idx = d * SLOTS_PER_DAY;
+            let known = day_idx.max(from).saturating_sub(1);
+            let f = crate::plan::naive_horizon(&h.load_wh, &h.pv_wh, day_idx, known, None);
+            crate::plan::DayPlan::solve(&f, &b, tariff, fee)
+        })
+        .collect()
+}
+
+/// [`episode`] with the day plans given ([`episode_plans`] of the same
+/// episode), so training solves them once for every perturbation; `None`:
+/// solved here when the policy follows a plan.
+#[allow(clippy::too_many_arguments)]
+pub fn episode_planned(
+    policy: &Policy,
+    h: &Household,
+    from: usize,
+    slots: usize,
+    battery_kwh: f64,
+    tariff: &Tariff,
+    env: &EpisodeEnv,
+    plans: Option<&[crate::plan::DayPlan]>,
+) -> EpisodeCost {
     let fee = &env.fee;
+    let solved;
+    let plans = match (policy.inputs, plans) {
+        (Inputs::Bands, _) => &[][..],
+        (Inputs::BandsPlan, Some(p)) => p,
+        (Inputs::BandsPlan, None) => {
+            solved = episode_plans(h, from, slots, battery_kwh, tariff, fee);
+            &solved[..]
+        }
+    };
     let mut b = Battery::new(battery_kwh);
     let mut c = EpisodeCost::default();
     for idx in from..from + slots {
         let hour = ((idx % SLOTS_PER_DAY) / 4) as u32;
         let (load_f, pv_f) = (naive(&h.load_wh, idx), naive(&h.pv_wh, idx));
+        let plan = plans
+            .get(idx / SLOTS_PER_DAY - from / SLOTS_PER_DAY)
+            .map(|p| p.advice(idx % SLOTS_PER_DAY, b.soc_wh, load_f, pv_f));
         let mode = policy.act(&Obs {
             hour,
             soc: b.soc_fraction(),
             net_forecast_wh: load_f as i64 - pv_f as i64,
             // as in the simulation: the slot before this one is not metered yet
             surplus_day_wh: surplus_last_day(&h.load_wh, &h.pv_wh, idx.saturating_sub(1)),
+            plan,
         });
         let mut plan = b.plan(mode, load_f, pv_f);
         if env.at_delivery {
@@ -419,6 +537,9 @@ pub enum Start {
     Rule,
     /// [`Policy::peak_reserve`]: night trickle, the charge kept for the peak.
     PeakReserve,
+    /// [`Policy::plan_follower`]: follow the day plan everywhere (a
+    /// [`Inputs::BandsPlan`] policy).
+    Plan,
 }
 
 impl Start {
@@ -427,6 +548,7 @@ impl Start {
         match self {
             Start::Rule => Policy::rule(),
             Start::PeakReserve => Policy::peak_reserve(),
+            Start::Plan => Policy::plan_follower(),
         }
     }
 }
@@ -547,19 +669,55 @@ pub fn train(
         )));
     }
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
-    let mut theta = cfg.start.policy().flat();
+    let start = cfg.start.policy();
+    let inputs = start.inputs;
+    let mut theta = start.flat();
     let n = theta.len();
     let (mut m, mut v) = (vec![0.0; n], vec![0.0; n]);
     let (b1, b2) = (0.9, 0.999);
     let mut log = Vec::new();
     let env = cfg.env();
-    let eval = |w: &[f64], eps: &[(usize, usize)]| {
-        let p = Policy::from_flat(w);
-        let costs: Vec<EpisodeCost> = eps
-            .iter()
-            .map(|&(h, from)| episode(&p, &households[h], from, len, cfg.battery_kwh, tariff, &env))
-            .collect();
-        objective(&costs)
+    // the episodes' day plans, solved once for every perturbation
+    let plans_of = |eps: &[(usize, usize)], slots: usize| -> Vec<Vec<crate::plan::DayPlan>> {
+        match inputs {
+            Inputs::Bands => Vec::new(),
+            Inputs::BandsPlan => eps
+                .iter()
+                .map(|&(h, from)| {
+                    episode_plans(
+                        &households[h],
+                        from,
+                        slots,
+                        cfg.battery_kwh,
+                        tariff,
+                        &env.fee,
+                    )
+                })
+                .collect(),
+        }
+    };
+    let run =
+        |p: &Policy, eps: &[(usize, usize)], slots: usize, plans: &[Vec<crate::plan::DayPlan>]| {
+            let costs: Vec<EpisodeCost> = eps
+                .iter()
+                .enumerate()
+                .map(|(k, &(h, from))| {
+                    episode_planned(
+                        p,
+                        &households[h],
+                        from,
+                        slots,
+                        cfg.battery_kwh,
+                        tariff,
+                        &env,
+                        plans.get(k).map(Vec::as_slice),
+                    )
+                })
+                .collect();
+            objective(&costs)
+        };
+    let eval = |w: &[f64], eps: &[(usize, usize)], plans: &[Vec<crate::plan::DayPlan>]| {
+        run(&Policy::from_flat(w, inputs), eps, len, plans)
     };
     // episode starts: uniform over the range, or with `winter_share` from
     // its first `winter_days` days (no extra draw when the share is 0, so
@@ -585,29 +743,21 @@ pub fn train(
         } else {
             Vec::new()
         };
+    let validation_plans = plans_of(&validation, 7 * SLOTS_PER_DAY);
     let validate = |w: &[f64]| {
-        let p = Policy::from_flat(w);
-        let costs: Vec<EpisodeCost> = validation
-            .iter()
-            .map(|&(h, from)| {
-                episode(
-                    &p,
-                    &households[h],
-                    from,
-                    7 * SLOTS_PER_DAY,
-                    cfg.battery_kwh,
-                    tariff,
-                    &env,
-                )
-            })
-            .collect();
-        objective(&costs)
+        run(
+            &Policy::from_flat(w, inputs),
+            &validation,
+            7 * SLOTS_PER_DAY,
+            &validation_plans,
+        )
     };
     let mut best = (f64::NEG_INFINITY, theta.clone());
     for it in 0..cfg.iterations {
         let eps: Vec<(usize, usize)> = (0..cfg.episodes)
             .map(|_| draw(&mut rng, cfg.episode_days))
             .collect();
+        let plans = plans_of(&eps, len);
         let noise: Vec<Vec<f64>> = (0..cfg.pairs)
             .map(|_| (0..n).map(|_| gaussian(&mut rng)).collect())
             .collect();
@@ -619,7 +769,7 @@ pub fn train(
                     .zip(z)
                     .map(|(t, z)| t + sign * cfg.sigma * z)
                     .collect();
-                returns.push(eval(&w, &eps));
+                returns.push(eval(&w, &eps, &plans));
             }
         }
         let rank = centred_ranks(&returns);
@@ -640,7 +790,7 @@ pub fn train(
         if (it + 1) % 10 == 0 || it + 1 == cfg.iterations {
             log.push(TrainPoint {
                 iteration: it + 1,
-                objective: eval(&theta, &eps),
+                objective: eval(&theta, &eps, &plans),
             });
         }
         if !validation.is_empty() && ((it + 1) % cfg.select_every == 0 || it + 1 == cfg.iterations)
@@ -654,7 +804,7 @@ pub fn train(
     if !validation.is_empty() {
         theta = best.1;
     }
-    Ok((Policy::from_flat(&theta), log))
+    Ok((Policy::from_flat(&theta, inputs), log))
 }
 
 #[cfg(test)]
@@ -668,6 +818,7 @@ mod tests {
             soc,
             net_forecast_wh: net,
             surplus_day_wh: 0,
+            plan: None,
         }
     }
 
