@@ -222,8 +222,9 @@ impl DayPlan {
     ///   deficit, no more: no battery energy exported);
     /// - no move: [`BatteryMode::Hold`];
     /// - a charge the forecast PV surplus covers: [`BatteryMode::SelfConsume`];
-    ///   one that needs the grid for at most a quarter of the battery's
-    ///   power: [`BatteryMode::Trickle`]; more: [`BatteryMode::Charge`].
+    ///   one that needs the grid: the charging mode whose draw is nearer to
+    ///   the plan's, [`BatteryMode::Trickle`] (a quarter of the battery's
+    ///   power; ties to it) or [`BatteryMode::Charge`] (full power).
     ///
     /// The target is `soc_wh` plus the move, within the capacity.
     pub fn advice(&self, t: usize, soc_wh: u64, load_f: u64, pv_f: u64) -> Advice {
@@ -237,7 +238,9 @@ impl DayPlan {
             let from_grid = drawn.saturating_sub(pv_f.saturating_sub(load_f));
             if from_grid == 0 {
                 BatteryMode::SelfConsume
-            } else if from_grid <= self.max_slot_wh / 4 {
+            } else if from_grid.abs_diff(self.max_slot_wh / 4)
+                <= from_grid.abs_diff(self.max_slot_wh)
+            {
                 BatteryMode::Trickle
             } else {
                 BatteryMode::Charge
