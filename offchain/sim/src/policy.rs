@@ -1131,6 +1131,129 @@ mod tests {
     }
 
     #[test]
+    fn a_plan_policy_takes_the_plans_mode_when_following_scores_best() {
+        let p = Policy::plan_follower();
+        assert_eq!(p.inputs, Inputs::BandsPlan);
+        assert_eq!(p.weights.len(), N_ACTIONS + 1);
+        p.validate().unwrap();
+        let advice = |mode| crate::plan::Advice {
+            mode,
+            target_soc_wh: 1_000,
+        };
+        for mode in [Mode::Hold, Mode::Trickle, Mode::Charge, Mode::SelfConsume] {
+            let o = Obs {
+                plan: Some(advice(mode)),
+                ..obs(3, 0.2, 100)
+            };
+            assert_eq!(p.act_index(&o), FOLLOW_PLAN);
+            assert_eq!(p.act(&o), mode);
+        }
+        // no plan: following it is self-consumption
+        assert_eq!(p.act(&obs(3, 0.2, 100)), Mode::SelfConsume);
+        // a band where the policy's own action scores above following
+        let mut q = Policy::plan_follower();
+        q.weights[1][0] = 1.0; // hold in band 0 (00–03)
+        let o = Obs {
+            plan: Some(advice(Mode::Trickle)),
+            ..obs(1, 0.2, 100)
+        };
+        assert_eq!(q.act(&o), Mode::Hold);
+        assert_eq!(q.act(&Obs { hour: 4, ..o }), Mode::Trickle);
+        // a policy without the plan's action ignores the advice
+        assert_eq!(Policy::rule().act(&o), Mode::SelfConsume);
+    }
+
+    #[test]
+    fn a_policy_file_without_inputs_is_a_bands_policy_and_is_written_without_them() {
+        let committed = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/policy.json"),
+        )
+        .unwrap();
+        assert!(!committed.contains("\"inputs\""));
+        let p: Policy = serde_json::from_str(&committed).unwrap();
+        assert_eq!(p.inputs, Inputs::Bands);
+        p.validate().unwrap();
+        let again = serde_json::to_value(&p).unwrap();
+        assert!(again.get("inputs").is_none(), "{again}");
+        let plan = serde_json::to_value(Policy::plan_follower()).unwrap();
+        assert_eq!(plan["inputs"], "bands-plan");
+    }
+
+    #[test]
+    fn a_plan_policy_with_the_rows_of_a_bands_policy_is_refused_naming_the_file() {
+        let mut p = Policy::plan_follower();
+        p.weights.pop();
+        let f = TempFile::new("planrows", &serde_json::to_string(&p).unwrap());
+        assert_eq!(
+            Policy::load(&f.0).unwrap_err().to_string(),
+            format!(
+                "data: policy {}: policy weights must be 6 rows of 40, got 5 rows ([40, 40, 40, 40, 40] wide)",
+                f.0.display()
+            )
+        );
+        let f = TempFile::new("inputs", "{\"format\": \"aip-sim linear battery policy v2\", \"inputs\": \"plan-only\", \"weights\": []}");
+        let e = Policy::load(&f.0).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!(
+                "data: policy {}: unknown variant `plan-only`, expected `bands` or `bands-plan`",
+                f.0.display()
+            )),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_episode_of_a_plan_policy_solves_its_plans_or_takes_them_given() {
+        let s = Scenario::fixture(2, 4);
+        let h = &s.households[0];
+        let t = Tariff::default();
+        let e = env(&s);
+        let p = Policy::plan_follower();
+        let plans = episode_plans(h, 96, 2 * 96, 5.0, &t, &e.fee);
+        assert_eq!(plans.len(), 2);
+        let solved = episode(&p, h, 96, 2 * 96, 5.0, &t, &e);
+        let given = episode_planned(&p, h, 96, 2 * 96, 5.0, &t, &e, Some(&plans));
+        assert_eq!(solved, given);
+        // following the plan is not the rule
+        assert_ne!(solved, episode(&Policy::rule(), h, 96, 2 * 96, 5.0, &t, &e));
+        // an episode from the middle of a day: one plan per day touched
+        assert_eq!(episode_plans(h, 150, 96, 5.0, &t, &e.fee).len(), 2);
+    }
+
+    #[test]
+    fn training_a_plan_policy_is_deterministic_and_starts_from_the_follower() {
+        let s = Scenario::fixture(3, 5);
+        let t = Tariff::default();
+        let cfg = TrainConfig {
+            iterations: 20,
+            pairs: 4,
+            episodes: 4,
+            episode_days: 2,
+            start: Start::Plan,
+            ..TrainConfig::default()
+        };
+        let range = 96..s.history_slots + s.sim_slots;
+        let (a, log_a) = train(&s.households, range.clone(), &cfg, &t).unwrap();
+        let (b, log_b) = train(&s.households, range.clone(), &cfg, &t).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(log_a, log_b);
+        assert_eq!(a.inputs, Inputs::BandsPlan);
+        assert_eq!(a.weights.len(), N_ACTIONS + 1);
+        assert_ne!(a, Policy::plan_follower(), "training moved the weights");
+        let (none, _) = train(
+            &s.households,
+            range,
+            &TrainConfig {
+                iterations: 0,
+                ..cfg
+            },
+            &t,
+        )
+        .unwrap();
+        assert_eq!(none.weights, Policy::plan_follower().weights);
+    }
+
+    #[test]
     fn a_policy_file_that_is_not_a_policy_is_refused_naming_the_file() {
         let f = TempFile::new("junk", "{\"format\": 3}");
         let e = Policy::load(&f.0).unwrap_err().to_string();
