@@ -434,6 +434,8 @@ impl Engine {
             point.pv_forecast_wh += pv_f;
 
             let st = &self.households[i];
+            // the battery's flows when the policy set them (a plan followed)
+            let mut flows = None;
             let (mode, bid_level, offer_level) = match st.strategy {
                 Strategy::Rule {
                     bid_level,
@@ -464,13 +466,15 @@ impl Engine {
                     } else {
                         None
                     };
-                    let mode = p.act(&crate::policy::Obs {
+                    let obs = crate::policy::Obs {
                         hour,
                         soc: st.battery.soc_fraction(),
                         net_forecast_wh: load_f as i64 - pv_f as i64,
                         surplus_day_wh: crate::policy::surplus_last_day(&h.load_wh, &h.pv_wh, seen),
                         plan,
-                    });
+                    };
+                    let (mode, f) = p.flows(&obs, &st.battery, load_f, pv_f);
+                    flows = Some(f);
                     (mode, st.levels.0, st.levels.1)
                 }
                 Strategy::Learning => {
@@ -481,7 +485,7 @@ impl Engine {
                     (act.battery, act.price_level, act.price_level)
                 }
             };
-            let (draw, deliver) = st.battery.plan(mode, load_f, pv_f);
+            let (draw, deliver) = flows.unwrap_or_else(|| st.battery.plan(mode, load_f, pv_f));
             let planned = load_f as i64 + draw as i64 - pv_f as i64 - deliver as i64;
             plans.push((draw, deliver));
             if planned >= self.cfg.min_order_wh as i64 {

@@ -37,6 +37,12 @@ use crate::scenario::SLOTS_PER_DAY;
 pub const HORIZON_SLOTS: usize = 2 * SLOTS_PER_DAY;
 /// The grid of the state of charge, Wh (101 levels for a 5 kWh battery).
 pub const STEP_WH: u64 = 50;
+/// The plan's spreading term: a slot's battery draw from the grid `d` (Wh)
+/// costs `SPREAD · d²` more (`uaip · Wh / kWh`; 0.0016 AIP/kWh on average at
+/// 160 Wh, far below any tariff step), so between slots of the same tariff
+/// the plan charges evenly over the window instead of all at once: the
+/// community's night charging is spread over the night.
+pub const SPREAD: i64 = 10;
 
 /// A slot's forecast, as the plan sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +63,11 @@ pub struct Advice {
     pub mode: BatteryMode,
     /// The state of charge the plan aims at after the slot, Wh.
     pub target_soc_wh: u64,
+    /// The plan's move as the battery's (drawn, delivered) Wh for the slot,
+    /// what [`crate::policy::FOLLOW_PLAN`] executes: the draw that stores the
+    /// move (rounded up), or a delivery of the move, at most the slot's
+    /// forecast deficit (no battery energy exported).
+    pub flows: (u64, u64),
 }
 
 /// The solved plan of one day: the best move for every slot of the day and
@@ -107,11 +118,12 @@ fn slot_cost(
     } else {
         net * tariff.feed_in as i64
     };
-    let over = drawn.min(net.max(0)) - fee.cap_wh as i64;
+    let from_grid = drawn.min(net.max(0));
+    let over = from_grid - fee.cap_wh as i64;
     if over > 0 {
         cost += over * fee.uaip_per_kwh as i64;
     }
-    cost
+    cost + SPREAD * from_grid * from_grid
 }
 
 impl DayPlan {
@@ -247,9 +259,15 @@ impl DayPlan {
             }
         };
         let target = soc_wh.saturating_add_signed(m).min(self.capacity_wh);
+        let flows = if m > 0 {
+            (drawn_for(target - soc_wh, self.efficiency_pct), 0)
+        } else {
+            (0, m.unsigned_abs().min(load_f.saturating_sub(pv_f)))
+        };
         Advice {
             mode,
             target_soc_wh: target,
+            flows,
         }
     }
 }
@@ -381,10 +399,10 @@ mod tests {
         // 250 delivered (beyond the deficit): 50 exported at feed-in
         assert_eq!(slot_cost(&f, -250, 95, &t, &fee), -50 * 80_000);
         // 300 stored: 316 drawn (300 / 0.95, up), 516 imported, 156 over the
-        // 160 Wh cap at 0.50
+        // 160 Wh cap at 0.50, and the spreading term on the 316 Wh
         assert_eq!(
             slot_cost(&f, 300, 95, &t, &fee),
-            516 * 400_000 + 156 * 500_000
+            516 * 400_000 + 156 * 500_000 + SPREAD * 316 * 316
         );
         // PV surplus charging draws nothing from the grid: no fee
         let sunny = SlotForecast {
@@ -404,19 +422,25 @@ mod tests {
         let b = small();
         let p = DayPlan::solve(&flat(HORIZON_SLOTS, 100, 0), &b, &t, &fee);
         // following the plan from an empty battery at 00:00: full by 06:00,
-        // at most 2 levels (100 Wh stored, 106 drawn) a slot, within the
-        // fee's cap
+        // charged evenly (the spreading term: no slot more than 50 Wh above
+        // another), within the fee's cap
         let mut soc = 0u64;
+        let mut moves = Vec::new();
         for s in 0..24 {
             let a = p.advice(s, soc, 100, 0);
-            assert!(
-                matches!(a.mode, BatteryMode::Hold | BatteryMode::Charge),
-                "{a:?}"
-            );
-            assert!(a.target_soc_wh <= soc + 100);
-            assert!(drawn_for(a.target_soc_wh - soc, 95) <= fee.cap_wh);
+            assert!(a.target_soc_wh >= soc);
+            let stored = a.target_soc_wh - soc;
+            assert_eq!(a.flows, (drawn_for(stored, 95), 0));
+            assert!(a.flows.0 <= fee.cap_wh);
+            if stored > 0 {
+                // 53 Wh drawn: the trickle's 31 is nearer than full power's 125
+                assert_eq!(a.mode, BatteryMode::Trickle, "{a:?}");
+            }
+            moves.push(stored);
             soc = a.target_soc_wh;
         }
+        let (lo, hi) = (moves.iter().min().unwrap(), moves.iter().max().unwrap());
+        assert!(hi - lo <= 50, "{moves:?}");
         assert_eq!(soc, 1_000);
         // at 18:00 with a full battery: discharge to cover the load, no more
         let a = p.advice(72, 1_000, 100, 0);
@@ -499,7 +523,8 @@ mod tests {
             p.advice(10, 0, 100, 0),
             Advice {
                 mode: BatteryMode::Hold,
-                target_soc_wh: 0
+                target_soc_wh: 0,
+                flows: (0, 0),
             }
         );
         // no forecasts: an empty table, hold

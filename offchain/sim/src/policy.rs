@@ -247,6 +247,25 @@ impl Policy {
         }
     }
 
+    /// The battery's (drawn, delivered) Wh for an observation, with the
+    /// mode it stands for: the chosen mode's [`Battery::plan`] on the
+    /// slot's forecast, or for [`FOLLOW_PLAN`] the plan's own flows
+    /// ([`crate::plan::Advice::flows`], within the battery's power and
+    /// charge).
+    pub fn flows(&self, o: &Obs, b: &Battery, load_f: u64, pv_f: u64) -> (Mode, (u64, u64)) {
+        match (ACTIONS.get(self.act_index(o)), o.plan) {
+            (Some(&m), _) => (m, b.plan(m, load_f, pv_f)),
+            (None, Some(a)) => (
+                a.mode,
+                (
+                    a.flows.0.min(b.charge_room()),
+                    a.flows.1.min(b.discharge_room()),
+                ),
+            ),
+            (None, None) => (Mode::SelfConsume, b.plan(Mode::SelfConsume, load_f, pv_f)),
+        }
+    }
+
     /// Checks the format tag, the shape and that every weight is finite.
     pub fn validate(&self) -> Result<(), String> {
         if self.format != FORMAT {
@@ -451,15 +470,15 @@ pub fn episode_planned(
         let plan = plans
             .get(idx / SLOTS_PER_DAY - from / SLOTS_PER_DAY)
             .map(|p| p.advice(idx % SLOTS_PER_DAY, b.soc_wh, load_f, pv_f));
-        let mode = policy.act(&Obs {
+        let obs = Obs {
             hour,
             soc: b.soc_fraction(),
             net_forecast_wh: load_f as i64 - pv_f as i64,
             // as in the simulation: the slot before this one is not metered yet
             surplus_day_wh: surplus_last_day(&h.load_wh, &h.pv_wh, idx.saturating_sub(1)),
             plan,
-        });
-        let mut plan = b.plan(mode, load_f, pv_f);
+        };
+        let (_, mut plan) = policy.flows(&obs, &b, load_f, pv_f);
         if env.at_delivery {
             plan = b.at_delivery(plan, h.load_wh[idx], h.pv_wh[idx], 0);
         }
@@ -1139,6 +1158,7 @@ mod tests {
         let advice = |mode| crate::plan::Advice {
             mode,
             target_soc_wh: 1_000,
+            flows: (200, 0),
         };
         for mode in [Mode::Hold, Mode::Trickle, Mode::Charge, Mode::SelfConsume] {
             let o = Obs {
@@ -1147,7 +1167,19 @@ mod tests {
             };
             assert_eq!(p.act_index(&o), FOLLOW_PLAN);
             assert_eq!(p.act(&o), mode);
+            // following executes the plan's flows, within the battery's room
+            let b = Battery::new(5.0);
+            assert_eq!(p.flows(&o, &b, 100, 0), (mode, (200, 0)));
+            let full = Battery { soc_wh: 4_900, ..b };
+            assert_eq!(p.flows(&o, &full, 100, 0), (mode, (106, 0)));
         }
+        // another action: its mode's plan on the forecast
+        let b = Battery::new(5.0);
+        let o = obs(3, 0.5, 300);
+        assert_eq!(
+            Policy::rule().flows(&o, &b, 300, 0),
+            (Mode::SelfConsume, (0, 300))
+        );
         // no plan: following it is self-consumption
         assert_eq!(p.act(&obs(3, 0.2, 100)), Mode::SelfConsume);
         // a band where the policy's own action scores above following
