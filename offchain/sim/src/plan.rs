@@ -37,11 +37,13 @@ use crate::scenario::SLOTS_PER_DAY;
 pub const HORIZON_SLOTS: usize = 2 * SLOTS_PER_DAY;
 /// The grid of the state of charge, Wh (101 levels for a 5 kWh battery).
 pub const STEP_WH: u64 = 50;
-/// The plan's spreading term: a slot's battery draw from the grid `d` (Wh)
-/// costs `SPREAD · d²` more (`uaip · Wh / kWh`; 0.0016 AIP/kWh on average at
-/// 160 Wh, far below any tariff step), so between slots of the same tariff
-/// the plan charges evenly over the window instead of all at once: the
-/// community's night charging is spread over the night.
+/// The plan's spreading term: a slot's import from the grid `d` (Wh, the
+/// household's load and battery draw beyond PV and battery delivery) costs
+/// `SPREAD · d²` more (`uaip · Wh / kWh`; 0.004 AIP/kWh on average at 400
+/// Wh, far below any tariff step), so between slots of the same tariff the
+/// plan charges where its own load is low and evenly, and discharges where
+/// its load is high: a household's night charging moves away from the
+/// evening's high load toward the small hours, spread over them.
 pub const SPREAD: i64 = 10;
 
 /// A slot's forecast, as the plan sees it.
@@ -118,12 +120,12 @@ fn slot_cost(
     } else {
         net * tariff.feed_in as i64
     };
-    let from_grid = drawn.min(net.max(0));
-    let over = from_grid - fee.cap_wh as i64;
+    let import = net.max(0);
+    let over = drawn.min(import) - fee.cap_wh as i64;
     if over > 0 {
         cost += over * fee.uaip_per_kwh as i64;
     }
-    cost + SPREAD * from_grid * from_grid
+    cost + SPREAD * import * import
 }
 
 impl DayPlan {
@@ -393,16 +395,22 @@ mod tests {
             pv_wh: 100,
         };
         // no move: 200 Wh imported at the peak's 0.40
-        assert_eq!(slot_cost(&f, 0, 95, &t, &fee), 200 * 400_000);
+        assert_eq!(
+            slot_cost(&f, 0, 95, &t, &fee),
+            200 * 400_000 + SPREAD * 200 * 200
+        );
         // 150 delivered: 50 imported
-        assert_eq!(slot_cost(&f, -150, 95, &t, &fee), 50 * 400_000);
+        assert_eq!(
+            slot_cost(&f, -150, 95, &t, &fee),
+            50 * 400_000 + SPREAD * 50 * 50
+        );
         // 250 delivered (beyond the deficit): 50 exported at feed-in
         assert_eq!(slot_cost(&f, -250, 95, &t, &fee), -50 * 80_000);
         // 300 stored: 316 drawn (300 / 0.95, up), 516 imported, 156 over the
-        // 160 Wh cap at 0.50, and the spreading term on the 316 Wh
+        // 160 Wh cap at 0.50, and the spreading term on the 516 Wh
         assert_eq!(
             slot_cost(&f, 300, 95, &t, &fee),
-            516 * 400_000 + 156 * 500_000 + SPREAD * 316 * 316
+            516 * 400_000 + 156 * 500_000 + SPREAD * 516 * 516
         );
         // PV surplus charging draws nothing from the grid: no fee
         let sunny = SlotForecast {
