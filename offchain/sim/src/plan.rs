@@ -44,7 +44,7 @@ pub const STEP_WH: u64 = 50;
 /// plan charges where its own load is low and evenly, and discharges where
 /// its load is high: a household's night charging moves away from the
 /// evening's high load toward the small hours, spread over them.
-pub const SPREAD: i64 = 10;
+pub const SPREAD: i64 = 100;
 
 /// A slot's forecast, as the plan sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
