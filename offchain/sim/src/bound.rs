@@ -294,6 +294,7 @@ pub fn policy_run(
         battery,
         tariff,
         &env,
+        None,
         |idx, drawn, served, soc| {
             let net = h.load_wh[idx] as i64 + drawn as i64 - h.pv_wh[idx] as i64 - served as i64;
             out.bill_mu += slot_bill(net, hour_of(idx), tariff);

@@ -244,6 +244,9 @@ pub struct Engine {
     prepared: Option<Prepared>,
     /// Next slot to simulate, 0-based from the first simulated slot.
     pub next: usize,
+    /// Per household: the day plan of a household on a plan policy
+    /// ([`crate::plan`]) and the day it is for.
+    day_plans: Vec<Option<(usize, crate::plan::DayPlan)>>,
 }
 
 /// A slot whose orders are placed and matched, waiting for delivery.
@@ -343,6 +346,7 @@ impl Engine {
         chain.setup(&people, &net, cfg.funding_uaip)?;
         let q = QTable::warm(cfg.q, action_index(BatteryMode::SelfConsume, 0.5));
         Ok(Engine {
+            day_plans: vec![None; households.len()],
             prepared: None,
             scenario,
             cfg,
@@ -430,6 +434,8 @@ impl Engine {
             point.pv_forecast_wh += pv_f;
 
             let st = &self.households[i];
+            // the battery's flows when the policy set them (a plan followed)
+            let mut flows = None;
             let (mode, bid_level, offer_level) = match st.strategy {
                 Strategy::Rule {
                     bid_level,
@@ -437,12 +443,38 @@ impl Engine {
                 } => (BatteryMode::SelfConsume, bid_level, offer_level),
                 Strategy::Learning if self.cfg.policy.is_some() => {
                     let p = self.cfg.policy.as_ref().expect("checked");
-                    let mode = p.act(&crate::policy::Obs {
+                    // the day plan, solved at the household's first decision of the day
+                    let plan = if p.inputs == crate::policy::Inputs::BandsPlan {
+                        let day = idx / SLOTS_PER_DAY;
+                        let cached = &mut self.day_plans[i];
+                        if cached.as_ref().is_none_or(|(d, _)| *d != day) {
+                            let solved = crate::plan::simulation_plan(
+                                self.forecaster.as_mut(),
+                                i,
+                                h,
+                                idx,
+                                start,
+                                &st.battery,
+                                &tariff,
+                                &crate::policy::GridFee::default(),
+                            );
+                            *cached = Some((day, solved));
+                        }
+                        cached.as_ref().map(|(_, d)| {
+                            d.advice(idx % SLOTS_PER_DAY, st.battery.soc_wh, load_f, pv_f)
+                        })
+                    } else {
+                        None
+                    };
+                    let obs = crate::policy::Obs {
                         hour,
                         soc: st.battery.soc_fraction(),
                         net_forecast_wh: load_f as i64 - pv_f as i64,
                         surplus_day_wh: crate::policy::surplus_last_day(&h.load_wh, &h.pv_wh, seen),
-                    });
+                        plan,
+                    };
+                    let (mode, f) = p.flows(&obs, &st.battery, load_f, pv_f);
+                    flows = Some(f);
                     (mode, st.levels.0, st.levels.1)
                 }
                 Strategy::Learning => {
@@ -453,7 +485,7 @@ impl Engine {
                     (act.battery, act.price_level, act.price_level)
                 }
             };
-            let (draw, deliver) = st.battery.plan(mode, load_f, pv_f);
+            let (draw, deliver) = flows.unwrap_or_else(|| st.battery.plan(mode, load_f, pv_f));
             let planned = load_f as i64 + draw as i64 - pv_f as i64 - deliver as i64;
             plans.push((draw, deliver));
             if planned >= self.cfg.min_order_wh as i64 {

@@ -99,7 +99,10 @@ pub fn train_command(args: &Args, path: &std::path::Path) -> Result<()> {
         winter(&policy::Policy::rule()),
         winter(&policy::Policy::night_trickle()),
         winter(&policy::Policy::peak_reserve()),
+        winter(&policy::Policy::plan_follower()),
     ];
+    // the day plan followed everywhere, the start of a plan policy
+    let (follow, follow_fee) = full(&policy::Policy::plan_follower());
     p.training = serde_json::json!({
         "command": format!(
             "aip-sim --train-policy {} --train-seed {} --train-iterations {} --train-export-level {} --train-pairs {} --train-episodes {} --train-episode-days {} --train-start {}{}{}{} --train-winter-share {} --train-select-every {}",
@@ -116,10 +119,14 @@ pub fn train_command(args: &Args, path: &std::path::Path) -> Result<()> {
         "config": cfg,
         "seconds": (secs * 10.0).round() / 10.0,
         "log": log,
-        "training_period_objective": { "trained": trained, "rule": rule, "night_trickle": hand, "peak_reserve": reserve },
-        "training_period_grid_fee_aip": { "trained": trained_fee as f64 / 1e6, "rule": rule_fee as f64 / 1e6, "night_trickle": hand_fee as f64 / 1e6, "peak_reserve": reserve_fee as f64 / 1e6 },
-        "winter_objective": { "period": "2016-01-08..2016-03-31", "trained": winter_of[0], "rule": winter_of[1], "night_trickle": winter_of[2], "peak_reserve": winter_of[3] },
+        "training_period_objective": { "trained": trained, "rule": rule, "night_trickle": hand, "peak_reserve": reserve, "plan_follower": follow },
+        "training_period_grid_fee_aip": { "trained": trained_fee as f64 / 1e6, "rule": rule_fee as f64 / 1e6, "night_trickle": hand_fee as f64 / 1e6, "peak_reserve": reserve_fee as f64 / 1e6, "plan_follower": follow_fee as f64 / 1e6 },
+        "winter_objective": { "period": "2016-01-08..2016-03-31", "trained": winter_of[0], "rule": winter_of[1], "night_trickle": winter_of[2], "peak_reserve": winter_of[3], "plan_follower": winter_of[4] },
         "objective": "(grid-only bill - bill - grid fee) / grid-only import bill, seasonal-naive forecasts, no market, exports valued at config.export_level of the way from feed-in to retail",
+        "actions": match p.inputs {
+            policy::Inputs::Bands => "self-consume, hold, trickle, charge, discharge",
+            policy::Inputs::BandsPlan => "self-consume, hold, trickle, charge, discharge, follow the day plan (offchain/sim/src/plan.rs, seasonal-naive forecasts in training)",
+        },
         "features_per_band": ["1", "state of charge", "its square", "forecast net load (kWh, clamped to +-2)", "PV surplus of the last metered day (/5 kWh, at most 2)"],
     });
     if let Some(dir) = path.parent() {
@@ -128,7 +135,7 @@ pub fn train_command(args: &Args, path: &std::path::Path) -> Result<()> {
     std::fs::write(path, serde_json::to_string_pretty(&p)? + "\n")
         .with_context(|| format!("write {}", path.display()))?;
     println!(
-        "trained in {secs:.1} s: objective over the training period {:.1} % (rule {:.1} %, hand-made night trickle {:.1} %, peak reserve {:.1} %), 8 Jan-31 Mar {:.1} % (rule {:.1} %, night trickle {:.1} %, peak reserve {:.1} %), grid fee {:.1} AIP (rule {:.1}, night trickle {:.1} AIP); wrote {}",
+        "trained in {secs:.1} s: objective over the training period {:.1} % (rule {:.1} %, hand-made night trickle {:.1} %, peak reserve {:.1} %), 8 Jan-31 Mar {:.1} % (rule {:.1} %, night trickle {:.1} %, peak reserve {:.1} %), grid fee {:.1} AIP (rule {:.1}, night trickle {:.1} AIP); day plan followed everywhere {:.1} % (8 Jan-31 Mar {:.1} %, grid fee {:.1} AIP); wrote {}",
         100.0 * trained,
         100.0 * rule,
         100.0 * hand,
@@ -140,6 +147,9 @@ pub fn train_command(args: &Args, path: &std::path::Path) -> Result<()> {
         trained_fee as f64 / 1e6,
         rule_fee as f64 / 1e6,
         hand_fee as f64 / 1e6,
+        100.0 * follow,
+        100.0 * winter_of[4],
+        follow_fee as f64 / 1e6,
         path.display()
     );
     Ok(())

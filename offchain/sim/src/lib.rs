@@ -32,6 +32,7 @@ pub mod grid;
 pub mod inprocess;
 pub mod market;
 pub mod node;
+pub mod plan;
 pub mod plot;
 pub mod policy;
 pub mod protocol;

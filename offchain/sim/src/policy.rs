@@ -60,8 +60,43 @@ pub const ACTIONS: [BatteryMode; 5] = [
     BatteryMode::Charge,
     BatteryMode::Discharge,
 ];
-/// Number of actions.
+/// Number of actions of a [`Inputs::Bands`] policy.
 pub const N_ACTIONS: usize = ACTIONS.len();
+/// The action index of "follow the day plan" in a [`Inputs::BandsPlan`]
+/// policy: the mode [`crate::plan::DayPlan::advice`] gives (self-consumption
+/// when the household has no plan).
+pub const FOLLOW_PLAN: usize = N_ACTIONS;
+
+/// What a policy decides on: the version of its inputs and actions. A file
+/// without the field is a [`Inputs::Bands`] policy (the format before the
+/// day plan), and runs as before.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Inputs {
+    /// The time-band features, the [`ACTIONS`].
+    #[default]
+    Bands,
+    /// The same features, and a sixth action: follow the household's day
+    /// plan ([`crate::plan`], [`FOLLOW_PLAN`]). Training learns, per band and
+    /// state, when the plan's mode scores above the policy's own.
+    BandsPlan,
+}
+
+impl Inputs {
+    /// Rows of weights (one per action).
+    pub fn actions(self) -> usize {
+        match self {
+            Inputs::Bands => N_ACTIONS,
+            Inputs::BandsPlan => N_ACTIONS + 1,
+        }
+    }
+
+    /// True for the inputs without a day plan (the field is then left out
+    /// of the file, so a policy trained as before is written as before).
+    pub fn is_bands(&self) -> bool {
+        *self == Inputs::Bands
+    }
+}
 
 /// Alias kept short in signatures.
 pub type Mode = BatteryMode;
@@ -77,6 +112,9 @@ pub struct Obs {
     pub net_forecast_wh: i64,
     /// PV surplus over the last metered day ([`surplus_last_day`]), Wh.
     pub surplus_day_wh: u64,
+    /// The day plan's advice for the slot, when the household plans
+    /// ([`Inputs::BandsPlan`]).
+    pub plan: Option<crate::plan::Advice>,
 }
 
 /// The PV surplus (PV above load, slot by slot) of the last day metered:
@@ -112,7 +150,11 @@ pub fn features(o: &Obs) -> [f64; N_FEATURES] {
 pub struct Policy {
     /// Format tag, [`FORMAT`].
     pub format: String,
-    /// `N_ACTIONS` rows of `N_FEATURES` weights.
+    /// Inputs and actions; absent in the files before the day plan
+    /// ([`Inputs::Bands`]).
+    #[serde(default, skip_serializing_if = "Inputs::is_bands")]
+    pub inputs: Inputs,
+    /// [`Inputs::actions`] rows of `N_FEATURES` weights.
     pub weights: Vec<Vec<f64>>,
     /// How it was trained (command, configuration, metrics); not used to act.
     #[serde(default)]
@@ -135,9 +177,24 @@ impl Policy {
         }
         Policy {
             format: FORMAT.into(),
+            inputs: Inputs::Bands,
             weights,
             training: serde_json::Value::Null,
         }
+    }
+
+    /// A hand-made reference, not trained: follow the day plan in every
+    /// band (by a margin of [`RULE_MARGIN`] over self-consumption). The
+    /// start of a plan policy's training ([`Start::Plan`]).
+    pub fn plan_follower() -> Policy {
+        let mut p = Policy::rule();
+        p.inputs = Inputs::BandsPlan;
+        let mut follow = vec![0.0; N_FEATURES];
+        for b in 0..BANDS.len() {
+            follow[b * PER_BAND] = 2.0 * RULE_MARGIN;
+        }
+        p.weights.push(follow);
+        p
     }
 
     /// A hand-made reference, not trained: trickle-charge in the off-peak
@@ -181,9 +238,32 @@ impl Policy {
         best
     }
 
-    /// The battery mode for an observation.
+    /// The battery mode for an observation: the action's, or the plan's
+    /// for [`FOLLOW_PLAN`].
     pub fn act(&self, o: &Obs) -> Mode {
-        ACTIONS[self.act_index(o)]
+        match ACTIONS.get(self.act_index(o)) {
+            Some(&m) => m,
+            None => o.plan.map_or(Mode::SelfConsume, |a| a.mode),
+        }
+    }
+
+    /// The battery's (drawn, delivered) Wh for an observation, with the
+    /// mode it stands for: the chosen mode's [`Battery::plan`] on the
+    /// slot's forecast, or for [`FOLLOW_PLAN`] the plan's own flows
+    /// ([`crate::plan::Advice::flows`], within the battery's power and
+    /// charge).
+    pub fn flows(&self, o: &Obs, b: &Battery, load_f: u64, pv_f: u64) -> (Mode, (u64, u64)) {
+        match (ACTIONS.get(self.act_index(o)), o.plan) {
+            (Some(&m), _) => (m, b.plan(m, load_f, pv_f)),
+            (None, Some(a)) => (
+                a.mode,
+                (
+                    a.flows.0.min(b.charge_room()),
+                    a.flows.1.min(b.discharge_room()),
+                ),
+            ),
+            (None, None) => (Mode::SelfConsume, b.plan(Mode::SelfConsume, load_f, pv_f)),
+        }
     }
 
     /// Checks the format tag, the shape and that every weight is finite.
@@ -194,9 +274,10 @@ impl Policy {
                 self.format
             ));
         }
-        if self.weights.len() != N_ACTIONS || self.weights.iter().any(|r| r.len() != N_FEATURES) {
+        let rows = self.inputs.actions();
+        if self.weights.len() != rows || self.weights.iter().any(|r| r.len() != N_FEATURES) {
             return Err(format!(
-                "policy weights must be {N_ACTIONS} rows of {N_FEATURES}, got {} rows ({:?} wide)",
+                "policy weights must be {rows} rows of {N_FEATURES}, got {} rows ({:?} wide)",
                 self.weights.len(),
                 self.weights.iter().map(Vec::len).collect::<Vec<_>>()
             ));
@@ -246,9 +327,10 @@ impl Policy {
         self.weights.iter().flatten().copied().collect()
     }
 
-    fn from_flat(v: &[f64]) -> Policy {
+    fn from_flat(v: &[f64], inputs: Inputs) -> Policy {
         Policy {
             format: FORMAT.into(),
+            inputs,
             weights: v.chunks(N_FEATURES).map(<[f64]>::to_vec).collect(),
             training: serde_json::Value::Null,
         }
@@ -343,11 +425,64 @@ pub fn episode(
         &Battery::new(battery_kwh),
         tariff,
         env,
+        None,
         |_, _, _, _| {},
     )
 }
 
-/// [`episode`] from a given battery state, reporting every slot to
+/// The day plans of an episode ([`crate::plan`]), one per day it touches:
+/// each solved at the day's first decision (its midnight, or `from`) on
+/// seasonal-naive forecasts of what is metered by then (the slot before
+/// the decision is not metered yet, as in the simulation).
+pub fn episode_plans(
+    h: &Household,
+    from: usize,
+    slots: usize,
+    battery_kwh: f64,
+    tariff: &Tariff,
+    fee: &GridFee,
+) -> Vec<crate::plan::DayPlan> {
+    let b = Battery::new(battery_kwh);
+    let first = from / SLOTS_PER_DAY;
+    let last = (from + slots).div_ceil(SLOTS_PER_DAY);
+    (first..last)
+        .map(|d| {
+            let day_idx = d * SLOTS_PER_DAY;
+            let known = day_idx.max(from).saturating_sub(1);
+            let f = crate::plan::naive_horizon(&h.load_wh, &h.pv_wh, day_idx, known, None);
+            crate::plan::DayPlan::solve(&f, &b, tariff, fee)
+        })
+        .collect()
+}
+
+/// [`episode`] with the day plans given ([`episode_plans`] of the same
+/// episode, so training solves them once for every perturbation; `None`:
+/// solved here when the policy follows a plan).
+#[allow(clippy::too_many_arguments)]
+pub fn episode_planned(
+    policy: &Policy,
+    h: &Household,
+    from: usize,
+    slots: usize,
+    battery_kwh: f64,
+    tariff: &Tariff,
+    env: &EpisodeEnv,
+    plans: Option<&[crate::plan::DayPlan]>,
+) -> EpisodeCost {
+    episode_traced(
+        policy,
+        h,
+        from,
+        slots,
+        &Battery::new(battery_kwh),
+        tariff,
+        env,
+        plans,
+        |_, _, _, _| {},
+    )
+}
+
+/// [`episode_planned`] from a given battery state, reporting every slot to
 /// `on_slot(profile slot, drawn Wh, delivered Wh, state of charge after, Wh)`.
 #[allow(clippy::too_many_arguments)]
 pub fn episode_traced(
@@ -358,22 +493,43 @@ pub fn episode_traced(
     battery: &Battery,
     tariff: &Tariff,
     env: &EpisodeEnv,
+    plans: Option<&[crate::plan::DayPlan]>,
     mut on_slot: impl FnMut(usize, u64, u64, u64),
 ) -> EpisodeCost {
     let fee = &env.fee;
+    let solved;
+    let plans = match (policy.inputs, plans) {
+        (Inputs::Bands, _) => &[][..],
+        (Inputs::BandsPlan, Some(p)) => p,
+        (Inputs::BandsPlan, None) => {
+            solved = episode_plans(
+                h,
+                from,
+                slots,
+                battery.capacity_wh as f64 / 1000.0,
+                tariff,
+                fee,
+            );
+            &solved[..]
+        }
+    };
     let mut b = *battery;
     let mut c = EpisodeCost::default();
     for idx in from..from + slots {
         let hour = ((idx % SLOTS_PER_DAY) / 4) as u32;
         let (load_f, pv_f) = (naive(&h.load_wh, idx), naive(&h.pv_wh, idx));
-        let mode = policy.act(&Obs {
+        let plan = plans
+            .get(idx / SLOTS_PER_DAY - from / SLOTS_PER_DAY)
+            .map(|p| p.advice(idx % SLOTS_PER_DAY, b.soc_wh, load_f, pv_f));
+        let obs = Obs {
             hour,
             soc: b.soc_fraction(),
             net_forecast_wh: load_f as i64 - pv_f as i64,
             // as in the simulation: the slot before this one is not metered yet
             surplus_day_wh: surplus_last_day(&h.load_wh, &h.pv_wh, idx.saturating_sub(1)),
-        });
-        let mut plan = b.plan(mode, load_f, pv_f);
+            plan,
+        };
+        let (_, mut plan) = policy.flows(&obs, &b, load_f, pv_f);
         if env.at_delivery {
             let sold = if env.sell_offers {
                 b.firm_offer(plan, load_f, pv_f)
@@ -462,6 +618,9 @@ pub enum Start {
     Rule,
     /// [`Policy::peak_reserve`]: night trickle, the charge kept for the peak.
     PeakReserve,
+    /// [`Policy::plan_follower`]: follow the day plan everywhere (a
+    /// [`Inputs::BandsPlan`] policy).
+    Plan,
 }
 
 impl Start {
@@ -470,6 +629,7 @@ impl Start {
         match self {
             Start::Rule => Policy::rule(),
             Start::PeakReserve => Policy::peak_reserve(),
+            Start::Plan => Policy::plan_follower(),
         }
     }
 }
@@ -622,21 +782,46 @@ pub fn train(
         )));
     }
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
-    let mut theta = cfg.start.policy().flat();
+    let start = cfg.start.policy();
+    let inputs = start.inputs;
+    let mut theta = start.flat();
     let n = theta.len();
     let (mut m, mut v) = (vec![0.0; n], vec![0.0; n]);
     let (b1, b2) = (0.9, 0.999);
     let mut log = Vec::new();
     let env = cfg.env();
+    // the episodes' day plans, solved once for every perturbation
+    let plans_of = |eps: &[(usize, usize)], slots: usize| -> Vec<Vec<crate::plan::DayPlan>> {
+        match inputs {
+            Inputs::Bands => Vec::new(),
+            Inputs::BandsPlan => eps
+                .iter()
+                .map(|&(h, from)| {
+                    episode_plans(
+                        &households[h],
+                        from,
+                        slots,
+                        cfg.battery_kwh,
+                        tariff,
+                        &env.fee,
+                    )
+                })
+                .collect(),
+        }
+    };
     // the objective of weights `w` on episodes `eps` of `slots` slots, net
     // of the demand fee on the episodes' synchronised grid import
-    let score = |w: &[f64], eps: &[(usize, usize)], slots: usize| {
-        let p = Policy::from_flat(w);
+    let score = |w: &[f64],
+                 eps: &[(usize, usize)],
+                 slots: usize,
+                 plans: &[Vec<crate::plan::DayPlan>]| {
+        let p = Policy::from_flat(w, inputs);
         let battery = Battery::new(cfg.battery_kwh);
         let mut draws = Vec::with_capacity(eps.len());
         let costs: Vec<EpisodeCost> = eps
             .iter()
-            .map(|&(h, from)| {
+            .enumerate()
+            .map(|(k, &(h, from))| {
                 let hh = &households[h];
                 let mut d = Vec::with_capacity(slots);
                 let c = episode_traced(
@@ -647,6 +832,7 @@ pub fn train(
                     &battery,
                     tariff,
                     &env,
+                    plans.get(k).map(Vec::as_slice),
                     |idx, drawn, out, _| {
                         if cfg.demand_uaip_per_kw > 0 {
                             d.push((hh.load_wh[idx] + drawn).saturating_sub(hh.pv_wh[idx] + out));
@@ -666,7 +852,9 @@ pub fn train(
                 demand as f64 / imp as f64
             }
     };
-    let eval = |w: &[f64], eps: &[(usize, usize)]| score(w, eps, len);
+    let eval = |w: &[f64], eps: &[(usize, usize)], plans: &[Vec<crate::plan::DayPlan>]| {
+        score(w, eps, len, plans)
+    };
     // episode starts: uniform over the range, or with `winter_share` from
     // its first `winter_days` days (no extra draw when the share is 0, so
     // the uniform runs keep their random sequence)
@@ -691,12 +879,14 @@ pub fn train(
         } else {
             Vec::new()
         };
-    let validate = |w: &[f64]| score(w, &validation, 7 * SLOTS_PER_DAY);
+    let validation_plans = plans_of(&validation, 7 * SLOTS_PER_DAY);
+    let validate = |w: &[f64]| score(w, &validation, 7 * SLOTS_PER_DAY, &validation_plans);
     let mut best = (f64::NEG_INFINITY, theta.clone());
     for it in 0..cfg.iterations {
         let eps: Vec<(usize, usize)> = (0..cfg.episodes)
             .map(|_| draw(&mut rng, cfg.episode_days))
             .collect();
+        let plans = plans_of(&eps, len);
         let noise: Vec<Vec<f64>> = (0..cfg.pairs)
             .map(|_| (0..n).map(|_| gaussian(&mut rng)).collect())
             .collect();
@@ -708,7 +898,7 @@ pub fn train(
                     .zip(z)
                     .map(|(t, z)| t + sign * cfg.sigma * z)
                     .collect();
-                returns.push(eval(&w, &eps));
+                returns.push(eval(&w, &eps, &plans));
             }
         }
         let rank = centred_ranks(&returns);
@@ -729,7 +919,7 @@ pub fn train(
         if (it + 1) % 10 == 0 || it + 1 == cfg.iterations {
             log.push(TrainPoint {
                 iteration: it + 1,
-                objective: eval(&theta, &eps),
+                objective: eval(&theta, &eps, &plans),
             });
         }
         if !validation.is_empty() && ((it + 1) % cfg.select_every == 0 || it + 1 == cfg.iterations)
@@ -743,7 +933,7 @@ pub fn train(
     if !validation.is_empty() {
         theta = best.1;
     }
-    Ok((Policy::from_flat(&theta), log))
+    Ok((Policy::from_flat(&theta, inputs), log))
 }
 
 #[cfg(test)]
@@ -757,6 +947,7 @@ mod tests {
             soc,
             net_forecast_wh: net,
             surplus_day_wh: 0,
+            plan: None,
         }
     }
 
@@ -926,6 +1117,7 @@ mod tests {
             &Battery::new(5.0),
             &t,
             &sell,
+            None,
             |_, d, x, soc| flows.push((d, x, soc)),
         );
         assert_eq!(sold.bill, -325 * 80_000 / 1000);
@@ -1106,6 +1298,142 @@ mod tests {
                 f.0.display()
             )
         );
+    }
+
+    #[test]
+    fn a_plan_policy_takes_the_plans_mode_when_following_scores_best() {
+        let p = Policy::plan_follower();
+        assert_eq!(p.inputs, Inputs::BandsPlan);
+        assert_eq!(p.weights.len(), N_ACTIONS + 1);
+        p.validate().unwrap();
+        let advice = |mode| crate::plan::Advice {
+            mode,
+            target_soc_wh: 1_000,
+            flows: (200, 0),
+        };
+        for mode in [Mode::Hold, Mode::Trickle, Mode::Charge, Mode::SelfConsume] {
+            let o = Obs {
+                plan: Some(advice(mode)),
+                ..obs(3, 0.2, 100)
+            };
+            assert_eq!(p.act_index(&o), FOLLOW_PLAN);
+            assert_eq!(p.act(&o), mode);
+            // following executes the plan's flows, within the battery's room
+            let b = Battery::new(5.0);
+            assert_eq!(p.flows(&o, &b, 100, 0), (mode, (200, 0)));
+            let full = Battery { soc_wh: 4_900, ..b };
+            assert_eq!(p.flows(&o, &full, 100, 0), (mode, (106, 0)));
+        }
+        // another action: its mode's plan on the forecast
+        let b = Battery::new(5.0);
+        let o = obs(3, 0.5, 300);
+        assert_eq!(
+            Policy::rule().flows(&o, &b, 300, 0),
+            (Mode::SelfConsume, (0, 300))
+        );
+        // no plan: following it is self-consumption
+        assert_eq!(p.act(&obs(3, 0.2, 100)), Mode::SelfConsume);
+        // a band where the policy's own action scores above following
+        let mut q = Policy::plan_follower();
+        q.weights[1][0] = 1.0; // hold in band 0 (00–03)
+        let o = Obs {
+            plan: Some(advice(Mode::Trickle)),
+            ..obs(1, 0.2, 100)
+        };
+        assert_eq!(q.act(&o), Mode::Hold);
+        assert_eq!(q.act(&Obs { hour: 4, ..o }), Mode::Trickle);
+        // a policy without the plan's action ignores the advice
+        assert_eq!(Policy::rule().act(&o), Mode::SelfConsume);
+    }
+
+    #[test]
+    fn a_policy_file_without_inputs_is_a_bands_policy_and_is_written_without_them() {
+        let committed = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/policy.json"),
+        )
+        .unwrap();
+        assert!(!committed.contains("\"inputs\""));
+        let p: Policy = serde_json::from_str(&committed).unwrap();
+        assert_eq!(p.inputs, Inputs::Bands);
+        p.validate().unwrap();
+        let again = serde_json::to_value(&p).unwrap();
+        assert!(again.get("inputs").is_none(), "{again}");
+        let plan = serde_json::to_value(Policy::plan_follower()).unwrap();
+        assert_eq!(plan["inputs"], "bands-plan");
+    }
+
+    #[test]
+    fn a_plan_policy_with_the_rows_of_a_bands_policy_is_refused_naming_the_file() {
+        let mut p = Policy::plan_follower();
+        p.weights.pop();
+        let f = TempFile::new("planrows", &serde_json::to_string(&p).unwrap());
+        assert_eq!(
+            Policy::load(&f.0).unwrap_err().to_string(),
+            format!(
+                "data: policy {}: policy weights must be 6 rows of 40, got 5 rows ([40, 40, 40, 40, 40] wide)",
+                f.0.display()
+            )
+        );
+        let f = TempFile::new("inputs", "{\"format\": \"aip-sim linear battery policy v2\", \"inputs\": \"plan-only\", \"weights\": []}");
+        let e = Policy::load(&f.0).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!(
+                "data: policy {}: unknown variant `plan-only`, expected `bands` or `bands-plan`",
+                f.0.display()
+            )),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_episode_of_a_plan_policy_solves_its_plans_or_takes_them_given() {
+        let s = Scenario::fixture(2, 4);
+        let h = &s.households[0];
+        let t = Tariff::default();
+        let e = env(&s);
+        let p = Policy::plan_follower();
+        let plans = episode_plans(h, 96, 2 * 96, 5.0, &t, &e.fee);
+        assert_eq!(plans.len(), 2);
+        let solved = episode(&p, h, 96, 2 * 96, 5.0, &t, &e);
+        let given = episode_planned(&p, h, 96, 2 * 96, 5.0, &t, &e, Some(&plans));
+        assert_eq!(solved, given);
+        // following the plan is not the rule
+        assert_ne!(solved, episode(&Policy::rule(), h, 96, 2 * 96, 5.0, &t, &e));
+        // an episode from the middle of a day: one plan per day touched
+        assert_eq!(episode_plans(h, 150, 96, 5.0, &t, &e.fee).len(), 2);
+    }
+
+    #[test]
+    fn training_a_plan_policy_is_deterministic_and_starts_from_the_follower() {
+        let s = Scenario::fixture(3, 5);
+        let t = Tariff::default();
+        let cfg = TrainConfig {
+            iterations: 20,
+            pairs: 4,
+            episodes: 4,
+            episode_days: 2,
+            start: Start::Plan,
+            ..TrainConfig::default()
+        };
+        let range = 96..s.history_slots + s.sim_slots;
+        let (a, log_a) = train(&s.households, range.clone(), &cfg, &t).unwrap();
+        let (b, log_b) = train(&s.households, range.clone(), &cfg, &t).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(log_a, log_b);
+        assert_eq!(a.inputs, Inputs::BandsPlan);
+        assert_eq!(a.weights.len(), N_ACTIONS + 1);
+        assert_ne!(a, Policy::plan_follower(), "training moved the weights");
+        let (none, _) = train(
+            &s.households,
+            range,
+            &TrainConfig {
+                iterations: 0,
+                ..cfg
+            },
+            &t,
+        )
+        .unwrap();
+        assert_eq!(none.weights, Policy::plan_follower().weights);
     }
 
     #[test]
