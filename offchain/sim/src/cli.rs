@@ -108,11 +108,13 @@ pub struct Args {
     #[arg(long, default_value = "policy", value_parser = ["policy", "q"])]
     pub learner: String,
 
-    /// The trained policy (`--train-policy` writes it). A relative path that
-    /// is not under the current directory is looked up in its parents (so
-    /// the default finds the repository's `models/policy.json` from a
-    /// crate's folder too).
-    #[arg(long, default_value = "models/policy.json")]
+    /// The trained policy (`--train-policy` writes it). The default is the
+    /// day-plan policy (`models/policy-plan.json`: it decides when to follow
+    /// the household's day plan, `src/plan.rs`); `models/policy.json` is the
+    /// earlier policy on time-band features alone. A relative path that is
+    /// not under the current directory is looked up in its parents (so the
+    /// default is found from a crate's folder too).
+    #[arg(long, default_value = "models/policy-plan.json")]
     pub policy: PathBuf,
 
     /// Train the battery policy on 2016-01-08..08-31 (every household of --data),

@@ -40,11 +40,11 @@ fn args(extra: &[&str]) -> Args {
 fn the_trained_policy_is_the_default_learner_and_q_learning_is_chosen_by_name() {
     let a = args(&[]);
     assert_eq!(a.learner, "policy");
-    assert_eq!(a.policy, PathBuf::from("models/policy.json"));
+    assert_eq!(a.policy, PathBuf::from("models/policy-plan.json"));
     // the default path is found from the crate's folder (cargo test's working
     // directory) in the repository root, and loaded as the committed policy
     let mut e = aip_sim::build(&a).unwrap();
-    let committed = aip_sim::policy::Policy::load(&root().join("models/policy.json")).unwrap();
+    let committed = aip_sim::policy::Policy::load(&root().join("models/policy-plan.json")).unwrap();
     assert_eq!(e.cfg.policy.as_ref(), Some(&committed));
     e.run(|_| {}).unwrap();
     let k = Kpis::of(&e).unwrap();
