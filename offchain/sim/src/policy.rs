@@ -417,17 +417,7 @@ pub fn episode(
     tariff: &Tariff,
     env: &EpisodeEnv,
 ) -> EpisodeCost {
-    episode_traced(
-        policy,
-        h,
-        from,
-        slots,
-        &Battery::new(battery_kwh),
-        tariff,
-        env,
-        None,
-        |_, _, _, _| {},
-    )
+    episode_planned(policy, h, from, slots, battery_kwh, tariff, env, None)
 }
 
 /// The day plans of an episode ([`crate::plan`]), one per day it touches:
