@@ -12,16 +12,14 @@ training period, as train.py chooses; held-out MAE for the figures), exports
 each to ONNX and times one ONNX Runtime call on 96,000 rows, one thread,
 median of 7. Nothing is written to models/.
 """
-import gzip
 import json
 import os
 import tempfile
 import time
 
 import numpy as np
-import pandas as pd
-
 import train as T
+from train_small import load_data
 
 CANDIDATES = [
     dict(learning_rate=0.15, max_iter=60, min_samples_leaf=100, max_leaf_nodes=15),
@@ -34,12 +32,7 @@ CANDIDATES = [
 def main():
     import onnxruntime as ort
 
-    grid = json.load(open(os.path.join(T.DATA, "grid.json")))
-    lat, lon = grid["location"]["lat"], grid["location"]["lon"]
-    with gzip.open(os.path.join(T.DATA, "profiles.csv.gz"), "rt") as f:
-        prof = pd.read_csv(f)
-    slots = prof["slot"].to_numpy(np.int64)
-    holdout_day = int((pd.Timestamp(T.HOLDOUT_START, tz="UTC").value // 10**9 - slots[0]) // 86400)
+    prof, lat, lon, holdout_day = load_data()
     cols = [c for c in prof.columns if c.startswith("pv:")]
     parts = [T.build(prof[c].to_numpy(np.float32), slots, lat, lon) for c in cols]
     X = np.concatenate([p[0] for p in parts])

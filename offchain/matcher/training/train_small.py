@@ -78,14 +78,20 @@ def fit_kind(kind, cols, prof, lat, lon, holdout_day):
     return out
 
 
-def main():
+def load_data():
+    """The profiles, the grid's location and the first held-out day (index)."""
+    import gzip
     grid = json.load(open(os.path.join(T.DATA, "grid.json")))
     lat, lon = grid["location"]["lat"], grid["location"]["lon"]
-    import gzip
     with gzip.open(os.path.join(T.DATA, "profiles.csv.gz"), "rt") as f:
         prof = pd.read_csv(f)
     slots = prof["slot"].to_numpy(np.int64)
     holdout_day = int((pd.Timestamp(T.HOLDOUT_START, tz="UTC").value // 10**9 - slots[0]) // 86400)
+    return prof, lat, lon, holdout_day
+
+
+def main():
+    prof, lat, lon, holdout_day = load_data()
     trees = json.load(open(os.path.join(T.OUT, "metrics.json")))
     res = {"holdout": trees["holdout"], "train": trees["train"], "small_trees": SMALL_TREES}
     for kind, prefix in (("load", "load:"), ("pv", "pv:")):
