@@ -78,6 +78,13 @@ fn forecast_batch(c: &mut Criterion) {
         fx["location"]["lon"].as_f64().expect("lon"),
     );
     let day = fx["load"]["day_start"].as_u64().expect("day_start");
+    // 2016-06-15, the day with the most daylight slots at the SimBench location
+    let longest = 86_400
+        * aip_matcher::features::days_from_date(aip_matcher::features::Date {
+            year: 2016,
+            month: 6,
+            day: 15,
+        }) as u64;
     // 1,000 different households: the fixture's real history, scaled and rotated
     let households = |kind: &str| -> Vec<Vec<f32>> {
         let base: Vec<f32> = fx[kind]["history"]
@@ -142,12 +149,21 @@ fn forecast_batch(c: &mut Criterion) {
                 eprintln!("skipping forecast bench: ONNX Runtime not found (ci/install-python.sh)");
                 return;
             };
-            g.bench_function(BenchmarkId::new(name, label), |b| {
-                b.iter(|| {
-                    let ctx = DayContext::new(day, lat, lon).expect("ctx");
-                    black_box(m.forecast_days(kind, refs, &ctx).expect("forecast"))
-                })
-            });
+            // PV runs the model on daylight rows only: time it on the fixture's
+            // day (September, 51 of 96 slots) and on the year's longest day (68)
+            let days: &[(&str, u64)] = if kind == Kind::Pv {
+                &[("", day), (", longest day", longest)]
+            } else {
+                &[("", day)]
+            };
+            for &(which, d) in days {
+                g.bench_function(BenchmarkId::new(name, format!("{label}{which}")), |b| {
+                    b.iter(|| {
+                        let ctx = DayContext::new(d, lat, lon).expect("ctx");
+                        black_box(m.forecast_days(kind, refs, &ctx).expect("forecast"))
+                    })
+                });
+            }
         }
     }
     g.finish();

@@ -326,6 +326,28 @@ mod tests {
     }
 
     #[test]
+    fn daylight_slots_range_from_28_to_68_at_the_simbench_location() {
+        // what a PV forecast costs the model (it runs on daylight rows only)
+        let (lat, lon) = (53.6483, 11.4098);
+        let daylight = |m, d| {
+            let start = 86_400
+                * days_from_date(Date {
+                    year: 2016,
+                    month: m,
+                    day: d,
+                }) as u64;
+            day_features(&[0.5; HISTORY], start, lat, lon)
+                .unwrap()
+                .iter()
+                .filter(|r| r[CLEARSKY] > 0.0)
+                .count()
+        };
+        assert_eq!(daylight(6, 15), 68);
+        assert_eq!(daylight(12, 22), 28);
+        assert_eq!(daylight(9, 11), 51);
+    }
+
+    #[test]
     fn clearsky_is_zero_at_night_and_peaks_near_noon() {
         // 2016-06-21, lon 11.4: solar noon near 11:15 UTC
         let noon = 1_466_467_200.0 + 11.25 * 3600.0;
