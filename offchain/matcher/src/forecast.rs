@@ -3,11 +3,12 @@
 //! The runtime library is the one inside the PyPI `onnxruntime` wheel that
 //! `ci/install-python.sh` installs: `ORT_DYLIB_PATH` if set, otherwise the first
 //! `libonnxruntime.so*` under `~/.cache/aipchain/venv/lib/python3*/site-packages/onnxruntime/capi/`.
-use crate::features::{day_features, DayContext, CLEARSKY, N_FEATURES, SLOTS_PER_DAY};
+use crate::features::{DayContext, CLEARSKY, N_FEATURES, SLOTS_PER_DAY};
 use crate::MatcherError;
 use ort::session::builder::GraphOptimizationLevel;
 use ort::session::Session;
 use ort::value::Tensor;
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -146,8 +147,8 @@ impl Forecaster {
         lat: f64,
         lon: f64,
     ) -> Result<Vec<f32>, MatcherError> {
-        let rows = day_features(history, day_start, lat, lon)?;
-        let flat: Vec<f32> = rows.iter().flatten().copied().collect();
+        let mut flat = Vec::with_capacity(SLOTS_PER_DAY * N_FEATURES);
+        DayContext::new(day_start, lat, lon)?.features_into(history, &mut flat)?;
         self.forecast_rows(kind, &flat)
     }
 
@@ -184,14 +185,16 @@ impl Forecaster {
     fn forecast_rows(&mut self, kind: Kind, flat: &[f32]) -> Result<Vec<f32>, MatcherError> {
         let rows = flat.chunks_exact(N_FEATURES);
         let runs = |r: &[f32]| kind != Kind::Pv || r[CLEARSKY] > 0.0;
-        let input: Vec<f32> = if kind == Kind::Pv {
-            rows.clone()
-                .filter(|r| runs(r))
-                .flatten()
-                .copied()
-                .collect()
+        let input: Cow<[f32]> = if kind == Kind::Pv {
+            Cow::Owned(
+                rows.clone()
+                    .filter(|r| runs(r))
+                    .flatten()
+                    .copied()
+                    .collect(),
+            )
         } else {
-            flat.to_vec()
+            Cow::Borrowed(flat)
         };
         let out = if input.is_empty() {
             Vec::new()
@@ -249,7 +252,7 @@ impl Kind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::features::HISTORY;
+    use crate::features::{day_features, HISTORY};
 
     fn models() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("models")
