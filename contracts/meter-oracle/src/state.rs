@@ -83,7 +83,7 @@ pub fn readings_pos(meter: MeterId) -> (u32, u8) {
 
 /// Registry page `page` (empty if never written).
 pub fn load_registry(store: &dyn Storage, page: u32) -> StdResult<RegistryPage> {
-    match store.get(&registry_key(page)) {
+    match aip_types::store::read(store, &registry_key(page)) {
         Some(bytes) => RegistryPage::decode(&bytes),
         None => Ok(RegistryPage::default()),
     }
@@ -96,7 +96,7 @@ pub fn save_registry(store: &mut dyn Storage, page: u32, p: &RegistryPage) {
 
 /// Readings page `page` of `slot` (empty if never written).
 pub fn load_readings(store: &dyn Storage, slot: u64, page: u32) -> StdResult<ReadingsPage> {
-    match store.get(&readings_key(slot, page)) {
+    match aip_types::store::read(store, &readings_key(slot, page)) {
         Some(bytes) => ReadingsPage::decode(&bytes),
         None => Ok(ReadingsPage::default()),
     }

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use aip_types::hooks::reputation::{Ruling, TradeOutcome};
+use aip_types::pages::Book;
 use aip_types::TradeId;
 use cosmwasm_std::{
     Addr, Api, DepsMut, Empty, Env, MessageInfo, Order, Response, StdResult, Storage, Uint128,
@@ -189,28 +190,41 @@ fn assert_settlement(
     }
 }
 
-/// Loads each touched account once, writes it once.
-struct StatsCache(BTreeMap<Addr, Stats>);
+/// Loads each touched account once (a page of statistics per few accounts),
+/// writes each page once.
+struct StatsCache {
+    book: Book<Stats>,
+    stats: BTreeMap<Addr, (Vec<u8>, Stats)>,
+}
 
 impl StatsCache {
+    fn open(storage: &dyn Storage) -> StdResult<Self> {
+        Ok(StatsCache {
+            book: Book::open(storage)?,
+            stats: BTreeMap::new(),
+        })
+    }
+
     fn get<'a>(
         &'a mut self,
         storage: &dyn Storage,
         api: &dyn Api,
         who: &Addr,
     ) -> StdResult<&'a mut Stats> {
-        if !self.0.contains_key(who) {
-            let s = load_stats(storage, api, who)?;
-            self.0.insert(who.clone(), s);
+        if !self.stats.contains_key(who) {
+            let key = api.addr_canonicalize(who.as_str())?.to_vec();
+            let s = self.book.get(storage, &key)?;
+            self.stats.insert(who.clone(), (key, s));
         }
-        Ok(self.0.get_mut(who).expect("inserted above"))
+        Ok(&mut self.stats.get_mut(who).expect("inserted above").1)
     }
 
-    fn save(self, storage: &mut dyn Storage, api: &dyn Api) -> StdResult<usize> {
-        let n = self.0.len();
-        for (who, s) in self.0 {
-            save_stats(storage, api, &who, &s)?;
+    fn save(mut self, storage: &mut dyn Storage) -> StdResult<usize> {
+        let n = self.stats.len();
+        for (key, s) in self.stats.values() {
+            self.book.put(storage, key, *s)?;
         }
+        self.book.flush(storage)?;
         Ok(n)
     }
 }
@@ -237,7 +251,7 @@ pub fn execute_record_outcomes(
     assert_settlement(deps.storage, &info.sender, "record outcomes")?;
     let now = env.block.time.seconds();
     // Every check runs before the first write: a rejected batch changes nothing.
-    let mut cache = StatsCache(BTreeMap::new());
+    let mut cache = StatsCache::open(deps.storage)?;
     let mut records: Vec<(TradeId, TradeRecord)> = Vec::with_capacity(outcomes.len());
     let mut seen = std::collections::BTreeSet::new();
     for o in &outcomes {
@@ -289,7 +303,7 @@ pub fn execute_record_outcomes(
     for (id, r) in &records {
         save_trade(deps.storage, *id, r);
     }
-    let accounts = cache.save(deps.storage, deps.api)?;
+    let accounts = cache.save(deps.storage)?;
     Ok(Response::new()
         .add_attribute("action", "record_outcomes")
         .add_attribute("trades", outcomes.len().to_string())
@@ -327,13 +341,13 @@ pub fn execute_record_ruling(
             seller_bps as u64
         }
     };
-    let mut cache = StatsCache(BTreeMap::new());
+    let mut cache = StatsCache::open(deps.storage)?;
     for (who, lost) in [(&seller, 10_000 - seller_share), (&buyer, seller_share)] {
         let s = cache.get(deps.storage, deps.api, who)?;
         s.disputes = checked_add(s.disputes, 1, "dispute count")?;
         s.dispute_loss_bps = checked_add(s.dispute_loss_bps, lost, "dispute losses")?;
     }
-    cache.save(deps.storage, deps.api)?;
+    cache.save(deps.storage)?;
     save_ruling(deps.storage, trade_id);
     Ok(Response::new()
         .add_attribute("action", "record_ruling")

@@ -44,11 +44,17 @@ pub fn effective(
     terms: &TierTerms,
     who: &Addr,
 ) -> StdResult<Effective> {
-    let registered = Cw721Config::<Option<Empty>>::default()
-        .nft_info
-        .has(storage, who.as_str());
+    // Read as iterator steps (`aip_types::store`): settlement's batch
+    // queries ask this for every owner of a batch.
+    let registered = aip_types::store::read(
+        storage,
+        &Cw721Config::<Option<Empty>>::default()
+            .nft_info
+            .key(who.as_str()),
+    )
+    .is_some();
     let stats = load_stats(storage, api, who)?;
-    let flag = FLAGS.may_load(storage, who)?;
+    let flag: Option<Flag> = aip_types::store::may_load(storage, &FLAGS.key(who))?;
     let components = score::components(&stats);
     let base_score = score::combine(&components);
     let (score, tier) = if !registered {

@@ -2,6 +2,7 @@
 //! stored extension is empty): outcomes update only this compact record, and
 //! the NFT metadata is computed from it when queried, so it is always live.
 
+use aip_types::pages::{self, Book, Paged, Pages};
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Api, StdError, StdResult, Storage};
 use cw_storage_plus::{Item, Map};
@@ -243,7 +244,7 @@ pub fn parties_hash(seller: &str, buyer: &str) -> [u8; 16] {
 
 /// Whether the outcome of trade `id` was recorded.
 pub fn trade_exists(storage: &dyn Storage, id: u64) -> bool {
-    storage.get(&key(TRADE_PREFIX, id)).is_some()
+    aip_types::store::read(storage, &key(TRADE_PREFIX, id)).is_some()
 }
 
 /// The record of trade `id`, if its outcome was recorded.
@@ -282,32 +283,101 @@ pub fn save_ruling(storage: &mut dyn Storage, id: u64) {
     storage.set(&key(RULING_PREFIX, id), &[1]);
 }
 
-// Stats: key "st" ++ canonical address, value `Stats::encode`.
+// Stats: in pages (`aip_types::pages`, raw prefix "sp", about four accounts
+// per page), keyed by canonical address, value `Stats::encode`. An account
+// whose page is full, or recorded before pages, has an entry of its own:
+// key "st" ++ canonical address (the layout before pages).
 const STATS_PREFIX: &[u8] = b"st";
 
-fn stats_key(api: &dyn Api, who: &Addr) -> StdResult<Vec<u8>> {
-    let c = api.addr_canonicalize(who.as_str())?;
-    let mut k = Vec::with_capacity(STATS_PREFIX.len() + c.len());
+fn own_key(canonical: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(STATS_PREFIX.len() + canonical.len());
     k.extend_from_slice(STATS_PREFIX);
-    k.extend_from_slice(c.as_slice());
-    Ok(k)
+    k.extend_from_slice(canonical);
+    k
+}
+
+impl Paged for Stats {
+    /// Raw key prefix `sp`; about four accounts per page, at most 16.
+    const PAGES: Pages = Pages {
+        ns: b"sp",
+        load: 4,
+        cap: 16,
+    };
+
+    fn encode(&self) -> Vec<u8> {
+        Stats::encode(self)
+    }
+
+    fn decode(bytes: &[u8]) -> StdResult<Self> {
+        Stats::decode(bytes)
+    }
+
+    fn load_own(storage: &dyn Storage, key: &[u8]) -> StdResult<Option<Self>> {
+        aip_types::store::read(storage, &own_key(key))
+            .map(|v| Stats::decode(&v))
+            .transpose()
+    }
+
+    fn save_own(storage: &mut dyn Storage, key: &[u8], value: &Self) -> StdResult<()> {
+        storage.set(&own_key(key), &Stats::encode(value));
+        Ok(())
+    }
+
+    fn remove_own(storage: &mut dyn Storage, key: &[u8]) {
+        storage.remove(&own_key(key))
+    }
 }
 
 /// An account's history (empty if none was recorded).
 pub fn load_stats(storage: &dyn Storage, api: &dyn Api, who: &Addr) -> StdResult<Stats> {
-    match storage.get(&stats_key(api, who)?) {
-        Some(v) => Stats::decode(&v),
-        None => Ok(Stats::default()),
-    }
+    pages::load(storage, api.addr_canonicalize(who.as_str())?.as_slice())
 }
 
-/// Writes an account's history.
+/// Writes an account's history (a call writing several goes through a
+/// [`Book`] and writes each page once).
 pub fn save_stats(
     storage: &mut dyn Storage,
     api: &dyn Api,
     who: &Addr,
     s: &Stats,
 ) -> StdResult<()> {
-    storage.set(&stats_key(api, who)?, &s.encode());
-    Ok(())
+    let key = api.addr_canonicalize(who.as_str())?;
+    let mut book = Book::<Stats>::open(storage)?;
+    book.put(storage, key.as_slice(), *s)?;
+    book.flush(storage)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cosmwasm_std::testing::{MockApi, MockStorage};
+
+    #[test]
+    fn statistics_live_in_pages_and_older_entries_move_in_at_their_next_write() {
+        let api = MockApi::default();
+        let mut st = MockStorage::new();
+        let old = api.addr_make("old");
+        let new = api.addr_make("new");
+        let raw = api.addr_canonicalize(old.as_str()).unwrap();
+        // Recorded by the version before pages: key "st" ++ canonical address.
+        let s = Stats {
+            trades: 3,
+            sold: 2,
+            ..Stats::default()
+        };
+        st.set(&own_key(raw.as_slice()), &s.encode());
+        assert_eq!(load_stats(&st, &api, &old).unwrap(), s);
+        let more = Stats { trades: 4, ..s };
+        save_stats(&mut st, &api, &old, &more).unwrap();
+        assert!(st.get(&own_key(raw.as_slice())).is_none(), "moved into its page");
+        assert_eq!(load_stats(&st, &api, &old).unwrap(), more);
+        // A new account goes straight to its page; no history reads as empty.
+        save_stats(&mut st, &api, &new, &s).unwrap();
+        assert_eq!(load_stats(&st, &api, &new).unwrap(), s);
+        assert_eq!(
+            load_stats(&st, &api, &api.addr_make("none")).unwrap(),
+            Stats::default()
+        );
+        assert_eq!(Book::<Stats>::open(&st).unwrap().meta().count, 2);
+    }
 }

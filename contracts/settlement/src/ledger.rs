@@ -1,12 +1,21 @@
-//! The deposit ledger: one [`Account`] per address, written at most once per
-//! call (changes are gathered per account first, then applied).
+//! The deposit ledger: one [`Account`] per address, kept in shared pages
+//! ([`aip_types::pages`], about four accounts per storage entry), read and
+//! written at most once per call through a [`Ledger`].
+//!
+//! An account whose page is full (16 accounts), or that was stored before
+//! pages existed, has an entry of its own in [`CLAIMABLE`]; the next write
+//! of such an account moves it into its page when there is room.
 
 use std::collections::BTreeMap;
 
+use aip_types::pages::{put_uvarint, take_uvarint, Book, Paged, Pages};
 use cosmwasm_std::{StdError, StdResult, Storage, Uint128};
 
 use crate::state::{Account, CLAIMABLE};
 use crate::ContractError;
+
+/// The accounts of one call ([`Book::get`], [`Book::put`], one [`Book::flush`]).
+pub type Ledger = Book<Account>;
 
 /// What one call does to one account: `credit` is added to its free balance,
 /// `unlock` leaves its locked balance (where that money goes is what the
@@ -19,35 +28,70 @@ pub struct Delta {
     pub unlock: Uint128,
 }
 
-/// The account of `raw` (a canonical address); empty if it never held anything.
-pub fn load(storage: &dyn Storage, raw: &[u8]) -> StdResult<Account> {
-    Ok(CLAIMABLE.may_load(storage, raw)?.unwrap_or_default())
-}
+impl Paged for Account {
+    /// Raw key prefix `lp`; about four accounts per page, at most 16.
+    const PAGES: Pages = Pages {
+        ns: b"lp",
+        load: 4,
+        cap: 16,
+    };
 
-/// Stores `acc`, or removes the entry when nothing is left in it.
-pub fn save(storage: &mut dyn Storage, raw: &[u8], acc: &Account) -> StdResult<()> {
-    if acc.is_empty() {
-        CLAIMABLE.remove(storage, raw);
-        Ok(())
-    } else {
-        CLAIMABLE.save(storage, raw, acc)
+    /// `free` and `locked` as LEB128 varints.
+    fn encode(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(8);
+        put_uvarint(&mut v, self.free.u128());
+        put_uvarint(&mut v, self.locked.u128());
+        v
+    }
+
+    fn decode(b: &[u8]) -> StdResult<Self> {
+        let corrupt = || StdError::generic_err("deposit ledger: an account entry is corrupt");
+        let (free, n) = take_uvarint(b).ok_or_else(corrupt)?;
+        let (locked, m) = take_uvarint(&b[n..]).ok_or_else(corrupt)?;
+        if n + m != b.len() {
+            return Err(corrupt());
+        }
+        Ok(Account {
+            free: Uint128::new(free),
+            locked: Uint128::new(locked),
+        })
+    }
+
+    /// The entry under `cl` (the layout before pages, a JSON string).
+    fn load_own(storage: &dyn Storage, key: &[u8]) -> StdResult<Option<Self>> {
+        aip_types::store::may_load(storage, &CLAIMABLE.key(key))
+    }
+
+    fn save_own(storage: &mut dyn Storage, key: &[u8], value: &Self) -> StdResult<()> {
+        CLAIMABLE.save(storage, key, value)
+    }
+
+    fn remove_own(storage: &mut dyn Storage, key: &[u8]) {
+        CLAIMABLE.remove(storage, key)
     }
 }
 
-/// Applies every delta, one read and one write per account.
+/// The account of `raw` (a canonical address); empty if it never held anything.
+pub fn load(storage: &dyn Storage, raw: &[u8]) -> StdResult<Account> {
+    aip_types::pages::load(storage, raw)
+}
+
+/// Applies every delta: one read and one write per page of accounts.
 pub fn apply_all(
     storage: &mut dyn Storage,
     deltas: &BTreeMap<Vec<u8>, Delta>,
 ) -> Result<(), ContractError> {
+    let mut led = Ledger::open(storage)?;
     for (who, d) in deltas {
         if d.credit.is_zero() && d.unlock.is_zero() {
             continue;
         }
-        let mut acc = load(storage, who)?;
+        let mut acc = led.get(storage, who)?;
         acc.free = acc.free.checked_add(d.credit).map_err(StdError::from)?;
         acc.locked = acc.locked.checked_sub(d.unlock).map_err(StdError::from)?;
-        save(storage, who, &acc)?;
+        led.put(storage, who, acc)?;
     }
+    led.flush(storage)?;
     Ok(())
 }
 
@@ -90,37 +134,96 @@ mod tests {
         assert!(from_json::<Account>(b"12").is_err());
     }
 
+    fn acc(free: u128, locked: u128) -> Account {
+        Account {
+            free: Uint128::new(free),
+            locked: Uint128::new(locked),
+        }
+    }
+
+    fn set(st: &mut MockStorage, raw: &[u8], a: Account) {
+        let mut led = Ledger::open(st).unwrap();
+        led.put(st, raw, a).unwrap();
+        led.flush(st).unwrap();
+    }
+
     #[test]
     fn apply_all_credits_unlocks_and_removes_empty_accounts() {
         let mut st = MockStorage::new();
-        save(
-            &mut st,
-            b"a",
-            &Account {
-                free: Uint128::new(10),
-                locked: Uint128::new(7),
-            },
-        )
-        .unwrap();
+        set(&mut st, b"a", acc(10, 7));
         let mut d = BTreeMap::new();
         credit(&mut d, b"a", Uint128::new(3));
         unlock(&mut d, b"a", Uint128::new(7));
         credit(&mut d, b"b", Uint128::new(4));
         apply_all(&mut st, &d).unwrap();
-        assert_eq!(
-            load(&st, b"a").unwrap(),
-            Account {
-                free: Uint128::new(13),
-                locked: Uint128::zero()
-            }
-        );
+        assert_eq!(load(&st, b"a").unwrap(), acc(13, 0));
         assert_eq!(load(&st, b"b").unwrap().free, Uint128::new(4));
+        // Both live in the (only) page, none in an entry of its own.
+        assert!(CLAIMABLE.may_load(&st, b"a").unwrap().is_none());
+        assert_eq!(Ledger::open(&st).unwrap().meta().count, 2);
         // Unlocking more than is locked is an error, and nothing is half-applied
         // by the caller's transaction (the whole call fails).
         let mut d = BTreeMap::new();
         unlock(&mut d, b"b", Uint128::new(1));
         assert!(apply_all(&mut st, &d).is_err());
-        save(&mut st, b"a", &Account::default()).unwrap();
-        assert!(CLAIMABLE.may_load(&st, b"a").unwrap().is_none());
+        set(&mut st, b"a", Account::default());
+        set(&mut st, b"b", Account::default());
+        assert_eq!(load(&st, b"a").unwrap(), Account::default());
+        assert_eq!(Ledger::open(&st).unwrap().meta().count, 0);
+        assert!(st.get(b"lp\0\0\0\0").is_none(), "an empty page is removed");
+    }
+
+    #[test]
+    fn an_own_entry_moves_into_its_page_at_its_next_write() {
+        let mut st = MockStorage::new();
+        // Written by the version before pages: a JSON string under "cl".
+        CLAIMABLE.save(&mut st, b"old", &acc(12, 5)).unwrap();
+        assert_eq!(load(&st, b"old").unwrap(), acc(12, 5));
+        let mut d = BTreeMap::new();
+        credit(&mut d, b"old", Uint128::new(1));
+        apply_all(&mut st, &d).unwrap();
+        assert!(CLAIMABLE.may_load(&st, b"old").unwrap().is_none());
+        assert_eq!(load(&st, b"old").unwrap(), acc(13, 5));
+        // Emptied while still in its own entry: the entry goes.
+        CLAIMABLE.save(&mut st, b"gone", &acc(2, 0)).unwrap();
+        set(&mut st, b"gone", Account::default());
+        assert!(CLAIMABLE.may_load(&st, b"gone").unwrap().is_none());
+    }
+
+    #[test]
+    fn a_full_page_keeps_newcomers_in_entries_of_their_own() {
+        // 17 keys on one page: with 1 page (no split yet) every key is on page 0;
+        // write them in one call so the split comes only at the flush.
+        let mut st = MockStorage::new();
+        let keys: Vec<Vec<u8>> = (0u8..17).map(|i| vec![i; 20]).collect();
+        let mut led = Ledger::open(&st).unwrap();
+        for (i, k) in keys.iter().enumerate() {
+            led.put(&st, k, acc(i as u128 + 1, 0)).unwrap();
+        }
+        led.flush(&mut st).unwrap();
+        let own: Vec<_> = keys
+            .iter()
+            .filter(|k| CLAIMABLE.may_load(&st, k).unwrap().is_some())
+            .collect();
+        assert_eq!(own.len(), 1, "the 17th account has an entry of its own");
+        for (i, k) in keys.iter().enumerate() {
+            assert_eq!(load(&st, k).unwrap(), acc(i as u128 + 1, 0));
+        }
+        // 16 accounts in pages at 4 per page: split into 4 pages.
+        assert_eq!(Ledger::open(&st).unwrap().meta().pages(), 4);
+    }
+
+    #[test]
+    fn a_corrupt_page_entry_is_an_error() {
+        assert_eq!(
+            Account::decode(&acc(100_000_000, 7).encode()).unwrap(),
+            acc(100_000_000, 7)
+        );
+        for bad in [&[][..], &[0x80][..], &[1][..], &[1, 2, 3][..]] {
+            let err = Account::decode(bad).unwrap_err();
+            assert!(err
+                .to_string()
+                .contains("deposit ledger: an account entry is corrupt"));
+        }
     }
 }

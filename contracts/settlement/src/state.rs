@@ -259,8 +259,7 @@ pub fn parse_trade(bytes: &[u8]) -> StdResult<TradeRec> {
 
 /// The trade `id`, if it exists.
 pub fn may_load_trade(storage: &dyn Storage, id: TradeId) -> StdResult<Option<TradeRec>> {
-    storage
-        .get(&TRADES.key(id))
+    aip_types::store::read(storage, &TRADES.key(id))
         .map(|b| parse_trade(&b))
         .transpose()
 }
@@ -364,6 +363,12 @@ pub const SLOT_BATCHES: Map<(u64, TradeId), TradeId> = Map::new("sb");
 pub const ACCOUNT_TRADES: Map<(&[u8], TradeId), ()> = Map::new("at");
 /// Per (slot, seller meter): contracted and exported energy.
 pub const METERS: Map<(u64, MeterId), MeterSlot> = Map::new("ms");
+/// The record of `meter` in `slot` (read as an iterator step: `aip_types::store`).
+pub fn load_meter(storage: &dyn Storage, slot: u64, meter: MeterId) -> StdResult<MeterSlot> {
+    aip_types::store::may_load(storage, &METERS.key((slot, meter)))?
+        .ok_or_else(|| StdError::not_found("settlement::state::MeterSlot"))
+}
+
 /// Per-slot progress.
 pub const SLOTS: Map<u64, SlotState> = Map::new("s");
 /// Zone names by id.

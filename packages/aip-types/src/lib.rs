@@ -24,7 +24,9 @@ pub mod hooks;
 pub mod ids;
 pub mod intent;
 pub mod migrate;
+pub mod pages;
 pub mod slot;
+pub mod store;
 pub mod units;
 
 pub use bounds::{check_order, BoundsError, MAX_ORDER_PRICE, MAX_ORDER_WH, MIN_ORDER_PRICE};

@@ -30,6 +30,8 @@ use super::only;
 use crate::ledger;
 use crate::msg::IntentTrade;
 use crate::rules::{self, Route};
+use aip_types::store::{may_load, read};
+
 use crate::state::{
     Account, Config, Fill, MeterSlot, TradeRec, ACCOUNT_TRADES, CONFIG, CORRIDORS, FEES, FILLS,
     METERS, NODE_ZONES, PLACED, SLOTS, SLOT_BATCHES, STATE, TRADES, USAGE, ZONES,
@@ -102,7 +104,7 @@ fn check_intent(
                 .into());
             }
             let hash = intent.hash();
-            if !PLACED.has(deps.storage, &hash) {
+            if read(deps.storage, &PLACED.key(&hash)).is_none() {
                 return Err(ContractError::IntentNotPlaced);
             }
             (hash, intent.owner)
@@ -110,7 +112,7 @@ fn check_intent(
     };
     rules::check_slot_window(slot, bi.slot_from, bi.slot_until)?;
     let raw = deps.api.addr_canonicalize(&owner)?;
-    let fill = FILLS.may_load(deps.storage, (raw.as_slice(), bi.nonce))?;
+    let fill: Option<Fill> = may_load(deps.storage, &FILLS.key((raw.as_slice(), bi.nonce)))?;
     let filled_before = rules::check_fill(&owner, bi.nonce, &hash, fill.as_ref())?;
     Ok(Checked {
         owner,
@@ -216,7 +218,7 @@ pub fn execute_commit_intents(
         let nz = match node_zones.get(&node) {
             Some(z) => *z,
             None => {
-                let z = NODE_ZONES.may_load(deps.storage, node)?;
+                let z: Option<ZoneId> = may_load(deps.storage, &NODE_ZONES.key(node))?;
                 node_zones.insert(node, z);
                 z
             }
@@ -225,7 +227,7 @@ pub fn execute_commit_intents(
         let known = match zones_known.get(&zone) {
             Some(k) => *k,
             None => {
-                let k = ZONES.has(deps.storage, zone);
+                let k = read(deps.storage, &ZONES.key(zone)).is_some();
                 zones_known.insert(zone, k);
                 k
             }
@@ -245,6 +247,9 @@ pub fn execute_commit_intents(
     let mut routes: BTreeMap<(ZoneId, ZoneId), Option<Route>> = BTreeMap::new();
     let mut usage: BTreeMap<(ZoneId, ZoneId), Wh> = BTreeMap::new();
     let mut meter_wh: BTreeMap<MeterId, Wh> = BTreeMap::new();
+    // Every account the batch touches, read once (a page of the ledger per
+    // few accounts); the ledger writes them once, after every check.
+    let mut led = ledger::Ledger::open(store)?;
     let mut accounts: BTreeMap<Vec<u8>, Account> = BTreeMap::new();
     // Per account: what this batch takes from its free balance, and the
     // part of it that stays locked (the fee goes to the treasury at once).
@@ -320,7 +325,7 @@ pub fn execute_commit_intents(
         for (c, amount) in [(bid, pay + fee), (offer, collateral)] {
             let who = c.raw.to_vec();
             if !accounts.contains_key(&who) {
-                accounts.insert(who.clone(), ledger::load(store, &who)?);
+                accounts.insert(who.clone(), led.get(store, &who)?);
             }
             let free = accounts[&who].free;
             let n = need.entry(who).or_default();
@@ -378,7 +383,7 @@ pub fn execute_commit_intents(
     if !fees.is_zero() {
         let t = treasury.to_vec();
         if !accounts.contains_key(&t) {
-            accounts.insert(t.clone(), ledger::load(storage, &t)?);
+            accounts.insert(t.clone(), led.get(storage, &t)?);
         }
     }
     for (who, mut acc) in accounts {
@@ -389,8 +394,9 @@ pub fn execute_commit_intents(
         if who == treasury.as_slice() {
             acc.free += fees;
         }
-        ledger::save(storage, &who, &acc)?;
+        led.put(storage, &who, acc)?;
     }
+    led.flush(storage)?;
     let mut id = first;
     for rec in &recs {
         TRADES.save(storage, id, rec)?;

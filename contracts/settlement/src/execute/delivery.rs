@@ -11,7 +11,7 @@ use cw_storage_plus::Bound;
 
 use crate::msg::DEFAULT_LIMIT;
 use crate::rules;
-use crate::state::{CONFIG, METERS, SLOTS};
+use crate::state::{load_meter, CONFIG, METERS, SLOTS};
 use crate::ContractError;
 
 /// Stores the finalized exports of up to `limit` unreported seller meters of
@@ -75,7 +75,7 @@ pub fn execute_fetch_deliveries(
         if !wanted.contains(&d.meter) {
             continue;
         }
-        let mut ms = METERS.load(deps.storage, (slot.0, d.meter))?;
+        let mut ms = load_meter(deps.storage, slot.0, d.meter)?;
         if ms.exported.is_some() {
             continue; // listed twice in the answer
         }

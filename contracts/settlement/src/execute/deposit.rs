@@ -16,12 +16,14 @@ pub fn deposit(deps: DepsMut, owner: Addr, amount: Uint128) -> Result<Response, 
         return Err(ContractError::NothingDeposited);
     }
     let raw = deps.api.addr_canonicalize(owner.as_str())?;
-    let mut acc = ledger::load(deps.storage, raw.as_slice())?;
+    let mut led = ledger::Ledger::open(deps.storage)?;
+    let mut acc = led.get(deps.storage, raw.as_slice())?;
     acc.free = acc
         .free
         .checked_add(amount)
         .map_err(cosmwasm_std::StdError::from)?;
-    ledger::save(deps.storage, raw.as_slice(), &acc)?;
+    led.put(deps.storage, raw.as_slice(), acc)?;
+    led.flush(deps.storage)?;
     let mut st = STATE.load(deps.storage)?;
     st.claimable += amount;
     STATE.save(deps.storage, &st)?;
@@ -41,10 +43,12 @@ pub fn execute_withdraw(
 ) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
     let raw = deps.api.addr_canonicalize(info.sender.as_str())?;
-    let mut acc = ledger::load(deps.storage, raw.as_slice())?;
+    let mut led = ledger::Ledger::open(deps.storage)?;
+    let mut acc = led.get(deps.storage, raw.as_slice())?;
     let amount = rules::withdrawal(amount, acc.free)?;
     acc.free -= amount;
-    ledger::save(deps.storage, raw.as_slice(), &acc)?;
+    led.put(deps.storage, raw.as_slice(), acc)?;
+    led.flush(deps.storage)?;
     let mut st = STATE.load(deps.storage)?;
     st.claimable -= amount;
     STATE.save(deps.storage, &st)?;

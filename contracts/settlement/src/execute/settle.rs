@@ -16,7 +16,8 @@ use crate::ledger::{self, Delta};
 use crate::msg::TradeSettlement;
 use crate::rules;
 use crate::state::{
-    trades_between, MeterSlot, TradeRec, CONFIG, DISPUTES, METERS, SLOTS, SLOT_BATCHES, STATE,
+    load_meter, trades_between, MeterSlot, TradeRec, CONFIG, DISPUTES, METERS, SLOTS, SLOT_BATCHES,
+    STATE,
 };
 use crate::ContractError;
 
@@ -82,7 +83,7 @@ pub fn execute_settle(
                 continue;
             }
             if let std::collections::btree_map::Entry::Vacant(e) = meter_cache.entry(t.meter) {
-                e.insert(METERS.load(deps.storage, (slot.0, t.meter))?);
+                e.insert(load_meter(deps.storage, slot.0, t.meter)?);
             }
             let s = rules::metered(&t, &meter_cache[&t.meter], cfg.params.penalty_price)?;
             settle_deltas(&mut credits, &t, &s);
