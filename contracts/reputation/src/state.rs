@@ -369,7 +369,10 @@ mod tests {
         assert_eq!(load_stats(&st, &api, &old).unwrap(), s);
         let more = Stats { trades: 4, ..s };
         save_stats(&mut st, &api, &old, &more).unwrap();
-        assert!(st.get(&own_key(raw.as_slice())).is_none(), "moved into its page");
+        assert!(
+            st.get(&own_key(raw.as_slice())).is_none(),
+            "moved into its page"
+        );
         assert_eq!(load_stats(&st, &api, &old).unwrap(), more);
         // A new account goes straight to its page; no history reads as empty.
         save_stats(&mut st, &api, &new, &s).unwrap();

@@ -14,9 +14,9 @@ use crate::msg::{
 };
 use crate::rules::{metered, ruled, timeline};
 use crate::state::{
-    load_trade, may_load_trade, trades_between, Config, SlotState, TradeRec, ACCOUNT_TRADES,
-    CONFIG, CORRIDORS, DISPUTES, FEES, FILLS, METERS, NODE_ZONES, SLOTS, SLOT_BATCHES, STATE,
-    USAGE, ZONES,
+    load_meter, load_trade, may_load_trade, trades_between, Config, SlotState, TradeRec,
+    ACCOUNT_TRADES, CONFIG, CORRIDORS, DISPUTES, FEES, FILLS, NODE_ZONES, SLOTS, SLOT_BATCHES,
+    STATE, USAGE, ZONES,
 };
 use crate::ContractError;
 
@@ -167,13 +167,13 @@ impl<'a> TradeView<'a> {
         let (status, settlement) = match dispute {
             Some(d) => match d.ruling {
                 Some(r) => {
-                    let ms = METERS.load(storage, (t.slot, t.meter))?;
+                    let ms = load_meter(storage, t.slot, t.meter)?;
                     (TradeStatus::Ruled, Some(ruled(&t, &ms, penalty, r)?))
                 }
                 None => (TradeStatus::Disputed, None),
             },
             None if id < ss.cursor => {
-                let ms = METERS.load(storage, (t.slot, t.meter))?;
+                let ms = load_meter(storage, t.slot, t.meter)?;
                 (TradeStatus::Settled, Some(metered(&t, &ms, penalty)?))
             }
             None => (TradeStatus::Pending, None),

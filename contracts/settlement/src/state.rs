@@ -363,10 +363,188 @@ pub const SLOT_BATCHES: Map<(u64, TradeId), TradeId> = Map::new("sb");
 pub const ACCOUNT_TRADES: Map<(&[u8], TradeId), ()> = Map::new("at");
 /// Per (slot, seller meter): contracted and exported energy.
 pub const METERS: Map<(u64, MeterId), MeterSlot> = Map::new("ms");
-/// The record of `meter` in `slot` (read as an iterator step: `aip_types::store`).
+/// The record of `meter` in `slot`: from its chunk, or from its entry of
+/// its own for a slot committed before chunks.
 pub fn load_meter(storage: &dyn Storage, slot: u64, meter: MeterId) -> StdResult<MeterSlot> {
-    aip_types::store::may_load(storage, &METERS.key((slot, meter)))?
-        .ok_or_else(|| StdError::not_found("settlement::state::MeterSlot"))
+    let missing = || StdError::not_found("settlement::state::MeterSlot");
+    // The last chunk whose first meter is not above `meter`: one iterator step.
+    let start = chunk_key(slot, 0);
+    let mut end = chunk_key(slot, meter);
+    end.push(0);
+    match storage
+        .range(Some(&start), Some(&end), cosmwasm_std::Order::Descending)
+        .next()
+    {
+        Some((_, v)) => decode_chunk(&v)?
+            .into_iter()
+            .find(|(m, _)| *m == meter)
+            .map(|(_, ms)| ms)
+            .ok_or_else(missing),
+        None => {
+            aip_types::store::may_load(storage, &METERS.key((slot, meter)))?.ok_or_else(missing)
+        }
+    }
+}
+
+/// Seller meters per chunk of a slot's meter records.
+pub const METER_CHUNK: usize = 32;
+
+/// Raw key prefix of the meter chunks: `mc` ++ slot (8 bytes BE) ++ the
+/// chunk's first meter (4 bytes BE).
+const CHUNK_PREFIX: &[u8] = b"mc";
+
+fn chunk_key(slot: u64, first: MeterId) -> Vec<u8> {
+    let mut k = Vec::with_capacity(14);
+    k.extend_from_slice(CHUNK_PREFIX);
+    k.extend_from_slice(&slot.to_be_bytes());
+    k.extend_from_slice(&first.to_be_bytes());
+    k
+}
+
+/// A chunk: per meter, ascending, LEB128 varints of the meter id, the
+/// contracted Wh and the exported Wh plus one (0: not reported yet).
+fn encode_chunk(entries: &[(MeterId, MeterSlot)]) -> Vec<u8> {
+    use aip_types::pages::put_uvarint;
+    let mut out = Vec::with_capacity(entries.len() * 8);
+    for (m, ms) in entries {
+        put_uvarint(&mut out, u128::from(*m));
+        put_uvarint(&mut out, ms.contracted.u128());
+        put_uvarint(&mut out, ms.exported.map_or(0, |e| e.u128() + 1));
+    }
+    out
+}
+
+fn decode_chunk(b: &[u8]) -> StdResult<Vec<(MeterId, MeterSlot)>> {
+    let corrupt = || StdError::generic_err("settlement: a meter chunk is corrupt");
+    let mut nums = Vec::with_capacity(b.len() / 2);
+    let mut at = 0;
+    while at < b.len() {
+        let (n, used) = aip_types::pages::take_uvarint(&b[at..]).ok_or_else(corrupt)?;
+        nums.push(n);
+        at += used;
+    }
+    if nums.len() % 3 != 0 {
+        return Err(corrupt());
+    }
+    nums.chunks(3)
+        .map(|c| {
+            Ok((
+                MeterId::try_from(c[0]).map_err(|_| corrupt())?,
+                MeterSlot {
+                    contracted: Uint128::new(c[1]),
+                    exported: c[2].checked_sub(1).map(Uint128::new),
+                },
+            ))
+        })
+        .collect()
+}
+
+/// A slot's seller-meter records, all of them, read with one iterator over
+/// the slot's chunks (written by the commit, [`METER_CHUNK`] meters each):
+/// a batch of 500 seller meters writes 16 entries instead of 500, and
+/// `fetch_deliveries` rewrites only the chunks it changed. A slot committed
+/// before chunks keeps its entries of its own ([`METERS`]), read and
+/// written the same way.
+pub struct SlotMeters {
+    slot: u64,
+    meters: Vec<(MeterId, MeterSlot)>,
+    chunked: bool,
+    changed: Vec<bool>,
+}
+
+impl SlotMeters {
+    /// The meters a commit contracted, ascending (not stored yet).
+    pub fn new(slot: u64, contracted: impl IntoIterator<Item = (MeterId, Wh)>) -> Self {
+        let meters: Vec<(MeterId, MeterSlot)> = contracted
+            .into_iter()
+            .map(|(m, wh)| {
+                (
+                    m,
+                    MeterSlot {
+                        contracted: wh,
+                        exported: None,
+                    },
+                )
+            })
+            .collect();
+        let changed = vec![true; meters.len()];
+        SlotMeters {
+            slot,
+            meters,
+            chunked: true,
+            changed,
+        }
+    }
+
+    /// Every meter record of `slot`.
+    pub fn load(storage: &dyn Storage, slot: u64) -> StdResult<Self> {
+        let start = chunk_key(slot, 0);
+        let end = chunk_key(slot.saturating_add(1), 0);
+        let mut meters = Vec::new();
+        for (_, v) in storage.range(Some(&start), Some(&end), cosmwasm_std::Order::Ascending) {
+            meters.extend(decode_chunk(&v)?);
+        }
+        let chunked = !meters.is_empty();
+        if !chunked {
+            meters = METERS
+                .prefix(slot)
+                .range(storage, None, None, cosmwasm_std::Order::Ascending)
+                .collect::<StdResult<_>>()?;
+        }
+        let changed = vec![false; meters.len()];
+        Ok(SlotMeters {
+            slot,
+            meters,
+            chunked,
+            changed,
+        })
+    }
+
+    /// The slot's meters and their records, ascending.
+    pub fn all(&self) -> &[(MeterId, MeterSlot)] {
+        &self.meters
+    }
+
+    /// The record of `meter`.
+    pub fn get(&self, meter: MeterId) -> Option<&MeterSlot> {
+        self.meters
+            .binary_search_by_key(&meter, |(m, _)| *m)
+            .ok()
+            .map(|i| &self.meters[i].1)
+    }
+
+    /// Records `meter`'s finalized export; `false` if it is not a seller
+    /// meter of the slot or already has one.
+    pub fn report(&mut self, meter: MeterId, exported: Wh) -> bool {
+        match self.meters.binary_search_by_key(&meter, |(m, _)| *m) {
+            Ok(i) if self.meters[i].1.exported.is_none() => {
+                self.meters[i].1.exported = Some(exported);
+                self.changed[i] = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Writes what changed: each changed chunk once (or each changed entry
+    /// of its own, for a slot from before chunks).
+    pub fn save(&self, storage: &mut dyn Storage) -> StdResult<()> {
+        if !self.chunked {
+            for (i, (m, ms)) in self.meters.iter().enumerate() {
+                if self.changed[i] {
+                    METERS.save(storage, (self.slot, *m), ms)?;
+                }
+            }
+            return Ok(());
+        }
+        for (c, chunk) in self.meters.chunks(METER_CHUNK).enumerate() {
+            let at = c * METER_CHUNK;
+            if self.changed[at..at + chunk.len()].iter().any(|x| *x) {
+                storage.set(&chunk_key(self.slot, chunk[0].0), &encode_chunk(chunk));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Per-slot progress.
@@ -470,6 +648,93 @@ mod tests {
     use super::*;
     use cosmwasm_std::testing::MockStorage;
     use cosmwasm_std::{from_json, to_json_vec};
+
+    #[test]
+    fn a_slots_meters_are_written_in_chunks_and_read_back() {
+        let mut st = MockStorage::new();
+        let slot = 1_764_057_600;
+        // 70 meters (ids 5, 10, ..., 350): chunks of 32, 32 and 6.
+        let contracted: Vec<(MeterId, Wh)> = (1..=70u32)
+            .map(|i| (i * 5, Uint128::new(u128::from(i) * 100)))
+            .collect();
+        SlotMeters::new(slot, contracted.clone())
+            .save(&mut st)
+            .unwrap();
+        let chunks: Vec<_> = st
+            .range(
+                Some(&chunk_key(slot, 0)),
+                Some(&chunk_key(slot + 1, 0)),
+                cosmwasm_std::Order::Ascending,
+            )
+            .collect();
+        assert_eq!(chunks.len(), 3);
+        assert_eq!(
+            chunks[1].0,
+            chunk_key(slot, 33 * 5),
+            "keyed by the chunk's first meter"
+        );
+        let mut m = SlotMeters::load(&st, slot).unwrap();
+        assert_eq!(m.all().len(), 70);
+        assert_eq!(m.get(175).unwrap().contracted, Uint128::new(3500));
+        assert!(m.get(176).is_none());
+        // A report changes its meter once; saving rewrites only that chunk.
+        assert!(m.report(175, Uint128::new(3000)));
+        assert!(!m.report(175, Uint128::new(1)), "already reported");
+        assert!(
+            !m.report(176, Uint128::new(1)),
+            "not a seller meter of the slot"
+        );
+        let before: Vec<_> = chunks.iter().map(|(_, v)| v.clone()).collect();
+        m.save(&mut st).unwrap();
+        let after: Vec<Vec<u8>> = (0..3)
+            .map(|c| st.get(&chunk_key(slot, (c * 32 + 1) * 5)).unwrap())
+            .collect();
+        assert_eq!(after[0], before[0]);
+        assert_ne!(after[1], before[1]);
+        assert_eq!(after[2], before[2]);
+        // One meter at a time: its chunk by one iterator step.
+        for (id, wh) in &contracted {
+            let ms = load_meter(&st, slot, *id).unwrap();
+            assert_eq!(ms.contracted, *wh);
+            assert_eq!(ms.exported, (*id == 175).then(|| Uint128::new(3000)));
+        }
+        assert!(load_meter(&st, slot, 3).is_err());
+        assert!(load_meter(&st, slot, 351).is_err());
+        assert!(load_meter(&st, slot + 900, 5).is_err());
+    }
+
+    #[test]
+    fn a_slot_from_before_chunks_keeps_its_meter_entries() {
+        let mut st = MockStorage::new();
+        let ms = MeterSlot {
+            contracted: Uint128::new(700),
+            exported: None,
+        };
+        METERS.save(&mut st, (900, 4), &ms).unwrap();
+        assert_eq!(load_meter(&st, 900, 4).unwrap(), ms);
+        let mut m = SlotMeters::load(&st, 900).unwrap();
+        assert!(m.report(4, Uint128::new(650)));
+        m.save(&mut st).unwrap();
+        assert_eq!(
+            METERS.load(&st, (900, 4)).unwrap().exported,
+            Some(Uint128::new(650))
+        );
+        assert!(st.get(&chunk_key(900, 4)).is_none());
+    }
+
+    #[test]
+    fn a_corrupt_meter_chunk_is_an_error() {
+        let mut st = MockStorage::new();
+        st.set(&chunk_key(900, 1), &[1, 2]);
+        let err = SlotMeters::load(&st, 900).err().unwrap();
+        assert!(
+            err.to_string()
+                .contains("settlement: a meter chunk is corrupt"),
+            "{err}"
+        );
+        st.set(&chunk_key(900, 1), &[1, 2, 0x80]);
+        assert!(load_meter(&st, 900, 1).is_err());
+    }
 
     fn rec(fee: u128, intents: bool) -> TradeRec {
         TradeRec {

@@ -33,8 +33,8 @@ use crate::rules::{self, Route};
 use aip_types::store::{may_load, read};
 
 use crate::state::{
-    Account, Config, Fill, MeterSlot, TradeRec, ACCOUNT_TRADES, CONFIG, CORRIDORS, FEES, FILLS,
-    METERS, NODE_ZONES, PLACED, SLOTS, SLOT_BATCHES, STATE, TRADES, USAGE, ZONES,
+    Account, Config, Fill, SlotMeters, TradeRec, ACCOUNT_TRADES, CONFIG, CORRIDORS, FEES, FILLS,
+    NODE_ZONES, PLACED, SLOTS, SLOT_BATCHES, STATE, TRADES, USAGE, ZONES,
 };
 use crate::{ContractError, Rule};
 
@@ -405,18 +405,10 @@ pub fn execute_commit_intents(
         id += 1;
     }
     let last = id - 1;
-    for (meter, wh) in meter_wh {
-        // A slot commits once, so every seller meter is new to it.
-        ss.meters += 1;
-        METERS.save(
-            storage,
-            (slot.0, meter),
-            &MeterSlot {
-                contracted: wh,
-                exported: None,
-            },
-        )?;
-    }
+    // A slot commits once, so every seller meter is new to it: the slot's
+    // meter records are written here, in chunks.
+    ss.meters = meter_wh.len() as u32;
+    SlotMeters::new(slot.0, meter_wh).save(storage)?;
     for ((from, to), used) in usage {
         USAGE.save(storage, (slot.0, from, to), &used)?;
     }

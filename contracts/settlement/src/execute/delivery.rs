@@ -6,12 +6,11 @@ use std::collections::BTreeSet;
 
 use aip_types::hooks::{DeliveriesResponse, MeterQueryHook};
 use aip_types::{MeterId, SlotId};
-use cosmwasm_std::{DepsMut, Env, Order as IterOrder, Response, StdResult};
-use cw_storage_plus::Bound;
+use cosmwasm_std::{DepsMut, Env, Response};
 
 use crate::msg::DEFAULT_LIMIT;
 use crate::rules;
-use crate::state::{load_meter, CONFIG, METERS, SLOTS};
+use crate::state::{SlotMeters, CONFIG, SLOTS};
 use crate::ContractError;
 
 /// Stores the finalized exports of up to `limit` unreported seller meters of
@@ -37,22 +36,20 @@ pub fn execute_fetch_deliveries(
     // The next `limit` unreported meters after the cursor, wrapping around:
     // every call moves on, so meters that never finalize (a deactivated
     // meter, a device that stopped) cannot hold back the others (H1).
-    let unreported = |from: Option<Bound<MeterId>>, n: usize| -> StdResult<Vec<MeterId>> {
-        METERS
-            .prefix(slot.0)
-            .range(deps.storage, from, None, IterOrder::Ascending)
-            .filter_map(|r| match r {
-                Ok((m, ms)) if ms.exported.is_none() => Some(Ok(m)),
-                Ok(_) => None,
-                Err(e) => Some(Err(e)),
-            })
+    let mut meters = SlotMeters::load(deps.storage, slot.0)?;
+    let unreported = |after: Option<MeterId>, n: usize| -> Vec<MeterId> {
+        meters
+            .all()
+            .iter()
+            .filter(|(m, ms)| after.is_none_or(|a| *m > a) && ms.exported.is_none())
+            .map(|(m, _)| *m)
             .take(n)
             .collect()
     };
-    let mut pending = unreported(Some(Bound::exclusive(ss.fetch_after)), limit)?;
+    let mut pending = unreported(Some(ss.fetch_after), limit);
     let cursor = rules::next_fetch_cursor(pending.len(), limit, pending.last().copied());
     if pending.len() < limit && ss.fetch_after != 0 {
-        for m in unreported(None, limit - pending.len())? {
+        for m in unreported(None, limit - pending.len()) {
             if m > ss.fetch_after {
                 break;
             }
@@ -75,15 +72,13 @@ pub fn execute_fetch_deliveries(
         if !wanted.contains(&d.meter) {
             continue;
         }
-        let mut ms = load_meter(deps.storage, slot.0, d.meter)?;
-        if ms.exported.is_some() {
+        if !meters.report(d.meter, d.exported_wh) {
             continue; // listed twice in the answer
         }
-        ms.exported = Some(d.exported_wh);
-        METERS.save(deps.storage, (slot.0, d.meter), &ms)?;
         ss.meters_reported += 1;
         stored += 1;
     }
+    meters.save(deps.storage)?;
     if ss.meters_reported == ss.meters {
         ss.all_reported_at = Some(now);
     }

@@ -15,7 +15,7 @@ use super::settle::{outcome, reputation_msg, settle_deltas};
 use crate::ledger::{self, Delta};
 use crate::rules;
 use crate::state::{
-    may_load_trade, Config, Dispute, TradeRec, CONFIG, DISPUTES, METERS, SLOTS, STATE,
+    load_meter, may_load_trade, Config, Dispute, TradeRec, CONFIG, DISPUTES, SLOTS, STATE,
 };
 use crate::ContractError;
 
@@ -169,7 +169,7 @@ fn close_dispute(
 ) -> Result<Response, ContractError> {
     let OpenCase { t, mut d, .. } = case;
     let slot = SlotId(t.slot);
-    let ms = METERS.load(deps.storage, (slot.0, t.meter))?;
+    let ms = load_meter(deps.storage, slot.0, t.meter)?;
     let s = rules::ruled(&t, &ms, cfg.params.penalty_price, ruling)?;
     d.ruling = Some(ruling);
     d.defaulted = defaulted;

@@ -6,18 +6,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aip_types::hooks::{ReputationExecuteHook, TradeOutcome};
-use aip_types::{MeterId, SlotId, TradeId};
+use aip_types::{SlotId, TradeId};
 use cosmwasm_std::{
-    to_json_binary, Addr, CosmosMsg, DepsMut, Env, Order as IterOrder, Response, StdResult,
-    Uint128, WasmMsg,
+    to_json_binary, Addr, CosmosMsg, DepsMut, Env, Order as IterOrder, Response, StdError,
+    StdResult, Uint128, WasmMsg,
 };
 
 use crate::ledger::{self, Delta};
 use crate::msg::TradeSettlement;
 use crate::rules;
 use crate::state::{
-    load_meter, trades_between, MeterSlot, TradeRec, CONFIG, DISPUTES, METERS, SLOTS, SLOT_BATCHES,
-    STATE,
+    trades_between, SlotMeters, TradeRec, CONFIG, DISPUTES, SLOTS, SLOT_BATCHES, STATE,
 };
 use crate::ContractError;
 
@@ -52,16 +51,8 @@ pub fn execute_settle(
         .prefix(slot.0)
         .range(deps.storage, None, None, IterOrder::Ascending)
         .collect::<StdResult<_>>()?;
-    // A slot with few seller meters: one range read (30 + 3/byte each) beats
-    // a point read per meter (1000 + 3/byte each).
-    let mut meter_cache: BTreeMap<MeterId, MeterSlot> = if (ss.meters as usize) <= 2 * limit {
-        METERS
-            .prefix(slot.0)
-            .range(deps.storage, None, None, IterOrder::Ascending)
-            .collect::<StdResult<_>>()?
-    } else {
-        BTreeMap::new()
-    };
+    // Every seller meter's record: one iterator over the slot's chunks.
+    let meters = SlotMeters::load(deps.storage, slot.0)?;
     let mut credits: BTreeMap<Vec<u8>, Delta> = BTreeMap::new();
     let mut outcomes: Vec<TradeOutcome> = Vec::new();
     let mut released = Uint128::zero();
@@ -82,10 +73,10 @@ pub fn execute_settle(
             if disputed.contains(&id) {
                 continue;
             }
-            if let std::collections::btree_map::Entry::Vacant(e) = meter_cache.entry(t.meter) {
-                e.insert(load_meter(deps.storage, slot.0, t.meter)?);
-            }
-            let s = rules::metered(&t, &meter_cache[&t.meter], cfg.params.penalty_price)?;
+            let ms = meters
+                .get(t.meter)
+                .ok_or_else(|| StdError::not_found("settlement::state::MeterSlot"))?;
+            let s = rules::metered(&t, ms, cfg.params.penalty_price)?;
             settle_deltas(&mut credits, &t, &s);
             released += t.payment + t.collateral;
             if cfg.reputation.is_some() {
