@@ -365,6 +365,15 @@ pub enum ContractError {
         id: TradeId,
     },
 
+    /// `trades_by_account` was asked to continue after a trade of another account.
+    #[error("trade {id} is not a trade of {account}: start_after must be one of its trades")]
+    NotAccountTrade {
+        /// The trade id.
+        id: TradeId,
+        /// The account asked about.
+        account: String,
+    },
+
     /// The sender is neither the trade's buyer nor its seller.
     #[error("only the buyer or the seller of trade {id} may dispute it")]
     NotTradeParty {

@@ -36,24 +36,31 @@ impl Paged for Account {
         cap: 16,
     };
 
-    /// `free` and `locked` as LEB128 varints.
+    /// `free`, `locked` and `last` as LEB128 varints.
     fn encode(&self) -> Vec<u8> {
-        let mut v = Vec::with_capacity(8);
+        let mut v = Vec::with_capacity(12);
         put_uvarint(&mut v, self.free.u128());
         put_uvarint(&mut v, self.locked.u128());
+        put_uvarint(&mut v, u128::from(self.last));
         v
     }
 
     fn decode(b: &[u8]) -> StdResult<Self> {
         let corrupt = || StdError::generic_err("deposit ledger: an account entry is corrupt");
-        let (free, n) = take_uvarint(b).ok_or_else(corrupt)?;
-        let (locked, m) = take_uvarint(&b[n..]).ok_or_else(corrupt)?;
-        if n + m != b.len() {
+        let mut nums = [0u128; 3];
+        let mut at = 0;
+        for n in &mut nums {
+            let (x, used) = take_uvarint(&b[at..]).ok_or_else(corrupt)?;
+            *n = x;
+            at += used;
+        }
+        if at != b.len() {
             return Err(corrupt());
         }
         Ok(Account {
-            free: Uint128::new(free),
-            locked: Uint128::new(locked),
+            free: Uint128::new(nums[0]),
+            locked: Uint128::new(nums[1]),
+            last: u64::try_from(nums[2]).map_err(|_| corrupt())?,
         })
     }
 
@@ -120,11 +127,13 @@ mod tests {
         let a = Account {
             free: Uint128::new(12),
             locked: Uint128::zero(),
+            last: 0,
         };
         assert_eq!(to_json_vec(&a).unwrap(), b"\"12\"");
         let b = Account {
             free: Uint128::new(12),
             locked: Uint128::new(5),
+            last: 0,
         };
         assert_eq!(to_json_vec(&b).unwrap(), b"\"12/5\"");
         assert_eq!(from_json::<Account>(b"\"12/5\"").unwrap(), b);
@@ -132,12 +141,18 @@ mod tests {
         assert_eq!(from_json::<Account>(b"\"12\"").unwrap(), a);
         assert!(from_json::<Account>(b"\"12/x\"").is_err());
         assert!(from_json::<Account>(b"12").is_err());
+        // With a latest trade: three parts.
+        let c = Account { last: 41, ..b };
+        assert_eq!(to_json_vec(&c).unwrap(), b"\"12/5/41\"");
+        assert_eq!(from_json::<Account>(b"\"12/5/41\"").unwrap(), c);
+        assert!(from_json::<Account>(b"\"1/2/3/4\"").is_err());
     }
 
     fn acc(free: u128, locked: u128) -> Account {
         Account {
             free: Uint128::new(free),
             locked: Uint128::new(locked),
+            last: 0,
         }
     }
 
@@ -219,7 +234,12 @@ mod tests {
             Account::decode(&acc(100_000_000, 7).encode()).unwrap(),
             acc(100_000_000, 7)
         );
-        for bad in [&[][..], &[0x80][..], &[1][..], &[1, 2, 3][..]] {
+        let with_last = Account {
+            last: 1 << 40,
+            ..acc(3, 0)
+        };
+        assert_eq!(Account::decode(&with_last.encode()).unwrap(), with_last);
+        for bad in [&[][..], &[0x80][..], &[1, 2][..], &[1, 2, 3, 4][..]] {
             let err = Account::decode(bad).unwrap_err();
             assert!(err
                 .to_string()

@@ -228,12 +228,13 @@ pub enum QueryMsg {
         /// Trade id.
         id: TradeId,
     },
-    /// Trades where the account is buyer or seller, by id.
+    /// Trades where the account is buyer or seller, newest first.
     #[returns(TradesResponse)]
     TradesByAccount {
         /// Buyer or seller address (bech32).
         account: String,
-        /// Page after this trade id (exclusive); `null` starts at the lowest.
+        /// Continue with the account's trades older than this one (which
+        /// must be one of them); `null` starts at the newest.
         start_after: Option<TradeId>,
         /// Page size, default 50, at most 500.
         limit: Option<u32>,

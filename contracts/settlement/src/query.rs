@@ -205,7 +205,10 @@ pub fn query_trade(deps: Deps, id: TradeId) -> Result<TradeResponse, ContractErr
     TradeView::new(deps)?.response(id, t)
 }
 
-/// A page of the trades where `account` is buyer or seller, by id.
+/// A page of the trades where `account` is buyer or seller, newest first:
+/// the account's list ([`crate::state::Account::last`], each trade naming
+/// the party's previous one), then the index of trades committed before the
+/// lists existed. `start_after` continues with the trades older than it.
 pub fn query_trades_by_account(
     deps: Deps,
     account: String,
@@ -213,25 +216,56 @@ pub fn query_trades_by_account(
     limit: Option<u32>,
 ) -> Result<TradesResponse, ContractError> {
     let account = deps.api.addr_validate(&account)?;
-    let account = deps.api.addr_canonicalize(account.as_str())?;
-    let ids: Vec<TradeId> = ACCOUNT_TRADES
-        .prefix(account.as_slice())
-        .keys(
-            deps.storage,
-            start_after.map(Bound::exclusive),
-            None,
-            IterOrder::Ascending,
-        )
-        .take(page(limit))
-        .collect::<StdResult<_>>()?;
+    let raw = deps.api.addr_canonicalize(account.as_str())?;
+    let limit = page(limit);
+    let prev_of = |id: TradeId, t: &TradeRec| -> Result<TradeId, ContractError> {
+        if t.buyer == raw {
+            Ok(t.prev_buyer)
+        } else if t.seller == raw {
+            Ok(t.prev_seller)
+        } else {
+            Err(ContractError::NotAccountTrade {
+                id,
+                account: account.to_string(),
+            })
+        }
+    };
+    // Where the walk starts: the account's latest trade, or the one before
+    // `start_after` (which must be one of the account's trades).
+    let mut next = match start_after {
+        None => crate::ledger::load(deps.storage, raw.as_slice())?.last,
+        Some(id) => {
+            let t = may_load_trade(deps.storage, id)?.ok_or(ContractError::TradeNotFound { id })?;
+            prev_of(id, &t)?
+        }
+    };
     let mut view = TradeView::new(deps)?;
-    let trades = ids
-        .into_iter()
-        .map(|id| {
+    let mut trades = Vec::new();
+    let mut oldest = start_after;
+    while next != 0 && trades.len() < limit {
+        let t = load_trade(deps.storage, next)?;
+        let prev = prev_of(next, &t)?;
+        oldest = Some(next);
+        trades.push(view.response(next, t)?);
+        next = prev;
+    }
+    if next == 0 && trades.len() < limit {
+        // Older trades, indexed per party before the lists existed.
+        let ids: Vec<TradeId> = ACCOUNT_TRADES
+            .prefix(raw.as_slice())
+            .keys(
+                deps.storage,
+                None,
+                oldest.map(Bound::exclusive),
+                IterOrder::Descending,
+            )
+            .take(limit - trades.len())
+            .collect::<StdResult<_>>()?;
+        for id in ids {
             let t = load_trade(deps.storage, id)?;
-            view.response(id, t)
-        })
-        .collect::<Result<_, ContractError>>()?;
+            trades.push(view.response(id, t)?);
+        }
+    }
     Ok(TradesResponse { trades })
 }
 

@@ -1301,6 +1301,8 @@ mod tests {
             fee: Uint128::zero(),
             collateral: Uint128::new(collateral),
             intents: true,
+            prev_buyer: 0,
+            prev_seller: 0,
         }
     }
 

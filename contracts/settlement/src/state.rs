@@ -61,11 +61,12 @@ fn is_false(b: &bool) -> bool {
 /// settled follows from the slot's settlement cursor and the dispute records.
 ///
 /// Stored as one JSON string of its fields in this order, comma-separated:
-/// `slot,bid,offer,buyer,seller,meter,wh,net_wh,price,payment,fee,collateral,intents`
+/// `slot,bid,offer,buyer,seller,meter,wh,net_wh,price,payment,fee,collateral,intents,prev_buyer,prev_seller`
 /// (numbers in decimal, the two canonical addresses in standard base64,
-/// `intents` as `1` or `0`): about 115 bytes where the JSON object took about
+/// `intents` as `1` or `0`): about 120 bytes where the JSON object took about
 /// 190, at 30 SDK gas per byte written, and read without serde's derived
-/// visitor. A record written by an earlier version (a JSON object with
+/// visitor. A string of the previous version (the first 13 fields) reads
+/// with both links 0. A record written by an earlier version (a JSON object with
 /// one-letter keys: `s`, `b`, `o`, `u`, `v`, `m`, `w`, `n`, `p`, `a`, `f`,
 /// `c`, `i`) still reads, so a migrated contract needs no migration step.
 #[derive(Clone, Debug, PartialEq)]
@@ -98,17 +99,22 @@ pub struct TradeRec {
     /// locked in the parties' deposit accounts (`bid` and `offer` then hold
     /// the intents' nonces), and settling unlocks them there.
     pub intents: bool,
+    /// The buyer's previous trade (0: none, or one indexed by
+    /// [`ACCOUNT_TRADES`] before the lists existed).
+    pub prev_buyer: TradeId,
+    /// The seller's previous trade (0 likewise).
+    pub prev_seller: TradeId,
 }
 
-/// Fields of a stored [`TradeRec`] string.
-const TRADE_FIELDS: usize = 13;
+/// Fields of a stored [`TradeRec`] string (13 before the per-account lists).
+const TRADE_FIELDS: usize = 15;
 
 impl TradeRec {
     /// The stored string (see the type's doc).
     pub fn to_compact(&self) -> String {
         let b64 = |a: &CanonicalAddr| Binary::from(a.as_slice()).to_base64();
         format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             self.slot,
             self.bid,
             self.offer,
@@ -121,16 +127,18 @@ impl TradeRec {
             self.payment,
             self.fee,
             self.collateral,
-            u8::from(self.intents)
+            u8::from(self.intents),
+            self.prev_buyer,
+            self.prev_seller
         )
     }
 
     /// A record from its stored string; the error names the field.
     pub fn from_compact(s: &str) -> Result<Self, String> {
         let parts: Vec<&str> = s.split(',').collect();
-        if parts.len() != TRADE_FIELDS {
+        if parts.len() != TRADE_FIELDS && parts.len() != 13 {
             return Err(format!(
-                "trade record has {} fields, expected {TRADE_FIELDS}",
+                "trade record has {} fields, expected {TRADE_FIELDS} (or 13)",
                 parts.len()
             ));
         }
@@ -166,6 +174,16 @@ impl TradeRec {
                 "1" => true,
                 "0" => false,
                 v => return Err(bad("intents", v)),
+            },
+            prev_buyer: if parts.len() == TRADE_FIELDS {
+                int(13, "prev_buyer")?
+            } else {
+                0
+            },
+            prev_seller: if parts.len() == TRADE_FIELDS {
+                int(14, "prev_seller")?
+            } else {
+                0
             },
         })
     }
@@ -238,6 +256,8 @@ impl From<LegacyTradeRec> for TradeRec {
             fee: l.f,
             collateral: l.c,
             intents: l.i,
+            prev_buyer: 0,
+            prev_seller: 0,
         }
     }
 }
@@ -359,7 +379,9 @@ pub const STATE: Item<State> = Item::new("st");
 pub const TRADES: Map<TradeId, TradeRec> = Map::new("t");
 /// The trades of a slot, one entry per commit batch: (slot, first id) -> last id.
 pub const SLOT_BATCHES: Map<(u64, TradeId), TradeId> = Map::new("sb");
-/// Trades by party: (canonical account, trade id) -> ().
+/// Trades by party: (canonical account, trade id) -> (). Written for trades
+/// committed before the per-account lists ([`Account::last`],
+/// [`TradeRec::prev_buyer`]); only read since.
 pub const ACCOUNT_TRADES: Map<(&[u8], TradeId), ()> = Map::new("at");
 /// Per (slot, seller meter): contracted and exported energy.
 pub const METERS: Map<(u64, MeterId), MeterSlot> = Map::new("ms");
@@ -569,27 +591,30 @@ pub const CLAIMABLE: Map<&[u8], Account> = Map::new("cl");
 /// deposits and every settlement payout. `locked` is the part of its deposits
 /// held by its committed, unsettled intent trades (a buyer's payment, a
 /// seller's collateral); settling moves it back to `free` or to the
-/// counterparty. Stored as one string, `"<free>"` or `"<free>/<locked>"`:
-/// short, and a claimable balance written by an earlier version (a bare
-/// amount string) reads as an account with nothing locked.
+/// counterparty. `last` is the id of the account's latest trade, the head
+/// of the list its trades form (each trade record names the previous trade
+/// of its buyer and of its seller): `TradesByAccount` walks it, so no index
+/// entry is written per trade. An account is kept while it has funds or a
+/// trade. In a page ([`crate::ledger`]) it is three LEB128 varints; in an
+/// entry of its own one string, `"<free>"`, `"<free>/<locked>"` or
+/// `"<free>/<locked>/<last>"`: a claimable balance written by an earlier
+/// version (a bare amount string) reads as an account with nothing locked.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Account {
     /// Usable for new trades and withdrawable, uaip.
     pub free: Uint128,
     /// Held by committed, unsettled intent trades, uaip.
     pub locked: Uint128,
-}
-
-impl Account {
-    /// Neither free nor locked funds: the entry can be removed.
-    pub fn is_empty(&self) -> bool {
-        self.free.is_zero() && self.locked.is_zero()
-    }
+    /// The account's latest trade (0: none, or only trades committed before
+    /// the list existed, which [`ACCOUNT_TRADES`] still indexes).
+    pub last: TradeId,
 }
 
 impl Serialize for Account {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.locked.is_zero() {
+        if self.last != 0 {
+            s.serialize_str(&format!("{}/{}/{}", self.free, self.locked, self.last))
+        } else if self.locked.is_zero() {
             s.serialize_str(&self.free.to_string())
         } else {
             s.serialize_str(&format!("{}/{}", self.free, self.locked))
@@ -606,16 +631,14 @@ impl<'de> Deserialize<'de> for Account {
                 .map(Uint128::new)
                 .map_err(D::Error::custom)
         };
-        match s.split_once('/') {
-            None => Ok(Account {
-                free: num(&s)?,
-                locked: Uint128::zero(),
-            }),
-            Some((f, l)) => Ok(Account {
-                free: num(f)?,
-                locked: num(l)?,
-            }),
-        }
+        let parts: Vec<&str> = s.split('/').collect();
+        let (free, locked, last) = match parts[..] {
+            [f] => (num(f)?, Uint128::zero(), 0),
+            [f, l] => (num(f)?, num(l)?, 0),
+            [f, l, t] => (num(f)?, num(l)?, t.parse().map_err(D::Error::custom)?),
+            _ => return Err(D::Error::custom("an account has at most three parts")),
+        };
+        Ok(Account { free, locked, last })
     }
 }
 
@@ -751,6 +774,8 @@ mod tests {
             fee: Uint128::new(fee),
             collateral: Uint128::new(100_000),
             intents,
+            prev_buyer: 0,
+            prev_seller: 0,
         }
     }
 
@@ -760,10 +785,20 @@ mod tests {
         let json = to_json_vec(&r)?;
         assert_eq!(
             String::from_utf8(json.clone())?,
-            "\"1764057600,3,4,AQEBAQEBAQEBAQEBAQEBAQEBAQE=,AgICAgICAgICAgICAgICAgICAgI=,7,2000,1960,210000,411600,19600,100000,1\""
+            "\"1764057600,3,4,AQEBAQEBAQEBAQEBAQEBAQEBAQE=,AgICAgICAgICAgICAgICAgICAgI=,7,2000,1960,210000,411600,19600,100000,1,0,0\""
         );
         assert_eq!(from_json::<TradeRec>(&json)?, r);
         assert_eq!(parse_trade(&json)?, r);
+        // The links to the parties' previous trades.
+        let linked = TradeRec {
+            prev_buyer: 12,
+            prev_seller: 3,
+            ..rec(1, true)
+        };
+        assert_eq!(parse_trade(&to_json_vec(&linked)?)?, linked);
+        // A string of the version before the links: 13 fields, no links.
+        let short = b"\"1764057600,3,4,AQEBAQEBAQEBAQEBAQEBAQEBAQE=,AgICAgICAgICAgICAgICAgICAgI=,7,2000,1960,210000,411600,19600,100000,1\"";
+        assert_eq!(parse_trade(short)?, r);
         let r = rec(0, false);
         assert_eq!(from_json::<TradeRec>(to_json_vec(&r)?)?, r);
         Ok(())
@@ -797,7 +832,10 @@ mod tests {
     #[test]
     fn a_damaged_trade_record_names_its_field() {
         let cases = [
-            ("\"1,2,3\"", "trade record has 3 fields, expected 13"),
+            (
+                "\"1,2,3\"",
+                "trade record has 3 fields, expected 15 (or 13)",
+            ),
             (
                 "\"x,3,4,AQ==,Ag==,7,2000,1960,210000,411600,0,100000,1\"",
                 "trade record field slot is invalid: \"x\"",

@@ -632,8 +632,36 @@ fn queries_page_through_trades_balances_and_fills() {
     assert_eq!(s.status().phase, SlotPhase::Matching);
     s.commit(vec![trade(b1, o2, 1_000, P), trade(b2, o1, 500, P)])
         .unwrap();
-    assert_eq!(s.trades_of(&bob).trades.len(), 2);
-    assert_eq!(s.trades_of(&alice).trades.len(), 1);
+    // Newest first, paged with start_after along the account's list.
+    let ids =
+        |r: settlement::msg::TradesResponse| r.trades.iter().map(|t| t.id).collect::<Vec<_>>();
+    assert_eq!(ids(s.trades_of(&bob)), vec![2, 1]);
+    assert_eq!(ids(s.trades_of(&alice)), vec![1]);
+    let page = |start_after: Option<u64>, limit: Option<u32>| {
+        s.q::<settlement::msg::TradesResponse>(&QueryMsg::TradesByAccount {
+            account: bob.to_string(),
+            start_after,
+            limit,
+        })
+    };
+    assert_eq!(ids(page(None, Some(1)).unwrap()), vec![2]);
+    assert_eq!(ids(page(Some(2), Some(1)).unwrap()), vec![1]);
+    assert_eq!(ids(page(Some(1), None).unwrap()), Vec::<u64>::new());
+    let e = page(Some(9), None).unwrap_err();
+    assert!(e.to_string().contains("trade 9 does not exist"), "{e}");
+    let e = s
+        .q::<settlement::msg::TradesResponse>(&QueryMsg::TradesByAccount {
+            account: alice.to_string(),
+            start_after: Some(2),
+            limit: None,
+        })
+        .unwrap_err();
+    assert!(
+        e.to_string().contains(&format!(
+            "trade 2 is not a trade of {alice}: start_after must be one of its trades"
+        )),
+        "{e}"
+    );
     let by_slot: settlement::msg::TradesResponse = s
         .q(&QueryMsg::TradesBySlot {
             slot,

@@ -33,8 +33,8 @@ use crate::rules::{self, Route};
 use aip_types::store::{may_load, read};
 
 use crate::state::{
-    Account, Config, Fill, SlotMeters, TradeRec, ACCOUNT_TRADES, CONFIG, CORRIDORS, FEES, FILLS,
-    NODE_ZONES, PLACED, SLOTS, SLOT_BATCHES, STATE, TRADES, USAGE, ZONES,
+    Account, Config, Fill, SlotMeters, TradeRec, CONFIG, CORRIDORS, FEES, FILLS, NODE_ZONES,
+    PLACED, SLOTS, SLOT_BATCHES, STATE, TRADES, USAGE, ZONES,
 };
 use crate::{ContractError, Rule};
 
@@ -352,6 +352,8 @@ pub fn execute_commit_intents(
             fee,
             collateral,
             intents: true,
+            prev_buyer: 0,
+            prev_seller: 0,
         });
         checked[t.bid as usize].fill_now += wh;
         checked[t.offer as usize].fill_now += wh;
@@ -386,6 +388,22 @@ pub fn execute_commit_intents(
             accounts.insert(t.clone(), led.get(storage, &t)?);
         }
     }
+    // Each party's list of trades: a trade names the previous trade of its
+    // buyer and of its seller, the account its latest (no index entry per
+    // trade and party).
+    let mut id = first;
+    for rec in &mut recs {
+        for (who, prev) in [
+            (rec.buyer.as_slice(), &mut rec.prev_buyer),
+            (rec.seller.as_slice(), &mut rec.prev_seller),
+        ] {
+            if let Some(acc) = accounts.get_mut(who) {
+                *prev = acc.last;
+                acc.last = id;
+            }
+        }
+        id += 1;
+    }
     for (who, mut acc) in accounts {
         let n = need.get(&who).copied().unwrap_or_default();
         let l = lock.get(&who).copied().unwrap_or_default();
@@ -400,8 +418,6 @@ pub fn execute_commit_intents(
     let mut id = first;
     for rec in &recs {
         TRADES.save(storage, id, rec)?;
-        ACCOUNT_TRADES.save(storage, (rec.buyer.as_slice(), id), &())?;
-        ACCOUNT_TRADES.save(storage, (rec.seller.as_slice(), id), &())?;
         id += 1;
     }
     let last = id - 1;
