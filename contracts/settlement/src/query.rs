@@ -295,11 +295,9 @@ pub fn query_trades_by_slot(
         if last < from || trades.len() == limit {
             continue;
         }
-        for item in trades_between(deps.storage, first.max(from), last) {
-            if trades.len() == limit {
-                break;
-            }
-            let (id, t) = item?;
+        let start = first.max(from);
+        let upto = last.min(start + (limit - trades.len()) as u64 - 1);
+        for (id, t) in trades_between(deps.storage, start, upto)? {
             trades.push(view.response(id, t)?);
         }
     }

@@ -277,8 +277,64 @@ pub fn parse_trade(bytes: &[u8]) -> StdResult<TradeRec> {
     }
 }
 
-/// The trade `id`, if it exists.
+/// Trades per chunk of trade records.
+pub const TRADE_CHUNK: usize = 16;
+
+/// Raw key prefix of the trade chunks: `tc` ++ the chunk's first trade id
+/// (8 bytes BE).
+const TRADE_CHUNK_PREFIX: &[u8] = b"tc";
+
+fn trade_chunk_key(first: TradeId) -> Vec<u8> {
+    let mut k = Vec::with_capacity(10);
+    k.extend_from_slice(TRADE_CHUNK_PREFIX);
+    k.extend_from_slice(&first.to_be_bytes());
+    k
+}
+
+fn chunk_first(key: &[u8]) -> StdResult<TradeId> {
+    key.len()
+        .checked_sub(8)
+        .and_then(|at| <[u8; 8]>::try_from(&key[at..]).ok())
+        .map(u64::from_be_bytes)
+        .ok_or_else(|| StdError::generic_err("trade chunk key is not a trade id"))
+}
+
+fn chunk_text(v: &[u8]) -> StdResult<&str> {
+    std::str::from_utf8(v).map_err(|_| StdError::generic_err("trade chunk is not UTF-8"))
+}
+
+/// Writes a commit's trade records, ids `first..`, [`TRADE_CHUNK`] to a
+/// storage entry: each record's string ([`TradeRec::to_compact`]), joined
+/// by `;`. One entry per 16 trades instead of one per trade.
+pub fn save_trades(storage: &mut dyn Storage, first: TradeId, recs: &[TradeRec]) {
+    for (c, chunk) in recs.chunks(TRADE_CHUNK).enumerate() {
+        let text: Vec<String> = chunk.iter().map(TradeRec::to_compact).collect();
+        let at = first + (c * TRADE_CHUNK) as u64;
+        storage.set(&trade_chunk_key(at), text.join(";").as_bytes());
+    }
+}
+
+/// The trade `id`, if it exists: from its chunk (one descending iterator
+/// step finds it), or from its entry of its own for a trade committed
+/// before chunks.
 pub fn may_load_trade(storage: &dyn Storage, id: TradeId) -> StdResult<Option<TradeRec>> {
+    let mut end = trade_chunk_key(id);
+    end.push(0);
+    let found = storage
+        .range(
+            Some(TRADE_CHUNK_PREFIX),
+            Some(&end),
+            cosmwasm_std::Order::Descending,
+        )
+        .next();
+    if let Some((k, v)) = found {
+        let at = (id - chunk_first(&k)?) as usize;
+        if let Some(text) = chunk_text(&v)?.split(';').nth(at) {
+            return TradeRec::from_compact(text)
+                .map(Some)
+                .map_err(StdError::generic_err);
+        }
+    }
     aip_types::store::read(storage, &TRADES.key(id))
         .map(|b| parse_trade(&b))
         .transpose()
@@ -289,28 +345,54 @@ pub fn load_trade(storage: &dyn Storage, id: TradeId) -> StdResult<TradeRec> {
     may_load_trade(storage, id)?.ok_or_else(|| StdError::not_found("trade"))
 }
 
-/// The trades with ids from `first` to `last` (both included), ascending,
-/// as `TRADES.range` would give them.
-pub fn trades_between<'a>(
-    storage: &'a dyn Storage,
+/// The trades with ids from `first` to `last` (both included), ascending:
+/// from their chunks, or from their entries of their own for a batch
+/// committed before chunks (a batch is one or the other).
+pub fn trades_between(
+    storage: &dyn Storage,
     first: TradeId,
     last: TradeId,
-) -> impl Iterator<Item = StdResult<(TradeId, TradeRec)>> + 'a {
+) -> StdResult<Vec<(TradeId, TradeRec)>> {
+    let mut out = Vec::new();
+    // The chunk holding `first` starts at or before it.
+    let mut end = trade_chunk_key(first);
+    end.push(0);
+    let start = storage
+        .range(
+            Some(TRADE_CHUNK_PREFIX),
+            Some(&end),
+            cosmwasm_std::Order::Descending,
+        )
+        .next()
+        .map(|(k, _)| k);
+    if let Some(start) = start {
+        let mut stop = trade_chunk_key(last);
+        stop.push(0);
+        for (k, v) in storage.range(Some(&start), Some(&stop), cosmwasm_std::Order::Ascending) {
+            let at = chunk_first(&k)?;
+            for (i, text) in chunk_text(&v)?.split(';').enumerate() {
+                let id = at + i as u64;
+                if (first..=last).contains(&id) {
+                    out.push((
+                        id,
+                        TradeRec::from_compact(text).map_err(StdError::generic_err)?,
+                    ));
+                }
+            }
+        }
+        if out.first().is_some_and(|(id, _)| *id == first) {
+            return Ok(out);
+        }
+        out.clear();
+    }
     let start = TRADES.key(first).to_vec();
     // Just past `last`'s key: every id is 8 bytes, so nothing lies between.
     let mut end = TRADES.key(last).to_vec();
     end.push(0);
-    storage
-        .range(Some(&start), Some(&end), cosmwasm_std::Order::Ascending)
-        .map(|(k, v)| {
-            let id = k
-                .len()
-                .checked_sub(8)
-                .and_then(|at| <[u8; 8]>::try_from(&k[at..]).ok())
-                .map(u64::from_be_bytes)
-                .ok_or_else(|| StdError::generic_err("trade key is not a trade id"))?;
-            Ok((id, parse_trade(&v)?))
-        })
+    for (k, v) in storage.range(Some(&start), Some(&end), cosmwasm_std::Order::Ascending) {
+        out.push((chunk_first(&k)?, parse_trade(&v)?));
+    }
+    Ok(out)
 }
 
 /// Per (slot, seller meter): energy contracted and, once known, exported.
@@ -819,13 +901,54 @@ mod tests {
         cosmwasm_std::Storage::set(&mut storage, &key, old.as_bytes());
         assert_eq!(load_trade(&storage, 10)?, rec(0, false));
         assert_eq!(load_trade(&storage, 9)?, rec(1, true));
-        let all: Vec<(TradeId, TradeRec)> =
-            trades_between(&storage, 0, 10).collect::<StdResult<_>>()?;
+        let all = trades_between(&storage, 9, 10)?;
         assert_eq!(all, vec![(9, rec(1, true)), (10, rec(0, false))]);
-        let one: Vec<(TradeId, TradeRec)> =
-            trades_between(&storage, 10, 10).collect::<StdResult<_>>()?;
+        let one = trades_between(&storage, 10, 10)?;
         assert_eq!(one, vec![(10, rec(0, false))]);
         assert_eq!(may_load_trade(&storage, 11)?, None);
+        // Later batches in chunks: the older entries still read beside them.
+        let later: Vec<TradeRec> = (0..20u128).map(|f| rec(f, true)).collect();
+        save_trades(&mut storage, 11, &later);
+        assert_eq!(load_trade(&storage, 10)?, rec(0, false));
+        assert_eq!(load_trade(&storage, 11)?, rec(0, true));
+        assert_eq!(load_trade(&storage, 30)?, rec(19, true));
+        assert_eq!(may_load_trade(&storage, 31)?, None);
+        assert_eq!(trades_between(&storage, 9, 10)?.len(), 2);
+        Ok(())
+    }
+
+    #[test]
+    fn trades_are_written_sixteen_to_a_chunk() -> StdResultOk {
+        let mut storage = MockStorage::new();
+        // Two commits: ids 1..=20 (chunks at 1 and 17) and 21..=23 (chunk at 21).
+        let a: Vec<TradeRec> = (0..20u128).map(|f| rec(f, true)).collect();
+        let b: Vec<TradeRec> = (100..103u128).map(|f| rec(f, false)).collect();
+        save_trades(&mut storage, 1, &a);
+        save_trades(&mut storage, 21, &b);
+        let keys: Vec<Vec<u8>> = storage
+            .range(Some(b"tc"), Some(b"td"), cosmwasm_std::Order::Ascending)
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(
+            keys,
+            vec![trade_chunk_key(1), trade_chunk_key(17), trade_chunk_key(21)]
+        );
+        for (i, r) in a.iter().enumerate() {
+            assert_eq!(&load_trade(&storage, i as u64 + 1)?, r);
+        }
+        assert_eq!(load_trade(&storage, 23)?, rec(102, false));
+        assert_eq!(may_load_trade(&storage, 24)?, None);
+        assert_eq!(may_load_trade(&storage, 0)?, None);
+        // Ranges across chunk borders, and inside one.
+        let ids = |v: Vec<(TradeId, TradeRec)>| v.into_iter().map(|(id, _)| id).collect::<Vec<_>>();
+        assert_eq!(ids(trades_between(&storage, 15, 18)?), vec![15, 16, 17, 18]);
+        assert_eq!(ids(trades_between(&storage, 3, 4)?), vec![3, 4]);
+        assert_eq!(ids(trades_between(&storage, 20, 20)?), vec![20]);
+        assert_eq!(ids(trades_between(&storage, 21, 23)?), vec![21, 22, 23]);
+        // A damaged chunk names the problem.
+        storage.set(&trade_chunk_key(21), b"1,2,3");
+        let e = load_trade(&storage, 21).unwrap_err();
+        assert!(e.to_string().contains("trade record has 3 fields"), "{e}");
         Ok(())
     }
 

@@ -33,8 +33,8 @@ use crate::rules::{self, Route};
 use aip_types::store::{may_load, read};
 
 use crate::state::{
-    Account, Config, Fill, SlotMeters, TradeRec, CONFIG, CORRIDORS, FEES, FILLS, NODE_ZONES,
-    PLACED, SLOTS, SLOT_BATCHES, STATE, TRADES, USAGE, ZONES,
+    save_trades, Account, Config, Fill, SlotMeters, TradeRec, CONFIG, CORRIDORS, FEES, FILLS,
+    NODE_ZONES, PLACED, SLOTS, SLOT_BATCHES, STATE, USAGE, ZONES,
 };
 use crate::{ContractError, Rule};
 
@@ -415,12 +415,8 @@ pub fn execute_commit_intents(
         led.put(storage, &who, acc)?;
     }
     led.flush(storage)?;
-    let mut id = first;
-    for rec in &recs {
-        TRADES.save(storage, id, rec)?;
-        id += 1;
-    }
-    let last = id - 1;
+    save_trades(storage, first, &recs);
+    let last = first + recs.len() as u64 - 1;
     // A slot commits once, so every seller meter is new to it: the slot's
     // meter records are written here, in chunks.
     ss.meters = meter_wh.len() as u32;

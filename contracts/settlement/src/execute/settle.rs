@@ -58,16 +58,17 @@ pub fn execute_settle(
     let mut released = Uint128::zero();
     let mut considered = 0usize;
     let mut next = ss.cursor;
-    'batches: for (first, last) in batches {
+    for (first, last) in batches {
         if last < next {
             continue;
         }
+        if considered == limit {
+            break;
+        }
         let start = first.max(next);
-        for item in trades_between(deps.storage, start, last) {
-            if considered == limit {
-                break 'batches;
-            }
-            let (id, t) = item?;
+        // Only what this call can consider: every id counts, disputed or not.
+        let upto = last.min(start + (limit - considered) as u64 - 1);
+        for (id, t) in trades_between(deps.storage, start, upto)? {
             considered += 1;
             next = id + 1;
             if disputed.contains(&id) {
