@@ -17,7 +17,7 @@ use crate::query::effective;
 use crate::score::{self, pair_contribution, SUCCESS_THRESHOLD_BPS};
 use crate::state::{
     load_stats, load_trade, parties_hash, ruling_recorded, save_ruling, save_stats, save_trade,
-    trade_exists, Flag, PairReviews, Stats, TradeRecord, CONFIG, FLAGS, PAIRS, REVIEWED_BY_BUYER,
+    Flag, PairReviews, Stats, TradeBook, TradeRecord, CONFIG, FLAGS, PAIRS, REVIEWED_BY_BUYER,
     REVIEWED_BY_SELLER, TERMS,
 };
 use crate::ContractError;
@@ -252,6 +252,7 @@ pub fn execute_record_outcomes(
     let now = env.block.time.seconds();
     // Every check runs before the first write: a rejected batch changes nothing.
     let mut cache = StatsCache::open(deps.storage)?;
+    let mut book = TradeBook::default();
     let mut records: Vec<(TradeId, TradeRecord)> = Vec::with_capacity(outcomes.len());
     let mut seen = std::collections::BTreeSet::new();
     for o in &outcomes {
@@ -271,7 +272,7 @@ pub fn execute_record_outcomes(
                 contracted_wh: o.contracted_wh.u128(),
             });
         }
-        if !seen.insert(id) || trade_exists(deps.storage, id) {
+        if !seen.insert(id) || book.get(deps.storage, id).is_some() {
             return Err(ContractError::OutcomeAlreadyRecorded { trade_id: id });
         }
         let contracted = to_u64(o.contracted_wh, "contracted Wh")?;
@@ -300,9 +301,10 @@ pub fn execute_record_outcomes(
             },
         ));
     }
-    for (id, r) in &records {
-        save_trade(deps.storage, *id, r);
+    for (id, r) in records {
+        book.put(deps.storage, id, r);
     }
+    book.flush(deps.storage);
     let accounts = cache.save(deps.storage)?;
     Ok(Response::new()
         .add_attribute("action", "record_outcomes")

@@ -2,6 +2,8 @@
 //! stored extension is empty): outcomes update only this compact record, and
 //! the NFT metadata is computed from it when queried, so it is always live.
 
+use std::collections::BTreeMap;
+
 use aip_types::pages::{self, Book, Paged, Pages};
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Api, StdError, StdResult, Storage};
@@ -242,35 +244,139 @@ pub fn parties_hash(seller: &str, buyer: &str) -> [u8; 16] {
     out
 }
 
+impl TradeRecord {
+    fn encode(&self) -> [u8; 25] {
+        let mut v = [0u8; 25];
+        v[..16].copy_from_slice(&self.parties);
+        v[16..24].copy_from_slice(&self.recorded_at.to_be_bytes());
+        v[24] = self.reviewed;
+        v
+    }
+
+    fn decode(v: &[u8]) -> Option<Self> {
+        if v.len() != 25 {
+            return None;
+        }
+        let mut parties = [0u8; 16];
+        parties.copy_from_slice(&v[..16]);
+        let mut t = [0u8; 8];
+        t.copy_from_slice(&v[16..24]);
+        Some(TradeRecord {
+            parties,
+            recorded_at: u64::from_be_bytes(t),
+            reviewed: v[24],
+        })
+    }
+}
+
+// Trade records, 16 to a storage entry: key "tk" ++ (trade id / 16), value
+// a 2-byte mask (bit i: trade 16k + i is recorded, big-endian) and the
+// recorded ones' 25-byte records in id order. One write per 16 trades of a
+// `record_outcomes` call instead of one per trade. Records written before
+// chunks (key "tr" ++ trade id) still read and are rewritten in place.
+const CHUNK_PREFIX: &[u8] = b"tk";
+const PER_CHUNK: u64 = 16;
+
+#[derive(Default, Clone)]
+struct Chunk([Option<TradeRecord>; PER_CHUNK as usize]);
+
+impl Chunk {
+    fn load(storage: &dyn Storage, c: u64) -> Chunk {
+        let mut out = Chunk::default();
+        if let Some(v) = aip_types::store::read(storage, &key(CHUNK_PREFIX, c)) {
+            if v.len() >= 2 {
+                let mask = u16::from_be_bytes([v[0], v[1]]);
+                let mut at = 2;
+                for i in 0..PER_CHUNK as usize {
+                    if mask & (1 << i) != 0 {
+                        out.0[i] = v.get(at..at + 25).and_then(TradeRecord::decode);
+                        at += 25;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn save(&self, storage: &mut dyn Storage, c: u64) {
+        let mut mask = 0u16;
+        let mut v = vec![0u8, 0u8];
+        for (i, r) in self.0.iter().enumerate() {
+            if let Some(r) = r {
+                mask |= 1 << i;
+                v.extend_from_slice(&r.encode());
+            }
+        }
+        v[..2].copy_from_slice(&mask.to_be_bytes());
+        storage.set(&key(CHUNK_PREFIX, c), &v);
+    }
+}
+
+/// The trade records one call reads and writes: each chunk read once and
+/// written once, at [`TradeBook::flush`].
+#[derive(Default)]
+pub struct TradeBook {
+    chunks: BTreeMap<u64, (Chunk, bool)>,
+}
+
+impl TradeBook {
+    fn chunk(&mut self, storage: &dyn Storage, id: u64) -> &mut (Chunk, bool) {
+        self.chunks
+            .entry(id / PER_CHUNK)
+            .or_insert_with(|| (Chunk::load(storage, id / PER_CHUNK), false))
+    }
+
+    /// The record of trade `id`, if its outcome was recorded.
+    pub fn get(&mut self, storage: &dyn Storage, id: u64) -> Option<TradeRecord> {
+        let slot = (id % PER_CHUNK) as usize;
+        match self.chunk(storage, id).0 .0[slot] {
+            Some(r) => Some(r),
+            None => aip_types::store::read(storage, &key(TRADE_PREFIX, id))
+                .and_then(|v| TradeRecord::decode(&v)),
+        }
+    }
+
+    /// Records trade `id` (written at [`TradeBook::flush`]); a record from
+    /// before chunks is rewritten in place at once.
+    pub fn put(&mut self, storage: &mut dyn Storage, id: u64, r: TradeRecord) {
+        let slot = (id % PER_CHUNK) as usize;
+        let legacy = key(TRADE_PREFIX, id);
+        if self.chunk(storage, id).0 .0[slot].is_none()
+            && aip_types::store::read(storage, &legacy).is_some()
+        {
+            storage.set(&legacy, &r.encode());
+            return;
+        }
+        let c = self.chunk(storage, id);
+        c.0 .0[slot] = Some(r);
+        c.1 = true;
+    }
+
+    /// Writes every changed chunk.
+    pub fn flush(self, storage: &mut dyn Storage) {
+        for (c, (chunk, dirty)) in self.chunks {
+            if dirty {
+                chunk.save(storage, c);
+            }
+        }
+    }
+}
+
 /// Whether the outcome of trade `id` was recorded.
 pub fn trade_exists(storage: &dyn Storage, id: u64) -> bool {
-    aip_types::store::read(storage, &key(TRADE_PREFIX, id)).is_some()
+    TradeBook::default().get(storage, id).is_some()
 }
 
 /// The record of trade `id`, if its outcome was recorded.
 pub fn load_trade(storage: &dyn Storage, id: u64) -> Option<TradeRecord> {
-    let v = storage.get(&key(TRADE_PREFIX, id))?;
-    if v.len() != 25 {
-        return None;
-    }
-    let mut parties = [0u8; 16];
-    parties.copy_from_slice(&v[..16]);
-    let mut t = [0u8; 8];
-    t.copy_from_slice(&v[16..24]);
-    Some(TradeRecord {
-        parties,
-        recorded_at: u64::from_be_bytes(t),
-        reviewed: v[24],
-    })
+    TradeBook::default().get(storage, id)
 }
 
 /// Writes the record of trade `id`.
 pub fn save_trade(storage: &mut dyn Storage, id: u64, r: &TradeRecord) {
-    let mut v = [0u8; 25];
-    v[..16].copy_from_slice(&r.parties);
-    v[16..24].copy_from_slice(&r.recorded_at.to_be_bytes());
-    v[24] = r.reviewed;
-    storage.set(&key(TRADE_PREFIX, id), &v);
+    let mut book = TradeBook::default();
+    book.put(storage, id, *r);
+    book.flush(storage);
 }
 
 /// Whether a ruling on trade `id` was recorded.
@@ -382,5 +488,52 @@ mod tests {
             Stats::default()
         );
         assert_eq!(Book::<Stats>::open(&st).unwrap().meta().count, 2);
+    }
+
+    fn tr(n: u8) -> TradeRecord {
+        TradeRecord {
+            parties: [n; 16],
+            recorded_at: 1_000 + u64::from(n),
+            reviewed: 0,
+        }
+    }
+
+    #[test]
+    fn trade_records_are_kept_sixteen_to_an_entry_and_older_ones_still_read() {
+        let mut st = MockStorage::new();
+        // Recorded before chunks: key "tr" ++ id.
+        st.set(&key(TRADE_PREFIX, 17), &tr(17).encode());
+        let mut book = TradeBook::default();
+        for id in [3u64, 5, 16, 31, 32] {
+            assert!(book.get(&st, id).is_none());
+            book.put(&mut st, id, tr(id as u8));
+        }
+        book.flush(&mut st);
+        // Ids 3 and 5 share chunk 0; 16 and 31 chunk 1; 32 chunk 2.
+        let chunk1 = st.get(&key(CHUNK_PREFIX, 1)).unwrap();
+        assert_eq!(chunk1.len(), 2 + 2 * 25);
+        assert_eq!(u16::from_be_bytes([chunk1[0], chunk1[1]]), 1 | 1 << 15);
+        for id in [3u64, 5, 16, 31, 32, 17] {
+            assert_eq!(load_trade(&st, id), Some(tr(id as u8)), "trade {id}");
+            assert!(trade_exists(&st, id));
+        }
+        assert!(!trade_exists(&st, 4));
+        // A review rewrites the record where it lives.
+        let reviewed = TradeRecord {
+            reviewed: REVIEWED_BY_BUYER,
+            ..tr(17)
+        };
+        save_trade(&mut st, 17, &reviewed);
+        assert_eq!(
+            TradeRecord::decode(&st.get(&key(TRADE_PREFIX, 17)).unwrap()),
+            Some(reviewed)
+        );
+        let reviewed = TradeRecord {
+            reviewed: REVIEWED_BY_SELLER,
+            ..tr(5)
+        };
+        save_trade(&mut st, 5, &reviewed);
+        assert_eq!(load_trade(&st, 5), Some(reviewed));
+        assert_eq!(load_trade(&st, 3), Some(tr(3)));
     }
 }
