@@ -18,10 +18,13 @@ fi
 # Debian packages, in one apt-get call before ci/test.sh starts its
 # background tool builds (two apt-get at once fail on dpkg's lock):
 # mosquitto, the real broker the oracle agent's MQTT source is tested against;
-# protoc, which the Hermes build needs (ci/install-hermes.sh).
+# protoc and libclang, which the Hermes build needs (ci/install-hermes.sh:
+# .proto files compiled at build time; bindgen in the RocksDB and zstd
+# bindings loads libclang, which a machine with only libclang-cpp lacks).
 missing=""
 [ -x /usr/sbin/mosquitto ] || [ -x /usr/bin/mosquitto ] || missing="$missing mosquitto"
 command -v protoc >/dev/null || missing="$missing protobuf-compiler"
+/sbin/ldconfig -p | grep -qE 'libclang(-[0-9.]+)?\.so' || missing="$missing libclang-dev"
 if [ -n "$missing" ]; then
   step "installing$missing (Debian)"
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo

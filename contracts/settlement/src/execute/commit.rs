@@ -391,8 +391,7 @@ pub fn execute_commit_intents(
     // Each party's list of trades: a trade names the previous trade of its
     // buyer and of its seller, the account its latest (no index entry per
     // trade and party).
-    let mut id = first;
-    for rec in &mut recs {
+    for (id, rec) in (first..).zip(recs.iter_mut()) {
         for (who, prev) in [
             (rec.buyer.as_slice(), &mut rec.prev_buyer),
             (rec.seller.as_slice(), &mut rec.prev_seller),
@@ -402,7 +401,6 @@ pub fn execute_commit_intents(
                 acc.last = id;
             }
         }
-        id += 1;
     }
     for (who, mut acc) in accounts {
         let n = need.get(&who).copied().unwrap_or_default();
