@@ -1,6 +1,7 @@
 //! Storage. Keys are short and never renamed. Per-trade records use one-letter
 //! JSON field names: every stored byte costs 30 SDK gas to write.
 
+use aip_types::store::last_up_to;
 use aip_types::{MeterId, NodeId, Price, TradeId, Wh, ZoneId};
 use cosmwasm_std::{Addr, Binary, CanonicalAddr, StdError, StdResult, Storage, Uint128};
 use cw_storage_plus::{Item, Map};
@@ -318,16 +319,7 @@ pub fn save_trades(storage: &mut dyn Storage, first: TradeId, recs: &[TradeRec])
 /// step finds it), or from its entry of its own for a trade committed
 /// before chunks.
 pub fn may_load_trade(storage: &dyn Storage, id: TradeId) -> StdResult<Option<TradeRec>> {
-    let mut end = trade_chunk_key(id);
-    end.push(0);
-    let found = storage
-        .range(
-            Some(TRADE_CHUNK_PREFIX),
-            Some(&end),
-            cosmwasm_std::Order::Descending,
-        )
-        .next();
-    if let Some((k, v)) = found {
+    if let Some((k, v)) = last_up_to(storage, TRADE_CHUNK_PREFIX, &trade_chunk_key(id)) {
         let at = (id - chunk_first(&k)?) as usize;
         if let Some(text) = chunk_text(&v)?.split(';').nth(at) {
             return TradeRec::from_compact(text)
@@ -355,16 +347,7 @@ pub fn trades_between(
 ) -> StdResult<Vec<(TradeId, TradeRec)>> {
     let mut out = Vec::new();
     // The chunk holding `first` starts at or before it.
-    let mut end = trade_chunk_key(first);
-    end.push(0);
-    let start = storage
-        .range(
-            Some(TRADE_CHUNK_PREFIX),
-            Some(&end),
-            cosmwasm_std::Order::Descending,
-        )
-        .next()
-        .map(|(k, _)| k);
+    let start = last_up_to(storage, TRADE_CHUNK_PREFIX, &trade_chunk_key(first)).map(|(k, _)| k);
     if let Some(start) = start {
         let mut stop = trade_chunk_key(last);
         stop.push(0);
@@ -472,13 +455,7 @@ pub const METERS: Map<(u64, MeterId), MeterSlot> = Map::new("ms");
 pub fn load_meter(storage: &dyn Storage, slot: u64, meter: MeterId) -> StdResult<MeterSlot> {
     let missing = || StdError::not_found("settlement::state::MeterSlot");
     // The last chunk whose first meter is not above `meter`: one iterator step.
-    let start = chunk_key(slot, 0);
-    let mut end = chunk_key(slot, meter);
-    end.push(0);
-    match storage
-        .range(Some(&start), Some(&end), cosmwasm_std::Order::Descending)
-        .next()
-    {
+    match last_up_to(storage, &chunk_key(slot, 0), &chunk_key(slot, meter)) {
         Some((_, v)) => decode_chunk(&v)?
             .into_iter()
             .find(|(m, _)| *m == meter)

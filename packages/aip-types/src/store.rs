@@ -28,6 +28,18 @@ pub fn read(storage: &dyn Storage, key: &[u8]) -> Option<Vec<u8>> {
         .map(|(_, v)| v)
 }
 
+/// The entry with the greatest key from `from` up to `key` (both included),
+/// if any: one descending iterator step. Finds the chunk that holds an id
+/// when chunks are keyed by their first id.
+pub fn last_up_to(storage: &dyn Storage, from: &[u8], key: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    let mut end = Vec::with_capacity(key.len() + 1);
+    end.extend_from_slice(key);
+    end.push(0);
+    storage
+        .range(Some(from), Some(&end), Order::Descending)
+        .next()
+}
+
 /// The JSON value under `key` (a `cw-storage-plus` key, e.g. `MAP.key(k)`),
 /// as `may_load` would return it.
 pub fn may_load<T: DeserializeOwned>(storage: &dyn Storage, key: &[u8]) -> StdResult<Option<T>> {
@@ -53,6 +65,20 @@ mod tests {
         assert_eq!(read(&st, b"b"), None);
         st.remove(b"ab");
         assert_eq!(read(&st, b"ab"), None);
+    }
+
+    #[test]
+    fn last_up_to_finds_the_greatest_key_in_the_range() {
+        let mut st = MockStorage::new();
+        st.set(b"c\x00\x05", b"five");
+        st.set(b"c\x00\x09", b"nine");
+        st.set(b"d\x00\x01", b"other");
+        let get = |k: &[u8]| last_up_to(&st, b"c", k).map(|(_, v)| v);
+        assert_eq!(get(b"c\x00\x05"), Some(b"five".to_vec()));
+        assert_eq!(get(b"c\x00\x08"), Some(b"five".to_vec()));
+        assert_eq!(get(b"c\x00\x09"), Some(b"nine".to_vec()));
+        assert_eq!(get(b"c\x00\xff"), Some(b"nine".to_vec()));
+        assert_eq!(get(b"c\x00\x04"), None);
     }
 
     #[test]
