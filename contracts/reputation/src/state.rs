@@ -313,10 +313,12 @@ impl Chunk {
 }
 
 /// The trade records one call reads and writes: each chunk read once and
-/// written once, at [`TradeBook::flush`].
+/// written once, at [`TradeBook::flush`]; each record from before chunks
+/// looked up at most once.
 #[derive(Default)]
 pub struct TradeBook {
     chunks: BTreeMap<u64, (Chunk, bool)>,
+    legacy: BTreeMap<u64, Option<TradeRecord>>,
 }
 
 impl TradeBook {
@@ -326,13 +328,20 @@ impl TradeBook {
             .or_insert_with(|| (Chunk::load(storage, id / PER_CHUNK), false))
     }
 
+    /// The record of trade `id` written before chunks, if any.
+    fn legacy(&mut self, storage: &dyn Storage, id: u64) -> Option<TradeRecord> {
+        *self.legacy.entry(id).or_insert_with(|| {
+            aip_types::store::read(storage, &key(TRADE_PREFIX, id))
+                .and_then(|v| TradeRecord::decode(&v))
+        })
+    }
+
     /// The record of trade `id`, if its outcome was recorded.
     pub fn get(&mut self, storage: &dyn Storage, id: u64) -> Option<TradeRecord> {
         let slot = (id % PER_CHUNK) as usize;
         match self.chunk(storage, id).0 .0[slot] {
             Some(r) => Some(r),
-            None => aip_types::store::read(storage, &key(TRADE_PREFIX, id))
-                .and_then(|v| TradeRecord::decode(&v)),
+            None => self.legacy(storage, id),
         }
     }
 
@@ -340,11 +349,9 @@ impl TradeBook {
     /// before chunks is rewritten in place at once.
     pub fn put(&mut self, storage: &mut dyn Storage, id: u64, r: TradeRecord) {
         let slot = (id % PER_CHUNK) as usize;
-        let legacy = key(TRADE_PREFIX, id);
-        if self.chunk(storage, id).0 .0[slot].is_none()
-            && aip_types::store::read(storage, &legacy).is_some()
-        {
-            storage.set(&legacy, &r.encode());
+        if self.chunk(storage, id).0 .0[slot].is_none() && self.legacy(storage, id).is_some() {
+            storage.set(&key(TRADE_PREFIX, id), &r.encode());
+            self.legacy.insert(id, Some(r));
             return;
         }
         let c = self.chunk(storage, id);
@@ -360,11 +367,6 @@ impl TradeBook {
             }
         }
     }
-}
-
-/// Whether the outcome of trade `id` was recorded.
-pub fn trade_exists(storage: &dyn Storage, id: u64) -> bool {
-    TradeBook::default().get(storage, id).is_some()
 }
 
 /// The record of trade `id`, if its outcome was recorded.
@@ -515,9 +517,9 @@ mod tests {
         assert_eq!(u16::from_be_bytes([chunk1[0], chunk1[1]]), 1 | 1 << 15);
         for id in [3u64, 5, 16, 31, 32, 17] {
             assert_eq!(load_trade(&st, id), Some(tr(id as u8)), "trade {id}");
-            assert!(trade_exists(&st, id));
+            assert!(load_trade(&st, id).is_some());
         }
-        assert!(!trade_exists(&st, 4));
+        assert!(load_trade(&st, 4).is_none());
         // A review rewrites the record where it lives.
         let reviewed = TradeRecord {
             reviewed: REVIEWED_BY_BUYER,

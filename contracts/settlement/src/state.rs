@@ -453,7 +453,7 @@ pub const METERS: Map<(u64, MeterId), MeterSlot> = Map::new("ms");
 /// The record of `meter` in `slot`: from its chunk, or from its entry of
 /// its own for a slot committed before chunks.
 pub fn load_meter(storage: &dyn Storage, slot: u64, meter: MeterId) -> StdResult<MeterSlot> {
-    let missing = || StdError::not_found("settlement::state::MeterSlot");
+    let missing = meter_missing;
     // The last chunk whose first meter is not above `meter`: one iterator step.
     match last_up_to(storage, &chunk_key(slot, 0), &chunk_key(slot, meter)) {
         Some((_, v)) => decode_chunk(&v)?
@@ -465,6 +465,11 @@ pub fn load_meter(storage: &dyn Storage, slot: u64, meter: MeterId) -> StdResult
             aip_types::store::may_load(storage, &METERS.key((slot, meter)))?.ok_or_else(missing)
         }
     }
+}
+
+/// The error for a seller meter without a record in its slot.
+fn meter_missing() -> StdError {
+    StdError::not_found("settlement::state::MeterSlot")
 }
 
 /// Seller meters per chunk of a slot's meter records.
@@ -587,11 +592,11 @@ impl SlotMeters {
     }
 
     /// The record of `meter`.
-    pub fn get(&self, meter: MeterId) -> Option<&MeterSlot> {
+    pub fn get(&self, meter: MeterId) -> StdResult<&MeterSlot> {
         self.meters
             .binary_search_by_key(&meter, |(m, _)| *m)
-            .ok()
             .map(|i| &self.meters[i].1)
+            .map_err(|_| meter_missing())
     }
 
     /// Records `meter`'s finalized export; `false` if it is not a seller
@@ -758,7 +763,7 @@ mod tests {
         let mut m = SlotMeters::load(&st, slot).unwrap();
         assert_eq!(m.all().len(), 70);
         assert_eq!(m.get(175).unwrap().contracted, Uint128::new(3500));
-        assert!(m.get(176).is_none());
+        assert!(m.get(176).is_err());
         // A report changes its meter once; saving rewrites only that chunk.
         assert!(m.report(175, Uint128::new(3000)));
         assert!(!m.report(175, Uint128::new(1)), "already reported");

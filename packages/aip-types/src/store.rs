@@ -19,13 +19,7 @@ use serde::de::DeserializeOwned;
 
 /// The value under `key`, as `storage.get(key)` would return it.
 pub fn read(storage: &dyn Storage, key: &[u8]) -> Option<Vec<u8>> {
-    let mut end = Vec::with_capacity(key.len() + 1);
-    end.extend_from_slice(key);
-    end.push(0);
-    storage
-        .range(Some(key), Some(&end), Order::Ascending)
-        .next()
-        .map(|(_, v)| v)
+    last_up_to(storage, key, key).map(|(_, v)| v)
 }
 
 /// The entry with the greatest key from `from` up to `key` (both included),

@@ -20,6 +20,7 @@ use aip_types::hooks::{
 use aip_types::intent::{
     verify_signed_intent, BatchIntent, IntentDomain, IntentError, Side as IntentSide, SignedIntent,
 };
+use aip_types::store::{may_load, read};
 use aip_types::{check_order, MeterId, NodeId, SlotId, Wh, ZoneId};
 use cosmwasm_std::{
     CanonicalAddr, DepsMut, Env, MessageInfo, Response, StdResult, Storage, Uint128,
@@ -30,8 +31,6 @@ use super::only;
 use crate::ledger;
 use crate::msg::IntentTrade;
 use crate::rules::{self, Route};
-use aip_types::store::{may_load, read};
-
 use crate::state::{
     save_trades, Account, Config, Fill, SlotMeters, TradeRec, CONFIG, CORRIDORS, FEES, FILLS,
     NODE_ZONES, PLACED, SLOTS, SLOT_BATCHES, STATE, USAGE, ZONES,

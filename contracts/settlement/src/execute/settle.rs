@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use aip_types::hooks::{ReputationExecuteHook, TradeOutcome};
 use aip_types::{SlotId, TradeId};
 use cosmwasm_std::{
-    to_json_binary, Addr, CosmosMsg, DepsMut, Env, Order as IterOrder, Response, StdError,
-    StdResult, Uint128, WasmMsg,
+    to_json_binary, Addr, CosmosMsg, DepsMut, Env, Order as IterOrder, Response, StdResult,
+    Uint128, WasmMsg,
 };
 
 use crate::ledger::{self, Delta};
@@ -74,9 +74,7 @@ pub fn execute_settle(
             if disputed.contains(&id) {
                 continue;
             }
-            let ms = meters
-                .get(t.meter)
-                .ok_or_else(|| StdError::not_found("settlement::state::MeterSlot"))?;
+            let ms = meters.get(t.meter)?;
             let s = rules::metered(&t, ms, cfg.params.penalty_price)?;
             settle_deltas(&mut credits, &t, &s);
             released += t.payment + t.collateral;
