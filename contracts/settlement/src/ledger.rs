@@ -207,10 +207,18 @@ mod tests {
 
     #[test]
     fn a_full_page_keeps_newcomers_in_entries_of_their_own() {
-        // 17 keys on one page: with 1 page (no split yet) every key is on page 0;
-        // write them in one call so the split comes only at the flush.
+        // 17 keys ground to share the low 8 bits of their hash: on the same
+        // page however the pages split (up to 256 pages).
         let mut st = MockStorage::new();
-        let keys: Vec<Vec<u8>> = (0u8..17).map(|i| vec![i; 20]).collect();
+        let keys: Vec<Vec<u8>> = (0u32..)
+            .map(|i| {
+                let mut k = vec![0u8; 20];
+                k[..4].copy_from_slice(&i.to_be_bytes());
+                k
+            })
+            .filter(|k| aip_types::pages::key_hash(k) & 0xff == 0)
+            .take(17)
+            .collect();
         let mut led = Ledger::open(&st).unwrap();
         for (i, k) in keys.iter().enumerate() {
             led.put(&st, k, acc(i as u128 + 1, 0)).unwrap();
@@ -224,8 +232,10 @@ mod tests {
         for (i, k) in keys.iter().enumerate() {
             assert_eq!(load(&st, k).unwrap(), acc(i as u128 + 1, 0));
         }
-        // 16 accounts in pages at 4 per page: split into 4 pages.
-        assert_eq!(Ledger::open(&st).unwrap().meta().pages(), 4);
+        // 16 accounts in pages; the 17th split a fifth page off to make
+        // room before its own page refused it.
+        let meta = Ledger::open(&st).unwrap().meta();
+        assert_eq!((meta.count, meta.pages()), (16, 5));
     }
 
     #[test]

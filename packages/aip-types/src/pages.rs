@@ -246,9 +246,14 @@ impl PageCache {
             .map(|(_, v)| v.clone()))
     }
 
-    /// Stores `value` under `key` in its page: `false` (and nothing changed)
-    /// when the key is not there yet and the page is full. Keys and values
-    /// are at most 255 bytes.
+    /// Stores `value` under `key` in its page: `false` (and no account
+    /// changed) when the key is not there yet and its page is full. Keys and
+    /// values are at most 255 bytes.
+    ///
+    /// A newcomer first splits pages until there is room for it at `load`
+    /// accounts per page (even when its page then refuses it), so a call that brings many new accounts at once
+    /// (reputation's first `RecordOutcomes` of a batch) spreads them over
+    /// new pages instead of filling the old ones to `cap`.
     pub fn set(&mut self, storage: &dyn Storage, key: &[u8], value: &[u8]) -> StdResult<bool> {
         if key.len() > 255 || value.len() > 255 {
             return Err(StdError::generic_err(
@@ -257,25 +262,33 @@ impl PageCache {
         }
         let cap = self.cfg.cap;
         let l = self.page(storage, key)?;
-        match l.page.binary_search_by(|(k, _)| k.as_slice().cmp(key)) {
-            Ok(i) => {
-                if l.page[i].1 != value {
-                    l.page[i].1 = value.to_vec();
-                    l.dirty = true;
-                }
-                Ok(true)
+        if let Ok(i) = l.page.binary_search_by(|(k, _)| k.as_slice().cmp(key)) {
+            if l.page[i].1 != value {
+                l.page[i].1 = value.to_vec();
+                l.dirty = true;
             }
-            Err(i) => {
-                if l.page.len() >= cap {
-                    return Ok(false);
-                }
+            return Ok(true);
+        }
+        self.grow(storage, self.meta.count + 1)?;
+        let l = self.page(storage, key)?;
+        match l.page.binary_search_by(|(k, _)| k.as_slice().cmp(key)) {
+            Err(i) if l.page.len() < cap => {
                 l.page.insert(i, (key.to_vec(), value.to_vec()));
                 l.dirty = true;
                 self.meta.count += 1;
                 self.meta_dirty = true;
                 Ok(true)
             }
+            _ => Ok(false),
         }
+    }
+
+    /// Splits pages until `accounts` fit at `load` per page.
+    fn grow(&mut self, storage: &dyn Storage, accounts: u64) -> StdResult<()> {
+        while accounts > u64::from(self.cfg.load) * self.meta.pages() && self.meta.level < 31 {
+            self.split_one(storage)?;
+        }
+        Ok(())
     }
 
     /// Removes `key` from its page: `false` when the page does not hold it.
@@ -293,13 +306,8 @@ impl PageCache {
         }
     }
 
-    /// Splits pages while there are more than `load` accounts per page, then
-    /// writes every changed page (an empty one is removed) and the metadata.
-    pub fn flush(mut self, storage: &mut dyn Storage) -> StdResult<()> {
-        while self.meta.count > u64::from(self.cfg.load) * self.meta.pages() && self.meta.level < 31
-        {
-            self.split_one(storage)?;
-        }
+    /// Writes every changed page (an empty one is removed) and the metadata.
+    pub fn flush(self, storage: &mut dyn Storage) -> StdResult<()> {
         for l in self.loaded.iter().filter(|l| l.dirty) {
             let key = page_key(self.cfg.ns, l.n);
             if l.page.is_empty() {
@@ -538,6 +546,31 @@ mod tests {
                 assert_eq!(m.page_of(key_hash(k)), *n);
             }
             assert!(p.len() <= CFG.cap, "page {n} holds {}", p.len());
+        }
+    }
+
+    #[test]
+    fn one_call_bringing_many_newcomers_splits_as_it_goes() {
+        // Reputation's first RecordOutcomes of a 500-trade batch brings up
+        // to 1,000 new accounts in one call: they go to pages of about
+        // `load`, not to the few pages there were when the call began.
+        let mut st = MockStorage::new();
+        let mut c = PageCache::open(CFG, &st).unwrap();
+        let refused = (0..1000)
+            .filter(|&i| !c.set(&st, &key(i), &[1]).unwrap())
+            .count();
+        c.flush(&mut st).unwrap();
+        let m = PageCache::open(CFG, &st).unwrap().meta();
+        assert!(refused <= 10, "{refused} of 1000 refused");
+        assert_eq!(m.count, 1000 - refused as u64);
+        assert_eq!(m.pages(), m.count.div_ceil(4));
+        let pages = stored_pages(&st);
+        let held: usize = pages.values().map(Vec::len).sum();
+        assert_eq!(held as u64, m.count);
+        for (n, p) in &pages {
+            for (k, _) in p {
+                assert_eq!(m.page_of(key_hash(k)), *n);
+            }
         }
     }
 
