@@ -3,6 +3,7 @@
 use aip_types::hooks::reputation::{
     AccountScore, PriorityScoresResponse, Tier, TradingTermsBatchResponse, TradingTermsResponse,
 };
+use aip_types::pages::Book;
 use cosmwasm_std::{Addr, Api, Deps, Empty, Env, StdResult, Storage};
 use cw721::msg::{AllNftInfoResponse, NftInfoResponse};
 use cw721::state::Cw721Config;
@@ -12,7 +13,7 @@ use crate::msg::{
     ReputationResponse, ScoreComponents, TierTerms,
 };
 use crate::score;
-use crate::state::{load_stats, Flag, Stats, CONFIG, FLAGS, PAIRS, TERMS};
+use crate::state::{Flag, Stats, CONFIG, FLAGS, PAIRS, TERMS};
 use crate::ContractError;
 
 /// Most accounts one `priority_scores` query may ask for.
@@ -44,6 +45,18 @@ pub fn effective(
     terms: &TierTerms,
     who: &Addr,
 ) -> StdResult<Effective> {
+    effective_in(storage, api, terms, who, &mut Book::open(storage)?)
+}
+
+/// [`effective`] with the statistics read through `stats`: a query about
+/// many accounts reads each statistics page once.
+fn effective_in(
+    storage: &dyn Storage,
+    api: &dyn Api,
+    terms: &TierTerms,
+    who: &Addr,
+    stats: &mut Book<Stats>,
+) -> StdResult<Effective> {
     // Read as iterator steps (`aip_types::store`): settlement's batch
     // queries ask this for every owner of a batch.
     let registered = aip_types::store::read(
@@ -53,7 +66,7 @@ pub fn effective(
             .key(who.as_str()),
     )
     .is_some();
-    let stats = load_stats(storage, api, who)?;
+    let stats = stats.get(storage, api.addr_canonicalize(who.as_str())?.as_slice())?;
     let flag: Option<Flag> = aip_types::store::may_load(storage, &FLAGS.key(who))?;
     let components = score::components(&stats);
     let base_score = score::combine(&components);
@@ -83,7 +96,7 @@ pub fn query_trading_terms(
     account: String,
 ) -> Result<TradingTermsResponse, ContractError> {
     let terms = TERMS.load(deps.storage)?;
-    trading_terms(deps, &terms, &account)
+    trading_terms(deps, &terms, &account, &mut Book::open(deps.storage)?)
 }
 
 /// The trading terms of many accounts, in the order asked (at most
@@ -99,9 +112,10 @@ pub fn query_trading_terms_batch(
         });
     }
     let terms = TERMS.load(deps.storage)?;
+    let mut stats = Book::open(deps.storage)?;
     let terms = accounts
         .iter()
-        .map(|a| trading_terms(deps, &terms, a))
+        .map(|a| trading_terms(deps, &terms, a, &mut stats))
         .collect::<Result<_, _>>()?;
     Ok(TradingTermsBatchResponse { terms })
 }
@@ -110,9 +124,10 @@ fn trading_terms(
     deps: Deps,
     terms: &TierTerms,
     account: &str,
+    stats: &mut Book<Stats>,
 ) -> Result<TradingTermsResponse, ContractError> {
     let who = deps.api.addr_validate(account)?;
-    let e = effective(deps.storage, deps.api, terms, &who)?;
+    let e = effective_in(deps.storage, deps.api, terms, &who, stats)?;
     let entry = terms.for_tier(e.tier);
     Ok(TradingTermsResponse {
         account: who.into_string(),
@@ -137,11 +152,12 @@ pub fn query_priority_scores(
         });
     }
     let terms = TERMS.load(deps.storage)?;
+    let mut stats = Book::open(deps.storage)?;
     let scores = accounts
         .into_iter()
         .map(|a| {
             let who = deps.api.addr_validate(&a)?;
-            let e = effective(deps.storage, deps.api, &terms, &who)?;
+            let e = effective_in(deps.storage, deps.api, &terms, &who, &mut stats)?;
             Ok(AccountScore {
                 account: who.into_string(),
                 score: e.score,
