@@ -11,13 +11,15 @@
 //! A page of about four accounts is about 112 bytes under a 39-byte key:
 //! 6,530 to write and, read as an iterator step ([`crate::store::read`]),
 //! 483 to read, shared by the accounts on it (about 1,750 per account
-//! against 5,400 for an entry of its own read with a `Get`).
+//! against 5,400 for an entry of its own read with a `Get`). At eight
+//! accounts a page (what settlement and reputation use) the flat part and
+//! the key are shared by twice as many.
 //!
 //! The price: a call that touches one account of a page writes the whole
-//! page (about 2,300 SDK gas more than an entry of its own). Large batches,
-//! the market's operating point, gain; a batch of a few trades between
-//! scattered accounts pays a little more (docs/benchmarks.md, "Paged
-//! accounts").
+//! page (about 2,300 SDK gas more than an entry of its own at four a page,
+//! about 6,000 at eight). Large batches, the market's operating point,
+//! gain; a batch of a few trades between scattered accounts pays more
+//! (docs/benchmarks.md, "Paged accounts").
 //!
 //! ## How accounts are spread: linear hashing
 //! An account's key (its canonical address) is hashed, `h` = the first four
@@ -35,7 +37,7 @@
 //! `false`) and such an account keeps an entry of its own. So nobody can
 //! make another account's page more than `cap` entries long. Full pages are
 //! rare by chance: 0 of 1,000 and 7 of 10,000 random addresses at `load` 4
-//! and `cap` 16.
+//! and `cap` 16 (settlement and reputation use `load` 8 and `cap` 32).
 //!
 //! ## Using it
 //! A contract implements [`Paged`] for its per-account value (its encoding,
