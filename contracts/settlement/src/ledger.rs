@@ -211,7 +211,11 @@ mod tests {
     fn a_full_page_keeps_newcomers_in_entries_of_their_own() {
         // cap + 1 keys ground to share the low 8 bits of their hash: on the
         // same page however the pages split (up to 256 pages).
-        let Pages { load: per_page, cap, .. } = Account::PAGES;
+        let Pages {
+            load: per_page,
+            cap,
+            ..
+        } = Account::PAGES;
         let mut st = MockStorage::new();
         let keys: Vec<Vec<u8>> = (0u32..)
             .map(|i| {
@@ -231,7 +235,11 @@ mod tests {
             .iter()
             .filter(|k| CLAIMABLE.may_load(&st, k).unwrap().is_some())
             .collect();
-        assert_eq!(own, vec![&keys[cap]], "the last account has an entry of its own");
+        assert_eq!(
+            own,
+            vec![&keys[cap]],
+            "the last account has an entry of its own"
+        );
         for (i, k) in keys.iter().enumerate() {
             assert_eq!(load(&st, k).unwrap(), acc(i as u128 + 1, 0));
         }

@@ -59,6 +59,8 @@
 //! chain. The only hashing crates are sha2, sha3 (keccak) and ripemd.
 
 use cosmwasm_schema::cw_serde;
+use std::sync::OnceLock;
+
 use cosmwasm_std::{Api, Binary};
 use ripemd::Ripemd160;
 use sha2::{Digest, Sha256};
@@ -367,6 +369,18 @@ pub struct IntentDomain {
     pub contract: String,
 }
 
+/// A domain's account prefix (a bech32 decode of the contract address) and
+/// EIP-712 domain separator (seven keccak hashes): the same for every
+/// intent of a batch, so a verifier of many intents works them out once
+/// ([`IntentDomain::keys`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainKeys {
+    /// The bech32 prefix of the domain's contract address.
+    pub prefix: String,
+    /// [`IntentDomain::eip712_domain_separator`].
+    pub eip712_separator: [u8; 32],
+}
+
 /// What a successful verification establishes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedIntent {
@@ -509,6 +523,15 @@ impl IntentDomain {
         Ok(())
     }
 
+    /// What verifying an intent needs of this domain, worked out once for
+    /// a batch ([`verify_signed_intent_with`]).
+    pub fn keys(&self) -> Result<DomainKeys, IntentError> {
+        Ok(DomainKeys {
+            prefix: self.prefix()?,
+            eip712_separator: self.eip712_domain_separator(),
+        })
+    }
+
     /// The account prefix: the bech32 prefix of the contract's address.
     pub fn prefix(&self) -> Result<String, IntentError> {
         let (hrp, _) = bech32::decode(&self.contract).map_err(|e| IntentError::BadAddress {
@@ -541,6 +564,12 @@ fn keccak(data: &[u8]) -> [u8; 32] {
     Keccak256::digest(data).into()
 }
 
+/// `keccak(text)` for a constant text, hashed once per process (in the
+/// contract: once per call, where a batch verifies up to 1,000 intents).
+fn keccak_once(cell: &'static OnceLock<[u8; 32]>, text: &str) -> [u8; 32] {
+    *cell.get_or_init(|| keccak(text.as_bytes()))
+}
+
 fn word(n: u64) -> [u8; 32] {
     let mut w = [0u8; 32];
     w[24..].copy_from_slice(&n.to_be_bytes());
@@ -549,13 +578,20 @@ fn word(n: u64) -> [u8; 32] {
 
 /// EIP-712 `hashStruct` of the intent as an `Order` ([`EIP712_ORDER_TYPE`]).
 pub fn eip712_struct_hash(intent: &OrderIntent) -> [u8; 32] {
+    static ORDER_TYPE: OnceLock<[u8; 32]> = OnceLock::new();
+    static BUY: OnceLock<[u8; 32]> = OnceLock::new();
+    static SELL: OnceLock<[u8; 32]> = OnceLock::new();
+    let side = match intent.side {
+        Side::Buy => &BUY,
+        Side::Sell => &SELL,
+    };
     let mut h = Keccak256::new();
-    h.update(keccak(EIP712_ORDER_TYPE.as_bytes()));
+    h.update(keccak_once(&ORDER_TYPE, EIP712_ORDER_TYPE));
     h.update(keccak(intent.owner.as_bytes()));
     h.update(word(intent.nonce));
     h.update(word(intent.slot_from));
     h.update(word(intent.slot_until));
-    h.update(keccak(intent.side.as_str().as_bytes()));
+    h.update(keccak_once(side, intent.side.as_str()));
     h.update(word(u64::from(intent.meter)));
     h.update(word(intent.wh));
     h.update(word(intent.limit_price));
@@ -571,9 +607,15 @@ pub fn eip712_digest(intent: &OrderIntent) -> [u8; 32] {
         chain_id: intent.chain_id.clone(),
         contract: intent.contract.clone(),
     };
+    eip712_digest_with(&domain.eip712_domain_separator(), intent)
+}
+
+/// [`eip712_digest`] under a domain separator worked out before (the
+/// intent's domain must be the separator's: [`IntentDomain::check`]).
+pub fn eip712_digest_with(separator: &[u8; 32], intent: &OrderIntent) -> [u8; 32] {
     let mut h = Keccak256::new();
     h.update([0x19, 0x01]);
-    h.update(domain.eip712_domain_separator());
+    h.update(separator);
     h.update(eip712_struct_hash(intent));
     h.finalize().into()
 }
@@ -671,6 +713,18 @@ pub fn verify_signed_intent(
     signed: &SignedIntent,
     now: u64,
 ) -> Result<VerifiedIntent, IntentError> {
+    verify_signed_intent_with(api, domain, &domain.keys()?, signed, now)
+}
+
+/// [`verify_signed_intent`] with the domain's [`DomainKeys`] worked out
+/// before: what a batch of intents calls for each.
+pub fn verify_signed_intent_with(
+    api: &dyn Api,
+    domain: &IntentDomain,
+    keys: &DomainKeys,
+    signed: &SignedIntent,
+    now: u64,
+) -> Result<VerifiedIntent, IntentError> {
     let intent = &signed.intent;
     intent.validate()?;
     domain.check(intent)?;
@@ -682,20 +736,22 @@ pub fn verify_signed_intent(
     }
     // The EIP-712 digest is only worth its keccak rounds for an Ethereum key.
     let eip712 = if signed.signature.kind == KIND_ETH_EIP712 {
-        eip712_digest(intent)
+        eip712_digest_with(&keys.eip712_separator, intent)
     } else {
         [0u8; 32]
     };
+    // The canonical bytes are both the ADR-036 data and what the id hashes.
+    let bytes = intent.canonical_bytes();
     let owner = verify_owner_signature(
         api,
-        domain,
+        &keys.prefix,
         &intent.owner,
         &signed.signature,
-        &intent.canonical_bytes(),
+        &bytes,
         &eip712,
     )?;
     Ok(VerifiedIntent {
-        hash: intent.hash(),
+        hash: Sha256::digest(&bytes).into(),
         owner,
     })
 }
@@ -704,13 +760,12 @@ pub fn verify_signed_intent(
 /// or over the EIP-712 digest `eip712` (Ethereum keys). Returns the owner.
 pub fn verify_owner_signature(
     api: &dyn Api,
-    domain: &IntentDomain,
+    prefix: &str,
     owner: &str,
     sig: &IntentSignature,
     adr036_data: &[u8],
     eip712: &[u8; 32],
 ) -> Result<String, IntentError> {
-    let prefix = domain.prefix()?;
     let bad = || IntentError::BadSignature {
         kind: sig.kind.clone(),
     };
@@ -730,7 +785,7 @@ pub fn verify_owner_signature(
             if !ok {
                 return Err(bad());
             }
-            cosmos_address(&prefix, &pub_key)?
+            cosmos_address(prefix, &pub_key)?
         }
         KIND_ETH_EIP712 => {
             let bytes: [u8; 65] = exact("signature", &decode_hex("signature", &sig.signature)?)?;
@@ -742,7 +797,7 @@ pub fn verify_owner_signature(
             let recovered = api
                 .secp256k1_recover_pubkey(eip712, &bytes[..64], recovery)
                 .map_err(|_| bad())?;
-            let signer = cosmos_address(&prefix, &compress_pubkey(&recovered)?)?;
+            let signer = cosmos_address(prefix, &compress_pubkey(&recovered)?)?;
             // A recovered key always exists: a forged signature or a changed
             // field recovers some other key, which is a bad signature, not
             // an owner mismatch.
@@ -806,7 +861,7 @@ pub fn verify_cancel(
     let hash = intent.hash();
     verify_owner_signature(
         api,
-        domain,
+        &domain.prefix()?,
         &intent.owner,
         sig,
         &cancel_bytes(&hash),

@@ -18,7 +18,8 @@ use aip_types::hooks::{
     ReputationQueryHook, TradingTermsBatchResponse,
 };
 use aip_types::intent::{
-    verify_signed_intent, BatchIntent, IntentDomain, IntentError, Side as IntentSide, SignedIntent,
+    verify_signed_intent_with, BatchIntent, DomainKeys, IntentDomain, IntentError,
+    Side as IntentSide, SignedIntent,
 };
 use aip_types::store::{may_load, read};
 use aip_types::{check_order, MeterId, NodeId, SlotId, Wh, ZoneId};
@@ -78,6 +79,7 @@ struct Terms {
 fn check_intent(
     deps: &DepsMut,
     domain: &IntentDomain,
+    keys: &DomainKeys,
     slot: SlotId,
     now: u64,
     bi: &BatchIntent,
@@ -90,7 +92,7 @@ fn check_intent(
                 intent,
                 signature: sig.clone(),
             };
-            let v = verify_signed_intent(deps.api, domain, &signed, now)?;
+            let v = verify_signed_intent_with(deps.api, domain, keys, &signed, now)?;
             (v.hash, v.owner)
         }
         None => {
@@ -167,6 +169,7 @@ pub fn execute_commit_intents(
 
     // 1. Each intent on its own.
     let dom = domain(&env);
+    let keys = dom.keys()?;
     let reject_intent = |index: usize, e: ContractError| ContractError::IntentRejected {
         index,
         reason: Box::new(e),
@@ -174,7 +177,8 @@ pub fn execute_commit_intents(
     let mut checked: Vec<Checked> = Vec::with_capacity(intents.len());
     let mut seen: BTreeMap<[u8; 32], usize> = BTreeMap::new();
     for (index, bi) in intents.iter().enumerate() {
-        let c = check_intent(&deps, &dom, slot, now, bi).map_err(|e| reject_intent(index, e))?;
+        let c =
+            check_intent(&deps, &dom, &keys, slot, now, bi).map_err(|e| reject_intent(index, e))?;
         if let Some(first) = seen.insert(c.hash, index) {
             return Err(reject_intent(
                 index,

@@ -217,6 +217,41 @@ fn eth_signature_proves_the_same_account_as_the_cosmos_key() {
 }
 
 #[test]
+fn a_batch_verifier_with_the_domain_keys_worked_out_once_agrees() {
+    // What a commit of many intents does: the prefix and the EIP-712 domain
+    // separator once, then every intent (buy and sell, both key kinds).
+    let d = domain();
+    let keys = d.keys().expect("keys");
+    assert_eq!(keys.prefix, d.prefix().unwrap());
+    assert_eq!(keys.eip712_separator, d.eip712_domain_separator());
+    let api = MockApi::default();
+    for (n, label) in ["alice", "bob"].into_iter().enumerate() {
+        let k = key(label);
+        let mut i = intent(&address_of(&k));
+        if n == 1 {
+            i.side = Side::Sell;
+        }
+        assert_eq!(
+            eip712_digest_with(&keys.eip712_separator, &i),
+            eip712_digest(&i)
+        );
+        for s in [sign_cosmos(&k, &i), sign_eth(&k, &i)] {
+            let once = verify_signed_intent_with(&api, &d, &keys, &s, NOW);
+            assert_eq!(once, verify(&s));
+            assert_eq!(once.expect("verifies").owner, i.owner);
+        }
+        // A forged signature is refused the same way.
+        let mut forged = sign_eth(&k, &i);
+        forged.intent.wh += 1;
+        assert_eq!(
+            verify_signed_intent_with(&api, &d, &keys, &forged, NOW),
+            verify(&forged)
+        );
+        assert!(verify(&forged).is_err());
+    }
+}
+
+#[test]
 fn eth_recovery_byte_may_be_0_or_1() {
     let k = key("alice");
     let i = intent(&address_of(&k));
