@@ -539,10 +539,15 @@ mod tests {
         // The accounts at 4 per page: 2^7 + split pages.
         assert_eq!(m.pages(), m.count.div_ceil(4));
         assert_eq!(m.level, 7);
-        let pages = stored_pages(&st);
+        assert_layout(&st, m);
+    }
+
+    /// The pages hold `m.count` accounts, each on the page its hash names,
+    /// none over the cap.
+    fn assert_layout(st: &MockStorage, m: Meta) {
+        let pages = stored_pages(st);
         let held: usize = pages.values().map(Vec::len).sum();
         assert_eq!(held as u64, m.count);
-        // Every account sits on the page its hash names, none over the cap.
         for (n, p) in &pages {
             for (k, _) in p {
                 assert_eq!(m.page_of(key_hash(k)), *n);
@@ -566,14 +571,7 @@ mod tests {
         assert!(refused <= 10, "{refused} of 1000 refused");
         assert_eq!(m.count, 1000 - refused as u64);
         assert_eq!(m.pages(), m.count.div_ceil(4));
-        let pages = stored_pages(&st);
-        let held: usize = pages.values().map(Vec::len).sum();
-        assert_eq!(held as u64, m.count);
-        for (n, p) in &pages {
-            for (k, _) in p {
-                assert_eq!(m.page_of(key_hash(k)), *n);
-            }
-        }
+        assert_layout(&st, m);
     }
 
     #[test]
