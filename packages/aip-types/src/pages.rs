@@ -253,9 +253,10 @@ impl PageCache {
     /// values are at most 255 bytes.
     ///
     /// A newcomer first splits pages until there is room for it at `load`
-    /// accounts per page (even when its page then refuses it), so a call that brings many new accounts at once
-    /// (reputation's first `RecordOutcomes` of a batch) spreads them over
-    /// new pages instead of filling the old ones to `cap`.
+    /// accounts per page (even when its page then refuses it). So a call
+    /// that brings many new accounts at once (reputation's first
+    /// `RecordOutcomes` of a batch) spreads them over new pages instead of
+    /// filling the old ones to `cap`.
     pub fn set(&mut self, storage: &dyn Storage, key: &[u8], value: &[u8]) -> StdResult<bool> {
         if key.len() > 255 || value.len() > 255 {
             return Err(StdError::generic_err(
