@@ -6,7 +6,7 @@
 
 import { ICosmWasmClient, ISigningCosmWasmClient } from "./baseClient";
 import { Coin, StdFee } from "@interchainjs/types";
-import { Uint128, InstantiateMsg, MarketParams, Roles, ExecuteMsg, Binary, BatchIntent, SlotId, Ruling, Cw20ReceiveMsg, IntentTrade, Zone, Corridor, NodeZone, CongestionFee, QueryMsg, MigrateMsg, BalanceResponse, ConfigResponse, CongestionFeesResponse, DisputeResponse, HoldingsResponse, IntentFillResponse, NetworkResponse, NodeZonesResponse, SlotPhase, SlotStatusResponse, CorridorUsage, TradeStatus, TradeResponse, TradeSettlement, TradesResponse } from "./Settlement.types";
+import { Uint128, InstantiateMsg, MarketParams, Roles, ExecuteMsg, Binary, BatchIntent, SlotId, Ruling, Cw20ReceiveMsg, Zone, Corridor, NodeZone, CongestionFee, QueryMsg, MigrateMsg, BalanceResponse, ConfigResponse, CongestionFeesResponse, DisputeResponse, HoldingsResponse, IntentFillResponse, NetworkResponse, NodeZonesResponse, SlotPhase, SlotStatusResponse, CorridorUsage, TradeStatus, TradeResponse, TradeSettlement, TradesResponse } from "./Settlement.types";
 export interface SettlementReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;
@@ -241,7 +241,7 @@ export interface SettlementInterface extends SettlementReadOnlyInterface {
   }: {
     intents: BatchIntent[];
     slot: SlotId;
-    trades: IntentTrade[];
+    trades: string;
   }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<any>;
   placeIntent: ({
     intent
@@ -378,7 +378,7 @@ export class SettlementClient extends SettlementQueryClient implements Settlemen
   }: {
     intents: BatchIntent[];
     slot: SlotId;
-    trades: IntentTrade[];
+    trades: string;
   }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<any> => {
     return await this.client.execute(this.sender, this.contractAddress, {
       commit_intents: {

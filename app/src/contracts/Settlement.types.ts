@@ -38,7 +38,7 @@ export type ExecuteMsg = {
   commit_intents: {
     intents: BatchIntent[];
     slot: SlotId;
-    trades: IntentTrade[];
+    trades: string;
   };
 } | {
   place_intent: {
@@ -116,12 +116,6 @@ export interface Cw20ReceiveMsg {
   amount: Uint128;
   msg: Binary;
   sender: string;
-}
-export interface IntentTrade {
-  bid: number;
-  offer: number;
-  price: Uint128;
-  wh: Uint128;
 }
 export interface Zone {
   id: number;

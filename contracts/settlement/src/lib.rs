@@ -21,6 +21,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 // tests report failures by panicking
 
+pub mod compact_trades;
 pub mod contract;
 mod error;
 pub mod execute;

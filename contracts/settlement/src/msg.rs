@@ -10,7 +10,8 @@
 //!     ReceiveMsg {"deposit":{}}                                 credits the sender's free balance
 //!     ReceiveMsg {"open_dispute":{"trade_id":3,"reason":".."}}  with the dispute bond
 //! execute (to settlement):
-//!   {"commit_intents":{"slot":S,"intents":[BatchIntent],"trades":[{"bid":0,"offer":1,"wh":"1000","price":"210000"}]}}
+//!   {"commit_intents":{"slot":S,"intents":[BatchIntent],"trades":"<compact trades>"}}
+//!     trades: one base64 string, per trade bid, offer, wh, price as varints (crate::compact_trades)
 //!   {"place_intent":{"intent":BatchIntent}}                  owner (contract accounts), no signature
 //!     BatchIntent: one base64 string, the intent's compact form (aip_types::intent::compact)
 //!   {"cancel_intent":{"nonce":7}}                            owner
@@ -83,6 +84,11 @@ pub enum ExecuteMsg {
         /// `2 * max_batch`. Trades refer to them by index in this list.
         intents: Vec<BatchIntent>,
         /// The trades, 1 to `max_batch`: each fills a buy and a sell intent of `intents`.
+        /// In JSON one string, the standard base64 of version 1 of the layout in
+        /// `contracts/settlement/src/compact_trades.rs`: a version byte (1), then
+        /// per trade four LEB128 varints, `bid`, `offer`, `wh`, `price`.
+        #[serde(with = "crate::compact_trades")]
+        #[schemars(with = "String")]
         trades: Vec<IntentTrade>,
     },
     /// The owner places an intent on chain instead of signing it (contract

@@ -100,6 +100,12 @@ fn intent_compact_wh(s: &Suite, owner: &Addr, meter: &[u8], wh: &[u8]) -> String
     format!("\"{}\"", Binary::from(b).to_base64())
 }
 
+/// The trades of a raw `commit_intents` in their wire form
+/// (`settlement::compact_trades`): 1,000 Wh from intent 1 to intent 0 at `P`.
+fn one_trade_wire() -> String {
+    Binary::from(settlement::compact_trades::encode(&[itrade(0, 1, 1_000, P)])).to_base64()
+}
+
 /// [`intent_compact_wh`] of 1,000 Wh.
 fn intent_compact(s: &Suite, owner: &Addr, meter: &[u8]) -> String {
     let mut wh = Vec::new();
@@ -156,8 +162,9 @@ fn c1_non_canonical_meter_spellings_are_refused() {
             "{rule}: {e}"
         );
         let batch = format!(
-            r#"{{"commit_intents":{{"slot":{},"intents":[{i},{i}],"trades":[{{"bid":0,"offer":1,"wh":"1000","price":"{P}"}}]}}}}"#,
-            slot.0
+            r#"{{"commit_intents":{{"slot":{},"intents":[{i},{i}],"trades":"{}"}}}}"#,
+            slot.0,
+            one_trade_wire()
         );
         let e = err(raw(&mut s, &matcher, batch));
         assert!(
@@ -195,7 +202,7 @@ fn malformed_compact_intents_are_refused() {
         .to_vec();
     let b64 = |b: &[u8]| format!("\"{}\"", Binary::from(b).to_base64());
     let mut wrong_version = bytes.clone();
-    wrong_version[0] = 2;
+    wrong_version[0] = 3;
     let mut trailing = bytes.clone();
     trailing.push(0);
     for (i, rule) in [
@@ -205,7 +212,7 @@ fn malformed_compact_intents_are_refused() {
         ),
         (
             b64(&wrong_version),
-            "intent encoding version 2 is not supported (expected 1)".to_string(),
+            "intent encoding version 3 is not supported (expected 1 or 2)".to_string(),
         ),
         (
             b64(&bytes[..bytes.len() - 1]),
@@ -220,8 +227,9 @@ fn malformed_compact_intents_are_refused() {
         ),
     ] {
         let batch = format!(
-            r#"{{"commit_intents":{{"slot":{},"intents":[{good},{i}],"trades":[{{"bid":0,"offer":1,"wh":"1000","price":"{P}"}}]}}}}"#,
-            s.slot.0
+            r#"{{"commit_intents":{{"slot":{},"intents":[{good},{i}],"trades":"{}"}}}}"#,
+            s.slot.0,
+            one_trade_wire()
         );
         let e = err(raw(&mut s, &matcher, batch));
         assert!(

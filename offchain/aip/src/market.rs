@@ -175,10 +175,17 @@ pub fn commit_intents(
     intents: &[BatchIntent],
     trades: &[IntentTrade],
 ) -> Result<Execute> {
-    let trades: Vec<Value> = trades
+    // The trades travel as one string (settlement::compact_trades).
+    let trades: Vec<settlement::msg::IntentTrade> = trades
         .iter()
-        .map(|(b, o, wh, p)| json!({"bid": b, "offer": o, "wh": wh.to_string(), "price": p.to_string()}))
+        .map(|&(bid, offer, wh, price)| settlement::msg::IntentTrade {
+            bid,
+            offer,
+            wh: wh.into(),
+            price: price.into(),
+        })
         .collect();
+    let trades = cosmwasm_std::Binary::from(settlement::compact_trades::encode(&trades)).to_base64();
     Ok(Execute::new(
         d.address("settlement")?,
         &json!({"commit_intents": {"slot": slot, "intents": intents, "trades": trades}}),

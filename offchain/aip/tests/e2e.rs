@@ -569,8 +569,15 @@ fn integrity_attacks_are_refused_on_chain() {
             (respelled(&beyond_32_bits), "intent encoding: meter does not fit in 32 bits"),
         ] {
             let text = format!(
-                r#"{{"commit_intents":{{"slot":{slot},"intents":[{},{bad}],"trades":[{{"bid":0,"offer":1,"wh":"1000","price":"220000"}}]}}}}"#,
-                serde_json::to_string(&good[0]).unwrap()
+                r#"{{"commit_intents":{{"slot":{slot},"intents":[{},{bad}],"trades":"{}"}}}}"#,
+                serde_json::to_string(&good[0]).unwrap(),
+                cosmwasm_std::Binary::from(settlement::compact_trades::encode(&[settlement::msg::IntentTrade {
+                    bid: 0,
+                    offer: 1,
+                    wh: 1_000u128.into(),
+                    price: 220_000u128.into(),
+                }]))
+                .to_base64()
             );
             let e = matcher.execute_multi(vec![raw_commit(&d, &text)]).await.unwrap_err();
             let log = refused(e);

@@ -546,7 +546,10 @@ fn commit(slot: u64, seller: &BatchIntent, buyer: &BatchIntent, wh: u64, price: 
     json!({"commit_intents": {
         "slot": slot,
         "intents": [seller, buyer],
-        "trades": [{"bid": 1, "offer": 0, "wh": wh.to_string(), "price": price.to_string()}],
+        "trades": cosmwasm_std::Binary::from(settlement::compact_trades::encode(&[
+            settlement::msg::IntentTrade { bid: 1, offer: 0, wh: wh.into(), price: price.into() },
+        ]))
+        .to_base64(),
     }})
 }
 

@@ -8,7 +8,7 @@
 use aip_types::intent::sign::IntentKey;
 use aip_types::intent::{BatchIntent, OrderIntent, Side};
 use anyhow::{ensure, Context, Result};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::market::{setup_for, total};
 use super::{Ctx, Measured};
@@ -39,6 +39,12 @@ const DISPUTE_WINDOW: u64 = 600;
 struct Household {
     key: IntentKey,
     addr: String,
+}
+
+/// `CommitIntents`' trades as they travel: one base64 string of the
+/// contract's own encoder (`settlement::compact_trades`).
+fn wire_trades(trades: &[settlement::msg::IntentTrade]) -> String {
+    cosmwasm_std::Binary::from(settlement::compact_trades::encode(trades)).to_base64()
 }
 
 fn households(n: u64, prefix: &str, role: &str) -> Vec<Household> {
@@ -88,7 +94,7 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
         let slot = base + round as u64 * 4 * 3_600;
         m.chain.set_time(slot - 3_600);
         let mut intents: Vec<BatchIntent> = Vec::new();
-        let mut trades: Vec<Value> = Vec::new();
+        let mut trades: Vec<settlement::msg::IntentTrade> = Vec::new();
         let mut seller_meters = Vec::new();
         for i in 0..n as usize {
             let (b, s) = (&buyers[i], &sellers[i]);
@@ -122,7 +128,12 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
                 };
                 intents.push(BatchIntent::from_signed(&signed));
             }
-            trades.push(json!({ "bid": 2 * i, "offer": 2 * i + 1, "wh": WH.to_string(), "price": PRICE.to_string() }));
+            trades.push(settlement::msg::IntentTrade {
+                bid: 2 * i as u32,
+                offer: 2 * i as u32 + 1,
+                wh: u128::from(WH).into(),
+                price: u128::from(PRICE).into(),
+            });
         }
 
         m.chain.set_time(slot - GATE_CLOSURE + 100);
@@ -131,7 +142,11 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
             .execute(
                 &m.settlement,
                 &m.matcher,
-                &json!({ "commit_intents": { "slot": slot, "intents": intents, "trades": trades } }),
+                &json!({ "commit_intents": {
+                    "slot": slot,
+                    "intents": intents,
+                    "trades": wire_trades(&trades),
+                } }),
             )
             .with_context(|| format!("CommitIntents of {n}"))?;
         let exported = |i: usize| {

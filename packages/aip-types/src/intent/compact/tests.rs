@@ -46,9 +46,43 @@ fn intent(signature: Option<IntentSignature>) -> BatchIntent {
 fn flags_at(bytes: &[u8]) -> usize {
     let mut r = Reader { bytes, at: 1 };
     for _ in 0..7 {
-        r.varint("x").expect("varint");
+        r.uvarint("x", 65).expect("varint");
     }
     r.at
+}
+
+/// A signature by a key whose account is the owner's (under `wasm`).
+fn keyed() -> (String, IntentSignature) {
+    let pk = [3u8; 33];
+    let hrp = bech32::Hrp::parse("wasm").expect("hrp");
+    let owner = bech32::encode::<bech32::Bech32>(hrp, &key_account(&pk)).expect("bech32");
+    let sig = IntentSignature {
+        pub_key: Some(Binary::from(pk.as_slice()).to_base64()),
+        ..cosmos_sig()
+    };
+    (owner, sig)
+}
+
+/// Version 1 bytes of `bi`, written out by hand (absolute slot window and
+/// expiry, a bech32 or text owner).
+fn encode_v1(bi: &BatchIntent) -> Vec<u8> {
+    let v2 = encode(bi);
+    let at = flags_at(&v2);
+    let mut out = vec![COMPACT_VERSION_1];
+    for n in [
+        bi.nonce,
+        bi.slot_from,
+        bi.slot_until,
+        u64::from(bi.meter),
+        bi.wh,
+        bi.limit_price,
+        bi.expires,
+    ] {
+        put_varint(&mut out, n);
+    }
+    assert_eq!(v2[at] & OWNER_FROM_KEY, 0, "version 1 has no derived owner");
+    out.extend_from_slice(&v2[at..]);
+    out
 }
 
 /// The flags byte of an encoding.
@@ -88,12 +122,129 @@ fn each_signature_form_round_trips_and_uses_its_short_form() {
 
 #[test]
 fn the_short_forms_carry_raw_bytes() {
-    // version + 7 varints (1+5+5+1+2+3+5) + flags + owner (1+4+1+20) + 33 + 64
+    // version + 7 varints (1+5+2+1+2+3+1: the window's end and the expiry as
+    // differences from slot_from) + flags + owner (1+4+1+20) + 33 + 64
     assert_eq!(
         encode(&intent(Some(cosmos_sig()))).len(),
-        1 + 22 + 1 + 26 + 97
+        1 + 15 + 1 + 26 + 97
     );
-    assert_eq!(encode(&intent(Some(eth_sig()))).len(), 1 + 22 + 1 + 26 + 65);
+    assert_eq!(encode(&intent(Some(eth_sig()))).len(), 1 + 15 + 1 + 26 + 65);
+    // The key's own account travels as its prefix only.
+    let (owner, sig) = keyed();
+    let bi = BatchIntent {
+        owner,
+        ..intent(Some(sig))
+    };
+    assert_eq!(encode(&bi).len(), 1 + 15 + 1 + 5 + 97);
+}
+
+#[test]
+fn an_owner_that_is_the_keys_account_is_derived_from_it() {
+    let (owner, sig) = keyed();
+    let bi = BatchIntent {
+        owner,
+        ..intent(Some(sig))
+    };
+    let bytes = encode(&bi);
+    assert_eq!(flags_of(&bytes) & (OWNER_FROM_KEY | OWNER_BECH32), OWNER_FROM_KEY);
+    assert_eq!(decode(&bytes), Ok(bi.clone()));
+    // Another account than the key's travels in full, and reads back as itself
+    // (the contract then refuses the owner for not matching the key).
+    let bytes = encode(&intent(Some(cosmos_sig())));
+    assert_eq!(flags_of(&bytes) & (OWNER_FROM_KEY | OWNER_BECH32), OWNER_BECH32);
+    // An eth signature never derives its owner (the digest includes it).
+    let bytes = encode(&BatchIntent {
+        signature: Some(eth_sig()),
+        ..bi
+    });
+    assert_eq!(flags_of(&bytes) & OWNER_FROM_KEY, 0);
+}
+
+#[test]
+fn version_1_still_reads() {
+    let (owner, sig) = keyed();
+    let derivable = BatchIntent {
+        owner,
+        ..intent(Some(sig))
+    };
+    for bi in [
+        intent(None),
+        intent(Some(cosmos_sig())),
+        intent(Some(eth_sig())),
+        BatchIntent {
+            slot_until: 0,
+            expires: u64::MAX,
+            ..intent(None)
+        },
+    ] {
+        let v1 = encode_v1(&bi);
+        assert_eq!(decode(&v1), Ok(bi));
+    }
+    // Version 1 carries a derivable owner in full, and knows no flag bit 6.
+    let mut v1 = vec![COMPACT_VERSION_1];
+    for n in [7u64, 1, 2, 42, 1_500, 180_000, 3] {
+        put_varint(&mut v1, n);
+    }
+    let at = v1.len();
+    v1.push(OWNER_FROM_KEY | (SIG_COSMOS << SIG_SHIFT));
+    v1.extend_from_slice(&encode(&derivable)[flags_at(&encode(&derivable)) + 1..]);
+    assert_eq!(err(&v1), "intent encoding: unknown flag bits 0x48");
+    v1[at] = SIG_COSMOS << SIG_SHIFT;
+    assert!(decode(&v1).is_ok(), "the prefix read as a text owner");
+}
+
+#[test]
+fn a_derived_owner_needs_a_cosmos_key_and_no_bech32_data() {
+    let (owner, sig) = keyed();
+    let bytes = encode(&BatchIntent {
+        owner,
+        ..intent(Some(sig))
+    });
+    let at = flags_at(&bytes);
+    let flagged = |f: u8| {
+        let mut b = bytes.clone();
+        b[at] = f;
+        b
+    };
+    let f = flags_of(&bytes);
+    assert_eq!(
+        err(&flagged(f | OWNER_BECH32)),
+        "intent encoding: unknown flag bits 0x4f"
+    );
+    assert_eq!(
+        err(&flagged((f & !SIG_MASK) | (SIG_ETH << SIG_SHIFT))),
+        "intent encoding: unknown flag bits 0x53"
+    );
+    assert_eq!(
+        err(&flagged(f & !SIG_MASK)),
+        "intent encoding: unknown flag bits 0x43"
+    );
+}
+
+#[test]
+fn differences_that_leave_the_u64_range_are_refused() {
+    // slot_from u64::MAX, slot_until one past it (zigzag 2).
+    let mut bytes = vec![COMPACT_VERSION, 1];
+    put_varint(&mut bytes, u64::MAX);
+    bytes.push(2);
+    assert_eq!(
+        err(&bytes),
+        "intent encoding: slot_until does not fit in 64 bits"
+    );
+    // slot_from 0, expires one before it (zigzag 1).
+    let mut bytes = vec![COMPACT_VERSION, 1, 0, 0, 1, 1, 1, 1];
+    assert_eq!(
+        err(&bytes),
+        "intent encoding: expires does not fit in 64 bits"
+    );
+    // A difference wider than 65 bits.
+    bytes.truncate(7);
+    bytes.extend_from_slice(&[0xff; 9]);
+    bytes.push(0x04);
+    assert_eq!(
+        err(&bytes),
+        "intent encoding: expires does not fit in 65 bits"
+    );
 }
 
 #[test]
@@ -174,15 +325,16 @@ fn malformed_base64_is_refused() {
 fn empty_and_wrong_version_are_refused() {
     assert_eq!(err(&[]), "intent encoding is empty");
     let mut bytes = encode(&intent(None));
-    bytes[0] = 2;
+    assert_eq!(bytes[0], 2);
+    bytes[0] = 3;
     assert_eq!(
         err(&bytes),
-        "intent encoding version 2 is not supported (expected 1)"
+        "intent encoding version 3 is not supported (expected 1 or 2)"
     );
     bytes[0] = 0;
     assert_eq!(
         err(&bytes),
-        "intent encoding version 0 is not supported (expected 1)"
+        "intent encoding version 0 is not supported (expected 1 or 2)"
     );
 }
 
@@ -279,8 +431,8 @@ fn unknown_flags_and_bad_text_are_refused() {
         b
     };
     assert_eq!(
-        err(&flagged(flags_of(&bytes) | 0x40)),
-        "intent encoding: unknown flag bits 0x4f"
+        err(&flagged(flags_of(&bytes) | 0x80)),
+        "intent encoding: unknown flag bits 0x8f"
     );
     // pub_key present only makes sense with a text signature.
     assert_eq!(
