@@ -268,9 +268,30 @@ proptest! {
         };
         let bytes = s.encode();
         prop_assert!(bytes.len() <= 1 + 14 * 10);
-        // Without reciprocated reviews, the twelve-field format.
-        prop_assert_eq!(bytes[0], if m == [0, 0] { 1 } else { 2 });
+        // Format 3: the count of fields up to the last non-zero one.
+        let all = [&f[..], &m[..]].concat();
+        let n = all.iter().rposition(|&v| v != 0).map_or(0, |i| i + 1);
+        prop_assert_eq!(bytes[0], 0x10 + n as u8);
         prop_assert_eq!(Stats::decode(&bytes).unwrap(), s);
+        // Formats 1 (twelve fields) and 2 (fourteen), written before, still read.
+        for (format, k) in [(1u8, 12usize), (2, 14)] {
+            if k == 12 && m != [0, 0] {
+                continue;
+            }
+            let mut old = vec![format];
+            for mut v in all.iter().copied().take(k) {
+                loop {
+                    let b = (v & 0x7f) as u8;
+                    v >>= 7;
+                    if v == 0 {
+                        old.push(b);
+                        break;
+                    }
+                    old.push(b | 0x80);
+                }
+            }
+            prop_assert_eq!(Stats::decode(&old).unwrap(), s);
+        }
         let mut longer = bytes.clone();
         longer.push(0);
         prop_assert!(Stats::decode(&longer).is_err());
