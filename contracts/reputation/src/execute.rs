@@ -90,6 +90,7 @@ pub fn execute_mint_for(
         },
     )?;
     store.increment_tokens(deps.storage)?;
+    set_token_flag(deps.storage, deps.api, &owner, true)?;
     Ok(Response::new()
         .add_attribute("action", "mint")
         .add_attribute("minter", info.sender)
@@ -117,7 +118,7 @@ pub fn execute_mint(
 
 /// Burns a token (its owner or the admin); the account's history stays.
 pub fn execute_burn(
-    deps: DepsMut,
+    mut deps: DepsMut,
     env: Env,
     info: MessageInfo,
     token_id: String,
@@ -140,7 +141,8 @@ pub fn execute_burn(
         sender: token.owner.clone(),
         funds: vec![],
     };
-    cw721::execute::burn_nft::<Empty>(deps, &env, &as_owner, token_id.clone())?;
+    cw721::execute::burn_nft::<Empty>(deps.branch(), &env, &as_owner, token_id.clone())?;
+    set_token_flag(deps.storage, deps.api, &token.owner, false)?;
     Ok(Response::new()
         .add_attribute("action", "burn")
         .add_attribute("sender", info.sender)
@@ -190,8 +192,20 @@ fn assert_settlement(
     }
 }
 
+/// Records in `who`'s statistics whether it holds its token ([`Stats::token`]).
+fn set_token_flag(
+    storage: &mut dyn Storage,
+    api: &dyn Api,
+    who: &Addr,
+    token: bool,
+) -> StdResult<()> {
+    let s = load_stats(storage, api, who)?;
+    save_stats(storage, api, who, &Stats { token, ..s })
+}
+
 /// Loads each touched account once (a page of statistics per few accounts),
-/// writes each page once.
+/// writes each page once. An account minted before [`Stats::token`] existed
+/// gets the flag here, at its first outcome since (its token read once).
 struct StatsCache {
     book: Book<Stats>,
     stats: BTreeMap<Addr, (Vec<u8>, Stats)>,
@@ -213,7 +227,8 @@ impl StatsCache {
     ) -> StdResult<&'a mut Stats> {
         if !self.stats.contains_key(who) {
             let key = api.addr_canonicalize(who.as_str())?.to_vec();
-            let s = self.book.get(storage, &key)?;
+            let mut s = self.book.get(storage, &key)?;
+            s.token = s.token || crate::query::holds_token(storage, who);
             self.stats.insert(who.clone(), (key, s));
         }
         Ok(&mut self.stats.get_mut(who).expect("inserted above").1)

@@ -57,16 +57,12 @@ fn effective_in(
     who: &Addr,
     stats: &mut Book<Stats>,
 ) -> StdResult<Effective> {
-    // Read as iterator steps (`aip_types::store`): settlement's batch
-    // queries ask this for every owner of a batch.
-    let registered = aip_types::store::read(
-        storage,
-        &Cw721Config::<Option<Empty>>::default()
-            .nft_info
-            .key(who.as_str()),
-    )
-    .is_some();
     let stats = stats.get(storage, api.addr_canonicalize(who.as_str())?.as_slice())?;
+    // The statistics say whether the account holds its token; only for an
+    // account minted before they did is the token itself read (as an
+    // iterator step, `aip_types::store`: settlement's batch queries ask this
+    // for every owner of a batch).
+    let registered = stats.token || holds_token(storage, who);
     let flag: Option<Flag> = aip_types::store::may_load(storage, &FLAGS.key(who))?;
     let components = score::components(&stats);
     let base_score = score::combine(&components);
@@ -88,6 +84,17 @@ fn effective_in(
         tier,
         flag,
     })
+}
+
+/// Whether `who` holds its soulbound token, read from the token itself.
+pub fn holds_token(storage: &dyn Storage, who: &Addr) -> bool {
+    aip_types::store::read(
+        storage,
+        &Cw721Config::<Option<Empty>>::default()
+            .nft_info
+            .key(who.as_str()),
+    )
+    .is_some()
 }
 
 /// Trading terms of one account (`trading_terms`).

@@ -62,6 +62,11 @@ pub struct Stats {
     pub mutual_review_weight: u64,
     /// The part of `review_weighted_sum` from reciprocated pairs.
     pub mutual_review_weighted_sum: u64,
+    /// Holds the soulbound token: set at mint, cleared at burn, so that the
+    /// trading-terms queries need not read the token. `false` also for an
+    /// account minted before the flag existed: readers then check the token
+    /// itself, and its next recorded outcome sets the flag.
+    pub token: bool,
 }
 
 /// Format byte of the encoded [`Stats`]: twelve fields (no reciprocated
@@ -69,9 +74,11 @@ pub struct Stats {
 const STATS_V1: u8 = 1;
 /// Format byte of the encoded [`Stats`]: fourteen fields. Still read.
 const STATS_V2: u8 = 2;
-/// Format 3: the byte is `STATS_COUNTED + k`, then the first `k` fields
-/// (0 to 14); the fields after them are zero.
+/// Format 3: the byte is `STATS_COUNTED + k` (plus [`STATS_TOKEN`]), then
+/// the first `k` fields (0 to 14); the fields after them are zero.
 const STATS_COUNTED: u8 = 0x10;
+/// Bit of a format-3 byte: the account holds its token ([`Stats::token`]).
+const STATS_TOKEN: u8 = 0x20;
 
 impl Stats {
     fn fields(&self) -> [u64; 14] {
@@ -102,7 +109,8 @@ impl Stats {
         let fields = self.fields();
         let n = fields.iter().rposition(|&v| v != 0).map_or(0, |i| i + 1);
         let mut out = Vec::with_capacity(1 + 3 * n);
-        out.push(STATS_COUNTED + n as u8);
+        let token = if self.token { STATS_TOKEN } else { 0 };
+        out.push(STATS_COUNTED + n as u8 + token);
         for mut v in fields.into_iter().take(n) {
             loop {
                 let byte = (v & 0x7f) as u8;
@@ -121,12 +129,16 @@ impl Stats {
     pub fn decode(bytes: &[u8]) -> StdResult<Stats> {
         let corrupt = || StdError::generic_err("corrupt reputation record");
         let (&version, mut rest) = bytes.split_first().ok_or_else(corrupt)?;
+        let counted = version & !STATS_TOKEN;
         let n = match version {
             STATS_V1 => 12,
             STATS_V2 => 14,
-            v if (STATS_COUNTED..=STATS_COUNTED + 14).contains(&v) => usize::from(v - STATS_COUNTED),
+            _ if (STATS_COUNTED..=STATS_COUNTED + 14).contains(&counted) => {
+                usize::from(counted - STATS_COUNTED)
+            }
             _ => return Err(corrupt()),
         };
+        let token = version & STATS_TOKEN != 0;
         let mut f = [0u64; 14];
         for slot in f.iter_mut().take(n) {
             let mut v: u64 = 0;
@@ -163,6 +175,7 @@ impl Stats {
             review_weighted_sum: f[11],
             mutual_review_weight: f[12],
             mutual_review_weighted_sum: f[13],
+            token,
         })
     }
 }

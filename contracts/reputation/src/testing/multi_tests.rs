@@ -291,6 +291,57 @@ fn owner_or_admin_burns_and_history_survives_a_burn() {
     assert_eq!(s.rep_of(&alice).score, before.score);
 }
 
+/// The statistics carry whether the account holds its token, so the
+/// trading-terms queries need not read the token: minting sets the flag,
+/// burning clears it, and an account minted before the flag existed is
+/// still registered (its token is read) and gets the flag at its next outcome.
+#[test]
+fn the_token_flag_follows_mint_and_burn_and_reaches_older_accounts() {
+    let (mut s, [alice, bob]) = Suite::members(["alice", "bob"]);
+    let stats = |s: &Suite, who: &Addr| {
+        let st = s.app.contract_storage(&s.rep);
+        crate::state::load_stats(st.as_ref(), s.app.api(), who).unwrap()
+    };
+    assert!(stats(&s, &alice).token && stats(&s, &bob).token);
+    // Alice as an earlier version left her: a token, statistics without the flag.
+    let rep = s.rep.clone();
+    let api = s.app.api().clone();
+    {
+        let mut st = s.app.contract_storage_mut(&rep);
+        let old = crate::state::Stats {
+            token: false,
+            ..crate::state::load_stats(st.as_ref(), &api, &alice).unwrap()
+        };
+        crate::state::save_stats(st.as_mut(), &api, &alice, &old).unwrap();
+    }
+    assert!(!stats(&s, &alice).token);
+    assert!(s.terms(&alice).registered, "her token is read instead");
+    assert!(s.rep_of(&alice).registered);
+    let o = s.outcome(&alice, &bob, 1_000, 1_000);
+    s.record(vec![o]).unwrap();
+    assert!(stats(&s, &alice).token, "set at her next outcome");
+    // A burn clears it: no longer registered, though the history stays.
+    s.exec(
+        &alice,
+        &ExecuteMsg::Burn {
+            token_id: alice.to_string(),
+        },
+    )
+    .unwrap();
+    assert!(!stats(&s, &alice).token);
+    assert!(!s.terms(&alice).registered);
+    assert_eq!(stats(&s, &alice).trades, 1);
+    // An account that never held a token is not registered, and an outcome
+    // (a trade committed before its token was burned) does not make it so.
+    let carol = s.addr("carol");
+    let o = s.outcome(&carol, &bob, 1_000, 1_000);
+    s.record(vec![o]).unwrap();
+    assert!(!stats(&s, &carol).token);
+    assert!(!s.terms(&carol).registered);
+    s.mint(&carol);
+    assert!(stats(&s, &carol).token && s.terms(&carol).registered);
+}
+
 // ---------------------------------------------------------------- outcomes
 
 #[test]

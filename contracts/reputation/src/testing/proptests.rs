@@ -258,20 +258,21 @@ proptest! {
 proptest! {
     /// The compact record decodes to what was encoded; anything else is refused.
     #[test]
-    fn stats_records_round_trip(f in prop::array::uniform12(any::<u64>()), m in prop::array::uniform2(prop_oneof![Just(0u64), any::<u64>()]), junk in prop::collection::vec(any::<u8>(), 0..40)) {
+    fn stats_records_round_trip(f in prop::array::uniform12(any::<u64>()), m in prop::array::uniform2(prop_oneof![Just(0u64), any::<u64>()]), token in any::<bool>(), junk in prop::collection::vec(any::<u8>(), 0..40)) {
         use crate::state::Stats;
         let s = Stats {
             trades: f[0], successful: f[1], sold: f[2], contracted_wh: f[3], delivered_wh: f[4],
             active_slots: f[5], last_slot: f[6], disputes: f[7], dispute_loss_bps: f[8],
             reviews_received: f[9], review_weight: f[10], review_weighted_sum: f[11],
             mutual_review_weight: m[0], mutual_review_weighted_sum: m[1],
+            token,
         };
         let bytes = s.encode();
         prop_assert!(bytes.len() <= 1 + 14 * 10);
         // Format 3: the count of fields up to the last non-zero one.
         let all = [&f[..], &m[..]].concat();
         let n = all.iter().rposition(|&v| v != 0).map_or(0, |i| i + 1);
-        prop_assert_eq!(bytes[0], 0x10 + n as u8);
+        prop_assert_eq!(bytes[0], 0x10 + n as u8 + if token { 0x20 } else { 0 });
         prop_assert_eq!(Stats::decode(&bytes).unwrap(), s);
         // Formats 1 (twelve fields) and 2 (fourteen), written before, still read.
         for (format, k) in [(1u8, 12usize), (2, 14)] {
@@ -290,7 +291,8 @@ proptest! {
                     old.push(b | 0x80);
                 }
             }
-            prop_assert_eq!(Stats::decode(&old).unwrap(), s);
+            // (Formats 1 and 2 know no token flag.)
+            prop_assert_eq!(Stats::decode(&old).unwrap(), Stats { token: false, ..s });
         }
         let mut longer = bytes.clone();
         longer.push(0);

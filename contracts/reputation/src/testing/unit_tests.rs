@@ -223,6 +223,7 @@ fn extreme_histories_stay_in_bounds() {
         review_weighted_sum: u64::MAX,
         mutual_review_weight: u64::MAX,
         mutual_review_weighted_sum: u64::MAX,
+        token: true,
     };
     assert!(base_score(&max) <= 1000);
     let half = Stats {
