@@ -305,7 +305,7 @@ fn the_token_flag_follows_mint_and_burn_and_reaches_older_accounts() {
     assert!(stats(&s, &alice).token && stats(&s, &bob).token);
     // Alice as an earlier version left her: a token, statistics without the flag.
     let rep = s.rep.clone();
-    let api = s.app.api().clone();
+    let api = *s.app.api();
     {
         let mut st = s.app.contract_storage_mut(&rep);
         let old = crate::state::Stats {
