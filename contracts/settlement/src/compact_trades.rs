@@ -56,13 +56,7 @@ pub fn encode(trades: &[IntentTrade]) -> Vec<u8> {
 }
 
 /// Reads one varint of at most `bits` bits for `field` of trade `index`.
-fn take(
-    b: &[u8],
-    at: &mut usize,
-    index: usize,
-    field: &str,
-    bits: u32,
-) -> Result<u128, String> {
+fn take(b: &[u8], at: &mut usize, index: usize, field: &str, bits: u32) -> Result<u128, String> {
     let mut n = 0u128;
     for i in 0..bits.div_ceil(7) {
         let Some(&byte) = b.get(*at) else {
@@ -205,7 +199,10 @@ mod tests {
         );
         let mut bytes = encode(&[trade(0, 1, 2_000, 150_000), trade(2, 3, 1_500, 149_000)]);
         bytes.pop();
-        assert_eq!(err(&bytes), "trades encoding: trade 1 is cut short in price");
+        assert_eq!(
+            err(&bytes),
+            "trades encoding: trade 1 is cut short in price"
+        );
         assert_eq!(
             err(&[VERSION, 0, 1]),
             "trades encoding: trade 0 is cut short in wh"

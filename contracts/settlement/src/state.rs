@@ -405,7 +405,10 @@ fn chunk_records(v: &[u8]) -> StdResult<Vec<TradeRec>> {
                 let (n, used) = take_uvarint(rest)
                     .ok_or_else(|| StdError::generic_err("trade chunk is corrupt"))?;
                 rest = &rest[used..];
-                Some(u64::try_from(n).map_err(|_| StdError::generic_err("trade chunk is corrupt"))?)
+                Some(
+                    u64::try_from(n)
+                        .map_err(|_| StdError::generic_err("trade chunk is corrupt"))?,
+                )
             } else {
                 None
             };
@@ -1059,7 +1062,13 @@ mod tests {
         assert!(chunk.len() < 1 + 10 + 3 * 75, "{} bytes", chunk.len());
         // Records of several slots carry theirs (and a chunk of the format
         // before slot chunks reads the same).
-        let mixed = [rec(5, true), TradeRec { slot: 7, ..rec(6, true) }];
+        let mixed = [
+            rec(5, true),
+            TradeRec {
+                slot: 7,
+                ..rec(6, true)
+            },
+        ];
         save_trades(&mut storage, 24, &mixed);
         assert_eq!(storage.get(&trade_chunk_key(24)).unwrap()[0], BINARY_CHUNK);
         assert_eq!(load_trade(&storage, 25)?, mixed[1]);

@@ -103,7 +103,10 @@ fn intent_compact_wh(s: &Suite, owner: &Addr, meter: &[u8], wh: &[u8]) -> String
 /// The trades of a raw `commit_intents` in their wire form
 /// (`settlement::compact_trades`): 1,000 Wh from intent 1 to intent 0 at `P`.
 fn one_trade_wire() -> String {
-    Binary::from(settlement::compact_trades::encode(&[itrade(0, 1, 1_000, P)])).to_base64()
+    Binary::from(settlement::compact_trades::encode(&[itrade(
+        0, 1, 1_000, P,
+    )]))
+    .to_base64()
 }
 
 /// [`intent_compact_wh`] of 1,000 Wh.

@@ -185,7 +185,8 @@ pub fn commit_intents(
             price: price.into(),
         })
         .collect();
-    let trades = cosmwasm_std::Binary::from(settlement::compact_trades::encode(&trades)).to_base64();
+    let trades =
+        cosmwasm_std::Binary::from(settlement::compact_trades::encode(&trades)).to_base64();
     Ok(Execute::new(
         d.address("settlement")?,
         &json!({"commit_intents": {"slot": slot, "intents": intents, "trades": trades}}),

@@ -146,12 +146,18 @@ fn an_owner_that_is_the_keys_account_is_derived_from_it() {
         ..intent(Some(sig))
     };
     let bytes = encode(&bi);
-    assert_eq!(flags_of(&bytes) & (OWNER_FROM_KEY | OWNER_BECH32), OWNER_FROM_KEY);
+    assert_eq!(
+        flags_of(&bytes) & (OWNER_FROM_KEY | OWNER_BECH32),
+        OWNER_FROM_KEY
+    );
     assert_eq!(decode(&bytes), Ok(bi.clone()));
     // Another account than the key's travels in full, and reads back as itself
     // (the contract then refuses the owner for not matching the key).
     let bytes = encode(&intent(Some(cosmos_sig())));
-    assert_eq!(flags_of(&bytes) & (OWNER_FROM_KEY | OWNER_BECH32), OWNER_BECH32);
+    assert_eq!(
+        flags_of(&bytes) & (OWNER_FROM_KEY | OWNER_BECH32),
+        OWNER_BECH32
+    );
     // An eth signature never derives its owner (the digest includes it).
     let bytes = encode(&BatchIntent {
         signature: Some(eth_sig()),
