@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use aip_types::pages::{self, Book, Paged, Pages};
+use aip_types::SLOT_SECONDS;
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Api, StdError, StdResult, Storage};
 use cw_storage_plus::{Item, Map};
@@ -79,6 +80,9 @@ const STATS_V2: u8 = 2;
 const STATS_COUNTED: u8 = 0x10;
 /// Bit of a format-3 byte: the account holds its token ([`Stats::token`]).
 const STATS_TOKEN: u8 = 0x20;
+/// Bit of a format-3 byte: `last_slot` is stored as a slot number (its
+/// Unix seconds divided by [`SLOT_SECONDS`]), three bytes instead of five.
+const STATS_SLOTS: u8 = 0x40;
 
 impl Stats {
     fn fields(&self) -> [u64; 14] {
@@ -106,11 +110,15 @@ impl Stats {
     /// fields, about 14 bytes; the five zero fields formats 1 and 2 wrote
     /// cost 150 SDK gas at every write of the account's page.
     pub fn encode(&self) -> Vec<u8> {
-        let fields = self.fields();
+        let mut fields = self.fields();
+        let mut flags = if self.token { STATS_TOKEN } else { 0 };
+        if self.last_slot != 0 && self.last_slot.is_multiple_of(SLOT_SECONDS) {
+            fields[6] = self.last_slot / SLOT_SECONDS;
+            flags |= STATS_SLOTS;
+        }
         let n = fields.iter().rposition(|&v| v != 0).map_or(0, |i| i + 1);
         let mut out = Vec::with_capacity(1 + 3 * n);
-        let token = if self.token { STATS_TOKEN } else { 0 };
-        out.push(STATS_COUNTED + n as u8 + token);
+        out.push(STATS_COUNTED + n as u8 + flags);
         for mut v in fields.into_iter().take(n) {
             loop {
                 let byte = (v & 0x7f) as u8;
@@ -129,7 +137,7 @@ impl Stats {
     pub fn decode(bytes: &[u8]) -> StdResult<Stats> {
         let corrupt = || StdError::generic_err("corrupt reputation record");
         let (&version, mut rest) = bytes.split_first().ok_or_else(corrupt)?;
-        let counted = version & !STATS_TOKEN;
+        let counted = version & !(STATS_TOKEN | STATS_SLOTS);
         let n = match version {
             STATS_V1 => 12,
             STATS_V2 => 14,
@@ -139,6 +147,7 @@ impl Stats {
             _ => return Err(corrupt()),
         };
         let token = version & STATS_TOKEN != 0;
+        let in_slots = version & STATS_SLOTS != 0;
         let mut f = [0u64; 14];
         for slot in f.iter_mut().take(n) {
             let mut v: u64 = 0;
@@ -159,6 +168,9 @@ impl Stats {
         }
         if !rest.is_empty() {
             return Err(corrupt());
+        }
+        if in_slots {
+            f[6] = f[6].checked_mul(SLOT_SECONDS).ok_or_else(corrupt)?;
         }
         Ok(Stats {
             trades: f[0],
@@ -471,6 +483,37 @@ pub fn save_stats(
 mod tests {
     use super::*;
     use cosmwasm_std::testing::{MockApi, MockStorage};
+
+    #[test]
+    fn a_slot_start_is_stored_as_a_slot_number() {
+        let s = Stats {
+            trades: 2,
+            active_slots: 2,
+            last_slot: 1_767_225_600, // 2026-01-01T00:00Z, a slot start
+            token: true,
+            ..Stats::default()
+        };
+        let bytes = s.encode();
+        // format byte, trades, 0, 0, 0, 0, active slots, slot 1,963,584 (3 bytes)
+        assert_eq!(bytes.len(), 1 + 6 + 3);
+        assert_eq!(bytes[0], STATS_COUNTED + 7 + STATS_TOKEN + STATS_SLOTS);
+        assert_eq!(Stats::decode(&bytes).unwrap(), s);
+        // Seconds that are not a slot start stay seconds.
+        let odd = Stats {
+            last_slot: 1_767_225_601,
+            ..s
+        };
+        let bytes = odd.encode();
+        assert_eq!(bytes.len(), 1 + 6 + 5);
+        assert_eq!(bytes[0] & STATS_SLOTS, 0);
+        assert_eq!(Stats::decode(&bytes).unwrap(), odd);
+        // A slot number whose seconds overflow is a corrupt record.
+        let mut bad = vec![STATS_COUNTED + 7 + STATS_SLOTS, 0, 0, 0, 0, 0, 0];
+        bad.extend_from_slice(&[0xff; 9]);
+        bad.push(0x01);
+        let e = Stats::decode(&bad).unwrap_err().to_string();
+        assert!(e.contains("corrupt reputation record"), "{e}");
+    }
 
     #[test]
     fn statistics_live_in_pages_and_older_entries_move_in_at_their_next_write() {

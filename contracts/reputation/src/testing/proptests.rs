@@ -258,8 +258,14 @@ proptest! {
 proptest! {
     /// The compact record decodes to what was encoded; anything else is refused.
     #[test]
-    fn stats_records_round_trip(f in prop::array::uniform12(any::<u64>()), m in prop::array::uniform2(prop_oneof![Just(0u64), any::<u64>()]), token in any::<bool>(), junk in prop::collection::vec(any::<u8>(), 0..40)) {
+    fn stats_records_round_trip(f in prop::array::uniform12(any::<u64>()), m in prop::array::uniform2(prop_oneof![Just(0u64), any::<u64>()]), token in any::<bool>(), aligned in any::<bool>(), junk in prop::collection::vec(any::<u8>(), 0..40)) {
         use crate::state::Stats;
+        // A slot start (a multiple of 900 s) travels as a slot number.
+        let mut f = f;
+        if aligned {
+            f[6] = f[6] % (u64::MAX / 900) * 900;
+        }
+        let in_slots = f[6] != 0 && f[6].is_multiple_of(900);
         let s = Stats {
             trades: f[0], successful: f[1], sold: f[2], contracted_wh: f[3], delivered_wh: f[4],
             active_slots: f[5], last_slot: f[6], disputes: f[7], dispute_loss_bps: f[8],
@@ -272,7 +278,10 @@ proptest! {
         // Format 3: the count of fields up to the last non-zero one.
         let all = [&f[..], &m[..]].concat();
         let n = all.iter().rposition(|&v| v != 0).map_or(0, |i| i + 1);
-        prop_assert_eq!(bytes[0], 0x10 + n as u8 + if token { 0x20 } else { 0 });
+        prop_assert_eq!(
+            bytes[0],
+            0x10 + n as u8 + if token { 0x20 } else { 0 } + if in_slots { 0x40 } else { 0 }
+        );
         prop_assert_eq!(Stats::decode(&bytes).unwrap(), s);
         // Formats 1 (twelve fields) and 2 (fourteen), written before, still read.
         for (format, k) in [(1u8, 12usize), (2, 14)] {
