@@ -289,16 +289,8 @@ proptest! {
                 continue;
             }
             let mut old = vec![format];
-            for mut v in all.iter().copied().take(k) {
-                loop {
-                    let b = (v & 0x7f) as u8;
-                    v >>= 7;
-                    if v == 0 {
-                        old.push(b);
-                        break;
-                    }
-                    old.push(b | 0x80);
-                }
+            for v in all.iter().copied().take(k) {
+                aip_types::pages::put_uvarint(&mut old, v.into());
             }
             // (Formats 1 and 2 know no token flag.)
             prop_assert_eq!(Stats::decode(&old).unwrap(), Stats { token: false, ..s });

@@ -63,6 +63,15 @@ fn keyed() -> (String, IntentSignature) {
     (owner, sig)
 }
 
+/// [`intent`] signed by [`keyed`]'s key, its owner that key's account.
+fn keyed_intent() -> BatchIntent {
+    let (owner, sig) = keyed();
+    BatchIntent {
+        owner,
+        ..intent(Some(sig))
+    }
+}
+
 /// Version 1 bytes of `bi`, written out by hand (absolute slot window and
 /// expiry, a bech32 or text owner).
 fn encode_v1(bi: &BatchIntent) -> Vec<u8> {
@@ -130,21 +139,13 @@ fn the_short_forms_carry_raw_bytes() {
     );
     assert_eq!(encode(&intent(Some(eth_sig()))).len(), 1 + 15 + 1 + 26 + 65);
     // The key's own account travels as its prefix only.
-    let (owner, sig) = keyed();
-    let bi = BatchIntent {
-        owner,
-        ..intent(Some(sig))
-    };
+    let bi = keyed_intent();
     assert_eq!(encode(&bi).len(), 1 + 15 + 1 + 5 + 97);
 }
 
 #[test]
 fn an_owner_that_is_the_keys_account_is_derived_from_it() {
-    let (owner, sig) = keyed();
-    let bi = BatchIntent {
-        owner,
-        ..intent(Some(sig))
-    };
+    let bi = keyed_intent();
     let bytes = encode(&bi);
     assert_eq!(
         flags_of(&bytes) & (OWNER_FROM_KEY | OWNER_BECH32),
@@ -168,11 +169,7 @@ fn an_owner_that_is_the_keys_account_is_derived_from_it() {
 
 #[test]
 fn version_1_still_reads() {
-    let (owner, sig) = keyed();
-    let derivable = BatchIntent {
-        owner,
-        ..intent(Some(sig))
-    };
+    let derivable = keyed_intent();
     for bi in [
         intent(None),
         intent(Some(cosmos_sig())),
@@ -201,11 +198,7 @@ fn version_1_still_reads() {
 
 #[test]
 fn a_derived_owner_needs_a_cosmos_key_and_no_bech32_data() {
-    let (owner, sig) = keyed();
-    let bytes = encode(&BatchIntent {
-        owner,
-        ..intent(Some(sig))
-    });
+    let bytes = encode(&keyed_intent());
     let at = flags_at(&bytes);
     let flagged = |f: u8| {
         let mut b = bytes.clone();
