@@ -236,10 +236,12 @@ export interface SettlementInterface extends SettlementReadOnlyInterface {
   }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<any>;
   commitIntents: ({
     intents,
+    settle,
     slot,
     trades
   }: {
     intents: BatchIntent[];
+    settle?: SlotId[];
     slot: SlotId;
     trades: string;
   }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<any>;
@@ -373,16 +375,19 @@ export class SettlementClient extends SettlementQueryClient implements Settlemen
   };
   commitIntents = async ({
     intents,
+    settle,
     slot,
     trades
   }: {
     intents: BatchIntent[];
+    settle?: SlotId[];
     slot: SlotId;
     trades: string;
   }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<any> => {
     return await this.client.execute(this.sender, this.contractAddress, {
       commit_intents: {
         intents,
+        settle,
         slot,
         trades
       }

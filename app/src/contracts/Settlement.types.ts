@@ -37,6 +37,7 @@ export type ExecuteMsg = {
 } | {
   commit_intents: {
     intents: BatchIntent[];
+    settle?: SlotId[];
     slot: SlotId;
     trades: string;
   };

@@ -351,6 +351,29 @@ pub enum ContractError {
         now: u64,
     },
 
+    /// `CommitIntents` names more earlier slots to settle than it may.
+    #[error("a commit settles at most {max} earlier slots, got {got}")]
+    TooManyCarriedSettles {
+        /// Most slots in `settle`.
+        max: usize,
+        /// Slots named.
+        got: usize,
+    },
+    /// `CommitIntents` names a slot in `settle` twice, or the slot it commits.
+    #[error("slot {slot} is named twice in `settle`, or is the slot being committed")]
+    BadCarriedSettle {
+        /// Slot start, Unix seconds.
+        slot: SlotId,
+    },
+    /// The settlement of a slot a `CommitIntents` carries was refused: so is the commit.
+    #[error("settling slot {slot} with the commit: {reason}")]
+    CarriedSettle {
+        /// Slot start, Unix seconds.
+        slot: SlotId,
+        /// Why its settlement was refused.
+        reason: Box<ContractError>,
+    },
+
     /// Every trade of the slot is already settled (or disputed).
     #[error("slot {slot} has nothing left to settle")]
     NothingToSettle {

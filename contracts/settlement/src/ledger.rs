@@ -91,6 +91,18 @@ pub fn apply_all(
     deltas: &BTreeMap<Vec<u8>, Delta>,
 ) -> Result<(), ContractError> {
     let mut led = Ledger::open(storage)?;
+    apply_into(&mut led, storage, deltas)?;
+    led.flush(storage)?;
+    Ok(())
+}
+
+/// Applies every delta to the accounts held by `led`, which the caller
+/// flushes (so that a call doing more than this writes each page once).
+pub fn apply_into(
+    led: &mut Ledger,
+    storage: &dyn Storage,
+    deltas: &BTreeMap<Vec<u8>, Delta>,
+) -> Result<(), ContractError> {
     for (who, d) in deltas {
         if d.credit.is_zero() && d.unlock.is_zero() {
             continue;
@@ -100,7 +112,6 @@ pub fn apply_all(
         acc.locked = acc.locked.checked_sub(d.unlock).map_err(StdError::from)?;
         led.put(storage, who, acc)?;
     }
-    led.flush(storage)?;
     Ok(())
 }
 

@@ -90,6 +90,15 @@ pub enum ExecuteMsg {
         #[serde(with = "crate::compact_trades")]
         #[schemars(with = "String")]
         trades: Vec<IntentTrade>,
+        /// Earlier slots to settle in the same call, before the trades are
+        /// checked (at most 4, each once, not `slot`; each as `Settle` with
+        /// the default limit would). An account both settled and locked
+        /// here has its ledger page written once instead of twice. A slot
+        /// already fully settled is skipped (attribute
+        /// `already_settled_slots`); any other refusal of its settlement
+        /// refuses the commit, naming the slot. Absent: none.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        settle: Vec<SlotId>,
     },
     /// The owner places an intent on chain instead of signing it (contract
     /// accounts cannot sign): a batch may then carry it without a signature.

@@ -300,6 +300,27 @@ impl Timeline {
     }
 }
 
+/// Most earlier slots one `CommitIntents` settles (`settle`): each settles
+/// up to `max_batch` trades, so four keep the call within a few batches' gas.
+pub const MAX_CARRIED_SETTLES: usize = 4;
+
+/// The earlier slots a commit of `slot` carries to settle: at most
+/// [`MAX_CARRIED_SETTLES`], none twice, not `slot` itself.
+pub fn check_carried_settles(slot: SlotId, settle: &[SlotId]) -> Result<(), ContractError> {
+    if settle.len() > MAX_CARRIED_SETTLES {
+        return Err(ContractError::TooManyCarriedSettles {
+            max: MAX_CARRIED_SETTLES,
+            got: settle.len(),
+        });
+    }
+    for (i, s) in settle.iter().enumerate() {
+        if *s == slot || settle[..i].contains(s) {
+            return Err(ContractError::BadCarriedSettle { slot: *s });
+        }
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------- intents
 
 /// Checks the meter an intent names against its registry entry (`None`: not

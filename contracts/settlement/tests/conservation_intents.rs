@@ -2,8 +2,8 @@
 //! withdrawals, batches of signed intents (well formed, forged, expired,
 //! out of bounds, over-filled, unaffordable; quantities and prices at zero
 //! and above the shared bounds; meters of someone else, pending, or never
-//! registered: 0, `u32::MAX`, any), cancels, delivery reports,
-//! settlement, disputes and rulings over several slots never create or lose
+//! registered: 0, `u32::MAX`, any; some carrying earlier slots to settle),
+//! cancels, delivery reports, settlement, disputes and rulings over several slots never create or lose
 //! a token. After every step: the contract's AIP balance equals its
 //! holdings; the accounts' free balances sum to the holdings' claimable
 //! part; their locked balances sum to what the unsettled intent trades hold;
@@ -58,6 +58,8 @@ enum Op {
     /// (buyer, seller, intent Wh, trade Wh permille, price permille, tamper) per trade.
     Commit {
         trades: Vec<(usize, usize, u64, u16, u16, Tamper)>,
+        /// Earlier committed slots (1: the latest) the commit also settles.
+        carry: Vec<usize>,
     },
     Cancel {
         who: usize,
@@ -102,8 +104,11 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         3 => (h.clone(), prop_oneof![Just(0u128), 1u128..2_000_000]).prop_map(|(who, amount)| Op::Deposit { who, amount }),
         2 => (h.clone(), prop::option::of(0u128..3_000_000)).prop_map(|(who, amount)| Op::Withdraw { who, amount }),
-        4 => prop::collection::vec((h.clone(), h.clone(), 1u64..4_000, 1u16..=1000, 0u16..=1000, tamper()), 1..5)
-            .prop_map(|trades| Op::Commit { trades }),
+        4 => (
+            prop::collection::vec((h.clone(), h.clone(), 1u64..4_000, 1u16..=1000, 0u16..=1000, tamper()), 1..5),
+            prop_oneof![1 => Just(vec![]), 1 => prop::sample::subsequence(vec![1usize, 2], 1..=2)],
+        )
+            .prop_map(|(trades, carry)| Op::Commit { trades, carry }),
         1 => (h.clone(), 1u64..4).prop_map(|(who, nonce)| Op::Cancel { who, nonce }),
         3 => Just(Op::Advance),
         1 => Just(Op::NextSlot),
@@ -119,6 +124,8 @@ struct Model {
     hs: Vec<Household>,
     /// Every slot used so far (the current one last).
     slots: Vec<SlotId>,
+    /// The slots committed so far: a commit may carry them to settle.
+    committed: Vec<SlotId>,
     phase: u8,
     next_nonce: u64,
     supply: u128,
@@ -155,6 +162,7 @@ impl Model {
             s,
             hs,
             slots: vec![slot],
+            committed: Vec::new(),
             phase: 0,
             next_nonce: 10,
             supply,
@@ -232,7 +240,7 @@ impl Model {
                     )
                     .is_ok()
             }
-            Op::Commit { trades } => {
+            Op::Commit { trades, carry } => {
                 if self.phase > 1 {
                     return false;
                 }
@@ -308,7 +316,17 @@ impl Model {
                 if its.is_empty() {
                     return false;
                 }
-                self.s.commit_intents(intents, its).is_ok()
+                // The earlier committed slots named by `carry` (1: the latest).
+                let settle = carry
+                    .iter()
+                    .filter_map(|back| self.committed.len().checked_sub(*back))
+                    .map(|i| self.committed[i])
+                    .collect();
+                let ok = self.s.commit_settling(intents, its, settle).is_ok();
+                if ok {
+                    self.committed.push(self.s.slot);
+                }
+                ok
             }
             Op::Cancel { who, nonce } => {
                 let a = self.hs[who].addr.clone();

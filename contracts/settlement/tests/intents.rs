@@ -8,6 +8,7 @@ mod common;
 
 use aip_types::hooks::Eligibility;
 use aip_types::intent::{BatchIntent, IntentSignature, Side as IntentSide};
+use aip_types::SlotId;
 use common::*;
 use cosmwasm_std::Uint128;
 use settlement::msg::{BalanceResponse, ExecuteMsg, TradeStatus};
@@ -82,6 +83,131 @@ fn a_slot_committed_from_signed_intents_settles_from_the_deposits() {
     s.withdraw(&k.addr).unwrap();
     assert_eq!(s.balance(&k.addr), before + ka.free.u128());
     assert_eq!(s.account(&k.addr).free.u128(), 0);
+    s.assert_holdings_match_balance();
+}
+
+/// The same two households trade in slot A, then in a later slot B whose
+/// commit settles A: the accounts end as if A had been settled on its own
+/// first, and B's locks see A's payouts.
+#[test]
+fn a_commit_settles_earlier_slots_in_the_same_call() {
+    let mut s = Suite::new();
+    let (b, k) = pair(&mut s);
+    let slot_a = s.slot;
+    s.matching();
+    let (bid, offer) = s.bid_and_offer(&b, &k, 2_000, 2_000);
+    s.commits(one(&b, &bid, &k, &offer, 2_000, 220_000));
+    let collateral = s.account(&k.addr).locked.u128();
+    s.after_slot();
+    s.report("k-meter", 1_500).unwrap();
+    s.after_dispute_window();
+    let settle_from = s.now();
+
+    // Slot B, six slots later: its matching phase is past A's dispute window.
+    s.slot = SlotId(slot_a.0 + 6 * 900);
+    s.matching();
+    assert!(s.now() >= settle_from);
+    let bid2 = s.intent(&b, 2, BUY, "b-meter", ZONE_A, 2_000, 250_000);
+    let offer2 = s.intent(&k, 2, SELL, "k-meter", ZONE_A, 2_000, 200_000);
+    let (intents, trades) = one(&b, &bid2, &k, &offer2, 2_000, 220_000);
+    let r = s.commit_settling(intents, trades, vec![slot_a]).unwrap();
+    assert_eq!(attr(&r, "settled_slots"), slot_a.to_string());
+    assert_eq!(attr(&r, "already_settled_slots"), "");
+    assert_eq!(s.trade(1).status, TradeStatus::Settled);
+    let a: settlement::msg::SlotStatusResponse = s
+        .q(&settlement::msg::QueryMsg::SlotStatus { slot: slot_a })
+        .unwrap();
+    assert!(a.fully_settled);
+    // A's outcome (1.5 of 2 kWh, the penalty on 0.5 kWh), then B's locks.
+    let paid = 1_500 * 220_000 / 1_000;
+    let penalty = 500 * params().penalty_price.u128() / 1_000;
+    let ba = s.account(&b.addr);
+    assert_eq!(ba.locked.u128(), 440_000);
+    assert_eq!(ba.free.u128(), 100_000_000 - paid + penalty - 440_000);
+    let ka = s.account(&k.addr);
+    assert_eq!(ka.locked.u128(), collateral);
+    assert_eq!(ka.free.u128(), 100_000_000 + paid - penalty - collateral);
+    s.assert_holdings_match_balance();
+
+    // Settled already (here by the commit of B; a `Settle` racing ahead of
+    // a commit is the same): a later commit carrying A skips it.
+    s.slot = SlotId(slot_a.0 + 7 * 900);
+    s.matching();
+    let bid3 = s.intent(&b, 3, BUY, "b-meter", ZONE_A, 1_000, 250_000);
+    let offer3 = s.intent(&k, 3, SELL, "k-meter", ZONE_A, 1_000, 200_000);
+    let (intents, trades) = one(&b, &bid3, &k, &offer3, 1_000, 220_000);
+    let r = s.commit_settling(intents, trades, vec![slot_a]).unwrap();
+    assert_eq!(attr(&r, "settled_slots"), "");
+    assert_eq!(attr(&r, "already_settled_slots"), slot_a.to_string());
+    s.assert_holdings_match_balance();
+}
+
+/// Every refusal of `settle` in `CommitIntents`, each with its message and
+/// nothing changed (neither slot nor any balance).
+#[test]
+fn a_commit_refuses_bad_slots_to_settle() {
+    let mut s = Suite::new();
+    let (b, k) = pair(&mut s);
+    let slot_a = s.slot;
+    s.matching();
+    let (bid, offer) = s.bid_and_offer(&b, &k, 2_000, 2_000);
+    s.commits(one(&b, &bid, &k, &offer, 2_000, 220_000));
+    s.after_slot();
+    s.report("k-meter", 2_000).unwrap();
+    let settle_from = s.status().settle_from.unwrap();
+
+    // Slot B's matching phase, before A's dispute window closes.
+    s.slot = SlotId(slot_a.0 + 3 * 900);
+    s.matching();
+    assert!(s.now() < settle_from);
+    let bid2 = s.intent(&b, 2, BUY, "b-meter", ZONE_A, 2_000, 250_000);
+    let offer2 = s.intent(&k, 2, SELL, "k-meter", ZONE_A, 2_000, 200_000);
+    let batch = one(&b, &bid2, &k, &offer2, 2_000, 220_000);
+    let slot_b = s.slot;
+    let never = SlotId(slot_a.0 - 900);
+    let refused = |s: &mut Suite, settle: Vec<SlotId>| -> String {
+        let before = (
+            s.holdings(),
+            s.status(),
+            s.account(&b.addr),
+            s.account(&k.addr),
+        );
+        let e = err(s.commit_settling(batch.0.clone(), batch.1.clone(), settle));
+        let after = (
+            s.holdings(),
+            s.status(),
+            s.account(&b.addr),
+            s.account(&k.addr),
+        );
+        assert_eq!(after, before, "a refused commit moves nothing");
+        e
+    };
+    let five: Vec<SlotId> = (1..=5).map(|i| SlotId(slot_a.0 - i * 900)).collect();
+    assert_eq!(
+        refused(&mut s, five),
+        "a commit settles at most 4 earlier slots, got 5"
+    );
+    assert_eq!(
+        refused(&mut s, vec![slot_a, slot_a]),
+        format!("slot {slot_a} is named twice in `settle`, or is the slot being committed")
+    );
+    assert_eq!(
+        refused(&mut s, vec![slot_b]),
+        format!("slot {slot_b} is named twice in `settle`, or is the slot being committed")
+    );
+    assert_eq!(
+        refused(&mut s, vec![slot_a]),
+        format!(
+            "settling slot {slot_a} with the commit: slot {slot_a} settles from {settle_from} (now {})",
+            s.now()
+        )
+    );
+    assert_eq!(
+        refused(&mut s, vec![never]),
+        format!("settling slot {never} with the commit: slot {never} has nothing left to settle")
+    );
+    // The same batch without the bad slot commits.
+    s.commits(batch);
     s.assert_holdings_match_balance();
 }
 
@@ -362,6 +488,7 @@ fn batch_shape_errors_name_the_index() {
             slot,
             intents: vec![bid, offer],
             trades: vec![itrade(0, 1, 1_000, 210_000)],
+            settle: Vec::new(),
         },
     ));
     assert_eq!(

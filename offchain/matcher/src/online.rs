@@ -913,6 +913,7 @@ impl Agent {
                 slot: SlotId(slot),
                 intents: batch.intents.clone(),
                 trades: batch.trades.clone(),
+                settle: Vec::new(),
             };
             let call = Execute::new(&self.settlement, &msg, &[])?;
             let err = match self.chain.execute_multi(vec![call]).await {

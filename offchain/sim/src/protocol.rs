@@ -645,6 +645,7 @@ impl<T: Transport> Market<T> {
                 slot: cs,
                 intents: batch.intents.clone(),
                 trades: batch.trades.clone(),
+                settle: Vec::new(),
             };
             match self
                 .chain

@@ -99,6 +99,7 @@ fn readings_from_three_operators_settle_a_slot() {
                     wh: Uint128::new(WH),
                     price: Uint128::new(PRICE),
                 }],
+                settle: Vec::new(),
             },
             &[],
         )

@@ -169,6 +169,7 @@ impl Market {
                     wh: Uint128::new(WH),
                     price: Uint128::new(PRICE),
                 }],
+                settle: Vec::new(),
             },
         )
     }

@@ -28,7 +28,7 @@ use cosmwasm_std::{
 };
 
 use super::intents::domain;
-use super::only;
+use super::{only, settle};
 use crate::ledger;
 use crate::msg::IntentTrade;
 use crate::rules::{self, Route};
@@ -141,6 +141,7 @@ pub fn execute_commit_intents(
     slot: SlotId,
     intents: Vec<BatchIntent>,
     trades: Vec<IntentTrade>,
+    settle: Vec<SlotId>,
 ) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
     only(&info, &cfg.matcher, "commit intents", "matcher")?;
@@ -166,6 +167,7 @@ pub fn execute_commit_intents(
     if ss.committed || ss.trades > 0 {
         return Err(ContractError::SlotAlreadyCommitted { slot });
     }
+    rules::check_carried_settles(slot, &settle)?;
 
     // 1. Each intent on its own.
     let dom = domain(&env);
@@ -244,7 +246,37 @@ pub fn execute_commit_intents(
     // 3. Eligibility and terms: one query to reputation for every owner.
     let terms = batch_terms(&deps, &cfg, &checked).map_err(|(i, e)| reject_intent(i, e))?;
 
-    // 4. The trades.
+    // 4. Earlier slots this commit settles (`settle`), into the same ledger:
+    //    an account settled and locked here has its page written once.
+    //    A slot already fully settled (by a `Settle` that came first) is
+    //    skipped, so nobody can make the commit fail by settling it first.
+    let mut led = ledger::Ledger::open(deps.storage)?;
+    let mut outcomes = Vec::new();
+    let mut settled: Vec<String> = Vec::new();
+    let mut skipped: Vec<String> = Vec::new();
+    for &s in &settle {
+        if settle::fully_settled(deps.storage, s)? {
+            skipped.push(s.to_string());
+            continue;
+        }
+        settle::settle_slot(
+            deps.storage,
+            deps.api,
+            &cfg,
+            now,
+            s,
+            None,
+            &mut led,
+            &mut outcomes,
+        )
+        .map_err(|e| ContractError::CarriedSettle {
+            slot: s,
+            reason: Box::new(e),
+        })?;
+        settled.push(s.to_string());
+    }
+
+    // 5. The trades.
     let treasury = deps.api.addr_canonicalize(cfg.treasury.as_str())?;
     let store: &dyn Storage = deps.storage;
     let mut routes: BTreeMap<(ZoneId, ZoneId), Option<Route>> = BTreeMap::new();
@@ -252,7 +284,6 @@ pub fn execute_commit_intents(
     let mut meter_wh: BTreeMap<MeterId, Wh> = BTreeMap::new();
     // Every account the batch touches, read once (a page of the ledger per
     // few accounts); the ledger writes them once, after every check.
-    let mut led = ledger::Ledger::open(store)?;
     let mut accounts: BTreeMap<Vec<u8>, Account> = BTreeMap::new();
     // Per account: what this batch takes from its free balance, and the
     // part of it that stays locked (the fee goes to the treasury at once).
@@ -435,13 +466,22 @@ pub fn execute_commit_intents(
     st.trades += held;
     st.claimable -= held;
     STATE.save(storage, &st)?;
-    Ok(Response::new()
+    let mut res = Response::new()
         .add_attribute("action", "commit_intents")
         .add_attribute("slot", slot.to_string())
         .add_attribute("intents", checked.len().to_string())
         .add_attribute("trades", recs.len().to_string())
         .add_attribute("first_trade_id", first.to_string())
-        .add_attribute("last_trade_id", last.to_string()))
+        .add_attribute("last_trade_id", last.to_string());
+    if !settle.is_empty() {
+        res = res
+            .add_attribute("settled_slots", settled.join(","))
+            .add_attribute("already_settled_slots", skipped.join(","));
+    }
+    if let Some(msg) = settle::outcomes_msg(&cfg, outcomes)? {
+        res = res.add_message(msg);
+    }
+    Ok(res)
 }
 
 /// The route of a trade from zone `from` to zone `to` in `slot`

@@ -41,7 +41,8 @@ pub fn dispatch(
             slot,
             intents,
             trades,
-        } => commit::execute_commit_intents(deps, env, info, slot, intents, trades),
+            settle,
+        } => commit::execute_commit_intents(deps, env, info, slot, intents, trades, settle),
         PlaceIntent { intent } => intents::execute_place_intent(deps, env, info, intent),
         CancelIntent { nonce } => intents::execute_cancel_intent(deps, info, nonce),
         FetchDeliveries { slot, limit } => {

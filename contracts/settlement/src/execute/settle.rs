@@ -8,15 +8,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use aip_types::hooks::{ReputationExecuteHook, TradeOutcome};
 use aip_types::{SlotId, TradeId};
 use cosmwasm_std::{
-    to_json_binary, Addr, CosmosMsg, DepsMut, Env, Order as IterOrder, Response, StdResult,
-    Uint128, WasmMsg,
+    to_json_binary, Addr, Api, CosmosMsg, DepsMut, Env, Order as IterOrder, Response, StdResult,
+    Storage, Uint128, WasmMsg,
 };
 
-use crate::ledger::{self, Delta};
+use crate::ledger::{self, Delta, Ledger};
 use crate::msg::TradeSettlement;
 use crate::rules;
 use crate::state::{
-    trades_between, SlotMeters, TradeRec, CONFIG, DISPUTES, SLOTS, SLOT_BATCHES, STATE,
+    trades_between, Config, SlotMeters, TradeRec, CONFIG, DISPUTES, SLOTS, SLOT_BATCHES, STATE,
 };
 use crate::ContractError;
 
@@ -28,14 +28,71 @@ pub fn execute_settle(
     limit: Option<u32>,
 ) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
+    let mut led = Ledger::open(deps.storage)?;
+    let mut outcomes: Vec<TradeOutcome> = Vec::new();
+    let done = settle_slot(
+        deps.storage,
+        deps.api,
+        &cfg,
+        env.block.time.seconds(),
+        slot,
+        limit,
+        &mut led,
+        &mut outcomes,
+    )?;
+    led.flush(deps.storage)?;
+    let mut res = Response::new()
+        .add_attribute("action", "settle")
+        .add_attribute("slot", slot.to_string())
+        .add_attribute("considered", done.considered.to_string())
+        .add_attribute("released", done.released)
+        .add_attribute("done", done.finished.to_string());
+    if let Some(msg) = outcomes_msg(&cfg, outcomes)? {
+        res = res.add_message(msg);
+    }
+    Ok(res)
+}
+
+/// What one [`settle_slot`] did.
+pub(crate) struct Settled {
+    /// Trade ids considered (settled or skipped as disputed).
+    pub considered: usize,
+    /// Escrow and collateral released to the parties, uaip.
+    pub released: Uint128,
+    /// Every trade of the slot is now settled or disputed.
+    pub finished: bool,
+}
+
+/// Whether `slot` has committed trades that all are settled (or disputed):
+/// a commit that carries it in `settle` skips it.
+pub(crate) fn fully_settled(storage: &dyn Storage, slot: SlotId) -> StdResult<bool> {
+    Ok(SLOTS
+        .may_load(storage, slot.0)?
+        .is_some_and(|ss| ss.trades > 0 && ss.cursor > ss.last_trade))
+}
+
+/// Settles up to `limit` of `slot`'s trades after its cursor into `led`
+/// (which the caller flushes: `Settle` on its own, or `CommitIntents`
+/// carrying earlier slots, whose pages it writes anyway) and appends their
+/// outcomes for reputation. Saves the slot's cursor and the contract totals.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn settle_slot(
+    storage: &mut dyn Storage,
+    api: &dyn Api,
+    cfg: &Config,
+    now: u64,
+    slot: SlotId,
+    limit: Option<u32>,
+    led: &mut Ledger,
+    outcomes: &mut Vec<TradeOutcome>,
+) -> Result<Settled, ContractError> {
     let mut ss = SLOTS
-        .may_load(deps.storage, slot.0)?
+        .may_load(storage, slot.0)?
         .ok_or(ContractError::NothingToSettle { slot })?;
     if ss.trades == 0 || ss.cursor > ss.last_trade {
         return Err(ContractError::NothingToSettle { slot });
     }
-    rules::timeline(slot, &cfg.params, ss.all_reported_at)
-        .check_settle_open(env.block.time.seconds())?;
+    rules::timeline(slot, &cfg.params, ss.all_reported_at).check_settle_open(now)?;
     let limit = limit
         .unwrap_or(cfg.params.max_batch)
         .clamp(1, cfg.params.max_batch) as usize;
@@ -44,17 +101,16 @@ pub fn execute_settle(
     } else {
         DISPUTES
             .prefix(slot.0)
-            .keys(deps.storage, None, None, IterOrder::Ascending)
+            .keys(storage, None, None, IterOrder::Ascending)
             .collect::<StdResult<_>>()?
     };
     let batches: Vec<(TradeId, TradeId)> = SLOT_BATCHES
         .prefix(slot.0)
-        .range(deps.storage, None, None, IterOrder::Ascending)
+        .range(storage, None, None, IterOrder::Ascending)
         .collect::<StdResult<_>>()?;
     // Every seller meter's record: one iterator over the slot's chunks.
-    let meters = SlotMeters::load(deps.storage, slot.0)?;
+    let meters = SlotMeters::load(storage, slot.0)?;
     let mut credits: BTreeMap<Vec<u8>, Delta> = BTreeMap::new();
-    let mut outcomes: Vec<TradeOutcome> = Vec::new();
     let mut released = Uint128::zero();
     let mut considered = 0usize;
     let mut next = ss.cursor;
@@ -68,7 +124,7 @@ pub fn execute_settle(
         let start = first.max(next);
         // Only what this call can consider: every id counts, disputed or not.
         let upto = last.min(start + (limit - considered) as u64 - 1);
-        for (id, t) in trades_between(deps.storage, start, upto)? {
+        for (id, t) in trades_between(storage, start, upto)? {
             considered += 1;
             next = id + 1;
             if disputed.contains(&id) {
@@ -79,7 +135,7 @@ pub fn execute_settle(
             settle_deltas(&mut credits, &t, &s);
             released += t.payment + t.collateral;
             if cfg.reputation.is_some() {
-                outcomes.push(outcome(deps.api, id, &t, &s)?);
+                outcomes.push(outcome(api, id, &t, &s)?);
             }
             ss.settled += 1;
         }
@@ -90,28 +146,32 @@ pub fn execute_settle(
     // Past the last trade of a batch, `next` may sit in a gap between batches:
     // harmless, ranges start from the next batch's first id.
     ss.cursor = next;
-    ledger::apply_all(deps.storage, &credits)?;
-    SLOTS.save(deps.storage, slot.0, &ss)?;
-    let mut st = STATE.load(deps.storage)?;
+    ledger::apply_into(led, storage, &credits)?;
+    SLOTS.save(storage, slot.0, &ss)?;
+    let mut st = STATE.load(storage)?;
     st.trades -= released;
     st.claimable += released;
-    STATE.save(deps.storage, &st)?;
-    let settled = outcomes.len();
-    let mut res = Response::new()
-        .add_attribute("action", "settle")
-        .add_attribute("slot", slot.to_string())
-        .add_attribute("considered", considered.to_string())
-        .add_attribute("released", released)
-        .add_attribute("done", (ss.cursor > ss.last_trade).to_string());
-    if let Some(rep) = &cfg.reputation {
-        if settled > 0 {
-            res = res.add_message(reputation_msg(
-                rep,
-                &ReputationExecuteHook::RecordOutcomes { outcomes },
-            )?);
-        }
+    STATE.save(storage, &st)?;
+    Ok(Settled {
+        considered,
+        released,
+        finished: ss.cursor > ss.last_trade,
+    })
+}
+
+/// The one `RecordOutcomes` message to reputation for `outcomes` (none
+/// without reputation or without outcomes).
+pub(crate) fn outcomes_msg(
+    cfg: &Config,
+    outcomes: Vec<TradeOutcome>,
+) -> StdResult<Option<CosmosMsg>> {
+    match &cfg.reputation {
+        Some(rep) if !outcomes.is_empty() => Ok(Some(reputation_msg(
+            rep,
+            &ReputationExecuteHook::RecordOutcomes { outcomes },
+        )?)),
+        _ => Ok(None),
     }
-    Ok(res)
 }
 
 /// The ledger changes of settling `t` by `s`: payouts to the free balances,

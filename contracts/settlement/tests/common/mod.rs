@@ -748,6 +748,17 @@ impl Suite {
         intents: Vec<BatchIntent>,
         trades: Vec<IntentTrade>,
     ) -> anyhow::Result<AppResponse> {
+        self.commit_settling(intents, trades, Vec::new())
+    }
+
+    /// `CommitIntents` of the suite's slot that also settles the earlier
+    /// slots `settle`.
+    pub fn commit_settling(
+        &mut self,
+        intents: Vec<BatchIntent>,
+        trades: Vec<IntentTrade>,
+        settle: Vec<SlotId>,
+    ) -> anyhow::Result<AppResponse> {
         let who = self.role(roles::MATCHER);
         let slot = self.slot;
         self.exec(
@@ -756,6 +767,7 @@ impl Suite {
                 slot,
                 intents,
                 trades,
+                settle,
             },
         )
     }
