@@ -1,7 +1,9 @@
 //! intents: households deposit once and sign order intents off chain; the
 //! matcher commits a slot's trades with one `CommitIntents`, then one
 //! `FetchDeliveries` and one `Settle` — for 1, 10, 100 and 500 trades with
-//! distinct buyers and sellers. Real token, settlement, reputation and
+//! distinct buyers and sellers. Measured twice: with `Settle` a
+//! transaction of its own, and with the settlement carried by the
+//! `CommitIntents` of a later slot between the same households (`settle`). Real token, settlement, reputation and
 //! meter-oracle artifacts; real secp256k1 signatures (ADR-036 for three
 //! households in four, EIP-712 for the fourth).
 
@@ -57,6 +59,20 @@ fn households(n: u64, prefix: &str, role: &str) -> Vec<Household> {
         .collect()
 }
 
+/// What a round of the benchmark does and measures.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Round {
+    /// Unmeasured: every household trades once (a market in use).
+    Warm,
+    /// Commit, fetch and `Settle`, each its own transaction: measured.
+    Separate,
+    /// Commit and fetch, unmeasured; the next round's commit settles it.
+    Defer,
+    /// Commit carrying the settlement of the round before (same
+    /// households), then fetch: measured; then its own `Settle`, unmeasured.
+    Carry,
+}
+
 /// Measures deposits, then commit, fetch and settle of `n`-trade batches.
 pub fn run(ctx: &Ctx) -> Result<Measured> {
     let max = *BATCHES.iter().max().unwrap_or(&1);
@@ -89,15 +105,22 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
     let deposit_avg = total(&deposits);
 
     let mut rows = Vec::new();
-    let mut all_in: Vec<(u64, CallGas, u64)> = Vec::new();
+    let mut all_in: Vec<(u64, &str, CallGas, u64)> = Vec::new();
     // A first, unmeasured round where every household trades once, so that
     // the measured rounds meet the state of a market in use: every account
     // has its reputation statistics (shared pages, eight to a page) and a
-    // trade list, as after a day of trading.
-    let rounds: Vec<(bool, u64)> = std::iter::once((false, max))
-        .chain(BATCHES.iter().map(|&n| (true, n)))
+    // trade list, as after a day of trading. Then per batch size: a round
+    // with its own `Settle`, and two rounds where the second's commit
+    // settles the first (the steady state of a market where the same
+    // households trade slot after slot: one commit, one fetch and one
+    // settlement per slot).
+    let rounds: Vec<(Round, u64)> = std::iter::once((Round::Warm, max))
+        .chain(BATCHES.iter().flat_map(|&n| {
+            [(Round::Separate, n), (Round::Defer, n), (Round::Carry, n)]
+        }))
         .collect();
-    for (round, &(measured, n)) in rounds.iter().enumerate() {
+    let mut deferred: Option<u64> = None;
+    for (round, &(kind, n)) in rounds.iter().enumerate() {
         let slot = base + round as u64 * 4 * 3_600;
         m.chain.set_time(slot - 3_600);
         let mut intents: Vec<BatchIntent> = Vec::new();
@@ -144,18 +167,32 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
         }
 
         m.chain.set_time(slot - GATE_CLOSURE + 100);
+        let carried = if kind == Round::Carry {
+            deferred.take()
+        } else {
+            None
+        };
+        let mut commit_msg = json!({ "commit_intents": {
+            "slot": slot,
+            "intents": intents,
+            "trades": wire_trades(&trades),
+        } });
+        if let Some(earlier) = carried {
+            commit_msg["commit_intents"]["settle"] = json!([earlier]);
+        }
         let (_, commit) = m
             .chain
-            .execute(
-                &m.settlement,
-                &m.matcher,
-                &json!({ "commit_intents": {
-                    "slot": slot,
-                    "intents": intents,
-                    "trades": wire_trades(&trades),
-                } }),
-            )
+            .execute(&m.settlement, &m.matcher, &commit_msg)
             .with_context(|| format!("CommitIntents of {n}"))?;
+        if let Some(earlier) = carried {
+            let status = m
+                .chain
+                .query(&m.settlement, &json!({ "slot_status": { "slot": earlier } }))?;
+            ensure!(
+                status["fully_settled"] == true,
+                "the commit did not settle slot {earlier}: {status}"
+            );
+        }
         let exported = |i: usize| {
             if i % 10 == 9 {
                 u128::from(WH) * 3 / 4
@@ -175,6 +212,10 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
                 &json!({ "fetch_deliveries": { "slot": slot, "limit": n } }),
             )
             .with_context(|| format!("FetchDeliveries of {n}"))?;
+        if kind == Round::Defer {
+            deferred = Some(slot);
+            continue;
+        }
         m.chain.set_time(slot + 900 + 60 + DISPUTE_WINDOW + 1);
         let (_, settle) = m
             .chain
@@ -197,11 +238,27 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
             &json!({ "balance": { "account": buyers[0].addr } }),
         )?;
         ensure!(b0["locked"] == "0", "buyer 0 still has funds locked: {b0}");
-        if !measured {
+        let label = if n == 1 { "trade" } else { "trades" };
+        if kind == Round::Carry {
+            rows.push(Row::new(
+                format!(
+                    "CommitIntents carrying the Settle of the slot before ({n} {label} + {n} settled)"
+                ),
+                n,
+                commit,
+            ));
+            let sum = total(&[commit, fetch]);
+            rows.push(Row::new(
+                format!("commit carrying settle + fetch, {n} {label}"),
+                n,
+                sum,
+            ));
+            all_in.push((n, "settle carried by the next commit", sum, 2));
             continue;
         }
-
-        let label = if n == 1 { "trade" } else { "trades" };
+        if kind != Round::Separate {
+            continue;
+        }
         rows.push(Row::new(
             format!("CommitIntents ({n} {label}, {} intents)", 2 * n),
             n,
@@ -219,7 +276,7 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
             n,
             sum,
         ));
-        all_in.push((n, sum, 3));
+        all_in.push((n, "three transactions", sum, 3));
     }
     rows.push(Row::new(
         format!(
@@ -231,7 +288,8 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
     ));
 
     let mut note = String::from(
-        "All in per trade: the three transactions' contract gas with instance costs, plus \
+        "All in per trade: the transactions' contract gas with instance costs (three: \
+         commit, fetch, settle; or two when the next slot's commit carries the settlement), plus \
          10 SDK gas per byte of their messages (the intents' bytes travel in `CommitIntents`), \
          plus the per-transaction overhead wasmd adds beyond the contract (",
     );
@@ -242,10 +300,10 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
          The last column is what the same trades cost once the chain's governance \
          has pinned the four contracts' code (`MsgPinCodes`: 2,000 SDK gas per \
          instance instead of 60,000); the localnet does not pin them.\n\n\
-         | trades | contract gas + instances | message bytes | tx size (10/byte) | tx overhead | all in | all in per trade | target per trade | all in per trade, codes pinned |\n\
-         | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |\n",
+         | trades | settlement | contract gas + instances | message bytes | tx size (10/byte) | tx overhead | all in | all in per trade | target per trade | all in per trade, codes pinned |\n\
+         | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |\n",
     );
-    for (n, g, txs) in &all_in {
+    for (n, path, g, txs) in &all_in {
         let size = g.msg_bytes * TX_SIZE_COST_PER_BYTE;
         let overhead = txs * TX_OVERHEAD;
         let all = g.sdk_with_instance() + size + overhead;
@@ -264,7 +322,7 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
         };
         let pinned = g.sdk_pinned() + size + overhead;
         note.push_str(&format!(
-            "| {n} | {} | {} | {} | {} | {} | {} | {target} | {} |\n",
+            "| {n} | {path} | {} | {} | {} | {} | {} | {} | {target} | {} |\n",
             thousands(g.sdk_with_instance()),
             thousands(g.msg_bytes),
             thousands(size),
@@ -301,7 +359,11 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
              intent each for the same slot ({WH} Wh; ADR-036, every fourth household EIP-712); the \
              matcher commits n trades between them in one `CommitIntents` (every fifth seller behind \
              a corridor: 2 % loss, congestion fee); after the slot one `FetchDeliveries` and after \
-             the dispute window one `Settle` (every tenth seller 25 % short).\n\n{note}"
+             the dispute window one `Settle` (every tenth seller 25 % short). Then the same n \
+             households trade in two more slots: the first is committed and fetched but not \
+             settled; the second's `CommitIntents` carries its settlement (`settle: [slot]`), \
+             measured with that slot's `FetchDeliveries`: one commit, one fetch and one settlement \
+             per slot, as when the same households trade slot after slot.\n\n{note}"
         ),
         rows,
         artifacts: Vec::new(),
