@@ -112,6 +112,38 @@ pub struct SlotStatus {
     pub trades: u64,
     /// corridor use by committed trades
     pub corridor_usage: Vec<CorridorUsage>,
+    /// settlement may start at this time, once the delivery data is final
+    #[serde(default)]
+    pub settle_from: Option<u64>,
+    /// every trade of the slot is settled or ruled
+    #[serde(default)]
+    pub fully_settled: bool,
+}
+
+/// How far back, in slots, the agent looks for committed slots whose
+/// settlement its next commit can carry: 6 hours (a slot's settlement opens
+/// about 80 minutes after it ends with the default dispute window and
+/// delivery data on time; older ones are left to anyone's `settle`).
+pub const CARRY_LOOKBACK_SLOTS: u64 = 24;
+
+/// The slots a commit at block time `now` can carry to settle (`settle` of
+/// `CommitIntents`): committed, not fully settled, their settlement open;
+/// the oldest first, at most the contract's
+/// [`settlement::rules::MAX_CARRIED_SETTLES`].
+pub fn settlements_due(statuses: &[(u64, SlotStatus)], now: u64) -> Vec<SlotId> {
+    let mut due: Vec<u64> = statuses
+        .iter()
+        .filter(|(_, st)| {
+            st.trades > 0 && !st.fully_settled && st.settle_from.is_some_and(|f| f <= now)
+        })
+        .map(|(slot, _)| *slot)
+        .collect();
+    due.sort_unstable();
+    due.dedup();
+    due.into_iter()
+        .take(settlement::rules::MAX_CARRIED_SETTLES)
+        .map(SlotId)
+        .collect()
 }
 
 /// Use of a pair corridor in a slot.
@@ -465,6 +497,8 @@ pub enum CycleOutcome {
         tx_hash: String,
         /// wasmd gas used by the transaction
         gas_used: u64,
+        /// earlier slots whose settlement the commit carried ([`settlements_due`])
+        settled: Vec<u64>,
         /// What the agent publishes for `verify-slot`: the state it screened
         /// against and every intent left out, with the reason
         /// ([`crate::verify::Screening`]; also written to the publish
@@ -644,7 +678,40 @@ impl Agent {
     }
 }
 
+/// Whether a refused commit's log is the refusal of its `settle` list.
+fn carried_settle_refused(log: &str) -> bool {
+    log.contains("with the commit:")
+        || log.contains("in `settle`")
+        || log.contains("earlier slots, got")
+}
+
 impl Agent {
+    /// The slots before `slot` (up to [`CARRY_LOOKBACK_SLOTS`]) whose
+    /// settlement a commit at block time `now` can carry, read at `height`.
+    pub async fn settlements_due_at(
+        &self,
+        slot: u64,
+        now: u64,
+        height: Option<u64>,
+    ) -> Result<Vec<SlotId>, MatcherError> {
+        let mut statuses = Vec::new();
+        for back in 1..=CARRY_LOOKBACK_SLOTS {
+            let Some(s) = slot.checked_sub(back * SLOT_SECS) else {
+                break;
+            };
+            let st: SlotStatus = self
+                .chain
+                .query_at(
+                    &self.settlement,
+                    &QueryMsg::SlotStatus { slot: SlotId(s) },
+                    height,
+                )
+                .await?;
+            statuses.push((s, st));
+        }
+        Ok(settlements_due(&statuses, now))
+    }
+
     /// The gateway's frozen book of `slot`; `None` while it is not frozen (404).
     pub async fn frozen_book(
         &self,
@@ -898,6 +965,15 @@ impl Agent {
             "cleared the gateway's frozen book"
         );
         let dropped = plan.dropped.len();
+        // Earlier slots whose settlement this commit carries: a failed
+        // lookup only means the commit carries none.
+        let mut carry = match self.settlements_due_at(slot, now, at).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(slot, error = %e, "no settlements carried: slot status not read");
+                Vec::new()
+            }
+        };
         let mut commit =
             intents::Commit::new(&candidates, plan.trades, &routes, self.max_batch as usize);
         let mut last = String::new();
@@ -913,7 +989,7 @@ impl Agent {
                 slot: SlotId(slot),
                 intents: batch.intents.clone(),
                 trades: batch.trades.clone(),
-                settle: Vec::new(),
+                settle: carry.clone(),
             };
             let call = Execute::new(&self.settlement, &msg, &[])?;
             let err = match self.chain.execute_multi(vec![call]).await {
@@ -944,6 +1020,7 @@ impl Agent {
                         retries: attempt,
                         tx_hash: tx.hash,
                         gas_used: tx.gas_used,
+                        settled: carry.iter().map(|s| s.0).collect(),
                         screening,
                     });
                 }
@@ -951,6 +1028,13 @@ impl Agent {
             };
             let log = err.raw_log().unwrap_or_default().to_string();
             last.clone_from(&log);
+            // The settlement it carried was refused (the slot's state moved
+            // since it was read): commit without it; anyone's `settle` remains.
+            if !carry.is_empty() && carried_settle_refused(&log) {
+                tracing::warn!(slot, reason = %log, "carried settlement refused: committing without it");
+                carry.clear();
+                continue;
+            }
             match commit.refused(&batch, &log) {
                 intents::Next::SlotCommitted => {
                     let st: SlotStatus = self

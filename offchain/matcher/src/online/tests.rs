@@ -490,3 +490,58 @@ async fn the_frozen_book_is_read_or_its_absence_and_errors_name_the_url() {
         "{e}"
     );
 }
+
+fn status(trades: u64, settle_from: Option<u64>, fully_settled: bool) -> SlotStatus {
+    SlotStatus {
+        phase: "settlement".into(),
+        gate_closes_at: 0,
+        trades,
+        corridor_usage: vec![],
+        settle_from,
+        fully_settled,
+    }
+}
+
+#[test]
+fn a_commit_carries_the_open_settlements_oldest_first_at_most_four() {
+    let now = 100_000;
+    let statuses = vec![
+        (9_000, status(3, Some(now), false)),     // open now
+        (8_100, status(0, None, false)),          // never committed
+        (7_200, status(2, Some(now + 1), false)), // opens later
+        (6_300, status(5, Some(now - 60), true)), // already settled
+        (5_400, status(1, None, false)),          // delivery data not final
+        (4_500, status(4, Some(now - 900), false)),
+        (3_600, status(4, Some(now - 900), false)),
+        (2_700, status(4, Some(now - 900), false)),
+        (1_800, status(4, Some(now - 900), false)),
+    ];
+    let due = settlements_due(&statuses, now);
+    assert_eq!(
+        due,
+        vec![SlotId(1_800), SlotId(2_700), SlotId(3_600), SlotId(4_500)],
+        "the four oldest open ones (the contract takes at most four)"
+    );
+    assert_eq!(due.len(), settlement::rules::MAX_CARRIED_SETTLES);
+    let two = settlements_due(&statuses[..2], now);
+    assert_eq!(two, vec![SlotId(9_000)]);
+    assert!(settlements_due(&[], now).is_empty());
+}
+
+#[test]
+fn a_refused_carried_settlement_is_told_from_a_refused_trade() {
+    for log in [
+        "failed to execute message; message index: 0: settling slot 900 with the commit: slot 900 settles from 5 (now 4): execute wasm contract failed",
+        "slot 900 is named twice in `settle`, or is the slot being committed",
+        "a commit settles at most 4 earlier slots, got 5",
+    ] {
+        assert!(carried_settle_refused(log), "{log}");
+    }
+    for log in [
+        "trade 3 rejected: corridor 1->2 has 2000 Wh left in the slot, the trade needs 4000",
+        "intent 0 rejected: the intent expired at 5 (now 6)",
+        "slot 900 is already committed: a slot takes one commit of intents",
+    ] {
+        assert!(!carried_settle_refused(log), "{log}");
+    }
+}

@@ -115,9 +115,11 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
     // households trade slot after slot: one commit, one fetch and one
     // settlement per slot).
     let rounds: Vec<(Round, u64)> = std::iter::once((Round::Warm, max))
-        .chain(BATCHES.iter().flat_map(|&n| {
-            [(Round::Separate, n), (Round::Defer, n), (Round::Carry, n)]
-        }))
+        .chain(
+            BATCHES
+                .iter()
+                .flat_map(|&n| [(Round::Separate, n), (Round::Defer, n), (Round::Carry, n)]),
+        )
         .collect();
     let mut deferred: Option<u64> = None;
     for (round, &(kind, n)) in rounds.iter().enumerate() {
@@ -185,9 +187,10 @@ pub fn run(ctx: &Ctx) -> Result<Measured> {
             .execute(&m.settlement, &m.matcher, &commit_msg)
             .with_context(|| format!("CommitIntents of {n}"))?;
         if let Some(earlier) = carried {
-            let status = m
-                .chain
-                .query(&m.settlement, &json!({ "slot_status": { "slot": earlier } }))?;
+            let status = m.chain.query(
+                &m.settlement,
+                &json!({ "slot_status": { "slot": earlier } }),
+            )?;
             ensure!(
                 status["fully_settled"] == true,
                 "the commit did not settle slot {earlier}: {status}"
