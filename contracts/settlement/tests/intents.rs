@@ -86,17 +86,24 @@ fn a_slot_committed_from_signed_intents_settles_from_the_deposits() {
     s.assert_holdings_match_balance();
 }
 
+/// A suite whose slot ("A") has one committed trade of 2 kWh at 0.22
+/// AIP/kWh between the buyer and the seller of [`pair`].
+fn traded_in_a() -> (Suite, Household, Household) {
+    let mut s = Suite::new();
+    let (b, k) = pair(&mut s);
+    s.matching();
+    let (bid, offer) = s.bid_and_offer(&b, &k, 2_000, 2_000);
+    s.commits(one(&b, &bid, &k, &offer, 2_000, 220_000));
+    (s, b, k)
+}
+
 /// The same two households trade in slot A, then in a later slot B whose
 /// commit settles A: the accounts end as if A had been settled on its own
 /// first, and B's locks see A's payouts.
 #[test]
 fn a_commit_settles_earlier_slots_in_the_same_call() {
-    let mut s = Suite::new();
-    let (b, k) = pair(&mut s);
+    let (mut s, b, k) = traded_in_a();
     let slot_a = s.slot;
-    s.matching();
-    let (bid, offer) = s.bid_and_offer(&b, &k, 2_000, 2_000);
-    s.commits(one(&b, &bid, &k, &offer, 2_000, 220_000));
     let collateral = s.account(&k.addr).locked.u128();
     s.after_slot();
     s.report("k-meter", 1_500).unwrap();
@@ -146,12 +153,8 @@ fn a_commit_settles_earlier_slots_in_the_same_call() {
 /// nothing changed (neither slot nor any balance).
 #[test]
 fn a_commit_refuses_bad_slots_to_settle() {
-    let mut s = Suite::new();
-    let (b, k) = pair(&mut s);
+    let (mut s, b, k) = traded_in_a();
     let slot_a = s.slot;
-    s.matching();
-    let (bid, offer) = s.bid_and_offer(&b, &k, 2_000, 2_000);
-    s.commits(one(&b, &bid, &k, &offer, 2_000, 220_000));
     s.after_slot();
     s.report("k-meter", 2_000).unwrap();
     let settle_from = s.status().settle_from.unwrap();

@@ -17,7 +17,9 @@
 //!    by [`to_commit`] (direct pair corridors, capacities left, fees on top of the price).
 //! 4. One `CommitIntents` per slot ([`crate::intents::build_batch`]): a
 //!    refusal naming an intent or a trade drops it and retries (at most
-//!    [`MAX_COMMIT_ATTEMPTS`]), and `SlotAlreadyCommitted` means done.
+//!    [`MAX_COMMIT_ATTEMPTS`]), and `SlotAlreadyCommitted` means done. The
+//!    commit carries the settlement of earlier slots that are open
+//!    ([`settlements_due`]); refused, it is dropped and the commit retried.
 //!
 //! [`Agent::run`] repeats this for the next slot once chain time passes its gate
 //! closure, with exponential backoff while the node is down, until shut down.
