@@ -252,9 +252,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
 /// contract's code and downgrades, then records the new version.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
-    Ok(aip_types::migrate::upgrade(
-        deps.storage,
-        CONTRACT_NAME,
-        CONTRACT_VERSION,
-    )?)
+    let res = aip_types::migrate::upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    crate::state::note_legacy_trades(deps.storage);
+    Ok(res)
 }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use aip_types::pages::{self, Book, Paged, Pages};
+use aip_types::pages::{self, put_uvarint, take_uvarint, Book, Paged, Pages};
 use aip_types::SLOT_SECONDS;
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Api, StdError, StdResult, Storage};
@@ -295,67 +295,139 @@ impl TradeRecord {
     }
 }
 
-// Trade records, 16 to a storage entry: key "tk" ++ (trade id / 16), value
-// a 2-byte mask (bit i: trade 16k + i is recorded, big-endian) and the
-// recorded ones' 25-byte records in id order. One write per 16 trades of a
-// `record_outcomes` call instead of one per trade. Records written before
-// chunks (key "tr" ++ trade id) still read and are rewritten in place.
-const CHUNK_PREFIX: &[u8] = b"tk";
+// Trade records, 16 to a storage entry: key "tj" ++ (trade id / 16), value
+// a 2-byte mask (bit i: trade 16k + i is recorded, big-endian), the least
+// `recorded_at` of the chunk's records as a varint, then per recorded trade
+// in id order its parties (16 bytes), its `recorded_at` minus that least
+// one (a varint: one byte for the trades of one `record_outcomes` call) and
+// its review bits: 18 bytes a trade instead of 25. Chunks written before
+// (key "tk", the same mask then 25-byte records) still read and move to
+// "tj" at their next write. Records written before chunks (key "tr" ++
+// trade id) still read and are rewritten in place; they are looked up only
+// below [`LEGACY_END`].
+const CHUNK_PREFIX: &[u8] = b"tj";
+const CHUNK_PREFIX_V1: &[u8] = b"tk";
 const PER_CHUNK: u64 = 16;
+/// Raw key of the trade id past the last record written before chunks
+/// (set by `migrate` from the highest "tr" key); absent: there are none.
+const LEGACY_END: &[u8] = b"tl";
 
 #[derive(Default, Clone)]
 struct Chunk([Option<TradeRecord>; PER_CHUNK as usize]);
 
 impl Chunk {
-    fn load(storage: &dyn Storage, c: u64) -> Chunk {
-        let mut out = Chunk::default();
+    /// The chunk `c` and whether it was read from the layout before ("tk").
+    fn load(storage: &dyn Storage, c: u64) -> (Chunk, bool) {
         if let Some(v) = aip_types::store::read(storage, &key(CHUNK_PREFIX, c)) {
-            if v.len() >= 2 {
-                let mask = u16::from_be_bytes([v[0], v[1]]);
-                let mut at = 2;
-                for i in 0..PER_CHUNK as usize {
-                    if mask & (1 << i) != 0 {
-                        out.0[i] = v.get(at..at + 25).and_then(TradeRecord::decode);
-                        at += 25;
-                    }
+            return (Self::decode(&v), false);
+        }
+        match aip_types::store::read(storage, &key(CHUNK_PREFIX_V1, c)) {
+            Some(v) => (Self::decode_v1(&v), true),
+            None => (Chunk::default(), false),
+        }
+    }
+
+    fn decode_v1(v: &[u8]) -> Chunk {
+        let mut out = Chunk::default();
+        if v.len() >= 2 {
+            let mask = u16::from_be_bytes([v[0], v[1]]);
+            let mut at = 2;
+            for i in 0..PER_CHUNK as usize {
+                if mask & (1 << i) != 0 {
+                    out.0[i] = v.get(at..at + 25).and_then(TradeRecord::decode);
+                    at += 25;
                 }
             }
         }
         out
     }
 
-    fn save(&self, storage: &mut dyn Storage, c: u64) {
+    fn decode(v: &[u8]) -> Chunk {
+        let mut out = Chunk::default();
+        let Some(mask) = v.get(..2).map(|m| u16::from_be_bytes([m[0], m[1]])) else {
+            return out;
+        };
+        let Some((base, used)) = take_uvarint(&v[2..]) else {
+            return out;
+        };
+        let mut at = 2 + used;
+        for i in 0..PER_CHUNK as usize {
+            if mask & (1 << i) == 0 {
+                continue;
+            }
+            let Some(parties) = v.get(at..at + 16) else {
+                break;
+            };
+            let Some((d, used)) = v.get(at + 16..).and_then(take_uvarint) else {
+                break;
+            };
+            let Some(&reviewed) = v.get(at + 16 + used) else {
+                break;
+            };
+            let mut p = [0u8; 16];
+            p.copy_from_slice(parties);
+            out.0[i] = u64::try_from(base + d).ok().map(|recorded_at| TradeRecord {
+                parties: p,
+                recorded_at,
+                reviewed,
+            });
+            at += 16 + used + 1;
+        }
+        out
+    }
+
+    fn encode(&self) -> Vec<u8> {
+        let base = self
+            .0
+            .iter()
+            .flatten()
+            .map(|r| r.recorded_at)
+            .min()
+            .unwrap_or(0);
         let mut mask = 0u16;
         let mut v = vec![0u8, 0u8];
+        put_uvarint(&mut v, u128::from(base));
         for (i, r) in self.0.iter().enumerate() {
             if let Some(r) = r {
                 mask |= 1 << i;
-                v.extend_from_slice(&r.encode());
+                v.extend_from_slice(&r.parties);
+                put_uvarint(&mut v, u128::from(r.recorded_at - base));
+                v.push(r.reviewed);
             }
         }
         v[..2].copy_from_slice(&mask.to_be_bytes());
-        storage.set(&key(CHUNK_PREFIX, c), &v);
+        v
     }
 }
 
 /// The trade records one call reads and writes: each chunk read once and
 /// written once, at [`TradeBook::flush`]. A record from before chunks is
-/// looked up again by `put` after `get` (a missing key read as an iterator
-/// step costs 30 SDK gas; caching it took 4.6 kB of contract code).
+/// looked up only for ids below [`LEGACY_END`] (read once per book).
 #[derive(Default)]
 pub struct TradeBook {
-    chunks: BTreeMap<u64, (Chunk, bool)>,
+    /// chunk number → (chunk, changed, read from the layout before)
+    chunks: BTreeMap<u64, (Chunk, bool, bool)>,
+    legacy_end: Option<u64>,
 }
 
 impl TradeBook {
-    fn chunk(&mut self, storage: &dyn Storage, id: u64) -> &mut (Chunk, bool) {
-        self.chunks
-            .entry(id / PER_CHUNK)
-            .or_insert_with(|| (Chunk::load(storage, id / PER_CHUNK), false))
+    fn chunk(&mut self, storage: &dyn Storage, id: u64) -> &mut (Chunk, bool, bool) {
+        self.chunks.entry(id / PER_CHUNK).or_insert_with(|| {
+            let (c, v1) = Chunk::load(storage, id / PER_CHUNK);
+            (c, false, v1)
+        })
     }
 
     /// The record of trade `id` written before chunks, if any.
-    fn legacy(storage: &dyn Storage, id: u64) -> Option<TradeRecord> {
+    fn legacy(&mut self, storage: &dyn Storage, id: u64) -> Option<TradeRecord> {
+        let end = *self.legacy_end.get_or_insert_with(|| {
+            aip_types::store::read(storage, LEGACY_END)
+                .and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok())
+                .map_or(0, u64::from_be_bytes)
+        });
+        if id >= end {
+            return None;
+        }
         aip_types::store::read(storage, &key(TRADE_PREFIX, id))
             .and_then(|v| TradeRecord::decode(&v))
     }
@@ -365,7 +437,7 @@ impl TradeBook {
         let slot = (id % PER_CHUNK) as usize;
         match self.chunk(storage, id).0 .0[slot] {
             Some(r) => Some(r),
-            None => Self::legacy(storage, id),
+            None => self.legacy(storage, id),
         }
     }
 
@@ -373,7 +445,7 @@ impl TradeBook {
     /// before chunks is rewritten in place at once.
     pub fn put(&mut self, storage: &mut dyn Storage, id: u64, r: TradeRecord) {
         let slot = (id % PER_CHUNK) as usize;
-        if self.chunk(storage, id).0 .0[slot].is_none() && Self::legacy(storage, id).is_some() {
+        if self.chunk(storage, id).0 .0[slot].is_none() && self.legacy(storage, id).is_some() {
             storage.set(&key(TRADE_PREFIX, id), &r.encode());
             return;
         }
@@ -382,12 +454,34 @@ impl TradeBook {
         c.1 = true;
     }
 
-    /// Writes every changed chunk.
+    /// Writes every changed chunk (in the current layout; one read from the
+    /// layout before leaves it).
     pub fn flush(self, storage: &mut dyn Storage) {
-        for (c, (chunk, dirty)) in self.chunks {
+        for (c, (chunk, dirty, v1)) in self.chunks {
             if dirty {
-                chunk.save(storage, c);
+                storage.set(&key(CHUNK_PREFIX, c), &chunk.encode());
+                if v1 {
+                    storage.remove(&key(CHUNK_PREFIX_V1, c));
+                }
             }
+        }
+    }
+}
+
+/// Called by `migrate`: notes where the records written before chunks end
+/// (the highest "tr" key), so that newer trades skip looking them up.
+pub fn note_legacy_trades(storage: &mut dyn Storage) {
+    let last = storage
+        .range(
+            Some(TRADE_PREFIX),
+            Some(b"ts".as_slice()),
+            cosmwasm_std::Order::Descending,
+        )
+        .next();
+    if let Some((k, _)) = last.filter(|(k, _)| k.len() == 10) {
+        if let Ok(id) = <[u8; 8]>::try_from(&k[2..]) {
+            let end = u64::from_be_bytes(id).saturating_add(1);
+            storage.set(LEGACY_END, &end.to_be_bytes());
         }
     }
 }
@@ -558,21 +652,25 @@ mod tests {
     #[test]
     fn trade_records_are_kept_sixteen_to_an_entry_and_older_ones_still_read() {
         let mut st = MockStorage::new();
-        // Recorded before chunks: key "tr" ++ id.
+        // Recorded before chunks: key "tr" ++ id; `migrate` notes where they end.
         st.set(&key(TRADE_PREFIX, 17), &tr(17).encode());
+        note_legacy_trades(&mut st);
+        assert_eq!(st.get(LEGACY_END), Some(18u64.to_be_bytes().to_vec()));
         let mut book = TradeBook::default();
         for id in [3u64, 5, 16, 31, 32] {
             assert!(book.get(&st, id).is_none());
             book.put(&mut st, id, tr(id as u8));
         }
         book.flush(&mut st);
-        // Ids 3 and 5 share chunk 0; 16 and 31 chunk 1; 32 chunk 2.
+        // Ids 3 and 5 share chunk 0; 16 and 31 chunk 1; 32 chunk 2. Chunk 1:
+        // the mask, the least time (1,016: two varint bytes), then per trade
+        // 16 bytes of parties, the time's difference (one byte) and the
+        // review bits.
         let chunk1 = st.get(&key(CHUNK_PREFIX, 1)).unwrap();
-        assert_eq!(chunk1.len(), 2 + 2 * 25);
+        assert_eq!(chunk1.len(), 2 + 2 + 2 * 18);
         assert_eq!(u16::from_be_bytes([chunk1[0], chunk1[1]]), 1 | 1 << 15);
         for id in [3u64, 5, 16, 31, 32, 17] {
             assert_eq!(load_trade(&st, id), Some(tr(id as u8)), "trade {id}");
-            assert!(load_trade(&st, id).is_some());
         }
         assert!(load_trade(&st, 4).is_none());
         // A review rewrites the record where it lives.
@@ -592,5 +690,38 @@ mod tests {
         save_trade(&mut st, 5, &reviewed);
         assert_eq!(load_trade(&st, 5), Some(reviewed));
         assert_eq!(load_trade(&st, 3), Some(tr(3)));
+    }
+
+    #[test]
+    fn chunks_of_the_layout_before_read_and_move_at_their_next_write() {
+        let mut st = MockStorage::new();
+        // Chunk 2 as the layout before wrote it: mask, then 25-byte records.
+        let mut v1 = (1u16 << 1 | 1 << 4).to_be_bytes().to_vec();
+        v1.extend_from_slice(&tr(33).encode());
+        v1.extend_from_slice(&tr(36).encode());
+        st.set(&key(CHUNK_PREFIX_V1, 2), &v1);
+        assert_eq!(load_trade(&st, 33), Some(tr(33)));
+        assert_eq!(load_trade(&st, 36), Some(tr(36)));
+        assert!(load_trade(&st, 34).is_none());
+        save_trade(&mut st, 40, &tr(40));
+        assert!(st.get(&key(CHUNK_PREFIX_V1, 2)).is_none(), "moved");
+        assert!(st.get(&key(CHUNK_PREFIX, 2)).is_some());
+        for id in [33u64, 36, 40] {
+            assert_eq!(load_trade(&st, id), Some(tr(id as u8)), "trade {id}");
+        }
+        // Without a legacy end, "tr" records are not looked up (there are
+        // none on a contract that never ran the layout before chunks).
+        st.set(&key(TRADE_PREFIX, 7), &tr(7).encode());
+        assert!(load_trade(&st, 7).is_none());
+        note_legacy_trades(&mut st);
+        assert_eq!(load_trade(&st, 7), Some(tr(7)));
+        // Times far apart in one chunk: differences take more bytes.
+        let late = TradeRecord {
+            recorded_at: u64::MAX,
+            ..tr(41)
+        };
+        save_trade(&mut st, 41, &late);
+        assert_eq!(load_trade(&st, 41), Some(late));
+        assert_eq!(load_trade(&st, 40), Some(tr(40)));
     }
 }
