@@ -17,8 +17,8 @@ use crate::query::effective;
 use crate::score::{self, pair_contribution, SUCCESS_THRESHOLD_BPS};
 use crate::state::{
     load_stats, load_trade, parties_hash, ruling_recorded, save_ruling, save_stats, save_trade,
-    Flag, PairReviews, Stats, TradeBook, TradeRecord, CONFIG, FLAGS, PAIRS, REVIEWED_BY_BUYER,
-    REVIEWED_BY_SELLER, TERMS,
+    update_stats, Flag, PairReviews, Stats, TradeBook, TradeRecord, CONFIG, FLAGS, PAIRS,
+    REVIEWED_BY_BUYER, REVIEWED_BY_SELLER, TERMS,
 };
 use crate::ContractError;
 
@@ -199,8 +199,7 @@ fn set_token_flag(
     who: &Addr,
     token: bool,
 ) -> StdResult<()> {
-    let s = load_stats(storage, api, who)?;
-    save_stats(storage, api, who, &Stats { token, ..s })
+    update_stats(storage, api, who, |s| s.token = token)
 }
 
 /// Loads each touched account once (a page of statistics per few accounts),

@@ -559,6 +559,21 @@ pub fn load_stats(storage: &dyn Storage, api: &dyn Api, who: &Addr) -> StdResult
     pages::load(storage, api.addr_canonicalize(who.as_str())?.as_slice())
 }
 
+/// Changes the statistics of `who` by `f`: its page read once, written once.
+pub fn update_stats(
+    storage: &mut dyn Storage,
+    api: &dyn Api,
+    who: &Addr,
+    f: impl FnOnce(&mut Stats),
+) -> StdResult<()> {
+    let key = api.addr_canonicalize(who.as_str())?;
+    let mut book = Book::<Stats>::open(storage)?;
+    let mut s = book.get(storage, key.as_slice())?;
+    f(&mut s);
+    book.put(storage, key.as_slice(), s)?;
+    book.flush(storage)
+}
+
 /// Writes an account's history (a call writing several goes through a
 /// [`Book`] and writes each page once).
 pub fn save_stats(

@@ -25,6 +25,7 @@
 //! another version, a trade cut short, an overlong or oversized number: each
 //! is refused with its own message naming the trade's index.
 
+use aip_types::pages::{put_uvarint, take_uvarint_strict, VarintError};
 use aip_types::Wh;
 use cosmwasm_std::{Binary, Uint128};
 use serde::{Deserializer, Serializer};
@@ -34,55 +35,36 @@ use crate::msg::IntentTrade;
 /// The version byte of the layout above.
 pub const VERSION: u8 = 1;
 
-fn put(out: &mut Vec<u8>, mut n: u128) {
-    while n >= 0x80 {
-        out.push((n as u8 & 0x7f) | 0x80);
-        n >>= 7;
-    }
-    out.push(n as u8);
-}
-
 /// The bytes of `trades` (before base64).
 pub fn encode(trades: &[IntentTrade]) -> Vec<u8> {
     let mut out = Vec::with_capacity(1 + 12 * trades.len());
     out.push(VERSION);
     for t in trades {
-        put(&mut out, u128::from(t.bid));
-        put(&mut out, u128::from(t.offer));
-        put(&mut out, t.wh.u128());
-        put(&mut out, t.price.u128());
+        put_uvarint(&mut out, u128::from(t.bid));
+        put_uvarint(&mut out, u128::from(t.offer));
+        put_uvarint(&mut out, t.wh.u128());
+        put_uvarint(&mut out, t.price.u128());
     }
     out
 }
 
 /// Reads one varint of at most `bits` bits for `field` of trade `index`.
 fn take(b: &[u8], at: &mut usize, index: usize, field: &str, bits: u32) -> Result<u128, String> {
-    let mut n = 0u128;
-    for i in 0..bits.div_ceil(7) {
-        let Some(&byte) = b.get(*at) else {
-            return Err(format!(
-                "trades encoding: trade {index} is cut short in {field}"
-            ));
-        };
-        *at += 1;
-        let part = byte & 0x7f;
-        let left = bits - 7 * i;
-        if left < 7 && part >> left != 0 {
-            break;
+    match take_uvarint_strict(&b[*at..], bits) {
+        Ok((n, used)) => {
+            *at += used;
+            Ok(n)
         }
-        n |= u128::from(part) << (7 * i);
-        if byte & 0x80 == 0 {
-            if byte == 0 && i > 0 {
-                return Err(format!(
-                    "trades encoding: trade {index}: {field} is not in its shortest form"
-                ));
-            }
-            return Ok(n);
-        }
+        Err(VarintError::Short) => Err(format!(
+            "trades encoding: trade {index} is cut short in {field}"
+        )),
+        Err(VarintError::Overlong) => Err(format!(
+            "trades encoding: trade {index}: {field} is not in its shortest form"
+        )),
+        Err(VarintError::Overflow) => Err(format!(
+            "trades encoding: trade {index}: {field} does not fit in {bits} bits"
+        )),
     }
-    Err(format!(
-        "trades encoding: trade {index}: {field} does not fit in {bits} bits"
-    ))
 }
 
 /// The trades of `bytes`.
@@ -213,7 +195,7 @@ mod tests {
         );
         // An offer index of 2^32.
         let mut b = vec![VERSION, 0];
-        put(&mut b, 1 << 32);
+        put_uvarint(&mut b, 1 << 32);
         b.extend_from_slice(&[1, 1]);
         assert_eq!(
             err(&b),

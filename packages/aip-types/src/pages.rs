@@ -491,11 +491,75 @@ pub fn take_uvarint(b: &[u8]) -> Option<(u128, usize)> {
     None
 }
 
+/// Why [`take_uvarint_strict`] refused a number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VarintError {
+    /// The bytes end before the number's last byte.
+    Short,
+    /// Not the shortest form: a last byte of zero after the first.
+    Overlong,
+    /// More bits than the field takes.
+    Overflow,
+}
+
+/// Reads an unsigned LEB128 varint of at most `bits` bits (1 to 128) from
+/// the front of `b`, accepting only its shortest form: the number and the
+/// bytes it took. The wire forms a matcher or a wallet sends (compact
+/// intents, compact trades) read through it, so one number has one spelling.
+pub fn take_uvarint_strict(b: &[u8], bits: u32) -> Result<(u128, usize), VarintError> {
+    let mut n = 0u128;
+    for i in 0..bits.div_ceil(7) {
+        let &byte = b.get(i as usize).ok_or(VarintError::Short)?;
+        let part = byte & 0x7f;
+        // The last byte may only hold the bits left of the field.
+        let left = bits - 7 * i;
+        if left < 7 && part >> left != 0 {
+            return Err(VarintError::Overflow);
+        }
+        n |= u128::from(part) << (7 * i);
+        if byte & 0x80 == 0 {
+            if byte == 0 && i > 0 {
+                return Err(VarintError::Overlong);
+            }
+            return Ok((n, i as usize + 1));
+        }
+    }
+    Err(VarintError::Overflow)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use cosmwasm_std::testing::MockStorage;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_strict_varint_has_one_spelling_and_its_width() {
+        let mut v = Vec::new();
+        put_uvarint(&mut v, 300);
+        assert_eq!(take_uvarint_strict(&v, 32), Ok((300, 2)));
+        assert_eq!(take_uvarint_strict(&[0x80], 32), Err(VarintError::Short));
+        assert_eq!(take_uvarint_strict(&[], 8), Err(VarintError::Short));
+        assert_eq!(
+            take_uvarint_strict(&[0x81, 0x00], 32),
+            Err(VarintError::Overlong)
+        );
+        assert_eq!(take_uvarint_strict(&[0x00], 8), Ok((0, 1)));
+        // 32 bits: five bytes, the last holding four bits at most.
+        let mut max = Vec::new();
+        put_uvarint(&mut max, u128::from(u32::MAX));
+        assert_eq!(take_uvarint_strict(&max, 32), Ok((u128::from(u32::MAX), 5)));
+        let mut over = Vec::new();
+        put_uvarint(&mut over, 1 << 32);
+        assert_eq!(take_uvarint_strict(&over, 32), Err(VarintError::Overflow));
+        let mut top = Vec::new();
+        put_uvarint(&mut top, u128::MAX);
+        assert_eq!(take_uvarint_strict(&top, 128), Ok((u128::MAX, 19)));
+        assert_eq!(
+            take_uvarint_strict(&[0xff; 20], 128),
+            Err(VarintError::Overflow)
+        );
+    }
 
     const CFG: Pages = Pages {
         ns: b"lp",

@@ -62,6 +62,7 @@
 //! match"). Every byte is accounted for: a truncated input, an unknown
 //! version, unknown flag bits or trailing bytes are refused.
 
+use crate::pages::{put_uvarint, take_uvarint_strict, VarintError};
 use cosmwasm_std::Binary;
 use thiserror::Error;
 
@@ -167,12 +168,8 @@ pub enum CompactError {
     },
 }
 
-fn put_varint(out: &mut Vec<u8>, mut n: u64) {
-    while n >= 0x80 {
-        out.push((n as u8 & 0x7f) | 0x80);
-        n >>= 7;
-    }
-    out.push(n as u8);
+fn put_varint(out: &mut Vec<u8>, n: u64) {
+    put_uvarint(out, u128::from(n));
 }
 
 fn put_text(out: &mut Vec<u8>, s: &str) {
@@ -219,14 +216,6 @@ fn unzigzag(a: u64, z: u128) -> Option<u64> {
     u64::try_from(i128::from(a).checked_add(d)?).ok()
 }
 
-fn put_varint128(out: &mut Vec<u8>, mut n: u128) {
-    while n >= 0x80 {
-        out.push((n as u8 & 0x7f) | 0x80);
-        n >>= 7;
-    }
-    out.push(n as u8);
-}
-
 /// The account of a cosmos short-form key: `(prefix, 20-byte data)`.
 fn key_account(pk: &[u8]) -> Vec<u8> {
     use ripemd::{Digest as _, Ripemd160};
@@ -240,11 +229,11 @@ pub fn encode(bi: &BatchIntent) -> Vec<u8> {
     out.push(COMPACT_VERSION);
     put_varint(&mut out, bi.nonce);
     put_varint(&mut out, bi.slot_from);
-    put_varint128(&mut out, zigzag(bi.slot_from, bi.slot_until));
+    put_uvarint(&mut out, zigzag(bi.slot_from, bi.slot_until));
     for n in [u64::from(bi.meter), bi.wh, bi.limit_price] {
         put_varint(&mut out, n);
     }
-    put_varint128(&mut out, zigzag(bi.slot_from, bi.expires));
+    put_uvarint(&mut out, zigzag(bi.slot_from, bi.expires));
     let mut flags = 0u8;
     if bi.side == Side::Sell {
         flags |= SELL;
@@ -339,26 +328,21 @@ impl<'a> Reader<'a> {
         Ok(self.take(field, 1)?[0])
     }
 
-    /// A varint of at most `bits` bits (in `ceil(bits / 7)` bytes at most).
+    /// A varint of at most `bits` bits, in its shortest form.
     fn uvarint(&mut self, field: &'static str, bits: u32) -> Result<u128, CompactError> {
-        let mut n = 0u128;
-        for i in 0..bits.div_ceil(7) {
-            let b = self.byte(field)?;
-            let part = b & 0x7f;
-            // The last byte may only hold the bits left of the field.
-            let left = bits - 7 * i;
-            if left < 7 && part >> left != 0 {
-                return Err(CompactError::Overflow { field, bits });
+        match take_uvarint_strict(&self.bytes[self.at..], bits) {
+            Ok((n, used)) => {
+                self.at += used;
+                Ok(n)
             }
-            n |= u128::from(part) << (7 * i);
-            if b & 0x80 == 0 {
-                if b == 0 && i > 0 {
-                    return Err(CompactError::Overlong { field });
-                }
-                return Ok(n);
-            }
+            Err(VarintError::Short) => Err(CompactError::Truncated {
+                field,
+                needed: 1,
+                at: self.bytes.len(),
+            }),
+            Err(VarintError::Overlong) => Err(CompactError::Overlong { field }),
+            Err(VarintError::Overflow) => Err(CompactError::Overflow { field, bits }),
         }
-        Err(CompactError::Overflow { field, bits })
     }
 
     fn varint(&mut self, field: &'static str) -> Result<u64, CompactError> {
