@@ -9,8 +9,10 @@
 //! SDK gas as wasmd reports it (`gas_used` of the included transaction) for:
 //! store of every artifact, instantiate, a cw20 transfer, a deposit, one
 //! `commit_intents` of 1, 10 and 100 trades between signed intents (one slot
-//! each) and the settlements of the same, a withdrawal, plus the median time
-//! from broadcast to the client seeing the transaction in a block.
+//! each) and the settlements of the same, a `commit_intents` of 100 trades
+//! that carries the settlement of an earlier slot of 100 (`settle`), a
+//! withdrawal, plus the median time from broadcast to the client seeing the
+//! transaction in a block.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
@@ -169,10 +171,12 @@ async fn main() {
         // One commit per slot: 1, 10 and 100 trades, each between a bid
         // intent of Alice (ADR-036) and an offer intent of Bob (EIP-712).
         let (wa, wb) = (wallet("alice"), wallet("bob"));
-        let sizes = [1usize, 10, 100];
+        // The fourth slot (100 trades) is not settled on its own: a later
+        // commit of 100 trades carries its settlement.
+        let sizes = [1usize, 10, 100, 100];
+        let carried = first + 900 * 3;
         let mut nonce = 0u64;
-        for (k, &n) in sizes.iter().enumerate() {
-            let slot = first + 900 * k as u64;
+        let mut sign_slot = |slot: u64, n: usize| {
             let mut intents = vec![];
             for (w, side, m, p) in [
                 (&wa, Side::Buy, meters[0], max_price),
@@ -194,6 +198,11 @@ async fn main() {
             let trades: Vec<market::IntentTrade> = (0..n as u32)
                 .map(|i| (i, n as u32 + i, u128::from(wh), price))
                 .collect();
+            (intents, trades)
+        };
+        for (k, &n) in sizes.iter().enumerate() {
+            let slot = first + 900 * k as u64;
+            let (intents, trades) = sign_slot(slot, n);
             let tx = matcher
                 .execute_multi(vec![
                     market::commit_intents(&d, slot, &intents, &trades).unwrap()
@@ -250,6 +259,9 @@ async fn main() {
         advance(market_params.dispute_window_secs + 5);
         for (k, &n) in sizes.iter().enumerate() {
             let slot = first + 900 * k as u64;
+            if slot == carried {
+                continue;
+            }
             let tx = alice
                 .execute(
                     &settlement,
@@ -265,6 +277,34 @@ async fn main() {
                 format!("{} per trade", tx.gas_used / n as u64),
             );
         }
+        // A later slot's commit of 100 trades between the same two accounts
+        // carries the fourth slot's settlement: against the commit of 100
+        // and the settle of 100 above, one transaction instead of two.
+        let (_, now) = chain.latest_block().await.unwrap();
+        let later = market::next_open_slot(now as u64, market_params.gate_closure_secs, 60);
+        let (intents, trades) = sign_slot(later, 100);
+        let tx = matcher
+            .execute_multi(vec![market::commit_intents_settling(
+                &d,
+                later,
+                &intents,
+                &trades,
+                &[carried],
+            )
+            .unwrap()])
+            .await
+            .unwrap();
+        note(&tx);
+        let st: Value = chain
+            .query(&settlement, &json!({"slot_status": {"slot": carried}}))
+            .await
+            .unwrap();
+        assert_eq!(st["fully_settled"], true, "{st}");
+        rows.add(
+            "commit_intents: 100 trades carrying the settlement of 100 (an earlier slot)",
+            tx.gas_used,
+            format!("{} per trade", tx.gas_used / 100),
+        );
         let tx = alice
             .execute_multi(vec![market::withdraw(&d, None).unwrap()])
             .await

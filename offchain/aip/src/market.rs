@@ -175,6 +175,18 @@ pub fn commit_intents(
     intents: &[BatchIntent],
     trades: &[IntentTrade],
 ) -> Result<Execute> {
+    commit_intents_settling(d, slot, intents, trades, &[])
+}
+
+/// [`commit_intents`] that also settles the earlier slots `settle` (the
+/// contract's `settle` field; none: the field is left out).
+pub fn commit_intents_settling(
+    d: &Deployment,
+    slot: u64,
+    intents: &[BatchIntent],
+    trades: &[IntentTrade],
+    settle: &[u64],
+) -> Result<Execute> {
     // The trades travel as one string (settlement::compact_trades).
     let trades: Vec<settlement::msg::IntentTrade> = trades
         .iter()
@@ -187,11 +199,11 @@ pub fn commit_intents(
         .collect();
     let trades =
         cosmwasm_std::Binary::from(settlement::compact_trades::encode(&trades)).to_base64();
-    Ok(Execute::new(
-        d.address("settlement")?,
-        &json!({"commit_intents": {"slot": slot, "intents": intents, "trades": trades}}),
-        &[],
-    )?)
+    let mut msg = json!({"commit_intents": {"slot": slot, "intents": intents, "trades": trades}});
+    if !settle.is_empty() {
+        msg["commit_intents"]["settle"] = json!(settle);
+    }
+    Ok(Execute::new(d.address("settlement")?, &msg, &[])?)
 }
 
 /// The owner withdraws its intent `nonce`: nothing more of it fills.
