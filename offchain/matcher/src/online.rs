@@ -944,7 +944,7 @@ impl Agent {
         // node stores its latest block before the app has applied it, and a
         // query at that height can fail ("cannot query with height in the
         // future"); the block before it is always applied.
-        let (latest, _) = self.chain.latest_block().await?;
+        let (latest, latest_time) = self.chain.latest_block().await?;
         let height = latest.saturating_sub(1).max(1);
         let now = self.chain.block_time(height).await?;
         let at = Some(height);
@@ -967,9 +967,11 @@ impl Agent {
             "cleared the gateway's frozen book"
         );
         let dropped = plan.dropped.len();
-        // Earlier slots whose settlement this commit carries: a failed
+        // Earlier slots whose settlement this commit carries (open by the
+        // latest block's time: the commit lands later still): a failed
         // lookup only means the commit carries none.
-        let mut carry = match self.settlements_due_at(slot, now, at).await {
+        let carry_now = latest_time.max(0) as u64;
+        let mut carry = match self.settlements_due_at(slot, carry_now, at).await {
             Ok(c) => c,
             Err(e) => {
                 tracing::warn!(slot, error = %e, "no settlements carried: slot status not read");

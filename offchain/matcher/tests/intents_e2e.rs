@@ -749,6 +749,62 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
         let mut best = vec![six[4].address.clone(), six[5].address.clone()];
         best.sort();
         assert_eq!(buyers, best, "the two dearest bids");
+
+        // The agent's commit carries open settlements: past the delivery
+        // deadline (no readings: nothing delivered) and the dispute window of
+        // slots 2 and 3, the commit of a fourth slot settles both.
+        let st3: SlotStatusResponse = alice.query(&settlement, &QueryMsg::SlotStatus { slot: SlotId(slot3) }).await.unwrap();
+        assert!(!st3.fully_settled, "{st3:?}");
+        let (_, now) = alice.latest_block().await.unwrap();
+        let settle3 = slot3 + 900 + params.delivery_deadline_secs + params.dispute_window_secs;
+        let slot4 = market::next_open_slot(settle3.max(now as u64), params.gate_closure_secs, 120);
+        let bodies: Vec<String> = [(&six[0], 150_000u64), (&six[3], 250_000)]
+            .iter()
+            .map(|(h, limit_price)| {
+                let i = OrderIntent {
+                    chain_id: d.chain_id.clone(),
+                    contract: settlement.clone(),
+                    owner: h.address.clone(),
+                    nonce: 2,
+                    slot_from: slot4,
+                    slot_until: slot4 + 900,
+                    side: if h.sells { IntentSide::Sell } else { IntentSide::Buy },
+                    meter: h.meter,
+                    wh: 1_000,
+                    limit_price: *limit_price,
+                    premium_only: false,
+                    expires: slot4 + 900,
+                };
+                serde_json::to_string(&if h.eth { h.key.sign_eth(&i) } else { h.key.sign_cosmos(&i) }).unwrap()
+            })
+            .collect();
+        let posts = url.clone();
+        let answers = tokio::task::spawn_blocking(move || {
+            bodies.iter().map(|b| post(&format!("{posts}/v1/intents"), b)).collect::<Vec<_>>()
+        })
+        .await
+        .unwrap();
+        assert!(answers.iter().all(|(status, _)| *status == 201), "{answers:?}");
+        let (_, now) = alice.latest_block().await.unwrap();
+        advance(slot4 - params.gate_closure_secs - now as u64 + 2);
+        let mut outcome = agent.cycle(slot4).await.unwrap();
+        for _ in 0..50 {
+            if outcome != CycleOutcome::BookNotFrozen {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            outcome = agent.cycle(slot4).await.unwrap();
+        }
+        let CycleOutcome::CommittedIntents { trades: t4, settled, .. } = outcome.clone() else {
+            panic!("{outcome:?}");
+        };
+        assert_eq!((t4, settled), (1, vec![slot2, slot3]), "{outcome:?}");
+        for s in [slot2, slot3] {
+            let st: SlotStatusResponse = alice.query(&settlement, &QueryMsg::SlotStatus { slot: SlotId(s) }).await.unwrap();
+            assert!(st.fully_settled, "{st:?}");
+        }
+        let audit = token_audit(&alice, &token, &settlement).await;
+        assert_eq!(audit.others + audit.holdings.total.u128(), audit.supply);
         eprintln!("whole run: {:?}", started.elapsed());
         gateway.stop().await;
     });
