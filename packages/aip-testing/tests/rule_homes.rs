@@ -260,6 +260,12 @@ const HOMES: &[Home] = &[
         callers: &[(COMMIT, "rules::check_free(")],
     },
     Home {
+        rule: "a commit settles at most four earlier slots, each once, not its own",
+        function: "check_carried_settles",
+        home: SETTLEMENT_RULES,
+        callers: &[(COMMIT, "rules::check_carried_settles(")],
+    },
+    Home {
         rule: "a withdrawal: above 0, at most the free balance",
         function: "withdrawal",
         home: SETTLEMENT_RULES,
