@@ -1053,6 +1053,13 @@ impl Agent {
                 intents::Next::Retry => {
                     tracing::warn!(slot, reason = %log, "the contract refused an intent or a trade: dropped, retrying");
                 }
+                // Whatever failed may be the carried settlement's part
+                // (reputation refusing its outcomes, say): the slot's own
+                // commit must not wait for it, so one more try without it.
+                intents::Next::Fail if !carry.is_empty() => {
+                    tracing::warn!(slot, reason = %log, "commit failed while carrying settlements: retrying without them");
+                    carry.clear();
+                }
                 intents::Next::Fail => return Err(err.into()),
             }
         }
