@@ -178,6 +178,53 @@ async fn onboard(m: &Market, hh: &mut [Household]) -> (Vec<u64>, HashMap<u32, De
     (deposit_gas, devices)
 }
 
+/// The JSON a wallet posts: `h`'s intent for one slot (`slot` to its end,
+/// expiring then) on its meter, signed with its key (EIP-712 or ADR-036).
+fn intent_body(h: &Household, (chain_id, contract): (&str, &str), nonce: u64, slot: u64, wh: u64, limit_price: u64) -> String {
+    let i = OrderIntent {
+        chain_id: chain_id.to_string(),
+        contract: contract.to_string(),
+        owner: h.address.clone(),
+        nonce,
+        slot_from: slot,
+        slot_until: slot + 900,
+        side: if h.sells { IntentSide::Sell } else { IntentSide::Buy },
+        meter: h.meter,
+        wh,
+        limit_price,
+        premium_only: false,
+        expires: slot + 900,
+    };
+    serde_json::to_string(&if h.eth { h.key.sign_eth(&i) } else { h.key.sign_cosmos(&i) }).unwrap()
+}
+
+/// Posts every body to the gateway; each must be accepted (201).
+async fn post_all(url: &str, bodies: Vec<String>) {
+    let posts = url.to_string();
+    let answers = tokio::task::spawn_blocking(move || {
+        bodies.iter().map(|b| post(&format!("{posts}/v1/intents"), b)).collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    assert!(answers.iter().all(|(status, _)| *status == 201), "{answers:?}");
+}
+
+/// Moves the chain past `slot`'s gate closure and runs the agent's cycle
+/// for it, again while the gateway's book is not frozen yet.
+async fn cycle_at_gate(agent: &Agent, chain: &ChainClient, slot: u64, gate_closure_secs: u64) -> CycleOutcome {
+    let (_, now) = chain.latest_block().await.unwrap();
+    advance(slot - gate_closure_secs - now as u64 + 2);
+    let mut outcome = agent.cycle(slot).await.unwrap();
+    for _ in 0..50 {
+        if outcome != CycleOutcome::BookNotFrozen {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        outcome = agent.cycle(slot).await.unwrap();
+    }
+    outcome
+}
+
 #[test]
 fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() {
     let n: usize = std::env::var("AIP_E2E_HOUSEHOLDS")
@@ -369,16 +416,7 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
             .with_gateway(url.clone())
             .with_publish_dir(&publish_dir);
         assert_eq!(agent.cycle(slot).await.unwrap(), CycleOutcome::NotMatching { phase: "open".into() });
-        let (_, now) = alice.latest_block().await.unwrap();
-        advance(slot - params.gate_closure_secs - now as u64 + 2);
-        let mut outcome = agent.cycle(slot).await.unwrap();
-        for _ in 0..50 {
-            if outcome != CycleOutcome::BookNotFrozen {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            outcome = agent.cycle(slot).await.unwrap();
-        }
+        let outcome = cycle_at_gate(&agent, &alice, slot, params.gate_closure_secs).await;
         let CycleOutcome::CommittedIntents { trades, intents, wh, skipped, skipped_trades, retries, gas_used: commit_gas, tx_hash, screening, .. } = outcome.clone() else {
             panic!("{outcome:?}");
         };
@@ -629,40 +667,11 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
             .iter()
             .zip([(a + b, price as u64), (a, 260_000), (b, 250_000)])
             .map(|(h, (wh, limit_price))| {
-                let i = OrderIntent {
-                    chain_id: d.chain_id.clone(),
-                    contract: settlement.clone(),
-                    owner: h.address.clone(),
-                    nonce: 1,
-                    slot_from: slot2,
-                    slot_until: slot2 + 900,
-                    side: if h.sells { IntentSide::Sell } else { IntentSide::Buy },
-                    meter: h.meter,
-                    wh: wh as u64,
-                    limit_price,
-                    premium_only: false,
-                    expires: slot2 + 900,
-                };
-                serde_json::to_string(&if h.eth { h.key.sign_eth(&i) } else { h.key.sign_cosmos(&i) }).unwrap()
+                intent_body(h, (&d.chain_id, &settlement), 1, slot2, wh as u64, limit_price)
             })
             .collect();
-        let posts = url.clone();
-        let answers = tokio::task::spawn_blocking(move || {
-            intents2.iter().map(|b| post(&format!("{posts}/v1/intents"), b)).collect::<Vec<_>>()
-        })
-        .await
-        .unwrap();
-        assert!(answers.iter().all(|(status, _)| *status == 201), "{answers:?}");
-        let (_, now) = alice.latest_block().await.unwrap();
-        advance(slot2 - params.gate_closure_secs - now as u64 + 2);
-        let mut outcome = agent.cycle(slot2).await.unwrap();
-        for _ in 0..50 {
-            if outcome != CycleOutcome::BookNotFrozen {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            outcome = agent.cycle(slot2).await.unwrap();
-        }
+        post_all(&url, intents2).await;
+        let outcome = cycle_at_gate(&agent, &alice, slot2, params.gate_closure_secs).await;
         let CycleOutcome::CommittedIntents { trades: t2, intents: i2, wh: wh2, skipped: s2, skipped_trades: st2, retries: r2, .. } = outcome.clone() else {
             panic!("{outcome:?}");
         };
@@ -702,44 +711,15 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
             .iter()
             .zip(limits)
             .map(|(h, limit_price)| {
-                let i = OrderIntent {
-                    chain_id: d.chain_id.clone(),
-                    contract: settlement.clone(),
-                    owner: h.address.clone(),
-                    nonce: 1,
-                    slot_from: slot3,
-                    slot_until: slot3 + 900,
-                    side: if h.sells { IntentSide::Sell } else { IntentSide::Buy },
-                    meter: h.meter,
-                    wh: 1_000,
-                    limit_price,
-                    premium_only: false,
-                    expires: slot3 + 900,
-                };
-                serde_json::to_string(&if h.eth { h.key.sign_eth(&i) } else { h.key.sign_cosmos(&i) }).unwrap()
+                intent_body(h, (&d.chain_id, &settlement), 1, slot3, 1_000, limit_price)
             })
             .collect();
-        let posts = url.clone();
-        let answers = tokio::task::spawn_blocking(move || {
-            bodies.iter().map(|b| post(&format!("{posts}/v1/intents"), b)).collect::<Vec<_>>()
-        })
-        .await
-        .unwrap();
-        assert!(answers.iter().all(|(status, _)| *status == 201), "{answers:?}");
+        post_all(&url, bodies).await;
         let agent = Agent::new(as_account("matcher").await, &file, Method::Auto)
             .await
             .unwrap()
             .with_gateway(url.clone());
-        let (_, now) = alice.latest_block().await.unwrap();
-        advance(slot3 - params.gate_closure_secs - now as u64 + 2);
-        let mut outcome = agent.cycle(slot3).await.unwrap();
-        for _ in 0..50 {
-            if outcome != CycleOutcome::BookNotFrozen {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            outcome = agent.cycle(slot3).await.unwrap();
-        }
+        let outcome = cycle_at_gate(&agent, &alice, slot3, params.gate_closure_secs).await;
         let CycleOutcome::CommittedIntents { trades: t3, intents: i3, skipped_trades: st3, retries: r3, .. } = outcome.clone() else {
             panic!("{outcome:?}");
         };
@@ -761,40 +741,11 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
         let bodies: Vec<String> = [(&six[0], 150_000u64), (&six[3], 250_000)]
             .iter()
             .map(|(h, limit_price)| {
-                let i = OrderIntent {
-                    chain_id: d.chain_id.clone(),
-                    contract: settlement.clone(),
-                    owner: h.address.clone(),
-                    nonce: 2,
-                    slot_from: slot4,
-                    slot_until: slot4 + 900,
-                    side: if h.sells { IntentSide::Sell } else { IntentSide::Buy },
-                    meter: h.meter,
-                    wh: 1_000,
-                    limit_price: *limit_price,
-                    premium_only: false,
-                    expires: slot4 + 900,
-                };
-                serde_json::to_string(&if h.eth { h.key.sign_eth(&i) } else { h.key.sign_cosmos(&i) }).unwrap()
+                intent_body(h, (&d.chain_id, &settlement), 2, slot4, 1_000, *limit_price)
             })
             .collect();
-        let posts = url.clone();
-        let answers = tokio::task::spawn_blocking(move || {
-            bodies.iter().map(|b| post(&format!("{posts}/v1/intents"), b)).collect::<Vec<_>>()
-        })
-        .await
-        .unwrap();
-        assert!(answers.iter().all(|(status, _)| *status == 201), "{answers:?}");
-        let (_, now) = alice.latest_block().await.unwrap();
-        advance(slot4 - params.gate_closure_secs - now as u64 + 2);
-        let mut outcome = agent.cycle(slot4).await.unwrap();
-        for _ in 0..50 {
-            if outcome != CycleOutcome::BookNotFrozen {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            outcome = agent.cycle(slot4).await.unwrap();
-        }
+        post_all(&url, bodies).await;
+        let outcome = cycle_at_gate(&agent, &alice, slot4, params.gate_closure_secs).await;
         let CycleOutcome::CommittedIntents { trades: t4, settled, .. } = outcome.clone() else {
             panic!("{outcome:?}");
         };
