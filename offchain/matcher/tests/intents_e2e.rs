@@ -180,7 +180,14 @@ async fn onboard(m: &Market, hh: &mut [Household]) -> (Vec<u64>, HashMap<u32, De
 
 /// The JSON a wallet posts: `h`'s intent for one slot (`slot` to its end,
 /// expiring then) on its meter, signed with its key (EIP-712 or ADR-036).
-fn intent_body(h: &Household, (chain_id, contract): (&str, &str), nonce: u64, slot: u64, wh: u64, limit_price: u64) -> String {
+fn intent_body(
+    h: &Household,
+    (chain_id, contract): (&str, &str),
+    nonce: u64,
+    slot: u64,
+    wh: u64,
+    limit_price: u64,
+) -> String {
     let i = OrderIntent {
         chain_id: chain_id.to_string(),
         contract: contract.to_string(),
@@ -188,30 +195,50 @@ fn intent_body(h: &Household, (chain_id, contract): (&str, &str), nonce: u64, sl
         nonce,
         slot_from: slot,
         slot_until: slot + 900,
-        side: if h.sells { IntentSide::Sell } else { IntentSide::Buy },
+        side: if h.sells {
+            IntentSide::Sell
+        } else {
+            IntentSide::Buy
+        },
         meter: h.meter,
         wh,
         limit_price,
         premium_only: false,
         expires: slot + 900,
     };
-    serde_json::to_string(&if h.eth { h.key.sign_eth(&i) } else { h.key.sign_cosmos(&i) }).unwrap()
+    serde_json::to_string(&if h.eth {
+        h.key.sign_eth(&i)
+    } else {
+        h.key.sign_cosmos(&i)
+    })
+    .unwrap()
 }
 
 /// Posts every body to the gateway; each must be accepted (201).
 async fn post_all(url: &str, bodies: Vec<String>) {
     let posts = url.to_string();
     let answers = tokio::task::spawn_blocking(move || {
-        bodies.iter().map(|b| post(&format!("{posts}/v1/intents"), b)).collect::<Vec<_>>()
+        bodies
+            .iter()
+            .map(|b| post(&format!("{posts}/v1/intents"), b))
+            .collect::<Vec<_>>()
     })
     .await
     .unwrap();
-    assert!(answers.iter().all(|(status, _)| *status == 201), "{answers:?}");
+    assert!(
+        answers.iter().all(|(status, _)| *status == 201),
+        "{answers:?}"
+    );
 }
 
 /// Moves the chain past `slot`'s gate closure and runs the agent's cycle
 /// for it, again while the gateway's book is not frozen yet.
-async fn cycle_at_gate(agent: &Agent, chain: &ChainClient, slot: u64, gate_closure_secs: u64) -> CycleOutcome {
+async fn cycle_at_gate(
+    agent: &Agent,
+    chain: &ChainClient,
+    slot: u64,
+    gate_closure_secs: u64,
+) -> CycleOutcome {
     let (_, now) = chain.latest_block().await.unwrap();
     advance(slot - gate_closure_secs - now as u64 + 2);
     let mut outcome = agent.cycle(slot).await.unwrap();
