@@ -286,7 +286,7 @@ pub fn execute_record_outcomes(
                 contracted_wh: o.contracted_wh.u128(),
             });
         }
-        if !seen.insert(id) || book.get(deps.storage, id).is_some() {
+        if !seen.insert(id) || book.get(deps.storage, id)?.is_some() {
             return Err(ContractError::OutcomeAlreadyRecorded { trade_id: id });
         }
         let contracted = to_u64(o.contracted_wh, "contracted Wh")?;
@@ -316,7 +316,7 @@ pub fn execute_record_outcomes(
         ));
     }
     for (id, r) in records {
-        book.put(deps.storage, id, r);
+        book.put(deps.storage, id, r)?;
     }
     book.flush(deps.storage);
     let accounts = cache.save(deps.storage)?;
@@ -418,7 +418,7 @@ pub fn execute_review(
         return Err(ContractError::SelfReview {});
     }
     let mut trade =
-        load_trade(deps.storage, trade_id).ok_or(ContractError::UnknownTrade { trade_id })?;
+        load_trade(deps.storage, trade_id)?.ok_or(ContractError::UnknownTrade { trade_id })?;
     let role = if trade.parties == parties_hash(reviewer.as_str(), reviewed.as_str()) {
         REVIEWED_BY_SELLER
     } else if trade.parties == parties_hash(reviewed.as_str(), reviewer.as_str()) {
@@ -496,7 +496,7 @@ pub fn execute_review(
     }
 
     trade.reviewed |= role;
-    save_trade(deps.storage, trade_id, &trade);
+    save_trade(deps.storage, trade_id, &trade)?;
 
     Ok(Response::new()
         .add_attribute("action", "review")

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use aip_types::pages::{self, put_uvarint, take_uvarint, Book, Paged, Pages};
+use aip_types::pages::{self, put_uvarint, take_uvarint_strict, Book, Paged, Pages};
 use aip_types::SLOT_SECONDS;
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Api, StdError, StdResult, Storage};
@@ -315,65 +315,81 @@ const LEGACY_END: &[u8] = b"tl";
 #[derive(Default, Clone)]
 struct Chunk([Option<TradeRecord>; PER_CHUNK as usize]);
 
+/// The error for a stored trade chunk or record that does not decode: a
+/// damaged entry is refused, never read as trades that were not recorded.
+fn damaged(what: &str, c: u64, why: &str) -> StdError {
+    StdError::generic_err(format!("reputation {what} {c} is damaged: {why}"))
+}
+
 impl Chunk {
     /// The chunk `c` and whether it was read from the layout before ("tk").
-    fn load(storage: &dyn Storage, c: u64) -> (Chunk, bool) {
+    fn load(storage: &dyn Storage, c: u64) -> StdResult<(Chunk, bool)> {
         if let Some(v) = aip_types::store::read(storage, &key(CHUNK_PREFIX, c)) {
-            return (Self::decode(&v), false);
+            return Ok((
+                Self::decode(&v).map_err(|e| damaged("trade chunk", c, e))?,
+                false,
+            ));
         }
         match aip_types::store::read(storage, &key(CHUNK_PREFIX_V1, c)) {
-            Some(v) => (Self::decode_v1(&v), true),
-            None => (Chunk::default(), false),
+            Some(v) => Ok((
+                Self::decode_v1(&v).map_err(|e| damaged("trade chunk", c, e))?,
+                true,
+            )),
+            None => Ok((Chunk::default(), false)),
         }
     }
 
-    fn decode_v1(v: &[u8]) -> Chunk {
+    fn decode_v1(v: &[u8]) -> Result<Chunk, &'static str> {
         let mut out = Chunk::default();
-        if v.len() >= 2 {
-            let mask = u16::from_be_bytes([v[0], v[1]]);
-            let mut at = 2;
-            for i in 0..PER_CHUNK as usize {
-                if mask & (1 << i) != 0 {
-                    out.0[i] = v.get(at..at + 25).and_then(TradeRecord::decode);
-                    at += 25;
-                }
+        let mask = v.get(..2).ok_or("shorter than its mask")?;
+        let mask = u16::from_be_bytes([mask[0], mask[1]]);
+        let mut at = 2;
+        for i in 0..PER_CHUNK as usize {
+            if mask & (1 << i) != 0 {
+                let r = v.get(at..at + 25).ok_or("a record is cut short")?;
+                out.0[i] = TradeRecord::decode(r);
+                at += 25;
             }
         }
-        out
+        if at != v.len() {
+            return Err("bytes after the last record");
+        }
+        Ok(out)
     }
 
-    fn decode(v: &[u8]) -> Chunk {
+    fn decode(v: &[u8]) -> Result<Chunk, &'static str> {
         let mut out = Chunk::default();
-        let Some(mask) = v.get(..2).map(|m| u16::from_be_bytes([m[0], m[1]])) else {
-            return out;
-        };
-        let Some((base, used)) = take_uvarint(&v[2..]) else {
-            return out;
-        };
+        let mask = v.get(..2).ok_or("shorter than its mask")?;
+        let mask = u16::from_be_bytes([mask[0], mask[1]]);
+        let (base, used) =
+            take_uvarint_strict(&v[2..], 64).map_err(|_| "its least time is not a varint")?;
         let mut at = 2 + used;
         for i in 0..PER_CHUNK as usize {
             if mask & (1 << i) == 0 {
                 continue;
             }
-            let Some(parties) = v.get(at..at + 16) else {
-                break;
-            };
-            let Some((d, used)) = v.get(at + 16..).and_then(take_uvarint) else {
-                break;
-            };
-            let Some(&reviewed) = v.get(at + 16 + used) else {
-                break;
-            };
+            let parties = v.get(at..at + 16).ok_or("a record is cut short")?;
+            let (d, used) = take_uvarint_strict(&v[at + 16..], 64)
+                .map_err(|_| "a record's time is not a varint")?;
+            let &reviewed = v.get(at + 16 + used).ok_or("a record is cut short")?;
+            let recorded_at = u64::try_from(base)
+                .ok()
+                .zip(u64::try_from(d).ok())
+                .and_then(|(b, d)| b.checked_add(d))
+                .ok_or("a record's time is past u64")?;
             let mut p = [0u8; 16];
             p.copy_from_slice(parties);
-            out.0[i] = u64::try_from(base + d).ok().map(|recorded_at| TradeRecord {
+            out.0[i] = Some(TradeRecord {
                 parties: p,
                 recorded_at,
                 reviewed,
             });
             at += 16 + used + 1;
         }
-        out
+        if at != v.len() {
+            return Err("bytes after the last record");
+        }
+        Ok(out)
     }
 
     fn encode(&self) -> Vec<u8> {
@@ -411,47 +427,54 @@ pub struct TradeBook {
 }
 
 impl TradeBook {
-    fn chunk(&mut self, storage: &dyn Storage, id: u64) -> &mut (Chunk, bool, bool) {
-        self.chunks.entry(id / PER_CHUNK).or_insert_with(|| {
-            let (c, v1) = Chunk::load(storage, id / PER_CHUNK);
-            (c, false, v1)
+    fn chunk(&mut self, storage: &dyn Storage, id: u64) -> StdResult<&mut (Chunk, bool, bool)> {
+        Ok(match self.chunks.entry(id / PER_CHUNK) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                let (chunk, v1) = Chunk::load(storage, *e.key())?;
+                e.insert((chunk, false, v1))
+            }
         })
     }
 
     /// The record of trade `id` written before chunks, if any.
-    fn legacy(&mut self, storage: &dyn Storage, id: u64) -> Option<TradeRecord> {
+    fn legacy(&mut self, storage: &dyn Storage, id: u64) -> StdResult<Option<TradeRecord>> {
         let end = *self.legacy_end.get_or_insert_with(|| {
             aip_types::store::read(storage, LEGACY_END)
                 .and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok())
                 .map_or(0, u64::from_be_bytes)
         });
         if id >= end {
-            return None;
+            return Ok(None);
         }
         aip_types::store::read(storage, &key(TRADE_PREFIX, id))
-            .and_then(|v| TradeRecord::decode(&v))
+            .map(|v| {
+                TradeRecord::decode(&v).ok_or_else(|| damaged("trade record", id, "not 25 bytes"))
+            })
+            .transpose()
     }
 
     /// The record of trade `id`, if its outcome was recorded.
-    pub fn get(&mut self, storage: &dyn Storage, id: u64) -> Option<TradeRecord> {
+    pub fn get(&mut self, storage: &dyn Storage, id: u64) -> StdResult<Option<TradeRecord>> {
         let slot = (id % PER_CHUNK) as usize;
-        match self.chunk(storage, id).0 .0[slot] {
-            Some(r) => Some(r),
+        match self.chunk(storage, id)?.0 .0[slot] {
+            Some(r) => Ok(Some(r)),
             None => self.legacy(storage, id),
         }
     }
 
     /// Records trade `id` (written at [`TradeBook::flush`]); a record from
     /// before chunks is rewritten in place at once.
-    pub fn put(&mut self, storage: &mut dyn Storage, id: u64, r: TradeRecord) {
+    pub fn put(&mut self, storage: &mut dyn Storage, id: u64, r: TradeRecord) -> StdResult<()> {
         let slot = (id % PER_CHUNK) as usize;
-        if self.chunk(storage, id).0 .0[slot].is_none() && self.legacy(storage, id).is_some() {
+        if self.chunk(storage, id)?.0 .0[slot].is_none() && self.legacy(storage, id)?.is_some() {
             storage.set(&key(TRADE_PREFIX, id), &r.encode());
-            return;
+            return Ok(());
         }
-        let c = self.chunk(storage, id);
+        let c = self.chunk(storage, id)?;
         c.0 .0[slot] = Some(r);
         c.1 = true;
+        Ok(())
     }
 
     /// Writes every changed chunk (in the current layout; one read from the
@@ -487,15 +510,16 @@ pub fn note_legacy_trades(storage: &mut dyn Storage) {
 }
 
 /// The record of trade `id`, if its outcome was recorded.
-pub fn load_trade(storage: &dyn Storage, id: u64) -> Option<TradeRecord> {
+pub fn load_trade(storage: &dyn Storage, id: u64) -> StdResult<Option<TradeRecord>> {
     TradeBook::default().get(storage, id)
 }
 
 /// Writes the record of trade `id`.
-pub fn save_trade(storage: &mut dyn Storage, id: u64, r: &TradeRecord) {
+pub fn save_trade(storage: &mut dyn Storage, id: u64, r: &TradeRecord) -> StdResult<()> {
     let mut book = TradeBook::default();
-    book.put(storage, id, *r);
+    book.put(storage, id, *r)?;
     book.flush(storage);
+    Ok(())
 }
 
 /// Whether a ruling on trade `id` was recorded.
@@ -673,8 +697,8 @@ mod tests {
         assert_eq!(st.get(LEGACY_END), Some(18u64.to_be_bytes().to_vec()));
         let mut book = TradeBook::default();
         for id in [3u64, 5, 16, 31, 32] {
-            assert!(book.get(&st, id).is_none());
-            book.put(&mut st, id, tr(id as u8));
+            assert!(book.get(&st, id).unwrap().is_none());
+            book.put(&mut st, id, tr(id as u8)).unwrap();
         }
         book.flush(&mut st);
         // Ids 3 and 5 share chunk 0; 16 and 31 chunk 1; 32 chunk 2. Chunk 1:
@@ -685,15 +709,19 @@ mod tests {
         assert_eq!(chunk1.len(), 2 + 2 + 2 * 18);
         assert_eq!(u16::from_be_bytes([chunk1[0], chunk1[1]]), 1 | 1 << 15);
         for id in [3u64, 5, 16, 31, 32, 17] {
-            assert_eq!(load_trade(&st, id), Some(tr(id as u8)), "trade {id}");
+            assert_eq!(
+                load_trade(&st, id).unwrap(),
+                Some(tr(id as u8)),
+                "trade {id}"
+            );
         }
-        assert!(load_trade(&st, 4).is_none());
+        assert!(load_trade(&st, 4).unwrap().is_none());
         // A review rewrites the record where it lives.
         let reviewed = TradeRecord {
             reviewed: REVIEWED_BY_BUYER,
             ..tr(17)
         };
-        save_trade(&mut st, 17, &reviewed);
+        save_trade(&mut st, 17, &reviewed).unwrap();
         assert_eq!(
             TradeRecord::decode(&st.get(&key(TRADE_PREFIX, 17)).unwrap()),
             Some(reviewed)
@@ -702,9 +730,9 @@ mod tests {
             reviewed: REVIEWED_BY_SELLER,
             ..tr(5)
         };
-        save_trade(&mut st, 5, &reviewed);
-        assert_eq!(load_trade(&st, 5), Some(reviewed));
-        assert_eq!(load_trade(&st, 3), Some(tr(3)));
+        save_trade(&mut st, 5, &reviewed).unwrap();
+        assert_eq!(load_trade(&st, 5).unwrap(), Some(reviewed));
+        assert_eq!(load_trade(&st, 3).unwrap(), Some(tr(3)));
     }
 
     #[test]
@@ -715,28 +743,85 @@ mod tests {
         v1.extend_from_slice(&tr(33).encode());
         v1.extend_from_slice(&tr(36).encode());
         st.set(&key(CHUNK_PREFIX_V1, 2), &v1);
-        assert_eq!(load_trade(&st, 33), Some(tr(33)));
-        assert_eq!(load_trade(&st, 36), Some(tr(36)));
-        assert!(load_trade(&st, 34).is_none());
-        save_trade(&mut st, 40, &tr(40));
+        assert_eq!(load_trade(&st, 33).unwrap(), Some(tr(33)));
+        assert_eq!(load_trade(&st, 36).unwrap(), Some(tr(36)));
+        assert!(load_trade(&st, 34).unwrap().is_none());
+        save_trade(&mut st, 40, &tr(40)).unwrap();
         assert!(st.get(&key(CHUNK_PREFIX_V1, 2)).is_none(), "moved");
         assert!(st.get(&key(CHUNK_PREFIX, 2)).is_some());
         for id in [33u64, 36, 40] {
-            assert_eq!(load_trade(&st, id), Some(tr(id as u8)), "trade {id}");
+            assert_eq!(
+                load_trade(&st, id).unwrap(),
+                Some(tr(id as u8)),
+                "trade {id}"
+            );
         }
         // Without a legacy end, "tr" records are not looked up (there are
         // none on a contract that never ran the layout before chunks).
         st.set(&key(TRADE_PREFIX, 7), &tr(7).encode());
-        assert!(load_trade(&st, 7).is_none());
+        assert!(load_trade(&st, 7).unwrap().is_none());
         note_legacy_trades(&mut st);
-        assert_eq!(load_trade(&st, 7), Some(tr(7)));
+        assert_eq!(load_trade(&st, 7).unwrap(), Some(tr(7)));
         // Times far apart in one chunk: differences take more bytes.
         let late = TradeRecord {
             recorded_at: u64::MAX,
             ..tr(41)
         };
-        save_trade(&mut st, 41, &late);
-        assert_eq!(load_trade(&st, 41), Some(late));
-        assert_eq!(load_trade(&st, 40), Some(tr(40)));
+        save_trade(&mut st, 41, &late).unwrap();
+        assert_eq!(load_trade(&st, 41).unwrap(), Some(late));
+        assert_eq!(load_trade(&st, 40).unwrap(), Some(tr(40)));
+    }
+
+    #[test]
+    fn a_damaged_trade_chunk_or_record_is_refused_not_read_as_unrecorded() {
+        let err = |st: &MockStorage, id: u64| load_trade(st, id).unwrap_err().to_string();
+        let mut good = TradeBook::default();
+        let mut st = MockStorage::new();
+        good.put(&mut st, 1, tr(1)).unwrap();
+        good.put(&mut st, 2, tr(2)).unwrap();
+        good.flush(&mut st);
+        let whole = st.get(&key(CHUNK_PREFIX, 0)).unwrap();
+        let cases: Vec<(Vec<u8>, &str)> = vec![
+            (vec![0x01], "shorter than its mask"),
+            (vec![0, 0, 0x80], "its least time is not a varint"),
+            (whole[..whole.len() - 1].to_vec(), "a record is cut short"),
+            (
+                [whole.clone(), vec![0]].concat(),
+                "bytes after the last record",
+            ),
+            // Least time u64::MAX and a record one second later.
+            (
+                [
+                    vec![0, 1],
+                    vec![0xff; 9],
+                    vec![0x01],
+                    vec![7; 16],
+                    vec![1, 0],
+                ]
+                .concat(),
+                "a record's time is past u64",
+            ),
+        ];
+        for (bytes, why) in cases {
+            st.set(&key(CHUNK_PREFIX, 0), &bytes);
+            assert_eq!(
+                err(&st, 2),
+                format!("Generic error: reputation trade chunk 0 is damaged: {why}"),
+                "{bytes:?}"
+            );
+        }
+        // The layout before: a record cut short; a legacy record of the wrong length.
+        st.remove(&key(CHUNK_PREFIX, 0));
+        st.set(&key(CHUNK_PREFIX_V1, 0), &[0, 2, 1, 2, 3]);
+        assert_eq!(
+            err(&st, 1),
+            "Generic error: reputation trade chunk 0 is damaged: a record is cut short"
+        );
+        st.set(&key(TRADE_PREFIX, 20), &[1, 2, 3]);
+        note_legacy_trades(&mut st);
+        assert_eq!(
+            err(&st, 20),
+            "Generic error: reputation trade record 20 is damaged: not 25 bytes"
+        );
     }
 }
