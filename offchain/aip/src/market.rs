@@ -119,18 +119,11 @@ pub fn order_intent(
     let slot = SlotId::new(terms.slot).map_err(|e| Error::Usage(e.to_string()))?;
     let domain = intent_domain(d)?;
     let intent = OrderIntent {
-        chain_id: domain.chain_id,
-        contract: domain.contract,
-        owner: owner.to_string(),
         nonce,
-        slot_from: slot.start(),
-        slot_until: slot.end(),
-        side: terms.side,
         meter: terms.meter,
         wh: terms.wh,
         limit_price: terms.limit_price,
-        premium_only: false,
-        expires: slot.start(),
+        ..OrderIntent::for_slot(&domain, owner, slot.start(), terms.side)
     };
     intent
         .validate()

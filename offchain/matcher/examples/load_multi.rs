@@ -36,7 +36,7 @@ use aip_testing::localnet::{
     root, trades_of, LocalGateway, NewHousehold,
 };
 use aip_types::intent::sign::IntentKey;
-use aip_types::intent::{OrderIntent, Side as IntentSide};
+use aip_types::intent::{IntentDomain, OrderIntent, Side as IntentSide};
 use aip_types::SlotId;
 use chain_client::{testnet, ChainConfig, Signer};
 use serde_json::{json, Value};
@@ -271,6 +271,10 @@ async fn main() {
             .await
     });
 
+    let domain = IntentDomain {
+        chain_id: d.chain_id.clone(),
+        contract: settlement.clone(),
+    };
     let mut per_slot = vec![];
     for k in 0..slots {
         let (_, now) = alice.latest_block().await.unwrap();
@@ -279,23 +283,17 @@ async fn main() {
         let bodies: Vec<String> = hh
             .iter()
             .map(|h| {
+                let side = if h.sells {
+                    IntentSide::Sell
+                } else {
+                    IntentSide::Buy
+                };
                 let i = OrderIntent {
-                    chain_id: d.chain_id.clone(),
-                    contract: settlement.clone(),
-                    owner: h.address.clone(),
                     nonce: k as u64 + 1,
-                    slot_from: slot,
-                    slot_until: slot + 900,
-                    side: if h.sells {
-                        IntentSide::Sell
-                    } else {
-                        IntentSide::Buy
-                    },
                     meter: h.meter,
                     wh: WH,
                     limit_price: if h.sells { 150_000 } else { 250_000 },
-                    premium_only: false,
-                    expires: slot + 900,
+                    ..OrderIntent::for_slot(&domain, &h.address, slot, side)
                 };
                 serde_json::to_string(&h.key.sign_cosmos(&i)).unwrap()
             })

@@ -51,7 +51,7 @@ use aip_testing::localnet::{
     root, token_audit, trades_of, LocalGateway, NewHousehold,
 };
 use aip_types::intent::sign::IntentKey;
-use aip_types::intent::{OrderIntent, Side as IntentSide, SignedIntent};
+use aip_types::intent::{IntentDomain, OrderIntent, Side as IntentSide, SignedIntent};
 use aip_types::{net_of_loss, payment, SlotId};
 use chain_client::{ChainClient, ChainConfig, Execute, Signer};
 use cosmwasm_std::Uint128;
@@ -90,6 +90,14 @@ struct Household {
 impl Household {
     fn signer(&self) -> Signer {
         household_signer(&self.label)
+    }
+
+    fn side(&self) -> IntentSide {
+        if self.sells {
+            IntentSide::Sell
+        } else {
+            IntentSide::Buy
+        }
     }
 }
 
@@ -188,23 +196,16 @@ fn intent_body(
     wh: u64,
     limit_price: u64,
 ) -> String {
-    let i = OrderIntent {
+    let domain = IntentDomain {
         chain_id: chain_id.to_string(),
         contract: contract.to_string(),
-        owner: h.address.clone(),
+    };
+    let i = OrderIntent {
         nonce,
-        slot_from: slot,
-        slot_until: slot + 900,
-        side: if h.sells {
-            IntentSide::Sell
-        } else {
-            IntentSide::Buy
-        },
         meter: h.meter,
         wh,
         limit_price,
-        premium_only: false,
-        expires: slot + 900,
+        ..OrderIntent::for_slot(&domain, &h.address, slot, h.side())
     };
     serde_json::to_string(&if h.eth {
         h.key.sign_eth(&i)
@@ -363,14 +364,12 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
         // Every household signs one intent for the next open slot and posts it.
         let (_, now) = alice.latest_block().await.unwrap();
         let slot = market::next_open_slot(now as u64, params.gate_closure_secs, 120);
-        let intent_of = |i: usize, h: &Household| OrderIntent {
+        let domain = IntentDomain {
             chain_id: d.chain_id.clone(),
             contract: settlement.clone(),
-            owner: h.address.clone(),
+        };
+        let intent_of = |i: usize, h: &Household| OrderIntent {
             nonce: 1,
-            slot_from: slot,
-            slot_until: slot + 900,
-            side: if h.sells { IntentSide::Sell } else { IntentSide::Buy },
             meter: if i == borrower { hh[0].meter } else { h.meter },
             // The underfunded seller's offer is the dearest; verify-slot
             // leaves it out of its re-run because the agent's screening
@@ -381,8 +380,7 @@ fn households_trade_a_slot_from_signed_intents_through_the_gateway_and_settle() 
                 (true, false) => 150_000 + (i as u64 % 20) * 2_000,
                 (false, _) => 240_000 + (i as u64 % 30) * 2_000,
             },
-            premium_only: false,
-            expires: slot + 900,
+            ..OrderIntent::for_slot(&domain, &h.address, slot, h.side())
         };
         let signed: Vec<SignedIntent> = hh
             .iter()

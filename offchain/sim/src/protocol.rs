@@ -73,18 +73,11 @@ pub fn order_intent(
 ) -> std::result::Result<OrderIntent, String> {
     aip_types::check_order(u128::from(o.wh), u128::from(o.price)).map_err(|e| e.to_string())?;
     let intent = OrderIntent {
-        chain_id: domain.chain_id.clone(),
-        contract: domain.contract.clone(),
-        owner: owner.to_string(),
         nonce,
-        slot_from: slot.start(),
-        slot_until: slot.end(),
-        side: o.side,
         meter,
         wh: o.wh,
         limit_price: o.price,
-        premium_only: false,
-        expires: slot.start(),
+        ..OrderIntent::for_slot(domain, owner, slot.start(), o.side)
     };
     intent.validate().map_err(|e| e.to_string())?;
     Ok(intent)

@@ -422,6 +422,28 @@ fn check_int(field: &'static str, n: u64) -> Result<(), IntentError> {
 }
 
 impl OrderIntent {
+    /// An intent for the one delivery slot starting at `slot_start`: its
+    /// window is that slot, it has no premium condition and it expires when
+    /// the slot starts (no commit can fill it after that). Nonce, meter,
+    /// energy and limit price are left at zero for the caller to set:
+    /// `OrderIntent { nonce, meter, wh, limit_price, ..OrderIntent::for_slot(..) }`.
+    pub fn for_slot(domain: &IntentDomain, owner: &str, slot_start: u64, side: Side) -> Self {
+        OrderIntent {
+            chain_id: domain.chain_id.clone(),
+            contract: domain.contract.clone(),
+            owner: owner.to_string(),
+            nonce: 0,
+            slot_from: slot_start,
+            slot_until: slot_start.saturating_add(SLOT_SECONDS),
+            side,
+            meter: 0,
+            wh: 0,
+            limit_price: 0,
+            premium_only: false,
+            expires: slot_start,
+        }
+    }
+
     /// Checks the fields on their own: string charset and length, integer range,
     /// slot alignment, a non-empty window, energy above zero.
     pub fn validate(&self) -> Result<(), IntentError> {
