@@ -15,6 +15,11 @@ pub use aip_types::hooks::meter::MeterStatus;
 /// Most readings accepted in one `SubmitReadings`.
 pub const MAX_BATCH: usize = 500;
 
+/// Most meter ids one `Deliveries` query takes: both meters of every trade
+/// of settlement's largest batch (1,000 trades), so settlement asks once
+/// per commit (one contract instance, not one per 500 meters).
+pub const MAX_DELIVERIES_METERS: usize = 2_000;
+
 /// The most signatures one `ed25519_batch_verify` host call takes (the VM's
 /// own limit, cosmwasm-vm `MAX_COUNT_ED25519_BATCH`): `SubmitReadings`
 /// verifies a batch in chunks of this size.
@@ -195,12 +200,12 @@ pub enum QueryMsg {
     /// registry entry (owner, node, status) and finalized energy of several
     /// meters for one slot. Ids that are not registered meters are left out
     /// of the answer; a registered meter without a quorum yet has
-    /// `finalized: false`. At most [`MAX_BATCH`] ids per query.
+    /// `finalized: false`. At most [`MAX_DELIVERIES_METERS`] ids per query.
     #[returns(aip_types::hooks::meter::DeliveriesResponse)]
     Deliveries {
         /// Slot start, Unix seconds.
         slot: SlotId,
-        /// Meter ids, at most 500.
+        /// Meter ids, at most 2,000.
         meters: Vec<MeterId>,
     },
 }

@@ -244,10 +244,10 @@ pub fn query_deliveries(
     slot: SlotId,
     meters: Vec<MeterId>,
 ) -> StdResult<DeliveriesResponse> {
-    if meters.len() > crate::msg::MAX_BATCH {
+    if meters.len() > crate::msg::MAX_DELIVERIES_METERS {
         return Err(StdError::generic_err(format!(
             "at most {} meters per deliveries query, got {}",
-            crate::msg::MAX_BATCH,
+            crate::msg::MAX_DELIVERIES_METERS,
             meters.len()
         )));
     }

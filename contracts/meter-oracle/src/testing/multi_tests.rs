@@ -9,6 +9,7 @@ use super::suite::{attr, device, pubkey, Suite, SuiteBuilder, SLOT};
 use crate::msg::{
     ConfigResponse, ExecuteMsg, MeterResponse, MeterStatus, MetersResponse, OperatorsResponse,
     QueryMsg, ReadingStatus, ReadingsResponse, ReportedResponse, Tolerance, MAX_BATCH,
+    MAX_DELIVERIES_METERS,
 };
 use crate::ContractError;
 
@@ -621,7 +622,7 @@ fn deliveries_hook_answers_settlement() {
         meters: vec![m3],
     });
     assert_eq!(d.deliveries[0].status, MeterStatus::Pending);
-    // At most MAX_BATCH ids per query.
+    // At most MAX_DELIVERIES_METERS ids per query.
     let err = s
         .app
         .wrap()
@@ -629,13 +630,13 @@ fn deliveries_hook_answers_settlement() {
             &s.contract,
             &QueryMsg::Deliveries {
                 slot: SLOT,
-                meters: vec![1; MAX_BATCH + 1],
+                meters: vec![1; MAX_DELIVERIES_METERS + 1],
             },
         )
         .unwrap_err();
     assert!(
         err.to_string()
-            .contains("at most 500 meters per deliveries query, got 501"),
+            .contains("at most 2000 meters per deliveries query, got 2001"),
         "{err}"
     );
     let err = s

@@ -40,12 +40,49 @@ use crate::{ContractError, Rule};
 
 // ---------------------------------------------------------------- commit
 
-/// Most meters the meter-oracle answers in one `Deliveries` query.
-const METER_QUERY_MAX: usize = 500;
-/// Accounts per `TradingTermsBatch` query: a request (the query JSON, base64
-/// inside the wasm query) must stay under the VM's 64 KiB, and 500 bech32
-/// addresses take about 32 KiB.
-const TERMS_QUERY_MAX: usize = 500;
+/// Most meters the meter-oracle answers in one `Deliveries` query
+/// (`meter_oracle::msg::MAX_DELIVERIES_METERS`): every meter of a batch of
+/// the largest size, so one query (one contract instance) per commit.
+const METER_QUERY_MAX: usize = 2_000;
+/// Most accounts one `TradingTermsBatch` (reputation) or `Eligibilities`
+/// (zk-verifier) query takes.
+const TERMS_QUERY_MAX: usize = 1_000;
+
+/// The VM's limit on a query request (cosmwasm-vm's
+/// `MAX_LENGTH_QUERY_CHAIN_REQUEST`).
+const QUERY_REQUEST_MAX: usize = 64 * 1024;
+
+/// Bytes of account JSON one terms query to `contract` may carry: the
+/// request, `{"wasm":{"smart":{"contract_addr":"<contract>","msg":"<base64
+/// of the query JSON>"}}}` (48 bytes besides the address and the base64),
+/// stays under [`QUERY_REQUEST_MAX`], with 64 bytes for the query's own
+/// keys. With wasmd's `wasm` prefix that is 1,000 accounts of 20 bytes in
+/// one query, or about 720 contract accounts of 32 bytes.
+fn terms_query_bytes(contract: &str) -> usize {
+    (QUERY_REQUEST_MAX - 48 - contract.len()) / 4 * 3 - 64
+}
+
+/// Runs of accounts, by the lengths of their addresses, that each fit one
+/// terms query: at most [`TERMS_QUERY_MAX`] accounts and `budget` bytes of
+/// their JSON ([`terms_query_bytes`]). A batch's owners usually go in one
+/// query, so one contract instance.
+fn terms_runs(lens: &[usize], budget: usize) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, len) in lens.iter().enumerate() {
+        // The address, its quotes and a comma.
+        let len = len + 3;
+        if i > start && (i - start == TERMS_QUERY_MAX || bytes + len > budget) {
+            out.push(start..i);
+            (start, bytes) = (i, 0);
+        }
+        bytes += len;
+    }
+    if start < lens.len() {
+        out.push(start..lens.len());
+    }
+    out
+}
 
 /// One intent of a batch once checked.
 struct Checked {
@@ -251,6 +288,7 @@ pub fn execute_commit_intents(
     //    A slot already fully settled (by a `Settle` that came first) is
     //    skipped, so nobody can make the commit fail by settling it first.
     let mut led = ledger::Ledger::open(deps.storage)?;
+    let mut st = STATE.load(deps.storage)?;
     let mut outcomes = Vec::new();
     let mut settled: Vec<String> = Vec::new();
     let mut skipped: Vec<String> = Vec::new();
@@ -266,7 +304,7 @@ pub fn execute_commit_intents(
             now,
             s,
             None,
-            &mut led,
+            (&mut led, &mut st),
             &mut outcomes,
         )
         .map_err(|e| ContractError::CarriedSettle {
@@ -291,7 +329,6 @@ pub fn execute_commit_intents(
     let mut lock: BTreeMap<Vec<u8>, Uint128> = BTreeMap::new();
     let mut fees = Uint128::zero();
     let mut held = Uint128::zero();
-    let mut st = STATE.load(store)?;
     let first = st.next_trade;
     let mut recs: Vec<TradeRec> = Vec::with_capacity(trades.len());
 
@@ -530,8 +567,18 @@ fn batch_terms(
         }
     }
     // A query request is at most 64 KiB inside the VM: ask in chunks.
+    let lens: Vec<usize> = owners.iter().map(|c| c.owner.len()).collect();
+    let budget = terms_query_bytes(rep.as_str()).min(
+        cfg.kyc_verifier
+            .as_ref()
+            .map_or(usize::MAX, |v| terms_query_bytes(v.as_str())),
+    );
+    let chunks: Vec<&[&Checked]> = terms_runs(&lens, budget)
+        .into_iter()
+        .map(|r| &owners[r])
+        .collect();
     let mut all = Vec::with_capacity(owners.len());
-    for chunk in owners.chunks(TERMS_QUERY_MAX) {
+    for chunk in &chunks {
         let r: TradingTermsBatchResponse = deps
             .querier
             .query_wasm_smart(
@@ -548,7 +595,7 @@ fn batch_terms(
     // settle), and only a recent proof buys premium-only offers.
     let mut kyc: BTreeMap<&[u8], (bool, bool, String)> = BTreeMap::new();
     if let Some(v) = &cfg.kyc_verifier {
-        for chunk in owners.chunks(TERMS_QUERY_MAX) {
+        for chunk in &chunks {
             let r: EligibilitiesResponse = deps
                 .querier
                 .query_wasm_smart(
@@ -597,4 +644,56 @@ fn batch_terms(
         );
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_queries_take_a_thousand_accounts_or_what_fits_the_vm_request() {
+        // wasmd's 32-byte contract address with the `wasm` prefix.
+        let contract = format!("wasm1{}", "q".repeat(58));
+        let budget = terms_query_bytes(&contract);
+        assert_eq!(budget, 49_004);
+        // 1,000 owners of 20 bytes (43 characters): one query.
+        assert_eq!(terms_runs(&[43; 1_000], budget), vec![0..1_000]);
+        // 2,000: two, split by count.
+        assert_eq!(
+            terms_runs(&[43; 2_000], budget),
+            vec![0..1_000, 1_000..2_000]
+        );
+        // 32-byte contract accounts (63 characters, 66 bytes of JSON each):
+        // split by bytes, 742 to a query.
+        assert_eq!(terms_runs(&[63; 1_000], budget), vec![0..742, 742..1_000]);
+        // An address larger than the budget still goes, alone.
+        assert_eq!(terms_runs(&[60_000, 43], budget), vec![0..1, 1..2]);
+        assert!(terms_runs(&[], budget).is_empty());
+        // The largest run's request, as the VM sees it, fits its limit.
+        for (len, n) in [(43, 1_000), (63, 742)] {
+            let accounts: Vec<String> = (0..n)
+                .map(|i| format!("wasm1{:0>w$}", i, w = len - 5))
+                .collect();
+            for hook in [
+                cosmwasm_std::to_json_binary(&ReputationQueryHook::TradingTermsBatch {
+                    accounts: accounts.clone(),
+                }),
+                cosmwasm_std::to_json_binary(&KycQueryHook::Eligibilities {
+                    accounts: accounts.clone(),
+                }),
+            ] {
+                let request = cosmwasm_std::QueryRequest::<cosmwasm_std::Empty>::Wasm(
+                    cosmwasm_std::WasmQuery::Smart {
+                        contract_addr: contract.clone(),
+                        msg: hook.unwrap(),
+                    },
+                );
+                let bytes = cosmwasm_std::to_json_vec(&request).unwrap().len();
+                assert!(
+                    bytes <= QUERY_REQUEST_MAX,
+                    "{len}-character accounts: {bytes}"
+                );
+            }
+        }
+    }
 }

@@ -16,7 +16,8 @@ use crate::ledger::{self, Delta, Ledger};
 use crate::msg::TradeSettlement;
 use crate::rules;
 use crate::state::{
-    trades_between, Config, SlotMeters, TradeRec, CONFIG, DISPUTES, SLOTS, SLOT_BATCHES, STATE,
+    trades_between, Config, SlotMeters, State, TradeRec, CONFIG, DISPUTES, SLOTS, SLOT_BATCHES,
+    STATE,
 };
 use crate::ContractError;
 
@@ -29,6 +30,7 @@ pub fn execute_settle(
 ) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
     let mut led = Ledger::open(deps.storage)?;
+    let mut st = STATE.load(deps.storage)?;
     let mut outcomes: Vec<TradeOutcome> = Vec::new();
     let done = settle_slot(
         deps.storage,
@@ -37,10 +39,11 @@ pub fn execute_settle(
         env.block.time.seconds(),
         slot,
         limit,
-        &mut led,
+        (&mut led, &mut st),
         &mut outcomes,
     )?;
     led.flush(deps.storage)?;
+    STATE.save(deps.storage, &st)?;
     let mut res = Response::new()
         .add_attribute("action", "settle")
         .add_attribute("slot", slot.to_string())
@@ -72,9 +75,9 @@ pub(crate) fn fully_settled(storage: &dyn Storage, slot: SlotId) -> StdResult<bo
 }
 
 /// Settles up to `limit` of `slot`'s trades after its cursor into `led`
-/// (which the caller flushes: `Settle` on its own, or `CommitIntents`
-/// carrying earlier slots, whose pages it writes anyway) and appends their
-/// outcomes for reputation. Saves the slot's cursor and the contract totals.
+/// and the contract totals `st` (which the caller writes: `Settle` on its
+/// own, or `CommitIntents` carrying earlier slots, which writes both anyway)
+/// and appends their outcomes for reputation. Saves the slot's cursor.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn settle_slot(
     storage: &mut dyn Storage,
@@ -83,7 +86,7 @@ pub(crate) fn settle_slot(
     now: u64,
     slot: SlotId,
     limit: Option<u32>,
-    led: &mut Ledger,
+    (led, st): (&mut Ledger, &mut State),
     outcomes: &mut Vec<TradeOutcome>,
 ) -> Result<Settled, ContractError> {
     let mut ss = SLOTS
@@ -148,10 +151,8 @@ pub(crate) fn settle_slot(
     ss.cursor = next;
     ledger::apply_into(led, storage, &credits)?;
     SLOTS.save(storage, slot.0, &ss)?;
-    let mut st = STATE.load(storage)?;
     st.trades -= released;
     st.claimable += released;
-    STATE.save(storage, &st)?;
     Ok(Settled {
         considered,
         released,

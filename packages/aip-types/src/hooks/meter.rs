@@ -15,7 +15,7 @@ pub enum MeterQueryHook {
     Deliveries {
         /// Slot start, Unix seconds.
         slot: SlotId,
-        /// Meter ids, at most 500.
+        /// Meter ids, at most 2,000.
         meters: Vec<MeterId>,
     },
 }
