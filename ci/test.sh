@@ -135,8 +135,10 @@ tstep "install tools (wasm32 target, wasm-opt, mosquitto, protoc, Python venv)"
 bg_queue wasmd evmd
 bg_queue wasm-bindgen after:wasmd hermes
 
-tstep "cargo fmt --check"
+tstep "cargo fmt --check, workspace-hack in step"
 cargo fmt --all -- --check
+# One feature set per dependency for every cargo command below (packages/workspace-hack).
+"$ROOT/ci/workspace-hack.sh"
 
 tstep "cargo clippy --all-targets -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
