@@ -45,9 +45,9 @@ hack="packages/workspace-hack/Cargo.toml"
 cp "$hack" "$tmp.manifest"; cp Cargo.lock "$tmp.lock"
 restore() { cp "$tmp.manifest" "$hack"; cp "$tmp.lock" Cargo.lock; }
 trap 'restore; rm -rf "$tmp" "$tmp".*' EXIT
-members=$(cargo metadata --offline --no-deps --format-version 1 \
+members=$(cargo metadata --no-deps --format-version 1 \
   | python3 -c 'import json,sys; print(" ".join(p["name"] for p in json.load(sys.stdin)["packages"] if p["name"] != "workspace-hack"))')
-tree() { cargo tree --offline -f '{p}|{f}' "$@"; }
+tree() { cargo tree -f '{p}|{f}' "$@"; }
 # --write starts from no pins; the check starts from the committed pins and
 # passes when one round gives them back (a fixed point; whether some pin could
 # go is --write's question).
