@@ -19,7 +19,7 @@ import tomllib
 
 def parse(path):
     """(name, version) -> set of features, for the "target" and the "host" side."""
-    feats = {"target": {}, "host": {}}
+    feats = {"target": {}, "host": {}, "member": {}}
     stack = []    # per depth: (is_host, is_proc_macro)
     section = {}  # depth -> the [..-dependencies] heading over the nodes at that depth
     for line in open(path, encoding="utf-8").read().splitlines():
@@ -45,7 +45,9 @@ def parse(path):
             host = parent_host or parent_proc or proc or section.get(depth) == "build-dependencies"
         del stack[depth:]
         stack.append((host, proc))
-        if "(" in pkg:  # a path package: a workspace member
+        if "(" in pkg:  # a path package: a workspace member (as a dependency: depth > 0)
+            if depth > 0:
+                feats["member"].setdefault(pkg.split(" (")[0], set()).update(f for f in fs.split(",") if f)
             continue
         name, ver = pkg.split(" v")
         feats["host" if host else "target"].setdefault((name, ver), set()).update(
@@ -67,15 +69,27 @@ def main():
     trees, manifest = sys.argv[1], sys.argv[2]
     union = parse(os.path.join(trees, "workspace"))
     keep = current_pins(manifest)
-    pins = {side: {k: union[side][k] for k in keep[side] if k in union[side]} for side in union}
+    pins = {side: {k: union[side][k] for k in keep[side] if k in union[side]} for side in keep}
+    members = []
     for f in sorted(os.listdir(trees)):
         if f == "workspace":
             continue
         one = parse(os.path.join(trees, f))
+        # This crate cannot pin a member (it would depend on itself): a member
+        # used as a dependency must ask for the same features everywhere.
+        for m, fs in one["member"].items():
+            if fs != union["member"].get(m, set()):
+                members.append(f"  {m}: {', '.join(sorted(fs)) or 'no features'} under `cargo tree -p "
+                               f"{f.rsplit('.', 1)[0]}`, {', '.join(sorted(union['member'][m])) or 'none'} in the workspace")
         for side in ("target", "host"):
             for key, fs in one[side].items():
                 if fs != union[side].get(key, set()):
                     pins[side][key] = union[side][key]
+    if members:
+        sys.exit("workspace members that other members resolve to different features (add the "
+                 "workspace's features to the dependency on them under [target.'cfg(not(target_arch = "
+                 "\"wasm32\"))'.dependencies], as packages/workspace-hack/README.md says):\n"
+                 + "\n".join(sorted(set(members))))
     versions = {}
     for side in pins.values():
         for n, v in side:
