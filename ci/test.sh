@@ -48,7 +48,14 @@ ls -1d "$AIP_CACHE"/logs/test-* 2>/dev/null | LC_ALL=C sort | head -n -10 | xarg
 # TOOL.log, TOOL.start, TOOL.end and TOOL.rc (the exit status) in $BG_DIR.
 # An item `after:TOOL` waits until TOOL's build (in another queue) ended.
 bg_queue() {
+  # setsid starts a new session. Where the kernel schedules by autogroup
+  # (/proc/sys/kernel/sched_autogroup_enabled = 1, as on the CI machine), each
+  # session is a group with an equal share of the CPU, whatever the nice value
+  # of its processes: two tool builds took two thirds of the CPU from the
+  # foreground (seen on 2026-12-07). The group's own nice value is what counts,
+  # so the queue sets it to 19 too (/proc/self/autogroup).
   setsid nice -n 19 bash -c '
+    echo 19 > /proc/self/autogroup 2>/dev/null || true
     root=$1 dir=$2; shift 2
     for t in "$@"; do
       case $t in after:*) while [ ! -f "$dir/${t#after:}.rc" ]; do sleep 2; done; continue ;; esac
